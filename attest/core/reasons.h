@@ -1,0 +1,90 @@
+// Every stable error reason of the project, one definition each.
+//
+// A reason is "<area>.<what>": what an API client sees in the JSON "code" field, what a policy or an
+// alert matches on. Never rename or reuse one; add new ones in the area's section. ErrorCode is the
+// coarse class (numbers are part of the contract and never reused); only service/ maps it to HTTP.
+#pragma once
+
+#include <string_view>
+
+namespace attest {
+
+enum class ErrorCode : int {
+  kOk = 0,
+  kMalformedEvidence = 1,  // input bytes do not parse as the format they claim
+  kUnsupported = 2,        // well-formed but a version/algorithm/product we do not accept
+  kSignatureInvalid = 3,   // a signature does not verify
+  kChainUntrusted = 4,     // a certificate chain does not lead to a pinned anchor
+  kExpired = 5,            // outside a validity window at the verification time
+  kRevoked = 6,            // listed on a CRL
+  kPolicyDenied = 7,       // verified, but a rule says no
+  kUnavailable = 8,        // a resource (file, collateral, service) is missing
+  kInternal = 9,           // our own invariant broke; a bug
+  kInvalidArgument = 10,   // a caller-supplied parameter (not evidence) is wrong
+  kMismatch = 11,          // two verified facts disagree (report vs certificate, replay vs quote)
+};
+
+// ErrorCodeName is the upper-case name of code, e.g. "SIGNATURE_INVALID".
+std::string_view ErrorCodeName(ErrorCode code);
+
+struct Reason {
+  std::string_view id;
+  ErrorCode code;
+};
+
+namespace reasons {
+inline constexpr Reason kOk{"ok", ErrorCode::kOk};
+
+// --- core: generic input handling -------------------------------------------------------------
+inline constexpr Reason kTruncated{"core.truncated", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kTrailingBytes{"core.trailing_bytes", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kBadHex{"core.bad_hex", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kBadBase64{"core.bad_base64", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kBadTime{"core.bad_time", ErrorCode::kInvalidArgument};
+inline constexpr Reason kFileUnreadable{"core.file_unreadable", ErrorCode::kUnavailable};
+inline constexpr Reason kInternalError{"core.internal", ErrorCode::kInternal};
+
+// --- x509: certificates and CRLs, any vendor ---------------------------------------------------
+inline constexpr Reason kCertMalformed{"x509.cert_malformed", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kCrlMalformed{"x509.crl_malformed", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kChainUntrusted{"x509.chain_untrusted", ErrorCode::kChainUntrusted};
+inline constexpr Reason kCertExpired{"x509.cert_expired", ErrorCode::kExpired};
+inline constexpr Reason kCertNotYetValid{"x509.cert_not_yet_valid", ErrorCode::kExpired};
+inline constexpr Reason kCertRevoked{"x509.cert_revoked", ErrorCode::kRevoked};
+inline constexpr Reason kCrlSignatureInvalid{"x509.crl_signature_invalid",
+                                             ErrorCode::kSignatureInvalid};
+inline constexpr Reason kCrlExpired{"x509.crl_expired", ErrorCode::kExpired};
+inline constexpr Reason kCrlIssuerUnknown{"x509.crl_issuer_unknown", ErrorCode::kChainUntrusted};
+
+// --- snp: AMD SEV-SNP attestation reports ------------------------------------------------------
+inline constexpr Reason kSnpMalformed{"snp.malformed_report", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kSnpBadSize{"snp.bad_size", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kSnpUnsupportedVersion{"snp.unsupported_version", ErrorCode::kUnsupported};
+inline constexpr Reason kSnpUnsupportedAlgorithm{"snp.unsupported_signature_algo",
+                                                 ErrorCode::kUnsupported};
+inline constexpr Reason kSnpReservedNotZero{"snp.reserved_not_zero",
+                                            ErrorCode::kMalformedEvidence};
+inline constexpr Reason kSnpSignatureInvalid{"snp.signature_invalid", ErrorCode::kSignatureInvalid};
+inline constexpr Reason kSnpNoSigningKey{"snp.signing_key_missing", ErrorCode::kUnavailable};
+inline constexpr Reason kSnpSigningKeyKind{"snp.signing_key_kind_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kSnpCertExtension{"snp.cert_extension_invalid",
+                                          ErrorCode::kMalformedEvidence};
+inline constexpr Reason kSnpTcbMismatch{"snp.tcb_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kSnpChipIdMismatch{"snp.chip_id_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kSnpUnknownProduct{"snp.unknown_product", ErrorCode::kUnsupported};
+inline constexpr Reason kSnpProductMismatch{"snp.product_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kSnpChainUntrusted{"snp.chain_untrusted", ErrorCode::kChainUntrusted};
+inline constexpr Reason kSnpCertExpired{"snp.cert_expired", ErrorCode::kExpired};
+inline constexpr Reason kSnpRevoked{"snp.revoked", ErrorCode::kRevoked};
+
+// --- tdx / sgx: Intel DCAP quotes (issue 4) ----------------------------------------------------
+
+// --- tpm: TPM 2.0 quotes and event logs (issue 5) ----------------------------------------------
+
+// --- sev: legacy AMD SEV / SEV-ES (issue 6) ----------------------------------------------------
+
+// --- cli: command-line usage -------------------------------------------------------------------
+inline constexpr Reason kCliUsage{"cli.usage", ErrorCode::kInvalidArgument};
+}  // namespace reasons
+
+}  // namespace attest

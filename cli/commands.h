@@ -1,0 +1,11 @@
+// The attestctl subcommands. Each lives in its own file and is listed once in main.cc.
+#pragma once
+
+namespace attest::cli {
+
+// A subcommand receives argv and the index of its first own argument.
+using CommandFn = int (*)(int argc, char** argv, int first);
+
+int RunVerifySnp(int argc, char** argv, int first);
+
+}  // namespace attest::cli

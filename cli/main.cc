@@ -1,0 +1,40 @@
+// attestctl: offline verification of attestation evidence (and, later, the attestd API client).
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "cli/commands.h"
+#include "cli/verify_output.h"
+
+namespace {
+
+struct Command {
+  std::string_view group;  // first word ("verify")
+  std::string_view name;   // second word ("snp")
+  std::string_view summary;
+  attest::cli::CommandFn run;
+};
+
+constexpr Command kCommands[] = {
+    {"verify", "snp", "verify an AMD SEV-SNP attestation report", attest::cli::RunVerifySnp},
+};
+
+int Usage() {
+  std::cerr << "usage: attestctl <command> [flags]\n\ncommands:\n";
+  for (const Command& c : kCommands) {
+    std::cerr << "  " << c.group << " " << c.name << "\t" << c.summary << "\n";
+  }
+  return attest::cli::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return Usage();
+  const std::string_view group = argv[1];
+  const std::string_view name = argc > 2 ? argv[2] : "";
+  for (const Command& c : kCommands) {
+    if (c.group == group && c.name == name) return c.run(argc, argv, 3);
+  }
+  return Usage();
+}
