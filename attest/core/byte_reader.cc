@@ -4,13 +4,13 @@
 
 namespace attest {
 
-Status ByteReader::Error(std::string_view message) const {
+Status ByteReader::Error(Reason reason, std::string_view message) const {
   std::string text(what_);
   text += ": ";
   text += message;
   text += " at offset ";
   text += std::to_string(offset());
-  return Status(on_error_, std::move(text));
+  return Status(reason, std::move(text));
 }
 
 Status ByteReader::Need(size_t n) const {
@@ -53,13 +53,13 @@ Status ByteReader::Skip(size_t n) {
   return Status::Ok();
 }
 
-Status ByteReader::SkipZeros(size_t n, std::string_view field) {
+Status ByteReader::SkipZeros(size_t n, std::string_view field, std::optional<Reason> reason) {
   ATTEST_RETURN_IF_ERROR(Need(n));
   for (size_t i = 0; i < n; ++i) {
     if (data_[pos_ + i] != 0) {
       ByteReader at(*this);
       at.pos_ += i;
-      return at.Error("reserved field " + std::string(field) + " not zero");
+      return at.Error(reason.value_or(on_error_), "reserved field " + std::string(field) + " not zero");
     }
   }
   pos_ += n;

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,8 +51,9 @@ class ByteReader {
   }
 
   Status Skip(size_t n);
-  // SkipZeros skips n bytes that must all be zero (reserved fields); field names the range.
-  Status SkipZeros(size_t n, std::string_view field);
+  // SkipZeros skips n bytes that must all be zero (reserved fields); field names the range. A
+  // non-zero byte fails with `reason` (the reader's own reason when not given).
+  Status SkipZeros(size_t n, std::string_view field, std::optional<Reason> reason = std::nullopt);
 
   // SubReader consumes n bytes and returns a reader over exactly them; its errors report absolute
   // offsets. The caller parses it and then calls ExpectEnd() on it.
@@ -61,7 +63,8 @@ class ByteReader {
   Status ExpectEnd() const;
 
   // Error returns a Status with this reader's reason and "<what>: <message> at offset N".
-  Status Error(std::string_view message) const;
+  Status Error(std::string_view message) const { return Error(on_error_, message); }
+  Status Error(Reason reason, std::string_view message) const;
 
  private:
   Status Need(size_t n) const;

@@ -96,8 +96,19 @@ Sha256Digest CertificateFingerprint(X509* cert) { return Sha256(CertificateDer(c
 std::string SubjectCommonName(X509* cert) { return NameEntry(X509_get_subject_name(cert)); }
 std::string IssuerCommonName(X509* cert) { return NameEntry(X509_get_issuer_name(cert)); }
 
+bool IsSelfSigned(X509* cert) {
+  return X509_check_issued(cert, cert) == X509_V_OK && X509_verify(cert, X509_get0_pubkey(cert)) == 1;
+}
+
 TimePoint NotBefore(X509* cert) { return Asn1ToTimePoint(X509_get0_notBefore(cert)); }
 TimePoint NotAfter(X509* cert) { return Asn1ToTimePoint(X509_get0_notAfter(cert)); }
+
+TimePoint CrlThisUpdate(X509_CRL* crl) { return Asn1ToTimePoint(X509_CRL_get0_lastUpdate(crl)); }
+
+TimePoint CrlNextUpdate(X509_CRL* crl) {
+  const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl);
+  return next == nullptr ? TimePoint::max() : Asn1ToTimePoint(next);
+}
 
 Status CheckValidityAt(X509* cert, TimePoint now) {
   if (now < NotBefore(cert)) {
@@ -180,17 +191,17 @@ Status CheckCrl(X509_CRL* crl, X509* issuer, TimePoint now) {
     return Status(reasons::kCrlSignatureInvalid,
                   "crl of " + Describe(issuer) + ": signature does not verify");
   }
-  const TimePoint this_update = Asn1ToTimePoint(X509_CRL_get0_lastUpdate(crl));
+  const TimePoint this_update = CrlThisUpdate(crl);
   if (now < this_update) {
     return Status(reasons::kCrlExpired, "crl of " + Describe(issuer) + ": thisUpdate " +
                                             FormatRfc3339(this_update) + " is after " +
                                             FormatRfc3339(now));
   }
-  const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl);
-  if (next != nullptr && now > Asn1ToTimePoint(next)) {
+  const TimePoint next_update = CrlNextUpdate(crl);
+  if (now > next_update) {
     return Status(reasons::kCrlExpired, "crl of " + Describe(issuer) + ": nextUpdate " +
-                                            FormatRfc3339(Asn1ToTimePoint(next)) +
-                                            " is before " + FormatRfc3339(now));
+                                            FormatRfc3339(next_update) + " is before " +
+                                            FormatRfc3339(now));
   }
   return Status::Ok();
 }
@@ -211,7 +222,7 @@ Status CheckNotRevoked(std::span<const X509Ptr> chain, std::span<X509_CRL* const
     ATTEST_RETURN_IF_ERROR(CheckCrl(crl, issuer, now));
     for (const X509Ptr& cert : chain) {
       if (X509_NAME_cmp(X509_get_issuer_name(cert.get()), X509_CRL_get_issuer(crl)) != 0) continue;
-      if (cert.get() == issuer && X509_check_issued(issuer, issuer) == X509_V_OK) continue;
+      if (cert.get() == issuer && IsSelfSigned(issuer)) continue;
       X509_REVOKED* entry = nullptr;
       if (X509_CRL_get0_by_cert(crl, &entry, cert.get()) == 1) {
         return Status(reasons::kCertRevoked, Describe(cert.get()) + " is revoked by the CRL of " +

@@ -35,9 +35,16 @@ Sha256Digest CertificateFingerprint(X509* cert);
 std::string SubjectCommonName(X509* cert);
 std::string IssuerCommonName(X509* cert);
 
+// IsSelfSigned is true when cert's issuer is its own subject and its key signs it.
+bool IsSelfSigned(X509* cert);
+
 // NotBefore / NotAfter convert the validity window to TimePoint.
 TimePoint NotBefore(X509* cert);
 TimePoint NotAfter(X509* cert);
+
+// CrlThisUpdate / CrlNextUpdate convert the CRL window (nextUpdate absent: TimePoint::max()).
+TimePoint CrlThisUpdate(X509_CRL* crl);
+TimePoint CrlNextUpdate(X509_CRL* crl);
 
 // CheckValidityAt fails with kCertExpired or kCertNotYetValid, naming the certificate.
 Status CheckValidityAt(X509* cert, TimePoint now);
