@@ -11,8 +11,8 @@ void PrintReadableClaims(const nlohmann::json& value, const std::string& prefix)
     if (it->is_object()) {
       PrintReadableClaims(*it, key);
     } else {
-      std::cout << "  " << key << ": "
-                << (it->is_string() ? it->get<std::string>() : it->dump()) << "\n";
+      std::cout << "  " << key << ": " << (it->is_string() ? it->get<std::string>() : it->dump())
+                << "\n";
     }
   }
 }
@@ -28,7 +28,8 @@ int PrintVerifyOutcome(const VerifyOutcome& outcome, bool json) {
     if (outcome.claims) out["claims"] = *outcome.claims;
     out["errors"] = nlohmann::json::array();
     for (const Status& error : outcome.errors) {
-      out["errors"].push_back({{"code", std::string(error.reason_id())}, {"message", error.message()}});
+      out["errors"].push_back(
+          {{"code", std::string(error.reason_id())}, {"message", error.message()}});
     }
     std::cout << out.dump() << "\n";
   } else {

@@ -20,9 +20,9 @@ inline constexpr int kExitRejected = 1;
 inline constexpr int kExitUsage = 2;
 
 struct VerifyOutcome {
-  std::string evidence;                 // "snp", "tdx", "sgx", "tpm", "sev-chain"...
+  std::string evidence;                  // "snp", "tdx", "sgx", "tpm", "sev-chain"...
   std::optional<nlohmann::json> claims;  // present when the evidence parsed
-  std::vector<Status> errors;           // empty = accepted
+  std::vector<Status> errors;            // empty = accepted
 };
 
 // PrintVerifyOutcome writes the outcome to stdout (JSON or a readable summary) and returns the

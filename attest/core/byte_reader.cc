@@ -59,7 +59,8 @@ Status ByteReader::SkipZeros(size_t n, std::string_view field, std::optional<Rea
     if (data_[pos_ + i] != 0) {
       ByteReader at(*this);
       at.pos_ += i;
-      return at.Error(reason.value_or(on_error_), "reserved field " + std::string(field) + " not zero");
+      return at.Error(reason.value_or(on_error_),
+                      "reserved field " + std::string(field) + " not zero");
     }
   }
   pos_ += n;

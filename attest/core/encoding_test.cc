@@ -29,8 +29,13 @@ TEST(Base64Test, Rfc4648Vectors) {
   struct Case {
     const char* plain;
     const char* encoded;
-  } cases[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},       {"foo", "Zm9v"},
-               {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  } cases[] = {{"", ""},
+               {"f", "Zg=="},
+               {"fo", "Zm8="},
+               {"foo", "Zm9v"},
+               {"foob", "Zm9vYg=="},
+               {"fooba", "Zm9vYmE="},
+               {"foobar", "Zm9vYmFy"}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.plain);
     EXPECT_EQ(Base64Encode(AsBytes(c.plain)), c.encoded);

@@ -1,8 +1,9 @@
 // Every stable error reason of the project, one definition each.
 //
-// A reason is "<area>.<what>": what an API client sees in the JSON "code" field, what a policy or an
-// alert matches on. Never rename or reuse one; add new ones in the area's section. ErrorCode is the
-// coarse class (numbers are part of the contract and never reused); only service/ maps it to HTTP.
+// A reason is "<area>.<what>": what an API client sees in the JSON "code" field, what a policy or
+// an alert matches on. Never rename or reuse one; add new ones in the area's section. ErrorCode is
+// the coarse class (numbers are part of the contract and never reused); only service/ maps it to
+// HTTP.
 #pragma once
 
 #include <string_view>
@@ -62,8 +63,7 @@ inline constexpr Reason kSnpBadSize{"snp.bad_size", ErrorCode::kMalformedEvidenc
 inline constexpr Reason kSnpUnsupportedVersion{"snp.unsupported_version", ErrorCode::kUnsupported};
 inline constexpr Reason kSnpUnsupportedAlgorithm{"snp.unsupported_signature_algo",
                                                  ErrorCode::kUnsupported};
-inline constexpr Reason kSnpReservedNotZero{"snp.reserved_not_zero",
-                                            ErrorCode::kMalformedEvidence};
+inline constexpr Reason kSnpReservedNotZero{"snp.reserved_not_zero", ErrorCode::kMalformedEvidence};
 inline constexpr Reason kSnpSignatureInvalid{"snp.signature_invalid", ErrorCode::kSignatureInvalid};
 inline constexpr Reason kSnpNoSigningKey{"snp.signing_key_missing", ErrorCode::kUnavailable};
 inline constexpr Reason kSnpSigningKeyKind{"snp.signing_key_kind_mismatch", ErrorCode::kMismatch};

@@ -37,13 +37,14 @@ Status VerifyDigestSignature(EVP_PKEY* key, const EVP_MD* md, ByteSpan digest, B
       EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), digest.data(), digest.size());
   if (rc != 1) {
     const std::string detail = OsslErrors();
-    return Status(on_fail, "signature does not verify" + (detail.empty() ? "" : " (" + detail + ")"));
+    return Status(on_fail,
+                  "signature does not verify" + (detail.empty() ? "" : " (" + detail + ")"));
   }
   return Status::Ok();
 }
 
-Status VerifyMessageSignature(EVP_PKEY* key, const EVP_MD* md, ByteSpan message,
-                              ByteSpan signature, Reason on_fail) {
+Status VerifyMessageSignature(EVP_PKEY* key, const EVP_MD* md, ByteSpan message, ByteSpan signature,
+                              Reason on_fail) {
   uint8_t digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
   if (EVP_Digest(message.data(), message.size(), digest, &digest_len, md, nullptr) != 1) {

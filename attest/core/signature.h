@@ -19,8 +19,8 @@ Status VerifyDigestSignature(EVP_PKEY* key, const EVP_MD* md, ByteSpan digest, B
                              Reason on_fail);
 
 // VerifyMessageSignature hashes message with md and verifies like VerifyDigestSignature.
-Status VerifyMessageSignature(EVP_PKEY* key, const EVP_MD* md, ByteSpan message,
-                              ByteSpan signature, Reason on_fail);
+Status VerifyMessageSignature(EVP_PKEY* key, const EVP_MD* md, ByteSpan message, ByteSpan signature,
+                              Reason on_fail);
 
 // ParsePublicKeyDer parses a DER SubjectPublicKeyInfo.
 Result<EvpPkeyPtr> ParsePublicKeyDer(ByteSpan der, Reason on_error);

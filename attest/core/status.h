@@ -43,7 +43,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!status_.ok() && "Result constructed from an OK status without a value");
   }
@@ -77,10 +77,10 @@ class [[nodiscard]] Result {
 
 // ATTEST_RETURN_IF_ERROR(expr) returns the Status of expr from the enclosing function when it is
 // not OK.
-#define ATTEST_RETURN_IF_ERROR(expr)     \
-  do {                                   \
-    ::attest::Status status_ = (expr);   \
-    if (!status_.ok()) return status_;   \
+#define ATTEST_RETURN_IF_ERROR(expr)   \
+  do {                                 \
+    ::attest::Status status_ = (expr); \
+    if (!status_.ok()) return status_; \
   } while (false)
 
 #define ATTEST_CONCAT_INNER(a, b) a##b

@@ -14,7 +14,9 @@ namespace attest {
 
 using TimePoint = std::chrono::sys_seconds;
 
-inline TimePoint FromUnixSeconds(int64_t seconds) { return TimePoint(std::chrono::seconds(seconds)); }
+inline TimePoint FromUnixSeconds(int64_t seconds) {
+  return TimePoint(std::chrono::seconds(seconds));
+}
 inline int64_t ToUnixSeconds(TimePoint t) { return t.time_since_epoch().count(); }
 
 // ParseRfc3339 parses "2025-06-19T10:32:27Z", "...27.5Z" (fraction truncated) or "...27+02:00".

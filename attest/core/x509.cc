@@ -40,9 +40,9 @@ Result<X509Ptr> ParseCertificateDer(ByteSpan der) {
     return Status(reasons::kCertMalformed, "certificate: not DER X.509 (" + OsslErrors() + ")");
   }
   if (p != der.data() + der.size()) {
-    return Status(reasons::kCertMalformed, "certificate: " +
-                                               std::to_string(der.data() + der.size() - p) +
-                                               " trailing bytes after DER");
+    return Status(reasons::kCertMalformed,
+                  "certificate: " + std::to_string(der.data() + der.size() - p) +
+                      " trailing bytes after DER");
   }
   return cert;
 }
@@ -78,7 +78,8 @@ Result<X509CrlPtr> ParseCrl(ByteSpan data) {
       return Status(reasons::kCrlMalformed, "crl: trailing bytes after DER");
     }
   }
-  if (!crl) return Status(reasons::kCrlMalformed, "crl: not a DER or PEM CRL (" + OsslErrors() + ")");
+  if (!crl)
+    return Status(reasons::kCrlMalformed, "crl: not a DER or PEM CRL (" + OsslErrors() + ")");
   return crl;
 }
 
@@ -97,7 +98,8 @@ std::string SubjectCommonName(X509* cert) { return NameEntry(X509_get_subject_na
 std::string IssuerCommonName(X509* cert) { return NameEntry(X509_get_issuer_name(cert)); }
 
 bool IsSelfSigned(X509* cert) {
-  return X509_check_issued(cert, cert) == X509_V_OK && X509_verify(cert, X509_get0_pubkey(cert)) == 1;
+  return X509_check_issued(cert, cert) == X509_V_OK &&
+         X509_verify(cert, X509_get0_pubkey(cert)) == 1;
 }
 
 TimePoint NotBefore(X509* cert) { return Asn1ToTimePoint(X509_get0_notBefore(cert)); }
@@ -177,7 +179,8 @@ Result<std::vector<X509Ptr>> VerifyChain(X509* leaf, std::span<X509* const> inte
   }
   std::vector<X509Ptr> chain;
   STACK_OF(X509)* verified = X509_STORE_CTX_get0_chain(ctx.get());
-  for (int i = 0; i < sk_X509_num(verified); ++i) chain.push_back(UpRef(sk_X509_value(verified, i)));
+  for (int i = 0; i < sk_X509_num(verified); ++i)
+    chain.push_back(UpRef(sk_X509_value(verified, i)));
   return chain;
 }
 
@@ -225,8 +228,8 @@ Status CheckNotRevoked(std::span<const X509Ptr> chain, std::span<X509_CRL* const
       if (cert.get() == issuer && IsSelfSigned(issuer)) continue;
       X509_REVOKED* entry = nullptr;
       if (X509_CRL_get0_by_cert(crl, &entry, cert.get()) == 1) {
-        return Status(reasons::kCertRevoked, Describe(cert.get()) + " is revoked by the CRL of " +
-                                                 Describe(issuer));
+        return Status(reasons::kCertRevoked,
+                      Describe(cert.get()) + " is revoked by the CRL of " + Describe(issuer));
       }
     }
   }

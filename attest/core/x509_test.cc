@@ -22,12 +22,15 @@ class TestHierarchy {
       : root_key_(GenerateKey(KeyKind::kEcP256)),
         mid_key_(GenerateKey(KeyKind::kEcP256)),
         leaf_key_(GenerateKey(KeyKind::kEcP256)) {
-    root_ = IssueCertificate({"root", kT0 - std::chrono::hours(24), kT0 + std::chrono::hours(24 * 365), true, 1},
-                             root_key_.get(), nullptr, root_key_.get());
-    mid_ = IssueCertificate({"mid", kT0 - std::chrono::hours(24), kT0 + std::chrono::hours(24 * 365), true, 2},
-                            mid_key_.get(), root_.get(), root_key_.get());
-    leaf_ = IssueCertificate({"leaf", kT0 - std::chrono::hours(1), kT0 + std::chrono::hours(24), false, 3},
-                             leaf_key_.get(), mid_.get(), mid_key_.get());
+    root_ = IssueCertificate(
+        {"root", kT0 - std::chrono::hours(24), kT0 + std::chrono::hours(24 * 365), true, 1},
+        root_key_.get(), nullptr, root_key_.get());
+    mid_ = IssueCertificate(
+        {"mid", kT0 - std::chrono::hours(24), kT0 + std::chrono::hours(24 * 365), true, 2},
+        mid_key_.get(), root_.get(), root_key_.get());
+    leaf_ = IssueCertificate(
+        {"leaf", kT0 - std::chrono::hours(1), kT0 + std::chrono::hours(24), false, 3},
+        leaf_key_.get(), mid_.get(), mid_key_.get());
   }
   EvpPkeyPtr root_key_, mid_key_, leaf_key_;
   X509Ptr root_, mid_, leaf_;
@@ -46,8 +49,9 @@ TEST(X509Test, ChainVerifiesAtTimeInsideWindows) {
 TEST(X509Test, ChainFailuresHaveDistinctReasons) {
   TestHierarchy h;
   auto other_key = GenerateKey(KeyKind::kEcP256);
-  auto other_root = IssueCertificate({"root", kT0 - std::chrono::hours(24), kT0 + std::chrono::hours(24), true, 1},
-                                     other_key.get(), nullptr, other_key.get());
+  auto other_root = IssueCertificate(
+      {"root", kT0 - std::chrono::hours(24), kT0 + std::chrono::hours(24), true, 1},
+      other_key.get(), nullptr, other_key.get());
   X509* mids[] = {h.mid_.get()};
   X509* anchors[] = {h.root_.get()};
   X509* wrong_anchors[] = {other_root.get()};
@@ -124,11 +128,12 @@ TEST(X509Test, ParsesPemBundleDerAndCrlForms) {
   struct Case {
     const char* name;
     Bytes input;
-  } cases[] = {{"empty", {}},
-               {"garbage", {1, 2, 3}},
-               {"trailing byte", trailing},
-               {"truncated", Bytes(der.begin(), der.end() - 1)},
-               {"pem without certificate", Bytes{'-', '-', '-', '-', '-', 'B', 'E', 'G', 'I', 'N', ' '}}};
+  } cases[] = {
+      {"empty", {}},
+      {"garbage", {1, 2, 3}},
+      {"trailing byte", trailing},
+      {"truncated", Bytes(der.begin(), der.end() - 1)},
+      {"pem without certificate", Bytes{'-', '-', '-', '-', '-', 'B', 'E', 'G', 'I', 'N', ' '}}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto r = ParseCertificates(c.input);

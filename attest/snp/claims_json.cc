@@ -83,7 +83,8 @@ nlohmann::json ClaimsToJson(const SnpClaims& c) {
   out["report_id_ma"] = HexEncode(r.report_id_ma);
   out["chip_id"] = HexEncode(r.chip_id);
   if (r.has_cpuid) {
-    out["cpuid"] = {{"family", r.cpuid_fam_id}, {"model", r.cpuid_mod_id}, {"stepping", r.cpuid_step}};
+    out["cpuid"] = {
+        {"family", r.cpuid_fam_id}, {"model", r.cpuid_mod_id}, {"stepping", r.cpuid_step}};
   }
   out["current_tcb"] = TcbJson(c.current_tcb);
   out["reported_tcb"] = TcbJson(c.reported_tcb);

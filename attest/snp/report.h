@@ -11,9 +11,9 @@
 
 namespace attest::snp {
 
-inline constexpr size_t kReportSize = 0x4A0;       // 1184 bytes
-inline constexpr size_t kSignedSize = 0x2A0;       // bytes 0x000..0x29F are signed
-inline constexpr size_t kSignatureOffset = 0x2A0;  // SIGNATURE (Table 141 ECDSA P-384 format)
+inline constexpr size_t kReportSize = 0x4A0;           // 1184 bytes
+inline constexpr size_t kSignedSize = 0x2A0;           // bytes 0x000..0x29F are signed
+inline constexpr size_t kSignatureOffset = 0x2A0;      // SIGNATURE (Table 141 ECDSA P-384 format)
 inline constexpr size_t kSignatureComponentSize = 72;  // R and S, little-endian, zero-padded
 
 // SignatureAlgo: SNP ABI Table 140; only ECDSA P-384 with SHA-384 exists.

@@ -20,8 +20,8 @@ Result<SnpTrustRoots> SnpTrustRoots::FromChains(std::span<const Bytes> pem_chain
     const std::string cn = SubjectCommonName(ark.get());
     const auto product = cn.rfind("ARK-", 0) == 0 ? ProductFromName(cn.substr(4)) : std::nullopt;
     if (!product || !IsSelfSigned(ark.get())) {
-      return Status(reasons::kSnpUnknownProduct,
-                    "trust roots: last certificate \"" + cn + "\" is not a self-signed ARK-<product>");
+      return Status(reasons::kSnpUnknownProduct, "trust roots: last certificate \"" + cn +
+                                                     "\" is not a self-signed ARK-<product>");
     }
     ProductRoots* entry = nullptr;
     for (ProductRoots& existing : roots.products_) {

@@ -69,9 +69,9 @@ Result<std::shared_ptr<const ValidatedChain>> ValidateChain(const SnpCollateral&
     X509* cert = supplied[i].get();
     if (IsSelfSigned(cert)) {
       if (X509_cmp(cert, product->ark.get()) != 0) {
-        return Status(reasons::kSnpChainUntrusted,
-                      "supplied root \"" + SubjectCommonName(cert) + "\" is not the pinned ARK-" +
-                          std::string(ProductName(info.product)));
+        return Status(reasons::kSnpChainUntrusted, "supplied root \"" + SubjectCommonName(cert) +
+                                                       "\" is not the pinned ARK-" +
+                                                       std::string(ProductName(info.product)));
       }
       continue;
     }
@@ -134,9 +134,8 @@ Status CheckAgainstEndorsement(const SnpReport& report, const EndorsementInfo& e
     if (!cpu || *cpu != e.product) {
       return Status(reasons::kSnpProductMismatch,
                     "snp report: CPUID family 0x" + HexEncode(Bytes{report.cpuid_fam_id}) +
-                        " model 0x" + HexEncode(Bytes{report.cpuid_mod_id}) +
-                        " is not a " + std::string(ProductName(e.product)) +
-                        " part as the certificate says");
+                        " model 0x" + HexEncode(Bytes{report.cpuid_mod_id}) + " is not a " +
+                        std::string(ProductName(e.product)) + " part as the certificate says");
     }
   }
   const uint64_t cert_tcb = EncodeTcb(e.tcb, e.product);

@@ -37,8 +37,7 @@ class VerifiedSnpReport {
 
  private:
   friend Result<VerifiedSnpReport> VerifySnpReport(const SnpReport&, const SnpCollateral&,
-                                                   const SnpTrustRoots&, TimePoint,
-                                                   SnpChainCache*);
+                                                   const SnpTrustRoots&, TimePoint, SnpChainCache*);
   VerifiedSnpReport(SnpReport report, EndorsementInfo endorsement, TimePoint at)
       : report_(std::move(report)), endorsement_(std::move(endorsement)), verified_at_(at) {}
 
@@ -48,7 +47,8 @@ class VerifiedSnpReport {
 };
 
 // VerifySnpReport checks, at time now:
-//  1. the endorsement certificate chains VCEK -> ASK -> ARK or VLEK -> ASVK -> ARK to the pinned ARK
+//  1. the endorsement certificate chains VCEK -> ASK -> ARK or VLEK -> ASVK -> ARK to the pinned
+//  ARK
 //     of its product (snp.chain_untrusted, snp.cert_expired, snp.signing_key_missing), and is not
 //     revoked by any supplied CRL (snp.revoked, x509.crl_*);
 //  2. the report agrees with the certificate: signing key kind (snp.signing_key_kind_mismatch),

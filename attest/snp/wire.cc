@@ -11,11 +11,12 @@ namespace {
 constexpr uint64_t kPolicyReservedMustBeOne = 1ull << 17;
 // GUEST_POLICY bits 63:26 are reserved (SNP ABI Table 9).
 constexpr uint64_t kPolicyReservedMask = ~((1ull << 26) - 1);
-// Report offset 0x48: bit 0 AUTHOR_KEY_EN, bit 1 MASK_CHIP_KEY, bits 4:2 SIGNING_KEY, rest reserved.
+// Report offset 0x48: bit 0 AUTHOR_KEY_EN, bit 1 MASK_CHIP_KEY, bits 4:2 SIGNING_KEY, rest
+// reserved.
 constexpr uint32_t kKeyInfoReservedMask = ~uint32_t{0x1F};
 
-// ReadLeSignatureComponent reads a 72-byte little-endian integer whose top 24 bytes must be zero and
-// returns it as a 48-byte big-endian value.
+// ReadLeSignatureComponent reads a 72-byte little-endian integer whose top 24 bytes must be zero
+// and returns it as a 48-byte big-endian value.
 Result<std::array<uint8_t, 48>> ReadLeSignatureComponent(ByteReader& r, const char* name) {
   ATTEST_ASSIGN_OR_RETURN(auto le, r.ReadBytes(48));
   std::array<uint8_t, 48> be{};
@@ -35,8 +36,9 @@ Result<SnpReport> ParseSnpReport(ByteSpan bytes) {
   ByteReader r(bytes, reasons::kSnpReservedNotZero, "snp report");
   ATTEST_ASSIGN_OR_RETURN(rep.version, r.ReadU32Le());
   if (rep.version != 2 && rep.version != 3 && rep.version != 5) {
-    return Status(reasons::kSnpUnsupportedVersion,
-                  "snp report: version " + std::to_string(rep.version) + " not supported (2, 3, 5)");
+    return Status(
+        reasons::kSnpUnsupportedVersion,
+        "snp report: version " + std::to_string(rep.version) + " not supported (2, 3, 5)");
   }
   ATTEST_ASSIGN_OR_RETURN(rep.guest_svn, r.ReadU32Le());
   ATTEST_ASSIGN_OR_RETURN(rep.policy, r.ReadU64Le());
@@ -51,9 +53,9 @@ Result<SnpReport> ParseSnpReport(ByteSpan bytes) {
   ATTEST_ASSIGN_OR_RETURN(rep.vmpl, r.ReadU32Le());
   ATTEST_ASSIGN_OR_RETURN(rep.signature_algo, r.ReadU32Le());
   if (rep.signature_algo != kSigAlgoEcdsaP384Sha384) {
-    return Status(reasons::kSnpUnsupportedAlgorithm,
-                  "snp report: signature_algo " + std::to_string(rep.signature_algo) +
-                      ", want 1 (ECDSA P-384 SHA-384)");
+    return Status(reasons::kSnpUnsupportedAlgorithm, "snp report: signature_algo " +
+                                                         std::to_string(rep.signature_algo) +
+                                                         ", want 1 (ECDSA P-384 SHA-384)");
   }
   ATTEST_ASSIGN_OR_RETURN(rep.current_tcb, r.ReadU64Le());
   ATTEST_ASSIGN_OR_RETURN(rep.platform_info, r.ReadU64Le());

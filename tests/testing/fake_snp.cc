@@ -34,12 +34,15 @@ FakeSnpPlatform::FakeSnpPlatform(snp::Product product, TimePoint now)
   ask_key_ = GenerateKey(KeyKind::kRsa2048);
   asvk_key_ = GenerateKey(KeyKind::kRsa2048);
   const std::string p = ProductString(product);
-  ark_ = IssueCertificate({"ARK-" + p, now - hours(24 * 365), now + hours(24 * 365 * 20), true, 1, true},
-                          ark_key_.get(), nullptr, ark_key_.get());
-  ask_ = IssueCertificate({"SEV-" + p, now - hours(24 * 365), now + hours(24 * 365 * 20), true, 2, true},
-                          ask_key_.get(), ark_.get(), ark_key_.get());
-  asvk_ = IssueCertificate({"SEV-VLEK-" + p, now - hours(24 * 365), now + hours(24 * 365 * 20), true, 3, true},
-                           asvk_key_.get(), ark_.get(), ark_key_.get());
+  ark_ = IssueCertificate(
+      {"ARK-" + p, now - hours(24 * 365), now + hours(24 * 365 * 20), true, 1, true},
+      ark_key_.get(), nullptr, ark_key_.get());
+  ask_ = IssueCertificate(
+      {"SEV-" + p, now - hours(24 * 365), now + hours(24 * 365 * 20), true, 2, true},
+      ask_key_.get(), ark_.get(), ark_key_.get());
+  asvk_ = IssueCertificate(
+      {"SEV-VLEK-" + p, now - hours(24 * 365), now + hours(24 * 365 * 20), true, 3, true},
+      asvk_key_.get(), ark_.get(), ark_key_.get());
   FakeEndorsementSpec spec;
   spec.not_before = now - hours(24);
   spec.not_after = now + hours(24 * 365);
@@ -56,7 +59,8 @@ void FakeSnpPlatform::IssueEndorsement(const FakeEndorsementSpec& spec) {
   const std::string base = "1.3.6.1.4.1.3704.1.";
   std::vector<CustomExtension> ext = {
       {base + "1", DerInteger(1)},
-      {base + "2", DerIa5String(ProductString(product_) + (product_ == snp::Product::kTurin ? "" : "-B0"))},
+      {base + "2",
+       DerIa5String(ProductString(product_) + (product_ == snp::Product::kTurin ? "" : "-B0"))},
       {base + "3.1", DerInteger(spec.tcb.bootloader)},
       {base + "3.2", DerInteger(spec.tcb.tee)},
       {base + "3.3", DerInteger(spec.tcb.snp)},
@@ -68,10 +72,16 @@ void FakeSnpPlatform::IssueEndorsement(const FakeEndorsementSpec& spec) {
   } else {
     ext.push_back({base + "4", spec.hw_id});
   }
-  CertSpec cert{spec.vlek ? "SEV-VLEK" : "SEV-VCEK", spec.not_before, spec.not_after, false,
-                spec.serial, true, ext};
-  endorsement_ = spec.vlek ? IssueCertificate(cert, endorsement_key_.get(), asvk_.get(), asvk_key_.get())
-                           : IssueCertificate(cert, endorsement_key_.get(), ask_.get(), ask_key_.get());
+  CertSpec cert{spec.vlek ? "SEV-VLEK" : "SEV-VCEK",
+                spec.not_before,
+                spec.not_after,
+                false,
+                spec.serial,
+                true,
+                ext};
+  endorsement_ = spec.vlek
+                     ? IssueCertificate(cert, endorsement_key_.get(), asvk_.get(), asvk_key_.get())
+                     : IssueCertificate(cert, endorsement_key_.get(), ask_.get(), ask_key_.get());
 }
 
 snp::SnpReport FakeSnpPlatform::DefaultReport() const {
@@ -104,8 +114,9 @@ Bytes FakeSnpPlatform::SerializeUnsigned(const snp::SnpReport& r) {
   PutU32(out, 0x34, r.signature_algo);
   PutU64(out, 0x38, r.current_tcb);
   PutU64(out, 0x40, r.platform_info);
-  PutU32(out, 0x48, (r.author_key_en ? 1u : 0u) | (r.mask_chip_key ? 2u : 0u) |
-                        (static_cast<uint32_t>(r.signing_key) << 2));
+  PutU32(out, 0x48,
+         (r.author_key_en ? 1u : 0u) | (r.mask_chip_key ? 2u : 0u) |
+             (static_cast<uint32_t>(r.signing_key) << 2));
   PutArray(out, 0x50, r.report_data);
   PutArray(out, 0x90, r.measurement);
   PutArray(out, 0xC0, r.host_data);

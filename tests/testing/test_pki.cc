@@ -72,7 +72,8 @@ X509Ptr IssueCertificate(const CertSpec& spec, EVP_PKEY* subject_key, X509* issu
   X509V3_CTX v3;
   X509V3_set_ctx(&v3, issuer != nullptr ? issuer : cert.get(), cert.get(), nullptr, nullptr, 0);
   if (spec.is_ca) {
-    X509_EXTENSION* bc = X509V3_EXT_conf_nid(nullptr, &v3, NID_basic_constraints, "critical,CA:TRUE");
+    X509_EXTENSION* bc =
+        X509V3_EXT_conf_nid(nullptr, &v3, NID_basic_constraints, "critical,CA:TRUE");
     X509_add_ext(cert.get(), bc, -1);
     X509_EXTENSION_free(bc);
     X509_EXTENSION* ku =
@@ -83,7 +84,8 @@ X509Ptr IssueCertificate(const CertSpec& spec, EVP_PKEY* subject_key, X509* issu
   for (const CustomExtension& ext : spec.extensions) {
     Asn1ObjectPtr oid(OBJ_txt2obj(ext.oid.c_str(), 1));
     OsslPtr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free> value(ASN1_OCTET_STRING_new());
-    ASN1_OCTET_STRING_set(value.get(), ext.der_value.data(), static_cast<int>(ext.der_value.size()));
+    ASN1_OCTET_STRING_set(value.get(), ext.der_value.data(),
+                          static_cast<int>(ext.der_value.size()));
     X509_EXTENSION* x = X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), 0, value.get());
     X509_add_ext(cert.get(), x, -1);
     X509_EXTENSION_free(x);

@@ -11,7 +11,8 @@ namespace attest::testing {
 // environment overrides the default "<repo>/../shared/vectors".
 std::string VectorPath(const std::string& relative);
 
-// ReadVector reads a vector file; a missing file fails the calling test (ADD_FAILURE) and returns {}.
+// ReadVector reads a vector file; a missing file fails the calling test (ADD_FAILURE) and returns
+// {}.
 Bytes ReadVector(const std::string& relative);
 
 // ReadText reads a repository-relative or absolute text file the same way.
