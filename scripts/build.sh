@@ -10,5 +10,7 @@ if [ ! -f "$dir/build.ninja" ]; then
 else
   cmake "$dir" "$@" >/dev/null
 fi
-ninja -C "$dir" | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
-test "${PIPESTATUS[0]}" -eq 0
+set +e
+ninja -C "$dir" | grep -vE '^\[[0-9]+/[0-9]+\] '
+rc=${PIPESTATUS[0]}
+exit "$rc"

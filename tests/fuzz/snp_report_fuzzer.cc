@@ -1,0 +1,22 @@
+// Fuzzes the SEV-SNP report parser and, for inputs that parse, the claims decoding and JSON
+// rendering that `attestctl verify snp` prints even for rejected reports.
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+
+#include "attest/snp/claims.h"
+#include "attest/snp/claims_json.h"
+#include "attest/snp/wire.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace attest;
+  auto report = snp::ParseSnpReport(ByteSpan(data, size));
+  if (!report.ok()) {
+    assert(!report.status().message().empty());
+    return 0;
+  }
+  // A successful parse consumed exactly one report.
+  assert(size == snp::kReportSize);
+  (void)snp::ClaimsToJson(snp::UnverifiedClaims(*report)).dump();
+  return 0;
+}
