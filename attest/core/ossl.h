@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace attest {
 
@@ -38,6 +39,17 @@ using Asn1ObjectPtr = OsslPtr<ASN1_OBJECT, ASN1_OBJECT_free>;
 
 inline void FreeX509Stack(STACK_OF(X509) * stack) { sk_X509_pop_free(stack, X509_free); }
 using X509StackPtr = OsslPtr<STACK_OF(X509), FreeX509Stack>;
+
+// I2dBytes DER-encodes obj with one of OpenSSL's i2d_* functions (empty on failure).
+template <typename T>
+std::vector<uint8_t> I2dBytes(const T* obj, int (*i2d)(const T*, unsigned char**)) {
+  const int len = i2d(obj, nullptr);
+  if (len <= 0) return {};
+  std::vector<uint8_t> out(static_cast<size_t>(len));
+  unsigned char* p = out.data();
+  i2d(obj, &p);
+  return out;
+}
 
 // OsslErrors drains the thread's OpenSSL error queue into one line ("" when empty).
 std::string OsslErrors();

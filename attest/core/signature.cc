@@ -18,11 +18,8 @@ Result<Bytes> EcdsaRawToDer(ByteSpan r_be, ByteSpan s_be, Reason on_error) {
   if (ECDSA_SIG_set0(sig.get(), r.release(), s.release()) != 1) {
     return Status(reasons::kInternalError, "ecdsa: " + OsslErrors());
   }
-  const int len = i2d_ECDSA_SIG(sig.get(), nullptr);
-  if (len <= 0) return Status(reasons::kInternalError, "ecdsa: " + OsslErrors());
-  Bytes der(static_cast<size_t>(len));
-  uint8_t* p = der.data();
-  i2d_ECDSA_SIG(sig.get(), &p);
+  Bytes der = I2dBytes<ECDSA_SIG>(sig.get(), i2d_ECDSA_SIG);
+  if (der.empty()) return Status(reasons::kInternalError, "ecdsa: " + OsslErrors());
   return der;
 }
 

@@ -83,14 +83,7 @@ Result<X509CrlPtr> ParseCrl(ByteSpan data) {
   return crl;
 }
 
-Bytes CertificateDer(X509* cert) {
-  const int len = i2d_X509(cert, nullptr);
-  if (len <= 0) return {};
-  Bytes der(static_cast<size_t>(len));
-  uint8_t* p = der.data();
-  i2d_X509(cert, &p);
-  return der;
-}
+Bytes CertificateDer(X509* cert) { return I2dBytes<X509>(cert, i2d_X509); }
 
 Sha256Digest CertificateFingerprint(X509* cert) { return Sha256(CertificateDer(cert)); }
 

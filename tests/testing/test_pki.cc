@@ -7,6 +7,8 @@
 
 #include <functional>
 
+#include "attest/core/x509.h"
+
 namespace attest::testing {
 namespace {
 
@@ -117,21 +119,9 @@ X509CrlPtr IssueCrl(X509* issuer, EVP_PKEY* issuer_key, const std::vector<long>&
   return crl;
 }
 
-Bytes DerOf(X509* cert) {
-  const int len = i2d_X509(cert, nullptr);
-  Bytes out(static_cast<size_t>(len));
-  uint8_t* p = out.data();
-  i2d_X509(cert, &p);
-  return out;
-}
+Bytes DerOf(X509* cert) { return CertificateDer(cert); }
 
-Bytes DerOf(X509_CRL* crl) {
-  const int len = i2d_X509_CRL(crl, nullptr);
-  Bytes out(static_cast<size_t>(len));
-  uint8_t* p = out.data();
-  i2d_X509_CRL(crl, &p);
-  return out;
-}
+Bytes DerOf(X509_CRL* crl) { return I2dBytes<X509_CRL>(crl, i2d_X509_CRL); }
 
 std::string PemOf(X509* cert) {
   BioPtr bio(BIO_new(BIO_s_mem()));
@@ -144,31 +134,19 @@ std::string PemOf(X509* cert) {
 Bytes DerInteger(long value) {
   OsslPtr<ASN1_INTEGER, ASN1_INTEGER_free> v(ASN1_INTEGER_new());
   ASN1_INTEGER_set(v.get(), value);
-  const int len = i2d_ASN1_INTEGER(v.get(), nullptr);
-  Bytes out(static_cast<size_t>(len));
-  uint8_t* p = out.data();
-  i2d_ASN1_INTEGER(v.get(), &p);
-  return out;
+  return I2dBytes<ASN1_INTEGER>(v.get(), i2d_ASN1_INTEGER);
 }
 
 Bytes DerOctetString(ByteSpan data) {
   OsslPtr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free> v(ASN1_OCTET_STRING_new());
   ASN1_OCTET_STRING_set(v.get(), data.data(), static_cast<int>(data.size()));
-  const int len = i2d_ASN1_OCTET_STRING(v.get(), nullptr);
-  Bytes out(static_cast<size_t>(len));
-  uint8_t* p = out.data();
-  i2d_ASN1_OCTET_STRING(v.get(), &p);
-  return out;
+  return I2dBytes<ASN1_OCTET_STRING>(v.get(), i2d_ASN1_OCTET_STRING);
 }
 
 Bytes DerIa5String(const std::string& text) {
   OsslPtr<ASN1_IA5STRING, ASN1_IA5STRING_free> v(ASN1_IA5STRING_new());
   ASN1_STRING_set(v.get(), text.data(), static_cast<int>(text.size()));
-  const int len = i2d_ASN1_IA5STRING(v.get(), nullptr);
-  Bytes out(static_cast<size_t>(len));
-  uint8_t* p = out.data();
-  i2d_ASN1_IA5STRING(v.get(), &p);
-  return out;
+  return I2dBytes<ASN1_IA5STRING>(v.get(), i2d_ASN1_IA5STRING);
 }
 
 }  // namespace attest::testing
