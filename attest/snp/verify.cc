@@ -1,7 +1,6 @@
 #include "attest/snp/verify.h"
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 
@@ -12,25 +11,16 @@
 namespace attest::snp {
 namespace {
 
-void HashPiece(SHA256_CTX* ctx, ByteSpan piece) {
-  const uint64_t len = piece.size();
-  SHA256_Update(ctx, &len, sizeof(len));
-  SHA256_Update(ctx, piece.data(), piece.size());
-}
-
 // CacheKey binds every input of chain validation: the roots, the certificates and the CRLs.
 Sha256Digest CacheKey(const SnpCollateral& collateral, const SnpTrustRoots& roots) {
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  HashPiece(&ctx, roots.id());
-  HashPiece(&ctx, collateral.endorsement_cert);
-  const uint64_t num_chain = collateral.chain.size();
-  SHA256_Update(&ctx, &num_chain, sizeof(num_chain));
-  for (const Bytes& cert : collateral.chain) HashPiece(&ctx, cert);
-  for (const Bytes& crl : collateral.crls) HashPiece(&ctx, crl);
-  Sha256Digest out;
-  SHA256_Final(out.data(), &ctx);
-  return out;
+  Sha256Hasher h;
+  h.UpdateWithLength(roots.id());
+  h.UpdateWithLength(collateral.endorsement_cert);
+  // The chain count separates the certificates from the CRLs that follow them.
+  h.UpdateWithLength(Bytes(collateral.chain.size()));
+  for (const Bytes& cert : collateral.chain) h.UpdateWithLength(cert);
+  for (const Bytes& crl : collateral.crls) h.UpdateWithLength(crl);
+  return h.Finish();
 }
 
 // AsSnp re-labels a generic X.509 failure with the SNP reason a caller matches on.
