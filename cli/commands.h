@@ -7,5 +7,7 @@ namespace attest::cli {
 using CommandFn = int (*)(int argc, char** argv, int first);
 
 int RunVerifySnp(int argc, char** argv, int first);
+int RunPolicyCheck(int argc, char** argv, int first);
+int RunTokenVerify(int argc, char** argv, int first);
 
 }  // namespace attest::cli

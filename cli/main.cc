@@ -17,6 +17,8 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"verify", "snp", "verify an AMD SEV-SNP attestation report", attest::cli::RunVerifySnp},
+    {"policy", "check", "validate a tenant or host policy file", attest::cli::RunPolicyCheck},
+    {"token", "verify", "check a signed attestation result token", attest::cli::RunTokenVerify},
 };
 
 int Usage() {

@@ -26,6 +26,8 @@ int PrintVerifyOutcome(const VerifyOutcome& outcome, bool json) {
     out["verdict"] = accepted ? "accepted" : "rejected";
     out["evidence"] = outcome.evidence;
     if (outcome.claims) out["claims"] = *outcome.claims;
+    if (outcome.appraisal) out["appraisal"] = *outcome.appraisal;
+    if (outcome.token) out["token"] = *outcome.token;
     out["errors"] = nlohmann::json::array();
     for (const Status& error : outcome.errors) {
       out["errors"].push_back(
@@ -37,6 +39,11 @@ int PrintVerifyOutcome(const VerifyOutcome& outcome, bool json) {
     for (const Status& error : outcome.errors) {
       std::cout << "error " << error.reason_id() << ": " << error.message() << "\n";
     }
+    if (outcome.appraisal) {
+      std::cout << "appraisal: " << (*outcome.appraisal)["status"].get<std::string>() << " under "
+                << (*outcome.appraisal)["policy"].get<std::string>() << "\n";
+    }
+    if (outcome.token) std::cout << "token: " << *outcome.token << "\n";
     if (outcome.claims) {
       std::cout << "claims:\n";
       PrintReadableClaims(*outcome.claims, "");

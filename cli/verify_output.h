@@ -23,6 +23,10 @@ struct VerifyOutcome {
   std::string evidence;                  // "snp", "tdx", "sgx", "tpm", "sev-chain"...
   std::optional<nlohmann::json> claims;  // present when the evidence parsed
   std::vector<Status> errors;            // empty = accepted
+  // With --policy: the appraisal ({"policy","status","failures",...}); its failures are also
+  // errors, so the verdict is the policy's. With --token-key: the signed result token.
+  std::optional<nlohmann::json> appraisal;
+  std::optional<std::string> token;
 };
 
 // PrintVerifyOutcome writes the outcome to stdout (JSON or a readable summary) and returns the

@@ -1,4 +1,5 @@
 // attestctl verify snp: offline verification of an AMD SEV-SNP attestation report.
+#include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/snp/claims.h"
 #include "attest/snp/claims_json.h"
@@ -7,14 +8,16 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/input.h"
+#include "cli/policy_flags.h"
 #include "cli/verify_output.h"
+#include "policy/appraise_snp.h"
 
 namespace attest::cli {
 namespace {
 
 constexpr char kUsage[] =
     "attestctl verify snp --report FILE [--vcek FILE] [--chain FILE] [--crl FILE] "
-    "[--at RFC3339] [--json]";
+    "[--at RFC3339] [--policy FILE [--token-key PEM]] [--json]";
 
 // ReadOptional reads the file named by flag, if given, into out.
 Status ReadOptional(const Args& args, const char* flag, std::vector<Bytes>* out) {
@@ -28,7 +31,8 @@ Status ReadOptional(const Args& args, const char* flag, std::vector<Bytes>* out)
 }  // namespace
 
 int RunVerifySnp(int argc, char** argv, int first) {
-  const FlagSpec spec{{"report", "vcek", "chain", "crl", "at"}, {"json"}};
+  const FlagSpec spec{{"report", "vcek", "chain", "crl", "at", kPolicyFlag, kTokenKeyFlag},
+                      {"json"}};
   auto args = Args::Parse(argc, argv, first, spec);
   if (!args.ok()) return PrintUsageError(args.status(), kUsage);
   auto report_path = args->Require("report");
@@ -37,6 +41,8 @@ int RunVerifySnp(int argc, char** argv, int first) {
   if (!now.ok()) return PrintUsageError(now.status(), kUsage);
   auto report_bytes = LoadEvidenceFile(*report_path);
   if (!report_bytes.ok()) return PrintUsageError(report_bytes.status(), "");
+  auto policy_flags = LoadPolicyFlags(*args);
+  if (!policy_flags.ok()) return PrintUsageError(policy_flags.status(), "");
 
   snp::SnpCollateral collateral;
   std::vector<Bytes> vcek;
@@ -55,7 +61,18 @@ int RunVerifySnp(int argc, char** argv, int first) {
   }
   auto verified = snp::VerifySnpReport(*report, collateral, snp::SnpTrustRoots::BuiltIn(), *now);
   if (verified.ok()) {
-    outcome.claims = snp::ClaimsToJson(snp::ToClaims(*verified));
+    const snp::SnpClaims claims = snp::ToClaims(*verified);
+    outcome.claims = snp::ClaimsToJson(claims);
+    if (policy_flags->policy) {
+      if (!policy_flags->policy->has_snp()) {
+        outcome.errors.push_back(Status(reasons::kPolicyNoRulesForEvidence,
+                                        "the policy has no snp section: it accepts no SNP guest"));
+      } else {
+        ApplyAppraisal(policy::AppraiseSnp(claims, policy_flags->policy->snp(), {*now}),
+                       *policy_flags, "snp-report:" + HexEncode(claims.report.report_id),
+                       WallClockNow(), &outcome);
+      }
+    }
   } else {
     outcome.claims = snp::ClaimsToJson(snp::UnverifiedClaims(*report));
     outcome.errors.push_back(verified.status());

@@ -83,6 +83,27 @@ inline constexpr Reason kSnpRevoked{"snp.revoked", ErrorCode::kRevoked};
 
 // --- sev: legacy AMD SEV / SEV-ES (issue 6) ----------------------------------------------------
 
+// --- policy: loading tenant/host policies, and appraisal rule failures --------------------------
+inline constexpr Reason kPolicyInvalid{"policy.invalid", ErrorCode::kInvalidArgument};
+inline constexpr Reason kPolicyNoRulesForEvidence{"policy.no_rules_for_evidence",
+                                                  ErrorCode::kPolicyDenied};
+inline constexpr Reason kPolicyTokenInvalid{"policy.token_invalid", ErrorCode::kSignatureInvalid};
+inline constexpr Reason kPolicyTokenExpired{"policy.token_expired", ErrorCode::kExpired};
+// Appraisal failures carry the evidence area as prefix: what rule of the tenant's policy failed.
+inline constexpr Reason kSnpMeasurementRejected{"snp.measurement_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpHostDataRejected{"snp.host_data_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpTcbTooLow{"snp.tcb_too_low", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpGuestSvnTooLow{"snp.guest_svn_too_low", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpFirmwareTooOld{"snp.firmware_too_old", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpDebugForbidden{"snp.debug_forbidden", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpMigrateMaForbidden{"snp.migrate_ma_forbidden", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpSmtForbidden{"snp.smt_forbidden", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpVmplRejected{"snp.vmpl_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpIdKeyRejected{"snp.id_key_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpAuthorKeyRejected{"snp.author_key_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpSigningKeyRejected{"snp.signing_key_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpChipRejected{"snp.chip_rejected", ErrorCode::kPolicyDenied};
+
 // --- cli: command-line usage -------------------------------------------------------------------
 inline constexpr Reason kCliUsage{"cli.usage", ErrorCode::kInvalidArgument};
 }  // namespace reasons

@@ -1,0 +1,136 @@
+// attestctl end to end: runs the built binary on the shared vectors and checks exit codes and the
+// JSON shape every `verify` subcommand shares.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace {
+
+struct CliRun {
+  int exit_code;
+  std::string out;
+};
+
+CliRun Attestctl(const std::string& args) {
+  const std::string command = std::string(ATTESTCTL_PATH) + " " + args + " 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  return {WEXITSTATUS(status), out};
+}
+
+const std::string kV = "../shared/vectors/snp/";
+
+TEST(AttestctlTest, VerifySnpExitCodesAndJson) {
+  struct Case {
+    const char* name;
+    std::string args;
+    int want_exit;
+    std::string want_verdict;  // "" when no JSON is expected (usage errors)
+    std::string want_code;
+    bool want_claims;
+  } cases[] = {
+      {"accepted",
+       "--report " + kV + "gsg-milan-v2/report.bin --vcek " + kV +
+           "gsg-milan-v2/vcek.der --at 2024-01-01T00:00:00Z",
+       0, "accepted", "", true},
+      {"hex report, PEM vcek",
+       "--report " + kV + "virtee-milan-v2/report.hex --vcek " + kV +
+           "virtee-milan-v2/vcek.der --chain " + kV +
+           "certs/ask_ark_milan.pem --at 2024-01-01T00:00:00Z",
+       0, "accepted", "", true},
+      {"expired",
+       "--report " + kV + "gsg-milan-v2/report.bin --vcek " + kV +
+           "gsg-milan-v2/vcek.der --at 2030-01-01T00:00:00Z",
+       1, "rejected", "snp.cert_expired", true},
+      {"no vcek: claims still shown",
+       "--report " + kV + "gsg-milan-v2/report.bin --at 2024-01-01T00:00:00Z", 1, "rejected",
+       "snp.signing_key_missing", true},
+      {"not a report",
+       "--report " + kV + "gsg-milan-v2/vcek.der --vcek " + kV + "gsg-milan-v2/vcek.der", 1,
+       "rejected", "snp.bad_size", false},
+      {"policy rejects debug",
+       "--report " + kV + "gsg-milan-v2/report.bin --vcek " + kV +
+           "gsg-milan-v2/vcek.der --at 2024-01-01T00:00:00Z --policy "
+           "policy/examples/snp-no-debug.json",
+       1, "rejected", "snp.debug_forbidden", true},
+      {"policy accepts",
+       "--report " + kV + "virtee-milan-v2/report.bin --vcek " + kV +
+           "virtee-milan-v2/vcek.der --at 2024-01-01T00:00:00Z --policy "
+           "policy/examples/snp-milan-virtee.json",
+       0, "accepted", "", true},
+      {"missing file", "--report /nonexistent --vcek " + kV + "gsg-milan-v2/vcek.der", 2, "", "",
+       false},
+      {"missing flag", "--vcek " + kV + "gsg-milan-v2/vcek.der", 2, "", "", false},
+      {"unknown flag", "--report x --frobnicate", 2, "", "", false},
+      {"bad time", "--report " + kV + "gsg-milan-v2/report.bin --at yesterday", 2, "", "", false},
+      {"bad policy",
+       "--report " + kV + "gsg-milan-v2/report.bin --policy " + kV + "gsg-milan-v2/vcek.der", 2, "",
+       "", false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const CliRun run = Attestctl("verify snp --json " + c.args);
+    EXPECT_EQ(run.exit_code, c.want_exit) << run.out;
+    if (c.want_verdict.empty()) continue;
+    const auto json = nlohmann::json::parse(run.out, nullptr, false);
+    ASSERT_TRUE(json.is_object()) << run.out;
+    EXPECT_EQ(json["verdict"], c.want_verdict);
+    EXPECT_EQ(json["evidence"], "snp");
+    EXPECT_EQ(json.contains("claims"), c.want_claims);
+    ASSERT_TRUE(json["errors"].is_array());
+    if (c.want_code.empty()) {
+      EXPECT_TRUE(json["errors"].empty());
+    } else {
+      ASSERT_FALSE(json["errors"].empty());
+      EXPECT_EQ(json["errors"][0]["code"], c.want_code);
+    }
+  }
+}
+
+TEST(AttestctlTest, ReadableOutputAndUsage) {
+  const CliRun ok = Attestctl("verify snp --report " + kV + "gsg-milan-v2/report.bin --vcek " + kV +
+                              "gsg-milan-v2/vcek.der --at 2024-01-01T00:00:00Z");
+  EXPECT_EQ(ok.exit_code, 0);
+  EXPECT_NE(ok.out.find("snp: ACCEPTED"), std::string::npos);
+  EXPECT_NE(ok.out.find("measurement: b07af962"), std::string::npos);
+  EXPECT_EQ(Attestctl("").exit_code, 2);
+  EXPECT_EQ(Attestctl("verify nothing").exit_code, 2);
+}
+
+TEST(AttestctlTest, PolicyCheckAndTokens) {
+  EXPECT_EQ(Attestctl("policy check policy/examples/snp-no-debug.json").exit_code, 0);
+  EXPECT_EQ(Attestctl("policy check " + kV + "gsg-milan-v2/vcek.der").exit_code, 1);
+  EXPECT_EQ(Attestctl("policy check /nonexistent").exit_code, 2);
+
+  const std::string dir = ::testing::TempDir();
+  ASSERT_EQ(std::system(("openssl ecparam -name secp384r1 -genkey -noout -out " + dir +
+                         "tk.pem && openssl ec -in " + dir + "tk.pem -pubout -out " + dir +
+                         "tk.pub 2>/dev/null")
+                            .c_str()),
+            0);
+  const CliRun signed_run =
+      Attestctl("verify snp --json --report " + kV + "virtee-milan-v2/report.bin --vcek " + kV +
+                "virtee-milan-v2/vcek.der --at 2024-01-01T00:00:00Z --policy "
+                "policy/examples/snp-milan-virtee.json --token-key " +
+                dir + "tk.pem");
+  ASSERT_EQ(signed_run.exit_code, 0) << signed_run.out;
+  const std::string token = nlohmann::json::parse(signed_run.out)["token"];
+  const CliRun verified = Attestctl("token verify " + token + " --key " + dir + "tk.pub");
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+  EXPECT_EQ(nlohmann::json::parse(verified.out)["payload"]["ear.status"], "affirming");
+  EXPECT_EQ(Attestctl("token verify " + token + "x --key " + dir + "tk.pub").exit_code, 1);
+  EXPECT_EQ(
+      Attestctl("token verify " + token + " --key " + dir + "tk.pub --at 2099-01-01T00:00:00Z")
+          .exit_code,
+      1);
+}
+
+}  // namespace
