@@ -19,6 +19,8 @@ constexpr Command kCommands[] = {
     {"verify", "snp", "verify an AMD SEV-SNP attestation report", attest::cli::RunVerifySnp},
     {"policy", "check", "validate a tenant or host policy file", attest::cli::RunPolicyCheck},
     {"token", "verify", "check a signed attestation result token", attest::cli::RunTokenVerify},
+    {"verify", "tpm", "verify a TPM 2.0 quote with its event logs", attest::cli::RunVerifyTpm},
+    {"eventlog", "replay", "replay a TCG event log to PCR values", attest::cli::RunEventlogReplay},
 };
 
 int Usage() {

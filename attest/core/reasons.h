@@ -80,6 +80,35 @@ inline constexpr Reason kSnpRevoked{"snp.revoked", ErrorCode::kRevoked};
 // --- tdx / sgx: Intel DCAP quotes (issue 4) ----------------------------------------------------
 
 // --- tpm: TPM 2.0 quotes and event logs (issue 5) ----------------------------------------------
+inline constexpr Reason kTpmAttestMalformed{"tpm.attest_malformed", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kTpmBadMagic{"tpm.bad_magic", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kTpmNotAQuote{"tpm.not_a_quote", ErrorCode::kUnsupported};
+inline constexpr Reason kTpmSignatureMalformed{"tpm.signature_malformed",
+                                               ErrorCode::kMalformedEvidence};
+inline constexpr Reason kTpmPublicMalformed{"tpm.public_malformed", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kTpmUnsupportedAlgorithm{"tpm.unsupported_algorithm",
+                                                 ErrorCode::kUnsupported};
+inline constexpr Reason kTpmSignatureInvalid{"tpm.signature_invalid", ErrorCode::kSignatureInvalid};
+inline constexpr Reason kTpmNonceMismatch{"tpm.nonce_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kTpmPcrsMalformed{"tpm.pcrs_malformed", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kTpmPcrMissing{"tpm.pcr_missing", ErrorCode::kUnavailable};
+inline constexpr Reason kTpmPcrDigestMismatch{"tpm.pcr_digest_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kTpmAkAttributes{"tpm.ak_attributes_invalid", ErrorCode::kPolicyDenied};
+inline constexpr Reason kTpmEkMismatch{"tpm.ek_public_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kTpmEkChainUntrusted{"tpm.ek_chain_untrusted", ErrorCode::kChainUntrusted};
+inline constexpr Reason kTpmCredentialMalformed{"tpm.credential_malformed",
+                                                ErrorCode::kMalformedEvidence};
+inline constexpr Reason kTpmCredentialInvalid{"tpm.credential_invalid", ErrorCode::kMismatch};
+inline constexpr Reason kTpmDevice{"tpm.device_error", ErrorCode::kUnavailable};
+inline constexpr Reason kTpmDrtmMismatch{"tpm.drtm_pcr_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kEventLogMalformed{"eventlog.malformed", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kEventLogUnsupportedAlgorithm{"eventlog.unsupported_algorithm",
+                                                      ErrorCode::kUnsupported};
+inline constexpr Reason kEventLogMissingDigest{"eventlog.missing_digest",
+                                               ErrorCode::kMalformedEvidence};
+inline constexpr Reason kEventLogTooLarge{"eventlog.too_large", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kEventLogBankMissing{"eventlog.bank_missing", ErrorCode::kUnavailable};
+inline constexpr Reason kEventLogPcrMismatch{"eventlog.pcr_mismatch", ErrorCode::kMismatch};
 
 // --- sev: legacy AMD SEV / SEV-ES (issue 6) ----------------------------------------------------
 

@@ -1,0 +1,83 @@
+#include "agent/host_commands.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "attest/core/file_io.h"
+#include "attest/tpm/claims.h"
+
+namespace attest::agent {
+
+Status WriteFile(const std::string& path, ByteSpan data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+  out.close();
+  if (!out) return Status(reasons::kFileUnreadable, "cannot write " + path);
+  return Status::Ok();
+}
+
+namespace {
+
+Status EnsureDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status(reasons::kFileUnreadable, "cannot create " + dir + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Register(const std::string& tcti, AkAlgorithm ak_alg, const std::string& out_dir) {
+  ATTEST_RETURN_IF_ERROR(EnsureDir(out_dir));
+  ATTEST_ASSIGN_OR_RETURN(auto tpm, TpmDevice::Open(tcti));
+  {
+    ATTEST_ASSIGN_OR_RETURN(TpmKey ek, tpm->CreateEk());
+    ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/ek.pub", ek.public_area));
+  }
+  if (auto cert = tpm->ReadEkCertificate(); cert.ok()) {
+    ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/ek.crt", *cert));
+  }
+  ATTEST_ASSIGN_OR_RETURN(TpmKey ak, tpm->CreateAk(ak_alg));
+  ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/ak.pub", ak.public_area));
+  return WriteFile(out_dir + "/ak.name", ak.name);
+}
+
+Result<Bytes> Activate(const std::string& tcti, AkAlgorithm ak_alg, ByteSpan credential_blob,
+                       ByteSpan encrypted_secret) {
+  ATTEST_ASSIGN_OR_RETURN(auto tpm, TpmDevice::Open(tcti));
+  ATTEST_ASSIGN_OR_RETURN(TpmKey ek, tpm->CreateEk());
+  ATTEST_ASSIGN_OR_RETURN(TpmKey ak, tpm->CreateAk(ak_alg));
+  return tpm->ActivateCredential(ak, ek, credential_blob, encrypted_secret);
+}
+
+Status Quote(const std::string& tcti, AkAlgorithm ak_alg, const QuoteOptions& options,
+             const std::string& out_dir) {
+  ATTEST_RETURN_IF_ERROR(EnsureDir(out_dir));
+  ATTEST_ASSIGN_OR_RETURN(auto tpm, TpmDevice::Open(tcti));
+  std::vector<uint16_t> banks = options.banks;
+  if (banks.empty()) {
+    ATTEST_ASSIGN_OR_RETURN(banks, tpm->ActiveBanks());
+  }
+  std::map<uint16_t, std::vector<uint32_t>> selection;
+  for (uint16_t bank : banks) selection[bank] = options.pcrs;
+  ATTEST_ASSIGN_OR_RETURN(TpmKey ak, tpm->CreateAk(ak_alg));
+  ATTEST_ASSIGN_OR_RETURN(QuoteOutput quote, tpm->Quote(ak, options.nonce, selection));
+  ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/quote.msg", quote.attest));
+  ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/quote.sig", quote.signature));
+  ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/ak.pub", ak.public_area));
+  nlohmann::ordered_json pcrs;
+  pcrs["banks"] = tpm::PcrBanksToJson(quote.pcrs);
+  const std::string text = pcrs.dump() + "\n";
+  ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/pcrs.json", AsBytes(text)));
+  if (std::filesystem::exists(options.eventlog_path)) {
+    ATTEST_ASSIGN_OR_RETURN(Bytes log, ReadFileBytes(options.eventlog_path));
+    ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/eventlog.bin", log));
+  }
+  if (options.drtm_log_path) {
+    ATTEST_ASSIGN_OR_RETURN(Bytes log, ReadFileBytes(*options.drtm_log_path));
+    ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/drtm-log.bin", log));
+  }
+  return Status::Ok();
+}
+
+}  // namespace attest::agent

@@ -1,0 +1,44 @@
+// The host agent's operations, as the attest-agent CLI (and later its HTTP loop) runs them. Each
+// opens the TPM through the TCTI, recreates the EK/AK primaries, does its work, and flushes
+// everything it created before returning.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/tpm_device.h"
+#include "attest/core/bytes.h"
+#include "attest/core/status.h"
+
+namespace attest::agent {
+
+// Register writes into out_dir: ek.pub (TPM2B_PUBLIC), ek.crt (DER, when the TPM has an RSA EK
+// certificate at NV 0x01c00002), ak.pub (TPM2B_PUBLIC) and ak.name (nameAlg || digest): what
+// the verifier needs to check the EK certificate and issue a credential for the AK.
+Status Register(const std::string& tcti, AkAlgorithm ak_alg, const std::string& out_dir);
+
+// Activate runs TPM2_ActivateCredential on the verifier's credential blob and encrypted secret
+// (as MakeCredential marshals them) and returns the recovered credential.
+Result<Bytes> Activate(const std::string& tcti, AkAlgorithm ak_alg, ByteSpan credential_blob,
+                       ByteSpan encrypted_secret);
+
+// QuoteOptions selects what a quote covers and which logs ship with it.
+struct QuoteOptions {
+  Bytes nonce;
+  std::vector<uint32_t> pcrs = {0, 1, 2, 3, 4, 5, 6, 7, 17, 18};
+  std::vector<uint16_t> banks;  // empty: every allocated bank
+  std::string eventlog_path = "/sys/kernel/security/tpm0/binary_bios_measurements";
+  std::optional<std::string> drtm_log_path;
+};
+
+// Quote writes into out_dir: quote.msg (TPMS_ATTEST), quote.sig (TPMT_SIGNATURE), pcrs.json
+// ({"banks":...}), ak.pub, eventlog.bin (a copy of the UEFI log, when the path exists) and
+// drtm-log.bin (when given). These are exactly `attestctl verify tpm`'s inputs.
+Status Quote(const std::string& tcti, AkAlgorithm ak_alg, const QuoteOptions& options,
+             const std::string& out_dir);
+
+// WriteFile writes data to path (created or truncated). Fails with core.file_unreadable.
+Status WriteFile(const std::string& path, ByteSpan data);
+
+}  // namespace attest::agent

@@ -1,0 +1,134 @@
+// attest-agent: the host agent. `host register|activate|quote` drive the TPM through any TCTI;
+// their outputs are the inputs of `attestctl verify tpm` (and, later, of attestd's host API).
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "agent/host_commands.h"
+#include "attest/core/encoding.h"
+#include "attest/core/file_io.h"
+#include "attest/tpm/alg.h"
+#include "cli/args.h"
+
+namespace {
+
+using attest::Status;
+using attest::cli::Args;
+using attest::cli::FlagSpec;
+
+constexpr char kUsage[] =
+    "usage:\n"
+    "  attest-agent host register --tcti CONF --out DIR [--ak ecdsa|rsa]\n"
+    "  attest-agent host activate --tcti CONF --credential FILE --secret FILE --out FILE "
+    "[--ak ecdsa|rsa]\n"
+    "  attest-agent host quote --tcti CONF --nonce HEX --out DIR [--pcrs 0,1,...] "
+    "[--banks sha1,sha256] [--eventlog PATH] [--drtm-log PATH] [--ak ecdsa|rsa]\n"
+    "CONF is a TCTI string, e.g. swtpm:host=127.0.0.1,port=2321 or device:/dev/tpmrm0";
+
+int Fail(const Status& status) {
+  std::cerr << "attest-agent: " << status.ToString() << "\n";
+  return status.reason_id() == attest::reasons::kCliUsage.id ? 2 : 1;
+}
+
+attest::Result<attest::agent::AkAlgorithm> AkAlg(const Args& args) {
+  const std::string name = args.Get("ak").value_or("ecdsa");
+  if (name == "ecdsa") return attest::agent::AkAlgorithm::kEcdsaP256;
+  if (name == "rsa") return attest::agent::AkAlgorithm::kRsaSsa2048;
+  return Status(attest::reasons::kCliUsage, "--ak must be ecdsa or rsa");
+}
+
+attest::Result<std::vector<std::string>> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item.empty()) return Status(attest::reasons::kCliUsage, "empty item in list " + text);
+    out.push_back(item);
+  }
+  return out;
+}
+
+int RunHost(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << kUsage << "\n";
+    return 2;
+  }
+  const std::string verb = argv[2];
+  const FlagSpec spec{{"tcti", "out", "ak", "credential", "secret", "nonce", "pcrs", "banks",
+                       "eventlog", "drtm-log"},
+                      {}};
+  auto args = Args::Parse(argc, argv, 3, spec);
+  if (!args.ok()) return Fail(args.status());
+  auto tcti = args->Require("tcti");
+  auto out = args->Require("out");
+  auto ak_alg = AkAlg(*args);
+  if (!tcti.ok()) return Fail(tcti.status());
+  if (!out.ok()) return Fail(out.status());
+  if (!ak_alg.ok()) return Fail(ak_alg.status());
+
+  if (verb == "register") {
+    Status s = attest::agent::Register(*tcti, *ak_alg, *out);
+    return s.ok() ? 0 : Fail(s);
+  }
+  if (verb == "activate") {
+    auto cred_path = args->Require("credential");
+    auto secret_path = args->Require("secret");
+    if (!cred_path.ok()) return Fail(cred_path.status());
+    if (!secret_path.ok()) return Fail(secret_path.status());
+    auto cred = attest::ReadFileBytes(*cred_path);
+    auto secret = attest::ReadFileBytes(*secret_path);
+    if (!cred.ok()) return Fail(cred.status());
+    if (!secret.ok()) return Fail(secret.status());
+    auto recovered = attest::agent::Activate(*tcti, *ak_alg, *cred, *secret);
+    if (!recovered.ok()) return Fail(recovered.status());
+    Status s = attest::agent::WriteFile(*out, *recovered);
+    return s.ok() ? 0 : Fail(s);
+  }
+  if (verb == "quote") {
+    attest::agent::QuoteOptions options;
+    auto nonce_hex = args->Require("nonce");
+    if (!nonce_hex.ok()) return Fail(nonce_hex.status());
+    auto nonce = attest::HexDecode(*nonce_hex);
+    if (!nonce.ok()) return Fail(Status(attest::reasons::kCliUsage, "--nonce: not hex"));
+    options.nonce = *nonce;
+    if (auto pcrs = args->Get("pcrs")) {
+      auto items = SplitList(*pcrs);
+      if (!items.ok()) return Fail(items.status());
+      options.pcrs.clear();
+      for (const std::string& item : *items) {
+        if (item.size() > 2 || item.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoul(item) > 23) {
+          return Fail(Status(attest::reasons::kCliUsage, "--pcrs: bad PCR " + item));
+        }
+        options.pcrs.push_back(static_cast<uint32_t>(std::stoul(item)));
+      }
+    }
+    if (auto banks = args->Get("banks")) {
+      auto items = SplitList(*banks);
+      if (!items.ok()) return Fail(items.status());
+      for (const std::string& item : *items) {
+        auto alg = attest::tpm::FindHashAlgByName(item);
+        if (!alg) return Fail(Status(attest::reasons::kCliUsage, "--banks: unknown " + item));
+        options.banks.push_back(alg->id);
+      }
+    }
+    if (auto path = args->Get("eventlog")) options.eventlog_path = *path;
+    options.drtm_log_path = args->Get("drtm-log");
+    Status s = attest::agent::Quote(*tcti, *ak_alg, options, *out);
+    return s.ok() ? 0 : Fail(s);
+  }
+  std::cerr << kUsage << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // tpm2-tss logs expected failures (e.g. probing an absent EK certificate index) on stderr;
+  // keep it quiet unless the operator asks for its log with TSS2_LOG.
+  setenv("TSS2_LOG", "all+none", 0);
+  if (argc >= 2 && std::string(argv[1]) == "host") return RunHost(argc, argv);
+  std::cerr << kUsage << "\n";
+  return 2;
+}
