@@ -83,8 +83,8 @@ Status VerifyRsaPss(EVP_PKEY* key, const EVP_MD* md, ByteSpan message, ByteSpan 
   if (EVP_DigestVerify(ctx.get(), signature_be.data(), signature_be.size(), message.data(),
                        message.size()) != 1) {
     const std::string detail = OsslErrors();
-    return Status(on_fail, "rsa-pss signature does not verify" +
-                               (detail.empty() ? "" : " (" + detail + ")"));
+    return Status(
+        on_fail, "rsa-pss signature does not verify" + (detail.empty() ? "" : " (" + detail + ")"));
   }
   return Status::Ok();
 }
@@ -104,12 +104,11 @@ Sha256Digest HmacSha256(ByteSpan key, std::initializer_list<ByteSpan> parts) {
   OsslPtr<EVP_MAC, EVP_MAC_free> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
   OsslPtr<EVP_MAC_CTX, EVP_MAC_CTX_free> ctx(mac ? EVP_MAC_CTX_new(mac.get()) : nullptr);
   char digest_name[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end()};
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                         OSSL_PARAM_construct_end()};
   static const uint8_t kEmpty = 0;
-  bool ok = ctx && EVP_MAC_init(ctx.get(), key.empty() ? &kEmpty : key.data(), key.size(),
-                                params) == 1;
+  bool ok =
+      ctx && EVP_MAC_init(ctx.get(), key.empty() ? &kEmpty : key.data(), key.size(), params) == 1;
   for (ByteSpan part : parts) {
     ok = ok && EVP_MAC_update(ctx.get(), part.data(), part.size()) == 1;
   }
@@ -127,7 +126,8 @@ Bytes Aes128Ctr(const Key128& key, const Key128& iv, ByteSpan data) {
   int final_len = 0;
   static const uint8_t kEmpty = 0;
   const bool ok =
-      ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_128_ctr(), nullptr, key.data(), iv.data()) == 1 &&
+      ctx &&
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_128_ctr(), nullptr, key.data(), iv.data()) == 1 &&
       EVP_EncryptUpdate(ctx.get(), out.empty() ? nullptr : out.data(), &len,
                         data.empty() ? &kEmpty : data.data(), static_cast<int>(data.size())) == 1 &&
       EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &final_len) == 1 &&
@@ -163,8 +163,8 @@ Result<std::pair<std::array<uint8_t, kP384Size>, std::array<uint8_t, kP384Size>>
     EVP_PKEY* key) {
   uint8_t point[1 + 2 * kP384Size];
   size_t len = 0;
-  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
-                                      sizeof(point), &len) != 1 ||
+  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, sizeof(point),
+                                      &len) != 1 ||
       len != sizeof(point) || point[0] != 0x04) {
     return Status(reasons::kInternalError, "p-384 key: cannot export point " + OsslErrors());
   }

@@ -105,9 +105,10 @@ Result<Sha256Digest> ComputeLaunchDigest(const LaunchDigestInput& input) {
   if (es) {
     if (input.vmsa_bsp.size() != kVmsaSize ||
         (input.num_vcpus > 1 && input.vmsa_ap.size() != kVmsaSize)) {
-      return Status(reasons::kSevBadArgument,
-                    "launch digest: SEV-ES policy needs 4096-byte VMSA pages for the boot vCPU and, "
-                    "with more than one vCPU, the application processors");
+      return Status(
+          reasons::kSevBadArgument,
+          "launch digest: SEV-ES policy needs 4096-byte VMSA pages for the boot vCPU and, "
+          "with more than one vCPU, the application processors");
     }
     if (input.num_vcpus < 1 || input.num_vcpus > kMaxVcpus) {
       return Status(reasons::kSevBadArgument, "launch digest: SEV-ES vCPU count must be 1..512");
@@ -129,10 +130,9 @@ Result<Sha256Digest> ComputeLaunchDigest(const LaunchDigestInput& input) {
 Result<Sha256Digest> ComputeLaunchMeasure(ByteSpan tik, const LaunchMeasureInput& input) {
   if (tik.size() != 16) return Status(reasons::kSevBadArgument, "measure: TIK must be 16 bytes");
   const uint8_t head[4] = {0x04, input.api_major, input.api_minor, input.build};
-  const uint8_t policy[4] = {static_cast<uint8_t>(input.policy),
-                             static_cast<uint8_t>(input.policy >> 8),
-                             static_cast<uint8_t>(input.policy >> 16),
-                             static_cast<uint8_t>(input.policy >> 24)};
+  const uint8_t policy[4] = {
+      static_cast<uint8_t>(input.policy), static_cast<uint8_t>(input.policy >> 8),
+      static_cast<uint8_t>(input.policy >> 16), static_cast<uint8_t>(input.policy >> 24)};
   return HmacSha256(tik, {head, policy, input.launch_digest, input.mnonce});
 }
 

@@ -48,8 +48,8 @@ inline constexpr size_t kMaxVcpus = 512;
 
 // KernelBoot describes a direct kernel boot with libvirt's kernelHashes='yes'.
 struct KernelBoot {
-  ByteSpan kernel;                  // the kernel file as given to QEMU (-kernel)
-  std::optional<ByteSpan> initrd;   // absent: hashed as the empty string
+  ByteSpan kernel;                     // the kernel file as given to QEMU (-kernel)
+  std::optional<ByteSpan> initrd;      // absent: hashed as the empty string
   std::optional<std::string> cmdline;  // hashed with its terminating NUL; absent: "" + NUL
 };
 

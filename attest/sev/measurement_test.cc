@@ -1,9 +1,9 @@
 #include "attest/sev/measurement.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
@@ -27,14 +27,16 @@ struct Vector {
 };
 
 Vector LoadVector() {
-  const auto j = nlohmann::json::parse(testing::ReadVectorText("sev/launch-measurement-vector.json"));
+  const auto j =
+      nlohmann::json::parse(testing::ReadVectorText("sev/launch-measurement-vector.json"));
   Vector v;
   v.tik = Hex(j["tik"]);
   v.input.api_major = j["api_major"].get<uint8_t>();
   v.input.api_minor = j["api_minor"].get<uint8_t>();
   v.input.build = j["build"].get<uint8_t>();
   const Bytes policy = Hex(j["policy_u32_le"]);
-  v.input.policy = policy[0] | policy[1] << 8 | policy[2] << 16 | static_cast<uint32_t>(policy[3]) << 24;
+  v.input.policy =
+      policy[0] | policy[1] << 8 | policy[2] << 16 | static_cast<uint32_t>(policy[3]) << 24;
   const Bytes ld = Hex(j["launch_digest"]);
   std::copy(ld.begin(), ld.end(), v.input.launch_digest.begin());
   const Bytes mnonce = Hex(j["mnonce"]);
@@ -136,8 +138,9 @@ TEST(SevMeasurement, GuidByteLayout) {
   auto g = ParseGuid(kHashTableGuid);
   ASSERT_TRUE(g.ok());
   EXPECT_EQ(HexEncode(*g), "06d63894224fc94cb479a793d411fd21");
-  for (const char* bad : {"", "9438d606-4f22-4cc9-b479-a793d411fd2", "9438d6064f22-4cc9-b479-a793d411fd211",
-                          "9438d606-4f22-4cc9-b479-a793d411fdzz"}) {
+  for (const char* bad :
+       {"", "9438d606-4f22-4cc9-b479-a793d411fd2", "9438d6064f22-4cc9-b479-a793d411fd211",
+        "9438d606-4f22-4cc9-b479-a793d411fdzz"}) {
     SCOPED_TRACE(bad);
     EXPECT_EQ(ParseGuid(bad).status().reason_id(), "sev.bad_argument");
   }
@@ -167,7 +170,8 @@ TEST(SevMeasurement, KernelHashTableLayout) {
     SCOPED_TRACE(i);
     const size_t off = 18 + 50 * i;
     const Guid guid = *ParseGuid(entries[i].guid);
-    EXPECT_EQ(Bytes(table.begin() + off, table.begin() + off + 16), Bytes(guid.begin(), guid.end()));
+    EXPECT_EQ(Bytes(table.begin() + off, table.begin() + off + 16),
+              Bytes(guid.begin(), guid.end()));
     EXPECT_EQ(table[off + 16], 50);
     EXPECT_EQ(table[off + 17], 0);
     EXPECT_EQ(Bytes(table.begin() + off + 18, table.begin() + off + 50),

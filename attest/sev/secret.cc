@@ -61,9 +61,8 @@ Result<std::vector<SecretEntry>> ParseSecretTable(ByteSpan table) {
   }
   ATTEST_ASSIGN_OR_RETURN(uint32_t total, r.ReadU32Le());
   if (total < kHeaderSize || total > table.size()) {
-    return Status(reasons::kSevSecretMalformed,
-                  "secret table: length " + std::to_string(total) + " outside 20.." +
-                      std::to_string(table.size()));
+    return Status(reasons::kSevSecretMalformed, "secret table: length " + std::to_string(total) +
+                                                    " outside 20.." + std::to_string(table.size()));
   }
   ATTEST_ASSIGN_OR_RETURN(ByteReader body, r.SubReader(total - kHeaderSize));
   ATTEST_RETURN_IF_ERROR(r.SkipZeros(r.remaining(), "padding"));
@@ -91,8 +90,8 @@ Sha256Digest SecretHeaderMac(const Key128& tik, uint32_t flags, const Key128& iv
   const auto flags_le = Le32(flags);
   const auto plain_le = Le32(plaintext_len);
   const auto cipher_le = Le32(static_cast<uint32_t>(ciphertext.size()));
-  return HmacSha256(tik, {ByteSpan(&kind, 1), flags_le, iv, plain_le, cipher_le, ciphertext,
-                          measure});
+  return HmacSha256(tik,
+                    {ByteSpan(&kind, 1), flags_le, iv, plain_le, cipher_le, ciphertext, measure});
 }
 
 Result<LaunchSecret> PackageLaunchSecretWithIv(const TransportKeys& keys, ByteSpan measure,

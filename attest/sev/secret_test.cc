@@ -22,7 +22,9 @@ TEST(SevSecret, TableLayout) {
   ASSERT_EQ(table->size(), 48u);
   EXPECT_EQ(HexEncode(ByteSpan(*table).subspan(0, 16)), "42f5741edd71664d963eef4287ff173b");
   EXPECT_EQ((*table)[16], 43);
-  EXPECT_EQ(HexEncode(ByteSpan(*table).subspan(20, 16)), "e5696873f0847349" "92ec06879ce3da0b");
+  EXPECT_EQ(HexEncode(ByteSpan(*table).subspan(20, 16)),
+            "e5696873f0847349"
+            "92ec06879ce3da0b");
   EXPECT_EQ((*table)[36], 23);
   EXPECT_EQ((*table)[40], 1);
   EXPECT_EQ((*table)[42], 3);
@@ -65,8 +67,8 @@ TEST(SevSecret, ParseRejectsMalformedTables) {
     uint8_t value;
   };
   const Case cases[] = {
-      {"table guid", 0, 0x43},         {"length below header", 16, 19},
-      {"length past end", 16, 49},     {"entry length below header", 36, 19},
+      {"table guid", 0, 0x43},           {"length below header", 16, 19},
+      {"length past end", 16, 49},       {"entry length below header", 36, 19},
       {"entry length overruns", 36, 24}, {"padding not zero", 47, 1},
   };
   for (const Case& c : cases) {

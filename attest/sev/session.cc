@@ -37,8 +37,8 @@ Bytes SerializeSessionBlob(const SessionBlob& blob) {
 
 Result<SessionBlob> ParseSessionBlob(ByteSpan bytes) {
   if (bytes.size() != kSessionBlobSize) {
-    return Status(reasons::kSevSessionMalformed, "session: " + std::to_string(bytes.size()) +
-                                                     " bytes, want 128");
+    return Status(reasons::kSevSessionMalformed,
+                  "session: " + std::to_string(bytes.size()) + " bytes, want 128");
   }
   SessionBlob blob;
   Take(bytes, blob.nonce);

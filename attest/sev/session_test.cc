@@ -78,8 +78,8 @@ class SevRoundTrip : public ::testing::Test {
     owner_ = std::move(session).value();
   }
 
-  static constexpr uint32_t kPolicy = kPolicyNoDebug | kPolicyNoKeySharing | kPolicyDomain |
-                                      kPolicySev;
+  static constexpr uint32_t kPolicy =
+      kPolicyNoDebug | kPolicyNoKeySharing | kPolicyDomain | kPolicySev;
   testing::SevPlatformModel model_ = testing::SevPlatformModel::Create();
   OwnerSession owner_;
 };

@@ -28,8 +28,8 @@ Status VerifyAmdSignature(const AmdCert& signer, const AmdCert& subject, std::st
                   std::string(link) + ": signature size does not match the signer's key");
   }
   ATTEST_ASSIGN_OR_RETURN(EvpPkeyPtr key, AmdPublicKey(signer));
-  return VerifyRsaPss(key.get(), AmdCertDigest(signer), subject.signed_bytes,
-                      subject.signature_be, reasons::kSevSignatureInvalid)
+  return VerifyRsaPss(key.get(), AmdCertDigest(signer), subject.signed_bytes, subject.signature_be,
+                      reasons::kSevSignatureInvalid)
       .WithContext(link);
 }
 
@@ -67,8 +67,8 @@ Status VerifyCekByAsk(const AmdCert& ask, const SevCert& cek) {
   if (slot == nullptr) {
     return Status(reasons::kSevSignatureInvalid, "cek <- ask: no signature slot with usage ASK");
   }
-  const uint32_t want_algo = static_cast<uint32_t>(ask.modulus_bits == 2048 ? Algo::kRsaSha256
-                                                                            : Algo::kRsaSha384);
+  const uint32_t want_algo =
+      static_cast<uint32_t>(ask.modulus_bits == 2048 ? Algo::kRsaSha256 : Algo::kRsaSha384);
   if (slot->algo != want_algo) {
     return Status(reasons::kSevUnsupportedAlgorithm,
                   "cek <- ask: slot algorithm " + std::to_string(slot->algo) + ", want " +
@@ -77,9 +77,9 @@ Status VerifyCekByAsk(const AmdCert& ask, const SevCert& cek) {
   }
   const size_t sig_bytes = ask.modulus_bits / 8;
   if (!IsAllZero(ByteSpan(slot->sig).subspan(sig_bytes))) {
-    return Status(reasons::kSevSignatureInvalid,
-                  "cek <- ask: bytes after the " + std::to_string(sig_bytes) +
-                      "-byte signature not zero");
+    return Status(
+        reasons::kSevSignatureInvalid,
+        "cek <- ask: bytes after the " + std::to_string(sig_bytes) + "-byte signature not zero");
   }
   const Bytes sig_be(slot->sig.rend() - static_cast<ptrdiff_t>(sig_bytes), slot->sig.rend());
   ATTEST_ASSIGN_OR_RETURN(EvpPkeyPtr key, AmdPublicKey(ask));
@@ -137,8 +137,8 @@ Result<std::vector<AmdRoot>> BuiltinAmdRoots() {
     }
     auto root = LoadAmdRoot(product, ark, ask);
     if (!root.ok()) {
-      return Status(reasons::kInternalError,
-                    "built-in sev anchor " + std::string(product) + ": " + root.status().ToString());
+      return Status(reasons::kInternalError, "built-in sev anchor " + std::string(product) + ": " +
+                                                 root.status().ToString());
     }
     roots.push_back(std::move(root).value());
   }
@@ -163,9 +163,11 @@ Result<VerifiedSevChain> VerifySevChain(const SevPlatformCerts& certs,
                                                         {&certs.oca, Usage::kOca},
                                                         {&certs.cek, Usage::kCek}};
   for (const auto& [cert, usage] : positions) {
-    if (cert->pubkey_usage != static_cast<uint32_t>(usage) || cert->signed_bytes.size() != kSevCertBodySize) {
-      return Status(reasons::kSevBadUsage, std::string(UsageName(static_cast<uint32_t>(usage))) +
-                                               " position holds a different or unparsed certificate");
+    if (cert->pubkey_usage != static_cast<uint32_t>(usage) ||
+        cert->signed_bytes.size() != kSevCertBodySize) {
+      return Status(reasons::kSevBadUsage,
+                    std::string(UsageName(static_cast<uint32_t>(usage))) +
+                        " position holds a different or unparsed certificate");
     }
   }
   const AmdRoot* anchor = nullptr;

@@ -231,8 +231,9 @@ TEST(SevVerify, MissingSlotAndAlgorithmMismatchRejected) {
   EvpPkeyPtr pdh = GenerateKey(KeyKind::kEcP384);
   const std::array<uint8_t, 16> ark_id{1};
   const std::array<uint8_t, 16> ask_id{2};
-  auto root = LoadAmdRoot("t", testing::MakeAmdCert(ark.get(), u(Usage::kArk), ark_id, ark_id, ark.get()),
-                          testing::MakeAmdCert(ask.get(), u(Usage::kAsk), ask_id, ark_id, ark.get()));
+  auto root =
+      LoadAmdRoot("t", testing::MakeAmdCert(ark.get(), u(Usage::kArk), ark_id, ark_id, ark.get()),
+                  testing::MakeAmdCert(ask.get(), u(Usage::kAsk), ask_id, ark_id, ark.get()));
   ASSERT_TRUE(root.ok()) << root.status().ToString();
   const AmdRoot roots[] = {*root};
   const Bytes cek_cert =

@@ -66,8 +66,9 @@ Result<SevSignature> ParseSlot(ByteReader& r, int index) {
   ATTEST_ASSIGN_OR_RETURN(slot.sig, copy.ReadArray<kSevSigSize>());
   if (slot.empty()) {
     if (slot.algo != 0 || !IsAllZero(slot.sig)) {
-      return Status(reasons::kSevCertMalformed,
-                    "sev cert: " + field + " is empty (usage 0x1000) but has an algorithm or bytes");
+      return Status(
+          reasons::kSevCertMalformed,
+          "sev cert: " + field + " is empty (usage 0x1000) but has an algorithm or bytes");
     }
     return slot;
   }
@@ -93,13 +94,20 @@ Result<SevSignature> ParseSlot(ByteReader& r, int index) {
 
 std::string_view UsageName(uint32_t usage) {
   switch (static_cast<Usage>(usage)) {
-    case Usage::kArk: return "ARK";
-    case Usage::kAsk: return "ASK";
-    case Usage::kInvalid: return "none";
-    case Usage::kOca: return "OCA";
-    case Usage::kPek: return "PEK";
-    case Usage::kPdh: return "PDH";
-    case Usage::kCek: return "CEK";
+    case Usage::kArk:
+      return "ARK";
+    case Usage::kAsk:
+      return "ASK";
+    case Usage::kInvalid:
+      return "none";
+    case Usage::kOca:
+      return "OCA";
+    case Usage::kPek:
+      return "PEK";
+    case Usage::kPdh:
+      return "PDH";
+    case Usage::kCek:
+      return "CEK";
   }
   return "unknown";
 }
@@ -176,9 +184,9 @@ Result<SevCert> ParseSevCert(ByteSpan bytes) {
       break;
     case Usage::kPdh:
       if (!IsEcdh(cert.pubkey_algo)) {
-        return Status(reasons::kSevUnsupportedAlgorithm,
-                      "sev cert: PDH algorithm " + Hex32(cert.pubkey_algo) +
-                          ", want ECDH (0x3 or 0x103)");
+        return Status(
+            reasons::kSevUnsupportedAlgorithm,
+            "sev cert: PDH algorithm " + Hex32(cert.pubkey_algo) + ", want ECDH (0x3 or 0x103)");
       }
       break;
     default:

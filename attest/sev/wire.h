@@ -7,9 +7,9 @@
 //    ECDSA or ECDH public key, then two signature slots.
 // Every integer and every big number is little-endian on the wire; this module stores big numbers
 // big-endian (the way OpenSSL takes them) after reversing. Both parsers accept exactly one
-// certificate and nothing else (no trailing bytes), enforce that reserved bytes are zero, and reject
-// every algorithm this project does not verify (RSA keys in SEV-format certificates, curves other
-// than P-384).
+// certificate and nothing else (no trailing bytes), enforce that reserved bytes are zero, and
+// reject every algorithm this project does not verify (RSA keys in SEV-format certificates, curves
+// other than P-384).
 #pragma once
 
 #include <array>
@@ -46,11 +46,11 @@ enum class Algo : uint32_t {
 // UsageName is "ARK", "ASK", "OCA", "PEK", "PDH", "CEK", "none" or "0x<hex>".
 std::string_view UsageName(uint32_t usage);
 
-inline constexpr size_t kSevCertSize = 2084;      // 0x824
+inline constexpr size_t kSevCertSize = 2084;       // 0x824
 inline constexpr size_t kSevCertBodySize = 0x414;  // the signed bytes
 inline constexpr size_t kSevSigSize = 512;
-inline constexpr size_t kEcCoordSize = 72;          // on the wire, little-endian, zero-padded
-inline constexpr size_t kP384Size = 48;             // significant bytes of a P-384 coordinate
+inline constexpr size_t kEcCoordSize = 72;  // on the wire, little-endian, zero-padded
+inline constexpr size_t kP384Size = 48;     // significant bytes of a P-384 coordinate
 inline constexpr uint32_t kCurveP384 = 2;
 
 // AmdCert is an ARK or ASK (SEV API spec C.1).

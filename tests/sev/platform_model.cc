@@ -122,9 +122,9 @@ SevPlatformModel SevPlatformModel::Create(uint8_t api_major, uint8_t api_minor, 
                        {{ask.get(), u(Usage::kAsk)}}, api_major, api_minor);
   m.oca_ = MakeSevCert(oca.get(), u(Usage::kOca), a(Algo::kEcdsaSha256),
                        {{oca.get(), u(Usage::kOca)}}, api_major, api_minor);
-  m.pek_ = MakeSevCert(pek.get(), u(Usage::kPek), a(Algo::kEcdsaSha256),
-                       {{oca.get(), u(Usage::kOca)}, {cek.get(), u(Usage::kCek)}}, api_major,
-                       api_minor);
+  m.pek_ =
+      MakeSevCert(pek.get(), u(Usage::kPek), a(Algo::kEcdsaSha256),
+                  {{oca.get(), u(Usage::kOca)}, {cek.get(), u(Usage::kCek)}}, api_major, api_minor);
   m.pdh_ = MakeSevCert(m.pdh_key_.get(), u(Usage::kPdh), a(Algo::kEcdhSha256),
                        {{pek.get(), u(Usage::kPek)}}, api_major, api_minor);
   return m;
