@@ -9,5 +9,8 @@ using CommandFn = int (*)(int argc, char** argv, int first);
 int RunVerifySnp(int argc, char** argv, int first);
 int RunPolicyCheck(int argc, char** argv, int first);
 int RunTokenVerify(int argc, char** argv, int first);
+int RunVerifySevChain(int argc, char** argv, int first);
+int RunSevMeasurement(int argc, char** argv, int first);
+int RunSevSession(int argc, char** argv, int first);
 
 }  // namespace attest::cli

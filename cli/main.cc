@@ -19,6 +19,11 @@ constexpr Command kCommands[] = {
     {"verify", "snp", "verify an AMD SEV-SNP attestation report", attest::cli::RunVerifySnp},
     {"policy", "check", "validate a tenant or host policy file", attest::cli::RunPolicyCheck},
     {"token", "verify", "check a signed attestation result token", attest::cli::RunTokenVerify},
+    {"verify", "sev-chain", "verify a legacy AMD SEV platform certificate chain",
+     attest::cli::RunVerifySevChain},
+    {"sev", "measurement", "check a legacy SEV launch measurement", attest::cli::RunSevMeasurement},
+    {"sev", "session", "make the guest owner's SEV launch session (dhCert, session)",
+     attest::cli::RunSevSession},
 };
 
 int Usage() {
