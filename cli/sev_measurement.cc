@@ -1,7 +1,8 @@
 // attestctl sev measurement: recompute a legacy SEV launch measurement (LAUNCH_MEASURE) with the
 // guest owner's TIK and compare it with the value the platform reported. The launch digest is
 // given (--digest) or computed from the images (--firmware, optionally --kernel/--initrd/--cmdline
-// for kernelHashes, --vmsa-bsp/--vmsa-ap/--vcpus for SEV-ES). Exit 0 match, 1 mismatch, 2 usage.
+// for kernelHashes, --vmsa-bsp/--vmsa-ap or --cpu with --vcpus for SEV-ES). Exit 0 match,
+// 1 mismatch, 2 usage.
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/sev/measurement.h"
+#include "attest/sev/vmsa.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/sev_files.h"
@@ -21,7 +23,7 @@ namespace {
 constexpr char kUsage[] =
     "attestctl sev measurement --tik HEX --api-major N --api-minor N --build N --policy HEX\n"
     "    (--digest HEX | --firmware F [--kernel F [--initrd F] [--cmdline S]]\n"
-    "                  [--vmsa-bsp F [--vmsa-ap F] --vcpus N])\n"
+    "                  [(--vmsa-bsp F [--vmsa-ap F] | --cpu QEMU-MODEL) --vcpus N])\n"
     "    (--mnonce HEX --measure HEX | --measurement B64) [--json]";
 
 template <size_t N>
@@ -62,7 +64,8 @@ Result<Parsed> ParseArgs(const Args& args) {
     return Status(reasons::kCliUsage, "give exactly one of --digest and --firmware");
   }
   if (digest) {
-    for (const char* image_flag : {"kernel", "initrd", "cmdline", "vmsa-bsp", "vmsa-ap", "vcpus"}) {
+    for (const char* image_flag :
+         {"kernel", "initrd", "cmdline", "vmsa-bsp", "vmsa-ap", "vcpus", "cpu"}) {
       if (args.Get(image_flag)) {
         return Status(reasons::kCliUsage, std::string("--") + image_flag + " needs --firmware");
       }
@@ -93,6 +96,18 @@ Result<Parsed> ParseArgs(const Args& args) {
     }
     if (const auto a = args.Get("vmsa-ap")) {
       ATTEST_ASSIGN_OR_RETURN(ap, ReadImage(*a));
+    }
+    if (const auto cpu = args.Get("cpu")) {
+      // SEV-ES pages from the QEMU model (vmsa.h) instead of captured ones.
+      if (args.Get("vmsa-bsp") || args.Get("vmsa-ap")) {
+        return Status(reasons::kCliUsage, "--cpu replaces --vmsa-bsp/--vmsa-ap");
+      }
+      auto sig = sev::QemuCpuSignature(*cpu);
+      if (!sig.ok()) return Status(reasons::kCliUsage, sig.status().message());
+      auto vmsas = sev::BuildQemuSevEsVmsas(fw, *sig);
+      if (!vmsas.ok()) return Status(reasons::kCliUsage, vmsas.status().message());
+      bsp = std::move(vmsas->bsp);
+      ap = std::move(vmsas->ap);
     }
     in.vmsa_bsp = bsp;
     in.vmsa_ap = ap;
@@ -134,7 +149,7 @@ Result<Parsed> ParseArgs(const Args& args) {
 int RunSevMeasurement(int argc, char** argv, int first) {
   const FlagSpec spec{
       {"tik", "api-major", "api-minor", "build", "policy", "digest", "firmware", "kernel", "initrd",
-       "cmdline", "vmsa-bsp", "vmsa-ap", "vcpus", "mnonce", "measure", "measurement"},
+       "cmdline", "vmsa-bsp", "vmsa-ap", "vcpus", "mnonce", "measure", "measurement", "cpu"},
       {"json"}};
   auto args = Args::Parse(argc, argv, first, spec);
   if (!args.ok()) return PrintUsageError(args.status(), kUsage);

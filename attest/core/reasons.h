@@ -97,6 +97,8 @@ inline constexpr Reason kSevSessionMalformed{"sev.session_malformed",
 inline constexpr Reason kSevMacInvalid{"sev.mac_invalid", ErrorCode::kSignatureInvalid};
 inline constexpr Reason kSevSecretMalformed{"sev.secret_table_malformed",
                                             ErrorCode::kMalformedEvidence};
+inline constexpr Reason kSevFirmwareMalformed{"sev.firmware_malformed",
+                                              ErrorCode::kMalformedEvidence};
 
 // --- policy: loading tenant/host policies, and appraisal rule failures --------------------------
 inline constexpr Reason kPolicyInvalid{"policy.invalid", ErrorCode::kInvalidArgument};

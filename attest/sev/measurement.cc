@@ -9,6 +9,7 @@
 #include "attest/core/encoding.h"
 #include "attest/core/ossl.h"
 #include "attest/sev/crypto.h"
+#include "attest/sev/ovmf.h"
 
 namespace attest::sev {
 namespace {
@@ -100,6 +101,12 @@ Bytes BuildKernelHashTable(const KernelBoot& boot) {
 Result<Sha256Digest> ComputeLaunchDigest(const LaunchDigestInput& input) {
   if (input.firmware.empty()) {
     return Status(reasons::kSevBadArgument, "launch digest: firmware image is empty");
+  }
+  if (input.kernel && !OvmfSupportsKernelHashes(input.firmware)) {
+    // QEMU refuses kernel-hashes with such an image, and OVMF would not check the table anyway.
+    return Status(
+        reasons::kSevBadArgument,
+        "launch digest: kernel hashes need an OVMF with the SEV hash table (AmdSev build)");
   }
   const bool es = (input.policy & kPolicyEs) != 0;
   if (es) {

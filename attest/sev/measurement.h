@@ -69,7 +69,8 @@ struct LaunchDigestInput {
   uint32_t num_vcpus = 0;
 };
 
-// ComputeLaunchDigest returns LD. Fails with sev.bad_argument when the firmware is empty, when
+// ComputeLaunchDigest returns LD. Fails with sev.bad_argument when the firmware is empty, when a
+// kernel is given but the firmware's footer table has no SEV hash table entry (not AmdSev), when
 // the policy has ES but the VMSA pages are not 4096 bytes each or num_vcpus is not 1..512, or when
 // VMSAs are supplied for a policy without ES.
 Result<Sha256Digest> ComputeLaunchDigest(const LaunchDigestInput& input);

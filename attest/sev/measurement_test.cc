@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "attest/core/encoding.h"
+#include "attest/core/file_io.h"
 #include "tests/testing/vectors.h"
 
 namespace attest::sev {
@@ -189,8 +190,14 @@ TEST(SevMeasurement, KernelHashTableLayout) {
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+Bytes AmdSevFirmware() {
+  auto fw = ReadFileBytes("tests/sev/data/ovmf_AmdSev_suffix.bin");
+  EXPECT_TRUE(fw.ok()) << fw.status().ToString();
+  return fw.ok() ? *fw : Bytes();
+}
+
 TEST(SevMeasurement, LaunchDigestComposition) {
-  const Bytes firmware(8192, 0x5a);
+  const Bytes firmware = AmdSevFirmware();
   const std::string kernel = "kernel";
   LaunchDigestInput in;
   in.firmware = firmware;
@@ -281,6 +288,13 @@ TEST(SevMeasurement, LaunchDigestBadArguments) {
     in.vmsa_bsp = page;
     in.num_vcpus = 1;
     cases.push_back({"vmsa without es", in});
+  }
+  const std::string kernel = "k";
+  {
+    LaunchDigestInput in;
+    in.firmware = firmware;  // no footer table: not an AmdSev build
+    in.kernel = KernelBoot{AsBytes(kernel), std::nullopt, std::nullopt};
+    cases.push_back({"kernel hashes without AmdSev firmware", in});
   }
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

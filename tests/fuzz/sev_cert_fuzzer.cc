@@ -1,5 +1,6 @@
 // Fuzzes the legacy SEV certificate parsers (attest/sev/wire.h), and the public-key construction
-// that follows a successful parse. A successful parse consumed the whole input and re-encodes to it.
+// that follows a successful parse. A successful parse consumed the whole input and re-encodes to
+// it.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
