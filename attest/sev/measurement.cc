@@ -1,13 +1,10 @@
 #include "attest/sev/measurement.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <string>
 
 #include "attest/core/encoding.h"
-#include "attest/core/ossl.h"
 #include "attest/sev/crypto.h"
 #include "attest/sev/ovmf.h"
 
@@ -32,28 +29,6 @@ void PutEntry(Bytes& out, std::string_view guid, const Sha256Digest& hash) {
   PutU16(out, static_cast<uint16_t>(16 + 2 + hash.size()));
   out.insert(out.end(), hash.begin(), hash.end());
 }
-
-// Streaming SHA-256, so that the firmware image is not copied.
-class Sha256Stream {
- public:
-  Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
-    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) std::abort();
-  }
-  void Update(ByteSpan data) {
-    if (!data.empty() && EVP_DigestUpdate(ctx_.get(), data.data(), data.size()) != 1) {
-      std::abort();
-    }
-  }
-  Sha256Digest Final() {
-    Sha256Digest out{};
-    unsigned int len = 0;
-    if (EVP_DigestFinal_ex(ctx_.get(), out.data(), &len) != 1 || len != out.size()) std::abort();
-    return out;
-  }
-
- private:
-  EvpMdCtxPtr ctx_;
-};
 
 }  // namespace
 
@@ -124,14 +99,14 @@ Result<Sha256Digest> ComputeLaunchDigest(const LaunchDigestInput& input) {
     return Status(reasons::kSevBadArgument,
                   "launch digest: VMSA pages given but the policy has no ES bit (0x4)");
   }
-  Sha256Stream ld;
+  Sha256Hasher ld;  // streaming, so that the firmware image is not copied
   ld.Update(input.firmware);
   if (input.kernel) ld.Update(BuildKernelHashTable(*input.kernel));
   if (es) {
     ld.Update(input.vmsa_bsp);
     for (uint32_t i = 1; i < input.num_vcpus; ++i) ld.Update(input.vmsa_ap);
   }
-  return ld.Final();
+  return ld.Finish();
 }
 
 Result<Sha256Digest> ComputeLaunchMeasure(ByteSpan tik, const LaunchMeasureInput& input) {
