@@ -11,5 +11,8 @@ int RunPolicyCheck(int argc, char** argv, int first);
 int RunTokenVerify(int argc, char** argv, int first);
 int RunVerifyTpm(int argc, char** argv, int first);
 int RunEventlogReplay(int argc, char** argv, int first);
+int RunVerifySevChain(int argc, char** argv, int first);
+int RunSevMeasurement(int argc, char** argv, int first);
+int RunSevSession(int argc, char** argv, int first);
 
 }  // namespace attest::cli

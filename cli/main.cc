@@ -21,6 +21,11 @@ constexpr Command kCommands[] = {
     {"token", "verify", "check a signed attestation result token", attest::cli::RunTokenVerify},
     {"verify", "tpm", "verify a TPM 2.0 quote with its event logs", attest::cli::RunVerifyTpm},
     {"eventlog", "replay", "replay a TCG event log to PCR values", attest::cli::RunEventlogReplay},
+    {"verify", "sev-chain", "verify a legacy AMD SEV platform certificate chain",
+     attest::cli::RunVerifySevChain},
+    {"sev", "measurement", "check a legacy SEV launch measurement", attest::cli::RunSevMeasurement},
+    {"sev", "session", "make the guest owner's SEV launch session (dhCert, session)",
+     attest::cli::RunSevSession},
 };
 
 int Usage() {

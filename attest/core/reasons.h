@@ -111,6 +111,23 @@ inline constexpr Reason kEventLogBankMissing{"eventlog.bank_missing", ErrorCode:
 inline constexpr Reason kEventLogPcrMismatch{"eventlog.pcr_mismatch", ErrorCode::kMismatch};
 
 // --- sev: legacy AMD SEV / SEV-ES (issue 6) ----------------------------------------------------
+inline constexpr Reason kSevCertMalformed{"sev.cert_malformed", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kSevUnsupportedVersion{"sev.unsupported_version", ErrorCode::kUnsupported};
+inline constexpr Reason kSevBadUsage{"sev.bad_usage", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kSevUnsupportedAlgorithm{"sev.unsupported_algorithm",
+                                                 ErrorCode::kUnsupported};
+inline constexpr Reason kSevSignatureInvalid{"sev.signature_invalid", ErrorCode::kSignatureInvalid};
+inline constexpr Reason kSevIssuerMismatch{"sev.issuer_mismatch", ErrorCode::kChainUntrusted};
+inline constexpr Reason kSevChainUntrusted{"sev.chain_untrusted", ErrorCode::kChainUntrusted};
+inline constexpr Reason kSevMeasurementMismatch{"sev.measurement_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kSevBadArgument{"sev.bad_argument", ErrorCode::kInvalidArgument};
+inline constexpr Reason kSevSessionMalformed{"sev.session_malformed",
+                                             ErrorCode::kMalformedEvidence};
+inline constexpr Reason kSevMacInvalid{"sev.mac_invalid", ErrorCode::kSignatureInvalid};
+inline constexpr Reason kSevSecretMalformed{"sev.secret_table_malformed",
+                                            ErrorCode::kMalformedEvidence};
+inline constexpr Reason kSevFirmwareMalformed{"sev.firmware_malformed",
+                                              ErrorCode::kMalformedEvidence};
 
 // --- policy: loading tenant/host policies, and appraisal rule failures --------------------------
 inline constexpr Reason kPolicyInvalid{"policy.invalid", ErrorCode::kInvalidArgument};
