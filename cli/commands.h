@@ -9,5 +9,7 @@ using CommandFn = int (*)(int argc, char** argv, int first);
 int RunVerifySnp(int argc, char** argv, int first);
 int RunPolicyCheck(int argc, char** argv, int first);
 int RunTokenVerify(int argc, char** argv, int first);
+int RunSigv4Sign(int argc, char** argv, int first);
+int RunAuditVerify(int argc, char** argv, int first);
 
 }  // namespace attest::cli

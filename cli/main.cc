@@ -19,6 +19,10 @@ constexpr Command kCommands[] = {
     {"verify", "snp", "verify an AMD SEV-SNP attestation report", attest::cli::RunVerifySnp},
     {"policy", "check", "validate a tenant or host policy file", attest::cli::RunPolicyCheck},
     {"token", "verify", "check a signed attestation result token", attest::cli::RunTokenVerify},
+    {"sigv4", "sign", "sign a raw HTTP request file with AWS SigV4 (shows every step)",
+     attest::cli::RunSigv4Sign},
+    {"audit", "verify", "check the hash chain of an attestd SQLite audit log",
+     attest::cli::RunAuditVerify},
 };
 
 int Usage() {
