@@ -14,5 +14,7 @@ int RunEventlogReplay(int argc, char** argv, int first);
 int RunVerifySevChain(int argc, char** argv, int first);
 int RunSevMeasurement(int argc, char** argv, int first);
 int RunSevSession(int argc, char** argv, int first);
+int RunSigv4Sign(int argc, char** argv, int first);
+int RunAuditVerify(int argc, char** argv, int first);
 
 }  // namespace attest::cli

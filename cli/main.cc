@@ -26,6 +26,10 @@ constexpr Command kCommands[] = {
     {"sev", "measurement", "check a legacy SEV launch measurement", attest::cli::RunSevMeasurement},
     {"sev", "session", "make the guest owner's SEV launch session (dhCert, session)",
      attest::cli::RunSevSession},
+    {"sigv4", "sign", "sign a raw HTTP request file with AWS SigV4 (shows every step)",
+     attest::cli::RunSigv4Sign},
+    {"audit", "verify", "check the hash chain of an attestd SQLite audit log",
+     attest::cli::RunAuditVerify},
 };
 
 int Usage() {

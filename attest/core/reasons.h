@@ -23,6 +23,8 @@ enum class ErrorCode : int {
   kInternal = 9,           // our own invariant broke; a bug
   kInvalidArgument = 10,   // a caller-supplied parameter (not evidence) is wrong
   kMismatch = 11,          // two verified facts disagree (report vs certificate, replay vs quote)
+  kNotFound = 12,          // a stored resource does not exist (or belongs to another tenant)
+  kConflict = 13,          // a stored resource already exists, or was already used (nonce)
 };
 
 // ErrorCodeName is the upper-case name of code, e.g. "SIGNATURE_INVALID".
@@ -149,6 +151,46 @@ inline constexpr Reason kSnpIdKeyRejected{"snp.id_key_rejected", ErrorCode::kPol
 inline constexpr Reason kSnpAuthorKeyRejected{"snp.author_key_rejected", ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpSigningKeyRejected{"snp.signing_key_rejected", ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpChipRejected{"snp.chip_rejected", ErrorCode::kPolicyDenied};
+
+// --- sigv4: AWS Signature Version 4 request authentication (service/sigv4) ---------------------
+inline constexpr Reason kSigv4RequestMalformed{"sigv4.request_malformed",
+                                               ErrorCode::kInvalidArgument};
+inline constexpr Reason kSigv4MissingAuthentication{"sigv4.missing_authentication",
+                                                    ErrorCode::kInvalidArgument};
+inline constexpr Reason kSigv4AuthorizationMalformed{"sigv4.authorization_malformed",
+                                                     ErrorCode::kInvalidArgument};
+inline constexpr Reason kSigv4QueryMalformed{"sigv4.query_parameters_malformed",
+                                             ErrorCode::kInvalidArgument};
+inline constexpr Reason kSigv4UnsupportedAlgorithm{"sigv4.unsupported_algorithm",
+                                                   ErrorCode::kUnsupported};
+inline constexpr Reason kSigv4ScopeMismatch{"sigv4.credential_scope_mismatch",
+                                            ErrorCode::kInvalidArgument};
+inline constexpr Reason kSigv4BadDate{"sigv4.bad_date", ErrorCode::kInvalidArgument};
+inline constexpr Reason kSigv4TimeTooSkewed{"sigv4.request_time_too_skewed", ErrorCode::kExpired};
+inline constexpr Reason kSigv4Expired{"sigv4.request_expired", ErrorCode::kExpired};
+inline constexpr Reason kSigv4InvalidAccessKeyId{"sigv4.invalid_access_key_id",
+                                                 ErrorCode::kSignatureInvalid};
+inline constexpr Reason kSigv4SignatureDoesNotMatch{"sigv4.signature_does_not_match",
+                                                    ErrorCode::kSignatureInvalid};
+inline constexpr Reason kSigv4InvalidToken{"sigv4.invalid_token", ErrorCode::kSignatureInvalid};
+inline constexpr Reason kSigv4ContentSha256Mismatch{"sigv4.content_sha256_mismatch",
+                                                    ErrorCode::kMismatch};
+inline constexpr Reason kSigv4UnsignedPayloadRefused{"sigv4.unsigned_payload_refused",
+                                                     ErrorCode::kPolicyDenied};
+inline constexpr Reason kSigv4BadOption{"sigv4.bad_signing_option", ErrorCode::kInvalidArgument};
+
+// --- store: attestd storage (service/store) ----------------------------------------------------
+inline constexpr Reason kStoreNotFound{"store.not_found", ErrorCode::kNotFound};
+inline constexpr Reason kStoreAlreadyExists{"store.already_exists", ErrorCode::kConflict};
+inline constexpr Reason kStoreNonceRejected{"store.nonce_rejected", ErrorCode::kConflict};
+inline constexpr Reason kStoreDatabase{"store.database_error", ErrorCode::kUnavailable};
+inline constexpr Reason kStoreMigration{"store.migration_failed", ErrorCode::kInternal};
+inline constexpr Reason kStoreInvalidArgument{"store.invalid_argument",
+                                              ErrorCode::kInvalidArgument};
+inline constexpr Reason kStoreSealFailed{"store.secret_seal_failed", ErrorCode::kInternal};
+inline constexpr Reason kStoreUnsealFailed{"store.secret_unseal_failed", ErrorCode::kMismatch};
+inline constexpr Reason kStoreKekInvalid{"store.kek_invalid", ErrorCode::kInvalidArgument};
+inline constexpr Reason kStoreAuditChainBroken{"store.audit_chain_broken", ErrorCode::kMismatch};
 
 // --- cli: command-line usage -------------------------------------------------------------------
 inline constexpr Reason kCliUsage{"cli.usage", ErrorCode::kInvalidArgument};

@@ -28,6 +28,10 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "INVALID_ARGUMENT";
     case ErrorCode::kMismatch:
       return "MISMATCH";
+    case ErrorCode::kNotFound:
+      return "NOT_FOUND";
+    case ErrorCode::kConflict:
+      return "CONFLICT";
   }
   return "UNKNOWN";
 }

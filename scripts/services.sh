@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# services.sh start DIR: starts the real services the integration tests need, as a non-root user
+# where the service demands it, loopback only, state under DIR (a temp dir the caller owns):
+#   - PostgreSQL 15 (initdb + pg_ctl as user postgres, 127.0.0.1, a free port, fsync off)
+# Writes DIR/env (source it): PGHOST PGPORT PGUSER PGDATABASE. Stop with scripts/services-stop.sh DIR.
+set -euo pipefail
+cmd=${1:-}
+dir=${2:-}
+if [ "$cmd" != start ] || [ -z "$dir" ]; then
+  echo "usage: services.sh start DIR" >&2
+  exit 2
+fi
+mkdir -p "$dir"
+chmod 755 "$dir"
+dir=$(cd "$dir" && pwd)
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [ -z "$pgbin" ]; then
+  echo "services: PostgreSQL server not installed (scripts/deps.sh test installs it)" >&2
+  exit 1
+fi
+# The server refuses to run as root: run it as the postgres user the package creates.
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+free_port() {
+  local p
+  for p in $(shuf -i 20000-60000 -n 50); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+port=${PG_PORT:-$(free_port)}
+mkdir -p "$dir/pg/sock"
+[ "$(id -u)" = 0 ] && chown -R postgres:postgres "$dir/pg"
+as_pg "$pgbin/initdb" -D "$dir/pg/data" -U postgres -A trust --no-sync -E UTF8 >"$dir/pg/initdb.log"
+as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log" -w -t 30 \
+  -o "-k $dir/pg/sock -h 127.0.0.1 -p $port -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+  start >/dev/null
+psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtAc 'CREATE DATABASE attest_test' >/dev/null
+cat >"$dir/env" <<ENV
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=attest_test
+ENV
+echo "services: postgres $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (env: $dir/env)"

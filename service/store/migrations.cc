@@ -1,0 +1,171 @@
+#include "service/store/migrations.h"
+
+#include <string>
+
+#include "attest/core/time.h"
+
+namespace attest::service::store {
+namespace {
+
+// Version 1: every entity. Times are Unix seconds; owners are tenant ids. {BLOB} is the dialect's
+// byte-string type.
+constexpr char kSchemaV1[] = R"sql(
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE credentials (
+  access_key_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  sealed_secret {BLOB} NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE policies (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  document TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  deleted_at BIGINT,
+  PRIMARY KEY (tenant_id, name, version)
+);
+CREATE TABLE host_policies (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  document TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  deleted_at BIGINT,
+  PRIMARY KEY (tenant_id, name, version)
+);
+CREATE TABLE hosts (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  ek_public {BLOB} NOT NULL,
+  ek_cert {BLOB},
+  ak_public {BLOB} NOT NULL,
+  state TEXT NOT NULL,
+  last_quote_result TEXT,
+  trusted_until BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE nonces (
+  value TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  subject TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  used BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE TABLE collateral (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  key TEXT NOT NULL,
+  value {BLOB} NOT NULL,
+  fetched_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+);
+CREATE TABLE audit_log (
+  seq BIGINT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  evidence_digest TEXT NOT NULL,
+  policy_version TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  prev_hash TEXT NOT NULL
+);
+CREATE TABLE audit_head (
+  id BIGINT PRIMARY KEY,
+  seq BIGINT NOT NULL,
+  hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash)
+  VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+)sql";
+
+// Version 2: the audit log refuses UPDATE and DELETE in the database itself, and expired nonces
+// can be purged by expiry without a scan.
+constexpr char kSqliteV2[] = R"sql(
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE INDEX nonces_expires_at ON nonces (expires_at);
+)sql";
+
+constexpr char kPostgresV2[] = R"sql(
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE INDEX nonces_expires_at ON nonces (expires_at);
+)sql";
+
+std::string WithBlob(std::string sql, const char* blob) {
+  for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
+    sql.replace(at, 6, blob);
+  }
+  return sql;
+}
+
+// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
+constexpr int64_t kMigrationLockId = 0x617474657374;  // "attest"
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration>* migrations = new std::vector<Migration>{
+      {1, "tenants, credentials, policies, hosts, nonces, collateral, audit log",
+       WithBlob(kSchemaV1, "BLOB"), WithBlob(kSchemaV1, "BYTEA")},
+      {2, "append-only audit log triggers; nonce expiry index", kSqliteV2, kPostgresV2},
+  };
+  return *migrations;
+}
+
+Result<int> SchemaVersion(SqlConnection* db) {
+  ATTEST_ASSIGN_OR_RETURN(auto rows, db->Exec("SELECT MAX(version) FROM schema_version"));
+  if (rows.empty() || !rows[0][0]) return 0;
+  return std::stoi(*rows[0][0]);
+}
+
+Status ApplyMigrations(SqlConnection* db) {
+  ATTEST_RETURN_IF_ERROR(
+      db->ExecScript("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, "
+                     "description TEXT NOT NULL, applied_at BIGINT NOT NULL)"));
+  Transaction tx(db);
+  ATTEST_RETURN_IF_ERROR(tx.Begin());
+  if (db->dialect() == Dialect::kPostgres) {
+    ATTEST_RETURN_IF_ERROR(
+        db->Exec("SELECT pg_advisory_xact_lock($1)", {kMigrationLockId}).status());
+  }
+  ATTEST_ASSIGN_OR_RETURN(const int current, SchemaVersion(db));
+  const auto& all = Migrations();
+  if (current > static_cast<int>(all.size())) {
+    return Status(reasons::kStoreMigration, "database schema version " + std::to_string(current) +
+                                                " is newer than this binary's " +
+                                                std::to_string(all.size()));
+  }
+  for (const Migration& m : all) {
+    if (m.version <= current) continue;
+    Status s = db->ExecScript(db->dialect() == Dialect::kSqlite ? m.sqlite_sql : m.postgres_sql);
+    if (!s.ok()) {
+      return Status(reasons::kStoreMigration,
+                    "migration " + std::to_string(m.version) + ": " + s.message());
+    }
+    ATTEST_RETURN_IF_ERROR(
+        db->Exec("INSERT INTO schema_version (version, description, "
+                 "applied_at) VALUES ($1, $2, $3)",
+                 {int64_t{m.version}, m.description, ToUnixSeconds(WallClockNow())})
+            .status());
+  }
+  return tx.Commit();
+}
+
+}  // namespace attest::service::store

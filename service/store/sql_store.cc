@@ -1,0 +1,456 @@
+// Store over a SqlConnection: the same statements on SQLite and PostgreSQL.
+#include <charconv>
+#include <string>
+
+#include "attest/core/digest.h"
+#include "attest/core/encoding.h"
+#include "service/store/migrations.h"
+#include "service/store/sql.h"
+#include "service/store/store.h"
+
+namespace attest::service::store {
+namespace {
+
+Status NotFound(std::string_view what, std::string_view name) {
+  return Status(reasons::kStoreNotFound,
+                std::string(what) + " \"" + std::string(name.substr(0, 128)) + "\" not found");
+}
+
+Status Corrupt(std::string_view what) {
+  return Status(reasons::kStoreDatabase, "stored " + std::string(what) + " is malformed");
+}
+
+Result<int64_t> ToInt(const std::optional<std::string>& text) {
+  int64_t v = 0;
+  if (!text) return Corrupt("integer (NULL)");
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || end != text->data() + text->size()) return Corrupt("integer");
+  return v;
+}
+
+Result<TimePoint> ToTime(const std::optional<std::string>& text) {
+  ATTEST_ASSIGN_OR_RETURN(const int64_t v, ToInt(text));
+  return FromUnixSeconds(v);
+}
+
+std::string Str(const std::optional<std::string>& v) { return v.value_or(""); }
+Bytes ToBytes(const std::optional<std::string>& v) {
+  return v ? Bytes(v->begin(), v->end()) : Bytes{};
+}
+int64_t Unix(TimePoint t) { return ToUnixSeconds(t); }
+
+std::string RoleName(Role r) { return r == Role::kOperator ? "operator" : "tenant"; }
+
+// NewAccessKeyId returns "AKIA" + 16 characters of RFC 4648 base32 (like AWS key ids).
+std::string NewAccessKeyId() {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const Bytes random = RandomBytes(16);
+  std::string id = "AKIA";
+  for (uint8_t b : random) id += kAlphabet[b & 31];
+  return id;
+}
+
+const char* PolicyTable(PolicyKind kind) {
+  return kind == PolicyKind::kHostPolicy ? "host_policies" : "policies";
+}
+const char* PolicyNoun(PolicyKind kind) {
+  return kind == PolicyKind::kHostPolicy ? "host policy" : "policy";
+}
+
+constexpr char kPolicyColumns[] = "tenant_id, name, version, sha256, document, created_at";
+constexpr char kHostColumns[] =
+    "id, tenant_id, ek_public, ek_cert, ak_public, state, last_quote_result, trusted_until, "
+    "created_at, updated_at";
+constexpr char kAuditColumns[] =
+    "seq, tenant_id, at, actor, action, subject, evidence_digest, policy_version, outcome, detail, "
+    "prev_hash";
+
+Result<PolicyVersion> ToPolicy(const SqlRow& r) {
+  PolicyVersion p;
+  p.tenant_id = Str(r[0]);
+  p.name = Str(r[1]);
+  ATTEST_ASSIGN_OR_RETURN(p.version, ToInt(r[2]));
+  p.sha256 = Str(r[3]);
+  p.document = Str(r[4]);
+  ATTEST_ASSIGN_OR_RETURN(p.created_at, ToTime(r[5]));
+  return p;
+}
+
+Result<Host> ToHost(const SqlRow& r) {
+  Host h;
+  h.id = Str(r[0]);
+  h.tenant_id = Str(r[1]);
+  h.ek_public = ToBytes(r[2]);
+  h.ek_cert = ToBytes(r[3]);
+  h.ak_public = ToBytes(r[4]);
+  h.state = Str(r[5]);
+  h.last_quote_result = Str(r[6]);
+  if (r[7]) {
+    ATTEST_ASSIGN_OR_RETURN(h.trusted_until, ToTime(r[7]));
+  }
+  ATTEST_ASSIGN_OR_RETURN(h.created_at, ToTime(r[8]));
+  ATTEST_ASSIGN_OR_RETURN(h.updated_at, ToTime(r[9]));
+  return h;
+}
+
+Result<AuditEntry> ToAudit(const SqlRow& r) {
+  AuditEntry e;
+  ATTEST_ASSIGN_OR_RETURN(e.seq, ToInt(r[0]));
+  e.record.tenant_id = Str(r[1]);
+  ATTEST_ASSIGN_OR_RETURN(e.record.at, ToTime(r[2]));
+  e.record.actor = Str(r[3]);
+  e.record.action = Str(r[4]);
+  e.record.subject = Str(r[5]);
+  e.record.evidence_digest = Str(r[6]);
+  e.record.policy_version = Str(r[7]);
+  e.record.outcome = Str(r[8]);
+  e.record.detail = Str(r[9]);
+  e.prev_hash = Str(r[10]);
+  return e;
+}
+
+Result<std::vector<AuditEntry>> ToAuditList(const std::vector<SqlRow>& rows) {
+  std::vector<AuditEntry> out;
+  out.reserve(rows.size());
+  for (const SqlRow& r : rows) {
+    ATTEST_ASSIGN_OR_RETURN(AuditEntry e, ToAudit(r));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::optional<AuditChainBreak>> VerifyAuditLog(SqlConnection* db, int64_t* num_entries) {
+  // The head first: entries appended after it was read are beyond its seq and ignored, so a
+  // concurrent append never looks like a break.
+  ATTEST_ASSIGN_OR_RETURN(auto head, db->Exec("SELECT seq, hash FROM audit_head WHERE id = 1"));
+  if (head.empty()) return Corrupt("audit head");
+  ATTEST_ASSIGN_OR_RETURN(const int64_t head_seq, ToInt(head[0][0]));
+  ATTEST_ASSIGN_OR_RETURN(auto rows, db->Exec(std::string("SELECT ") + kAuditColumns +
+                                                  " FROM audit_log WHERE seq <= $1 ORDER BY seq",
+                                              {head_seq}));
+  ATTEST_ASSIGN_OR_RETURN(std::vector<AuditEntry> entries, ToAuditList(rows));
+  if (num_entries != nullptr) *num_entries = static_cast<int64_t>(entries.size());
+  return VerifyAuditChain(entries, Str(head[0][1]));
+}
+
+namespace {
+
+class SqlStore : public Store {
+ public:
+  SqlStore(std::unique_ptr<SqlConnection> db, std::shared_ptr<const SecretSealer> sealer)
+      : db_(std::move(db)), sealer_(std::move(sealer)) {}
+
+  Result<Tenant> CreateTenant(const std::string& name, Role role, TimePoint now) override {
+    if (name.empty()) return Status(reasons::kStoreInvalidArgument, "tenant name is empty");
+    Tenant t{"t-" + HexEncode(RandomBytes(8)), name, role, now};
+    ATTEST_RETURN_IF_ERROR(
+        db_->Exec("INSERT INTO tenants (id, name, role, created_at) VALUES ($1, $2, $3, $4)",
+                  {t.id, t.name, RoleName(role), Unix(now)})
+            .status());
+    return t;
+  }
+
+  Result<Tenant> GetTenant(const std::string& tenant_id) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec("SELECT id, name, role, created_at FROM tenants WHERE id = $1", {tenant_id}));
+    if (rows.empty()) return NotFound("tenant", tenant_id);
+    Tenant t{Str(rows[0][0]),
+             Str(rows[0][1]),
+             Str(rows[0][2]) == "operator" ? Role::kOperator : Role::kTenant,
+             {}};
+    ATTEST_ASSIGN_OR_RETURN(t.created_at, ToTime(rows[0][3]));
+    return t;
+  }
+
+  Result<Credential> CreateCredential(const std::string& tenant_id, TimePoint now) override {
+    ATTEST_RETURN_IF_ERROR(GetTenant(tenant_id).status());
+    Credential c{NewAccessKeyId(), tenant_id, Base64Encode(RandomBytes(30)), now};
+    ATTEST_ASSIGN_OR_RETURN(const Bytes sealed,
+                            sealer_->Seal(AsBytes(c.secret_access_key), c.access_key_id));
+    ATTEST_RETURN_IF_ERROR(db_->Exec("INSERT INTO credentials (access_key_id, tenant_id, "
+                                     "sealed_secret, created_at) VALUES ($1, $2, $3, $4)",
+                                     {c.access_key_id, tenant_id, sealed, Unix(now)})
+                               .status());
+    return c;
+  }
+
+  Result<Credential> LookupCredential(const std::string& access_key_id) override {
+    ATTEST_ASSIGN_OR_RETURN(auto rows,
+                            db_->Exec("SELECT access_key_id, tenant_id, sealed_secret, created_at "
+                                      "FROM credentials WHERE access_key_id = $1",
+                                      {access_key_id}));
+    if (rows.empty()) return NotFound("access key", access_key_id);
+    Credential c;
+    c.access_key_id = Str(rows[0][0]);
+    c.tenant_id = Str(rows[0][1]);
+    ATTEST_ASSIGN_OR_RETURN(Bytes secret, sealer_->Unseal(ToBytes(rows[0][2]), c.access_key_id));
+    c.secret_access_key.assign(secret.begin(), secret.end());
+    ATTEST_ASSIGN_OR_RETURN(c.created_at, ToTime(rows[0][3]));
+    return c;
+  }
+
+  Status DeleteCredential(const std::string& caller_tenant,
+                          const std::string& access_key_id) override {
+    ATTEST_ASSIGN_OR_RETURN(auto rows, db_->Exec("DELETE FROM credentials WHERE access_key_id = "
+                                                 "$1 AND tenant_id = $2 RETURNING access_key_id",
+                                                 {access_key_id, caller_tenant}));
+    if (rows.empty()) return NotFound("access key", access_key_id);
+    return Status::Ok();
+  }
+
+  Result<PolicyVersion> PutPolicy(PolicyKind kind, const std::string& caller_tenant,
+                                  const std::string& name, const std::string& document,
+                                  TimePoint now) override {
+    if (name.empty()) return Status(reasons::kStoreInvalidArgument, "policy name is empty");
+    const std::string table = PolicyTable(kind);
+    // Two writers may pick the same next version; the primary key refuses one, which retries.
+    for (int attempt = 0;; ++attempt) {
+      Transaction tx(db_.get());
+      ATTEST_RETURN_IF_ERROR(tx.Begin());
+      ATTEST_ASSIGN_OR_RETURN(auto rows, db_->Exec("SELECT MAX(version) FROM " + table +
+                                                       " WHERE tenant_id = $1 AND name = $2",
+                                                   {caller_tenant, name}));
+      int64_t version = 1;
+      if (!rows.empty() && rows[0][0]) {
+        ATTEST_ASSIGN_OR_RETURN(const int64_t max, ToInt(rows[0][0]));
+        version = max + 1;
+      }
+      PolicyVersion p{caller_tenant, name, version, HexEncode(Sha256(AsBytes(document))),
+                      document,      now};
+      auto inserted = db_->Exec(
+          "INSERT INTO " + table + " (" + kPolicyColumns + ") VALUES ($1, $2, $3, $4, $5, $6)",
+          {caller_tenant, name, version, p.sha256, document, Unix(now)});
+      if (inserted.ok()) {
+        ATTEST_RETURN_IF_ERROR(tx.Commit());
+        return p;
+      }
+      if (inserted.status().reason_id() != reasons::kStoreAlreadyExists.id || attempt >= 5) {
+        return inserted.status();
+      }
+    }
+  }
+
+  Result<PolicyVersion> GetPolicy(PolicyKind kind, const std::string& caller_tenant,
+                                  const std::string& name,
+                                  std::optional<int64_t> version) override {
+    const std::string table = PolicyTable(kind);
+    auto rows = version ? db_->Exec(std::string("SELECT ") + kPolicyColumns + " FROM " + table +
+                                        " WHERE tenant_id = $1 AND name = $2 AND version = $3",
+                                    {caller_tenant, name, *version})
+                        : db_->Exec(std::string("SELECT ") + kPolicyColumns + " FROM " + table +
+                                        " WHERE tenant_id = $1 AND name = $2 AND deleted_at IS "
+                                        "NULL ORDER BY version DESC LIMIT 1",
+                                    {caller_tenant, name});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return NotFound(PolicyNoun(kind), name);
+    return ToPolicy((*rows)[0]);
+  }
+
+  Result<std::vector<PolicyVersion>> ListPolicies(PolicyKind kind,
+                                                  const std::string& caller_tenant) override {
+    const std::string table = PolicyTable(kind);
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec(std::string("SELECT ") + kPolicyColumns + " FROM " + table +
+                      " p WHERE tenant_id = $1 AND deleted_at IS NULL AND version = (SELECT "
+                      "MAX(version) FROM " +
+                      table +
+                      " q WHERE q.tenant_id = p.tenant_id AND q.name = p.name) ORDER BY "
+                      "name",
+                  {caller_tenant}));
+    std::vector<PolicyVersion> out;
+    for (const SqlRow& r : rows) {
+      ATTEST_ASSIGN_OR_RETURN(PolicyVersion p, ToPolicy(r));
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  Status DeletePolicy(PolicyKind kind, const std::string& caller_tenant, const std::string& name,
+                      TimePoint now) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec(std::string("UPDATE ") + PolicyTable(kind) +
+                                 " SET deleted_at = $3 WHERE tenant_id = $1 AND name = $2 AND "
+                                 "deleted_at IS NULL RETURNING version",
+                             {caller_tenant, name, Unix(now)}));
+    if (rows.empty()) return NotFound(PolicyNoun(kind), name);
+    return Status::Ok();
+  }
+
+  Result<Host> RegisterHost(const std::string& caller_tenant, const Bytes& ek_public,
+                            const Bytes& ek_cert, const Bytes& ak_public, TimePoint now) override {
+    if (ek_public.empty() || ak_public.empty()) {
+      return Status(reasons::kStoreInvalidArgument, "host needs an EK and an AK public key");
+    }
+    Host h{"h-" + HexEncode(RandomBytes(8)),
+           caller_tenant,
+           ek_public,
+           ek_cert,
+           ak_public,
+           "registered",
+           "",
+           std::nullopt,
+           now,
+           now};
+    ATTEST_RETURN_IF_ERROR(db_->Exec(std::string("INSERT INTO hosts (") + kHostColumns +
+                                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                     {h.id, caller_tenant, ek_public,
+                                      ek_cert.empty() ? SqlValue(nullptr) : SqlValue(ek_cert),
+                                      ak_public, h.state, nullptr, nullptr, Unix(now), Unix(now)})
+                               .status());
+    return h;
+  }
+
+  Result<Host> GetHost(const std::string& caller_tenant, const std::string& host_id) override {
+    ATTEST_ASSIGN_OR_RETURN(auto rows, db_->Exec(std::string("SELECT ") + kHostColumns +
+                                                     " FROM hosts WHERE id = $1 AND tenant_id = $2",
+                                                 {host_id, caller_tenant}));
+    if (rows.empty()) return NotFound("host", host_id);
+    return ToHost(rows[0]);
+  }
+
+  Result<std::vector<Host>> ListHosts(const std::string& caller_tenant) override {
+    ATTEST_ASSIGN_OR_RETURN(auto rows, db_->Exec(std::string("SELECT ") + kHostColumns +
+                                                     " FROM hosts WHERE tenant_id = $1 ORDER BY id",
+                                                 {caller_tenant}));
+    std::vector<Host> out;
+    for (const SqlRow& r : rows) {
+      ATTEST_ASSIGN_OR_RETURN(Host h, ToHost(r));
+      out.push_back(std::move(h));
+    }
+    return out;
+  }
+
+  Status UpdateHostState(const std::string& caller_tenant, const std::string& host_id,
+                         const std::string& state, const std::string& last_quote_result,
+                         std::optional<TimePoint> trusted_until, TimePoint now) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec("UPDATE hosts SET state = $3, last_quote_result = $4, trusted_until = $5, "
+                  "updated_at = $6 WHERE id = $1 AND tenant_id = $2 RETURNING id",
+                  {host_id, caller_tenant, state, last_quote_result,
+                   trusted_until ? SqlValue(Unix(*trusted_until)) : SqlValue(nullptr), Unix(now)}));
+    if (rows.empty()) return NotFound("host", host_id);
+    return Status::Ok();
+  }
+
+  Result<Nonce> IssueNonce(const std::string& caller_tenant, const std::string& subject,
+                           std::chrono::seconds ttl, TimePoint now) override {
+    if (ttl.count() <= 0) return Status(reasons::kStoreInvalidArgument, "nonce ttl must be > 0");
+    Nonce n{HexEncode(RandomBytes(32)), caller_tenant, subject, now + ttl};
+    ATTEST_RETURN_IF_ERROR(db_->Exec("INSERT INTO nonces (value, tenant_id, subject, expires_at, "
+                                     "used) VALUES ($1, $2, $3, $4, FALSE)",
+                                     {n.value, caller_tenant, subject, Unix(n.expires_at)})
+                               .status());
+    return n;
+  }
+
+  Status ConsumeNonce(const std::string& caller_tenant, const std::string& subject,
+                      const std::string& value, TimePoint now) override {
+    // One statement: the row flips to used for exactly one caller; every other caller (another
+    // thread, another replica) matches no row. No read-then-write window.
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec("UPDATE nonces SET used = TRUE WHERE value = $1 AND tenant_id = $2 AND "
+                  "subject = $3 AND used = FALSE AND expires_at > $4 RETURNING value",
+                  {value, caller_tenant, subject, Unix(now)}));
+    if (rows.size() != 1) {
+      return Status(reasons::kStoreNonceRejected, "nonce unknown, expired or already used");
+    }
+    return Status::Ok();
+  }
+
+  Status PutCollateral(const std::string& caller_tenant, const std::string& key, const Bytes& value,
+                       TimePoint fetched_at) override {
+    if (key.empty()) return Status(reasons::kStoreInvalidArgument, "collateral key is empty");
+    return db_
+        ->Exec(
+            "INSERT INTO collateral (tenant_id, key, value, fetched_at) VALUES ($1, $2, "
+            "$3, $4) ON CONFLICT (tenant_id, key) DO UPDATE SET value = excluded.value, "
+            "fetched_at = excluded.fetched_at",
+            {caller_tenant, key, value, Unix(fetched_at)})
+        .status();
+  }
+
+  Result<CollateralEntry> GetCollateral(const std::string& caller_tenant,
+                                        const std::string& key) override {
+    ATTEST_ASSIGN_OR_RETURN(auto rows, db_->Exec("SELECT value, fetched_at FROM collateral WHERE "
+                                                 "tenant_id = $1 AND key = $2",
+                                                 {caller_tenant, key}));
+    if (rows.empty()) return NotFound("collateral", key);
+    CollateralEntry e{ToBytes(rows[0][0]), {}};
+    ATTEST_ASSIGN_OR_RETURN(e.fetched_at, ToTime(rows[0][1]));
+    return e;
+  }
+
+  Result<AuditEntry> AppendAudit(const AuditRecord& record) override {
+    Transaction tx(db_.get());
+    ATTEST_RETURN_IF_ERROR(tx.Begin());
+    // The head row serialises appenders: SQLite's write lock is already held (BEGIN IMMEDIATE);
+    // PostgreSQL locks the row until commit.
+    const std::string lock = db_->dialect() == Dialect::kPostgres ? " FOR UPDATE" : "";
+    ATTEST_ASSIGN_OR_RETURN(auto head,
+                            db_->Exec("SELECT seq, hash FROM audit_head WHERE id = 1" + lock));
+    if (head.empty()) return Corrupt("audit head");
+    AuditEntry e;
+    ATTEST_ASSIGN_OR_RETURN(const int64_t seq, ToInt(head[0][0]));
+    e.seq = seq + 1;
+    e.record = record;
+    e.prev_hash = Str(head[0][1]);
+    ATTEST_RETURN_IF_ERROR(
+        db_->Exec(std::string("INSERT INTO audit_log (") + kAuditColumns +
+                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                  {e.seq, record.tenant_id, Unix(record.at), record.actor, record.action,
+                   record.subject, record.evidence_digest, record.policy_version, record.outcome,
+                   record.detail, e.prev_hash})
+            .status());
+    ATTEST_RETURN_IF_ERROR(db_->Exec("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+                                     {e.seq, AuditEntryHash(e)})
+                               .status());
+    ATTEST_RETURN_IF_ERROR(tx.Commit());
+    return e;
+  }
+
+  Result<std::vector<AuditEntry>> ListAudit(const std::string& caller_tenant, int64_t after_seq,
+                                            int64_t limit) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec(std::string("SELECT ") + kAuditColumns +
+                                 " FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq "
+                                 "LIMIT $3",
+                             {caller_tenant, after_seq, limit}));
+    return ToAuditList(rows);
+  }
+
+  Result<std::optional<AuditChainBreak>> VerifyAudit() override {
+    return VerifyAuditLog(db_.get());
+  }
+
+ private:
+  std::unique_ptr<SqlConnection> db_;
+  std::shared_ptr<const SecretSealer> sealer_;
+};
+
+Result<std::unique_ptr<Store>> Open(Result<std::unique_ptr<SqlConnection>> db,
+                                    std::shared_ptr<const SecretSealer> sealer) {
+  if (!db.ok()) return db.status();
+  if (!sealer) return Status(reasons::kStoreInvalidArgument, "no secret sealer");
+  ATTEST_RETURN_IF_ERROR(ApplyMigrations(db->get()));
+  return std::unique_ptr<Store>(new SqlStore(std::move(db).value(), std::move(sealer)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                               std::shared_ptr<const SecretSealer> sealer) {
+  return Open(OpenSqlite(path), std::move(sealer));
+}
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo,
+                                                 std::shared_ptr<const SecretSealer> sealer) {
+  return Open(OpenPostgres(conninfo), std::move(sealer));
+}
+
+}  // namespace attest::service::store

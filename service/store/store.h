@@ -1,0 +1,165 @@
+// Store: attestd's persistent state behind one interface, with two real backends over one schema
+// (migrations.h): SQLite (embedded default) and PostgreSQL (several replicas).
+//
+// Every resource carries its owner tenant. Getters take the caller's tenant and answer a resource
+// owned by another tenant exactly as a missing one (reasons::kStoreNotFound, same message), so a
+// tenant cannot learn what others have. A Store object is one database connection: use it from one
+// thread at a time; replicas and threads open their own.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attest/core/bytes.h"
+#include "attest/core/status.h"
+#include "attest/core/time.h"
+#include "service/store/audit.h"
+#include "service/store/secret_sealer.h"
+
+namespace attest::service::store {
+
+enum class Role { kTenant, kOperator };
+
+struct Tenant {
+  std::string id;
+  std::string name;
+  Role role = Role::kTenant;
+  TimePoint created_at;
+};
+
+struct Credential {
+  std::string access_key_id;
+  std::string tenant_id;
+  std::string secret_access_key;  // plain text in memory only; sealed in the database
+  TimePoint created_at;
+};
+
+// PolicyVersion is one immutable version of a tenant policy or an operator host policy.
+struct PolicyVersion {
+  std::string tenant_id;
+  std::string name;
+  int64_t version = 0;  // 1, 2, 3... never reused, even after a delete
+  std::string sha256;   // hex SHA-256 of document
+  std::string document;
+  TimePoint created_at;
+};
+
+enum class PolicyKind { kTenantPolicy, kHostPolicy };
+
+struct Host {
+  std::string id;
+  std::string tenant_id;
+  Bytes ek_public;
+  Bytes ek_cert;  // empty when the TPM has none
+  Bytes ak_public;
+  std::string state;              // "registered", "activated", "trusted", "untrusted"
+  std::string last_quote_result;  // JSON of the last appraisal, "" before the first quote
+  std::optional<TimePoint> trusted_until;
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+struct Nonce {
+  std::string value;  // 64 hex digits (32 random bytes)
+  std::string tenant_id;
+  std::string subject;  // what it is bound to: a host id, a VM id
+  TimePoint expires_at;
+};
+
+struct CollateralEntry {
+  Bytes value;
+  TimePoint fetched_at;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- tenants and credentials ---
+  // CreateTenant makes a tenant with a fresh id; a taken name fails with kStoreAlreadyExists.
+  virtual Result<Tenant> CreateTenant(const std::string& name, Role role, TimePoint now) = 0;
+  virtual Result<Tenant> GetTenant(const std::string& tenant_id) = 0;
+  // CreateCredential makes a new access key id and secret for tenant_id; the secret is sealed
+  // with the SecretSealer (access key id as associated data) and returned in plain text once.
+  virtual Result<Credential> CreateCredential(const std::string& tenant_id, TimePoint now) = 0;
+  // LookupCredential returns the credential with its secret unsealed, for request authentication
+  // (any tenant: this is how the caller's tenant is found). kStoreNotFound when unknown;
+  // kStoreUnsealFailed when the KEK does not open it.
+  virtual Result<Credential> LookupCredential(const std::string& access_key_id) = 0;
+  virtual Status DeleteCredential(const std::string& caller_tenant,
+                                  const std::string& access_key_id) = 0;
+
+  // --- policies (tenant) and host policies (operator): immutable versions ---
+  // PutPolicy stores document as the next version of name.
+  virtual Result<PolicyVersion> PutPolicy(PolicyKind kind, const std::string& caller_tenant,
+                                          const std::string& name, const std::string& document,
+                                          TimePoint now) = 0;
+  // GetPolicy returns the newest version, or the given one (also after a delete, for audit).
+  virtual Result<PolicyVersion> GetPolicy(PolicyKind kind, const std::string& caller_tenant,
+                                          const std::string& name,
+                                          std::optional<int64_t> version = std::nullopt) = 0;
+  // ListPolicies returns the newest version of each live policy of the caller, by name.
+  virtual Result<std::vector<PolicyVersion>> ListPolicies(PolicyKind kind,
+                                                          const std::string& caller_tenant) = 0;
+  // DeletePolicy hides name (versions stay for the audit trail; a later put continues numbering).
+  virtual Status DeletePolicy(PolicyKind kind, const std::string& caller_tenant,
+                              const std::string& name, TimePoint now) = 0;
+
+  // --- hosts ---
+  // RegisterHost stores host (state "registered") with a fresh id, owned by caller_tenant.
+  virtual Result<Host> RegisterHost(const std::string& caller_tenant, const Bytes& ek_public,
+                                    const Bytes& ek_cert, const Bytes& ak_public,
+                                    TimePoint now) = 0;
+  virtual Result<Host> GetHost(const std::string& caller_tenant, const std::string& host_id) = 0;
+  virtual Result<std::vector<Host>> ListHosts(const std::string& caller_tenant) = 0;
+  // UpdateHostState records an appraisal (or an activation) of the caller's host.
+  virtual Status UpdateHostState(const std::string& caller_tenant, const std::string& host_id,
+                                 const std::string& state, const std::string& last_quote_result,
+                                 std::optional<TimePoint> trusted_until, TimePoint now) = 0;
+
+  // --- nonces: single use, expiring, bound to a subject ---
+  virtual Result<Nonce> IssueNonce(const std::string& caller_tenant, const std::string& subject,
+                                   std::chrono::seconds ttl, TimePoint now) = 0;
+  // ConsumeNonce succeeds for exactly one caller, atomically (one conditional UPDATE), even
+  // across replicas. Unknown, used, expired, other subject or other tenant all fail the same way:
+  // reasons::kStoreNonceRejected.
+  virtual Status ConsumeNonce(const std::string& caller_tenant, const std::string& subject,
+                              const std::string& value, TimePoint now) = 0;
+
+  // --- collateral cache ---
+  virtual Status PutCollateral(const std::string& caller_tenant, const std::string& key,
+                               const Bytes& value, TimePoint fetched_at) = 0;
+  virtual Result<CollateralEntry> GetCollateral(const std::string& caller_tenant,
+                                                const std::string& key) = 0;
+
+  // --- audit log: append-only hash chain ---
+  // AppendAudit appends record as the next entry, chained to the newest one, serialised against
+  // concurrent appenders (also across replicas).
+  virtual Result<AuditEntry> AppendAudit(const AuditRecord& record) = 0;
+  // ListAudit returns the caller's entries with seq > after_seq, oldest first, at most limit.
+  virtual Result<std::vector<AuditEntry>> ListAudit(const std::string& caller_tenant,
+                                                    int64_t after_seq, int64_t limit) = 0;
+  // VerifyAudit reads the whole log and checks the chain (VerifyAuditChain with the recorded
+  // head). Returns nullopt when intact, else the first break.
+  virtual Result<std::optional<AuditChainBreak>> VerifyAudit() = 0;
+};
+
+class SqlConnection;
+
+// VerifyAuditLog reads the audit log through db (read-only) and checks its chain against the
+// recorded head; num_entries (optional) receives how many entries were checked.
+Result<std::optional<AuditChainBreak>> VerifyAuditLog(SqlConnection* db,
+                                                      int64_t* num_entries = nullptr);
+
+// OpenSqliteStore opens (creating, migrating) the SQLite database file at path.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                               std::shared_ptr<const SecretSealer> sealer);
+
+// OpenPostgresStore connects with a libpq connection string ("" = PG* environment) and migrates.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo,
+                                                 std::shared_ptr<const SecretSealer> sealer);
+
+}  // namespace attest::service::store

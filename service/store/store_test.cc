@@ -1,0 +1,453 @@
+// The storage suite, run against both backends: SQLite (a temporary file) and PostgreSQL (the
+// server scripts/services.sh starts; connection from PGHOST/PGPORT/PGUSER/PGDATABASE).
+#include "service/store/store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <barrier>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "attest/core/digest.h"
+#include "attest/core/encoding.h"
+#include "service/store/migrations.h"
+#include "service/store/sql.h"
+
+namespace attest::service::store {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+TimePoint T0() { return FromUnixSeconds(1764057600); }  // 2025-11-25T08:00:00Z
+
+std::shared_ptr<const SecretSealer> Sealer(uint8_t fill = 7) {
+  return std::shared_ptr<const SecretSealer>(
+      LocalKeySealer::FromKey(Bytes(LocalKeySealer::kKeyBytes, fill)).value().release());
+}
+
+// Backend opens stores and raw connections on one fresh database per test.
+class StoreTest : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Dialect::kSqlite) {
+      dir_ = fs::temp_directory_path() / ("attest-store-" + HexEncode(RandomBytes(6)));
+      fs::create_directories(dir_);
+      target_ = (dir_ / "attestd.db").string();
+    } else {
+      if (std::getenv("PGHOST") == nullptr) {
+        const char* ci = std::getenv("CI");
+        if (ci != nullptr && std::string_view(ci) == "true") {
+          FAIL() << "PostgreSQL tests under CI=true need PGHOST/PGPORT/PGUSER/PGDATABASE "
+                    "(scripts/test starts the server with scripts/services.sh)";
+        }
+        GTEST_SKIP() << "PostgreSQL not configured: run scripts/services.sh start and source "
+                        "its env file (PGHOST/PGPORT/PGUSER/PGDATABASE) to run these";
+      }
+      // A schema of its own per test, so tests never see each other's rows.
+      schema_ = "t_" + HexEncode(RandomBytes(6));
+      auto admin = OpenPostgres("");
+      ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+      ASSERT_TRUE((*admin)->ExecScript("CREATE SCHEMA " + schema_).ok());
+      target_ = "options='-c search_path=" + schema_ + "'";
+    }
+    auto store = Open(Sealer());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    auto a = store_->CreateTenant("tenant-a", Role::kTenant, T0());
+    auto b = store_->CreateTenant("tenant-b", Role::kTenant, T0());
+    ASSERT_TRUE(a.ok() && b.ok());
+    a_ = a->id;
+    b_ = b->id;
+  }
+
+  void TearDown() override {
+    store_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+    if (!schema_.empty()) {
+      auto admin = OpenPostgres("");
+      if (admin.ok()) (void)(*admin)->ExecScript("DROP SCHEMA " + schema_ + " CASCADE");
+    }
+  }
+
+  Result<std::unique_ptr<Store>> Open(std::shared_ptr<const SecretSealer> sealer) {
+    return GetParam() == Dialect::kSqlite ? OpenSqliteStore(target_, std::move(sealer))
+                                          : OpenPostgresStore(target_, std::move(sealer));
+  }
+
+  std::unique_ptr<SqlConnection> Raw() {
+    auto db = GetParam() == Dialect::kSqlite ? OpenSqlite(target_) : OpenPostgres(target_);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    return db.ok() ? std::move(db).value() : nullptr;
+  }
+
+  fs::path dir_;
+  std::string schema_;
+  std::string target_;
+  std::unique_ptr<Store> store_;
+  std::string a_, b_;
+};
+
+TEST_P(StoreTest, MigrationsAreNumberedAndIdempotent) {
+  for (int i = 0; i < 2; ++i) {
+    auto again = Open(Sealer());
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+  }
+  auto raw = Raw();
+  ASSERT_TRUE(raw);
+  auto version = SchemaVersion(raw.get());
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, static_cast<int>(Migrations().size()));
+  auto rows = raw->Exec("SELECT version FROM schema_version ORDER BY version");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), Migrations().size());
+  for (size_t i = 0; i < rows->size(); ++i) EXPECT_EQ((*rows)[i][0], std::to_string(i + 1));
+  // A database from a newer binary is refused, not silently used.
+  ASSERT_TRUE(raw->Exec("INSERT INTO schema_version (version, description, applied_at) VALUES "
+                        "(99, 'future', 0)")
+                  .ok());
+  EXPECT_EQ(Open(Sealer()).status().reason_id(), "store.migration_failed");
+}
+
+TEST_P(StoreTest, TenantsAndCredentials) {
+  EXPECT_EQ(store_->CreateTenant("tenant-a", Role::kTenant, T0()).status().reason_id(),
+            "store.already_exists");
+  auto op = store_->CreateTenant("ops", Role::kOperator, T0());
+  ASSERT_TRUE(op.ok());
+  auto got = store_->GetTenant(op->id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->role, Role::kOperator);
+  EXPECT_EQ(got->name, "ops");
+  EXPECT_EQ(store_->GetTenant("t-missing").status().reason_id(), "store.not_found");
+
+  auto cred = store_->CreateCredential(a_, T0());
+  ASSERT_TRUE(cred.ok()) << cred.status().ToString();
+  EXPECT_EQ(cred->access_key_id.size(), 20u);
+  EXPECT_EQ(cred->secret_access_key.size(), 40u);
+  auto found = store_->LookupCredential(cred->access_key_id);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->secret_access_key, cred->secret_access_key);
+  EXPECT_EQ(found->tenant_id, a_);
+  EXPECT_EQ(store_->LookupCredential("AKIAUNKNOWN").status().reason_id(), "store.not_found");
+  EXPECT_EQ(store_->CreateCredential("t-missing", T0()).status().reason_id(), "store.not_found");
+
+  // The database holds only the sealed form.
+  auto raw = Raw();
+  auto rows = raw->Exec("SELECT sealed_secret FROM credentials WHERE access_key_id = $1",
+                        {cred->access_key_id});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  const std::string sealed = *(*rows)[0][0];
+  EXPECT_EQ(sealed.find(cred->secret_access_key), std::string::npos);
+  EXPECT_EQ(sealed.size(), 1 + 12 + cred->secret_access_key.size() + 16);
+
+  EXPECT_EQ(store_->DeleteCredential(b_, cred->access_key_id).reason_id(), "store.not_found");
+  EXPECT_TRUE(store_->DeleteCredential(a_, cred->access_key_id).ok());
+  EXPECT_EQ(store_->LookupCredential(cred->access_key_id).status().reason_id(), "store.not_found");
+}
+
+TEST_P(StoreTest, SealedSecretsNeedTheKekAndTheirOwnRow) {
+  auto one = store_->CreateCredential(a_, T0());
+  auto two = store_->CreateCredential(b_, T0());
+  ASSERT_TRUE(one.ok() && two.ok());
+  auto other_kek = Open(Sealer(9));
+  ASSERT_TRUE(other_kek.ok());
+  EXPECT_EQ((*other_kek)->LookupCredential(one->access_key_id).status().reason_id(),
+            "store.secret_unseal_failed");
+  // A sealed secret copied into another key's row does not open (access key id is the AAD).
+  auto raw = Raw();
+  ASSERT_TRUE(raw->Exec("UPDATE credentials SET sealed_secret = (SELECT sealed_secret FROM "
+                        "credentials WHERE access_key_id = $1) WHERE access_key_id = $2",
+                        {one->access_key_id, two->access_key_id})
+                  .ok());
+  EXPECT_EQ(store_->LookupCredential(two->access_key_id).status().reason_id(),
+            "store.secret_unseal_failed");
+  EXPECT_TRUE(store_->LookupCredential(one->access_key_id).ok());
+}
+
+TEST_P(StoreTest, PoliciesAreImmutableVersions) {
+  for (PolicyKind kind : {PolicyKind::kTenantPolicy, PolicyKind::kHostPolicy}) {
+    SCOPED_TRACE(kind == PolicyKind::kHostPolicy ? "host policy" : "policy");
+    auto v1 = store_->PutPolicy(kind, a_, "prod", R"({"v":1})", T0());
+    auto v2 = store_->PutPolicy(kind, a_, "prod", R"({"v":2})", T0() + seconds(1));
+    ASSERT_TRUE(v1.ok() && v2.ok()) << v1.status().ToString();
+    EXPECT_EQ(v1->version, 1);
+    EXPECT_EQ(v2->version, 2);
+    EXPECT_EQ(v1->sha256, HexEncode(Sha256(AsBytes(R"({"v":1})"))));
+    ASSERT_TRUE(store_->PutPolicy(kind, a_, "dev", "{}", T0()).ok());
+    auto latest = store_->GetPolicy(kind, a_, "prod");
+    ASSERT_TRUE(latest.ok());
+    EXPECT_EQ(latest->version, 2);
+    EXPECT_EQ(latest->document, R"({"v":2})");
+    auto first = store_->GetPolicy(kind, a_, "prod", 1);
+    ASSERT_TRUE(first.ok());
+    EXPECT_EQ(first->document, R"({"v":1})");
+    EXPECT_EQ(first->created_at, T0());
+    auto list = store_->ListPolicies(kind, a_);
+    ASSERT_TRUE(list.ok());
+    ASSERT_EQ(list->size(), 2u);
+    EXPECT_EQ((*list)[0].name, "dev");
+    EXPECT_EQ((*list)[1].version, 2);
+
+    ASSERT_TRUE(store_->DeletePolicy(kind, a_, "prod", T0()).ok());
+    EXPECT_EQ(store_->GetPolicy(kind, a_, "prod").status().reason_id(), "store.not_found");
+    EXPECT_EQ(store_->DeletePolicy(kind, a_, "prod", T0()).reason_id(), "store.not_found");
+    EXPECT_TRUE(store_->GetPolicy(kind, a_, "prod", 2).ok());  // kept for the audit trail
+    auto v3 = store_->PutPolicy(kind, a_, "prod", R"({"v":3})", T0());
+    ASSERT_TRUE(v3.ok());
+    EXPECT_EQ(v3->version, 3);  // numbers are never reused
+    EXPECT_EQ(store_->ListPolicies(kind, a_)->size(), 2u);
+  }
+}
+
+TEST_P(StoreTest, AnotherTenantsResourceLooksMissing) {
+  ASSERT_TRUE(store_->PutPolicy(PolicyKind::kTenantPolicy, a_, "prod", "{}", T0()).ok());
+  ASSERT_TRUE(store_->PutPolicy(PolicyKind::kHostPolicy, a_, "hp", "{}", T0()).ok());
+  auto host = store_->RegisterHost(a_, {1}, {}, {2}, T0());
+  ASSERT_TRUE(host.ok());
+  ASSERT_TRUE(store_->PutCollateral(a_, "tcb/00806f", {3}, T0()).ok());
+  auto cred = store_->CreateCredential(a_, T0());
+  ASSERT_TRUE(cred.ok());
+
+  // Each row: what tenant B gets for A's resource, and what B gets for a name nobody has. The
+  // two must be the same answer.
+  const struct {
+    std::string name;
+    std::function<Status(const std::string& id)> get;
+    std::string owned, missing;
+  } cases[] = {
+      {"policy",
+       [&](const std::string& n) {
+         return store_->GetPolicy(PolicyKind::kTenantPolicy, b_, n).status();
+       },
+       "prod", "nope"},
+      {"policy version",
+       [&](const std::string& n) {
+         return store_->GetPolicy(PolicyKind::kTenantPolicy, b_, n, 1).status();
+       },
+       "prod", "nope"},
+      {"policy delete",
+       [&](const std::string& n) {
+         return store_->DeletePolicy(PolicyKind::kTenantPolicy, b_, n, T0());
+       },
+       "prod", "nope"},
+      {"host policy",
+       [&](const std::string& n) {
+         return store_->GetPolicy(PolicyKind::kHostPolicy, b_, n).status();
+       },
+       "hp", "nope"},
+      {"host", [&](const std::string& id) { return store_->GetHost(b_, id).status(); }, host->id,
+       "h-0000000000000000"},
+      {"host update",
+       [&](const std::string& id) {
+         return store_->UpdateHostState(b_, id, "trusted", "{}", T0(), T0());
+       },
+       host->id, "h-0000000000000000"},
+      {"collateral", [&](const std::string& k) { return store_->GetCollateral(b_, k).status(); },
+       "tcb/00806f", "tcb/none"},
+      {"credential delete", [&](const std::string& k) { return store_->DeleteCredential(b_, k); },
+       cred->access_key_id, "AKIA0000000000000000"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Status owned = c.get(c.owned);
+    const Status missing = c.get(c.missing);
+    EXPECT_EQ(owned.reason_id(), "store.not_found");
+    EXPECT_EQ(owned.reason_id(), missing.reason_id());
+    // Same message shape, differing only by the name asked for.
+    std::string normalized = owned.message();
+    normalized.replace(normalized.find(c.owned), c.owned.size(), c.missing);
+    EXPECT_EQ(normalized, missing.message());
+  }
+  EXPECT_TRUE(store_->ListPolicies(PolicyKind::kTenantPolicy, b_)->empty());
+  EXPECT_TRUE(store_->ListHosts(b_)->empty());
+  EXPECT_EQ(store_->ListHosts(a_)->size(), 1u);
+  // A's resources are untouched by B's attempts.
+  EXPECT_TRUE(store_->GetPolicy(PolicyKind::kTenantPolicy, a_, "prod").ok());
+  EXPECT_EQ(store_->GetHost(a_, host->id)->state, "registered");
+}
+
+TEST_P(StoreTest, Hosts) {
+  const Bytes ek = {0x30, 0x82, 0x01}, cert = {0x30, 0x03}, ak = {0x30, 0x59, 0x00};
+  auto h = store_->RegisterHost(a_, ek, cert, ak, T0());
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  auto got = store_->GetHost(a_, h->id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->ek_public, ek);
+  EXPECT_EQ(got->ek_cert, cert);
+  EXPECT_EQ(got->ak_public, ak);
+  EXPECT_EQ(got->state, "registered");
+  EXPECT_FALSE(got->trusted_until.has_value());
+  ASSERT_TRUE(store_
+                  ->UpdateHostState(a_, h->id, "trusted", R"({"decision":"accept"})",
+                                    T0() + seconds(3600), T0() + seconds(5))
+                  .ok());
+  got = store_->GetHost(a_, h->id);
+  EXPECT_EQ(got->state, "trusted");
+  EXPECT_EQ(got->last_quote_result, R"({"decision":"accept"})");
+  EXPECT_EQ(got->trusted_until, T0() + seconds(3600));
+  EXPECT_EQ(got->updated_at, T0() + seconds(5));
+  EXPECT_EQ(got->created_at, T0());
+  ASSERT_TRUE(store_->UpdateHostState(a_, h->id, "untrusted", "{}", std::nullopt, T0()).ok());
+  EXPECT_FALSE(store_->GetHost(a_, h->id)->trusted_until.has_value());
+  EXPECT_EQ(store_->RegisterHost(a_, {}, {}, ak, T0()).status().reason_id(),
+            "store.invalid_argument");
+  auto no_cert = store_->RegisterHost(a_, ek, {}, ak, T0());
+  ASSERT_TRUE(no_cert.ok());
+  EXPECT_TRUE(store_->GetHost(a_, no_cert->id)->ek_cert.empty());
+}
+
+TEST_P(StoreTest, NonceIsSingleUseExpiringAndBound) {
+  auto fresh = [&] { return store_->IssueNonce(a_, "host-1", seconds(60), T0()).value(); };
+  const struct {
+    std::string name;
+    std::string tenant, subject;
+    TimePoint at;
+    bool issue_new;
+    std::string want;
+  } cases[] = {
+      {"ok", a_, "host-1", T0() + seconds(59), true, "ok"},
+      {"expired", a_, "host-1", T0() + seconds(60), true, "store.nonce_rejected"},
+      {"other subject", a_, "host-2", T0(), true, "store.nonce_rejected"},
+      {"other tenant", b_, "host-1", T0(), true, "store.nonce_rejected"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Nonce n = fresh();
+    EXPECT_EQ(n.value.size(), 64u);
+    EXPECT_EQ(store_->ConsumeNonce(c.tenant, c.subject, n.value, c.at).reason_id(), c.want);
+  }
+  const Nonce n = fresh();
+  EXPECT_TRUE(store_->ConsumeNonce(a_, "host-1", n.value, T0()).ok());
+  EXPECT_EQ(store_->ConsumeNonce(a_, "host-1", n.value, T0()).reason_id(), "store.nonce_rejected");
+  EXPECT_EQ(store_->ConsumeNonce(a_, "host-1", std::string(64, '0'), T0()).reason_id(),
+            "store.nonce_rejected");
+  EXPECT_EQ(store_->IssueNonce(a_, "h", seconds(0), T0()).status().reason_id(),
+            "store.invalid_argument");
+}
+
+TEST_P(StoreTest, TwoConnectionsRacingForANonceHaveExactlyOneWinner) {
+  auto one = Open(Sealer());
+  auto two = Open(Sealer());
+  ASSERT_TRUE(one.ok() && two.ok());
+  Store* racers[2] = {one->get(), two->get()};
+  constexpr int kRounds = 100;
+  std::vector<std::string> nonces;
+  for (int i = 0; i < kRounds; ++i) {
+    nonces.push_back(store_->IssueNonce(a_, "vm-1", seconds(60), T0()).value().value);
+  }
+  std::atomic<int> wins[kRounds] = {};
+  std::atomic<int> errors{0};
+  std::barrier sync(2);
+  auto race = [&](Store* s) {
+    for (int i = 0; i < kRounds; ++i) {
+      sync.arrive_and_wait();
+      const Status st = s->ConsumeNonce(a_, "vm-1", nonces[i], T0());
+      if (st.ok()) {
+        ++wins[i];
+      } else if (st.reason_id() != "store.nonce_rejected") {
+        ++errors;
+      }
+    }
+  };
+  std::thread t1(race, racers[0]);
+  std::thread t2(race, racers[1]);
+  t1.join();
+  t2.join();
+  EXPECT_EQ(errors.load(), 0);
+  for (int i = 0; i < kRounds; ++i) EXPECT_EQ(wins[i].load(), 1) << "round " << i;
+}
+
+TEST_P(StoreTest, CollateralCache) {
+  EXPECT_EQ(store_->GetCollateral(a_, "k").status().reason_id(), "store.not_found");
+  ASSERT_TRUE(store_->PutCollateral(a_, "k", {1, 2, 0, 3}, T0()).ok());
+  auto e = store_->GetCollateral(a_, "k");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->value, (Bytes{1, 2, 0, 3}));
+  EXPECT_EQ(e->fetched_at, T0());
+  ASSERT_TRUE(store_->PutCollateral(a_, "k", {9}, T0() + seconds(10)).ok());
+  e = store_->GetCollateral(a_, "k");
+  EXPECT_EQ(e->value, Bytes{9});
+  EXPECT_EQ(e->fetched_at, T0() + seconds(10));
+  EXPECT_EQ(store_->PutCollateral(a_, "", {1}, T0()).reason_id(), "store.invalid_argument");
+}
+
+AuditRecord Record(const std::string& tenant, int i) {
+  return AuditRecord{tenant,
+                     T0() + seconds(i),
+                     "AKIAEXAMPLE",
+                     "policy.put",
+                     "prod",
+                     std::string(64, 'e'),
+                     "prod@" + std::to_string(i),
+                     "ok",
+                     "detail " + std::to_string(i)};
+}
+
+TEST_P(StoreTest, AuditLogIsAHashChain) {
+  for (int i = 1; i <= 5; ++i) {
+    auto e = store_->AppendAudit(Record(i % 2 ? a_ : b_, i));
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    EXPECT_EQ(e->seq, i);
+  }
+  auto mine = store_->ListAudit(a_, 0, 100);
+  ASSERT_TRUE(mine.ok());
+  ASSERT_EQ(mine->size(), 3u);
+  EXPECT_EQ((*mine)[0].prev_hash, kAuditGenesisHash);
+  EXPECT_EQ(store_->ListAudit(a_, 1, 1)->at(0).seq, 3);
+  auto verdict = store_->VerifyAudit();
+  ASSERT_TRUE(verdict.ok());
+  EXPECT_FALSE(verdict->has_value()) << (*verdict)->why;
+
+  // Append-only in the database itself.
+  auto raw = Raw();
+  EXPECT_FALSE(raw->Exec("UPDATE audit_log SET detail = 'x' WHERE seq = 3").ok());
+  EXPECT_FALSE(raw->Exec("DELETE FROM audit_log WHERE seq = 5").ok());
+
+  // Someone with the database's owner rights goes around the triggers: caught by the chain.
+  ASSERT_TRUE(raw->ExecScript(GetParam() == Dialect::kSqlite
+                                  ? "DROP TRIGGER audit_log_no_update"
+                                  : "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
+                  .ok());
+  ASSERT_TRUE(raw->Exec("UPDATE audit_log SET detail = 'rewritten' WHERE seq = 3").ok());
+  verdict = store_->VerifyAudit();
+  ASSERT_TRUE(verdict.ok());
+  ASSERT_TRUE(verdict->has_value());
+  EXPECT_EQ((*verdict)->seq, 4);
+  ASSERT_TRUE(raw->Exec("UPDATE audit_log SET detail = 'detail 3' WHERE seq = 3").ok());
+  EXPECT_FALSE(store_->VerifyAudit()->has_value());
+  ASSERT_TRUE(raw->Exec("UPDATE audit_log SET outcome = 'rejected' WHERE seq = 5").ok());
+  verdict = store_->VerifyAudit();
+  ASSERT_TRUE(verdict->has_value());
+  EXPECT_EQ((*verdict)->seq, 5);  // the newest entry is checked against the recorded head
+}
+
+TEST_P(StoreTest, ConcurrentAppendersKeepOneChain) {
+  auto one = Open(Sealer());
+  auto two = Open(Sealer());
+  ASSERT_TRUE(one.ok() && two.ok());
+  std::atomic<int> errors{0};
+  auto append = [&](Store* s, const std::string& tenant) {
+    for (int i = 0; i < 50; ++i) {
+      if (!s->AppendAudit(Record(tenant, i)).ok()) ++errors;
+    }
+  };
+  std::thread t1(append, one->get(), a_);
+  std::thread t2(append, two->get(), b_);
+  t1.join();
+  t2.join();
+  EXPECT_EQ(errors.load(), 0);
+  auto verdict = store_->VerifyAudit();
+  ASSERT_TRUE(verdict.ok());
+  EXPECT_FALSE(verdict->has_value());
+  EXPECT_EQ(store_->ListAudit(a_, 0, 1000)->size() + store_->ListAudit(b_, 0, 1000)->size(), 100u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values(Dialect::kSqlite));
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreTest, ::testing::Values(Dialect::kPostgres));
+
+}  // namespace
+}  // namespace attest::service::store
