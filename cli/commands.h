@@ -16,5 +16,7 @@ int RunSevMeasurement(int argc, char** argv, int first);
 int RunSevSession(int argc, char** argv, int first);
 int RunSigv4Sign(int argc, char** argv, int first);
 int RunAuditVerify(int argc, char** argv, int first);
+int RunVerifyTdx(int argc, char** argv, int first);
+int RunVerifySgx(int argc, char** argv, int first);
 
 }  // namespace attest::cli

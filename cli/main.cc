@@ -17,6 +17,8 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"verify", "snp", "verify an AMD SEV-SNP attestation report", attest::cli::RunVerifySnp},
+    {"verify", "tdx", "verify an Intel TDX DCAP quote (v4/v5)", attest::cli::RunVerifyTdx},
+    {"verify", "sgx", "verify an Intel SGX DCAP quote (v3)", attest::cli::RunVerifySgx},
     {"policy", "check", "validate a tenant or host policy file", attest::cli::RunPolicyCheck},
     {"token", "verify", "check a signed attestation result token", attest::cli::RunTokenVerify},
     {"verify", "tpm", "verify a TPM 2.0 quote with its event logs", attest::cli::RunVerifyTpm},

@@ -30,9 +30,10 @@ bool AllBytes(ByteSpan data, uint8_t value) {
 Result<CcelReplay> ReplayCcel(ByteSpan log) {
   ByteReader r(log, kBad, "ccel");
   // First record: TCG_PCClientPCREvent with the Spec ID event (SHA-1 layout, digest ignored).
-  ATTEST_ASSIGN_OR_RETURN(uint32_t first_index, r.ReadU32Le());
+  // Its index field is not meaningful here (TDVF writes 1), so only the type is checked.
+  ATTEST_RETURN_IF_ERROR(r.Skip(4));
   ATTEST_ASSIGN_OR_RETURN(uint32_t first_type, r.ReadU32Le());
-  if (first_index != 0 || first_type != kEvNoAction) {
+  if (first_type != kEvNoAction) {
     return r.Error("first event is not the EV_NO_ACTION Spec ID event");
   }
   ATTEST_RETURN_IF_ERROR(r.Skip(20));
