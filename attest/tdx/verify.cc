@@ -1,5 +1,7 @@
 #include "attest/tdx/verify.h"
 
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
@@ -19,6 +21,8 @@ namespace attest::tdx {
 extern const std::span<const ::attest::EmbeddedFile> kTrustFiles;
 
 namespace {
+
+using EcKeyPtr = OsslPtr<EC_KEY, EC_KEY_free>;
 
 // Caches hold at most this many entries each; when full they are emptied (simple and bounded).
 constexpr size_t kMaxCacheEntries = 4096;
@@ -49,47 +53,150 @@ void NarrowByCrl(Window& w, X509_CRL* crl) {
            next != nullptr ? FromAsn1(next) : TimePoint::max());
 }
 
-Result<Bytes> RawSignatureToDer(ByteSpan raw, Reason on_error) {
-  if (raw.size() != 64) return Status(on_error, "signature is not 64 bytes (r||s)");
-  return EcdsaRawToDer(raw.subspan(0, 32), raw.subspan(32, 32), on_error);
+// The per-quote signatures (QE report, quote) use the EC_KEY interface directly: it skips
+// OpenSSL 3's provider fetch and key decoding, which otherwise cost more than the verify itself.
+const EC_GROUP* P256Group() {
+  static const EC_GROUP* group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+  return group;
 }
 
-Status VerifyRawEcdsa(EVP_PKEY* key, ByteSpan message, ByteSpan raw_sig, Reason on_fail) {
-  ATTEST_ASSIGN_OR_RETURN(Bytes der, RawSignatureToDer(raw_sig, on_fail));
-  return VerifyMessageSignature(key, EVP_sha256(), message, der, on_fail);
+// P256KeyFromRaw builds the public key from x||y (checked to be on the curve).
+Result<EcKeyPtr> P256KeyFromRaw(ByteSpan xy, Reason on_error) {
+  EcKeyPtr key(EC_KEY_new());
+  if (!key || EC_KEY_set_group(key.get(), P256Group()) != 1) {
+    return Status(reasons::kInternalError, "ec key: " + OsslErrors());
+  }
+  uint8_t point[65];
+  point[0] = 0x04;
+  std::copy(xy.begin(), xy.end(), point + 1);
+  // oct2key rejects points off the curve; P-256 has cofactor 1, so that is the whole check.
+  if (xy.size() != 64 || EC_KEY_oct2key(key.get(), point, sizeof(point), nullptr) != 1) {
+    OsslErrors();
+    return Status(on_error, "attestation key is not a P-256 point");
+  }
+  return key;
 }
 
-// P256KeyFromRaw builds the public key from x||y via a SubjectPublicKeyInfo.
-Result<EvpPkeyPtr> P256KeyFromRaw(ByteSpan xy, Reason on_error) {
-  static constexpr uint8_t kSpkiPrefix[] = {
-      0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
-      0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04};
-  Bytes spki(kSpkiPrefix, kSpkiPrefix + sizeof(kSpkiPrefix));
-  spki.insert(spki.end(), xy.begin(), xy.end());
-  return ParsePublicKeyDer(spki, on_error);
+// VerifyP256 checks raw r||s over SHA-256(message).
+Status VerifyP256(EC_KEY* key, ByteSpan message, ByteSpan raw_sig, Reason on_fail) {
+  uint8_t digest[SHA256_DIGEST_LENGTH];
+  SHA256(message.data(), message.size(), digest);
+  EcdsaSigPtr sig(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(raw_sig.data(), 32, nullptr);
+  BIGNUM* s = BN_bin2bn(raw_sig.data() + 32, 32, nullptr);
+  if (!sig || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    return Status(reasons::kInternalError, "ecdsa sig: " + OsslErrors());
+  }
+  if (ECDSA_do_verify(digest, sizeof(digest), sig.get(), key) != 1) {
+    OsslErrors();
+    return Status(on_fail, "ECDSA P-256 signature does not verify");
+  }
+  return Status::Ok();
+}
+
+// CertP256Key returns the certificate's key as an EC_KEY; it must be an EC P-256 key.
+Result<EcKeyPtr> CertP256Key(X509* cert, Reason on_error) {
+  EVP_PKEY* pk = X509_get0_pubkey(cert);
+  char group[32] = {0};
+  size_t group_len = 0;
+  const ASN1_BIT_STRING* bits = X509_get0_pubkey_bitstr(cert);
+  if (pk == nullptr || !EVP_PKEY_is_a(pk, "EC") ||
+      EVP_PKEY_get_group_name(pk, group, sizeof(group), &group_len) != 1 ||
+      std::string_view(group, group_len) != "prime256v1" || bits == nullptr ||
+      bits->length != 65 || bits->data[0] != 0x04) {
+    OsslErrors();
+    return Status(on_error, "certificate \"" + SubjectCommonName(cert) +
+                                "\": key is not an uncompressed ECDSA P-256 key");
+  }
+  return P256KeyFromRaw(ByteSpan(bits->data + 1, 64), on_error);
+}
+
+// VerifyBodySignature checks a raw r||s P-256 signature by signer over the exact body text.
+Status VerifyBodySignature(X509* signer, const std::string& body, const Bytes& raw_sig,
+                           Reason on_fail) {
+  ATTEST_ASSIGN_OR_RETURN(EcKeyPtr key, CertP256Key(signer, on_fail));
+  if (raw_sig.size() != 64) return Status(on_fail, "signature is not 64 bytes (r||s)");
+  return VerifyP256(key.get(), AsBytes(body), raw_sig, on_fail);
 }
 
 Status WithContext(const Status& s, std::string_view context) { return s.WithContext(context); }
 
+// ParseChain parses a PEM chain like ParseCertificates, but a block whose DER is a pinned root is
+// not decoded again: the pinned certificate object is used (OpenSSL 3's X.509 decoding costs more
+// than a signature check, and every DCAP chain ends in the same root). Anything that does not
+// split cleanly into PEM certificate blocks goes through ParseCertificates for its error.
+Result<std::vector<X509Ptr>> ParseChain(const Bytes& pem, const std::vector<X509Ptr>& roots,
+                                        const std::vector<Bytes>& roots_der) {
+  static constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  static constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  const std::string_view text(reinterpret_cast<const char*>(pem.data()), pem.size());
+  std::vector<X509Ptr> out;
+  size_t at = 0;
+  while (true) {
+    const size_t begin = text.find(kBegin, at);
+    if (begin == std::string_view::npos) break;
+    const size_t end = text.find(kEnd, begin);
+    if (end == std::string_view::npos) return ParseCertificates(pem);
+    std::string b64;
+    for (char ch : text.substr(begin + kBegin.size(), end - begin - kBegin.size())) {
+      if (ch != '\n' && ch != '\r' && ch != ' ' && ch != '\t') b64 += ch;
+    }
+    auto der = Base64Decode(b64);
+    if (!der.ok()) return ParseCertificates(pem);
+    bool pinned = false;
+    for (size_t i = 0; i < roots_der.size(); ++i) {
+      if (roots_der[i] == *der) {
+        out.push_back(UpRef(roots[i].get()));
+        pinned = true;
+        break;
+      }
+    }
+    if (!pinned) {
+      ATTEST_ASSIGN_OR_RETURN(X509Ptr cert, ParseCertificateDer(*der));
+      out.push_back(std::move(cert));
+    }
+    at = end + kEnd.size();
+  }
+  if (out.empty()) return ParseCertificates(pem);
+  return out;
+}
+
+// CheckListed fails with kCertRevoked when crl (already verified) lists cert.
+Status CheckListed(X509_CRL* crl, X509* cert, std::string_view what) {
+  X509_REVOKED* entry = nullptr;
+  if (X509_CRL_get0_by_cert(crl, &entry, cert) == 1) {
+    return Status(reasons::kCertRevoked, std::string(what) + ": certificate \"" +
+                                             SubjectCommonName(cert) + "\" is revoked");
+  }
+  return Status::Ok();
+}
+
+// VerifySigningChain validates a TCB signing chain (Intel SGX TCB Signing -> root) and checks the
+// signer against the (already verified) root CRL.
 Result<std::vector<X509Ptr>> VerifySigningChain(const Bytes& pem, const std::vector<X509Ptr>& roots,
+                                                const std::vector<Bytes>& roots_der,
                                                 X509_CRL* root_crl, TimePoint now,
                                                 std::string_view what) {
-  auto certs = ParseCertificates(pem);
+  auto certs = ParseChain(pem, roots, roots_der);
   if (!certs.ok()) return WithContext(certs.status(), what);
-  if (certs->empty()) return Status(reasons::kTdxCollateralChainInvalid, std::string(what) + ": empty");
   std::vector<X509*> rest;
   for (size_t i = 1; i < certs->size(); ++i) rest.push_back((*certs)[i].get());
   std::vector<X509*> anchors;
   for (const X509Ptr& r : roots) anchors.push_back(r.get());
   auto chain = VerifyChain((*certs)[0].get(), rest, anchors, now);
   if (!chain.ok()) return WithContext(chain.status(), what);
-  if (SubjectCommonName((*chain)[0].get()) != "Intel SGX TCB Signing") {
+  if (SubjectCommonName((*chain)[0].get()) != "Intel SGX TCB Signing" || chain->size() != 2) {
     return Status(reasons::kTdxCollateralChainInvalid,
                   std::string(what) + ": signer is \"" + SubjectCommonName((*chain)[0].get()) +
-                      "\", want \"Intel SGX TCB Signing\"");
+                      "\", want \"Intel SGX TCB Signing\" issued by the root");
   }
-  X509_CRL* crls[] = {root_crl};
-  ATTEST_RETURN_IF_ERROR(WithContext(CheckNotRevoked(*chain, crls, now), what));
+  if (X509_NAME_cmp(X509_CRL_get_issuer(root_crl), X509_get_issuer_name((*chain)[0].get())) != 0) {
+    return Status(reasons::kCrlIssuerUnknown,
+                  std::string(what) + ": the root CRL is not from the signer's issuer");
+  }
+  ATTEST_RETURN_IF_ERROR(CheckListed(root_crl, (*chain)[0].get(), what));
   return chain;
 }
 
@@ -131,12 +238,14 @@ struct QuoteVerifier::VerifiedCollateral {
 };
 
 struct QuoteVerifier::VerifiedPck {
-  EvpPkeyPtr key;
+  EcKeyPtr key;
   PckExtensions ext;
   Window window;
 };
 
-QuoteVerifier::QuoteVerifier(std::vector<X509Ptr> roots) : roots_(std::move(roots)) {}
+QuoteVerifier::QuoteVerifier(std::vector<X509Ptr> roots) : roots_(std::move(roots)) {
+  for (const X509Ptr& r : roots_) roots_der_.push_back(CertificateDer(r.get()));
+}
 
 QuoteVerifier QuoteVerifier::Default() {
   std::vector<X509Ptr> roots;
@@ -181,45 +290,40 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedCollateral>> QuoteVerifier::
   NarrowByCrl(v->window, v->pck_crl.get());
 
   // TCB info: chain, signature over the exact body bytes, then content and window.
-  ATTEST_ASSIGN_OR_RETURN(auto tcb_chain, VerifySigningChain(c.tcb_info_issuer_chain, roots_,
+  ATTEST_ASSIGN_OR_RETURN(auto tcb_chain, VerifySigningChain(c.tcb_info_issuer_chain, roots_, roots_der_,
                                                              v->root_crl.get(), now,
                                                              "tcb info issuer chain"));
   NarrowByChain(v->window, tcb_chain);
-  ATTEST_RETURN_IF_ERROR(VerifyRawEcdsa(X509_get0_pubkey(tcb_chain[0].get()),
-                                        AsBytes(c.tcb_info_body), c.tcb_info_signature,
-                                        reasons::kTdxTcbInfoSignatureInvalid));
+  ATTEST_RETURN_IF_ERROR(VerifyBodySignature(tcb_chain[0].get(), c.tcb_info_body,
+                                             c.tcb_info_signature,
+                                             reasons::kTdxTcbInfoSignatureInvalid));
   ATTEST_ASSIGN_OR_RETURN(v->tcb_info, ParseTcbInfo(c.tcb_info_body));
   ATTEST_RETURN_IF_ERROR(CheckBodyWindow(v->tcb_info.issue_date, v->tcb_info.next_update, now,
                                          reasons::kTdxTcbInfoExpired,
                                          reasons::kTdxTcbInfoNotYetValid, "tcb info"));
   v->window.Narrow(v->tcb_info.issue_date, v->tcb_info.next_update);
 
-  ATTEST_ASSIGN_OR_RETURN(auto qe_chain, VerifySigningChain(c.qe_identity_issuer_chain, roots_,
-                                                            v->root_crl.get(), now,
-                                                            "qe identity issuer chain"));
+  // PCS serves the same issuer chain for both; validate it once then.
+  std::vector<X509Ptr> qe_chain;
+  if (c.qe_identity_issuer_chain == c.tcb_info_issuer_chain) {
+    for (const X509Ptr& cert : tcb_chain) qe_chain.push_back(UpRef(cert.get()));
+  } else {
+    ATTEST_ASSIGN_OR_RETURN(qe_chain, VerifySigningChain(c.qe_identity_issuer_chain, roots_, roots_der_,
+                                                         v->root_crl.get(), now,
+                                                         "qe identity issuer chain"));
+  }
   NarrowByChain(v->window, qe_chain);
-  ATTEST_RETURN_IF_ERROR(VerifyRawEcdsa(X509_get0_pubkey(qe_chain[0].get()),
-                                        AsBytes(c.qe_identity_body), c.qe_identity_signature,
-                                        reasons::kTdxQeIdentitySignatureInvalid));
+  ATTEST_RETURN_IF_ERROR(VerifyBodySignature(qe_chain[0].get(), c.qe_identity_body,
+                                             c.qe_identity_signature,
+                                             reasons::kTdxQeIdentitySignatureInvalid));
   ATTEST_ASSIGN_OR_RETURN(v->qe_identity, ParseQeIdentity(c.qe_identity_body));
   ATTEST_RETURN_IF_ERROR(CheckBodyWindow(v->qe_identity.issue_date, v->qe_identity.next_update,
                                          now, reasons::kTdxQeIdentityExpired,
                                          reasons::kTdxQeIdentityNotYetValid, "qe identity"));
   v->window.Narrow(v->qe_identity.issue_date, v->qe_identity.next_update);
 
-  // The PCK CRL issuer chain, when given, must itself lead to the root (the CRL's signature is
-  // checked against the quote's own PCK chain in CheckPck).
-  if (!c.pck_crl_issuer_chain.empty()) {
-    auto certs = ParseCertificates(c.pck_crl_issuer_chain);
-    if (!certs.ok()) return WithContext(certs.status(), "pck crl issuer chain");
-    std::vector<X509*> rest;
-    for (size_t i = 1; i < certs->size(); ++i) rest.push_back((*certs)[i].get());
-    std::vector<X509*> anchors;
-    for (const X509Ptr& r : roots_) anchors.push_back(r.get());
-    auto chain = VerifyChain((*certs)[0].get(), rest, anchors, now);
-    if (!chain.ok()) return WithContext(chain.status(), "pck crl issuer chain");
-    NarrowByChain(v->window, *chain);
-  }
+  // pck_crl_issuer_chain is not needed: the PCK CRL is verified (in CheckPck) with the key of the
+  // CA certificate from the quote's own validated PCK chain, which is at least as strong.
 
   CollateralDates& d = v->dates;
   d.tcb_info_issue_date = v->tcb_info.issue_date;
@@ -239,7 +343,7 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedPck>> QuoteVerifier::CheckPc
     const Quote& q, const VerifiedCollateral* collateral, const std::array<uint8_t, 32>& coll_fp,
     TimePoint now) {
   (void)coll_fp;
-  auto certs = ParseCertificates(q.pck_chain_pem);
+  auto certs = ParseChain(q.pck_chain_pem, roots_, roots_der_);
   if (!certs.ok()) {
     return Status(reasons::kTdxPckChainInvalid, "pck chain: " + certs.status().message());
   }
@@ -271,13 +375,20 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedPck>> QuoteVerifier::CheckPc
       return Status(reasons::kCrlIssuerUnknown,
                     "PCK CRL: its issuer is not the PCK certificate's issuer (" + ca + ")");
     }
-    X509_CRL* crls[] = {collateral->pck_crl.get(), collateral->root_crl.get()};
-    ATTEST_RETURN_IF_ERROR(WithContext(CheckNotRevoked(*chain, crls, now), "pck chain"));
+    // The root CRL was verified with the collateral; the PCK CRL is verified here, once per chain,
+    // with the key of the CA that issued this PCK certificate.
+    if (X509_NAME_cmp(X509_CRL_get_issuer(collateral->root_crl.get()),
+                      X509_get_issuer_name((*chain)[1].get())) != 0) {
+      return Status(reasons::kCrlIssuerUnknown, "root CA CRL: not from the PCK CA's issuer");
+    }
+    ATTEST_RETURN_IF_ERROR(
+        WithContext(CheckCrl(collateral->pck_crl.get(), (*chain)[1].get(), now), "PCK CRL"));
+    ATTEST_RETURN_IF_ERROR(CheckListed(collateral->pck_crl.get(), (*chain)[0].get(), "pck chain"));
+    ATTEST_RETURN_IF_ERROR(CheckListed(collateral->root_crl.get(), (*chain)[1].get(), "pck chain"));
     v->window.Narrow(collateral->window.from, collateral->window.until);
   }
   ATTEST_ASSIGN_OR_RETURN(v->ext, ParsePckExtensions((*chain)[0].get()));
-  v->key = UpRef(X509_get0_pubkey((*chain)[0].get()));
-  if (!v->key) return Status(reasons::kTdxPckChainInvalid, "pck certificate: no public key");
+  ATTEST_ASSIGN_OR_RETURN(v->key, CertP256Key((*chain)[0].get(), reasons::kTdxPckChainInvalid));
   return std::shared_ptr<const VerifiedPck>(std::move(v));
 }
 
@@ -335,8 +446,8 @@ Verification QuoteVerifier::Verify(ByteSpan quote_bytes, const Collateral* colla
 
   // QE report signed by the PCK key (4.1.2.4.12), and it vouches for the attestation key
   // (4.1.2.4.13): SHA-256(attestation key || QE authentication data) in REPORTDATA[0..32).
-  if (Status s = VerifyRawEcdsa(pck->key.get(), q.qe_report_bytes, q.qe_report_signature,
-                                reasons::kTdxQeReportSignatureInvalid);
+  if (Status s = VerifyP256(pck->key.get(), q.qe_report_bytes, q.qe_report_signature,
+                            reasons::kTdxQeReportSignatureInvalid);
       !s.ok()) {
     return fail(s.WithContext("qe report"));
   }
@@ -351,8 +462,8 @@ Verification QuoteVerifier::Verify(ByteSpan quote_bytes, const Collateral* colla
   // The quote signed by the attestation key (4.1.2.4.16).
   auto att_key = P256KeyFromRaw(q.attestation_key, reasons::kTdxSignatureInvalid);
   if (!att_key.ok()) return fail(att_key.status().WithContext("attestation key"));
-  if (Status s = VerifyRawEcdsa(att_key->get(), q.signed_data, q.signature,
-                                reasons::kTdxSignatureInvalid);
+  if (Status s = VerifyP256(att_key->get(), q.signed_data, q.signature,
+                            reasons::kTdxSignatureInvalid);
       !s.ok()) {
     return fail(s.WithContext("quote"));
   }

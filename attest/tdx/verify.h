@@ -99,6 +99,7 @@ class QuoteVerifier {
                                                       TimePoint now);
 
   std::vector<X509Ptr> roots_;
+  std::vector<Bytes> roots_der_;
   std::mutex mu_;
   std::map<std::array<uint8_t, 32>, std::shared_ptr<const VerifiedCollateral>> collateral_cache_;
   std::map<std::array<uint8_t, 32>, std::shared_ptr<const VerifiedPck>> pck_cache_;
