@@ -53,11 +53,11 @@ int RunVerifyDcap(int argc, char** argv, int first, bool want_tdx) {
   if (!args.ok()) return PrintUsageError(args.status(), usage);
   auto quote_path = args->Require("quote");
   if (!quote_path.ok()) return PrintUsageError(quote_path.status(), usage);
-  if (args->Has("collateral") && args->Has("collateral-dir")) {
+  if (args->Get("collateral") && args->Get("collateral-dir")) {
     return PrintUsageError(
         Status(reasons::kCliUsage, "--collateral and --collateral-dir are exclusive"), usage);
   }
-  if (args->Has("ccel") && !want_tdx) {
+  if (args->Get("ccel") && !want_tdx) {
     return PrintUsageError(Status(reasons::kCliUsage, "--ccel applies to TDX quotes only"), usage);
   }
   auto now = VerificationTime(args->Get("at"));
