@@ -1,11 +1,10 @@
 #include "attest/tdx/ccel.h"
 
-#include <openssl/sha.h>
-
 #include <map>
 #include <string>
 
 #include "attest/core/byte_reader.h"
+#include "attest/core/digest.h"
 #include "attest/core/encoding.h"
 
 namespace attest::tdx {
@@ -96,7 +95,7 @@ Result<CcelReplay> ReplayCcel(ByteSpan log) {
     uint8_t buf[96];
     std::copy(rtmr.begin(), rtmr.end(), buf);
     std::copy(digest->begin(), digest->end(), buf + 48);
-    SHA384(buf, sizeof(buf), rtmr.data());
+    rtmr = Sha384(ByteSpan(buf, sizeof(buf)));
   }
   return out;
 }

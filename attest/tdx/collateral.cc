@@ -1,9 +1,8 @@
 #include "attest/tdx/collateral.h"
 
-#include <openssl/evp.h>
-
 #include <nlohmann/json.hpp>
 
+#include "attest/core/digest.h"
 #include "attest/core/encoding.h"
 
 namespace attest::tdx {
@@ -227,27 +226,14 @@ std::optional<TcbStatus> ParseTcbStatus(std::string_view name) {
 }
 
 std::array<uint8_t, 32> Collateral::Fingerprint() const {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  auto add = [&](const void* data, size_t n) {
-    const uint64_t len = n;
-    EVP_DigestUpdate(ctx, &len, sizeof(len));
-    EVP_DigestUpdate(ctx, data, n);
-  };
-  add(tcb_info_body.data(), tcb_info_body.size());
-  add(tcb_info_signature.data(), tcb_info_signature.size());
-  add(tcb_info_issuer_chain.data(), tcb_info_issuer_chain.size());
-  add(qe_identity_body.data(), qe_identity_body.size());
-  add(qe_identity_signature.data(), qe_identity_signature.size());
-  add(qe_identity_issuer_chain.data(), qe_identity_issuer_chain.size());
-  add(pck_crl.data(), pck_crl.size());
-  add(root_ca_crl.data(), root_ca_crl.size());
-  add(pck_crl_issuer_chain.data(), pck_crl_issuer_chain.size());
-  std::array<uint8_t, 32> out{};
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(ctx, out.data(), &n);
-  EVP_MD_CTX_free(ctx);
-  return out;
+  Sha256Hasher h;
+  for (ByteSpan field : {AsBytes(tcb_info_body), ByteSpan(tcb_info_signature),
+                         ByteSpan(tcb_info_issuer_chain), AsBytes(qe_identity_body),
+                         ByteSpan(qe_identity_signature), ByteSpan(qe_identity_issuer_chain),
+                         ByteSpan(pck_crl), ByteSpan(root_ca_crl), ByteSpan(pck_crl_issuer_chain)}) {
+    h.UpdateWithLength(field);
+  }
+  return h.Finish();
 }
 
 Result<std::string_view> TopLevelMemberSpan(std::string_view doc, std::string_view key) {

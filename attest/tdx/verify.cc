@@ -2,7 +2,6 @@
 
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
@@ -79,8 +78,7 @@ Result<EcKeyPtr> P256KeyFromRaw(ByteSpan xy, Reason on_error) {
 
 // VerifyP256 checks raw r||s over SHA-256(message).
 Status VerifyP256(EC_KEY* key, ByteSpan message, ByteSpan raw_sig, Reason on_fail) {
-  uint8_t digest[SHA256_DIGEST_LENGTH];
-  SHA256(message.data(), message.size(), digest);
+  const Sha256Digest digest = Sha256(message);
   EcdsaSigPtr sig(ECDSA_SIG_new());
   BIGNUM* r = BN_bin2bn(raw_sig.data(), 32, nullptr);
   BIGNUM* s = BN_bin2bn(raw_sig.data() + 32, 32, nullptr);
@@ -89,7 +87,7 @@ Status VerifyP256(EC_KEY* key, ByteSpan message, ByteSpan raw_sig, Reason on_fai
     BN_free(s);
     return Status(reasons::kInternalError, "ecdsa sig: " + OsslErrors());
   }
-  if (ECDSA_do_verify(digest, sizeof(digest), sig.get(), key) != 1) {
+  if (ECDSA_do_verify(digest.data(), static_cast<int>(digest.size()), sig.get(), key) != 1) {
     OsslErrors();
     return Status(on_fail, "ECDSA P-256 signature does not verify");
   }
@@ -215,15 +213,12 @@ Status CheckBodyWindow(TimePoint issue, TimePoint next, TimePoint now, Reason ex
 
 std::array<uint8_t, 32> PckCacheKey(const Quote& q, const std::array<uint8_t, 32>& coll_fp,
                                     bool has_collateral) {
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, q.pck_chain_pem.data(), q.pck_chain_pem.size());
+  Sha256Hasher h;
+  h.UpdateWithLength(q.pck_chain_pem);
   const uint8_t flag = has_collateral ? 1 : 0;
-  SHA256_Update(&ctx, &flag, 1);
-  SHA256_Update(&ctx, coll_fp.data(), coll_fp.size());
-  std::array<uint8_t, 32> out{};
-  SHA256_Final(out.data(), &ctx);
-  return out;
+  h.Update(ByteSpan(&flag, 1));
+  h.Update(coll_fp);
+  return h.Finish();
 }
 
 }  // namespace
