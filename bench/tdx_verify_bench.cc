@@ -39,8 +39,8 @@ struct Inputs {
   Bytes quote = ReadVector("tdx/dcap-qvl-v4/quote.bin");
   tdx::Collateral collateral = [] {
     const Bytes json = ReadVector("tdx/dcap-qvl-v4/collateral.json");
-    return tdx::ParseCollateralJson(std::string_view(reinterpret_cast<const char*>(json.data()),
-                                                     json.size()))
+    return tdx::ParseCollateralJson(
+               std::string_view(reinterpret_cast<const char*>(json.data()), json.size()))
         .value();
   }();
   TimePoint now = *ParseRfc3339("2025-07-01T00:00:00Z");
@@ -87,24 +87,24 @@ const RawInputs& GetRaw() {
     const tdx::Quote q = tdx::ParseQuote(GetInputs().quote).value();
     auto chain = ParseCertificates(q.pck_chain_pem).value();
     r->pck_key = UpRef(X509_get0_pubkey(chain[0].get()));
-    static constexpr uint8_t kSpkiPrefix[] = {
-        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
-        0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04};
+    static constexpr uint8_t kSpkiPrefix[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+                                              0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+                                              0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04};
     Bytes spki(kSpkiPrefix, kSpkiPrefix + sizeof(kSpkiPrefix));
     spki.insert(spki.end(), q.attestation_key.begin(), q.attestation_key.end());
     r->att_key = ParsePublicKeyDer(spki, reasons::kTdxSignatureInvalid).value();
     const Sha256Digest qd = Sha256(q.qe_report_bytes);
     r->qe_digest.assign(qd.begin(), qd.end());
-    r->qe_sig_der = EcdsaRawToDer(ByteSpan(q.qe_report_signature).subspan(0, 32),
-                                  ByteSpan(q.qe_report_signature).subspan(32),
-                                  reasons::kTdxSignatureInvalid)
-                        .value();
+    r->qe_sig_der =
+        EcdsaRawToDer(ByteSpan(q.qe_report_signature).subspan(0, 32),
+                      ByteSpan(q.qe_report_signature).subspan(32), reasons::kTdxSignatureInvalid)
+            .value();
     const Sha256Digest sd = Sha256(q.signed_data);
     r->quote_digest.assign(sd.begin(), sd.end());
-    r->quote_sig_der = EcdsaRawToDer(ByteSpan(q.signature).subspan(0, 32),
-                                     ByteSpan(q.signature).subspan(32),
-                                     reasons::kTdxSignatureInvalid)
-                           .value();
+    r->quote_sig_der =
+        EcdsaRawToDer(ByteSpan(q.signature).subspan(0, 32), ByteSpan(q.signature).subspan(32),
+                      reasons::kTdxSignatureInvalid)
+            .value();
     return r;
   }();
   return *raw;
@@ -146,7 +146,6 @@ void BM_RawTenP256Verifies(benchmark::State& state) {
 }
 BENCHMARK(BM_RawTenP256Verifies)->MeasureProcessCPUTime()->UseRealTime();
 
-
 // Breakdown of the cold path's non-signature work (parsing), for reading the cold figure.
 void BM_PartPckChainParse(benchmark::State& state) {
   const tdx::Quote q = tdx::ParseQuote(GetInputs().quote).value();
@@ -155,7 +154,8 @@ void BM_PartPckChainParse(benchmark::State& state) {
 BENCHMARK(BM_PartPckChainParse)->MeasureProcessCPUTime()->UseRealTime();
 
 void BM_PartTcbInfoParse(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(tdx::ParseTcbInfo(GetInputs().collateral.tcb_info_body));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(tdx::ParseTcbInfo(GetInputs().collateral.tcb_info_body));
 }
 BENCHMARK(BM_PartTcbInfoParse)->MeasureProcessCPUTime()->UseRealTime();
 

@@ -34,11 +34,13 @@ Result<tdx::Collateral> LoadCollateralDir(const std::string& dir) {
   files.tcb_info_response.assign(tcb.begin(), tcb.end());
   ATTEST_ASSIGN_OR_RETURN(Bytes qe, ReadFirst(dir, {"qe_identity.json"}));
   files.qe_identity_response.assign(qe.begin(), qe.end());
-  ATTEST_ASSIGN_OR_RETURN(files.tcb_info_issuer_chain, ReadFirst(dir, {"tcb_info_issuer_chain.pem"}));
+  ATTEST_ASSIGN_OR_RETURN(files.tcb_info_issuer_chain,
+                          ReadFirst(dir, {"tcb_info_issuer_chain.pem"}));
   ATTEST_ASSIGN_OR_RETURN(files.qe_identity_issuer_chain,
                           ReadFirst(dir, {"qe_identity_issuer_chain.pem"}));
   ATTEST_ASSIGN_OR_RETURN(files.pck_crl, ReadFirst(dir, {"pck_crl.der", "pck_crl.pem"}));
-  ATTEST_ASSIGN_OR_RETURN(files.root_ca_crl, ReadFirst(dir, {"root_ca_crl.der", "root_ca_crl.pem"}));
+  ATTEST_ASSIGN_OR_RETURN(files.root_ca_crl,
+                          ReadFirst(dir, {"root_ca_crl.der", "root_ca_crl.pem"}));
   ATTEST_ASSIGN_OR_RETURN(files.pck_crl_issuer_chain, ReadFirst(dir, {"pck_crl_issuer_chain.pem"}));
   return tdx::CollateralFromPcs(files);
 }
@@ -98,15 +100,13 @@ int RunVerifyDcap(int argc, char** argv, int first, bool want_tdx) {
   }
 
   tdx::QuoteVerifier verifier = tdx::QuoteVerifier::Default();
-  tdx::Verification v =
-      verifier.Verify(*quote_bytes, collateral ? &*collateral : nullptr, *now);
+  tdx::Verification v = verifier.Verify(*quote_bytes, collateral ? &*collateral : nullptr, *now);
   if (v.parsed && v.parsed->is_tdx() != want_tdx) {
     outcome.claims = tdx::QuoteClaims(*v.parsed);
-    outcome.errors.push_back(Status(reasons::kTdxUnsupportedQuote,
-                                    "quote: this is " +
-                                        std::string(v.parsed->is_tdx() ? "a TDX" : "an SGX") +
-                                        " quote; use attestctl verify " +
-                                        (v.parsed->is_tdx() ? "tdx" : "sgx")));
+    outcome.errors.push_back(
+        Status(reasons::kTdxUnsupportedQuote,
+               "quote: this is " + std::string(v.parsed->is_tdx() ? "a TDX" : "an SGX") +
+                   " quote; use attestctl verify " + (v.parsed->is_tdx() ? "tdx" : "sgx")));
     return PrintVerifyOutcome(outcome, json);
   }
   if (v.verified) {
@@ -136,7 +136,9 @@ int RunVerifyDcap(int argc, char** argv, int first, bool want_tdx) {
 
 }  // namespace
 
-int RunVerifyTdx(int argc, char** argv, int first) { return RunVerifyDcap(argc, argv, first, true); }
+int RunVerifyTdx(int argc, char** argv, int first) {
+  return RunVerifyDcap(argc, argv, first, true);
+}
 int RunVerifySgx(int argc, char** argv, int first) {
   return RunVerifyDcap(argc, argv, first, false);
 }

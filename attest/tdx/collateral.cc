@@ -24,8 +24,8 @@ Result<const json*> Member(const json& obj, const char* key, json::value_t type,
                            std::string_view where) {
   auto it = obj.find(key);
   if (it == obj.end()) return Bad(where, std::string("missing field ") + key);
-  const bool number_ok = type == json::value_t::number_unsigned &&
-                         (it->type() == json::value_t::number_unsigned);
+  const bool number_ok =
+      type == json::value_t::number_unsigned && (it->type() == json::value_t::number_unsigned);
   if (it->type() != type && !number_ok) {
     return Bad(where, std::string("field ") + key + " has the wrong type");
   }
@@ -227,10 +227,11 @@ std::optional<TcbStatus> ParseTcbStatus(std::string_view name) {
 
 std::array<uint8_t, 32> Collateral::Fingerprint() const {
   Sha256Hasher h;
-  for (ByteSpan field : {AsBytes(tcb_info_body), ByteSpan(tcb_info_signature),
-                         ByteSpan(tcb_info_issuer_chain), AsBytes(qe_identity_body),
-                         ByteSpan(qe_identity_signature), ByteSpan(qe_identity_issuer_chain),
-                         ByteSpan(pck_crl), ByteSpan(root_ca_crl), ByteSpan(pck_crl_issuer_chain)}) {
+  for (ByteSpan field :
+       {AsBytes(tcb_info_body), ByteSpan(tcb_info_signature), ByteSpan(tcb_info_issuer_chain),
+        AsBytes(qe_identity_body), ByteSpan(qe_identity_signature),
+        ByteSpan(qe_identity_issuer_chain), ByteSpan(pck_crl), ByteSpan(root_ca_crl),
+        ByteSpan(pck_crl_issuer_chain)}) {
     h.UpdateWithLength(field);
   }
   return h.Finish();
@@ -266,7 +267,8 @@ Result<std::string_view> TopLevelMemberSpan(std::string_view doc, std::string_vi
 Result<Collateral> ParseCollateralJson(std::string_view text) {
   ATTEST_ASSIGN_OR_RETURN(json doc, ParseObject(text, "collateral"));
   Collateral c;
-  ATTEST_ASSIGN_OR_RETURN(std::string chain, StringField(doc, "pck_crl_issuer_chain", "collateral"));
+  ATTEST_ASSIGN_OR_RETURN(std::string chain,
+                          StringField(doc, "pck_crl_issuer_chain", "collateral"));
   c.pck_crl_issuer_chain.assign(chain.begin(), chain.end());
   ATTEST_ASSIGN_OR_RETURN(c.root_ca_crl, CrlField(doc, "root_ca_crl"));
   ATTEST_ASSIGN_OR_RETURN(c.pck_crl, CrlField(doc, "pck_crl"));
@@ -327,9 +329,9 @@ Result<TcbInfo> ParseTcbInfo(std::string_view body) {
   t.version = static_cast<int>(version);
   ATTEST_ASSIGN_OR_RETURN(t.id, StringField(doc, "id", kWhere));
   if (t.version != 3 || (t.id != "SGX" && t.id != "TDX")) {
-    return Status(reasons::kTdxCollateralUnsupported,
-                  "tcb info: id " + t.id + " version " + std::to_string(t.version) +
-                      ", want SGX or TDX version 3");
+    return Status(reasons::kTdxCollateralUnsupported, "tcb info: id " + t.id + " version " +
+                                                          std::to_string(t.version) +
+                                                          ", want SGX or TDX version 3");
   }
   ATTEST_ASSIGN_OR_RETURN(t.issue_date, TimeField(doc, "issueDate", kWhere));
   ATTEST_ASSIGN_OR_RETURN(t.next_update, TimeField(doc, "nextUpdate", kWhere));
@@ -337,10 +339,11 @@ Result<TcbInfo> ParseTcbInfo(std::string_view body) {
   ATTEST_ASSIGN_OR_RETURN(t.pce_id, HexField<2>(doc, "pceId", kWhere));
   ATTEST_ASSIGN_OR_RETURN(uint64_t tcb_type, UintField(doc, "tcbType", 1000, kWhere));
   if (tcb_type != 0) {
-    return Status(reasons::kTdxCollateralUnsupported, "tcb info: tcbType " +
-                                                          std::to_string(tcb_type) + ", want 0");
+    return Status(reasons::kTdxCollateralUnsupported,
+                  "tcb info: tcbType " + std::to_string(tcb_type) + ", want 0");
   }
-  ATTEST_ASSIGN_OR_RETURN(uint64_t eval, UintField(doc, "tcbEvaluationDataNumber", 1u << 30, kWhere));
+  ATTEST_ASSIGN_OR_RETURN(uint64_t eval,
+                          UintField(doc, "tcbEvaluationDataNumber", 1u << 30, kWhere));
   t.tcb_evaluation_data_number = static_cast<int64_t>(eval);
   const bool tdx = t.id == "TDX";
   if (tdx) {
@@ -348,7 +351,8 @@ Result<TcbInfo> ParseTcbInfo(std::string_view body) {
     t.has_tdx_module = true;
     ATTEST_ASSIGN_OR_RETURN(t.tdx_module_mr_signer, HexField<48>(*m, "mrsigner", kWhere));
     ATTEST_ASSIGN_OR_RETURN(t.tdx_module_attributes, HexField<8>(*m, "attributes", kWhere));
-    ATTEST_ASSIGN_OR_RETURN(t.tdx_module_attributes_mask, HexField<8>(*m, "attributesMask", kWhere));
+    ATTEST_ASSIGN_OR_RETURN(t.tdx_module_attributes_mask,
+                            HexField<8>(*m, "attributesMask", kWhere));
     if (doc.contains("tdxModuleIdentities")) {
       ATTEST_ASSIGN_OR_RETURN(const json* ids,
                               ArrayField(doc, "tdxModuleIdentities", kMaxLevels, kWhere));
@@ -393,13 +397,14 @@ Result<QeIdentity> ParseQeIdentity(std::string_view body) {
   q.version = static_cast<int>(version);
   ATTEST_ASSIGN_OR_RETURN(q.id, StringField(doc, "id", kWhere));
   if (q.version != 2 || (q.id != "QE" && q.id != "TD_QE")) {
-    return Status(reasons::kTdxCollateralUnsupported,
-                  "qe identity: id " + q.id + " version " + std::to_string(q.version) +
-                      ", want QE or TD_QE version 2");
+    return Status(reasons::kTdxCollateralUnsupported, "qe identity: id " + q.id + " version " +
+                                                          std::to_string(q.version) +
+                                                          ", want QE or TD_QE version 2");
   }
   ATTEST_ASSIGN_OR_RETURN(q.issue_date, TimeField(doc, "issueDate", kWhere));
   ATTEST_ASSIGN_OR_RETURN(q.next_update, TimeField(doc, "nextUpdate", kWhere));
-  ATTEST_ASSIGN_OR_RETURN(uint64_t eval, UintField(doc, "tcbEvaluationDataNumber", 1u << 30, kWhere));
+  ATTEST_ASSIGN_OR_RETURN(uint64_t eval,
+                          UintField(doc, "tcbEvaluationDataNumber", 1u << 30, kWhere));
   q.tcb_evaluation_data_number = static_cast<int64_t>(eval);
   // miscselect is the hex of the 4 report bytes, i.e. the little-endian encoding of the field.
   ATTEST_ASSIGN_OR_RETURN(auto misc, HexField<4>(doc, "miscselect", kWhere));

@@ -30,8 +30,8 @@ TEST(ParseCollateralJson, Vectors) {
     EXPECT_FALSE(info->tcb_levels.empty());
   }
   const TcbInfo tdx =
-      ParseTcbInfo(ParseCollateralJson(ReadVectorText("tdx/dcap-qvl-v4/collateral.json"))
-                       ->tcb_info_body)
+      ParseTcbInfo(
+          ParseCollateralJson(ReadVectorText("tdx/dcap-qvl-v4/collateral.json"))->tcb_info_body)
           .value();
   EXPECT_EQ(HexEncode(tdx.fmspc), "b0c06f000000");
   EXPECT_EQ(FormatRfc3339(tdx.issue_date), "2025-06-19T10:16:03Z");
@@ -53,14 +53,15 @@ TEST(ParseCollateralJson, Malformed) {
        "tdx.collateral_malformed"},
       {"signature not hex", [](json& j) { j["tcb_info_signature"] = "zz"; },
        "tdx.collateral_malformed"},
-      {"signature 63 bytes",
-       [](json& j) { j["qe_identity_signature"] = std::string(126, 'a'); },
+      {"signature 63 bytes", [](json& j) { j["qe_identity_signature"] = std::string(126, 'a'); },
        "tdx.collateral_malformed"},
       {"crl neither hex nor pem", [](json& j) { j["pck_crl"] = "not a crl"; },
        "tdx.collateral_malformed"},
       {"root crl a number", [](json& j) { j["root_ca_crl"] = 5; }, "tdx.collateral_malformed"},
       {"pem crl accepted",
-       [](json& j) { j["root_ca_crl"] = "-----BEGIN X509 CRL-----\nAA==\n-----END X509 CRL-----\n"; },
+       [](json& j) {
+         j["root_ca_crl"] = "-----BEGIN X509 CRL-----\nAA==\n-----END X509 CRL-----\n";
+       },
        "ok"},
   };
   for (const Case& c : cases) {
@@ -127,8 +128,8 @@ TEST(CollateralFromPcs, RawResponses) {
   ASSERT_TRUE(qe.ok());
   EXPECT_EQ(FormatRfc3339(qe->next_update), "2023-07-08T07:24:59Z");
 
-  auto v5 = ParseTcbInfo(*TopLevelMemberSpan(ReadVectorText("tdx/gotdx-v5/tcbinfo_v5.json"),
-                                             "tcbInfo"));
+  auto v5 =
+      ParseTcbInfo(*TopLevelMemberSpan(ReadVectorText("tdx/gotdx-v5/tcbinfo_v5.json"), "tcbInfo"));
   ASSERT_TRUE(v5.ok()) << v5.status().ToString();
   EXPECT_EQ(HexEncode(v5->fmspc), "90c06f000000");
 
@@ -144,8 +145,8 @@ TEST(CollateralFromPcs, RawResponses) {
 }
 
 TEST(ParseTcbInfo, Malformed) {
-  const json good = json::parse(
-      *TopLevelMemberSpan(ReadVectorText("tdx/gotdx-v4-spr/tcbinfo.json"), "tcbInfo"));
+  const json good =
+      json::parse(*TopLevelMemberSpan(ReadVectorText("tdx/gotdx-v4-spr/tcbinfo.json"), "tcbInfo"));
   ASSERT_TRUE(ParseTcbInfo(good.dump()).ok());
   struct Case {
     const char* name;
@@ -161,8 +162,7 @@ TEST(ParseTcbInfo, Malformed) {
       {"relaunch is not a level status",
        [](json& j) { j["tcbLevels"][0]["tcbStatus"] = "TDRelaunchAdvised"; },
        "tdx.collateral_unsupported"},
-      {"15 sgx components",
-       [](json& j) { j["tcbLevels"][0]["tcb"]["sgxtcbcomponents"].erase(0); },
+      {"15 sgx components", [](json& j) { j["tcbLevels"][0]["tcb"]["sgxtcbcomponents"].erase(0); },
        "tdx.collateral_malformed"},
       {"svn 256", [](json& j) { j["tcbLevels"][0]["tcb"]["sgxtcbcomponents"][0]["svn"] = 256; },
        "tdx.collateral_malformed"},

@@ -63,7 +63,8 @@ const TdxModuleIdentity* FindModuleIdentity(const TcbInfo& info, uint8_t version
   const std::string want = ModuleIdentityId(version);
   for (const TdxModuleIdentity& m : info.tdx_module_identities) {
     std::string id = m.id;
-    std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::toupper(c); });
+    std::transform(id.begin(), id.end(), id.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
     if (id == want) return &m;
   }
   return nullptr;
@@ -87,7 +88,8 @@ Result<TcbStatus> RelaunchCheck(const TdReport& td, const TcbInfo& info, TcbStat
     return tdx_status;
   }
   if (sgx_status == TcbStatus::kOutOfDateConfigurationNeeded) return tdx_status;
-  if (tdx_status != TcbStatus::kOutOfDate && tdx_status != TcbStatus::kOutOfDateConfigurationNeeded) {
+  if (tdx_status != TcbStatus::kOutOfDate &&
+      tdx_status != TcbStatus::kOutOfDateConfigurationNeeded) {
     return tdx_status;
   }
   if (module_status != TcbStatus::kOutOfDate) return tdx_status;
@@ -190,8 +192,8 @@ Status CheckTdxModule(const Quote& quote, const TcbInfo& info) {
   return Status::Ok();
 }
 
-Result<TcbEvaluation> EvaluateTcb(const Quote& quote, const PckExtensions& pck,
-                                  const TcbInfo& info, const QeIdentity& qe_identity) {
+Result<TcbEvaluation> EvaluateTcb(const Quote& quote, const PckExtensions& pck, const TcbInfo& info,
+                                  const QeIdentity& qe_identity) {
   TcbEvaluation out;
   ATTEST_ASSIGN_OR_RETURN(IsvLevel qe_level, CheckQeIdentity(quote.qe_report, qe_identity));
   out.qe_status = qe_level.status;
@@ -233,9 +235,9 @@ Result<TcbEvaluation> EvaluateTcb(const Quote& quote, const PckExtensions& pck,
       }
       const IsvLevel* module_level = FirstLevelAtMost(id->tcb_levels, td.tee_tcb_svn[0]);
       if (module_level == nullptr) {
-        return Status(reasons::kTdxTcbLevelNotFound,
-                      "tcb info: TDX module SVN " + std::to_string(td.tee_tcb_svn[0]) +
-                          " is below every level of " + id->id);
+        return Status(reasons::kTdxTcbLevelNotFound, "tcb info: TDX module SVN " +
+                                                         std::to_string(td.tee_tcb_svn[0]) +
+                                                         " is below every level of " + id->id);
       }
       out.tdx_module_status = module_level->status;
       AddAdvisories(module_level->advisory_ids, out.advisory_ids);

@@ -102,8 +102,8 @@ Result<EcKeyPtr> CertP256Key(X509* cert, Reason on_error) {
   const ASN1_BIT_STRING* bits = X509_get0_pubkey_bitstr(cert);
   if (pk == nullptr || !EVP_PKEY_is_a(pk, "EC") ||
       EVP_PKEY_get_group_name(pk, group, sizeof(group), &group_len) != 1 ||
-      std::string_view(group, group_len) != "prime256v1" || bits == nullptr ||
-      bits->length != 65 || bits->data[0] != 0x04) {
+      std::string_view(group, group_len) != "prime256v1" || bits == nullptr || bits->length != 65 ||
+      bits->data[0] != 0x04) {
     OsslErrors();
     return Status(on_error, "certificate \"" + SubjectCommonName(cert) +
                                 "\": key is not an uncompressed ECDSA P-256 key");
@@ -273,7 +273,8 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedCollateral>> QuoteVerifier::
   // The root CRL must be signed by a pinned root and current.
   X509* root = nullptr;
   for (const X509Ptr& r : roots_) {
-    if (X509_NAME_cmp(X509_get_subject_name(r.get()), X509_CRL_get_issuer(v->root_crl.get())) == 0) {
+    if (X509_NAME_cmp(X509_get_subject_name(r.get()), X509_CRL_get_issuer(v->root_crl.get())) ==
+        0) {
       root = r.get();
     }
   }
@@ -285,9 +286,9 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedCollateral>> QuoteVerifier::
   NarrowByCrl(v->window, v->pck_crl.get());
 
   // TCB info: chain, signature over the exact body bytes, then content and window.
-  ATTEST_ASSIGN_OR_RETURN(auto tcb_chain, VerifySigningChain(c.tcb_info_issuer_chain, roots_, roots_der_,
-                                                             v->root_crl.get(), now,
-                                                             "tcb info issuer chain"));
+  ATTEST_ASSIGN_OR_RETURN(auto tcb_chain,
+                          VerifySigningChain(c.tcb_info_issuer_chain, roots_, roots_der_,
+                                             v->root_crl.get(), now, "tcb info issuer chain"));
   NarrowByChain(v->window, tcb_chain);
   ATTEST_RETURN_IF_ERROR(VerifyBodySignature(tcb_chain[0].get(), c.tcb_info_body,
                                              c.tcb_info_signature,
@@ -303,17 +304,17 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedCollateral>> QuoteVerifier::
   if (c.qe_identity_issuer_chain == c.tcb_info_issuer_chain) {
     for (const X509Ptr& cert : tcb_chain) qe_chain.push_back(UpRef(cert.get()));
   } else {
-    ATTEST_ASSIGN_OR_RETURN(qe_chain, VerifySigningChain(c.qe_identity_issuer_chain, roots_, roots_der_,
-                                                         v->root_crl.get(), now,
-                                                         "qe identity issuer chain"));
+    ATTEST_ASSIGN_OR_RETURN(qe_chain,
+                            VerifySigningChain(c.qe_identity_issuer_chain, roots_, roots_der_,
+                                               v->root_crl.get(), now, "qe identity issuer chain"));
   }
   NarrowByChain(v->window, qe_chain);
   ATTEST_RETURN_IF_ERROR(VerifyBodySignature(qe_chain[0].get(), c.qe_identity_body,
                                              c.qe_identity_signature,
                                              reasons::kTdxQeIdentitySignatureInvalid));
   ATTEST_ASSIGN_OR_RETURN(v->qe_identity, ParseQeIdentity(c.qe_identity_body));
-  ATTEST_RETURN_IF_ERROR(CheckBodyWindow(v->qe_identity.issue_date, v->qe_identity.next_update,
-                                         now, reasons::kTdxQeIdentityExpired,
+  ATTEST_RETURN_IF_ERROR(CheckBodyWindow(v->qe_identity.issue_date, v->qe_identity.next_update, now,
+                                         reasons::kTdxQeIdentityExpired,
                                          reasons::kTdxQeIdentityNotYetValid, "qe identity"));
   v->window.Narrow(v->qe_identity.issue_date, v->qe_identity.next_update);
 
@@ -329,8 +330,8 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedCollateral>> QuoteVerifier::
   d.pck_crl_next_update = FromAsn1(X509_CRL_get0_nextUpdate(v->pck_crl.get()));
   d.root_crl_this_update = FromAsn1(X509_CRL_get0_lastUpdate(v->root_crl.get()));
   d.root_crl_next_update = FromAsn1(X509_CRL_get0_nextUpdate(v->root_crl.get()));
-  d.tcb_evaluation_data_number = std::min(v->tcb_info.tcb_evaluation_data_number,
-                                          v->qe_identity.tcb_evaluation_data_number);
+  d.tcb_evaluation_data_number =
+      std::min(v->tcb_info.tcb_evaluation_data_number, v->qe_identity.tcb_evaluation_data_number);
   return std::shared_ptr<const VerifiedCollateral>(std::move(v));
 }
 
@@ -349,7 +350,8 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedPck>> QuoteVerifier::CheckPc
   auto chain = VerifyChain((*certs)[0].get(), rest, anchors, now);
   if (!chain.ok()) {
     // Expiry keeps its x509 reason (distinct from a forged chain).
-    if (chain.status().code() == ErrorCode::kExpired) return chain.status().WithContext("pck chain");
+    if (chain.status().code() == ErrorCode::kExpired)
+      return chain.status().WithContext("pck chain");
     return Status(reasons::kTdxPckChainInvalid, "pck chain: " + chain.status().message());
   }
   if (chain->size() != 3) {
@@ -358,8 +360,8 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedPck>> QuoteVerifier::CheckPc
   }
   const std::string ca = SubjectCommonName((*chain)[1].get());
   if (ca != "Intel SGX PCK Platform CA" && ca != "Intel SGX PCK Processor CA") {
-    return Status(reasons::kTdxPckChainInvalid,
-                  "pck chain: intermediate is \"" + ca + "\", want the PCK Platform or Processor CA");
+    return Status(reasons::kTdxPckChainInvalid, "pck chain: intermediate is \"" + ca +
+                                                    "\", want the PCK Platform or Processor CA");
   }
   auto v = std::make_shared<VerifiedPck>();
   NarrowByChain(v->window, *chain);
@@ -457,8 +459,8 @@ Verification QuoteVerifier::Verify(ByteSpan quote_bytes, const Collateral* colla
   // The quote signed by the attestation key (4.1.2.4.16).
   auto att_key = P256KeyFromRaw(q.attestation_key, reasons::kTdxSignatureInvalid);
   if (!att_key.ok()) return fail(att_key.status().WithContext("attestation key"));
-  if (Status s = VerifyP256(att_key->get(), q.signed_data, q.signature,
-                            reasons::kTdxSignatureInvalid);
+  if (Status s =
+          VerifyP256(att_key->get(), q.signed_data, q.signature, reasons::kTdxSignatureInvalid);
       !s.ok()) {
     return fail(s.WithContext("quote"));
   }
@@ -479,9 +481,9 @@ Verification QuoteVerifier::Verify(ByteSpan quote_bytes, const Collateral* colla
   }
   const char* want_qe_id = q.is_tdx() ? "TD_QE" : "QE";
   if (coll->qe_identity.id != want_qe_id) {
-    return fail(Status(reasons::kTdxQeIdentityMismatch, "qe identity: id " +
-                                                            coll->qe_identity.id + ", want " +
-                                                            want_qe_id + " for this quote"));
+    return fail(Status(
+        reasons::kTdxQeIdentityMismatch,
+        "qe identity: id " + coll->qe_identity.id + ", want " + want_qe_id + " for this quote"));
   }
   if (info.fmspc != pck->ext.fmspc) {
     return fail(Status(reasons::kTdxTcbInfoMismatch, "tcb info: FMSPC " + HexEncode(info.fmspc) +
@@ -489,8 +491,7 @@ Verification QuoteVerifier::Verify(ByteSpan quote_bytes, const Collateral* colla
                                                          HexEncode(pck->ext.fmspc)));
   }
   if (info.pce_id != pck->ext.pce_id) {
-    return fail(Status(reasons::kTdxTcbInfoMismatch, "tcb info: PCE-ID " +
-                                                         HexEncode(info.pce_id) +
+    return fail(Status(reasons::kTdxTcbInfoMismatch, "tcb info: PCE-ID " + HexEncode(info.pce_id) +
                                                          " but the PCK certificate has " +
                                                          HexEncode(pck->ext.pce_id)));
   }
@@ -504,9 +505,9 @@ Status ApplyDefaultTcbPolicy(const VerifiedQuote& verified) {
   if (!verified.tcb()) return Status::Ok();
   const TcbStatus status = verified.tcb()->status;
   if (IsRejectedByDefault(status)) {
-    return Status(reasons::kTdxTcbStatusRejected,
-                  "tcb status " + std::string(TcbStatusName(status)) +
-                      " is not accepted by the built-in policy");
+    return Status(reasons::kTdxTcbStatusRejected, "tcb status " +
+                                                      std::string(TcbStatusName(status)) +
+                                                      " is not accepted by the built-in policy");
   }
   return Status::Ok();
 }

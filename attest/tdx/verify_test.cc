@@ -23,7 +23,8 @@ using nlohmann::json;
 TimePoint At(const char* rfc3339) { return ParseRfc3339(rfc3339).value(); }
 
 Collateral VectorCollateral(const char* dir) {
-  return ParseCollateralJson(ReadVectorText(std::string("tdx/") + dir + "/collateral.json")).value();
+  return ParseCollateralJson(ReadVectorText(std::string("tdx/") + dir + "/collateral.json"))
+      .value();
 }
 
 // --- real vectors, real Intel root -------------------------------------------------------------
@@ -210,7 +211,9 @@ TEST(VerifyVectors, CorruptedCollateralRejected) {
       {"tcb info signature", [](Collateral& c) { c.tcb_info_signature[5] ^= 1; },
        "tdx.tcb_info_signature_invalid"},
       {"qe identity zeroed signature",
-       [](Collateral& c) { std::fill(c.qe_identity_signature.begin(), c.qe_identity_signature.end(), 0); },
+       [](Collateral& c) {
+         std::fill(c.qe_identity_signature.begin(), c.qe_identity_signature.end(), 0);
+       },
        "tdx.qe_identity_signature_invalid"},
       {"qe identity changed MRSIGNER",
        [](Collateral& c) {
@@ -220,10 +223,9 @@ TEST(VerifyVectors, CorruptedCollateralRejected) {
        "tdx.qe_identity_signature_invalid"},
       {"qe identity empty", [](Collateral& c) { c.qe_identity_body = "{}"; },
        "tdx.qe_identity_signature_invalid"},
-      {"pck crl signature",
-       [](Collateral& c) { c.pck_crl[c.pck_crl.size() - 3] ^= 1; }, "x509.crl_signature_invalid"},
-      {"root crl signature",
-       [](Collateral& c) { c.root_ca_crl[c.root_ca_crl.size() - 3] ^= 1; },
+      {"pck crl signature", [](Collateral& c) { c.pck_crl[c.pck_crl.size() - 3] ^= 1; },
+       "x509.crl_signature_invalid"},
+      {"root crl signature", [](Collateral& c) { c.root_ca_crl[c.root_ca_crl.size() - 3] ^= 1; },
        "x509.crl_signature_invalid"},
       {"pck crl swapped for root crl", [](Collateral& c) { c.pck_crl = c.root_ca_crl; },
        "x509.crl_issuer_unknown"},
@@ -281,8 +283,8 @@ class FakeHierarchyTest : public ::testing::Test {
                    const std::vector<long>& revoked = {},
                    const char* crl_until = "2025-08-01T00:00:00Z",
                    const char* at = "2025-07-01T00:00:00Z") {
-    const Collateral c = fake_.MakeCollateral(tcb, qe, At("2025-06-01T00:00:00Z"), At(crl_until),
-                                              revoked);
+    const Collateral c =
+        fake_.MakeCollateral(tcb, qe, At("2025-06-01T00:00:00Z"), At(crl_until), revoked);
     return verifier_.Verify(quote, &c, At(at));
   }
 
@@ -345,8 +347,8 @@ TEST_F(FakeHierarchyTest, StatusesAndConvergence) {
     return qe;
   };
   auto level = [](int isvsvn, const char* status, std::vector<std::string> adv = {}) {
-    json l = {{"tcb", {{"isvsvn", isvsvn}}}, {"tcbDate", "2024-01-01T00:00:00Z"},
-              {"tcbStatus", status}};
+    json l = {
+        {"tcb", {{"isvsvn", isvsvn}}}, {"tcbDate", "2024-01-01T00:00:00Z"}, {"tcbStatus", status}};
     if (!adv.empty()) l["advisoryIDs"] = adv;
     return l;
   };
@@ -374,29 +376,84 @@ TEST_F(FakeHierarchyTest, StatusesAndConvergence) {
   };
   const json qe_ood = qe_levels({level(10, "UpToDate"), level(2, "OutOfDate", {"INTEL-SA-QE"})});
   const Case cases[] = {
-      {"platform and module current", with_svn(6, 3), tcb_info_, qe_identity_, "ok",
-       TcbStatus::kUpToDate, {}},
-      {"tdx component below the first level", with_svn(6, 1), tcb_info_, qe_identity_,
-       "tdx.tcb_level_not_found", TcbStatus::kUpToDate, {}},
-      {"module svn at the OutOfDate level", with_svn(3, 3), tcb_info_, qe_identity_, "ok",
-       TcbStatus::kOutOfDate, {}},
-      {"module svn below every level", with_svn(1, 3), tcb_info_, qe_identity_,
-       "tdx.tcb_level_not_found", TcbStatus::kUpToDate, {}},
-      {"qe out of date", with_svn(6, 3), tcb_info_, qe_ood, "ok", TcbStatus::kOutOfDate,
-       {"INTEL-SA-QE"}},
-      {"qe out of date with configuration needed", with_svn(6, 3), config_needed, qe_ood, "ok",
-       TcbStatus::kOutOfDateConfigurationNeeded, {"INTEL-SA-01000", "INTEL-SA-QE"}},
-      {"module out of date with configuration needed", with_svn(3, 3), config_needed,
-       qe_identity_, "ok", TcbStatus::kOutOfDateConfigurationNeeded, {"INTEL-SA-01000"}},
-      {"qe revoked", with_svn(6, 3), tcb_info_, qe_levels({level(10, "UpToDate"), level(1, "Revoked")}),
-       "ok", TcbStatus::kRevoked, {}},
-      {"qe below every level", with_svn(6, 3), tcb_info_, qe_levels({level(10, "UpToDate")}),
-       "tdx.qe_tcb_level_not_found", TcbStatus::kUpToDate, {}},
-      {"platform revoked", with_svn(6, 3), revoked, qe_identity_, "ok", TcbStatus::kRevoked, {}},
-      {"module revoked", with_svn(6, 3), module_revoked, qe_identity_, "ok", TcbStatus::kRevoked,
+      {"platform and module current",
+       with_svn(6, 3),
+       tcb_info_,
+       qe_identity_,
+       "ok",
+       TcbStatus::kUpToDate,
        {}},
-      {"sw hardening needed", with_svn(6, 3), sw_hardening, qe_identity_, "ok",
-       TcbStatus::kSwHardeningNeeded, {"INTEL-SA-00615"}},
+      {"tdx component below the first level",
+       with_svn(6, 1),
+       tcb_info_,
+       qe_identity_,
+       "tdx.tcb_level_not_found",
+       TcbStatus::kUpToDate,
+       {}},
+      {"module svn at the OutOfDate level",
+       with_svn(3, 3),
+       tcb_info_,
+       qe_identity_,
+       "ok",
+       TcbStatus::kOutOfDate,
+       {}},
+      {"module svn below every level",
+       with_svn(1, 3),
+       tcb_info_,
+       qe_identity_,
+       "tdx.tcb_level_not_found",
+       TcbStatus::kUpToDate,
+       {}},
+      {"qe out of date",
+       with_svn(6, 3),
+       tcb_info_,
+       qe_ood,
+       "ok",
+       TcbStatus::kOutOfDate,
+       {"INTEL-SA-QE"}},
+      {"qe out of date with configuration needed",
+       with_svn(6, 3),
+       config_needed,
+       qe_ood,
+       "ok",
+       TcbStatus::kOutOfDateConfigurationNeeded,
+       {"INTEL-SA-01000", "INTEL-SA-QE"}},
+      {"module out of date with configuration needed",
+       with_svn(3, 3),
+       config_needed,
+       qe_identity_,
+       "ok",
+       TcbStatus::kOutOfDateConfigurationNeeded,
+       {"INTEL-SA-01000"}},
+      {"qe revoked",
+       with_svn(6, 3),
+       tcb_info_,
+       qe_levels({level(10, "UpToDate"), level(1, "Revoked")}),
+       "ok",
+       TcbStatus::kRevoked,
+       {}},
+      {"qe below every level",
+       with_svn(6, 3),
+       tcb_info_,
+       qe_levels({level(10, "UpToDate")}),
+       "tdx.qe_tcb_level_not_found",
+       TcbStatus::kUpToDate,
+       {}},
+      {"platform revoked", with_svn(6, 3), revoked, qe_identity_, "ok", TcbStatus::kRevoked, {}},
+      {"module revoked",
+       with_svn(6, 3),
+       module_revoked,
+       qe_identity_,
+       "ok",
+       TcbStatus::kRevoked,
+       {}},
+      {"sw hardening needed",
+       with_svn(6, 3),
+       sw_hardening,
+       qe_identity_,
+       "ok",
+       TcbStatus::kSwHardeningNeeded,
+       {"INTEL-SA-00615"}},
   };
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);
@@ -566,13 +623,16 @@ TEST_F(FakeHierarchyTest, TamperedSignedBodiesAndCrls) {
   };
   const Case cases[] = {
       {"zeroed qe identity signature",
-       [](Collateral& c) { std::fill(c.qe_identity_signature.begin(), c.qe_identity_signature.end(), 0); },
+       [](Collateral& c) {
+         std::fill(c.qe_identity_signature.begin(), c.qe_identity_signature.end(), 0);
+       },
        "tdx.qe_identity_signature_invalid"},
       {"tcb info re-serialised with spaces",
        [](Collateral& c) { c.tcb_info_body = json::parse(c.tcb_info_body).dump(1); },
        "tdx.tcb_info_signature_invalid"},
       {"pck crl signature corrupted",
-       [](Collateral& c) { c.pck_crl[c.pck_crl.size() - 2] ^= 0x40; }, "x509.crl_signature_invalid"},
+       [](Collateral& c) { c.pck_crl[c.pck_crl.size() - 2] ^= 0x40; },
+       "x509.crl_signature_invalid"},
       {"pck crl signed by the root",
        [this](Collateral& c) {
          c.pck_crl = attest::testing::DerOf(

@@ -79,9 +79,9 @@ Status ParsePckChainCertData(ByteReader& r, Quote& q) {
   ATTEST_ASSIGN_OR_RETURN(uint16_t type, r.ReadU16Le());
   ATTEST_ASSIGN_OR_RETURN(uint32_t size, r.ReadU32Le());
   if (type != kCertDataPckChain) {
-    return Status(reasons::kTdxCertDataUnsupported,
-                  "quote: certification data type " + std::to_string(type) +
-                      ", want 5 (PCK certificate chain)");
+    return Status(reasons::kTdxCertDataUnsupported, "quote: certification data type " +
+                                                        std::to_string(type) +
+                                                        ", want 5 (PCK certificate chain)");
   }
   if (size == 0 || size > kMaxCertDataBytes) {
     return r.Error("certification data size " + std::to_string(size) + " out of range");
@@ -122,9 +122,9 @@ Result<Quote> ParseQuote(ByteSpan bytes) {
                                                      std::to_string(h.tee_type));
   }
   if (h.attestation_key_type != kAttestationKeyEcdsaP256) {
-    return Status(reasons::kTdxUnsupportedQuote,
-                  "quote: attestation key type " + std::to_string(h.attestation_key_type) +
-                      ", want 2 (ECDSA P-256)");
+    return Status(reasons::kTdxUnsupportedQuote, "quote: attestation key type " +
+                                                     std::to_string(h.attestation_key_type) +
+                                                     ", want 2 (ECDSA P-256)");
   }
   ATTEST_ASSIGN_OR_RETURN(h.qe_svn, r.ReadU16Le());
   ATTEST_ASSIGN_OR_RETURN(h.pce_svn, r.ReadU16Le());

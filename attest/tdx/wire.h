@@ -86,13 +86,13 @@ struct TdReport {
 
 struct Quote {
   QuoteHeader header;
-  uint16_t body_type = 0;  // 1 SGX, 2 TD 1.0, 3 TD 1.5 (v3/v4 implied)
+  uint16_t body_type = 0;                       // 1 SGX, 2 TD 1.0, 3 TD 1.5 (v3/v4 implied)
   std::optional<EnclaveReport> enclave_report;  // SGX quotes
   std::optional<TdReport> td_report;            // TDX quotes
-  Bytes signed_data;                           // header + (descriptor) + body: what the key signs
-  Bytes64 signature{};                         // r || s
-  Bytes64 attestation_key{};                   // x || y (P-256)
-  Bytes qe_report_bytes;                       // the 384 signed bytes of the QE report
+  Bytes signed_data;                            // header + (descriptor) + body: what the key signs
+  Bytes64 signature{};                          // r || s
+  Bytes64 attestation_key{};                    // x || y (P-256)
+  Bytes qe_report_bytes;                        // the 384 signed bytes of the QE report
   EnclaveReport qe_report;
   Bytes64 qe_report_signature{};
   Bytes qe_auth_data;

@@ -37,8 +37,8 @@ CliResult Attestctl(const std::string& args) {
 json Parse(const CliResult& r) { return json::parse(r.out, nullptr, false); }
 
 fs::path TempDir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("attest_tdx_cli_" + name + "_" +
-                                              std::to_string(::getpid()));
+  fs::path dir =
+      fs::temp_directory_path() / ("attest_tdx_cli_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -111,8 +111,8 @@ TEST(VerifyTdxCli, CollateralDirOfPcsResponses) {
   const json c = json::parse(in);
   const fs::path dir = TempDir("pcs");
   Write(dir / "tcb_info.json", "{\"tcbInfo\":" + c["tcb_info"].get<std::string>() +
-                                   ",\"signature\":\"" + c["tcb_info_signature"].get<std::string>() +
-                                   "\"}");
+                                   ",\"signature\":\"" +
+                                   c["tcb_info_signature"].get<std::string>() + "\"}");
   Write(dir / "qe_identity.json", "{\"enclaveIdentity\":" + c["qe_identity"].get<std::string>() +
                                       ",\"signature\":\"" +
                                       c["qe_identity_signature"].get<std::string>() + "\"}");
@@ -132,10 +132,9 @@ TEST(VerifyTdxCli, CollateralDirOfPcsResponses) {
   EXPECT_EQ(Parse(r)["claims"]["tcb_status"], "UpToDate");
 
   // Pretty-printing a signed body breaks its signature: bytes are verified, not meaning.
-  Write(dir / "tcb_info.json", "{\"tcbInfo\": " +
-                                   json::parse(c["tcb_info"].get<std::string>()).dump(2) +
-                                   ",\"signature\":\"" + c["tcb_info_signature"].get<std::string>() +
-                                   "\"}");
+  Write(dir / "tcb_info.json",
+        "{\"tcbInfo\": " + json::parse(c["tcb_info"].get<std::string>()).dump(2) +
+            ",\"signature\":\"" + c["tcb_info_signature"].get<std::string>() + "\"}");
   CliResult pretty = Attestctl("verify tdx" + quote + " --collateral-dir " + dir.string() +
                                " --at 2025-07-01T00:00:00Z --json");
   EXPECT_EQ(pretty.exit_code, 1);

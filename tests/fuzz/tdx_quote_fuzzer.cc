@@ -12,8 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const attest::ByteSpan input(data, size);
   auto quote = attest::tdx::ParseQuote(input);
   if (quote.ok()) {
-    size_t consumed = quote->signed_data.size() + 4 + 128 + quote->qe_report_bytes.size() + 64 +
-                      2 + quote->qe_auth_data.size() + 6 + quote->pck_chain_pem.size() +
+    size_t consumed = quote->signed_data.size() + 4 + 128 + quote->qe_report_bytes.size() + 64 + 2 +
+                      quote->qe_auth_data.size() + 6 + quote->pck_chain_pem.size() +
                       quote->trailing_padding + (quote->header.version == 3 ? 0 : 6);
     if (consumed != size) std::abort();
   }

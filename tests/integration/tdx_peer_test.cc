@@ -109,16 +109,16 @@ void WriteFile(const fs::path& path, const Bytes& data) {
 
 // CollateralJson renders collateral in the vectors' JSON layout (what the peer reads).
 json CollateralJson(const Collateral& c) {
-  return {{"pck_crl_issuer_chain", std::string(c.pck_crl_issuer_chain.begin(),
-                                               c.pck_crl_issuer_chain.end())},
+  return {{"pck_crl_issuer_chain",
+           std::string(c.pck_crl_issuer_chain.begin(), c.pck_crl_issuer_chain.end())},
           {"root_ca_crl", HexEncode(c.root_ca_crl)},
           {"pck_crl", HexEncode(c.pck_crl)},
-          {"tcb_info_issuer_chain", std::string(c.tcb_info_issuer_chain.begin(),
-                                                c.tcb_info_issuer_chain.end())},
+          {"tcb_info_issuer_chain",
+           std::string(c.tcb_info_issuer_chain.begin(), c.tcb_info_issuer_chain.end())},
           {"tcb_info", c.tcb_info_body},
           {"tcb_info_signature", HexEncode(c.tcb_info_signature)},
-          {"qe_identity_issuer_chain", std::string(c.qe_identity_issuer_chain.begin(),
-                                                   c.qe_identity_issuer_chain.end())},
+          {"qe_identity_issuer_chain",
+           std::string(c.qe_identity_issuer_chain.begin(), c.qe_identity_issuer_chain.end())},
           {"qe_identity", c.qe_identity_body},
           {"qe_identity_signature", HexEncode(c.qe_identity_signature)}};
 }
@@ -143,8 +143,9 @@ class PeerTest : public ::testing::Test {
   void SetUp() override {
     int rc = 0;
     RunShell("command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1", &rc);
-    if (rc != 0) GTEST_SKIP() << "node/npm not installed: differential test against " << kPeerPackage
-                              << " skipped";
+    if (rc != 0)
+      GTEST_SKIP() << "node/npm not installed: differential test against " << kPeerPackage
+                   << " skipped";
     dir_ = fs::path(ATTEST_PEER_DIR);
     fs::create_directories(dir_);
     const fs::path pkg = dir_ / "node_modules" / "@phala" / "dcap-qvl" / "package.json";
@@ -154,7 +155,8 @@ class PeerTest : public ::testing::Test {
       have = json::parse(f, nullptr, false).value("version", "") == kPeerVersion;
     }
     if (!have) {
-      const std::string cmd = "cd '" + dir_.string() + "' && (test -f package.json || npm init -y >/dev/null 2>&1) && " +
+      const std::string cmd = "cd '" + dir_.string() +
+                              "' && (test -f package.json || npm init -y >/dev/null 2>&1) && " +
                               "npm install --no-audit --no-fund --silent " + kPeerPackage + "@" +
                               kPeerVersion + " >npm-install.log 2>&1";
       RunShell(cmd, &rc);
@@ -186,9 +188,10 @@ class PeerTest : public ::testing::Test {
     }
     WriteFile(work / "cases.json", list.dump());
     int rc = 0;
-    const std::string out = RunShell("node '" + (dir_ / "driver.js").string() + "' '" + dir_.string() +
-                                    "' '" + (work / "cases.json").string() + "'",
-                                &rc);
+    const std::string out =
+        RunShell("node '" + (dir_ / "driver.js").string() + "' '" + dir_.string() + "' '" +
+                     (work / "cases.json").string() + "'",
+                 &rc);
     EXPECT_EQ(rc, 0) << out;
     std::map<std::string, Outcome> results;
     const json parsed = json::parse(out, nullptr, false);
@@ -200,7 +203,8 @@ class PeerTest : public ::testing::Test {
       Outcome o;
       o.ok = r.value("ok", false);
       o.status = r.value("status", "");
-      if (r.contains("advisory_ids")) o.advisories = r["advisory_ids"].get<std::vector<std::string>>();
+      if (r.contains("advisory_ids"))
+        o.advisories = r["advisory_ids"].get<std::vector<std::string>>();
       o.error = r.value("error", "");
       results[r["name"].get<std::string>()] = o;
     }
@@ -272,8 +276,8 @@ TEST_F(PeerTest, AgreesOnVerdictStatusAndAdvisories) {
   const TimePoint until = At("2025-08-01T00:00:00Z");
   auto add_fake = [&](const std::string& name, const Bytes& quote, const json& t, const json& q,
                       std::vector<long> revoked = {}) {
-    cases.push_back({"fake/" + name, quote, fake.MakeCollateral(t, q, from, until, revoked), now,
-                     true});
+    cases.push_back(
+        {"fake/" + name, quote, fake.MakeCollateral(t, q, from, until, revoked), now, true});
   };
   const Bytes resigned = fake.ResignQuote(v4);
   add_fake("baseline", resigned, tcb, qe);
@@ -286,20 +290,23 @@ TEST_F(PeerTest, AgreesOnVerdictStatusAndAdvisories) {
   config["tcbLevels"][0]["advisoryIDs"] = {"INTEL-SA-01000"};
   add_fake("platform_config_needed", resigned, config, qe);
   json qe_ood = qe;
-  qe_ood["tcbLevels"] = json::array({{{"tcb", {{"isvsvn", 10}}}, {"tcbDate", "2024-01-01T00:00:00Z"},
-                                      {"tcbStatus", "UpToDate"}},
-                                     {{"tcb", {{"isvsvn", 2}}}, {"tcbDate", "2023-01-01T00:00:00Z"},
-                                      {"tcbStatus", "OutOfDate"}, {"advisoryIDs", {"INTEL-SA-QE"}}}});
+  qe_ood["tcbLevels"] = json::array(
+      {{{"tcb", {{"isvsvn", 10}}}, {"tcbDate", "2024-01-01T00:00:00Z"}, {"tcbStatus", "UpToDate"}},
+       {{"tcb", {{"isvsvn", 2}}},
+        {"tcbDate", "2023-01-01T00:00:00Z"},
+        {"tcbStatus", "OutOfDate"},
+        {"advisoryIDs", {"INTEL-SA-QE"}}}});
   add_fake("qe_out_of_date", resigned, tcb, qe_ood);
   add_fake("qe_ood_platform_config_needed", resigned, config, qe_ood);
-  add_fake("platform_out_of_date", fake.ResignQuote(v4, [](Bytes& b) { b[48] = 6, b[50] = 3; }),
-           [&] {
-             json t = tcb;
-             t["tcbLevels"][0]["tcbStatus"] = "OutOfDate";
-             t["tcbLevels"][0]["advisoryIDs"] = {"INTEL-SA-00999"};
-             return t;
-           }(),
-           qe);
+  add_fake(
+      "platform_out_of_date", fake.ResignQuote(v4, [](Bytes& b) { b[48] = 6, b[50] = 3; }),
+      [&] {
+        json t = tcb;
+        t["tcbLevels"][0]["tcbStatus"] = "OutOfDate";
+        t["tcbLevels"][0]["advisoryIDs"] = {"INTEL-SA-00999"};
+        return t;
+      }(),
+      qe);
   add_fake("module_svn_out_of_date", fake.ResignQuote(v4, [](Bytes& b) { b[48] = 3; }), tcb, qe);
 
   QuoteVerifier intel = QuoteVerifier::Default();

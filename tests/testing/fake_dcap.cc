@@ -45,17 +45,17 @@ Bytes Pair(Bytes oid, Bytes value) { return Tlv(0x30, Concat({oid, value})); }
 Bytes SgxExtension(const PckSpec& spec) {
   Bytes tcb;
   for (uint8_t i = 0; i < 16; ++i) {
-    tcb = Concat({tcb, Pair(SgxOid({2, static_cast<uint8_t>(i + 1)}),
-                            DerInteger(spec.tcb_components[i]))});
+    tcb = Concat(
+        {tcb, Pair(SgxOid({2, static_cast<uint8_t>(i + 1)}), DerInteger(spec.tcb_components[i]))});
   }
   tcb = Concat({tcb, Pair(SgxOid({2, 17}), DerInteger(spec.pce_svn))});
   tcb = Concat({tcb, Pair(SgxOid({2, 18}), DerOctetString(spec.tcb_components))});
   const Bytes ppid(16, 0xab);
-  return Tlv(0x30, Concat({Pair(SgxOid({1}), DerOctetString(ppid)),
-                           Pair(SgxOid({2}), Tlv(0x30, tcb)),
-                           Pair(SgxOid({3}), DerOctetString(HexDecode(spec.pce_id_hex).value())),
-                           Pair(SgxOid({4}), DerOctetString(HexDecode(spec.fmspc_hex).value())),
-                           Pair(SgxOid({5}), Tlv(0x0a, Bytes{0}))}));
+  return Tlv(0x30,
+             Concat({Pair(SgxOid({1}), DerOctetString(ppid)), Pair(SgxOid({2}), Tlv(0x30, tcb)),
+                     Pair(SgxOid({3}), DerOctetString(HexDecode(spec.pce_id_hex).value())),
+                     Pair(SgxOid({4}), DerOctetString(HexDecode(spec.fmspc_hex).value())),
+                     Pair(SgxOid({5}), Tlv(0x0a, Bytes{0}))}));
 }
 
 CertSpec Spec(const std::string& cn, bool ca, long serial) {
@@ -193,9 +193,8 @@ tdx::Collateral FakeDcap::MakeCollateral(const nlohmann::json& tcb_info,
   c.qe_identity_body = qe_identity.dump();
   c.qe_identity_signature = SignBody(c.qe_identity_body);
   c.qe_identity_issuer_chain = c.tcb_info_issuer_chain;
-  c.pck_crl = DerOf(IssueCrl(pck_ca_.get(), pck_ca_key_.get(), revoked_pck_serials, crl_from,
-                             crl_until)
-                        .get());
+  c.pck_crl = DerOf(
+      IssueCrl(pck_ca_.get(), pck_ca_key_.get(), revoked_pck_serials, crl_from, crl_until).get());
   c.root_ca_crl = DerOf(IssueCrl(root_.get(), root_key_.get(), {}, crl_from, crl_until).get());
   const std::string crl_chain = PemOf(pck_ca_.get()) + PemOf(root_.get());
   c.pck_crl_issuer_chain.assign(crl_chain.begin(), crl_chain.end());
