@@ -1,6 +1,7 @@
-// Differential test: our DCAP verifier against @phala/dcap-qvl (pure JavaScript, npm), pinned to
-// kPeerVersion, over the same quotes, collateral and verification times. Both must agree on the
-// verdict and, when both accept, on the TCB status and the advisory IDs.
+// Differential test: our DCAP verifier against @phala/dcap-qvl (pure JavaScript, npm) and
+// @phala/dcap-qvl-web (the Rust crate as WebAssembly), pinned versions, over the same quotes,
+// collateral and verification times. Both must agree on the verdict and, when both accept, on the
+// TCB status and the advisory IDs.
 //
 // The peer is installed with npm into the build tree (never the repository); the test is skipped
 // with a message when node/npm are missing or the install fails (no registry access).
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,8 +37,13 @@ using attest::testing::ReadVector;
 using attest::testing::ReadVectorText;
 using nlohmann::json;
 
-constexpr char kPeerPackage[] = "@phala/dcap-qvl";
-constexpr char kPeerVersion[] = "0.3.9";
+struct Peer {
+  const char* package;
+  const char* version;
+  const char* subdir;  // under ATTEST_PEER_DIR
+};
+constexpr Peer kJsPeer = {"@phala/dcap-qvl", "0.3.9", "dcap-qvl"};
+constexpr Peer kWebPeer = {"@phala/dcap-qvl-web", "0.3.3", "dcap-qvl-web"};
 
 // Expected disagreements: case name -> the peer defect it demonstrates, and how it shows.
 enum class Shows { kOursRejects, kPeerRejects, kStatusDiffers };
@@ -62,6 +69,48 @@ const std::map<std::string, KnownDefect>& KnownPeerDefects() {
   };
   return *m;
 }
+
+// dcap-qvl-web 0.3.3 (measured): the QE identity is not checked at all, and collateral whose
+// issueDate is after the verification time is accepted. (It does check CRL signatures and windows.)
+const std::map<std::string, KnownDefect>& KnownWebPeerDefects() {
+  static const auto* m = [] {
+    auto* d = new std::map<std::string, KnownDefect>();
+    for (const char* tee : {"v4", "sgx"}) {
+      for (const char* c :
+           {"qe_identity_zeroed_signature", "qe_identity_changed_mrsigner", "qe_identity_empty"}) {
+        (*d)[std::string(tee) + "/" + c] = {Shows::kOursRejects,
+                                            "dcap-qvl-web 0.3.3 does not check the QE identity"};
+      }
+      (*d)[std::string(tee) + "/before_window"] = {
+          Shows::kOursRejects,
+          "dcap-qvl-web 0.3.3 does not check TCB info / QE identity issueDate"};
+    }
+    return d;
+  }();
+  return *m;
+}
+
+// The WebAssembly peer: an ES module, initialised synchronously from its .wasm file; it always
+// uses its built-in Intel root (no test hierarchy cases).
+constexpr char kWebDriver[] = R"JS(
+import fs from 'fs';
+const dir = process.argv[2] + '/node_modules/@phala/dcap-qvl-web/';
+const peer = await import(dir + 'dcap-qvl-web.js');
+peer.initSync({module: fs.readFileSync(dir + 'dcap-qvl-web_bg.wasm')});
+const cases = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
+const out = [];
+for (const c of cases) {
+  const quote = new Uint8Array(fs.readFileSync(c.quote));
+  const collateral = JSON.parse(fs.readFileSync(c.collateral, 'utf8'));
+  try {
+    const r = peer.js_verify(quote, collateral, BigInt(c.now));
+    out.push({name: c.name, ok: true, status: r.status, advisory_ids: r.advisory_ids});
+  } catch (e) {
+    out.push({name: c.name, ok: false, error: String(e && e.message ? e.message : e)});
+  }
+}
+process.stdout.write(JSON.stringify(out));
+)JS";
 
 constexpr char kDriver[] = R"JS(
 // Runs @phala/dcap-qvl's verify over cases.json and prints one JSON result per case.
@@ -140,37 +189,41 @@ struct Outcome {
 
 class PeerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  // EnsurePeer installs peer into its own folder of the build tree (once); false with *why when
+  // node/npm are missing or the install fails.
+  bool EnsurePeer(const Peer& peer, std::string* why) {
     int rc = 0;
     RunShell("command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1", &rc);
-    if (rc != 0)
-      GTEST_SKIP() << "node/npm not installed: differential test against " << kPeerPackage
-                   << " skipped";
-    dir_ = fs::path(ATTEST_PEER_DIR);
+    if (rc != 0) {
+      *why = std::string("node/npm not installed: differential test against ") + peer.package +
+             " skipped";
+      return false;
+    }
+    dir_ = fs::path(ATTEST_PEER_DIR) / peer.subdir;
     fs::create_directories(dir_);
-    const fs::path pkg = dir_ / "node_modules" / "@phala" / "dcap-qvl" / "package.json";
-    bool have = false;
+    const fs::path pkg = dir_ / "node_modules" / peer.package / "package.json";
     if (fs::exists(pkg)) {
       std::ifstream f(pkg);
-      have = json::parse(f, nullptr, false).value("version", "") == kPeerVersion;
+      if (json::parse(f, nullptr, false).value("version", "") == peer.version) return true;
     }
-    if (!have) {
-      const std::string cmd = "cd '" + dir_.string() +
-                              "' && (test -f package.json || npm init -y >/dev/null 2>&1) && " +
-                              "npm install --no-audit --no-fund --silent " + kPeerPackage + "@" +
-                              kPeerVersion + " >npm-install.log 2>&1";
-      RunShell(cmd, &rc);
-      if (rc != 0 || !fs::exists(pkg)) {
-        GTEST_SKIP() << "npm install " << kPeerPackage << "@" << kPeerVersion
-                     << " failed (no registry?); see " << (dir_ / "npm-install.log").string();
-      }
+    const std::string cmd = "cd '" + dir_.string() +
+                            "' && (test -f package.json || npm init -y >/dev/null 2>&1) && " +
+                            "npm install --no-audit --no-fund --silent " + peer.package + "@" +
+                            peer.version + " >npm-install.log 2>&1";
+    RunShell(cmd, &rc);
+    if (rc != 0 || !fs::exists(pkg)) {
+      *why = std::string("npm install ") + peer.package + "@" + peer.version +
+             " failed (no registry?); see " + (dir_ / "npm-install.log").string();
+      return false;
     }
+    return true;
   }
 
-  std::map<std::string, Outcome> RunPeer(const std::vector<Case>& cases, const Bytes& fake_root) {
+  std::map<std::string, Outcome> RunPeer(const std::vector<Case>& cases, const Bytes& fake_root,
+                                         const char* driver, const char* driver_name) {
     const fs::path work = dir_ / "cases";
     fs::create_directories(work);
-    WriteFile(dir_ / "driver.js", std::string(kDriver));
+    WriteFile(dir_ / driver_name, std::string(driver));
     WriteFile(work / "fake_root.der", fake_root);
     json list = json::array();
     for (size_t i = 0; i < cases.size(); ++i) {
@@ -189,7 +242,7 @@ class PeerTest : public ::testing::Test {
     WriteFile(work / "cases.json", list.dump());
     int rc = 0;
     const std::string out =
-        RunShell("node '" + (dir_ / "driver.js").string() + "' '" + dir_.string() + "' '" +
+        RunShell("node '" + (dir_ / driver_name).string() + "' '" + dir_.string() + "' '" +
                      (work / "cases.json").string() + "'",
                  &rc);
     EXPECT_EQ(rc, 0) << out;
@@ -255,7 +308,9 @@ void AddVectorCases(const char* prefix, const char* dir, const char* inside, con
   }
 }
 
-TEST_F(PeerTest, AgreesOnVerdictStatusAndAdvisories) {
+// VectorCases: the real vectors (Intel root) at times inside and just outside their windows,
+// with collateral and quote mutations.
+std::vector<Case> VectorCases() {
   std::vector<Case> cases;
   AddVectorCases("v4", "dcap-qvl-v4", "2025-07-01T00:00:00Z", "2025-06-19T10:00:00Z",
                  "2025-07-19T10:20:00Z", cases);
@@ -264,9 +319,11 @@ TEST_F(PeerTest, AgreesOnVerdictStatusAndAdvisories) {
                    At("2025-07-19T10:05:00Z")});
   AddVectorCases("sgx", "dcap-qvl-sgx-v3", "2025-07-01T00:00:00Z", "2025-06-19T10:00:00Z",
                  "2025-07-19T10:30:00Z", cases);
+  return cases;
+}
 
-  // Under a test hierarchy (the peer is given its root): revocation and TCB outcomes.
-  attest::testing::FakeDcap fake;
+// AddFakeCases: under a test hierarchy (the peer is given its root): revocation and TCB outcomes.
+void AddFakeCases(const attest::testing::FakeDcap& fake, std::vector<Case>& cases) {
   const json vec = json::parse(ReadVectorText("tdx/dcap-qvl-v4/collateral.json"));
   const json tcb = json::parse(vec["tcb_info"].get<std::string>());
   const json qe = json::parse(vec["qe_identity"].get<std::string>());
@@ -308,20 +365,29 @@ TEST_F(PeerTest, AgreesOnVerdictStatusAndAdvisories) {
       }(),
       qe);
   add_fake("module_svn_out_of_date", fake.ResignQuote(v4, [](Bytes& b) { b[48] = 3; }), tcb, qe);
+}
 
+// Compare runs ours over every case and checks the peer's answers against it.
+void Compare(const std::vector<Case>& cases, const std::map<std::string, Outcome>& peer,
+             const std::map<std::string, KnownDefect>& known_defects,
+             const attest::testing::FakeDcap* fake) {
   QuoteVerifier intel = QuoteVerifier::Default();
-  QuoteVerifier test_root = fake.Verifier();
-  const auto peer = RunPeer(cases, CertificateDer(fake.root()));
+  std::optional<QuoteVerifier> test_root;
+  if (fake != nullptr) {
+    std::vector<X509Ptr> roots;
+    roots.push_back(UpRef(fake->root()));
+    test_root.emplace(std::move(roots));
+  }
   size_t agreed = 0;
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    Verification v = (c.fake_root ? test_root : intel).Verify(c.quote, &c.collateral, c.now);
+    Verification v = (c.fake_root ? *test_root : intel).Verify(c.quote, &c.collateral, c.now);
     const bool ours_ok = v.status.ok();
     auto it = peer.find(c.name);
     ASSERT_NE(it, peer.end()) << "peer gave no result";
     const Outcome& theirs = it->second;
-    auto known = KnownPeerDefects().find(c.name);
-    if (known != KnownPeerDefects().end()) {
+    auto known = known_defects.find(c.name);
+    if (known != known_defects.end()) {
       const KnownDefect& d = known->second;
       std::string ours_says(v.status.reason_id());
       if (ours_ok && v.verified->tcb()) ours_says = TcbStatusName(v.verified->tcb()->status);
@@ -352,7 +418,25 @@ TEST_F(PeerTest, AgreesOnVerdictStatusAndAdvisories) {
     agreed += ours_ok == theirs.ok;
   }
   std::printf("%zu cases, %zu agreed, %zu expected disagreements\n", cases.size(), agreed,
-              KnownPeerDefects().size());
+              known_defects.size());
+}
+
+TEST_F(PeerTest, DcapQvlJsAgreesOnVerdictStatusAndAdvisories) {
+  std::string why;
+  if (!EnsurePeer(kJsPeer, &why)) GTEST_SKIP() << why;
+  std::vector<Case> cases = VectorCases();
+  attest::testing::FakeDcap fake;
+  AddFakeCases(fake, cases);
+  const auto peer = RunPeer(cases, CertificateDer(fake.root()), kDriver, "driver.js");
+  Compare(cases, peer, KnownPeerDefects(), &fake);
+}
+
+TEST_F(PeerTest, DcapQvlWebAgreesExceptQeIdentity) {
+  std::string why;
+  if (!EnsurePeer(kWebPeer, &why)) GTEST_SKIP() << why;
+  const std::vector<Case> cases = VectorCases();
+  const auto peer = RunPeer(cases, Bytes{}, kWebDriver, "driver.mjs");
+  Compare(cases, peer, KnownWebPeerDefects(), nullptr);
 }
 
 }  // namespace
