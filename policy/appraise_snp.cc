@@ -4,30 +4,13 @@
 
 #include "attest/core/encoding.h"
 #include "policy/loader.h"
+#include "policy/rules.h"
 
 namespace attest::policy {
 namespace {
 
 using snp::SnpClaims;
 using snp::TcbParts;
-
-// Lowered compares hex case-insensitively by normalising policy values to lower case.
-std::string Lowered(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-bool Listed(const google::protobuf::RepeatedPtrField<std::string>& list, const std::string& hex) {
-  return std::any_of(list.begin(), list.end(),
-                     [&](const std::string& v) { return Lowered(v) == hex; });
-}
-
-std::string Join(const google::protobuf::RepeatedPtrField<std::string>& list) {
-  std::string out;
-  for (const auto& v : list) out += (out.empty() ? "" : ", ") + Lowered(v);
-  return out.empty() ? "(none)" : out;
-}
 
 std::string TcbText(const TcbParts& p) {
   std::string out = "bootloader=" + std::to_string(p.bootloader) + " tee=" + std::to_string(p.tee) +
@@ -47,20 +30,6 @@ bool TcbAtLeast(const TcbParts& p, const v1::SnpTcb& m) {
          p.microcode >= m.microcode() && p.fmc.value_or(0) >= m.fmc();
 }
 
-class Rules {
- public:
-  explicit Rules(Appraisal* out) : out_(out) {}
-  // Fail records a failure and marks the trust-vector member it contraindicates.
-  void Fail(TrustTier* member, Reason reason, std::string field, std::string got,
-            std::string want) {
-    *member = TrustTier::kContraindicated;
-    out_->failures.push_back({reason, std::move(field), std::move(got), std::move(want)});
-  }
-
- private:
-  Appraisal* out_;
-};
-
 }  // namespace
 
 Appraisal AppraiseSnp(const SnpClaims& c, const v1::SnpPolicy& p, const AppraisalContext& ctx) {
@@ -69,7 +38,7 @@ Appraisal AppraiseSnp(const SnpClaims& c, const v1::SnpPolicy& p, const Appraisa
   TrustVector& t = a.trust;
   t.instance_identity = t.configuration = t.executables = t.hardware = t.runtime_opaque =
       TrustTier::kAffirming;
-  Rules rules(&a);
+  RuleRecorder rules(&a);
   const snp::SnpReport& r = c.report;
   if (!c.verified || !c.product) {
     rules.Fail(&t.hardware, reasons::kPolicyNoRulesForEvidence, "snp", "unverified report",

@@ -4,8 +4,13 @@
 
 #include <filesystem>
 
+#include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
+#include "attest/tpm/claims.h"
+#include "policy/appraise_host.h"
+#include "policy/appraise_sev.h"
 #include "policy/appraise_snp.h"
+#include "policy/appraise_tdx.h"
 
 #include "attest/snp/wire.h"
 #include "policy/loader.h"
@@ -39,7 +44,7 @@ TEST(PolicyExamplesTest, EveryExampleLoads) {
     EXPECT_TRUE(status.ok()) << status.ToString();
     ++count;
   }
-  EXPECT_GE(count, 2);
+  EXPECT_GE(count, 10);
 }
 
 TEST(PolicyExamplesTest, SnpExamplesAgainstVectors) {
@@ -61,6 +66,69 @@ TEST(PolicyExamplesTest, SnpExamplesAgainstVectors) {
   const Appraisal debug_guest = AppraiseSnp(gsg, no_debug->snp(), ctx);
   ASSERT_EQ(debug_guest.failures.size(), 1u);
   EXPECT_EQ(debug_guest.failures[0].reason.id, "snp.debug_forbidden");
+}
+
+std::vector<std::string> Codes(const Appraisal& a) {
+  std::vector<std::string> out;
+  for (const auto& f : a.failures) out.emplace_back(f.reason.id);
+  return out;
+}
+
+TEST(PolicyExamplesTest, TdxAndSgxExamplesAgainstVectors) {
+  const TimePoint at = *ParseRfc3339("2025-07-01T00:00:00Z");
+  tdx::QuoteVerifier verifier = tdx::QuoteVerifier::Default();
+  auto tdx_collateral =
+      tdx::ParseCollateralJson(testing::ReadVectorText("tdx/dcap-qvl-v4/collateral.json"));
+  auto sgx_collateral =
+      tdx::ParseCollateralJson(testing::ReadVectorText("tdx/dcap-qvl-sgx-v3/collateral.json"));
+  ASSERT_TRUE(tdx_collateral.ok() && sgx_collateral.ok());
+  const auto td =
+      verifier.Verify(testing::ReadVector("tdx/dcap-qvl-v4/quote.bin"), &*tdx_collateral, at);
+  const auto enclave =
+      verifier.Verify(testing::ReadVector("tdx/dcap-qvl-sgx-v3/quote.bin"), &*sgx_collateral, at);
+  ASSERT_TRUE(td.verified && enclave.verified);
+  const AppraisalContext ctx{at};
+
+  EXPECT_TRUE(AppraiseTdx(*td.verified, LoadTenantPolicy(Example("tdx-dcap-qvl.json"))->tdx(), ctx)
+                  .affirmed());
+  EXPECT_EQ(Codes(AppraiseTdx(*td.verified,
+                              LoadTenantPolicy(Example("tdx-newer-module.json"))->tdx(), ctx)),
+            std::vector<std::string>{"tdx.tee_tcb_svn_too_low"});
+
+  const Appraisal tolerated =
+      AppraiseSgx(*enclave.verified, LoadTenantPolicy(Example("sgx-dcap-qvl.json"))->sgx(), ctx);
+  EXPECT_TRUE(tolerated.affirmed());
+  EXPECT_EQ(tolerated.Status(), TrustTier::kWarning);
+  const Appraisal strict = AppraiseSgx(
+      *enclave.verified, LoadTenantPolicy(Example("sgx-uptodate-only.json"))->sgx(), ctx);
+  ASSERT_FALSE(strict.affirmed());
+  EXPECT_EQ(strict.failures[0].reason.id, "sgx.tcb_status_rejected");
+}
+
+TEST(PolicyExamplesTest, SevExamplesAgainstTheMeasurementVector) {
+  SevLaunchEvidence e;
+  e.tik = *HexDecode("66320db73158a35a255d051758e95ed4");
+  e.api_minor = 18;
+  e.build = 15;
+  const Bytes measure =
+      *HexDecode("6faab2daae389bcd3405a05d6cafe33c0414f7bedd0bae19ba5f38b7fd1664ea");
+  const Bytes mnonce = *HexDecode("4fbe0bedbad6c86ae8f68971d103e554");
+  std::copy(measure.begin(), measure.end(), e.measurement.measure.begin());
+  std::copy(mnonce.begin(), mnonce.end(), e.measurement.mnonce.begin());
+  EXPECT_TRUE(AppraiseSevLaunch(e, LoadTenantPolicy(Example("sev-debug-allowed.json"))->sev(), {})
+                  .affirmed());
+  EXPECT_EQ(Codes(AppraiseSevLaunch(e, LoadTenantPolicy(Example("sev-no-debug.json"))->sev(), {})),
+            std::vector<std::string>{"sev.debug_forbidden"});
+}
+
+TEST(PolicyExamplesTest, HostExamplesAgainstTheOvmfLog) {
+  auto log = tpm::ParseEventLog(testing::ReadVector("tpm/ovmf-swtpm/eventlog.bin"));
+  ASSERT_TRUE(log.ok());
+  tpm::HostClaims claims;
+  claims.boot = tpm::ExtractBootClaims(*log, *tpm::ReplayEventLog(*log));
+  EXPECT_TRUE(AppraiseHost(claims, *LoadHostPolicy(Example("host-dev-ovmf.json")), {}).affirmed());
+  EXPECT_EQ(Codes(AppraiseHost(claims, *LoadHostPolicy(Example("host-secure-boot.json")), {})),
+            std::vector<std::string>{"host.secure_boot_off"});
 }
 
 }  // namespace

@@ -188,6 +188,41 @@ inline constexpr Reason kSnpIdKeyRejected{"snp.id_key_rejected", ErrorCode::kPol
 inline constexpr Reason kSnpAuthorKeyRejected{"snp.author_key_rejected", ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpSigningKeyRejected{"snp.signing_key_rejected", ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpChipRejected{"snp.chip_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kTdxMrTdRejected{"tdx.mr_td_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kTdxRtmrRejected{"tdx.rtmr_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kTdxMrSeamRejected{"tdx.mr_seam_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kTdxMrConfigIdRejected{"tdx.mr_config_id_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kTdxMrOwnerRejected{"tdx.mr_owner_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kTdxMrOwnerConfigRejected{"tdx.mr_owner_config_rejected",
+                                                  ErrorCode::kPolicyDenied};
+inline constexpr Reason kTdxDebugForbidden{"tdx.debug_forbidden", ErrorCode::kPolicyDenied};
+inline constexpr Reason kTdxXfamRejected{"tdx.xfam_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kTdxTeeTcbSvnTooLow{"tdx.tee_tcb_svn_too_low", ErrorCode::kPolicyDenied};
+inline constexpr Reason kTdxAdvisoryRejected{"tdx.advisory_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kTdxCollateralTooOld{"tdx.collateral_too_old", ErrorCode::kPolicyDenied};
+inline constexpr Reason kTdxNoTcbStatus{"tdx.no_tcb_status", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSgxMrEnclaveRejected{"sgx.mr_enclave_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSgxMrSignerRejected{"sgx.mr_signer_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSgxProdIdRejected{"sgx.isv_prod_id_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSgxIsvSvnTooLow{"sgx.isv_svn_too_low", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSgxDebugForbidden{"sgx.debug_forbidden", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSgxTcbStatusRejected{"sgx.tcb_status_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSgxAdvisoryRejected{"sgx.advisory_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSevLaunchRejected{"sev.launch_digest_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSevDebugForbidden{"sev.debug_forbidden", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSevEsRequired{"sev.es_required", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSevFirmwareTooOld{"sev.firmware_too_old", ErrorCode::kPolicyDenied};
+inline constexpr Reason kHostFirmwareRejected{"host.firmware_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kHostSecureBootOff{"host.secure_boot_off", ErrorCode::kPolicyDenied};
+inline constexpr Reason kHostDbRejected{"host.db_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kHostDbxRejected{"host.dbx_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kHostBootAppRejected{"host.boot_application_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kHostCmdlineRejected{"host.kernel_cmdline_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kHostDrtmMissing{"host.drtm_missing", ErrorCode::kPolicyDenied};
+inline constexpr Reason kHostSinitRejected{"host.sinit_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kHostMleRejected{"host.mle_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kHostPcrRejected{"host.pcr_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kHostNoEventLog{"host.no_event_log", ErrorCode::kPolicyDenied};
 
 // --- sigv4: AWS Signature Version 4 request authentication (service/sigv4) ---------------------
 inline constexpr Reason kSigv4RequestMalformed{"sigv4.request_malformed",
