@@ -10,7 +10,9 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/input.h"
+#include "cli/policy_flags.h"
 #include "cli/verify_output.h"
+#include "policy/appraise_tdx.h"
 
 namespace attest::cli {
 namespace {
@@ -49,8 +51,11 @@ int RunVerifyDcap(int argc, char** argv, int first, bool want_tdx) {
   const std::string kind = want_tdx ? "tdx" : "sgx";
   const std::string usage = "attestctl verify " + kind +
                             " --quote FILE [--collateral FILE | --collateral-dir DIR]"
-                            " [--ccel FILE] [--at RFC3339] [--json]";
-  const FlagSpec spec{{"quote", "collateral", "collateral-dir", "ccel", "at"}, {"json"}};
+                            " [--ccel FILE] [--at RFC3339] [--policy FILE [--token-key PEM]]"
+                            " [--json]";
+  const FlagSpec spec{
+      {"quote", "collateral", "collateral-dir", "ccel", "at", kPolicyFlag, kTokenKeyFlag},
+      {"json"}};
   auto args = Args::Parse(argc, argv, first, spec);
   if (!args.ok()) return PrintUsageError(args.status(), usage);
   auto quote_path = args->Require("quote");
@@ -114,8 +119,23 @@ int RunVerifyDcap(int argc, char** argv, int first, bool want_tdx) {
   } else if (v.parsed) {
     outcome.claims = tdx::QuoteClaims(*v.parsed);
   }
+  auto policy_flags = LoadPolicyFlags(*args);
+  if (!policy_flags.ok()) return PrintUsageError(policy_flags.status(), "");
   if (!v.status.ok()) {
     outcome.errors.push_back(v.status);
+  } else if (policy_flags->policy) {
+    // The tenant's policy replaces the built-in TCB status rule.
+    const auto& p = *policy_flags->policy;
+    const policy::AppraisalContext ctx{*now};
+    if (want_tdx ? !p.has_tdx() : !p.has_sgx()) {
+      outcome.errors.push_back(
+          Status(reasons::kPolicyNoRulesForEvidence,
+                 "the policy has no " + kind + " section: it accepts no " + kind + " quote"));
+    } else {
+      ApplyAppraisal(want_tdx ? policy::AppraiseTdx(*v.verified, p.tdx(), ctx)
+                              : policy::AppraiseSgx(*v.verified, p.sgx(), ctx),
+                     *policy_flags, kind + "-quote", WallClockNow(), &outcome);
+    }
   } else if (Status s = tdx::ApplyDefaultTcbPolicy(*v.verified); !s.ok()) {
     outcome.errors.push_back(s);
   }

@@ -6,14 +6,16 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/input.h"
+#include "cli/policy_flags.h"
 #include "cli/verify_output.h"
+#include "policy/appraise_host.h"
 
 namespace attest::cli {
 namespace {
 
 constexpr char kUsage[] =
     "attestctl verify tpm --quote FILE --sig FILE --ak FILE [--pcrs FILE] [--nonce HEX] "
-    "[--eventlog FILE] [--drtm-log FILE] [--json]";
+    "[--eventlog FILE] [--drtm-log FILE] [--host-policy FILE] [--json]";
 
 // LoadOptional reads the file named by flag, if given (binary, or hex text).
 Result<std::optional<Bytes>> LoadOptional(const Args& args, const char* flag) {
@@ -26,7 +28,8 @@ Result<std::optional<Bytes>> LoadOptional(const Args& args, const char* flag) {
 }  // namespace
 
 int RunVerifyTpm(int argc, char** argv, int first) {
-  const FlagSpec spec{{"quote", "sig", "ak", "pcrs", "nonce", "eventlog", "drtm-log"}, {"json"}};
+  const FlagSpec spec{
+      {"quote", "sig", "ak", "pcrs", "nonce", "eventlog", "drtm-log", "host-policy"}, {"json"}};
   auto args = Args::Parse(argc, argv, first, spec);
   if (!args.ok()) return PrintUsageError(args.status(), kUsage);
   const bool json = args->Has("json");
@@ -87,6 +90,19 @@ int RunVerifyTpm(int argc, char** argv, int first) {
     outcome.claims = nlohmann::json::parse(tpm::ToJson(result.claims).dump());
   }
   outcome.errors = std::move(result.errors);
+  if (const auto path = args->Get("host-policy")) {
+    // The operator's host policy decides once the evidence itself verified.
+    auto text = ReadFileBytes(*path);
+    if (!text.ok()) return PrintUsageError(text.status(), "");
+    auto host_policy = policy::LoadHostPolicy(std::string(text->begin(), text->end()));
+    if (!host_policy.ok()) return PrintUsageError(host_policy.status().WithContext(*path), "");
+    if (outcome.errors.empty()) {
+      PolicyFlags flags;
+      flags.identity = policy::PolicyIdentity(*host_policy, host_policy->name());
+      ApplyAppraisal(policy::AppraiseHost(result.claims, *host_policy, {WallClockNow()}), flags,
+                     "tpm-quote", WallClockNow(), &outcome);
+    }
+  }
   return PrintVerifyOutcome(outcome, json);
 }
 

@@ -133,4 +133,58 @@ TEST(AttestctlTest, PolicyCheckAndTokens) {
       1);
 }
 
+TEST(AttestctlTest, PoliciesOnTdxSgxAndTpm) {
+  const std::string t = "../shared/vectors/tdx/";
+  const std::string g = "../shared/vectors/tpm/quote-windows-gcp/";
+  const std::string gcp = "verify tpm --json --quote " + g + "quote.attest --sig " + g +
+                          "quote.sig --ak " + g + "ak_public.tpmt --pcrs " + g +
+                          "pcrs.json --eventlog " + g + "eventlog.bin --nonce \"\" ";
+  struct Case {
+    const char* name;
+    std::string args;
+    int want_exit;
+    std::string want_code;
+    std::string want_status;
+  } cases[] = {
+      {"tdx accepted by its policy",
+       "verify tdx --json --quote " + t + "dcap-qvl-v4/quote.bin --collateral " + t +
+           "dcap-qvl-v4/collateral.json --at 2025-07-01T00:00:00Z --policy "
+           "policy/examples/tdx-dcap-qvl.json",
+       0, "", "affirming"},
+      {"tdx rejected by a newer-module policy",
+       "verify tdx --json --quote " + t + "dcap-qvl-v4/quote.bin --collateral " + t +
+           "dcap-qvl-v4/collateral.json --at 2025-07-01T00:00:00Z --policy "
+           "policy/examples/tdx-newer-module.json",
+       1, "tdx.tee_tcb_svn_too_low", "contraindicated"},
+      {"sgx status tolerated: a warning",
+       "verify sgx --json --quote " + t + "dcap-qvl-sgx-v3/quote.bin --collateral " + t +
+           "dcap-qvl-sgx-v3/collateral.json --at 2025-07-01T00:00:00Z --policy "
+           "policy/examples/sgx-dcap-qvl.json",
+       0, "", "warning"},
+      {"sgx quote under a tdx-only policy",
+       "verify sgx --json --quote " + t + "dcap-qvl-sgx-v3/quote.bin --collateral " + t +
+           "dcap-qvl-sgx-v3/collateral.json --at 2025-07-01T00:00:00Z --policy "
+           "policy/examples/tdx-dcap-qvl.json",
+       1, "policy.no_rules_for_evidence", ""},
+      {"host with secure boot", gcp + "--host-policy policy/examples/host-secure-boot.json", 0, "",
+       "affirming"},
+      {"host without txt", gcp + "--host-policy policy/examples/host-txt-required.json", 1,
+       "host.drtm_missing", "contraindicated"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const CliRun run = Attestctl(c.args);
+    EXPECT_EQ(run.exit_code, c.want_exit) << run.out;
+    const auto json = nlohmann::json::parse(run.out, nullptr, false);
+    ASSERT_TRUE(json.is_object()) << run.out;
+    if (!c.want_code.empty()) {
+      ASSERT_FALSE(json["errors"].empty());
+      EXPECT_EQ(json["errors"][0]["code"], c.want_code);
+    }
+    if (!c.want_status.empty()) {
+      EXPECT_EQ(json["appraisal"]["status"], c.want_status);
+    }
+  }
+}
+
 }  // namespace
