@@ -26,10 +26,8 @@ std::string PcrValue(const tpm::PcrBanks& banks, uint16_t alg, uint32_t index) {
 
 Appraisal AppraiseHost(const tpm::HostClaims& c, const v1::HostPolicy& p,
                        const AppraisalContext& /*context*/) {
-  Appraisal a;
-  a.evidence = "tpm";
+  Appraisal a = HostAppraisal("tpm");
   TrustVector& t = a.trust;
-  t.hardware = t.executables = t.configuration = t.instance_identity = TrustTier::kAffirming;
   RuleRecorder rules(&a);
 
   const bool needs_log = !p.any_firmware() || p.require_secure_boot() ||

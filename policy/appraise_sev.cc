@@ -8,11 +8,8 @@ namespace attest::policy {
 
 Appraisal AppraiseSevLaunch(const SevLaunchEvidence& e, const v1::SevPolicy& p,
                             const std::vector<Sha256Digest>& digests_from_parts) {
-  Appraisal a;
-  a.evidence = "sev";
+  Appraisal a = TeeAppraisal("sev");
   TrustVector& t = a.trust;
-  t.instance_identity = t.configuration = t.executables = t.hardware = t.runtime_opaque =
-      TrustTier::kAffirming;
   RuleRecorder rules(&a);
 
   std::vector<Sha256Digest> candidates = digests_from_parts;

@@ -33,11 +33,8 @@ bool TcbAtLeast(const TcbParts& p, const v1::SnpTcb& m) {
 }  // namespace
 
 Appraisal AppraiseSnp(const SnpClaims& c, const v1::SnpPolicy& p, const AppraisalContext& ctx) {
-  Appraisal a;
-  a.evidence = "snp";
+  Appraisal a = TeeAppraisal("snp");
   TrustVector& t = a.trust;
-  t.instance_identity = t.configuration = t.executables = t.hardware = t.runtime_opaque =
-      TrustTier::kAffirming;
   RuleRecorder rules(&a);
   const snp::SnpReport& r = c.report;
   if (!c.verified || !c.product) {

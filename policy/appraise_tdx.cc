@@ -66,11 +66,8 @@ void AppraiseTcb(const tdx::VerifiedQuote& q,
 
 Appraisal AppraiseTdx(const tdx::VerifiedQuote& q, const v1::TdxPolicy& p,
                       const AppraisalContext& ctx) {
-  Appraisal a;
-  a.evidence = "tdx";
+  Appraisal a = TeeAppraisal("tdx");
   TrustVector& t = a.trust;
-  t.instance_identity = t.configuration = t.executables = t.hardware = t.runtime_opaque =
-      TrustTier::kAffirming;
   RuleRecorder rules(&a);
   if (!q.quote().td_report) {
     rules.Fail(&t.hardware, reasons::kPolicyNoRulesForEvidence, "tdx", "an SGX quote",
@@ -150,11 +147,8 @@ Appraisal AppraiseTdx(const tdx::VerifiedQuote& q, const v1::TdxPolicy& p,
 
 Appraisal AppraiseSgx(const tdx::VerifiedQuote& q, const v1::SgxPolicy& p,
                       const AppraisalContext& ctx) {
-  Appraisal a;
-  a.evidence = "sgx";
+  Appraisal a = TeeAppraisal("sgx");
   TrustVector& t = a.trust;
-  t.instance_identity = t.configuration = t.executables = t.hardware = t.runtime_opaque =
-      TrustTier::kAffirming;
   RuleRecorder rules(&a);
   if (!q.quote().enclave_report) {
     rules.Fail(&t.hardware, reasons::kPolicyNoRulesForEvidence, "sgx", "a TDX quote",

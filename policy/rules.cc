@@ -22,6 +22,20 @@ std::string Join(const google::protobuf::RepeatedPtrField<std::string>& list) {
   return out.empty() ? "(none)" : out;
 }
 
+Appraisal TeeAppraisal(std::string evidence) {
+  Appraisal a = HostAppraisal(std::move(evidence));
+  a.trust.runtime_opaque = TrustTier::kAffirming;
+  return a;
+}
+
+Appraisal HostAppraisal(std::string evidence) {
+  Appraisal a;
+  a.evidence = std::move(evidence);
+  TrustVector& t = a.trust;
+  t.instance_identity = t.configuration = t.executables = t.hardware = TrustTier::kAffirming;
+  return a;
+}
+
 void RuleRecorder::Fail(TrustTier* member, Reason reason, std::string field, std::string got,
                         std::string want) {
   *member = TrustTier::kContraindicated;

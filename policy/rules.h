@@ -20,6 +20,13 @@ bool Listed(const google::protobuf::RepeatedPtrField<std::string>& list, const s
 // Join renders list for a failure's "want" ("(none)" when empty).
 std::string Join(const google::protobuf::RepeatedPtrField<std::string>& list);
 
+// TeeAppraisal starts the appraisal of confidential-computing evidence: the members a TEE's
+// evidence speaks for (instance identity, configuration, executables, hardware, runtime-opaque:
+// memory encryption) start affirming and rules contraindicate them. HostAppraisal does the same
+// for a measured host, which has no opaque runtime.
+Appraisal TeeAppraisal(std::string evidence);
+Appraisal HostAppraisal(std::string evidence);
+
 // RuleRecorder appends failures to an Appraisal and contraindicates the trust-vector member.
 class RuleRecorder {
  public:
