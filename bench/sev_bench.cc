@@ -23,21 +23,11 @@
 #include "attest/sev/crypto.h"
 #include "attest/sev/measurement.h"
 #include "attest/sev/verify.h"
+#include "bench/bench_vectors.h"
 #include "bench/ratio_reporter.h"
 
 namespace attest::bench {
 namespace {
-
-Bytes ReadVector(const std::string& rel) {
-  const char* env = std::getenv("ATTEST_VECTORS");
-  const std::string root = env != nullptr ? env : ATTEST_SOURCE_DIR "/../shared/vectors";
-  auto bytes = ReadFileBytes(root + "/" + rel);
-  if (!bytes.ok()) {
-    std::fprintf(stderr, "%s\n", bytes.status().ToString().c_str());
-    std::exit(2);
-  }
-  return std::move(bytes).value();
-}
 
 Bytes Hex(const char* text) { return *HexDecode(text); }
 

@@ -15,21 +15,11 @@
 #include "attest/core/x509.h"
 #include "attest/snp/verify.h"
 #include "attest/snp/wire.h"
+#include "bench/bench_vectors.h"
 #include "bench/ratio_reporter.h"
 
 namespace attest::bench {
 namespace {
-
-Bytes ReadVector(const std::string& rel) {
-  const char* env = std::getenv("ATTEST_VECTORS");
-  const std::string root = env != nullptr ? env : ATTEST_SOURCE_DIR "/../shared/vectors";
-  auto bytes = ReadFileBytes(root + "/" + rel);
-  if (!bytes.ok()) {
-    std::fprintf(stderr, "%s\n", bytes.status().ToString().c_str());
-    std::exit(2);
-  }
-  return std::move(bytes).value();
-}
 
 struct Inputs {
   Bytes report = ReadVector("snp/gsg-milan-v2/report.bin");

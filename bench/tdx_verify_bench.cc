@@ -19,21 +19,11 @@
 #include "attest/tdx/collateral.h"
 #include "attest/tdx/verify.h"
 #include "attest/tdx/wire.h"
+#include "bench/bench_vectors.h"
 #include "bench/ratio_reporter.h"
 
 namespace attest::bench {
 namespace {
-
-Bytes ReadVector(const std::string& rel) {
-  const char* env = std::getenv("ATTEST_VECTORS");
-  const std::string root = env != nullptr ? env : ATTEST_SOURCE_DIR "/../shared/vectors";
-  auto bytes = ReadFileBytes(root + "/" + rel);
-  if (!bytes.ok()) {
-    std::fprintf(stderr, "%s\n", bytes.status().ToString().c_str());
-    std::exit(2);
-  }
-  return std::move(bytes).value();
-}
 
 struct Inputs {
   Bytes quote = ReadVector("tdx/dcap-qvl-v4/quote.bin");
