@@ -45,6 +45,7 @@ inline constexpr Reason kBadHex{"core.bad_hex", ErrorCode::kMalformedEvidence};
 inline constexpr Reason kBadBase64{"core.bad_base64", ErrorCode::kMalformedEvidence};
 inline constexpr Reason kBadTime{"core.bad_time", ErrorCode::kInvalidArgument};
 inline constexpr Reason kFileUnreadable{"core.file_unreadable", ErrorCode::kUnavailable};
+inline constexpr Reason kFileUnwritable{"core.file_unwritable", ErrorCode::kUnavailable};
 inline constexpr Reason kInternalError{"core.internal", ErrorCode::kInternal};
 
 // --- x509: certificates and CRLs, any vendor ---------------------------------------------------
@@ -263,6 +264,22 @@ inline constexpr Reason kStoreSealFailed{"store.secret_seal_failed", ErrorCode::
 inline constexpr Reason kStoreUnsealFailed{"store.secret_unseal_failed", ErrorCode::kMismatch};
 inline constexpr Reason kStoreKekInvalid{"store.kek_invalid", ErrorCode::kInvalidArgument};
 inline constexpr Reason kStoreAuditChainBroken{"store.audit_chain_broken", ErrorCode::kMismatch};
+
+// --- api: attestd HTTP API (service/http, service/api) ------------------------------------------
+inline constexpr Reason kApiRouteNotFound{"api.not_found", ErrorCode::kNotFound};
+inline constexpr Reason kApiMethodNotAllowed{"api.method_not_allowed", ErrorCode::kInvalidArgument};
+inline constexpr Reason kApiAccessDenied{"api.access_denied", ErrorCode::kPolicyDenied};
+inline constexpr Reason kApiUnsupportedMediaType{"api.unsupported_media_type",
+                                                 ErrorCode::kInvalidArgument};
+inline constexpr Reason kApiMalformedJson{"api.malformed_json", ErrorCode::kInvalidArgument};
+inline constexpr Reason kApiUnknownField{"api.unknown_field", ErrorCode::kInvalidArgument};
+inline constexpr Reason kApiInvalidField{"api.invalid_field", ErrorCode::kInvalidArgument};
+inline constexpr Reason kApiBodyTooLarge{"api.body_too_large", ErrorCode::kInvalidArgument};
+inline constexpr Reason kApiInvalidQuery{"api.invalid_query", ErrorCode::kInvalidArgument};
+inline constexpr Reason kApiInternal{"api.internal_error", ErrorCode::kInternal};
+inline constexpr Reason kApiConfig{"api.config_invalid", ErrorCode::kInvalidArgument};
+inline constexpr Reason kApiListenFailed{"api.listen_failed", ErrorCode::kUnavailable};
+inline constexpr Reason kApiBadRequest{"api.bad_request", ErrorCode::kInvalidArgument};
 
 // --- cli: command-line usage -------------------------------------------------------------------
 inline constexpr Reason kCliUsage{"cli.usage", ErrorCode::kInvalidArgument};

@@ -337,6 +337,17 @@ class SqlStore : public Store {
     return Status::Ok();
   }
 
+  Result<int64_t> CountTrustedHosts(TimePoint now) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec("SELECT COUNT(*) FROM hosts WHERE state = 'trusted' AND "
+                             "trusted_until IS NOT NULL AND trusted_until > $1",
+                             {Unix(now)}));
+    if (rows.empty() || rows[0].empty()) return int64_t{0};
+    return ToInt(rows[0][0]);
+  }
+
+  Status Ping() override { return db_->Exec("SELECT 1").status(); }
+
   Result<Nonce> IssueNonce(const std::string& caller_tenant, const std::string& subject,
                            std::chrono::seconds ttl, TimePoint now) override {
     if (ttl.count() <= 0) return Status(reasons::kStoreInvalidArgument, "nonce ttl must be > 0");

@@ -120,6 +120,12 @@ class Store {
                                  const std::string& state, const std::string& last_quote_result,
                                  std::optional<TimePoint> trusted_until, TimePoint now) = 0;
 
+  // CountTrustedHosts counts hosts of every owner that are trusted at now (the metrics gauge).
+  virtual Result<int64_t> CountTrustedHosts(TimePoint now) = 0;
+
+  // Ping runs a trivial query: the database is reachable (readiness).
+  virtual Status Ping() = 0;
+
   // --- nonces: single use, expiring, bound to a subject ---
   virtual Result<Nonce> IssueNonce(const std::string& caller_tenant, const std::string& subject,
                                    std::chrono::seconds ttl, TimePoint now) = 0;

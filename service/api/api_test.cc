@@ -1,0 +1,315 @@
+// Handler tests over a real SQLite store, requests signed with SigV4 as clients sign them.
+#include <gtest/gtest.h>
+
+#include "attest/core/file_io.h"
+#include "service/api/testing/api_harness.h"
+#include "tests/testing/vectors.h"
+
+namespace attest::service::api {
+namespace {
+
+using testing::ApiHarness;
+
+// Example reads a shipped policy example (tests run from the repository root).
+std::string Example(const std::string& name) {
+  Result<Bytes> bytes = ReadFileBytes("policy/examples/" + name);
+  EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+  return bytes.ok() ? std::string(bytes->begin(), bytes->end()) : "";
+}
+
+std::string Renamed(std::string doc, const std::string& from, const std::string& to) {
+  return doc.replace(doc.find("\"" + from + "\""), from.size() + 2, "\"" + to + "\"");
+}
+
+std::string PolicyText(const std::string& name) {
+  return R"({"name": ")" + name + R"(", "snp": {"any_measurement": true, "any_host_data": true,
+            "allow_debug": false}})";
+}
+
+TEST(ApiHealthTest, HealthReadinessAndMetricsArePublic) {
+  ApiHarness h;
+  auto r = h.Call("GET", "/healthz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.json["status"], "ok");
+  r = h.Call("GET", "/readyz");
+  EXPECT_EQ(r.status, 200);
+  r = h.Call("GET", "/metrics");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(r.body.find("attestd_http_requests_total{method=\"GET\",route=\"/healthz\","
+                        "status=\"200\"} 1"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("attestd_trusted_hosts 0"), std::string::npos);
+}
+
+TEST(ApiHealthTest, ReadinessFailsWhenTheDatabaseCannotBeOpened) {
+  ApiHarness h([]() -> Result<std::unique_ptr<store::Store>> {
+    return Status(reasons::kStoreDatabase, "connection refused");
+  });
+  EXPECT_EQ(h.Call("GET", "/healthz").status, 200);
+  auto r = h.Call("GET", "/readyz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.json["code"], "store.database_error");
+}
+
+TEST(ApiRoutingTest, UnknownRoutesAndMethods) {
+  ApiHarness h;
+  auto r = h.Call("GET", "/v1/nothing");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.json["code"], "api.not_found");
+  r = h.Call("PATCH", "/v1/policies/x");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.json["code"], "api.method_not_allowed");
+  r = h.Call("GET", "/v1/policies/bad%2Fname", "", &h.operator_credentials());
+  EXPECT_EQ(r.status, 404);
+  // Unmatched requests never mint metric labels from what the client sent.
+  EXPECT_EQ(h.Call("GET", "/metrics").body.find("PATCH"), std::string::npos);
+}
+
+TEST(ApiAuthTest, RefusesBadSignaturesWithAwsCodes) {
+  ApiHarness h;
+  const sigv4::Credentials good = h.operator_credentials();
+  sigv4::Credentials wrong_secret = good;
+  wrong_secret.secret_access_key[0] ^= 1;
+  sigv4::Credentials unknown = {"AKIDUNKNOWN0000000000", good.secret_access_key, ""};
+
+  auto r = h.Call("GET", "/v1/policies");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.json["code"], "MissingAuthenticationToken");
+
+  r = h.Call("GET", "/v1/policies", "", &wrong_secret);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.json["code"], "SignatureDoesNotMatch");
+  EXPECT_NE(r.json["canonical_request"].get<std::string>().find("GET\n/v1/policies\n"),
+            std::string::npos);
+  EXPECT_EQ(r.json["string_to_sign"].get<std::string>().rfind("AWS4-HMAC-SHA256\n", 0), 0u);
+
+  r = h.Call("GET", "/v1/policies", "", &unknown);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.json["code"], "InvalidAccessKeyId");
+  EXPECT_FALSE(r.json.contains("canonical_request"));
+
+  const TimePoint signed_at = h.now();
+  h.set_now(signed_at + std::chrono::minutes(6));
+  // The harness signs at now(); verify a request signed 6 minutes before the server's clock.
+  HttpRequest req;
+  req.method = "GET";
+  req.path = "/v1/policies";
+  req.headers.push_back({"Host", "127.0.0.1:8443"});
+  sigv4::SignOptions options{"local", "attestd", signed_at};
+  auto signed_req = sigv4::SignRequest(req, good, options);
+  ASSERT_TRUE(signed_req.ok());
+  auto skewed = h.api().Handle(signed_req->signed_request);
+  EXPECT_EQ(skewed.status, 403);
+  EXPECT_NE(skewed.body.find("RequestTimeTooSkewed"), std::string::npos);
+
+  // A body altered after signing no longer matches.
+  h.set_now(signed_at);
+  req.method = "PUT";
+  req.path = "/v1/policies/p";
+  req.headers.push_back({"Content-Type", "application/json"});
+  const std::string doc = PolicyText("p");
+  req.body.assign(doc.begin(), doc.end());
+  signed_req = sigv4::SignRequest(req, good, options);
+  ASSERT_TRUE(signed_req.ok());
+  HttpRequest tampered = signed_req->signed_request;
+  tampered.body.back() = ' ';
+  auto altered = h.api().Handle(tampered);
+  EXPECT_EQ(altered.status, 403);
+  EXPECT_NE(altered.body.find("SignatureDoesNotMatch"), std::string::npos);
+  EXPECT_EQ(h.api().Handle(signed_req->signed_request).status, 201);
+}
+
+TEST(ApiAuthTest, OperatorRoutesRefuseTenants) {
+  ApiHarness h;
+  const sigv4::Credentials tenant = h.CreateTenant("acme");
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"POST", "/v1/tenants"},
+                                                        {"PUT", "/v1/host-policies/h"},
+                                                        {"GET", "/v1/host-policies"},
+                                                        {"POST", "/v1/collateral"}}) {
+    SCOPED_TRACE(method + " " + path);
+    auto r = h.Call(method, path, "{}", &tenant);
+    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(r.json["code"], "AccessDenied");
+  }
+}
+
+TEST(ApiPolicyTest, VersionsAreImmutableAndListed) {
+  ApiHarness h;
+  const sigv4::Credentials acme = h.CreateTenant("acme");
+  auto r = h.Call("PUT", "/v1/policies/web", PolicyText("web"), &acme);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json["version"], 1);
+  const std::string v1_sha = r.json["sha256"];
+  r = h.Call("PUT", "/v1/policies/web",
+             Renamed(Example("snp-no-debug.json"), "snp-no-debug", "web"), &acme);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json["version"], 2);
+  EXPECT_NE(r.json["sha256"], v1_sha);
+
+  r = h.Call("GET", "/v1/policies/web", "", &acme);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.json["version"], 2);
+  EXPECT_EQ(r.json["document"]["name"], "web");
+  r = h.Call("GET", "/v1/policies/web?version=1", "", &acme);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.json["sha256"], v1_sha);
+  r = h.Call("GET", "/v1/policies", "", &acme);
+  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(r.json["policies"].size(), 1u);
+  EXPECT_EQ(r.json["policies"][0]["version"], 2);
+
+  EXPECT_EQ(h.Call("DELETE", "/v1/policies/web", "", &acme).status, 204);
+  EXPECT_EQ(h.Call("GET", "/v1/policies/web", "", &acme).status, 404);
+  r = h.Call("PUT", "/v1/policies/web", PolicyText("web"), &acme);
+  EXPECT_EQ(r.json["version"], 3);  // numbering continues after a delete
+}
+
+TEST(ApiPolicyTest, RefusesInvalidUploadsWithoutWriting) {
+  ApiHarness h;
+  const sigv4::Credentials acme = h.CreateTenant("acme");
+  struct Case {
+    std::string body, content_type, code;
+  };
+  const Case cases[] = {
+      {PolicyText("p"), "text/plain", "api.unsupported_media_type"},
+      {"{", "application/json", "api.malformed_json"},
+      {"[]", "application/json", "api.malformed_json"},
+      {R"({"name":"p","name":"p"})", "application/json", "api.malformed_json"},
+      {R"({"name":"p","snp":{"any_measurement":"yes"}})", "application/json", "policy.invalid"},
+      {R"({"name":"p","bogus":1})", "application/json", "policy.invalid"},
+      {R"({"name":"p","snp":{}})", "application/json", "policy.invalid"},
+      {PolicyText("other"), "application/json", "api.invalid_field"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.body);
+    auto r = h.Call("PUT", "/v1/policies/p", c.body, &acme, c.content_type);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.json["code"], c.code) << r.body;
+  }
+  EXPECT_EQ(h.Call("GET", "/v1/policies/p", "", &acme).status, 404);
+  // The loader's message names the JSON path of the offending field.
+  auto r = h.Call("PUT", "/v1/policies/p", std::string(cases[4].body), &acme);
+  EXPECT_NE(r.json["message"].get<std::string>().find("snp.any_measurement"), std::string::npos)
+      << r.body;
+  EXPECT_EQ(h.Call("GET", "/v1/policies/p?version=0", "", &acme).json["code"], "api.invalid_query");
+  EXPECT_EQ(h.Call("GET", "/v1/policies/p?verbose=1", "", &acme).json["code"], "api.invalid_query");
+}
+
+TEST(ApiPolicyTest, AnotherTenantsPolicyLooksExactlyMissing) {
+  ApiHarness h;
+  const sigv4::Credentials acme = h.CreateTenant("acme");
+  const sigv4::Credentials evil = h.CreateTenant("evil");
+  ASSERT_EQ(h.Call("PUT", "/v1/policies/secret", PolicyText("secret"), &acme).status, 201);
+
+  auto theirs = h.Call("GET", "/v1/policies/secret", "", &evil);
+  auto missing = h.Call("GET", "/v1/policies/nothere", "", &evil);
+  EXPECT_EQ(theirs.status, 404);
+  EXPECT_EQ(theirs.json["code"], missing.json["code"]);
+  // The message names the requested name only: same text with the names swapped.
+  std::string theirs_msg = theirs.json["message"];
+  std::string missing_msg = missing.json["message"];
+  theirs_msg.replace(theirs_msg.find("secret"), 6, "nothere");
+  EXPECT_EQ(theirs_msg, missing_msg);
+  EXPECT_EQ(h.Call("GET", "/v1/policies/secret?version=1", "", &evil).status, 404);
+  EXPECT_EQ(h.Call("DELETE", "/v1/policies/secret", "", &evil).status, 404);
+  EXPECT_EQ(h.Call("GET", "/v1/policies", "", &evil).json["policies"].size(), 0u);
+  // Their own upload of the same name is a separate policy.
+  EXPECT_EQ(h.Call("PUT", "/v1/policies/secret", PolicyText("secret"), &evil).json["version"], 1);
+  EXPECT_EQ(h.Call("GET", "/v1/policies/secret", "", &acme).status, 200);
+}
+
+TEST(ApiAuditTest, RecordsChangesPerTenantInAnIntactChain) {
+  ApiHarness h;
+  const sigv4::Credentials acme = h.CreateTenant("acme");
+  const sigv4::Credentials other = h.CreateTenant("other");
+  ASSERT_EQ(h.Call("PUT", "/v1/policies/a", PolicyText("a"), &acme).status, 201);
+  ASSERT_EQ(h.Call("DELETE", "/v1/policies/a", "", &acme).status, 204);
+  auto r = h.Call("GET", "/v1/audit", "", &acme);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.json["entries"].size(), 2u);
+  EXPECT_EQ(r.json["entries"][0]["action"], "policy.put");
+  EXPECT_EQ(r.json["entries"][0]["policy_version"], "a@1");
+  EXPECT_EQ(r.json["entries"][0]["actor"], acme.access_key_id);
+  EXPECT_EQ(r.json["entries"][1]["action"], "policy.delete");
+  EXPECT_EQ(h.Call("GET", "/v1/audit", "", &other).json["entries"].size(), 0u);
+  r = h.Call("GET", "/v1/audit?limit=1", "", &acme);
+  ASSERT_EQ(r.json["entries"].size(), 1u);
+  const int64_t next = r.json["next_after"];
+  r = h.Call("GET", "/v1/audit?limit=1&after=" + std::to_string(next), "", &acme);
+  EXPECT_EQ(r.json["entries"][0]["action"], "policy.delete");
+  EXPECT_EQ(h.Call("GET", "/v1/audit?limit=0", "", &acme).status, 400);
+
+  auto lease = h.pool().Acquire();
+  ASSERT_TRUE(lease.ok());
+  auto broken = (*lease)->VerifyAudit();
+  ASSERT_TRUE(broken.ok());
+  EXPECT_FALSE(broken->has_value());
+}
+
+TEST(ApiTenantTest, CreatesTenantsStrictly) {
+  ApiHarness h;
+  const sigv4::Credentials& op = h.operator_credentials();
+  auto r = h.CallJson("POST", "/v1/tenants", nlohmann::json{{"name", "acme"}}, &op);
+  ASSERT_EQ(r.status, 201);
+  EXPECT_EQ(r.json["secret_access_key"].get<std::string>().size(), 40u);
+  struct Case {
+    std::string body;
+    int status;
+    std::string code;
+  };
+  const Case cases[] = {
+      {R"({"name":"acme"})", 409, "store.already_exists"},
+      {R"({"name":"a b"})", 400, "api.invalid_field"},
+      {R"({"name":""})", 400, "api.invalid_field"},
+      {R"({})", 400, "api.invalid_field"},
+      {R"({"name":"x","role":"operator"})", 400, "api.unknown_field"},
+      {R"({"name":7})", 400, "api.invalid_field"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.body);
+    r = h.Call("POST", "/v1/tenants", c.body, &op);
+    EXPECT_EQ(r.status, c.status) << r.body;
+    EXPECT_EQ(r.json["code"], c.code);
+  }
+}
+
+TEST(ApiHostPolicyTest, OperatorsManageHostPolicies) {
+  ApiHarness h;
+  const sigv4::Credentials& op = h.operator_credentials();
+  auto r =
+      h.Call("PUT", "/v1/host-policies/host-secure-boot", Example("host-secure-boot.json"), &op);
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = h.Call("PUT", "/v1/host-policies/bad", R"({"name":"bad","unknown":1})", &op);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.json["code"], "policy.invalid");
+  // A tenant policy is not a host policy.
+  r = h.Call("PUT", "/v1/host-policies/p", PolicyText("p"), &op);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(h.Call("GET", "/v1/host-policies", "", &op).json["policies"].size(), 1u);
+}
+
+TEST(ApiCollateralTest, ImportsCurrentDcapCollateralWithoutRollback) {
+  ApiHarness h;
+  const sigv4::Credentials& op = h.operator_credentials();
+  const std::string bundle = attest::testing::ReadVectorText("tdx/dcap-qvl-v4/collateral.json");
+  ASSERT_TRUE(ParseRfc3339("2025-07-01T00:00:00Z").ok());
+  h.set_now(*ParseRfc3339("2025-07-01T00:00:00Z"));
+  auto r = h.Call("POST", "/v1/collateral", bundle, &op);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json["key"], "dcap/TDX/b0c06f000000");
+  EXPECT_EQ(h.Call("POST", "/v1/collateral", bundle, &op).status, 201);  // same again: fine
+
+  h.set_now(*ParseRfc3339("2025-08-01T00:00:00Z"));
+  r = h.Call("POST", "/v1/collateral", bundle, &op);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.json["code"], "api.invalid_field");
+  r = h.Call("POST", "/v1/collateral", R"({"tcb_info":"x"})", &op);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.json["code"], "tdx.collateral_malformed");
+}
+
+}  // namespace
+}  // namespace attest::service::api

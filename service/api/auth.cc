@@ -1,0 +1,74 @@
+#include "service/api/auth.h"
+
+#include <nlohmann/json.hpp>
+
+#include "service/sigv4/verifier.h"
+
+namespace attest::service::api {
+namespace {
+
+int AuthHttpStatus(const Status& status) {
+  const std::string_view id = status.reason_id();
+  if (id == reasons::kSigv4AuthorizationMalformed.id || id == reasons::kSigv4QueryMalformed.id ||
+      id == reasons::kSigv4UnsupportedAlgorithm.id || id == reasons::kSigv4BadDate.id ||
+      id == reasons::kSigv4ScopeMismatch.id || id == reasons::kSigv4ContentSha256Mismatch.id ||
+      id == reasons::kSigv4RequestMalformed.id) {
+    return 400;
+  }
+  return 403;
+}
+
+}  // namespace
+
+std::variant<Caller, http::HttpResponse> Authenticate(RequestContext& ctx) {
+  Result<store::Store*> db = ctx.Db();
+  if (!db.ok()) return http::ErrorFromStatus(db.status());
+
+  // The lookup remembers what it found so the caller's tenant needs no second query. A database
+  // error is not "unknown key": it must become a 503, not an InvalidAccessKeyId.
+  std::optional<store::Credential> found;
+  Status lookup_error;
+  sigv4::CredentialLookup lookup =
+      [&](std::string_view access_key_id) -> std::optional<sigv4::StoredCredential> {
+    Result<store::Credential> cred = (*db)->LookupCredential(std::string(access_key_id));
+    if (!cred.ok()) {
+      if (cred.status().code() != ErrorCode::kNotFound) lookup_error = cred.status();
+      return std::nullopt;
+    }
+    found = *cred;
+    return sigv4::StoredCredential{cred->secret_access_key, std::nullopt, cred->tenant_id};
+  };
+
+  sigv4::VerifierConfig config;
+  config.region = ctx.service.config.region;
+  config.service = ctx.service.config.service;
+  sigv4::VerifyDiagnostics diagnostics;
+  Result<sigv4::VerifiedRequest> verified =
+      sigv4::VerifyRequest(ctx.request, config, lookup, ctx.now, &diagnostics);
+  if (!lookup_error.ok()) {
+    ctx.DiscardDb();
+    return http::ErrorFromStatus(lookup_error);
+  }
+  if (!verified.ok()) {
+    const Status& s = verified.status();
+    nlohmann::json body = {{"code", sigv4::AwsErrorCode(s)}, {"message", s.message()}};
+    if (s.reason_id() == reasons::kSigv4SignatureDoesNotMatch.id) {
+      body["canonical_request"] = diagnostics.canonical_request;
+      body["string_to_sign"] = diagnostics.string_to_sign;
+    }
+    return http::JsonResponse(AuthHttpStatus(s), body);
+  }
+
+  Result<store::Tenant> tenant = (*db)->GetTenant(found->tenant_id);
+  if (!tenant.ok()) {
+    // The credential outlived its tenant: treat like an unknown key.
+    if (tenant.status().code() == ErrorCode::kNotFound) {
+      return http::ErrorResponse(403, "InvalidAccessKeyId",
+                                 "the access key id does not exist in our records");
+    }
+    return http::ErrorFromStatus(tenant.status());
+  }
+  return Caller{tenant->id, tenant->role, found->access_key_id};
+}
+
+}  // namespace attest::service::api

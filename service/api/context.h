@@ -1,0 +1,82 @@
+// The state a request handler sees: the service (shared by every request) and the request's own
+// context (the authenticated caller, path captures, a leased database connection).
+//
+// Handlers are plain functions `HttpResponse(RequestContext&)`: tests call them with an
+// HttpRequest they build, no socket involved.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "attest/core/time.h"
+#include "service/http/response.h"
+#include "service/http/router.h"
+#include "service/http_request.h"
+#include "service/metrics/registry.h"
+#include "service/store/pool.h"
+#include "service/store/store.h"
+
+namespace attest::service::api {
+
+// ServiceConfig: the API's tunables (attestd's config file fills it).
+struct ServiceConfig {
+  std::string region = "local";     // SigV4 credential scope
+  std::string service = "attestd";  // SigV4 credential scope
+  std::chrono::seconds nonce_ttl{300};
+  // ek_ca_bundle: PEM/DER certificates EK certificates must chain to (the TPM vendors' roots, or
+  // swtpm's local CA in tests). Empty: EK certificates are recorded but not required to chain;
+  // the operator vouches for the EK by registering it.
+  std::string ek_ca_bundle;
+};
+
+struct ServiceContext {
+  ServiceConfig config;
+  store::StorePool* stores = nullptr;
+  metrics::Registry* metrics = nullptr;
+  std::function<TimePoint()> now;  // the wall clock in attestd; fixed in tests
+};
+
+// Caller: who signed the request (unset for public routes).
+struct Caller {
+  std::string tenant_id;
+  store::Role role = store::Role::kTenant;
+  std::string access_key_id;
+};
+
+class RequestContext {
+ public:
+  RequestContext(const HttpRequest& request, ServiceContext& service, TimePoint now)
+      : request(request), service(service), now(now) {}
+
+  const HttpRequest& request;
+  ServiceContext& service;
+  const TimePoint now;  // one reading of the clock per request
+  http::PathParams params;
+  Caller caller;
+
+  // Param returns the path capture name (the router guarantees it exists and is a valid name).
+  const std::string& Param(const std::string& name) const { return params.at(name); }
+
+  // Db leases a database connection on first use and keeps it for the rest of the request.
+  Result<store::Store*> Db();
+  // DiscardDb drops the leased connection instead of returning it to the pool.
+  void DiscardDb();
+
+  // Audit appends a record for this request's caller (actor = access key id, or "public").
+  Status Audit(const std::string& action, const std::string& subject, const std::string& outcome,
+               const std::string& detail = "", const std::string& evidence_digest = "",
+               const std::string& policy_version = "");
+
+ private:
+  std::optional<store::StorePool::Lease> lease_;
+};
+
+// A handler returns its response, or a Status that becomes the error response
+// (http::ErrorFromStatus): a 4xx for anything the caller sent.
+using Handler = std::function<Result<http::HttpResponse>(RequestContext&)>;
+using ApiRouter = http::Router<Handler>;
+
+}  // namespace attest::service::api

@@ -1,0 +1,101 @@
+#include "service/api/dispatch.h"
+
+#include <chrono>
+#include <iostream>
+
+#include "service/api/auth.h"
+#include "service/api/routes.h"
+
+namespace attest::service::api {
+namespace {
+
+constexpr const char* kRequests = "attestd_http_requests_total";
+constexpr const char* kRequestSeconds = "attestd_http_request_duration_seconds";
+
+http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label) {
+  const HttpRequest& req = ctx.request;
+  ApiRouter::Match match = api.router().Find(req.method, req.path);
+  if (match.route == nullptr) {
+    *route_label = "unmatched";
+    if (match.path_known) {
+      return http::ErrorResponse(405, reasons::kApiMethodNotAllowed.id,
+                                 "method " + req.method + " not allowed on this path");
+    }
+    return http::ErrorResponse(404, reasons::kApiRouteNotFound.id, "no such resource");
+  }
+  *route_label = match.route->pattern;
+  ctx.params = std::move(match.params);
+
+  if (match.route->access != http::Access::kPublic) {
+    std::variant<Caller, http::HttpResponse> auth = Authenticate(ctx);
+    if (auto* refused = std::get_if<http::HttpResponse>(&auth)) return std::move(*refused);
+    ctx.caller = std::get<Caller>(std::move(auth));
+    if (match.route->access == http::Access::kOperator &&
+        ctx.caller.role != store::Role::kOperator) {
+      return http::ErrorResponse(403, "AccessDenied", "this operation needs the operator role");
+    }
+  }
+
+  Result<http::HttpResponse> response = match.route->handler(ctx);
+  if (response.ok()) return std::move(response).value();
+  if (response.status().code() == ErrorCode::kUnavailable) ctx.DiscardDb();
+  if (response.status().code() == ErrorCode::kInternal) {
+    std::cerr << "attestd: " << req.method << " " << *route_label << ": "
+              << response.status().ToString() << "\n";
+  }
+  return http::ErrorFromStatus(response.status());
+}
+
+}  // namespace
+
+void DefineApiMetrics(metrics::Registry& registry) {
+  registry.DefineCounter(kRequests, "HTTP requests by route pattern, method and status.");
+  registry.DefineHistogram(
+      kRequestSeconds, "HTTP request latency by route pattern.",
+      {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
+  registry.DefineHistogram("attestd_verification_duration_seconds",
+                           "Evidence verification and appraisal latency by evidence type.",
+                           {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1});
+  registry.DefineCounter("attestd_decisions_total",
+                         "Appraisal and release decisions by kind and outcome.");
+  registry.DefineGauge("attestd_trusted_hosts",
+                       "Hosts whose last quote was accepted and is still fresh.");
+}
+
+Api::Api(ServiceContext service) : service_(std::move(service)) {
+  AddHealthRoutes(router_);
+  AddPolicyRoutes(router_);
+  AddAuditRoutes(router_);
+  AddTenantRoutes(router_);
+  AddHostPolicyRoutes(router_);
+  AddCollateralRoutes(router_);
+}
+
+http::HttpResponse Api::Handle(const HttpRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  RequestContext ctx(request, service_, service_.now());
+  std::string route_label;
+  http::HttpResponse response;
+  try {
+    response = Route(*this, ctx, &route_label);
+  } catch (const std::exception& e) {
+    std::cerr << "attestd: " << request.method << " " << route_label << ": exception " << e.what()
+              << "\n";
+    ctx.DiscardDb();
+    response = http::ErrorResponse(500, reasons::kApiInternal.id, "internal error");
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (service_.metrics != nullptr) {
+    // The method label comes from the route table, never from an unmatched request: a client
+    // must not be able to mint label values.
+    const std::string method = route_label == "unmatched" ? "other" : request.method;
+    service_.metrics->Add(
+        kRequests,
+        {{"method", method}, {"route", route_label}, {"status", std::to_string(response.status)}});
+    service_.metrics->Observe(kRequestSeconds, {{"route", route_label}}, seconds);
+  }
+  return response;
+}
+
+}  // namespace attest::service::api

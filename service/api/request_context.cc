@@ -1,0 +1,35 @@
+#include "service/api/context.h"
+
+namespace attest::service::api {
+
+Result<store::Store*> RequestContext::Db() {
+  if (!lease_.has_value()) {
+    ATTEST_ASSIGN_OR_RETURN(store::StorePool::Lease lease, service.stores->Acquire());
+    lease_.emplace(std::move(lease));
+  }
+  return &**lease_;
+}
+
+void RequestContext::DiscardDb() {
+  if (lease_.has_value()) lease_->Discard();
+}
+
+Status RequestContext::Audit(const std::string& action, const std::string& subject,
+                             const std::string& outcome, const std::string& detail,
+                             const std::string& evidence_digest,
+                             const std::string& policy_version) {
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, Db());
+  store::AuditRecord record;
+  record.tenant_id = caller.tenant_id;
+  record.at = now;
+  record.actor = caller.access_key_id.empty() ? "public" : caller.access_key_id;
+  record.action = action;
+  record.subject = subject;
+  record.evidence_digest = evidence_digest;
+  record.policy_version = policy_version;
+  record.outcome = outcome;
+  record.detail = detail;
+  return db->AppendAudit(record).status();
+}
+
+}  // namespace attest::service::api

@@ -1,0 +1,145 @@
+// attestd: the attestation and launch service.
+//
+//   attestd init  --data-dir DIR [--listen-port N] [--database URL]
+//   attestd serve --config FILE
+//   attestd run   --data-dir DIR [--listen-port N]   (init when DIR is new, then serve)
+#include <sys/stat.h>
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "cli/args.h"
+#include "service/api/dispatch.h"
+#include "service/attestd/config.h"
+#include "service/attestd/setup.h"
+#include "service/server/https_server.h"
+
+namespace {
+
+using attest::cli::Args;
+using namespace attest::service;
+
+constexpr const char* kUsage =
+    "usage: attestd init  --data-dir DIR [--listen-port N] [--database sqlite:PATH|postgres:CONN]\n"
+    "       attestd serve --config FILE\n"
+    "       attestd run   --data-dir DIR [--listen-port N] [--database ...]\n";
+
+attest::TimePoint Now() { return attest::WallClockNow(); }
+
+int Fail(const attest::Status& status) {
+  std::cerr << "attestd: " << status.ToString() << "\n";
+  return 1;
+}
+
+attest::Result<attestd::InitOptions> InitOptionsFrom(const Args& args) {
+  attestd::InitOptions options;
+  ATTEST_ASSIGN_OR_RETURN(options.data_dir, args.Require("data-dir"));
+  if (auto port = args.Get("listen-port")) {
+    try {
+      options.listen_port = std::stoi(*port);
+    } catch (const std::exception&) {
+      options.listen_port = 0;
+    }
+    if (options.listen_port <= 0 || options.listen_port > 65535) {
+      return attest::Status(attest::reasons::kCliUsage, "--listen-port must be 1..65535");
+    }
+  }
+  options.database = args.Get("database").value_or("");
+  return options;
+}
+
+int Init(const attestd::InitOptions& options) {
+  attest::Result<attestd::InitResult> r = attestd::InitDataDir(options, Now());
+  if (!r.ok()) return Fail(r.status());
+  std::cout << "attestd: initialised " << r->config_path << "\n";
+  if (!r->credentials_path.empty()) {
+    // Shown once; the file is the only other copy (mode 0600).
+    std::cout << "operator credentials (also in " << r->credentials_path << "):\n"
+              << "  aws_access_key_id     = " << r->access_key_id << "\n"
+              << "  aws_secret_access_key = " << r->secret_access_key << "\n";
+  } else {
+    std::cout << "the database already has an operator; no new credentials were made\n";
+  }
+  return 0;
+}
+
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+int Serve(const std::string& config_path) {
+  attest::Result<attestd::Config> config = attestd::LoadConfig(config_path);
+  if (!config.ok()) return Fail(config.status());
+  // Open once at start-up so a bad database or KEK fails here, not at the first request.
+  attest::Result<std::unique_ptr<store::Store>> first = attestd::OpenStore(*config);
+  if (!first.ok()) return Fail(first.status());
+  first->reset();
+
+  metrics::Registry registry;
+  api::DefineApiMetrics(registry);
+  store::StorePool pool([c = *config] { return attestd::OpenStore(c); },
+                        static_cast<size_t>(config->max_idle_connections));
+  api::ServiceContext service;
+  service.config = config->api;
+  service.stores = &pool;
+  service.metrics = &registry;
+  service.now = Now;
+  api::Api api(std::move(service));
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  attest::Result<std::unique_ptr<server::HttpsServer>> server = server::HttpsServer::Start(
+      config->server, [&api](const attest::service::HttpRequest& r) { return api.Handle(r); });
+  if (!server.ok()) return Fail(server.status());
+  std::cout << "attestd: serving https://" << config->server.host << ":" << config->server.port
+            << "/ (" << config->database.substr(0, config->database.find(':')) << ")" << std::endl;
+  while (g_stop == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::cout << "attestd: stopping" << std::endl;
+  (*server)->Stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  umask(077);  // the database, keys and credentials are for this user only
+  const std::string command = argv[1];
+  attest::cli::FlagSpec spec;
+  if (command == "init" || command == "run") {
+    spec.with_value = {"data-dir", "listen-port", "database"};
+  } else if (command == "serve") {
+    spec.with_value = {"config"};
+  } else {
+    std::cerr << kUsage;
+    return 2;
+  }
+  attest::Result<Args> args = Args::Parse(argc, argv, 2, spec);
+  if (!args.ok()) {
+    std::cerr << "attestd: " << args.status().message() << "\n" << kUsage;
+    return 2;
+  }
+  if (command == "serve") {
+    attest::Result<std::string> config = args->Require("config");
+    if (!config.ok()) return Fail(config.status());
+    return Serve(*config);
+  }
+  attest::Result<attestd::InitOptions> options = InitOptionsFrom(*args);
+  if (!options.ok()) {
+    std::cerr << "attestd: " << options.status().message() << "\n" << kUsage;
+    return 2;
+  }
+  const std::string config_path =
+      (std::filesystem::path(options->data_dir) / "attestd.json").string();
+  if (command == "init") return Init(*options);
+  if (!std::filesystem::exists(config_path)) {
+    int rc = Init(*options);
+    if (rc != 0) return rc;
+  }
+  return Serve(config_path);
+}

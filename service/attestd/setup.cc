@@ -1,0 +1,116 @@
+#include "service/attestd/setup.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "attest/core/file_io.h"
+#include "service/attestd/self_signed.h"
+#include "service/store/secret_sealer.h"
+
+namespace attest::service::attestd {
+namespace {
+
+Status WriteText(const std::string& path, const std::string& text, unsigned mode) {
+  return WriteNewFile(path, AsBytes(text), mode);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
+  ATTEST_ASSIGN_OR_RETURN(std::unique_ptr<store::LocalKeySealer> sealer,
+                          store::LocalKeySealer::FromKeyFile(config.kek_file));
+  std::shared_ptr<const store::SecretSealer> shared(std::move(sealer));
+  if (config.database.rfind("sqlite:", 0) == 0) {
+    return store::OpenSqliteStore(config.database.substr(7), shared);
+  }
+  return store::OpenPostgresStore(config.database.substr(9), shared);
+}
+
+namespace {
+
+// InitFiles does the work of InitDataDir, listing every file it creates in created.
+Result<InitResult> InitFiles(const InitOptions& options, TimePoint now,
+                             std::vector<std::string>* created) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::absolute(options.data_dir);
+  const fs::path config_path = dir / "attestd.json";
+  std::error_code ec;
+  if (fs::exists(config_path, ec)) {
+    return Status(reasons::kApiConfig, config_path.string() + " exists; attestd is initialised");
+  }
+  fs::create_directories(dir, ec);
+  if (ec || chmod(dir.c_str(), 0700) != 0) {
+    return Status(reasons::kApiConfig, "cannot create " + dir.string());
+  }
+
+  Config config;
+  config.server.host = options.listen_host;
+  config.server.port = options.listen_port;
+  config.server.cert_chain_file = (dir / "tls-cert.pem").string();
+  config.server.private_key_file = (dir / "tls-key.pem").string();
+  config.kek_file = (dir / "kek.bin").string();
+  config.database =
+      options.database.empty() ? "sqlite:" + (dir / "attestd.db").string() : options.database;
+
+  ATTEST_RETURN_IF_ERROR(store::LocalKeySealer::CreateKeyFile(config.kek_file));
+  created->push_back(config.kek_file);
+  ATTEST_ASSIGN_OR_RETURN(PemKeyPair tls, GenerateSelfSignedTls(now));
+  ATTEST_RETURN_IF_ERROR(WriteText(config.server.private_key_file, tls.private_key_pem, 0600));
+  created->push_back(config.server.private_key_file);
+  ATTEST_RETURN_IF_ERROR(WriteText(config.server.cert_chain_file, tls.certificate_pem, 0644));
+  created->push_back(config.server.cert_chain_file);
+  if (config.database.rfind("sqlite:", 0) == 0) {
+    const std::string db_file = config.database.substr(7);
+    if (fs::exists(db_file, ec)) {
+      return Status(reasons::kApiConfig, db_file + " exists; refusing to reuse a database");
+    }
+    for (const char* suffix : {"", "-wal", "-shm"}) created->push_back(db_file + suffix);
+  }
+
+  ATTEST_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> db, OpenStore(config));
+  InitResult result;
+  result.config_path = config_path.string();
+  Result<store::Tenant> op = db->CreateTenant(options.operator_name, store::Role::kOperator, now);
+  if (op.ok()) {
+    ATTEST_ASSIGN_OR_RETURN(store::Credential cred, db->CreateCredential(op->id, now));
+    result.credentials_path = (dir / "operator-credentials").string();
+    result.access_key_id = cred.access_key_id;
+    result.secret_access_key = cred.secret_access_key;
+    ATTEST_RETURN_IF_ERROR(
+        WriteText(result.credentials_path,
+                  "[attestd-operator]\naws_access_key_id = " + cred.access_key_id +
+                      "\naws_secret_access_key = " + cred.secret_access_key + "\n",
+                  0600));
+    created->push_back(result.credentials_path);
+    store::AuditRecord record{op->id,
+                              now,
+                              "system",
+                              "tenant.create",
+                              op->id,
+                              "",
+                              "",
+                              "ok",
+                              "initial operator " + options.operator_name};
+    ATTEST_RETURN_IF_ERROR(db->AppendAudit(record).status());
+  } else if (op.status().code() != ErrorCode::kConflict) {
+    return op.status();
+  }
+  // The config is written last: its presence means the directory is complete.
+  ATTEST_RETURN_IF_ERROR(WriteText(config_path.string(), ConfigJson(config), 0600));
+  return result;
+}
+
+}  // namespace
+
+Result<InitResult> InitDataDir(const InitOptions& options, TimePoint now) {
+  std::vector<std::string> created;
+  Result<InitResult> result = InitFiles(options, now, &created);
+  if (!result.ok()) {
+    // Nothing half-created: a failed init leaves the directory as it found it.
+    for (const std::string& path : created) std::remove(path.c_str());
+  }
+  return result;
+}
+
+}  // namespace attest::service::attestd

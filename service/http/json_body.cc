@@ -1,0 +1,156 @@
+#include "service/http/json_body.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "attest/core/encoding.h"
+
+namespace attest::service::http {
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+Status FieldError(std::string_view name, std::string_view what) {
+  return Status(reasons::kApiInvalidField,
+                "field \"" + std::string(name) + "\": " + std::string(what));
+}
+
+}  // namespace
+
+std::string HeaderValue(const HttpRequest& req, std::string_view name) {
+  for (const HttpHeader& h : req.headers) {
+    if (EqualsIgnoreCase(h.name, name)) return std::string(Trim(h.value));
+  }
+  return "";
+}
+
+Result<nlohmann::json> ParseJsonObject(const HttpRequest& req) {
+  std::string type = HeaderValue(req, "Content-Type");
+  std::string_view media = Trim(std::string_view(type).substr(0, type.find(';')));
+  if (!EqualsIgnoreCase(media, "application/json")) {
+    return Status(reasons::kApiUnsupportedMediaType,
+                  "Content-Type must be application/json, got \"" + type + "\"");
+  }
+  if (req.body.size() > kMaxBodyBytes) {
+    return Status(reasons::kApiBodyTooLarge,
+                  "request body exceeds " + std::to_string(kMaxBodyBytes) + " bytes");
+  }
+  // Duplicate keys are refused: two readers of one document must never see different values.
+  bool duplicate = false;
+  std::string duplicate_key;
+  nlohmann::json doc;
+  try {
+    std::vector<std::vector<std::string>> keys_stack;
+    doc = nlohmann::json::parse(
+        req.body.begin(), req.body.end(),
+        [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+          using E = nlohmann::json::parse_event_t;
+          if (depth > 64) {
+            duplicate_key = "";
+            throw std::runtime_error("nesting deeper than 64");
+          }
+          if (event == E::object_start) keys_stack.emplace_back();
+          if (event == E::object_end && !keys_stack.empty()) keys_stack.pop_back();
+          if (event == E::key && !keys_stack.empty()) {
+            std::string k = parsed.get<std::string>();
+            auto& seen = keys_stack.back();
+            if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
+              duplicate = true;
+              duplicate_key = k;
+              throw std::runtime_error("duplicate key");
+            }
+            seen.push_back(std::move(k));
+          }
+          return true;
+        });
+  } catch (const std::exception& e) {
+    if (duplicate) {
+      return Status(reasons::kApiMalformedJson, "duplicate key \"" + duplicate_key + "\"");
+    }
+    return Status(reasons::kApiMalformedJson, std::string("body is not valid JSON: ") + e.what());
+  }
+  if (!doc.is_object()) return Status(reasons::kApiMalformedJson, "body must be a JSON object");
+  return doc;
+}
+
+const nlohmann::json* ObjectReader::Find(std::string_view name, bool required, Status* error) {
+  taken_.emplace_back(name);
+  auto it = object_.find(std::string(name));
+  if (it == object_.end() || it->is_null()) {
+    if (required) *error = FieldError(name, "required");
+    return nullptr;
+  }
+  return &*it;
+}
+
+Result<std::string> ObjectReader::TakeString(std::string_view name, bool required) {
+  Status error;
+  const nlohmann::json* v = Find(name, required, &error);
+  if (!error.ok()) return error;
+  if (v == nullptr) return std::string();
+  if (!v->is_string()) return FieldError(name, "must be a string");
+  return v->get<std::string>();
+}
+
+Result<Bytes> ObjectReader::TakeBase64(std::string_view name, bool required, size_t max_bytes) {
+  ATTEST_ASSIGN_OR_RETURN(std::string text, TakeString(name, required));
+  if (text.empty()) {
+    if (required) return FieldError(name, "must not be empty");
+    return Bytes();
+  }
+  if (text.size() / 4 * 3 > max_bytes + 3) {
+    return FieldError(name, "longer than " + std::to_string(max_bytes) + " bytes");
+  }
+  Result<Bytes> decoded = Base64Decode(text);
+  if (!decoded.ok()) return FieldError(name, "not valid base64");
+  if (decoded->size() > max_bytes) {
+    return FieldError(name, "longer than " + std::to_string(max_bytes) + " bytes");
+  }
+  return decoded;
+}
+
+Result<int64_t> ObjectReader::TakeInt(std::string_view name, bool required, int64_t min,
+                                      int64_t max, int64_t fallback) {
+  Status error;
+  const nlohmann::json* v = Find(name, required, &error);
+  if (!error.ok()) return error;
+  if (v == nullptr) return fallback;
+  if (!v->is_number_integer()) return FieldError(name, "must be an integer");
+  int64_t n = v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)
+                  ? INT64_MAX
+                  : v->get<int64_t>();
+  if (n < min || n > max) {
+    return FieldError(name, "must be in " + std::to_string(min) + ".." + std::to_string(max));
+  }
+  return n;
+}
+
+Result<nlohmann::json> ObjectReader::TakeJson(std::string_view name, bool required) {
+  Status error;
+  const nlohmann::json* v = Find(name, required, &error);
+  if (!error.ok()) return error;
+  if (v == nullptr) return nlohmann::json();
+  return *v;
+}
+
+Status ObjectReader::Finish() const {
+  for (const auto& [key, value] : object_.items()) {
+    if (std::find(taken_.begin(), taken_.end(), key) == taken_.end()) {
+      return Status(reasons::kApiUnknownField, "unknown field \"" + key + "\"");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace attest::service::http

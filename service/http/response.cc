@@ -1,0 +1,57 @@
+#include "service/http/response.h"
+
+#include <nlohmann/json.hpp>
+
+namespace attest::service::http {
+
+HttpResponse JsonResponse(int status, const nlohmann::json& body) {
+  HttpResponse r;
+  r.status = status;
+  // Invalid UTF-8 from a stored string must not throw here: replace it.
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message) {
+  return JsonResponse(status, {{"code", code}, {"message", message}});
+}
+
+int HttpStatusFor(const Status& status) {
+  switch (status.code()) {
+    case ErrorCode::kOk:
+      return 200;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kConflict:
+      return 409;
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kMalformedEvidence:
+      return 400;
+    case ErrorCode::kPolicyDenied:
+      return 403;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kInternal:
+      return 500;
+    case ErrorCode::kUnsupported:
+    case ErrorCode::kSignatureInvalid:
+    case ErrorCode::kChainUntrusted:
+    case ErrorCode::kExpired:
+    case ErrorCode::kRevoked:
+    case ErrorCode::kMismatch:
+      return 422;
+  }
+  return 500;
+}
+
+HttpResponse ErrorFromStatus(const Status& status) {
+  int code = HttpStatusFor(status);
+  if (code >= 500) {
+    return ErrorResponse(
+        code, status.reason_id(),
+        code == 503 ? "a backing service is unavailable; retry later" : "internal error");
+  }
+  return ErrorResponse(code, status.reason_id(), status.message());
+}
+
+}  // namespace attest::service::http

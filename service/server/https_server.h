@@ -1,0 +1,42 @@
+// HttpsServer: the only place that speaks HTTP on the wire (cpprestsdk over Boost.Asio and
+// OpenSSL). It turns each request into the plain HttpRequest value and writes back the
+// HttpResponse the dispatch function returns; cpprestsdk's slow headers stay in its .cc file.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "attest/core/status.h"
+#include "service/http/response.h"
+#include "service/http_request.h"
+
+namespace attest::service::server {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8443;
+  bool tls = true;               // false only for tests and benchmarks of the plain HTTP path
+  std::string cert_chain_file;   // PEM
+  std::string private_key_file;  // PEM
+};
+
+using DispatchFn = std::function<http::HttpResponse(const HttpRequest&)>;
+
+class HttpsServer {
+ public:
+  // Start listens on config.host:port with TLS 1.2 or newer. Fails with reasons::kApiConfig when
+  // the address is not a loopback or the certificate / key cannot be used, kUnavailable when the
+  // port cannot be bound.
+  static Result<std::unique_ptr<HttpsServer>> Start(const ServerConfig& config,
+                                                    DispatchFn dispatch);
+  ~HttpsServer();
+  void Stop();
+
+ private:
+  struct Impl;
+  explicit HttpsServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace attest::service::server
