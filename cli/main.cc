@@ -1,8 +1,9 @@
-// attestctl: offline verification of attestation evidence (and, later, the attestd API client).
+// attestctl: offline verification of attestation evidence, and the attestd API client.
 #include <iostream>
 #include <string>
 #include <string_view>
 
+#include "cli/api_commands.h"
 #include "cli/commands.h"
 #include "cli/verify_output.h"
 
@@ -35,8 +36,13 @@ constexpr Command kCommands[] = {
 };
 
 int Usage() {
-  std::cerr << "usage: attestctl <command> [flags]\n\ncommands:\n";
+  std::cerr << "usage: attestctl <command> [flags]\n\noffline commands:\n";
   for (const Command& c : kCommands) {
+    std::cerr << "  " << c.group << " " << c.name << "\t" << c.summary << "\n";
+  }
+  std::cerr << "\nattestd API commands: attestctl [--endpoint URL] [--profile NAME] "
+               "[--ca-cert FILE] <command> ...\n";
+  for (const attest::cli::ApiCommandInfo& c : attest::cli::ApiCommandList()) {
     std::cerr << "  " << c.group << " " << c.name << "\t" << c.summary << "\n";
   }
   return attest::cli::kExitUsage;
@@ -45,11 +51,17 @@ int Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return Usage();
-  const std::string_view group = argv[1];
-  const std::string_view name = argc > 2 ? argv[2] : "";
-  for (const Command& c : kCommands) {
-    if (c.group == group && c.name == name) return c.run(argc, argv, 3);
+  int index = 1;
+  attest::cli::ClientFlags client;
+  if (!attest::cli::TakeClientFlags(argc, argv, &index, &client)) return Usage();
+  if (argc < index + 1) return Usage();
+  const std::string_view group = argv[index];
+  const std::string_view name = argc > index + 1 ? argv[index + 1] : "";
+  if (index == 1) {
+    for (const Command& c : kCommands) {
+      if (c.group == group && c.name == name) return c.run(argc, argv, 3);
+    }
   }
-  return Usage();
+  const int rc = attest::cli::RunApiCommand(client, group, name, argc, argv, index + 2);
+  return rc >= 0 ? rc : Usage();
 }

@@ -281,6 +281,12 @@ inline constexpr Reason kApiConfig{"api.config_invalid", ErrorCode::kInvalidArgu
 inline constexpr Reason kApiListenFailed{"api.listen_failed", ErrorCode::kUnavailable};
 inline constexpr Reason kApiBadRequest{"api.bad_request", ErrorCode::kInvalidArgument};
 
+// --- client: attestd API client (service/client) ------------------------------------------------
+inline constexpr Reason kClientConfig{"client.config_invalid", ErrorCode::kInvalidArgument};
+inline constexpr Reason kClientCredentials{"client.no_credentials", ErrorCode::kUnavailable};
+inline constexpr Reason kClientTransport{"client.transport_error", ErrorCode::kUnavailable};
+inline constexpr Reason kClientHttpError{"client.http_error", ErrorCode::kPolicyDenied};
+
 // --- cli: command-line usage -------------------------------------------------------------------
 inline constexpr Reason kCliUsage{"cli.usage", ErrorCode::kInvalidArgument};
 }  // namespace reasons

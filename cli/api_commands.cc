@@ -1,0 +1,244 @@
+#include "cli/api_commands.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "attest/core/file_io.h"
+#include "cli/args.h"
+#include "cli/verify_output.h"
+#include "service/client/api_client.h"
+#include "service/client/aws_credentials.h"
+
+namespace attest::cli {
+namespace {
+
+enum class Body {
+  kNone,
+  kFile,      // the last positional argument names a file sent as the body
+  kNameJson,  // {"name": <first positional>}
+};
+
+struct ApiCommand {
+  std::string_view group, name, summary;
+  std::string_view method;
+  std::string_view path;  // "{0}", "{1}": positional arguments, in order
+  std::vector<std::string_view> positional;
+  Body body = Body::kNone;
+  std::vector<std::string_view> query_flags;  // --flag VALUE -> ?flag=VALUE
+};
+
+const std::vector<ApiCommand>& Commands() {
+  static const auto* commands = new std::vector<ApiCommand>{
+      {"policy",
+       "put",
+       "upload a tenant policy (a new version)",
+       "PUT",
+       "/v1/policies/{0}",
+       {"NAME", "FILE"},
+       Body::kFile},
+      {"policy",
+       "get",
+       "show a tenant policy (newest, or --version N)",
+       "GET",
+       "/v1/policies/{0}",
+       {"NAME"},
+       Body::kNone,
+       {"version"}},
+      {"policy", "list", "list the tenant's policies", "GET", "/v1/policies", {}},
+      {"policy", "delete", "delete a tenant policy", "DELETE", "/v1/policies/{0}", {"NAME"}},
+      {"host-policy",
+       "put",
+       "upload a host policy (operator)",
+       "PUT",
+       "/v1/host-policies/{0}",
+       {"NAME", "FILE"},
+       Body::kFile},
+      {"host-policy",
+       "get",
+       "show a host policy (operator)",
+       "GET",
+       "/v1/host-policies/{0}",
+       {"NAME"},
+       Body::kNone,
+       {"version"}},
+      {"host-policy", "list", "list host policies (operator)", "GET", "/v1/host-policies", {}},
+      {"host-policy",
+       "delete",
+       "delete a host policy (operator)",
+       "DELETE",
+       "/v1/host-policies/{0}",
+       {"NAME"}},
+      {"tenant",
+       "create",
+       "create a tenant and its first credentials (operator)",
+       "POST",
+       "/v1/tenants",
+       {"NAME"},
+       Body::kNameJson},
+      {"host", "list", "list registered hosts (operator)", "GET", "/v1/hosts", {}},
+      {"host",
+       "get",
+       "show a host's state and last appraisal (operator)",
+       "GET",
+       "/v1/hosts/{0}",
+       {"HOST_ID"}},
+      {"collateral",
+       "import",
+       "import an offline DCAP collateral bundle (operator)",
+       "POST",
+       "/v1/collateral",
+       {"FILE"},
+       Body::kFile},
+      {"audit",
+       "list",
+       "list the caller's audit log entries",
+       "GET",
+       "/v1/audit",
+       {},
+       Body::kNone,
+       {"after", "limit"}},
+  };
+  return *commands;
+}
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
+// QueryEscape percent-encodes a query value (SigV4's unreserved set passes unchanged).
+std::string QueryEscape(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+int Usage(const ApiCommand& c, const std::string& why) {
+  std::cerr << "attestctl: " << why << "\nusage: attestctl [--endpoint URL] [--profile NAME] "
+            << "[--ca-cert FILE] " << c.group << " " << c.name;
+  for (std::string_view p : c.positional) std::cerr << " " << p;
+  for (std::string_view q : c.query_flags) std::cerr << " [--" << q << " VALUE]";
+  std::cerr << "\n";
+  return kExitUsage;
+}
+
+int Run(const ClientFlags& flags, const ApiCommand& c, int argc, char** argv, int first) {
+  FlagSpec spec;
+  for (std::string_view q : c.query_flags) spec.with_value.insert(std::string(q));
+  Result<Args> args = Args::Parse(argc, argv, first, spec);
+  if (!args.ok()) return Usage(c, args.status().message());
+  if (args->positional().size() != c.positional.size()) {
+    return Usage(c, "expected " + std::to_string(c.positional.size()) + " argument(s)");
+  }
+  std::string path(c.path);
+  for (size_t i = 0; i < c.positional.size(); ++i) {
+    const std::string slot = "{" + std::to_string(i) + "}";
+    if (size_t at = path.find(slot); at != std::string::npos) {
+      path.replace(at, slot.size(), args->positional()[i]);
+    }
+  }
+  // Query parameters in sorted order, so any SigV4 implementation agrees on the canonical form.
+  std::vector<std::string> query_flags(c.query_flags.begin(), c.query_flags.end());
+  std::sort(query_flags.begin(), query_flags.end());
+  std::string query;
+  for (const std::string& q : query_flags) {
+    if (auto v = args->Get(q)) query += (query.empty() ? "?" : "&") + q + "=" + QueryEscape(*v);
+  }
+  std::string body;
+  if (c.body == Body::kFile) {
+    Result<Bytes> file = ReadFileBytes(args->positional().back(), 8u << 20);
+    if (!file.ok()) return Usage(c, file.status().message());
+    body.assign(file->begin(), file->end());
+  } else if (c.body == Body::kNameJson) {
+    body = nlohmann::json{{"name", args->positional()[0]}}.dump();
+  }
+
+  service::client::ClientConfig config;
+  config.endpoint = !flags.endpoint.empty()            ? flags.endpoint
+                    : !Env("ATTESTD_ENDPOINT").empty() ? Env("ATTESTD_ENDPOINT")
+                                                       : "https://127.0.0.1:8443";
+  config.ca_cert_file = !flags.ca_cert.empty() ? flags.ca_cert : Env("ATTESTD_CA_CERT");
+  Result<service::sigv4::Credentials> creds =
+      service::client::LoadAwsCredentials({flags.profile, "", true});
+  if (!creds.ok()) {
+    std::cerr << "attestctl: " << creds.status().message() << "\n";
+    return kExitUsage;
+  }
+  config.credentials = *creds;
+  Result<std::unique_ptr<service::client::ApiClient>> client =
+      service::client::ApiClient::Create(config);
+  if (!client.ok()) {
+    std::cerr << "attestctl: " << client.status().message() << "\n";
+    return kExitUsage;
+  }
+  Result<service::client::ClientResponse> r =
+      (*client)->Send(std::string(c.method), path + query, body);
+  if (!r.ok()) {
+    std::cerr << "attestctl: " << r.status().message() << "\n";
+    return kExitUsage;
+  }
+  const bool success = r->status >= 200 && r->status < 300;
+  std::ostream& out = success ? std::cout : std::cerr;
+  if (!r->json.is_null()) {
+    out << r->json.dump(2) << "\n";
+  } else if (!r->body.empty()) {
+    out << r->body << "\n";
+  }
+  if (!success) std::cerr << "attestctl: HTTP " << r->status << "\n";
+  return success ? kExitAccepted : kExitRejected;
+}
+
+}  // namespace
+
+bool TakeClientFlags(int argc, char** argv, int* index, ClientFlags* flags) {
+  while (*index < argc) {
+    std::string arg = argv[*index];
+    std::string* target = nullptr;
+    std::string name;
+    for (auto [flag, field] :
+         {std::pair{"--endpoint", &flags->endpoint}, std::pair{"--profile", &flags->profile},
+          std::pair{"--ca-cert", &flags->ca_cert}}) {
+      if (arg == flag || arg.rfind(std::string(flag) + "=", 0) == 0) {
+        target = field;
+        name = flag;
+      }
+    }
+    if (target == nullptr) return true;
+    if (arg.size() > name.size()) {
+      *target = arg.substr(name.size() + 1);
+      *index += 1;
+    } else if (*index + 1 < argc) {
+      *target = argv[*index + 1];
+      *index += 2;
+    } else {
+      std::cerr << "attestctl: " << name << " needs a value\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<ApiCommandInfo> ApiCommandList() {
+  std::vector<ApiCommandInfo> out;
+  for (const ApiCommand& c : Commands()) out.push_back({c.group, c.name, c.summary});
+  return out;
+}
+
+int RunApiCommand(const ClientFlags& flags, std::string_view group, std::string_view name, int argc,
+                  char** argv, int first) {
+  for (const ApiCommand& c : Commands()) {
+    if (c.group == group && c.name == name) return Run(flags, c, argc, argv, first);
+  }
+  return -1;
+}
+
+}  // namespace attest::cli

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# attestd_api_test.sh ATTESTD ATTESTCTL sqlite|postgres: the real attestd process over HTTPS,
+# driven by Debian's `curl --aws-sigv4` and by `attestctl`'s client commands. Checks init (0600
+# files, credentials printed once, no overwrite), TLS 1.2+ only, SigV4 refusals with AWS codes,
+# tenant isolation (another tenant's policy answers exactly like a missing one), hostile bodies
+# (4xx JSON, never 5xx), metrics and readiness, and a restart that still opens the sealed
+# credentials. postgres needs the PG* environment scripts/services.sh writes (never skipped).
+set -u
+attestd=$1
+attestctl=$2
+db=${3:-sqlite}
+tmp=$(mktemp -d)
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail=0
+check() {  # check NAME WANT GOT
+  if [ "$2" != "$3" ]; then echo "FAIL $1: got [$3], want [$2]"; fail=1; else echo "ok   $1"; fi
+}
+contains() {  # contains NAME NEEDLE HAYSTACK
+  case "$3" in *"$2"*) echo "ok   $1" ;; *) echo "FAIL $1: [$3] lacks [$2]"; fail=1 ;; esac
+}
+free_port() {
+  local p
+  for p in $(shuf -i 20000-60000 -n 50); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+
+database=""
+if [ "$db" = postgres ]; then
+  if [ -z "${PGHOST:-}" ]; then
+    echo "FAIL postgres: PG* environment not set (scripts/services.sh start DIR; . DIR/env)"
+    exit 1
+  fi
+  # A fresh database per run so init creates the operator.
+  name="attestd_api_$$"
+  psql -qtAc "CREATE DATABASE $name" >/dev/null || { echo "FAIL create database"; exit 1; }
+  database="postgres:host=$PGHOST port=$PGPORT user=$PGUSER dbname=$name"
+fi
+
+port=$(free_port)
+data=$tmp/data
+init_args=(init --data-dir "$data" --listen-port "$port")
+[ -n "$database" ] && init_args+=(--database "$database")
+"$attestd" "${init_args[@]}" >"$tmp/init.out" 2>&1
+check init-rc 0 $?
+contains init-prints-secret "aws_secret_access_key = " "$(cat "$tmp/init.out")"
+for f in attestd.json kek.bin tls-key.pem operator-credentials; do
+  check "mode-$f" 600 "$(stat -c %a "$data/$f")"
+done
+"$attestd" "${init_args[@]}" >"$tmp/init2.out" 2>&1
+check init-no-overwrite 1 $?
+contains init-no-overwrite-msg "exists" "$(cat "$tmp/init2.out")"
+
+start() {
+  "$attestd" serve --config "$data/attestd.json" >>"$tmp/serve.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    curl -sf --cacert "$data/tls-cert.pem" "https://127.0.0.1:$port/healthz" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "FAIL attestd did not start"; cat "$tmp/serve.log"; exit 1
+}
+stop() { kill "$pid"; wait "$pid" 2>/dev/null; pid=""; }
+start
+
+url=https://127.0.0.1:$port
+op_id=$(awk -F' = ' '/aws_access_key_id/{print $2}' "$data/operator-credentials")
+op_secret=$(awk -F' = ' '/aws_secret_access_key/{print $2}' "$data/operator-credentials")
+sig=(--aws-sigv4 "aws:amz:local:attestd")
+call() {  # call USER:SECRET METHOD PATH [curl args...] -> "STATUS BODY"
+  local user=$1 method=$2 path=$3
+  shift 3
+  curl -s --cacert "$data/tls-cert.pem" "${sig[@]}" --user "$user" -X "$method" \
+    -w ' %{http_code}' "$@" "$url$path"
+}
+json=(-H 'Content-Type: application/json')
+
+# --- TLS: 1.2 and 1.3 only, the self-signed certificate verifies for 127.0.0.1 ---
+check tls12 0 "$(curl -s -o /dev/null --tlsv1.2 --tls-max 1.2 --cacert "$data/tls-cert.pem" "$url/healthz"; echo $?)"
+check tls11-refused 1 "$(echo | openssl s_client -connect "127.0.0.1:$port" -tls1_1 >/dev/null 2>&1; echo $?)"
+check untrusted-cert-refused 60 "$(curl -s -o /dev/null "$url/healthz"; echo $?)"
+
+# --- operator creates two tenants with curl --aws-sigv4 ---
+out=$(call "$op_id:$op_secret" POST /v1/tenants "${json[@]}" -d '{"name":"acme"}')
+check tenant-create 201 "${out##* }"
+acme_id=$(echo "${out% *}" | sed -n 's/.*"access_key_id":"\([^"]*\)".*/\1/p')
+acme_secret=$(echo "${out% *}" | sed -n 's/.*"secret_access_key":"\([^"]*\)".*/\1/p')
+out=$(call "$op_id:$op_secret" POST /v1/tenants "${json[@]}" -d '{"name":"evil"}')
+evil_id=$(echo "${out% *}" | sed -n 's/.*"access_key_id":"\([^"]*\)".*/\1/p')
+evil_secret=$(echo "${out% *}" | sed -n 's/.*"secret_access_key":"\([^"]*\)".*/\1/p')
+check tenant-duplicate 409 "$(call "$op_id:$op_secret" POST /v1/tenants "${json[@]}" -d '{"name":"acme"}' | awk '{print $NF}')"
+
+# --- tenant policies with curl ---
+cat >"$tmp/p.json" <<'JSON'
+{"name": "web", "snp": {"any_measurement": true, "any_host_data": true, "allow_debug": false}}
+JSON
+out=$(call "$acme_id:$acme_secret" PUT /v1/policies/web "${json[@]}" --data-binary @"$tmp/p.json")
+check policy-put 201 "${out##* }"
+contains policy-put-version '"version":1' "$out"
+out=$(call "$acme_id:$acme_secret" GET /v1/policies/web)
+check policy-get 200 "${out##* }"
+theirs=$(call "$evil_id:$evil_secret" GET /v1/policies/web)
+missing=$(call "$evil_id:$evil_secret" GET /v1/policies/wfb)
+check isolation-status 404 "${theirs##* }"
+check isolation-same-body "$(echo "$missing" | sed 's/wfb/web/g')" "$theirs"
+
+# --- SigV4 refusals ---
+out=$(call "$acme_id:wrong" GET /v1/policies)
+check bad-secret 403 "${out##* }"
+contains bad-secret-code '"code":"SignatureDoesNotMatch"' "$out"
+contains bad-secret-canonical '"canonical_request":"GET\n/v1/policies' "$out"
+out=$(call "AKIAUNKNOWN000000000:$acme_secret" GET /v1/policies)
+contains unknown-key '"code":"InvalidAccessKeyId"' "$out"
+out=$(curl -s --cacert "$data/tls-cert.pem" -w ' %{http_code}' "$url/v1/policies")
+check unsigned 403 "${out##* }"
+contains unsigned-code MissingAuthenticationToken "$out"
+out=$(call "$acme_id:$acme_secret" POST /v1/tenants "${json[@]}" -d '{"name":"x"}')
+check tenant-not-operator 403 "${out##* }"
+
+# --- hostile bodies: 4xx JSON, never 5xx ---
+out=$(call "$acme_id:$acme_secret" PUT /v1/policies/bad "${json[@]}" -d '{"name":"bad",')
+check malformed-json 400 "${out##* }"
+contains malformed-json-code '"code":"api.malformed_json"' "$out"
+out=$(call "$acme_id:$acme_secret" PUT /v1/policies/bad -H 'Content-Type: text/plain' -d '{}')
+contains wrong-type '"code":"api.unsupported_media_type"' "$out"
+out=$(call "$acme_id:$acme_secret" PUT /v1/policies/bad "${json[@]}" -d '{"name":"bad","snp":{"bogus":1}}')
+contains policy-invalid '"code":"policy.invalid"' "$out"
+contains policy-invalid-path 'snp.bogus' "$out"
+head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$tmp/huge"
+out=$(curl -s --cacert "$data/tls-cert.pem" -w ' %{http_code}' -X PUT "${json[@]}" \
+  --data-binary @"$tmp/huge" "$url/v1/policies/huge")
+check huge-body 413 "${out##* }"
+
+# --- attestctl client commands, credentials as the AWS CLI reads them ---
+mkdir -p "$tmp/home/.aws"
+cat >"$tmp/home/.aws/credentials" <<INI
+[acme]
+aws_access_key_id = $acme_id
+aws_secret_access_key = $acme_secret
+INI
+ctl() { HOME=$tmp/home "$attestctl" --endpoint "$url" --ca-cert "$data/tls-cert.pem" "$@"; }
+out=$(ctl --profile acme policy list 2>&1)
+check ctl-list-rc 0 $?
+contains ctl-list '"name": "web"' "$out"
+out=$(ctl --profile acme policy put web "$tmp/p.json" 2>&1)
+contains ctl-put '"version": 2' "$out"
+out=$(ctl --profile acme policy get web --version 1 2>&1)
+contains ctl-get-version '"version": 1' "$out"
+out=$(HOME=$tmp/home AWS_ACCESS_KEY_ID=$evil_id AWS_SECRET_ACCESS_KEY=$evil_secret \
+  "$attestctl" --endpoint "$url" --ca-cert "$data/tls-cert.pem" policy get web 2>&1)
+check ctl-env-isolated-rc 1 $?
+contains ctl-env-isolated 'store.not_found' "$out"
+out=$(ctl --profile acme audit list --limit 10 2>&1)
+contains ctl-audit '"action": "policy.put"' "$out"
+out=$(HOME=$tmp/home "$attestctl" --endpoint "$url" --ca-cert /etc/ssl/certs/ca-certificates.crt \
+  --profile acme policy list 2>&1)
+check ctl-untrusted-server 2 $?
+contains ctl-untrusted-server-msg 'SSL handshake' "$out"
+out=$(ctl --profile nobody policy list 2>&1)
+check ctl-no-profile 2 $?
+
+# --- health, readiness, metrics ---
+check readyz 200 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$data/tls-cert.pem" "$url/readyz")"
+metrics=$(curl -s --cacert "$data/tls-cert.pem" "$url/metrics")
+contains metrics-route 'attestd_http_requests_total{method="PUT",route="/v1/policies/{name}",status="201"}' "$metrics"
+contains metrics-latency 'attestd_http_request_duration_seconds_bucket{route="/v1/policies/{name}",le="+Inf"}' "$metrics"
+
+# --- restart: the sealed credentials still open, state persists ---
+stop
+start
+out=$(call "$acme_id:$acme_secret" GET /v1/policies/web)
+check restart-auth 200 "${out##* }"
+contains restart-version '"version":2' "$out"
+stop
+
+if [ "$db" = postgres ]; then psql -qtAc "DROP DATABASE $name" >/dev/null; fi
+[ "$fail" = 0 ] && echo "attestd_api_test ($db): all passed"
+exit "$fail"
