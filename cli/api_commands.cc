@@ -8,6 +8,7 @@
 #include "cli/verify_output.h"
 #include "service/client/api_client.h"
 #include "service/client/aws_credentials.h"
+#include "service/sigv4/canonical.h"
 
 namespace attest::cli {
 namespace {
@@ -106,22 +107,6 @@ std::string Env(const char* name) {
   return v == nullptr ? "" : v;
 }
 
-// QueryEscape percent-encodes a query value (SigV4's unreserved set passes unchanged).
-std::string QueryEscape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 int Usage(const ApiCommand& c, const std::string& why) {
   std::cerr << "attestctl: " << why << "\nusage: attestctl [--endpoint URL] [--profile NAME] "
             << "[--ca-cert FILE] " << c.group << " " << c.name;
@@ -151,7 +136,9 @@ int Run(const ClientFlags& flags, const ApiCommand& c, int argc, char** argv, in
   std::sort(query_flags.begin(), query_flags.end());
   std::string query;
   for (const std::string& q : query_flags) {
-    if (auto v = args->Get(q)) query += (query.empty() ? "?" : "&") + q + "=" + QueryEscape(*v);
+    if (auto v = args->Get(q))
+      query += (query.empty() ? "?" : "&") + q + "=" +
+               service::sigv4::UriEncode(*v, /*keep_slash=*/false);
   }
   std::string body;
   if (c.body == Body::kFile) {

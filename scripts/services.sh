@@ -22,13 +22,7 @@ if [ -z "$pgbin" ]; then
 fi
 # The server refuses to run as root: run it as the postgres user the package creates.
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() {
-  local p
-  for p in $(shuf -i 20000-60000 -n 50); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
+. "$(dirname "$0")/lib/free_port.sh"
 port=${PG_PORT:-$(free_port)}
 mkdir -p "$dir/pg/sock"
 [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$dir/pg"

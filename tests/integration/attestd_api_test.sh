@@ -23,13 +23,7 @@ check() {  # check NAME WANT GOT
 contains() {  # contains NAME NEEDLE HAYSTACK
   case "$3" in *"$2"*) echo "ok   $1" ;; *) echo "FAIL $1: [$3] lacks [$2]"; fail=1 ;; esac
 }
-free_port() {
-  local p
-  for p in $(shuf -i 20000-60000 -n 50); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
+. "$(dirname "$0")/../../scripts/lib/free_port.sh"
 
 database=""
 if [ "$db" = postgres ]; then
