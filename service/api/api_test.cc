@@ -276,6 +276,27 @@ TEST(ApiTenantTest, CreatesTenantsStrictly) {
   }
 }
 
+TEST(ApiTenantTest, TenantsRotateTheirOwnKeysOnly) {
+  ApiHarness h;
+  const sigv4::Credentials acme = h.CreateTenant("acme");
+  const sigv4::Credentials evil = h.CreateTenant("evil");
+  auto r = h.Call("POST", "/v1/credentials", "", &acme);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const sigv4::Credentials second{r.json["access_key_id"], r.json["secret_access_key"], ""};
+  EXPECT_EQ(h.Call("GET", "/v1/policies", "", &second).status, 200);
+  // Another tenant cannot revoke it; the answer is that of an unknown key.
+  auto theirs = h.Call("DELETE", "/v1/credentials/" + second.access_key_id, "", &evil);
+  auto unknown = h.Call("DELETE", "/v1/credentials/AKIANOSUCHKEY0000000", "", &evil);
+  EXPECT_EQ(theirs.status, 404);
+  EXPECT_EQ(theirs.json["code"], unknown.json["code"]);
+  EXPECT_EQ(h.Call("DELETE", "/v1/credentials/" + acme.access_key_id, "", &second).status, 204);
+  auto revoked = h.Call("GET", "/v1/policies", "", &acme);
+  EXPECT_EQ(revoked.status, 403);
+  EXPECT_EQ(revoked.json["code"], "InvalidAccessKeyId");
+  EXPECT_EQ(h.Call("POST", "/v1/credentials", R"({"x":1})", &second).json["code"],
+            "api.unknown_field");
+}
+
 TEST(ApiHostPolicyTest, OperatorsManageHostPolicies) {
   ApiHarness h;
   const sigv4::Credentials& op = h.operator_credentials();
