@@ -165,6 +165,23 @@ metrics=$(curl -s --cacert "$data/tls-cert.pem" "$url/metrics")
 contains metrics-route 'attestd_http_requests_total{method="PUT",route="/v1/policies/{name}",status="201"}' "$metrics"
 contains metrics-latency 'attestd_http_request_duration_seconds_bucket{route="/v1/policies/{name}",le="+Inf"}' "$metrics"
 
+# --- PostgreSQL: a second replica on the same database and KEK serves the same state ---
+if [ "$db" = postgres ]; then
+  port2=$(free_port)
+  sed "s/\"listen_port\": $port/\"listen_port\": $port2/" "$data/attestd.json" >"$tmp/replica2.json"
+  "$attestd" serve --config "$tmp/replica2.json" >>"$tmp/serve2.log" 2>&1 &
+  pid2=$!
+  for _ in $(seq 1 100); do
+    curl -sf --cacert "$data/tls-cert.pem" "https://127.0.0.1:$port2/readyz" >/dev/null && break
+    sleep 0.1
+  done
+  out=$(curl -s --cacert "$data/tls-cert.pem" "${sig[@]}" --user "$acme_id:$acme_secret" \
+    -w ' %{http_code}' "https://127.0.0.1:$port2/v1/policies/web")
+  check replica-auth 200 "${out##* }"
+  contains replica-state '"version":2' "$out"
+  kill "$pid2"; wait "$pid2" 2>/dev/null
+fi
+
 # --- restart: the sealed credentials still open, state persists ---
 stop
 start
