@@ -287,6 +287,28 @@ inline constexpr Reason kClientCredentials{"client.no_credentials", ErrorCode::k
 inline constexpr Reason kClientTransport{"client.transport_error", ErrorCode::kUnavailable};
 inline constexpr Reason kClientHttpError{"client.http_error", ErrorCode::kPolicyDenied};
 
+// --- launcher: libvirt domains, security groups, private networks, launch flows (issue 10) ------
+inline constexpr Reason kLauncherInvalidSpec{"launcher.invalid_spec", ErrorCode::kInvalidArgument};
+inline constexpr Reason kLauncherInvalidName{"launcher.invalid_name", ErrorCode::kInvalidArgument};
+inline constexpr Reason kLauncherInvalidCidr{"launcher.invalid_cidr", ErrorCode::kInvalidArgument};
+inline constexpr Reason kLauncherInvalidPortRange{"launcher.invalid_port_range",
+                                                  ErrorCode::kInvalidArgument};
+inline constexpr Reason kLauncherUnknownSourceGroup{"launcher.unknown_source_group",
+                                                    ErrorCode::kNotFound};
+inline constexpr Reason kLauncherDiskNotOwned{"launcher.disk_not_owned", ErrorCode::kPolicyDenied};
+inline constexpr Reason kLauncherLibvirtTooOld{"launcher.libvirt_too_old", ErrorCode::kUnsupported};
+inline constexpr Reason kLauncherTeeUnavailable{"launcher.tee_unavailable", ErrorCode::kUnsupported};
+inline constexpr Reason kLauncherSecurityDriverUnavailable{"launcher.security_driver_unavailable",
+                                                           ErrorCode::kUnsupported};
+inline constexpr Reason kLauncherCapabilitiesMalformed{"launcher.capabilities_malformed",
+                                                       ErrorCode::kMalformedEvidence};
+inline constexpr Reason kLauncherNoTrustedHost{"launcher.no_trusted_host", ErrorCode::kUnavailable};
+inline constexpr Reason kLauncherHypervisor{"launcher.hypervisor_error", ErrorCode::kUnavailable};
+inline constexpr Reason kLauncherNotFound{"launcher.not_found", ErrorCode::kNotFound};
+inline constexpr Reason kLauncherXml{"launcher.xml_error", ErrorCode::kInternal};
+inline constexpr Reason kLauncherLaunchInfoMalformed{"launcher.launch_info_malformed",
+                                                     ErrorCode::kMalformedEvidence};
+
 // --- cli: command-line usage -------------------------------------------------------------------
 inline constexpr Reason kCliUsage{"cli.usage", ErrorCode::kInvalidArgument};
 }  // namespace reasons
