@@ -138,7 +138,6 @@ Result<std::string> BuildNwFilterXml(const SecurityGroup& group, const GroupMemb
   XmlBuilder xml("filter");
   XmlBuilder::Attr(xml.root(), "name", FilterName(group));
   XmlBuilder::Attr(xml.root(), "chain", "root");
-  XmlBuilder::Attr(xml.Child(xml.root(), "filterref"), "filter", "clean-traffic");
   for (const ResolvedRule& r : rules) {
     xmlNode* rule = xml.Child(xml.root(), "rule");
     XmlBuilder::Attr(rule, "action", "accept");
@@ -151,6 +150,30 @@ Result<std::string> BuildNwFilterXml(const SecurityGroup& group, const GroupMemb
       XmlBuilder::Attr(match, "dstportstart", std::to_string(r.port_from));
       XmlBuilder::Attr(match, "dstportend", std::to_string(r.port_to));
     }
+  }
+  return xml.Serialize();
+}
+
+std::string VmFilterName(std::string_view vm_uuid) { return "attest-vm-" + std::string(vm_uuid); }
+
+Result<std::string> BuildVmFilterXml(std::string_view vm_uuid,
+                                     const std::vector<std::string>& group_filters) {
+  if (!ValidName(VmFilterName(vm_uuid))) {
+    return Status(reasons::kLauncherInvalidName, "vm filter: uuid has the wrong shape");
+  }
+  if (group_filters.size() > 16) {
+    return Status(reasons::kLauncherInvalidSpec, "vm filter: more than 16 security groups");
+  }
+  XmlBuilder xml("filter");
+  XmlBuilder::Attr(xml.root(), "name", VmFilterName(vm_uuid));
+  XmlBuilder::Attr(xml.root(), "chain", "root");
+  XmlBuilder::Attr(xml.Child(xml.root(), "filterref"), "filter", "clean-traffic");
+  for (const std::string& g : group_filters) {
+    if (!ValidName(g)) {
+      return Status(reasons::kLauncherInvalidName,
+                    "vm filter: group filter name has the wrong shape");
+    }
+    XmlBuilder::Attr(xml.Child(xml.root(), "filterref"), "filter", g);
   }
   xmlNode* out = xml.Child(xml.root(), "rule");
   XmlBuilder::Attr(out, "action", "accept");

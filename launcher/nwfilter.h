@@ -3,9 +3,15 @@
 //
 // A security group is a tenant resource: rules that ALLOW inbound flows by protocol, port range
 // and source (a CIDR, or the member addresses of another of the tenant's groups). Everything else
-// inbound is denied, outbound is allowed. nwfilter accepts whatever no rule drops, so the document
-// ends in an explicit drop rule; it also pulls in libvirt's clean-traffic filter (MAC/IP/ARP
-// anti-spoofing: the VM may only send from its own addresses, given as the IP parameter).
+// inbound is denied, outbound is allowed.
+//
+// Two kinds of filter, because a VM may be in several groups and an interface takes one
+// <filterref>:
+//   - one per group, "attest-sg-<id>": only that group's accept rules; shared by its VMs;
+//   - one per VM, "attest-vm-<uuid>": clean-traffic (MAC/IP/ARP anti-spoofing: the VM may only
+//     send from its own address, the IP parameter), a reference to each of its groups, accept
+//     outbound, and an explicit final drop, because nwfilter accepts whatever no rule drops.
+//     The drop has the highest priority value, so it runs after every group's accepts.
 // nwfilter's connection tracking lets the replies of accepted flows through (statematch default).
 #pragma once
 
@@ -77,8 +83,17 @@ Result<std::vector<ResolvedRule>> ResolveRules(const SecurityGroup& group,
 // FilterName is the nwfilter name of a group: "attest-sg-<id>".
 std::string FilterName(const SecurityGroup& group);
 
-// BuildNwFilterXml renders the group's <filter>. Fails as ResolveRules.
+// BuildNwFilterXml renders the group's <filter> (accept rules only). Fails as ResolveRules.
 Result<std::string> BuildNwFilterXml(const SecurityGroup& group, const GroupMembers& members);
+
+// VmFilterName is the per-VM filter name: "attest-vm-<uuid>".
+std::string VmFilterName(std::string_view vm_uuid);
+
+// BuildVmFilterXml renders the VM's filter over the given group filter names (FilterName).
+// Fails with launcher.invalid_name (a name of the wrong shape) or launcher.invalid_spec (more than
+// 16 groups).
+Result<std::string> BuildVmFilterXml(std::string_view vm_uuid,
+                                     const std::vector<std::string>& group_filters);
 
 // IptablesArgv returns, for a host applying the same rules itself (the isolation test in network
 // namespaces does this), the argument lists of `iptables` calls that build `chain` with the same

@@ -73,15 +73,10 @@ TEST(NwFilter, DocumentStructure) {
   xmlDoc* d = doc->get();
   EXPECT_EQ(XPathString(d, "/filter/@name"), "attest-sg-sg-web");
   EXPECT_EQ(XPathString(d, "/filter/@chain"), "root");
-  EXPECT_EQ(XPathString(d, "/filter/filterref/@filter"), "clean-traffic");
-  // 1 + 2 (expanded group) + 1 + 1 inbound accepts, 1 outbound accept, 1 final drop.
+  // 1 + 2 (expanded group) + 1 + 1 inbound accepts, nothing else: the VM filter adds the rest.
   EXPECT_EQ(XPathCount(d, "/filter/rule[@action='accept'][@direction='in']"), 5u);
-  EXPECT_EQ(XPathCount(d, "/filter/rule[@action='accept'][@direction='out']/all"), 1u);
-  EXPECT_EQ(XPathCount(d,
-                       "/filter/rule[last()][@action='drop'][@direction='inout']"
-                       "[@priority='1000']/all"),
-            1u);
-  EXPECT_EQ(XPathCount(d, "/filter/rule[@action='drop']"), 1u);
+  EXPECT_EQ(XPathCount(d, "/filter/rule"), 5u);
+  EXPECT_EQ(XPathCount(d, "/filter/filterref"), 0u);
   EXPECT_EQ(XPathCount(d,
                        "/filter/rule/tcp[@srcipaddr='10.0.0.0'][@srcipmask='8']"
                        "[@dstportstart='22'][@dstportend='22']"),
@@ -94,17 +89,36 @@ TEST(NwFilter, DocumentStructure) {
   EXPECT_EQ(XPathCount(d, "/filter/rule/icmp[@srcipaddr='0.0.0.0'][@srcipmask='0']"), 1u);
   EXPECT_EQ(XPathCount(d, "/filter/rule/icmp/@dstportstart"), 0u);
   EXPECT_EQ(XPathCount(d, "/filter/rule/udp[@srcipaddr='192.168.1.7'][@dstportstart='53']"), 1u);
-  // No accept rule may come after the drop in priority order.
+  // No accept rule may come after the VM filter's drop in priority order.
   EXPECT_EQ(XPathCount(d, "/filter/rule[@action='accept'][@priority >= 1000]"), 0u);
 }
 
-TEST(NwFilter, EmptyGroupDeniesAllInbound) {
-  SecurityGroup g{"sg-none", "tenant-a", {}};
-  auto xml = BuildNwFilterXml(g, {});
-  ASSERT_TRUE(xml.ok());
+TEST(NwFilter, VmFilterCleanTrafficGroupsAndFinalDrop) {
+  auto xml =
+      BuildVmFilterXml("3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01", {"attest-sg-web", "attest-sg-ssh"});
+  ASSERT_TRUE(xml.ok()) << xml.status().ToString();
   auto doc = ParseXml(*xml, reasons::kLauncherXml);
-  EXPECT_EQ(XPathCount(doc->get(), "/filter/rule[@direction='in']"), 0u);
-  EXPECT_EQ(XPathCount(doc->get(), "/filter/rule[@action='drop']"), 1u);
+  ASSERT_TRUE(doc.ok());
+  xmlDoc* d = doc->get();
+  EXPECT_EQ(XPathString(d, "/filter/@name"), "attest-vm-3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01");
+  EXPECT_EQ(XPathStrings(d, "/filter/filterref/@filter"),
+            (std::vector<std::string>{"clean-traffic", "attest-sg-web", "attest-sg-ssh"}));
+  EXPECT_EQ(XPathCount(d, "/filter/rule[@action='accept'][@direction='out']/all"), 1u);
+  EXPECT_EQ(XPathCount(d,
+                       "/filter/rule[last()][@action='drop'][@direction='inout']"
+                       "[@priority='1000']/all"),
+            1u);
+  EXPECT_EQ(XPathCount(d, "/filter/rule[@direction='in']"), 0u);
+  // No groups: inbound is denied entirely.
+  auto none = BuildVmFilterXml("3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01", {});
+  ASSERT_TRUE(none.ok());
+  auto nd = ParseXml(*none, reasons::kLauncherXml);
+  EXPECT_EQ(XPathCount(nd->get(), "/filter/filterref"), 1u);
+  EXPECT_EQ(XPathCount(nd->get(), "/filter/rule[@action='drop']"), 1u);
+  EXPECT_EQ(BuildVmFilterXml("a/b", {}).status().reason_id(), "launcher.invalid_name");
+  EXPECT_EQ(BuildVmFilterXml("u", {"x'y"}).status().reason_id(), "launcher.invalid_name");
+  EXPECT_EQ(BuildVmFilterXml("u", std::vector<std::string>(17, "g")).status().reason_id(),
+            "launcher.invalid_spec");
 }
 
 TEST(NwFilter, RejectsHostileGroups) {

@@ -296,6 +296,10 @@ inline constexpr Reason kLauncherInvalidPortRange{"launcher.invalid_port_range",
 inline constexpr Reason kLauncherUnknownSourceGroup{"launcher.unknown_source_group",
                                                     ErrorCode::kNotFound};
 inline constexpr Reason kLauncherDiskNotOwned{"launcher.disk_not_owned", ErrorCode::kPolicyDenied};
+inline constexpr Reason kLauncherNetNotOwned{"launcher.net_not_owned", ErrorCode::kPolicyDenied};
+inline constexpr Reason kLauncherGroupNotOwned{"launcher.group_not_owned", ErrorCode::kPolicyDenied};
+inline constexpr Reason kLauncherSevPolicyMismatch{"launcher.sev_policy_mismatch",
+                                                   ErrorCode::kMismatch};
 inline constexpr Reason kLauncherLibvirtTooOld{"launcher.libvirt_too_old", ErrorCode::kUnsupported};
 inline constexpr Reason kLauncherTeeUnavailable{"launcher.tee_unavailable", ErrorCode::kUnsupported};
 inline constexpr Reason kLauncherSecurityDriverUnavailable{"launcher.security_driver_unavailable",

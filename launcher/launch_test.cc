@@ -1,0 +1,422 @@
+#include "launcher/launch.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "attest/core/encoding.h"
+#include "attest/sev/measurement.h"
+#include "attest/sev/secret.h"
+#include "attest/sev/wire.h"
+#include "tests/testing/fake_hypervisor.h"
+
+namespace attest::launcher {
+namespace {
+
+using testing::FakeHypervisor;
+using Op = FakeHypervisor::Op;
+using namespace std::chrono_literals;
+
+constexpr char kSelinuxHost[] =
+    "<capabilities><host><secmodel><model>selinux</model></secmodel>"
+    "<secmodel><model>dac</model></secmodel></host></capabilities>";
+constexpr char kDacHost[] =
+    "<capabilities><host><secmodel><model>dac</model></secmodel></host></capabilities>";
+constexpr char kSevCaps[] =
+    "<domainCapabilities><domain>kvm</domain><features><sev supported='yes'><cbitpos>51</cbitpos>"
+    "<reducedPhysBits>1</reducedPhysBits><maxGuests>15</maxGuests><maxESGuests>100</maxESGuests>"
+    "</sev></features></domainCapabilities>";
+constexpr char kSnpTdxCaps[] =
+    "<domainCapabilities><domain>kvm</domain><features><sev supported='yes'><cbitpos>51</cbitpos>"
+    "<reducedPhysBits>1</reducedPhysBits></sev><tdx supported='yes'/><launchSecurity "
+    "supported='yes'><enum name='sectype'><value>sev-snp</value><value>tdx</value></enum>"
+    "</launchSecurity></features></domainCapabilities>";
+constexpr char kNoTeeCaps[] =
+    "<domainCapabilities><domain>kvm</domain><features><sev supported='no'/></features>"
+    "</domainCapabilities>";
+
+const TimePoint kNow = FromUnixSeconds(1790000000);
+
+Sha256Digest Digest(uint8_t fill) {
+  Sha256Digest d{};
+  d.fill(fill);
+  return d;
+}
+
+class LaunchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake_.host_capabilities_xml = kSelinuxHost;
+    fake_.domain_capabilities_xml = kSevCaps;
+    fake_.sev_platform = &platform_;
+    fake_.sev_launch_digest = Digest(0x11);
+    hosts_.push_back(HostInfo{
+        "host-1", &fake_, {TeeType::kSev, TeeType::kSevEs}, kNow - 60s, std::nullopt, false});
+    policy_.max_quote_age = 300s;
+  }
+
+  LaunchRequest SevRequest(TeeType tee = TeeType::kSev) {
+    LaunchRequest r;
+    LaunchSpec& s = r.spec;
+    s.uuid = "3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01";
+    s.name = "vm-3f1c9a52";
+    s.tenant = "tenant-a";
+    s.tee = tee;
+    s.memory_mib = 1024;
+    s.vcpus = 1;
+    s.firmware = Firmware{"/usr/share/OVMF/OVMF.amdsev.fd", "", ""};
+    s.disks.push_back({"/var/lib/attest/volumes/vol-1.img", "tenant-a", "vda", "raw", false});
+    s.interfaces.push_back({"attest-net-net-1", "", {{"IP", "10.20.0.5"}}, ""});
+    r.nets.push_back({"net-1", "tenant-a", "10.20.0.0/24", false});
+    r.groups.push_back({"web", "tenant-a", {{Protocol::kTcp, 443, 443, "0.0.0.0/0", ""}}});
+    if (tee == TeeType::kSev || tee == TeeType::kSevEs) {
+      s.sev.policy = tee == TeeType::kSevEs ? 0x37 : 0x33;
+      auto pdh = sev::ParseSevCert(platform_.pdh());
+      EXPECT_TRUE(pdh.ok());
+      auto session = sev::CreateOwnerSession(*pdh, s.sev.policy);
+      EXPECT_TRUE(session.ok());
+      s.sev.dh_cert = session->dh_cert;
+      s.sev.session = session->session;
+      SevPreAttestation owner;
+      owner.keys = session->keys;
+      owner.expected_launch_digest = Digest(0x11);
+      sev::SecretEntry key{*sev::ParseGuid(sev::kDiskKeyGuid), Bytes(32, 0x4b)};
+      auto table = sev::BuildSecretTable(std::span(&key, 1));
+      EXPECT_TRUE(table.ok());
+      owner.secret_table = *table;
+      r.sev = owner;
+    }
+    if (tee == TeeType::kSevSnp) {
+      std::array<uint8_t, 32> hd{};
+      hd.fill(0x7e);
+      s.snp.host_data = hd;
+    }
+    if (tee == TeeType::kTdx) {
+      std::array<uint8_t, 48> mr{};
+      mr.fill(0x7e);
+      s.tdx.mr_config_id = mr;
+    }
+    return r;
+  }
+
+  // ExpectNothingLeft checks the host holds only what existed before the launch plus the
+  // (idempotent, tenant-owned) security-group filter.
+  void ExpectNothingLeft() {
+    EXPECT_TRUE(fake_.domains().empty());
+    EXPECT_TRUE(fake_.networks().empty());
+    for (const auto& [name, xml] : fake_.nwfilters()) {
+      EXPECT_TRUE(name == "clean-traffic" || name == "attest-sg-web") << name;
+    }
+  }
+
+  testing::SevPlatformModel platform_ = testing::SevPlatformModel::Create();
+  FakeHypervisor fake_;
+  std::vector<HostInfo> hosts_;
+  PlacementPolicy policy_;
+};
+
+TEST_F(LaunchTest, SevPreAttestationInjectsSecretAndResumes) {
+  LaunchRequest req = SevRequest();
+  auto r = LaunchVm(hosts_, req, policy_, kNow);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->host_id, "host-1");
+  EXPECT_EQ(r->state, DomainState::kRunning);
+  EXPECT_EQ(r->sev_measurement.size(), 48u);
+  EXPECT_EQ(fake_.injected_secret("vm-3f1c9a52"), req.sev->secret_table);
+  EXPECT_TRUE(fake_.networks().contains("attest-net-net-1"));
+  EXPECT_TRUE(fake_.nwfilters().contains("attest-sg-web"));
+  EXPECT_TRUE(fake_.nwfilters().contains("attest-vm-3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01"));
+  const std::string& xml = fake_.domains().at("vm-3f1c9a52").xml;
+  EXPECT_NE(xml.find("filter=\"attest-vm-3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01\""),
+            std::string::npos);
+  EXPECT_NE(xml.find("<cbitpos>51</cbitpos>"), std::string::npos);  // from the host's domcaps
+  EXPECT_NE(xml.find("model=\"selinux\""), std::string::npos);
+  // Started paused, then the owner's checks, then resumed: in that order.
+  const auto& calls = fake_.calls();
+  auto at = [&](Op op) { return std::find(calls.begin(), calls.end(), op) - calls.begin(); };
+  EXPECT_LT(at(Op::kStartDomain), at(Op::kGetSevLaunchInfo));
+  EXPECT_LT(at(Op::kGetSevLaunchInfo), at(Op::kSetSevLaunchSecret));
+  EXPECT_LT(at(Op::kSetSevLaunchSecret), at(Op::kResumeDomain));
+
+  ASSERT_TRUE(StopVm(fake_, r->domain, req.spec.uuid).ok());
+  EXPECT_TRUE(fake_.domains().empty());
+  EXPECT_FALSE(fake_.nwfilters().contains("attest-vm-3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01"));
+  // The net and the group's filter are tenant resources: they outlive the VM.
+  EXPECT_TRUE(fake_.networks().contains("attest-net-net-1"));
+  EXPECT_TRUE(fake_.nwfilters().contains("attest-sg-web"));
+  // Stopping again finds nothing and succeeds.
+  EXPECT_TRUE(StopVm(fake_, r->domain, req.spec.uuid).ok());
+}
+
+TEST_F(LaunchTest, SevEsLaunches) {
+  auto r = LaunchVm(hosts_, SevRequest(TeeType::kSevEs), policy_, kNow);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->state, DomainState::kRunning);
+}
+
+TEST_F(LaunchTest, WrongMeasurementDestroysEverything) {
+  fake_.sev_launch_digest = Digest(0x22);  // the host loaded other firmware
+  auto r = LaunchVm(hosts_, SevRequest(), policy_, kNow);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().reason_id(), "sev.measurement_mismatch");
+  EXPECT_FALSE(fake_.injected_secret("vm-3f1c9a52").has_value());
+  EXPECT_EQ(std::count(fake_.calls().begin(), fake_.calls().end(), Op::kSetSevLaunchSecret), 0);
+  ExpectNothingLeft();
+}
+
+TEST_F(LaunchTest, FirmwareReportingAnotherPolicyIsRefused) {
+  fake_.sev_reported_policy = 0x32;
+  auto r = LaunchVm(hosts_, SevRequest(), policy_, kNow);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().reason_id(), "launcher.sev_policy_mismatch");
+  ExpectNothingLeft();
+}
+
+TEST_F(LaunchTest, EveryHypervisorFailureLeavesNothingBehind) {
+  const std::pair<const char*, Op> cases[] = {
+      {"lib version", Op::kLibVersion},
+      {"domain capabilities", Op::kDomainCapabilities},
+      {"host capabilities", Op::kHostCapabilities},
+      {"network exists", Op::kNetworkExists},
+      {"define network", Op::kDefineNetwork},
+      {"define filter", Op::kDefineNwFilter},
+      {"define domain", Op::kDefineDomain},
+      {"start", Op::kStartDomain},
+      {"launch info", Op::kGetSevLaunchInfo},
+      {"inject secret", Op::kSetSevLaunchSecret},
+      {"resume", Op::kResumeDomain},
+      {"state", Op::kGetDomainState},
+  };
+  for (const auto& [name, op] : cases) {
+    SCOPED_TRACE(name);
+    FakeHypervisor fake;
+    fake.host_capabilities_xml = kSelinuxHost;
+    fake.domain_capabilities_xml = kSevCaps;
+    fake.sev_platform = &platform_;
+    fake.sev_launch_digest = Digest(0x11);
+    fake.FailNext(op);
+    std::vector<HostInfo> hosts = {{"h", &fake, {TeeType::kSev}, kNow, std::nullopt, false}};
+    auto r = LaunchVm(hosts, SevRequest(), policy_, kNow);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().reason_id(), "launcher.hypervisor_error") << r.status().ToString();
+    EXPECT_EQ(r.status().message().find("cleanup incomplete"), std::string::npos);
+    EXPECT_TRUE(fake.domains().empty());
+    EXPECT_TRUE(fake.networks().empty());
+    EXPECT_FALSE(fake.nwfilters().contains("attest-vm-3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01"));
+  }
+}
+
+TEST_F(LaunchTest, CleanupFailureIsReportedWithTheCause) {
+  fake_.FailNext(Op::kResumeDomain);
+  fake_.FailNext(Op::kDestroyDomain);
+  auto r = LaunchVm(hosts_, SevRequest(), policy_, kNow);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().reason_id(), "launcher.hypervisor_error");
+  EXPECT_NE(r.status().message().find("cleanup incomplete"), std::string::npos);
+  // A later StopVm finishes the job.
+  ASSERT_TRUE(StopVm(fake_, "vm-3f1c9a52", "3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01").ok());
+  EXPECT_TRUE(fake_.domains().empty());
+}
+
+TEST_F(LaunchTest, ExistingNetworkIsKeptOnFailure) {
+  ASSERT_TRUE(
+      fake_.DefineNetwork(*BuildNetworkXml({"net-1", "tenant-a", "10.20.0.0/24", false})).ok());
+  fake_.FailNext(Op::kStartDomain);
+  auto r = LaunchVm(hosts_, SevRequest(), policy_, kNow);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(fake_.networks().contains("attest-net-net-1"));
+  EXPECT_EQ(std::count(fake_.calls().begin(), fake_.calls().end(), Op::kDefineNetwork), 1);
+}
+
+TEST_F(LaunchTest, SnpAndTdxLaunchOnNewLibvirt) {
+  fake_.domain_capabilities_xml = kSnpTdxCaps;
+  fake_.lib_version = LibvirtVersion(11, 6, 0);
+  hosts_[0].tees = {TeeType::kSevSnp, TeeType::kTdx};
+  auto snp = LaunchVm(hosts_, SevRequest(TeeType::kSevSnp), policy_, kNow);
+  ASSERT_TRUE(snp.ok()) << snp.status().ToString();
+  const std::string& xml = fake_.domains().at("vm-3f1c9a52").xml;
+  EXPECT_NE(xml.find("<hostData>" + Base64Encode(Bytes(32, 0x7e)) + "</hostData>"),
+            std::string::npos);
+  EXPECT_EQ(fake_.calls().end(),
+            std::find(fake_.calls().begin(), fake_.calls().end(), Op::kGetSevLaunchInfo));
+  ASSERT_TRUE(StopVm(fake_, "vm-3f1c9a52", "3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01").ok());
+  auto tdx = LaunchVm(hosts_, SevRequest(TeeType::kTdx), policy_, kNow);
+  ASSERT_TRUE(tdx.ok()) << tdx.status().ToString();
+  EXPECT_NE(fake_.domains().at("vm-3f1c9a52").xml.find("<mrConfigId>"), std::string::npos);
+}
+
+TEST_F(LaunchTest, RefusedBeforeAnythingIsCreated) {
+  struct Case {
+    std::string name;
+    std::function<void(LaunchRequest&, FakeHypervisor&)> mutate;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {"plain vm",
+       [](LaunchRequest& r, FakeHypervisor&) {
+         r.spec.tee = TeeType::kNone;
+         r.sev.reset();
+       },
+       "launcher.invalid_spec"},
+      {"sev without pre-attestation", [](LaunchRequest& r, FakeHypervisor&) { r.sev.reset(); },
+       "launcher.invalid_spec"},
+      {"sev without secret", [](LaunchRequest& r, FakeHypervisor&) { r.sev->secret_table.clear(); },
+       "launcher.invalid_spec"},
+      {"host lacks the tee",
+       [](LaunchRequest&, FakeHypervisor& f) { f.domain_capabilities_xml = kNoTeeCaps; },
+       "launcher.tee_unavailable"},
+      {"host lacks sev-es",
+       [](LaunchRequest& r, FakeHypervisor& f) {
+         f.domain_capabilities_xml =
+             "<domainCapabilities><features><sev supported='yes'><cbitpos>51</cbitpos>"
+             "<reducedPhysBits>1</reducedPhysBits></sev></features></domainCapabilities>";
+         r.spec.tee = TeeType::kSevEs;
+       },
+       "launcher.tee_unavailable"},
+      {"dac-only host",
+       [](LaunchRequest&, FakeHypervisor& f) { f.host_capabilities_xml = kDacHost; },
+       "launcher.security_driver_unavailable"},
+      {"garbage capabilities",
+       [](LaunchRequest&, FakeHypervisor& f) {
+         f.domain_capabilities_xml = "<domainCapabilities>";
+       },
+       "launcher.capabilities_malformed"},
+      {"disk of another tenant",
+       [](LaunchRequest& r, FakeHypervisor&) { r.spec.disks[0].owner_tenant = "tenant-b"; },
+       "launcher.disk_not_owned"},
+      {"net of another tenant",
+       [](LaunchRequest& r, FakeHypervisor&) { r.nets[0].tenant = "tenant-b"; },
+       "launcher.net_not_owned"},
+      {"group of another tenant",
+       [](LaunchRequest& r, FakeHypervisor&) { r.groups[0].tenant = "tenant-b"; },
+       "launcher.group_not_owned"},
+      {"interface on an unknown net",
+       [](LaunchRequest& r, FakeHypervisor&) { r.spec.interfaces[0].network = "attest-net-other"; },
+       "launcher.invalid_spec"},
+      {"bad group rule",
+       [](LaunchRequest& r, FakeHypervisor&) { r.groups[0].rules[0].source_cidr = "10.0.0.1/8"; },
+       "launcher.invalid_cidr"},
+      {"bad net cidr", [](LaunchRequest& r, FakeHypervisor&) { r.nets[0].cidr = "10.20.0.0/31"; },
+       "launcher.invalid_cidr"},
+      {"snp on libvirt 9.0",
+       [](LaunchRequest& r, FakeHypervisor& f) {
+         r.spec.tee = TeeType::kSevSnp;
+         r.sev.reset();
+         std::array<uint8_t, 32> hd{};
+         r.spec.snp.host_data = hd;
+         f.domain_capabilities_xml = kSnpTdxCaps;
+       },
+       "launcher.libvirt_too_old"},
+      {"snp without host data",
+       [](LaunchRequest& r, FakeHypervisor&) {
+         r.spec.tee = TeeType::kSevSnp;
+         r.sev.reset();
+       },
+       "launcher.invalid_spec"},
+      {"tdx without mrconfigid",
+       [](LaunchRequest& r, FakeHypervisor&) {
+         r.spec.tee = TeeType::kTdx;
+         r.sev.reset();
+       },
+       "launcher.invalid_spec"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    FakeHypervisor fake;
+    fake.host_capabilities_xml = kSelinuxHost;
+    fake.domain_capabilities_xml = kSevCaps;
+    fake.sev_platform = &platform_;
+    LaunchRequest req = SevRequest();
+    c.mutate(req, fake);
+    std::vector<HostInfo> hosts = {
+        {"h",
+         &fake,
+         {TeeType::kSev, TeeType::kSevEs, TeeType::kSevSnp, TeeType::kTdx},
+         kNow,
+         std::nullopt,
+         false}};
+    auto r = LaunchVm(hosts, req, policy_, kNow);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().reason_id(), c.want) << r.status().ToString();
+    for (Op op : fake.calls()) {
+      EXPECT_TRUE(op == Op::kLibVersion || op == Op::kDomainCapabilities ||
+                  op == Op::kHostCapabilities)
+          << "created something: op " << static_cast<int>(op);
+    }
+    EXPECT_TRUE(fake.domains().empty());
+  }
+}
+
+TEST_F(LaunchTest, PlacementOnlyOnFreshTrustedHostsWithTheTee) {
+  FakeHypervisor other;
+  struct Case {
+    std::string name;
+    HostInfo host;
+    bool eligible;
+  };
+  const std::vector<Case> cases = {
+      {"fresh", {"h", &other, {TeeType::kSev}, kNow - 300s, std::nullopt, false}, true},
+      {"too old", {"h", &other, {TeeType::kSev}, kNow - 301s, std::nullopt, false}, false},
+      {"from the future", {"h", &other, {TeeType::kSev}, kNow + 1s, std::nullopt, false}, false},
+      {"never quoted", {"h", &other, {TeeType::kSev}, std::nullopt, std::nullopt, false}, false},
+      {"wrong tee", {"h", &other, {TeeType::kSevSnp}, kNow, std::nullopt, false}, false},
+      {"trust expired", {"h", &other, {TeeType::kSev}, kNow - 10s, kNow, false}, false},
+      {"trust valid", {"h", &other, {TeeType::kSev}, kNow - 10s, kNow + 1s, false}, true},
+      {"marked untrusted", {"h", &other, {TeeType::kSev}, kNow, std::nullopt, true}, false},
+      {"no connection", {"h", nullptr, {TeeType::kSev}, kNow, std::nullopt, false}, false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<HostInfo> hosts = {c.host};
+    auto r = PlaceVm(hosts, TeeType::kSev, policy_, kNow);
+    EXPECT_EQ(r.ok(), c.eligible);
+    if (!c.eligible) {
+      EXPECT_EQ(r.status().reason_id(), "launcher.no_trusted_host");
+    }
+  }
+  EXPECT_EQ(PlaceVm({}, TeeType::kSev, policy_, kNow).status().reason_id(),
+            "launcher.no_trusted_host");
+  // The first eligible host wins; a stale host before it is skipped.
+  std::vector<HostInfo> two = {
+      {"stale", &other, {TeeType::kSev}, kNow - 1000s, std::nullopt, false},
+      {"good", &fake_, {TeeType::kSev}, kNow, std::nullopt, false}};
+  auto r = LaunchVm(two, SevRequest(), policy_, kNow);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->host_id, "good");
+  EXPECT_TRUE(other.calls().empty());
+  // No trusted host: the launch fails without touching any host.
+  two[1].last_good_quote = kNow - 1000s;
+  FakeHypervisor fresh;
+  two[1].hypervisor = &fresh;
+  auto none = LaunchVm(two, SevRequest(), policy_, kNow);
+  EXPECT_EQ(none.status().reason_id(), "launcher.no_trusted_host");
+  EXPECT_TRUE(fresh.calls().empty());
+}
+
+TEST_F(LaunchTest, UntrustedHostMarksItsVmsAndIsSkipped) {
+  std::vector<VmRecord> vms = {
+      {"vm-1", "host-1", false}, {"vm-2", "host-2", false}, {"vm-3", "host-1", false}};
+  EXPECT_EQ(MarkHostUntrusted(hosts_[0], vms), 2u);
+  EXPECT_FALSE(MayReleaseKey(vms[0]));
+  EXPECT_TRUE(MayReleaseKey(vms[1]));
+  EXPECT_FALSE(MayReleaseKey(vms[2]));
+  EXPECT_EQ(MarkHostUntrusted(hosts_[0], vms), 0u);  // already marked
+  EXPECT_EQ(PlaceVm(hosts_, TeeType::kSev, policy_, kNow).status().reason_id(),
+            "launcher.no_trusted_host");
+}
+
+TEST_F(LaunchTest, StopReportsHypervisorFailures) {
+  auto r = LaunchVm(hosts_, SevRequest(), policy_, kNow);
+  ASSERT_TRUE(r.ok());
+  fake_.FailNext(Op::kDestroyDomain);
+  EXPECT_EQ(StopVm(fake_, r->domain, "3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01").reason_id(),
+            "launcher.hypervisor_error");
+  fake_.FailNext(Op::kUndefineNwFilter);
+  EXPECT_EQ(StopVm(fake_, r->domain, "3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01").reason_id(),
+            "launcher.hypervisor_error");
+  EXPECT_TRUE(StopVm(fake_, r->domain, "3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01").ok());
+  EXPECT_TRUE(fake_.domains().empty());
+}
+
+}  // namespace
+}  // namespace attest::launcher
