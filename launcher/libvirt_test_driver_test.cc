@@ -1,0 +1,169 @@
+// The generated documents against libvirt 9.0 itself, without a daemon: the test driver
+// (test:///default, in-process) parses and round-trips domains, and virt-xml-validate checks every
+// document against libvirt's RelaxNG schemas. The SNP/TDX elements are newer than this libvirt
+// (LIBVIRT-SEV.md §1); their structure is checked in domain_xml_test.cc instead.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "attest/core/encoding.h"
+#include "launcher/domain_xml.h"
+#include "launcher/libvirt_hypervisor.h"
+#include "launcher/network.h"
+#include "launcher/nwfilter.h"
+#include "launcher/xml.h"
+
+namespace attest::launcher {
+namespace {
+
+LaunchSpec SevSpec() {
+  LaunchSpec s;
+  s.uuid = "6a0e4c1b-9f7d-4e2a-8b3c-5d1f0a9e7c42";
+  s.name = "sev-roundtrip";
+  s.tenant = "tenant-a";
+  s.tee = TeeType::kSevEs;
+  s.memory_mib = 512;
+  s.vcpus = 2;
+  s.firmware = Firmware{"/usr/share/OVMF/OVMF_CODE_4M.fd", "", ""};
+  s.direct_boot = DirectKernelBoot{"/var/lib/libvirt/images/vmlinuz",
+                                   "/var/lib/libvirt/images/initrd", "console=ttyS0"};
+  s.sev.policy = 0x37;
+  s.sev.cbitpos = 51;
+  s.sev.reduced_phys_bits = 1;
+  s.sev.kernel_hashes = true;
+  s.sev.dh_cert.assign(2084, 0x42);
+  s.sev.session.assign(128, 0x24);
+  s.interfaces.push_back({"default",
+                          "attest-vm-6a0e4c1b-9f7d-4e2a-8b3c-5d1f0a9e7c42",
+                          {{"IP", "10.0.0.7"}},
+                          "52:54:00:12:34:56"});
+  s.disks.push_back({"/var/lib/libvirt/images/vol.img", "tenant-a", "vda", "raw", false});
+  s.vtpm = true;
+  return s;
+}
+
+// Validate runs virt-xml-validate (libvirt-clients) on xml as schema `type`; returns its exit code.
+int Validate(const std::string& xml, const char* type) {
+  auto dir = std::filesystem::temp_directory_path();
+  std::string path =
+      (dir / ("attest-launcher-" + std::to_string(::getpid()) + "-" + type + ".xml")).string();
+  {
+    std::ofstream f(path);
+    f << xml;
+  }
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::execlp("virt-xml-validate", "virt-xml-validate", path.c_str(), type, nullptr);
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  std::filesystem::remove(path);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(LibvirtSchema, EveryDocumentValidates) {
+  auto sev = BuildDomainXml(SevSpec(), LibvirtVersion(9, 0, 0));
+  ASSERT_TRUE(sev.ok()) << sev.status().ToString();
+  EXPECT_EQ(Validate(*sev, "domain"), 0) << *sev;
+
+  LaunchSpec plain = SevSpec();
+  plain.tee = TeeType::kNone;
+  plain.domain_type = "qemu";
+  plain.direct_boot.reset();
+  plain.seclabel = {SecLabelModel::kDac, SecLabelType::kDynamic, ""};
+  plain.serial_log = "/tmp/console.log";
+  auto plain_xml = BuildDomainXml(plain, LibvirtVersion(9, 0, 0));
+  ASSERT_TRUE(plain_xml.ok());
+  EXPECT_EQ(Validate(*plain_xml, "domain"), 0) << *plain_xml;
+
+  SecurityGroup g{"web",
+                  "tenant-a",
+                  {{Protocol::kTcp, 22, 22, "10.0.0.0/8", ""},
+                   {Protocol::kUdp, 53, 53, "", "dns"},
+                   {Protocol::kIcmp, 0, 0, "0.0.0.0/0", ""},
+                   {Protocol::kAll, 0, 0, "192.168.0.0/16", ""}}};
+  auto group = BuildNwFilterXml(g, {{"dns", {"10.0.0.53"}}});
+  ASSERT_TRUE(group.ok());
+  EXPECT_EQ(Validate(*group, "nwfilter"), 0) << *group;
+  auto vm = BuildVmFilterXml(plain.uuid, {FilterName(g)});
+  ASSERT_TRUE(vm.ok());
+  EXPECT_EQ(Validate(*vm, "nwfilter"), 0) << *vm;
+
+  for (bool nat : {false, true}) {
+    auto net = BuildNetworkXml({"net-1", "tenant-a", "10.20.0.0/24", nat});
+    ASSERT_TRUE(net.ok());
+    EXPECT_EQ(Validate(*net, "network"), 0) << *net;
+  }
+  // The validator is not a rubber stamp: a broken launchSecurity is rejected.
+  std::string broken = *sev;
+  broken.replace(broken.find("<cbitpos>"), 9, "<cbitpoz>");
+  broken.replace(broken.find("</cbitpos>"), 10, "</cbitpoz>");
+  EXPECT_NE(Validate(broken, "domain"), 0);
+}
+
+TEST(LibvirtTestDriver, SevDomainRoundTrips) {
+  auto hv = LibvirtHypervisor::Open("test:///default");
+  ASSERT_TRUE(hv.ok()) << hv.status().ToString();
+  LaunchSpec spec = SevSpec();
+  spec.interfaces.clear();  // the test driver has no nwfilter (PLATFORM.md §3)
+  spec.seclabel = {SecLabelModel::kDac, SecLabelType::kStatic, "+0:+0"};
+  auto xml = BuildDomainXml(spec, LibvirtVersion(9, 0, 0));
+  ASSERT_TRUE(xml.ok());
+  ASSERT_TRUE((*hv)->DefineDomain(*xml).ok());
+
+  auto back = (*hv)->GetDomainXml(spec.name);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  auto doc = ParseXml(*back, reasons::kLauncherXml);
+  ASSERT_TRUE(doc.ok());
+  xmlDoc* d = doc->get();
+  EXPECT_EQ(XPathString(d, "/domain/uuid"), spec.uuid);
+  EXPECT_EQ(XPathString(d, "/domain/launchSecurity/@type"), "sev");
+  EXPECT_EQ(XPathString(d, "/domain/launchSecurity/@kernelHashes"), "yes");
+  EXPECT_EQ(XPathString(d, "/domain/launchSecurity/cbitpos"), "51");
+  EXPECT_EQ(XPathString(d, "/domain/launchSecurity/reducedPhysBits"), "1");
+  EXPECT_EQ(ParseUint(XPathString(d, "/domain/launchSecurity/policy").value_or("")), 0x37u);
+  EXPECT_EQ(XPathString(d, "/domain/launchSecurity/dhCert"), Base64Encode(Bytes(2084, 0x42)));
+  EXPECT_EQ(XPathString(d, "/domain/launchSecurity/session"), Base64Encode(Bytes(128, 0x24)));
+  EXPECT_EQ(XPathString(d, "/domain/memoryBacking/locked"), "");
+  EXPECT_EQ(XPathCount(d, "/domain/memoryBacking/locked"), 1u);
+  EXPECT_EQ(XPathString(d, "/domain/devices/disk/driver/@iommu"), "on");
+  EXPECT_EQ(XPathString(d, "/domain/os/kernel"), "/var/lib/libvirt/images/vmlinuz");
+  EXPECT_EQ(XPathString(d, "/domain/on_reboot"), "destroy");
+
+  // The test driver refuses VIR_DOMAIN_START_PAUSED ("unsupported flags (0x1)"), and cannot
+  // report a measurement (PLATFORM.md §3): the paused SEV flow runs against the fake hypervisor.
+  EXPECT_EQ((*hv)->StartDomain(spec.name, /*paused=*/true).reason_id(),
+            "launcher.hypervisor_error");
+  Status started = (*hv)->StartDomain(spec.name, /*paused=*/false);
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  EXPECT_EQ((*hv)->GetDomainState(spec.name).value(), DomainState::kRunning);
+  EXPECT_EQ((*hv)->GetSevLaunchInfo(spec.name).status().reason_id(), "launcher.hypervisor_error");
+  ASSERT_TRUE((*hv)->DestroyDomain(spec.name).ok());
+  ASSERT_TRUE((*hv)->UndefineDomain(spec.name).ok());
+  EXPECT_EQ((*hv)->GetDomainState(spec.name).status().reason_id(), "launcher.not_found");
+  EXPECT_EQ((*hv)->DestroyDomain("no-such-domain").reason_id(), "launcher.not_found");
+}
+
+TEST(LibvirtTestDriver, RejectsBadXmlWithReason) {
+  auto hv = LibvirtHypervisor::Open("test:///default");
+  ASSERT_TRUE(hv.ok());
+  EXPECT_EQ((*hv)->DefineDomain("<domain type='test'><name>x</name></domain>").reason_id(),
+            "launcher.hypervisor_error");
+  EXPECT_EQ(LibvirtHypervisor::Open("nosuchdriver:///x").status().reason_id(),
+            "launcher.hypervisor_error");
+  auto v = (*hv)->LibVersion();
+  ASSERT_TRUE(v.ok());
+  EXPECT_GE(*v, LibvirtVersion(4, 4, 0));
+}
+
+}  // namespace
+}  // namespace attest::launcher
