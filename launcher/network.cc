@@ -52,6 +52,9 @@ Result<std::string> BuildNetworkXml(const TenantNet& net) {
   if (net.internet_gateway) {
     XmlBuilder::Attr(xml.Child(xml.root(), "forward"), "mode", "nat");
   }
+  // No host DNS (nor DHCP) service on a tenant net: the host offers tenants nothing to talk to
+  // but the gateway route, and libvirt then starts no dnsmasq for the net.
+  XmlBuilder::Attr(xml.Child(xml.root(), "dns"), "enable", "no");
   xmlNode* ip = xml.Child(xml.root(), "ip");
   XmlBuilder::Attr(ip, "address", gateway);
   XmlBuilder::Attr(ip, "netmask", Netmask(c.prefix));

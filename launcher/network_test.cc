@@ -16,6 +16,8 @@ TEST(Network, IsolatedByDefault) {
   xmlDoc* d = doc->get();
   EXPECT_EQ(XPathString(d, "/network/name"), "attest-net-net-1");
   EXPECT_EQ(XPathCount(d, "/network/forward"), 0u);
+  EXPECT_EQ(XPathString(d, "/network/dns/@enable"), "no");
+  EXPECT_EQ(XPathCount(d, "/network/ip/dhcp"), 0u);
   EXPECT_EQ(XPathString(d, "/network/bridge/@name"), BridgeName(net));
   EXPECT_EQ(XPathString(d, "/network/ip/@address"), "10.20.0.1");
   EXPECT_EQ(XPathString(d, "/network/ip/@netmask"), "255.255.255.0");

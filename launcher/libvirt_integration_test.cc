@@ -1,0 +1,214 @@
+// Against a real libvirtd (qemu:///system, started by scripts/services.sh; ATTEST_LIBVIRT_URI):
+// the security-group nwfilters and an isolated tenant network are defined, a plain TCG guest with
+// a DAC sVirt label, a vTPM (swtpm), a <filterref> and a tenant disk is started paused (no OS is
+// booted: the test is about isolation plumbing, not the guest), the filter's rules are checked in
+// the host's iptables/ebtables, and everything is removed again, including the empty chains
+// libvirt leaves behind. SEV/SNP/TDX cannot start here (no hardware; LIBVIRT-SEV.md): the test
+// checks that the host is refused for them instead.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string_view>
+
+#include "launcher/capabilities.h"
+#include "launcher/domain_xml.h"
+#include "launcher/integration_util.h"
+#include "launcher/launch.h"
+#include "launcher/libvirt_hypervisor.h"
+#include "launcher/network.h"
+#include "launcher/nwfilter.h"
+#include "launcher/xml.h"
+
+namespace attest::launcher {
+namespace {
+
+using itest::RunCommand;
+
+// Chains libvirt's nwfilter driver creates on first use and leaves, empty, after the last
+// interface is gone (LIBVIRT-SEV.md §4), with the table and the built-in chain that jumps to each.
+// It re-creates them on each instantiation. The network driver's LIBVIRT_* chains are different:
+// libvirtd creates them once per run, so they may only go once the daemon is stopped
+// (scripts/services-stop.sh does that).
+struct LeftoverChain {
+  const char* table;
+  const char* chain;
+  const char* from;
+};
+const LeftoverChain kLeftoverChains[] = {
+    {"filter", "libvirt-in", "FORWARD"},      {"filter", "libvirt-out", "FORWARD"},
+    {"filter", "libvirt-in-post", "FORWARD"}, {"filter", "libvirt-host-in", "INPUT"},
+    {"filter", "LIBVIRT_INP", "INPUT"},       {"filter", "LIBVIRT_OUT", "OUTPUT"},
+    {"filter", "LIBVIRT_FWX", "FORWARD"},     {"filter", "LIBVIRT_FWI", "FORWARD"},
+    {"filter", "LIBVIRT_FWO", "FORWARD"},     {"nat", "LIBVIRT_PRT", "POSTROUTING"},
+    {"mangle", "LIBVIRT_PRT", "POSTROUTING"},
+};
+
+// RemoveEmptyChain deletes a chain and the jumps to it, only when the chain has no rules (another
+// VM or network on this host may still use it).
+void RemoveEmptyChain(const LeftoverChain& c) {
+  auto rules = RunCommand({"iptables", "-t", c.table, "-S", c.chain});
+  if (rules.exit_code != 0) return;  // not there
+  if (rules.output != "-N " + std::string(c.chain) + "\n") return;
+  while (RunCommand({"iptables", "-t", c.table, "-D", c.from, "-j", c.chain}).exit_code == 0) {
+  }
+  static_cast<void>(RunCommand({"iptables", "-t", c.table, "-X", c.chain}));
+}
+
+class LibvirtIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* uri = std::getenv("ATTEST_LIBVIRT_URI");
+    if (uri == nullptr || ::geteuid() != 0) {
+      const char* ci = std::getenv("CI");
+      if (ci != nullptr && std::string_view(ci) == "true") {
+        FAIL() << "under CI=true this test needs root and ATTEST_LIBVIRT_URI (scripts/services.sh)";
+      }
+      GTEST_SKIP() << "no libvirtd: run scripts/services.sh start DIR as root and source DIR/env";
+    }
+    auto hv = LibvirtHypervisor::Open(uri);
+    ASSERT_TRUE(hv.ok()) << hv.status().ToString();
+    hv_ = std::move(hv).value();
+    suffix_ = itest::RandomSuffix();
+  }
+
+  // TearDown removes whatever a failed run left, best effort, in dependency order.
+  void TearDown() override {
+    if (hv_ == nullptr) return;
+    if (!domain_.empty()) static_cast<void>(StopVm(*hv_, domain_, uuid_));
+    if (!group_filter_.empty()) static_cast<void>(hv_->UndefineNwFilter(group_filter_));
+    if (!network_.empty()) static_cast<void>(hv_->DestroyNetwork(network_));
+    if (!disk_.empty()) std::filesystem::remove(disk_);
+    for (const auto& c : kLeftoverChains) RemoveEmptyChain(c);
+  }
+
+  std::unique_ptr<LibvirtHypervisor> hv_;
+  std::string suffix_;
+  std::string domain_, uuid_, group_filter_, network_, disk_;
+};
+
+TEST_F(LibvirtIntegrationTest, HostWithoutTeeIsRefused) {
+  auto caps_xml = hv_->DomainCapabilities("kvm");
+  ASSERT_TRUE(caps_xml.ok()) << caps_xml.status().ToString();
+  auto caps = ParseDomainCapabilities(*caps_xml);
+  ASSERT_TRUE(caps.ok()) << caps.status().ToString();
+  EXPECT_FALSE(caps->sev.supported);  // this machine (PLATFORM.md §3)
+  for (TeeType tee : {TeeType::kSev, TeeType::kSevEs, TeeType::kSevSnp, TeeType::kTdx}) {
+    EXPECT_EQ(CheckTeeSupported(*caps, tee).reason_id(), "launcher.tee_unavailable");
+  }
+  auto host_xml = hv_->HostCapabilities();
+  ASSERT_TRUE(host_xml.ok());
+  auto host = ParseHostCapabilities(*host_xml);
+  ASSERT_TRUE(host.ok());
+  // Only DAC here: a production launch (no DAC-only allowance) is refused.
+  EXPECT_EQ(ChooseSecLabelModel(*host, false).status().reason_id(),
+            "launcher.security_driver_unavailable");
+  EXPECT_EQ(ChooseSecLabelModel(*host, true).value(), SecLabelModel::kDac);
+  auto version = hv_->LibVersion();
+  ASSERT_TRUE(version.ok());
+  EXPECT_GE(*version, LibvirtVersion(9, 0, 0));
+}
+
+TEST_F(LibvirtIntegrationTest, PlainTcgGuestWithFilterNetworkTpmAndDisk) {
+  const std::string uuid = suffix_ + "-0d4e-4b7a-9c61-2a8e5b7d9f01";
+  // A /24 in 10.233.0.0/16 picked from the suffix, so parallel runs rarely collide.
+  const int octet = std::stoi(suffix_.substr(0, 2), nullptr, 16);
+  const std::string vm_ip = "10.233." + std::to_string(octet) + ".5";
+  TenantNet net{"it-" + suffix_, "tenant-it", "10.233." + std::to_string(octet) + ".0/24", false};
+  SecurityGroup group{"it-" + suffix_, "tenant-it", {{Protocol::kTcp, 22, 22, "10.0.0.0/8", ""}}};
+  const std::string disk = "/var/lib/libvirt/images/attest-it-" + suffix_ + ".img";
+  domain_ = "attest-it-" + suffix_;
+  uuid_ = uuid;
+  group_filter_ = FilterName(group);
+  network_ = NetworkName(net);
+  disk_ = disk;
+  {
+    std::ofstream f(disk, std::ios::binary);
+    f.seekp((1 << 20) - 1);
+    f.put('\0');
+  }
+
+  LaunchSpec spec;
+  spec.uuid = uuid;
+  spec.name = "attest-it-" + suffix_;
+  spec.tenant = "tenant-it";
+  spec.tee = TeeType::kNone;
+  spec.domain_type = "qemu";  // TCG: KVM is unusable here
+  spec.memory_mib = 128;
+  spec.vcpus = 1;
+  spec.seclabel = {SecLabelModel::kDac, SecLabelType::kDynamic, ""};
+  spec.interfaces.push_back({NetworkName(net), VmFilterName(uuid), {{"IP", vm_ip}}, ""});
+  spec.disks.push_back({disk, "tenant-it", "vda", "raw", false});
+  spec.vtpm = true;
+
+  auto group_xml = BuildNwFilterXml(group, {});
+  auto vm_filter_xml = BuildVmFilterXml(uuid, {FilterName(group)});
+  auto net_xml = BuildNetworkXml(net);
+  auto version = hv_->LibVersion();
+  ASSERT_TRUE(group_xml.ok() && vm_filter_xml.ok() && net_xml.ok() && version.ok());
+  auto domain_xml = BuildDomainXml(spec, *version);
+  ASSERT_TRUE(domain_xml.ok()) << domain_xml.status().ToString();
+
+  ASSERT_TRUE(hv_->DefineNwFilter(*group_xml).ok());
+  ASSERT_TRUE(hv_->DefineNwFilter(*vm_filter_xml).ok());
+  Status net_ok = hv_->DefineNetwork(*net_xml);
+  ASSERT_TRUE(net_ok.ok()) << net_ok.ToString();
+  Status defined = hv_->DefineDomain(*domain_xml);
+  ASSERT_TRUE(defined.ok()) << defined.ToString();
+  Status started = hv_->StartDomain(spec.name, /*paused=*/true);
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  EXPECT_EQ(hv_->GetDomainState(spec.name).value(), DomainState::kPaused);
+
+  auto live = hv_->GetDomainXml(spec.name);
+  ASSERT_TRUE(live.ok());
+  auto doc = ParseXml(*live, reasons::kLauncherXml);
+  ASSERT_TRUE(doc.ok());
+  const std::string vnet = XPathString(doc->get(), "//interface/target/@dev").value_or("");
+  ASSERT_FALSE(vnet.empty()) << *live;
+  EXPECT_EQ(XPathString(doc->get(), "/domain/seclabel[@model='dac']/@type"), "dynamic");
+  EXPECT_FALSE(
+      XPathString(doc->get(), "/domain/seclabel[@model='dac']/label").value_or("").empty());
+  EXPECT_EQ(XPathCount(doc->get(), "/domain/devices/tpm/backend[@type='emulator']"), 1u);
+  EXPECT_TRUE(std::filesystem::exists("/var/lib/libvirt/swtpm/" + uuid)) << "no swtpm state";
+  EXPECT_EQ(XPathString(doc->get(), "//interface/source/@bridge"), BridgeName(net));
+
+  // The security group's rule and the final drop, instantiated for this interface.
+  auto ipt = RunCommand({"iptables-save", "-t", "filter"});
+  ASSERT_EQ(ipt.exit_code, 0);
+  const std::string fo = "-A FO-" + vnet + " ";
+  EXPECT_NE(ipt.output.find(fo + "-s 10.0.0.0/8 -p tcp -m tcp --dport 22"), std::string::npos)
+      << ipt.output;
+  EXPECT_NE(ipt.output.find(fo + "-j DROP"), std::string::npos) << ipt.output;
+  // clean-traffic's anti-spoofing: only the VM's own IP may leave it.
+  auto ebt = RunCommand({"ebtables", "-t", "nat", "-L"});
+  EXPECT_NE(ebt.output.find("--ip-src " + vm_ip), std::string::npos) << ebt.output;
+  auto bindings = RunCommand({"virsh", "-c", "qemu:///system", "nwfilter-binding-list"});
+  EXPECT_NE(bindings.output.find(vnet), std::string::npos);
+
+  ASSERT_TRUE(hv_->ResumeDomain(spec.name).ok());
+  EXPECT_EQ(hv_->GetDomainState(spec.name).value(), DomainState::kRunning);
+  // A group filter in use cannot be removed (libvirt guards it).
+  EXPECT_FALSE(hv_->UndefineNwFilter(VmFilterName(uuid)).ok());
+
+  ASSERT_TRUE(StopVm(*hv_, spec.name, uuid).ok());
+  EXPECT_EQ(hv_->GetDomainState(spec.name).status().reason_id(), "launcher.not_found");
+  EXPECT_EQ(RunCommand({"iptables-save", "-t", "filter"}).output.find("FO-" + vnet + " "),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists("/var/lib/libvirt/swtpm/" + uuid));
+  ASSERT_TRUE(hv_->UndefineNwFilter(FilterName(group)).ok());
+  group_filter_.clear();
+  ASSERT_TRUE(hv_->DestroyNetwork(NetworkName(net)).ok());
+  network_.clear();
+  EXPECT_EQ(hv_->NetworkExists(NetworkName(net)).value(), false);
+  TearDown();
+  // Nothing of this test is left in the host's firewall.
+  auto after = RunCommand({"iptables-save"});
+  EXPECT_EQ(after.output.find(vnet), std::string::npos) << after.output;
+  EXPECT_EQ(after.output.find("libvirt-in"), std::string::npos) << after.output;
+  EXPECT_EQ(after.output.find(BridgeName(net)), std::string::npos) << after.output;
+}
+
+}  // namespace
+}  // namespace attest::launcher
