@@ -38,12 +38,10 @@ struct LeftoverChain {
   const char* from;
 };
 const LeftoverChain kLeftoverChains[] = {
-    {"filter", "libvirt-in", "FORWARD"},      {"filter", "libvirt-out", "FORWARD"},
-    {"filter", "libvirt-in-post", "FORWARD"}, {"filter", "libvirt-host-in", "INPUT"},
-    {"filter", "LIBVIRT_INP", "INPUT"},       {"filter", "LIBVIRT_OUT", "OUTPUT"},
-    {"filter", "LIBVIRT_FWX", "FORWARD"},     {"filter", "LIBVIRT_FWI", "FORWARD"},
-    {"filter", "LIBVIRT_FWO", "FORWARD"},     {"nat", "LIBVIRT_PRT", "POSTROUTING"},
-    {"mangle", "LIBVIRT_PRT", "POSTROUTING"},
+    {"filter", "libvirt-in", "FORWARD"},
+    {"filter", "libvirt-out", "FORWARD"},
+    {"filter", "libvirt-in-post", "FORWARD"},
+    {"filter", "libvirt-host-in", "INPUT"},
 };
 
 // RemoveEmptyChain deletes a chain and the jumps to it, only when the chain has no rules (another

@@ -10,7 +10,10 @@ if [ -d "$dir/pg/data" ]; then
     "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1
   fi
 fi
-# Only daemons this checkout's services.sh started (their pid files are in DIR).
+# Only daemons this checkout's services.sh started (their pid files are in DIR; libvirtd removes
+# its own pid file when it exits, so remember first whether it was ours).
+started_libvirtd=false
+[ -s "$dir/libvirtd.pid" ] && started_libvirtd=true
 for f in libvirtd virtlogd; do
   if [ -s "$dir/$f.pid" ]; then
     pid=$(cat "$dir/$f.pid")
@@ -20,15 +23,17 @@ for f in libvirtd virtlogd; do
 done
 # libvirtd's network driver leaves its private chains behind; once the daemon this script started
 # is gone, remove those that are empty (a chain with rules belongs to something else).
-if [ -s "$dir/libvirtd.pid" ] && command -v iptables >/dev/null; then
+if $started_libvirtd && command -v iptables >/dev/null; then
+  for tool in iptables ip6tables; do
   for spec in filter:LIBVIRT_INP:INPUT filter:LIBVIRT_OUT:OUTPUT filter:LIBVIRT_FWX:FORWARD \
               filter:LIBVIRT_FWI:FORWARD filter:LIBVIRT_FWO:FORWARD nat:LIBVIRT_PRT:POSTROUTING \
               mangle:LIBVIRT_PRT:POSTROUTING; do
     IFS=: read -r table chain from <<<"$spec"
-    if [ "$(iptables -t "$table" -S "$chain" 2>/dev/null)" = "-N $chain" ]; then
-      while iptables -t "$table" -D "$from" -j "$chain" 2>/dev/null; do :; done
-      iptables -t "$table" -X "$chain" 2>/dev/null
+    if [ "$($tool -t "$table" -S "$chain" 2>/dev/null)" = "-N $chain" ]; then
+      while $tool -t "$table" -D "$from" -j "$chain" 2>/dev/null; do :; done
+      $tool -t "$table" -X "$chain" 2>/dev/null
     fi
+  done
   done
 fi
 rm -rf "$dir"
