@@ -80,8 +80,8 @@ Bytes GcmAssociatedData(const std::string& key_id, std::string_view aad) {
 Result<WrappedHeader> CheckHeaderFor(ByteSpan wrapped, KekKind kind, const std::string& key_id) {
   ATTEST_ASSIGN_OR_RETURN(WrappedHeader h, ParseWrappedHeader(wrapped));
   if (h.kind != kind || h.key_id != key_id) {
-    return Status(reasons::kKeysWrongKey, "wrapped key was made by KEK \"" + h.key_id +
-                                              "\", this is \"" + key_id + "\"");
+    return Status(reasons::kKeysWrongKey,
+                  "wrapped key was made by KEK \"" + h.key_id + "\", this is \"" + key_id + "\"");
   }
   return h;
 }

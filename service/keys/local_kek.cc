@@ -97,7 +97,8 @@ Result<Bytes> LocalKeyFileKek::Wrap(ByteSpan plaintext, std::string_view aad) co
 }
 
 Result<Bytes> LocalKeyFileKek::Unwrap(ByteSpan wrapped, std::string_view aad) const {
-  ATTEST_ASSIGN_OR_RETURN(const WrappedHeader h, CheckHeaderFor(wrapped, KekKind::kKeyFile, key_id_));
+  ATTEST_ASSIGN_OR_RETURN(const WrappedHeader h,
+                          CheckHeaderFor(wrapped, KekKind::kKeyFile, key_id_));
   const Bytes gcm_aad = GcmAssociatedData(key_id_, aad);
   const size_t ct_len = h.ciphertext.size() - kGcmTagBytes;
   Bytes out(ct_len);
@@ -106,8 +107,7 @@ Result<Bytes> LocalKeyFileKek::Unwrap(ByteSpan wrapped, std::string_view aad) co
   int len = 0;
   const bool ok =
       ctx &&
-      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), h.nonce.data()) ==
-          1 &&
+      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), h.nonce.data()) == 1 &&
       EVP_DecryptUpdate(ctx.get(), nullptr, &len, gcm_aad.data(),
                         static_cast<int>(gcm_aad.size())) == 1 &&
       EVP_DecryptUpdate(ctx.get(), out.data(), &len, h.ciphertext.data(),

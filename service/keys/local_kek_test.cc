@@ -132,8 +132,7 @@ TEST(LocalKeyFileKek, KeyFileRules) {
   EXPECT_EQ(fs::file_size(path), 32u);
   // A 'restart': a new object from the same file opens what the first wrapped.
   const Bytes wrapped = LocalKeyFileKek::FromKeyFile(path).value()->Wrap(AsBytes("k"), "a").value();
-  EXPECT_EQ(LocalKeyFileKek::FromKeyFile(path).value()->Unwrap(wrapped, "a").value(),
-            Bytes({'k'}));
+  EXPECT_EQ(LocalKeyFileKek::FromKeyFile(path).value()->Unwrap(wrapped, "a").value(), Bytes({'k'}));
 
   const std::string group_readable = dir.File("group");
   ASSERT_TRUE(LocalKeyFileKek::CreateKeyFile(group_readable).ok());
@@ -181,8 +180,7 @@ TEST(VolumeKey, WrapForOneVolumeOnly) {
   EXPECT_EQ(UnwrapVolumeKey(*kek, "vol-a", wrapped).value(), key);
   EXPECT_EQ(UnwrapVolumeKey(*kek, "vol-b", wrapped).status().reason_id(), "keys.unwrap_failed");
   EXPECT_EQ(UnwrapVolumeKey(*Kek(6), "vol-a", wrapped).status().reason_id(), "keys.wrong_key");
-  EXPECT_EQ(WrapVolumeKey(*kek, "vol-a", Bytes(31, 1)).status().reason_id(),
-            "keys.config_invalid");
+  EXPECT_EQ(WrapVolumeKey(*kek, "vol-a", Bytes(31, 1)).status().reason_id(), "keys.config_invalid");
   EXPECT_EQ(WrapVolumeKey(*kek, "", key).status().reason_id(), "keys.config_invalid");
   // A 16-byte secret wrapped for the same purpose is not accepted as a volume key.
   const Bytes short_wrapped = kek->Wrap(Bytes(16, 1), VolumeKeyAad("vol-a")).value();

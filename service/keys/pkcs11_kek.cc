@@ -121,8 +121,8 @@ Result<std::string> ReadPin(const std::string& pin_source) {
   if (pin_source.rfind("file:", 0) == 0) {
     std::ifstream in(pin_source.substr(5));
     if (!in || !std::getline(in, pin)) {
-      return Status(reasons::kKeysPinUnavailable, "pkcs11 PIN file " + pin_source.substr(5) +
-                                                      " cannot be read");
+      return Status(reasons::kKeysPinUnavailable,
+                    "pkcs11 PIN file " + pin_source.substr(5) + " cannot be read");
     }
     if (!pin.empty() && pin.back() == '\r') pin.pop_back();
   } else if (pin_source.rfind("env:", 0) == 0) {
@@ -157,16 +157,15 @@ Result<std::unique_ptr<Pkcs11Kek>> Pkcs11Kek::Open(const Pkcs11Config& config) {
     return slot.status();
   }
   CK_SESSION_HANDLE session = 0;
-  CK_RV rv = fl->C_OpenSession(*slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr,
-                               &session);
+  CK_RV rv =
+      fl->C_OpenSession(*slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session);
   if (rv != CKR_OK) return P11Error("C_OpenSession", rv);
   kek->session_ = session;
   rv = fl->C_Login(session, CKU_USER, reinterpret_cast<unsigned char*>(pin.data()), pin.size());
   OPENSSL_cleanse(pin.data(), pin.size());
   if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_LOCKED) {
-    return Status(reasons::kKeysPinIncorrect, "pkcs11: user PIN for token \"" +
-                                                  config.token_label + "\" refused (CKR " +
-                                                  RvHex(rv) + ")");
+    return Status(reasons::kKeysPinIncorrect, "pkcs11: user PIN for token \"" + config.token_label +
+                                                  "\" refused (CKR " + RvHex(rv) + ")");
   }
   // Login state is per application: a second instance on the same token is already logged in.
   if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) return P11Error("C_Login", rv);
@@ -230,8 +229,8 @@ Result<Bytes> Pkcs11Kek::Wrap(ByteSpan plaintext, std::string_view aad) const {
   // random bits keep the collision chance negligible for the number of keys a service wraps.
   Bytes nonce = RandomBytes(kGcmNonceBytes);
   Bytes gcm_aad = GcmAssociatedData(key_id_, aad);
-  CK_GCM_PARAMS params{nonce.data(), nonce.size(), nonce.size() * 8, gcm_aad.data(),
-                       gcm_aad.size(), kGcmTagBytes * 8};
+  CK_GCM_PARAMS params{nonce.data(),   nonce.size(),   nonce.size() * 8,
+                       gcm_aad.data(), gcm_aad.size(), kGcmTagBytes * 8};
   CK_MECHANISM mech{CKM_AES_GCM, &params, sizeof(params)};
   std::lock_guard<std::mutex> lock(mu_);
   CK_FUNCTION_LIST* fl = module_->fl;
@@ -250,11 +249,12 @@ Result<Bytes> Pkcs11Kek::Wrap(ByteSpan plaintext, std::string_view aad) const {
 }
 
 Result<Bytes> Pkcs11Kek::Unwrap(ByteSpan wrapped, std::string_view aad) const {
-  ATTEST_ASSIGN_OR_RETURN(const WrappedHeader h, CheckHeaderFor(wrapped, KekKind::kPkcs11, key_id_));
+  ATTEST_ASSIGN_OR_RETURN(const WrappedHeader h,
+                          CheckHeaderFor(wrapped, KekKind::kPkcs11, key_id_));
   Bytes nonce(h.nonce.begin(), h.nonce.end());
   Bytes gcm_aad = GcmAssociatedData(key_id_, aad);
-  CK_GCM_PARAMS params{nonce.data(), nonce.size(), nonce.size() * 8, gcm_aad.data(),
-                       gcm_aad.size(), kGcmTagBytes * 8};
+  CK_GCM_PARAMS params{nonce.data(),   nonce.size(),   nonce.size() * 8,
+                       gcm_aad.data(), gcm_aad.size(), kGcmTagBytes * 8};
   CK_MECHANISM mech{CKM_AES_GCM, &params, sizeof(params)};
   std::lock_guard<std::mutex> lock(mu_);
   CK_FUNCTION_LIST* fl = module_->fl;
@@ -267,9 +267,8 @@ Result<Bytes> Pkcs11Kek::Unwrap(ByteSpan wrapped, std::string_view aad) const {
   if (rv != CKR_OK) {
     OPENSSL_cleanse(out.data(), out.size());
     if (TokenGone(rv)) return P11Error("C_Decrypt (AES-GCM)", rv);
-    return Status(reasons::kKeysUnwrapFailed, "wrapped key does not open under KEK \"" +
-                                                  key_id_ + "\" for this purpose (CKR " +
-                                                  RvHex(rv) + ")");
+    return Status(reasons::kKeysUnwrapFailed, "wrapped key does not open under KEK \"" + key_id_ +
+                                                  "\" for this purpose (CKR " + RvHex(rv) + ")");
   }
   out.resize(out_len);
   return out;

@@ -131,8 +131,8 @@ TEST_F(Pkcs11KekTest, Failures) {
     SCOPED_TRACE(c.name);
     EXPECT_EQ(c.kek->Unwrap(c.blob, c.aad).status().reason_id(), c.want);
   }
-  EXPECT_EQ(kek->Unwrap(wrapped, "volume:v").value(), Bytes(AsBytes("secret").begin(),
-                                                            AsBytes("secret").end()));
+  EXPECT_EQ(kek->Unwrap(wrapped, "volume:v").value(),
+            Bytes(AsBytes("secret").begin(), AsBytes("secret").end()));
 }
 
 TEST_F(Pkcs11KekTest, OpenFailures) {

@@ -66,7 +66,8 @@ int RunWithStdin(const std::vector<std::string>& argv, ByteSpan data) {
   }
   close(pipe_fds[0]);
   // A child that exits early must not kill us with SIGPIPE.
-  struct sigaction ignore {}, old {};
+  struct sigaction ignore {
+  }, old{};
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &ignore, &old);
   size_t off = 0;
@@ -109,7 +110,7 @@ Status FormatLuksImage(const std::string& path, uint64_t size_bytes, ByteSpan ke
     return LuksFailed("cannot size " + path);
   }
   std::vector<std::string> argv = {options.cryptsetup, "luksFormat", "--type", "luks2",
-                                   "--batch-mode", "--key-file", "-"};
+                                   "--batch-mode",     "--key-file", "-"};
   if (options.fast_pbkdf_for_tests) {
     argv.insert(argv.end(), {"--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000"});
   }

@@ -22,8 +22,8 @@ Result<Bytes> SecretSealer::Seal(ByteSpan plaintext, std::string_view associated
 Result<Bytes> SecretSealer::Unseal(ByteSpan sealed, std::string_view associated_data) const {
   auto plain = kek_->Unwrap(sealed, Purpose(associated_data));
   if (!plain.ok()) {
-    return Status(reasons::kStoreUnsealFailed, std::string(plain.status().reason_id()) + ": " +
-                                                   plain.status().message());
+    return Status(reasons::kStoreUnsealFailed,
+                  std::string(plain.status().reason_id()) + ": " + plain.status().message());
   }
   return plain;
 }

@@ -16,8 +16,7 @@ namespace attest::service::store {
 
 class SecretSealer {
  public:
-  explicit SecretSealer(std::shared_ptr<const keys::KeyEncryptionKey> kek)
-      : kek_(std::move(kek)) {}
+  explicit SecretSealer(std::shared_ptr<const keys::KeyEncryptionKey> kek) : kek_(std::move(kek)) {}
   virtual ~SecretSealer() = default;
   // Seal wraps plaintext under the KEK with associated data "credential:" + associated_data (the
   // access key id), so a sealed secret moved to another key's row, or presented as a volume key,

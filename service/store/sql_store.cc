@@ -496,11 +496,11 @@ class SqlStore : public Store {
       ATTEST_RETURN_IF_ERROR(GetVolume(caller_tenant, volume_id).status());
     }
     ATTEST_RETURN_IF_ERROR(
-        db_->Exec(std::string("INSERT INTO vms (") + kVmColumns +
-                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)",
-                  {v.id, caller_tenant, v.tee_type, v.policy_name, v.policy_version,
-                   v.policy_sha256, v.host_id, v.ticket, v.ticket_sha256, v.ticket_sha384,
-                   Unix(now)})
+        db_->Exec(
+               std::string("INSERT INTO vms (") + kVmColumns +
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)",
+               {v.id, caller_tenant, v.tee_type, v.policy_name, v.policy_version, v.policy_sha256,
+                v.host_id, v.ticket, v.ticket_sha256, v.ticket_sha384, Unix(now)})
             .status());
     for (size_t i = 0; i < v.volume_ids.size(); ++i) {
       ATTEST_RETURN_IF_ERROR(
@@ -513,10 +513,9 @@ class SqlStore : public Store {
   }
 
   Result<Vm> GetVm(const std::string& caller_tenant, const std::string& vm_id) override {
-    ATTEST_ASSIGN_OR_RETURN(auto rows,
-                            db_->Exec(std::string("SELECT ") + kVmColumns +
-                                          " FROM vms WHERE id = $1 AND tenant_id = $2",
-                                      {vm_id, caller_tenant}));
+    ATTEST_ASSIGN_OR_RETURN(auto rows, db_->Exec(std::string("SELECT ") + kVmColumns +
+                                                     " FROM vms WHERE id = $1 AND tenant_id = $2",
+                                                 {vm_id, caller_tenant}));
     if (rows.empty()) return NotFound("vm", vm_id);
     return WithVolumes(rows[0]);
   }

@@ -97,9 +97,9 @@ struct Vm {
   std::string policy_sha256;
   std::vector<std::string> volume_ids;
   std::string host_id;
-  Bytes ticket;                // the canonical ticket bytes
-  std::string ticket_sha256;   // hex: SNP HOST_DATA
-  std::string ticket_sha384;   // hex: TDX MRCONFIGID
+  Bytes ticket;               // the canonical ticket bytes
+  std::string ticket_sha256;  // hex: SNP HOST_DATA
+  std::string ticket_sha384;  // hex: TDX MRCONFIGID
   TimePoint created_at;
   std::optional<TimePoint> deleted_at;  // set once deleted: no release ever again
 };
