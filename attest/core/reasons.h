@@ -325,6 +325,12 @@ inline constexpr Reason kReleasePolicyMismatch{"release.policy_version_mismatch"
                                                ErrorCode::kMismatch};
 inline constexpr Reason kReleasePolicyDenied{"release.policy_denied", ErrorCode::kPolicyDenied};
 
+// --- guest: attest-agent guest side (agent/guest_evidence) ------------------------------------
+inline constexpr Reason kGuestNoEvidenceSource{"guest.no_evidence_source", ErrorCode::kUnavailable};
+inline constexpr Reason kGuestTsmFailed{"guest.tsm_report_failed", ErrorCode::kUnavailable};
+inline constexpr Reason kGuestTsmConflict{"guest.tsm_generation_conflict", ErrorCode::kConflict};
+inline constexpr Reason kGuestDeviceFailed{"guest.device_report_failed", ErrorCode::kUnavailable};
+
 // --- cli: command-line usage -------------------------------------------------------------------
 inline constexpr Reason kCliUsage{"cli.usage", ErrorCode::kInvalidArgument};
 }  // namespace reasons

@@ -58,6 +58,12 @@ bool OnP384(ByteSpan point) {
 
 }  // namespace
 
+Sha512Digest ReportDataBinding(ByteSpan nonce, const GuestPublicKey& key) {
+  Bytes data(nonce.begin(), nonce.end());
+  data.insert(data.end(), key.point.begin(), key.point.end());
+  return Sha512(data);
+}
+
 Result<GuestPublicKey> ParseGuestJwk(std::string_view jwk_json) {
   if (jwk_json.size() > 4096) return KeyInvalid("JWK longer than 4 KiB");
   const nlohmann::json j = nlohmann::json::parse(jwk_json, nullptr, false);

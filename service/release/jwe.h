@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "attest/core/bytes.h"
+#include "attest/core/digest.h"
 #include "attest/core/status.h"
 
 namespace attest::service::release {
@@ -20,6 +21,10 @@ struct GuestPublicKey {
   Bytes point;           // SEC1 uncompressed: 0x04 || X (48) || Y (48), 97 bytes
   std::string jwk_json;  // {"crv":"P-384","kty":"EC","x":...,"y":...}, keys sorted
 };
+
+// ReportDataBinding is SHA-512(nonce || key.point): what the guest puts in REPORT_DATA (SNP
+// REPORT_DATA and TDX REPORTDATA are both 64 bytes), binding this challenge to this key.
+Sha512Digest ReportDataBinding(ByteSpan nonce, const GuestPublicKey& key);
 
 // ParseGuestJwk reads a public JWK: kty "EC", crv "P-384", x and y base64url of 48 bytes each,
 // a point on the curve. A JWK carrying "d" (a private key) is refused: a guest that sends its

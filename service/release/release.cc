@@ -39,12 +39,6 @@ Result<std::unique_ptr<TrustAnchors>> TrustAnchors::Make(const TrustAnchorConfig
   return a;
 }
 
-Sha512Digest ReportDataBinding(ByteSpan nonce, const GuestPublicKey& key) {
-  Bytes data(nonce.begin(), nonce.end());
-  data.insert(data.end(), key.point.begin(), key.point.end());
-  return Sha512(data);
-}
-
 namespace {
 
 class Failures {

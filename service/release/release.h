@@ -105,9 +105,6 @@ struct ReleaseDecision {
   bool released() const { return failures.empty(); }
 };
 
-// ReportDataBinding is SHA-512(nonce || guest key point): what REPORT_DATA must hold.
-Sha512Digest ReportDataBinding(ByteSpan nonce, const GuestPublicKey& key);
-
 // DecideRelease runs every check (none short-circuits another) and lists every failure:
 //  nonce        release.nonce_rejected (not consumed, or not 32 bytes)
 //  report_data  release.report_data_mismatch (REPORT_DATA != ReportDataBinding)
