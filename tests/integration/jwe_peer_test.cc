@@ -114,8 +114,12 @@ TEST_F(JwePeerTest, BothDirectionsAgree) {
   const GuestPublicKey pub = ParseGuestJwk(PublicJwk(guest).value()).value();
   const Bytes key = keys::RandomBytes(32);
   const std::string ours = EncryptToGuest(key, pub, "vol-7").value();
-  std::string flipped_tag = ours;
-  flipped_tag.back() = flipped_tag.back() == 'A' ? 'B' : 'A';
+  // Flip a tag bit in the decoded bytes: the last base64url character of a 16-byte tag carries
+  // unused bits, so editing characters could leave the tag unchanged.
+  const size_t tag_at = ours.rfind('.') + 1;
+  Bytes tag = Base64UrlDecode(ours.substr(tag_at)).value();
+  tag[0] ^= 0x01;
+  const std::string flipped_tag = ours.substr(0, tag_at) + Base64UrlEncode(tag);
   const json jobs = json::array({
       {{"op", "decrypt"}, {"jwk", guest}, {"jwe", ours}},
       {{"op", "decrypt"}, {"jwk", other}, {"jwe", ours}},
