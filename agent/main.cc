@@ -1,15 +1,20 @@
 // attest-agent: the host agent. `host register|activate|quote` drive the TPM through any TCTI;
 // their outputs are the inputs of `attestctl verify tpm` (and, later, of attestd's host API).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
 #include <string>
 
+#include "agent/guest_evidence.h"
 #include "agent/host_commands.h"
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/tpm/alg.h"
 #include "cli/args.h"
+#include "service/release/jwe.h"
 
 namespace {
 
@@ -24,6 +29,10 @@ constexpr char kUsage[] =
     "[--ak ecdsa|rsa]\n"
     "  attest-agent host quote --tcti CONF --nonce HEX --out DIR [--pcrs 0,1,...] "
     "[--banks sha1,sha256] [--eventlog PATH] [--drtm-log PATH] [--ak ecdsa|rsa]\n"
+    "  attest-agent guest keygen --out KEYFILE            (prints the public JWK)\n"
+    "  attest-agent guest evidence --nonce HEX --key KEYFILE --out DIR [--tsm-root PATH] "
+    "[--sev-device PATH]\n"
+    "  attest-agent guest decrypt --jwe FILE --key KEYFILE   (volume key to stdout)\n"
     "CONF is a TCTI string, e.g. swtpm:host=127.0.0.1,port=2321 or device:/dev/tpmrm0";
 
 int Fail(const Status& status) {
@@ -122,6 +131,83 @@ int RunHost(int argc, char** argv) {
   return 2;
 }
 
+// RunGuest: the guest side of key release without the HTTP round trip (the service API wires it):
+// an ephemeral key, evidence over SHA-512(nonce || key), and opening the released JWE.
+int RunGuest(int argc, char** argv) {
+  namespace rel = attest::service::release;
+  if (argc < 3) {
+    std::cerr << kUsage << "\n";
+    return 2;
+  }
+  const std::string verb = argv[2];
+  const FlagSpec spec{{"out", "nonce", "key", "tsm-root", "sev-device", "jwe"}, {}};
+  auto args = Args::Parse(argc, argv, 3, spec);
+  if (!args.ok()) return Fail(args.status());
+  if (verb == "keygen") {
+    auto out = args->Require("out");
+    if (!out.ok()) return Fail(out.status());
+    auto key = rel::GenerateGuestKey();
+    if (!key.ok()) return Fail(key.status());
+    // The private key never leaves the guest: mode 0600, and only the public half is printed.
+    const int fd = open(out->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return Fail(Status(attest::reasons::kFileUnreadable, "cannot create " + *out));
+    const bool ok = write(fd, key->data(), key->size()) == static_cast<ssize_t>(key->size());
+    close(fd);
+    if (!ok) return Fail(Status(attest::reasons::kFileUnreadable, "cannot write " + *out));
+    auto pub = rel::PublicJwk(*key);
+    if (!pub.ok()) return Fail(pub.status());
+    std::cout << *pub << "\n";
+    return 0;
+  }
+  auto key_path = args->Require("key");
+  if (!key_path.ok()) return Fail(key_path.status());
+  auto key = attest::ReadFileBytes(*key_path, 4096);
+  if (!key.ok()) return Fail(key.status());
+  const std::string private_jwk(key->begin(), key->end());
+  if (verb == "evidence") {
+    auto out = args->Require("out");
+    auto nonce_hex = args->Require("nonce");
+    if (!out.ok()) return Fail(out.status());
+    if (!nonce_hex.ok()) return Fail(nonce_hex.status());
+    auto nonce = attest::HexDecode(*nonce_hex);
+    if (!nonce.ok() || nonce->size() != 32) {
+      return Fail(Status(attest::reasons::kCliUsage, "--nonce: 64 hex digits"));
+    }
+    auto pub_jwk = rel::PublicJwk(private_jwk);
+    if (!pub_jwk.ok()) return Fail(pub_jwk.status());
+    auto pub = rel::ParseGuestJwk(*pub_jwk);
+    if (!pub.ok()) return Fail(pub.status());
+    const attest::Sha512Digest binding = rel::ReportDataBinding(*nonce, *pub);
+    auto ev = attest::agent::GetGuestEvidence(
+        binding, args->Get("tsm-root").value_or(attest::agent::kTsmReportRoot),
+        args->Get("sev-device").value_or(attest::agent::kSevGuestDevice));
+    if (!ev.ok()) return Fail(ev.status());
+    Status s = attest::agent::WriteFile(*out + "/evidence.bin", ev->outblob);
+    if (s.ok() && !ev->auxblob.empty())
+      s = attest::agent::WriteFile(*out + "/auxblob.bin", ev->auxblob);
+    if (s.ok()) s = attest::agent::WriteFile(*out + "/public.jwk", attest::AsBytes(pub->jwk_json));
+    if (!s.ok()) return Fail(s);
+    std::cout << "{\"provider\":\"" << ev->provider << "\",\"source\":\"" << ev->source
+              << "\",\"report_data\":\"" << attest::HexEncode(binding) << "\"}\n";
+    return 0;
+  }
+  if (verb == "decrypt") {
+    auto jwe_path = args->Require("jwe");
+    if (!jwe_path.ok()) return Fail(jwe_path.status());
+    auto jwe = attest::ReadFileBytes(*jwe_path, 1 << 20);
+    if (!jwe.ok()) return Fail(jwe.status());
+    std::string text(jwe->begin(), jwe->end());
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    auto plain = rel::DecryptFromService(text, private_jwk);
+    if (!plain.ok()) return Fail(plain.status());
+    std::cout.write(reinterpret_cast<const char*>(plain->data()),
+                    static_cast<std::streamsize>(plain->size()));
+    return std::cout.good() ? 0 : 1;
+  }
+  std::cerr << kUsage << "\n";
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -129,6 +215,7 @@ int main(int argc, char** argv) {
   // keep it quiet unless the operator asks for its log with TSS2_LOG.
   setenv("TSS2_LOG", "all+none", 0);
   if (argc >= 2 && std::string(argv[1]) == "host") return RunHost(argc, argv);
+  if (argc >= 2 && std::string(argv[1]) == "guest") return RunGuest(argc, argv);
   std::cerr << kUsage << "\n";
   return 2;
 }

@@ -312,6 +312,48 @@ inline constexpr Reason kLauncherNotFound{"launcher.not_found", ErrorCode::kNotF
 inline constexpr Reason kLauncherXml{"launcher.xml_error", ErrorCode::kInternal};
 inline constexpr Reason kLauncherLaunchInfoMalformed{"launcher.launch_info_malformed",
                                                      ErrorCode::kMalformedEvidence};
+// --- keys: key-encryption keys (service/keys) and volume keys ----------------------------------
+inline constexpr Reason kKeysKeyFileInvalid{"keys.key_file_invalid", ErrorCode::kInvalidArgument};
+inline constexpr Reason kKeysConfigInvalid{"keys.config_invalid", ErrorCode::kInvalidArgument};
+inline constexpr Reason kKeysWrapFailed{"keys.wrap_failed", ErrorCode::kInternal};
+inline constexpr Reason kKeysBlobMalformed{"keys.blob_malformed", ErrorCode::kMalformedEvidence};
+inline constexpr Reason kKeysWrongKey{"keys.wrong_key", ErrorCode::kMismatch};
+inline constexpr Reason kKeysUnwrapFailed{"keys.unwrap_failed", ErrorCode::kMismatch};
+inline constexpr Reason kKeysModuleLoadFailed{"keys.pkcs11_module_load_failed",
+                                              ErrorCode::kUnavailable};
+inline constexpr Reason kKeysTokenNotFound{"keys.pkcs11_token_not_found", ErrorCode::kUnavailable};
+inline constexpr Reason kKeysPinIncorrect{"keys.pkcs11_pin_incorrect", ErrorCode::kInvalidArgument};
+inline constexpr Reason kKeysPinUnavailable{"keys.pkcs11_pin_unavailable",
+                                            ErrorCode::kUnavailable};
+inline constexpr Reason kKeysPkcs11Error{"keys.pkcs11_error", ErrorCode::kUnavailable};
+inline constexpr Reason kKeysLuksFormatFailed{"keys.luks_format_failed", ErrorCode::kUnavailable};
+
+// --- release: launch tickets, JWE key delivery, key release decisions (service/release) --------
+inline constexpr Reason kReleaseTicketInvalid{"release.ticket_invalid", ErrorCode::kInvalidArgument};
+inline constexpr Reason kReleaseGuestKeyInvalid{"release.guest_key_invalid",
+                                                ErrorCode::kInvalidArgument};
+inline constexpr Reason kReleaseJweFailed{"release.jwe_failed", ErrorCode::kInternal};
+inline constexpr Reason kReleaseJweInvalid{"release.jwe_invalid", ErrorCode::kMalformedEvidence};
+// Failed release checks: each one is listed when it fails, all of them checked.
+inline constexpr Reason kReleaseNonceRejected{"release.nonce_rejected", ErrorCode::kConflict};
+inline constexpr Reason kReleaseReportDataMismatch{"release.report_data_mismatch",
+inline constexpr Reason kReleaseEvidenceInvalid{"release.evidence_invalid",
+                                                ErrorCode::kSignatureInvalid};
+inline constexpr Reason kReleaseTicketMismatch{"release.ticket_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kReleaseVmDeleted{"release.vm_deleted", ErrorCode::kPolicyDenied};
+inline constexpr Reason kReleaseTeeMismatch{"release.tee_type_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kReleaseHostUntrusted{"release.host_untrusted", ErrorCode::kPolicyDenied};
+inline constexpr Reason kReleaseHostQuoteTooOld{"release.host_quote_too_old",
+                                                ErrorCode::kPolicyDenied};
+inline constexpr Reason kReleasePolicyMismatch{"release.policy_version_mismatch",
+                                               ErrorCode::kMismatch};
+inline constexpr Reason kReleasePolicyDenied{"release.policy_denied", ErrorCode::kPolicyDenied};
+
+// --- guest: attest-agent guest side (agent/guest_evidence) ------------------------------------
+inline constexpr Reason kGuestNoEvidenceSource{"guest.no_evidence_source", ErrorCode::kUnavailable};
+inline constexpr Reason kGuestTsmFailed{"guest.tsm_report_failed", ErrorCode::kUnavailable};
+inline constexpr Reason kGuestTsmConflict{"guest.tsm_generation_conflict", ErrorCode::kConflict};
+inline constexpr Reason kGuestDeviceFailed{"guest.device_report_failed", ErrorCode::kUnavailable};
 
 // --- cli: command-line usage -------------------------------------------------------------------
 inline constexpr Reason kCliUsage{"cli.usage", ErrorCode::kInvalidArgument};

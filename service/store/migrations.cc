@@ -108,6 +108,45 @@ CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
 CREATE INDEX nonces_expires_at ON nonces (expires_at);
 )sql";
 
+// Version 3: volumes (wrapped keys) and VMs with their launch tickets (issue 9). A deleted volume
+// keeps its row for the audit trail but loses its wrapped key (crypto-shredding); a deleted VM
+// keeps its row so a release attempt can say "deleted" rather than "unknown".
+constexpr char kSchemaV3[] = R"sql(
+CREATE TABLE volumes (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  image_path TEXT NOT NULL,
+  kek_id TEXT NOT NULL,
+  wrapped_key {BLOB},
+  created_at BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE INDEX volumes_tenant ON volumes (tenant_id);
+CREATE TABLE vms (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  tee_type TEXT NOT NULL,
+  policy_name TEXT NOT NULL,
+  policy_version BIGINT NOT NULL,
+  policy_sha256 TEXT NOT NULL,
+  host_id TEXT NOT NULL,
+  ticket {BLOB} NOT NULL,
+  ticket_sha256 TEXT NOT NULL,
+  ticket_sha384 TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE INDEX vms_tenant ON vms (tenant_id);
+CREATE TABLE vm_volumes (
+  vm_id TEXT NOT NULL REFERENCES vms(id),
+  position BIGINT NOT NULL,
+  volume_id TEXT NOT NULL REFERENCES volumes(id),
+  PRIMARY KEY (vm_id, position)
+);
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -125,6 +164,7 @@ const std::vector<Migration>& Migrations() {
       {1, "tenants, credentials, policies, hosts, nonces, collateral, audit log",
        WithBlob(kSchemaV1, "BLOB"), WithBlob(kSchemaV1, "BYTEA")},
       {2, "append-only audit log triggers; nonce expiry index", kSqliteV2, kPostgresV2},
+      {3, "volumes, vms, vm_volumes", WithBlob(kSchemaV3, "BLOB"), WithBlob(kSchemaV3, "BYTEA")},
   };
   return *migrations;
 }

@@ -119,6 +119,45 @@ Result<std::vector<AuditEntry>> ToAuditList(const std::vector<SqlRow>& rows) {
   return out;
 }
 
+constexpr char kVolumeColumns[] =
+    "id, tenant_id, name, size_bytes, image_path, kek_id, wrapped_key, created_at";
+constexpr char kVmColumns[] =
+    "id, tenant_id, tee_type, policy_name, policy_version, policy_sha256, host_id, ticket, "
+    "ticket_sha256, ticket_sha384, created_at, deleted_at";
+
+Result<Volume> ToVolume(const SqlRow& r) {
+  Volume v;
+  v.id = Str(r[0]);
+  v.tenant_id = Str(r[1]);
+  v.name = Str(r[2]);
+  ATTEST_ASSIGN_OR_RETURN(const int64_t size, ToInt(r[3]));
+  v.size_bytes = static_cast<uint64_t>(size);
+  v.image_path = Str(r[4]);
+  v.kek_id = Str(r[5]);
+  v.wrapped_key = ToBytes(r[6]);
+  ATTEST_ASSIGN_OR_RETURN(v.created_at, ToTime(r[7]));
+  return v;
+}
+
+Result<Vm> ToVm(const SqlRow& r) {
+  Vm vm;
+  vm.id = Str(r[0]);
+  vm.tenant_id = Str(r[1]);
+  vm.tee_type = Str(r[2]);
+  vm.policy_name = Str(r[3]);
+  ATTEST_ASSIGN_OR_RETURN(vm.policy_version, ToInt(r[4]));
+  vm.policy_sha256 = Str(r[5]);
+  vm.host_id = Str(r[6]);
+  vm.ticket = ToBytes(r[7]);
+  vm.ticket_sha256 = Str(r[8]);
+  vm.ticket_sha384 = Str(r[9]);
+  ATTEST_ASSIGN_OR_RETURN(vm.created_at, ToTime(r[10]));
+  if (r[11]) {
+    ATTEST_ASSIGN_OR_RETURN(vm.deleted_at, ToTime(r[11]));
+  }
+  return vm;
+}
+
 }  // namespace
 
 Result<std::optional<AuditChainBreak>> VerifyAuditLog(SqlConnection* db, int64_t* num_entries) {
@@ -374,6 +413,138 @@ class SqlStore : public Store {
     return Status::Ok();
   }
 
+  Result<Volume> CreateVolume(const std::string& caller_tenant, const Volume& volume,
+                              TimePoint now) override {
+    if (volume.id.empty() || volume.name.empty() || volume.wrapped_key.empty() ||
+        volume.kek_id.empty()) {
+      return Status(reasons::kStoreInvalidArgument,
+                    "a volume needs an id, a name, a KEK id and a wrapped key");
+    }
+    if (volume.size_bytes > static_cast<uint64_t>(INT64_MAX)) {
+      return Status(reasons::kStoreInvalidArgument, "volume size out of range");
+    }
+    Volume v = volume;
+    v.tenant_id = caller_tenant;
+    v.created_at = now;
+    ATTEST_RETURN_IF_ERROR(
+        db_->Exec(std::string("INSERT INTO volumes (") + kVolumeColumns +
+                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                  {v.id, caller_tenant, v.name, static_cast<int64_t>(v.size_bytes), v.image_path,
+                   v.kek_id, v.wrapped_key, Unix(now)})
+            .status());
+    return v;
+  }
+
+  Result<Volume> GetVolume(const std::string& caller_tenant,
+                           const std::string& volume_id) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec(std::string("SELECT ") + kVolumeColumns +
+                                 " FROM volumes WHERE id = $1 AND tenant_id = $2 AND deleted_at "
+                                 "IS NULL",
+                             {volume_id, caller_tenant}));
+    if (rows.empty()) return NotFound("volume", volume_id);
+    return ToVolume(rows[0]);
+  }
+
+  Result<std::vector<Volume>> ListVolumes(const std::string& caller_tenant) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec(std::string("SELECT ") + kVolumeColumns +
+                                 " FROM volumes WHERE tenant_id = $1 AND deleted_at IS NULL "
+                                 "ORDER BY id",
+                             {caller_tenant}));
+    std::vector<Volume> out;
+    for (const SqlRow& r : rows) {
+      ATTEST_ASSIGN_OR_RETURN(Volume v, ToVolume(r));
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+
+  Status DeleteVolume(const std::string& caller_tenant, const std::string& volume_id,
+                      TimePoint now) override {
+    // The wrapped key is overwritten with NULL in the row itself: the only copy of the volume key
+    // (under the KEK) is gone, so the image's ciphertext can never be opened again.
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec("UPDATE volumes SET wrapped_key = NULL, deleted_at = $3 WHERE id = "
+                             "$1 AND tenant_id = $2 AND deleted_at IS NULL RETURNING id",
+                             {volume_id, caller_tenant, Unix(now)}));
+    if (rows.empty()) return NotFound("volume", volume_id);
+    return Status::Ok();
+  }
+
+  Result<Vm> CreateVm(const std::string& caller_tenant, const Vm& vm, TimePoint now) override {
+    if (vm.id.empty() || vm.tee_type.empty() || vm.policy_name.empty() || vm.host_id.empty() ||
+        vm.ticket.empty() || vm.ticket_sha256.empty() || vm.ticket_sha384.empty()) {
+      return Status(reasons::kStoreInvalidArgument,
+                    "a VM needs an id, TEE type, policy, host and launch ticket");
+    }
+    for (size_t i = 0; i < vm.volume_ids.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (vm.volume_ids[i] == vm.volume_ids[j]) {
+          return Status(reasons::kStoreInvalidArgument,
+                        "volume \"" + vm.volume_ids[i] + "\" listed twice");
+        }
+      }
+    }
+    Vm v = vm;
+    v.tenant_id = caller_tenant;
+    v.created_at = now;
+    v.deleted_at.reset();
+    Transaction tx(db_.get());
+    ATTEST_RETURN_IF_ERROR(tx.Begin());
+    for (const std::string& volume_id : v.volume_ids) {
+      ATTEST_RETURN_IF_ERROR(GetVolume(caller_tenant, volume_id).status());
+    }
+    ATTEST_RETURN_IF_ERROR(
+        db_->Exec(
+               std::string("INSERT INTO vms (") + kVmColumns +
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)",
+               {v.id, caller_tenant, v.tee_type, v.policy_name, v.policy_version, v.policy_sha256,
+                v.host_id, v.ticket, v.ticket_sha256, v.ticket_sha384, Unix(now)})
+            .status());
+    for (size_t i = 0; i < v.volume_ids.size(); ++i) {
+      ATTEST_RETURN_IF_ERROR(
+          db_->Exec("INSERT INTO vm_volumes (vm_id, position, volume_id) VALUES ($1, $2, $3)",
+                    {v.id, static_cast<int64_t>(i), v.volume_ids[i]})
+              .status());
+    }
+    ATTEST_RETURN_IF_ERROR(tx.Commit());
+    return v;
+  }
+
+  Result<Vm> GetVm(const std::string& caller_tenant, const std::string& vm_id) override {
+    ATTEST_ASSIGN_OR_RETURN(auto rows, db_->Exec(std::string("SELECT ") + kVmColumns +
+                                                     " FROM vms WHERE id = $1 AND tenant_id = $2",
+                                                 {vm_id, caller_tenant}));
+    if (rows.empty()) return NotFound("vm", vm_id);
+    return WithVolumes(rows[0]);
+  }
+
+  Result<Vm> LookupVm(const std::string& vm_id) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec(std::string("SELECT ") + kVmColumns + " FROM vms WHERE id = $1", {vm_id}));
+    if (rows.empty()) return NotFound("vm", vm_id);
+    return WithVolumes(rows[0]);
+  }
+
+  Status DeleteVm(const std::string& caller_tenant, const std::string& vm_id,
+                  TimePoint now) override {
+    Transaction tx(db_.get());
+    ATTEST_RETURN_IF_ERROR(tx.Begin());
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec("UPDATE vms SET deleted_at = $3 WHERE id = $1 AND tenant_id = $2 AND "
+                             "deleted_at IS NULL RETURNING id",
+                             {vm_id, caller_tenant, Unix(now)}));
+    if (rows.empty()) return NotFound("vm", vm_id);
+    // A challenge already handed out must not be usable after the delete.
+    ATTEST_RETURN_IF_ERROR(
+        db_->Exec("UPDATE nonces SET used = TRUE WHERE subject = $1 AND tenant_id = $2",
+                  {vm_id, caller_tenant})
+            .status());
+    return tx.Commit();
+  }
+
   Status PutCollateral(const std::string& caller_tenant, const std::string& key, const Bytes& value,
                        TimePoint fetched_at) override {
     if (key.empty()) return Status(reasons::kStoreInvalidArgument, "collateral key is empty");
@@ -440,6 +611,15 @@ class SqlStore : public Store {
   }
 
  private:
+  Result<Vm> WithVolumes(const SqlRow& row) {
+    ATTEST_ASSIGN_OR_RETURN(Vm vm, ToVm(row));
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec("SELECT volume_id FROM vm_volumes WHERE vm_id = $1 ORDER BY position", {vm.id}));
+    for (const SqlRow& r : rows) vm.volume_ids.push_back(Str(r[0]));
+    return vm;
+  }
+
   std::unique_ptr<SqlConnection> db_;
   std::shared_ptr<const SecretSealer> sealer_;
 };

@@ -74,6 +74,36 @@ struct CollateralEntry {
   TimePoint fetched_at;
 };
 
+// Volume: a tenant's encrypted disk. Its 256-bit key exists in the database only wrapped by the
+// KEK (service/keys/volume.h, associated data "volume:<id>").
+struct Volume {
+  std::string id;  // chosen by the caller before wrapping (the id is in the associated data)
+  std::string tenant_id;
+  std::string name;
+  uint64_t size_bytes = 0;  // of the LUKS2 image; 0 when only a key was made
+  std::string image_path;   // "" when only a key was made
+  std::string kek_id;       // the KEK that wrapped the key
+  Bytes wrapped_key;
+  TimePoint created_at;
+};
+
+// Vm: a confidential VM record and its launch ticket (service/release/ticket.h).
+struct Vm {
+  std::string id;  // chosen by the caller (the id is inside the ticket)
+  std::string tenant_id;
+  std::string tee_type;  // "snp", "tdx"
+  std::string policy_name;
+  int64_t policy_version = 0;
+  std::string policy_sha256;
+  std::vector<std::string> volume_ids;
+  std::string host_id;
+  Bytes ticket;               // the canonical ticket bytes
+  std::string ticket_sha256;  // hex: SNP HOST_DATA
+  std::string ticket_sha384;  // hex: TDX MRCONFIGID
+  TimePoint created_at;
+  std::optional<TimePoint> deleted_at;  // set once deleted: no release ever again
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -134,6 +164,36 @@ class Store {
   // reasons::kStoreNonceRejected.
   virtual Status ConsumeNonce(const std::string& caller_tenant, const std::string& subject,
                               const std::string& value, TimePoint now) = 0;
+
+  // --- volumes: wrapped keys ---
+  // CreateVolume stores volume (id, name, kek_id and wrapped_key set by the caller) for
+  // caller_tenant. kStoreInvalidArgument without id, name or wrapped key; kStoreAlreadyExists when
+  // the id is taken.
+  virtual Result<Volume> CreateVolume(const std::string& caller_tenant, const Volume& volume,
+                                      TimePoint now) = 0;
+  // GetVolume returns the caller's live volume; deleted or another tenant's: kStoreNotFound.
+  virtual Result<Volume> GetVolume(const std::string& caller_tenant,
+                                   const std::string& volume_id) = 0;
+  virtual Result<std::vector<Volume>> ListVolumes(const std::string& caller_tenant) = 0;
+  // DeleteVolume destroys the wrapped key (crypto-shredding; the row stays, keyless, for the audit
+  // trail). kStoreNotFound when not the caller's or already deleted.
+  virtual Status DeleteVolume(const std::string& caller_tenant, const std::string& volume_id,
+                              TimePoint now) = 0;
+
+  // --- VMs and launch tickets ---
+  // CreateVm stores vm for caller_tenant after checking, in one transaction, that every volume id
+  // is a live volume of the caller (kStoreNotFound naming the first that is not) and that no
+  // volume is listed twice (kStoreInvalidArgument).
+  virtual Result<Vm> CreateVm(const std::string& caller_tenant, const Vm& vm, TimePoint now) = 0;
+  // GetVm returns the caller's VM, deleted ones included (deleted_at set).
+  virtual Result<Vm> GetVm(const std::string& caller_tenant, const std::string& vm_id) = 0;
+  // LookupVm returns any tenant's VM by id, deleted ones included: the key release path, where
+  // the evidence (not a credential) authenticates and the VM names its tenant.
+  virtual Result<Vm> LookupVm(const std::string& vm_id) = 0;
+  // DeleteVm marks the VM deleted and spends its outstanding nonces, so no release can follow.
+  // kStoreNotFound when not the caller's or already deleted.
+  virtual Status DeleteVm(const std::string& caller_tenant, const std::string& vm_id,
+                          TimePoint now) = 0;
 
   // --- collateral cache ---
   virtual Status PutCollateral(const std::string& caller_tenant, const std::string& key,

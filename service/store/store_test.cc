@@ -142,7 +142,9 @@ TEST_P(StoreTest, TenantsAndCredentials) {
   ASSERT_EQ(rows->size(), 1u);
   const std::string sealed = *(*rows)[0][0];
   EXPECT_EQ(sealed.find(cred->secret_access_key), std::string::npos);
-  EXPECT_EQ(sealed.size(), 1 + 12 + cred->secret_access_key.size() + 16);
+  // The KEK blob (service/keys/kek.h): header "AKW" 01 kind id-length, key id, nonce, ct, tag.
+  EXPECT_EQ(sealed.substr(0, 4), std::string("AKW\x01", 4));
+  EXPECT_EQ(sealed.size(), 6 + 21 + 12 + cred->secret_access_key.size() + 16);
 
   EXPECT_EQ(store_->DeleteCredential(b_, cred->access_key_id).reason_id(), "store.not_found");
   EXPECT_TRUE(store_->DeleteCredential(a_, cred->access_key_id).ok());
@@ -268,6 +270,149 @@ TEST_P(StoreTest, AnotherTenantsResourceLooksMissing) {
   // A's resources are untouched by B's attempts.
   EXPECT_TRUE(store_->GetPolicy(PolicyKind::kTenantPolicy, a_, "prod").ok());
   EXPECT_EQ(store_->GetHost(a_, host->id)->state, "registered");
+}
+
+Volume MakeVolume(const std::string& id, uint8_t fill = 1) {
+  Volume v;
+  v.id = id;
+  v.name = "disk-" + id;
+  v.size_bytes = 32 << 20;
+  v.image_path = "/var/lib/attestd/volumes/" + id + ".img";
+  v.kek_id = "file:00112233";
+  v.wrapped_key = Bytes(60, fill);
+  return v;
+}
+
+Vm MakeVm(const std::string& id, std::vector<std::string> volume_ids) {
+  Vm vm;
+  vm.id = id;
+  vm.tee_type = "snp";
+  vm.policy_name = "prod";
+  vm.policy_version = 2;
+  vm.policy_sha256 = std::string(64, 'a');
+  vm.volume_ids = std::move(volume_ids);
+  vm.host_id = "h-1";
+  vm.ticket = {'{', '}'};
+  vm.ticket_sha256 = std::string(64, 'b');
+  vm.ticket_sha384 = std::string(96, 'c');
+  return vm;
+}
+
+TEST_P(StoreTest, VolumesKeepOnlyWrappedKeysAndShredOnDelete) {
+  auto v = store_->CreateVolume(a_, MakeVolume("vol-1"), T0());
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->tenant_id, a_);
+  ASSERT_TRUE(store_->CreateVolume(a_, MakeVolume("vol-2", 2), T0()).ok());
+  auto got = store_->GetVolume(a_, "vol-1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->wrapped_key, Bytes(60, 1));
+  EXPECT_EQ(got->size_bytes, uint64_t{32} << 20);
+  EXPECT_EQ(got->kek_id, "file:00112233");
+  EXPECT_EQ(got->created_at, T0());
+  EXPECT_EQ(store_->ListVolumes(a_)->size(), 2u);
+
+  Volume no_key = MakeVolume("vol-3");
+  no_key.wrapped_key.clear();
+  Volume no_id = MakeVolume("");
+  Volume no_kek = MakeVolume("vol-4");
+  no_kek.kek_id.clear();
+  const struct {
+    std::string name;
+    Volume volume;
+    std::string want;
+  } bad[] = {{"taken id", MakeVolume("vol-1"), "store.already_exists"},
+             {"no wrapped key", no_key, "store.invalid_argument"},
+             {"no id", no_id, "store.invalid_argument"},
+             {"no kek id", no_kek, "store.invalid_argument"}};
+  for (const auto& c : bad) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(store_->CreateVolume(a_, c.volume, T0()).status().reason_id(), c.want);
+  }
+
+  ASSERT_TRUE(store_->DeleteVolume(a_, "vol-1", T0() + seconds(5)).ok());
+  EXPECT_EQ(store_->GetVolume(a_, "vol-1").status().reason_id(), "store.not_found");
+  EXPECT_EQ(store_->DeleteVolume(a_, "vol-1", T0()).reason_id(), "store.not_found");
+  EXPECT_EQ(store_->ListVolumes(a_)->size(), 1u);
+  // Crypto-shredding: the row stays for the audit trail, the wrapped key is gone from it.
+  auto raw = Raw();
+  auto rows = raw->Exec("SELECT wrapped_key, deleted_at FROM volumes WHERE id = 'vol-1'");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_FALSE((*rows)[0][0].has_value());
+  EXPECT_EQ((*rows)[0][1], std::to_string(ToUnixSeconds(T0()) + 5));
+  // A deleted id is not reusable (its image and audit entries name it).
+  EXPECT_EQ(store_->CreateVolume(a_, MakeVolume("vol-1"), T0()).status().reason_id(),
+            "store.already_exists");
+}
+
+TEST_P(StoreTest, VmsNeedTheCallersLiveVolumes) {
+  ASSERT_TRUE(store_->CreateVolume(a_, MakeVolume("vol-a1"), T0()).ok());
+  ASSERT_TRUE(store_->CreateVolume(a_, MakeVolume("vol-a2"), T0()).ok());
+  ASSERT_TRUE(store_->CreateVolume(b_, MakeVolume("vol-b1"), T0()).ok());
+  ASSERT_TRUE(store_->CreateVolume(a_, MakeVolume("vol-gone"), T0()).ok());
+  ASSERT_TRUE(store_->DeleteVolume(a_, "vol-gone", T0()).ok());
+
+  auto vm = store_->CreateVm(a_, MakeVm("vm-1", {"vol-a2", "vol-a1"}), T0());
+  ASSERT_TRUE(vm.ok()) << vm.status().ToString();
+  auto got = store_->GetVm(a_, "vm-1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->volume_ids, (std::vector<std::string>{"vol-a2", "vol-a1"}));  // order kept
+  EXPECT_EQ(got->tenant_id, a_);
+  EXPECT_EQ(got->policy_version, 2);
+  EXPECT_EQ(got->ticket, Bytes({'{', '}'}));
+  EXPECT_EQ(got->ticket_sha384, std::string(96, 'c'));
+  EXPECT_FALSE(got->deleted_at.has_value());
+  EXPECT_EQ(store_->LookupVm("vm-1")->tenant_id, a_);
+
+  Vm no_ticket = MakeVm("vm-x", {});
+  no_ticket.ticket.clear();
+  const struct {
+    std::string name;
+    Vm vm;
+    std::string want;
+  } bad[] = {
+      {"other tenant's volume", MakeVm("vm-2", {"vol-a1", "vol-b1"}), "store.not_found"},
+      {"deleted volume", MakeVm("vm-3", {"vol-gone"}), "store.not_found"},
+      {"unknown volume", MakeVm("vm-4", {"vol-none"}), "store.not_found"},
+      {"volume twice", MakeVm("vm-5", {"vol-a1", "vol-a1"}), "store.invalid_argument"},
+      {"no ticket", no_ticket, "store.invalid_argument"},
+      {"taken id", MakeVm("vm-1", {}), "store.already_exists"},
+  };
+  for (const auto& c : bad) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(store_->CreateVm(a_, c.vm, T0()).status().reason_id(), c.want);
+    if (c.want == "store.not_found") {
+      // Nothing half-made: the VM id stays free.
+      EXPECT_EQ(store_->LookupVm(c.vm.id).status().reason_id(), "store.not_found");
+    }
+  }
+  // B cannot see, delete or lock out A's VM; the answers match a VM nobody has.
+  EXPECT_EQ(store_->GetVm(b_, "vm-1").status().reason_id(), "store.not_found");
+  EXPECT_EQ(store_->DeleteVm(b_, "vm-1", T0()).reason_id(), "store.not_found");
+  std::string missing = store_->GetVm(b_, "vm-none").status().message();
+  missing.replace(missing.find("vm-none"), 7, "vm-1");
+  EXPECT_EQ(store_->GetVm(b_, "vm-1").status().message(), missing);
+  EXPECT_EQ(store_->GetVolume(b_, "vol-a1").status().reason_id(), "store.not_found");
+  EXPECT_EQ(store_->DeleteVolume(b_, "vol-a1", T0()).reason_id(), "store.not_found");
+  EXPECT_TRUE(store_->ListVolumes(b_)->size() == 1u);
+}
+
+TEST_P(StoreTest, DeletedVmEndsReleases) {
+  ASSERT_TRUE(store_->CreateVm(a_, MakeVm("vm-1", {}), T0()).ok());
+  const Nonce n = store_->IssueNonce(a_, "vm-1", seconds(60), T0()).value();
+  const Nonce other = store_->IssueNonce(a_, "vm-2", seconds(60), T0()).value();
+  ASSERT_TRUE(store_->DeleteVm(a_, "vm-1", T0() + seconds(1)).ok());
+  EXPECT_EQ(store_->DeleteVm(a_, "vm-1", T0()).reason_id(), "store.not_found");
+  auto vm = store_->LookupVm("vm-1");
+  ASSERT_TRUE(vm.ok());
+  ASSERT_TRUE(vm->deleted_at.has_value());
+  EXPECT_EQ(*vm->deleted_at, T0() + seconds(1));
+  EXPECT_TRUE(store_->GetVm(a_, "vm-1")->deleted_at.has_value());
+  // The outstanding challenge of the deleted VM is spent; another VM's is not.
+  EXPECT_EQ(store_->ConsumeNonce(a_, "vm-1", n.value, T0() + seconds(2)).reason_id(),
+            "store.nonce_rejected");
+  EXPECT_TRUE(store_->ConsumeNonce(a_, "vm-2", other.value, T0() + seconds(2)).ok());
+  EXPECT_EQ(store_->LookupVm("vm-none").status().reason_id(), "store.not_found");
 }
 
 TEST_P(StoreTest, Hosts) {

@@ -1,0 +1,188 @@
+// Key release decision throughput (in process, no HTTP or database), with software-TEE SNP
+// evidence, beside the raw OpenSSL operations it cannot avoid.
+//
+//   decision: parse + verify the SNP report (endorsement chain cached, as in a running service),
+//             REPORT_DATA binding, launch ticket parse and digests, host checks, policy load and
+//             appraisal
+//             limit: one raw ECDSA P-384 verify of the same report signature
+//   decision + key: the same plus one volume key unwrapped (local KEK, AES-256-GCM) and sent as
+//             JWE to the guest key (a fresh P-384 ephemeral key and one ECDH)
+//             limit: raw P-384 verify + raw P-384 key generation + raw ECDH derive
+#include <benchmark/benchmark.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+
+#include "attest/core/encoding.h"
+#include "attest/core/ossl.h"
+#include "attest/core/signature.h"
+#include "attest/snp/wire.h"
+#include "bench/ratio_reporter.h"
+#include "service/keys/local_kek.h"
+#include "service/keys/volume.h"
+#include "service/release/release.h"
+#include "tests/testing/software_tee.h"
+
+namespace attest::bench {
+namespace {
+
+namespace rel = service::release;
+
+constexpr char kPolicy[] = R"({
+  "name": "prod",
+  "snp": {"any_measurement": true, "host_data_launch_ticket": true, "allow_debug": false},
+  "host": {"host_policy": "hosts", "max_quote_age_seconds": 3600}
+})";
+
+struct Fixture {
+  testing::SoftwareTee tee;
+  std::unique_ptr<rel::TrustAnchors> anchors;
+  std::string guest_private;
+  rel::GuestPublicKey guest;
+  service::store::Vm vm;
+  service::store::PolicyVersion policy;
+  rel::ReleaseInput input;
+  std::unique_ptr<service::keys::LocalKeyFileKek> kek;
+  std::vector<service::store::Volume> volumes;
+
+  Fixture() {
+    rel::TrustAnchorConfig config;
+    config.snp_test_root_chains_pem = {tee.SnpRootChainPem()};
+    anchors = rel::TrustAnchors::Make(config).value();
+    guest_private = rel::GenerateGuestKey().value();
+    guest = rel::ParseGuestJwk(rel::PublicJwk(guest_private).value()).value();
+    policy = {"t-1", "prod", 1, HexEncode(Sha256(AsBytes(kPolicy))), kPolicy, {}};
+    const TimePoint now = testing::SoftwareTee::Now();
+    rel::LaunchTicket t{"vm-1", "t-1", "snp", "prod", 1, policy.sha256, {"vol-1"}, "h-1", now};
+    vm.id = t.vm_id;
+    vm.tenant_id = t.tenant_id;
+    vm.tee_type = "snp";
+    vm.policy_name = "prod";
+    vm.policy_version = 1;
+    vm.policy_sha256 = policy.sha256;
+    vm.volume_ids = t.volume_ids;
+    vm.host_id = t.host_id;
+    vm.ticket = rel::SerializeTicket(t).value();
+    vm.ticket_sha256 = HexEncode(rel::TicketHostData(vm.ticket));
+    vm.ticket_sha384 = HexEncode(rel::TicketMrConfigId(vm.ticket));
+    const Bytes nonce(32, 9);
+    const Sha512Digest binding = rel::ReportDataBinding(nonce, guest);
+    const Sha256Digest host_data = rel::TicketHostData(vm.ticket);
+    input.nonce_status = Status::Ok();
+    input.nonce = nonce;
+    input.guest_key = guest;
+    input.evidence.tee = "snp";
+    input.evidence.snp_report = tee.SnpReport(
+        {Bytes(binding.begin(), binding.end()), Bytes(host_data.begin(), host_data.end()), false});
+    input.evidence.snp_collateral = tee.SnpCollateral();
+    input.vm = &vm;
+    input.host = {"h-1", "trusted", now + std::chrono::seconds(3000),
+                  now - std::chrono::seconds(60)};
+    input.policy = &policy;
+    input.now = now;
+    kek = service::keys::LocalKeyFileKek::FromKey(Bytes(32, 1)).value();
+    volumes.resize(1);
+    volumes[0].id = "vol-1";
+    volumes[0].wrapped_key =
+        service::keys::WrapVolumeKey(*kek, "vol-1", service::keys::NewVolumeKey()).value();
+  }
+};
+
+Fixture& Get() {
+  static Fixture* f = new Fixture();
+  return *f;
+}
+
+void BM_ReleaseDecision(benchmark::State& state) {
+  Fixture& f = Get();
+  for (auto _ : state) {
+    rel::ReleaseDecision d = rel::DecideRelease(f.input, *f.anchors);
+    if (!d.released()) state.SkipWithError(d.failures[0].detail.c_str());
+    benchmark::DoNotOptimize(d);
+  }
+}
+BENCHMARK(BM_ReleaseDecision)->MeasureProcessCPUTime()->UseRealTime();
+
+void BM_ReleaseDecisionAndKey(benchmark::State& state) {
+  Fixture& f = Get();
+  for (auto _ : state) {
+    rel::ReleaseDecision d = rel::DecideRelease(f.input, *f.anchors);
+    if (!d.released()) state.SkipWithError(d.failures[0].detail.c_str());
+    auto keys = rel::WrapKeysForGuest(*f.kek, f.volumes, f.guest);
+    if (!keys.ok()) state.SkipWithError(keys.status().ToString().c_str());
+    benchmark::DoNotOptimize(keys);
+  }
+}
+BENCHMARK(BM_ReleaseDecisionAndKey)->MeasureProcessCPUTime()->UseRealTime();
+
+struct Raw {
+  EvpPkeyPtr endorsement;
+  Bytes digest, sig_der;
+  EvpPkeyPtr guest;
+};
+
+const Raw& GetRaw() {
+  static const Raw* raw = [] {
+    auto* r = new Raw();
+    Fixture& f = Get();
+    r->endorsement = UpRef(X509_get0_pubkey(f.tee.snp().endorsement()));
+    auto report = snp::ParseSnpReport(f.input.evidence.snp_report).value();
+    const Sha384Digest d = Sha384(report.signed_bytes);
+    r->digest.assign(d.begin(), d.end());
+    r->sig_der =
+        *EcdsaRawToDer(report.signature_r, report.signature_s, reasons::kSnpSignatureInvalid);
+    r->guest = EvpPkeyPtr(EVP_EC_gen("P-384"));
+    return r;
+  }();
+  return *raw;
+}
+
+void BM_RawEcdsaP384Verify(benchmark::State& state) {
+  const Raw& raw = GetRaw();
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(raw.endorsement.get(), nullptr));
+  EVP_PKEY_verify_init(ctx.get());
+  for (auto _ : state) {
+    if (EVP_PKEY_verify(ctx.get(), raw.sig_der.data(), raw.sig_der.size(), raw.digest.data(),
+                        raw.digest.size()) != 1) {
+      state.SkipWithError("raw verify failed");
+    }
+  }
+}
+BENCHMARK(BM_RawEcdsaP384Verify)->MeasureProcessCPUTime()->UseRealTime();
+
+// The floor of decision + one key: one P-384 verify, one P-384 key generation, one ECDH.
+void BM_RawVerifyKeygenEcdh(benchmark::State& state) {
+  const Raw& raw = GetRaw();
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(raw.endorsement.get(), nullptr));
+  EVP_PKEY_verify_init(ctx.get());
+  for (auto _ : state) {
+    bool ok = EVP_PKEY_verify(ctx.get(), raw.sig_der.data(), raw.sig_der.size(), raw.digest.data(),
+                              raw.digest.size()) == 1;
+    EvpPkeyPtr eph(EVP_EC_gen("P-384"));
+    EvpPkeyCtxPtr dctx(EVP_PKEY_CTX_new(eph.get(), nullptr));
+    uint8_t z[48];
+    size_t z_len = sizeof(z);
+    ok = ok && eph && EVP_PKEY_derive_init(dctx.get()) == 1 &&
+         EVP_PKEY_derive_set_peer(dctx.get(), raw.guest.get()) == 1 &&
+         EVP_PKEY_derive(dctx.get(), z, &z_len) == 1;
+    if (!ok) state.SkipWithError("raw floor failed");
+    benchmark::DoNotOptimize(z);
+  }
+}
+BENCHMARK(BM_RawVerifyKeygenEcdh)->MeasureProcessCPUTime()->UseRealTime();
+
+}  // namespace
+}  // namespace attest::bench
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  attest::bench::RatioReporter reporter;
+  reporter.AddRatio("release decision vs raw ECDSA P-384 verify",
+                    "BM_ReleaseDecision/process_time/real_time",
+                    "BM_RawEcdsaP384Verify/process_time/real_time");
+  reporter.AddRatio("release decision + 1 key JWE vs verify+keygen+ECDH",
+                    "BM_ReleaseDecisionAndKey/process_time/real_time",
+                    "BM_RawVerifyKeygenEcdh/process_time/real_time");
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,55 @@
+// Pkcs11Kek: a KEK that lives on a PKCS#11 token (an HSM; SoftHSM2 in tests) and never leaves it.
+// The module is loaded with dlopen and driven through the raw PKCS#11 2.40 C API (p11-kit's
+// pkcs11.h); AES-256-GCM (CKM_AES_GCM) runs on the token with the blob format of kek.h.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "service/keys/kek.h"
+
+namespace attest::service::keys {
+
+struct Pkcs11Config {
+  std::string module_path;  // e.g. /usr/lib/softhsm/libsofthsm2.so
+  std::string token_label;  // the token is found by label, never by slot number
+  // pin_source: "file:/path" (first line of the file; keep it mode 0600) or "env:NAME". The PIN
+  // itself never appears in configuration.
+  std::string pin_source;
+  std::string key_label;  // CKA_LABEL of the AES key
+  // create_key: when the token has no secret key with key_label, generate one: AES-256, token
+  // object, private, sensitive, never extractable, usable only to encrypt and decrypt.
+  bool create_key = true;
+};
+
+class Pkcs11Kek : public KeyEncryptionKey {
+ public:
+  // Open loads the module, finds the token, opens a session, logs in as user and finds (or
+  // creates) the key. Fails with keys.config_invalid, keys.pkcs11_module_load_failed,
+  // keys.pkcs11_token_not_found, keys.pkcs11_pin_unavailable, keys.pkcs11_pin_incorrect or
+  // keys.pkcs11_error (a missing key with create_key false is keys.pkcs11_error too).
+  static Result<std::unique_ptr<Pkcs11Kek>> Open(const Pkcs11Config& config);
+
+  ~Pkcs11Kek() override;
+  // key_id is "pkcs11:<token label>/<key label>".
+  const std::string& key_id() const override { return key_id_; }
+  Result<Bytes> Wrap(ByteSpan plaintext, std::string_view aad) const override;
+  Result<Bytes> Unwrap(ByteSpan wrapped, std::string_view aad) const override;
+
+  struct Module;  // a loaded, initialised module shared by every Pkcs11Kek on it
+
+ private:
+  Pkcs11Kek() = default;
+  std::shared_ptr<Module> module_;
+  unsigned long session_ = 0;
+  unsigned long key_ = 0;
+  std::string key_id_;
+  mutable std::mutex mu_;  // one operation at a time on the session (PKCS#11 sessions are serial)
+};
+
+// ReadPin resolves a pin_source ("file:PATH" or "env:NAME"); keys.pkcs11_pin_unavailable when
+// the file or variable is missing or empty, keys.config_invalid for another form.
+Result<std::string> ReadPin(const std::string& pin_source);
+
+}  // namespace attest::service::keys

@@ -1,0 +1,49 @@
+// Volume keys: a fresh 256-bit key per volume, kept only wrapped by the KEK (associated data
+// "volume:<id>"), and optionally a LUKS2 image file formatted with it. Deleting a volume destroys
+// its wrapped key (crypto-shredding: the image's data is then unreadable by anyone).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "attest/core/bytes.h"
+#include "attest/core/status.h"
+#include "service/keys/kek.h"
+
+namespace attest::service::keys {
+
+inline constexpr size_t kVolumeKeyBytes = 32;
+// LUKS2's default header with its keyslot area takes 16 MiB; leave room for data.
+inline constexpr uint64_t kMinLuksImageBytes = 32ull << 20;
+inline constexpr uint64_t kMaxLuksImageBytes = 16ull << 40;
+
+// NewVolumeKey returns 32 bytes from the CSPRNG.
+Bytes NewVolumeKey();
+
+// VolumeKeyAad is the associated data a volume key is wrapped with: "volume:<volume_id>".
+std::string VolumeKeyAad(const std::string& volume_id);
+
+// WrapVolumeKey wraps key (exactly 32 bytes, else keys.config_invalid) for volume_id.
+Result<Bytes> WrapVolumeKey(const KeyEncryptionKey& kek, const std::string& volume_id,
+                            ByteSpan key);
+
+// UnwrapVolumeKey returns the 32-byte key of volume_id (the KEK's reasons on failure; a blob
+// that opens but is not 32 bytes is keys.blob_malformed).
+Result<Bytes> UnwrapVolumeKey(const KeyEncryptionKey& kek, const std::string& volume_id,
+                              ByteSpan wrapped);
+
+struct LuksOptions {
+  std::string cryptsetup = "cryptsetup";  // program, found on PATH unless absolute
+  // fast_pbkdf_for_tests: PBKDF2 with 1000 iterations instead of Argon2id with cryptsetup's
+  // benchmarked cost. Only for tests: the key is random 256-bit, but keep the default anyway.
+  bool fast_pbkdf_for_tests = false;
+};
+
+// FormatLuksImage creates path (must not exist; mode 0600, sparse, size_bytes long) and runs
+// `cryptsetup luksFormat --type luks2 --batch-mode --key-file - path` with key on its stdin, so the
+// key never appears on a command line or in a file. No device-mapper is needed. On failure the file
+// is removed. Fails with keys.config_invalid (size, existing file) or keys.luks_format_failed.
+Status FormatLuksImage(const std::string& path, uint64_t size_bytes, ByteSpan key,
+                       const LuksOptions& options = {});
+
+}  // namespace attest::service::keys

@@ -1,0 +1,136 @@
+// Key release decision (DESIGN.md "Key release protocol", step 3): one pure function over the
+// evidence, the guest key, the nonce, the VM and its launch ticket, the host, the tenant policy,
+// the time and the trust anchors. It runs every check and returns every failure, each with its
+// own stable reason; only a decision with no failure may release keys (WrapKeysForGuest).
+//
+// The caller (service/api) does the I/O: it consumes the nonce with Store::ConsumeNonce (one
+// atomic UPDATE) and passes the result, looks up the VM (Store::LookupVm), its host
+// (Store::GetHost with the VM's tenant) and the policy version the ticket pins
+// (Store::GetPolicy(..., version)), and afterwards appends the decision to the audit log.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attest/core/bytes.h"
+#include "attest/core/digest.h"
+#include "attest/core/status.h"
+#include "attest/core/time.h"
+#include "attest/snp/chain_cache.h"
+#include "attest/snp/trust.h"
+#include "attest/snp/verify.h"
+#include "attest/tdx/collateral.h"
+#include "attest/tdx/verify.h"
+#include "policy/appraisal.h"
+#include "service/keys/kek.h"
+#include "service/release/jwe.h"
+#include "service/release/ticket.h"
+#include "service/store/store.h"
+
+namespace attest::service::release {
+
+// TrustAnchorConfig: which vendor roots key release trusts. The shipped configuration leaves
+// both lists empty and gets exactly the built-in AMD ARKs and Intel SGX Root CA. A list that is
+// set REPLACES the built-in roots for that TEE (a test hierarchy is never trusted beside the real
+// one), and only a configuration that names it explicitly (`test_roots`) can set it.
+struct TrustAnchorConfig {
+  std::vector<Bytes> snp_test_root_chains_pem;  // each "ASK/ASVK..., ARK" (KDS cert_chain layout)
+  std::vector<Bytes> tdx_test_roots_pem;        // self-signed root certificates
+};
+
+// TrustAnchors: the verifiers' anchors and their caches (validated chains, collateral), shared by
+// all releases of a process (thread-safe: QuoteVerifier locks; SnpChainCache locks).
+class TrustAnchors {
+ public:
+  // Make builds anchors from config; x509.* or snp.unknown_product for bad test roots.
+  static Result<std::unique_ptr<TrustAnchors>> Make(const TrustAnchorConfig& config);
+  const snp::SnpTrustRoots& snp() const { return *snp_; }
+  snp::SnpChainCache* snp_cache() const { return snp_cache_.get(); }
+  tdx::QuoteVerifier& tdx() const { return *tdx_; }
+  // uses_test_roots: true when a test hierarchy replaced a built-in root (log it loudly).
+  bool uses_test_roots() const { return uses_test_roots_; }
+
+ private:
+  TrustAnchors() = default;
+  std::optional<snp::SnpTrustRoots> own_snp_;
+  const snp::SnpTrustRoots* snp_ = nullptr;
+  std::unique_ptr<snp::SnpChainCache> snp_cache_;
+  std::unique_ptr<tdx::QuoteVerifier> tdx_;
+  bool uses_test_roots_ = false;
+};
+
+// Evidence: what the guest sent. tee selects which member is read.
+struct Evidence {
+  std::string tee;  // "snp" or "tdx"
+  Bytes snp_report;
+  snp::SnpCollateral snp_collateral;
+  Bytes tdx_quote;
+  std::optional<tdx::Collateral> tdx_collateral;
+};
+
+// HostStatus: the VM's host as the store knows it.
+struct HostStatus {
+  std::string host_id;
+  std::string state;                         // "trusted" after a good quote
+  std::optional<TimePoint> trusted_until;    // set by the last good appraisal
+  std::optional<TimePoint> last_good_quote;  // when that appraisal happened
+};
+
+// ReleaseInput: everything the decision reads. Pointers must be non-null.
+struct ReleaseInput {
+  Status nonce_status;  // the result of Store::ConsumeNonce for (VM's tenant, vm id, nonce)
+  Bytes nonce;          // the 32 nonce bytes (hex-decoded)
+  GuestPublicKey guest_key;
+  Evidence evidence;
+  const store::Vm* vm = nullptr;
+  HostStatus host;
+  const store::PolicyVersion* policy = nullptr;  // the stored version the ticket pins
+  TimePoint now;
+};
+
+// CheckFailure: one failed check. check is one of "nonce", "report_data", "evidence",
+// "launch_ticket", "vm", "host", "policy"; reason is release.* or, for evidence and policy, the
+// verifier's or appraisal's own reason (snp.signature_invalid, snp.measurement_rejected...).
+struct CheckFailure {
+  std::string check;
+  Reason reason;
+  std::string detail;
+};
+
+struct ReleaseDecision {
+  std::vector<CheckFailure> failures;
+  std::optional<policy::Appraisal> appraisal;  // set when the evidence verified
+  bool released() const { return failures.empty(); }
+};
+
+// DecideRelease runs every check (none short-circuits another) and lists every failure:
+//  nonce        release.nonce_rejected (not consumed, or not 32 bytes)
+//  report_data  release.report_data_mismatch (REPORT_DATA != ReportDataBinding)
+//  evidence     the verifier's reason (does not parse, signature, chain, collateral...)
+//  launch_ticket release.ticket_invalid (stored ticket unreadable, or not this VM/tenant/host/
+//               policy), release.tee_type_mismatch, release.ticket_mismatch (HOST_DATA /
+//               MRCONFIGID != SHA-256 / SHA-384 of the ticket)
+//  vm           release.vm_deleted
+//  host         release.host_untrusted (not trusted, or trusted_until passed),
+//               release.host_quote_too_old (older than policy host.max_quote_age_seconds)
+//  policy       release.policy_version_mismatch (not the version the ticket pins), each failed
+//               appraisal rule's reason, or release.policy_denied when it could not be appraised
+ReleaseDecision DecideRelease(const ReleaseInput& input, const TrustAnchors& anchors);
+
+// ReleasedKey: one volume key as compact JWE to the guest, kid = volume id.
+struct ReleasedKey {
+  std::string volume_id;
+  std::string jwe;
+};
+
+// WrapKeysForGuest unwraps each volume's key with kek (only in memory, wiped after use) and
+// encrypts it to the guest key. Call only after a decision with released(). volumes must be the
+// VM's volumes in ticket order. Fails with the KEK's reasons or release.jwe_failed; on failure no
+// key is returned.
+Result<std::vector<ReleasedKey>> WrapKeysForGuest(const keys::KeyEncryptionKey& kek,
+                                                  const std::vector<store::Volume>& volumes,
+                                                  const GuestPublicKey& guest_key);
+
+}  // namespace attest::service::release

@@ -1,0 +1,59 @@
+// SoftwareTee: a test-only confidential VM "hardware": SEV-SNP reports signed by FakeSnpPlatform's
+// test AMD hierarchy and TDX quotes re-signed under FakeDcap's test Intel hierarchy, each with
+// chosen REPORT_DATA, HOST_DATA / MRCONFIGID and debug flag. Nothing trusts it unless given its
+// roots (SnpRootChainPem, TdxRootPem) as explicit test anchors.
+//
+// The TDX quote is the dcap-qvl v4 vector (../shared/vectors/tdx/dcap-qvl-v4) with its body
+// edited, and its collateral is that vector's TCB info and QE identity re-signed, valid over
+// June-July 2025: use Now() as the verification time for both TEEs.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "attest/core/bytes.h"
+#include "attest/core/time.h"
+#include "attest/snp/verify.h"
+#include "attest/tdx/collateral.h"
+#include "tests/testing/fake_dcap.h"
+#include "tests/testing/fake_snp.h"
+
+namespace attest::testing {
+
+struct TeeLaunch {
+  Bytes report_data;    // up to 64 bytes, zero-padded
+  Bytes launch_digest;  // SNP HOST_DATA (32) or TDX MRCONFIGID (48)
+  bool debug = false;   // SNP policy bit 19 / TDX TD_ATTRIBUTES.DEBUG (bit 0)
+};
+
+class SoftwareTee {
+ public:
+  SoftwareTee();
+
+  // Now is 2025-07-01T00:00:00Z: inside every certificate, CRL and collateral window.
+  static TimePoint Now();
+
+  // SnpReport: a signed version-3 report (SNP ABI Table 23) of the fake Milan platform.
+  Bytes SnpReport(const TeeLaunch& launch) const;
+  snp::SnpCollateral SnpCollateral() const;
+  // SnpRootChainPem is "ASK, ARK" of the test hierarchy (TrustAnchorConfig's SNP test roots).
+  Bytes SnpRootChainPem() const;
+
+  // TdxQuote: a signed v4 TD quote; mr_td and rtmr0 are the vector's (TdxMrTd / TdxRtmr0).
+  Bytes TdxQuote(const TeeLaunch& launch) const;
+  tdx::Collateral TdxCollateral() const;
+  Bytes TdxRootPem() const;
+  static std::string TdxMrTd();
+  static std::string TdxRtmr0();
+
+  FakeSnpPlatform& snp() { return *snp_; }
+  const FakeDcap& dcap() const { return *dcap_; }
+
+ private:
+  std::unique_ptr<FakeSnpPlatform> snp_;
+  std::unique_ptr<FakeDcap> dcap_;
+  Bytes tdx_template_;
+  tdx::Collateral tdx_collateral_;
+};
+
+}  // namespace attest::testing
