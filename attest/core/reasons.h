@@ -312,6 +312,7 @@ inline constexpr Reason kLauncherNotFound{"launcher.not_found", ErrorCode::kNotF
 inline constexpr Reason kLauncherXml{"launcher.xml_error", ErrorCode::kInternal};
 inline constexpr Reason kLauncherLaunchInfoMalformed{"launcher.launch_info_malformed",
                                                      ErrorCode::kMalformedEvidence};
+
 // --- keys: key-encryption keys (service/keys) and volume keys ----------------------------------
 inline constexpr Reason kKeysKeyFileInvalid{"keys.key_file_invalid", ErrorCode::kInvalidArgument};
 inline constexpr Reason kKeysConfigInvalid{"keys.config_invalid", ErrorCode::kInvalidArgument};
@@ -337,6 +338,7 @@ inline constexpr Reason kReleaseJweInvalid{"release.jwe_invalid", ErrorCode::kMa
 // Failed release checks: each one is listed when it fails, all of them checked.
 inline constexpr Reason kReleaseNonceRejected{"release.nonce_rejected", ErrorCode::kConflict};
 inline constexpr Reason kReleaseReportDataMismatch{"release.report_data_mismatch",
+                                                   ErrorCode::kMismatch};
 inline constexpr Reason kReleaseEvidenceInvalid{"release.evidence_invalid",
                                                 ErrorCode::kSignatureInvalid};
 inline constexpr Reason kReleaseTicketMismatch{"release.ticket_mismatch", ErrorCode::kMismatch};
