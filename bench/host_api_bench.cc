@@ -162,7 +162,7 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients) {
   }
   st::StorePool pool(factory, 16);
   const TimePoint now = WallClockNow();
-  sigv4::Credentials op;
+  service::sigv4::Credentials op;
   std::string tenant;
   {
     auto db = Must(pool.Acquire(), "store");
@@ -172,7 +172,7 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients) {
     op = {c.access_key_id, c.secret_access_key, ""};
     Must(db->PutPolicy(st::PolicyKind::kHostPolicy, t.id, "bench", kPolicy, now), "policy");
   }
-  metrics::Registry registry;
+  service::metrics::Registry registry;
   service::api::DefineApiMetrics(registry);
   service::api::ServiceContext ctx;
   ctx.stores = &pool;
@@ -189,7 +189,7 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients) {
   server_config.cert_chain_file = (dir / "cert.pem").string();
   server_config.private_key_file = (dir / "key.pem").string();
   auto server = Must(service::server::HttpsServer::Start(
-                         server_config, [&api](const HttpRequest& r) { return api.Handle(r); }),
+                         server_config, [&api](const service::HttpRequest& r) { return api.Handle(r); }),
                      "server");
 
   service::client::ClientConfig cc;
@@ -259,7 +259,7 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients) {
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
   std::vector<double> all;
   for (auto& l : lat) all.insert(all.end(), l.begin(), l.end());
-  (*server)->Stop();
+  server->Stop();
   if (failures > 0) Die(std::to_string(failures.load()) + " submissions failed");
   if (postgres) {
     auto admin = st::OpenPostgres("");

@@ -60,6 +60,8 @@ Output Sh(const std::string& command) {
   return out;
 }
 
+Bytes B(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
 std::string Quoted(const std::string& s) { return "'" + s + "'"; }
 
 int FreePort() {
@@ -144,7 +146,7 @@ class HostEndToEnd : public ::testing::TestWithParam<std::string> {
   void ExtendUnlogged(uint32_t pcr, const std::string& data) {
     auto tpm = agent::TpmDevice::Open(swtpm_->Tcti());
     ASSERT_TRUE(tpm.ok());
-    ASSERT_TRUE((*tpm)->ExtendPcr(pcr, DigestsOf({pcr, 0, AsBytes(data), {}}), 0).ok());
+    ASSERT_TRUE((*tpm)->ExtendPcr(pcr, DigestsOf(Measurement{pcr, 0, B(data), {}}), 0).ok());
   }
 
   std::string EventLogPath() const { return dir_ + "/eventlog.bin"; }
@@ -242,10 +244,10 @@ class HostEndToEnd : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(HostEndToEnd, AgentEnrollsQuotesAndIsTrustedThenRejected) {
-  const Bytes loader_v1 = AsBytes(std::string("bootloader image v1"));
+  const Bytes loader_v1 = B("bootloader image v1");
   std::vector<Measurement> boot = {
-      {0, tpm::kEvSCrtmVersion, AsBytes(std::string("e2e firmware 1.0")), {}},
-      {4, tpm::kEvEfiBootServicesApplication, AsBytes(std::string("\\EFI\\BOOT\\BOOTX64.EFI")),
+      {0, tpm::kEvSCrtmVersion, B("e2e firmware 1.0"), {}},
+      {4, tpm::kEvEfiBootServicesApplication, B("\\EFI\\BOOT\\BOOTX64.EFI"),
        loader_v1}};
   for (uint32_t pcr = 0; pcr < 8; ++pcr) boot.push_back({pcr, tpm::kEvSeparator, Bytes(4, 0), {}});
   Measure(boot);
@@ -280,8 +282,8 @@ TEST_P(HostEndToEnd, AgentEnrollsQuotesAndIsTrustedThenRejected) {
 
   // 2. The host boots another loader: logged and measured, so the evidence verifies, but the
   // policy does not know the loader.
-  Measure({{4, tpm::kEvEfiBootServicesApplication, AsBytes(std::string("\\EFI\\evil.efi")),
-            AsBytes(std::string("unapproved loader"))}});
+  Measure({{4, tpm::kEvEfiBootServicesApplication, B("\\EFI\\evil.efi"),
+            B("unapproved loader")}});
   out = Agent("run", "--once --eventlog " + EventLogPath());
   EXPECT_EQ(out.rc, 1) << out.text;
   EXPECT_NE(out.text.find("host.boot_application_rejected"), std::string::npos) << out.text;
