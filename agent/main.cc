@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
-#include <thread>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "agent/host_commands.h"
 #include "agent/host_loop.h"

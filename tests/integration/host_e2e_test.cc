@@ -66,10 +66,11 @@ std::string Quoted(const std::string& s) { return "'" + s + "'"; }
 
 int FreePort() {
   for (int attempt = 0; attempt < 50; ++attempt) {
-    const int port = 20000 + static_cast<int>(Sha256(AsBytes(std::to_string(getpid()) + ":" +
-                                                            std::to_string(attempt) + ":" +
-                                                            std::to_string(time(nullptr))))[0] *
-                                              157 % 40000);
+    const int port =
+        20000 +
+        static_cast<int>(Sha256(AsBytes(std::to_string(getpid()) + ":" + std::to_string(attempt) +
+                                        ":" + std::to_string(time(nullptr))))[0] *
+                         157 % 40000);
     if (Sh("bash -c " + Quoted("exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port))).rc != 0) {
       return port;
     }
@@ -156,12 +157,12 @@ class HostEndToEnd : public ::testing::TestWithParam<std::string> {
   void StartAttestd() {
     port_ = FreePort();
     ASSERT_NE(port_, 0);
-    std::string init = std::string(ATTESTD_BIN) + " init --data-dir " + Data() +
-                       " --listen-port " + std::to_string(port_);
+    std::string init = std::string(ATTESTD_BIN) + " init --data-dir " + Data() + " --listen-port " +
+                       std::to_string(port_);
     if (!db_name_.empty()) {
       init += " --database " + Quoted("postgres:host=" + std::string(std::getenv("PGHOST")) +
-                                      " port=" + std::getenv("PGPORT") + " user=" +
-                                      std::getenv("PGUSER") + " dbname=" + db_name_);
+                                      " port=" + std::getenv("PGPORT") +
+                                      " user=" + std::getenv("PGUSER") + " dbname=" + db_name_);
     }
     Output out = Sh(init);
     ASSERT_EQ(out.rc, 0) << out.text;
@@ -200,8 +201,8 @@ class HostEndToEnd : public ::testing::TestWithParam<std::string> {
   // Curl calls the API with Debian's curl; with sign, as the operator with --aws-sigv4.
   Output Curl(const std::string& sign, const std::string& method, const std::string& path,
               const std::string& body = "") {
-    std::string cmd = "curl -sS --cacert " + Data() + "/tls-cert.pem -X " + method +
-                      " -w ' %{http_code}' ";
+    std::string cmd =
+        "curl -sS --cacert " + Data() + "/tls-cert.pem -X " + method + " -w ' %{http_code}' ";
     if (!sign.empty()) cmd += "--aws-sigv4 aws:amz:local:attestd --user " + Quoted(sign) + " ";
     if (!body.empty()) {
       cmd += "-H 'Content-Type: application/json' --data-binary " + Quoted(body) + " ";
@@ -247,8 +248,7 @@ TEST_P(HostEndToEnd, AgentEnrollsQuotesAndIsTrustedThenRejected) {
   const Bytes loader_v1 = B("bootloader image v1");
   std::vector<Measurement> boot = {
       {0, tpm::kEvSCrtmVersion, B("e2e firmware 1.0"), {}},
-      {4, tpm::kEvEfiBootServicesApplication, B("\\EFI\\BOOT\\BOOTX64.EFI"),
-       loader_v1}};
+      {4, tpm::kEvEfiBootServicesApplication, B("\\EFI\\BOOT\\BOOTX64.EFI"), loader_v1}};
   for (uint32_t pcr = 0; pcr < 8; ++pcr) boot.push_back({pcr, tpm::kEvSeparator, Bytes(4, 0), {}});
   Measure(boot);
   ASSERT_NO_FATAL_FAILURE(StartAttestd());
@@ -256,7 +256,8 @@ TEST_P(HostEndToEnd, AgentEnrollsQuotesAndIsTrustedThenRejected) {
 
   // The operator's host policy, uploaded with curl --aws-sigv4: the known boot loader only.
   const std::string policy = R"({"name": "e2e", "any_firmware": true,
-      "boot_application_digests": [")" + HexEncode(Sha(EVP_sha256(), loader_v1)) + R"("]})";
+      "boot_application_digests": [")" +
+                             HexEncode(Sha(EVP_sha256(), loader_v1)) + R"("]})";
   Output out = Curl(op, "PUT", "/v1/host-policies/e2e", policy);
   ASSERT_EQ(Status(out), "201") << out.text;
 
@@ -282,8 +283,7 @@ TEST_P(HostEndToEnd, AgentEnrollsQuotesAndIsTrustedThenRejected) {
 
   // 2. The host boots another loader: logged and measured, so the evidence verifies, but the
   // policy does not know the loader.
-  Measure({{4, tpm::kEvEfiBootServicesApplication, B("\\EFI\\evil.efi"),
-            B("unapproved loader")}});
+  Measure({{4, tpm::kEvEfiBootServicesApplication, B("\\EFI\\evil.efi"), B("unapproved loader")}});
   out = Agent("run", "--once --eventlog " + EventLogPath());
   EXPECT_EQ(out.rc, 1) << out.text;
   EXPECT_NE(out.text.find("host.boot_application_rejected"), std::string::npos) << out.text;
