@@ -18,9 +18,10 @@ struct HostAgentConfig {
   std::string tcti;
   AkAlgorithm ak_alg = AkAlgorithm::kEcdsaP256;
   std::string state_file;  // JSON {"host_id": ...}, written by Enroll, read by RunOnce
-  // Quoted PCRs in every allocated bank: the static-root PCRs the UEFI log extends (0-9, 14) and
-  // the DRTM PCRs 17/18 (all-FF without a dynamic launch).
-  std::vector<uint32_t> pcrs = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 14, 17, 18};
+  // Quoted PCRs in every allocated bank: all 24, because attestd refuses a quote that leaves out
+  // any PCR its logs extend (firmware, boot loaders and UKIs use 0-15, DRTM 17-22).
+  std::vector<uint32_t> pcrs = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23};
   std::string eventlog_path = "/sys/kernel/security/tpm0/binary_bios_measurements";
   std::optional<std::string> drtm_log_path;
 };

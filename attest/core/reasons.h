@@ -284,6 +284,8 @@ inline constexpr Reason kApiBadRequest{"api.bad_request", ErrorCode::kInvalidArg
 // activated; a quote appraised after its host policy was deleted.
 inline constexpr Reason kApiHostNotActivated{"api.host_not_activated", ErrorCode::kConflict};
 inline constexpr Reason kApiHostPolicyMissing{"api.host_policy_missing", ErrorCode::kPolicyDenied};
+// A quote that leaves out a PCR its logs extend: the log's claims for that PCR are unproven.
+inline constexpr Reason kApiHostPcrNotQuoted{"api.host_pcr_not_quoted", ErrorCode::kMismatch};
 
 // --- client: attestd API client (service/client) ------------------------------------------------
 inline constexpr Reason kClientConfig{"client.config_invalid", ErrorCode::kInvalidArgument};

@@ -217,6 +217,33 @@ TEST_F(HostApiTest, EvidenceThatDoesNotVerifyIs422AndDemotesATrustedHost) {
          b["quote"] = B64(q.attest);
          b["signature"] = B64(q.signature);
        }},
+      {"PCR 4 (the boot applications) left out of the quote", "api.host_pcr_not_quoted",
+       [&](json& b) {
+         tpm::PcrBanks pcrs = QuotedPcrs(log_);
+         pcrs[tpm::kAlgSha256].erase(4);
+         FakeTpm::SignedQuote q = tpm.Quote(*HexDecode(b["nonce"].get<std::string>()), pcrs);
+         b["quote"] = B64(q.attest);
+         b["signature"] = B64(q.signature);
+         b["pcrs"] = {{"banks", tpm::PcrBanksToJson(pcrs)}};
+       }},
+      {"PCR 14 (extended by the log) left out", "api.host_pcr_not_quoted",
+       [&](json& b) {
+         tpm::PcrBanks pcrs = QuotedPcrs(log_);
+         pcrs[tpm::kAlgSha256].erase(14);
+         FakeTpm::SignedQuote q = tpm.Quote(*HexDecode(b["nonce"].get<std::string>()), pcrs);
+         b["quote"] = B64(q.attest);
+         b["signature"] = B64(q.signature);
+         b["pcrs"] = {{"banks", tpm::PcrBanksToJson(pcrs)}};
+       }},
+      {"only a bank the log does not have", "eventlog.bank_missing",
+       [&](json& b) {
+         tpm::PcrBanks pcrs;
+         pcrs[tpm::kAlgSha384][0] = Bytes(48, 0);
+         FakeTpm::SignedQuote q = tpm.Quote(*HexDecode(b["nonce"].get<std::string>()), pcrs);
+         b["quote"] = B64(q.attest);
+         b["signature"] = B64(q.signature);
+         b["pcrs"] = {{"banks", tpm::PcrBanksToJson(pcrs)}};
+       }},
       {"garbage quote", "tpm.attest_malformed", [](json& b) { b["quote"] = "AAAA"; }},
       {"malformed pcrs", "tpm.pcrs_malformed",
        [](json& b) { b["pcrs"] = B64(AsBytes(std::string("not pcrs"))); }},
