@@ -3,18 +3,25 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "agent/guest_evidence.h"
 #include "agent/host_commands.h"
+#include "agent/host_loop.h"
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/tpm/alg.h"
 #include "cli/args.h"
 #include "service/release/jwe.h"
+#include "service/client/api_client.h"
+#include "service/client/aws_credentials.h"
 
 namespace {
 
@@ -33,6 +40,12 @@ constexpr char kUsage[] =
     "  attest-agent guest evidence --nonce HEX --key KEYFILE --out DIR [--tsm-root PATH] "
     "[--sev-device PATH]\n"
     "  attest-agent guest decrypt --jwe FILE --key KEYFILE   (volume key to stdout)\n"
+    "  attest-agent host enroll --endpoint URL --host-policy NAME --tcti CONF [--state FILE]\n"
+    "                           [--profile NAME] [--ca-cert FILE] [--region R] [--ak ecdsa|rsa]\n"
+    "  attest-agent host run --endpoint URL --tcti CONF [--state FILE] [--interval SECONDS] "
+    "[--once]\n"
+    "                        [--profile NAME] [--ca-cert FILE] [--region R] [--pcrs 0,1,...]\n"
+    "                        [--eventlog PATH] [--drtm-log PATH] [--ak ecdsa|rsa]\n"
     "CONF is a TCTI string, e.g. swtpm:host=127.0.0.1,port=2321 or device:/dev/tpmrm0";
 
 int Fail(const Status& status) {
@@ -58,12 +71,133 @@ attest::Result<std::vector<std::string>> SplitList(const std::string& text) {
   return out;
 }
 
+attest::Result<std::vector<uint32_t>> ParsePcrList(const std::string& text) {
+  ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> items, SplitList(text));
+  std::vector<uint32_t> pcrs;
+  for (const std::string& item : items) {
+    if (item.size() > 2 || item.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(item) > 23) {
+      return Status(attest::reasons::kCliUsage, "--pcrs: bad PCR " + item);
+    }
+    pcrs.push_back(static_cast<uint32_t>(std::stoul(item)));
+  }
+  return pcrs;
+}
+
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+std::string Timestamp() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// PrintDecision writes one line per quote: what the service decided and why.
+void PrintDecision(const attest::agent::Decision& d) {
+  std::cout << Timestamp() << " host " << d.body.value("host_id", "?") << ": "
+            << (d.trusted ? "trusted until " + d.body.value("trusted_until", "?")
+                          : "untrusted (HTTP " + std::to_string(d.http_status) + ")");
+  if (d.body.contains("reasons") && !d.body["reasons"].empty()) {
+    std::cout << " reasons:";
+    for (const auto& r : d.body["reasons"]) std::cout << " " << r.value("code", "?");
+  }
+  std::cout << std::endl;
+}
+
+// RunHostApi: `host enroll` and `host run`, the agent against attestd's API. run --once exits 0
+// when the host was found trusted, 1 when the service refused it, 3 when it could not attest
+// (transport, HTTP or TPM error); without --once it never exits on such errors, it backs off.
+int RunHostApi(int argc, char** argv, const std::string& verb) {
+  const FlagSpec spec{{"endpoint", "profile", "ca-cert", "region", "tcti", "host-policy", "state",
+                       "ak", "interval", "pcrs", "eventlog", "drtm-log"},
+                      {"once"}};
+  auto args = Args::Parse(argc, argv, 3, spec);
+  if (!args.ok()) return Fail(args.status());
+  attest::agent::HostAgentConfig config;
+  auto endpoint = args->Require("endpoint");
+  auto tcti = args->Require("tcti");
+  auto ak_alg = AkAlg(*args);
+  if (!endpoint.ok()) return Fail(endpoint.status());
+  if (!tcti.ok()) return Fail(tcti.status());
+  if (!ak_alg.ok()) return Fail(ak_alg.status());
+  config.tcti = *tcti;
+  config.ak_alg = *ak_alg;
+  config.state_file = args->Get("state").value_or("/var/lib/attest-agent/host.json");
+  if (auto pcrs = args->Get("pcrs")) {
+    auto list = ParsePcrList(*pcrs);
+    if (!list.ok()) return Fail(list.status());
+    config.pcrs = *list;
+  }
+  if (auto path = args->Get("eventlog")) config.eventlog_path = *path;
+  config.drtm_log_path = args->Get("drtm-log");
+
+  attest::service::client::CredentialSources sources;
+  sources.profile = args->Get("profile").value_or("");
+  auto credentials = attest::service::client::LoadAwsCredentials(sources);
+  if (!credentials.ok()) return Fail(credentials.status());
+  attest::service::client::ClientConfig client_config;
+  client_config.endpoint = *endpoint;
+  client_config.ca_cert_file = args->Get("ca-cert").value_or("");
+  client_config.credentials = *credentials;
+  if (auto region = args->Get("region")) client_config.region = *region;
+  auto api = attest::service::client::ApiClient::Create(client_config);
+  if (!api.ok()) return Fail(api.status());
+
+  if (verb == "enroll") {
+    auto policy = args->Require("host-policy");
+    if (!policy.ok()) return Fail(policy.status());
+    auto id = attest::agent::Enroll(config, **api, *policy);
+    if (!id.ok()) return Fail(id.status());
+    std::cout << "enrolled host " << *id << " (state in " << config.state_file << ")\n";
+    return 0;
+  }
+
+  int interval = 60;
+  if (auto text = args->Get("interval")) {
+    if (text->empty() || text->size() > 6 ||
+        text->find_first_not_of("0123456789") != std::string::npos || std::stoi(*text) < 1) {
+      return Fail(Status(attest::reasons::kCliUsage, "--interval: 1..999999 seconds"));
+    }
+    interval = std::stoi(*text);
+  }
+  if (args->Has("once")) {
+    auto decision = attest::agent::AttestOnce(config, **api);
+    if (!decision.ok()) {
+      std::cerr << "attest-agent: " << decision.status().ToString() << "\n";
+      return 3;
+    }
+    PrintDecision(*decision);
+    return decision->trusted ? 0 : 1;
+  }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  int failures = 0;
+  while (g_stop == 0) {
+    auto decision = attest::agent::AttestOnce(config, **api);
+    if (decision.ok()) {
+      failures = 0;
+      PrintDecision(*decision);
+    } else {
+      ++failures;
+      std::cerr << Timestamp() << " attest-agent: " << decision.status().ToString() << "\n";
+    }
+    const int delay = attest::agent::NextDelaySeconds(decision.ok(), failures, interval);
+    for (int i = 0; i < delay * 10 && g_stop == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  return 0;
+}
+
 int RunHost(int argc, char** argv) {
   if (argc < 3) {
     std::cerr << kUsage << "\n";
     return 2;
   }
   const std::string verb = argv[2];
+  if (verb == "enroll" || verb == "run") return RunHostApi(argc, argv, verb);
   const FlagSpec spec{{"tcti", "out", "ak", "credential", "secret", "nonce", "pcrs", "banks",
                        "eventlog", "drtm-log"},
                       {}};

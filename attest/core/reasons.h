@@ -280,6 +280,12 @@ inline constexpr Reason kApiInternal{"api.internal_error", ErrorCode::kInternal}
 inline constexpr Reason kApiConfig{"api.config_invalid", ErrorCode::kInvalidArgument};
 inline constexpr Reason kApiListenFailed{"api.listen_failed", ErrorCode::kUnavailable};
 inline constexpr Reason kApiBadRequest{"api.bad_request", ErrorCode::kInvalidArgument};
+// Hosts (service/api/host_routes.cc): a challenge or quote for a host whose credential was never
+// activated; a quote appraised after its host policy was deleted.
+inline constexpr Reason kApiHostNotActivated{"api.host_not_activated", ErrorCode::kConflict};
+inline constexpr Reason kApiHostPolicyMissing{"api.host_policy_missing", ErrorCode::kPolicyDenied};
+// A quote that leaves out a PCR its logs extend: the log's claims for that PCR are unproven.
+inline constexpr Reason kApiHostPcrNotQuoted{"api.host_pcr_not_quoted", ErrorCode::kMismatch};
 
 // --- client: attestd API client (service/client) ------------------------------------------------
 inline constexpr Reason kClientConfig{"client.config_invalid", ErrorCode::kInvalidArgument};

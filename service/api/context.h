@@ -30,6 +30,9 @@ struct ServiceConfig {
   // swtpm's local CA in tests). Empty: EK certificates are recorded but not required to chain;
   // the operator vouches for the EK by registering it.
   std::string ek_ca_bundle;
+  // host_trust_ttl: how long an accepted host quote keeps the host trusted (host policies have no
+  // maximum age of their own). The agent must quote more often than this.
+  std::chrono::seconds host_trust_ttl{600};
 };
 
 struct ServiceContext {

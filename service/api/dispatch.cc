@@ -68,6 +68,7 @@ Api::Api(ServiceContext service) : service_(std::move(service)) {
   AddAuditRoutes(router_);
   AddTenantRoutes(router_);
   AddHostPolicyRoutes(router_);
+  AddHostRoutes(router_);
   AddCollateralRoutes(router_);
 }
 

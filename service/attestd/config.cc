@@ -65,6 +65,9 @@ Result<Config> LoadConfig(const std::string& path) {
     } else if (key == "nonce_ttl_seconds") {
       ATTEST_RETURN_IF_ERROR(number(10, 3600, &n));
       c.api.nonce_ttl = std::chrono::seconds(n);
+    } else if (key == "host_trust_ttl_seconds") {
+      ATTEST_RETURN_IF_ERROR(number(60, 7 * 86400, &n));
+      c.api.host_trust_ttl = std::chrono::seconds(n);
     } else if (key == "max_idle_connections") {
       ATTEST_RETURN_IF_ERROR(number(1, 256, &n));
       c.max_idle_connections = static_cast<int>(n);
@@ -98,6 +101,7 @@ std::string ConfigJson(const Config& c) {
                         {"region", c.api.region},
                         {"service", c.api.service},
                         {"nonce_ttl_seconds", c.api.nonce_ttl.count()},
+                        {"host_trust_ttl_seconds", c.api.host_trust_ttl.count()},
                         {"max_idle_connections", c.max_idle_connections}};
   if (!c.api.ek_ca_bundle.empty()) doc["ek_ca_bundle"] = c.api.ek_ca_bundle;
   return doc.dump(2) + "\n";

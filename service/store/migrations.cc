@@ -145,6 +145,11 @@ CREATE TABLE vm_volumes (
   volume_id TEXT NOT NULL REFERENCES volumes(id),
   PRIMARY KEY (vm_id, position)
 );
+// Version 4 (hosts): each host names the host policy its quotes are appraised with, and keeps
+// the SHA-256 of its credential-activation secret (never the secret). Same SQL in both dialects.
+constexpr char kHostsV4[] = R"sql(
+ALTER TABLE hosts ADD COLUMN host_policy TEXT NOT NULL DEFAULT '';
+ALTER TABLE hosts ADD COLUMN activation_sha256 TEXT NOT NULL DEFAULT '';
 )sql";
 
 std::string WithBlob(std::string sql, const char* blob) {
@@ -165,6 +170,7 @@ const std::vector<Migration>& Migrations() {
        WithBlob(kSchemaV1, "BLOB"), WithBlob(kSchemaV1, "BYTEA")},
       {2, "append-only audit log triggers; nonce expiry index", kSqliteV2, kPostgresV2},
       {3, "volumes, vms, vm_volumes", WithBlob(kSchemaV3, "BLOB"), WithBlob(kSchemaV3, "BYTEA")},
+      {4, "hosts: host policy name and activation secret digest", kHostsV4, kHostsV4},
   };
   return *migrations;
 }
@@ -187,10 +193,11 @@ Status ApplyMigrations(SqlConnection* db) {
   }
   ATTEST_ASSIGN_OR_RETURN(const int current, SchemaVersion(db));
   const auto& all = Migrations();
-  if (current > static_cast<int>(all.size())) {
+  // Compare with the newest version, not the count: numbers may have gaps while branches merge.
+  if (current > all.back().version) {
     return Status(reasons::kStoreMigration, "database schema version " + std::to_string(current) +
                                                 " is newer than this binary's " +
-                                                std::to_string(all.size()));
+                                                std::to_string(all.back().version));
   }
   for (const Migration& m : all) {
     if (m.version <= current) continue;

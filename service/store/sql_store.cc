@@ -60,7 +60,7 @@ const char* PolicyNoun(PolicyKind kind) {
 constexpr char kPolicyColumns[] = "tenant_id, name, version, sha256, document, created_at";
 constexpr char kHostColumns[] =
     "id, tenant_id, ek_public, ek_cert, ak_public, state, last_quote_result, trusted_until, "
-    "created_at, updated_at";
+    "created_at, updated_at, host_policy, activation_sha256";
 constexpr char kAuditColumns[] =
     "seq, tenant_id, at, actor, action, subject, evidence_digest, policy_version, outcome, detail, "
     "prev_hash";
@@ -90,6 +90,8 @@ Result<Host> ToHost(const SqlRow& r) {
   }
   ATTEST_ASSIGN_OR_RETURN(h.created_at, ToTime(r[8]));
   ATTEST_ASSIGN_OR_RETURN(h.updated_at, ToTime(r[9]));
+  h.host_policy = Str(r[10]);
+  h.activation_sha256 = Str(r[11]);
   return h;
 }
 
@@ -320,7 +322,9 @@ class SqlStore : public Store {
   }
 
   Result<Host> RegisterHost(const std::string& caller_tenant, const Bytes& ek_public,
-                            const Bytes& ek_cert, const Bytes& ak_public, TimePoint now) override {
+                            const Bytes& ek_cert, const Bytes& ak_public,
+                            const std::string& host_policy, const std::string& activation_sha256,
+                            TimePoint now) override {
     if (ek_public.empty() || ak_public.empty()) {
       return Status(reasons::kStoreInvalidArgument, "host needs an EK and an AK public key");
     }
@@ -329,17 +333,20 @@ class SqlStore : public Store {
            ek_public,
            ek_cert,
            ak_public,
+           host_policy,
+           activation_sha256,
            "registered",
            "",
            std::nullopt,
            now,
            now};
-    ATTEST_RETURN_IF_ERROR(db_->Exec(std::string("INSERT INTO hosts (") + kHostColumns +
-                                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                                     {h.id, caller_tenant, ek_public,
-                                      ek_cert.empty() ? SqlValue(nullptr) : SqlValue(ek_cert),
-                                      ak_public, h.state, nullptr, nullptr, Unix(now), Unix(now)})
-                               .status());
+    ATTEST_RETURN_IF_ERROR(
+        db_->Exec(std::string("INSERT INTO hosts (") + kHostColumns +
+                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                  {h.id, caller_tenant, ek_public,
+                   ek_cert.empty() ? SqlValue(nullptr) : SqlValue(ek_cert), ak_public, h.state,
+                   nullptr, nullptr, Unix(now), Unix(now), host_policy, activation_sha256})
+            .status());
     return h;
   }
 
@@ -377,10 +384,10 @@ class SqlStore : public Store {
   }
 
   Result<int64_t> CountTrustedHosts(TimePoint now) override {
-    ATTEST_ASSIGN_OR_RETURN(
-        auto rows, db_->Exec("SELECT COUNT(*) FROM hosts WHERE state = 'trusted' AND "
-                             "trusted_until IS NOT NULL AND trusted_until > $1",
-                             {Unix(now)}));
+    ATTEST_ASSIGN_OR_RETURN(auto rows,
+                            db_->Exec("SELECT COUNT(*) FROM hosts WHERE state = 'trusted' AND "
+                                      "trusted_until IS NOT NULL AND trusted_until > $1",
+                                      {Unix(now)}));
     if (rows.empty() || rows[0].empty()) return int64_t{0};
     return ToInt(rows[0][0]);
   }

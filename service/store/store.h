@@ -55,6 +55,12 @@ struct Host {
   Bytes ek_public;
   Bytes ek_cert;  // empty when the TPM has none
   Bytes ak_public;
+  // host_policy: the name of the owner's host policy its quotes are appraised with (newest
+  // version at each quote).
+  std::string host_policy;
+  // activation_sha256: hex SHA-256 of the credential-activation secret; the secret itself is never
+  // stored, so reading the database does not let anyone activate.
+  std::string activation_sha256;
   std::string state;              // "registered", "activated", "trusted", "untrusted"
   std::string last_quote_result;  // JSON of the last appraisal, "" before the first quote
   std::optional<TimePoint> trusted_until;
@@ -139,10 +145,12 @@ class Store {
                               const std::string& name, TimePoint now) = 0;
 
   // --- hosts ---
-  // RegisterHost stores host (state "registered") with a fresh id, owned by caller_tenant.
+  // RegisterHost stores host (state "registered") with a fresh id, owned by caller_tenant, bound
+  // to its host policy and the digest of its activation secret.
   virtual Result<Host> RegisterHost(const std::string& caller_tenant, const Bytes& ek_public,
                                     const Bytes& ek_cert, const Bytes& ak_public,
-                                    TimePoint now) = 0;
+                                    const std::string& host_policy,
+                                    const std::string& activation_sha256, TimePoint now) = 0;
   virtual Result<Host> GetHost(const std::string& caller_tenant, const std::string& host_id) = 0;
   virtual Result<std::vector<Host>> ListHosts(const std::string& caller_tenant) = 0;
   // UpdateHostState records an appraisal (or an activation) of the caller's host.

@@ -100,11 +100,13 @@ TEST_P(StoreTest, MigrationsAreNumberedAndIdempotent) {
   ASSERT_TRUE(raw);
   auto version = SchemaVersion(raw.get());
   ASSERT_TRUE(version.ok());
-  EXPECT_EQ(*version, static_cast<int>(Migrations().size()));
+  EXPECT_EQ(*version, Migrations().back().version);
   auto rows = raw->Exec("SELECT version FROM schema_version ORDER BY version");
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), Migrations().size());
-  for (size_t i = 0; i < rows->size(); ++i) EXPECT_EQ((*rows)[i][0], std::to_string(i + 1));
+  for (size_t i = 0; i < rows->size(); ++i) {
+    EXPECT_EQ((*rows)[i][0], std::to_string(Migrations()[i].version));
+  }
   // A database from a newer binary is refused, not silently used.
   ASSERT_TRUE(raw->Exec("INSERT INTO schema_version (version, description, applied_at) VALUES "
                         "(99, 'future', 0)")
@@ -208,7 +210,7 @@ TEST_P(StoreTest, PoliciesAreImmutableVersions) {
 TEST_P(StoreTest, AnotherTenantsResourceLooksMissing) {
   ASSERT_TRUE(store_->PutPolicy(PolicyKind::kTenantPolicy, a_, "prod", "{}", T0()).ok());
   ASSERT_TRUE(store_->PutPolicy(PolicyKind::kHostPolicy, a_, "hp", "{}", T0()).ok());
-  auto host = store_->RegisterHost(a_, {1}, {}, {2}, T0());
+  auto host = store_->RegisterHost(a_, {1}, {}, {2}, "hp", "", T0());
   ASSERT_TRUE(host.ok());
   ASSERT_TRUE(store_->PutCollateral(a_, "tcb/00806f", {3}, T0()).ok());
   auto cred = store_->CreateCredential(a_, T0());
@@ -417,13 +419,15 @@ TEST_P(StoreTest, DeletedVmEndsReleases) {
 
 TEST_P(StoreTest, Hosts) {
   const Bytes ek = {0x30, 0x82, 0x01}, cert = {0x30, 0x03}, ak = {0x30, 0x59, 0x00};
-  auto h = store_->RegisterHost(a_, ek, cert, ak, T0());
+  auto h = store_->RegisterHost(a_, ek, cert, ak, "hp", std::string(64, 'a'), T0());
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   auto got = store_->GetHost(a_, h->id);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->ek_public, ek);
   EXPECT_EQ(got->ek_cert, cert);
   EXPECT_EQ(got->ak_public, ak);
+  EXPECT_EQ(got->host_policy, "hp");
+  EXPECT_EQ(got->activation_sha256, std::string(64, 'a'));
   EXPECT_EQ(got->state, "registered");
   EXPECT_FALSE(got->trusted_until.has_value());
   ASSERT_TRUE(store_
@@ -438,9 +442,9 @@ TEST_P(StoreTest, Hosts) {
   EXPECT_EQ(got->created_at, T0());
   ASSERT_TRUE(store_->UpdateHostState(a_, h->id, "untrusted", "{}", std::nullopt, T0()).ok());
   EXPECT_FALSE(store_->GetHost(a_, h->id)->trusted_until.has_value());
-  EXPECT_EQ(store_->RegisterHost(a_, {}, {}, ak, T0()).status().reason_id(),
+  EXPECT_EQ(store_->RegisterHost(a_, {}, {}, ak, "hp", "", T0()).status().reason_id(),
             "store.invalid_argument");
-  auto no_cert = store_->RegisterHost(a_, ek, {}, ak, T0());
+  auto no_cert = store_->RegisterHost(a_, ek, {}, ak, "hp", "", T0());
   ASSERT_TRUE(no_cert.ok());
   EXPECT_TRUE(store_->GetHost(a_, no_cert->id)->ek_cert.empty());
 }

@@ -1,0 +1,460 @@
+// Host attestation (operator): registration with a TPM2_MakeCredential challenge, activation,
+// nonces, and quotes verified with the host's AK and appraised with its host policy.
+//
+// A host belongs to the operator tenant that registered it; another tenant's host answers exactly
+// like a missing one (the store's getters take the caller's tenant). Decisions:
+//  - evidence that does not verify (signature, nonce, PCR digest, log replay, malformed TPM
+//    structures): 422 with the decision and every reason; the host becomes untrusted;
+//  - evidence that verifies but that the host policy denies: 200 {"trusted": false, reasons};
+//    the host becomes untrusted;
+//  - accepted: 200 {"trusted": true, "trusted_until"}; trusted until now + host_trust_ttl.
+#include <chrono>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "attest/core/digest.h"
+#include "attest/core/encoding.h"
+#include "attest/core/file_io.h"
+#include "attest/core/x509.h"
+#include "attest/tpm/credential.h"
+#include "attest/tpm/host.h"
+#include "policy/appraisal_json.h"
+#include "policy/appraise_host.h"
+#include "policy/loader.h"
+#include "service/api/routes.h"
+#include "service/http/json_body.h"
+#include "service/http/query.h"
+#include "service/http/router.h"
+#include "service/store/secret_sealer.h"
+
+namespace attest::service::api {
+namespace {
+
+using http::HttpResponse;
+
+// Caps on decoded sizes: a TPM2B_PUBLIC is at most ~640 bytes, a TPMS_ATTEST well under 1 KiB;
+// real UEFI logs are tens of KiB (2 MiB leaves room for large db/dbx measurements).
+constexpr size_t kMaxPublicBytes = 2048;
+constexpr size_t kMaxCertBytes = 16 * 1024;
+constexpr size_t kMaxQuoteBytes = 4096;
+constexpr size_t kMaxSignatureBytes = 2048;
+constexpr size_t kMaxPcrsBytes = 64 * 1024;
+constexpr size_t kMaxEventLogBytes = 2 * 1024 * 1024;
+constexpr size_t kMaxDrtmLogBytes = 512 * 1024;
+constexpr size_t kSecretBytes = 32;  // the EK nameAlg (SHA-256) digest size
+
+std::string Sha256Hex(ByteSpan data) { return HexEncode(Sha256(data)); }
+
+// FieldError re-labels a TPM parse failure of a request field as a 400 naming the field, keeping
+// the TPM reason as the code.
+HttpResponse FieldError(std::string_view field, const Status& s) {
+  return http::ErrorResponse(400, s.reason_id(),
+                             "field \"" + std::string(field) + "\": " + s.message());
+}
+
+// OrderedResponse keeps the decision's key order (JsonResponse takes an unordered json).
+HttpResponse OrderedResponse(int status, const nlohmann::ordered_json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+bool Trusted(const store::Host& h, TimePoint now) {
+  return h.state == "trusted" && h.trusted_until.has_value() && *h.trusted_until > now;
+}
+
+nlohmann::json HostJson(const store::Host& h, TimePoint now) {
+  nlohmann::json j = {{"host_id", h.id},
+                      {"state", h.state},
+                      {"trusted", Trusted(h, now)},
+                      {"trusted_until", nullptr},
+                      {"host_policy", h.host_policy},
+                      {"ek_public", Base64Encode(h.ek_public)},
+                      {"ek_certificate", !h.ek_cert.empty()},
+                      {"ak_public", Base64Encode(h.ak_public)},
+                      {"last_quote_result", nullptr},
+                      {"created_at", FormatRfc3339(h.created_at)},
+                      {"updated_at", FormatRfc3339(h.updated_at)}};
+  if (h.trusted_until) j["trusted_until"] = FormatRfc3339(*h.trusted_until);
+  if (!h.last_quote_result.empty()) {
+    j["last_quote_result"] =
+        nlohmann::json::parse(h.last_quote_result, nullptr, /*allow_exceptions=*/false);
+  }
+  return j;
+}
+
+// LoadEkCaBundle reads the configured EK CA bundle: one PEM file, or a directory of them.
+Result<Bytes> LoadEkCaBundle(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return tpm::LoadCaBundleDir(path);
+  return ReadFileBytes(path);
+}
+
+// --- POST /v1/hosts ---------------------------------------------------------------------------
+
+Result<HttpResponse> RegisterHost(RequestContext& ctx) {
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
+  http::ObjectReader reader(body);
+  ATTEST_ASSIGN_OR_RETURN(Bytes ek_public, reader.TakeBase64("ek_public", true, kMaxPublicBytes));
+  ATTEST_ASSIGN_OR_RETURN(Bytes ek_cert, reader.TakeBase64("ek_cert", false, kMaxCertBytes));
+  ATTEST_ASSIGN_OR_RETURN(Bytes ak_public, reader.TakeBase64("ak_public", true, kMaxPublicBytes));
+  ATTEST_ASSIGN_OR_RETURN(std::string host_policy, reader.TakeString("host_policy"));
+  ATTEST_RETURN_IF_ERROR(reader.Finish());
+  if (!http::IsValidName(host_policy)) {
+    return Status(reasons::kApiInvalidField,
+                  "field \"host_policy\": 1..128 characters of A-Z a-z 0-9 . _ -");
+  }
+
+  Result<tpm::EkPublic> ek = tpm::ParseEkPublic(ek_public);
+  if (!ek.ok()) return FieldError("ek_public", ek.status());
+  // The AK must be a TPM public area (not PEM) of a restricted signing key that never left its
+  // TPM: only such a key signs quotes that the TPM itself composed.
+  Result<tpm::AkPublic> ak = tpm::ParsePublicKey(ak_public);
+  if (!ak.ok()) return FieldError("ak_public", ak.status());
+  if (!ak->name.has_value()) {
+    return Status(reasons::kApiInvalidField, "field \"ak_public\": want a TPM2B_PUBLIC, not PEM");
+  }
+  if (Status s = tpm::CheckAkAttributes(*ak); !s.ok()) return FieldError("ak_public", s);
+
+  if (!ctx.service.config.ek_ca_bundle.empty()) {
+    if (ek_cert.empty()) {
+      return Status(reasons::kApiInvalidField,
+                    "field \"ek_cert\": required: this service checks EK certificates");
+    }
+    Result<Bytes> bundle = LoadEkCaBundle(ctx.service.config.ek_ca_bundle);
+    if (!bundle.ok()) {
+      return Status(reasons::kApiInternal, "ek ca bundle: " + bundle.status().ToString());
+    }
+    ATTEST_RETURN_IF_ERROR(tpm::VerifyEkCertificate(ek_cert, *ek, *bundle, ctx.now));
+  } else if (!ek_cert.empty()) {
+    // No CA configured: the certificate is recorded, but it must still be this EK's.
+    ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> certs, ParseCertificates(ek_cert));
+    EVP_PKEY* cert_key = certs.size() == 1 ? X509_get0_pubkey(certs[0].get()) : nullptr;
+    if (cert_key == nullptr || EVP_PKEY_eq(cert_key, ek->key.get()) != 1) {
+      return Status(reasons::kTpmEkMismatch,
+                    "ek: the certificate's public key is not the TPM's endorsement key");
+    }
+  }
+
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  Result<store::PolicyVersion> policy =
+      db->GetPolicy(store::PolicyKind::kHostPolicy, ctx.caller.tenant_id, host_policy);
+  if (!policy.ok()) {
+    if (policy.status().code() != ErrorCode::kNotFound) return policy.status();
+    return Status(reasons::kApiInvalidField,
+                  "field \"host_policy\": no host policy named \"" + host_policy + "\"");
+  }
+
+  // The secret leaves only encrypted to the EK; the database keeps its SHA-256, which lets the
+  // service check an activation but not perform one.
+  const Bytes secret = store::RandomBytes(kSecretBytes);
+  ATTEST_ASSIGN_OR_RETURN(tpm::MadeCredential made, tpm::MakeCredential(*ek, *ak->name, secret));
+  ATTEST_ASSIGN_OR_RETURN(store::Host host,
+                          db->RegisterHost(ctx.caller.tenant_id, ek_public, ek_cert, ak_public,
+                                           host_policy, Sha256Hex(secret), ctx.now));
+  ATTEST_RETURN_IF_ERROR(ctx.Audit(
+      "host.register", host.id, "ok",
+      "host_policy=" + host_policy + (ek_cert.empty() ? " ek_cert=none" : " ek_cert=checked")));
+  return http::JsonResponse(201, {{"host_id", host.id},
+                                  {"state", host.state},
+                                  {"credential_blob", Base64Encode(made.credential_blob)},
+                                  {"encrypted_secret", Base64Encode(made.encrypted_secret)}});
+}
+
+// --- POST /v1/hosts/{id}/activate -------------------------------------------------------------
+
+Result<HttpResponse> ActivateHost(RequestContext& ctx) {
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
+  http::ObjectReader reader(body);
+  ATTEST_ASSIGN_OR_RETURN(Bytes secret, reader.TakeBase64("secret", true, 64));
+  ATTEST_RETURN_IF_ERROR(reader.Finish());
+  const std::string& id = ctx.Param("id");
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  ATTEST_ASSIGN_OR_RETURN(store::Host host, db->GetHost(ctx.caller.tenant_id, id));
+  // Compare digests in constant time; the stored digest is never sent back.
+  Result<Bytes> issued = HexDecode(host.activation_sha256);
+  const Sha256Digest returned = Sha256(secret);
+  Status match = issued.ok() && !issued->empty()
+                     ? tpm::CheckActivatedCredential(*issued, returned)
+                     : Status(reasons::kTpmCredentialInvalid, "host has no activation pending");
+  if (!match.ok()) {
+    ATTEST_RETURN_IF_ERROR(
+        ctx.Audit("host.activate", id, "rejected", std::string(match.reason_id())));
+    return match;
+  }
+  // Activation is idempotent: a retry after a lost answer must not demote a trusted host.
+  if (host.state == "registered") {
+    ATTEST_RETURN_IF_ERROR(
+        db->UpdateHostState(ctx.caller.tenant_id, id, "activated", "", std::nullopt, ctx.now));
+    host.state = "activated";
+    ATTEST_RETURN_IF_ERROR(ctx.Audit("host.activate", id, "ok"));
+  }
+  return http::JsonResponse(200, {{"host_id", id}, {"state", host.state}});
+}
+
+Status RequireActivated(const store::Host& host) {
+  if (host.state == "registered") {
+    return Status(reasons::kApiHostNotActivated,
+                  "host " + host.id + " has not completed credential activation");
+  }
+  return Status::Ok();
+}
+
+// --- POST /v1/hosts/{id}/challenge ------------------------------------------------------------
+
+Result<HttpResponse> Challenge(RequestContext& ctx) {
+  if (!ctx.request.body.empty()) {
+    ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
+    ATTEST_RETURN_IF_ERROR(http::ObjectReader(body).Finish());
+  }
+  const std::string& id = ctx.Param("id");
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  ATTEST_ASSIGN_OR_RETURN(store::Host host, db->GetHost(ctx.caller.tenant_id, id));
+  ATTEST_RETURN_IF_ERROR(RequireActivated(host));
+  ATTEST_ASSIGN_OR_RETURN(
+      store::Nonce nonce,
+      db->IssueNonce(ctx.caller.tenant_id, id, ctx.service.config.nonce_ttl, ctx.now));
+  return http::JsonResponse(
+      201, {{"nonce", nonce.value}, {"expires_at", FormatRfc3339(nonce.expires_at)}});
+}
+
+// --- POST /v1/hosts/{id}/quote ----------------------------------------------------------------
+
+struct QuoteBody {
+  std::string nonce_hex;
+  Bytes nonce;
+  Bytes quote, signature;
+  std::optional<Bytes> pcrs;  // the PCR file bytes (tools format or JSON text)
+  std::optional<Bytes> event_log, drtm_log;
+};
+
+Result<QuoteBody> ReadQuoteBody(const HttpRequest& request) {
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(request));
+  http::ObjectReader reader(body);
+  QuoteBody q;
+  ATTEST_ASSIGN_OR_RETURN(q.nonce_hex, reader.TakeString("nonce"));
+  ATTEST_ASSIGN_OR_RETURN(q.quote, reader.TakeBase64("quote", true, kMaxQuoteBytes));
+  ATTEST_ASSIGN_OR_RETURN(q.signature, reader.TakeBase64("signature", true, kMaxSignatureBytes));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json pcrs, reader.TakeJson("pcrs", false));
+  ATTEST_ASSIGN_OR_RETURN(Bytes log, reader.TakeBase64("eventlog", false, kMaxEventLogBytes));
+  ATTEST_ASSIGN_OR_RETURN(Bytes drtm, reader.TakeBase64("drtm_log", false, kMaxDrtmLogBytes));
+  ATTEST_RETURN_IF_ERROR(reader.Finish());
+  // Store nonces are 32 random bytes as 64 lower-case hex digits; anything else is no nonce of
+  // ours.
+  Result<Bytes> nonce = HexDecode(q.nonce_hex);
+  if (!nonce.ok() || nonce->size() != 32) {
+    return Status(reasons::kApiInvalidField,
+                  "field \"nonce\": want the 64 hex digits of a challenge");
+  }
+  q.nonce = std::move(nonce).value();
+  if (pcrs.is_string()) {
+    Result<Bytes> bytes = Base64Decode(pcrs.get<std::string>());
+    if (!bytes.ok() || bytes->size() > kMaxPcrsBytes) {
+      return Status(reasons::kApiInvalidField, "field \"pcrs\": want base64 of at most " +
+                                                   std::to_string(kMaxPcrsBytes) + " bytes");
+    }
+    q.pcrs = std::move(bytes).value();
+  } else if (pcrs.is_object()) {
+    const std::string text = pcrs.dump();
+    if (text.size() > kMaxPcrsBytes) {
+      return Status(reasons::kApiInvalidField, "field \"pcrs\": too large");
+    }
+    q.pcrs = Bytes(text.begin(), text.end());
+  } else if (!pcrs.is_null()) {
+    return Status(reasons::kApiInvalidField,
+                  "field \"pcrs\": want a JSON object or a base64 PCR file");
+  }
+  if (!log.empty()) q.event_log = std::move(log);
+  if (!drtm.empty()) q.drtm_log = std::move(drtm);
+  return q;
+}
+
+// CheckLogsCovered requires the quote to cover every PCR whose log entries become claims:
+// VerifyHostEvidence compares only the PCRs that were quoted, so a quote that leaves out PCR 4
+// would let any boot-application list through. For the UEFI log: PCRs 0-7 and every PCR it
+// extends, in at least one bank the log replayed (all of them in each such bank quoted); for the
+// DRTM log: every PCR it extends.
+Status CheckLogsCovered(const tpm::HostClaims& claims) {
+  if (!claims.quote) return Status::Ok();
+  const tpm::PcrBanks& quoted = claims.quote->pcrs;
+  auto covers = [&](const tpm::PcrBanks& replayed, bool static_log) -> Status {
+    bool any_bank = false;
+    for (const auto& [alg, values] : replayed) {
+      auto bank = quoted.find(alg);
+      if (bank == quoted.end()) continue;
+      any_bank = true;
+      std::vector<uint32_t> needed;
+      if (static_log) {
+        for (uint32_t pcr = 0; pcr <= 7; ++pcr) needed.push_back(pcr);
+      }
+      for (const auto& [pcr, value] : values) needed.push_back(pcr);
+      for (uint32_t pcr : needed) {
+        if (bank->second.count(pcr) == 0) {
+          return Status(reasons::kApiHostPcrNotQuoted,
+                        "PCR " + std::to_string(pcr) + " is extended by the " +
+                            (static_log ? "event" : "DRTM") + " log but not quoted");
+        }
+      }
+    }
+    if (!any_bank) {
+      return Status(reasons::kApiHostPcrNotQuoted, std::string("no quoted bank is a bank of the ") +
+                                                       (static_log ? "event" : "DRTM") + " log");
+    }
+    return Status::Ok();
+  };
+  if (claims.boot) ATTEST_RETURN_IF_ERROR(covers(claims.boot->replayed, true));
+  if (claims.drtm) ATTEST_RETURN_IF_ERROR(covers(claims.drtm->replayed, false));
+  return Status::Ok();
+}
+
+nlohmann::json ErrorsJson(const std::vector<Status>& errors) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const Status& s : errors)
+    list.push_back({{"code", s.reason_id()}, {"message", s.message()}});
+  return list;
+}
+
+Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
+  ATTEST_ASSIGN_OR_RETURN(QuoteBody q, ReadQuoteBody(ctx.request));
+  const std::string& id = ctx.Param("id");
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  ATTEST_ASSIGN_OR_RETURN(store::Host host, db->GetHost(ctx.caller.tenant_id, id));
+  ATTEST_RETURN_IF_ERROR(RequireActivated(host));
+  // Exactly one submission wins a nonce (one conditional UPDATE), also across replicas.
+  ATTEST_RETURN_IF_ERROR(db->ConsumeNonce(ctx.caller.tenant_id, id, q.nonce_hex, ctx.now));
+
+  const std::string evidence_digest = "sha256:" + Sha256Hex(ctx.request.body);
+  const auto start = std::chrono::steady_clock::now();
+  tpm::HostVerification verification;
+  Result<tpm::AkPublic> ak = tpm::ParsePublicKey(host.ak_public);
+  if (!ak.ok()) {
+    verification.errors.push_back(ak.status());
+  } else {
+    tpm::HostEvidence evidence;
+    evidence.quote = q.quote;
+    evidence.signature = q.signature;
+    evidence.ak = &*ak;
+    evidence.nonce = ByteSpan(q.nonce);
+    if (q.event_log) evidence.event_log = ByteSpan(*q.event_log);
+    if (q.drtm_log) evidence.drtm_log = ByteSpan(*q.drtm_log);
+    Result<tpm::PcrBanks> pcrs = q.pcrs ? tpm::ParsePcrValues(*q.pcrs) : tpm::PcrBanks{};
+    if (!pcrs.ok()) {
+      verification.errors.push_back(pcrs.status());
+    } else {
+      if (q.pcrs) evidence.pcrs = std::move(pcrs).value();
+      verification = tpm::VerifyHostEvidence(evidence);
+      if (verification.accepted()) {
+        if (Status s = CheckLogsCovered(verification.claims); !s.ok()) {
+          verification.errors.push_back(s);
+        }
+      }
+    }
+  }
+
+  nlohmann::ordered_json decision;
+  decision["host_id"] = id;
+  decision["at"] = FormatRfc3339(ctx.now);
+  decision["evidence_sha256"] = evidence_digest.substr(7);
+  std::string policy_version;
+  bool trusted = false;
+  std::vector<std::string> reason_codes;
+  if (!verification.accepted()) {
+    decision["verified"] = false;
+    decision["reasons"] = ErrorsJson(verification.errors);
+    for (const Status& s : verification.errors) reason_codes.emplace_back(s.reason_id());
+  } else {
+    decision["verified"] = true;
+    // Appraise with the newest version of the host's policy, and record which one.
+    Result<store::PolicyVersion> stored =
+        db->GetPolicy(store::PolicyKind::kHostPolicy, ctx.caller.tenant_id, host.host_policy);
+    if (!stored.ok() && stored.status().code() != ErrorCode::kNotFound) return stored.status();
+    Result<policy::HostPolicy> loaded =
+        stored.ok() ? policy::LoadHostPolicy(stored->document)
+                    : Result<policy::HostPolicy>(
+                          Status(reasons::kApiHostPolicyMissing,
+                                 "host policy \"" + host.host_policy + "\" no longer exists"));
+    if (!loaded.ok()) {
+      decision["reasons"] = ErrorsJson({loaded.status()});
+      reason_codes.emplace_back(loaded.status().reason_id());
+    } else {
+      policy_version = host.host_policy + "@" + std::to_string(stored->version);
+      policy::AppraisalContext context;
+      context.now = ctx.now;
+      const policy::Appraisal appraisal =
+          policy::AppraiseHost(verification.claims, *loaded, context);
+      nlohmann::ordered_json appraisal_json = policy::AppraisalToJson(appraisal);
+      decision["policy"] = policy_version;
+      decision["reasons"] = appraisal_json["failures"];
+      decision["trust_vector"] = appraisal_json["trust_vector"];
+      for (const policy::RuleFailure& f : appraisal.failures)
+        reason_codes.emplace_back(f.reason.id);
+      trusted = appraisal.affirmed();
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::optional<TimePoint> trusted_until;
+  if (trusted) trusted_until = ctx.now + ctx.service.config.host_trust_ttl;
+  const std::string state = trusted ? "trusted" : "untrusted";
+  decision["trusted"] = trusted;
+  decision["state"] = state;
+  decision["trusted_until"] = trusted_until ? nlohmann::ordered_json(FormatRfc3339(*trusted_until))
+                                            : nlohmann::ordered_json(nullptr);
+  ATTEST_RETURN_IF_ERROR(db->UpdateHostState(ctx.caller.tenant_id, id, state, decision.dump(),
+                                             trusted_until, ctx.now));
+  std::string detail;
+  for (const std::string& code : reason_codes) detail += (detail.empty() ? "" : ",") + code;
+  ATTEST_RETURN_IF_ERROR(ctx.Audit("host.quote", id, trusted ? "accepted" : "rejected", detail,
+                                   evidence_digest, policy_version));
+  if (ctx.service.metrics != nullptr) {
+    ctx.service.metrics->Observe("attestd_verification_duration_seconds", {{"evidence", "tpm"}},
+                                 seconds);
+    ctx.service.metrics->Add("attestd_decisions_total",
+                             {{"kind", "host"}, {"outcome", trusted ? "accepted" : "rejected"}});
+  }
+
+  if (!verification.accepted()) {
+    // An error response keeps the API's {code, message} shape, with the decision beside it.
+    nlohmann::ordered_json body;
+    body["code"] = verification.errors.front().reason_id();
+    body["message"] = "the evidence does not verify: " + verification.errors.front().message();
+    for (auto& [key, value] : decision.items()) body[key] = value;
+    return OrderedResponse(422, body);
+  }
+  decision["claims"] = tpm::ToJson(verification.claims);
+  return OrderedResponse(200, decision);
+}
+
+// --- GET /v1/hosts[/{id}] ---------------------------------------------------------------------
+
+Result<HttpResponse> GetHost(RequestContext& ctx) {
+  ATTEST_RETURN_IF_ERROR(http::ParseQuery(ctx.request.query, {}).status());
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  ATTEST_ASSIGN_OR_RETURN(store::Host host, db->GetHost(ctx.caller.tenant_id, ctx.Param("id")));
+  return http::JsonResponse(200, HostJson(host, ctx.now));
+}
+
+Result<HttpResponse> ListHosts(RequestContext& ctx) {
+  ATTEST_RETURN_IF_ERROR(http::ParseQuery(ctx.request.query, {}).status());
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  ATTEST_ASSIGN_OR_RETURN(std::vector<store::Host> hosts, db->ListHosts(ctx.caller.tenant_id));
+  nlohmann::json list = nlohmann::json::array();
+  for (const store::Host& h : hosts) list.push_back(HostJson(h, ctx.now));
+  return http::JsonResponse(200, {{"hosts", list}});
+}
+
+}  // namespace
+
+void AddHostRoutes(ApiRouter& router) {
+  router.Add("POST", "/v1/hosts", http::Access::kOperator, RegisterHost);
+  router.Add("GET", "/v1/hosts", http::Access::kOperator, ListHosts);
+  router.Add("GET", "/v1/hosts/{id}", http::Access::kOperator, GetHost);
+  router.Add("POST", "/v1/hosts/{id}/activate", http::Access::kOperator, ActivateHost);
+  router.Add("POST", "/v1/hosts/{id}/challenge", http::Access::kOperator, Challenge);
+  router.Add("POST", "/v1/hosts/{id}/quote", http::Access::kOperator, SubmitQuote);
+}
+
+}  // namespace attest::service::api
