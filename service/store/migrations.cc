@@ -145,6 +145,8 @@ CREATE TABLE vm_volumes (
   volume_id TEXT NOT NULL REFERENCES volumes(id),
   PRIMARY KEY (vm_id, position)
 );
+)sql";
+
 // Version 4 (hosts): each host names the host policy its quotes are appraised with, and keeps
 // the SHA-256 of its credential-activation secret (never the secret). Same SQL in both dialects.
 constexpr char kHostsV4[] = R"sql(
