@@ -32,7 +32,7 @@ class ObjectReader {
   explicit ObjectReader(const nlohmann::json& object) : object_(object) {}
 
   Result<std::string> TakeString(std::string_view name, bool required = true);
-  // TakeBase64 decodes standard base64 (padding required); max_bytes caps the decoded size.
+  // TakeBase64 decodes standard base64 (padding optional); max_bytes caps the decoded size.
   Result<Bytes> TakeBase64(std::string_view name, bool required, size_t max_bytes);
   Result<int64_t> TakeInt(std::string_view name, bool required, int64_t min, int64_t max,
                           int64_t fallback = 0);
