@@ -141,6 +141,7 @@ inline constexpr Reason kTpmCredentialMalformed{"tpm.credential_malformed",
 inline constexpr Reason kTpmCredentialInvalid{"tpm.credential_invalid", ErrorCode::kMismatch};
 inline constexpr Reason kTpmDevice{"tpm.device_error", ErrorCode::kUnavailable};
 inline constexpr Reason kTpmDrtmMismatch{"tpm.drtm_pcr_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kTpmPcrNotQuoted{"tpm.pcr_not_quoted", ErrorCode::kMismatch};
 inline constexpr Reason kEventLogMalformed{"eventlog.malformed", ErrorCode::kMalformedEvidence};
 inline constexpr Reason kEventLogUnsupportedAlgorithm{"eventlog.unsupported_algorithm",
                                                       ErrorCode::kUnsupported};
@@ -285,7 +286,6 @@ inline constexpr Reason kApiBadRequest{"api.bad_request", ErrorCode::kInvalidArg
 inline constexpr Reason kApiHostNotActivated{"api.host_not_activated", ErrorCode::kConflict};
 inline constexpr Reason kApiHostPolicyMissing{"api.host_policy_missing", ErrorCode::kPolicyDenied};
 // A quote that leaves out a PCR its logs extend: the log's claims for that PCR are unproven.
-inline constexpr Reason kApiHostPcrNotQuoted{"api.host_pcr_not_quoted", ErrorCode::kMismatch};
 
 // --- client: attestd API client (service/client) ------------------------------------------------
 inline constexpr Reason kClientConfig{"client.config_invalid", ErrorCode::kInvalidArgument};

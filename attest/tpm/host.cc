@@ -19,6 +19,41 @@ void AddNoLaunchValues(PcrBanks& pcrs, const std::vector<uint16_t>& banks) {
 
 }  // namespace
 
+namespace {
+
+// CheckLogsCovered requires the quote to cover every PCR whose log entries become claims:
+// CompareReplay compares only the PCRs that were quoted, so a quote leaving out PCR 4 would let
+// any boot-application list through. Static log: PCRs 0-7 and every PCR it extends, in every
+// quoted bank the log replayed (at least one); DRTM log: every PCR it extends, likewise.
+Status CheckLogsCovered(const PcrBanks& quoted, const PcrBanks& replayed, bool static_log) {
+  const char* what = static_log ? "event" : "DRTM";
+  bool any_bank = false;
+  for (const auto& [alg, values] : replayed) {
+    auto bank = quoted.find(alg);
+    if (bank == quoted.end()) continue;
+    any_bank = true;
+    std::vector<uint32_t> needed;
+    if (static_log) {
+      for (uint32_t pcr = 0; pcr <= 7; ++pcr) needed.push_back(pcr);
+    }
+    for (const auto& [pcr, value] : values) needed.push_back(pcr);
+    for (uint32_t pcr : needed) {
+      if (bank->second.count(pcr) == 0) {
+        return Status(reasons::kTpmPcrNotQuoted, "PCR " + std::to_string(pcr) +
+                                                     " is extended by the " + what +
+                                                     " log but not quoted");
+      }
+    }
+  }
+  if (!any_bank) {
+    return Status(reasons::kTpmPcrNotQuoted,
+                  std::string("no quoted bank is a bank of the ") + what + " log");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 HostVerification VerifyHostEvidence(const HostEvidence& ev) {
   HostVerification out;
   std::optional<PcrBanks> static_replay, drtm_replay;
@@ -90,9 +125,13 @@ HostVerification VerifyHostEvidence(const HostEvidence& ev) {
   if (static_replay) {
     Status s = CompareReplay(quote->pcrs(), *static_replay, ReplayMode::kStatic);
     if (!s.ok()) out.errors.push_back(s);
+    s = CheckLogsCovered(quote->pcrs(), *static_replay, /*static_log=*/true);
+    if (!s.ok()) out.errors.push_back(s);
   }
   if (drtm_replay) {
     Status s = CompareReplay(quote->pcrs(), *drtm_replay, ReplayMode::kDynamic);
+    if (!s.ok()) out.errors.push_back(s);
+    s = CheckLogsCovered(quote->pcrs(), *drtm_replay, /*static_log=*/false);
     if (!s.ok()) out.errors.push_back(s);
   } else {
     // Without a DRTM log the quote must show that no dynamic launch happened.

@@ -47,7 +47,8 @@ struct HostVerification {
 
 // VerifyHostEvidence parses and replays the logs, verifies the quote (VerifyQuote), checks the AK's
 // attributes when it came as a TPM public area, and compares the quoted PCRs with the replays
-// (CompareReplay: static log for PCRs 0-7 and those it extends, DRTM log for PCRs 17-22). With no
+// (CompareReplay: static log for PCRs 0-7 and those it extends, DRTM log for PCRs 17-22), requires
+// the quote to cover every PCR a log extends (tpm.pcr_not_quoted), and with no
 // DRTM log, quoted PCRs 17 and 18 must still read all-FF (no dynamic launch) unless the caller
 // did not quote them. Errors carry the reasons of those functions.
 HostVerification VerifyHostEvidence(const HostEvidence& evidence);

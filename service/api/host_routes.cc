@@ -271,44 +271,6 @@ Result<QuoteBody> ReadQuoteBody(const HttpRequest& request) {
   return q;
 }
 
-// CheckLogsCovered requires the quote to cover every PCR whose log entries become claims:
-// VerifyHostEvidence compares only the PCRs that were quoted, so a quote that leaves out PCR 4
-// would let any boot-application list through. For the UEFI log: PCRs 0-7 and every PCR it
-// extends, in at least one bank the log replayed (all of them in each such bank quoted); for the
-// DRTM log: every PCR it extends.
-Status CheckLogsCovered(const tpm::HostClaims& claims) {
-  if (!claims.quote) return Status::Ok();
-  const tpm::PcrBanks& quoted = claims.quote->pcrs;
-  auto covers = [&](const tpm::PcrBanks& replayed, bool static_log) -> Status {
-    bool any_bank = false;
-    for (const auto& [alg, values] : replayed) {
-      auto bank = quoted.find(alg);
-      if (bank == quoted.end()) continue;
-      any_bank = true;
-      std::vector<uint32_t> needed;
-      if (static_log) {
-        for (uint32_t pcr = 0; pcr <= 7; ++pcr) needed.push_back(pcr);
-      }
-      for (const auto& [pcr, value] : values) needed.push_back(pcr);
-      for (uint32_t pcr : needed) {
-        if (bank->second.count(pcr) == 0) {
-          return Status(reasons::kApiHostPcrNotQuoted,
-                        "PCR " + std::to_string(pcr) + " is extended by the " +
-                            (static_log ? "event" : "DRTM") + " log but not quoted");
-        }
-      }
-    }
-    if (!any_bank) {
-      return Status(reasons::kApiHostPcrNotQuoted, std::string("no quoted bank is a bank of the ") +
-                                                       (static_log ? "event" : "DRTM") + " log");
-    }
-    return Status::Ok();
-  };
-  if (claims.boot) ATTEST_RETURN_IF_ERROR(covers(claims.boot->replayed, true));
-  if (claims.drtm) ATTEST_RETURN_IF_ERROR(covers(claims.drtm->replayed, false));
-  return Status::Ok();
-}
-
 nlohmann::json ErrorsJson(const std::vector<Status>& errors) {
   nlohmann::json list = nlohmann::json::array();
   for (const Status& s : errors)
@@ -345,11 +307,6 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
     } else {
       if (q.pcrs) evidence.pcrs = std::move(pcrs).value();
       verification = tpm::VerifyHostEvidence(evidence);
-      if (verification.accepted()) {
-        if (Status s = CheckLogsCovered(verification.claims); !s.ok()) {
-          verification.errors.push_back(s);
-        }
-      }
     }
   }
 

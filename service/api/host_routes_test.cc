@@ -217,7 +217,7 @@ TEST_F(HostApiTest, EvidenceThatDoesNotVerifyIs422AndDemotesATrustedHost) {
          b["quote"] = B64(q.attest);
          b["signature"] = B64(q.signature);
        }},
-      {"PCR 4 (the boot applications) left out of the quote", "api.host_pcr_not_quoted",
+      {"PCR 4 (the boot applications) left out of the quote", "tpm.pcr_not_quoted",
        [&](json& b) {
          tpm::PcrBanks pcrs = QuotedPcrs(log_);
          pcrs[tpm::kAlgSha256].erase(4);
@@ -226,7 +226,7 @@ TEST_F(HostApiTest, EvidenceThatDoesNotVerifyIs422AndDemotesATrustedHost) {
          b["signature"] = B64(q.signature);
          b["pcrs"] = {{"banks", tpm::PcrBanksToJson(pcrs)}};
        }},
-      {"PCR 14 (extended by the log) left out", "api.host_pcr_not_quoted",
+      {"PCR 14 (extended by the log) left out", "tpm.pcr_not_quoted",
        [&](json& b) {
          tpm::PcrBanks pcrs = QuotedPcrs(log_);
          pcrs[tpm::kAlgSha256].erase(14);
