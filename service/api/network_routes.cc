@@ -31,7 +31,7 @@ HttpResponse NoContent() {
 // NewId is a global id for a new resource: it names libvirt objects on hosts shared by every
 // tenant, so it never derives from the tenant's chosen name (launcher ids: ValidName, <= 48).
 std::string NewId(std::string_view prefix) {
-  return std::string(prefix) + HexEncode(RandomBytes(8));
+  return std::string(prefix) + HexEncode(store::RandomBytes(8));
 }
 
 // --- security groups ---
