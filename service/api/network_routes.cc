@@ -3,6 +3,11 @@
 // (launcher/nwfilter.h ResolveRules, launcher/network.h BuildNetworkXml), so whatever the API
 // accepts the launcher can render, and the API answers with the names of the libvirt documents
 // (nwfilter, network, bridge) the launcher will define on a host.
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "attest/core/digest.h"
@@ -246,7 +251,8 @@ Result<HttpResponse> PutNet(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_ASSIGN_OR_RETURN(auto nets, db->ListNets(ctx.caller.tenant_id));
   // One tenant's nets never overlap (a VM on two of them would have ambiguous routes); other
-  // tenants' nets are separate L2 segments and may reuse any CIDR.
+  // tenants' nets are separate L2 segments and may reuse any CIDR. The check and the write are
+  // two statements: two concurrent puts of different names can both pass it (documented).
   for (const auto& other : nets) {
     if (other.name == name) continue;
     Result<launcher::Cidr> theirs = launcher::ParseCidr(other.cidr);
