@@ -286,6 +286,9 @@ inline constexpr Reason kApiBadRequest{"api.bad_request", ErrorCode::kInvalidArg
 inline constexpr Reason kApiHostNotActivated{"api.host_not_activated", ErrorCode::kConflict};
 inline constexpr Reason kApiHostPolicyMissing{"api.host_policy_missing", ErrorCode::kPolicyDenied};
 // A quote that leaves out a PCR its logs extend: the log's claims for that PCR are unproven.
+// Tenant network resources (service/api/network_routes.cc).
+inline constexpr Reason kApiCidrOverlap{"api.cidr_overlap", ErrorCode::kConflict};
+inline constexpr Reason kApiResourceInUse{"api.resource_in_use", ErrorCode::kConflict};
 
 // --- client: attestd API client (service/client) ------------------------------------------------
 inline constexpr Reason kClientConfig{"client.config_invalid", ErrorCode::kInvalidArgument};

@@ -70,6 +70,7 @@ Api::Api(ServiceContext service) : service_(std::move(service)) {
   AddHostPolicyRoutes(router_);
   AddHostRoutes(router_);
   AddCollateralRoutes(router_);
+  AddNetworkRoutes(router_);
 }
 
 http::HttpResponse Api::Handle(const HttpRequest& request) {

@@ -13,5 +13,6 @@ void AddHostPolicyRoutes(ApiRouter& router);  // operator: host policies
 void AddHostRoutes(
     ApiRouter& router);  // operator: host registration and attestation (hosts helper)
 void AddCollateralRoutes(ApiRouter& router);  // operator: offline collateral bundles
+void AddNetworkRoutes(ApiRouter& router);     // tenant: security groups and nets (issue 10)
 
 }  // namespace attest::service::api

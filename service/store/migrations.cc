@@ -154,6 +154,32 @@ ALTER TABLE hosts ADD COLUMN host_policy TEXT NOT NULL DEFAULT '';
 ALTER TABLE hosts ADD COLUMN activation_sha256 TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 5: tenant network resources (issue 10). A security group's or net's id is global (it
+// names the libvirt nwfilter / network on every host, so two tenants' "web" never collide); the
+// name is the tenant's own. rules is the group's rule list as JSON (source groups by name).
+constexpr char kNetworkV5[] = R"sql(
+CREATE TABLE security_groups (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  id TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, name)
+);
+CREATE TABLE nets (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  id TEXT NOT NULL UNIQUE,
+  cidr TEXT NOT NULL,
+  internet_gateway BOOLEAN NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, name)
+);
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -173,6 +199,7 @@ const std::vector<Migration>& Migrations() {
       {2, "append-only audit log triggers; nonce expiry index", kSqliteV2, kPostgresV2},
       {3, "volumes, vms, vm_volumes", WithBlob(kSchemaV3, "BLOB"), WithBlob(kSchemaV3, "BYTEA")},
       {4, "hosts: host policy name and activation secret digest", kHostsV4, kHostsV4},
+      {5, "security groups and tenant nets", kNetworkV5, kNetworkV5},
   };
   return *migrations;
 }

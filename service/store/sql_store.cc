@@ -95,6 +95,53 @@ Result<Host> ToHost(const SqlRow& r) {
   return h;
 }
 
+constexpr char kGroupColumns[] = "tenant_id, name, id, description, rules, created_at, updated_at";
+constexpr char kNetColumns[] =
+    "tenant_id, name, id, cidr, internet_gateway, created_at, updated_at";
+
+Result<SecurityGroupRecord> ToGroup(const SqlRow& r) {
+  SecurityGroupRecord g;
+  g.tenant_id = Str(r[0]);
+  g.name = Str(r[1]);
+  g.id = Str(r[2]);
+  g.description = Str(r[3]);
+  g.rules = Str(r[4]);
+  ATTEST_ASSIGN_OR_RETURN(g.created_at, ToTime(r[5]));
+  ATTEST_ASSIGN_OR_RETURN(g.updated_at, ToTime(r[6]));
+  return g;
+}
+
+// ToBool reads a BOOLEAN column: SQLite answers 1/0, PostgreSQL t/f.
+Result<bool> ToBool(const std::optional<std::string>& text) {
+  if (text == "1" || text == "t" || text == "true") return true;
+  if (text == "0" || text == "f" || text == "false") return false;
+  return Corrupt("boolean");
+}
+
+Result<NetRecord> ToNet(const SqlRow& r) {
+  NetRecord n;
+  n.tenant_id = Str(r[0]);
+  n.name = Str(r[1]);
+  n.id = Str(r[2]);
+  n.cidr = Str(r[3]);
+  ATTEST_ASSIGN_OR_RETURN(n.internet_gateway, ToBool(r[4]));
+  ATTEST_ASSIGN_OR_RETURN(n.created_at, ToTime(r[5]));
+  ATTEST_ASSIGN_OR_RETURN(n.updated_at, ToTime(r[6]));
+  return n;
+}
+
+template <typename T>
+Result<std::vector<T>> ToList(const std::vector<SqlRow>& rows,
+                              Result<T> (*convert)(const SqlRow&)) {
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (const SqlRow& r : rows) {
+    ATTEST_ASSIGN_OR_RETURN(T v, convert(r));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 Result<AuditEntry> ToAudit(const SqlRow& r) {
   AuditEntry e;
   ATTEST_ASSIGN_OR_RETURN(e.seq, ToInt(r[0]));
@@ -573,6 +620,97 @@ class SqlStore : public Store {
     CollateralEntry e{ToBytes(rows[0][0]), {}};
     ATTEST_ASSIGN_OR_RETURN(e.fetched_at, ToTime(rows[0][1]));
     return e;
+  }
+
+  Result<SecurityGroupRecord> PutSecurityGroup(const std::string& caller_tenant,
+                                               const std::string& name, const std::string& new_id,
+                                               const std::string& description,
+                                               const std::string& rules, TimePoint now) override {
+    if (name.empty() || new_id.empty()) {
+      return Status(reasons::kStoreInvalidArgument, "security group name or id is empty");
+    }
+    // One upsert: concurrent puts of one name never create two ids.
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec(std::string("INSERT INTO security_groups (") + kGroupColumns +
+                      ") VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (tenant_id, name) DO "
+                      "UPDATE SET description = excluded.description, rules = excluded.rules, "
+                      "updated_at = excluded.updated_at RETURNING " +
+                      kGroupColumns,
+                  {caller_tenant, name, new_id, description, rules, Unix(now)}));
+    if (rows.size() != 1) return Corrupt("security group upsert");
+    return ToGroup(rows[0]);
+  }
+
+  Result<SecurityGroupRecord> GetSecurityGroup(const std::string& caller_tenant,
+                                               const std::string& name) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec(std::string("SELECT ") + kGroupColumns +
+                                 " FROM security_groups WHERE tenant_id = $1 AND name = $2",
+                             {caller_tenant, name}));
+    if (rows.empty()) return NotFound("security group", name);
+    return ToGroup(rows[0]);
+  }
+
+  Result<std::vector<SecurityGroupRecord>> ListSecurityGroups(
+      const std::string& caller_tenant) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec(std::string("SELECT ") + kGroupColumns +
+                                 " FROM security_groups WHERE tenant_id = $1 ORDER BY name",
+                             {caller_tenant}));
+    return ToList<SecurityGroupRecord>(rows, ToGroup);
+  }
+
+  Status DeleteSecurityGroup(const std::string& caller_tenant, const std::string& name) override {
+    ATTEST_ASSIGN_OR_RETURN(auto rows, db_->Exec("DELETE FROM security_groups WHERE tenant_id = "
+                                                 "$1 AND name = $2 RETURNING id",
+                                                 {caller_tenant, name}));
+    if (rows.empty()) return NotFound("security group", name);
+    return Status::Ok();
+  }
+
+  Result<NetRecord> PutNet(const std::string& caller_tenant, const std::string& name,
+                           const std::string& new_id, const std::string& cidr,
+                           bool internet_gateway, TimePoint now) override {
+    if (name.empty() || new_id.empty() || cidr.empty()) {
+      return Status(reasons::kStoreInvalidArgument, "net name, id or cidr is empty");
+    }
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec(
+            std::string("INSERT INTO nets (") + kNetColumns +
+                ") VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (tenant_id, name) DO "
+                "UPDATE SET cidr = excluded.cidr, internet_gateway = "
+                "excluded.internet_gateway, updated_at = excluded.updated_at RETURNING " +
+                kNetColumns,
+            {caller_tenant, name, new_id, cidr, int64_t{internet_gateway ? 1 : 0}, Unix(now)}));
+    if (rows.size() != 1) return Corrupt("net upsert");
+    return ToNet(rows[0]);
+  }
+
+  Result<NetRecord> GetNet(const std::string& caller_tenant, const std::string& name) override {
+    ATTEST_ASSIGN_OR_RETURN(auto rows,
+                            db_->Exec(std::string("SELECT ") + kNetColumns +
+                                          " FROM nets WHERE tenant_id = $1 AND name = $2",
+                                      {caller_tenant, name}));
+    if (rows.empty()) return NotFound("net", name);
+    return ToNet(rows[0]);
+  }
+
+  Result<std::vector<NetRecord>> ListNets(const std::string& caller_tenant) override {
+    ATTEST_ASSIGN_OR_RETURN(auto rows,
+                            db_->Exec(std::string("SELECT ") + kNetColumns +
+                                          " FROM nets WHERE tenant_id = $1 ORDER BY name",
+                                      {caller_tenant}));
+    return ToList<NetRecord>(rows, ToNet);
+  }
+
+  Status DeleteNet(const std::string& caller_tenant, const std::string& name) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec("DELETE FROM nets WHERE tenant_id = $1 AND name = $2 RETURNING id",
+                             {caller_tenant, name}));
+    if (rows.empty()) return NotFound("net", name);
+    return Status::Ok();
   }
 
   Result<AuditEntry> AppendAudit(const AuditRecord& record) override {

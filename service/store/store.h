@@ -110,6 +110,30 @@ struct Vm {
   std::optional<TimePoint> deleted_at;  // set once deleted: no release ever again
 };
 
+// SecurityGroupRecord is a tenant's security group (issue 10). id is global and fixed at
+// creation (it names the host's nwfilter); name is unique per tenant.
+struct SecurityGroupRecord {
+  std::string tenant_id;
+  std::string name;
+  std::string id;
+  std::string description;
+  std::string rules;  // JSON array, as validated by the API
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+// NetRecord is a tenant's private network ("Net"). id is global and fixed at creation (it names
+// the host's libvirt network and bridge); name is unique per tenant.
+struct NetRecord {
+  std::string tenant_id;
+  std::string name;
+  std::string id;
+  std::string cidr;
+  bool internet_gateway = false;
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -208,6 +232,33 @@ class Store {
                                const Bytes& value, TimePoint fetched_at) = 0;
   virtual Result<CollateralEntry> GetCollateral(const std::string& caller_tenant,
                                                 const std::string& key) = 0;
+
+  // --- tenant network resources ---
+  // PutSecurityGroup creates name (new_id becomes its id) or replaces the description and rules
+  // of the caller's existing name (its id and created_at stay), in one statement. The returned
+  // record's id equals new_id exactly when it was created. A new_id already used by any group
+  // fails with kStoreAlreadyExists.
+  virtual Result<SecurityGroupRecord> PutSecurityGroup(const std::string& caller_tenant,
+                                                       const std::string& name,
+                                                       const std::string& new_id,
+                                                       const std::string& description,
+                                                       const std::string& rules, TimePoint now) = 0;
+  virtual Result<SecurityGroupRecord> GetSecurityGroup(const std::string& caller_tenant,
+                                                       const std::string& name) = 0;
+  // ListSecurityGroups returns the caller's groups by name.
+  virtual Result<std::vector<SecurityGroupRecord>> ListSecurityGroups(
+      const std::string& caller_tenant) = 0;
+  virtual Status DeleteSecurityGroup(const std::string& caller_tenant, const std::string& name) = 0;
+
+  // PutNet creates or replaces (cidr, internet_gateway) the caller's net name, as
+  // PutSecurityGroup.
+  virtual Result<NetRecord> PutNet(const std::string& caller_tenant, const std::string& name,
+                                   const std::string& new_id, const std::string& cidr,
+                                   bool internet_gateway, TimePoint now) = 0;
+  virtual Result<NetRecord> GetNet(const std::string& caller_tenant, const std::string& name) = 0;
+  // ListNets returns the caller's nets by name.
+  virtual Result<std::vector<NetRecord>> ListNets(const std::string& caller_tenant) = 0;
+  virtual Status DeleteNet(const std::string& caller_tenant, const std::string& name) = 0;
 
   // --- audit log: append-only hash chain ---
   // AppendAudit appends record as the next entry, chained to the newest one, serialised against

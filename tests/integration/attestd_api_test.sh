@@ -159,6 +159,54 @@ contains ctl-untrusted-server-msg 'SSL handshake' "$out"
 out=$(ctl --profile nobody policy list 2>&1)
 check ctl-no-profile 2 $?
 
+# --- tenant network resources (issue 10): security groups and nets, curl and attestctl ---
+cat >"$tmp/sg.json" <<'JSON'
+{"description": "web tier", "rules": [
+  {"protocol": "tcp", "from_port": 443, "to_port": 443, "source_cidr": "0.0.0.0/0"},
+  {"protocol": "icmp", "source_cidr": "10.0.0.0/8"}]}
+JSON
+out=$(call "$acme_id:$acme_secret" PUT /v1/security-groups/web "${json[@]}" --data-binary @"$tmp/sg.json")
+check sg-put 201 "${out##* }"
+contains sg-filter-name '"filter_name":"attest-sg-sg-' "$out"
+out=$(call "$acme_id:$acme_secret" PUT /v1/security-groups/bad "${json[@]}" \
+  -d '{"rules":[{"protocol":"tcp","from_port":9,"to_port":1,"source_cidr":"10.0.0.0/8"}]}')
+check sg-bad-ports 400 "${out##* }"
+contains sg-bad-ports-code '"code":"launcher.invalid_port_range"' "$out"
+out=$(call "$evil_id:$evil_secret" PUT /v1/security-groups/mine "${json[@]}" \
+  -d '{"rules":[{"protocol":"all","source_group":"web"}]}')
+contains sg-foreign-source '"code":"launcher.unknown_source_group"' "$out"
+theirs=$(call "$evil_id:$evil_secret" GET /v1/security-groups/web)
+missing=$(call "$evil_id:$evil_secret" GET /v1/security-groups/wfb)
+check sg-isolation-status 404 "${theirs##* }"
+check sg-isolation-same-body "$(echo "$missing" | sed 's/wfb/web/g')" "$theirs"
+echo '{"cidr": "10.20.0.0/24", "internet_gateway": false}' >"$tmp/net.json"
+out=$(ctl --profile acme net put lan "$tmp/net.json" 2>&1)
+check ctl-net-put-rc 0 $?
+contains ctl-net-network '"network_name": "attest-net-net-' "$out"
+contains ctl-net-bridge '"bridge_name": "vbr' "$out"
+out=$(call "$evil_id:$evil_secret" PUT /v1/nets/lan "${json[@]}" --data-binary @"$tmp/net.json")
+check net-same-cidr-other-tenant 201 "${out##* }"
+echo '{"cidr": "10.20.0.128/25"}' >"$tmp/net2.json"
+out=$(ctl --profile acme net put lan2 "$tmp/net2.json" 2>&1)
+check ctl-net-overlap-rc 1 $?
+contains ctl-net-overlap 'api.cidr_overlap' "$out"
+out=$(ctl --profile acme security-group list 2>&1)
+contains ctl-sg-list '"description": "web tier"' "$out"
+out=$(ctl --profile acme net get lan 2>&1)
+contains ctl-net-get '"cidr": "10.20.0.0/24"' "$out"
+out=$(ctl --profile acme net list 2>&1)
+contains ctl-net-list '"name": "lan"' "$out"
+out=$(ctl --profile acme security-group get web 2>&1)
+contains ctl-sg-get '"from_port": 443' "$out"
+out=$(ctl --profile acme net delete lan 2>&1)
+check ctl-net-delete-rc 0 $?
+out=$(ctl --profile acme security-group delete web 2>&1)
+check ctl-sg-delete-rc 0 $?
+check sg-gone 404 "$(call "$acme_id:$acme_secret" GET /v1/security-groups/web | awk '{print $NF}')"
+out=$(ctl --profile acme audit list --limit 100 2>&1)
+contains ctl-audit-sg '"action": "security_group.delete"' "$out"
+contains ctl-audit-net '"action": "net.put"' "$out"
+
 # --- health, readiness, metrics ---
 check readyz 200 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$data/tls-cert.pem" "$url/readyz")"
 metrics=$(curl -s --cacert "$data/tls-cert.pem" "$url/metrics")
