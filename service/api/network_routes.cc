@@ -26,13 +26,6 @@ using http::HttpResponse;
 
 constexpr size_t kMaxDescription = 256;
 
-HttpResponse NoContent() {
-  HttpResponse r;
-  r.status = 204;
-  r.content_type.clear();
-  return r;
-}
-
 // NewId is a global id for a new resource: it names libvirt objects on hosts shared by every
 // tenant, so it never derives from the tenant's chosen name (launcher ids: ValidName, <= 48).
 std::string NewId(std::string_view prefix) {
@@ -199,7 +192,7 @@ Result<HttpResponse> DeleteSecurityGroup(RequestContext& ctx) {
   }
   ATTEST_RETURN_IF_ERROR(db->DeleteSecurityGroup(ctx.caller.tenant_id, name));
   ATTEST_RETURN_IF_ERROR(ctx.Audit("security_group.delete", name, "ok"));
-  return NoContent();
+  return http::NoContentResponse();
 }
 
 // --- nets ---
@@ -290,7 +283,7 @@ Result<HttpResponse> DeleteNet(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_RETURN_IF_ERROR(db->DeleteNet(ctx.caller.tenant_id, name));
   ATTEST_RETURN_IF_ERROR(ctx.Audit("net.delete", name, "ok"));
-  return NoContent();
+  return http::NoContentResponse();
 }
 
 }  // namespace

@@ -85,10 +85,7 @@ Result<HttpResponse> DeletePolicy(PolicyKind kind, RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_RETURN_IF_ERROR(db->DeletePolicy(kind, ctx.caller.tenant_id, name, ctx.now));
   ATTEST_RETURN_IF_ERROR(ctx.Audit(std::string(AuditPrefix(kind)) + ".delete", name, "ok"));
-  http::HttpResponse r;
-  r.status = 204;
-  r.content_type.clear();
-  return r;
+  return http::NoContentResponse();
 }
 
 void AddPolicyKindRoutes(ApiRouter& router, PolicyKind kind, const std::string& base,

@@ -50,10 +50,7 @@ Result<http::HttpResponse> DeleteCredential(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_RETURN_IF_ERROR(db->DeleteCredential(ctx.caller.tenant_id, id));
   ATTEST_RETURN_IF_ERROR(ctx.Audit("credential.delete", id, "ok"));
-  http::HttpResponse r;
-  r.status = 204;
-  r.content_type.clear();
-  return r;
+  return http::NoContentResponse();
 }
 
 }  // namespace

@@ -6,15 +6,12 @@
 
 #include <filesystem>
 
+#include "service/http/response.h"
+
 namespace attest::service::client {
 namespace {
 
 namespace ws = web::http;
-
-bool IsLoopbackHost(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]" ||
-         host.rfind("127.", 0) == 0;
-}
 
 // VerifyServerCertificate replaces the chain check of the handshake: the chain to the trusted
 // anchors and the host name / IP address, with OpenSSL's default per-certificate callback.
@@ -55,7 +52,7 @@ Result<std::unique_ptr<ApiClient>> ApiClient::Create(const ClientConfig& config)
     return Status(reasons::kClientConfig, "endpoint " + config.endpoint + ": " + e.what());
   }
   const std::string scheme = uri.scheme();
-  if (scheme != "https" && !(scheme == "http" && IsLoopbackHost(uri.host()))) {
+  if (scheme != "https" && !(scheme == "http" && http::IsLoopbackHost(uri.host()))) {
     return Status(reasons::kClientConfig,
                   "endpoint must be https:// (plain http only to a loopback address)");
   }

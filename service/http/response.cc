@@ -1,5 +1,7 @@
 #include "service/http/response.h"
 
+#include <arpa/inet.h>
+
 #include <nlohmann/json.hpp>
 
 namespace attest::service::http {
@@ -10,6 +12,19 @@ HttpResponse JsonResponse(int status, const nlohmann::json& body) {
   // Invalid UTF-8 from a stored string must not throw here: replace it.
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
+}
+
+HttpResponse NoContentResponse() {
+  HttpResponse r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
+bool IsLoopbackHost(const std::string& host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  in_addr v4{};
+  return inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
 }
 
 HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message) {

@@ -26,6 +26,13 @@ struct HttpResponse {
 // JsonResponse serialises body (compact) with the given status.
 HttpResponse JsonResponse(int status, const nlohmann::json& body);
 
+// NoContentResponse is a 204 with no body and no Content-Type.
+HttpResponse NoContentResponse();
+
+// IsLoopbackHost reports whether host is "localhost", an address in 127.0.0.0/8, or ::1 (with
+// or without brackets): the only addresses attestd serves on and plain http may reach.
+bool IsLoopbackHost(const std::string& host);
+
 // ErrorResponse is {"code": code, "message": message} with the given status.
 HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message);
 

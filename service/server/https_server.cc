@@ -1,7 +1,5 @@
 #include "service/server/https_server.h"
 
-#include <arpa/inet.h>
-
 #include <cpprest/http_listener.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -16,13 +14,6 @@ namespace attest::service::server {
 namespace {
 
 namespace ws = web::http;
-
-bool IsLoopback(const std::string& host) {
-  if (host == "localhost") return true;
-  in_addr v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  return host == "::1";
-}
 
 // CheckKeyPair loads the PEM certificate chain and key and checks they belong together, so a
 // misconfiguration fails at start-up with a clear error instead of at each TLS handshake.
@@ -113,7 +104,7 @@ void HttpsServer::Stop() {
 
 Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(const ServerConfig& config,
                                                         DispatchFn dispatch) {
-  if (!IsLoopback(config.host)) {
+  if (!http::IsLoopbackHost(config.host)) {
     return Status(reasons::kApiConfig, "listen address " + config.host +
                                            " is not a loopback address; attestd serves on "
                                            "127.0.0.1 behind the cloud's load balancer");
