@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include "service/api/dispatch.h"
 #include "service/sigv4/request_file.h"

@@ -1,8 +1,8 @@
 // Fuzzes the launch ticket reader: only canonical bytes parse, and what parses re-serialises to
 // exactly the input (the digest the host was given is over those bytes).
-#include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include "tests/fuzz/fuzz_check.h"
 
 #include "service/release/ticket.h"
 
@@ -10,10 +10,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace attest;
   auto ticket = service::release::ParseTicket(ByteSpan(data, size));
   if (!ticket.ok()) {
-    assert(ticket.status().reason_id() == reasons::kReleaseTicketInvalid.id);
+    FUZZ_CHECK(ticket.status().reason_id() == reasons::kReleaseTicketInvalid.id);
     return 0;
   }
   auto again = service::release::SerializeTicket(*ticket);
-  assert(again.ok() && *again == Bytes(data, data + size));
+  FUZZ_CHECK(again.ok() && *again == Bytes(data, data + size));
   return 0;
 }

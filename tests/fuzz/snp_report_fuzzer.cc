@@ -1,8 +1,8 @@
 // Fuzzes the SEV-SNP report parser and, for inputs that parse, the claims decoding and JSON
 // rendering that `attestctl verify snp` prints even for rejected reports.
-#include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include "tests/fuzz/fuzz_check.h"
 
 #include "attest/snp/claims.h"
 #include "attest/snp/claims_json.h"
@@ -12,11 +12,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace attest;
   auto report = snp::ParseSnpReport(ByteSpan(data, size));
   if (!report.ok()) {
-    assert(!report.status().message().empty());
+    FUZZ_CHECK(!report.status().message().empty());
     return 0;
   }
   // A successful parse consumed exactly one report.
-  assert(size == snp::kReportSize);
+  FUZZ_CHECK(size == snp::kReportSize);
   (void)snp::ClaimsToJson(snp::UnverifiedClaims(*report)).dump();
   return 0;
 }

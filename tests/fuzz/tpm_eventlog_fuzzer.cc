@@ -1,8 +1,8 @@
 // Fuzzes the TCG event log parser, both replay modes, and claim decoding + JSON rendering (which
 // `attestctl verify tpm` prints for any log that parses).
-#include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include "tests/fuzz/fuzz_check.h"
 
 #include "attest/tpm/claims.h"
 #include "attest/tpm/eventlog.h"
@@ -11,10 +11,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace attest;
   auto log = tpm::ParseEventLog(ByteSpan(data, size));
   if (!log.ok()) {
-    assert(!log.status().message().empty());
+    FUZZ_CHECK(!log.status().message().empty());
     return 0;
   }
-  assert(!log->banks.empty() && log->events.size() <= tpm::kMaxEvents);
+  FUZZ_CHECK(!log->banks.empty() && log->events.size() <= tpm::kMaxEvents);
   auto replay = tpm::ReplayEventLog(*log);
   if (replay.ok()) (void)tpm::ToJson(tpm::ExtractBootClaims(*log, *replay)).dump();
   auto drtm = tpm::ReplayEventLog(*log, tpm::ReplayMode::kDynamic);
