@@ -12,19 +12,20 @@ namespace attest {
 
 enum class ErrorCode : int {
   kOk = 0,
-  kMalformedEvidence = 1,  // input bytes do not parse as the format they claim
-  kUnsupported = 2,        // well-formed but a version/algorithm/product we do not accept
-  kSignatureInvalid = 3,   // a signature does not verify
-  kChainUntrusted = 4,     // a certificate chain does not lead to a pinned anchor
-  kExpired = 5,            // outside a validity window at the verification time
-  kRevoked = 6,            // listed on a CRL
-  kPolicyDenied = 7,       // verified, but a rule says no
-  kUnavailable = 8,        // a resource (file, collateral, service) is missing
-  kInternal = 9,           // our own invariant broke; a bug
-  kInvalidArgument = 10,   // a caller-supplied parameter (not evidence) is wrong
-  kMismatch = 11,          // two verified facts disagree (report vs certificate, replay vs quote)
-  kNotFound = 12,          // a stored resource does not exist (or belongs to another tenant)
-  kConflict = 13,          // a stored resource already exists, or was already used (nonce)
+  kMalformedEvidence = 1,   // input bytes do not parse as the format they claim
+  kUnsupported = 2,         // well-formed but a version/algorithm/product we do not accept
+  kSignatureInvalid = 3,    // a signature does not verify
+  kChainUntrusted = 4,      // a certificate chain does not lead to a pinned anchor
+  kExpired = 5,             // outside a validity window at the verification time
+  kRevoked = 6,             // listed on a CRL
+  kPolicyDenied = 7,        // verified, but a rule says no
+  kUnavailable = 8,         // a resource (file, collateral, service) is missing
+  kInternal = 9,            // our own invariant broke; a bug
+  kInvalidArgument = 10,    // a caller-supplied parameter (not evidence) is wrong
+  kMismatch = 11,           // two verified facts disagree (report vs certificate, replay vs quote)
+  kNotFound = 12,           // a stored resource does not exist (or belongs to another tenant)
+  kConflict = 13,           // a stored resource already exists, or was already used (nonce)
+  kResourceExhausted = 14,  // a rate limit or quota was reached; retry later
 };
 
 // ErrorCodeName is the upper-case name of code, e.g. "SIGNATURE_INVALID".
@@ -177,23 +178,27 @@ inline constexpr Reason kPolicyNoRulesForEvidence{"policy.no_rules_for_evidence"
 inline constexpr Reason kPolicyTokenInvalid{"policy.token_invalid", ErrorCode::kSignatureInvalid};
 inline constexpr Reason kPolicyTokenExpired{"policy.token_expired", ErrorCode::kExpired};
 // Appraisal failures carry the evidence area as prefix: what rule of the tenant's policy failed.
-inline constexpr Reason kSnpMeasurementRejected{"snp.measurement_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpMeasurementRejected{"snp.measurement_rejected",
+                                                ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpHostDataRejected{"snp.host_data_rejected", ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpTcbTooLow{"snp.tcb_too_low", ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpGuestSvnTooLow{"snp.guest_svn_too_low", ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpFirmwareTooOld{"snp.firmware_too_old", ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpDebugForbidden{"snp.debug_forbidden", ErrorCode::kPolicyDenied};
-inline constexpr Reason kSnpMigrateMaForbidden{"snp.migrate_ma_forbidden", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpMigrateMaForbidden{"snp.migrate_ma_forbidden",
+                                               ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpSmtForbidden{"snp.smt_forbidden", ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpVmplRejected{"snp.vmpl_rejected", ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpIdKeyRejected{"snp.id_key_rejected", ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpAuthorKeyRejected{"snp.author_key_rejected", ErrorCode::kPolicyDenied};
-inline constexpr Reason kSnpSigningKeyRejected{"snp.signing_key_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kSnpSigningKeyRejected{"snp.signing_key_rejected",
+                                               ErrorCode::kPolicyDenied};
 inline constexpr Reason kSnpChipRejected{"snp.chip_rejected", ErrorCode::kPolicyDenied};
 inline constexpr Reason kTdxMrTdRejected{"tdx.mr_td_rejected", ErrorCode::kPolicyDenied};
 inline constexpr Reason kTdxRtmrRejected{"tdx.rtmr_rejected", ErrorCode::kPolicyDenied};
 inline constexpr Reason kTdxMrSeamRejected{"tdx.mr_seam_rejected", ErrorCode::kPolicyDenied};
-inline constexpr Reason kTdxMrConfigIdRejected{"tdx.mr_config_id_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kTdxMrConfigIdRejected{"tdx.mr_config_id_rejected",
+                                               ErrorCode::kPolicyDenied};
 inline constexpr Reason kTdxMrOwnerRejected{"tdx.mr_owner_rejected", ErrorCode::kPolicyDenied};
 inline constexpr Reason kTdxMrOwnerConfigRejected{"tdx.mr_owner_config_rejected",
                                                   ErrorCode::kPolicyDenied};
@@ -218,8 +223,10 @@ inline constexpr Reason kHostFirmwareRejected{"host.firmware_rejected", ErrorCod
 inline constexpr Reason kHostSecureBootOff{"host.secure_boot_off", ErrorCode::kPolicyDenied};
 inline constexpr Reason kHostDbRejected{"host.db_rejected", ErrorCode::kPolicyDenied};
 inline constexpr Reason kHostDbxRejected{"host.dbx_rejected", ErrorCode::kPolicyDenied};
-inline constexpr Reason kHostBootAppRejected{"host.boot_application_rejected", ErrorCode::kPolicyDenied};
-inline constexpr Reason kHostCmdlineRejected{"host.kernel_cmdline_rejected", ErrorCode::kPolicyDenied};
+inline constexpr Reason kHostBootAppRejected{"host.boot_application_rejected",
+                                             ErrorCode::kPolicyDenied};
+inline constexpr Reason kHostCmdlineRejected{"host.kernel_cmdline_rejected",
+                                             ErrorCode::kPolicyDenied};
 inline constexpr Reason kHostDrtmMissing{"host.drtm_missing", ErrorCode::kPolicyDenied};
 inline constexpr Reason kHostSinitRejected{"host.sinit_rejected", ErrorCode::kPolicyDenied};
 inline constexpr Reason kHostMleRejected{"host.mle_rejected", ErrorCode::kPolicyDenied};
@@ -289,6 +296,8 @@ inline constexpr Reason kApiHostPolicyMissing{"api.host_policy_missing", ErrorCo
 // Tenant network resources (service/api/network_routes.cc).
 inline constexpr Reason kApiCidrOverlap{"api.cidr_overlap", ErrorCode::kConflict};
 inline constexpr Reason kApiResourceInUse{"api.resource_in_use", ErrorCode::kConflict};
+// Key release routes: a caller over its per-VM or per-address rate (429, Retry-After).
+inline constexpr Reason kApiRateLimited{"api.rate_limited", ErrorCode::kResourceExhausted};
 
 // --- client: attestd API client (service/client) ------------------------------------------------
 inline constexpr Reason kClientConfig{"client.config_invalid", ErrorCode::kInvalidArgument};
@@ -306,11 +315,13 @@ inline constexpr Reason kLauncherUnknownSourceGroup{"launcher.unknown_source_gro
                                                     ErrorCode::kNotFound};
 inline constexpr Reason kLauncherDiskNotOwned{"launcher.disk_not_owned", ErrorCode::kPolicyDenied};
 inline constexpr Reason kLauncherNetNotOwned{"launcher.net_not_owned", ErrorCode::kPolicyDenied};
-inline constexpr Reason kLauncherGroupNotOwned{"launcher.group_not_owned", ErrorCode::kPolicyDenied};
+inline constexpr Reason kLauncherGroupNotOwned{"launcher.group_not_owned",
+                                               ErrorCode::kPolicyDenied};
 inline constexpr Reason kLauncherSevPolicyMismatch{"launcher.sev_policy_mismatch",
                                                    ErrorCode::kMismatch};
 inline constexpr Reason kLauncherLibvirtTooOld{"launcher.libvirt_too_old", ErrorCode::kUnsupported};
-inline constexpr Reason kLauncherTeeUnavailable{"launcher.tee_unavailable", ErrorCode::kUnsupported};
+inline constexpr Reason kLauncherTeeUnavailable{"launcher.tee_unavailable",
+                                                ErrorCode::kUnsupported};
 inline constexpr Reason kLauncherSecurityDriverUnavailable{"launcher.security_driver_unavailable",
                                                            ErrorCode::kUnsupported};
 inline constexpr Reason kLauncherCapabilitiesMalformed{"launcher.capabilities_malformed",
@@ -333,13 +344,13 @@ inline constexpr Reason kKeysModuleLoadFailed{"keys.pkcs11_module_load_failed",
                                               ErrorCode::kUnavailable};
 inline constexpr Reason kKeysTokenNotFound{"keys.pkcs11_token_not_found", ErrorCode::kUnavailable};
 inline constexpr Reason kKeysPinIncorrect{"keys.pkcs11_pin_incorrect", ErrorCode::kInvalidArgument};
-inline constexpr Reason kKeysPinUnavailable{"keys.pkcs11_pin_unavailable",
-                                            ErrorCode::kUnavailable};
+inline constexpr Reason kKeysPinUnavailable{"keys.pkcs11_pin_unavailable", ErrorCode::kUnavailable};
 inline constexpr Reason kKeysPkcs11Error{"keys.pkcs11_error", ErrorCode::kUnavailable};
 inline constexpr Reason kKeysLuksFormatFailed{"keys.luks_format_failed", ErrorCode::kUnavailable};
 
 // --- release: launch tickets, JWE key delivery, key release decisions (service/release) --------
-inline constexpr Reason kReleaseTicketInvalid{"release.ticket_invalid", ErrorCode::kInvalidArgument};
+inline constexpr Reason kReleaseTicketInvalid{"release.ticket_invalid",
+                                              ErrorCode::kInvalidArgument};
 inline constexpr Reason kReleaseGuestKeyInvalid{"release.guest_key_invalid",
                                                 ErrorCode::kInvalidArgument};
 inline constexpr Reason kReleaseJweFailed{"release.jwe_failed", ErrorCode::kInternal};
@@ -359,6 +370,11 @@ inline constexpr Reason kReleaseHostQuoteTooOld{"release.host_quote_too_old",
 inline constexpr Reason kReleasePolicyMismatch{"release.policy_version_mismatch",
                                                ErrorCode::kMismatch};
 inline constexpr Reason kReleasePolicyDenied{"release.policy_denied", ErrorCode::kPolicyDenied};
+// A volume named in the ticket was deleted (crypto-shredded) after the VM was created.
+inline constexpr Reason kReleaseVolumeUnavailable{"release.volume_unavailable",
+                                                  ErrorCode::kPolicyDenied};
+// The answer of a refused release (403): the body lists every failed check.
+inline constexpr Reason kReleaseDenied{"release.denied", ErrorCode::kPolicyDenied};
 
 // --- guest: attest-agent guest side (agent/guest_evidence) ------------------------------------
 inline constexpr Reason kGuestNoEvidenceSource{"guest.no_evidence_source", ErrorCode::kUnavailable};

@@ -32,6 +32,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "NOT_FOUND";
     case ErrorCode::kConflict:
       return "CONFLICT";
+    case ErrorCode::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
   }
   return "UNKNOWN";
 }

@@ -39,6 +39,8 @@ int HttpStatusFor(const Status& status) {
       return 404;
     case ErrorCode::kConflict:
       return 409;
+    case ErrorCode::kResourceExhausted:
+      return 429;
     case ErrorCode::kInvalidArgument:
     case ErrorCode::kMalformedEvidence:
       return 400;
