@@ -16,6 +16,7 @@
 #include "service/http/router.h"
 #include "service/http_request.h"
 #include "service/keys/kek.h"
+#include "service/launch/settings.h"
 #include "service/metrics/registry.h"
 #include "service/store/pool.h"
 #include "service/store/store.h"
@@ -51,6 +52,10 @@ struct ServiceContext {
   // anchors: the vendor roots (or, only when the configuration names them, test roots) key
   // release verifies evidence against, with their caches. Shared by every request.
   const release::TrustAnchors* anchors = nullptr;
+  // Launching VMs on hosts (issue 10): the operator's settings, and how to reach a host's
+  // libvirtd (attestd: libvirt; tests: fakes). No connector: VM records only, no launches.
+  launch::LaunchSettings launch;
+  launch::HypervisorConnector connect_hypervisor;
 };
 
 // Caller: who signed the request (unset for public routes).
