@@ -2,6 +2,8 @@
 // the VM on a trusted operator host that offers the TEE (placement.h) and builds its launch ticket
 // (service/release/ticket.h), whose SHA-256 / SHA-384 the host puts into SNP HOST_DATA / TDX
 // MRCONFIGID at launch. DELETE ends every further key release for the VM.
+#include <tuple>
+
 #include <nlohmann/json.hpp>
 
 #include "attest/core/encoding.h"
@@ -9,6 +11,7 @@
 #include "policy/loader.h"
 #include "service/api/placement.h"
 #include "service/api/routes.h"
+#include "service/api/vm_launch.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
 #include "service/release/ticket.h"
@@ -17,6 +20,14 @@ namespace attest::service::api {
 namespace {
 
 using http::HttpResponse;
+
+nlohmann::json InterfacesJson(const store::Vm& vm) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const store::VmInterface& i : vm.interfaces) {
+    list.push_back({{"net_id", i.net_id}, {"address", i.address}});
+  }
+  return list;
+}
 
 nlohmann::json VmJson(const store::Vm& vm) {
   Result<Bytes> host_data = HexDecode(vm.ticket_sha256);
@@ -31,7 +42,10 @@ nlohmann::json VmJson(const store::Vm& vm) {
       {"ticket", Base64Encode(vm.ticket)},
       {"host_data", host_data.ok() ? Base64Encode(*host_data) : ""},
       {"mr_config_id", mr_config_id.ok() ? Base64Encode(*mr_config_id) : ""},
-      {"created_at", FormatRfc3339(vm.created_at)}};
+      {"created_at", FormatRfc3339(vm.created_at)},
+      {"domain", vm.domain},
+      {"security_group_ids", vm.security_group_ids},
+      {"interfaces", InterfacesJson(vm)}};
 }
 
 // WithState adds what GET shows beyond the creation answer: deleted_at, host_untrusted_at, and
@@ -76,7 +90,9 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(std::string tee, reader.TakeString("tee"));
   ATTEST_ASSIGN_OR_RETURN(std::string policy_name, reader.TakeString("policy"));
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json volumes_json, reader.TakeJson("volume_ids"));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json launch_json, reader.TakeJson("launch", false));
   ATTEST_RETURN_IF_ERROR(reader.Finish());
+  ATTEST_ASSIGN_OR_RETURN(std::optional<LaunchChoice> launch, ReadLaunchChoice(launch_json));
   if (tee != "snp" && tee != "tdx") {
     return Status(reasons::kApiInvalidField, "field \"tee\": \"snp\" or \"tdx\"");
   }
@@ -106,6 +122,10 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
     max_age = std::chrono::seconds(loaded->host().max_quote_age_seconds());
   }
   ATTEST_ASSIGN_OR_RETURN(std::vector<store::Host> hosts, db->ListAllHosts());
+  if (launch) {
+    // attestd launches only where it can reach the host's libvirtd.
+    std::erase_if(hosts, [&](const store::Host& h) { return !CanLaunchOn(ctx.service, h); });
+  }
   ATTEST_ASSIGN_OR_RETURN(const store::Host* host, PlaceVmHost(hosts, tee, max_age, ctx.now));
 
   release::LaunchTicket ticket;
@@ -135,13 +155,24 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
   vm.ticket_sha256 = HexEncode(ByteSpan(host_data.data(), host_data.size()));
   vm.ticket_sha384 = HexEncode(ByteSpan(mr_config_id.data(), mr_config_id.size()));
   // CreateVm checks the volumes again in its transaction (one may be deleted meanwhile).
-  ATTEST_ASSIGN_OR_RETURN(store::Vm stored, db->CreateVm(ctx.caller.tenant_id, vm, ctx.now));
+  store::Vm stored;
+  launch::VmShape shape;
+  if (launch) {
+    ATTEST_ASSIGN_OR_RETURN(std::tie(stored, shape), CreateLaunchableVm(ctx, *db, vm, *launch));
+  } else {
+    ATTEST_ASSIGN_OR_RETURN(stored, db->CreateVm(ctx.caller.tenant_id, vm, ctx.now));
+  }
   ATTEST_RETURN_IF_ERROR(ctx.Audit("vm.create", vm.id, "ok",
                                    "tee=" + tee + " host=" + host->id +
                                        " volumes=" + std::to_string(volume_ids.size()) +
                                        " ticket_sha256=" + vm.ticket_sha256,
                                    "", pv.name + "@" + std::to_string(pv.version)));
-  return http::JsonResponse(201, VmJson(stored));
+  nlohmann::json answer = VmJson(stored);
+  if (launch) {
+    // A failed launch deletes the record again: the tenant gets the launcher's error only.
+    ATTEST_ASSIGN_OR_RETURN(answer["launch"], StartOnHost(ctx, *db, *host, stored, shape, max_age));
+  }
+  return http::JsonResponse(201, answer);
 }
 
 Result<HttpResponse> GetVm(RequestContext& ctx) {
@@ -167,9 +198,21 @@ Result<HttpResponse> ListVms(RequestContext& ctx) {
 Result<HttpResponse> DeleteVm(RequestContext& ctx) {
   const std::string& id = ctx.Param("id");
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
-  // DeleteVm also spends the VM's outstanding nonces, in the same transaction.
-  ATTEST_RETURN_IF_ERROR(db->DeleteVm(ctx.caller.tenant_id, id, ctx.now));
-  ATTEST_RETURN_IF_ERROR(ctx.Audit("vm.delete", id, "ok", "no further key release"));
+  ATTEST_ASSIGN_OR_RETURN(store::Vm vm, db->GetVm(ctx.caller.tenant_id, id));
+  if (!vm.deleted_at) {
+    // Key release ends first, whatever happens on the host: DeleteVm also spends the VM's
+    // outstanding nonces, in the same transaction.
+    ATTEST_RETURN_IF_ERROR(db->DeleteVm(ctx.caller.tenant_id, id, ctx.now));
+    ATTEST_RETURN_IF_ERROR(ctx.Audit("vm.delete", id, "ok", "no further key release"));
+  } else if (vm.domain.empty()) {
+    return Status(reasons::kStoreNotFound, "vm \"" + id + "\" not found");
+  }
+  // A launched VM is stopped on its host; a retried DELETE of a deleted VM finishes a stop that
+  // failed before (stopping is idempotent).
+  Status stopped = StopOnHost(ctx, *db, vm);
+  ATTEST_RETURN_IF_ERROR(ctx.Audit("vm.stop", id, stopped.ok() ? "ok" : "failed",
+                                   stopped.ok() ? vm.domain : std::string(stopped.reason_id())));
+  ATTEST_RETURN_IF_ERROR(stopped);
   return http::NoContentResponse();
 }
 

@@ -102,6 +102,21 @@ Result<Config> LoadConfig(const std::string& path) {
     } else if (key == "max_idle_connections") {
       ATTEST_RETURN_IF_ERROR(number(1, 256, &n));
       c.max_idle_connections = static_cast<int>(n);
+    } else if (key == "launch_domain_type") {
+      ATTEST_RETURN_IF_ERROR(text(&c.launch.domain_type));
+      if (c.launch.domain_type != "kvm" && c.launch.domain_type != "qemu") {
+        return ConfigError(path, "\"launch_domain_type\" must be \"kvm\" or \"qemu\"");
+      }
+    } else if (key == "launch_snp_firmware") {
+      ATTEST_RETURN_IF_ERROR(text(&c.launch.snp_firmware));
+    } else if (key == "launch_tdx_firmware") {
+      ATTEST_RETURN_IF_ERROR(text(&c.launch.tdx_firmware));
+    } else if (key == "launch_allow_dac_only") {
+      if (!value.is_boolean()) return ConfigError(path, "\"" + key + "\" must be true or false");
+      c.launch.allow_dac_only = value.get<bool>();
+    } else if (key == "launch_max_quote_age_seconds") {
+      ATTEST_RETURN_IF_ERROR(number(60, 7 * 86400, &n));
+      c.launch.max_quote_age = std::chrono::seconds(n);
     } else {
       return ConfigError(path, "unknown setting \"" + key + "\"");
     }
@@ -138,6 +153,12 @@ Result<Config> LoadConfig(const std::string& path) {
   if (c.server.cert_chain_file.empty() || c.server.private_key_file.empty()) {
     return ConfigError(path, "\"tls_cert\" and \"tls_key\" are required");
   }
+  // Firmware paths are paths on the virtualization hosts, not here: they must be absolute.
+  for (const std::string* firmware : {&c.launch.snp_firmware, &c.launch.tdx_firmware}) {
+    if (!firmware->empty() && !std::filesystem::path(*firmware).is_absolute()) {
+      return ConfigError(path, "launch firmware paths must be absolute paths on the hosts");
+    }
+  }
   return c;
 }
 
@@ -170,6 +191,11 @@ std::string ConfigJson(const Config& c) {
   doc["release_rate_per_vm_per_minute"] = c.api.release_rate_per_vm_per_minute;
   doc["release_rate_per_address_per_minute"] = c.api.release_rate_per_address_per_minute;
   doc["token_ttl_seconds"] = c.api.token_ttl.count();
+  doc["launch_domain_type"] = c.launch.domain_type;
+  if (!c.launch.snp_firmware.empty()) doc["launch_snp_firmware"] = c.launch.snp_firmware;
+  if (!c.launch.tdx_firmware.empty()) doc["launch_tdx_firmware"] = c.launch.tdx_firmware;
+  doc["launch_allow_dac_only"] = c.launch.allow_dac_only;
+  doc["launch_max_quote_age_seconds"] = c.launch.max_quote_age.count();
   return doc.dump(2) + "\n";
 }
 

@@ -7,6 +7,7 @@
 #include "attest/core/status.h"
 #include "service/api/context.h"
 #include "service/keys/pkcs11_kek.h"
+#include "service/launch/settings.h"
 #include "service/release/release.h"
 #include "service/server/https_server.h"
 
@@ -30,6 +31,10 @@ struct Config {
   std::string test_roots;
   api::ServiceConfig api;  // volume_dir, max_volume_bytes, release rate limits live here
   int max_idle_connections = 8;
+  // launch: VMs attestd starts on hosts registered with a libvirt_uri (`launch_domain_type`,
+  // `launch_snp_firmware`, `launch_tdx_firmware`, `launch_allow_dac_only`,
+  // `launch_max_quote_age_seconds`).
+  launch::LaunchSettings launch;
 };
 
 // LoadConfig reads path strictly (unknown members are errors); relative file names are taken

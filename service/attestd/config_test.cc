@@ -94,6 +94,31 @@ TEST_F(ConfigTest, Pkcs11Kek) {
   EXPECT_EQ(Load(doc)->kek_pkcs11->pin_source, "env:ATTESTD_PIN");
 }
 
+TEST_F(ConfigTest, LaunchSettings) {
+  nlohmann::json doc = Base();
+  doc["launch_domain_type"] = "qemu";
+  doc["launch_snp_firmware"] = "/usr/share/ovmf/OVMF.amdsev.fd";
+  doc["launch_tdx_firmware"] = "/usr/share/ovmf/OVMF.tdx.fd";
+  doc["launch_allow_dac_only"] = true;
+  doc["launch_max_quote_age_seconds"] = 900;
+  auto c = Load(doc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->launch.domain_type, "qemu");
+  EXPECT_EQ(c->launch.snp_firmware, "/usr/share/ovmf/OVMF.amdsev.fd");
+  EXPECT_EQ(c->launch.tdx_firmware, "/usr/share/ovmf/OVMF.tdx.fd");
+  EXPECT_TRUE(c->launch.allow_dac_only);
+  EXPECT_EQ(c->launch.max_quote_age.count(), 900);
+  auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(ConfigJson(*again), ConfigJson(*c));
+  // Defaults: KVM, no firmware (so no launches), no DAC-only hosts.
+  auto plain = Load(Base());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->launch.domain_type, "kvm");
+  EXPECT_TRUE(plain->launch.snp_firmware.empty());
+  EXPECT_FALSE(plain->launch.allow_dac_only);
+}
+
 TEST_F(ConfigTest, RefusesBadSettings) {
   using Edit = std::function<void(nlohmann::json&)>;
   const std::vector<std::pair<std::string, Edit>> cases = {
@@ -127,6 +152,13 @@ TEST_F(ConfigTest, RefusesBadSettings) {
       {"volumes too small", [](nlohmann::json& d) { d["max_volume_bytes"] = 1024; }},
       {"token_key a number", [](nlohmann::json& d) { d["token_key"] = 1; }},
       {"test_roots a list", [](nlohmann::json& d) { d["test_roots"] = {"a.pem"}; }},
+      {"launch domain type xen", [](nlohmann::json& d) { d["launch_domain_type"] = "xen"; }},
+      {"launch firmware relative",
+       [](nlohmann::json& d) { d["launch_snp_firmware"] = "OVMF.amdsev.fd"; }},
+      {"launch firmware a number", [](nlohmann::json& d) { d["launch_tdx_firmware"] = 1; }},
+      {"launch dac-only a string", [](nlohmann::json& d) { d["launch_allow_dac_only"] = "yes"; }},
+      {"launch quote age too short",
+       [](nlohmann::json& d) { d["launch_max_quote_age_seconds"] = 10; }},
   };
   for (const auto& [name, edit] : cases) {
     SCOPED_TRACE(name);

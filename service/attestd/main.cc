@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/args.h"
+#include "launcher/libvirt_hypervisor.h"
 #include "service/api/dispatch.h"
 #include "service/attestd/config.h"
 #include "service/attestd/setup.h"
@@ -116,6 +117,14 @@ int Serve(const std::string& config_path) {
   service.now = Now;
   service.kek = *kek;
   service.anchors = anchors->get();
+  // VMs are launched on hosts registered with a libvirt_uri, one connection per launch or stop.
+  service.launch = config->launch;
+  service.connect_hypervisor =
+      [](const std::string& uri) -> attest::Result<std::shared_ptr<attest::launcher::Hypervisor>> {
+    ATTEST_ASSIGN_OR_RETURN(std::unique_ptr<attest::launcher::LibvirtHypervisor> hv,
+                            attest::launcher::LibvirtHypervisor::Open(uri));
+    return std::shared_ptr<attest::launcher::Hypervisor>(std::move(hv));
+  };
   service.token_key = token_key.get();
   api::Api api(std::move(service));
 
