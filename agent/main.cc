@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "agent/guest_evidence.h"
+#include "agent/guest_unlock.h"
 #include "agent/host_commands.h"
 #include "agent/host_loop.h"
 #include "attest/core/encoding.h"
@@ -40,6 +41,9 @@ constexpr char kUsage[] =
     "  attest-agent guest evidence --nonce HEX --key KEYFILE --out DIR [--tsm-root PATH] "
     "[--sev-device PATH]\n"
     "  attest-agent guest decrypt --jwe FILE --key KEYFILE   (volume key to stdout)\n"
+    "  attest-agent guest unlock --endpoint URL --vm-id ID [--ca-cert FILE] [--volume ID ...]\n"
+    "                            [--out FILE|DIR|-] [--tsm-root PATH] [--sev-device PATH]\n"
+    "                            [--evidence-command CMD]   (volume key to stdout by default)\n"
     "  attest-agent host enroll --endpoint URL --host-policy NAME --tcti CONF [--state FILE]\n"
     "                           [--profile NAME] [--ca-cert FILE] [--region R] [--ak ecdsa|rsa]\n"
     "  attest-agent host run --endpoint URL --tcti CONF [--state FILE] [--interval SECONDS] "
@@ -274,6 +278,9 @@ int RunGuest(int argc, char** argv) {
     return 2;
   }
   const std::string verb = argv[2];
+  if (verb == "unlock") {
+    return attest::agent::RunUnlock(std::vector<std::string>(argv + 3, argv + argc));
+  }
   const FlagSpec spec{{"out", "nonce", "key", "tsm-root", "sev-device", "jwe"}, {}};
   auto args = Args::Parse(argc, argv, 3, spec);
   if (!args.ok()) return Fail(args.status());

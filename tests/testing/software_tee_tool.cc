@@ -1,0 +1,113 @@
+// software-tee: the software TEE (tests/testing/software_tee.h) as a program, for end-to-end tests
+// against a real attestd process and for `attest-agent guest unlock --evidence-command`. TEST
+// USE ONLY: it signs whatever REPORT_DATA / HOST_DATA it is given, under a test AMD hierarchy
+// that attestd trusts only when its configuration names it (`test_roots`).
+//
+//   software-tee init --state FILE
+//       a fresh test hierarchy (ARK -> ASK -> VCEK) valid around the wall clock, saved 0600
+//   software-tee roots --state FILE
+//       prints "ASK, ARK" (PEM): attestd's SNP test root chain
+//   software-tee measurement --state FILE
+//       prints the launch MEASUREMENT (hex) of the reports, for the tenant's policy
+//   software-tee snp --state FILE [--host-data-b64 B64] [--debug] [--expired-crl] REPORT_DATA_HEX
+//       prints the POST /v1/attest "evidence" object: report, vcek, cert_chain and an ARK CRL
+//       (valid now, or expired a day ago with --expired-crl); --debug sets guest policy DEBUG.
+//
+// The hierarchy lives in a state file because attestd (trusting the roots) and each evidence
+// call are separate processes. This is the one place a test helper reads the wall clock: it
+// stands in for hardware, and attestd verifies at its own wall clock.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "attest/core/encoding.h"
+#include "attest/core/file_io.h"
+#include "cli/args.h"
+#include "tests/testing/software_tee.h"
+
+namespace {
+
+using attest::Bytes;
+using attest::Status;
+using attest::testing::FakeSnpPlatform;
+using attest::testing::SoftwareTee;
+
+constexpr char kUsage[] =
+    "usage: software-tee init|roots|measurement --state FILE\n"
+    "       software-tee snp --state FILE [--host-data-b64 B64] [--debug] [--expired-crl] "
+    "REPORT_DATA_HEX";
+
+int Fail(const std::string& why) {
+  std::cerr << "software-tee: " << why << "\n";
+  return 1;
+}
+
+std::unique_ptr<FakeSnpPlatform> LoadState(const std::string& path) {
+  auto text = attest::ReadFileBytes(path, 1 << 20);
+  if (!text.ok()) return nullptr;
+  return FakeSnpPlatform::Load(std::string(text->begin(), text->end()), attest::snp::Product::kMilan);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage << "\n";
+    return 2;
+  }
+  const std::string verb = argv[1];
+  auto args = attest::cli::Args::Parse(argc, argv, 2, {{"state", "host-data-b64"},
+                                                       {"debug", "expired-crl"}});
+  if (!args.ok()) return Fail(args.status().ToString());
+  auto state = args->Require("state");
+  if (!state.ok()) return Fail(state.status().ToString());
+  const attest::TimePoint now = attest::WallClockNow();
+
+  if (verb == "init") {
+    FakeSnpPlatform platform(attest::snp::Product::kMilan, now);
+    Status s = attest::WriteNewFile(*state, attest::AsBytes(platform.Save()), 0600);
+    return s.ok() ? 0 : Fail(s.ToString());
+  }
+  auto platform = LoadState(*state);
+  if (platform == nullptr) return Fail(*state + ": no software-tee state (run init)");
+  const SoftwareTee tee(std::move(platform));
+  if (verb == "roots") {
+    const Bytes pem = tee.SnpRootChainPem();
+    std::cout << std::string(pem.begin(), pem.end());
+    return 0;
+  }
+  if (verb == "measurement") {
+    std::cout << attest::HexEncode(tee.snp().DefaultReport().measurement) << "\n";
+    return 0;
+  }
+  if (verb != "snp" || args->positional().size() != 1) {
+    std::cerr << kUsage << "\n";
+    return 2;
+  }
+  attest::testing::TeeLaunch launch;
+  auto report_data = attest::HexDecode(args->positional()[0]);
+  if (!report_data.ok() || report_data->size() != 64) return Fail("REPORT_DATA: 128 hex digits");
+  launch.report_data = *report_data;
+  if (auto b64 = args->Get("host-data-b64")) {
+    auto host_data = attest::Base64Decode(*b64);
+    if (!host_data.ok() || host_data->size() != 32) return Fail("--host-data-b64: 32 bytes");
+    launch.launch_digest = *host_data;
+  }
+  launch.debug = args->Has("debug");
+  const auto day = std::chrono::hours(24);
+  const Bytes crl = args->Has("expired-crl") ? tee.SnpCrlDer(now - 2 * day, now - day)
+                                             : tee.SnpCrlDer(now - day, now + day);
+  const std::string chain = tee.snp().ChainPem();
+  const nlohmann::json evidence = {
+      {"tee", "snp"},
+      {"report", attest::Base64Encode(tee.SnpReport(launch))},
+      {"vcek", attest::Base64Encode(tee.snp().EndorsementDer())},
+      {"cert_chain", attest::Base64Encode(attest::AsBytes(chain))},
+      {"crl", attest::Base64Encode(crl)},
+  };
+  std::cout << evidence.dump() << "\n";
+  return 0;
+}
