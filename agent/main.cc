@@ -46,6 +46,7 @@ constexpr char kUsage[] =
     "                            [--evidence-command CMD]   (volume key to stdout by default)\n"
     "  attest-agent host enroll --endpoint URL --host-policy NAME --tcti CONF [--state FILE]\n"
     "                           [--profile NAME] [--ca-cert FILE] [--region R] [--ak ecdsa|rsa]\n"
+    "                           [--tees snp,tdx,...] [--libvirt-uri URI]\n"
     "  attest-agent host run --endpoint URL --tcti CONF [--state FILE] [--interval SECONDS] "
     "[--once]\n"
     "                        [--profile NAME] [--ca-cert FILE] [--region R] [--pcrs 0,1,...]\n"
@@ -115,7 +116,7 @@ void PrintDecision(const attest::agent::Decision& d) {
 // (transport, HTTP or TPM error); without --once it never exits on such errors, it backs off.
 int RunHostApi(int argc, char** argv, const std::string& verb) {
   const FlagSpec spec{{"endpoint", "profile", "ca-cert", "region", "tcti", "host-policy", "state",
-                       "ak", "interval", "pcrs", "eventlog", "drtm-log"},
+                       "ak", "interval", "pcrs", "eventlog", "drtm-log", "tees", "libvirt-uri"},
                       {"once"}};
   auto args = Args::Parse(argc, argv, 3, spec);
   if (!args.ok()) return Fail(args.status());
@@ -136,6 +137,12 @@ int RunHostApi(int argc, char** argv, const std::string& verb) {
   }
   if (auto path = args->Get("eventlog")) config.eventlog_path = *path;
   config.drtm_log_path = args->Get("drtm-log");
+  if (auto tees = args->Get("tees")) {
+    auto list = SplitList(*tees);
+    if (!list.ok()) return Fail(list.status());
+    config.tees = *list;
+  }
+  config.libvirt_uri = args->Get("libvirt-uri").value_or("");
 
   attest::service::client::CredentialSources sources;
   sources.profile = args->Get("profile").value_or("");
