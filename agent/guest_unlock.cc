@@ -24,7 +24,7 @@ namespace {
 namespace client = service::client;
 namespace rel = service::release;
 
-constexpr size_t kSnpReportBytes = 1184;      // SNP ABI Table 23: 0x4A0 bytes
+constexpr size_t kSnpReportBytes = 1184;       // SNP ABI Table 23: 0x4A0 bytes
 constexpr size_t kMaxEvidenceBytes = 8 << 20;  // a TDX quote with its collateral is ~20 KiB
 constexpr size_t kMaxKeys = 64;
 constexpr size_t kMaxJweBytes = 64 << 10;
@@ -113,8 +113,8 @@ Status WriteKeyFile(const std::string& path, ByteSpan key) {
     return Status(reasons::kFileUnwritable, "cannot create " + path + ": " + std::strerror(errno));
   }
   // An existing file keeps its mode under O_CREAT: make sure no one else can read the key.
-  Status s = fchmod(fd, 0600) == 0 ? WriteAll(fd, key)
-                                   : Status(reasons::kFileUnwritable, "chmod " + path);
+  Status s =
+      fchmod(fd, 0600) == 0 ? WriteAll(fd, key) : Status(reasons::kFileUnwritable, "chmod " + path);
   if (close(fd) != 0 && s.ok()) s = Status(reasons::kFileUnwritable, "close " + path);
   if (!s.ok()) return Status(reasons::kFileUnwritable, "write " + path + ": " + s.message());
   return Status::Ok();
@@ -133,9 +133,9 @@ Result<UnlockOptions> ParseUnlockArgs(const std::vector<std::string>& args) {
     const std::string& flag = args[i];
     if (flag.rfind("--", 0) != 0) return Usage("unexpected argument " + Printable(flag, 64));
     const std::string name = flag.substr(2);
-    static const std::set<std::string> kFlags = {"endpoint", "ca-cert",  "vm-id",
-                                                 "volume",   "out",      "tsm-root",
-                                                 "sev-device", "evidence-command"};
+    static const std::set<std::string> kFlags = {
+        "endpoint", "ca-cert",  "vm-id",      "volume",
+        "out",      "tsm-root", "sev-device", "evidence-command"};
     if (kFlags.count(name) == 0) return Usage("unknown flag " + Printable(flag, 64));
     if (i + 1 >= args.size()) return Usage(flag + " needs a value");
     const std::string& value = args[++i];
@@ -385,8 +385,7 @@ Status WriteKeys(const std::vector<ReleasedVolumeKey>& keys, const std::string& 
   return Status::Ok();
 }
 
-Result<std::vector<ReleasedVolumeKey>> Unlock(const UnlockOptions& options,
-                                              client::ApiClient& api,
+Result<std::vector<ReleasedVolumeKey>> Unlock(const UnlockOptions& options, client::ApiClient& api,
                                               const EvidenceSource& evidence) {
   const nlohmann::json challenge_body = {{"vm_id", options.vm_id}};
   ATTEST_ASSIGN_OR_RETURN(client::ClientResponse challenge,
@@ -406,7 +405,8 @@ Result<std::vector<ReleasedVolumeKey>> Unlock(const UnlockOptions& options,
 
   ATTEST_ASSIGN_OR_RETURN(const nlohmann::json ev, evidence(report_data));
   const nlohmann::json body = AttestRequest(options.vm_id, nonce_hex, public_jwk, ev);
-  ATTEST_ASSIGN_OR_RETURN(client::ClientResponse answer, api.Send("POST", "/v1/attest", body.dump()));
+  ATTEST_ASSIGN_OR_RETURN(client::ClientResponse answer,
+                          api.Send("POST", "/v1/attest", body.dump()));
   ATTEST_ASSIGN_OR_RETURN(std::vector<ReleasedVolumeKey> keys,
                           ParseAttestResponse(answer, options.vm_id, private_jwk));
   return SelectKeys(std::move(keys), options.volumes);

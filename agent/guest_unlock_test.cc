@@ -9,8 +9,8 @@
 
 #include <filesystem>
 
-#include "attest/core/encoding.h"
 #include "agent/host_commands.h"
+#include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "service/release/jwe.h"
 
@@ -28,8 +28,7 @@ std::string Code(const Result<T>& r) {
 }
 
 TEST(GuestUnlockArgs, Table) {
-  const std::vector<std::string> base = {"--endpoint", "https://127.0.0.1:8443", "--vm-id",
-                                         "vm-1"};
+  const std::vector<std::string> base = {"--endpoint", "https://127.0.0.1:8443", "--vm-id", "vm-1"};
   auto with = [&](std::vector<std::string> extra) {
     std::vector<std::string> v = base;
     v.insert(v.end(), extra.begin(), extra.end());
@@ -53,7 +52,8 @@ TEST(GuestUnlockArgs, Table) {
       {"positional", with({"extra"}), "cli.usage"},
       {"endpoint twice", with({"--endpoint", "https://y"}), "cli.usage"},
       {"vm id with slash", {"--endpoint", "https://x", "--vm-id", "../vm"}, "cli.usage"},
-      {"vm id too long", {"--endpoint", "https://x", "--vm-id", std::string(129, 'a')},
+      {"vm id too long",
+       {"--endpoint", "https://x", "--vm-id", std::string(129, 'a')},
        "cli.usage"},
       {"volume twice", with({"--volume", "v", "--volume", "v"}), "cli.usage"},
       {"volume with space", with({"--volume", "a b"}), "cli.usage"},
@@ -67,8 +67,7 @@ TEST(GuestUnlockArgs, Table) {
   auto parsed = ParseUnlockArgs(cases[1].args);
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(parsed->volumes, (std::vector<std::string>{"vol-a", "vol-b"}));
-  EXPECT_EQ(parsed->evidence_command,
-            (std::vector<std::string>{"software-tee", "snp", "--debug"}));
+  EXPECT_EQ(parsed->evidence_command, (std::vector<std::string>{"software-tee", "snp", "--debug"}));
   EXPECT_EQ(ParseUnlockArgs(base)->out, "-");
 }
 
@@ -80,14 +79,15 @@ TEST(GuestUnlockEvidence, KernelEvidenceToJson) {
     std::string want;
   } cases[] = {
       {"snp with certificate table", {"sev_guest", report, aux, "configfs-tsm"}, "ok"},
-      {"snp without certificate table", {"sev_guest", report, {}, "sev-guest-device"},
+      {"snp without certificate table",
+       {"sev_guest", report, {}, "sev-guest-device"},
        "guest.evidence_invalid"},
-      {"snp short report", {"sev_guest", Bytes(1183, 0), aux, "configfs-tsm"},
+      {"snp short report",
+       {"sev_guest", Bytes(1183, 0), aux, "configfs-tsm"},
        "guest.evidence_invalid"},
       {"tdx quote", {"tdx_guest", Bytes(5000, 2), {}, "configfs-tsm"}, "ok"},
       {"tdx empty quote", {"tdx_guest", {}, {}, "configfs-tsm"}, "guest.evidence_invalid"},
-      {"unknown provider", {"arm_cca_guest", report, {}, "configfs-tsm"},
-       "guest.evidence_invalid"},
+      {"unknown provider", {"arm_cca_guest", report, {}, "configfs-tsm"}, "guest.evidence_invalid"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -146,8 +146,8 @@ TEST(GuestUnlockEvidence, CommandRunsWithoutShellAndGetsReportData) {
     std::vector<std::string> argv;
     std::string want;
   } cases[] = {
-      {"echoes report data",
-       sh(R"(printf '{"tee":"snp","report":"%s","vcek":"AA=="}' "$1")"), "ok"},
+      {"echoes report data", sh(R"(printf '{"tee":"snp","report":"%s","vcek":"AA=="}' "$1")"),
+       "ok"},
       {"fails", sh("echo oops >&2; exit 3"), "guest.evidence_command_failed"},
       {"killed", sh("kill -9 $$"), "guest.evidence_command_failed"},
       {"no such program", {"/nonexistent/software-tee"}, "guest.evidence_command_failed"},
@@ -233,10 +233,12 @@ TEST_F(GuestUnlockAttest, HostileAnswers) {
   const nlohmann::json a = {{"volume_id", "vol-a"}, {"jwe", Jwe("vol-a", Bytes(32, 1))}};
   const nlohmann::json b = {{"volume_id", "vol-b"}, {"jwe", Jwe("vol-b", Bytes(32, 2))}};
   nlohmann::json many = nlohmann::json::array();
-  for (int i = 0; i < 65; ++i) many.push_back({{"volume_id", "v" + std::to_string(i)}, {"jwe", "x"}});
+  for (int i = 0; i < 65; ++i)
+    many.push_back({{"volume_id", "v" + std::to_string(i)}, {"jwe", "x"}});
   nlohmann::json flood = nlohmann::json::array();
   for (int i = 0; i < 100; ++i) {
-    flood.push_back({{"check", "evidence\x1b[2J"}, {"code", "snp.signature_invalid"},
+    flood.push_back({{"check", "evidence\x1b[2J"},
+                     {"code", "snp.signature_invalid"},
                      {"detail", std::string(5000, 'x') + "\n\r"}});
   }
   struct Case {
@@ -251,8 +253,8 @@ TEST_F(GuestUnlockAttest, HostileAnswers) {
       {"no keys", Json(200, Ok(nlohmann::json::array())), "guest.response_invalid"},
       {"65 keys", Json(200, Ok(many)), "guest.response_invalid"},
       {"same volume twice", Json(200, Ok({a, a})), "guest.response_invalid"},
-      {"kid names another volume",
-       Json(200, Ok({{{"volume_id", "vol-a"}, {"jwe", Jwe("vol-b")}}})), "guest.response_invalid"},
+      {"kid names another volume", Json(200, Ok({{{"volume_id", "vol-a"}, {"jwe", Jwe("vol-b")}}})),
+       "guest.response_invalid"},
       {"31-byte key",
        Json(200, Ok({{{"volume_id", "vol-a"}, {"jwe", Jwe("vol-a", Bytes(31, 1))}}})),
        "guest.response_invalid"},

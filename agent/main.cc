@@ -20,9 +20,9 @@
 #include "attest/core/file_io.h"
 #include "attest/tpm/alg.h"
 #include "cli/args.h"
-#include "service/release/jwe.h"
 #include "service/client/api_client.h"
 #include "service/client/aws_credentials.h"
+#include "service/release/jwe.h"
 
 namespace {
 

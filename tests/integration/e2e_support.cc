@@ -106,7 +106,8 @@ std::string PostgresDatabase::Conninfo() const {
 void Attestd::Init(const std::string& database) {
   port_ = FreePort();
   ASSERT_NE(port_, 0);
-  std::string init = bin_ + " init --data-dir " + Data() + " --listen-port " + std::to_string(port_);
+  std::string init =
+      bin_ + " init --data-dir " + Data() + " --listen-port " + std::to_string(port_);
   if (!database.empty()) init += " --database " + Quoted(database);
   Output out = Sh(init);
   ASSERT_EQ(out.rc, 0) << out.text;
@@ -217,8 +218,8 @@ std::string MeasuredHost::HostId() const {
 
 Output MeasuredHost::Agent(const std::string& agent_bin, const Attestd& attestd,
                            const std::string& verb, const std::string& extra) const {
-  return Sh("AWS_SHARED_CREDENTIALS_FILE=" + attestd.Data() + "/operator-credentials " +
-            agent_bin + " host " + verb + " --endpoint " + attestd.Url() +
+  return Sh("AWS_SHARED_CREDENTIALS_FILE=" + attestd.Data() + "/operator-credentials " + agent_bin +
+            " host " + verb + " --endpoint " + attestd.Url() +
             " --profile attestd-operator --ca-cert " + attestd.CaCert() + " --tcti " +
             Quoted(swtpm_->Tcti()) + " --state " + StatePath() + " " + extra);
 }

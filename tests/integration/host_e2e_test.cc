@@ -145,11 +145,11 @@ TEST_P(HostEndToEnd, AgentEnrollsQuotesAndIsTrustedThenRejected) {
 
   // The loop never exits on a transient error: with attestd gone it backs off and keeps going.
   StopAttestd();
-  Output loop = Sh("timeout --preserve-status -s TERM 4 env AWS_SHARED_CREDENTIALS_FILE=" + Data() +
-                   "/operator-credentials " + AGENT_BIN + " host run --endpoint " + Url() +
-                   " --profile attestd-operator --ca-cert " + Data() + "/tls-cert.pem --tcti " +
-                   Quoted(host_->swtpm().Tcti()) + " --state " + host_->StatePath() +
-                   " --interval 60");
+  Output loop =
+      Sh("timeout --preserve-status -s TERM 4 env AWS_SHARED_CREDENTIALS_FILE=" + Data() +
+         "/operator-credentials " + AGENT_BIN + " host run --endpoint " + Url() +
+         " --profile attestd-operator --ca-cert " + Data() + "/tls-cert.pem --tcti " +
+         Quoted(host_->swtpm().Tcti()) + " --state " + host_->StatePath() + " --interval 60");
   EXPECT_EQ(loop.rc, 0) << loop.text;  // stopped by SIGTERM, cleanly
   EXPECT_GE(static_cast<int>(std::count(loop.text.begin(), loop.text.end(), '\n')), 2)
       << loop.text;  // retried after 1 s and 2 s instead of waiting the 60 s interval

@@ -95,8 +95,9 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
     std::ofstream(conf) << "directories.tokendir = " << dir_ << "/hsm/tokens\n"
                         << "objectstore.backend = file\nlog.level = ERROR\n";
     setenv("SOFTHSM2_CONF", conf.c_str(), 1);  // inherited by attestd
-    Output out = Sh("softhsm2-util --init-token --free --label attestd-kek --so-pin 12345678 "
-                    "--pin 4321");
+    Output out =
+        Sh("softhsm2-util --init-token --free --label attestd-kek --so-pin 12345678 "
+           "--pin 4321");
     ASSERT_EQ(out.rc, 0) << out.text;
     ASSERT_TRUE(WriteNewFile(dir_ + "/hsm/pin", AsBytes("4321\n"), 0600).ok());
   }
@@ -140,14 +141,16 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
     Output out = Curl(attestd_->OperatorUser(), "POST", "/v1/tenants", {{"name", name}});
     ASSERT_EQ(HttpStatus(out), "201") << out.text;
     const auto j = JsonBody(out);
-    t->user = j["access_key_id"].get<std::string>() + ":" + j["secret_access_key"].get<std::string>();
+    t->user =
+        j["access_key_id"].get<std::string>() + ":" + j["secret_access_key"].get<std::string>();
   }
 
   void PutPolicy(const Tenant& t, const std::string& name, const std::string& measurement) {
     const nlohmann::json policy = {
         {"name", name},
         {"snp",
-         {{"measurements", {measurement}}, {"host_data_launch_ticket", true},
+         {{"measurements", {measurement}},
+          {"host_data_launch_ticket", true},
           {"allow_debug", false}}},
         {"host", {{"host_policy", "e2e"}, {"max_quote_age_seconds", 3600}}}};
     Output out = Curl(t.user, "PUT", "/v1/policies/" + name, policy);
@@ -190,10 +193,10 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
   // Attempt is one hand-made POST /v1/attest, each part chosen by the attack.
   struct Attempt {
     std::string vm_id;
-    std::string nonce;               // hex
-    std::string host_data_b64;       // what the evidence's HOST_DATA says
-    bool bind_other_key = false;     // REPORT_DATA over another key than the one sent
-    std::string tee_flags;           // --debug, --expired-crl
+    std::string nonce;            // hex
+    std::string host_data_b64;    // what the evidence's HOST_DATA says
+    bool bind_other_key = false;  // REPORT_DATA over another key than the one sent
+    std::string tee_flags;        // --debug, --expired-crl
   };
   nlohmann::json AttestBody(const Attempt& a) {
     const std::string priv = rel::GenerateGuestKey().value();
@@ -288,10 +291,9 @@ TEST_P(KeyReleaseEndToEnd, GuestGetsKeyOnlyWhenEveryCheckHolds) {
   // The guest unlocks: the key goes straight into cryptsetup, which accepts it on the image.
   out = Sh("bash -o pipefail -c " +
            Quoted(std::string(AGENT_BIN) + " guest unlock --endpoint " + attestd_->Url() +
-                  " --ca-cert " + attestd_->CaCert() + " --vm-id " + vm.id + " --volume " +
-                  volume + " --evidence-command \"" + Tee("snp") + " --host-data-b64 " +
-                  vm.host_data_b64 + "\" | cryptsetup open --test-passphrase --key-file - " +
-                  image));
+                  " --ca-cert " + attestd_->CaCert() + " --vm-id " + vm.id + " --volume " + volume +
+                  " --evidence-command \"" + Tee("snp") + " --host-data-b64 " + vm.host_data_b64 +
+                  "\" | cryptsetup open --test-passphrase --key-file - " + image));
   ASSERT_EQ(out.rc, 0) << out.text << attestd_->Log();
   // And into a 0600 file, to compare with what every refusal must not show.
   out = Unlock(vm, volume, dir_ + "/volume.key");
@@ -313,6 +315,38 @@ TEST_P(KeyReleaseEndToEnd, GuestGetsKeyOnlyWhenEveryCheckHolds) {
   out = Unlock(vm, volume, "-");
   ASSERT_EQ(out.rc, 0) << out.text;
   EXPECT_EQ(out.text, std::string(key.begin(), key.end()));
+
+  // The Clevis pin (deploy/clevis): data bound to attestd's release opens in the same guest.
+  if (Sh("command -v clevis && command -v jose").rc == 0) {
+    const nlohmann::json pin = {
+        {"endpoint", attestd_->Url()},
+        {"vm_id", vm.id},
+        {"volume", volume},
+        {"ca_cert", attestd_->CaCert()},
+        {"evidence_command", Tee("snp") + " --host-data-b64 " + vm.host_data_b64}};
+    const std::string env =
+        std::string("PATH=") + CLEVIS_PIN_DIR + ":$PATH ATTEST_AGENT=" + AGENT_BIN + " ";
+    out = Sh("printf 'bound secret' | " + env + "clevis encrypt attestd " + Quoted(pin.dump()) +
+             " > " + dir_ + "/bound.jwe");
+    ASSERT_EQ(out.rc, 0) << out.text;
+    out = e2e::ShOut(env + "clevis decrypt < " + dir_ + "/bound.jwe");
+    EXPECT_EQ(out.rc, 0);
+    EXPECT_EQ(out.text, "bound secret");
+    // The pin's configuration is in the protected header; the key is not.
+    out = e2e::ShOut("cut -d. -f1 " + dir_ + "/bound.jwe");
+    const std::string header =
+        e2e::ShOut("jose fmt -q " + Quoted(out.text.substr(0, out.text.find('\n'))) + " -SyOo-")
+            .text;
+    EXPECT_NE(header.find(vm.id), std::string::npos) << header;
+    // A guest whose evidence carries another VM's ticket cannot bind (nor, so, unbind).
+    nlohmann::json wrong = pin;
+    wrong["evidence_command"] = Tee("snp") + " --host-data-b64 " + vm2.host_data_b64;
+    out = Sh("printf x | " + env + "clevis encrypt attestd " + Quoted(wrong.dump()));
+    EXPECT_NE(out.rc, 0) << out.text;
+    EXPECT_NE(out.text.find("release.ticket_mismatch"), std::string::npos) << out.text;
+  } else if (e2e::StrictCi()) {
+    ADD_FAILURE() << "clevis not installed under CI=true (scripts/packages-test.txt)";
+  }
 
   const size_t refusals_start = answers_.size();
 
@@ -358,9 +392,9 @@ TEST_P(KeyReleaseEndToEnd, GuestGetsKeyOnlyWhenEveryCheckHolds) {
   }
   {
     SCOPED_TRACE("policy with another measurement");
-    ExpectRefused(Attest({other_image_vm.id, Challenge(other_image_vm.id),
-                          other_image_vm.host_data_b64}),
-                  "snp.measurement_rejected");
+    ExpectRefused(
+        Attest({other_image_vm.id, Challenge(other_image_vm.id), other_image_vm.host_data_b64}),
+        "snp.measurement_rejected");
   }
   {
     SCOPED_TRACE("debug-enabled guest");
@@ -392,8 +426,8 @@ TEST_P(KeyReleaseEndToEnd, GuestGetsKeyOnlyWhenEveryCheckHolds) {
   }
   {
     SCOPED_TRACE("host turned untrusted");
-    ASSERT_NO_FATAL_FAILURE(host_->Measure({{4, tpm::kEvEfiBootServicesApplication,
-                                             B("\\EFI\\evil.efi"), B("unapproved loader")}}));
+    ASSERT_NO_FATAL_FAILURE(host_->Measure(
+        {{4, tpm::kEvEfiBootServicesApplication, B("\\EFI\\evil.efi"), B("unapproved loader")}}));
     out = host_->Agent(AGENT_BIN, *attestd_, "run", "--once --eventlog " + host_->EventLogPath());
     EXPECT_EQ(out.rc, 1) << out.text;
     ExpectRefused(Attest({vm.id, Challenge(vm.id), vm.host_data_b64}), "release.host_untrusted");

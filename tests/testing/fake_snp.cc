@@ -56,7 +56,8 @@ FakeSnpPlatform::FakeSnpPlatform(snp::Product product, TimePoint now)
 
 std::string FakeSnpPlatform::Save() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  for (auto [key, cert] : {std::pair{ark_key_.get(), ark_.get()}, {ask_key_.get(), ask_.get()},
+  for (auto [key, cert] : {std::pair{ark_key_.get(), ark_.get()},
+                           {ask_key_.get(), ask_.get()},
                            {asvk_key_.get(), asvk_.get()},
                            {endorsement_key_.get(), endorsement_.get()}}) {
     PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
@@ -72,7 +73,8 @@ std::unique_ptr<FakeSnpPlatform> FakeSnpPlatform::Load(const std::string& saved,
   BioPtr bio(BIO_new_mem_buf(saved.data(), static_cast<int>(saved.size())));
   std::unique_ptr<FakeSnpPlatform> p(new FakeSnpPlatform());
   p->product_ = product;
-  for (auto [key, cert] : {std::pair{&p->ark_key_, &p->ark_}, {&p->ask_key_, &p->ask_},
+  for (auto [key, cert] : {std::pair{&p->ark_key_, &p->ark_},
+                           {&p->ask_key_, &p->ask_},
                            {&p->asvk_key_, &p->asvk_},
                            {&p->endorsement_key_, &p->endorsement_}}) {
     key->reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));

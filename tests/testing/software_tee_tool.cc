@@ -48,7 +48,8 @@ int Fail(const std::string& why) {
 std::unique_ptr<FakeSnpPlatform> LoadState(const std::string& path) {
   auto text = attest::ReadFileBytes(path, 1 << 20);
   if (!text.ok()) return nullptr;
-  return FakeSnpPlatform::Load(std::string(text->begin(), text->end()), attest::snp::Product::kMilan);
+  return FakeSnpPlatform::Load(std::string(text->begin(), text->end()),
+                               attest::snp::Product::kMilan);
 }
 
 }  // namespace
@@ -59,8 +60,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string verb = argv[1];
-  auto args = attest::cli::Args::Parse(argc, argv, 2, {{"state", "host-data-b64"},
-                                                       {"debug", "expired-crl"}});
+  auto args = attest::cli::Args::Parse(argc, argv, 2,
+                                       {{"state", "host-data-b64"}, {"debug", "expired-crl"}});
   if (!args.ok()) return Fail(args.status().ToString());
   auto state = args->Require("state");
   if (!state.ok()) return Fail(state.status().ToString());
