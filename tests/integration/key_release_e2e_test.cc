@@ -103,20 +103,22 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
   }
 
   // ConfigureRelease sets what key release needs on top of `attestd init`: the EK CA for the
-  // swtpm, the software TEE's SNP roots as test roots, the volume directory with fast LUKS
-  // key derivation (test images only), and on PostgreSQL the KEK in the SoftHSM token.
+  // swtpm, the software TEE's SNP roots as test roots, the volume directory, and on PostgreSQL
+  // the KEK in the SoftHSM token (instead of the key file init made).
   void ConfigureRelease() {
     nlohmann::json& c = attestd_->config();
     c["ek_ca_bundle"] = host_->swtpm().CaDir();
-    c["test_roots"] = {{"snp", {dir_ + "/snp-test-roots.pem"}}};
+    const std::string roots = dir_ + "/test-roots.json";
+    std::ofstream(roots) << nlohmann::json{{"snp_root_chains", {dir_ + "/snp-test-roots.pem"}}};
+    c["test_roots"] = roots;
     c["volume_dir"] = dir_ + "/volumes";
-    c["luks_fast_pbkdf_for_tests"] = true;
+    fs::create_directories(dir_ + "/volumes");
     if (Postgres()) {
       c.erase("kek_file");
-      c["kek_pkcs11"] = {{"module_path", kSoftHsmModule},
-                         {"token_label", "attestd-kek"},
-                         {"pin_source", "file:" + dir_ + "/hsm/pin"},
-                         {"key_label", "attestd-kek"}};
+      c["kek_pkcs11_module"] = kSoftHsmModule;
+      c["kek_pkcs11_token_label"] = "attestd-kek";
+      c["kek_pkcs11_key_label"] = "attestd-kek";
+      c["kek_pkcs11_pin_file"] = dir_ + "/hsm/pin";
     }
   }
 
