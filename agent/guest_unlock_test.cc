@@ -325,7 +325,9 @@ TEST(GuestUnlockSelect, Table) {
     EXPECT_EQ(Code(r), c.want);
     if (r.ok()) {
       EXPECT_EQ(r->size(), c.count);
-      if (!c.wanted.empty()) EXPECT_EQ((*r)[0].volume_id, c.wanted[0]);
+      if (!c.wanted.empty()) {
+        EXPECT_EQ((*r)[0].volume_id, c.wanted[0]);
+      }
     }
   }
   EXPECT_EQ(Code(SelectKeys({}, {})), "guest.volume_not_released");

@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   }
   auto platform = LoadState(*state);
   if (platform == nullptr) return Fail(*state + ": no software-tee state (run init)");
-  const SoftwareTee tee(std::move(platform));
+  SoftwareTee tee(std::move(platform));
   if (verb == "roots") {
     const Bytes pem = tee.SnpRootChainPem();
     std::cout << std::string(pem.begin(), pem.end());
