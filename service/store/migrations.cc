@@ -180,6 +180,15 @@ CREATE TABLE nets (
 );
 )sql";
 
+// Version 6 (key release and launch): when the host's last good quote was appraised (release
+// checks its age against the tenant policy), which TEEs it offers (comma-separated) and the
+// libvirt URI attestd launches VMs through. Same SQL in both dialects.
+constexpr char kHostsV6[] = R"sql(
+ALTER TABLE hosts ADD COLUMN last_good_quote_at BIGINT;
+ALTER TABLE hosts ADD COLUMN tees TEXT NOT NULL DEFAULT '';
+ALTER TABLE hosts ADD COLUMN libvirt_uri TEXT NOT NULL DEFAULT '';
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -200,6 +209,7 @@ const std::vector<Migration>& Migrations() {
       {3, "volumes, vms, vm_volumes", WithBlob(kSchemaV3, "BLOB"), WithBlob(kSchemaV3, "BYTEA")},
       {4, "hosts: host policy name and activation secret digest", kHostsV4, kHostsV4},
       {5, "security groups and tenant nets", kNetworkV5, kNetworkV5},
+      {6, "hosts: last good quote time, TEE types, libvirt URI", kHostsV6, kHostsV6},
   };
   return *migrations;
 }

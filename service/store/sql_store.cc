@@ -60,7 +60,8 @@ const char* PolicyNoun(PolicyKind kind) {
 constexpr char kPolicyColumns[] = "tenant_id, name, version, sha256, document, created_at";
 constexpr char kHostColumns[] =
     "id, tenant_id, ek_public, ek_cert, ak_public, state, last_quote_result, trusted_until, "
-    "created_at, updated_at, host_policy, activation_sha256";
+    "created_at, updated_at, host_policy, activation_sha256, last_good_quote_at, tees, "
+    "libvirt_uri";
 constexpr char kAuditColumns[] =
     "seq, tenant_id, at, actor, action, subject, evidence_digest, policy_version, outcome, detail, "
     "prev_hash";
@@ -74,6 +75,41 @@ Result<PolicyVersion> ToPolicy(const SqlRow& r) {
   p.document = Str(r[4]);
   ATTEST_ASSIGN_OR_RETURN(p.created_at, ToTime(r[5]));
   return p;
+}
+
+// Host TEE lists are stored comma-separated (names never hold a comma: RegisterHost checks).
+std::vector<std::string> SplitTees(const std::string& joined) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < joined.size()) {
+    const size_t comma = joined.find(',', start);
+    const size_t end = comma == std::string::npos ? joined.size() : comma;
+    out.push_back(joined.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+Result<std::string> JoinTees(const std::vector<std::string>& tees) {
+  std::string out;
+  for (const std::string& t : tees) {
+    if (t.empty() || t.find(',') != std::string::npos) {
+      return Status(reasons::kStoreInvalidArgument, "host: a TEE name is empty or holds a comma");
+    }
+    out += (out.empty() ? "" : ",") + t;
+  }
+  return out;
+}
+
+Result<Host> ToHost(const SqlRow& r);
+
+Result<std::vector<Host>> ToHosts(const std::vector<SqlRow>& rows) {
+  std::vector<Host> out;
+  for (const SqlRow& r : rows) {
+    ATTEST_ASSIGN_OR_RETURN(Host h, ToHost(r));
+    out.push_back(std::move(h));
+  }
+  return out;
 }
 
 Result<Host> ToHost(const SqlRow& r) {
@@ -92,6 +128,11 @@ Result<Host> ToHost(const SqlRow& r) {
   ATTEST_ASSIGN_OR_RETURN(h.updated_at, ToTime(r[9]));
   h.host_policy = Str(r[10]);
   h.activation_sha256 = Str(r[11]);
+  if (r[12]) {
+    ATTEST_ASSIGN_OR_RETURN(h.last_good_quote, ToTime(r[12]));
+  }
+  h.tees = SplitTees(Str(r[13]));
+  h.libvirt_uri = Str(r[14]);
   return h;
 }
 
@@ -368,31 +409,32 @@ class SqlStore : public Store {
     return Status::Ok();
   }
 
-  Result<Host> RegisterHost(const std::string& caller_tenant, const Bytes& ek_public,
-                            const Bytes& ek_cert, const Bytes& ak_public,
-                            const std::string& host_policy, const std::string& activation_sha256,
+  Result<Host> RegisterHost(const std::string& caller_tenant, const HostRegistration& reg,
                             TimePoint now) override {
-    if (ek_public.empty() || ak_public.empty()) {
+    if (reg.ek_public.empty() || reg.ak_public.empty()) {
       return Status(reasons::kStoreInvalidArgument, "host needs an EK and an AK public key");
     }
-    Host h{"h-" + HexEncode(RandomBytes(8)),
-           caller_tenant,
-           ek_public,
-           ek_cert,
-           ak_public,
-           host_policy,
-           activation_sha256,
-           "registered",
-           "",
-           std::nullopt,
-           now,
-           now};
+    ATTEST_ASSIGN_OR_RETURN(const std::string tees, JoinTees(reg.tees));
+    Host h;
+    h.id = "h-" + HexEncode(RandomBytes(8));
+    h.tenant_id = caller_tenant;
+    h.ek_public = reg.ek_public;
+    h.ek_cert = reg.ek_cert;
+    h.ak_public = reg.ak_public;
+    h.host_policy = reg.host_policy;
+    h.activation_sha256 = reg.activation_sha256;
+    h.state = "registered";
+    h.tees = reg.tees;
+    h.libvirt_uri = reg.libvirt_uri;
+    h.created_at = now;
+    h.updated_at = now;
     ATTEST_RETURN_IF_ERROR(
         db_->Exec(std::string("INSERT INTO hosts (") + kHostColumns +
-                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                  {h.id, caller_tenant, ek_public,
-                   ek_cert.empty() ? SqlValue(nullptr) : SqlValue(ek_cert), ak_public, h.state,
-                   nullptr, nullptr, Unix(now), Unix(now), host_policy, activation_sha256})
+                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                  {h.id, caller_tenant, h.ek_public,
+                   h.ek_cert.empty() ? SqlValue(nullptr) : SqlValue(h.ek_cert), h.ak_public,
+                   h.state, nullptr, nullptr, Unix(now), Unix(now), h.host_policy,
+                   h.activation_sha256, nullptr, tees, h.libvirt_uri})
             .status());
     return h;
   }
@@ -409,12 +451,21 @@ class SqlStore : public Store {
     ATTEST_ASSIGN_OR_RETURN(auto rows, db_->Exec(std::string("SELECT ") + kHostColumns +
                                                      " FROM hosts WHERE tenant_id = $1 ORDER BY id",
                                                  {caller_tenant}));
-    std::vector<Host> out;
-    for (const SqlRow& r : rows) {
-      ATTEST_ASSIGN_OR_RETURN(Host h, ToHost(r));
-      out.push_back(std::move(h));
-    }
-    return out;
+    return ToHosts(rows);
+  }
+
+  Result<Host> LookupHost(const std::string& host_id) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec(std::string("SELECT ") + kHostColumns + " FROM hosts WHERE id = $1", {host_id}));
+    if (rows.empty()) return NotFound("host", host_id);
+    return ToHost(rows[0]);
+  }
+
+  Result<std::vector<Host>> ListAllHosts() override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec(std::string("SELECT ") + kHostColumns + " FROM hosts ORDER BY id"));
+    return ToHosts(rows);
   }
 
   Status UpdateHostState(const std::string& caller_tenant, const std::string& host_id,
@@ -423,7 +474,8 @@ class SqlStore : public Store {
     ATTEST_ASSIGN_OR_RETURN(
         auto rows,
         db_->Exec("UPDATE hosts SET state = $3, last_quote_result = $4, trusted_until = $5, "
-                  "updated_at = $6 WHERE id = $1 AND tenant_id = $2 RETURNING id",
+                  "updated_at = $6, last_good_quote_at = CASE WHEN $3 = 'trusted' THEN $6 ELSE "
+                  "last_good_quote_at END WHERE id = $1 AND tenant_id = $2 RETURNING id",
                   {host_id, caller_tenant, state, last_quote_result,
                    trusted_until ? SqlValue(Unix(*trusted_until)) : SqlValue(nullptr), Unix(now)}));
     if (rows.empty()) return NotFound("host", host_id);

@@ -64,8 +64,28 @@ struct Host {
   std::string state;              // "registered", "activated", "trusted", "untrusted"
   std::string last_quote_result;  // JSON of the last appraisal, "" before the first quote
   std::optional<TimePoint> trusted_until;
+  // last_good_quote: when the newest quote the host policy accepted was appraised (kept when a
+  // later quote fails, so a reader sees how old the last good one is).
+  std::optional<TimePoint> last_good_quote;
+  // tees: the TEE types the operator says the host offers ("snp", "tdx", "sev", "sev-es");
+  // placement only considers a host for a TEE it lists. The launcher still checks the host's
+  // libvirt domain capabilities before it defines anything.
+  std::vector<std::string> tees;
+  // libvirt_uri: where attestd reaches the host's libvirtd ("" = attestd does not launch there).
+  std::string libvirt_uri;
   TimePoint created_at;
   TimePoint updated_at;
+};
+
+// HostRegistration: what RegisterHost stores for a new host.
+struct HostRegistration {
+  Bytes ek_public;
+  Bytes ek_cert;  // empty when the TPM has none
+  Bytes ak_public;
+  std::string host_policy;
+  std::string activation_sha256;
+  std::vector<std::string> tees;
+  std::string libvirt_uri;
 };
 
 struct Nonce {
@@ -169,15 +189,20 @@ class Store {
                               const std::string& name, TimePoint now) = 0;
 
   // --- hosts ---
-  // RegisterHost stores host (state "registered") with a fresh id, owned by caller_tenant, bound
-  // to its host policy and the digest of its activation secret.
-  virtual Result<Host> RegisterHost(const std::string& caller_tenant, const Bytes& ek_public,
-                                    const Bytes& ek_cert, const Bytes& ak_public,
-                                    const std::string& host_policy,
-                                    const std::string& activation_sha256, TimePoint now) = 0;
+  // RegisterHost stores a host (state "registered") with a fresh id, owned by caller_tenant, bound
+  // to its host policy and the digest of its activation secret. kStoreInvalidArgument when the
+  // AK is empty or a TEE name is empty or holds a comma.
+  virtual Result<Host> RegisterHost(const std::string& caller_tenant,
+                                    const HostRegistration& registration, TimePoint now) = 0;
   virtual Result<Host> GetHost(const std::string& caller_tenant, const std::string& host_id) = 0;
   virtual Result<std::vector<Host>> ListHosts(const std::string& caller_tenant) = 0;
-  // UpdateHostState records an appraisal (or an activation) of the caller's host.
+  // LookupHost returns any tenant's host by id: the key release path, where a VM (of a tenant)
+  // names the host it was placed on (a host belongs to the operator who registered it).
+  virtual Result<Host> LookupHost(const std::string& host_id) = 0;
+  // ListAllHosts returns every host, by id (placement).
+  virtual Result<std::vector<Host>> ListAllHosts() = 0;
+  // UpdateHostState records an appraisal (or an activation) of the caller's host; state
+  // "trusted" also sets last_good_quote to now.
   virtual Status UpdateHostState(const std::string& caller_tenant, const std::string& host_id,
                                  const std::string& state, const std::string& last_quote_result,
                                  std::optional<TimePoint> trusted_until, TimePoint now) = 0;

@@ -210,7 +210,7 @@ TEST_P(StoreTest, PoliciesAreImmutableVersions) {
 TEST_P(StoreTest, AnotherTenantsResourceLooksMissing) {
   ASSERT_TRUE(store_->PutPolicy(PolicyKind::kTenantPolicy, a_, "prod", "{}", T0()).ok());
   ASSERT_TRUE(store_->PutPolicy(PolicyKind::kHostPolicy, a_, "hp", "{}", T0()).ok());
-  auto host = store_->RegisterHost(a_, {1}, {}, {2}, "hp", "", T0());
+  auto host = store_->RegisterHost(a_, {{1}, {}, {2}, "hp", ""}, T0());
   ASSERT_TRUE(host.ok());
   ASSERT_TRUE(store_->PutCollateral(a_, "tcb/00806f", {3}, T0()).ok());
   auto cred = store_->CreateCredential(a_, T0());
@@ -505,7 +505,8 @@ TEST_P(StoreTest, DeletedVmEndsReleases) {
 
 TEST_P(StoreTest, Hosts) {
   const Bytes ek = {0x30, 0x82, 0x01}, cert = {0x30, 0x03}, ak = {0x30, 0x59, 0x00};
-  auto h = store_->RegisterHost(a_, ek, cert, ak, "hp", std::string(64, 'a'), T0());
+  auto h = store_->RegisterHost(
+      a_, {ek, cert, ak, "hp", std::string(64, 'a'), {"snp", "tdx"}, "qemu:///system"}, T0());
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   auto got = store_->GetHost(a_, h->id);
   ASSERT_TRUE(got.ok());
@@ -526,11 +527,36 @@ TEST_P(StoreTest, Hosts) {
   EXPECT_EQ(got->trusted_until, T0() + seconds(3600));
   EXPECT_EQ(got->updated_at, T0() + seconds(5));
   EXPECT_EQ(got->created_at, T0());
-  ASSERT_TRUE(store_->UpdateHostState(a_, h->id, "untrusted", "{}", std::nullopt, T0()).ok());
-  EXPECT_FALSE(store_->GetHost(a_, h->id)->trusted_until.has_value());
-  EXPECT_EQ(store_->RegisterHost(a_, {}, {}, ak, "hp", "", T0()).status().reason_id(),
+  EXPECT_EQ(got->last_good_quote, T0() + seconds(5));
+  EXPECT_EQ(got->tees, (std::vector<std::string>{"snp", "tdx"}));
+  EXPECT_EQ(got->libvirt_uri, "qemu:///system");
+  // A failed quote ends the trust but keeps when the last good one was.
+  ASSERT_TRUE(
+      store_->UpdateHostState(a_, h->id, "untrusted", "{}", std::nullopt, T0() + seconds(9)).ok());
+  got = store_->GetHost(a_, h->id);
+  EXPECT_FALSE(got->trusted_until.has_value());
+  EXPECT_EQ(got->last_good_quote, T0() + seconds(5));
+
+  // The release path and placement read hosts of any owner.
+  auto looked_up = store_->LookupHost(h->id);
+  ASSERT_TRUE(looked_up.ok());
+  EXPECT_EQ(looked_up->tenant_id, a_);
+  EXPECT_EQ(store_->LookupHost("h-none").status().reason_id(), "store.not_found");
+  auto other = store_->RegisterHost(b_, {ek, {}, ak, "hp", ""}, T0());
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->tees.empty());
+  auto all = store_->ListAllHosts();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);
+  EXPECT_EQ(store_->ListHosts(a_)->size(), 1u);
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{""}, std::vector<std::string>{"snp,tdx"}}) {
+    EXPECT_EQ(store_->RegisterHost(a_, {ek, {}, ak, "hp", "", bad}, T0()).status().reason_id(),
+              "store.invalid_argument");
+  }
+  EXPECT_EQ(store_->RegisterHost(a_, {{}, {}, ak, "hp", ""}, T0()).status().reason_id(),
             "store.invalid_argument");
-  auto no_cert = store_->RegisterHost(a_, ek, {}, ak, "hp", "", T0());
+  auto no_cert = store_->RegisterHost(a_, {ek, {}, ak, "hp", ""}, T0());
   ASSERT_TRUE(no_cert.ok());
   EXPECT_TRUE(store_->GetHost(a_, no_cert->id)->ek_cert.empty());
 }
