@@ -80,9 +80,30 @@ int Serve(const std::string& config_path) {
   attest::Result<std::unique_ptr<store::Store>> first = attestd::OpenStore(*config, *kek);
   if (!first.ok()) return Fail(first.status());
   first->reset();
+  // Vendor roots, unless the configuration explicitly names test roots (which replace them).
+  attest::Result<attest::service::release::TrustAnchorConfig> roots =
+      attestd::LoadTestRoots(config->test_roots);
+  if (!roots.ok()) return Fail(roots.status());
   attest::Result<std::unique_ptr<attest::service::release::TrustAnchors>> anchors =
-      attest::service::release::TrustAnchors::Make({});
+      attest::service::release::TrustAnchors::Make(*roots);
   if (!anchors.ok()) return Fail(anchors.status());
+  if ((*anchors)->uses_test_roots()) {
+    std::cerr << "attestd: WARNING: test_roots " << config->test_roots
+              << " REPLACES the AMD/Intel vendor roots for key release: evidence signed by a "
+                 "test hierarchy is trusted. Never use this configuration in production.\n";
+  }
+  attest::EvpPkeyPtr token_key;
+  if (!config->token_key.empty()) {
+    attest::Result<attest::EvpPkeyPtr> loaded = attestd::LoadTokenKey(config->token_key);
+    if (!loaded.ok()) return Fail(loaded.status());
+    token_key = std::move(loaded).value();
+  } else {
+    std::cerr << "attestd: no token_key configured: key release (POST /v1/attest) is off\n";
+  }
+  if (!config->api.volume_dir.empty() && !std::filesystem::is_directory(config->api.volume_dir)) {
+    return Fail(attest::Status(attest::reasons::kApiConfig,
+                               "volume_dir " + config->api.volume_dir + " is not a directory"));
+  }
 
   metrics::Registry registry;
   api::DefineApiMetrics(registry);
@@ -95,6 +116,7 @@ int Serve(const std::string& config_path) {
   service.now = Now;
   service.kek = *kek;
   service.anchors = anchors->get();
+  service.token_key = token_key.get();
   api::Api api(std::move(service));
 
   std::signal(SIGINT, OnSignal);

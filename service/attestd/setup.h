@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "attest/core/ossl.h"
 #include "attest/core/status.h"
 #include "attest/core/time.h"
 #include "service/attestd/config.h"
@@ -27,14 +28,16 @@ struct InitResult {
   std::string secret_access_key;
 };
 
-// InitDataDir creates data_dir (0700) with a KEK file, a self-signed TLS key pair, attestd.json,
+// InitDataDir creates data_dir (0700) with a KEK file, a self-signed TLS key pair, a P-384
+// result-token key (token-key.pem, 0600), the volume directory (volumes/, 0700), attestd.json,
 // the database schema and the first operator with credentials written to operator-credentials
 // (0600, in the ~/.aws/credentials format, profile "attestd-operator"). It never overwrites:
 // an existing attestd.json fails with reasons::kApiConfig.
 Result<InitResult> InitDataDir(const InitOptions& options, TimePoint now);
 
-// OpenKek opens the configured key-encryption key: the local key file. Fails with
-// store.kek_invalid (missing, wrong size, readable by others).
+// OpenKek opens the configured key-encryption key: the local key file (store.kek_invalid when
+// missing, of the wrong size or readable by others), or the PKCS#11 token (Pkcs11Kek::Open's
+// keys.* reasons).
 Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenKek(const Config& config);
 
 // OpenStore opens the configured database (migrating the schema), sealing credentials with kek.
@@ -42,5 +45,9 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& config,
                                                 std::shared_ptr<const keys::KeyEncryptionKey> kek);
 // OpenStore opens the configured KEK and then the database with it.
 Result<std::unique_ptr<store::Store>> OpenStore(const Config& config);
+
+// LoadTokenKey reads the result-token signing key: a PEM EC P-256 or P-384 private key that
+// group and others cannot read. Fails with reasons::kApiConfig.
+Result<EvpPkeyPtr> LoadTokenKey(const std::string& path);
 
 }  // namespace attest::service::attestd

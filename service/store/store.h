@@ -247,6 +247,8 @@ class Store {
   // LookupVm returns any tenant's VM by id, deleted ones included: the key release path, where
   // the evidence (not a credential) authenticates and the VM names its tenant.
   virtual Result<Vm> LookupVm(const std::string& vm_id) = 0;
+  // ListVms returns the caller's live (not deleted) VMs by id.
+  virtual Result<std::vector<Vm>> ListVms(const std::string& caller_tenant) = 0;
   // DeleteVm marks the VM deleted and spends its outstanding nonces, so no release can follow.
   // kStoreNotFound when not the caller's or already deleted.
   virtual Status DeleteVm(const std::string& caller_tenant, const std::string& vm_id,
