@@ -173,9 +173,9 @@ Stats InProcess(const World& w, st::StorePool& pool, const Deployment& d, int n)
 }
 
 struct ServiceResult {
-  Stats pairs;           // challenge + attest round trips (guest signing excluded)
-  Stats attest_only;     // the attest round trip alone
-  double signing_ms = 0; // mean software-TEE signing per pair (excluded above)
+  Stats pairs;            // challenge + attest round trips (guest signing excluded)
+  Stats attest_only;      // the attest round trip alone
+  double signing_ms = 0;  // mean software-TEE signing per pair (excluded above)
   Stats in_process;
 };
 
@@ -258,10 +258,10 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
   auto tenant_client = Must(service::client::ApiClient::Create(cc), "client");
   d.volume_id = Must(tenant_client->CallJson("POST", "/v1/volumes", {{"name", "data"}}),
                      "volume")["volume_id"];
-  auto vm = Must(tenant_client->CallJson(
-                     "POST", "/v1/vms",
-                     {{"tee", "snp"}, {"policy", "bench"}, {"volume_ids", {d.volume_id}}}),
-                 "vm");
+  auto vm = Must(
+      tenant_client->CallJson("POST", "/v1/vms",
+                              {{"tee", "snp"}, {"policy", "bench"}, {"volume_ids", {d.volume_id}}}),
+      "vm");
   d.vm_id = vm["vm_id"];
   d.host_data = Must(Base64Decode(vm["host_data"].get<std::string>()), "host_data");
 
@@ -307,7 +307,8 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
         const auto t2 = Clock::now();
         auto r = guests[c]->Send("POST", "/v1/attest", body);
         const auto t3 = Clock::now();
-        if (!r.ok() || r->status != 200 || !r->json.contains("keys") || r->json["keys"].size() != 1) {
+        if (!r.ok() || r->status != 200 || !r->json.contains("keys") ||
+            r->json["keys"].size() != 1) {
           fail(r.ok() ? r->body.substr(0, 300) : r.status().ToString());
           continue;
         }
@@ -331,19 +332,18 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
     auto ch = Must(guests[0]->CallJson("POST", "/v1/attest/challenge", {{"vm_id", d.vm_id}}), "ch");
     Guest g;
     const std::string nonce = ch["nonce"];
-    auto r = Must(guests[0]->CallJson(
-                      "POST", "/v1/attest",
-                      {{"vm_id", d.vm_id},
-                       {"nonce", nonce},
-                       {"guest_key", nlohmann::json::parse(g.public_jwk)},
-                       {"evidence",
-                        {{"tee", "snp"},
-                         {"report", Base64Encode(SignedReport(w, nonce, g, d.host_data))},
-                         {"vcek", vcek_b64}}}}),
-                  "check attest");
-    const Bytes key = Must(rel::DecryptFromService(r["keys"][0]["jwe"].get<std::string>(),
-                                                   g.private_jwk),
-                           "decrypt");
+    auto r = Must(
+        guests[0]->CallJson("POST", "/v1/attest",
+                            {{"vm_id", d.vm_id},
+                             {"nonce", nonce},
+                             {"guest_key", nlohmann::json::parse(g.public_jwk)},
+                             {"evidence",
+                              {{"tee", "snp"},
+                               {"report", Base64Encode(SignedReport(w, nonce, g, d.host_data))},
+                               {"vcek", vcek_b64}}}}),
+        "check attest");
+    const Bytes key = Must(
+        rel::DecryptFromService(r["keys"][0]["jwe"].get<std::string>(), g.private_jwk), "decrypt");
     if (key.size() != 32) Die("released key is not 32 bytes");
   }
   server->Stop();

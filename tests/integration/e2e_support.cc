@@ -103,12 +103,13 @@ std::string PostgresDatabase::Conninfo() const {
          " dbname=" + name_;
 }
 
-void Attestd::Init(const std::string& database) {
+void Attestd::Init(const std::string& database, const std::string& extra) {
   port_ = FreePort();
   ASSERT_NE(port_, 0);
   std::string init =
       bin_ + " init --data-dir " + Data() + " --listen-port " + std::to_string(port_);
   if (!database.empty()) init += " --database " + Quoted(database);
+  if (!extra.empty()) init += " " + extra;
   Output out = Sh(init);
   ASSERT_EQ(out.rc, 0) << out.text;
   auto text = ReadFileBytes(Data() + "/attestd.json");

@@ -61,8 +61,9 @@ class Attestd {
   Attestd(std::string bin, std::string dir) : bin_(std::move(bin)), dir_(std::move(dir)) {}
   ~Attestd() { Stop(); }
 
-  // Init runs `attestd init` (database "" = SQLite) and loads the configuration it wrote.
-  void Init(const std::string& database = "");
+  // Init runs `attestd init` (database "" = SQLite; extra: more init flags) and loads the
+  // configuration it wrote.
+  void Init(const std::string& database = "", const std::string& extra = "");
   // config is the configuration Start writes before serving: edit it in between.
   nlohmann::json& config() { return config_; }
   void Start();  // writes the config, starts `attestd serve`, waits for /healthz

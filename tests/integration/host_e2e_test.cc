@@ -37,7 +37,9 @@ class HostEndToEnd : public ::testing::TestWithParam<std::string> {
     dir_ = tmpl;
     attestd_ = std::make_unique<e2e::Attestd>(ATTESTD_BIN, dir_);
     host_ = std::make_unique<e2e::MeasuredHost>(dir_);
-    if (GetParam() == "postgres") ASSERT_NO_FATAL_FAILURE(db_.Create("attest_host_e2e"));
+    if (GetParam() == "postgres") {
+      ASSERT_NO_FATAL_FAILURE(db_.Create("attest_host_e2e"));
+    }
     if (IsSkipped()) return;
     ASSERT_NO_FATAL_FAILURE(host_->Start());
   }

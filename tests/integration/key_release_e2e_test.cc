@@ -102,29 +102,28 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(WriteNewFile(dir_ + "/hsm/pin", AsBytes("4321\n"), 0600).ok());
   }
 
-  // ConfigureRelease sets what key release needs on top of `attestd init`: the EK CA for the
-  // swtpm, the software TEE's SNP roots as test roots, the volume directory, and on PostgreSQL
-  // the KEK in the SoftHSM token (instead of the key file init made).
-  void ConfigureRelease() {
+  // StartAttestd initialises attestd (on PostgreSQL with the KEK in the SoftHSM token: init
+  // seals the operator's credentials with it) and adds what key release needs beyond init's
+  // defaults (token key, volume directory): the EK CA of the swtpm and the software TEE's SNP
+  // roots as test roots.
+  void StartAttestd() {
+    std::string extra;
+    if (Postgres()) {
+      extra = std::string("--kek-pkcs11-module ") + kSoftHsmModule +
+              " --kek-pkcs11-token-label attestd-kek --kek-pkcs11-key-label attestd-kek"
+              " --kek-pkcs11-pin-file " +
+              dir_ + "/hsm/pin";
+    }
+    ASSERT_NO_FATAL_FAILURE(attestd_->Init(db_.Conninfo(), extra));
     nlohmann::json& c = attestd_->config();
+    if (Postgres()) {
+      EXPECT_FALSE(c.contains("kek_file"));
+      EXPECT_FALSE(fs::exists(attestd_->Data() + "/kek.bin"));
+    }
     c["ek_ca_bundle"] = host_->swtpm().CaDir();
     const std::string roots = dir_ + "/test-roots.json";
     std::ofstream(roots) << nlohmann::json{{"snp_root_chains", {dir_ + "/snp-test-roots.pem"}}};
     c["test_roots"] = roots;
-    c["volume_dir"] = dir_ + "/volumes";
-    fs::create_directories(dir_ + "/volumes");
-    if (Postgres()) {
-      c.erase("kek_file");
-      c["kek_pkcs11_module"] = kSoftHsmModule;
-      c["kek_pkcs11_token_label"] = "attestd-kek";
-      c["kek_pkcs11_key_label"] = "attestd-kek";
-      c["kek_pkcs11_pin_file"] = dir_ + "/hsm/pin";
-    }
-  }
-
-  void StartAttestd() {
-    ASSERT_NO_FATAL_FAILURE(attestd_->Init(db_.Conninfo()));
-    ConfigureRelease();
     ASSERT_NO_FATAL_FAILURE(attestd_->Start());
   }
 
@@ -159,8 +158,11 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
     ASSERT_EQ(HttpStatus(out), "201") << out.text;
   }
 
+  // MakeVolume makes a volume; with image, also its LUKS2 image (Argon2id: seconds of CPU).
   void MakeVolume(const Tenant& t, const std::string& name, std::string* id, std::string* image) {
-    Output out = Curl(t.user, "POST", "/v1/volumes", {{"name", name}, {"size_bytes", kImageBytes}});
+    nlohmann::json body = {{"name", name}};
+    if (image != nullptr) body["size_bytes"] = kImageBytes;
+    Output out = Curl(t.user, "POST", "/v1/volumes", body);
     ASSERT_EQ(HttpStatus(out), "201") << out.text;
     const auto j = JsonBody(out);
     *id = j["volume_id"].get<std::string>();
