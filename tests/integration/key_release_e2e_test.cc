@@ -179,12 +179,15 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
     vm->host_data_b64 = j["host_data"].get<std::string>();
   }
 
-  // Unlock runs the guest agent as a guest would, the key to `out` ("-": stdout).
-  Output Unlock(const Vm& vm, const std::string& volume, const std::string& out) {
-    return e2e::ShOut(std::string(AGENT_BIN) + " guest unlock --endpoint " + attestd_->Url() +
-                      " --ca-cert " + attestd_->CaCert() + " --vm-id " + vm.id + " --volume " +
-                      volume + " --out " + out + " --evidence-command " +
-                      Quoted(Tee("snp") + " --host-data-b64 " + vm.host_data_b64));
+  // Unlock runs the guest agent as a guest would, the key to `out` ("-": stdout); tee_flags go
+  // to the software TEE (--auxblob: certificates as the kernel's SNP certificate table).
+  Output Unlock(const Vm& vm, const std::string& volume, const std::string& out,
+                const std::string& tee_flags = "") {
+    return e2e::ShOut(
+        std::string(AGENT_BIN) + " guest unlock --endpoint " + attestd_->Url() + " --ca-cert " +
+        attestd_->CaCert() + " --vm-id " + vm.id + " --volume " + volume + " --out " + out +
+        " --evidence-command " +
+        Quoted(Tee("snp") + " --host-data-b64 " + vm.host_data_b64 + " " + tee_flags));
   }
 
   std::string Challenge(const std::string& vm_id) {
@@ -318,6 +321,10 @@ TEST_P(KeyReleaseEndToEnd, GuestGetsKeyOnlyWhenEveryCheckHolds) {
   ASSERT_NO_FATAL_FAILURE(attestd_->Start());
   out = Unlock(vm, volume, "-");
   ASSERT_EQ(out.rc, 0) << out.text;
+  EXPECT_EQ(out.text, std::string(key.begin(), key.end()));
+  // The certificates in an SNP certificate table (configfs-tsm's auxblob) instead of "vcek".
+  out = Unlock(vm, volume, "-", "--auxblob");
+  EXPECT_EQ(out.rc, 0) << out.text;
   EXPECT_EQ(out.text, std::string(key.begin(), key.end()));
 
   // The Clevis pin (deploy/clevis): data bound to attestd's release opens in the same guest.

@@ -9,9 +9,12 @@
 //       prints "ASK, ARK" (PEM): attestd's SNP test root chain
 //   software-tee measurement --state FILE
 //       prints the launch MEASUREMENT (hex) of the reports, for the tenant's policy
-//   software-tee snp --state FILE [--host-data-b64 B64] [--debug] [--expired-crl] REPORT_DATA_HEX
+//   software-tee snp --state FILE [--host-data-b64 B64] [--debug] [--expired-crl] [--auxblob]
+//                    REPORT_DATA_HEX
 //       prints the POST /v1/attest "evidence" object: report, vcek, cert_chain and an ARK CRL
-//       (valid now, or expired a day ago with --expired-crl); --debug sets guest policy DEBUG.
+//       (valid now, or expired a day ago with --expired-crl); --debug sets guest policy DEBUG;
+//       --auxblob sends VCEK, ASK, ARK and CRL as an SNP certificate table instead, as the
+//       kernel's configfs-tsm auxblob carries them.
 //
 // The hierarchy lives in a state file because attestd (trusting the roots) and each evidence
 // call are separate processes. This is the one place a test helper reads the wall clock: it
@@ -25,6 +28,7 @@
 
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
+#include "attest/snp/cert_table.h"
 #include "cli/args.h"
 #include "tests/testing/software_tee.h"
 
@@ -38,7 +42,7 @@ using attest::testing::SoftwareTee;
 constexpr char kUsage[] =
     "usage: software-tee init|roots|measurement --state FILE\n"
     "       software-tee snp --state FILE [--host-data-b64 B64] [--debug] [--expired-crl] "
-    "REPORT_DATA_HEX";
+    "[--auxblob] REPORT_DATA_HEX";
 
 int Fail(const std::string& why) {
   std::cerr << "software-tee: " << why << "\n";
@@ -60,8 +64,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string verb = argv[1];
-  auto args = attest::cli::Args::Parse(argc, argv, 2,
-                                       {{"state", "host-data-b64"}, {"debug", "expired-crl"}});
+  auto args = attest::cli::Args::Parse(
+      argc, argv, 2, {{"state", "host-data-b64"}, {"debug", "expired-crl", "auxblob"}});
   if (!args.ok()) return Fail(args.status().ToString());
   auto state = args->Require("state");
   if (!state.ok()) return Fail(state.status().ToString());
@@ -101,14 +105,21 @@ int main(int argc, char** argv) {
   const auto day = std::chrono::hours(24);
   const Bytes crl = args->Has("expired-crl") ? tee.SnpCrlDer(now - 2 * day, now - day)
                                              : tee.SnpCrlDer(now - day, now + day);
-  const std::string chain = tee.snp().ChainPem();
-  const nlohmann::json evidence = {
-      {"tee", "snp"},
-      {"report", attest::Base64Encode(tee.SnpReport(launch))},
-      {"vcek", attest::Base64Encode(tee.snp().EndorsementDer())},
-      {"cert_chain", attest::Base64Encode(attest::AsBytes(chain))},
-      {"crl", attest::Base64Encode(crl)},
-  };
+  nlohmann::json evidence = {{"tee", "snp"},
+                             {"report", attest::Base64Encode(tee.SnpReport(launch))}};
+  if (args->Has("auxblob")) {
+    auto guid = [](const char* text) { return attest::snp::ParseGuid(text).value(); };
+    evidence["auxblob"] = attest::Base64Encode(attest::snp::BuildCertTable({
+        {guid("63da758d-e664-4564-adc5-f4b93be8accd"), tee.snp().EndorsementDer()},
+        {guid("4ab7b379-bbac-4fe4-a02f-05aef327c782"), attest::testing::DerOf(tee.snp().ask())},
+        {guid("c0b406a4-a803-4952-9743-3fb6014cd0ae"), attest::testing::DerOf(tee.snp().ark())},
+        {guid("92f81bc3-5811-4d3d-97ff-d19f88dc67ea"), crl},
+    }));
+  } else {
+    evidence["vcek"] = attest::Base64Encode(tee.snp().EndorsementDer());
+    evidence["cert_chain"] = attest::Base64Encode(attest::AsBytes(tee.snp().ChainPem()));
+    evidence["crl"] = attest::Base64Encode(crl);
+  }
   std::cout << evidence.dump() << "\n";
   return 0;
 }
