@@ -55,6 +55,7 @@ class SoftwareTee {
   static std::string TdxRtmr0();
 
   FakeSnpPlatform& snp() { return *snp_; }
+  const FakeSnpPlatform& snp() const { return *snp_; }
   const FakeDcap& dcap() const { return *dcap_; }
 
  private:
