@@ -224,7 +224,7 @@ int Usage(const ApiCommand& c, const std::string& why) {
             << "[--ca-cert FILE] " << c.group << " " << c.name;
   for (std::string_view p : c.positional) std::cerr << " " << p;
   for (std::string_view q : c.query_flags) std::cerr << " [--" << q << " VALUE]";
-  for (std::string_view q : c.body_flags) std::cerr << " --" << q << " VALUE";
+  for (std::string_view q : c.body_flags) std::cerr << " [--" << q << " VALUE]";
   std::cerr << "\n";
   return kExitUsage;
 }

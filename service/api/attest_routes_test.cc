@@ -204,6 +204,15 @@ TEST(ApiAttestTest, EveryAttackIsRefusedWithItsCodeAndNoKey) {
          w.SetHostState(vm["host_id"], "untrusted");
        },
        "host:release.host_untrusted"},
+      {"host failed a quote while the VM ran, then was trusted again", "snp",
+       [](ReleaseWorld& w, nlohmann::json& vm, attest::testing::TeeLaunch&, nlohmann::json&) {
+         w.SetHostState(vm["host_id"], "untrusted");
+         w.SetHostState(vm["host_id"], "trusted");
+         auto got = w.h.Call("GET", "/v1/vms/" + vm["vm_id"].get<std::string>(), "", &w.acme);
+         EXPECT_NE(got.json["host_untrusted_at"], nullptr) << got.body;
+         EXPECT_EQ(got.json["host_trusted"], true);
+       },
+       "host:release.host_untrusted"},
       {"host trust expired", "snp",
        [](ReleaseWorld& w, nlohmann::json& vm, attest::testing::TeeLaunch&, nlohmann::json&) {
          w.SetHostState(vm["host_id"], "trusted", seconds(3600));  // trusted_until == now

@@ -19,6 +19,7 @@
 #include "service/http_request.h"
 #include "service/keys/kek.h"
 #include "service/keys/volume.h"
+#include "service/launch/settings.h"
 #include "service/metrics/registry.h"
 #include "service/store/pool.h"
 #include "service/store/store.h"
@@ -82,6 +83,10 @@ struct ServiceContext {
   EVP_PKEY* token_key = nullptr;
   // release_limits: made by Api from config when null.
   std::shared_ptr<ReleaseLimits> release_limits;
+  // Launching VMs on hosts (issue 10): the operator's settings, and how to reach a host's
+  // libvirtd (attestd: libvirt; tests: fakes). No connector: VM records only, no launches.
+  launch::LaunchSettings launch;
+  launch::HypervisorConnector connect_hypervisor;
 };
 
 // Caller: who signed the request (unset for public routes).

@@ -34,11 +34,14 @@ nlohmann::json VmJson(const store::Vm& vm) {
       {"created_at", FormatRfc3339(vm.created_at)}};
 }
 
-// WithState adds what GET shows beyond the creation answer: deleted_at, and whether the VM's host
-// is trusted now (a release needs it).
+// WithState adds what GET shows beyond the creation answer: deleted_at, host_untrusted_at, and
+// whether the VM's host is trusted now (a release needs both unset and true).
 Result<nlohmann::json> WithState(store::Store& db, const store::Vm& vm, TimePoint now) {
   nlohmann::json j = VmJson(vm);
   j["deleted_at"] = vm.deleted_at ? nlohmann::json(FormatRfc3339(*vm.deleted_at)) : nullptr;
+  // Once the host failed a quote while the VM ran, no key is released to it again.
+  j["host_untrusted_at"] =
+      vm.host_untrusted_at ? nlohmann::json(FormatRfc3339(*vm.host_untrusted_at)) : nullptr;
   Result<store::Host> host = db.LookupHost(vm.host_id);
   if (!host.ok() && host.status().code() != ErrorCode::kNotFound) return host.status();
   j["host_trusted"] = host.ok() && HostTrustedNow(*host, now);

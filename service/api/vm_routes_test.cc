@@ -45,6 +45,7 @@ TEST(ApiVmTest, CreateBuildsTheTicketTheHostBindsIntoTheTee) {
     ASSERT_EQ(got.status, 200) << got.body;
     EXPECT_EQ(got.json["ticket"], r.json["ticket"]);
     EXPECT_EQ(got.json["deleted_at"], nullptr);
+    EXPECT_EQ(got.json["host_untrusted_at"], nullptr);
     EXPECT_EQ(got.json["host_trusted"], true);
   }
   EXPECT_EQ(w.h.Call("GET", "/v1/vms", "", &w.acme).json["vms"].size(), 2u);

@@ -2,8 +2,10 @@
 #include "service/attestd/config.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -180,6 +182,48 @@ TEST_F(ConfigTest, InitMakesTheTokenKeyAndVolumeDirAndUndoesAFailure) {
   std::vector<std::string> left;
   for (const auto& e : fs::directory_iterator(dir_ / "other")) left.push_back(e.path().filename());
   EXPECT_EQ(left, std::vector<std::string>{"volumes"});
+}
+
+// A PKCS#11 KEK (a SoftHSM2 token made here; no daemon) seals credentials, and a KEK opened
+// again (a new session on the same token key, as after a restart) still opens them. (A wrong PIN
+// cannot be shown in this process: the module stays logged in; pkcs11_kek_test covers it.)
+TEST_F(ConfigTest, Pkcs11KekSealsTheStoreAcrossRestarts) {
+  const char* module = "/usr/lib/softhsm/libsofthsm2.so";
+  if (!fs::exists(module) || std::system("command -v softhsm2-util >/dev/null") != 0) {
+    GTEST_SKIP() << "softhsm2 not installed";
+  }
+  fs::create_directories(dir_ / "tokens");
+  const std::string conf =
+      Write("softhsm2.conf", "directories.tokendir = " + (dir_ / "tokens").string() +
+                                 "\nobjectstore.backend = file\n");
+  setenv("SOFTHSM2_CONF", conf.c_str(), 1);
+  ASSERT_EQ(std::system("softhsm2-util --init-token --free --label attestd --so-pin 12345678 "
+                        "--pin 1234 >/dev/null"),
+            0);
+  Write("pin", "1234\n");
+  chmod((dir_ / "pin").c_str(), 0600);
+  nlohmann::json doc = Base();
+  doc.erase("kek_file");
+  doc["kek_pkcs11_module"] = module;
+  doc["kek_pkcs11_token_label"] = "attestd";
+  doc["kek_pkcs11_key_label"] = "kek";
+  doc["kek_pkcs11_pin_file"] = "pin";
+  auto c = Load(doc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  std::string access_key;
+  {
+    auto kek = OpenKek(*c);
+    ASSERT_TRUE(kek.ok()) << kek.status().ToString();
+    EXPECT_EQ((*kek)->key_id(), "pkcs11:attestd/kek");
+    auto db = OpenStore(*c, *kek);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto t = (*db)->CreateTenant("acme", store::Role::kTenant, FromUnixSeconds(1764000000));
+    ASSERT_TRUE(t.ok());
+    access_key = (*db)->CreateCredential(t->id, FromUnixSeconds(1764000000))->access_key_id;
+  }
+  auto db = OpenStore(*c);  // the KEK is opened again
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_TRUE((*db)->LookupCredential(access_key).ok());
 }
 
 }  // namespace

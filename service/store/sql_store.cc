@@ -77,6 +77,14 @@ Result<PolicyVersion> ToPolicy(const SqlRow& r) {
   return p;
 }
 
+// Column returns the first column of rows as strings.
+std::vector<std::string> Column(const std::vector<SqlRow>& rows) {
+  std::vector<std::string> out;
+  out.reserve(rows.size());
+  for (const SqlRow& r : rows) out.push_back(Str(r[0]));
+  return out;
+}
+
 // Host TEE lists are stored comma-separated (names never hold a comma: RegisterHost checks).
 std::vector<std::string> SplitTees(const std::string& joined) {
   std::vector<std::string> out;
@@ -213,7 +221,7 @@ constexpr char kVolumeColumns[] =
     "id, tenant_id, name, size_bytes, image_path, kek_id, wrapped_key, created_at";
 constexpr char kVmColumns[] =
     "id, tenant_id, tee_type, policy_name, policy_version, policy_sha256, host_id, ticket, "
-    "ticket_sha256, ticket_sha384, created_at, deleted_at";
+    "ticket_sha256, ticket_sha384, created_at, deleted_at, domain, host_untrusted_at";
 
 Result<Volume> ToVolume(const SqlRow& r) {
   Volume v;
@@ -244,6 +252,10 @@ Result<Vm> ToVm(const SqlRow& r) {
   ATTEST_ASSIGN_OR_RETURN(vm.created_at, ToTime(r[10]));
   if (r[11]) {
     ATTEST_ASSIGN_OR_RETURN(vm.deleted_at, ToTime(r[11]));
+  }
+  vm.domain = Str(r[12]);
+  if (r[13]) {
+    ATTEST_ASSIGN_OR_RETURN(vm.host_untrusted_at, ToTime(r[13]));
   }
   return vm;
 }
@@ -471,6 +483,8 @@ class SqlStore : public Store {
   Status UpdateHostState(const std::string& caller_tenant, const std::string& host_id,
                          const std::string& state, const std::string& last_quote_result,
                          std::optional<TimePoint> trusted_until, TimePoint now) override {
+    Transaction tx(db_.get());
+    ATTEST_RETURN_IF_ERROR(tx.Begin());
     ATTEST_ASSIGN_OR_RETURN(
         auto rows,
         db_->Exec("UPDATE hosts SET state = $3, last_quote_result = $4, trusted_until = $5, "
@@ -479,7 +493,19 @@ class SqlStore : public Store {
                   {host_id, caller_tenant, state, last_quote_result,
                    trusted_until ? SqlValue(Unix(*trusted_until)) : SqlValue(nullptr), Unix(now)}));
     if (rows.empty()) return NotFound("host", host_id);
-    return Status::Ok();
+    ATTEST_RETURN_IF_ERROR(MarkHostVms(host_id, state, now));
+    return tx.Commit();
+  }
+
+  // MarkHostVms marks the live VMs of a host that turned untrusted (see Vm::host_untrusted_at).
+  Status MarkHostVms(const std::string& host_id, const std::string& state, TimePoint now) {
+    if (state != "untrusted") return Status::Ok();
+    return db_
+        ->Exec(
+            "UPDATE vms SET host_untrusted_at = $2 WHERE host_id = $1 AND deleted_at IS NULL "
+            "AND host_untrusted_at IS NULL",
+            {host_id, Unix(now)})
+        .status();
   }
 
   Result<int64_t> CountTrustedHosts(TimePoint now) override {
@@ -604,7 +630,7 @@ class SqlStore : public Store {
     ATTEST_RETURN_IF_ERROR(
         db_->Exec(
                std::string("INSERT INTO vms (") + kVmColumns +
-                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)",
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, '', NULL)",
                {v.id, caller_tenant, v.tee_type, v.policy_name, v.policy_version, v.policy_sha256,
                 v.host_id, v.ticket, v.ticket_sha256, v.ticket_sha384, Unix(now)})
             .status());
@@ -614,8 +640,40 @@ class SqlStore : public Store {
                     {v.id, static_cast<int64_t>(i), v.volume_ids[i]})
               .status());
     }
+    ATTEST_RETURN_IF_ERROR(InsertVmNetworking(caller_tenant, v));
     ATTEST_RETURN_IF_ERROR(tx.Commit());
+    v.domain.clear();
+    v.host_untrusted_at.reset();
     return v;
+  }
+
+  Result<std::vector<std::string>> ListNetAddresses(const std::string& net_id) override {
+    ATTEST_ASSIGN_OR_RETURN(auto rows,
+                            db_->Exec("SELECT address FROM vm_interfaces WHERE net_id = $1 "
+                                      "ORDER BY address",
+                                      {net_id}));
+    return Column(rows);
+  }
+
+  Result<std::vector<std::string>> ListGroupMemberAddresses(const std::string& caller_tenant,
+                                                            const std::string& group_id) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec("SELECT i.address FROM vm_security_groups g JOIN vms v ON v.id = g.vm_id "
+                  "JOIN vm_interfaces i ON i.vm_id = g.vm_id WHERE g.group_id = $1 AND "
+                  "v.tenant_id = $2 AND v.deleted_at IS NULL ORDER BY i.address",
+                  {group_id, caller_tenant}));
+    return Column(rows);
+  }
+
+  Status SetVmDomain(const std::string& caller_tenant, const std::string& vm_id,
+                     const std::string& domain) override {
+    ATTEST_ASSIGN_OR_RETURN(auto rows,
+                            db_->Exec("UPDATE vms SET domain = $3 WHERE id = $1 AND tenant_id = $2 "
+                                      "AND deleted_at IS NULL RETURNING id",
+                                      {vm_id, caller_tenant, domain}));
+    if (rows.empty()) return NotFound("vm", vm_id);
+    return Status::Ok();
   }
 
   Result<Vm> GetVm(const std::string& caller_tenant, const std::string& vm_id) override {
@@ -636,9 +694,10 @@ class SqlStore : public Store {
 
   Result<std::vector<Vm>> ListVms(const std::string& caller_tenant) override {
     ATTEST_ASSIGN_OR_RETURN(
-        auto rows, db_->Exec(std::string("SELECT ") + kVmColumns +
-                                 " FROM vms WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id",
-                             {caller_tenant}));
+        auto rows,
+        db_->Exec(std::string("SELECT ") + kVmColumns +
+                      " FROM vms WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id",
+                  {caller_tenant}));
     std::vector<Vm> out;
     for (const SqlRow& r : rows) {
       ATTEST_ASSIGN_OR_RETURN(Vm vm, WithVolumes(r));
@@ -661,6 +720,11 @@ class SqlStore : public Store {
         db_->Exec("UPDATE nonces SET used = TRUE WHERE subject = $1 AND tenant_id = $2",
                   {vm_id, caller_tenant})
             .status());
+    // Its addresses go back to the nets; group membership ends (the VM's own row keeps the rest).
+    ATTEST_RETURN_IF_ERROR(
+        db_->Exec("DELETE FROM vm_interfaces WHERE vm_id = $1", {vm_id}).status());
+    ATTEST_RETURN_IF_ERROR(
+        db_->Exec("DELETE FROM vm_security_groups WHERE vm_id = $1", {vm_id}).status());
     return tx.Commit();
   }
 
@@ -827,7 +891,61 @@ class SqlStore : public Store {
         auto rows,
         db_->Exec("SELECT volume_id FROM vm_volumes WHERE vm_id = $1 ORDER BY position", {vm.id}));
     for (const SqlRow& r : rows) vm.volume_ids.push_back(Str(r[0]));
+    ATTEST_ASSIGN_OR_RETURN(
+        rows, db_->Exec("SELECT net_id, address FROM vm_interfaces WHERE vm_id = $1 ORDER BY "
+                        "position",
+                        {vm.id}));
+    for (const SqlRow& r : rows) vm.interfaces.push_back({Str(r[0]), Str(r[1])});
+    ATTEST_ASSIGN_OR_RETURN(rows, db_->Exec("SELECT group_id FROM vm_security_groups WHERE "
+                                            "vm_id = $1 ORDER BY group_id",
+                                            {vm.id}));
+    vm.security_group_ids = Column(rows);
     return vm;
+  }
+
+  // InsertVmNetworking stores v's interfaces and security groups, inside CreateVm's transaction.
+  Status InsertVmNetworking(const std::string& caller_tenant, const Vm& v) {
+    for (size_t i = 0; i < v.security_group_ids.size(); ++i) {
+      const std::string& id = v.security_group_ids[i];
+      for (size_t j = 0; j < i; ++j) {
+        if (v.security_group_ids[j] == id) {
+          return Status(reasons::kStoreInvalidArgument, "security group " + id + " listed twice");
+        }
+      }
+      ATTEST_ASSIGN_OR_RETURN(auto owned,
+                              db_->Exec("SELECT id FROM security_groups WHERE id = $1 AND "
+                                        "tenant_id = $2",
+                                        {id, caller_tenant}));
+      if (owned.empty()) return NotFound("security group", id);
+      ATTEST_RETURN_IF_ERROR(
+          db_->Exec("INSERT INTO vm_security_groups (vm_id, group_id) VALUES ($1, $2)", {v.id, id})
+              .status());
+    }
+    for (size_t i = 0; i < v.interfaces.size(); ++i) {
+      const VmInterface& itf = v.interfaces[i];
+      if (itf.address.empty()) {
+        return Status(reasons::kStoreInvalidArgument,
+                      "interface " + std::to_string(i) + " has no address");
+      }
+      ATTEST_ASSIGN_OR_RETURN(auto owned,
+                              db_->Exec("SELECT id FROM nets WHERE id = $1 AND tenant_id = $2",
+                                        {itf.net_id, caller_tenant}));
+      if (owned.empty()) return NotFound("net", itf.net_id);
+      // The unique index (net_id, address) makes a taken address, also one another replica just
+      // took, fail with store.already_exists.
+      Status inserted =
+          db_->Exec(
+                 "INSERT INTO vm_interfaces (vm_id, position, net_id, address) VALUES ($1, $2, "
+                 "$3, $4)",
+                 {v.id, static_cast<int64_t>(i), itf.net_id, itf.address})
+              .status();
+      if (inserted.reason_id() == reasons::kStoreAlreadyExists.id) {
+        return Status(reasons::kStoreAlreadyExists,
+                      "address " + itf.address + " is taken on net " + itf.net_id);
+      }
+      ATTEST_RETURN_IF_ERROR(inserted);
+    }
+    return Status::Ok();
   }
 
   std::unique_ptr<SqlConnection> db_;

@@ -113,6 +113,14 @@ struct Volume {
   TimePoint created_at;
 };
 
+// VmInterface: one network interface of a launched VM: the tenant net (its global id) and the
+// IPv4 address attestd assigned it there (the clean-traffic filter pins the VM to it).
+struct VmInterface {
+  std::string net_id;
+  std::string address;
+  bool operator==(const VmInterface&) const = default;
+};
+
 // Vm: a confidential VM record and its launch ticket (service/release/ticket.h).
 struct Vm {
   std::string id;  // chosen by the caller (the id is inside the ticket)
@@ -128,6 +136,15 @@ struct Vm {
   std::string ticket_sha384;  // hex: TDX MRCONFIGID
   TimePoint created_at;
   std::optional<TimePoint> deleted_at;  // set once deleted: no release ever again
+  // Launch bookkeeping (issue 10). interfaces and security_group_ids are stored with the VM by
+  // CreateVm; domain is set by SetVmDomain once the host runs it ("" = not launched by attestd).
+  std::vector<VmInterface> interfaces;
+  std::vector<std::string> security_group_ids;
+  std::string domain;
+  // host_untrusted_at: set when a quote of the VM's host failed while the VM was live; from then
+  // on no key is released to this VM, even after the host is trusted again (what ran on the host
+  // in between is unknown).
+  std::optional<TimePoint> host_untrusted_at;
 };
 
 // SecurityGroupRecord is a tenant's security group (issue 10). id is global and fixed at
@@ -202,7 +219,8 @@ class Store {
   // ListAllHosts returns every host, by id (placement).
   virtual Result<std::vector<Host>> ListAllHosts() = 0;
   // UpdateHostState records an appraisal (or an activation) of the caller's host; state
-  // "trusted" also sets last_good_quote to now.
+  // "trusted" also sets last_good_quote to now, state "untrusted" marks every live VM on the
+  // host (Vm::host_untrusted_at), in the same transaction.
   virtual Status UpdateHostState(const std::string& caller_tenant, const std::string& host_id,
                                  const std::string& state, const std::string& last_quote_result,
                                  std::optional<TimePoint> trusted_until, TimePoint now) = 0;
@@ -240,8 +258,20 @@ class Store {
   // --- VMs and launch tickets ---
   // CreateVm stores vm for caller_tenant after checking, in one transaction, that every volume id
   // is a live volume of the caller (kStoreNotFound naming the first that is not) and that no
-  // volume is listed twice (kStoreInvalidArgument).
+  // volume is listed twice (kStoreInvalidArgument). Its interfaces and security groups must be
+  // the caller's nets and groups (kStoreNotFound), no group listed twice, and each interface
+  // address free on its net among live VMs (kStoreAlreadyExists: pick another and retry).
   virtual Result<Vm> CreateVm(const std::string& caller_tenant, const Vm& vm, TimePoint now) = 0;
+  // ListNetAddresses returns the addresses live VMs hold on the net net_id (any tenant: net ids
+  // are global and a net has one owner).
+  virtual Result<std::vector<std::string>> ListNetAddresses(const std::string& net_id) = 0;
+  // ListGroupMemberAddresses returns the addresses of the caller's live VMs in security group
+  // group_id (what a rule naming that group as its source admits).
+  virtual Result<std::vector<std::string>> ListGroupMemberAddresses(
+      const std::string& caller_tenant, const std::string& group_id) = 0;
+  // SetVmDomain records the libvirt domain the caller's live VM runs as.
+  virtual Status SetVmDomain(const std::string& caller_tenant, const std::string& vm_id,
+                             const std::string& domain) = 0;
   // GetVm returns the caller's VM, deleted ones included (deleted_at set).
   virtual Result<Vm> GetVm(const std::string& caller_tenant, const std::string& vm_id) = 0;
   // LookupVm returns any tenant's VM by id, deleted ones included: the key release path, where
@@ -249,7 +279,8 @@ class Store {
   virtual Result<Vm> LookupVm(const std::string& vm_id) = 0;
   // ListVms returns the caller's live (not deleted) VMs by id.
   virtual Result<std::vector<Vm>> ListVms(const std::string& caller_tenant) = 0;
-  // DeleteVm marks the VM deleted and spends its outstanding nonces, so no release can follow.
+  // DeleteVm marks the VM deleted, spends its outstanding nonces, so no release can follow, and
+  // frees its interface addresses.
   // kStoreNotFound when not the caller's or already deleted.
   virtual Status DeleteVm(const std::string& caller_tenant, const std::string& vm_id,
                           TimePoint now) = 0;
