@@ -25,6 +25,8 @@ using namespace attest::service;
 
 constexpr const char* kUsage =
     "usage: attestd init  --data-dir DIR [--listen-port N] [--database sqlite:PATH|postgres:CONN]\n"
+    "                     [--kek-pkcs11-module SO --kek-pkcs11-token-label L\n"
+    "                      --kek-pkcs11-key-label K --kek-pkcs11-pin-file F]\n"
     "       attestd serve --config FILE\n"
     "       attestd run   --data-dir DIR [--listen-port N] [--database ...]\n";
 
@@ -49,6 +51,18 @@ attest::Result<attestd::InitOptions> InitOptionsFrom(const Args& args) {
     }
   }
   options.database = args.Get("database").value_or("");
+  if (auto module = args.Get("kek-pkcs11-module")) {
+    attest::service::keys::Pkcs11Config p11;
+    p11.module_path = *module;
+    ATTEST_ASSIGN_OR_RETURN(p11.token_label, args.Require("kek-pkcs11-token-label"));
+    ATTEST_ASSIGN_OR_RETURN(p11.key_label, args.Require("kek-pkcs11-key-label"));
+    ATTEST_ASSIGN_OR_RETURN(const std::string pin_file, args.Require("kek-pkcs11-pin-file"));
+    p11.pin_source = "file:" + std::filesystem::absolute(pin_file).string();
+    options.kek_pkcs11 = p11;
+  } else if (args.Get("kek-pkcs11-token-label") || args.Get("kek-pkcs11-key-label") ||
+             args.Get("kek-pkcs11-pin-file")) {
+    return attest::Status(attest::reasons::kCliUsage, "--kek-pkcs11-* needs --kek-pkcs11-module");
+  }
   return options;
 }
 
@@ -153,7 +167,13 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   attest::cli::FlagSpec spec;
   if (command == "init" || command == "run") {
-    spec.with_value = {"data-dir", "listen-port", "database"};
+    spec.with_value = {"data-dir",
+                       "listen-port",
+                       "database",
+                       "kek-pkcs11-module",
+                       "kek-pkcs11-token-label",
+                       "kek-pkcs11-key-label",
+                       "kek-pkcs11-pin-file"};
   } else if (command == "serve") {
     spec.with_value = {"config"};
   } else {

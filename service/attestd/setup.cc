@@ -103,12 +103,16 @@ Result<InitResult> InitFiles(const InitOptions& options, TimePoint now,
   config.server.port = options.listen_port;
   config.server.cert_chain_file = (dir / "tls-cert.pem").string();
   config.server.private_key_file = (dir / "tls-key.pem").string();
-  config.kek_file = (dir / "kek.bin").string();
   config.database =
       options.database.empty() ? "sqlite:" + (dir / "attestd.db").string() : options.database;
 
-  ATTEST_RETURN_IF_ERROR(store::LocalKeySealer::CreateKeyFile(config.kek_file));
-  created->push_back(config.kek_file);
+  if (options.kek_pkcs11) {
+    config.kek_pkcs11 = options.kek_pkcs11;
+  } else {
+    config.kek_file = (dir / "kek.bin").string();
+    ATTEST_RETURN_IF_ERROR(store::LocalKeySealer::CreateKeyFile(config.kek_file));
+    created->push_back(config.kek_file);
+  }
   ATTEST_ASSIGN_OR_RETURN(PemKeyPair tls, GenerateSelfSignedTls(now));
   ATTEST_RETURN_IF_ERROR(WriteText(config.server.private_key_file, tls.private_key_pem, 0600));
   created->push_back(config.server.private_key_file);

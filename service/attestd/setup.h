@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "attest/core/ossl.h"
@@ -9,6 +10,7 @@
 #include "attest/core/time.h"
 #include "service/attestd/config.h"
 #include "service/keys/kek.h"
+#include "service/keys/pkcs11_kek.h"
 #include "service/store/store.h"
 
 namespace attest::service::attestd {
@@ -19,6 +21,9 @@ struct InitOptions {
   int listen_port = 8443;
   std::string database;  // "" = sqlite:attestd.db in data_dir
   std::string operator_name = "operator";
+  // kek_pkcs11: keep the KEK on this PKCS#11 token instead of creating kek.bin. The operator's
+  // credentials are sealed by the KEK at init, so the choice is made here, not edited later.
+  std::optional<keys::Pkcs11Config> kek_pkcs11;
 };
 
 struct InitResult {
