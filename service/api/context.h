@@ -68,6 +68,13 @@ class RequestContext {
   // DiscardDb drops the leased connection instead of returning it to the pool.
   void DiscardDb();
 
+  // AuditRecordFor is the record Audit appends, for a caller that writes it itself (inside a
+  // transaction of its own, Store::RecordHostQuote).
+  store::AuditRecord AuditRecordFor(const std::string& action, const std::string& subject,
+                                    const std::string& outcome, const std::string& detail = "",
+                                    const std::string& evidence_digest = "",
+                                    const std::string& policy_version = "") const;
+
   // Audit appends a record for this request's caller (actor = access key id, or "public").
   Status Audit(const std::string& action, const std::string& subject, const std::string& outcome,
                const std::string& detail = "", const std::string& evidence_digest = "",
