@@ -59,6 +59,9 @@ class RequestContext {
   const TimePoint now;  // one reading of the clock per request
   http::PathParams params;
   Caller caller;
+  // body_sha256: hex SHA-256 of request.body, computed once by authentication (SigV4 hashes the
+  // body anyway); empty on public routes.
+  std::string body_sha256;
 
   // Param returns the path capture name (the router guarantees it exists and is a valid name).
   const std::string& Param(const std::string& name) const { return params.at(name); }

@@ -288,7 +288,9 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
   // consumed below, with the decision, by exactly one submission (also across replicas).
   ATTEST_RETURN_IF_ERROR(db->CheckNonce(ctx.caller.tenant_id, id, q.nonce_hex, ctx.now));
 
-  const std::string evidence_digest = "sha256:" + Sha256Hex(ctx.request.body);
+  // The evidence digest is the body's SHA-256, which authentication has already computed.
+  const std::string evidence_digest =
+      "sha256:" + (ctx.body_sha256.empty() ? Sha256Hex(ctx.request.body) : ctx.body_sha256);
   const auto start = std::chrono::steady_clock::now();
   tpm::HostVerification verification;
   Result<tpm::AkPublic> ak = tpm::ParsePublicKey(host.ak_public);
