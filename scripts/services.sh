@@ -42,6 +42,9 @@ ENV
 # qemu:///system needs root. A daemon that already answers (another checkout's services, a host
 # libvirtd) is reused and left alone by services-stop.sh.
 if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/libvirtd ]; then
+  # Starting a guest on a libvirt network writes its MAC list here; Debian's packages create the
+  # directory only with dnsmasq installed, which the isolated tenant networks do not need.
+  mkdir -p /var/lib/libvirt/dnsmasq
   if virsh -c qemu:///system version >/dev/null 2>&1; then
     echo "services: libvirtd already running: reusing it"
   else

@@ -15,9 +15,14 @@
 #include "service/http/response.h"
 #include "service/http/router.h"
 #include "service/http_request.h"
+#include "service/keys/kek.h"
 #include "service/metrics/registry.h"
 #include "service/store/pool.h"
 #include "service/store/store.h"
+
+namespace attest::service::release {
+class TrustAnchors;  // service/release/release.h
+}  // namespace attest::service::release
 
 namespace attest::service::api {
 
@@ -40,6 +45,12 @@ struct ServiceContext {
   store::StorePool* stores = nullptr;
   metrics::Registry* metrics = nullptr;
   std::function<TimePoint()> now;  // the wall clock in attestd; fixed in tests
+  // kek: the service's key-encryption key (the one the store's SecretSealer seals credentials
+  // with); volume keys are wrapped by it. Null only in tests that need no keys.
+  std::shared_ptr<const keys::KeyEncryptionKey> kek;
+  // anchors: the vendor roots (or, only when the configuration names them, test roots) key
+  // release verifies evidence against, with their caches. Shared by every request.
+  const release::TrustAnchors* anchors = nullptr;
 };
 
 // Caller: who signed the request (unset for public routes).

@@ -8,6 +8,8 @@
 //  - evidence that verifies but that the host policy denies: 200 {"trusted": false, reasons};
 //    the host becomes untrusted;
 //  - accepted: 200 {"trusted": true, "trusted_until"}; trusted until now + host_trust_ttl.
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 
@@ -71,6 +73,9 @@ nlohmann::json HostJson(const store::Host& h, TimePoint now) {
                       {"trusted", Trusted(h, now)},
                       {"trusted_until", nullptr},
                       {"host_policy", h.host_policy},
+                      {"tees", h.tees},
+                      {"libvirt_uri", h.libvirt_uri},
+                      {"last_good_quote", nullptr},
                       {"ek_public", Base64Encode(h.ek_public)},
                       {"ek_certificate", !h.ek_cert.empty()},
                       {"ak_public", Base64Encode(h.ak_public)},
@@ -78,6 +83,7 @@ nlohmann::json HostJson(const store::Host& h, TimePoint now) {
                       {"created_at", FormatRfc3339(h.created_at)},
                       {"updated_at", FormatRfc3339(h.updated_at)}};
   if (h.trusted_until) j["trusted_until"] = FormatRfc3339(*h.trusted_until);
+  if (h.last_good_quote) j["last_good_quote"] = FormatRfc3339(*h.last_good_quote);
   if (!h.last_quote_result.empty()) {
     j["last_quote_result"] =
         nlohmann::json::parse(h.last_quote_result, nullptr, /*allow_exceptions=*/false);
@@ -92,6 +98,43 @@ Result<Bytes> LoadEkCaBundle(const std::string& path) {
   return ReadFileBytes(path);
 }
 
+// ReadTees reads the optional "tees" list: distinct names among the TEE types the launcher knows.
+Result<std::vector<std::string>> ReadTees(const nlohmann::json& value) {
+  std::vector<std::string> tees;
+  if (value.is_null()) return tees;
+  static constexpr std::string_view kKnown[] = {"snp", "tdx", "sev", "sev-es"};
+  const Status bad(reasons::kApiInvalidField,
+                   "field \"tees\": want a list of distinct \"snp\", \"tdx\", \"sev\", \"sev-es\"");
+  if (!value.is_array() || value.size() > std::size(kKnown)) return bad;
+  for (const nlohmann::json& t : value) {
+    if (!t.is_string()) return bad;
+    const std::string name = t.get<std::string>();
+    if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown) ||
+        std::find(tees.begin(), tees.end(), name) != tees.end()) {
+      return bad;
+    }
+    tees.push_back(name);
+  }
+  return tees;
+}
+
+// IsPlausibleLibvirtUri accepts the shape of a libvirt connection URI ("qemu:///system",
+// "qemu+tls://host.example/system", "test:///default"): libvirt itself validates the rest when
+// attestd connects.
+bool IsPlausibleLibvirtUri(const std::string& uri) {
+  if (uri.size() > 256) return false;
+  const size_t sep = uri.find("://");
+  if (sep == std::string::npos || sep == 0) return false;
+  for (size_t i = 0; i < sep; ++i) {
+    const char c = uri[i];
+    if (!(std::islower(static_cast<unsigned char>(c)) || c == '+')) return false;
+  }
+  for (char c : uri) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
 // --- POST /v1/hosts ---------------------------------------------------------------------------
 
 Result<HttpResponse> RegisterHost(RequestContext& ctx) {
@@ -101,7 +144,15 @@ Result<HttpResponse> RegisterHost(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(Bytes ek_cert, reader.TakeBase64("ek_cert", false, kMaxCertBytes));
   ATTEST_ASSIGN_OR_RETURN(Bytes ak_public, reader.TakeBase64("ak_public", true, kMaxPublicBytes));
   ATTEST_ASSIGN_OR_RETURN(std::string host_policy, reader.TakeString("host_policy"));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json tees_json, reader.TakeJson("tees", false));
+  ATTEST_ASSIGN_OR_RETURN(std::string libvirt_uri, reader.TakeString("libvirt_uri", false));
   ATTEST_RETURN_IF_ERROR(reader.Finish());
+  ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> tees, ReadTees(tees_json));
+  if (!libvirt_uri.empty() && !IsPlausibleLibvirtUri(libvirt_uri)) {
+    return Status(reasons::kApiInvalidField,
+                  "field \"libvirt_uri\": want DRIVER[+TRANSPORT]://[HOST]/PATH, at most 256 "
+                  "printable characters");
+  }
   if (!http::IsValidName(host_policy)) {
     return Status(reasons::kApiInvalidField,
                   "field \"host_policy\": 1..128 characters of A-Z a-z 0-9 . _ -");
@@ -151,9 +202,16 @@ Result<HttpResponse> RegisterHost(RequestContext& ctx) {
   // service check an activation but not perform one.
   const Bytes secret = store::RandomBytes(kSecretBytes);
   ATTEST_ASSIGN_OR_RETURN(tpm::MadeCredential made, tpm::MakeCredential(*ek, *ak->name, secret));
+  store::HostRegistration registration;
+  registration.ek_public = ek_public;
+  registration.ek_cert = ek_cert;
+  registration.ak_public = ak_public;
+  registration.host_policy = host_policy;
+  registration.activation_sha256 = Sha256Hex(secret);
+  registration.tees = std::move(tees);
+  registration.libvirt_uri = libvirt_uri;
   ATTEST_ASSIGN_OR_RETURN(store::Host host,
-                          db->RegisterHost(ctx.caller.tenant_id, ek_public, ek_cert, ak_public,
-                                           host_policy, Sha256Hex(secret), ctx.now));
+                          db->RegisterHost(ctx.caller.tenant_id, registration, ctx.now));
   ATTEST_RETURN_IF_ERROR(ctx.Audit(
       "host.register", host.id, "ok",
       "host_policy=" + host_policy + (ek_cert.empty() ? " ek_cert=none" : " ek_cert=checked")));

@@ -123,6 +123,9 @@ TEST_F(HostApiTest, EnrolledHostQuotesAndBecomesTrusted) {
   EXPECT_EQ(r.json["state"], "trusted");
   EXPECT_EQ(r.json["trusted"], true);
   EXPECT_EQ(r.json["host_policy"], "dev");
+  EXPECT_EQ(r.json["last_good_quote"], FormatRfc3339(h_.now()));
+  EXPECT_EQ(r.json["tees"], json::array());
+  EXPECT_EQ(r.json["libvirt_uri"], "");
   EXPECT_EQ(r.json["last_quote_result"]["policy"], "dev@1");
   EXPECT_FALSE(r.json["last_quote_result"].contains("claims"));
   // Past trusted_until the host no longer counts as trusted, without another write.
@@ -147,6 +150,20 @@ TEST_F(HostApiTest, EnrolledHostQuotesAndBecomesTrusted) {
   EXPECT_NE(metrics.find(R"(attestd_verification_duration_seconds_count{evidence="tpm"} 1)"),
             std::string::npos);
   EXPECT_NE(metrics.find("attestd_trusted_hosts 1"), std::string::npos);
+}
+
+TEST_F(HostApiTest, RegistrationKeepsTheTeesAndLibvirtUri) {
+  const FakeTpm tpm = FakeTpm::Create();
+  json body = RegisterBody(tpm);
+  body["tees"] = json::array({"snp", "sev-es"});
+  body["libvirt_uri"] = "qemu+tls://host-1.example/system";
+  auto r = h_.CallJson("POST", "/v1/hosts", body, &op_);
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = h_.Call("GET", "/v1/hosts/" + r.json["host_id"].get<std::string>(), "", &op_);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.json["tees"], json::array({"snp", "sev-es"}));
+  EXPECT_EQ(r.json["libvirt_uri"], "qemu+tls://host-1.example/system");
+  EXPECT_TRUE(r.json["last_good_quote"].is_null());
 }
 
 TEST_F(HostApiTest, ResponsesNeverCarryTheActivationSecretOrItsDigest) {
@@ -424,6 +441,18 @@ TEST_F(HostApiTest, HostileRegistrationsAreRefusedWithoutWriting) {
       {"policy missing", with("host_policy", "nope"), 400, "api.invalid_field"},
       {"policy bad name", with("host_policy", "../dev"), 400, "api.invalid_field"},
       {"policy a number", with("host_policy", 1), 400, "api.invalid_field"},
+      {"tees not a list", with("tees", "snp"), 400, "api.invalid_field"},
+      {"tees unknown", with("tees", json::array({"sgx"})), 400, "api.invalid_field"},
+      {"tees repeated", with("tees", json::array({"snp", "snp"})), 400, "api.invalid_field"},
+      {"tees a number", with("tees", json::array({1})), 400, "api.invalid_field"},
+      {"tees too many", with("tees", json::array({"snp", "tdx", "sev", "sev-es", "snp"})), 400,
+       "api.invalid_field"},
+      {"uri without scheme", with("libvirt_uri", "/var/run/libvirt"), 400, "api.invalid_field"},
+      {"uri with a space", with("libvirt_uri", "qemu:///sys tem"), 400, "api.invalid_field"},
+      {"uri scheme upper case", with("libvirt_uri", "QEMU:///system"), 400, "api.invalid_field"},
+      {"uri too long", with("libvirt_uri", "qemu:///" + std::string(250, 'a')), 400,
+       "api.invalid_field"},
+      {"uri a number", with("libvirt_uri", 5), 400, "api.invalid_field"},
       {"unknown field", with("ek_pub", "AAAA"), 400, "api.unknown_field"},
   };
   for (const auto& c : cases) {

@@ -14,6 +14,7 @@
 #include "service/api/dispatch.h"
 #include "service/attestd/config.h"
 #include "service/attestd/setup.h"
+#include "service/release/release.h"
 #include "service/server/https_server.h"
 
 namespace {
@@ -71,20 +72,29 @@ void OnSignal(int) { g_stop = 1; }
 int Serve(const std::string& config_path) {
   attest::Result<attestd::Config> config = attestd::LoadConfig(config_path);
   if (!config.ok()) return Fail(config.status());
-  // Open once at start-up so a bad database or KEK fails here, not at the first request.
-  attest::Result<std::unique_ptr<store::Store>> first = attestd::OpenStore(*config);
+  // One KEK for the process (a PKCS#11 session is not opened per connection). Open the database
+  // once at start-up so a bad database or KEK fails here, not at the first request.
+  attest::Result<std::shared_ptr<const attest::service::keys::KeyEncryptionKey>> kek =
+      attestd::OpenKek(*config);
+  if (!kek.ok()) return Fail(kek.status());
+  attest::Result<std::unique_ptr<store::Store>> first = attestd::OpenStore(*config, *kek);
   if (!first.ok()) return Fail(first.status());
   first->reset();
+  attest::Result<std::unique_ptr<attest::service::release::TrustAnchors>> anchors =
+      attest::service::release::TrustAnchors::Make({});
+  if (!anchors.ok()) return Fail(anchors.status());
 
   metrics::Registry registry;
   api::DefineApiMetrics(registry);
-  store::StorePool pool([c = *config] { return attestd::OpenStore(c); },
+  store::StorePool pool([c = *config, k = *kek] { return attestd::OpenStore(c, k); },
                         static_cast<size_t>(config->max_idle_connections));
   api::ServiceContext service;
   service.config = config->api;
   service.stores = &pool;
   service.metrics = &registry;
   service.now = Now;
+  service.kek = *kek;
+  service.anchors = anchors->get();
   api::Api api(std::move(service));
 
   std::signal(SIGINT, OnSignal);

@@ -6,6 +6,7 @@
 
 #include "attest/core/file_io.h"
 #include "service/attestd/self_signed.h"
+#include "service/keys/local_kek.h"
 #include "service/store/secret_sealer.h"
 
 namespace attest::service::attestd {
@@ -17,14 +18,25 @@ Status WriteText(const std::string& path, const std::string& text, unsigned mode
 
 }  // namespace
 
-Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
-  ATTEST_ASSIGN_OR_RETURN(std::unique_ptr<store::LocalKeySealer> sealer,
-                          store::LocalKeySealer::FromKeyFile(config.kek_file));
-  std::shared_ptr<const store::SecretSealer> shared(std::move(sealer));
+Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenKek(const Config& config) {
+  Result<std::unique_ptr<keys::LocalKeyFileKek>> kek =
+      keys::LocalKeyFileKek::FromKeyFile(config.kek_file);
+  if (!kek.ok()) return Status(reasons::kStoreKekInvalid, kek.status().message());
+  return std::shared_ptr<const keys::KeyEncryptionKey>(std::move(kek).value());
+}
+
+Result<std::unique_ptr<store::Store>> OpenStore(const Config& config,
+                                                std::shared_ptr<const keys::KeyEncryptionKey> kek) {
+  auto sealer = std::make_shared<const store::SecretSealer>(std::move(kek));
   if (config.database.rfind("sqlite:", 0) == 0) {
-    return store::OpenSqliteStore(config.database.substr(7), shared);
+    return store::OpenSqliteStore(config.database.substr(7), sealer);
   }
-  return store::OpenPostgresStore(config.database.substr(9), shared);
+  return store::OpenPostgresStore(config.database.substr(9), sealer);
+}
+
+Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
+  ATTEST_ASSIGN_OR_RETURN(std::shared_ptr<const keys::KeyEncryptionKey> kek, OpenKek(config));
+  return OpenStore(config, std::move(kek));
 }
 
 namespace {

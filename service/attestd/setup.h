@@ -7,6 +7,7 @@
 #include "attest/core/status.h"
 #include "attest/core/time.h"
 #include "service/attestd/config.h"
+#include "service/keys/kek.h"
 #include "service/store/store.h"
 
 namespace attest::service::attestd {
@@ -32,7 +33,14 @@ struct InitResult {
 // an existing attestd.json fails with reasons::kApiConfig.
 Result<InitResult> InitDataDir(const InitOptions& options, TimePoint now);
 
-// OpenStore opens the configured database with the configured KEK (migrating the schema).
+// OpenKek opens the configured key-encryption key: the local key file. Fails with
+// store.kek_invalid (missing, wrong size, readable by others).
+Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenKek(const Config& config);
+
+// OpenStore opens the configured database (migrating the schema), sealing credentials with kek.
+Result<std::unique_ptr<store::Store>> OpenStore(const Config& config,
+                                                std::shared_ptr<const keys::KeyEncryptionKey> kek);
+// OpenStore opens the configured KEK and then the database with it.
 Result<std::unique_ptr<store::Store>> OpenStore(const Config& config);
 
 }  // namespace attest::service::attestd

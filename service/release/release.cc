@@ -198,7 +198,13 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
              "VM " + vm.id + " was deleted at " + FormatRfc3339(*vm.deleted_at));
   }
 
-  // host: trusted now.
+  // host: trusted now, and never failed a quote while this VM was live (what ran on the host in
+  // between is unknown, so a later good quote does not clear the VM).
+  if (vm.host_untrusted_at) {
+    fail.Add("host", reasons::kReleaseHostUntrusted,
+             "host " + vm.host_id + " failed attestation at " +
+                 FormatRfc3339(*vm.host_untrusted_at) + " while this VM was running");
+  }
   if (in.host.host_id != vm.host_id) {
     fail.Add("host", reasons::kReleaseHostUntrusted, "host record is not the VM's host");
   } else if (in.host.state != "trusted") {

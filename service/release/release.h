@@ -113,7 +113,8 @@ struct ReleaseDecision {
 //               policy), release.tee_type_mismatch, release.ticket_mismatch (HOST_DATA /
 //               MRCONFIGID != SHA-256 / SHA-384 of the ticket)
 //  vm           release.vm_deleted
-//  host         release.host_untrusted (not trusted, or trusted_until passed),
+//  host         release.host_untrusted (not trusted, trusted_until passed, or the VM is marked:
+//               its host failed a quote while the VM was live),
 //               release.host_quote_too_old (older than policy host.max_quote_age_seconds)
 //  policy       release.policy_version_mismatch (not the version the ticket pins), each failed
 //               appraisal rule's reason, or release.policy_denied when it could not be appraised

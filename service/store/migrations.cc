@@ -180,6 +180,38 @@ CREATE TABLE nets (
 );
 )sql";
 
+// Version 6 (key release and launch): when the host's last good quote was appraised (release
+// checks its age against the tenant policy), which TEEs it offers (comma-separated) and the
+// libvirt URI attestd launches VMs through. Same SQL in both dialects.
+constexpr char kHostsV6[] = R"sql(
+ALTER TABLE hosts ADD COLUMN last_good_quote_at BIGINT;
+ALTER TABLE hosts ADD COLUMN tees TEXT NOT NULL DEFAULT '';
+ALTER TABLE hosts ADD COLUMN libvirt_uri TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Version 7 (launch, issue 10): a launched VM's libvirt domain, the time its host failed a quote
+// while it was live, its interfaces (one address per net, unique among live VMs: a deleted VM's
+// rows are removed) and its security groups.
+constexpr char kLaunchV7[] = R"sql(
+ALTER TABLE vms ADD COLUMN domain TEXT NOT NULL DEFAULT '';
+ALTER TABLE vms ADD COLUMN host_untrusted_at BIGINT;
+CREATE INDEX vms_host ON vms (host_id);
+CREATE TABLE vm_interfaces (
+  vm_id TEXT NOT NULL REFERENCES vms(id),
+  position BIGINT NOT NULL,
+  net_id TEXT NOT NULL,
+  address TEXT NOT NULL,
+  PRIMARY KEY (vm_id, position)
+);
+CREATE UNIQUE INDEX vm_interfaces_address ON vm_interfaces (net_id, address);
+CREATE TABLE vm_security_groups (
+  vm_id TEXT NOT NULL REFERENCES vms(id),
+  group_id TEXT NOT NULL,
+  PRIMARY KEY (vm_id, group_id)
+);
+CREATE INDEX vm_security_groups_group ON vm_security_groups (group_id);
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -200,6 +232,8 @@ const std::vector<Migration>& Migrations() {
       {3, "volumes, vms, vm_volumes", WithBlob(kSchemaV3, "BLOB"), WithBlob(kSchemaV3, "BYTEA")},
       {4, "hosts: host policy name and activation secret digest", kHostsV4, kHostsV4},
       {5, "security groups and tenant nets", kNetworkV5, kNetworkV5},
+      {6, "hosts: last good quote time, TEE types, libvirt URI", kHostsV6, kHostsV6},
+      {7, "vms: domain, host_untrusted_at, interfaces, security groups", kLaunchV7, kLaunchV7},
   };
   return *migrations;
 }

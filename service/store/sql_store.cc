@@ -64,7 +64,8 @@ const char* PolicyNoun(PolicyKind kind) {
 constexpr char kPolicyColumns[] = "tenant_id, name, version, sha256, document, created_at";
 constexpr char kHostColumns[] =
     "id, tenant_id, ek_public, ek_cert, ak_public, state, last_quote_result, trusted_until, "
-    "created_at, updated_at, host_policy, activation_sha256";
+    "created_at, updated_at, host_policy, activation_sha256, last_good_quote_at, tees, "
+    "libvirt_uri";
 constexpr char kAuditColumns[] =
     "seq, tenant_id, at, actor, action, subject, evidence_digest, policy_version, outcome, detail, "
     "prev_hash";
@@ -78,6 +79,49 @@ Result<PolicyVersion> ToPolicy(const SqlRow& r) {
   p.document = Str(r[4]);
   ATTEST_ASSIGN_OR_RETURN(p.created_at, ToTime(r[5]));
   return p;
+}
+
+// Column returns the first column of rows as strings.
+std::vector<std::string> Column(const std::vector<SqlRow>& rows) {
+  std::vector<std::string> out;
+  out.reserve(rows.size());
+  for (const SqlRow& r : rows) out.push_back(Str(r[0]));
+  return out;
+}
+
+// Host TEE lists are stored comma-separated (names never hold a comma: RegisterHost checks).
+std::vector<std::string> SplitTees(const std::string& joined) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < joined.size()) {
+    const size_t comma = joined.find(',', start);
+    const size_t end = comma == std::string::npos ? joined.size() : comma;
+    out.push_back(joined.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+Result<std::string> JoinTees(const std::vector<std::string>& tees) {
+  std::string out;
+  for (const std::string& t : tees) {
+    if (t.empty() || t.find(',') != std::string::npos) {
+      return Status(reasons::kStoreInvalidArgument, "host: a TEE name is empty or holds a comma");
+    }
+    out += (out.empty() ? "" : ",") + t;
+  }
+  return out;
+}
+
+Result<Host> ToHost(const SqlRow& r);
+
+Result<std::vector<Host>> ToHosts(const std::vector<SqlRow>& rows) {
+  std::vector<Host> out;
+  for (const SqlRow& r : rows) {
+    ATTEST_ASSIGN_OR_RETURN(Host h, ToHost(r));
+    out.push_back(std::move(h));
+  }
+  return out;
 }
 
 Result<Host> ToHost(const SqlRow& r) {
@@ -96,6 +140,11 @@ Result<Host> ToHost(const SqlRow& r) {
   ATTEST_ASSIGN_OR_RETURN(h.updated_at, ToTime(r[9]));
   h.host_policy = Str(r[10]);
   h.activation_sha256 = Str(r[11]);
+  if (r[12]) {
+    ATTEST_ASSIGN_OR_RETURN(h.last_good_quote, ToTime(r[12]));
+  }
+  h.tees = SplitTees(Str(r[13]));
+  h.libvirt_uri = Str(r[14]);
   return h;
 }
 
@@ -176,7 +225,7 @@ constexpr char kVolumeColumns[] =
     "id, tenant_id, name, size_bytes, image_path, kek_id, wrapped_key, created_at";
 constexpr char kVmColumns[] =
     "id, tenant_id, tee_type, policy_name, policy_version, policy_sha256, host_id, ticket, "
-    "ticket_sha256, ticket_sha384, created_at, deleted_at";
+    "ticket_sha256, ticket_sha384, created_at, deleted_at, domain, host_untrusted_at";
 
 Result<Volume> ToVolume(const SqlRow& r) {
   Volume v;
@@ -207,6 +256,10 @@ Result<Vm> ToVm(const SqlRow& r) {
   ATTEST_ASSIGN_OR_RETURN(vm.created_at, ToTime(r[10]));
   if (r[11]) {
     ATTEST_ASSIGN_OR_RETURN(vm.deleted_at, ToTime(r[11]));
+  }
+  vm.domain = Str(r[12]);
+  if (r[13]) {
+    ATTEST_ASSIGN_OR_RETURN(vm.host_untrusted_at, ToTime(r[13]));
   }
   return vm;
 }
@@ -372,31 +425,32 @@ class SqlStore : public Store {
     return Status::Ok();
   }
 
-  Result<Host> RegisterHost(const std::string& caller_tenant, const Bytes& ek_public,
-                            const Bytes& ek_cert, const Bytes& ak_public,
-                            const std::string& host_policy, const std::string& activation_sha256,
+  Result<Host> RegisterHost(const std::string& caller_tenant, const HostRegistration& reg,
                             TimePoint now) override {
-    if (ek_public.empty() || ak_public.empty()) {
+    if (reg.ek_public.empty() || reg.ak_public.empty()) {
       return Status(reasons::kStoreInvalidArgument, "host needs an EK and an AK public key");
     }
-    Host h{"h-" + HexEncode(RandomBytes(8)),
-           caller_tenant,
-           ek_public,
-           ek_cert,
-           ak_public,
-           host_policy,
-           activation_sha256,
-           "registered",
-           "",
-           std::nullopt,
-           now,
-           now};
+    ATTEST_ASSIGN_OR_RETURN(const std::string tees, JoinTees(reg.tees));
+    Host h;
+    h.id = "h-" + HexEncode(RandomBytes(8));
+    h.tenant_id = caller_tenant;
+    h.ek_public = reg.ek_public;
+    h.ek_cert = reg.ek_cert;
+    h.ak_public = reg.ak_public;
+    h.host_policy = reg.host_policy;
+    h.activation_sha256 = reg.activation_sha256;
+    h.state = "registered";
+    h.tees = reg.tees;
+    h.libvirt_uri = reg.libvirt_uri;
+    h.created_at = now;
+    h.updated_at = now;
     ATTEST_RETURN_IF_ERROR(
         db_->Exec(std::string("INSERT INTO hosts (") + kHostColumns +
-                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                  {h.id, caller_tenant, ek_public,
-                   ek_cert.empty() ? SqlValue(nullptr) : SqlValue(ek_cert), ak_public, h.state,
-                   nullptr, nullptr, Unix(now), Unix(now), host_policy, activation_sha256})
+                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                  {h.id, caller_tenant, h.ek_public,
+                   h.ek_cert.empty() ? SqlValue(nullptr) : SqlValue(h.ek_cert), h.ak_public,
+                   h.state, nullptr, nullptr, Unix(now), Unix(now), h.host_policy,
+                   h.activation_sha256, nullptr, tees, h.libvirt_uri})
             .status());
     return h;
   }
@@ -413,25 +467,58 @@ class SqlStore : public Store {
     ATTEST_ASSIGN_OR_RETURN(auto rows, db_->Exec(std::string("SELECT ") + kHostColumns +
                                                      " FROM hosts WHERE tenant_id = $1 ORDER BY id",
                                                  {caller_tenant}));
-    std::vector<Host> out;
-    for (const SqlRow& r : rows) {
-      ATTEST_ASSIGN_OR_RETURN(Host h, ToHost(r));
-      out.push_back(std::move(h));
-    }
-    return out;
+    return ToHosts(rows);
+  }
+
+  Result<Host> LookupHost(const std::string& host_id) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec(std::string("SELECT ") + kHostColumns + " FROM hosts WHERE id = $1", {host_id}));
+    if (rows.empty()) return NotFound("host", host_id);
+    return ToHost(rows[0]);
+  }
+
+  Result<std::vector<Host>> ListAllHosts() override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec(std::string("SELECT ") + kHostColumns + " FROM hosts ORDER BY id"));
+    return ToHosts(rows);
   }
 
   Status UpdateHostState(const std::string& caller_tenant, const std::string& host_id,
                          const std::string& state, const std::string& last_quote_result,
                          std::optional<TimePoint> trusted_until, TimePoint now) override {
+    Transaction tx(db_.get());
+    ATTEST_RETURN_IF_ERROR(tx.Begin());
+    ATTEST_RETURN_IF_ERROR(UpdateHostStateInTransaction(caller_tenant, host_id, state,
+                                                        last_quote_result, trusted_until, now));
+    return tx.Commit();
+  }
+
+  // UpdateHostStateInTransaction is UpdateHostState inside the caller's write transaction.
+  Status UpdateHostStateInTransaction(const std::string& caller_tenant, const std::string& host_id,
+                                      const std::string& state,
+                                      const std::string& last_quote_result,
+                                      std::optional<TimePoint> trusted_until, TimePoint now) {
     ATTEST_ASSIGN_OR_RETURN(
         auto rows,
         db_->Exec("UPDATE hosts SET state = $3, last_quote_result = $4, trusted_until = $5, "
-                  "updated_at = $6 WHERE id = $1 AND tenant_id = $2 RETURNING id",
+                  "updated_at = $6, last_good_quote_at = CASE WHEN $3 = 'trusted' THEN $6 ELSE "
+                  "last_good_quote_at END WHERE id = $1 AND tenant_id = $2 RETURNING id",
                   {host_id, caller_tenant, state, last_quote_result,
                    trusted_until ? SqlValue(Unix(*trusted_until)) : SqlValue(nullptr), Unix(now)}));
     if (rows.empty()) return NotFound("host", host_id);
-    return Status::Ok();
+    return MarkHostVms(host_id, state, now);
+  }
+
+  // MarkHostVms marks the live VMs of a host that turned untrusted (see Vm::host_untrusted_at).
+  Status MarkHostVms(const std::string& host_id, const std::string& state, TimePoint now) {
+    if (state != "untrusted") return Status::Ok();
+    return db_
+        ->Exec(
+            "UPDATE vms SET host_untrusted_at = $2 WHERE host_id = $1 AND deleted_at IS NULL "
+            "AND host_untrusted_at IS NULL",
+            {host_id, Unix(now)})
+        .status();
   }
 
   Result<AuditEntry> RecordHostQuote(const std::string& caller_tenant, const std::string& host_id,
@@ -441,8 +528,8 @@ class SqlStore : public Store {
     Transaction tx(db_.get());
     ATTEST_RETURN_IF_ERROR(tx.Begin());
     ATTEST_RETURN_IF_ERROR(ConsumeNonce(caller_tenant, host_id, write.nonce, now));
-    ATTEST_RETURN_IF_ERROR(UpdateHostState(caller_tenant, host_id, write.state,
-                                           write.last_quote_result, write.trusted_until, now));
+    ATTEST_RETURN_IF_ERROR(UpdateHostStateInTransaction(
+        caller_tenant, host_id, write.state, write.last_quote_result, write.trusted_until, now));
     // The audit head is locked last, so the lock that serialises every appender is held only
     // for the append and the commit.
     ATTEST_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditInTransaction(write.audit));
@@ -581,7 +668,7 @@ class SqlStore : public Store {
     ATTEST_RETURN_IF_ERROR(
         db_->Exec(
                std::string("INSERT INTO vms (") + kVmColumns +
-                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)",
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, '', NULL)",
                {v.id, caller_tenant, v.tee_type, v.policy_name, v.policy_version, v.policy_sha256,
                 v.host_id, v.ticket, v.ticket_sha256, v.ticket_sha384, Unix(now)})
             .status());
@@ -591,8 +678,40 @@ class SqlStore : public Store {
                     {v.id, static_cast<int64_t>(i), v.volume_ids[i]})
               .status());
     }
+    ATTEST_RETURN_IF_ERROR(InsertVmNetworking(caller_tenant, v));
     ATTEST_RETURN_IF_ERROR(tx.Commit());
+    v.domain.clear();
+    v.host_untrusted_at.reset();
     return v;
+  }
+
+  Result<std::vector<std::string>> ListNetAddresses(const std::string& net_id) override {
+    ATTEST_ASSIGN_OR_RETURN(auto rows,
+                            db_->Exec("SELECT address FROM vm_interfaces WHERE net_id = $1 "
+                                      "ORDER BY address",
+                                      {net_id}));
+    return Column(rows);
+  }
+
+  Result<std::vector<std::string>> ListGroupMemberAddresses(const std::string& caller_tenant,
+                                                            const std::string& group_id) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec("SELECT i.address FROM vm_security_groups g JOIN vms v ON v.id = g.vm_id "
+                  "JOIN vm_interfaces i ON i.vm_id = g.vm_id WHERE g.group_id = $1 AND "
+                  "v.tenant_id = $2 AND v.deleted_at IS NULL ORDER BY i.address",
+                  {group_id, caller_tenant}));
+    return Column(rows);
+  }
+
+  Status SetVmDomain(const std::string& caller_tenant, const std::string& vm_id,
+                     const std::string& domain) override {
+    ATTEST_ASSIGN_OR_RETURN(auto rows,
+                            db_->Exec("UPDATE vms SET domain = $3 WHERE id = $1 AND tenant_id = $2 "
+                                      "AND deleted_at IS NULL RETURNING id",
+                                      {vm_id, caller_tenant, domain}));
+    if (rows.empty()) return NotFound("vm", vm_id);
+    return Status::Ok();
   }
 
   Result<Vm> GetVm(const std::string& caller_tenant, const std::string& vm_id) override {
@@ -625,6 +744,11 @@ class SqlStore : public Store {
         db_->Exec("UPDATE nonces SET used = TRUE WHERE subject = $1 AND tenant_id = $2",
                   {vm_id, caller_tenant})
             .status());
+    // Its addresses go back to the nets; group membership ends (the VM's own row keeps the rest).
+    ATTEST_RETURN_IF_ERROR(
+        db_->Exec("DELETE FROM vm_interfaces WHERE vm_id = $1", {vm_id}).status());
+    ATTEST_RETURN_IF_ERROR(
+        db_->Exec("DELETE FROM vm_security_groups WHERE vm_id = $1", {vm_id}).status());
     return tx.Commit();
   }
 
@@ -797,7 +921,61 @@ class SqlStore : public Store {
         auto rows,
         db_->Exec("SELECT volume_id FROM vm_volumes WHERE vm_id = $1 ORDER BY position", {vm.id}));
     for (const SqlRow& r : rows) vm.volume_ids.push_back(Str(r[0]));
+    ATTEST_ASSIGN_OR_RETURN(
+        rows, db_->Exec("SELECT net_id, address FROM vm_interfaces WHERE vm_id = $1 ORDER BY "
+                        "position",
+                        {vm.id}));
+    for (const SqlRow& r : rows) vm.interfaces.push_back({Str(r[0]), Str(r[1])});
+    ATTEST_ASSIGN_OR_RETURN(rows, db_->Exec("SELECT group_id FROM vm_security_groups WHERE "
+                                            "vm_id = $1 ORDER BY group_id",
+                                            {vm.id}));
+    vm.security_group_ids = Column(rows);
     return vm;
+  }
+
+  // InsertVmNetworking stores v's interfaces and security groups, inside CreateVm's transaction.
+  Status InsertVmNetworking(const std::string& caller_tenant, const Vm& v) {
+    for (size_t i = 0; i < v.security_group_ids.size(); ++i) {
+      const std::string& id = v.security_group_ids[i];
+      for (size_t j = 0; j < i; ++j) {
+        if (v.security_group_ids[j] == id) {
+          return Status(reasons::kStoreInvalidArgument, "security group " + id + " listed twice");
+        }
+      }
+      ATTEST_ASSIGN_OR_RETURN(auto owned,
+                              db_->Exec("SELECT id FROM security_groups WHERE id = $1 AND "
+                                        "tenant_id = $2",
+                                        {id, caller_tenant}));
+      if (owned.empty()) return NotFound("security group", id);
+      ATTEST_RETURN_IF_ERROR(
+          db_->Exec("INSERT INTO vm_security_groups (vm_id, group_id) VALUES ($1, $2)", {v.id, id})
+              .status());
+    }
+    for (size_t i = 0; i < v.interfaces.size(); ++i) {
+      const VmInterface& itf = v.interfaces[i];
+      if (itf.address.empty()) {
+        return Status(reasons::kStoreInvalidArgument,
+                      "interface " + std::to_string(i) + " has no address");
+      }
+      ATTEST_ASSIGN_OR_RETURN(auto owned,
+                              db_->Exec("SELECT id FROM nets WHERE id = $1 AND tenant_id = $2",
+                                        {itf.net_id, caller_tenant}));
+      if (owned.empty()) return NotFound("net", itf.net_id);
+      // The unique index (net_id, address) makes a taken address, also one another replica just
+      // took, fail with store.already_exists.
+      Status inserted =
+          db_->Exec(
+                 "INSERT INTO vm_interfaces (vm_id, position, net_id, address) VALUES ($1, $2, "
+                 "$3, $4)",
+                 {v.id, static_cast<int64_t>(i), itf.net_id, itf.address})
+              .status();
+      if (inserted.reason_id() == reasons::kStoreAlreadyExists.id) {
+        return Status(reasons::kStoreAlreadyExists,
+                      "address " + itf.address + " is taken on net " + itf.net_id);
+      }
+      ATTEST_RETURN_IF_ERROR(inserted);
+    }
+    return Status::Ok();
   }
 
   std::unique_ptr<SqlConnection> db_;

@@ -64,8 +64,28 @@ struct Host {
   std::string state;              // "registered", "activated", "trusted", "untrusted"
   std::string last_quote_result;  // JSON of the last appraisal, "" before the first quote
   std::optional<TimePoint> trusted_until;
+  // last_good_quote: when the newest quote the host policy accepted was appraised (kept when a
+  // later quote fails, so a reader sees how old the last good one is).
+  std::optional<TimePoint> last_good_quote;
+  // tees: the TEE types the operator says the host offers ("snp", "tdx", "sev", "sev-es");
+  // placement only considers a host for a TEE it lists. The launcher still checks the host's
+  // libvirt domain capabilities before it defines anything.
+  std::vector<std::string> tees;
+  // libvirt_uri: where attestd reaches the host's libvirtd ("" = attestd does not launch there).
+  std::string libvirt_uri;
   TimePoint created_at;
   TimePoint updated_at;
+};
+
+// HostRegistration: what RegisterHost stores for a new host.
+struct HostRegistration {
+  Bytes ek_public;
+  Bytes ek_cert;  // empty when the TPM has none
+  Bytes ak_public;
+  std::string host_policy;
+  std::string activation_sha256;
+  std::vector<std::string> tees;
+  std::string libvirt_uri;
 };
 
 // HostQuoteWrite is everything one host quote submission writes (Store::RecordHostQuote).
@@ -102,6 +122,14 @@ struct Volume {
   TimePoint created_at;
 };
 
+// VmInterface: one network interface of a launched VM: the tenant net (its global id) and the
+// IPv4 address attestd assigned it there (the clean-traffic filter pins the VM to it).
+struct VmInterface {
+  std::string net_id;
+  std::string address;
+  bool operator==(const VmInterface&) const = default;
+};
+
 // Vm: a confidential VM record and its launch ticket (service/release/ticket.h).
 struct Vm {
   std::string id;  // chosen by the caller (the id is inside the ticket)
@@ -117,6 +145,15 @@ struct Vm {
   std::string ticket_sha384;  // hex: TDX MRCONFIGID
   TimePoint created_at;
   std::optional<TimePoint> deleted_at;  // set once deleted: no release ever again
+  // Launch bookkeeping (issue 10). interfaces and security_group_ids are stored with the VM by
+  // CreateVm; domain is set by SetVmDomain once the host runs it ("" = not launched by attestd).
+  std::vector<VmInterface> interfaces;
+  std::vector<std::string> security_group_ids;
+  std::string domain;
+  // host_untrusted_at: set when a quote of the VM's host failed while the VM was live; from then
+  // on no key is released to this VM, even after the host is trusted again (what ran on the host
+  // in between is unknown).
+  std::optional<TimePoint> host_untrusted_at;
 };
 
 // SecurityGroupRecord is a tenant's security group (issue 10). id is global and fixed at
@@ -178,15 +215,21 @@ class Store {
                               const std::string& name, TimePoint now) = 0;
 
   // --- hosts ---
-  // RegisterHost stores host (state "registered") with a fresh id, owned by caller_tenant, bound
-  // to its host policy and the digest of its activation secret.
-  virtual Result<Host> RegisterHost(const std::string& caller_tenant, const Bytes& ek_public,
-                                    const Bytes& ek_cert, const Bytes& ak_public,
-                                    const std::string& host_policy,
-                                    const std::string& activation_sha256, TimePoint now) = 0;
+  // RegisterHost stores a host (state "registered") with a fresh id, owned by caller_tenant, bound
+  // to its host policy and the digest of its activation secret. kStoreInvalidArgument when the
+  // AK is empty or a TEE name is empty or holds a comma.
+  virtual Result<Host> RegisterHost(const std::string& caller_tenant,
+                                    const HostRegistration& registration, TimePoint now) = 0;
   virtual Result<Host> GetHost(const std::string& caller_tenant, const std::string& host_id) = 0;
   virtual Result<std::vector<Host>> ListHosts(const std::string& caller_tenant) = 0;
-  // UpdateHostState records an appraisal (or an activation) of the caller's host.
+  // LookupHost returns any tenant's host by id: the key release path, where a VM (of a tenant)
+  // names the host it was placed on (a host belongs to the operator who registered it).
+  virtual Result<Host> LookupHost(const std::string& host_id) = 0;
+  // ListAllHosts returns every host, by id (placement).
+  virtual Result<std::vector<Host>> ListAllHosts() = 0;
+  // UpdateHostState records an appraisal (or an activation) of the caller's host; state
+  // "trusted" also sets last_good_quote to now, state "untrusted" marks every live VM on the
+  // host (Vm::host_untrusted_at), in the same transaction.
   virtual Status UpdateHostState(const std::string& caller_tenant, const std::string& host_id,
                                  const std::string& state, const std::string& last_quote_result,
                                  std::optional<TimePoint> trusted_until, TimePoint now) = 0;
@@ -240,14 +283,27 @@ class Store {
   // --- VMs and launch tickets ---
   // CreateVm stores vm for caller_tenant after checking, in one transaction, that every volume id
   // is a live volume of the caller (kStoreNotFound naming the first that is not) and that no
-  // volume is listed twice (kStoreInvalidArgument).
+  // volume is listed twice (kStoreInvalidArgument). Its interfaces and security groups must be
+  // the caller's nets and groups (kStoreNotFound), no group listed twice, and each interface
+  // address free on its net among live VMs (kStoreAlreadyExists: pick another and retry).
   virtual Result<Vm> CreateVm(const std::string& caller_tenant, const Vm& vm, TimePoint now) = 0;
+  // ListNetAddresses returns the addresses live VMs hold on the net net_id (any tenant: net ids
+  // are global and a net has one owner).
+  virtual Result<std::vector<std::string>> ListNetAddresses(const std::string& net_id) = 0;
+  // ListGroupMemberAddresses returns the addresses of the caller's live VMs in security group
+  // group_id (what a rule naming that group as its source admits).
+  virtual Result<std::vector<std::string>> ListGroupMemberAddresses(
+      const std::string& caller_tenant, const std::string& group_id) = 0;
+  // SetVmDomain records the libvirt domain the caller's live VM runs as.
+  virtual Status SetVmDomain(const std::string& caller_tenant, const std::string& vm_id,
+                             const std::string& domain) = 0;
   // GetVm returns the caller's VM, deleted ones included (deleted_at set).
   virtual Result<Vm> GetVm(const std::string& caller_tenant, const std::string& vm_id) = 0;
   // LookupVm returns any tenant's VM by id, deleted ones included: the key release path, where
   // the evidence (not a credential) authenticates and the VM names its tenant.
   virtual Result<Vm> LookupVm(const std::string& vm_id) = 0;
-  // DeleteVm marks the VM deleted and spends its outstanding nonces, so no release can follow.
+  // DeleteVm marks the VM deleted, spends its outstanding nonces, so no release can follow, and
+  // frees its interface addresses.
   // kStoreNotFound when not the caller's or already deleted.
   virtual Status DeleteVm(const std::string& caller_tenant, const std::string& vm_id,
                           TimePoint now) = 0;

@@ -210,7 +210,7 @@ TEST_P(StoreTest, PoliciesAreImmutableVersions) {
 TEST_P(StoreTest, AnotherTenantsResourceLooksMissing) {
   ASSERT_TRUE(store_->PutPolicy(PolicyKind::kTenantPolicy, a_, "prod", "{}", T0()).ok());
   ASSERT_TRUE(store_->PutPolicy(PolicyKind::kHostPolicy, a_, "hp", "{}", T0()).ok());
-  auto host = store_->RegisterHost(a_, {1}, {}, {2}, "hp", "", T0());
+  auto host = store_->RegisterHost(a_, {{1}, {}, {2}, "hp", ""}, T0());
   ASSERT_TRUE(host.ok());
   ASSERT_TRUE(store_->PutCollateral(a_, "tcb/00806f", {3}, T0()).ok());
   auto cred = store_->CreateCredential(a_, T0());
@@ -503,9 +503,96 @@ TEST_P(StoreTest, DeletedVmEndsReleases) {
   EXPECT_EQ(store_->LookupVm("vm-none").status().reason_id(), "store.not_found");
 }
 
+TEST_P(StoreTest, VmNetworkingHoldsOneAddressPerNetAndFreesItOnDelete) {
+  ASSERT_TRUE(store_->PutNet(a_, "lan", "net-a", "10.0.0.0/24", false, T0()).ok());
+  ASSERT_TRUE(store_->PutNet(b_, "lan", "net-b", "10.0.0.0/24", false, T0()).ok());
+  ASSERT_TRUE(store_->PutSecurityGroup(a_, "web", "sg-a", "", "[]", T0()).ok());
+  ASSERT_TRUE(store_->PutSecurityGroup(b_, "web", "sg-b", "", "[]", T0()).ok());
+  auto with_net = [](Vm vm, std::vector<VmInterface> itfs, std::vector<std::string> groups) {
+    vm.interfaces = std::move(itfs);
+    vm.security_group_ids = std::move(groups);
+    return vm;
+  };
+  auto vm1 =
+      store_->CreateVm(a_, with_net(MakeVm("vm-1", {}), {{"net-a", "10.0.0.2"}}, {"sg-a"}), T0());
+  ASSERT_TRUE(vm1.ok()) << vm1.status().ToString();
+  auto got = store_->GetVm(a_, "vm-1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->interfaces, (std::vector<VmInterface>{{"net-a", "10.0.0.2"}}));
+  EXPECT_EQ(got->security_group_ids, std::vector<std::string>{"sg-a"});
+  EXPECT_EQ(got->domain, "");
+
+  const struct {
+    std::string name;
+    Vm vm;
+    std::string want;
+  } refused[] = {
+      {"address taken", with_net(MakeVm("vm-2", {}), {{"net-a", "10.0.0.2"}}, {}),
+       "store.already_exists"},
+      {"another tenant's net", with_net(MakeVm("vm-2", {}), {{"net-b", "10.0.0.3"}}, {}),
+       "store.not_found"},
+      {"unknown net", with_net(MakeVm("vm-2", {}), {{"net-x", "10.0.0.3"}}, {}), "store.not_found"},
+      {"another tenant's group", with_net(MakeVm("vm-2", {}), {}, {"sg-b"}), "store.not_found"},
+      {"group twice", with_net(MakeVm("vm-2", {}), {}, {"sg-a", "sg-a"}), "store.invalid_argument"},
+      {"no address", with_net(MakeVm("vm-2", {}), {{"net-a", ""}}, {}), "store.invalid_argument"},
+  };
+  for (const auto& c : refused) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(store_->CreateVm(a_, c.vm, T0()).status().reason_id(), c.want);
+    // Nothing of the refused VM was written.
+    EXPECT_EQ(store_->GetVm(a_, "vm-2").status().reason_id(), "store.not_found");
+  }
+  // The same address on another tenant's net (overlapping CIDRs) is no conflict.
+  EXPECT_TRUE(
+      store_->CreateVm(b_, with_net(MakeVm("vm-b", {}), {{"net-b", "10.0.0.2"}}, {"sg-b"}), T0())
+          .ok());
+  EXPECT_EQ(*store_->ListNetAddresses("net-a"), std::vector<std::string>{"10.0.0.2"});
+  EXPECT_EQ(*store_->ListGroupMemberAddresses(a_, "sg-a"), std::vector<std::string>{"10.0.0.2"});
+  EXPECT_TRUE(store_->ListGroupMemberAddresses(a_, "sg-b")->empty());  // not the caller's
+
+  EXPECT_TRUE(store_->SetVmDomain(a_, "vm-1", "attest-vm-1").ok());
+  EXPECT_EQ(store_->GetVm(a_, "vm-1")->domain, "attest-vm-1");
+  EXPECT_EQ(store_->SetVmDomain(b_, "vm-1", "x").reason_id(), "store.not_found");
+
+  ASSERT_TRUE(store_->DeleteVm(a_, "vm-1", T0()).ok());
+  EXPECT_TRUE(store_->ListNetAddresses("net-a")->empty());
+  EXPECT_TRUE(store_->ListGroupMemberAddresses(a_, "sg-a")->empty());
+  EXPECT_EQ(store_->SetVmDomain(a_, "vm-1", "x").reason_id(), "store.not_found");
+  EXPECT_TRUE(
+      store_->CreateVm(a_, with_net(MakeVm("vm-3", {}), {{"net-a", "10.0.0.2"}}, {}), T0()).ok());
+}
+
+TEST_P(StoreTest, AFailedHostQuoteMarksTheLiveVmsOnIt) {
+  auto h = store_->RegisterHost(a_, {{1}, {}, {2}, "hp", ""}, T0());
+  ASSERT_TRUE(h.ok());
+  Vm on_host = MakeVm("vm-1", {}), elsewhere = MakeVm("vm-2", {}), gone = MakeVm("vm-3", {});
+  on_host.host_id = h->id;
+  gone.host_id = h->id;
+  ASSERT_TRUE(store_->CreateVm(b_, on_host, T0()).ok());
+  ASSERT_TRUE(store_->CreateVm(b_, elsewhere, T0()).ok());
+  ASSERT_TRUE(store_->CreateVm(b_, gone, T0()).ok());
+  ASSERT_TRUE(store_->DeleteVm(b_, "vm-3", T0()).ok());
+
+  ASSERT_TRUE(store_->UpdateHostState(a_, h->id, "trusted", "{}", T0() + seconds(60), T0()).ok());
+  EXPECT_FALSE(store_->GetVm(b_, "vm-1")->host_untrusted_at.has_value());
+  ASSERT_TRUE(
+      store_->UpdateHostState(a_, h->id, "untrusted", "{}", std::nullopt, T0() + seconds(5)).ok());
+  EXPECT_EQ(store_->GetVm(b_, "vm-1")->host_untrusted_at, T0() + seconds(5));
+  EXPECT_FALSE(store_->GetVm(b_, "vm-2")->host_untrusted_at.has_value());
+  EXPECT_FALSE(store_->GetVm(b_, "vm-3")->host_untrusted_at.has_value());
+  // Trusted again later: the mark stays, with the time of the first failure.
+  ASSERT_TRUE(
+      store_->UpdateHostState(a_, h->id, "trusted", "{}", T0() + seconds(90), T0() + seconds(7))
+          .ok());
+  ASSERT_TRUE(
+      store_->UpdateHostState(a_, h->id, "untrusted", "{}", std::nullopt, T0() + seconds(9)).ok());
+  EXPECT_EQ(store_->LookupVm("vm-1")->host_untrusted_at, T0() + seconds(5));
+}
+
 TEST_P(StoreTest, Hosts) {
   const Bytes ek = {0x30, 0x82, 0x01}, cert = {0x30, 0x03}, ak = {0x30, 0x59, 0x00};
-  auto h = store_->RegisterHost(a_, ek, cert, ak, "hp", std::string(64, 'a'), T0());
+  auto h = store_->RegisterHost(
+      a_, {ek, cert, ak, "hp", std::string(64, 'a'), {"snp", "tdx"}, "qemu:///system"}, T0());
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   auto got = store_->GetHost(a_, h->id);
   ASSERT_TRUE(got.ok());
@@ -526,11 +613,36 @@ TEST_P(StoreTest, Hosts) {
   EXPECT_EQ(got->trusted_until, T0() + seconds(3600));
   EXPECT_EQ(got->updated_at, T0() + seconds(5));
   EXPECT_EQ(got->created_at, T0());
-  ASSERT_TRUE(store_->UpdateHostState(a_, h->id, "untrusted", "{}", std::nullopt, T0()).ok());
-  EXPECT_FALSE(store_->GetHost(a_, h->id)->trusted_until.has_value());
-  EXPECT_EQ(store_->RegisterHost(a_, {}, {}, ak, "hp", "", T0()).status().reason_id(),
+  EXPECT_EQ(got->last_good_quote, T0() + seconds(5));
+  EXPECT_EQ(got->tees, (std::vector<std::string>{"snp", "tdx"}));
+  EXPECT_EQ(got->libvirt_uri, "qemu:///system");
+  // A failed quote ends the trust but keeps when the last good one was.
+  ASSERT_TRUE(
+      store_->UpdateHostState(a_, h->id, "untrusted", "{}", std::nullopt, T0() + seconds(9)).ok());
+  got = store_->GetHost(a_, h->id);
+  EXPECT_FALSE(got->trusted_until.has_value());
+  EXPECT_EQ(got->last_good_quote, T0() + seconds(5));
+
+  // The release path and placement read hosts of any owner.
+  auto looked_up = store_->LookupHost(h->id);
+  ASSERT_TRUE(looked_up.ok());
+  EXPECT_EQ(looked_up->tenant_id, a_);
+  EXPECT_EQ(store_->LookupHost("h-none").status().reason_id(), "store.not_found");
+  auto other = store_->RegisterHost(b_, {ek, {}, ak, "hp", ""}, T0());
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->tees.empty());
+  auto all = store_->ListAllHosts();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);
+  EXPECT_EQ(store_->ListHosts(a_)->size(), 1u);
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{""}, std::vector<std::string>{"snp,tdx"}}) {
+    EXPECT_EQ(store_->RegisterHost(a_, {ek, {}, ak, "hp", "", bad}, T0()).status().reason_id(),
+              "store.invalid_argument");
+  }
+  EXPECT_EQ(store_->RegisterHost(a_, {{}, {}, ak, "hp", ""}, T0()).status().reason_id(),
             "store.invalid_argument");
-  auto no_cert = store_->RegisterHost(a_, ek, {}, ak, "hp", "", T0());
+  auto no_cert = store_->RegisterHost(a_, {ek, {}, ak, "hp", ""}, T0());
   ASSERT_TRUE(no_cert.ok());
   EXPECT_TRUE(store_->GetHost(a_, no_cert->id)->ek_cert.empty());
 }
@@ -709,8 +821,8 @@ int64_t AuditHeadSeq(SqlConnection* raw) {
 
 TEST_P(StoreTest, HostQuoteWritesAllOrNothing) {
   const Bytes ek = {0x30, 0x82, 0x01}, ak = {0x30, 0x59, 0x00};
-  const std::string host = store_->RegisterHost(a_, ek, {}, ak, "hp", "", T0()).value().id;
-  const std::string b_host = store_->RegisterHost(b_, ek, {}, ak, "hp", "", T0()).value().id;
+  const std::string host = store_->RegisterHost(a_, {ek, {}, ak, "hp", ""}, T0()).value().id;
+  const std::string b_host = store_->RegisterHost(b_, {ek, {}, ak, "hp", ""}, T0()).value().id;
   ASSERT_TRUE(store_->AppendAudit(Record(a_, 0)).ok());  // an entry before, to chain onto
   auto raw = Raw();
   ASSERT_NE(raw, nullptr);
@@ -809,7 +921,7 @@ TEST_P(StoreTest, HostQuoteWritesAllOrNothing) {
 
 TEST_P(StoreTest, RacingQuoteSubmissionsHaveOneWinnerAndOneChain) {
   const Bytes ek = {0x30, 0x82, 0x01}, ak = {0x30, 0x59, 0x00};
-  const std::string host = store_->RegisterHost(a_, ek, {}, ak, "hp", "", T0()).value().id;
+  const std::string host = store_->RegisterHost(a_, {ek, {}, ak, "hp", ""}, T0()).value().id;
   auto one = Open(Sealer());
   auto two = Open(Sealer());
   auto three = Open(Sealer());

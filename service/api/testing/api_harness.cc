@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "service/keys/local_kek.h"
 #include "service/store/secret_sealer.h"
 
 namespace attest::service::api::testing {
@@ -15,12 +16,13 @@ ApiHarness::ApiHarness(store::StorePool::Factory store_factory) {
          ("attest-api-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
   std::filesystem::create_directories(dir_);
   now_ = FromUnixSeconds(1764000000);  // 2025-11-24T16:00:00Z
+  kek_ = keys::LocalKeyFileKek::FromKey(Bytes(32, 7)).value();
+  anchors_ = release::TrustAnchors::Make({}).value();
   const bool own_store = store_factory == nullptr;
   if (own_store) {
     const std::string db = (dir_ / "api.db").string();
-    store_factory = [db]() -> Result<std::unique_ptr<store::Store>> {
-      ATTEST_ASSIGN_OR_RETURN(auto sealer, store::LocalKeySealer::FromKey(Bytes(32, 7)));
-      return store::OpenSqliteStore(db, std::move(sealer));
+    store_factory = [db, kek = kek_]() -> Result<std::unique_ptr<store::Store>> {
+      return store::OpenSqliteStore(db, std::make_shared<const store::SecretSealer>(kek));
     };
   }
   pool_ = std::make_unique<store::StorePool>(store_factory, 4);
@@ -29,6 +31,8 @@ ApiHarness::ApiHarness(store::StorePool::Factory store_factory) {
   service.stores = pool_.get();
   service.metrics = &metrics_;
   service.now = [this] { return now_; };
+  service.kek = kek_;
+  service.anchors = anchors_.get();
   api_ = std::make_unique<Api>(std::move(service));
 
   // A test of an unreachable database gets no operator (and expects none).
@@ -44,6 +48,11 @@ ApiHarness::ApiHarness(store::StorePool::Factory store_factory) {
   if (!cred.ok()) return;
   operator_ = {cred->access_key_id, cred->secret_access_key, ""};
   operator_tenant_ = op->id;
+}
+
+void ApiHarness::set_anchors(std::unique_ptr<release::TrustAnchors> anchors) {
+  anchors_ = std::move(anchors);
+  api_->service().anchors = anchors_.get();
 }
 
 ApiHarness::~ApiHarness() {

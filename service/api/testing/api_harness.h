@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "service/api/dispatch.h"
+#include "service/release/release.h"
 #include "service/sigv4/signer.h"
 
 namespace attest::service::api::testing {
@@ -46,11 +47,18 @@ class ApiHarness {
   TimePoint now() const { return now_; }
   void set_now(TimePoint t) { now_ = t; }
   const std::filesystem::path& dir() const { return dir_; }
+  // The service KEK (a local key of 32 bytes of 7) that seals credentials and wraps volume keys.
+  const keys::KeyEncryptionKey& kek() const { return *kek_; }
+  // set_anchors replaces the built-in vendor roots key release verifies with (e.g. with the
+  // software TEE's test hierarchy).
+  void set_anchors(std::unique_ptr<release::TrustAnchors> anchors);
 
  private:
   std::filesystem::path dir_;
   TimePoint now_;
   metrics::Registry metrics_;
+  std::shared_ptr<const keys::KeyEncryptionKey> kek_;
+  std::unique_ptr<release::TrustAnchors> anchors_;
   std::unique_ptr<store::StorePool> pool_;
   std::unique_ptr<Api> api_;
   sigv4::Credentials operator_;

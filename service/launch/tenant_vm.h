@@ -1,0 +1,84 @@
+// Launching a tenant's VM record through the launcher (issue 10): the mapping from what the store
+// holds (the VM and its launch ticket, the tenant's volumes, nets and security groups, the host)
+// to launcher::LaunchRequest, the choice of each interface's address, and the launch and stop
+// calls on the host's hypervisor. No HTTP here; service/api/vm_routes.cc calls it.
+//
+// Only SEV-SNP and TDX VMs are launched through the API: their binding to the tenant is the
+// launch ticket in HOST_DATA / MRCONFIGID, checked at key release. A SEV / SEV-ES launch needs
+// the guest owner's session and the secret injected before the guest runs (launcher/launch.h
+// SevPreAttestation), which the API does not take from tenants.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attest/core/status.h"
+#include "attest/core/time.h"
+#include "launcher/launch.h"
+#include "service/store/store.h"
+
+namespace attest::service::launch {
+
+// LaunchSettings: the operator's settings for the VMs attestd launches (attestd.json).
+struct LaunchSettings {
+  std::string domain_type = "kvm";  // "qemu" (TCG) only for tests
+  std::string snp_firmware;         // OVMF built for SEV-SNP (AmdSev); "" = no SNP launches
+  std::string tdx_firmware;         // TDVF / OVMF built for TDX; "" = no TDX launches
+  // allow_dac_only: a host without SELinux or AppArmor may confine guests by DAC labels only.
+  // For development hosts; off in production.
+  bool allow_dac_only = false;
+  // max_quote_age: how old the host's last good quote may be when the tenant policy sets no
+  // maximum of its own.
+  std::chrono::seconds max_quote_age{600};
+};
+
+// VmShape: the tenant's choices for a launch, with nets and groups already resolved to the
+// caller's records.
+struct VmShape {
+  uint64_t memory_mib = 2048;
+  uint32_t vcpus = 2;
+  std::vector<store::NetRecord> nets;              // one interface per net, in this order
+  std::vector<store::SecurityGroupRecord> groups;  // applied to every interface
+};
+
+inline constexpr uint64_t kMinMemoryMib = 256;
+inline constexpr uint64_t kMaxMemoryMib = 1u << 20;  // 1 TiB
+inline constexpr uint32_t kMaxVcpus = 256;
+
+// PickAddress returns the lowest address of cidr after the gateway (the network's first
+// address, launcher/network.h) that is not in taken and not the broadcast address. Fails with
+// launcher.invalid_cidr (cidr unreadable) or store.already_exists (every address is taken).
+Result<std::string> PickAddress(const std::string& cidr, const std::vector<std::string>& taken);
+
+// DomainUuid is the canonical UUID form of a VM id "vm-<32 hex digits>" (the launcher names the
+// domain and its filter after it). launcher.invalid_spec for any other id.
+Result<std::string> DomainUuid(const std::string& vm_id);
+
+// BuildTenantLaunch maps the records to the launcher's request. Disks are the volumes' LUKS2
+// images (a key-only volume cannot be attached: launcher.invalid_spec); group rules come from
+// the stored canonical rule JSON, their source groups resolved among `groups` and `all_groups`
+// (the tenant's), members from `members` (group id -> addresses). Fails with launcher.* reasons.
+Result<launcher::LaunchRequest> BuildTenantLaunch(
+    const store::Vm& vm, const std::vector<store::Volume>& volumes, const VmShape& shape,
+    const std::vector<store::SecurityGroupRecord>& all_groups,
+    const launcher::GroupMembers& members, const LaunchSettings& settings);
+
+// HypervisorConnector opens a connection to a host's libvirtd by URI (attestd: libvirt; tests:
+// fakes). launcher.hypervisor_error when it cannot.
+using HypervisorConnector =
+    std::function<Result<std::shared_ptr<launcher::Hypervisor>>(const std::string& uri)>;
+
+// TeeTypeOf maps the API's and the store's TEE names ("snp", "tdx", "sev", "sev-es") to the
+// launcher's; nullopt for any other.
+std::optional<launcher::TeeType> TeeTypeOf(const std::string& name);
+
+// HostInfoFor describes host for the launcher's placement checks, with hv as its connection
+// (null: placement skips the host).
+launcher::HostInfo HostInfoFor(const store::Host& host, launcher::Hypervisor* hv);
+
+}  // namespace attest::service::launch
