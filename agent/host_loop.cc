@@ -38,6 +38,8 @@ Result<std::string> Enroll(const HostAgentConfig& config, service::client::ApiCl
             {"ak_public", Base64Encode(ak.public_area)},
             {"host_policy", host_policy}};
     if (auto cert = tpm->ReadEkCertificate(); cert.ok()) body["ek_cert"] = Base64Encode(*cert);
+    if (!config.tees.empty()) body["tees"] = config.tees;
+    if (!config.libvirt_uri.empty()) body["libvirt_uri"] = config.libvirt_uri;
   }  // the TPM connection closes here: swtpm serves one client at a time
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json registered, api.CallJson("POST", "/v1/hosts", body));
   const auto host_id = registered.value("host_id", "");

@@ -24,6 +24,10 @@ struct HostAgentConfig {
                                 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23};
   std::string eventlog_path = "/sys/kernel/security/tpm0/binary_bios_measurements";
   std::optional<std::string> drtm_log_path;
+  // Enroll only: the TEEs this host offers ("snp", "tdx", "sev", "sev-es") and the libvirt URI
+  // attestd launches through; the service places VMs only on hosts that list the VM's TEE.
+  std::vector<std::string> tees;
+  std::string libvirt_uri;
 };
 
 // Enroll registers this TPM's EK (and EK certificate when the TPM holds one) and AK with

@@ -13,15 +13,16 @@
 #include <thread>
 
 #include "agent/guest_evidence.h"
+#include "agent/guest_unlock.h"
 #include "agent/host_commands.h"
 #include "agent/host_loop.h"
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/tpm/alg.h"
 #include "cli/args.h"
-#include "service/release/jwe.h"
 #include "service/client/api_client.h"
 #include "service/client/aws_credentials.h"
+#include "service/release/jwe.h"
 
 namespace {
 
@@ -40,8 +41,12 @@ constexpr char kUsage[] =
     "  attest-agent guest evidence --nonce HEX --key KEYFILE --out DIR [--tsm-root PATH] "
     "[--sev-device PATH]\n"
     "  attest-agent guest decrypt --jwe FILE --key KEYFILE   (volume key to stdout)\n"
+    "  attest-agent guest unlock --endpoint URL --vm-id ID [--ca-cert FILE] [--volume ID ...]\n"
+    "                            [--out FILE|DIR|-] [--tsm-root PATH] [--sev-device PATH]\n"
+    "                            [--evidence-command CMD]   (volume key to stdout by default)\n"
     "  attest-agent host enroll --endpoint URL --host-policy NAME --tcti CONF [--state FILE]\n"
     "                           [--profile NAME] [--ca-cert FILE] [--region R] [--ak ecdsa|rsa]\n"
+    "                           [--tees snp,tdx,...] [--libvirt-uri URI]\n"
     "  attest-agent host run --endpoint URL --tcti CONF [--state FILE] [--interval SECONDS] "
     "[--once]\n"
     "                        [--profile NAME] [--ca-cert FILE] [--region R] [--pcrs 0,1,...]\n"
@@ -111,7 +116,7 @@ void PrintDecision(const attest::agent::Decision& d) {
 // (transport, HTTP or TPM error); without --once it never exits on such errors, it backs off.
 int RunHostApi(int argc, char** argv, const std::string& verb) {
   const FlagSpec spec{{"endpoint", "profile", "ca-cert", "region", "tcti", "host-policy", "state",
-                       "ak", "interval", "pcrs", "eventlog", "drtm-log"},
+                       "ak", "interval", "pcrs", "eventlog", "drtm-log", "tees", "libvirt-uri"},
                       {"once"}};
   auto args = Args::Parse(argc, argv, 3, spec);
   if (!args.ok()) return Fail(args.status());
@@ -132,6 +137,12 @@ int RunHostApi(int argc, char** argv, const std::string& verb) {
   }
   if (auto path = args->Get("eventlog")) config.eventlog_path = *path;
   config.drtm_log_path = args->Get("drtm-log");
+  if (auto tees = args->Get("tees")) {
+    auto list = SplitList(*tees);
+    if (!list.ok()) return Fail(list.status());
+    config.tees = *list;
+  }
+  config.libvirt_uri = args->Get("libvirt-uri").value_or("");
 
   attest::service::client::CredentialSources sources;
   sources.profile = args->Get("profile").value_or("");
@@ -274,6 +285,9 @@ int RunGuest(int argc, char** argv) {
     return 2;
   }
   const std::string verb = argv[2];
+  if (verb == "unlock") {
+    return attest::agent::RunUnlock(std::vector<std::string>(argv + 3, argv + argc));
+  }
   const FlagSpec spec{{"out", "nonce", "key", "tsm-root", "sev-device", "jwe"}, {}};
   auto args = Args::Parse(argc, argv, 3, spec);
   if (!args.ok()) return Fail(args.status());

@@ -1,5 +1,6 @@
 #include "cli/api_commands.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -17,6 +18,8 @@ enum class Body {
   kNone,
   kFile,      // the last positional argument names a file sent as the body
   kNameJson,  // {"name": <first positional>}
+  kVolume,    // {"name": <first positional>, "size_bytes"?: --size}
+  kVm,        // {"tee": --tee, "policy": --policy, "volume_ids": --volume split at commas}
 };
 
 struct ApiCommand {
@@ -26,6 +29,7 @@ struct ApiCommand {
   std::vector<std::string_view> positional;
   Body body = Body::kNone;
   std::vector<std::string_view> query_flags;  // --flag VALUE -> ?flag=VALUE
+  std::vector<std::string_view> body_flags;   // --flag VALUE read by the body builder
 };
 
 const std::vector<ApiCommand>& Commands() {
@@ -130,6 +134,45 @@ const std::vector<ApiCommand>& Commands() {
        {"NAME"}},
       {"net", "list", "list the tenant's nets", "GET", "/v1/nets", {}},
       {"net", "delete", "delete a net", "DELETE", "/v1/nets/{0}", {"NAME"}},
+      {"volume",
+       "create",
+       "create a volume key (and, with --size BYTES, a LUKS2 image of that size)",
+       "POST",
+       "/v1/volumes",
+       {"NAME"},
+       Body::kVolume,
+       {},
+       {"size"}},
+      {"volume", "get", "show a volume (never its key)", "GET", "/v1/volumes/{0}", {"VOLUME_ID"}},
+      {"volume", "list", "list the tenant's volumes", "GET", "/v1/volumes", {}},
+      {"volume",
+       "delete",
+       "delete a volume: its key is destroyed (crypto-shredding)",
+       "DELETE",
+       "/v1/volumes/{0}",
+       {"VOLUME_ID"}},
+      {"vm",
+       "create",
+       "create a VM record and its launch ticket: --tee snp|tdx --policy NAME --volume ID[,ID...]",
+       "POST",
+       "/v1/vms",
+       {},
+       Body::kVm,
+       {},
+       {"tee", "policy", "volume"}},
+      {"vm",
+       "get",
+       "show a VM record, its ticket digests and host trust",
+       "GET",
+       "/v1/vms/{0}",
+       {"VM_ID"}},
+      {"vm", "list", "list the tenant's live VM records", "GET", "/v1/vms", {}},
+      {"vm",
+       "delete",
+       "delete a VM record: no key is released for it again",
+       "DELETE",
+       "/v1/vms/{0}",
+       {"VM_ID"}},
       {"audit",
        "list",
        "list the caller's audit log entries",
@@ -147,11 +190,41 @@ std::string Env(const char* name) {
   return v == nullptr ? "" : v;
 }
 
+Result<std::string> VolumeBody(const Args& args) {
+  nlohmann::json body = {{"name", args.positional()[0]}};
+  if (auto size = args.Get("size")) {
+    // Digits only: the server checks the range; stoull would accept "-1" and " 1".
+    if (size->empty() || size->size() > 19 ||
+        size->find_first_not_of("0123456789") != std::string::npos) {
+      return Status(reasons::kCliUsage, "--size wants a number of bytes");
+    }
+    body["size_bytes"] = std::stoull(*size);
+  }
+  return body.dump();
+}
+
+Result<std::string> VmBody(const Args& args) {
+  ATTEST_ASSIGN_OR_RETURN(std::string tee, args.Require("tee"));
+  ATTEST_ASSIGN_OR_RETURN(std::string policy, args.Require("policy"));
+  std::vector<std::string> volumes;
+  if (auto list = args.Get("volume")) {
+    size_t start = 0;
+    while (start <= list->size()) {
+      const size_t comma = std::min(list->find(',', start), list->size());
+      if (comma == start) return Status(reasons::kCliUsage, "--volume: an empty volume id");
+      volumes.push_back(list->substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  return nlohmann::json{{"tee", tee}, {"policy", policy}, {"volume_ids", volumes}}.dump();
+}
+
 int Usage(const ApiCommand& c, const std::string& why) {
   std::cerr << "attestctl: " << why << "\nusage: attestctl [--endpoint URL] [--profile NAME] "
             << "[--ca-cert FILE] " << c.group << " " << c.name;
   for (std::string_view p : c.positional) std::cerr << " " << p;
   for (std::string_view q : c.query_flags) std::cerr << " [--" << q << " VALUE]";
+  for (std::string_view q : c.body_flags) std::cerr << " [--" << q << " VALUE]";
   std::cerr << "\n";
   return kExitUsage;
 }
@@ -159,6 +232,7 @@ int Usage(const ApiCommand& c, const std::string& why) {
 int Run(const ClientFlags& flags, const ApiCommand& c, int argc, char** argv, int first) {
   FlagSpec spec;
   for (std::string_view q : c.query_flags) spec.with_value.insert(std::string(q));
+  for (std::string_view q : c.body_flags) spec.with_value.insert(std::string(q));
   Result<Args> args = Args::Parse(argc, argv, first, spec);
   if (!args.ok()) return Usage(c, args.status().message());
   if (args->positional().size() != c.positional.size()) {
@@ -187,6 +261,10 @@ int Run(const ClientFlags& flags, const ApiCommand& c, int argc, char** argv, in
     body.assign(file->begin(), file->end());
   } else if (c.body == Body::kNameJson) {
     body = nlohmann::json{{"name", args->positional()[0]}}.dump();
+  } else if (c.body == Body::kVolume || c.body == Body::kVm) {
+    Result<std::string> built = c.body == Body::kVolume ? VolumeBody(*args) : VmBody(*args);
+    if (!built.ok()) return Usage(c, built.status().message());
+    body = *built;
   }
 
   service::client::ClientConfig config;

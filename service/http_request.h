@@ -23,6 +23,9 @@ struct HttpRequest {
   std::string query;                // raw query after '?' (without it); empty when none
   std::vector<HttpHeader> headers;  // in arrival order; repeated names stay separate entries
   Bytes body;
+  // remote_address: the peer's IP address as the server saw it ("" when unknown, as in tests);
+  // only the key release routes' per-address rate limit reads it. Not part of any signature.
+  std::string remote_address;
 };
 
 }  // namespace attest::service

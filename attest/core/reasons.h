@@ -381,6 +381,14 @@ inline constexpr Reason kGuestNoEvidenceSource{"guest.no_evidence_source", Error
 inline constexpr Reason kGuestTsmFailed{"guest.tsm_report_failed", ErrorCode::kUnavailable};
 inline constexpr Reason kGuestTsmConflict{"guest.tsm_generation_conflict", ErrorCode::kConflict};
 inline constexpr Reason kGuestDeviceFailed{"guest.device_report_failed", ErrorCode::kUnavailable};
+// guest unlock (agent/guest_unlock): the HTTP round trip of key release.
+inline constexpr Reason kGuestEvidenceCommandFailed{"guest.evidence_command_failed",
+                                                    ErrorCode::kUnavailable};
+inline constexpr Reason kGuestEvidenceInvalid{"guest.evidence_invalid",
+                                              ErrorCode::kMalformedEvidence};
+inline constexpr Reason kGuestResponseInvalid{"guest.response_invalid",
+                                              ErrorCode::kMalformedEvidence};
+inline constexpr Reason kGuestVolumeNotReleased{"guest.volume_not_released", ErrorCode::kNotFound};
 
 // --- cli: command-line usage -------------------------------------------------------------------
 inline constexpr Reason kCliUsage{"cli.usage", ErrorCode::kInvalidArgument};

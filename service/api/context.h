@@ -11,11 +11,15 @@
 #include <optional>
 #include <string>
 
+#include "attest/core/ossl.h"
 #include "attest/core/time.h"
+#include "service/http/rate_limit.h"
 #include "service/http/response.h"
 #include "service/http/router.h"
 #include "service/http_request.h"
 #include "service/keys/kek.h"
+#include "service/keys/volume.h"
+#include "service/launch/settings.h"
 #include "service/metrics/registry.h"
 #include "service/store/pool.h"
 #include "service/store/store.h"
@@ -38,6 +42,29 @@ struct ServiceConfig {
   // host_trust_ttl: how long an accepted host quote keeps the host trusted (host policies have no
   // maximum age of their own). The agent must quote more often than this.
   std::chrono::seconds host_trust_ttl{600};
+
+  // --- key release (issue 9) ---
+  // volume_dir: where LUKS2 images are made (<volume_dir>/<volume id>.img, 0600). "" = only
+  // key-only volumes (a size_bytes > 0 is refused).
+  std::string volume_dir;
+  uint64_t max_volume_bytes = 64ull << 30;  // largest LUKS2 image a tenant may ask for
+  keys::LuksOptions luks;
+  // Rate limits on the public key release routes, per replica: requests per minute per VM id
+  // and per source address on each of /v1/attest/challenge and /v1/attest (burst = the rate).
+  int64_t release_rate_per_vm_per_minute = 30;
+  int64_t release_rate_per_address_per_minute = 600;
+  // Result tokens (EAR JWT): issuer and lifetime.
+  std::string token_issuer = "attestd";
+  std::chrono::seconds token_ttl{300};
+};
+
+// ReleaseLimits: the rate limiters of the key release routes (in memory, per replica).
+struct ReleaseLimits {
+  explicit ReleaseLimits(const ServiceConfig& c)
+      : per_vm(c.release_rate_per_vm_per_minute),
+        per_address(c.release_rate_per_address_per_minute) {}
+  http::RateLimiter per_vm;
+  http::RateLimiter per_address;
 };
 
 struct ServiceContext {
@@ -51,6 +78,15 @@ struct ServiceContext {
   // anchors: the vendor roots (or, only when the configuration names them, test roots) key
   // release verifies evidence against, with their caches. Shared by every request.
   const release::TrustAnchors* anchors = nullptr;
+  // token_key: the EC P-256 / P-384 private key that signs result tokens (owned by the caller;
+  // attestd's token_key file). Null: POST /v1/attest answers 500 (not configured).
+  EVP_PKEY* token_key = nullptr;
+  // release_limits: made by Api from config when null.
+  std::shared_ptr<ReleaseLimits> release_limits;
+  // Launching VMs on hosts (issue 10): the operator's settings, and how to reach a host's
+  // libvirtd (attestd: libvirt; tests: fakes). No connector: VM records only, no launches.
+  launch::LaunchSettings launch;
+  launch::HypervisorConnector connect_hypervisor;
 };
 
 // Caller: who signed the request (unset for public routes).

@@ -60,6 +60,13 @@ void DefineApiMetrics(metrics::Registry& registry) {
                          "Appraisal and release decisions by kind and outcome.");
   registry.DefineGauge("attestd_trusted_hosts",
                        "Hosts whose last quote was accepted and is still fresh.");
+  registry.DefineCounter("attestd_rate_limited_total",
+                         "Key release requests refused by a rate limit, by route and scope.");
+  registry.DefineGauge(
+      "attestd_rate_limit_per_minute",
+      "Configured key release rate limit (requests per minute per key), by scope.");
+  registry.DefineGauge("attestd_rate_limit_tracked_keys",
+                       "Rate limit buckets held in memory (this replica), by scope.");
 }
 
 Api::Api(ServiceContext service) : service_(std::move(service)) {
@@ -71,6 +78,18 @@ Api::Api(ServiceContext service) : service_(std::move(service)) {
   AddHostRoutes(router_);
   AddCollateralRoutes(router_);
   AddNetworkRoutes(router_);
+  AddVolumeRoutes(router_);
+  AddVmRoutes(router_);
+  AddAttestRoutes(router_);
+  if (!service_.release_limits) {
+    service_.release_limits = std::make_shared<ReleaseLimits>(service_.config);
+  }
+  if (service_.metrics != nullptr) {
+    service_.metrics->Set("attestd_rate_limit_per_minute", {{"scope", "vm"}},
+                          static_cast<double>(service_.release_limits->per_vm.per_minute()));
+    service_.metrics->Set("attestd_rate_limit_per_minute", {{"scope", "address"}},
+                          static_cast<double>(service_.release_limits->per_address.per_minute()));
+  }
 }
 
 http::HttpResponse Api::Handle(const HttpRequest& request) {

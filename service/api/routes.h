@@ -14,5 +14,8 @@ void AddHostRoutes(
     ApiRouter& router);  // operator: host registration and attestation (hosts helper)
 void AddCollateralRoutes(ApiRouter& router);  // operator: offline collateral bundles
 void AddNetworkRoutes(ApiRouter& router);     // tenant: security groups and nets (issue 10)
+void AddVolumeRoutes(ApiRouter& router);      // tenant: volumes and their keys (issue 9)
+void AddVmRoutes(ApiRouter& router);          // tenant: VM records and launch tickets (issue 9)
+void AddAttestRoutes(ApiRouter& router);      // public: guest key release (issue 9)
 
 }  // namespace attest::service::api

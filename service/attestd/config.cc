@@ -27,6 +27,8 @@ Result<Config> LoadConfig(const std::string& path) {
   if (!doc.is_object()) return ConfigError(path, "not a JSON object");
 
   Config c;
+  keys::Pkcs11Config pkcs11;
+  std::string pin_file, pin_env;
   const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
   for (const auto& [key, value] : doc.items()) {
     auto text = [&](std::string* out) -> Status {
@@ -56,6 +58,35 @@ Result<Config> LoadConfig(const std::string& path) {
       ATTEST_RETURN_IF_ERROR(text(&c.database));
     } else if (key == "kek_file") {
       ATTEST_RETURN_IF_ERROR(text(&c.kek_file));
+    } else if (key == "kek_pkcs11_module") {
+      ATTEST_RETURN_IF_ERROR(text(&pkcs11.module_path));
+    } else if (key == "kek_pkcs11_token_label") {
+      ATTEST_RETURN_IF_ERROR(text(&pkcs11.token_label));
+    } else if (key == "kek_pkcs11_key_label") {
+      ATTEST_RETURN_IF_ERROR(text(&pkcs11.key_label));
+    } else if (key == "kek_pkcs11_pin_file") {
+      ATTEST_RETURN_IF_ERROR(text(&pin_file));
+    } else if (key == "kek_pkcs11_pin_env") {
+      ATTEST_RETURN_IF_ERROR(text(&pin_env));
+    } else if (key == "token_key") {
+      ATTEST_RETURN_IF_ERROR(text(&c.token_key));
+    } else if (key == "test_roots") {
+      ATTEST_RETURN_IF_ERROR(text(&c.test_roots));
+    } else if (key == "volume_dir") {
+      ATTEST_RETURN_IF_ERROR(text(&c.api.volume_dir));
+    } else if (key == "max_volume_bytes") {
+      ATTEST_RETURN_IF_ERROR(number(static_cast<int64_t>(keys::kMinLuksImageBytes),
+                                    static_cast<int64_t>(keys::kMaxLuksImageBytes), &n));
+      c.api.max_volume_bytes = static_cast<uint64_t>(n);
+    } else if (key == "release_rate_per_vm_per_minute") {
+      ATTEST_RETURN_IF_ERROR(number(1, 100000, &n));
+      c.api.release_rate_per_vm_per_minute = n;
+    } else if (key == "release_rate_per_address_per_minute") {
+      ATTEST_RETURN_IF_ERROR(number(1, 1000000, &n));
+      c.api.release_rate_per_address_per_minute = n;
+    } else if (key == "token_ttl_seconds") {
+      ATTEST_RETURN_IF_ERROR(number(10, 86400, &n));
+      c.api.token_ttl = std::chrono::seconds(n);
     } else if (key == "region") {
       ATTEST_RETURN_IF_ERROR(text(&c.api.region));
     } else if (key == "service") {
@@ -71,6 +102,21 @@ Result<Config> LoadConfig(const std::string& path) {
     } else if (key == "max_idle_connections") {
       ATTEST_RETURN_IF_ERROR(number(1, 256, &n));
       c.max_idle_connections = static_cast<int>(n);
+    } else if (key == "launch_domain_type") {
+      ATTEST_RETURN_IF_ERROR(text(&c.launch.domain_type));
+      if (c.launch.domain_type != "kvm" && c.launch.domain_type != "qemu") {
+        return ConfigError(path, "\"launch_domain_type\" must be \"kvm\" or \"qemu\"");
+      }
+    } else if (key == "launch_snp_firmware") {
+      ATTEST_RETURN_IF_ERROR(text(&c.launch.snp_firmware));
+    } else if (key == "launch_tdx_firmware") {
+      ATTEST_RETURN_IF_ERROR(text(&c.launch.tdx_firmware));
+    } else if (key == "launch_allow_dac_only") {
+      if (!value.is_boolean()) return ConfigError(path, "\"" + key + "\" must be true or false");
+      c.launch.allow_dac_only = value.get<bool>();
+    } else if (key == "launch_max_quote_age_seconds") {
+      ATTEST_RETURN_IF_ERROR(number(60, 7 * 86400, &n));
+      c.launch.max_quote_age = std::chrono::seconds(n);
     } else {
       return ConfigError(path, "unknown setting \"" + key + "\"");
     }
@@ -80,13 +126,38 @@ Result<Config> LoadConfig(const std::string& path) {
   } else if (c.database.rfind("postgres:", 0) != 0) {
     return ConfigError(path, "\"database\" must start with sqlite: or postgres:");
   }
-  if (c.kek_file.empty()) return ConfigError(path, "\"kek_file\" is required");
+  const bool any_pkcs11 = !pkcs11.module_path.empty() || !pkcs11.token_label.empty() ||
+                          !pkcs11.key_label.empty() || !pin_file.empty() || !pin_env.empty();
+  if (c.kek_file.empty() == !any_pkcs11) {
+    return ConfigError(path, "want exactly one KEK: \"kek_file\" or the kek_pkcs11_* settings");
+  }
+  if (any_pkcs11) {
+    if (pkcs11.module_path.empty() || pkcs11.token_label.empty() || pkcs11.key_label.empty()) {
+      return ConfigError(path,
+                         "\"kek_pkcs11_module\", \"kek_pkcs11_token_label\" and "
+                         "\"kek_pkcs11_key_label\" are all required");
+    }
+    if (pin_file.empty() == pin_env.empty()) {
+      return ConfigError(path, "want one of \"kek_pkcs11_pin_file\" and \"kek_pkcs11_pin_env\"");
+    }
+    pkcs11.pin_source = pin_file.empty() ? "env:" + pin_env : "file:" + Resolve(dir, pin_file);
+    c.kek_pkcs11 = pkcs11;
+  }
   c.kek_file = Resolve(dir, c.kek_file);
+  c.token_key = Resolve(dir, c.token_key);
+  c.test_roots = Resolve(dir, c.test_roots);
+  c.api.volume_dir = Resolve(dir, c.api.volume_dir);
   c.server.cert_chain_file = Resolve(dir, c.server.cert_chain_file);
   c.server.private_key_file = Resolve(dir, c.server.private_key_file);
   c.api.ek_ca_bundle = Resolve(dir, c.api.ek_ca_bundle);
   if (c.server.cert_chain_file.empty() || c.server.private_key_file.empty()) {
     return ConfigError(path, "\"tls_cert\" and \"tls_key\" are required");
+  }
+  // Firmware paths are paths on the virtualization hosts, not here: they must be absolute.
+  for (const std::string* firmware : {&c.launch.snp_firmware, &c.launch.tdx_firmware}) {
+    if (!firmware->empty() && !std::filesystem::path(*firmware).is_absolute()) {
+      return ConfigError(path, "launch firmware paths must be absolute paths on the hosts");
+    }
   }
   return c;
 }
@@ -97,14 +168,62 @@ std::string ConfigJson(const Config& c) {
                         {"tls_cert", c.server.cert_chain_file},
                         {"tls_key", c.server.private_key_file},
                         {"database", c.database},
-                        {"kek_file", c.kek_file},
                         {"region", c.api.region},
                         {"service", c.api.service},
                         {"nonce_ttl_seconds", c.api.nonce_ttl.count()},
                         {"host_trust_ttl_seconds", c.api.host_trust_ttl.count()},
                         {"max_idle_connections", c.max_idle_connections}};
   if (!c.api.ek_ca_bundle.empty()) doc["ek_ca_bundle"] = c.api.ek_ca_bundle;
+  if (c.kek_pkcs11) {
+    doc["kek_pkcs11_module"] = c.kek_pkcs11->module_path;
+    doc["kek_pkcs11_token_label"] = c.kek_pkcs11->token_label;
+    doc["kek_pkcs11_key_label"] = c.kek_pkcs11->key_label;
+    const std::string& pin = c.kek_pkcs11->pin_source;
+    doc[pin.rfind("env:", 0) == 0 ? "kek_pkcs11_pin_env" : "kek_pkcs11_pin_file"] =
+        pin.substr(pin.find(':') + 1);
+  } else {
+    doc["kek_file"] = c.kek_file;
+  }
+  if (!c.token_key.empty()) doc["token_key"] = c.token_key;
+  if (!c.test_roots.empty()) doc["test_roots"] = c.test_roots;
+  if (!c.api.volume_dir.empty()) doc["volume_dir"] = c.api.volume_dir;
+  doc["max_volume_bytes"] = c.api.max_volume_bytes;
+  doc["release_rate_per_vm_per_minute"] = c.api.release_rate_per_vm_per_minute;
+  doc["release_rate_per_address_per_minute"] = c.api.release_rate_per_address_per_minute;
+  doc["token_ttl_seconds"] = c.api.token_ttl.count();
+  doc["launch_domain_type"] = c.launch.domain_type;
+  if (!c.launch.snp_firmware.empty()) doc["launch_snp_firmware"] = c.launch.snp_firmware;
+  if (!c.launch.tdx_firmware.empty()) doc["launch_tdx_firmware"] = c.launch.tdx_firmware;
+  doc["launch_allow_dac_only"] = c.launch.allow_dac_only;
+  doc["launch_max_quote_age_seconds"] = c.launch.max_quote_age.count();
   return doc.dump(2) + "\n";
+}
+
+Result<release::TrustAnchorConfig> LoadTestRoots(const std::string& path) {
+  release::TrustAnchorConfig out;
+  if (path.empty()) return out;
+  Result<Bytes> bytes = ReadFileBytes(path);
+  if (!bytes.ok()) return ConfigError(path, bytes.status().message());
+  nlohmann::json doc = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  if (!doc.is_object()) return ConfigError(path, "not a JSON object");
+  const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
+  for (const auto& [key, value] : doc.items()) {
+    std::vector<Bytes>* list = key == "snp_root_chains" ? &out.snp_test_root_chains_pem
+                               : key == "tdx_roots"     ? &out.tdx_test_roots_pem
+                                                        : nullptr;
+    if (list == nullptr) return ConfigError(path, "unknown setting \"" + key + "\"");
+    if (!value.is_array()) return ConfigError(path, "\"" + key + "\" must be an array of files");
+    for (const auto& file : value) {
+      if (!file.is_string()) return ConfigError(path, "\"" + key + "\" must name files");
+      Result<Bytes> pem = ReadFileBytes(Resolve(dir, file.get<std::string>()));
+      if (!pem.ok()) return ConfigError(path, pem.status().message());
+      list->push_back(std::move(pem).value());
+    }
+  }
+  if (out.snp_test_root_chains_pem.empty() && out.tdx_test_roots_pem.empty()) {
+    return ConfigError(path, "names no test roots");
+  }
+  return out;
 }
 
 }  // namespace attest::service::attestd

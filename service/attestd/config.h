@@ -1,10 +1,14 @@
 // attestd's configuration file (JSON), written by `attestd init` and read by `attestd serve`.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "attest/core/status.h"
 #include "service/api/context.h"
+#include "service/keys/pkcs11_kek.h"
+#include "service/launch/settings.h"
+#include "service/release/release.h"
 #include "service/server/https_server.h"
 
 namespace attest::service::attestd {
@@ -14,9 +18,23 @@ struct Config {
   // database: "sqlite:PATH" (embedded default) or "postgres:CONNINFO" (libpq connection string;
   // "postgres:" alone uses the PG* environment variables).
   std::string database;
-  std::string kek_file;  // 32-byte key-encryption key, mode 0600
-  api::ServiceConfig api;
+  // The key-encryption key: exactly one of a local key file (32 bytes, mode 0600; `kek_file`) and
+  // a PKCS#11 token (`kek_pkcs11_module`, `kek_pkcs11_token_label`, `kek_pkcs11_key_label` and
+  // the PIN from `kek_pkcs11_pin_file` or `kek_pkcs11_pin_env`).
+  std::string kek_file;
+  std::optional<keys::Pkcs11Config> kek_pkcs11;
+  // token_key: PEM EC P-256/P-384 private key (mode 0600) signing result tokens; "" = key release
+  // answers 500 (configurations from before issue 9).
+  std::string token_key;
+  // test_roots: a JSON file {"snp_root_chains": [PEM files], "tdx_roots": [PEM files]} whose
+  // roots REPLACE the vendors' for key release. Only for test deployments; logged loudly.
+  std::string test_roots;
+  api::ServiceConfig api;  // volume_dir, max_volume_bytes, release rate limits live here
   int max_idle_connections = 8;
+  // launch: VMs attestd starts on hosts registered with a libvirt_uri (`launch_domain_type`,
+  // `launch_snp_firmware`, `launch_tdx_firmware`, `launch_allow_dac_only`,
+  // `launch_max_quote_age_seconds`).
+  launch::LaunchSettings launch;
 };
 
 // LoadConfig reads path strictly (unknown members are errors); relative file names are taken
@@ -25,5 +43,9 @@ Result<Config> LoadConfig(const std::string& path);
 
 // ConfigJson is the text LoadConfig reads back (paths written as given).
 std::string ConfigJson(const Config& config);
+
+// LoadTestRoots reads the test_roots file (paths in it relative to the file). "" = the shipped
+// anchors (empty lists). Fails with reasons::kApiConfig.
+Result<release::TrustAnchorConfig> LoadTestRoots(const std::string& path);
 
 }  // namespace attest::service::attestd

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/args.h"
+#include "launcher/libvirt_hypervisor.h"
 #include "service/api/dispatch.h"
 #include "service/attestd/config.h"
 #include "service/attestd/setup.h"
@@ -24,6 +25,8 @@ using namespace attest::service;
 
 constexpr const char* kUsage =
     "usage: attestd init  --data-dir DIR [--listen-port N] [--database sqlite:PATH|postgres:CONN]\n"
+    "                     [--kek-pkcs11-module SO --kek-pkcs11-token-label L\n"
+    "                      --kek-pkcs11-key-label K --kek-pkcs11-pin-file F]\n"
     "       attestd serve --config FILE\n"
     "       attestd run   --data-dir DIR [--listen-port N] [--database ...]\n";
 
@@ -48,6 +51,18 @@ attest::Result<attestd::InitOptions> InitOptionsFrom(const Args& args) {
     }
   }
   options.database = args.Get("database").value_or("");
+  if (auto module = args.Get("kek-pkcs11-module")) {
+    attest::service::keys::Pkcs11Config p11;
+    p11.module_path = *module;
+    ATTEST_ASSIGN_OR_RETURN(p11.token_label, args.Require("kek-pkcs11-token-label"));
+    ATTEST_ASSIGN_OR_RETURN(p11.key_label, args.Require("kek-pkcs11-key-label"));
+    ATTEST_ASSIGN_OR_RETURN(const std::string pin_file, args.Require("kek-pkcs11-pin-file"));
+    p11.pin_source = "file:" + std::filesystem::absolute(pin_file).string();
+    options.kek_pkcs11 = p11;
+  } else if (args.Get("kek-pkcs11-token-label") || args.Get("kek-pkcs11-key-label") ||
+             args.Get("kek-pkcs11-pin-file")) {
+    return attest::Status(attest::reasons::kCliUsage, "--kek-pkcs11-* needs --kek-pkcs11-module");
+  }
   return options;
 }
 
@@ -80,9 +95,30 @@ int Serve(const std::string& config_path) {
   attest::Result<std::unique_ptr<store::Store>> first = attestd::OpenStore(*config, *kek);
   if (!first.ok()) return Fail(first.status());
   first->reset();
+  // Vendor roots, unless the configuration explicitly names test roots (which replace them).
+  attest::Result<attest::service::release::TrustAnchorConfig> roots =
+      attestd::LoadTestRoots(config->test_roots);
+  if (!roots.ok()) return Fail(roots.status());
   attest::Result<std::unique_ptr<attest::service::release::TrustAnchors>> anchors =
-      attest::service::release::TrustAnchors::Make({});
+      attest::service::release::TrustAnchors::Make(*roots);
   if (!anchors.ok()) return Fail(anchors.status());
+  if ((*anchors)->uses_test_roots()) {
+    std::cerr << "attestd: WARNING: test_roots " << config->test_roots
+              << " REPLACES the AMD/Intel vendor roots for key release: evidence signed by a "
+                 "test hierarchy is trusted. Never use this configuration in production.\n";
+  }
+  attest::EvpPkeyPtr token_key;
+  if (!config->token_key.empty()) {
+    attest::Result<attest::EvpPkeyPtr> loaded = attestd::LoadTokenKey(config->token_key);
+    if (!loaded.ok()) return Fail(loaded.status());
+    token_key = std::move(loaded).value();
+  } else {
+    std::cerr << "attestd: no token_key configured: key release (POST /v1/attest) is off\n";
+  }
+  if (!config->api.volume_dir.empty() && !std::filesystem::is_directory(config->api.volume_dir)) {
+    return Fail(attest::Status(attest::reasons::kApiConfig,
+                               "volume_dir " + config->api.volume_dir + " is not a directory"));
+  }
 
   metrics::Registry registry;
   api::DefineApiMetrics(registry);
@@ -95,6 +131,15 @@ int Serve(const std::string& config_path) {
   service.now = Now;
   service.kek = *kek;
   service.anchors = anchors->get();
+  // VMs are launched on hosts registered with a libvirt_uri, one connection per launch or stop.
+  service.launch = config->launch;
+  service.connect_hypervisor =
+      [](const std::string& uri) -> attest::Result<std::shared_ptr<attest::launcher::Hypervisor>> {
+    ATTEST_ASSIGN_OR_RETURN(std::unique_ptr<attest::launcher::LibvirtHypervisor> hv,
+                            attest::launcher::LibvirtHypervisor::Open(uri));
+    return std::shared_ptr<attest::launcher::Hypervisor>(std::move(hv));
+  };
+  service.token_key = token_key.get();
   api::Api api(std::move(service));
 
   std::signal(SIGINT, OnSignal);
@@ -122,7 +167,13 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   attest::cli::FlagSpec spec;
   if (command == "init" || command == "run") {
-    spec.with_value = {"data-dir", "listen-port", "database"};
+    spec.with_value = {"data-dir",
+                       "listen-port",
+                       "database",
+                       "kek-pkcs11-module",
+                       "kek-pkcs11-token-label",
+                       "kek-pkcs11-key-label",
+                       "kek-pkcs11-pin-file"};
   } else if (command == "serve") {
     spec.with_value = {"config"};
   } else {

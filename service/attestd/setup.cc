@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include <openssl/pem.h>
+
 #include "attest/core/file_io.h"
 #include "service/attestd/self_signed.h"
 #include "service/keys/local_kek.h"
@@ -19,6 +21,11 @@ Status WriteText(const std::string& path, const std::string& text, unsigned mode
 }  // namespace
 
 Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenKek(const Config& config) {
+  if (config.kek_pkcs11) {
+    ATTEST_ASSIGN_OR_RETURN(std::unique_ptr<keys::Pkcs11Kek> token,
+                            keys::Pkcs11Kek::Open(*config.kek_pkcs11));
+    return std::shared_ptr<const keys::KeyEncryptionKey>(std::move(token));
+  }
   Result<std::unique_ptr<keys::LocalKeyFileKek>> kek =
       keys::LocalKeyFileKek::FromKeyFile(config.kek_file);
   if (!kek.ok()) return Status(reasons::kStoreKekInvalid, kek.status().message());
@@ -39,7 +46,42 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
   return OpenStore(config, std::move(kek));
 }
 
+Result<EvpPkeyPtr> LoadTokenKey(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Status(reasons::kApiConfig, "token_key " + path + ": not a regular file");
+  }
+  if ((st.st_mode & 077) != 0) {
+    return Status(reasons::kApiConfig,
+                  "token_key " + path + ": readable or writable by group or others");
+  }
+  ATTEST_ASSIGN_OR_RETURN(Bytes pem, ReadFileBytes(path));
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  EvpPkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  OPENSSL_cleanse(pem.data(), pem.size());
+  char group[32] = {0};
+  size_t len = 0;
+  if (key == nullptr || EVP_PKEY_get_group_name(key.get(), group, sizeof(group), &len) != 1 ||
+      (std::string(group) != "prime256v1" && std::string(group) != "secp384r1")) {
+    return Status(reasons::kApiConfig, "token_key " + path + ": want a PEM EC P-256/P-384 key");
+  }
+  return key;
+}
+
 namespace {
+
+// NewTokenKeyPem makes a fresh P-384 key as PKCS#8 PEM.
+Result<std::string> NewTokenKeyPem() {
+  EvpPkeyPtr key(EVP_EC_gen("P-384"));
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (key == nullptr || bio == nullptr ||
+      PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return Status(reasons::kApiInternal, "cannot generate the result token key");
+  }
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(n));
+}
 
 // InitFiles does the work of InitDataDir, listing every file it creates in created.
 Result<InitResult> InitFiles(const InitOptions& options, TimePoint now,
@@ -61,17 +103,34 @@ Result<InitResult> InitFiles(const InitOptions& options, TimePoint now,
   config.server.port = options.listen_port;
   config.server.cert_chain_file = (dir / "tls-cert.pem").string();
   config.server.private_key_file = (dir / "tls-key.pem").string();
-  config.kek_file = (dir / "kek.bin").string();
   config.database =
       options.database.empty() ? "sqlite:" + (dir / "attestd.db").string() : options.database;
 
-  ATTEST_RETURN_IF_ERROR(store::LocalKeySealer::CreateKeyFile(config.kek_file));
-  created->push_back(config.kek_file);
+  if (options.kek_pkcs11) {
+    config.kek_pkcs11 = options.kek_pkcs11;
+  } else {
+    config.kek_file = (dir / "kek.bin").string();
+    ATTEST_RETURN_IF_ERROR(store::LocalKeySealer::CreateKeyFile(config.kek_file));
+    created->push_back(config.kek_file);
+  }
   ATTEST_ASSIGN_OR_RETURN(PemKeyPair tls, GenerateSelfSignedTls(now));
   ATTEST_RETURN_IF_ERROR(WriteText(config.server.private_key_file, tls.private_key_pem, 0600));
   created->push_back(config.server.private_key_file);
   ATTEST_RETURN_IF_ERROR(WriteText(config.server.cert_chain_file, tls.certificate_pem, 0644));
   created->push_back(config.server.cert_chain_file);
+  config.token_key = (dir / "token-key.pem").string();
+  ATTEST_ASSIGN_OR_RETURN(std::string token_pem, NewTokenKeyPem());
+  ATTEST_RETURN_IF_ERROR(WriteText(config.token_key, token_pem, 0600));
+  created->push_back(config.token_key);
+  config.api.volume_dir = (dir / "volumes").string();
+  if (fs::exists(config.api.volume_dir, ec)) {
+    return Status(reasons::kApiConfig, config.api.volume_dir + " exists; refusing to reuse it");
+  }
+  if (!fs::create_directory(config.api.volume_dir, ec) ||
+      chmod(config.api.volume_dir.c_str(), 0700) != 0) {
+    return Status(reasons::kApiConfig, "cannot create " + config.api.volume_dir);
+  }
+  created->push_back(config.api.volume_dir);  // empty: a failed init removes it too
   if (config.database.rfind("sqlite:", 0) == 0) {
     const std::string db_file = config.database.substr(7);
     if (fs::exists(db_file, ec)) {

@@ -2,12 +2,15 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "attest/core/ossl.h"
 #include "attest/core/status.h"
 #include "attest/core/time.h"
 #include "service/attestd/config.h"
 #include "service/keys/kek.h"
+#include "service/keys/pkcs11_kek.h"
 #include "service/store/store.h"
 
 namespace attest::service::attestd {
@@ -18,6 +21,9 @@ struct InitOptions {
   int listen_port = 8443;
   std::string database;  // "" = sqlite:attestd.db in data_dir
   std::string operator_name = "operator";
+  // kek_pkcs11: keep the KEK on this PKCS#11 token instead of creating kek.bin. The operator's
+  // credentials are sealed by the KEK at init, so the choice is made here, not edited later.
+  std::optional<keys::Pkcs11Config> kek_pkcs11;
 };
 
 struct InitResult {
@@ -27,14 +33,16 @@ struct InitResult {
   std::string secret_access_key;
 };
 
-// InitDataDir creates data_dir (0700) with a KEK file, a self-signed TLS key pair, attestd.json,
+// InitDataDir creates data_dir (0700) with a KEK file, a self-signed TLS key pair, a P-384
+// result-token key (token-key.pem, 0600), the volume directory (volumes/, 0700), attestd.json,
 // the database schema and the first operator with credentials written to operator-credentials
 // (0600, in the ~/.aws/credentials format, profile "attestd-operator"). It never overwrites:
 // an existing attestd.json fails with reasons::kApiConfig.
 Result<InitResult> InitDataDir(const InitOptions& options, TimePoint now);
 
-// OpenKek opens the configured key-encryption key: the local key file. Fails with
-// store.kek_invalid (missing, wrong size, readable by others).
+// OpenKek opens the configured key-encryption key: the local key file (store.kek_invalid when
+// missing, of the wrong size or readable by others), or the PKCS#11 token (Pkcs11Kek::Open's
+// keys.* reasons).
 Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenKek(const Config& config);
 
 // OpenStore opens the configured database (migrating the schema), sealing credentials with kek.
@@ -42,5 +50,9 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& config,
                                                 std::shared_ptr<const keys::KeyEncryptionKey> kek);
 // OpenStore opens the configured KEK and then the database with it.
 Result<std::unique_ptr<store::Store>> OpenStore(const Config& config);
+
+// LoadTokenKey reads the result-token signing key: a PEM EC P-256 or P-384 private key that
+// group and others cannot read. Fails with reasons::kApiConfig.
+Result<EvpPkeyPtr> LoadTokenKey(const std::string& path);
 
 }  // namespace attest::service::attestd

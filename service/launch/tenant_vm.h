@@ -20,22 +20,10 @@
 #include "attest/core/status.h"
 #include "attest/core/time.h"
 #include "launcher/launch.h"
+#include "service/launch/settings.h"
 #include "service/store/store.h"
 
 namespace attest::service::launch {
-
-// LaunchSettings: the operator's settings for the VMs attestd launches (attestd.json).
-struct LaunchSettings {
-  std::string domain_type = "kvm";  // "qemu" (TCG) only for tests
-  std::string snp_firmware;         // OVMF built for SEV-SNP (AmdSev); "" = no SNP launches
-  std::string tdx_firmware;         // TDVF / OVMF built for TDX; "" = no TDX launches
-  // allow_dac_only: a host without SELinux or AppArmor may confine guests by DAC labels only.
-  // For development hosts; off in production.
-  bool allow_dac_only = false;
-  // max_quote_age: how old the host's last good quote may be when the tenant policy sets no
-  // maximum of its own.
-  std::chrono::seconds max_quote_age{600};
-};
 
 // VmShape: the tenant's choices for a launch, with nets and groups already resolved to the
 // caller's records.
@@ -67,11 +55,6 @@ Result<launcher::LaunchRequest> BuildTenantLaunch(
     const store::Vm& vm, const std::vector<store::Volume>& volumes, const VmShape& shape,
     const std::vector<store::SecurityGroupRecord>& all_groups,
     const launcher::GroupMembers& members, const LaunchSettings& settings);
-
-// HypervisorConnector opens a connection to a host's libvirtd by URI (attestd: libvirt; tests:
-// fakes). launcher.hypervisor_error when it cannot.
-using HypervisorConnector =
-    std::function<Result<std::shared_ptr<launcher::Hypervisor>>(const std::string& uri)>;
 
 // TeeTypeOf maps the API's and the store's TEE names ("snp", "tdx", "sev", "sev-es") to the
 // launcher's; nullopt for any other.

@@ -41,6 +41,7 @@ HttpRequest FromCpprest(const ws::http_request& in) {
   out.path = uri.path();
   out.query = uri.query();
   for (const auto& [name, value] : in.headers()) out.headers.push_back({name, value});
+  out.remote_address = in.remote_address();
   return out;
 }
 

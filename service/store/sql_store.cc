@@ -730,6 +730,20 @@ class SqlStore : public Store {
     return WithVolumes(rows[0]);
   }
 
+  Result<std::vector<Vm>> ListVms(const std::string& caller_tenant) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec(std::string("SELECT ") + kVmColumns +
+                      " FROM vms WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id",
+                  {caller_tenant}));
+    std::vector<Vm> out;
+    for (const SqlRow& r : rows) {
+      ATTEST_ASSIGN_OR_RETURN(Vm vm, WithVolumes(r));
+      out.push_back(std::move(vm));
+    }
+    return out;
+  }
+
   Status DeleteVm(const std::string& caller_tenant, const std::string& vm_id,
                   TimePoint now) override {
     Transaction tx(db_.get());

@@ -302,6 +302,8 @@ class Store {
   // LookupVm returns any tenant's VM by id, deleted ones included: the key release path, where
   // the evidence (not a credential) authenticates and the VM names its tenant.
   virtual Result<Vm> LookupVm(const std::string& vm_id) = 0;
+  // ListVms returns the caller's live (not deleted) VMs by id.
+  virtual Result<std::vector<Vm>> ListVms(const std::string& caller_tenant) = 0;
   // DeleteVm marks the VM deleted, spends its outstanding nonces, so no release can follow, and
   // frees its interface addresses.
   // kStoreNotFound when not the caller's or already deleted.

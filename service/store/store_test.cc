@@ -451,6 +451,13 @@ TEST_P(StoreTest, VmsNeedTheCallersLiveVolumes) {
   EXPECT_EQ(got->ticket_sha384, std::string(96, 'c'));
   EXPECT_FALSE(got->deleted_at.has_value());
   EXPECT_EQ(store_->LookupVm("vm-1")->tenant_id, a_);
+  ASSERT_TRUE(store_->CreateVm(a_, MakeVm("vm-0", {"vol-a1"}), T0()).ok());
+  auto listed = store_->ListVms(a_);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, "vm-0");  // by id
+  EXPECT_EQ((*listed)[1].volume_ids, (std::vector<std::string>{"vol-a2", "vol-a1"}));
+  EXPECT_TRUE(store_->ListVms(b_)->empty());
 
   Vm no_ticket = MakeVm("vm-x", {});
   no_ticket.ticket.clear();
@@ -496,6 +503,7 @@ TEST_P(StoreTest, DeletedVmEndsReleases) {
   ASSERT_TRUE(vm->deleted_at.has_value());
   EXPECT_EQ(*vm->deleted_at, T0() + seconds(1));
   EXPECT_TRUE(store_->GetVm(a_, "vm-1")->deleted_at.has_value());
+  EXPECT_TRUE(store_->ListVms(a_)->empty());  // the list shows live VMs only
   // The outstanding challenge of the deleted VM is spent; another VM's is not.
   EXPECT_EQ(store_->ConsumeNonce(a_, "vm-1", n.value, T0() + seconds(2)).reason_id(),
             "store.nonce_rejected");

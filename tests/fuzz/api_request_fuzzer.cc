@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "service/api/dispatch.h"
+#include "service/keys/local_kek.h"
+#include "service/release/release.h"
 #include "service/sigv4/request_file.h"
 #include "service/store/secret_sealer.h"
 
@@ -25,18 +27,24 @@ struct Fixture {
                             ("attest-fuzz-api-" + std::to_string(getpid()) + ".db"))
                                .string();
     std::filesystem::remove(db);
+    kek = attest::service::keys::LocalKeyFileKek::FromKey(attest::Bytes(32, 3)).value();
     pool = std::make_unique<store::StorePool>(
-        [db]() -> attest::Result<std::unique_ptr<store::Store>> {
-          ATTEST_ASSIGN_OR_RETURN(auto sealer,
-                                  store::LocalKeySealer::FromKey(attest::Bytes(32, 3)));
-          return store::OpenSqliteStore(db, std::move(sealer));
+        [db, k = kek]() -> attest::Result<std::unique_ptr<store::Store>> {
+          return store::OpenSqliteStore(db, std::make_shared<const store::SecretSealer>(k));
         },
         1);
+    // Key release as attestd serves it (vendor roots; no volume_dir, so volumes are key-only
+    // and no fuzz input makes a LUKS image).
+    anchors = release::TrustAnchors::Make({}).value();
+    token_key.reset(EVP_EC_gen("P-384"));
     api::DefineApiMetrics(registry);
     api::ServiceContext service;
     service.stores = pool.get();
     service.metrics = &registry;
     service.now = [] { return attest::FromUnixSeconds(1764000000); };
+    service.kek = kek;
+    service.anchors = anchors.get();
+    service.token_key = token_key.get();
     handler = std::make_unique<api::Api>(std::move(service));
     auto lease = pool->Acquire();
     if (!lease.ok()) __builtin_trap();
@@ -46,6 +54,9 @@ struct Fixture {
     operator_id = op->id;
   }
   metrics::Registry registry;
+  std::shared_ptr<const attest::service::keys::KeyEncryptionKey> kek;
+  std::unique_ptr<release::TrustAnchors> anchors;
+  attest::EvpPkeyPtr token_key;
   std::unique_ptr<store::StorePool> pool;
   std::unique_ptr<api::Api> handler;
   std::string operator_id;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <openssl/ecdsa.h>
+#include <openssl/pem.h>
 
 #include <algorithm>
 
@@ -51,6 +52,41 @@ FakeSnpPlatform::FakeSnpPlatform(snp::Product product, TimePoint now)
     spec.hw_id = Bytes(8, 0xA5);
   }
   IssueEndorsement(spec);
+}
+
+std::string FakeSnpPlatform::Save() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  for (auto [key, cert] : {std::pair{ark_key_.get(), ark_.get()},
+                           {ask_key_.get(), ask_.get()},
+                           {asvk_key_.get(), asvk_.get()},
+                           {endorsement_key_.get(), endorsement_.get()}}) {
+    PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
+    PEM_write_bio_X509(bio.get(), cert);
+  }
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+std::unique_ptr<FakeSnpPlatform> FakeSnpPlatform::Load(const std::string& saved,
+                                                       snp::Product product) {
+  BioPtr bio(BIO_new_mem_buf(saved.data(), static_cast<int>(saved.size())));
+  std::unique_ptr<FakeSnpPlatform> p(new FakeSnpPlatform());
+  p->product_ = product;
+  for (auto [key, cert] : {std::pair{&p->ark_key_, &p->ark_},
+                           {&p->ask_key_, &p->ask_},
+                           {&p->asvk_key_, &p->asvk_},
+                           {&p->endorsement_key_, &p->endorsement_}}) {
+    key->reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    cert->reset(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (*key == nullptr || *cert == nullptr) return nullptr;
+  }
+  p->now_ = FromUnixSeconds(0);
+  if (product == snp::Product::kTurin) {
+    p->spec_.tcb.fmc = 1;
+    p->spec_.hw_id = Bytes(8, 0xA5);
+  }
+  return p;
 }
 
 void FakeSnpPlatform::IssueEndorsement(const FakeEndorsementSpec& spec) {

@@ -3,6 +3,7 @@
 // fields. Nothing here is trusted by default: verifiers accept it only under Roots().
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -30,6 +31,13 @@ class FakeSnpPlatform {
  public:
   // Creates ARK (RSA, RSA-PSS SHA-384) -> ASK and ASVK -> a VCEK, valid around `now`.
   explicit FakeSnpPlatform(snp::Product product, TimePoint now);
+
+  // Save writes the whole hierarchy (keys and certificates, PEM) so that another process can Load
+  // the same platform: the software-tee tool signs in one process what attestd trusts from
+  // another. Load fails (nullptr) on anything but Save's output; the loaded platform has the
+  // default endorsement spec (a VCEK), as the constructor makes it.
+  std::string Save() const;
+  static std::unique_ptr<FakeSnpPlatform> Load(const std::string& saved, snp::Product product);
 
   // IssueEndorsement makes a new VCEK/VLEK; it becomes the signing key of SignReport.
   void IssueEndorsement(const FakeEndorsementSpec& spec);
@@ -61,6 +69,7 @@ class FakeSnpPlatform {
   snp::Product product() const { return product_; }
 
  private:
+  FakeSnpPlatform() = default;
   snp::Product product_;
   TimePoint now_;
   EvpPkeyPtr ark_key_, ask_key_, asvk_key_, endorsement_key_;

@@ -26,7 +26,10 @@ void Put(Bytes& b, size_t offset, size_t size, ByteSpan value) {
 }  // namespace
 
 SoftwareTee::SoftwareTee()
-    : snp_(std::make_unique<FakeSnpPlatform>(snp::Product::kMilan, Now())),
+    : SoftwareTee(std::make_unique<FakeSnpPlatform>(snp::Product::kMilan, Now())) {}
+
+SoftwareTee::SoftwareTee(std::unique_ptr<FakeSnpPlatform> snp)
+    : snp_(std::move(snp)),
       dcap_(std::make_unique<FakeDcap>()),
       tdx_template_(ReadVector("tdx/dcap-qvl-v4/quote.bin")) {
   const nlohmann::json vec =
@@ -53,6 +56,10 @@ Bytes SoftwareTee::SnpReport(const TeeLaunch& launch) const {
 
 snp::SnpCollateral SoftwareTee::SnpCollateral() const {
   return snp::SnpCollateral{snp_->EndorsementDer(), {}, {}};
+}
+
+Bytes SoftwareTee::SnpCrlDer(TimePoint this_update, TimePoint next_update) const {
+  return DerOf(IssueCrl(snp_->ark(), snp_->ark_key(), {}, this_update, next_update, true).get());
 }
 
 Bytes SoftwareTee::SnpRootChainPem() const {

@@ -5,7 +5,10 @@
 //
 // The TDX quote is the dcap-qvl v4 vector (../shared/vectors/tdx/dcap-qvl-v4) with its body
 // edited, and its collateral is that vector's TCB info and QE identity re-signed, valid over
-// June-July 2025: use Now() as the verification time for both TEEs.
+// June-July 2025: use Now() as the verification time for both TEEs. A real attestd process
+// verifies at its wall clock instead: give it an SNP platform made valid around that time
+// (FakeSnpPlatform(product, WallClockNow()), or one Load-ed from the software-tee tool's state);
+// the TDX side stays valid only around Now(), so TDX is tested in-process only.
 #pragma once
 
 #include <memory>
@@ -29,6 +32,8 @@ struct TeeLaunch {
 class SoftwareTee {
  public:
   SoftwareTee();
+  // SoftwareTee(snp) signs SNP reports with the given platform (valid wherever it was made).
+  explicit SoftwareTee(std::unique_ptr<FakeSnpPlatform> snp);
 
   // Now is 2025-07-01T00:00:00Z: inside every certificate, CRL and collateral window.
   static TimePoint Now();
@@ -36,6 +41,9 @@ class SoftwareTee {
   // SnpReport: a signed version-3 report (SNP ABI Table 23) of the fake Milan platform.
   Bytes SnpReport(const TeeLaunch& launch) const;
   snp::SnpCollateral SnpCollateral() const;
+  // SnpCrlDer is an AMD CRL (signed by the ARK, RSA-PSS, no entries) valid [this_update,
+  // next_update]: past its next_update it is the "expired collateral" case (x509.crl_expired).
+  Bytes SnpCrlDer(TimePoint this_update, TimePoint next_update) const;
   // SnpRootChainPem is "ASK, ARK" of the test hierarchy (TrustAnchorConfig's SNP test roots).
   Bytes SnpRootChainPem() const;
 
@@ -47,6 +55,7 @@ class SoftwareTee {
   static std::string TdxRtmr0();
 
   FakeSnpPlatform& snp() { return *snp_; }
+  const FakeSnpPlatform& snp() const { return *snp_; }
   const FakeDcap& dcap() const { return *dcap_; }
 
  private:

@@ -33,6 +33,12 @@ ApiHarness::ApiHarness(store::StorePool::Factory store_factory) {
   service.now = [this] { return now_; };
   service.kek = kek_;
   service.anchors = anchors_.get();
+  token_key_.reset(EVP_EC_gen("P-384"));
+  EXPECT_NE(token_key_, nullptr);
+  service.token_key = token_key_.get();
+  service.config.volume_dir = (dir_ / "volumes").string();
+  std::filesystem::create_directories(service.config.volume_dir);
+  service.config.luks.fast_pbkdf_for_tests = true;
   api_ = std::make_unique<Api>(std::move(service));
 
   // A test of an unreachable database gets no operator (and expects none).
@@ -89,6 +95,7 @@ ApiHarness::Reply ApiHarness::Call(const std::string& method, const std::string&
   reply.status = r.status;
   reply.body = r.body;
   reply.content_type = r.content_type;
+  reply.headers = r.headers;
   if (r.content_type == "application/json") {
     reply.json = nlohmann::json::parse(r.body, nullptr, false);
   }

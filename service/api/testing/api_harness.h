@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "attest/core/ossl.h"
 #include "service/api/dispatch.h"
 #include "service/release/release.h"
 #include "service/sigv4/signer.h"
@@ -26,6 +27,7 @@ class ApiHarness {
     nlohmann::json json;  // parsed body (null when not JSON)
     std::string body;
     std::string content_type;
+    std::vector<HttpHeader> headers;
   };
 
   // Call signs (when credentials are given) and dispatches one request. The body is sent with
@@ -52,6 +54,9 @@ class ApiHarness {
   // set_anchors replaces the built-in vendor roots key release verifies with (e.g. with the
   // software TEE's test hierarchy).
   void set_anchors(std::unique_ptr<release::TrustAnchors> anchors);
+  // token_key: a fresh P-384 key signing result tokens. The service also gets volume_dir (under
+  // dir()) and the fast LUKS PBKDF for tests.
+  EVP_PKEY* token_key() const { return token_key_.get(); }
 
  private:
   std::filesystem::path dir_;
@@ -59,6 +64,7 @@ class ApiHarness {
   metrics::Registry metrics_;
   std::shared_ptr<const keys::KeyEncryptionKey> kek_;
   std::unique_ptr<release::TrustAnchors> anchors_;
+  EvpPkeyPtr token_key_;
   std::unique_ptr<store::StorePool> pool_;
   std::unique_ptr<Api> api_;
   sigv4::Credentials operator_;

@@ -1,0 +1,419 @@
+// Guest key release (issue 9; DESIGN.md "Key release protocol"): public routes where the
+// evidence, not a credential, authenticates.
+//
+//   POST /v1/attest/challenge {"vm_id"}                    -> 201 {"nonce", "expires_at"}
+//   POST /v1/attest {"vm_id", "nonce", "guest_key", "evidence"}
+//        -> 200 {"vm_id", "policy", "token", "keys": [{"volume_id", "jwe"}]}
+//        -> 403 {"code": "release.denied", "message", "failures": [{"check", "code", "detail"}]}
+//   GET  /v1/attest/keys                                    -> the JWKS of the result-token key
+//
+// The release route does the I/O around release::DecideRelease: it consumes the nonce under the
+// VM's tenant (the result goes into the decision; nothing short-circuits it), reads the VM, its
+// host and the policy version the ticket pins, and then runs every check at once. Only a
+// decision without failures unwraps the volume keys (in memory) and encrypts them to the guest
+// key. Every decision is an audit entry `vm.release` under the VM's tenant.
+//
+// Both POST routes are rate-limited per source address and per VM id (http/rate_limit.h), in
+// memory and per replica; over a limit: 429 api.rate_limited with Retry-After.
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "attest/core/digest.h"
+#include "attest/core/encoding.h"
+#include "attest/core/time.h"
+#include "attest/core/x509.h"
+#include "attest/snp/cert_table.h"
+#include "attest/tdx/collateral.h"
+#include "attest/tdx/pck.h"
+#include "attest/tdx/wire.h"
+#include "policy/token.h"
+#include "service/api/routes.h"
+#include "service/http/json_body.h"
+#include "service/http/query.h"
+#include "service/release/release.h"
+
+namespace attest::service::api {
+namespace {
+
+using http::HttpResponse;
+
+// Caps on decoded sizes: an SNP report is 1184 bytes; a VCEK ~1.4 KiB DER; ASK + ARK PEM ~5 KiB;
+// AMD CRLs are small; a TDX quote with its PCK chain ~5-10 KiB.
+constexpr size_t kMaxReportBytes = 4096;
+constexpr size_t kMaxCertBytes = 16 * 1024;
+constexpr size_t kMaxChainBytes = 64 * 1024;
+constexpr size_t kMaxCrlBytes = 256 * 1024;
+constexpr size_t kMaxQuoteBytes = 64 * 1024;
+
+Status InvalidField(const std::string& field, const std::string& what) {
+  return Status(reasons::kApiInvalidField, "field \"" + field + "\": " + what);
+}
+
+// --- rate limits ----------------------------------------------------------------------------
+
+// Limited checks one limiter for key; the 429 response when over the limit.
+std::optional<HttpResponse> Limited(RequestContext& ctx, const std::string& route,
+                                    const std::string& scope, const std::string& key) {
+  ReleaseLimits& limits = *ctx.service.release_limits;
+  http::RateLimiter& limiter = scope == "vm" ? limits.per_vm : limits.per_address;
+  std::optional<std::chrono::seconds> wait = limiter.Take(route + "\n" + key, ctx.now);
+  if (ctx.service.metrics != nullptr) {
+    ctx.service.metrics->Set("attestd_rate_limit_tracked_keys", {{"scope", scope}},
+                             static_cast<double>(limiter.tracked()));
+  }
+  if (!wait) return std::nullopt;
+  if (ctx.service.metrics != nullptr) {
+    ctx.service.metrics->Add("attestd_rate_limited_total", {{"route", route}, {"scope", scope}});
+  }
+  HttpResponse r = http::ErrorResponse(429, reasons::kApiRateLimited.id,
+                                       "too many key release requests for this " +
+                                           std::string(scope == "vm" ? "VM" : "address") +
+                                           "; retry after " + std::to_string(wait->count()) + " s");
+  r.headers.push_back({"Retry-After", std::to_string(wait->count())});
+  return r;
+}
+
+// ReadVmId takes and checks the vm_id member.
+Result<std::string> ReadVmId(http::ObjectReader& reader) {
+  ATTEST_ASSIGN_OR_RETURN(std::string vm_id, reader.TakeString("vm_id"));
+  if (!http::IsValidName(vm_id)) return InvalidField("vm_id", "not a VM id");
+  return vm_id;
+}
+
+Status VmNotFound() { return Status(reasons::kApiRouteNotFound, "no such VM"); }
+
+// --- POST /v1/attest/challenge --------------------------------------------------------------
+
+Result<HttpResponse> Challenge(RequestContext& ctx) {
+  const std::string route = "/v1/attest/challenge";
+  if (auto r = Limited(ctx, route, "address", ctx.request.remote_address)) return std::move(*r);
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
+  http::ObjectReader reader(body);
+  ATTEST_ASSIGN_OR_RETURN(std::string vm_id, ReadVmId(reader));
+  ATTEST_RETURN_IF_ERROR(reader.Finish());
+  if (auto r = Limited(ctx, route, "vm", vm_id)) return std::move(*r);
+
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  Result<store::Vm> vm = db->LookupVm(vm_id);
+  if (!vm.ok()) {
+    if (vm.status().code() == ErrorCode::kNotFound) return VmNotFound();
+    return vm.status();
+  }
+  // A deleted VM answers like an unknown one: it will never be released a key.
+  if (vm->deleted_at) return VmNotFound();
+  ATTEST_ASSIGN_OR_RETURN(
+      store::Nonce nonce,
+      db->IssueNonce(vm->tenant_id, vm->id, ctx.service.config.nonce_ttl, ctx.now));
+  return http::JsonResponse(
+      201, {{"nonce", nonce.value}, {"expires_at", FormatRfc3339(nonce.expires_at)}});
+}
+
+// --- POST /v1/attest ------------------------------------------------------------------------
+
+struct AttestBody {
+  std::string vm_id;
+  std::string nonce_hex;
+  Bytes nonce;
+  release::GuestPublicKey guest_key;
+  release::Evidence evidence;
+  bool tdx_collateral_given = false;
+};
+
+Result<snp::SnpCollateral> ReadSnpCollateral(http::ObjectReader& reader) {
+  ATTEST_ASSIGN_OR_RETURN(Bytes vcek, reader.TakeBase64("vcek", false, kMaxCertBytes));
+  ATTEST_ASSIGN_OR_RETURN(Bytes chain, reader.TakeBase64("cert_chain", false, kMaxChainBytes));
+  ATTEST_ASSIGN_OR_RETURN(Bytes crl, reader.TakeBase64("crl", false, kMaxCrlBytes));
+  ATTEST_ASSIGN_OR_RETURN(Bytes auxblob,
+                          reader.TakeBase64("auxblob", false, snp::kMaxCertTableBytes));
+  if (vcek.empty() == auxblob.empty()) {
+    return InvalidField("evidence", "want exactly one of \"vcek\" and \"auxblob\"");
+  }
+  snp::SnpCollateral c;
+  if (!auxblob.empty()) {
+    Result<snp::SnpCollateral> table = snp::ParseCertTable(auxblob);
+    if (!table.ok()) return InvalidField("evidence.auxblob", table.status().message());
+    c = std::move(table).value();
+  } else {
+    c.endorsement_cert = std::move(vcek);
+  }
+  if (!chain.empty()) c.chain.push_back(std::move(chain));
+  if (!crl.empty()) c.crls.push_back(std::move(crl));
+  return c;
+}
+
+Status ReadEvidence(const nlohmann::json& value, AttestBody& out) {
+  if (!value.is_object()) return InvalidField("evidence", "an object");
+  http::ObjectReader reader(value);
+  ATTEST_ASSIGN_OR_RETURN(std::string tee, reader.TakeString("tee"));
+  release::Evidence& e = out.evidence;
+  e.tee = tee;
+  if (tee == "snp") {
+    ATTEST_ASSIGN_OR_RETURN(e.snp_report, reader.TakeBase64("report", true, kMaxReportBytes));
+    ATTEST_ASSIGN_OR_RETURN(e.snp_collateral, ReadSnpCollateral(reader));
+  } else if (tee == "tdx") {
+    ATTEST_ASSIGN_OR_RETURN(e.tdx_quote, reader.TakeBase64("quote", true, kMaxQuoteBytes));
+    ATTEST_ASSIGN_OR_RETURN(nlohmann::json collateral, reader.TakeJson("collateral", false));
+    if (!collateral.is_null()) {
+      if (!collateral.is_object()) return InvalidField("evidence.collateral", "an object");
+      Result<tdx::Collateral> parsed = tdx::ParseCollateralJson(collateral.dump());
+      if (!parsed.ok()) return InvalidField("evidence.collateral", parsed.status().message());
+      e.tdx_collateral = std::move(parsed).value();
+      out.tdx_collateral_given = true;
+    }
+  } else {
+    return InvalidField("evidence.tee", "\"snp\" or \"tdx\"");
+  }
+  return reader.Finish().WithContext("evidence");
+}
+
+Result<AttestBody> ReadAttestBody(const HttpRequest& request) {
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(request));
+  http::ObjectReader reader(body);
+  AttestBody out;
+  ATTEST_ASSIGN_OR_RETURN(out.vm_id, ReadVmId(reader));
+  ATTEST_ASSIGN_OR_RETURN(out.nonce_hex, reader.TakeString("nonce"));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json guest_key, reader.TakeJson("guest_key"));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json evidence, reader.TakeJson("evidence"));
+  ATTEST_RETURN_IF_ERROR(reader.Finish());
+  // Store nonces are 32 random bytes as 64 lower-case hex digits; anything else is no nonce.
+  Result<Bytes> nonce = HexDecode(out.nonce_hex);
+  if (out.nonce_hex.size() != 64 || !nonce.ok() || nonce->size() != 32) {
+    return InvalidField("nonce", "want the 64 hex digits of a challenge");
+  }
+  out.nonce = std::move(nonce).value();
+  if (!guest_key.is_object()) return InvalidField("guest_key", "a public P-384 JWK object");
+  ATTEST_ASSIGN_OR_RETURN(out.guest_key, release::ParseGuestJwk(guest_key.dump()));
+  ATTEST_RETURN_IF_ERROR(ReadEvidence(evidence, out));
+  return out;
+}
+
+// CachedTdxCollateral finds the operator's imported collateral for the quote's platform
+// (collateral_routes.cc stores it as "dcap/TDX/<fmspc hex>" under the operator's tenant).
+// nullopt when the quote does not say or nothing is cached: the verifier then reports it.
+Result<std::optional<tdx::Collateral>> CachedTdxCollateral(store::Store& db,
+                                                           const std::string& operator_tenant,
+                                                           ByteSpan quote_bytes) {
+  Result<tdx::Quote> quote = tdx::ParseQuote(quote_bytes);
+  if (!quote.ok()) return std::optional<tdx::Collateral>();
+  Result<std::vector<X509Ptr>> chain = ParseCertificates(quote->pck_chain_pem);
+  if (!chain.ok() || chain->empty()) return std::optional<tdx::Collateral>();
+  Result<tdx::PckExtensions> pck = tdx::ParsePckExtensions((*chain)[0].get());
+  if (!pck.ok()) return std::optional<tdx::Collateral>();
+  const std::string key = "dcap/TDX/" + HexEncode(ByteSpan(pck->fmspc.data(), pck->fmspc.size()));
+  Result<store::CollateralEntry> entry = db.GetCollateral(operator_tenant, key);
+  if (!entry.ok()) {
+    if (entry.status().code() == ErrorCode::kNotFound) return std::optional<tdx::Collateral>();
+    return entry.status();
+  }
+  Result<tdx::Collateral> parsed =
+      tdx::ParseCollateralJson(std::string(entry->value.begin(), entry->value.end()));
+  if (!parsed.ok()) return std::optional<tdx::Collateral>();
+  return std::optional<tdx::Collateral>(std::move(parsed).value());
+}
+
+// AuditRelease appends the decision under the VM's tenant; the actor is the guest (no
+// credential signed the request).
+Status AuditRelease(store::Store& db, RequestContext& ctx, const store::Vm& vm,
+                    const std::string& outcome, const std::string& detail,
+                    const std::string& evidence_digest) {
+  store::AuditRecord record;
+  record.tenant_id = vm.tenant_id;
+  record.at = ctx.now;
+  record.actor = "guest";
+  record.action = "vm.release";
+  record.subject = vm.id;
+  record.evidence_digest = evidence_digest;
+  record.policy_version = vm.policy_name + "@" + std::to_string(vm.policy_version);
+  record.outcome = outcome;
+  record.detail = detail;
+  return db.AppendAudit(record).status();
+}
+
+void CountDecision(RequestContext& ctx, const std::string& outcome) {
+  if (ctx.service.metrics != nullptr) {
+    ctx.service.metrics->Add("attestd_decisions_total",
+                             {{"kind", "release"}, {"outcome", outcome}});
+  }
+}
+
+Result<HttpResponse> Attest(RequestContext& ctx) {
+  const std::string route = "/v1/attest";
+  if (ctx.service.kek == nullptr || ctx.service.anchors == nullptr ||
+      ctx.service.token_key == nullptr || !ctx.service.release_limits) {
+    return Status(reasons::kApiInternal, "key release is not configured");
+  }
+  if (auto r = Limited(ctx, route, "address", ctx.request.remote_address)) return std::move(*r);
+  ATTEST_ASSIGN_OR_RETURN(AttestBody body, ReadAttestBody(ctx.request));
+  if (auto r = Limited(ctx, route, "vm", body.vm_id)) return std::move(*r);
+
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  Result<store::Vm> vm = db->LookupVm(body.vm_id);
+  if (!vm.ok()) {
+    if (vm.status().code() == ErrorCode::kNotFound) return VmNotFound();
+    return vm.status();
+  }
+
+  release::ReleaseInput in;
+  in.now = ctx.now;
+  in.nonce = body.nonce;
+  in.guest_key = body.guest_key;
+  in.vm = &*vm;
+  // Consumed whatever else is wrong: a nonce is spent by its first attempt.
+  in.nonce_status = db->ConsumeNonce(vm->tenant_id, vm->id, body.nonce_hex, ctx.now);
+  if (!in.nonce_status.ok() && in.nonce_status.reason_id() != reasons::kStoreNonceRejected.id) {
+    return in.nonce_status;  // the database failed, not the guest
+  }
+
+  Result<store::Host> host = db->LookupHost(vm->host_id);
+  if (host.ok()) {
+    in.host = {host->id, host->state, host->trusted_until, host->last_good_quote};
+  } else if (host.status().code() == ErrorCode::kNotFound) {
+    in.host = {"", "missing", std::nullopt, std::nullopt};
+  } else {
+    return host.status();
+  }
+
+  Result<store::PolicyVersion> pv = db->GetPolicy(store::PolicyKind::kTenantPolicy, vm->tenant_id,
+                                                  vm->policy_name, vm->policy_version);
+  store::PolicyVersion missing_policy;  // version 0: the decision reports the mismatch
+  if (!pv.ok() && pv.status().code() != ErrorCode::kNotFound) return pv.status();
+  in.policy = pv.ok() ? &*pv : &missing_policy;
+
+  in.evidence = std::move(body.evidence);
+  if (in.evidence.tee == "tdx" && !body.tdx_collateral_given && host.ok()) {
+    ATTEST_ASSIGN_OR_RETURN(in.evidence.tdx_collateral,
+                            CachedTdxCollateral(*db, host->tenant_id, in.evidence.tdx_quote));
+  }
+  const Bytes& evidence_bytes =
+      in.evidence.tee == "snp" ? in.evidence.snp_report : in.evidence.tdx_quote;
+  const std::string evidence_digest = "sha256:" + HexEncode(Sha256(evidence_bytes));
+
+  const auto start = std::chrono::steady_clock::now();
+  release::ReleaseDecision decision = release::DecideRelease(in, *ctx.service.anchors);
+  if (ctx.service.metrics != nullptr) {
+    ctx.service.metrics->Observe(
+        "attestd_verification_duration_seconds", {{"evidence", in.evidence.tee}},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+
+  // The volumes the ticket names must still exist: a deleted volume's key is shredded.
+  std::vector<store::Volume> volumes;
+  if (decision.released()) {
+    for (const std::string& id : vm->volume_ids) {
+      Result<store::Volume> v = db->GetVolume(vm->tenant_id, id);
+      if (v.ok()) {
+        volumes.push_back(std::move(v).value());
+      } else if (v.status().code() == ErrorCode::kNotFound) {
+        decision.failures.push_back(
+            {"volume", reasons::kReleaseVolumeUnavailable, "volume " + id + " was deleted"});
+      } else {
+        return v.status();
+      }
+    }
+  }
+
+  if (!decision.released()) {
+    nlohmann::json failures = nlohmann::json::array();
+    std::string detail;
+    for (const release::CheckFailure& f : decision.failures) {
+      failures.push_back({{"check", f.check}, {"code", f.reason.id}, {"detail", f.detail}});
+      detail += (detail.empty() ? "" : " ") + f.check + ":" + std::string(f.reason.id);
+    }
+    ATTEST_RETURN_IF_ERROR(AuditRelease(*db, ctx, *vm, "denied", detail, evidence_digest));
+    CountDecision(ctx, "denied");
+    return http::JsonResponse(
+        403, {{"code", reasons::kReleaseDenied.id},
+              {"message", "key release refused: " + std::to_string(decision.failures.size()) +
+                              " check(s) failed"},
+              {"failures", failures}});
+  }
+
+  Result<std::vector<release::ReleasedKey>> keys =
+      release::WrapKeysForGuest(*ctx.service.kek, volumes, in.guest_key);
+  policy::TokenFields fields{ctx.service.config.token_issuer, vm->id, body.nonce_hex, ctx.now,
+                             ctx.now + ctx.service.config.token_ttl};
+  Result<std::string> token =
+      keys.ok() ? policy::SignResultToken(*decision.appraisal, fields, ctx.service.token_key)
+                : Result<std::string>(keys.status());
+  if (!token.ok()) {
+    ATTEST_RETURN_IF_ERROR(AuditRelease(*db, ctx, *vm, "error",
+                                        std::string(token.status().reason_id()), evidence_digest));
+    CountDecision(ctx, "error");
+    return token.status();
+  }
+  std::string released;
+  nlohmann::json key_list = nlohmann::json::array();
+  for (const release::ReleasedKey& k : *keys) {
+    key_list.push_back({{"volume_id", k.volume_id}, {"jwe", k.jwe}});
+    released += (released.empty() ? "" : ",") + k.volume_id;
+  }
+  ATTEST_RETURN_IF_ERROR(AuditRelease(*db, ctx, *vm, "released",
+                                      "volumes=" + (released.empty() ? "none" : released),
+                                      evidence_digest));
+  CountDecision(ctx, "released");
+  return http::JsonResponse(200,
+                            {{"vm_id", vm->id},
+                             {"policy", vm->policy_name + "@" + std::to_string(vm->policy_version)},
+                             {"token", *token},
+                             {"keys", key_list}});
+}
+
+// --- GET /v1/attest/keys --------------------------------------------------------------------
+
+// PublicJwk is the RFC 7517 public JWK of an EC P-256/P-384 key, kid its RFC 7638 thumbprint.
+Result<nlohmann::json> TokenPublicJwk(EVP_PKEY* key) {
+  char group[32] = {0};
+  size_t group_len = 0;
+  if (EVP_PKEY_get_group_name(key, group, sizeof(group), &group_len) != 1) {
+    return Status(reasons::kApiInternal, "token key is not an EC key");
+  }
+  const std::string curve = group;
+  std::string crv, alg;
+  size_t coord = 0;
+  if (curve == "prime256v1" || curve == "P-256") {
+    crv = "P-256", alg = "ES256", coord = 32;
+  } else if (curve == "secp384r1" || curve == "P-384") {
+    crv = "P-384", alg = "ES384", coord = 48;
+  } else {
+    return Status(reasons::kApiInternal, "token key curve " + curve + " is not P-256/P-384");
+  }
+  Bytes point(1 + 2 * coord);
+  size_t point_len = 0;
+  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point.data(),
+                                      point.size(), &point_len) != 1 ||
+      point_len != point.size() || point[0] != 0x04) {
+    return Status(reasons::kApiInternal, "token key: no uncompressed public point");
+  }
+  const std::string x = Base64UrlEncode(ByteSpan(point.data() + 1, coord));
+  const std::string y = Base64UrlEncode(ByteSpan(point.data() + 1 + coord, coord));
+  // RFC 7638 section 3.2: the required members in lexicographic order, no whitespace.
+  const std::string thumb_input =
+      R"({"crv":")" + crv + R"(","kty":"EC","x":")" + x + R"(","y":")" + y + R"("})";
+  const std::string kid = Base64UrlEncode(Sha256(AsBytes(thumb_input)));
+  return nlohmann::json{{"kty", "EC"}, {"crv", crv},   {"x", x},    {"y", y},
+                        {"alg", alg},  {"use", "sig"}, {"kid", kid}};
+}
+
+Result<HttpResponse> TokenKeys(RequestContext& ctx) {
+  ATTEST_RETURN_IF_ERROR(http::ParseQuery(ctx.request.query, {}).status());
+  if (ctx.service.token_key == nullptr) {
+    return Status(reasons::kApiInternal, "no result token key configured");
+  }
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json jwk, TokenPublicJwk(ctx.service.token_key));
+  return http::JsonResponse(200, {{"keys", nlohmann::json::array({jwk})}});
+}
+
+}  // namespace
+
+void AddAttestRoutes(ApiRouter& router) {
+  router.Add("POST", "/v1/attest/challenge", http::Access::kPublic, Challenge);
+  router.Add("POST", "/v1/attest", http::Access::kPublic, Attest);
+  router.Add("GET", "/v1/attest/keys", http::Access::kPublic, TokenKeys);
+}
+
+}  // namespace attest::service::api

@@ -1,0 +1,173 @@
+#include "service/api/vm_launch.h"
+
+#include <span>
+
+#include "attest/core/time.h"
+#include "launcher/launch.h"
+#include "service/http/json_body.h"
+#include "service/http/router.h"
+
+namespace attest::service::api {
+namespace {
+
+constexpr int kAddressAttempts = 5;
+
+Result<std::vector<std::string>> ReadNames(const nlohmann::json& value, std::string_view field,
+                                           size_t max) {
+  std::vector<std::string> names;
+  if (value.is_null()) return names;
+  const Status bad(reasons::kApiInvalidField,
+                   "field \"launch." + std::string(field) + "\": at most " + std::to_string(max) +
+                       " distinct names (1..128 characters of A-Z a-z 0-9 . _ -)");
+  if (!value.is_array() || value.size() > max) return bad;
+  for (const nlohmann::json& v : value) {
+    if (!v.is_string() || !http::IsValidName(v.get<std::string>())) return bad;
+    const std::string name = v.get<std::string>();
+    if (std::find(names.begin(), names.end(), name) != names.end()) return bad;
+    names.push_back(name);
+  }
+  return names;
+}
+
+}  // namespace
+
+Result<std::optional<LaunchChoice>> ReadLaunchChoice(const nlohmann::json& value) {
+  if (value.is_null()) return std::optional<LaunchChoice>();
+  if (!value.is_object()) return Status(reasons::kApiInvalidField, "field \"launch\": an object");
+  http::ObjectReader reader(value);
+  LaunchChoice c;
+  ATTEST_ASSIGN_OR_RETURN(int64_t memory, reader.TakeInt("memory_mib", false, launch::kMinMemoryMib,
+                                                         launch::kMaxMemoryMib, 2048));
+  ATTEST_ASSIGN_OR_RETURN(int64_t vcpus, reader.TakeInt("vcpus", false, 1, launch::kMaxVcpus, 2));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json nets, reader.TakeJson("nets", false));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json groups, reader.TakeJson("security_groups", false));
+  Status finished = reader.Finish();
+  if (!finished.ok()) return finished.WithContext("launch");
+  c.memory_mib = static_cast<uint64_t>(memory);
+  c.vcpus = static_cast<uint32_t>(vcpus);
+  ATTEST_ASSIGN_OR_RETURN(c.nets, ReadNames(nets, "nets", launcher::kMaxInterfaces));
+  ATTEST_ASSIGN_OR_RETURN(c.security_groups, ReadNames(groups, "security_groups", 16));
+  return std::optional<LaunchChoice>(std::move(c));
+}
+
+bool CanLaunchOn(const ServiceContext& service, const store::Host& host) {
+  return service.connect_hypervisor != nullptr && !host.libvirt_uri.empty();
+}
+
+Result<std::pair<store::Vm, launch::VmShape>> CreateLaunchableVm(RequestContext& ctx,
+                                                                 store::Store& db, store::Vm vm,
+                                                                 const LaunchChoice& choice) {
+  const std::string& tenant = ctx.caller.tenant_id;
+  launch::VmShape shape;
+  shape.memory_mib = choice.memory_mib;
+  shape.vcpus = choice.vcpus;
+  for (const std::string& name : choice.nets) {
+    ATTEST_ASSIGN_OR_RETURN(store::NetRecord net, db.GetNet(tenant, name));
+    shape.nets.push_back(std::move(net));
+  }
+  vm.security_group_ids.clear();
+  for (const std::string& name : choice.security_groups) {
+    ATTEST_ASSIGN_OR_RETURN(store::SecurityGroupRecord group, db.GetSecurityGroup(tenant, name));
+    vm.security_group_ids.push_back(group.id);
+    shape.groups.push_back(std::move(group));
+  }
+  // Addresses are unique per net by index: when another request (or replica) took the one
+  // picked here, pick again.
+  for (int attempt = 1;; ++attempt) {
+    vm.interfaces.clear();
+    for (const store::NetRecord& net : shape.nets) {
+      ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> taken, db.ListNetAddresses(net.id));
+      ATTEST_ASSIGN_OR_RETURN(std::string address, launch::PickAddress(net.cidr, taken));
+      vm.interfaces.push_back({net.id, address});
+    }
+    Result<store::Vm> stored = db.CreateVm(tenant, vm, ctx.now);
+    if (stored.ok()) return std::make_pair(std::move(stored).value(), std::move(shape));
+    if (stored.status().reason_id() != reasons::kStoreAlreadyExists.id ||
+        attempt == kAddressAttempts) {
+      return stored.status();
+    }
+  }
+}
+
+Result<nlohmann::json> StartOnHost(RequestContext& ctx, store::Store& db, const store::Host& host,
+                                   const store::Vm& vm, const launch::VmShape& shape,
+                                   std::optional<std::chrono::seconds> max_quote_age) {
+  const std::string& tenant = vm.tenant_id;
+  // Undo the record (addresses, nonces) and say why; the launcher has already removed what it
+  // defined on the host.
+  auto fail = [&](const Status& cause) -> Status {
+    Status deleted = db.DeleteVm(tenant, vm.id, ctx.now);
+    Status audited = ctx.Audit("vm.launch", vm.id, "failed",
+                               std::string(cause.reason_id()) + " host=" + host.id);
+    if (!deleted.ok()) {
+      return Status(cause.reason(), cause.message() + "; the VM record could not be removed: " +
+                                        deleted.ToString());
+    }
+    (void)audited;  // the launch failure is the answer; a failed audit append is in its log
+    return cause;
+  };
+  if (!CanLaunchOn(ctx.service, host)) {
+    return fail(Status(reasons::kLauncherInvalidSpec,
+                       "launch: host " + host.id + " has no libvirt URI attestd can use"));
+  }
+  Result<std::shared_ptr<launcher::Hypervisor>> hv =
+      ctx.service.connect_hypervisor(host.libvirt_uri);
+  if (!hv.ok()) return fail(hv.status());
+
+  std::vector<store::Volume> volumes;
+  for (const std::string& id : vm.volume_ids) {
+    Result<store::Volume> v = db.GetVolume(tenant, id);
+    if (!v.ok()) return fail(v.status());
+    volumes.push_back(std::move(v).value());
+  }
+  Result<std::vector<store::SecurityGroupRecord>> all_groups = db.ListSecurityGroups(tenant);
+  if (!all_groups.ok()) return fail(all_groups.status());
+  // Rules naming a group admit its members' addresses as they are now (this VM included).
+  launcher::GroupMembers members;
+  for (const store::SecurityGroupRecord& g : *all_groups) {
+    Result<std::vector<std::string>> addresses = db.ListGroupMemberAddresses(tenant, g.id);
+    if (!addresses.ok()) return fail(addresses.status());
+    members[g.id] = std::move(addresses).value();
+  }
+  Result<launcher::LaunchRequest> request =
+      launch::BuildTenantLaunch(vm, volumes, shape, *all_groups, members, ctx.service.launch);
+  if (!request.ok()) return fail(request.status());
+
+  launcher::PlacementPolicy placement;
+  placement.max_quote_age = max_quote_age.value_or(ctx.service.launch.max_quote_age);
+  placement.allow_dac_only = ctx.service.launch.allow_dac_only;
+  const launcher::HostInfo info = launch::HostInfoFor(host, hv->get());
+  Result<launcher::LaunchResult> launched =
+      launcher::LaunchVm(std::span(&info, 1), *request, placement, ctx.now);
+  if (!launched.ok()) return fail(launched.status());
+  Status recorded = db.SetVmDomain(tenant, vm.id, launched->domain);
+  if (!recorded.ok()) {
+    // The record is gone or unreachable: take the domain down rather than leave it unknown.
+    (void)launcher::StopVm(**hv, launched->domain, request->spec.uuid);
+    return fail(recorded);
+  }
+  ATTEST_RETURN_IF_ERROR(
+      ctx.Audit("vm.launch", vm.id, "ok", "host=" + host.id + " domain=" + launched->domain));
+  nlohmann::json addresses = nlohmann::json::array();
+  for (const store::VmInterface& i : vm.interfaces) {
+    addresses.push_back({{"net_id", i.net_id}, {"address", i.address}});
+  }
+  return nlohmann::json{{"domain", launched->domain},
+                        {"state", launcher::DomainStateName(launched->state)},
+                        {"interfaces", addresses}};
+}
+
+Status StopOnHost(RequestContext& ctx, store::Store& db, const store::Vm& vm) {
+  if (vm.domain.empty()) return Status::Ok();
+  ATTEST_ASSIGN_OR_RETURN(store::Host host, db.LookupHost(vm.host_id));
+  if (!CanLaunchOn(ctx.service, host)) {
+    return Status(reasons::kLauncherHypervisor,
+                  "stop: host " + host.id + " has no libvirt URI attestd can use");
+  }
+  ATTEST_ASSIGN_OR_RETURN(std::shared_ptr<launcher::Hypervisor> hv,
+                          ctx.service.connect_hypervisor(host.libvirt_uri));
+  ATTEST_ASSIGN_OR_RETURN(std::string uuid, launch::DomainUuid(vm.id));
+  return launcher::StopVm(*hv, vm.domain, uuid);
+}
+
+}  // namespace attest::service::api

@@ -1,0 +1,304 @@
+// Launching VMs through POST /v1/vms (issue 10): on the placed host's hypervisor (a fake here:
+// this machine has no SNP/TDX), with the tenant's nets, addresses and security groups, and
+// nothing left anywhere when a launch fails.
+#include "service/api/vm_launch.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "service/api/testing/release_world.h"
+#include "tests/testing/fake_hypervisor.h"
+
+namespace attest::service::api {
+namespace {
+
+using attest::testing::FakeHypervisor;
+using nlohmann::json;
+using testing::ReleaseWorld;
+
+constexpr char kSelinuxHost[] =
+    "<capabilities><host><secmodel><model>selinux</model></secmodel>"
+    "<secmodel><model>dac</model></secmodel></host></capabilities>";
+constexpr char kSnpTdxCaps[] =
+    "<domainCapabilities><domain>kvm</domain><features><sev supported='yes'><cbitpos>51</cbitpos>"
+    "<reducedPhysBits>1</reducedPhysBits></sev><tdx supported='yes'/><launchSecurity "
+    "supported='yes'><enum name='sectype'><value>sev-snp</value><value>tdx</value></enum>"
+    "</launchSecurity></features></domainCapabilities>";
+constexpr uint64_t kImageBytes = 32ull << 20;
+
+// LaunchWorld: the key release world plus a launchable SNP/TDX host behind a fake hypervisor,
+// a tenant net "lan" and a security group "web", and one LUKS image volume.
+class LaunchWorld {
+ public:
+  LaunchWorld() {
+    fake_ = std::make_shared<FakeHypervisor>();
+    fake_->lib_version = launcher::kLibvirtTdx;
+    fake_->host_capabilities_xml = kSelinuxHost;
+    fake_->domain_capabilities_xml = kSnpTdxCaps;
+    ServiceContext& service = w_.h.api().service();
+    service.launch.snp_firmware = "/usr/share/ovmf/OVMF.amdsev.fd";
+    service.launch.tdx_firmware = "/usr/share/ovmf/OVMF.tdx.fd";
+    service.connect_hypervisor =
+        [this](const std::string& uri) -> Result<std::shared_ptr<launcher::Hypervisor>> {
+      ++connections_[uri];
+      if (uri != kUri) return Status(reasons::kLauncherHypervisor, "no such host " + uri);
+      return std::shared_ptr<launcher::Hypervisor>(fake_);
+    };
+    host_ = AddLaunchableHost(kUri);
+    auto net = w_.h.CallJson("PUT", "/v1/nets/lan", {{"cidr", "10.20.0.0/24"}}, &w_.acme);
+    EXPECT_EQ(net.status, 201) << net.body;
+    net_id_ = net.json.value("id", "");
+    EXPECT_EQ(
+        w_.h.CallJson("PUT", "/v1/security-groups/web",
+                      {{"rules", json::array({{{"protocol", "tcp"},
+                                               {"from_port", 443},
+                                               {"to_port", 443},
+                                               {"source_cidr", "0.0.0.0/0"}},
+                                              {{"protocol", "all"}, {"source_group", "web"}}})}},
+                      &w_.acme)
+            .status,
+        201);
+    image_ = NewImage("disk");
+  }
+
+  std::string AddLaunchableHost(const std::string& uri) {
+    auto db = w_.h.pool().Acquire();
+    store::HostRegistration reg;
+    reg.ek_public = {1, 2, 3};
+    reg.ak_public = {4, 5, 6};
+    reg.host_policy = "hosts";
+    reg.tees = {"snp", "tdx"};
+    reg.libvirt_uri = uri;
+    auto host = (*db)->RegisterHost(w_.h.operator_tenant(), reg, w_.h.now());
+    EXPECT_TRUE(host.ok());
+    w_.SetHostState(host->id, "trusted");
+    return host->id;
+  }
+
+  std::string NewImage(const std::string& name) {
+    auto r = w_.h.CallJson("POST", "/v1/volumes", {{"name", name}, {"size_bytes", kImageBytes}},
+                           &w_.acme);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json.value("volume_id", "");
+  }
+
+  testing::ApiHarness::Reply Launch(const json& launch, const std::vector<std::string>& volumes,
+                                    const std::string& tee = "snp") {
+    return w_.h.CallJson(
+        "POST", "/v1/vms",
+        {{"tee", tee}, {"policy", tee + "-prod"}, {"volume_ids", volumes}, {"launch", launch}},
+        &w_.acme);
+  }
+
+  static json Standard() {
+    return {{"memory_mib", 1024}, {"vcpus", 1}, {"nets", {"lan"}}, {"security_groups", {"web"}}};
+  }
+
+  // ExpectNothingOnTheHost: no domain, no network, no VM filter (the group filter is a tenant
+  // resource replicated to hosts; it may stay).
+  void ExpectNothingOnTheHost() {
+    EXPECT_TRUE(fake_->domains().empty());
+    EXPECT_TRUE(fake_->networks().empty());
+    for (const auto& [name, xml] : fake_->nwfilters()) {
+      EXPECT_EQ(name.rfind("attest-vm-", 0), std::string::npos) << name;
+    }
+  }
+
+  static constexpr char kUri[] = "qemu+tls://host-1.example/system";
+  ReleaseWorld w_;  // declared first: the fake outlives nothing that uses it
+  std::shared_ptr<FakeHypervisor> fake_;
+  std::map<std::string, int> connections_;
+  std::string host_, image_, net_id_;
+};
+
+TEST(VmLaunchTest, LaunchesOnThePlacedHostBoundToTheTicketAndStopsOnDelete) {
+  LaunchWorld t;
+  auto& w_ = t.w_;
+  auto& fake_ = t.fake_;
+  const std::string image_ = t.image_, host_ = t.host_;
+  auto Launch = [&](const json& l, const std::vector<std::string>& v) { return t.Launch(l, v); };
+  auto Standard = [&] { return t.Standard(); };
+  auto NewImage = [&](const std::string& n) { return t.NewImage(n); };
+  auto r = Launch(Standard(), {image_});
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string id = r.json["vm_id"];
+  EXPECT_EQ(r.json["host_id"], host_);
+  EXPECT_EQ(r.json["launch"]["domain"], "attest-" + id);
+  EXPECT_EQ(r.json["launch"]["state"], "running");
+  ASSERT_EQ(r.json["launch"]["interfaces"].size(), 1u);
+  EXPECT_EQ(r.json["launch"]["interfaces"][0]["address"], "10.20.0.2");
+  // The domain carries the ticket's SHA-256 as HOST_DATA, the tenant's image, and the filter.
+  const std::string& xml = fake_->domains().at("attest-" + id).xml;
+  EXPECT_NE(xml.find("sev-snp"), std::string::npos);
+  EXPECT_NE(xml.find(r.json["host_data"].template get<std::string>()), std::string::npos) << xml;
+  EXPECT_NE(xml.find(image_ + ".img"), std::string::npos);
+  EXPECT_NE(xml.find("10.20.0.2"), std::string::npos);
+  EXPECT_EQ(
+      fake_->nwfilters().count("attest-vm-" + id.substr(3, 8) + "-" + id.substr(11, 4) + "-" +
+                               id.substr(15, 4) + "-" + id.substr(19, 4) + "-" + id.substr(23)),
+      1u);
+
+  auto got = w_.h.Call("GET", "/v1/vms/" + id, "", &w_.acme);
+  EXPECT_EQ(got.json["domain"], "attest-" + id);
+  EXPECT_EQ(got.json["interfaces"][0]["address"], "10.20.0.2");
+
+  // A second VM on the same net gets the next address; after a delete the address is free again.
+  auto second = Launch(Standard(), {NewImage("disk2")});
+  ASSERT_EQ(second.status, 201) << second.body;
+  EXPECT_EQ(second.json["launch"]["interfaces"][0]["address"], "10.20.0.3");
+  ASSERT_EQ(w_.h.Call("DELETE", "/v1/vms/" + id, "", &w_.acme).status, 204);
+  EXPECT_EQ(fake_->domains().count("attest-" + id), 0u);
+  auto third = Launch(Standard(), {NewImage("disk3")});
+  ASSERT_EQ(third.status, 201) << third.body;
+  EXPECT_EQ(third.json["launch"]["interfaces"][0]["address"], "10.20.0.2");
+  ASSERT_EQ(w_.h.Call("DELETE", "/v1/vms/" + second.json["vm_id"].template get<std::string>(), "",
+                      &w_.acme)
+                .status,
+            204);
+}
+
+TEST(VmLaunchTest, AFailedLaunchLeavesNoRecordAndNothingOnTheHost) {
+  struct Case {
+    std::string name;
+    json launch;
+    bool key_only_volume;
+    std::function<void(LaunchWorld&)> arrange;
+    int want_status;
+    std::string want_code;
+  };
+  const json standard = LaunchWorld::Standard();
+  const std::vector<Case> cases = {
+      {"unknown net", {{"nets", {"nope"}}}, false, nullptr, 404, "store.not_found"},
+      {"unknown group", {{"security_groups", {"nope"}}}, false, nullptr, 404, "store.not_found"},
+      {"a key without an image", standard, true, nullptr, 400, "launcher.invalid_spec"},
+      {"no SNP firmware configured", standard, false,
+       [](LaunchWorld& t) { t.w_.h.api().service().launch.snp_firmware.clear(); }, 400,
+       "launcher.invalid_spec"},
+      {"the host refuses the domain", standard, false,
+       [](LaunchWorld& t) { t.fake_->FailNext(FakeHypervisor::Op::kDefineDomain); }, 503,
+       "launcher.hypervisor_error"},
+      {"the domain does not start", standard, false,
+       [](LaunchWorld& t) { t.fake_->FailNext(FakeHypervisor::Op::kStartDomain); }, 503,
+       "launcher.hypervisor_error"},
+      {"the host lacks the TEE", standard, false,
+       [](LaunchWorld& t) {
+         t.fake_->domain_capabilities_xml =
+             "<domainCapabilities><domain>kvm</domain><features><sev supported='no'/>"
+             "</features></domainCapabilities>";
+       },
+       422, "launcher.tee_unavailable"},
+      {"the host cannot be reached", standard, false,
+       [](LaunchWorld& t) {
+         t.w_.SetHostState(t.host_, "untrusted");
+         t.AddLaunchableHost("qemu+tls://host-2.example/system");
+       },
+       503, "launcher.hypervisor_error"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    LaunchWorld t;
+    if (c.arrange) c.arrange(t);
+    const std::string volume = c.key_only_volume ? t.w_.NewVolume(t.w_.acme, "key") : t.image_;
+    auto r = t.Launch(c.launch, {volume});
+    EXPECT_EQ(r.status, c.want_status) << r.body;
+    EXPECT_EQ(r.json["code"], c.want_code) << r.body;
+    EXPECT_EQ(t.w_.h.Call("GET", "/v1/vms", "", &t.w_.acme).json["vms"].size(), 0u);
+    t.ExpectNothingOnTheHost();
+  }
+  // The address of a failed launch went back to the net.
+  LaunchWorld t;
+  t.fake_->FailNext(FakeHypervisor::Op::kStartDomain);
+  ASSERT_EQ(t.Launch(standard, {t.image_}).status, 503);
+  auto ok = t.Launch(standard, {t.image_});
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  EXPECT_EQ(ok.json["launch"]["interfaces"][0]["address"], "10.20.0.2");
+}
+
+TEST(VmLaunchTest, PlacementForALaunchSkipsHostsAttestdCannotReach) {
+  LaunchWorld t;
+  auto& w_ = t.w_;
+  const std::string image_ = t.image_, host_ = t.host_;
+  // A trusted host without a libvirt URI is fine for a record, not for a launch.
+  w_.SetHostState(host_, "untrusted");
+  w_.AddHost();
+  auto record = w_.NewVm(w_.acme, "snp", {image_});
+  EXPECT_EQ(record.status, 201) << record.body;
+  // A record-only VM has nothing to stop: deleting it twice is a 404 the second time.
+  const std::string record_id = record.json["vm_id"];
+  EXPECT_EQ(w_.h.Call("DELETE", "/v1/vms/" + record_id, "", &w_.acme).status, 204);
+  EXPECT_EQ(w_.h.Call("DELETE", "/v1/vms/" + record_id, "", &w_.acme).status, 404);
+  auto r = t.Launch(t.Standard(), {image_});
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(r.json["code"], "launcher.no_trusted_host");
+  // Without a connector attestd launches nowhere.
+  w_.SetHostState(host_, "trusted");
+  w_.h.api().service().connect_hypervisor = nullptr;
+  r = t.Launch(t.Standard(), {image_});
+  EXPECT_EQ(r.json["code"], "launcher.no_trusted_host") << r.body;
+}
+
+TEST(VmLaunchTest, AStopThatFailsEndsKeyReleaseAndIsFinishedByARetry) {
+  LaunchWorld t;
+  auto& w_ = t.w_;
+  auto& fake_ = t.fake_;
+  auto r = t.Launch(t.Standard(), {t.image_});
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string id = r.json["vm_id"];
+  fake_->FailNext(FakeHypervisor::Op::kDestroyDomain);
+  auto del = w_.h.Call("DELETE", "/v1/vms/" + id, "", &w_.acme);
+  EXPECT_EQ(del.status, 503) << del.body;
+  EXPECT_EQ(del.json["code"], "launcher.hypervisor_error");
+  // The record is deleted already: no challenge, no key, whatever the host does.
+  auto vm = w_.h.Call("GET", "/v1/vms/" + id, "", &w_.acme);
+  EXPECT_NE(vm.json["deleted_at"], nullptr);
+  auto challenge = w_.h.CallJson("POST", "/v1/attest/challenge", {{"vm_id", id}}, nullptr);
+  EXPECT_EQ(challenge.status, 404) << challenge.body;
+  EXPECT_EQ(fake_->domains().count("attest-" + id), 1u);
+  ASSERT_EQ(w_.h.Call("DELETE", "/v1/vms/" + id, "", &w_.acme).status, 204);
+  EXPECT_TRUE(fake_->domains().empty());
+  // The VM's filter goes with it; the tenant's net stays for its other VMs.
+  for (const auto& [name, xml] : fake_->nwfilters()) {
+    EXPECT_EQ(name.rfind("attest-vm-", 0), std::string::npos) << name;
+  }
+  EXPECT_EQ(fake_->networks().count("attest-net-" + t.net_id_), 1u);
+  // DELETE stays idempotent for a launched VM: stopping what is already gone succeeds.
+  EXPECT_EQ(w_.h.Call("DELETE", "/v1/vms/" + id, "", &w_.acme).status, 204);
+}
+
+TEST(VmLaunchTest, HostileLaunchMembersAreRefusedWithoutWriting) {
+  LaunchWorld t;
+  auto& w_ = t.w_;
+  const struct {
+    std::string name;
+    json launch;
+  } cases[] = {
+      {"not an object", 5},
+      {"a list", json::array()},
+      {"memory too small", {{"memory_mib", 64}}},
+      {"memory a string", {{"memory_mib", "1024"}}},
+      {"no vcpu", {{"vcpus", 0}}},
+      {"too many vcpus", {{"vcpus", 100000}}},
+      {"net twice", {{"nets", {"lan", "lan"}}}},
+      {"net a number", {{"nets", {1}}}},
+      {"net a bad name", {{"nets", {"../lan"}}}},
+      {"too many nets",
+       {{"nets", json::array({"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n",
+                              "o", "p", "q"})}}},
+      {"groups not a list", {{"security_groups", "web"}}},
+      {"unknown member", {{"disk", "vda"}}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto r = t.Launch(c.launch, {t.image_});
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_TRUE(r.json["code"] == "api.invalid_field" || r.json["code"] == "api.unknown_field")
+        << r.body;
+  }
+  EXPECT_EQ(w_.h.Call("GET", "/v1/vms", "", &w_.acme).json["vms"].size(), 0u);
+  EXPECT_TRUE(t.connections_.empty());
+  t.ExpectNothingOnTheHost();
+}
+
+}  // namespace
+}  // namespace attest::service::api

@@ -1,0 +1,228 @@
+// Tenant VM records (issue 9): POST /v1/vms pins the newest version of the caller's policy, places
+// the VM on a trusted operator host that offers the TEE (placement.h) and builds its launch ticket
+// (service/release/ticket.h), whose SHA-256 / SHA-384 the host puts into SNP HOST_DATA / TDX
+// MRCONFIGID at launch. DELETE ends every further key release for the VM.
+#include <tuple>
+
+#include <nlohmann/json.hpp>
+
+#include "attest/core/encoding.h"
+#include "attest/core/time.h"
+#include "policy/loader.h"
+#include "service/api/placement.h"
+#include "service/api/routes.h"
+#include "service/api/vm_launch.h"
+#include "service/http/json_body.h"
+#include "service/http/query.h"
+#include "service/release/ticket.h"
+
+namespace attest::service::api {
+namespace {
+
+using http::HttpResponse;
+
+nlohmann::json InterfacesJson(const store::Vm& vm) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const store::VmInterface& i : vm.interfaces) {
+    list.push_back({{"net_id", i.net_id}, {"address", i.address}});
+  }
+  return list;
+}
+
+nlohmann::json VmJson(const store::Vm& vm) {
+  Result<Bytes> host_data = HexDecode(vm.ticket_sha256);
+  Result<Bytes> mr_config_id = HexDecode(vm.ticket_sha384);
+  return {
+      {"vm_id", vm.id},
+      {"tee", vm.tee_type},
+      {"host_id", vm.host_id},
+      {"policy",
+       {{"name", vm.policy_name}, {"version", vm.policy_version}, {"sha256", vm.policy_sha256}}},
+      {"volume_ids", vm.volume_ids},
+      {"ticket", Base64Encode(vm.ticket)},
+      {"host_data", host_data.ok() ? Base64Encode(*host_data) : ""},
+      {"mr_config_id", mr_config_id.ok() ? Base64Encode(*mr_config_id) : ""},
+      {"created_at", FormatRfc3339(vm.created_at)},
+      {"domain", vm.domain},
+      {"security_group_ids", vm.security_group_ids},
+      {"interfaces", InterfacesJson(vm)}};
+}
+
+// WithState adds what GET shows beyond the creation answer: deleted_at, host_untrusted_at, and
+// whether the VM's host is trusted now (a release needs both unset and true).
+Result<nlohmann::json> WithState(store::Store& db, const store::Vm& vm, TimePoint now) {
+  nlohmann::json j = VmJson(vm);
+  j["deleted_at"] = vm.deleted_at ? nlohmann::json(FormatRfc3339(*vm.deleted_at)) : nullptr;
+  // Once the host failed a quote while the VM ran, no key is released to it again.
+  j["host_untrusted_at"] =
+      vm.host_untrusted_at ? nlohmann::json(FormatRfc3339(*vm.host_untrusted_at)) : nullptr;
+  Result<store::Host> host = db.LookupHost(vm.host_id);
+  if (!host.ok() && host.status().code() != ErrorCode::kNotFound) return host.status();
+  j["host_trusted"] = host.ok() && HostTrustedNow(*host, now);
+  return j;
+}
+
+Result<std::vector<std::string>> ReadVolumeIds(const nlohmann::json& value) {
+  if (!value.is_array()) return Status(reasons::kApiInvalidField, "field \"volume_ids\": an array");
+  if (value.size() > release::kMaxTicketVolumes) {
+    return Status(reasons::kApiInvalidField,
+                  "field \"volume_ids\": at most " + std::to_string(release::kMaxTicketVolumes));
+  }
+  std::vector<std::string> ids;
+  for (const nlohmann::json& v : value) {
+    if (!v.is_string() || !http::IsValidName(v.get<std::string>())) {
+      return Status(reasons::kApiInvalidField, "field \"volume_ids\": volume ids (strings)");
+    }
+    for (const std::string& seen : ids) {
+      if (seen == v.get<std::string>()) {
+        return Status(reasons::kApiInvalidField,
+                      "field \"volume_ids\": " + seen + " is listed twice");
+      }
+    }
+    ids.push_back(v.get<std::string>());
+  }
+  return ids;
+}
+
+Result<HttpResponse> CreateVm(RequestContext& ctx) {
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
+  http::ObjectReader reader(body);
+  ATTEST_ASSIGN_OR_RETURN(std::string tee, reader.TakeString("tee"));
+  ATTEST_ASSIGN_OR_RETURN(std::string policy_name, reader.TakeString("policy"));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json volumes_json, reader.TakeJson("volume_ids"));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json launch_json, reader.TakeJson("launch", false));
+  ATTEST_RETURN_IF_ERROR(reader.Finish());
+  ATTEST_ASSIGN_OR_RETURN(std::optional<LaunchChoice> launch, ReadLaunchChoice(launch_json));
+  if (tee != "snp" && tee != "tdx") {
+    return Status(reasons::kApiInvalidField, "field \"tee\": \"snp\" or \"tdx\"");
+  }
+  if (!http::IsValidName(policy_name)) {
+    return Status(reasons::kApiInvalidField,
+                  "field \"policy\": 1..128 characters of A-Z a-z 0-9 . _ -");
+  }
+  ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> volume_ids, ReadVolumeIds(volumes_json));
+
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  ATTEST_ASSIGN_OR_RETURN(
+      store::PolicyVersion pv,
+      db->GetPolicy(store::PolicyKind::kTenantPolicy, ctx.caller.tenant_id, policy_name));
+  // A VM whose policy has no rules for its TEE could never be released a key.
+  Result<policy::TenantPolicy> loaded = policy::LoadTenantPolicy(pv.document);
+  if (!loaded.ok() || (tee == "snp" ? !loaded->has_snp() : !loaded->has_tdx())) {
+    return Status(reasons::kApiInvalidField,
+                  "field \"policy\": policy \"" + policy_name + "\" has no " + tee + " rules");
+  }
+  // Another tenant's volume answers exactly like a missing one, before any placement.
+  for (const std::string& id : volume_ids) {
+    ATTEST_RETURN_IF_ERROR(db->GetVolume(ctx.caller.tenant_id, id).status());
+  }
+
+  std::optional<std::chrono::seconds> max_age;
+  if (loaded->has_host() && loaded->host().max_quote_age_seconds() > 0) {
+    max_age = std::chrono::seconds(loaded->host().max_quote_age_seconds());
+  }
+  ATTEST_ASSIGN_OR_RETURN(std::vector<store::Host> hosts, db->ListAllHosts());
+  if (launch) {
+    // attestd launches only where it can reach the host's libvirtd.
+    std::erase_if(hosts, [&](const store::Host& h) { return !CanLaunchOn(ctx.service, h); });
+  }
+  ATTEST_ASSIGN_OR_RETURN(const store::Host* host, PlaceVmHost(hosts, tee, max_age, ctx.now));
+
+  release::LaunchTicket ticket;
+  ticket.vm_id = "vm-" + HexEncode(store::RandomBytes(16));
+  ticket.tenant_id = ctx.caller.tenant_id;
+  ticket.tee = tee;
+  ticket.policy_name = pv.name;
+  ticket.policy_version = pv.version;
+  ticket.policy_sha256 = pv.sha256;
+  ticket.volume_ids = volume_ids;
+  ticket.host_id = host->id;
+  ticket.created_at = ctx.now;
+  ATTEST_ASSIGN_OR_RETURN(Bytes canonical, release::SerializeTicket(ticket));
+
+  store::Vm vm;
+  vm.id = ticket.vm_id;
+  vm.tenant_id = ticket.tenant_id;
+  vm.tee_type = tee;
+  vm.policy_name = pv.name;
+  vm.policy_version = pv.version;
+  vm.policy_sha256 = pv.sha256;
+  vm.volume_ids = volume_ids;
+  vm.host_id = host->id;
+  vm.ticket = canonical;
+  const Sha256Digest host_data = release::TicketHostData(canonical);
+  const Sha384Digest mr_config_id = release::TicketMrConfigId(canonical);
+  vm.ticket_sha256 = HexEncode(ByteSpan(host_data.data(), host_data.size()));
+  vm.ticket_sha384 = HexEncode(ByteSpan(mr_config_id.data(), mr_config_id.size()));
+  // CreateVm checks the volumes again in its transaction (one may be deleted meanwhile).
+  store::Vm stored;
+  launch::VmShape shape;
+  if (launch) {
+    ATTEST_ASSIGN_OR_RETURN(std::tie(stored, shape), CreateLaunchableVm(ctx, *db, vm, *launch));
+  } else {
+    ATTEST_ASSIGN_OR_RETURN(stored, db->CreateVm(ctx.caller.tenant_id, vm, ctx.now));
+  }
+  ATTEST_RETURN_IF_ERROR(ctx.Audit("vm.create", vm.id, "ok",
+                                   "tee=" + tee + " host=" + host->id +
+                                       " volumes=" + std::to_string(volume_ids.size()) +
+                                       " ticket_sha256=" + vm.ticket_sha256,
+                                   "", pv.name + "@" + std::to_string(pv.version)));
+  nlohmann::json answer = VmJson(stored);
+  if (launch) {
+    // A failed launch deletes the record again: the tenant gets the launcher's error only.
+    ATTEST_ASSIGN_OR_RETURN(answer["launch"], StartOnHost(ctx, *db, *host, stored, shape, max_age));
+  }
+  return http::JsonResponse(201, answer);
+}
+
+Result<HttpResponse> GetVm(RequestContext& ctx) {
+  ATTEST_RETURN_IF_ERROR(http::ParseQuery(ctx.request.query, {}).status());
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  ATTEST_ASSIGN_OR_RETURN(store::Vm vm, db->GetVm(ctx.caller.tenant_id, ctx.Param("id")));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json j, WithState(*db, vm, ctx.now));
+  return http::JsonResponse(200, j);
+}
+
+Result<HttpResponse> ListVms(RequestContext& ctx) {
+  ATTEST_RETURN_IF_ERROR(http::ParseQuery(ctx.request.query, {}).status());
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  ATTEST_ASSIGN_OR_RETURN(std::vector<store::Vm> vms, db->ListVms(ctx.caller.tenant_id));
+  nlohmann::json list = nlohmann::json::array();
+  for (const store::Vm& vm : vms) {
+    ATTEST_ASSIGN_OR_RETURN(nlohmann::json j, WithState(*db, vm, ctx.now));
+    list.push_back(std::move(j));
+  }
+  return http::JsonResponse(200, {{"vms", list}});
+}
+
+Result<HttpResponse> DeleteVm(RequestContext& ctx) {
+  const std::string& id = ctx.Param("id");
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  ATTEST_ASSIGN_OR_RETURN(store::Vm vm, db->GetVm(ctx.caller.tenant_id, id));
+  if (!vm.deleted_at) {
+    // Key release ends first, whatever happens on the host: DeleteVm also spends the VM's
+    // outstanding nonces, in the same transaction.
+    ATTEST_RETURN_IF_ERROR(db->DeleteVm(ctx.caller.tenant_id, id, ctx.now));
+    ATTEST_RETURN_IF_ERROR(ctx.Audit("vm.delete", id, "ok", "no further key release"));
+  } else if (vm.domain.empty()) {
+    return Status(reasons::kStoreNotFound, "vm \"" + id + "\" not found");
+  }
+  // A launched VM is stopped on its host; a retried DELETE of a deleted VM finishes a stop that
+  // failed before (stopping is idempotent).
+  Status stopped = StopOnHost(ctx, *db, vm);
+  ATTEST_RETURN_IF_ERROR(ctx.Audit("vm.stop", id, stopped.ok() ? "ok" : "failed",
+                                   stopped.ok() ? vm.domain : std::string(stopped.reason_id())));
+  ATTEST_RETURN_IF_ERROR(stopped);
+  return http::NoContentResponse();
+}
+
+}  // namespace
+
+void AddVmRoutes(ApiRouter& router) {
+  router.Add("POST", "/v1/vms", http::Access::kTenant, CreateVm);
+  router.Add("GET", "/v1/vms", http::Access::kTenant, ListVms);
+  router.Add("GET", "/v1/vms/{id}", http::Access::kTenant, GetVm);
+  router.Add("DELETE", "/v1/vms/{id}", http::Access::kTenant, DeleteVm);
+}
+
+}  // namespace attest::service::api

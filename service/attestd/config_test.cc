@@ -1,0 +1,262 @@
+// attestd configuration: the key release settings (issue 9) and `attestd init`.
+#include "service/attestd/config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "service/attestd/setup.h"
+
+namespace attest::service::attestd {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("attestd-config-" + std::to_string(rd()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  Result<Config> Load(nlohmann::json doc) { return LoadConfig(Write("attestd.json", doc.dump())); }
+  static nlohmann::json Base() {
+    return {{"listen_host", "127.0.0.1"}, {"listen_port", 8443},       {"tls_cert", "c.pem"},
+            {"tls_key", "k.pem"},         {"database", "sqlite:a.db"}, {"kek_file", "kek.bin"}};
+  }
+  fs::path dir_;
+};
+
+TEST_F(ConfigTest, KeyReleaseSettings) {
+  nlohmann::json doc = Base();
+  doc["token_key"] = "token-key.pem";
+  doc["volume_dir"] = "volumes";
+  doc["test_roots"] = "roots.json";
+  doc["max_volume_bytes"] = 1 << 30;
+  doc["release_rate_per_vm_per_minute"] = 10;
+  doc["release_rate_per_address_per_minute"] = 100;
+  doc["token_ttl_seconds"] = 60;
+  auto c = Load(doc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->token_key, (dir_ / "token-key.pem").string());
+  EXPECT_EQ(c->api.volume_dir, (dir_ / "volumes").string());
+  EXPECT_EQ(c->test_roots, (dir_ / "roots.json").string());
+  EXPECT_EQ(c->api.max_volume_bytes, 1u << 30);
+  EXPECT_EQ(c->api.release_rate_per_vm_per_minute, 10);
+  EXPECT_EQ(c->api.release_rate_per_address_per_minute, 100);
+  EXPECT_EQ(c->api.token_ttl.count(), 60);
+  EXPECT_FALSE(c->kek_pkcs11.has_value());
+  // ConfigJson writes what LoadConfig reads back.
+  auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(ConfigJson(*again), ConfigJson(*c));
+
+  // Defaults: limits on, no test roots.
+  auto plain = Load(Base());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->api.release_rate_per_vm_per_minute, 30);
+  EXPECT_EQ(plain->api.release_rate_per_address_per_minute, 600);
+  EXPECT_TRUE(plain->test_roots.empty());
+}
+
+TEST_F(ConfigTest, Pkcs11Kek) {
+  nlohmann::json doc = Base();
+  doc.erase("kek_file");
+  doc["kek_pkcs11_module"] = "/usr/lib/softhsm/libsofthsm2.so";
+  doc["kek_pkcs11_token_label"] = "attestd";
+  doc["kek_pkcs11_key_label"] = "kek";
+  doc["kek_pkcs11_pin_file"] = "pin";
+  auto c = Load(doc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(c->kek_pkcs11.has_value());
+  EXPECT_EQ(c->kek_pkcs11->pin_source, "file:" + (dir_ / "pin").string());
+  EXPECT_EQ(c->kek_pkcs11->token_label, "attestd");
+  auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->kek_pkcs11->pin_source, c->kek_pkcs11->pin_source);
+  doc.erase("kek_pkcs11_pin_file");
+  doc["kek_pkcs11_pin_env"] = "ATTESTD_PIN";
+  EXPECT_EQ(Load(doc)->kek_pkcs11->pin_source, "env:ATTESTD_PIN");
+}
+
+TEST_F(ConfigTest, LaunchSettings) {
+  nlohmann::json doc = Base();
+  doc["launch_domain_type"] = "qemu";
+  doc["launch_snp_firmware"] = "/usr/share/ovmf/OVMF.amdsev.fd";
+  doc["launch_tdx_firmware"] = "/usr/share/ovmf/OVMF.tdx.fd";
+  doc["launch_allow_dac_only"] = true;
+  doc["launch_max_quote_age_seconds"] = 900;
+  auto c = Load(doc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->launch.domain_type, "qemu");
+  EXPECT_EQ(c->launch.snp_firmware, "/usr/share/ovmf/OVMF.amdsev.fd");
+  EXPECT_EQ(c->launch.tdx_firmware, "/usr/share/ovmf/OVMF.tdx.fd");
+  EXPECT_TRUE(c->launch.allow_dac_only);
+  EXPECT_EQ(c->launch.max_quote_age.count(), 900);
+  auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(ConfigJson(*again), ConfigJson(*c));
+  // Defaults: KVM, no firmware (so no launches), no DAC-only hosts.
+  auto plain = Load(Base());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->launch.domain_type, "kvm");
+  EXPECT_TRUE(plain->launch.snp_firmware.empty());
+  EXPECT_FALSE(plain->launch.allow_dac_only);
+}
+
+TEST_F(ConfigTest, RefusesBadSettings) {
+  using Edit = std::function<void(nlohmann::json&)>;
+  const std::vector<std::pair<std::string, Edit>> cases = {
+      {"unknown setting", [](nlohmann::json& d) { d["kek"] = "file"; }},
+      {"no kek", [](nlohmann::json& d) { d.erase("kek_file"); }},
+      {"both keks", [](nlohmann::json& d) { d["kek_pkcs11_module"] = "/m.so"; }},
+      {"pkcs11 without labels",
+       [](nlohmann::json& d) {
+         d.erase("kek_file");
+         d["kek_pkcs11_module"] = "/m.so";
+         d["kek_pkcs11_pin_env"] = "PIN";
+       }},
+      {"pkcs11 without a pin",
+       [](nlohmann::json& d) {
+         d.erase("kek_file");
+         d["kek_pkcs11_module"] = "/m.so";
+         d["kek_pkcs11_token_label"] = "t";
+         d["kek_pkcs11_key_label"] = "k";
+       }},
+      {"pkcs11 with two pins",
+       [](nlohmann::json& d) {
+         d.erase("kek_file");
+         d["kek_pkcs11_module"] = "/m.so";
+         d["kek_pkcs11_token_label"] = "t";
+         d["kek_pkcs11_key_label"] = "k";
+         d["kek_pkcs11_pin_env"] = "PIN";
+         d["kek_pkcs11_pin_file"] = "pin";
+       }},
+      {"rate zero", [](nlohmann::json& d) { d["release_rate_per_vm_per_minute"] = 0; }},
+      {"rate as string", [](nlohmann::json& d) { d["release_rate_per_address_per_minute"] = "9"; }},
+      {"volumes too small", [](nlohmann::json& d) { d["max_volume_bytes"] = 1024; }},
+      {"token_key a number", [](nlohmann::json& d) { d["token_key"] = 1; }},
+      {"test_roots a list", [](nlohmann::json& d) { d["test_roots"] = {"a.pem"}; }},
+      {"launch domain type xen", [](nlohmann::json& d) { d["launch_domain_type"] = "xen"; }},
+      {"launch firmware relative",
+       [](nlohmann::json& d) { d["launch_snp_firmware"] = "OVMF.amdsev.fd"; }},
+      {"launch firmware a number", [](nlohmann::json& d) { d["launch_tdx_firmware"] = 1; }},
+      {"launch dac-only a string", [](nlohmann::json& d) { d["launch_allow_dac_only"] = "yes"; }},
+      {"launch quote age too short",
+       [](nlohmann::json& d) { d["launch_max_quote_age_seconds"] = 10; }},
+  };
+  for (const auto& [name, edit] : cases) {
+    SCOPED_TRACE(name);
+    nlohmann::json doc = Base();
+    edit(doc);
+    EXPECT_EQ(Load(doc).status().reason_id(), "api.config_invalid");
+  }
+}
+
+TEST_F(ConfigTest, TestRootsFile) {
+  Write("ark.pem", "-----BEGIN CERTIFICATE-----\n");
+  auto roots = LoadTestRoots(Write("roots.json", R"({"snp_root_chains": ["ark.pem"],
+                                                     "tdx_roots": ["ark.pem"]})"));
+  ASSERT_TRUE(roots.ok()) << roots.status().ToString();
+  EXPECT_EQ(roots->snp_test_root_chains_pem.size(), 1u);
+  EXPECT_EQ(roots->tdx_test_roots_pem.size(), 1u);
+  EXPECT_TRUE(LoadTestRoots("")->snp_test_root_chains_pem.empty());  // the shipped roots
+  for (const std::string bad :
+       {R"({"snp_roots": ["ark.pem"]})", R"({"tdx_roots": "ark.pem"})", R"({"tdx_roots": [1]})",
+        R"({"tdx_roots": ["missing.pem"]})", R"({"tdx_roots": []})", "[]", "{"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(LoadTestRoots(Write("bad.json", bad)).status().reason_id(), "api.config_invalid");
+  }
+  EXPECT_EQ(LoadTestRoots((dir_ / "none.json").string()).status().reason_id(),
+            "api.config_invalid");
+}
+
+TEST_F(ConfigTest, InitMakesTheTokenKeyAndVolumeDirAndUndoesAFailure) {
+  InitOptions options;
+  options.data_dir = (dir_ / "data").string();
+  auto r = InitDataDir(options, FromUnixSeconds(1764000000));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto c = LoadConfig(r->config_path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  struct stat st {};
+  ASSERT_EQ(stat(c->token_key.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat(c->api.volume_dir.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_TRUE(LoadTokenKey(c->token_key).ok());
+  EXPECT_TRUE(OpenKek(*c).ok());
+  chmod(c->token_key.c_str(), 0644);
+  EXPECT_EQ(LoadTokenKey(c->token_key).status().reason_id(), "api.config_invalid");
+  EXPECT_EQ(LoadTokenKey(c->kek_file).status().reason_id(), "api.config_invalid");
+
+  // A failed init (the volume directory exists already) removes every file it made.
+  InitOptions other;
+  other.data_dir = (dir_ / "other").string();
+  fs::create_directories(dir_ / "other" / "volumes");
+  EXPECT_EQ(InitDataDir(other, FromUnixSeconds(1764000000)).status().reason_id(),
+            "api.config_invalid");
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(dir_ / "other")) left.push_back(e.path().filename());
+  EXPECT_EQ(left, std::vector<std::string>{"volumes"});
+}
+
+// A PKCS#11 KEK (a SoftHSM2 token made here; no daemon) seals credentials, and a KEK opened
+// again (a new session on the same token key, as after a restart) still opens them. (A wrong PIN
+// cannot be shown in this process: the module stays logged in; pkcs11_kek_test covers it.)
+TEST_F(ConfigTest, Pkcs11KekSealsTheStoreAcrossRestarts) {
+  const char* module = "/usr/lib/softhsm/libsofthsm2.so";
+  if (!fs::exists(module) || std::system("command -v softhsm2-util >/dev/null") != 0) {
+    GTEST_SKIP() << "softhsm2 not installed";
+  }
+  fs::create_directories(dir_ / "tokens");
+  const std::string conf =
+      Write("softhsm2.conf", "directories.tokendir = " + (dir_ / "tokens").string() +
+                                 "\nobjectstore.backend = file\n");
+  setenv("SOFTHSM2_CONF", conf.c_str(), 1);
+  ASSERT_EQ(std::system("softhsm2-util --init-token --free --label attestd --so-pin 12345678 "
+                        "--pin 1234 >/dev/null"),
+            0);
+  Write("pin", "1234\n");
+  chmod((dir_ / "pin").c_str(), 0600);
+  nlohmann::json doc = Base();
+  doc.erase("kek_file");
+  doc["kek_pkcs11_module"] = module;
+  doc["kek_pkcs11_token_label"] = "attestd";
+  doc["kek_pkcs11_key_label"] = "kek";
+  doc["kek_pkcs11_pin_file"] = "pin";
+  auto c = Load(doc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  std::string access_key;
+  {
+    auto kek = OpenKek(*c);
+    ASSERT_TRUE(kek.ok()) << kek.status().ToString();
+    EXPECT_EQ((*kek)->key_id(), "pkcs11:attestd/kek");
+    auto db = OpenStore(*c, *kek);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto t = (*db)->CreateTenant("acme", store::Role::kTenant, FromUnixSeconds(1764000000));
+    ASSERT_TRUE(t.ok());
+    access_key = (*db)->CreateCredential(t->id, FromUnixSeconds(1764000000))->access_key_id;
+  }
+  auto db = OpenStore(*c);  // the KEK is opened again
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_TRUE((*db)->LookupCredential(access_key).ok());
+}
+
+}  // namespace
+}  // namespace attest::service::attestd
