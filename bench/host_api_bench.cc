@@ -9,8 +9,15 @@
 // sha256, measured by a swtpm) with quotes signed in software by a FakeTpm AK, one per nonce, so
 // the TPM is not in the loop; the nonces are issued in bulk through the store beforehand.
 //
-//   host_api_bench [--requests N] [--clients C]
-// SQLite always; PostgreSQL when PGHOST is set (scripts/services.sh), else a note.
+//   host_api_bench [--requests N] [--clients C] [--path all|in-process|direct|https]
+//                  [--db all|sqlite|postgres]
+// SQLite always; PostgreSQL when PGHOST is set (scripts/services.sh), else a note. Each database
+// line says the durability settings it ran with (they decide what a commit costs).
+//
+// Profiling only the timed loops: start perf disabled with a control FIFO and name it here,
+//   mkfifo /tmp/ctl /tmp/ack; export ATTEST_PERF_CTL=/tmp/ctl ATTEST_PERF_ACK=/tmp/ack
+//   perf record -D -1 --control fifo:/tmp/ctl,/tmp/ack -g -- host_api_bench --path direct
+// and perf samples between "enable" and "disable" around each timed loop only.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -20,6 +27,9 @@
 #include <fstream>
 #include <thread>
 #include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -72,13 +82,45 @@ int FreePort() {
   Die("no free port");
 }
 
+// PerfControl writes cmd ("enable", "disable") to perf's control FIFO when ATTEST_PERF_CTL names
+// one, and waits for perf's ack when ATTEST_PERF_ACK names that FIFO.
+void PerfControl(const char* cmd) {
+  const char* ctl = std::getenv("ATTEST_PERF_CTL");
+  if (ctl == nullptr) return;
+  const int fd = open(ctl, O_WRONLY);
+  if (fd < 0) return;
+  const std::string line = std::string(cmd) + "\n";
+  (void)!write(fd, line.data(), line.size());
+  close(fd);
+  if (const char* ack = std::getenv("ATTEST_PERF_ACK")) {
+    const int afd = open(ack, O_RDONLY);
+    if (afd >= 0) {
+      char buf[8];
+      (void)!read(afd, buf, sizeof(buf));
+      close(afd);
+    }
+  }
+}
+
 struct Stats {
   double per_second = 0;
   double p50_ms = 0, p99_ms = 0, mean_ms = 0;
+  // cpu_ms: process CPU time per request over the timed loop (every thread: server, client,
+  // database client library; not the PostgreSQL server, another process). On a shared, loaded
+  // machine it moves far less than latency.
+  double cpu_ms = 0;
 };
 
-Stats Summarise(std::vector<double> latencies_ms, double wall_seconds) {
+// ProcessCpuMs is the CPU time this process has used so far.
+double ProcessCpuMs() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+Stats Summarise(std::vector<double> latencies_ms, double wall_seconds, double cpu_ms) {
   Stats s;
+  s.cpu_ms = cpu_ms / latencies_ms.size();
   std::sort(latencies_ms.begin(), latencies_ms.end());
   s.per_second = latencies_ms.size() / wall_seconds;
   s.p50_ms = latencies_ms[latencies_ms.size() / 2];
@@ -116,6 +158,8 @@ Stats InProcess(const testing::FakeTpm& tpm, int n) {
     quotes.push_back(tpm.Quote(nonces.back(), ev.pcrs));
   }
   std::vector<double> lat;
+  PerfControl("enable");
+  const double cpu_start = ProcessCpuMs();
   const auto start = Clock::now();
   for (int i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
@@ -135,7 +179,32 @@ Stats InProcess(const testing::FakeTpm& tpm, int n) {
     if (!policy::AppraiseHost(v.claims, policy, context).affirmed()) Die("appraisal denied");
     lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   }
-  return Summarise(lat, std::chrono::duration<double>(Clock::now() - start).count());
+  const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  const double cpu = ProcessCpuMs() - cpu_start;
+  PerfControl("disable");
+  return Summarise(lat, wall, cpu);
+}
+
+// DurabilitySettings reads back what a commit costs on this database: SQLite's journal mode and
+// synchronous level, PostgreSQL's fsync, synchronous_commit and full_page_writes.
+std::string DurabilitySettings(bool postgres, const std::string& target) {
+  auto db = postgres ? st::OpenPostgres(target) : st::OpenSqlite(target);
+  if (!db.ok()) return "settings unreadable: " + db.status().ToString();
+  auto one = [&](const std::string& sql) -> std::string {
+    auto rows = (*db)->Exec(sql);
+    if (!rows.ok() || rows->empty() || rows->front().empty() || !rows->front()[0]) return "?";
+    return *rows->front()[0];
+  };
+  if (postgres) {
+    return "fsync=" + one("SHOW fsync") + " synchronous_commit=" + one("SHOW synchronous_commit") +
+           " full_page_writes=" + one("SHOW full_page_writes");
+  }
+  // OpenSqlite sets these per connection; a fresh connection reports what each one runs with.
+  static const char* kSynchronous[] = {"OFF", "NORMAL", "FULL", "EXTRA"};
+  const std::string level = one("PRAGMA synchronous");
+  const int n = level.size() == 1 && level[0] >= '0' && level[0] <= '3' ? level[0] - '0' : -1;
+  return "journal_mode=" + one("PRAGMA journal_mode") +
+         " synchronous=" + (n >= 0 ? kSynchronous[n] : level);
 }
 
 std::shared_ptr<const st::SecretSealer> Sealer() {
@@ -147,7 +216,8 @@ std::shared_ptr<const st::SecretSealer> Sealer() {
 // process, on a loopback HTTPS port) over the given database.
 // clients == 0: no socket: the same signed requests go straight to Api::Handle (SigV4 + handler +
 // database), to separate the HTTPS transport from the rest.
-Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients) {
+Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
+              std::string* settings) {
   const fs::path dir =
       fs::temp_directory_path() / ("attest-host-bench-" + HexEncode(st::RandomBytes(4)));
   fs::create_directories(dir);
@@ -163,6 +233,11 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients) {
   } else {
     const std::string path = (dir / "attestd.db").string();
     factory = [path] { return st::OpenSqliteStore(path, Sealer()); };
+  }
+  {
+    auto first = Must(factory(), "store");  // creates and migrates the database
+    *settings = DurabilitySettings(postgres, postgres ? "options='-c search_path=" + schema + "'"
+                                                      : (dir / "attestd.db").string());
   }
   st::StorePool pool(factory, 16);
   const TimePoint now = WallClockNow();
@@ -249,6 +324,8 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients) {
           Must(service::sigv4::SignRequest(req, op, options), "sign").signed_request);
     }
     std::vector<double> lat;
+    PerfControl("enable");
+    const double cpu_start = ProcessCpuMs();
     const auto start = Clock::now();
     for (const auto& req : requests) {
       const auto t0 = Clock::now();
@@ -257,10 +334,16 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients) {
       if (r.status != 200) Die("direct submission failed: " + r.body.substr(0, 300));
     }
     const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+    const double cpu = ProcessCpuMs() - cpu_start;
+    PerfControl("disable");
     server->Stop();
+    if (postgres) {
+      auto admin = st::OpenPostgres("");
+      if (admin.ok()) (void)(*admin)->ExecScript("DROP SCHEMA " + schema + " CASCADE");
+    }
     std::error_code ec;
     fs::remove_all(dir, ec);
-    return Summarise(lat, wall);
+    return Summarise(lat, wall, cpu);
   }
   std::vector<std::unique_ptr<service::client::ApiClient>> client_list;
   for (int c = 0; c < clients; ++c) {
@@ -271,6 +354,8 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients) {
   std::atomic<int> next{0};
   std::atomic<int> failures{0};
   std::vector<std::vector<double>> lat(clients);
+  PerfControl("enable");
+  const double cpu_start = ProcessCpuMs();
   const auto start = Clock::now();
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
@@ -290,6 +375,8 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients) {
   }
   for (auto& t : threads) t.join();
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  const double cpu = ProcessCpuMs() - cpu_start;
+  PerfControl("disable");
   std::vector<double> all;
   for (auto& l : lat) all.insert(all.end(), l.begin(), l.end());
   server->Stop();
@@ -300,12 +387,12 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients) {
   }
   std::error_code ec;
   fs::remove_all(dir, ec);
-  return Summarise(all, wall);
+  return Summarise(all, wall, cpu);
 }
 
 void Print(const char* label, const Stats& s) {
-  std::printf("%-44s %8.0f /s   p50 %7.2f ms   p99 %7.2f ms   mean %7.2f ms\n", label, s.per_second,
-              s.p50_ms, s.p99_ms, s.mean_ms);
+  std::printf("%-44s %6.0f /s  p50 %6.2f ms  p99 %6.2f ms  mean %6.2f ms  cpu %5.2f ms\n", label,
+              s.per_second, s.p50_ms, s.p99_ms, s.mean_ms, s.cpu_ms);
 }
 
 }  // namespace
@@ -314,40 +401,65 @@ void Print(const char* label, const Stats& s) {
 int main(int argc, char** argv) {
   using namespace attest::bench;
   int n = 2000, clients = 2;
+  std::string path = "all", db = "all";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--requests") n = std::max(10, std::atoi(argv[i + 1]));
     if (flag == "--clients") clients = std::clamp(std::atoi(argv[i + 1]), 1, 64);
+    if (flag == "--path") path = argv[i + 1];
+    if (flag == "--db") db = argv[i + 1];
   }
+  const bool all_paths = path == "all";
   const attest::testing::FakeTpm tpm = attest::testing::FakeTpm::Create();
   std::printf(
       "host quote submissions: %d requests; evidence = 105-event log (sha1+sha256), ECDSA "
       "P-256 quote over 11 PCRs; %u hardware threads\n\n",
       n, std::thread::hardware_concurrency());
-  const Stats in_process = InProcess(tpm, n);
-  Print("in-process verify + appraise (1 thread)", in_process);
+  Stats in_process;
+  if (all_paths || path == "in-process") {
+    in_process = InProcess(tpm, n);
+    Print("in-process verify + appraise (1 thread)", in_process);
+  }
   const bool have_pg = std::getenv("PGHOST") != nullptr;
   for (bool pg : {false, true}) {
+    if (db != "all" && db != (pg ? "postgres" : "sqlite")) continue;
     if (pg && !have_pg) {
       std::printf("PostgreSQL: skipped (PGHOST unset; scripts/services.sh start DIR)\n");
       continue;
     }
     const char* name = pg ? "PostgreSQL" : "SQLite";
-    const Stats direct = Service(pg, tpm, n, 0);
-    const Stats one = Service(pg, tpm, n, 1);
-    const Stats many = Service(pg, tpm, n, clients);
+    std::string settings;
     char label[96];
-    std::snprintf(label, sizeof(label), "Api::Handle (SigV4+%s, no socket)", name);
-    Print(label, direct);
-    std::snprintf(label, sizeof(label), "HTTPS+SigV4+%s, 1 client", name);
-    Print(label, one);
-    std::snprintf(label, sizeof(label), "HTTPS+SigV4+%s, %d clients", name, clients);
-    Print(label, many);
+    Stats direct, one, many;
+    if (all_paths || path == "direct") {
+      direct = Service(pg, tpm, n, 0, &settings);
+      std::snprintf(label, sizeof(label), "Api::Handle (SigV4+%s, no socket)", name);
+      Print(label, direct);
+    }
+    if (all_paths || path == "https") {
+      one = Service(pg, tpm, n, 1, &settings);
+      many = Service(pg, tpm, n, clients, &settings);
+      std::snprintf(label, sizeof(label), "HTTPS+SigV4+%s, 1 client", name);
+      Print(label, one);
+      std::snprintf(label, sizeof(label), "HTTPS+SigV4+%s, %d clients", name, clients);
+      Print(label, many);
+    }
+    std::printf("  %s settings: %s\n", name, settings.c_str());
+    if (!all_paths) continue;
     std::printf(
-        "  %s: service latency p50 = %.0f%% of in-process (adds %.0f%%, aim < 50%%); "
-        "%d-client throughput = %.0f%% of the 1-thread in-process rate\n",
-        name, 100.0 * one.p50_ms / in_process.mean_ms,
-        100.0 * (one.p50_ms - in_process.mean_ms) / in_process.mean_ms, clients,
+        "  %s: CPU per submission: Api::Handle %.0f%% over in-process, HTTPS 1 client %.0f%% "
+        "over in-process\n",
+        name, 100.0 * (direct.cpu_ms - in_process.cpu_ms) / in_process.cpu_ms,
+        100.0 * (one.cpu_ms - in_process.cpu_ms) / in_process.cpu_ms);
+    // The aim compares like with like: the median of each path, and the mean.
+    std::printf(
+        "  %s: Api::Handle adds %.0f%% (p50) / %.0f%% (mean) over in-process; HTTPS 1 client "
+        "adds %.0f%% (p50) / %.0f%% (mean) (aim < 50%%); %d-client throughput = %.0f%% of the "
+        "1-thread in-process rate\n",
+        name, 100.0 * (direct.p50_ms - in_process.p50_ms) / in_process.p50_ms,
+        100.0 * (direct.mean_ms - in_process.mean_ms) / in_process.mean_ms,
+        100.0 * (one.p50_ms - in_process.p50_ms) / in_process.p50_ms,
+        100.0 * (one.mean_ms - in_process.mean_ms) / in_process.mean_ms, clients,
         100.0 * many.per_second / in_process.per_second);
   }
   return 0;

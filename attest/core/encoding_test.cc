@@ -64,5 +64,38 @@ TEST(Base64Test, Rejects) {
   }
 }
 
+// Every length 0..99 round trips in both alphabets; each character of an encoding replaced by one
+// outside the alphabet is refused, naming its offset; a flipped trailing bit is refused.
+TEST(Base64Test, EveryLengthAndEveryPosition) {
+  for (size_t n = 0; n < 100; ++n) {
+    SCOPED_TRACE(n);
+    Bytes data(n);
+    for (size_t i = 0; i < n; ++i) data[i] = static_cast<uint8_t>(i * 37 + n);
+    const std::string std_text = Base64Encode(data), url_text = Base64UrlEncode(data);
+    ASSERT_EQ(Base64Decode(std_text).value(), data);
+    ASSERT_EQ(Base64UrlDecode(url_text).value(), data);
+    for (size_t i = 0; i < std_text.size(); ++i) {
+      if (std_text[i] == '=') continue;
+      std::string bad = std_text;
+      bad[i] = '*';
+      auto r = Base64Decode(bad);
+      ASSERT_FALSE(r.ok()) << bad;
+      EXPECT_EQ(r.status().reason_id(), "core.bad_base64");
+      EXPECT_EQ(r.status().message(), "base64: invalid character at offset " + std::to_string(i));
+    }
+    if (n % 3 != 0) {
+      // The last character before the padding carries unused low bits: set one.
+      std::string bad = std_text;
+      const size_t last = bad.find('=') == std::string::npos ? bad.size() - 1 : bad.find('=') - 1;
+      bad[last] = bad[last] == 'A' ? 'B' : 'A';
+      if (Base64Decode(bad).ok()) {
+        EXPECT_EQ(Base64Encode(*Base64Decode(bad)), bad);  // only a canonical encoding decodes
+      } else {
+        EXPECT_EQ(Base64Decode(bad).status().reason_id(), "core.bad_base64");
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace attest

@@ -59,6 +59,8 @@ std::variant<Caller, http::HttpResponse> Authenticate(RequestContext& ctx) {
     return http::JsonResponse(AuthHttpStatus(s), body);
   }
 
+  ctx.body_sha256 = verified->body_sha256;
+
   Result<store::Tenant> tenant = (*db)->GetTenant(found->tenant_id);
   if (!tenant.ok()) {
     // The credential outlived its tenant: treat like an unknown key.

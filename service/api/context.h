@@ -106,6 +106,9 @@ class RequestContext {
   const TimePoint now;  // one reading of the clock per request
   http::PathParams params;
   Caller caller;
+  // body_sha256: hex SHA-256 of request.body, computed once by authentication (SigV4 hashes the
+  // body anyway); empty on public routes.
+  std::string body_sha256;
 
   // Param returns the path capture name (the router guarantees it exists and is a valid name).
   const std::string& Param(const std::string& name) const { return params.at(name); }
@@ -114,6 +117,13 @@ class RequestContext {
   Result<store::Store*> Db();
   // DiscardDb drops the leased connection instead of returning it to the pool.
   void DiscardDb();
+
+  // AuditRecordFor is the record Audit appends, for a caller that writes it itself (inside a
+  // transaction of its own, Store::RecordHostQuote).
+  store::AuditRecord AuditRecordFor(const std::string& action, const std::string& subject,
+                                    const std::string& outcome, const std::string& detail = "",
+                                    const std::string& evidence_digest = "",
+                                    const std::string& policy_version = "") const;
 
   // Audit appends a record for this request's caller (actor = access key id, or "public").
   Status Audit(const std::string& action, const std::string& subject, const std::string& outcome,

@@ -342,10 +342,13 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_ASSIGN_OR_RETURN(store::Host host, db->GetHost(ctx.caller.tenant_id, id));
   ATTEST_RETURN_IF_ERROR(RequireActivated(host));
-  // Exactly one submission wins a nonce (one conditional UPDATE), also across replicas.
-  ATTEST_RETURN_IF_ERROR(db->ConsumeNonce(ctx.caller.tenant_id, id, q.nonce_hex, ctx.now));
+  // A stale, foreign or unknown nonce is refused before any verification work; the nonce is
+  // consumed below, with the decision, by exactly one submission (also across replicas).
+  ATTEST_RETURN_IF_ERROR(db->CheckNonce(ctx.caller.tenant_id, id, q.nonce_hex, ctx.now));
 
-  const std::string evidence_digest = "sha256:" + Sha256Hex(ctx.request.body);
+  // The evidence digest is the body's SHA-256, which authentication has already computed.
+  const std::string evidence_digest =
+      "sha256:" + (ctx.body_sha256.empty() ? Sha256Hex(ctx.request.body) : ctx.body_sha256);
   const auto start = std::chrono::steady_clock::now();
   tpm::HostVerification verification;
   Result<tpm::AkPublic> ak = tpm::ParsePublicKey(host.ak_public);
@@ -418,12 +421,19 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
   decision["state"] = state;
   decision["trusted_until"] = trusted_until ? nlohmann::ordered_json(FormatRfc3339(*trusted_until))
                                             : nlohmann::ordered_json(nullptr);
-  ATTEST_RETURN_IF_ERROR(db->UpdateHostState(ctx.caller.tenant_id, id, state, decision.dump(),
-                                             trusted_until, ctx.now));
   std::string detail;
   for (const std::string& code : reason_codes) detail += (detail.empty() ? "" : ",") + code;
-  ATTEST_RETURN_IF_ERROR(ctx.Audit("host.quote", id, trusted ? "accepted" : "rejected", detail,
-                                   evidence_digest, policy_version));
+  // The nonce, the host's new state and the audit entry in one transaction: a submission that
+  // loses the nonce to a concurrent one writes nothing, and no decision is ever missing from the
+  // log.
+  store::HostQuoteWrite write;
+  write.nonce = q.nonce_hex;
+  write.state = state;
+  write.last_quote_result = decision.dump();
+  write.trusted_until = trusted_until;
+  write.audit = ctx.AuditRecordFor("host.quote", id, trusted ? "accepted" : "rejected", detail,
+                                   evidence_digest, policy_version);
+  ATTEST_RETURN_IF_ERROR(db->RecordHostQuote(ctx.caller.tenant_id, id, write, ctx.now).status());
   if (ctx.service.metrics != nullptr) {
     ctx.service.metrics->Observe("attestd_verification_duration_seconds", {{"evidence", "tpm"}},
                                  seconds);

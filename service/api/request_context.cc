@@ -14,11 +14,12 @@ void RequestContext::DiscardDb() {
   if (lease_.has_value()) lease_->Discard();
 }
 
-Status RequestContext::Audit(const std::string& action, const std::string& subject,
-                             const std::string& outcome, const std::string& detail,
-                             const std::string& evidence_digest,
-                             const std::string& policy_version) {
-  ATTEST_ASSIGN_OR_RETURN(store::Store * db, Db());
+store::AuditRecord RequestContext::AuditRecordFor(const std::string& action,
+                                                  const std::string& subject,
+                                                  const std::string& outcome,
+                                                  const std::string& detail,
+                                                  const std::string& evidence_digest,
+                                                  const std::string& policy_version) const {
   store::AuditRecord record;
   record.tenant_id = caller.tenant_id;
   record.at = now;
@@ -29,7 +30,18 @@ Status RequestContext::Audit(const std::string& action, const std::string& subje
   record.policy_version = policy_version;
   record.outcome = outcome;
   record.detail = detail;
-  return db->AppendAudit(record).status();
+  return record;
+}
+
+Status RequestContext::Audit(const std::string& action, const std::string& subject,
+                             const std::string& outcome, const std::string& detail,
+                             const std::string& evidence_digest,
+                             const std::string& policy_version) {
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, Db());
+  return db
+      ->AppendAudit(
+          AuditRecordFor(action, subject, outcome, detail, evidence_digest, policy_version))
+      .status();
 }
 
 }  // namespace attest::service::api

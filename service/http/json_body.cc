@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "attest/core/encoding.h"
+#include "service/http/json_parse.h"
 
 namespace attest::service::http {
 namespace {
@@ -46,40 +47,9 @@ Result<nlohmann::json> ParseJsonObject(const HttpRequest& req) {
     return Status(reasons::kApiBodyTooLarge,
                   "request body exceeds " + std::to_string(kMaxBodyBytes) + " bytes");
   }
-  // Duplicate keys are refused: two readers of one document must never see different values.
-  bool duplicate = false;
-  std::string duplicate_key;
-  nlohmann::json doc;
-  try {
-    std::vector<std::vector<std::string>> keys_stack;
-    doc = nlohmann::json::parse(
-        req.body.begin(), req.body.end(),
-        [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-          using E = nlohmann::json::parse_event_t;
-          if (depth > 64) {
-            duplicate_key = "";
-            throw std::runtime_error("nesting deeper than 64");
-          }
-          if (event == E::object_start) keys_stack.emplace_back();
-          if (event == E::object_end && !keys_stack.empty()) keys_stack.pop_back();
-          if (event == E::key && !keys_stack.empty()) {
-            std::string k = parsed.get<std::string>();
-            auto& seen = keys_stack.back();
-            if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
-              duplicate = true;
-              duplicate_key = k;
-              throw std::runtime_error("duplicate key");
-            }
-            seen.push_back(std::move(k));
-          }
-          return true;
-        });
-  } catch (const std::exception& e) {
-    if (duplicate) {
-      return Status(reasons::kApiMalformedJson, "duplicate key \"" + duplicate_key + "\"");
-    }
-    return Status(reasons::kApiMalformedJson, std::string("body is not valid JSON: ") + e.what());
-  }
+  // Duplicate keys and deep nesting are refused by the parser itself.
+  const std::string_view text(reinterpret_cast<const char*>(req.body.data()), req.body.size());
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json doc, ParseJsonText(text));
   if (!doc.is_object()) return Status(reasons::kApiMalformedJson, "body must be a JSON object");
   return doc;
 }

@@ -54,6 +54,16 @@ ws::http_response ToCpprest(const http::HttpResponse& in) {
   return out;
 }
 
+void ReplyUnreadable(ws::http_request& request, const std::exception& e) {
+  // A client that vanished mid-request, or a body that failed to arrive: nothing to answer.
+  std::cerr << "attestd: request dropped: " << e.what() << "\n";
+  try {
+    request.reply(
+        ToCpprest(http::ErrorResponse(400, reasons::kApiBadRequest.id, "unreadable request")));
+  } catch (...) {
+  }
+}
+
 void Serve(const DispatchFn& dispatch, ws::http_request request) {
   try {
     uint64_t length = request.headers().content_length();
@@ -63,24 +73,30 @@ void Serve(const DispatchFn& dispatch, ws::http_request request) {
           "request body exceeds " + std::to_string(http::kMaxBodyBytes) + " bytes")));
       return;
     }
-    HttpRequest req = FromCpprest(request);
-    std::vector<unsigned char> body = request.extract_vector().get();
-    if (body.size() > http::kMaxBodyBytes) {
-      request.reply(ToCpprest(
-          http::ErrorResponse(413, reasons::kApiBodyTooLarge.id, "request body too large")));
-      return;
-    }
-    req.body.assign(body.begin(), body.end());
-    request.reply(ToCpprest(dispatch(req)));
   } catch (const std::exception& e) {
-    // A client that vanished mid-request, or a body that failed to arrive: nothing to answer.
-    std::cerr << "attestd: request dropped: " << e.what() << "\n";
-    try {
-      request.reply(
-          ToCpprest(http::ErrorResponse(400, reasons::kApiBadRequest.id, "unreadable request")));
-    } catch (...) {
-    }
+    ReplyUnreadable(request, e);
+    return;
   }
+  // The handler continues once the whole body has arrived instead of waiting for it: a waiting
+  // handler holds one of the pool's threads, which also read the sockets, so enough clients that
+  // send headers and then stall would leave no thread to read any body (and a smaller pool, which
+  // costs fewer thread hand-offs per request, would make that easier).
+  request.extract_vector().then(
+      [dispatch, request](pplx::task<std::vector<unsigned char>> body_task) mutable {
+        try {
+          std::vector<unsigned char> body = body_task.get();
+          if (body.size() > http::kMaxBodyBytes) {
+            request.reply(ToCpprest(
+                http::ErrorResponse(413, reasons::kApiBodyTooLarge.id, "request body too large")));
+            return;
+          }
+          HttpRequest req = FromCpprest(request);
+          req.body.assign(body.begin(), body.end());
+          request.reply(ToCpprest(dispatch(req)));
+        } catch (const std::exception& e) {
+          ReplyUnreadable(request, e);
+        }
+      });
 }
 
 }  // namespace

@@ -220,6 +220,7 @@ Result<VerifiedRequest> VerifyRequest(const HttpRequest& req, const VerifierConf
   out.principal = credential->principal;
   out.presigned = p.presigned;
   out.payload_signed = payload_signed;
+  out.body_sha256 = body_hash;
   out.signed_headers = p.auth.signed_headers;
   return out;
 }

@@ -41,6 +41,7 @@ struct VerifiedRequest {
   std::string principal;
   bool presigned = false;       // query form
   bool payload_signed = false;  // the body is covered by the signature
+  std::string body_sha256;      // hex SHA-256 of the body as received, computed for the check
   std::vector<std::string> signed_headers;
 };
 

@@ -375,6 +375,9 @@ TEST(VerifyRequest, UnsignedPayloadWhenAllowed) {
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_FALSE(got->payload_signed);
   EXPECT_EQ(got->principal, "tenant-a");
+  // The body's hash as received (with the '!'), not the one the client declared.
+  EXPECT_EQ(got->body_sha256, HexSha256(req.body));
+  EXPECT_NE(got->body_sha256, HexSha256(BasePost().body));
 }
 
 TEST(VerifyRequest, MismatchCarriesServerCanonicalRequest) {

@@ -2,6 +2,7 @@
 #include <libpq-fe.h>
 
 #include <string>
+#include <unordered_map>
 
 #include "attest/core/encoding.h"
 #include "service/store/sql.h"
@@ -41,8 +42,9 @@ class PostgresConnection : public SqlConnection {
       values[i] = text[i].c_str();
       lengths[i] = static_cast<int>(text[i].size());
     }
-    PgResultPtr res(PQexecParams(conn_, std::string(sql).c_str(), static_cast<int>(params.size()),
-                                 nullptr, values.data(), lengths.data(), formats.data(), 0),
+    ATTEST_ASSIGN_OR_RETURN(const std::string* name, Prepare(sql, static_cast<int>(params.size())));
+    PgResultPtr res(PQexecPrepared(conn_, name->c_str(), static_cast<int>(params.size()),
+                                   values.data(), lengths.data(), formats.data(), 0),
                     PQclear);
     const ExecStatusType st = PQresultStatus(res.get());
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return Error(res.get());
@@ -84,6 +86,28 @@ class PostgresConnection : public SqlConnection {
   void Rollback() override { (void)ExecScript("ROLLBACK"); }
 
  private:
+  // kMaxPreparedStatements bounds the cache: the store's statements are a fixed set (a few
+  // dozen), so the bound only guards against a caller building SQL text per call.
+  static constexpr size_t kMaxPreparedStatements = 256;
+
+  // Prepare returns the name of the server-side prepared statement for sql, preparing it on
+  // first use on this connection: later runs skip the server's parse and analysis. Prepared
+  // statements live as long as the session and survive a rolled-back transaction (PostgreSQL
+  // PREPARE), so the cache stays true; a connection dropped after an error takes its cache along.
+  Result<const std::string*> Prepare(std::string_view sql, int num_params) {
+    const std::string key(sql);
+    if (auto it = prepared_.find(key); it != prepared_.end()) return &it->second;
+    if (prepared_.size() >= kMaxPreparedStatements) {
+      PgResultPtr res(PQexec(conn_, "DEALLOCATE ALL"), PQclear);
+      if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) return Error(res.get());
+      prepared_.clear();
+    }
+    const std::string name = "attest_" + std::to_string(next_statement_++);
+    PgResultPtr res(PQprepare(conn_, name.c_str(), key.c_str(), num_params, nullptr), PQclear);
+    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) return Error(res.get());
+    return &prepared_.emplace(key, name).first->second;
+  }
+
   Status Error(const PGresult* res) {
     const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     // 23505 unique_violation (PostgreSQL Appendix A, error codes).
@@ -96,6 +120,8 @@ class PostgresConnection : public SqlConnection {
   }
 
   PGconn* conn_;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
+  uint64_t next_statement_ = 0;
 };
 
 }  // namespace

@@ -16,6 +16,10 @@ Status NotFound(std::string_view what, std::string_view name) {
                 std::string(what) + " \"" + std::string(name.substr(0, 128)) + "\" not found");
 }
 
+Status NonceRejected() {
+  return Status(reasons::kStoreNonceRejected, "nonce unknown, expired or already used");
+}
+
 Status Corrupt(std::string_view what) {
   return Status(reasons::kStoreDatabase, "stored " + std::string(what) + " is malformed");
 }
@@ -485,6 +489,16 @@ class SqlStore : public Store {
                          std::optional<TimePoint> trusted_until, TimePoint now) override {
     Transaction tx(db_.get());
     ATTEST_RETURN_IF_ERROR(tx.Begin());
+    ATTEST_RETURN_IF_ERROR(UpdateHostStateInTransaction(caller_tenant, host_id, state,
+                                                        last_quote_result, trusted_until, now));
+    return tx.Commit();
+  }
+
+  // UpdateHostStateInTransaction is UpdateHostState inside the caller's write transaction.
+  Status UpdateHostStateInTransaction(const std::string& caller_tenant, const std::string& host_id,
+                                      const std::string& state,
+                                      const std::string& last_quote_result,
+                                      std::optional<TimePoint> trusted_until, TimePoint now) {
     ATTEST_ASSIGN_OR_RETURN(
         auto rows,
         db_->Exec("UPDATE hosts SET state = $3, last_quote_result = $4, trusted_until = $5, "
@@ -493,8 +507,7 @@ class SqlStore : public Store {
                   {host_id, caller_tenant, state, last_quote_result,
                    trusted_until ? SqlValue(Unix(*trusted_until)) : SqlValue(nullptr), Unix(now)}));
     if (rows.empty()) return NotFound("host", host_id);
-    ATTEST_RETURN_IF_ERROR(MarkHostVms(host_id, state, now));
-    return tx.Commit();
+    return MarkHostVms(host_id, state, now);
   }
 
   // MarkHostVms marks the live VMs of a host that turned untrusted (see Vm::host_untrusted_at).
@@ -506,6 +519,22 @@ class SqlStore : public Store {
             "AND host_untrusted_at IS NULL",
             {host_id, Unix(now)})
         .status();
+  }
+
+  Result<AuditEntry> RecordHostQuote(const std::string& caller_tenant, const std::string& host_id,
+                                     const HostQuoteWrite& write, TimePoint now) override {
+    // One transaction instead of three: one commit (SQLite: one WAL append) per quote, and no
+    // state where the nonce is spent but the decision is missing from the host or the log.
+    Transaction tx(db_.get());
+    ATTEST_RETURN_IF_ERROR(tx.Begin());
+    ATTEST_RETURN_IF_ERROR(ConsumeNonce(caller_tenant, host_id, write.nonce, now));
+    ATTEST_RETURN_IF_ERROR(UpdateHostStateInTransaction(
+        caller_tenant, host_id, write.state, write.last_quote_result, write.trusted_until, now));
+    // The audit head is locked last, so the lock that serialises every appender is held only
+    // for the append and the commit.
+    ATTEST_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditInTransaction(write.audit));
+    ATTEST_RETURN_IF_ERROR(tx.Commit());
+    return entry;
   }
 
   Result<int64_t> CountTrustedHosts(TimePoint now) override {
@@ -539,9 +568,18 @@ class SqlStore : public Store {
         db_->Exec("UPDATE nonces SET used = TRUE WHERE value = $1 AND tenant_id = $2 AND "
                   "subject = $3 AND used = FALSE AND expires_at > $4 RETURNING value",
                   {value, caller_tenant, subject, Unix(now)}));
-    if (rows.size() != 1) {
-      return Status(reasons::kStoreNonceRejected, "nonce unknown, expired or already used");
-    }
+    if (rows.size() != 1) return NonceRejected();
+    return Status::Ok();
+  }
+
+  Status CheckNonce(const std::string& caller_tenant, const std::string& subject,
+                    const std::string& value, TimePoint now) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->Exec("SELECT value FROM nonces WHERE value = $1 AND tenant_id = $2 AND subject = $3 "
+                  "AND used = FALSE AND expires_at > $4",
+                  {value, caller_tenant, subject, Unix(now)}));
+    if (rows.size() != 1) return NonceRejected();
     return Status::Ok();
   }
 
@@ -845,6 +883,28 @@ class SqlStore : public Store {
   Result<AuditEntry> AppendAudit(const AuditRecord& record) override {
     Transaction tx(db_.get());
     ATTEST_RETURN_IF_ERROR(tx.Begin());
+    ATTEST_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditInTransaction(record));
+    ATTEST_RETURN_IF_ERROR(tx.Commit());
+    return entry;
+  }
+
+  Result<std::vector<AuditEntry>> ListAudit(const std::string& caller_tenant, int64_t after_seq,
+                                            int64_t limit) override {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec(std::string("SELECT ") + kAuditColumns +
+                                 " FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq "
+                                 "LIMIT $3",
+                             {caller_tenant, after_seq, limit}));
+    return ToAuditList(rows);
+  }
+
+  Result<std::optional<AuditChainBreak>> VerifyAudit() override {
+    return VerifyAuditLog(db_.get());
+  }
+
+ private:
+  // AppendAuditInTransaction appends record inside the caller's write transaction.
+  Result<AuditEntry> AppendAuditInTransaction(const AuditRecord& record) {
     // The head row serialises appenders: SQLite's write lock is already held (BEGIN IMMEDIATE);
     // PostgreSQL locks the row until commit.
     const std::string lock = db_->dialect() == Dialect::kPostgres ? " FOR UPDATE" : "";
@@ -866,25 +926,9 @@ class SqlStore : public Store {
     ATTEST_RETURN_IF_ERROR(db_->Exec("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
                                      {e.seq, AuditEntryHash(e)})
                                .status());
-    ATTEST_RETURN_IF_ERROR(tx.Commit());
     return e;
   }
 
-  Result<std::vector<AuditEntry>> ListAudit(const std::string& caller_tenant, int64_t after_seq,
-                                            int64_t limit) override {
-    ATTEST_ASSIGN_OR_RETURN(
-        auto rows, db_->Exec(std::string("SELECT ") + kAuditColumns +
-                                 " FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq "
-                                 "LIMIT $3",
-                             {caller_tenant, after_seq, limit}));
-    return ToAuditList(rows);
-  }
-
-  Result<std::optional<AuditChainBreak>> VerifyAudit() override {
-    return VerifyAuditLog(db_.get());
-  }
-
- private:
   Result<Vm> WithVolumes(const SqlRow& row) {
     ATTEST_ASSIGN_OR_RETURN(Vm vm, ToVm(row));
     ATTEST_ASSIGN_OR_RETURN(

@@ -1,7 +1,9 @@
 // SqlConnection over SQLite 3 (embedded default: one file, WAL mode).
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <string>
+#include <unordered_map>
 
 #include "service/store/sql.h"
 
@@ -11,21 +13,24 @@ namespace {
 class SqliteConnection : public SqlConnection {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
-  ~SqliteConnection() override { sqlite3_close_v2(db_); }
+  ~SqliteConnection() override {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
 
   Dialect dialect() const override { return Dialect::kSqlite; }
 
   Result<std::vector<SqlRow>> Exec(std::string_view sql,
                                    const std::vector<SqlValue>& params) override {
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) !=
-        SQLITE_OK) {
-      return Error("prepare");
-    }
-    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+    ATTEST_ASSIGN_OR_RETURN(sqlite3_stmt * raw, Prepare(sql));
+    // Reset (not finalize) after use: the compiled statement stays cached for the next call.
+    // sqlite3_reset also ends an open read, so a cached statement never pins a WAL snapshot.
+    std::unique_ptr<sqlite3_stmt, void (*)(sqlite3_stmt*)> in_use(raw, [](sqlite3_stmt* stmt) {
+      sqlite3_reset(stmt);
+      sqlite3_clear_bindings(stmt);
+    });
     for (size_t i = 0; i < params.size(); ++i) {
-      const std::string name = "$" + std::to_string(i + 1);
-      const int index = sqlite3_bind_parameter_index(raw, name.c_str());
+      const int index = ParameterIndex(raw, i + 1);
       if (index == 0) continue;  // parameter not used by this statement
       int rc = SQLITE_OK;
       const SqlValue& v = params[i];
@@ -81,6 +86,36 @@ class SqliteConnection : public SqlConnection {
   void Rollback() override { (void)ExecScript("ROLLBACK"); }
 
  private:
+  // kMaxCachedStatements bounds the cache: the store's statements are a fixed set (a few dozen),
+  // so the bound is only a guard against a caller building SQL text per call.
+  static constexpr size_t kMaxCachedStatements = 256;
+
+  // Prepare returns the compiled statement for sql, compiling it on first use. Compiling costs
+  // more than running most of the store's one-row statements, and a request runs several.
+  Result<sqlite3_stmt*> Prepare(std::string_view sql) {
+    const std::string key(sql);
+    if (auto it = statements_.find(key); it != statements_.end()) return it->second;
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &raw, nullptr) != SQLITE_OK) {
+      return Error("prepare");
+    }
+    if (statements_.size() >= kMaxCachedStatements) {
+      for (auto& [old_sql, stmt] : statements_) sqlite3_finalize(stmt);
+      statements_.clear();
+    }
+    statements_.emplace(key, raw);
+    return raw;
+  }
+
+  // ParameterIndex maps our $N to SQLite's index (SQLite numbers named parameters in order of
+  // first appearance, which need not be N).
+  static int ParameterIndex(sqlite3_stmt* stmt, size_t n) {
+    char name[24];
+    std::snprintf(name, sizeof(name), "$%zu", n);
+    return sqlite3_bind_parameter_index(stmt, name);
+  }
+
   Status Error(const char* what) {
     const int code = sqlite3_extended_errcode(db_);
     const Reason reason = (code == SQLITE_CONSTRAINT_PRIMARYKEY || code == SQLITE_CONSTRAINT_UNIQUE)
@@ -90,6 +125,7 @@ class SqliteConnection : public SqlConnection {
   }
 
   sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 
 }  // namespace

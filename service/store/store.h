@@ -88,6 +88,15 @@ struct HostRegistration {
   std::string libvirt_uri;
 };
 
+// HostQuoteWrite is everything one host quote submission writes (Store::RecordHostQuote).
+struct HostQuoteWrite {
+  std::string nonce;  // the challenge the quote answers: consumed as by Store::ConsumeNonce
+  std::string state;  // the host's new state and appraisal, as by Store::UpdateHostState
+  std::string last_quote_result;
+  std::optional<TimePoint> trusted_until;
+  AuditRecord audit;  // the decision, appended as by Store::AppendAudit
+};
+
 struct Nonce {
   std::string value;  // 64 hex digits (32 random bytes)
   std::string tenant_id;
@@ -225,6 +234,16 @@ class Store {
                                  const std::string& state, const std::string& last_quote_result,
                                  std::optional<TimePoint> trusted_until, TimePoint now) = 0;
 
+  // RecordHostQuote applies a quote submission's writes in one transaction: consumes the nonce
+  // (subject host_id), records the appraisal on the caller's host and appends the audit entry
+  // (serialised with every other appender, also across replicas). Either all three happen or
+  // none: fails with kStoreNonceRejected (as ConsumeNonce: also when another submission won it),
+  // kStoreNotFound when the host is not the caller's, or a database error, and then has written
+  // nothing. Returns the audit entry.
+  virtual Result<AuditEntry> RecordHostQuote(const std::string& caller_tenant,
+                                             const std::string& host_id,
+                                             const HostQuoteWrite& write, TimePoint now) = 0;
+
   // CountTrustedHosts counts hosts of every owner that are trusted at now (the metrics gauge).
   virtual Result<int64_t> CountTrustedHosts(TimePoint now) = 0;
 
@@ -239,6 +258,12 @@ class Store {
   // reasons::kStoreNonceRejected.
   virtual Status ConsumeNonce(const std::string& caller_tenant, const std::string& subject,
                               const std::string& value, TimePoint now) = 0;
+
+  // CheckNonce fails exactly as ConsumeNonce would at now, without consuming: a caller refuses a
+  // stale or foreign nonce before costly work. Only the consume decides (another caller may win
+  // the nonce in between).
+  virtual Status CheckNonce(const std::string& caller_tenant, const std::string& subject,
+                            const std::string& value, TimePoint now) = 0;
 
   // --- volumes: wrapped keys ---
   // CreateVolume stores volume (id, name, kek_id and wrapped_key set by the caller) for
