@@ -102,6 +102,9 @@ Result<Config> LoadConfig(const std::string& path) {
     } else if (key == "max_idle_connections") {
       ATTEST_RETURN_IF_ERROR(number(1, 256, &n));
       c.max_idle_connections = static_cast<int>(n);
+    } else if (key == "server_threads") {
+      ATTEST_RETURN_IF_ERROR(number(1, 256, &n));
+      c.server_threads = static_cast<int>(n);
     } else if (key == "launch_domain_type") {
       ATTEST_RETURN_IF_ERROR(text(&c.launch.domain_type));
       if (c.launch.domain_type != "kvm" && c.launch.domain_type != "qemu") {
@@ -172,7 +175,8 @@ std::string ConfigJson(const Config& c) {
                         {"service", c.api.service},
                         {"nonce_ttl_seconds", c.api.nonce_ttl.count()},
                         {"host_trust_ttl_seconds", c.api.host_trust_ttl.count()},
-                        {"max_idle_connections", c.max_idle_connections}};
+                        {"max_idle_connections", c.max_idle_connections},
+                        {"server_threads", c.server_threads}};
   if (!c.api.ek_ca_bundle.empty()) doc["ek_ca_bundle"] = c.api.ek_ca_bundle;
   if (c.kek_pkcs11) {
     doc["kek_pkcs11_module"] = c.kek_pkcs11->module_path;

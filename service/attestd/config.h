@@ -31,6 +31,8 @@ struct Config {
   std::string test_roots;
   api::ServiceConfig api;  // volume_dir, max_volume_bytes, release rate limits live here
   int max_idle_connections = 8;
+  // server_threads: threads serving requests (cpprestsdk's pool; its own default is 40).
+  int server_threads = 8;
   // launch: VMs attestd starts on hosts registered with a libvirt_uri (`launch_domain_type`,
   // `launch_snp_firmware`, `launch_tdx_firmware`, `launch_allow_dac_only`,
   // `launch_max_quote_age_seconds`).

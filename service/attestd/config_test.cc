@@ -101,6 +101,7 @@ TEST_F(ConfigTest, LaunchSettings) {
   doc["launch_tdx_firmware"] = "/usr/share/ovmf/OVMF.tdx.fd";
   doc["launch_allow_dac_only"] = true;
   doc["launch_max_quote_age_seconds"] = 900;
+  doc["server_threads"] = 4;
   auto c = Load(doc);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->launch.domain_type, "qemu");
@@ -108,6 +109,7 @@ TEST_F(ConfigTest, LaunchSettings) {
   EXPECT_EQ(c->launch.tdx_firmware, "/usr/share/ovmf/OVMF.tdx.fd");
   EXPECT_TRUE(c->launch.allow_dac_only);
   EXPECT_EQ(c->launch.max_quote_age.count(), 900);
+  EXPECT_EQ(c->server_threads, 4);
   auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(ConfigJson(*again), ConfigJson(*c));
@@ -157,6 +159,7 @@ TEST_F(ConfigTest, RefusesBadSettings) {
        [](nlohmann::json& d) { d["launch_snp_firmware"] = "OVMF.amdsev.fd"; }},
       {"launch firmware a number", [](nlohmann::json& d) { d["launch_tdx_firmware"] = 1; }},
       {"launch dac-only a string", [](nlohmann::json& d) { d["launch_allow_dac_only"] = "yes"; }},
+      {"no server thread", [](nlohmann::json& d) { d["server_threads"] = 0; }},
       {"launch quote age too short",
        [](nlohmann::json& d) { d["launch_max_quote_age_seconds"] = 10; }},
   };

@@ -145,6 +145,10 @@ int Serve(const std::string& config_path) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
+  if (attest::Status s = server::SetServerThreads(static_cast<size_t>(config->server_threads));
+      !s.ok()) {
+    return Fail(s);
+  }
   attest::Result<std::unique_ptr<server::HttpsServer>> server = server::HttpsServer::Start(
       config->server, [&api](const attest::service::HttpRequest& r) { return api.Handle(r); });
   if (!server.ok()) return Fail(server.status());

@@ -3,6 +3,7 @@
 #include <cpprest/http_listener.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <pplx/threadpool.h>
 
 #include <cstdio>
 #include <iostream>
@@ -157,6 +158,16 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(const ServerConfig& conf
     return Status(reasons::kApiListenFailed, "cannot listen on " + url + ": " + e.what());
   }
   return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
+}
+
+Status SetServerThreads(size_t threads) {
+  if (threads == 0) return Status(reasons::kApiConfig, "server threads: want at least 1");
+  try {
+    crossplat::threadpool::initialize_with_threads(threads);
+  } catch (const std::exception& e) {
+    return Status(reasons::kApiConfig, std::string("server threads: ") + e.what());
+  }
+  return Status::Ok();
 }
 
 }  // namespace attest::service::server

@@ -39,4 +39,10 @@ class HttpsServer {
   std::unique_ptr<Impl> impl_;
 };
 
+// SetServerThreads sizes cpprestsdk's process-wide thread pool, which runs every request
+// (its default is 40 threads; on a small machine fewer cost less in hand-offs, and handlers no
+// longer wait for request bodies). Call once, in main, before any server or client exists.
+// Fails with reasons::kApiConfig when threads is 0 or the pool already exists.
+Status SetServerThreads(size_t threads);
+
 }  // namespace attest::service::server
