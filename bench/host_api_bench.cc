@@ -38,10 +38,10 @@
 #include "attest/tpm/alg.h"
 #include "attest/tpm/claims.h"
 #include "attest/tpm/host.h"
+#include "bench/api_bench_support.h"
 #include "policy/appraise_host.h"
 #include "policy/loader.h"
 #include "service/api/dispatch.h"
-#include "service/attestd/self_signed.h"
 #include "service/client/api_client.h"
 #include "service/server/https_server.h"
 #include "service/store/sql.h"
@@ -57,29 +57,9 @@ using Clock = std::chrono::steady_clock;
 constexpr char kPolicy[] =
     R"({"name": "bench", "any_firmware": true, "any_boot_application": true})";
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "host_api_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T Must(Result<T> r, const std::string& what) {
-  if (!r.ok()) Die(what + ": " + r.status().ToString());
-  return std::move(r).value();
-}
-
 Bytes Fixture(const std::string& name) {
   return Must(ReadFileBytes(ATTEST_SOURCE_DIR "/attest/tpm/testdata/swtpm/bench-100/" + name),
               name);
-}
-
-int FreePort() {
-  for (int port = 20000 + static_cast<int>(getpid() % 20000); port < 65000; port += 7) {
-    std::string probe =
-        "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) + "' 2>/dev/null";
-    if (std::system(probe.c_str()) != 0) return port;
-  }
-  Die("no free port");
 }
 
 // PerfControl writes cmd ("enable", "disable") to perf's control FIFO when ATTEST_PERF_CTL names
@@ -102,34 +82,7 @@ void PerfControl(const char* cmd) {
   }
 }
 
-struct Stats {
-  double per_second = 0;
-  double p50_ms = 0, p99_ms = 0, mean_ms = 0;
-  // cpu_ms: process CPU time per request over the timed loop (every thread: server, client,
-  // database client library; not the PostgreSQL server, another process). On a shared, loaded
-  // machine it moves far less than latency.
-  double cpu_ms = 0;
-};
-
-// ProcessCpuMs is the CPU time this process has used so far.
-double ProcessCpuMs() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-Stats Summarise(std::vector<double> latencies_ms, double wall_seconds, double cpu_ms) {
-  Stats s;
-  s.cpu_ms = cpu_ms / latencies_ms.size();
-  std::sort(latencies_ms.begin(), latencies_ms.end());
-  s.per_second = latencies_ms.size() / wall_seconds;
-  s.p50_ms = latencies_ms[latencies_ms.size() / 2];
-  s.p99_ms = latencies_ms[std::min(latencies_ms.size() - 1, latencies_ms.size() * 99 / 100)];
-  double sum = 0;
-  for (double v : latencies_ms) sum += v;
-  s.mean_ms = sum / latencies_ms.size();
-  return s;
-}
+using Stats = LatencyStats;
 
 struct Evidence {
   Bytes log = Fixture("eventlog.bin");
@@ -260,21 +213,8 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
   ctx.config.nonce_ttl = std::chrono::seconds(3600);
   service::api::Api api(ctx);
 
-  auto tls = Must(service::attestd::GenerateSelfSignedTls(now), "tls");
-  std::ofstream(dir / "cert.pem") << tls.certificate_pem;
-  std::ofstream(dir / "key.pem") << tls.private_key_pem;
-  service::server::ServerConfig server_config;
-  server_config.port = FreePort();
-  server_config.cert_chain_file = (dir / "cert.pem").string();
-  server_config.private_key_file = (dir / "key.pem").string();
-  auto server =
-      Must(service::server::HttpsServer::Start(
-               server_config, [&api](const service::HttpRequest& r) { return api.Handle(r); }),
-           "server");
-
-  service::client::ClientConfig cc;
-  cc.endpoint = "https://127.0.0.1:" + std::to_string(server_config.port);
-  cc.ca_cert_file = (dir / "cert.pem").string();
+  BenchServer served = ServeOverHttps(api, dir, now, 20000);
+  service::client::ClientConfig cc = served.client;
   cc.credentials = op;
   auto setup_client = Must(service::client::ApiClient::Create(cc), "client");
   auto reg = Must(setup_client->CallJson("POST", "/v1/hosts",
@@ -336,7 +276,7 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
     const double wall = std::chrono::duration<double>(Clock::now() - start).count();
     const double cpu = ProcessCpuMs() - cpu_start;
     PerfControl("disable");
-    server->Stop();
+    served.server->Stop();
     if (postgres) {
       auto admin = st::OpenPostgres("");
       if (admin.ok()) (void)(*admin)->ExecScript("DROP SCHEMA " + schema + " CASCADE");
@@ -379,7 +319,7 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
   PerfControl("disable");
   std::vector<double> all;
   for (auto& l : lat) all.insert(all.end(), l.begin(), l.end());
-  server->Stop();
+  served.server->Stop();
   if (failures > 0) Die(std::to_string(failures.load()) + " submissions failed");
   if (postgres) {
     auto admin = st::OpenPostgres("");

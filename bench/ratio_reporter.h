@@ -15,15 +15,16 @@ class RatioReporter : public benchmark::ConsoleReporter {
  public:
   // AddRatio prints ops/s of `ours` as a percentage of `limit` (both benchmark names), with a
   // limit multiplier (e.g. a floor of three verifies is 1/3 of the single-verify rate).
-  void AddRatio(std::string label, std::string ours, std::string limit, double limit_ops_scale = 1.0) {
+  void AddRatio(std::string label, std::string ours, std::string limit,
+                double limit_ops_scale = 1.0) {
     ratios_.push_back({std::move(label), std::move(ours), std::move(limit), limit_ops_scale});
   }
 
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
       if (run.run_type == Run::RT_Iteration && run.iterations > 0) {
-        const double seconds_per_op = run.GetAdjustedRealTime() /
-                                      benchmark::GetTimeUnitMultiplier(run.time_unit);
+        const double seconds_per_op =
+            run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
         ops_per_second_[run.benchmark_name()] = 1.0 / seconds_per_op;
       }
     }

@@ -32,8 +32,8 @@
 #include <nlohmann/json.hpp>
 
 #include "attest/core/encoding.h"
+#include "bench/api_bench_support.h"
 #include "service/api/dispatch.h"
-#include "service/attestd/self_signed.h"
 #include "service/client/api_client.h"
 #include "service/keys/local_kek.h"
 #include "service/release/jwe.h"
@@ -55,45 +55,9 @@ constexpr char kPolicy[] = R"({"name": "bench",
   "snp": {"any_measurement": true, "host_data_launch_ticket": true, "allow_debug": false},
   "host": {"host_policy": "hosts", "max_quote_age_seconds": 3600}})";
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "release_api_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T Must(Result<T> r, const std::string& what) {
-  if (!r.ok()) Die(what + ": " + r.status().ToString());
-  return std::move(r).value();
-}
-
-int FreePort() {
-  for (int port = 21000 + static_cast<int>(getpid() % 20000); port < 65000; port += 7) {
-    std::string probe =
-        "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) + "' 2>/dev/null";
-    if (std::system(probe.c_str()) != 0) return port;
-  }
-  Die("no free port");
-}
-
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-struct Stats {
-  double per_second = 0;
-  double p50_ms = 0, p99_ms = 0, mean_ms = 0;
-};
-
-Stats Summarise(std::vector<double> latencies_ms, double wall_seconds) {
-  Stats s;
-  if (latencies_ms.empty()) return s;
-  std::sort(latencies_ms.begin(), latencies_ms.end());
-  s.per_second = latencies_ms.size() / wall_seconds;
-  s.p50_ms = latencies_ms[latencies_ms.size() / 2];
-  s.p99_ms = latencies_ms[std::min(latencies_ms.size() - 1, latencies_ms.size() * 99 / 100)];
-  double sum = 0;
-  for (double v : latencies_ms) sum += v;
-  s.mean_ms = sum / latencies_ms.size();
-  return s;
-}
+using Stats = LatencyStats;
 
 // World: the software TEE valid now, its anchors, the KEK.
 struct World {
@@ -239,21 +203,8 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
   ctx.config.release_rate_per_address_per_minute = 1000000;
   service::api::Api api(ctx);
 
-  auto tls = Must(service::attestd::GenerateSelfSignedTls(now), "tls");
-  std::ofstream(dir / "cert.pem") << tls.certificate_pem;
-  std::ofstream(dir / "key.pem") << tls.private_key_pem;
-  service::server::ServerConfig server_config;
-  server_config.port = FreePort();
-  server_config.cert_chain_file = (dir / "cert.pem").string();
-  server_config.private_key_file = (dir / "key.pem").string();
-  auto server =
-      Must(service::server::HttpsServer::Start(
-               server_config, [&api](const service::HttpRequest& r) { return api.Handle(r); }),
-           "server");
-
-  service::client::ClientConfig cc;
-  cc.endpoint = "https://127.0.0.1:" + std::to_string(server_config.port);
-  cc.ca_cert_file = (dir / "cert.pem").string();
+  BenchServer served = ServeOverHttps(api, dir, now, 21000);
+  service::client::ClientConfig cc = served.client;
   cc.credentials = acme;
   auto tenant_client = Must(service::client::ApiClient::Create(cc), "client");
   d.volume_id = Must(tenant_client->CallJson("POST", "/v1/volumes", {{"name", "data"}}),
@@ -346,7 +297,7 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
         rel::DecryptFromService(r["keys"][0]["jwe"].get<std::string>(), g.private_jwk), "decrypt");
     if (key.size() != 32) Die("released key is not 32 bytes");
   }
-  server->Stop();
+  served.server->Stop();
   if (failures > 0) Die(std::to_string(failures.load()) + " pairs failed");
   if (postgres) {
     auto admin = st::OpenPostgres("");

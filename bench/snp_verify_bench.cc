@@ -38,8 +38,8 @@ void BM_SnpVerifyWarm(benchmark::State& state) {
   const snp::SnpCollateral collateral{in.vcek, {}, {}};
   for (auto _ : state) {
     auto report = snp::ParseSnpReport(in.report);
-    auto verified = snp::VerifySnpReport(*report, collateral, snp::SnpTrustRoots::BuiltIn(),
-                                         in.now, &cache);
+    auto verified =
+        snp::VerifySnpReport(*report, collateral, snp::SnpTrustRoots::BuiltIn(), in.now, &cache);
     if (!verified.ok()) state.SkipWithError(verified.status().ToString().c_str());
     benchmark::DoNotOptimize(verified);
   }
@@ -131,10 +131,12 @@ BENCHMARK(BM_ColdFloor)->MeasureProcessCPUTime()->UseRealTime();
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   attest::bench::RatioReporter reporter;
-  reporter.AddRatio("snp warm verify vs raw ECDSA P-384 verify", "BM_SnpVerifyWarm/process_time/real_time",
+  reporter.AddRatio("snp warm verify vs raw ECDSA P-384 verify",
+                    "BM_SnpVerifyWarm/process_time/real_time",
                     "BM_RawEcdsaP384Verify/process_time/real_time");
   reporter.AddRatio("snp cold verify vs 2xRSA-4096-PSS + P-384 floor",
-                    "BM_SnpVerifyCold/process_time/real_time", "BM_ColdFloor/process_time/real_time");
+                    "BM_SnpVerifyCold/process_time/real_time",
+                    "BM_ColdFloor/process_time/real_time");
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   return 0;

@@ -17,20 +17,14 @@ using testing::FakeHypervisor;
 using Op = FakeHypervisor::Op;
 using namespace std::chrono_literals;
 
-constexpr char kSelinuxHost[] =
-    "<capabilities><host><secmodel><model>selinux</model></secmodel>"
-    "<secmodel><model>dac</model></secmodel></host></capabilities>";
+constexpr const char* kSelinuxHost = attest::testing::kSelinuxHostCapabilities;
 constexpr char kDacHost[] =
     "<capabilities><host><secmodel><model>dac</model></secmodel></host></capabilities>";
 constexpr char kSevCaps[] =
     "<domainCapabilities><domain>kvm</domain><features><sev supported='yes'><cbitpos>51</cbitpos>"
     "<reducedPhysBits>1</reducedPhysBits><maxGuests>15</maxGuests><maxESGuests>100</maxESGuests>"
     "</sev></features></domainCapabilities>";
-constexpr char kSnpTdxCaps[] =
-    "<domainCapabilities><domain>kvm</domain><features><sev supported='yes'><cbitpos>51</cbitpos>"
-    "<reducedPhysBits>1</reducedPhysBits></sev><tdx supported='yes'/><launchSecurity "
-    "supported='yes'><enum name='sectype'><value>sev-snp</value><value>tdx</value></enum>"
-    "</launchSecurity></features></domainCapabilities>";
+constexpr const char* kSnpTdxCaps = attest::testing::kSnpTdxDomainCapabilities;
 constexpr char kNoTeeCaps[] =
     "<domainCapabilities><domain>kvm</domain><features><sev supported='no'/></features>"
     "</domainCapabilities>";

@@ -17,14 +17,8 @@ using attest::testing::FakeHypervisor;
 using nlohmann::json;
 using testing::ReleaseWorld;
 
-constexpr char kSelinuxHost[] =
-    "<capabilities><host><secmodel><model>selinux</model></secmodel>"
-    "<secmodel><model>dac</model></secmodel></host></capabilities>";
-constexpr char kSnpTdxCaps[] =
-    "<domainCapabilities><domain>kvm</domain><features><sev supported='yes'><cbitpos>51</cbitpos>"
-    "<reducedPhysBits>1</reducedPhysBits></sev><tdx supported='yes'/><launchSecurity "
-    "supported='yes'><enum name='sectype'><value>sev-snp</value><value>tdx</value></enum>"
-    "</launchSecurity></features></domainCapabilities>";
+constexpr const char* kSelinuxHost = attest::testing::kSelinuxHostCapabilities;
+constexpr const char* kSnpTdxCaps = attest::testing::kSnpTdxDomainCapabilities;
 constexpr uint64_t kImageBytes = 32ull << 20;
 
 // LaunchWorld: the key release world plus a launchable SNP/TDX host behind a fake hypervisor,

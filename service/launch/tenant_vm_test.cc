@@ -14,14 +14,8 @@ using testing::FakeHypervisor;
 
 const TimePoint kNow = FromUnixSeconds(1790000000);
 
-constexpr char kSelinuxHost[] =
-    "<capabilities><host><secmodel><model>selinux</model></secmodel>"
-    "<secmodel><model>dac</model></secmodel></host></capabilities>";
-constexpr char kSnpTdxCaps[] =
-    "<domainCapabilities><domain>kvm</domain><features><sev supported='yes'><cbitpos>51</cbitpos>"
-    "<reducedPhysBits>1</reducedPhysBits></sev><tdx supported='yes'/><launchSecurity "
-    "supported='yes'><enum name='sectype'><value>sev-snp</value><value>tdx</value></enum>"
-    "</launchSecurity></features></domainCapabilities>";
+constexpr const char* kSelinuxHost = attest::testing::kSelinuxHostCapabilities;
+constexpr const char* kSnpTdxCaps = attest::testing::kSnpTdxDomainCapabilities;
 
 constexpr char kVmId[] = "vm-3f1c9a520d4e4b7a9c612a8e5b7d9f01";
 

@@ -20,6 +20,17 @@
 
 namespace attest::testing {
 
+// Capability documents for fake hosts: a host confining guests with SELinux (DAC too), and the
+// domain capabilities of a KVM host offering SEV-SNP and TDX (libvirt's launchSecurity enum).
+inline constexpr char kSelinuxHostCapabilities[] =
+    "<capabilities><host><secmodel><model>selinux</model></secmodel>"
+    "<secmodel><model>dac</model></secmodel></host></capabilities>";
+inline constexpr char kSnpTdxDomainCapabilities[] =
+    "<domainCapabilities><domain>kvm</domain><features><sev supported='yes'><cbitpos>51</cbitpos>"
+    "<reducedPhysBits>1</reducedPhysBits></sev><tdx supported='yes'/><launchSecurity "
+    "supported='yes'><enum name='sectype'><value>sev-snp</value><value>tdx</value></enum>"
+    "</launchSecurity></features></domainCapabilities>";
+
 class FakeHypervisor final : public launcher::Hypervisor {
  public:
   // Op names one method, for FailNext and the call log.

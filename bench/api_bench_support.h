@@ -1,0 +1,55 @@
+// What the service load benchmarks (host_api_bench, release_api_bench) share: failing loudly,
+// a free loopback port, latency summaries, and an in-process attestd API served over HTTPS with
+// a fresh self-signed certificate plus the client settings that trust it.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attest/core/status.h"
+#include "attest/core/time.h"
+#include "service/api/dispatch.h"
+#include "service/client/api_client.h"
+#include "service/server/https_server.h"
+
+namespace attest::bench {
+
+// Die prints "<program>: what" and exits 1: a benchmark that cannot set itself up has no figure.
+[[noreturn]] void Die(const std::string& what);
+
+template <typename T>
+T Must(Result<T> r, const std::string& what) {
+  if (!r.ok()) Die(what + ": " + r.status().ToString());
+  return std::move(r).value();
+}
+
+// FreePort returns a loopback TCP port nobody listens on, probing from base upwards.
+int FreePort(int base);
+
+// ProcessCpuMs is the CPU time this process has used so far (every thread).
+double ProcessCpuMs();
+
+struct LatencyStats {
+  double per_second = 0;
+  double p50_ms = 0, p99_ms = 0, mean_ms = 0;
+  // cpu_ms: process CPU per request over the timed loop (0 when not measured).
+  double cpu_ms = 0;
+};
+
+// Summarise turns per-request latencies into a rate over wall_seconds and percentiles;
+// cpu_ms_total (the loop's ProcessCpuMs difference) is divided per request.
+LatencyStats Summarise(std::vector<double> latencies_ms, double wall_seconds,
+                       double cpu_ms_total = 0);
+
+// BenchServer: api served over HTTPS on 127.0.0.1 (certificate files in dir), and the client
+// settings (endpoint, CA) a benchmark client needs; add credentials before use.
+struct BenchServer {
+  std::unique_ptr<service::server::HttpsServer> server;
+  service::client::ClientConfig client;
+};
+BenchServer ServeOverHttps(service::api::Api& api, const std::filesystem::path& dir, TimePoint now,
+                           int port_base);
+
+}  // namespace attest::bench
