@@ -153,13 +153,15 @@ const std::vector<ApiCommand>& Commands() {
        {"VOLUME_ID"}},
       {"vm",
        "create",
-       "create a VM record and its launch ticket: --tee snp|tdx --policy NAME --volume ID[,ID...]",
+       "create a VM record and its launch ticket: --tee snp|tdx --policy NAME --volume "
+       "ID[,ID...]; to also start it on the placed host: --launch yes and/or --memory-mib N "
+       "--vcpus N --net NAME[,NAME...] --security-group NAME[,NAME...]",
        "POST",
        "/v1/vms",
        {},
        Body::kVm,
        {},
-       {"tee", "policy", "volume"}},
+       {"tee", "policy", "volume", "launch", "memory-mib", "vcpus", "net", "security-group"}},
       {"vm",
        "get",
        "show a VM record, its ticket digests and host trust",
@@ -190,15 +192,34 @@ std::string Env(const char* name) {
   return v == nullptr ? "" : v;
 }
 
+// SplitList reads a comma-separated --flag value ("" = absent: an empty list).
+Result<std::vector<std::string>> SplitList(const Args& args, const std::string& flag) {
+  std::vector<std::string> items;
+  if (auto list = args.Get(flag)) {
+    size_t start = 0;
+    while (start <= list->size()) {
+      const size_t comma = std::min(list->find(',', start), list->size());
+      if (comma == start) return Status(reasons::kCliUsage, "--" + flag + ": an empty item");
+      items.push_back(list->substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  return items;
+}
+
+Result<uint64_t> Count(const std::string& flag, const std::string& value) {
+  // Digits only: the server checks the range; stoull would accept "-1" and " 1".
+  if (value.empty() || value.size() > 19 ||
+      value.find_first_not_of("0123456789") != std::string::npos) {
+    return Status(reasons::kCliUsage, "--" + flag + " wants a number");
+  }
+  return std::stoull(value);
+}
+
 Result<std::string> VolumeBody(const Args& args) {
   nlohmann::json body = {{"name", args.positional()[0]}};
   if (auto size = args.Get("size")) {
-    // Digits only: the server checks the range; stoull would accept "-1" and " 1".
-    if (size->empty() || size->size() > 19 ||
-        size->find_first_not_of("0123456789") != std::string::npos) {
-      return Status(reasons::kCliUsage, "--size wants a number of bytes");
-    }
-    body["size_bytes"] = std::stoull(*size);
+    ATTEST_ASSIGN_OR_RETURN(body["size_bytes"], Count("size", *size));
   }
   return body.dump();
 }
@@ -206,17 +227,22 @@ Result<std::string> VolumeBody(const Args& args) {
 Result<std::string> VmBody(const Args& args) {
   ATTEST_ASSIGN_OR_RETURN(std::string tee, args.Require("tee"));
   ATTEST_ASSIGN_OR_RETURN(std::string policy, args.Require("policy"));
-  std::vector<std::string> volumes;
-  if (auto list = args.Get("volume")) {
-    size_t start = 0;
-    while (start <= list->size()) {
-      const size_t comma = std::min(list->find(',', start), list->size());
-      if (comma == start) return Status(reasons::kCliUsage, "--volume: an empty volume id");
-      volumes.push_back(list->substr(start, comma - start));
-      start = comma + 1;
+  ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> volumes, SplitList(args, "volume"));
+  nlohmann::json body = {{"tee", tee}, {"policy", policy}, {"volume_ids", volumes}};
+  // Any launch flag asks attestd to start the VM on the placed host, not only to record it.
+  nlohmann::json launch = nlohmann::json::object();
+  for (const char* flag : {"memory-mib", "vcpus"}) {
+    if (auto v = args.Get(flag)) {
+      ATTEST_ASSIGN_OR_RETURN(uint64_t n, Count(flag, *v));
+      launch[std::string(flag) == "vcpus" ? "vcpus" : "memory_mib"] = n;
     }
   }
-  return nlohmann::json{{"tee", tee}, {"policy", policy}, {"volume_ids", volumes}}.dump();
+  ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> nets, SplitList(args, "net"));
+  ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> groups, SplitList(args, "security-group"));
+  if (!nets.empty()) launch["nets"] = nets;
+  if (!groups.empty()) launch["security_groups"] = groups;
+  if (!launch.empty() || args.Get("launch")) body["launch"] = launch;
+  return body.dump();
 }
 
 int Usage(const ApiCommand& c, const std::string& why) {

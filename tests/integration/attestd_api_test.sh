@@ -207,6 +207,23 @@ out=$(ctl --profile acme audit list --limit 100 2>&1)
 contains ctl-audit-sg '"action": "security_group.delete"' "$out"
 contains ctl-audit-net '"action": "net.put"' "$out"
 
+# --- volumes and VM records through attestctl (issues 9, 10) ---
+out=$(ctl --profile acme volume create data 2>&1)
+check ctl-volume-create-rc 0 $?
+contains ctl-volume-create '"volume_id": "vol-' "$out"
+vol=$(echo "$out" | sed -n 's/.*"volume_id": "\(vol-[0-9a-f]*\)".*/\1/p')
+out=$(ctl --profile acme vm create --tee snp --policy web --volume "$vol" --vcpus two 2>&1)
+check ctl-vm-bad-vcpus-rc 2 $?
+contains ctl-vm-bad-vcpus '--vcpus wants a number' "$out"
+out=$(ctl --profile acme vm create --tee snp --policy web --volume "$vol" --net lan, 2>&1)
+check ctl-vm-empty-net-rc 2 $?
+# A launch request reaches the API (which refuses it here: no snp rules or no trusted host).
+out=$(ctl --profile acme vm create --tee snp --policy web --volume "$vol" --net lan --vcpus 2 2>&1)
+check ctl-vm-launch-refused-rc 1 $?
+contains ctl-vm-launch-refused '"code"' "$out"
+out=$(ctl --profile acme volume delete "$vol" 2>&1)
+check ctl-volume-delete-rc 0 $?
+
 # --- health, readiness, metrics ---
 check readyz 200 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$data/tls-cert.pem" "$url/readyz")"
 metrics=$(curl -s --cacert "$data/tls-cert.pem" "$url/metrics")
