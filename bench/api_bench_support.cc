@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "attest/core/encoding.h"
 #include "service/attestd/self_signed.h"
+#include "service/store/sql.h"
 
 namespace attest::bench {
 
@@ -46,6 +48,37 @@ LatencyStats Summarise(std::vector<double> latencies_ms, double wall_seconds, do
   s.mean_ms = sum / n;
   s.cpu_ms = cpu_ms_total / n;
   return s;
+}
+
+BenchDatabase::BenchDatabase(bool postgres, const std::string& name) {
+  const std::string suffix = HexEncode(service::store::RandomBytes(4));
+  dir_ = std::filesystem::temp_directory_path() / ("attest-" + name + "-bench-" + suffix);
+  std::filesystem::create_directories(dir_);
+  if (postgres) {
+    schema_ = name + "bench_" + suffix;
+    auto admin = Must(service::store::OpenPostgres(""), "postgres");
+    if (!admin->ExecScript("CREATE SCHEMA " + schema_).ok()) Die("create schema");
+    target_ = "options='-c search_path=" + schema_ + "'";
+  } else {
+    target_ = (dir_ / "attestd.db").string();
+  }
+}
+
+BenchDatabase::~BenchDatabase() {
+  if (!schema_.empty()) {
+    auto admin = service::store::OpenPostgres("");
+    if (admin.ok()) (void)(*admin)->ExecScript("DROP SCHEMA " + schema_ + " CASCADE");
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+service::store::StorePool::Factory BenchDatabase::Factory(
+    std::shared_ptr<const service::store::SecretSealer> sealer) const {
+  if (postgres()) {
+    return [target = target_, sealer] { return service::store::OpenPostgresStore(target, sealer); };
+  }
+  return [target = target_, sealer] { return service::store::OpenSqliteStore(target, sealer); };
 }
 
 BenchServer ServeOverHttps(service::api::Api& api, const std::filesystem::path& dir, TimePoint now,

@@ -13,6 +13,8 @@
 #include "service/api/dispatch.h"
 #include "service/client/api_client.h"
 #include "service/server/https_server.h"
+#include "service/store/pool.h"
+#include "service/store/secret_sealer.h"
 
 namespace attest::bench {
 
@@ -42,6 +44,31 @@ struct LatencyStats {
 // cpu_ms_total (the loop's ProcessCpuMs difference) is divided per request.
 LatencyStats Summarise(std::vector<double> latencies_ms, double wall_seconds,
                        double cpu_ms_total = 0);
+
+// BenchDatabase: the scratch database of one benchmark row: a SQLite file in a fresh temporary
+// directory, or a PostgreSQL schema of its own (server from the PG* environment). The directory
+// (which also holds the row's TLS files) and the schema are removed on destruction: declare it
+// before the StorePool that opens it.
+class BenchDatabase {
+ public:
+  BenchDatabase(bool postgres, const std::string& name);
+  ~BenchDatabase();
+  BenchDatabase(const BenchDatabase&) = delete;
+  BenchDatabase& operator=(const BenchDatabase&) = delete;
+
+  bool postgres() const { return !schema_.empty(); }
+  const std::filesystem::path& dir() const { return dir_; }
+  // target: the SQLite file, or the libpq connection string selecting the schema.
+  const std::string& target() const { return target_; }
+  // Factory opens (creating and migrating) stores on this database.
+  service::store::StorePool::Factory Factory(
+      std::shared_ptr<const service::store::SecretSealer> sealer) const;
+
+ private:
+  std::filesystem::path dir_;
+  std::string schema_;
+  std::string target_;
+};
 
 // BenchServer: api served over HTTPS on 127.0.0.1 (certificate files in dir), and the client
 // settings (endpoint, CA) a benchmark client needs; add credentials before use.

@@ -171,26 +171,12 @@ std::shared_ptr<const st::SecretSealer> Sealer() {
 // database), to separate the HTTPS transport from the rest.
 Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
               std::string* settings) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("attest-host-bench-" + HexEncode(st::RandomBytes(4)));
-  fs::create_directories(dir);
-  st::StorePool::Factory factory;
-  std::string schema;
-  if (postgres) {
-    schema = "hostbench_" + HexEncode(st::RandomBytes(4));
-    auto admin = Must(st::OpenPostgres(""), "postgres");
-    if (!admin->ExecScript("CREATE SCHEMA " + schema).ok()) Die("create schema");
-    factory = [schema] {
-      return st::OpenPostgresStore("options='-c search_path=" + schema + "'", Sealer());
-    };
-  } else {
-    const std::string path = (dir / "attestd.db").string();
-    factory = [path] { return st::OpenSqliteStore(path, Sealer()); };
-  }
+  const BenchDatabase database(postgres, "host");
+  const fs::path& dir = database.dir();
+  const st::StorePool::Factory factory = database.Factory(Sealer());
   {
     auto first = Must(factory(), "store");  // creates and migrates the database
-    *settings = DurabilitySettings(postgres, postgres ? "options='-c search_path=" + schema + "'"
-                                                      : (dir / "attestd.db").string());
+    *settings = DurabilitySettings(postgres, database.target());
   }
   st::StorePool pool(factory, 16);
   const TimePoint now = WallClockNow();
@@ -277,12 +263,6 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
     const double cpu = ProcessCpuMs() - cpu_start;
     PerfControl("disable");
     served.server->Stop();
-    if (postgres) {
-      auto admin = st::OpenPostgres("");
-      if (admin.ok()) (void)(*admin)->ExecScript("DROP SCHEMA " + schema + " CASCADE");
-    }
-    std::error_code ec;
-    fs::remove_all(dir, ec);
     return Summarise(lat, wall, cpu);
   }
   std::vector<std::unique_ptr<service::client::ApiClient>> client_list;
@@ -321,12 +301,6 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
   for (auto& l : lat) all.insert(all.end(), l.begin(), l.end());
   served.server->Stop();
   if (failures > 0) Die(std::to_string(failures.load()) + " submissions failed");
-  if (postgres) {
-    auto admin = st::OpenPostgres("");
-    if (admin.ok()) (void)(*admin)->ExecScript("DROP SCHEMA " + schema + " CASCADE");
-  }
-  std::error_code ec;
-  fs::remove_all(dir, ec);
   return Summarise(all, wall, cpu);
 }
 

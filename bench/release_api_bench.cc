@@ -146,23 +146,10 @@ struct ServiceResult {
 // Service runs n challenge+attest pairs from `clients` threads against a fresh attestd (in this
 // process, on a loopback HTTPS port) over the given database.
 ServiceResult Service(const World& w, bool postgres, int n, int clients, bool with_in_process) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("attest-release-bench-" + HexEncode(st::RandomBytes(4)));
-  fs::create_directories(dir);
-  auto sealer = std::make_shared<const st::SecretSealer>(w.kek);
-  st::StorePool::Factory factory;
-  std::string schema;
-  if (postgres) {
-    schema = "releasebench_" + HexEncode(st::RandomBytes(4));
-    auto admin = Must(st::OpenPostgres(""), "postgres");
-    if (!admin->ExecScript("CREATE SCHEMA " + schema).ok()) Die("create schema");
-    factory = [schema, sealer] {
-      return st::OpenPostgresStore("options='-c search_path=" + schema + "'", sealer);
-    };
-  } else {
-    const std::string path = (dir / "attestd.db").string();
-    factory = [path, sealer] { return st::OpenSqliteStore(path, sealer); };
-  }
+  const BenchDatabase database(postgres, "release");
+  const fs::path& dir = database.dir();
+  const st::StorePool::Factory factory =
+      database.Factory(std::make_shared<const st::SecretSealer>(w.kek));
   st::StorePool pool(factory, 16);
   const TimePoint now = WallClockNow();
   Deployment d;
@@ -299,12 +286,6 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
   }
   served.server->Stop();
   if (failures > 0) Die(std::to_string(failures.load()) + " pairs failed");
-  if (postgres) {
-    auto admin = st::OpenPostgres("");
-    if (admin.ok()) (void)(*admin)->ExecScript("DROP SCHEMA " + schema + " CASCADE");
-  }
-  std::error_code ec;
-  fs::remove_all(dir, ec);
   result.pairs = Summarise(pairs, wall);
   result.attest_only = Summarise(attests, wall);
   result.signing_ms = pairs.empty() ? 0 : sign_total / pairs.size();

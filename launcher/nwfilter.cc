@@ -161,8 +161,9 @@ Result<std::string> BuildVmFilterXml(std::string_view vm_uuid,
   if (!ValidName(VmFilterName(vm_uuid))) {
     return Status(reasons::kLauncherInvalidName, "vm filter: uuid has the wrong shape");
   }
-  if (group_filters.size() > 16) {
-    return Status(reasons::kLauncherInvalidSpec, "vm filter: more than 16 security groups");
+  if (group_filters.size() > kMaxVmGroups) {
+    return Status(reasons::kLauncherInvalidSpec,
+                  "vm filter: more than " + std::to_string(kMaxVmGroups) + " security groups");
   }
   XmlBuilder xml("filter");
   XmlBuilder::Attr(xml.root(), "name", VmFilterName(vm_uuid));

@@ -60,6 +60,7 @@ struct SecurityGroup {
 
 inline constexpr size_t kMaxRules = 100;
 inline constexpr size_t kMaxResolvedRules = 1000;  // after expanding source groups
+inline constexpr size_t kMaxVmGroups = 16;         // security groups of one VM
 
 // GroupMembers maps a security group id of the tenant to the addresses of its member VMs. The
 // caller passes only groups of the security group's own tenant: a group id missing here is
@@ -91,7 +92,7 @@ std::string VmFilterName(std::string_view vm_uuid);
 
 // BuildVmFilterXml renders the VM's filter over the given group filter names (FilterName).
 // Fails with launcher.invalid_name (a name of the wrong shape) or launcher.invalid_spec (more than
-// 16 groups).
+// kMaxVmGroups groups).
 Result<std::string> BuildVmFilterXml(std::string_view vm_uuid,
                                      const std::vector<std::string>& group_filters);
 

@@ -137,6 +137,17 @@ TEST(ApiAttestTest, TdxCollateralFromTheOperatorsCache) {
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
+// Rechallenge starts the attempt again for vm after an attack changed the world: a fresh
+// challenge and guest key, the TEE launched over them, the body rebuilt with the same evidence
+// kind.
+void Rechallenge(ReleaseWorld& w, const nlohmann::json& vm, attest::testing::TeeLaunch& launch,
+                 nlohmann::json& body) {
+  const std::string nonce = w.Challenge(vm["vm_id"]);
+  Guest g;
+  launch = ReleaseWorld::Launch(vm, nonce, g);
+  body = ReleaseWorld::AttestBody(vm["vm_id"], nonce, g, body["evidence"]);
+}
+
 // Attack: one way the release must fail. edit runs before the guest attests and may change the
 // world, the launch, the body; want is a failure that must be listed.
 struct Attack {
@@ -234,10 +245,7 @@ TEST(ApiAttestTest, EveryAttackIsRefusedWithItsCodeAndNoKey) {
                                  std::string(96, 'e') + R"("], "host_data_launch_ticket": true}})";
          ASSERT_EQ(w.h.Call("PUT", "/v1/policies/strict", doc, &w.acme).status, 201);
          vm = w.NewVm(w.acme, "snp", vm["volume_ids"], "strict").json;
-         const std::string nonce = w.Challenge(vm["vm_id"]);
-         Guest g;
-         launch = ReleaseWorld::Launch(vm, nonce, g);
-         body = ReleaseWorld::AttestBody(vm["vm_id"], nonce, g, body["evidence"]);
+         Rechallenge(w, vm, launch, body);
        },
        "policy:snp.measurement_rejected"},
       {"debug-enabled guest", "snp",
@@ -257,10 +265,7 @@ TEST(ApiAttestTest, EveryAttackIsRefusedWithItsCodeAndNoKey) {
          // TDX CRLs and TCB info have passed their nextUpdate.
          w.h.set_now(w.h.now() + seconds(86400 * 45));
          w.SetHostState(vm["host_id"], "trusted");
-         const std::string nonce = w.Challenge(vm["vm_id"]);
-         Guest g;
-         launch = ReleaseWorld::Launch(vm, nonce, g);
-         body = ReleaseWorld::AttestBody(vm["vm_id"], nonce, g, body["evidence"]);
+         Rechallenge(w, vm, launch, body);
        },
        "evidence:x509.crl_expired"},
       {"volume deleted after the VM was made", "snp",

@@ -12,23 +12,6 @@ namespace {
 
 constexpr int kAddressAttempts = 5;
 
-Result<std::vector<std::string>> ReadNames(const nlohmann::json& value, std::string_view field,
-                                           size_t max) {
-  std::vector<std::string> names;
-  if (value.is_null()) return names;
-  const Status bad(reasons::kApiInvalidField,
-                   "field \"launch." + std::string(field) + "\": at most " + std::to_string(max) +
-                       " distinct names (1..128 characters of A-Z a-z 0-9 . _ -)");
-  if (!value.is_array() || value.size() > max) return bad;
-  for (const nlohmann::json& v : value) {
-    if (!v.is_string() || !http::IsValidName(v.get<std::string>())) return bad;
-    const std::string name = v.get<std::string>();
-    if (std::find(names.begin(), names.end(), name) != names.end()) return bad;
-    names.push_back(name);
-  }
-  return names;
-}
-
 }  // namespace
 
 Result<std::optional<LaunchChoice>> ReadLaunchChoice(const nlohmann::json& value) {
@@ -45,8 +28,14 @@ Result<std::optional<LaunchChoice>> ReadLaunchChoice(const nlohmann::json& value
   if (!finished.ok()) return finished.WithContext("launch");
   c.memory_mib = static_cast<uint64_t>(memory);
   c.vcpus = static_cast<uint32_t>(vcpus);
-  ATTEST_ASSIGN_OR_RETURN(c.nets, ReadNames(nets, "nets", launcher::kMaxInterfaces));
-  ATTEST_ASSIGN_OR_RETURN(c.security_groups, ReadNames(groups, "security_groups", 16));
+  if (!nets.is_null()) {
+    ATTEST_ASSIGN_OR_RETURN(c.nets,
+                            http::ReadNameList(nets, "launch.nets", launcher::kMaxInterfaces));
+  }
+  if (!groups.is_null()) {
+    ATTEST_ASSIGN_OR_RETURN(c.security_groups, http::ReadNameList(groups, "launch.security_groups",
+                                                                  launcher::kMaxVmGroups));
+  }
   return std::optional<LaunchChoice>(std::move(c));
 }
 

@@ -62,28 +62,6 @@ Result<nlohmann::json> WithState(store::Store& db, const store::Vm& vm, TimePoin
   return j;
 }
 
-Result<std::vector<std::string>> ReadVolumeIds(const nlohmann::json& value) {
-  if (!value.is_array()) return Status(reasons::kApiInvalidField, "field \"volume_ids\": an array");
-  if (value.size() > release::kMaxTicketVolumes) {
-    return Status(reasons::kApiInvalidField,
-                  "field \"volume_ids\": at most " + std::to_string(release::kMaxTicketVolumes));
-  }
-  std::vector<std::string> ids;
-  for (const nlohmann::json& v : value) {
-    if (!v.is_string() || !http::IsValidName(v.get<std::string>())) {
-      return Status(reasons::kApiInvalidField, "field \"volume_ids\": volume ids (strings)");
-    }
-    for (const std::string& seen : ids) {
-      if (seen == v.get<std::string>()) {
-        return Status(reasons::kApiInvalidField,
-                      "field \"volume_ids\": " + seen + " is listed twice");
-      }
-    }
-    ids.push_back(v.get<std::string>());
-  }
-  return ids;
-}
-
 Result<HttpResponse> CreateVm(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
   http::ObjectReader reader(body);
@@ -100,7 +78,9 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
     return Status(reasons::kApiInvalidField,
                   "field \"policy\": 1..128 characters of A-Z a-z 0-9 . _ -");
   }
-  ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> volume_ids, ReadVolumeIds(volumes_json));
+  ATTEST_ASSIGN_OR_RETURN(
+      std::vector<std::string> volume_ids,
+      http::ReadNameList(volumes_json, "volume_ids", release::kMaxTicketVolumes));
 
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_ASSIGN_OR_RETURN(

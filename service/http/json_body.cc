@@ -5,6 +5,7 @@
 
 #include "attest/core/encoding.h"
 #include "service/http/json_parse.h"
+#include "service/http/router.h"
 
 namespace attest::service::http {
 namespace {
@@ -121,6 +122,28 @@ Status ObjectReader::Finish() const {
     }
   }
   return Status::Ok();
+}
+
+Result<std::vector<std::string>> ReadNameList(const nlohmann::json& value, std::string_view field,
+                                              size_t max_items) {
+  const std::string where = "field \"" + std::string(field) + "\": ";
+  if (!value.is_array()) return Status(reasons::kApiInvalidField, where + "an array");
+  if (value.size() > max_items) {
+    return Status(reasons::kApiInvalidField, where + "at most " + std::to_string(max_items));
+  }
+  std::vector<std::string> names;
+  for (const nlohmann::json& v : value) {
+    if (!v.is_string() || !IsValidName(v.get<std::string>())) {
+      return Status(reasons::kApiInvalidField,
+                    where + "names (1..128 characters of A-Z a-z 0-9 . _ -)");
+    }
+    const std::string name = v.get<std::string>();
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      return Status(reasons::kApiInvalidField, where + name + " is listed twice");
+    }
+    names.push_back(name);
+  }
+  return names;
 }
 
 }  // namespace attest::service::http

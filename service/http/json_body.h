@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -45,5 +46,11 @@ class ObjectReader {
   const nlohmann::json& object_;
   std::vector<std::string> taken_;
 };
+
+// ReadNameList reads a member that must be an array of at most max_items distinct names of the
+// IsValidName shape (http/router.h). field names the member in the messages (reasons::
+// kApiInvalidField: not an array, too long, an item that is not such a name, a repeated item).
+Result<std::vector<std::string>> ReadNameList(const nlohmann::json& value, std::string_view field,
+                                              size_t max_items);
 
 }  // namespace attest::service::http
