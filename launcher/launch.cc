@@ -50,7 +50,7 @@ struct Documents {
 };
 
 Result<Documents> BuildDocuments(Hypervisor& hv, const LaunchRequest& req,
-                                 const PlacementPolicy& policy) {
+                                 const LaunchOptions& options) {
   Documents docs;
   docs.spec = req.spec;
   LaunchSpec& spec = docs.spec;
@@ -60,7 +60,7 @@ Result<Documents> BuildDocuments(Hypervisor& hv, const LaunchRequest& req,
   ATTEST_ASSIGN_OR_RETURN(std::string caps_xml, hv.HostCapabilities());
   ATTEST_ASSIGN_OR_RETURN(DomainCapabilities domcaps, ParseDomainCapabilities(domcaps_xml));
   ATTEST_ASSIGN_OR_RETURN(HostCapabilities host, ParseHostCapabilities(caps_xml));
-  ATTEST_ASSIGN_OR_RETURN(spec.seclabel.model, ChooseSecLabelModel(host, policy.allow_dac_only));
+  ATTEST_ASSIGN_OR_RETURN(spec.seclabel.model, ChooseSecLabelModel(host, options.allow_dac_only));
   spec.seclabel.type = SecLabelType::kDynamic;
   spec.seclabel.label.clear();
   ATTEST_RETURN_IF_ERROR(ApplyHostCapabilities(domcaps, host, spec));
@@ -160,39 +160,10 @@ Status CheckRequest(const LaunchRequest& req) {
 
 }  // namespace
 
-Result<const HostInfo*> PlaceVm(std::span<const HostInfo> hosts, TeeType tee,
-                                const PlacementPolicy& policy, TimePoint now) {
-  std::string why;
-  for (const HostInfo& h : hosts) {
-    std::string skip;
-    if (h.hypervisor == nullptr) {
-      skip = "no connection";
-    } else if (h.untrusted) {
-      skip = "marked untrusted";
-    } else if (std::find(h.tees.begin(), h.tees.end(), tee) == h.tees.end()) {
-      skip = "no " + std::string(TeeTypeName(tee));
-    } else if (!h.last_good_quote) {
-      skip = "no good quote";
-    } else if (*h.last_good_quote > now || now - *h.last_good_quote > policy.max_quote_age) {
-      skip =
-          "last good quote " + FormatRfc3339(*h.last_good_quote) + " older than the policy allows";
-    } else if (h.trusted_until && now >= *h.trusted_until) {
-      skip = "trust expired at " + FormatRfc3339(*h.trusted_until);
-    }
-    if (skip.empty()) return &h;
-    why += (why.empty() ? "" : "; ") + h.id + ": " + skip;
-  }
-  return Status(reasons::kLauncherNoTrustedHost,
-                "launch: no trusted host for " + std::string(TeeTypeName(tee)) +
-                    (why.empty() ? " (no hosts)" : " (" + why + ")"));
-}
-
-Result<LaunchResult> LaunchVm(std::span<const HostInfo> hosts, const LaunchRequest& request,
-                              const PlacementPolicy& policy, TimePoint now) {
+Result<LaunchResult> LaunchVm(Hypervisor& hv, const LaunchRequest& request,
+                              const LaunchOptions& options) {
   ATTEST_RETURN_IF_ERROR(CheckRequest(request));
-  ATTEST_ASSIGN_OR_RETURN(const HostInfo* host, PlaceVm(hosts, request.spec.tee, policy, now));
-  Hypervisor& hv = *host->hypervisor;
-  ATTEST_ASSIGN_OR_RETURN(Documents docs, BuildDocuments(hv, request, policy));
+  ATTEST_ASSIGN_OR_RETURN(Documents docs, BuildDocuments(hv, request, options));
   const LaunchSpec& spec = docs.spec;
 
   Created created;
@@ -227,7 +198,6 @@ Result<LaunchResult> LaunchVm(std::span<const HostInfo> hosts, const LaunchReque
     created.domain_started = true;
   }
   LaunchResult result;
-  result.host_id = host->id;
   result.domain = spec.name;
   if (sev) {
     auto measurement = PreAttestSev(hv, spec, *request.sev);
@@ -261,18 +231,6 @@ Status StopVm(Hypervisor& hv, std::string_view domain, std::string_view vm_uuid)
   Status s = hv.UndefineNwFilter(VmFilterName(vm_uuid));
   if (!s.ok() && s.reason_id() != reasons::kLauncherNotFound.id) return s;
   return Status::Ok();
-}
-
-size_t MarkHostUntrusted(HostInfo& host, std::span<VmRecord> vms) {
-  host.untrusted = true;
-  size_t n = 0;
-  for (VmRecord& vm : vms) {
-    if (vm.host_id == host.id && !vm.host_untrusted) {
-      vm.host_untrusted = true;
-      ++n;
-    }
-  }
-  return n;
 }
 
 }  // namespace attest::launcher

@@ -15,7 +15,6 @@ namespace {
 
 using testing::FakeHypervisor;
 using Op = FakeHypervisor::Op;
-using namespace std::chrono_literals;
 
 constexpr const char* kSelinuxHost = attest::testing::kSelinuxHostCapabilities;
 constexpr char kDacHost[] =
@@ -28,8 +27,6 @@ constexpr const char* kSnpTdxCaps = attest::testing::kSnpTdxDomainCapabilities;
 constexpr char kNoTeeCaps[] =
     "<domainCapabilities><domain>kvm</domain><features><sev supported='no'/></features>"
     "</domainCapabilities>";
-
-const TimePoint kNow = FromUnixSeconds(1790000000);
 
 Sha256Digest Digest(uint8_t fill) {
   Sha256Digest d{};
@@ -44,9 +41,6 @@ class LaunchTest : public ::testing::Test {
     fake_.domain_capabilities_xml = kSevCaps;
     fake_.sev_platform = &platform_;
     fake_.sev_launch_digest = Digest(0x11);
-    hosts_.push_back(HostInfo{
-        "host-1", &fake_, {TeeType::kSev, TeeType::kSevEs}, kNow - 60s, std::nullopt, false});
-    policy_.max_quote_age = 300s;
   }
 
   LaunchRequest SevRequest(TeeType tee = TeeType::kSev) {
@@ -105,15 +99,13 @@ class LaunchTest : public ::testing::Test {
 
   testing::SevPlatformModel platform_ = testing::SevPlatformModel::Create();
   FakeHypervisor fake_;
-  std::vector<HostInfo> hosts_;
-  PlacementPolicy policy_;
+  LaunchOptions options_;
 };
 
 TEST_F(LaunchTest, SevPreAttestationInjectsSecretAndResumes) {
   LaunchRequest req = SevRequest();
-  auto r = LaunchVm(hosts_, req, policy_, kNow);
+  auto r = LaunchVm(fake_, req, options_);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->host_id, "host-1");
   EXPECT_EQ(r->state, DomainState::kRunning);
   EXPECT_EQ(r->sev_measurement.size(), 48u);
   EXPECT_EQ(fake_.injected_secret("vm-3f1c9a52"), req.sev->secret_table);
@@ -143,14 +135,14 @@ TEST_F(LaunchTest, SevPreAttestationInjectsSecretAndResumes) {
 }
 
 TEST_F(LaunchTest, SevEsLaunches) {
-  auto r = LaunchVm(hosts_, SevRequest(TeeType::kSevEs), policy_, kNow);
+  auto r = LaunchVm(fake_, SevRequest(TeeType::kSevEs), options_);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->state, DomainState::kRunning);
 }
 
 TEST_F(LaunchTest, WrongMeasurementDestroysEverything) {
   fake_.sev_launch_digest = Digest(0x22);  // the host loaded other firmware
-  auto r = LaunchVm(hosts_, SevRequest(), policy_, kNow);
+  auto r = LaunchVm(fake_, SevRequest(), options_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().reason_id(), "sev.measurement_mismatch");
   EXPECT_FALSE(fake_.injected_secret("vm-3f1c9a52").has_value());
@@ -160,7 +152,7 @@ TEST_F(LaunchTest, WrongMeasurementDestroysEverything) {
 
 TEST_F(LaunchTest, FirmwareReportingAnotherPolicyIsRefused) {
   fake_.sev_reported_policy = 0x32;
-  auto r = LaunchVm(hosts_, SevRequest(), policy_, kNow);
+  auto r = LaunchVm(fake_, SevRequest(), options_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().reason_id(), "launcher.sev_policy_mismatch");
   ExpectNothingLeft();
@@ -189,8 +181,7 @@ TEST_F(LaunchTest, EveryHypervisorFailureLeavesNothingBehind) {
     fake.sev_platform = &platform_;
     fake.sev_launch_digest = Digest(0x11);
     fake.FailNext(op);
-    std::vector<HostInfo> hosts = {{"h", &fake, {TeeType::kSev}, kNow, std::nullopt, false}};
-    auto r = LaunchVm(hosts, SevRequest(), policy_, kNow);
+    auto r = LaunchVm(fake, SevRequest(), options_);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().reason_id(), "launcher.hypervisor_error") << r.status().ToString();
     EXPECT_EQ(r.status().message().find("cleanup incomplete"), std::string::npos);
@@ -203,7 +194,7 @@ TEST_F(LaunchTest, EveryHypervisorFailureLeavesNothingBehind) {
 TEST_F(LaunchTest, CleanupFailureIsReportedWithTheCause) {
   fake_.FailNext(Op::kResumeDomain);
   fake_.FailNext(Op::kDestroyDomain);
-  auto r = LaunchVm(hosts_, SevRequest(), policy_, kNow);
+  auto r = LaunchVm(fake_, SevRequest(), options_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().reason_id(), "launcher.hypervisor_error");
   EXPECT_NE(r.status().message().find("cleanup incomplete"), std::string::npos);
@@ -216,7 +207,7 @@ TEST_F(LaunchTest, ExistingNetworkIsKeptOnFailure) {
   ASSERT_TRUE(
       fake_.DefineNetwork(*BuildNetworkXml({"net-1", "tenant-a", "10.20.0.0/24", false})).ok());
   fake_.FailNext(Op::kStartDomain);
-  auto r = LaunchVm(hosts_, SevRequest(), policy_, kNow);
+  auto r = LaunchVm(fake_, SevRequest(), options_);
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(fake_.networks().contains("attest-net-net-1"));
   EXPECT_EQ(std::count(fake_.calls().begin(), fake_.calls().end(), Op::kDefineNetwork), 1);
@@ -225,8 +216,7 @@ TEST_F(LaunchTest, ExistingNetworkIsKeptOnFailure) {
 TEST_F(LaunchTest, SnpAndTdxLaunchOnNewLibvirt) {
   fake_.domain_capabilities_xml = kSnpTdxCaps;
   fake_.lib_version = LibvirtVersion(11, 6, 0);
-  hosts_[0].tees = {TeeType::kSevSnp, TeeType::kTdx};
-  auto snp = LaunchVm(hosts_, SevRequest(TeeType::kSevSnp), policy_, kNow);
+  auto snp = LaunchVm(fake_, SevRequest(TeeType::kSevSnp), options_);
   ASSERT_TRUE(snp.ok()) << snp.status().ToString();
   const std::string& xml = fake_.domains().at("vm-3f1c9a52").xml;
   EXPECT_NE(xml.find("<hostData>" + Base64Encode(Bytes(32, 0x7e)) + "</hostData>"),
@@ -234,7 +224,7 @@ TEST_F(LaunchTest, SnpAndTdxLaunchOnNewLibvirt) {
   EXPECT_EQ(fake_.calls().end(),
             std::find(fake_.calls().begin(), fake_.calls().end(), Op::kGetSevLaunchInfo));
   ASSERT_TRUE(StopVm(fake_, "vm-3f1c9a52", "3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01").ok());
-  auto tdx = LaunchVm(hosts_, SevRequest(TeeType::kTdx), policy_, kNow);
+  auto tdx = LaunchVm(fake_, SevRequest(TeeType::kTdx), options_);
   ASSERT_TRUE(tdx.ok()) << tdx.status().ToString();
   EXPECT_NE(fake_.domains().at("vm-3f1c9a52").xml.find("<mrConfigId>"), std::string::npos);
 }
@@ -322,14 +312,7 @@ TEST_F(LaunchTest, RefusedBeforeAnythingIsCreated) {
     fake.sev_platform = &platform_;
     LaunchRequest req = SevRequest();
     c.mutate(req, fake);
-    std::vector<HostInfo> hosts = {
-        {"h",
-         &fake,
-         {TeeType::kSev, TeeType::kSevEs, TeeType::kSevSnp, TeeType::kTdx},
-         kNow,
-         std::nullopt,
-         false}};
-    auto r = LaunchVm(hosts, req, policy_, kNow);
+    auto r = LaunchVm(fake, req, options_);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().reason_id(), c.want) << r.status().ToString();
     for (Op op : fake.calls()) {
@@ -341,66 +324,8 @@ TEST_F(LaunchTest, RefusedBeforeAnythingIsCreated) {
   }
 }
 
-TEST_F(LaunchTest, PlacementOnlyOnFreshTrustedHostsWithTheTee) {
-  FakeHypervisor other;
-  struct Case {
-    std::string name;
-    HostInfo host;
-    bool eligible;
-  };
-  const std::vector<Case> cases = {
-      {"fresh", {"h", &other, {TeeType::kSev}, kNow - 300s, std::nullopt, false}, true},
-      {"too old", {"h", &other, {TeeType::kSev}, kNow - 301s, std::nullopt, false}, false},
-      {"from the future", {"h", &other, {TeeType::kSev}, kNow + 1s, std::nullopt, false}, false},
-      {"never quoted", {"h", &other, {TeeType::kSev}, std::nullopt, std::nullopt, false}, false},
-      {"wrong tee", {"h", &other, {TeeType::kSevSnp}, kNow, std::nullopt, false}, false},
-      {"trust expired", {"h", &other, {TeeType::kSev}, kNow - 10s, kNow, false}, false},
-      {"trust valid", {"h", &other, {TeeType::kSev}, kNow - 10s, kNow + 1s, false}, true},
-      {"marked untrusted", {"h", &other, {TeeType::kSev}, kNow, std::nullopt, true}, false},
-      {"no connection", {"h", nullptr, {TeeType::kSev}, kNow, std::nullopt, false}, false},
-  };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.name);
-    std::vector<HostInfo> hosts = {c.host};
-    auto r = PlaceVm(hosts, TeeType::kSev, policy_, kNow);
-    EXPECT_EQ(r.ok(), c.eligible);
-    if (!c.eligible) {
-      EXPECT_EQ(r.status().reason_id(), "launcher.no_trusted_host");
-    }
-  }
-  EXPECT_EQ(PlaceVm({}, TeeType::kSev, policy_, kNow).status().reason_id(),
-            "launcher.no_trusted_host");
-  // The first eligible host wins; a stale host before it is skipped.
-  std::vector<HostInfo> two = {
-      {"stale", &other, {TeeType::kSev}, kNow - 1000s, std::nullopt, false},
-      {"good", &fake_, {TeeType::kSev}, kNow, std::nullopt, false}};
-  auto r = LaunchVm(two, SevRequest(), policy_, kNow);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->host_id, "good");
-  EXPECT_TRUE(other.calls().empty());
-  // No trusted host: the launch fails without touching any host.
-  two[1].last_good_quote = kNow - 1000s;
-  FakeHypervisor fresh;
-  two[1].hypervisor = &fresh;
-  auto none = LaunchVm(two, SevRequest(), policy_, kNow);
-  EXPECT_EQ(none.status().reason_id(), "launcher.no_trusted_host");
-  EXPECT_TRUE(fresh.calls().empty());
-}
-
-TEST_F(LaunchTest, UntrustedHostMarksItsVmsAndIsSkipped) {
-  std::vector<VmRecord> vms = {
-      {"vm-1", "host-1", false}, {"vm-2", "host-2", false}, {"vm-3", "host-1", false}};
-  EXPECT_EQ(MarkHostUntrusted(hosts_[0], vms), 2u);
-  EXPECT_FALSE(MayReleaseKey(vms[0]));
-  EXPECT_TRUE(MayReleaseKey(vms[1]));
-  EXPECT_FALSE(MayReleaseKey(vms[2]));
-  EXPECT_EQ(MarkHostUntrusted(hosts_[0], vms), 0u);  // already marked
-  EXPECT_EQ(PlaceVm(hosts_, TeeType::kSev, policy_, kNow).status().reason_id(),
-            "launcher.no_trusted_host");
-}
-
 TEST_F(LaunchTest, StopReportsHypervisorFailures) {
-  auto r = LaunchVm(hosts_, SevRequest(), policy_, kNow);
+  auto r = LaunchVm(fake_, SevRequest(), options_);
   ASSERT_TRUE(r.ok());
   fake_.FailNext(Op::kDestroyDomain);
   EXPECT_EQ(StopVm(fake_, r->domain, "3f1c9a52-0d4e-4b7a-9c61-2a8e5b7d9f01").reason_id(),

@@ -22,9 +22,8 @@
 #include "attest/tpm/credential.h"
 #include "attest/tpm/host.h"
 #include "policy/appraisal_json.h"
-#include "policy/appraise_host.h"
-#include "policy/loader.h"
 #include "service/api/routes.h"
+#include "service/hosts/host_quote.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
 #include "service/http/router.h"
@@ -282,10 +281,7 @@ Result<HttpResponse> Challenge(RequestContext& ctx) {
 
 struct QuoteBody {
   std::string nonce_hex;
-  Bytes nonce;
-  Bytes quote, signature;
-  std::optional<Bytes> pcrs;  // the PCR file bytes (tools format or JSON text)
-  std::optional<Bytes> event_log, drtm_log;
+  hosts::HostQuoteEvidence evidence;  // pcrs: the PCR file bytes (tools format or JSON text)
 };
 
 Result<QuoteBody> ReadQuoteBody(const HttpRequest& request) {
@@ -293,8 +289,9 @@ Result<QuoteBody> ReadQuoteBody(const HttpRequest& request) {
   http::ObjectReader reader(body);
   QuoteBody q;
   ATTEST_ASSIGN_OR_RETURN(q.nonce_hex, reader.TakeString("nonce"));
-  ATTEST_ASSIGN_OR_RETURN(q.quote, reader.TakeBase64("quote", true, kMaxQuoteBytes));
-  ATTEST_ASSIGN_OR_RETURN(q.signature, reader.TakeBase64("signature", true, kMaxSignatureBytes));
+  ATTEST_ASSIGN_OR_RETURN(q.evidence.quote, reader.TakeBase64("quote", true, kMaxQuoteBytes));
+  ATTEST_ASSIGN_OR_RETURN(q.evidence.signature,
+                          reader.TakeBase64("signature", true, kMaxSignatureBytes));
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json pcrs, reader.TakeJson("pcrs", false));
   ATTEST_ASSIGN_OR_RETURN(Bytes log, reader.TakeBase64("eventlog", false, kMaxEventLogBytes));
   ATTEST_ASSIGN_OR_RETURN(Bytes drtm, reader.TakeBase64("drtm_log", false, kMaxDrtmLogBytes));
@@ -306,26 +303,26 @@ Result<QuoteBody> ReadQuoteBody(const HttpRequest& request) {
     return Status(reasons::kApiInvalidField,
                   "field \"nonce\": want the 64 hex digits of a challenge");
   }
-  q.nonce = std::move(nonce).value();
+  q.evidence.nonce = std::move(nonce).value();
   if (pcrs.is_string()) {
     Result<Bytes> bytes = Base64Decode(pcrs.get<std::string>());
     if (!bytes.ok() || bytes->size() > kMaxPcrsBytes) {
       return Status(reasons::kApiInvalidField, "field \"pcrs\": want base64 of at most " +
                                                    std::to_string(kMaxPcrsBytes) + " bytes");
     }
-    q.pcrs = std::move(bytes).value();
+    q.evidence.pcrs = std::move(bytes).value();
   } else if (pcrs.is_object()) {
     const std::string text = pcrs.dump();
     if (text.size() > kMaxPcrsBytes) {
       return Status(reasons::kApiInvalidField, "field \"pcrs\": too large");
     }
-    q.pcrs = Bytes(text.begin(), text.end());
+    q.evidence.pcrs = Bytes(text.begin(), text.end());
   } else if (!pcrs.is_null()) {
     return Status(reasons::kApiInvalidField,
                   "field \"pcrs\": want a JSON object or a base64 PCR file");
   }
-  if (!log.empty()) q.event_log = std::move(log);
-  if (!drtm.empty()) q.drtm_log = std::move(drtm);
+  if (!log.empty()) q.evidence.event_log = std::move(log);
+  if (!drtm.empty()) q.evidence.drtm_log = std::move(drtm);
   return q;
 }
 
@@ -334,6 +331,34 @@ nlohmann::json ErrorsJson(const std::vector<Status>& errors) {
   for (const Status& s : errors)
     list.push_back({{"code", s.reason_id()}, {"message", s.message()}});
   return list;
+}
+
+// DecisionJson renders a host quote decision as the API answers it and stores it as the host's
+// last_quote_result (the claims are added to the answer only).
+nlohmann::ordered_json DecisionJson(const std::string& host_id, TimePoint at,
+                                    const std::string& evidence_sha256,
+                                    const hosts::HostQuoteDecision& d) {
+  nlohmann::ordered_json decision;
+  decision["host_id"] = host_id;
+  decision["at"] = FormatRfc3339(at);
+  decision["evidence_sha256"] = evidence_sha256;
+  decision["verified"] = d.verified();
+  if (!d.verified()) {
+    decision["reasons"] = ErrorsJson(d.evidence_errors);
+  } else if (d.policy_error) {
+    decision["reasons"] = ErrorsJson({*d.policy_error});
+  } else if (d.appraisal) {
+    nlohmann::ordered_json appraisal_json = policy::AppraisalToJson(*d.appraisal);
+    decision["policy"] = d.policy_version;
+    decision["reasons"] = appraisal_json["failures"];
+    decision["trust_vector"] = appraisal_json["trust_vector"];
+  }
+  decision["trusted"] = d.trusted;
+  decision["state"] = d.trusted ? "trusted" : "untrusted";
+  decision["trusted_until"] = d.trusted_until
+                                  ? nlohmann::ordered_json(FormatRfc3339(*d.trusted_until))
+                                  : nlohmann::ordered_json(nullptr);
+  return decision;
 }
 
 Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
@@ -346,110 +371,55 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
   // consumed below, with the decision, by exactly one submission (also across replicas).
   ATTEST_RETURN_IF_ERROR(db->CheckNonce(ctx.caller.tenant_id, id, q.nonce_hex, ctx.now));
 
-  // The evidence digest is the body's SHA-256, which authentication has already computed.
-  const std::string evidence_digest =
-      "sha256:" + (ctx.body_sha256.empty() ? Sha256Hex(ctx.request.body) : ctx.body_sha256);
+  // Read everything the decision needs, decide, then write.
+  hosts::HostQuoteInput input;
+  input.host = &host;
+  input.evidence = std::move(q.evidence);
+  input.host_policy =
+      db->GetPolicy(store::PolicyKind::kHostPolicy, ctx.caller.tenant_id, host.host_policy);
+  if (!input.host_policy.ok() && input.host_policy.status().code() != ErrorCode::kNotFound) {
+    return input.host_policy.status();
+  }
+  input.now = ctx.now;
+  input.trust_ttl = ctx.service.config.host_trust_ttl;
   const auto start = std::chrono::steady_clock::now();
-  tpm::HostVerification verification;
-  Result<tpm::AkPublic> ak = tpm::ParsePublicKey(host.ak_public);
-  if (!ak.ok()) {
-    verification.errors.push_back(ak.status());
-  } else {
-    tpm::HostEvidence evidence;
-    evidence.quote = q.quote;
-    evidence.signature = q.signature;
-    evidence.ak = &*ak;
-    evidence.nonce = ByteSpan(q.nonce);
-    if (q.event_log) evidence.event_log = ByteSpan(*q.event_log);
-    if (q.drtm_log) evidence.drtm_log = ByteSpan(*q.drtm_log);
-    Result<tpm::PcrBanks> pcrs = q.pcrs ? tpm::ParsePcrValues(*q.pcrs) : tpm::PcrBanks{};
-    if (!pcrs.ok()) {
-      verification.errors.push_back(pcrs.status());
-    } else {
-      if (q.pcrs) evidence.pcrs = std::move(pcrs).value();
-      verification = tpm::VerifyHostEvidence(evidence);
-    }
-  }
-
-  nlohmann::ordered_json decision;
-  decision["host_id"] = id;
-  decision["at"] = FormatRfc3339(ctx.now);
-  decision["evidence_sha256"] = evidence_digest.substr(7);
-  std::string policy_version;
-  bool trusted = false;
-  std::vector<std::string> reason_codes;
-  if (!verification.accepted()) {
-    decision["verified"] = false;
-    decision["reasons"] = ErrorsJson(verification.errors);
-    for (const Status& s : verification.errors) reason_codes.emplace_back(s.reason_id());
-  } else {
-    decision["verified"] = true;
-    // Appraise with the newest version of the host's policy, and record which one.
-    Result<store::PolicyVersion> stored =
-        db->GetPolicy(store::PolicyKind::kHostPolicy, ctx.caller.tenant_id, host.host_policy);
-    if (!stored.ok() && stored.status().code() != ErrorCode::kNotFound) return stored.status();
-    Result<policy::HostPolicy> loaded =
-        stored.ok() ? policy::LoadHostPolicy(stored->document)
-                    : Result<policy::HostPolicy>(
-                          Status(reasons::kApiHostPolicyMissing,
-                                 "host policy \"" + host.host_policy + "\" no longer exists"));
-    if (!loaded.ok()) {
-      decision["reasons"] = ErrorsJson({loaded.status()});
-      reason_codes.emplace_back(loaded.status().reason_id());
-    } else {
-      policy_version = host.host_policy + "@" + std::to_string(stored->version);
-      policy::AppraisalContext context;
-      context.now = ctx.now;
-      const policy::Appraisal appraisal =
-          policy::AppraiseHost(verification.claims, *loaded, context);
-      nlohmann::ordered_json appraisal_json = policy::AppraisalToJson(appraisal);
-      decision["policy"] = policy_version;
-      decision["reasons"] = appraisal_json["failures"];
-      decision["trust_vector"] = appraisal_json["trust_vector"];
-      for (const policy::RuleFailure& f : appraisal.failures)
-        reason_codes.emplace_back(f.reason.id);
-      trusted = appraisal.affirmed();
-    }
-  }
+  const hosts::HostQuoteDecision d = hosts::DecideHostQuote(input);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  std::optional<TimePoint> trusted_until;
-  if (trusted) trusted_until = ctx.now + ctx.service.config.host_trust_ttl;
-  const std::string state = trusted ? "trusted" : "untrusted";
-  decision["trusted"] = trusted;
-  decision["state"] = state;
-  decision["trusted_until"] = trusted_until ? nlohmann::ordered_json(FormatRfc3339(*trusted_until))
-                                            : nlohmann::ordered_json(nullptr);
+  // The evidence digest is the body's SHA-256, which authentication has already computed.
+  const std::string evidence_sha256 =
+      ctx.body_sha256.empty() ? Sha256Hex(ctx.request.body) : ctx.body_sha256;
+  nlohmann::ordered_json decision = DecisionJson(id, ctx.now, evidence_sha256, d);
   std::string detail;
-  for (const std::string& code : reason_codes) detail += (detail.empty() ? "" : ",") + code;
+  for (const std::string& code : d.reason_codes()) detail += (detail.empty() ? "" : ",") + code;
   // The nonce, the host's new state and the audit entry in one transaction: a submission that
   // loses the nonce to a concurrent one writes nothing, and no decision is ever missing from the
   // log.
   store::HostQuoteWrite write;
   write.nonce = q.nonce_hex;
-  write.state = state;
+  write.state = d.trusted ? "trusted" : "untrusted";
   write.last_quote_result = decision.dump();
-  write.trusted_until = trusted_until;
-  write.audit = ctx.AuditRecordFor("host.quote", id, trusted ? "accepted" : "rejected", detail,
-                                   evidence_digest, policy_version);
+  write.trusted_until = d.trusted_until;
+  write.audit = ctx.AuditRecordFor("host.quote", id, d.trusted ? "accepted" : "rejected", detail,
+                                   "sha256:" + evidence_sha256, d.policy_version);
   ATTEST_RETURN_IF_ERROR(db->RecordHostQuote(ctx.caller.tenant_id, id, write, ctx.now).status());
   if (ctx.service.metrics != nullptr) {
     ctx.service.metrics->Observe("attestd_verification_duration_seconds", {{"evidence", "tpm"}},
                                  seconds);
     ctx.service.metrics->Add("attestd_decisions_total",
-                             {{"kind", "host"}, {"outcome", trusted ? "accepted" : "rejected"}});
+                             {{"kind", "host"}, {"outcome", d.trusted ? "accepted" : "rejected"}});
   }
 
-  if (!verification.accepted()) {
+  if (!d.verified()) {
     // An error response keeps the API's {code, message} shape, with the decision beside it.
     nlohmann::ordered_json body;
-    body["code"] = verification.errors.front().reason_id();
-    body["message"] = "the evidence does not verify: " + verification.errors.front().message();
+    body["code"] = d.evidence_errors.front().reason_id();
+    body["message"] = "the evidence does not verify: " + d.evidence_errors.front().message();
     for (auto& [key, value] : decision.items()) body[key] = value;
     return OrderedResponse(422, body);
   }
-  decision["claims"] = tpm::ToJson(verification.claims);
+  decision["claims"] = tpm::ToJson(d.claims);
   return OrderedResponse(200, decision);
 }
 

@@ -1,8 +1,7 @@
-// Placement of a new VM record (POST /v1/vms): which operator host its launch ticket names.
-//
-// launcher::PlaceVm decides for hosts with a live hypervisor connection; a VM record is made
-// before any connection exists (attestd may not launch there itself: libvirt_uri ""), and its
-// "no maximum age" is not the launcher's zero. So this is the same rule over store::Host.
+// Placement of a new VM (POST /v1/vms): which operator host its launch ticket names and, for a
+// launch, where attestd starts it. The only placement model: the launcher starts a VM on the host
+// it is given. For a launch the caller first drops hosts attestd cannot reach and passes the
+// operator's maximum quote age when the tenant policy sets none.
 #pragma once
 
 #include <chrono>

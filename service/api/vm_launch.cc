@@ -79,8 +79,7 @@ Result<std::pair<store::Vm, launch::VmShape>> CreateLaunchableVm(RequestContext&
 }
 
 Result<nlohmann::json> StartOnHost(RequestContext& ctx, store::Store& db, const store::Host& host,
-                                   const store::Vm& vm, const launch::VmShape& shape,
-                                   std::optional<std::chrono::seconds> max_quote_age) {
+                                   const store::Vm& vm, const launch::VmShape& shape) {
   const std::string& tenant = vm.tenant_id;
   // Undo the record (addresses, nonces) and say why; the launcher has already removed what it
   // defined on the host.
@@ -122,12 +121,9 @@ Result<nlohmann::json> StartOnHost(RequestContext& ctx, store::Store& db, const 
       launch::BuildTenantLaunch(vm, volumes, shape, *all_groups, members, ctx.service.launch);
   if (!request.ok()) return fail(request.status());
 
-  launcher::PlacementPolicy placement;
-  placement.max_quote_age = max_quote_age.value_or(ctx.service.launch.max_quote_age);
-  placement.allow_dac_only = ctx.service.launch.allow_dac_only;
-  const launcher::HostInfo info = launch::HostInfoFor(host, hv->get());
-  Result<launcher::LaunchResult> launched =
-      launcher::LaunchVm(std::span(&info, 1), *request, placement, ctx.now);
+  launcher::LaunchOptions options;
+  options.allow_dac_only = ctx.service.launch.allow_dac_only;
+  Result<launcher::LaunchResult> launched = launcher::LaunchVm(**hv, *request, options);
   if (!launched.ok()) return fail(launched.status());
   Status recorded = db.SetVmDomain(tenant, vm.id, launched->domain);
   if (!recorded.ok()) {

@@ -42,12 +42,9 @@ Result<std::pair<store::Vm, launch::VmShape>> CreateLaunchableVm(RequestContext&
 // StartOnHost launches the stored vm on host (ctx.service.connect_hypervisor with the host's
 // libvirt_uri) and records its domain. On any failure the VM is deleted again and the launcher's
 // error is returned (launcher.* reasons; store.* for bookkeeping). Returns {"domain", "state",
-// "addresses"} for the answer.
-// max_quote_age: the tenant policy's maximum age of the host's last good quote, if it sets one
-// (else the operator's launch setting).
+// "addresses"} for the answer. host was chosen by PlaceVmHost: the launcher does not place.
 Result<nlohmann::json> StartOnHost(RequestContext& ctx, store::Store& db, const store::Host& host,
-                                   const store::Vm& vm, const launch::VmShape& shape,
-                                   std::optional<std::chrono::seconds> max_quote_age);
+                                   const store::Vm& vm, const launch::VmShape& shape);
 
 // CanLaunchOn reports whether attestd can reach host's libvirtd (a connector is configured and
 // the host has a libvirt URI): placement for a launch considers only such hosts.

@@ -294,5 +294,31 @@ TEST(VmLaunchTest, HostileLaunchMembersAreRefusedWithoutWriting) {
   t.ExpectNothingOnTheHost();
 }
 
+// The placement of POST /v1/vms is the one placement model: a launch also asks for a quote no
+// older than the operator's launch_max_quote_age when the tenant policy sets no maximum, while a
+// record-only VM accepts any host that is trusted now.
+TEST(VmLaunchTest, WithoutAPolicyMaximumTheOperatorsQuoteAgeDecides) {
+  LaunchWorld t;
+  auto& w_ = t.w_;
+  ASSERT_EQ(w_.h.Call("PUT", "/v1/policies/snp-prod",
+                      R"({"name": "snp-prod", "snp": {"any_measurement": true,
+                          "host_data_launch_ticket": true, "allow_debug": false},
+                          "host": {"host_policy": "hosts"}})",
+                      &w_.acme)
+                .status,
+            200);
+  const auto max_age = w_.h.api().service().launch.max_quote_age;
+  w_.SetHostState(t.host_, "trusted", max_age + std::chrono::seconds(1));
+  auto r = t.Launch(t.Standard(), {t.image_});
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(r.json["code"], "launcher.no_trusted_host");
+  EXPECT_TRUE(t.connections_.empty());
+  auto record = w_.NewVm(w_.acme, "snp", {t.image_});
+  EXPECT_EQ(record.status, 201) << record.body;
+  w_.SetHostState(t.host_, "trusted", max_age);
+  r = t.Launch(t.Standard(), {t.image_});
+  EXPECT_EQ(r.status, 201) << r.body;
+}
+
 }  // namespace
 }  // namespace attest::service::api

@@ -103,8 +103,10 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
   }
   ATTEST_ASSIGN_OR_RETURN(std::vector<store::Host> hosts, db->ListAllHosts());
   if (launch) {
-    // attestd launches only where it can reach the host's libvirtd.
+    // attestd launches only where it can reach the host's libvirtd, and only after a quote no
+    // older than the operator's launch setting when the tenant policy sets no maximum.
     std::erase_if(hosts, [&](const store::Host& h) { return !CanLaunchOn(ctx.service, h); });
+    if (!max_age) max_age = ctx.service.launch.max_quote_age;
   }
   ATTEST_ASSIGN_OR_RETURN(const store::Host* host, PlaceVmHost(hosts, tee, max_age, ctx.now));
 
@@ -150,7 +152,7 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
   nlohmann::json answer = VmJson(stored);
   if (launch) {
     // A failed launch deletes the record again: the tenant gets the launcher's error only.
-    ATTEST_ASSIGN_OR_RETURN(answer["launch"], StartOnHost(ctx, *db, *host, stored, shape, max_age));
+    ATTEST_ASSIGN_OR_RETURN(answer["launch"], StartOnHost(ctx, *db, *host, stored, shape));
   }
   return http::JsonResponse(201, answer);
 }

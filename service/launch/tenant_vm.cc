@@ -107,21 +107,6 @@ std::optional<launcher::TeeType> TeeTypeOf(const std::string& name) {
   return std::nullopt;
 }
 
-launcher::HostInfo HostInfoFor(const store::Host& host, launcher::Hypervisor* hv) {
-  launcher::HostInfo info;
-  info.id = host.id;
-  info.hypervisor = hv;
-  for (const std::string& t : host.tees) {
-    if (auto tee = TeeTypeOf(t)) info.tees.push_back(*tee);
-  }
-  if (host.state == "trusted") {
-    info.last_good_quote = host.last_good_quote;
-    info.trusted_until = host.trusted_until;
-  }
-  info.untrusted = host.state != "trusted";
-  return info;
-}
-
 Result<launcher::LaunchRequest> BuildTenantLaunch(
     const store::Vm& vm, const std::vector<store::Volume>& volumes, const VmShape& shape,
     const std::vector<store::SecurityGroupRecord>& all_groups,

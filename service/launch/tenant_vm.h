@@ -60,8 +60,4 @@ Result<launcher::LaunchRequest> BuildTenantLaunch(
 // launcher's; nullopt for any other.
 std::optional<launcher::TeeType> TeeTypeOf(const std::string& name);
 
-// HostInfoFor describes host for the launcher's placement checks, with hv as its connection
-// (null: placement skips the host).
-launcher::HostInfo HostInfoFor(const store::Host& host, launcher::Hypervisor* hv);
-
 }  // namespace attest::service::launch

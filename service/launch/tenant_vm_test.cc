@@ -192,26 +192,16 @@ TEST(TenantLaunchTest, RefusesWhatCannotBeLaunched) {
   }
 }
 
-TEST(TenantLaunchTest, LaunchesOnATrustedSnpHostAndOnlyThere) {
+TEST(TenantLaunchTest, LaunchesAnSnpVmBoundToItsTicket) {
   FakeHypervisor fake;
   fake.lib_version = launcher::kLibvirtSevSnp;
   fake.host_capabilities_xml = kSelinuxHost;
   fake.domain_capabilities_xml = kSnpTdxCaps;
-  store::Host host;
-  host.id = "h-1";
-  host.state = "trusted";
-  host.tees = {"snp", "tdx"};
-  host.last_good_quote = kNow - 30s;
-  host.trusted_until = kNow + 570s;
-
   const VmShape shape = Shape();
   auto req = BuildTenantLaunch(SnpVm(), {Image("vol-1")}, shape, shape.groups,
                                {{"sg-web", {"10.20.0.2"}}}, Settings());
   ASSERT_TRUE(req.ok()) << req.status().ToString();
-  launcher::PlacementPolicy placement;
-  placement.max_quote_age = 600s;
-  const launcher::HostInfo info = HostInfoFor(host, &fake);
-  auto launched = launcher::LaunchVm(std::span(&info, 1), *req, placement, kNow);
+  auto launched = launcher::LaunchVm(fake, *req, launcher::LaunchOptions{});
   ASSERT_TRUE(launched.ok()) << launched.status().ToString();
   EXPECT_EQ(launched->domain, "attest-" + std::string(kVmId));
   EXPECT_EQ(launched->state, launcher::DomainState::kRunning);
@@ -219,27 +209,6 @@ TEST(TenantLaunchTest, LaunchesOnATrustedSnpHostAndOnlyThere) {
   EXPECT_NE(xml.find("sev-snp"), std::string::npos);
   EXPECT_TRUE(fake.networks().count("attest-net-net-1"));
   EXPECT_TRUE(fake.nwfilters().count("attest-sg-sg-web"));
-
-  // The same host, no longer trusted or without SNP, is never chosen.
-  const struct {
-    std::string name;
-    std::function<void(store::Host&)> edit;
-  } refused[] = {
-      {"untrusted", [](store::Host& h) { h.state = "untrusted"; }},
-      {"no snp", [](store::Host& h) { h.tees = {"tdx"}; }},
-      {"stale quote", [](store::Host& h) { h.last_good_quote = kNow - 601s; }},
-      {"trust expired", [](store::Host& h) { h.trusted_until = kNow; }},
-  };
-  for (const auto& c : refused) {
-    SCOPED_TRACE(c.name);
-    store::Host h = host;
-    c.edit(h);
-    const launcher::HostInfo i = HostInfoFor(h, &fake);
-    EXPECT_EQ(launcher::PlaceVm(std::span(&i, 1), launcher::TeeType::kSevSnp, placement, kNow)
-                  .status()
-                  .reason_id(),
-              "launcher.no_trusted_host");
-  }
 }
 
 }  // namespace

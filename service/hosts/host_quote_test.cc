@@ -1,0 +1,167 @@
+// DecideHostQuote over software-TPM quotes of a real swtpm event log: every outcome (verified and
+// trusted, evidence rejected, policy missing, broken or denying) with its reasons, no store.
+#include "service/hosts/host_quote.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "attest/core/encoding.h"
+#include "attest/core/file_io.h"
+#include "attest/tpm/alg.h"
+#include "attest/tpm/claims.h"
+#include "attest/tpm/eventlog.h"
+#include "tests/testing/fake_tpm.h"
+
+namespace attest::service::hosts {
+namespace {
+
+using attest::testing::FakeTpm;
+using std::chrono::seconds;
+
+const TimePoint kNow = *ParseRfc3339("2026-03-01T12:00:00Z");
+
+constexpr char kDevPolicy[] =
+    R"({"name": "dev", "any_firmware": true, "any_boot_application": true})";
+constexpr char kSecureBootPolicy[] = R"({"name": "sb", "any_firmware": true,
+    "any_boot_application": true, "require_secure_boot": true})";
+
+store::PolicyVersion HostPolicy(const char* document, int64_t version) {
+  store::PolicyVersion pv;
+  pv.name = "dev";
+  pv.version = version;
+  pv.document = document;
+  return pv;
+}
+
+class DecideHostQuoteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto log = ReadFileBytes("attest/tpm/testdata/swtpm/bench-100/eventlog.bin");
+    ASSERT_TRUE(log.ok());
+    log_ = *log;
+    auto replay = tpm::ReplayEventLog(*tpm::ParseEventLog(log_));
+    ASSERT_TRUE(replay.ok());
+    pcrs_[tpm::kAlgSha256] = (*replay)[tpm::kAlgSha256];
+    host_.id = "host-1";
+    host_.host_policy = "dev";
+    host_.ak_public = tpm_.ak_public();
+  }
+
+  // Input is a good quote of the log with the dev policy at version 3.
+  HostQuoteInput Input() {
+    HostQuoteInput in;
+    in.host = &host_;
+    in.evidence.nonce = Bytes(32, 0x5a);
+    const FakeTpm::SignedQuote q = tpm_.Quote(in.evidence.nonce, pcrs_);
+    in.evidence.quote = q.attest;
+    in.evidence.signature = q.signature;
+    in.evidence.event_log = log_;
+    in.host_policy = HostPolicy(kDevPolicy, 3);
+    in.now = kNow;
+    in.trust_ttl = seconds(600);
+    return in;
+  }
+
+  FakeTpm tpm_ = FakeTpm::Create();
+  store::Host host_;
+  Bytes log_;
+  tpm::PcrBanks pcrs_;
+};
+
+TEST_F(DecideHostQuoteTest, GoodQuoteUnderItsPolicyIsTrustedForTheTtl) {
+  const HostQuoteDecision d = DecideHostQuote(Input());
+  EXPECT_TRUE(d.verified());
+  ASSERT_TRUE(d.appraisal.has_value());
+  EXPECT_FALSE(d.policy_error.has_value());
+  EXPECT_TRUE(d.trusted);
+  EXPECT_EQ(d.trusted_until, kNow + seconds(600));
+  EXPECT_EQ(d.policy_version, "dev@3");
+  EXPECT_TRUE(d.reason_codes().empty());
+  ASSERT_TRUE(d.claims.quote.has_value());
+  EXPECT_TRUE(d.claims.quote->nonce_checked);
+  EXPECT_TRUE(d.claims.boot.has_value());
+}
+
+TEST_F(DecideHostQuoteTest, EveryFailureIsNamedAndNeverTrusted) {
+  const struct {
+    std::string name;
+    std::function<void(HostQuoteInput&, store::Host&)> edit;
+    bool verified;
+    std::string want_code;
+  } cases[] = {
+      {"another nonce", [](HostQuoteInput& in, store::Host&) { in.evidence.nonce[0] ^= 1; }, false,
+       "tpm.nonce_mismatch"},
+      {"signature flipped",
+       [](HostQuoteInput& in, store::Host&) { in.evidence.signature.back() ^= 1; }, false,
+       "tpm.signature_invalid"},
+      {"quote truncated", [](HostQuoteInput& in, store::Host&) { in.evidence.quote.resize(10); },
+       false, "tpm.attest_malformed"},
+      {"registered AK unreadable",
+       [](HostQuoteInput&, store::Host& h) {
+         h.ak_public = {1, 2};
+       },
+       false, "tpm.public_malformed"},
+      {"PCR file unreadable",
+       [](HostQuoteInput& in, store::Host&) {
+         in.evidence.pcrs = Bytes{'{', 'x'};
+       },
+       false, "tpm.pcrs_malformed"},
+      {"event log of another boot",
+       [this](HostQuoteInput& in, store::Host&) {
+         tpm::PcrBanks other = pcrs_;
+         other.begin()->second.begin()->second[0] ^= 1;
+         const FakeTpm::SignedQuote q = tpm_.Quote(in.evidence.nonce, other);
+         in.evidence.quote = q.attest;
+         in.evidence.signature = q.signature;
+       },
+       false, "tpm.pcr_digest_mismatch"},
+      {"quoted PCRs sent, not the log's",
+       [this](HostQuoteInput& in, store::Host&) {
+         tpm::PcrBanks other = pcrs_;
+         other.begin()->second.begin()->second[0] ^= 1;
+         const FakeTpm::SignedQuote q = tpm_.Quote(in.evidence.nonce, other);
+         in.evidence.quote = q.attest;
+         in.evidence.signature = q.signature;
+         const std::string json =
+             nlohmann::ordered_json{{"banks", tpm::PcrBanksToJson(other)}}.dump();
+         in.evidence.pcrs = Bytes(json.begin(), json.end());
+       },
+       false, "eventlog.pcr_mismatch"},
+      {"host policy deleted",
+       [](HostQuoteInput& in, store::Host&) {
+         in.host_policy = Status(reasons::kStoreNotFound, "gone");
+       },
+       true, "api.host_policy_missing"},
+      {"host policy unreadable",
+       [](HostQuoteInput& in, store::Host&) { in.host_policy->document = "{"; }, true, ""},
+      {"host policy denies",
+       [](HostQuoteInput& in, store::Host&) { in.host_policy = HostPolicy(kSecureBootPolicy, 1); },
+       true, "host.secure_boot_off"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    store::Host host = host_;
+    HostQuoteInput in = Input();
+    in.host = &host;
+    c.edit(in, host);
+    const HostQuoteDecision d = DecideHostQuote(in);
+    EXPECT_FALSE(d.trusted);
+    EXPECT_FALSE(d.trusted_until.has_value());
+    EXPECT_EQ(d.verified(), c.verified);
+    const std::vector<std::string> codes = d.reason_codes();
+    ASSERT_FALSE(codes.empty());
+    if (!c.want_code.empty()) {
+      EXPECT_EQ(codes.front(), c.want_code);
+    }
+    if (c.verified) {
+      EXPECT_TRUE(d.policy_error.has_value() || (d.appraisal && !d.appraisal->affirmed()));
+    } else {
+      EXPECT_FALSE(d.appraisal.has_value());
+      EXPECT_TRUE(d.policy_version.empty());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace attest::service::hosts
