@@ -273,7 +273,7 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
   if (host.ok()) {
     in.host = {host->id, host->state, host->trusted_until, host->last_good_quote};
   } else if (host.status().code() == ErrorCode::kNotFound) {
-    in.host = {"", "missing", std::nullopt, std::nullopt};
+    in.host = {"", store::HostState::kUntrusted, std::nullopt, std::nullopt};
   } else {
     return host.status();
   }

@@ -114,11 +114,11 @@ launcher::HostInfo HostInfoFor(const store::Host& host, launcher::Hypervisor* hv
   for (const std::string& t : host.tees) {
     if (auto tee = TeeTypeOf(t)) info.tees.push_back(*tee);
   }
-  if (host.state == "trusted") {
+  if (host.state == store::HostState::kTrusted) {
     info.last_good_quote = host.last_good_quote;
     info.trusted_until = host.trusted_until;
   }
-  info.untrusted = host.state != "trusted";
+  info.untrusted = host.state != store::HostState::kTrusted;
   return info;
 }
 

@@ -199,7 +199,7 @@ TEST(TenantLaunchTest, LaunchesOnATrustedSnpHostAndOnlyThere) {
   fake.domain_capabilities_xml = kSnpTdxCaps;
   store::Host host;
   host.id = "h-1";
-  host.state = "trusted";
+  host.state = store::HostState::kTrusted;
   host.tees = {"snp", "tdx"};
   host.last_good_quote = kNow - 30s;
   host.trusted_until = kNow + 570s;
@@ -225,7 +225,7 @@ TEST(TenantLaunchTest, LaunchesOnATrustedSnpHostAndOnlyThere) {
     std::string name;
     std::function<void(store::Host&)> edit;
   } refused[] = {
-      {"untrusted", [](store::Host& h) { h.state = "untrusted"; }},
+      {"untrusted", [](store::Host& h) { h.state = store::HostState::kUntrusted; }},
       {"no snp", [](store::Host& h) { h.tees = {"tdx"}; }},
       {"stale quote", [](store::Host& h) { h.last_good_quote = kNow - 601s; }},
       {"trust expired", [](store::Host& h) { h.trusted_until = kNow; }},
