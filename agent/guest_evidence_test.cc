@@ -140,7 +140,8 @@ TEST_F(GuestTest, ConfigfsTsmReportThroughToReleasedKey) {
   in.evidence.snp_report = ev->outblob;
   in.evidence.snp_collateral = tee_.SnpCollateral();
   in.vm = &vm;
-  in.host = {"h-1", "trusted", SoftwareTee::Now() + std::chrono::hours(1), SoftwareTee::Now()};
+  in.host = {"h-1", service::store::HostState::kTrusted, SoftwareTee::Now() + std::chrono::hours(1),
+             SoftwareTee::Now()};
   in.policy = &policy;
   in.now = SoftwareTee::Now();
   const rel::ReleaseDecision d = rel::DecideRelease(in, *anchors);

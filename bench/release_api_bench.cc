@@ -170,7 +170,8 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
     reg.tees = {"snp"};
     const st::Host host = Must(db->RegisterHost(op.id, reg, now), "host");
     d.host_id = host.id;
-    if (!db->UpdateHostState(op.id, host.id, "trusted", "{}", now + std::chrono::hours(2), now)
+    if (!db->UpdateHostState(op.id, host.id, st::HostState::kTrusted, "{}",
+                             now + std::chrono::hours(2), now)
              .ok()) {
       Die("host state");
     }

@@ -75,7 +75,7 @@ struct Fixture {
         {Bytes(binding.begin(), binding.end()), Bytes(host_data.begin(), host_data.end()), false});
     input.evidence.snp_collateral = tee.SnpCollateral();
     input.vm = &vm;
-    input.host = {"h-1", "trusted", now + std::chrono::seconds(3000),
+    input.host = {"h-1", service::store::HostState::kTrusted, now + std::chrono::seconds(3000),
                   now - std::chrono::seconds(60)};
     input.policy = &policy;
     input.now = now;

@@ -13,38 +13,17 @@
 #include "cli/policy_flags.h"
 #include "cli/verify_output.h"
 #include "policy/appraise_tdx.h"
+#include "service/collateral/bundle_source.h"
 
 namespace attest::cli {
 namespace {
-
-// ReadFirst reads dir/<name> for the first name that exists; empty when none does.
-Result<Bytes> ReadFirst(const std::string& dir, std::initializer_list<const char*> names) {
-  for (const char* name : names) {
-    const std::string path = (std::filesystem::path(dir) / name).string();
-    if (std::filesystem::exists(path)) return ReadFileBytes(path);
-  }
-  return Bytes{};
-}
 
 // LoadCollateralDir reads the raw Intel PCS responses of form (b); see attest/tdx/README.md.
 Result<tdx::Collateral> LoadCollateralDir(const std::string& dir) {
   if (!std::filesystem::is_directory(dir)) {
     return Status(reasons::kFileUnreadable, "--collateral-dir " + dir + " is not a directory");
   }
-  tdx::PcsFiles files;
-  ATTEST_ASSIGN_OR_RETURN(Bytes tcb, ReadFirst(dir, {"tcb_info.json"}));
-  files.tcb_info_response.assign(tcb.begin(), tcb.end());
-  ATTEST_ASSIGN_OR_RETURN(Bytes qe, ReadFirst(dir, {"qe_identity.json"}));
-  files.qe_identity_response.assign(qe.begin(), qe.end());
-  ATTEST_ASSIGN_OR_RETURN(files.tcb_info_issuer_chain,
-                          ReadFirst(dir, {"tcb_info_issuer_chain.pem"}));
-  ATTEST_ASSIGN_OR_RETURN(files.qe_identity_issuer_chain,
-                          ReadFirst(dir, {"qe_identity_issuer_chain.pem"}));
-  ATTEST_ASSIGN_OR_RETURN(files.pck_crl, ReadFirst(dir, {"pck_crl.der", "pck_crl.pem"}));
-  ATTEST_ASSIGN_OR_RETURN(files.root_ca_crl,
-                          ReadFirst(dir, {"root_ca_crl.der", "root_ca_crl.pem"}));
-  ATTEST_ASSIGN_OR_RETURN(files.pck_crl_issuer_chain, ReadFirst(dir, {"pck_crl_issuer_chain.pem"}));
-  return tdx::CollateralFromPcs(files);
+  return service::collateral::LoadPcsDirectory(dir);
 }
 
 int RunVerifyDcap(int argc, char** argv, int first, bool want_tdx) {

@@ -33,6 +33,7 @@
 #include "attest/tdx/wire.h"
 #include "policy/token.h"
 #include "service/api/routes.h"
+#include "service/collateral/store_source.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
 #include "service/release/release.h"
@@ -192,30 +193,6 @@ Result<AttestBody> ReadAttestBody(const HttpRequest& request) {
   return out;
 }
 
-// CachedTdxCollateral finds the operator's imported collateral for the quote's platform
-// (collateral_routes.cc stores it as "dcap/TDX/<fmspc hex>" under the operator's tenant).
-// nullopt when the quote does not say or nothing is cached: the verifier then reports it.
-Result<std::optional<tdx::Collateral>> CachedTdxCollateral(store::Store& db,
-                                                           const std::string& operator_tenant,
-                                                           ByteSpan quote_bytes) {
-  Result<tdx::Quote> quote = tdx::ParseQuote(quote_bytes);
-  if (!quote.ok()) return std::optional<tdx::Collateral>();
-  Result<std::vector<X509Ptr>> chain = ParseCertificates(quote->pck_chain_pem);
-  if (!chain.ok() || chain->empty()) return std::optional<tdx::Collateral>();
-  Result<tdx::PckExtensions> pck = tdx::ParsePckExtensions((*chain)[0].get());
-  if (!pck.ok()) return std::optional<tdx::Collateral>();
-  const std::string key = "dcap/TDX/" + HexEncode(ByteSpan(pck->fmspc.data(), pck->fmspc.size()));
-  Result<store::CollateralEntry> entry = db.GetCollateral(operator_tenant, key);
-  if (!entry.ok()) {
-    if (entry.status().code() == ErrorCode::kNotFound) return std::optional<tdx::Collateral>();
-    return entry.status();
-  }
-  Result<tdx::Collateral> parsed =
-      tdx::ParseCollateralJson(std::string(entry->value.begin(), entry->value.end()));
-  if (!parsed.ok()) return std::optional<tdx::Collateral>();
-  return std::optional<tdx::Collateral>(std::move(parsed).value());
-}
-
 // AuditRelease appends the decision under the VM's tenant; the actor is the guest (no
 // credential signed the request).
 Status AuditRelease(store::Store& db, RequestContext& ctx, const store::Vm& vm,
@@ -273,7 +250,7 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
   if (host.ok()) {
     in.host = {host->id, host->state, host->trusted_until, host->last_good_quote};
   } else if (host.status().code() == ErrorCode::kNotFound) {
-    in.host = {"", "missing", std::nullopt, std::nullopt};
+    in.host = {"", store::HostState::kUntrusted, std::nullopt, std::nullopt};
   } else {
     return host.status();
   }
@@ -286,8 +263,12 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
 
   in.evidence = std::move(body.evidence);
   if (in.evidence.tee == "tdx" && !body.tdx_collateral_given && host.ok()) {
-    ATTEST_ASSIGN_OR_RETURN(in.evidence.tdx_collateral,
-                            CachedTdxCollateral(*db, host->tenant_id, in.evidence.tdx_quote));
+    // The host operator's imported collateral; a quote that does not parse gets none (the
+    // verifier reports why).
+    if (Result<tdx::Quote> quote = tdx::ParseQuote(in.evidence.tdx_quote); quote.ok()) {
+      service::collateral::StoreCollateralSource cache(*db, host->tenant_id);
+      ATTEST_ASSIGN_OR_RETURN(in.evidence.tdx_collateral, cache.TdxCollateral(*quote));
+    }
   }
   const Bytes& evidence_bytes =
       in.evidence.tee == "snp" ? in.evidence.snp_report : in.evidence.tdx_quote;

@@ -233,7 +233,8 @@ TEST(ApiAttestTest, EveryAttackIsRefusedWithItsCodeAndNoKey) {
        [](ReleaseWorld& w, nlohmann::json& vm, attest::testing::TeeLaunch&, nlohmann::json&) {
          auto db = w.h.pool().Acquire();
          ASSERT_TRUE((*db)
-                         ->UpdateHostState(w.h.operator_tenant(), vm["host_id"], "trusted", "{}",
+                         ->UpdateHostState(w.h.operator_tenant(), vm["host_id"],
+                                           store::HostState::kTrusted, "{}",
                                            w.h.now() + seconds(7200), w.h.now() - seconds(4000))
                          .ok());
        },

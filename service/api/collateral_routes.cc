@@ -8,6 +8,7 @@
 #include "attest/core/encoding.h"
 #include "attest/tdx/collateral.h"
 #include "service/api/routes.h"
+#include "service/collateral/source.h"
 #include "service/http/json_body.h"
 
 namespace attest::service::api {
@@ -24,8 +25,7 @@ Result<http::HttpResponse> ImportCollateral(RequestContext& ctx) {
                                                  FormatRfc3339(tcb.next_update) + ", QE identity " +
                                                  FormatRfc3339(qe.next_update) + ")");
   }
-  const std::string key =
-      "dcap/" + tcb.id + "/" + HexEncode(ByteSpan(tcb.fmspc.data(), tcb.fmspc.size()));
+  const std::string key = service::collateral::DcapCollateralKey(tcb);
 
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   // Rollback protection: an older TCB evaluation (which may rate a since-revoked TCB as current)

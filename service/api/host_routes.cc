@@ -63,14 +63,10 @@ HttpResponse OrderedResponse(int status, const nlohmann::ordered_json& body) {
   return r;
 }
 
-bool Trusted(const store::Host& h, TimePoint now) {
-  return h.state == "trusted" && h.trusted_until.has_value() && *h.trusted_until > now;
-}
-
 nlohmann::json HostJson(const store::Host& h, TimePoint now) {
   nlohmann::json j = {{"host_id", h.id},
-                      {"state", h.state},
-                      {"trusted", Trusted(h, now)},
+                      {"state", store::HostStateName(h.state)},
+                      {"trusted", h.TrustedAt(now)},
                       {"trusted_until", nullptr},
                       {"host_policy", h.host_policy},
                       {"tees", h.tees},
@@ -215,7 +211,7 @@ Result<HttpResponse> RegisterHost(RequestContext& ctx) {
       "host.register", host.id, "ok",
       "host_policy=" + host_policy + (ek_cert.empty() ? " ek_cert=none" : " ek_cert=checked")));
   return http::JsonResponse(201, {{"host_id", host.id},
-                                  {"state", host.state},
+                                  {"state", store::HostStateName(host.state)},
                                   {"credential_blob", Base64Encode(made.credential_blob)},
                                   {"encrypted_secret", Base64Encode(made.encrypted_secret)}});
 }
@@ -242,17 +238,17 @@ Result<HttpResponse> ActivateHost(RequestContext& ctx) {
     return match;
   }
   // Activation is idempotent: a retry after a lost answer must not demote a trusted host.
-  if (host.state == "registered") {
-    ATTEST_RETURN_IF_ERROR(
-        db->UpdateHostState(ctx.caller.tenant_id, id, "activated", "", std::nullopt, ctx.now));
-    host.state = "activated";
+  if (host.state == store::HostState::kRegistered) {
+    ATTEST_RETURN_IF_ERROR(db->UpdateHostState(
+        ctx.caller.tenant_id, id, store::HostState::kActivated, "", std::nullopt, ctx.now));
+    host.state = store::HostState::kActivated;
     ATTEST_RETURN_IF_ERROR(ctx.Audit("host.activate", id, "ok"));
   }
-  return http::JsonResponse(200, {{"host_id", id}, {"state", host.state}});
+  return http::JsonResponse(200, {{"host_id", id}, {"state", store::HostStateName(host.state)}});
 }
 
 Status RequireActivated(const store::Host& host) {
-  if (host.state == "registered") {
+  if (host.state == store::HostState::kRegistered) {
     return Status(reasons::kApiHostNotActivated,
                   "host " + host.id + " has not completed credential activation");
   }
@@ -398,7 +394,7 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
   // log.
   store::HostQuoteWrite write;
   write.nonce = q.nonce_hex;
-  write.state = d.trusted ? "trusted" : "untrusted";
+  write.state = d.trusted ? store::HostState::kTrusted : store::HostState::kUntrusted;
   write.last_quote_result = decision.dump();
   write.trusted_until = d.trusted_until;
   write.audit = ctx.AuditRecordFor("host.quote", id, d.trusted ? "accepted" : "rejected", detail,

@@ -5,10 +5,6 @@
 
 namespace attest::service::api {
 
-bool HostTrustedNow(const store::Host& host, TimePoint now) {
-  return host.state == "trusted" && host.trusted_until.has_value() && *host.trusted_until > now;
-}
-
 Result<const store::Host*> PlaceVmHost(std::span<const store::Host> hosts, const std::string& tee,
                                        std::optional<std::chrono::seconds> max_quote_age,
                                        TimePoint now) {
@@ -18,7 +14,7 @@ Result<const store::Host*> PlaceVmHost(std::span<const store::Host> hosts, const
     std::string skip;
     if (std::find(h.tees.begin(), h.tees.end(), tee) == h.tees.end()) {
       skip = "without " + tee;
-    } else if (!HostTrustedNow(h, now)) {
+    } else if (!h.TrustedAt(now)) {
       skip = "not trusted now";
     } else if (!h.last_good_quote || *h.last_good_quote > now) {
       skip = "without a good quote";

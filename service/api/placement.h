@@ -15,9 +15,6 @@
 
 namespace attest::service::api {
 
-// HostTrustedNow reports whether host's last quote was accepted and its trust has not expired.
-bool HostTrustedNow(const store::Host& host, TimePoint now);
-
 // PlaceVmHost returns the eligible host with the most recent good quote (ties: the smaller id):
 // it lists tee among its tees, is trusted now, and its last good quote is no older than
 // max_quote_age (when set) and not in the future. Fails with launcher.no_trusted_host, counting

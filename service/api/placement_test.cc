@@ -14,7 +14,7 @@ const TimePoint kNow = FromUnixSeconds(1764000000);
 store::Host Good(const std::string& id, seconds quote_age = seconds(60)) {
   store::Host h;
   h.id = id;
-  h.state = "trusted";
+  h.state = store::HostState::kTrusted;
   h.tees = {"snp", "tdx"};
   h.last_good_quote = kNow - quote_age;
   h.trusted_until = kNow + seconds(600);
@@ -40,8 +40,8 @@ TEST(PlaceVmHostTest, RefusesEveryIneligibleHost) {
     std::optional<seconds> max_age = seconds(3600);
   };
   const std::vector<Case> cases = {
-      {"untrusted", [](store::Host& h) { h.state = "untrusted"; }},
-      {"activated only", [](store::Host& h) { h.state = "activated"; }},
+      {"untrusted", [](store::Host& h) { h.state = store::HostState::kUntrusted; }},
+      {"activated only", [](store::Host& h) { h.state = store::HostState::kActivated; }},
       {"trust expired", [](store::Host& h) { h.trusted_until = kNow; }},
       {"no trusted_until", [](store::Host& h) { h.trusted_until.reset(); }},
       {"stale quote", [](store::Host& h) { h.last_good_quote = kNow - seconds(3601); }},

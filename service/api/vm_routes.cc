@@ -58,7 +58,7 @@ Result<nlohmann::json> WithState(store::Store& db, const store::Vm& vm, TimePoin
       vm.host_untrusted_at ? nlohmann::json(FormatRfc3339(*vm.host_untrusted_at)) : nullptr;
   Result<store::Host> host = db.LookupHost(vm.host_id);
   if (!host.ok() && host.status().code() != ErrorCode::kNotFound) return host.status();
-  j["host_trusted"] = host.ok() && HostTrustedNow(*host, now);
+  j["host_trusted"] = host.ok() && host->TrustedAt(now);
   return j;
 }
 

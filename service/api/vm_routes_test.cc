@@ -74,8 +74,9 @@ TEST(ApiVmTest, PlacementNeedsATrustedFreshHostWithTheTee) {
          // Trusted until later, but the last good quote is older than the policy's 3600 s.
          auto db = w.h.pool().Acquire();
          ASSERT_TRUE((*db)
-                         ->UpdateHostState(w.h.operator_tenant(), id, "trusted", "{}",
-                                           w.h.now() + seconds(7200), w.h.now() - seconds(4000))
+                         ->UpdateHostState(w.h.operator_tenant(), id, store::HostState::kTrusted,
+                                           "{}", w.h.now() + seconds(7200),
+                                           w.h.now() - seconds(4000))
                          .ok());
        }},
       {"wrong TEE",

@@ -207,13 +207,13 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
   }
   if (in.host.host_id != vm.host_id) {
     fail.Add("host", reasons::kReleaseHostUntrusted, "host record is not the VM's host");
-  } else if (in.host.state != "trusted") {
-    fail.Add("host", reasons::kReleaseHostUntrusted,
-             "host " + in.host.host_id + " is " + in.host.state.substr(0, 32));
-  } else if (!in.host.trusted_until || *in.host.trusted_until <= in.now) {
-    fail.Add("host", reasons::kReleaseHostUntrusted,
-             "host " + in.host.host_id + " trust expired" +
-                 (in.host.trusted_until ? " at " + FormatRfc3339(*in.host.trusted_until) : ""));
+  } else if (!store::TrustedAt(in.host.state, in.host.trusted_until, in.now)) {
+    fail.Add(
+        "host", reasons::kReleaseHostUntrusted,
+        in.host.state != store::HostState::kTrusted
+            ? "host " + in.host.host_id + " is " + store::HostStateName(in.host.state)
+            : "host " + in.host.host_id + " trust expired" +
+                  (in.host.trusted_until ? " at " + FormatRfc3339(*in.host.trusted_until) : ""));
   }
 
   // policy: the pinned version, loaded, then appraised.

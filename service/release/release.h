@@ -73,7 +73,8 @@ struct Evidence {
 // HostStatus: the VM's host as the store knows it.
 struct HostStatus {
   std::string host_id;
-  std::string state;                         // "trusted" after a good quote
+  // state: kTrusted after a good quote.
+  store::HostState state = store::HostState::kUntrusted;
   std::optional<TimePoint> trusted_until;    // set by the last good appraisal
   std::optional<TimePoint> last_good_quote;  // when that appraisal happened
 };

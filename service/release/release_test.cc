@@ -100,7 +100,7 @@ class ReleaseTest : public ::testing::Test {
     s.input.nonce_status = Status::Ok();
     s.input.nonce = nonce_;
     s.input.guest_key = guest_;
-    s.input.host = {"h-1", "trusted", SoftwareTee::Now() + seconds(3000),
+    s.input.host = {"h-1", store::HostState::kTrusted, SoftwareTee::Now() + seconds(3000),
                     SoftwareTee::Now() - seconds(600)};
     s.input.now = SoftwareTee::Now();
     if (before_evidence) before_evidence(s);
@@ -221,7 +221,7 @@ TEST_F(ReleaseTest, EveryFailedCheckIsListed) {
       {"host turned untrusted",
        "snp",
        nullptr,
-       [](Scenario& s) { s.input.host.state = "untrusted"; },
+       [](Scenario& s) { s.input.host.state = store::HostState::kUntrusted; },
        {"host:release.host_untrusted"}},
       {"host failed a quote while the VM ran, trusted again since",
        "snp",
@@ -237,7 +237,7 @@ TEST_F(ReleaseTest, EveryFailedCheckIsListed) {
        "snp",
        nullptr,
        [](Scenario& s) {
-         s.input.host.state = "registered";
+         s.input.host.state = store::HostState::kRegistered;
          s.input.host.trusted_until.reset();
          s.input.host.last_good_quote.reset();
        },
@@ -320,7 +320,7 @@ TEST_F(ReleaseTest, EveryFailedCheckIsListed) {
        [](Scenario& s) {
          s.input.nonce_status = Status(reasons::kStoreNonceRejected, "expired");
          s.vm.deleted_at = SoftwareTee::Now();
-         s.input.host.state = "untrusted";
+         s.input.host.state = store::HostState::kUntrusted;
        },
        {"nonce:release.nonce_rejected", "vm:release.vm_deleted", "host:release.host_untrusted",
         "policy:snp.debug_forbidden"}},

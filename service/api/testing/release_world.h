@@ -102,7 +102,10 @@ class ReleaseWorld {
     const TimePoint at = h.now() - quote_age;
     const std::optional<TimePoint> until =
         state == "trusted" ? std::optional<TimePoint>(at + std::chrono::hours(1)) : std::nullopt;
-    EXPECT_TRUE((*db)->UpdateHostState(h.operator_tenant(), host_id, state, "{}", until, at).ok());
+    EXPECT_TRUE((*db)
+                    ->UpdateHostState(h.operator_tenant(), host_id,
+                                      store::ParseHostState(state).value(), "{}", until, at)
+                    .ok());
   }
 
   std::string NewVolume(const sigv4::Credentials& who, const std::string& name = "data") {

@@ -1,0 +1,117 @@
+#include "service/store/store_test_fixture.h"
+
+#include <cstdlib>
+#include <string_view>
+
+#include "attest/core/encoding.h"
+
+namespace attest::service::store {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+std::shared_ptr<const SecretSealer> Sealer(uint8_t fill) {
+  return std::shared_ptr<const SecretSealer>(
+      LocalKeySealer::FromKey(Bytes(LocalKeySealer::kKeyBytes, fill)).value().release());
+}
+
+void StoreTest::SetUp() {
+  if (GetParam() == Dialect::kSqlite) {
+    dir_ = fs::temp_directory_path() / ("attest-store-" + HexEncode(RandomBytes(6)));
+    fs::create_directories(dir_);
+    target_ = (dir_ / "attestd.db").string();
+  } else {
+    if (std::getenv("PGHOST") == nullptr) {
+      const char* ci = std::getenv("CI");
+      if (ci != nullptr && std::string_view(ci) == "true") {
+        FAIL() << "PostgreSQL tests under CI=true need PGHOST/PGPORT/PGUSER/PGDATABASE "
+                  "(scripts/test starts the server with scripts/services.sh)";
+      }
+      GTEST_SKIP() << "PostgreSQL not configured: run scripts/services.sh start and source "
+                      "its env file (PGHOST/PGPORT/PGUSER/PGDATABASE) to run these";
+    }
+    // A schema of its own per test, so tests never see each other's rows.
+    schema_ = "t_" + HexEncode(RandomBytes(6));
+    auto admin = OpenPostgres("");
+    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+    ASSERT_TRUE((*admin)->ExecScript("CREATE SCHEMA " + schema_).ok());
+    target_ = "options='-c search_path=" + schema_ + "'";
+  }
+  auto store = Open(Sealer());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  store_ = std::move(store).value();
+  auto a = store_->CreateTenant("tenant-a", Role::kTenant, T0());
+  auto b = store_->CreateTenant("tenant-b", Role::kTenant, T0());
+  ASSERT_TRUE(a.ok() && b.ok());
+  a_ = a->id;
+  b_ = b->id;
+}
+
+void StoreTest::TearDown() {
+  store_.reset();
+  if (!dir_.empty()) fs::remove_all(dir_);
+  if (!schema_.empty()) {
+    auto admin = OpenPostgres("");
+    if (admin.ok()) (void)(*admin)->ExecScript("DROP SCHEMA " + schema_ + " CASCADE");
+  }
+}
+
+Result<std::unique_ptr<Store>> StoreTest::Open(std::shared_ptr<const SecretSealer> sealer) {
+  return GetParam() == Dialect::kSqlite ? OpenSqliteStore(target_, std::move(sealer))
+                                        : OpenPostgresStore(target_, std::move(sealer));
+}
+
+std::unique_ptr<SqlConnection> StoreTest::Raw() {
+  auto db = GetParam() == Dialect::kSqlite ? OpenSqlite(target_) : OpenPostgres(target_);
+  EXPECT_TRUE(db.ok()) << db.status().ToString();
+  return db.ok() ? std::move(db).value() : nullptr;
+}
+
+Volume MakeVolume(const std::string& id, uint8_t fill) {
+  Volume v;
+  v.id = id;
+  v.name = "disk-" + id;
+  v.size_bytes = 32 << 20;
+  v.image_path = "/var/lib/attestd/volumes/" + id + ".img";
+  v.kek_id = "file:00112233";
+  v.wrapped_key = Bytes(60, fill);
+  return v;
+}
+
+Vm MakeVm(const std::string& id, std::vector<std::string> volume_ids) {
+  Vm vm;
+  vm.id = id;
+  vm.tee_type = "snp";
+  vm.policy_name = "prod";
+  vm.policy_version = 2;
+  vm.policy_sha256 = std::string(64, 'a');
+  vm.volume_ids = std::move(volume_ids);
+  vm.host_id = "h-1";
+  vm.ticket = {'{', '}'};
+  vm.ticket_sha256 = std::string(64, 'b');
+  vm.ticket_sha384 = std::string(96, 'c');
+  return vm;
+}
+
+AuditRecord Record(const std::string& tenant, int i) {
+  return AuditRecord{tenant,
+                     T0() + seconds(i),
+                     "AKIAEXAMPLE",
+                     "policy.put",
+                     "prod",
+                     std::string(64, 'e'),
+                     "prod@" + std::to_string(i),
+                     "ok",
+                     "detail " + std::to_string(i)};
+}
+
+int64_t AuditHeadSeq(SqlConnection* raw) {
+  auto rows = raw->Exec("SELECT seq FROM audit_head WHERE id = 1");
+  if (!rows.ok() || rows->empty() || !(*rows)[0][0]) return -1;
+  return std::stoll(*(*rows)[0][0]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values(Dialect::kSqlite));
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreTest, ::testing::Values(Dialect::kPostgres));
+
+}  // namespace attest::service::store
