@@ -6,6 +6,7 @@
 
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
+#include "attest/tdx/verify.h"
 #include "attest/tpm/claims.h"
 #include "policy/appraise_host.h"
 #include "policy/appraise_sev.h"
@@ -82,25 +83,27 @@ TEST(PolicyExamplesTest, TdxAndSgxExamplesAgainstVectors) {
   auto sgx_collateral =
       tdx::ParseCollateralJson(testing::ReadVectorText("tdx/dcap-qvl-sgx-v3/collateral.json"));
   ASSERT_TRUE(tdx_collateral.ok() && sgx_collateral.ok());
-  const auto td =
-      verifier.Verify(testing::ReadVector("tdx/dcap-qvl-v4/quote.bin"), &*tdx_collateral, at);
-  const auto enclave =
-      verifier.Verify(testing::ReadVector("tdx/dcap-qvl-sgx-v3/quote.bin"), &*sgx_collateral, at);
-  ASSERT_TRUE(td.verified && enclave.verified);
+  const auto td_quote = tdx::ParseQuote(testing::ReadVector("tdx/dcap-qvl-v4/quote.bin"));
+  const auto enclave_quote = tdx::ParseQuote(testing::ReadVector("tdx/dcap-qvl-sgx-v3/quote.bin"));
+  ASSERT_TRUE(td_quote.ok() && enclave_quote.ok());
+  const auto td_v = verifier.Verify(*td_quote, &*tdx_collateral, at);
+  const auto enclave_v = verifier.Verify(*enclave_quote, &*sgx_collateral, at);
+  ASSERT_TRUE(td_v.verified && enclave_v.verified);
+  const tdx::Claims td = tdx::ToClaims(*td_v.verified);
+  const tdx::Claims enclave = tdx::ToClaims(*enclave_v.verified);
   const AppraisalContext ctx{at};
 
-  EXPECT_TRUE(AppraiseTdx(*td.verified, LoadTenantPolicy(Example("tdx-dcap-qvl.json"))->tdx(), ctx)
-                  .affirmed());
-  EXPECT_EQ(Codes(AppraiseTdx(*td.verified,
-                              LoadTenantPolicy(Example("tdx-newer-module.json"))->tdx(), ctx)),
+  EXPECT_TRUE(
+      AppraiseTdx(td, LoadTenantPolicy(Example("tdx-dcap-qvl.json"))->tdx(), ctx).affirmed());
+  EXPECT_EQ(Codes(AppraiseTdx(td, LoadTenantPolicy(Example("tdx-newer-module.json"))->tdx(), ctx)),
             std::vector<std::string>{"tdx.tee_tcb_svn_too_low"});
 
   const Appraisal tolerated =
-      AppraiseSgx(*enclave.verified, LoadTenantPolicy(Example("sgx-dcap-qvl.json"))->sgx(), ctx);
+      AppraiseSgx(enclave, LoadTenantPolicy(Example("sgx-dcap-qvl.json"))->sgx(), ctx);
   EXPECT_TRUE(tolerated.affirmed());
   EXPECT_EQ(tolerated.Status(), TrustTier::kWarning);
-  const Appraisal strict = AppraiseSgx(
-      *enclave.verified, LoadTenantPolicy(Example("sgx-uptodate-only.json"))->sgx(), ctx);
+  const Appraisal strict =
+      AppraiseSgx(enclave, LoadTenantPolicy(Example("sgx-uptodate-only.json"))->sgx(), ctx);
   ASSERT_FALSE(strict.affirmed());
   EXPECT_EQ(strict.failures[0].reason.id, "sgx.tcb_status_rejected");
 }

@@ -6,6 +6,7 @@
 #include "attest/core/x509.h"
 #include "attest/snp/claims.h"
 #include "attest/snp/wire.h"
+#include "attest/tdx/claims.h"
 #include "policy/appraise_snp.h"
 #include "policy/appraise_tdx.h"
 #include "policy/loader.h"
@@ -81,16 +82,19 @@ EvidenceFacts CheckEvidence(const Evidence& e, const TrustAnchors& anchors, Time
     }
   } else if (e.tee == "tdx") {
     const tdx::Collateral* collateral = e.tdx_collateral ? &*e.tdx_collateral : nullptr;
-    tdx::Verification v = anchors.tdx().Verify(e.tdx_quote, collateral, now);
-    if (v.parsed && !v.parsed->td_report) {
+    auto parsed = tdx::ParseQuote(e.tdx_quote);
+    if (!parsed.ok()) {
+      fail.Add("evidence", parsed.status());
+      return f;
+    }
+    if (!parsed->td_report) {
       fail.Add("evidence", reasons::kReleaseEvidenceInvalid, "an SGX quote is not TDX evidence");
       return f;
     }
-    if (v.parsed) {
-      const tdx::TdReport& td = *v.parsed->td_report;
-      f.report_data = Bytes(td.report_data.begin(), td.report_data.end());
-      f.ticket_digest = Bytes(td.mr_config_id.begin(), td.mr_config_id.end());
-    }
+    const tdx::TdReport& td = *parsed->td_report;
+    f.report_data = Bytes(td.report_data.begin(), td.report_data.end());
+    f.ticket_digest = Bytes(td.mr_config_id.begin(), td.mr_config_id.end());
+    tdx::Verification v = anchors.tdx().Verify(*parsed, collateral, now);
     if (!v.status.ok()) {
       fail.Add("evidence", v.status);
     } else if (v.verified) {
@@ -250,7 +254,7 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
     if (facts.snp && tenant_policy->has_snp()) {
       d.appraisal = policy::AppraiseSnp(snp::ToClaims(*facts.snp), tenant_policy->snp(), ctx);
     } else if (facts.tdx && tenant_policy->has_tdx()) {
-      d.appraisal = policy::AppraiseTdx(*facts.tdx, tenant_policy->tdx(), ctx);
+      d.appraisal = policy::AppraiseTdx(tdx::ToClaims(*facts.tdx), tenant_policy->tdx(), ctx);
     }
     if (d.appraisal) {
       d.appraisal->policy_identity = identity;
