@@ -150,21 +150,24 @@ Status ReadEvidence(const nlohmann::json& value, AttestBody& out) {
   if (!value.is_object()) return InvalidField("evidence", "an object");
   http::ObjectReader reader(value);
   ATTEST_ASSIGN_OR_RETURN(std::string tee, reader.TakeString("tee"));
-  release::Evidence& e = out.evidence;
-  e.tee = tee;
+  // The report or quote is parsed here, once: the collateral lookup and the verifier both read
+  // the parse.
   if (tee == "snp") {
-    ATTEST_ASSIGN_OR_RETURN(e.snp_report, reader.TakeBase64("report", true, kMaxReportBytes));
-    ATTEST_ASSIGN_OR_RETURN(e.snp_collateral, ReadSnpCollateral(reader));
+    ATTEST_ASSIGN_OR_RETURN(Bytes report, reader.TakeBase64("report", true, kMaxReportBytes));
+    ATTEST_ASSIGN_OR_RETURN(snp::SnpCollateral collateral, ReadSnpCollateral(reader));
+    out.evidence = release::ParseSnpEvidence(std::move(report), std::move(collateral));
   } else if (tee == "tdx") {
-    ATTEST_ASSIGN_OR_RETURN(e.tdx_quote, reader.TakeBase64("quote", true, kMaxQuoteBytes));
+    ATTEST_ASSIGN_OR_RETURN(Bytes quote, reader.TakeBase64("quote", true, kMaxQuoteBytes));
     ATTEST_ASSIGN_OR_RETURN(nlohmann::json collateral, reader.TakeJson("collateral", false));
+    std::optional<tdx::Collateral> given;
     if (!collateral.is_null()) {
       if (!collateral.is_object()) return InvalidField("evidence.collateral", "an object");
       Result<tdx::Collateral> parsed = tdx::ParseCollateralJson(collateral.dump());
       if (!parsed.ok()) return InvalidField("evidence.collateral", parsed.status().message());
-      e.tdx_collateral = std::move(parsed).value();
+      given = std::move(parsed).value();
       out.tdx_collateral_given = true;
     }
+    out.evidence = release::ParseTdxEvidence(std::move(quote), std::move(given));
   } else {
     return InvalidField("evidence.tee", "\"snp\" or \"tdx\"");
   }
@@ -197,8 +200,7 @@ Result<AttestBody> ReadAttestBody(const HttpRequest& request) {
 // nullopt when the quote does not say or nothing is cached: the verifier then reports it.
 Result<std::optional<tdx::Collateral>> CachedTdxCollateral(store::Store& db,
                                                            const std::string& operator_tenant,
-                                                           ByteSpan quote_bytes) {
-  Result<tdx::Quote> quote = tdx::ParseQuote(quote_bytes);
+                                                           const Result<tdx::Quote>& quote) {
   if (!quote.ok()) return std::optional<tdx::Collateral>();
   Result<std::vector<X509Ptr>> chain = ParseCertificates(quote->pck_chain_pem);
   if (!chain.ok() || chain->empty()) return std::optional<tdx::Collateral>();
@@ -285,19 +287,20 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
   in.policy = pv.ok() ? &*pv : &missing_policy;
 
   in.evidence = std::move(body.evidence);
-  if (in.evidence.tee == "tdx" && !body.tdx_collateral_given && host.ok()) {
-    ATTEST_ASSIGN_OR_RETURN(in.evidence.tdx_collateral,
-                            CachedTdxCollateral(*db, host->tenant_id, in.evidence.tdx_quote));
+  auto* tdx_evidence = std::get_if<release::TdxEvidence>(&in.evidence);
+  if (tdx_evidence != nullptr && !body.tdx_collateral_given && host.ok()) {
+    ATTEST_ASSIGN_OR_RETURN(tdx_evidence->collateral,
+                            CachedTdxCollateral(*db, host->tenant_id, tdx_evidence->quote));
   }
-  const Bytes& evidence_bytes =
-      in.evidence.tee == "snp" ? in.evidence.snp_report : in.evidence.tdx_quote;
-  const std::string evidence_digest = "sha256:" + HexEncode(Sha256(evidence_bytes));
+  const std::string evidence_digest =
+      "sha256:" + HexEncode(Sha256(release::EvidenceBytes(in.evidence)));
 
   const auto start = std::chrono::steady_clock::now();
   release::ReleaseDecision decision = release::DecideRelease(in, *ctx.service.anchors);
   if (ctx.service.metrics != nullptr) {
     ctx.service.metrics->Observe(
-        "attestd_verification_duration_seconds", {{"evidence", in.evidence.tee}},
+        "attestd_verification_duration_seconds",
+        {{"evidence", std::string(release::EvidenceTee(in.evidence))}},
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
 
