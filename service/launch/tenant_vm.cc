@@ -99,20 +99,12 @@ Result<std::string> DomainUuid(const std::string& vm_id) {
          hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
-std::optional<launcher::TeeType> TeeTypeOf(const std::string& name) {
-  if (name == "snp") return launcher::TeeType::kSevSnp;
-  if (name == "tdx") return launcher::TeeType::kTdx;
-  if (name == "sev") return launcher::TeeType::kSev;
-  if (name == "sev-es") return launcher::TeeType::kSevEs;
-  return std::nullopt;
-}
-
 launcher::HostInfo HostInfoFor(const store::Host& host, launcher::Hypervisor* hv) {
   launcher::HostInfo info;
   info.id = host.id;
   info.hypervisor = hv;
   for (const std::string& t : host.tees) {
-    if (auto tee = TeeTypeOf(t)) info.tees.push_back(*tee);
+    if (auto tee = ParseTeeType(t)) info.tees.push_back(*tee);
   }
   if (host.state == "trusted") {
     info.last_good_quote = host.last_good_quote;

@@ -7,6 +7,7 @@
 #include "attest/core/encoding.h"
 #include "attest/core/x509.h"
 
+#include "attest/core/tee.h"
 #include "attest/snp/claims.h"
 #include "attest/tdx/claims.h"
 #include "policy/appraise_snp.h"
@@ -56,8 +57,8 @@ TdxEvidence ParseTdxEvidence(Bytes quote, std::optional<tdx::Collateral> collate
 std::string_view EvidenceTee(const Evidence& evidence) {
   struct Name {
     std::string_view operator()(const OtherEvidence& e) const { return e.tee; }
-    std::string_view operator()(const SnpEvidence&) const { return "snp"; }
-    std::string_view operator()(const TdxEvidence&) const { return "tdx"; }
+    std::string_view operator()(const SnpEvidence&) const { return TeeTypeName(TeeType::kSevSnp); }
+    std::string_view operator()(const TdxEvidence&) const { return TeeTypeName(TeeType::kTdx); }
   };
   return std::visit(Name{}, evidence);
 }
