@@ -20,6 +20,15 @@
 namespace attest::policy {
 namespace {
 
+// AppraiseLaunch runs the SEV steps on e against the policy's accepted digests (VerifyLaunch ->
+// ToClaims), then appraises the claims.
+Appraisal AppraiseLaunch(const sev::LaunchEvidence& e, const v1::SevPolicy& p,
+                         const std::vector<Sha256Digest>& digests_from_parts) {
+  auto verified = sev::VerifyLaunch(e, AcceptedLaunchDigests(p, digests_from_parts));
+  EXPECT_TRUE(verified.ok()) << verified.status().ToString();
+  return AppraiseSevLaunch(sev::ToClaims(*verified), p);
+}
+
 std::string Example(const std::string& name) {
   auto bytes = ReadFileBytes("policy/examples/" + name);
   EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
@@ -109,7 +118,7 @@ TEST(PolicyExamplesTest, TdxAndSgxExamplesAgainstVectors) {
 }
 
 TEST(PolicyExamplesTest, SevExamplesAgainstTheMeasurementVector) {
-  SevLaunchEvidence e;
+  sev::LaunchEvidence e;
   e.tik = *HexDecode("66320db73158a35a255d051758e95ed4");
   e.api_minor = 18;
   e.build = 15;
@@ -118,9 +127,9 @@ TEST(PolicyExamplesTest, SevExamplesAgainstTheMeasurementVector) {
   const Bytes mnonce = *HexDecode("4fbe0bedbad6c86ae8f68971d103e554");
   std::copy(measure.begin(), measure.end(), e.measurement.measure.begin());
   std::copy(mnonce.begin(), mnonce.end(), e.measurement.mnonce.begin());
-  EXPECT_TRUE(AppraiseSevLaunch(e, LoadTenantPolicy(Example("sev-debug-allowed.json"))->sev(), {})
-                  .affirmed());
-  EXPECT_EQ(Codes(AppraiseSevLaunch(e, LoadTenantPolicy(Example("sev-no-debug.json"))->sev(), {})),
+  EXPECT_TRUE(
+      AppraiseLaunch(e, LoadTenantPolicy(Example("sev-debug-allowed.json"))->sev(), {}).affirmed());
+  EXPECT_EQ(Codes(AppraiseLaunch(e, LoadTenantPolicy(Example("sev-no-debug.json"))->sev(), {})),
             std::vector<std::string>{"sev.debug_forbidden"});
 }
 
