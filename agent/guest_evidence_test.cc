@@ -136,9 +136,7 @@ TEST_F(GuestTest, ConfigfsTsmReportThroughToReleasedKey) {
   in.nonce_status = Status::Ok();
   in.nonce = nonce;
   in.guest_key = guest;
-  in.evidence.tee = "snp";
-  in.evidence.snp_report = ev->outblob;
-  in.evidence.snp_collateral = tee_.SnpCollateral();
+  in.evidence = rel::ParseSnpEvidence(ev->outblob, tee_.SnpCollateral());
   in.vm = &vm;
   in.host = {"h-1", service::store::HostState::kTrusted, SoftwareTee::Now() + std::chrono::hours(1),
              SoftwareTee::Now()};

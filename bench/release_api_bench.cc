@@ -120,9 +120,7 @@ Stats InProcess(const World& w, st::StorePool& pool, const Deployment& d, int n)
     in.nonce_status = Status::Ok();
     in.nonce = Must(HexDecode(p.nonce_hex), "nonce");
     in.guest_key = p.guest.key;
-    in.evidence.tee = "snp";
-    in.evidence.snp_report = p.report;
-    in.evidence.snp_collateral = w.tee.SnpCollateral();
+    in.evidence = rel::ParseSnpEvidence(p.report, w.tee.SnpCollateral());
     in.vm = &vm;
     in.host = {host.id, host.state, host.trusted_until, host.last_good_quote};
     in.policy = &policy;

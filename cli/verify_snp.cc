@@ -2,7 +2,6 @@
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/snp/claims.h"
-#include "attest/snp/claims_json.h"
 #include "attest/snp/verify.h"
 #include "attest/snp/wire.h"
 #include "cli/args.h"
@@ -11,6 +10,7 @@
 #include "cli/policy_flags.h"
 #include "cli/verify_output.h"
 #include "policy/appraise_snp.h"
+#include "render/snp_claims_json.h"
 
 namespace attest::cli {
 namespace {
@@ -62,7 +62,7 @@ int RunVerifySnp(int argc, char** argv, int first) {
   auto verified = snp::VerifySnpReport(*report, collateral, snp::SnpTrustRoots::BuiltIn(), *now);
   if (verified.ok()) {
     const snp::SnpClaims claims = snp::ToClaims(*verified);
-    outcome.claims = snp::ClaimsToJson(claims);
+    outcome.claims = render::ClaimsToJson(claims);
     if (policy_flags->policy) {
       if (!policy_flags->policy->has_snp()) {
         outcome.errors.push_back(Status(reasons::kPolicyNoRulesForEvidence,
@@ -74,7 +74,7 @@ int RunVerifySnp(int argc, char** argv, int first) {
       }
     }
   } else {
-    outcome.claims = snp::ClaimsToJson(snp::UnverifiedClaims(*report));
+    outcome.claims = render::ClaimsToJson(snp::UnverifiedClaims(*report));
     outcome.errors.push_back(verified.status());
   }
   return PrintVerifyOutcome(outcome, args->Has("json"));

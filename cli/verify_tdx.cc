@@ -13,6 +13,7 @@
 #include "cli/policy_flags.h"
 #include "cli/verify_output.h"
 #include "policy/appraise_tdx.h"
+#include "render/tdx_claims_json.h"
 #include "service/collateral/bundle_source.h"
 
 namespace attest::cli {
@@ -83,25 +84,31 @@ int RunVerifyDcap(int argc, char** argv, int first, bool want_tdx) {
     collateral = std::move(loaded).value();
   }
 
-  tdx::QuoteVerifier verifier = tdx::QuoteVerifier::Default();
-  tdx::Verification v = verifier.Verify(*quote_bytes, collateral ? &*collateral : nullptr, *now);
-  if (v.parsed && v.parsed->is_tdx() != want_tdx) {
-    outcome.claims = tdx::QuoteClaims(*v.parsed);
+  // ParseQuote -> Verify -> ToClaims; a rejected quote still shows what it says.
+  auto parsed = tdx::ParseQuote(*quote_bytes);
+  if (parsed.ok() && parsed->is_tdx() != want_tdx) {
+    outcome.claims = render::ClaimsToJson(tdx::UnverifiedClaims(*parsed));
     outcome.errors.push_back(
         Status(reasons::kTdxUnsupportedQuote,
-               "quote: this is " + std::string(v.parsed->is_tdx() ? "a TDX" : "an SGX") +
-                   " quote; use attestctl verify " + (v.parsed->is_tdx() ? "tdx" : "sgx")));
+               "quote: this is " + std::string(parsed->is_tdx() ? "a TDX" : "an SGX") +
+                   " quote; use attestctl verify " + (parsed->is_tdx() ? "tdx" : "sgx")));
     return PrintVerifyOutcome(outcome, json);
   }
-  if (v.verified) {
-    outcome.claims = tdx::VerifiedClaims(*v.verified);
-  } else if (v.parsed) {
-    outcome.claims = tdx::QuoteClaims(*v.parsed);
+  Status status = parsed.status();
+  std::optional<tdx::VerifiedQuote> verified;
+  std::optional<tdx::Claims> claims;
+  if (parsed.ok()) {
+    tdx::QuoteVerifier verifier = tdx::QuoteVerifier::Default();
+    tdx::Verification v = verifier.Verify(*parsed, collateral ? &*collateral : nullptr, *now);
+    status = std::move(v.status);
+    verified = std::move(v.verified);
+    claims = verified ? tdx::ToClaims(*verified) : tdx::UnverifiedClaims(*parsed);
+    outcome.claims = render::ClaimsToJson(*claims);
   }
   auto policy_flags = LoadPolicyFlags(*args);
   if (!policy_flags.ok()) return PrintUsageError(policy_flags.status(), "");
-  if (!v.status.ok()) {
-    outcome.errors.push_back(v.status);
+  if (!status.ok()) {
+    outcome.errors.push_back(status);
   } else if (policy_flags->policy) {
     // The tenant's policy replaces the built-in TCB status rule.
     const auto& p = *policy_flags->policy;
@@ -111,19 +118,19 @@ int RunVerifyDcap(int argc, char** argv, int first, bool want_tdx) {
           Status(reasons::kPolicyNoRulesForEvidence,
                  "the policy has no " + kind + " section: it accepts no " + kind + " quote"));
     } else {
-      ApplyAppraisal(want_tdx ? policy::AppraiseTdx(*v.verified, p.tdx(), ctx)
-                              : policy::AppraiseSgx(*v.verified, p.sgx(), ctx),
+      ApplyAppraisal(want_tdx ? policy::AppraiseTdx(*claims, p.tdx(), ctx)
+                              : policy::AppraiseSgx(*claims, p.sgx(), ctx),
                      *policy_flags, kind + "-quote", WallClockNow(), &outcome);
     }
-  } else if (Status s = tdx::ApplyDefaultTcbPolicy(*v.verified); !s.ok()) {
+  } else if (Status s = tdx::ApplyDefaultTcbPolicy(*verified); !s.ok()) {
     outcome.errors.push_back(s);
   }
-  if (ccel && v.parsed && v.parsed->td_report) {
+  if (ccel && parsed.ok() && parsed->td_report) {
     auto replay = tdx::ReplayCcel(*ccel);
     if (!replay.ok()) {
       outcome.errors.push_back(replay.status());
     } else {
-      Status s = tdx::CheckRtmrs(*replay, *v.parsed->td_report);
+      Status s = tdx::CheckRtmrs(*replay, *parsed->td_report);
       if (!s.ok()) outcome.errors.push_back(s);
       if (outcome.claims) {
         (*outcome.claims)["ccel"] = {{"events", replay->events.size()}, {"rtmr_replay_ok", s.ok()}};

@@ -268,30 +268,6 @@ void AddLaunchSecurity(XmlBuilder& xml, const LaunchSpec& spec) {
 
 }  // namespace
 
-std::string_view TeeTypeName(TeeType tee) {
-  switch (tee) {
-    case TeeType::kNone:
-      return "none";
-    case TeeType::kSev:
-      return "sev";
-    case TeeType::kSevEs:
-      return "sev-es";
-    case TeeType::kSevSnp:
-      return "sev-snp";
-    case TeeType::kTdx:
-      return "tdx";
-  }
-  return "none";
-}
-
-std::optional<TeeType> ParseTeeType(std::string_view name) {
-  for (TeeType t :
-       {TeeType::kNone, TeeType::kSev, TeeType::kSevEs, TeeType::kSevSnp, TeeType::kTdx}) {
-    if (TeeTypeName(t) == name) return t;
-  }
-  return std::nullopt;
-}
-
 std::string_view SecLabelModelName(SecLabelModel model) {
   switch (model) {
     case SecLabelModel::kSelinux:

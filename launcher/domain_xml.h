@@ -17,15 +17,15 @@
 
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
+#include "attest/core/tee.h"
 
 namespace attest::launcher {
 
-// TeeType is the confidential-computing technology a VM asks for. kNone exists for tests and for
-// the plain TCG guests of the integration test; the launch flows never place a tenant VM as kNone.
-enum class TeeType { kNone, kSev, kSevEs, kSevSnp, kTdx };
-
-std::string_view TeeTypeName(TeeType tee);  // "none", "sev", "sev-es", "sev-snp", "tdx"
-std::optional<TeeType> ParseTeeType(std::string_view name);
+// TeeType, TeeTypeName, ParseTeeType: attest/core/tee.h (one spelling everywhere, "snp" for
+// SEV-SNP); the XML below writes libvirt's own type='sev-snp'.
+using ::attest::ParseTeeType;
+using ::attest::TeeType;
+using ::attest::TeeTypeName;
 
 // LibvirtVersion is libvirt's encoding major * 1,000,000 + minor * 1,000 + micro
 // (virConnectGetLibVersion).

@@ -325,7 +325,7 @@ TEST(DomainXml, NamesAndPaths) {
   EXPECT_FALSE(ValidHostPath("/a/./b"));
   EXPECT_FALSE(ValidHostPath("/a/"));
   EXPECT_FALSE(ValidHostPath(std::string("/a\0b", 4)));
-  EXPECT_EQ(ParseTeeType("sev-snp"), TeeType::kSevSnp);
+  EXPECT_EQ(ParseTeeType("snp"), TeeType::kSevSnp);
   EXPECT_EQ(ParseTeeType("SEV"), std::nullopt);
 }
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "attest/policy/v1/policy.pb.h"
-#include "attest/tpm/host.h"
+#include "attest/tpm/claims.h"
 #include "policy/appraisal.h"
 
 namespace attest::policy {

@@ -8,9 +8,18 @@
 namespace attest::policy {
 namespace {
 
+// AppraiseLaunch runs the SEV steps on e against the policy's accepted digests (VerifyLaunch ->
+// ToClaims), then appraises the claims.
+Appraisal AppraiseLaunch(const sev::LaunchEvidence& e, const v1::SevPolicy& p,
+                         const std::vector<Sha256Digest>& digests_from_parts) {
+  auto verified = sev::VerifyLaunch(e, AcceptedLaunchDigests(p, digests_from_parts));
+  EXPECT_TRUE(verified.ok()) << verified.status().ToString();
+  return AppraiseSevLaunch(sev::ToClaims(*verified), p);
+}
+
 // The shared SEV launch-measurement vector (../shared/vectors/sev/launch-measurement-vector.json).
-SevLaunchEvidence Vector() {
-  SevLaunchEvidence e;
+sev::LaunchEvidence Vector() {
+  sev::LaunchEvidence e;
   e.tik = *HexDecode("66320db73158a35a255d051758e95ed4");
   e.api_major = 0;
   e.api_minor = 18;
@@ -37,7 +46,7 @@ TEST(AppraiseSevTest, Rules) {
   struct Case {
     const char* name;
     std::string body;
-    std::function<void(SevLaunchEvidence&)> mutate;
+    std::function<void(sev::LaunchEvidence&)> mutate;
     std::vector<std::string> want;
   } cases[] = {
       {"vector digest listed, debug allowed", listed + R"(,"allow_debug":true)", nullptr, {}},
@@ -48,11 +57,11 @@ TEST(AppraiseSevTest, Rules) {
        {"sev.launch_digest_rejected"}},
       {"mnonce changed",
        listed + R"(,"allow_debug":true)",
-       [](SevLaunchEvidence& e) { e.measurement.mnonce[0] ^= 1; },
+       [](sev::LaunchEvidence& e) { e.measurement.mnonce[0] ^= 1; },
        {"sev.launch_digest_rejected"}},
       {"build changed",
        listed + R"(,"allow_debug":true)",
-       [](SevLaunchEvidence& e) { e.build = 16; },
+       [](sev::LaunchEvidence& e) { e.build = 16; },
        {"sev.launch_digest_rejected"}},
       {"es required",
        listed + R"(,"allow_debug":true,"require_es":true)",
@@ -71,9 +80,9 @@ TEST(AppraiseSevTest, Rules) {
     SCOPED_TRACE(c.name);
     auto policy = LoadTenantPolicy(R"({"name":"v","sev":{)" + c.body + "}}");
     ASSERT_TRUE(policy.ok()) << policy.status().ToString();
-    SevLaunchEvidence e = Vector();
+    sev::LaunchEvidence e = Vector();
     if (c.mutate) c.mutate(e);
-    EXPECT_EQ(Codes(AppraiseSevLaunch(e, policy->sev(), {})), c.want);
+    EXPECT_EQ(Codes(AppraiseLaunch(e, policy->sev(), {})), c.want);
   }
 }
 
@@ -84,8 +93,8 @@ TEST(AppraiseSevTest, DigestsComputedFromPartsCount) {
   Sha256Digest digest{};
   const Bytes bytes = *HexDecode(kDigest);
   std::copy(bytes.begin(), bytes.end(), digest.begin());
-  EXPECT_TRUE(AppraiseSevLaunch(Vector(), policy->sev(), {digest}).affirmed());
-  EXPECT_FALSE(AppraiseSevLaunch(Vector(), policy->sev(), {}).affirmed());
+  EXPECT_TRUE(AppraiseLaunch(Vector(), policy->sev(), {digest}).affirmed());
+  EXPECT_FALSE(AppraiseLaunch(Vector(), policy->sev(), {}).affirmed());
 }
 
 }  // namespace

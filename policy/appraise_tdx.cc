@@ -19,18 +19,18 @@ std::string StatusList(const google::protobuf::RepeatedPtrField<std::string>& ac
 
 // AppraiseTcb applies the accepted statuses, tolerated advisories and collateral age: shared by
 // TDX and SGX, whose collateral verdicts have the same shape.
-void AppraiseTcb(const tdx::VerifiedQuote& q,
+void AppraiseTcb(const tdx::Claims& q,
                  const google::protobuf::RepeatedPtrField<std::string>& accepted,
                  const google::protobuf::RepeatedPtrField<std::string>& allowed_advisories,
                  uint64_t max_age_seconds, const AppraisalContext& ctx, const char* area,
                  Reason status_reason, Reason advisory_reason, Appraisal* a, RuleRecorder* rules) {
   TrustVector& t = a->trust;
-  if (!q.collateral_checked() || !q.tcb()) {
+  if (!q.collateral || !q.tcb) {
     rules->Fail(&t.hardware, reasons::kTdxNoTcbStatus, std::string(area) + ".accepted_tcb_statuses",
                 "no verified collateral", "a TCB status from verified collateral");
     return;
   }
-  const std::string status(tdx::TcbStatusName(q.tcb()->status));
+  const std::string status(tdx::TcbStatusName(q.tcb->status));
   const bool ok = accepted.empty()
                       ? status == "UpToDate"
                       : std::find(accepted.begin(), accepted.end(), status) != accepted.end();
@@ -42,7 +42,7 @@ void AppraiseTcb(const tdx::VerifiedQuote& q,
   }
   const bool any_advisory = std::find(allowed_advisories.begin(), allowed_advisories.end(), "*") !=
                             allowed_advisories.end();
-  for (const std::string& id : q.tcb()->advisory_ids) {
+  for (const std::string& id : q.tcb->advisory_ids) {
     if (!any_advisory && std::find(allowed_advisories.begin(), allowed_advisories.end(), id) ==
                              allowed_advisories.end()) {
       rules->Fail(&t.hardware, advisory_reason, std::string(area) + ".allowed_advisory_ids", id,
@@ -51,7 +51,7 @@ void AppraiseTcb(const tdx::VerifiedQuote& q,
   }
   if (max_age_seconds > 0) {
     const TimePoint oldest =
-        std::min(q.dates()->tcb_info_issue_date, q.dates()->qe_identity_issue_date);
+        std::min(q.collateral->tcb_info_issue_date, q.collateral->qe_identity_issue_date);
     const auto age = ctx.now - oldest;
     if (age > std::chrono::seconds(max_age_seconds)) {
       rules->Fail(&t.hardware, reasons::kTdxCollateralTooOld,
@@ -64,17 +64,16 @@ void AppraiseTcb(const tdx::VerifiedQuote& q,
 
 }  // namespace
 
-Appraisal AppraiseTdx(const tdx::VerifiedQuote& q, const v1::TdxPolicy& p,
-                      const AppraisalContext& ctx) {
+Appraisal AppraiseTdx(const tdx::Claims& q, const v1::TdxPolicy& p, const AppraisalContext& ctx) {
   Appraisal a = TeeAppraisal("tdx");
   TrustVector& t = a.trust;
   RuleRecorder rules(&a);
-  if (!q.quote().td_report) {
+  if (!q.td) {
     rules.Fail(&t.hardware, reasons::kPolicyNoRulesForEvidence, "tdx", "an SGX quote",
                "a TDX quote");
     return a;
   }
-  const tdx::TdReport& r = *q.quote().td_report;
+  const tdx::TdReport& r = *q.td;
 
   const std::string mr_td = HexEncode(r.mr_td);
   if (!p.any_mr_td() && !Listed(p.mr_td(), mr_td)) {
@@ -145,17 +144,16 @@ Appraisal AppraiseTdx(const tdx::VerifiedQuote& q, const v1::TdxPolicy& p,
   return a;
 }
 
-Appraisal AppraiseSgx(const tdx::VerifiedQuote& q, const v1::SgxPolicy& p,
-                      const AppraisalContext& ctx) {
+Appraisal AppraiseSgx(const tdx::Claims& q, const v1::SgxPolicy& p, const AppraisalContext& ctx) {
   Appraisal a = TeeAppraisal("sgx");
   TrustVector& t = a.trust;
   RuleRecorder rules(&a);
-  if (!q.quote().enclave_report) {
+  if (!q.enclave) {
     rules.Fail(&t.hardware, reasons::kPolicyNoRulesForEvidence, "sgx", "a TDX quote",
                "an SGX quote");
     return a;
   }
-  const tdx::EnclaveReport& r = *q.quote().enclave_report;
+  const tdx::EnclaveReport& r = *q.enclave;
   const std::string enclave = HexEncode(r.mr_enclave);
   const std::string signer = HexEncode(r.mr_signer);
   if (p.mr_enclave_size() > 0 && !Listed(p.mr_enclave(), enclave)) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "attest/tdx/verify.h"
 #include "policy/loader.h"
 #include "tests/testing/vectors.h"
 
@@ -26,15 +27,22 @@ const std::string kRtmr0 =
 const std::string kMrEnclave = "33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb";
 const std::string kMrSigner = "815f42f11cf64430c30bab7816ba596a1da0130c3b028b673133a66cf9a3e0e6";
 
-tdx::Verification Verify(const Sample& s, bool with_collateral = true) {
+// Verify runs ParseQuote -> QuoteVerifier::Verify on a sample; verified carries its claims.
+struct Verified {
+  std::optional<tdx::Claims> verified;
+};
+
+Verified Verify(const Sample& s, bool with_collateral = true) {
   const std::string text = testing::ReadVectorText(s.collateral);
   auto collateral = tdx::ParseCollateralJson(text);
   EXPECT_TRUE(collateral.ok()) << collateral.status().ToString();
   tdx::QuoteVerifier verifier = tdx::QuoteVerifier::Default();
-  auto v = verifier.Verify(testing::ReadVector(s.quote), with_collateral ? &*collateral : nullptr,
-                           *ParseRfc3339(s.at));
+  auto quote = tdx::ParseQuote(testing::ReadVector(s.quote));
+  EXPECT_TRUE(quote.ok()) << quote.status().ToString();
+  auto v = verifier.Verify(*quote, with_collateral ? &*collateral : nullptr, *ParseRfc3339(s.at));
   EXPECT_TRUE(v.verified.has_value()) << v.status.ToString();
-  return v;
+  if (!v.verified) return {};
+  return {tdx::ToClaims(*v.verified)};
 }
 
 std::vector<std::string> Codes(const Appraisal& a) {
@@ -44,7 +52,7 @@ std::vector<std::string> Codes(const Appraisal& a) {
 }
 
 TEST(AppraiseTdxTest, Rules) {
-  const tdx::Verification v = Verify(kTdx);
+  const Verified v = Verify(kTdx);
   ASSERT_TRUE(v.verified);
   const AppraisalContext ctx{*ParseRfc3339(kTdx.at)};
   const std::string base = R"("mr_td":[")" + kMrTd + R"("],"any_mr_config_id":true)";
@@ -102,7 +110,7 @@ TEST(AppraiseTdxTest, Rules) {
 }
 
 TEST(AppraiseTdxTest, WithoutCollateralThereIsNoTcbStatus) {
-  const tdx::Verification v = Verify(kTdx, false);
+  const Verified v = Verify(kTdx, false);
   ASSERT_TRUE(v.verified);
   auto policy =
       LoadTenantPolicy(R"({"name":"t","tdx":{"any_mr_td":true,"any_mr_config_id":true}})");
@@ -111,7 +119,7 @@ TEST(AppraiseTdxTest, WithoutCollateralThereIsNoTcbStatus) {
 }
 
 TEST(AppraiseSgxTest, StatusAdvisoriesAndIdentity) {
-  const tdx::Verification v = Verify(kSgx);
+  const Verified v = Verify(kSgx);
   ASSERT_TRUE(v.verified);
   const AppraisalContext ctx{*ParseRfc3339(kSgx.at)};
   const std::string identity = R"("mr_enclave":[")" + kMrEnclave + R"("])";

@@ -6,6 +6,7 @@
 
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
+#include "attest/tdx/verify.h"
 #include "attest/tpm/claims.h"
 #include "policy/appraise_host.h"
 #include "policy/appraise_sev.h"
@@ -18,6 +19,15 @@
 
 namespace attest::policy {
 namespace {
+
+// AppraiseLaunch runs the SEV steps on e against the policy's accepted digests (VerifyLaunch ->
+// ToClaims), then appraises the claims.
+Appraisal AppraiseLaunch(const sev::LaunchEvidence& e, const v1::SevPolicy& p,
+                         const std::vector<Sha256Digest>& digests_from_parts) {
+  auto verified = sev::VerifyLaunch(e, AcceptedLaunchDigests(p, digests_from_parts));
+  EXPECT_TRUE(verified.ok()) << verified.status().ToString();
+  return AppraiseSevLaunch(sev::ToClaims(*verified), p);
+}
 
 std::string Example(const std::string& name) {
   auto bytes = ReadFileBytes("policy/examples/" + name);
@@ -82,31 +92,33 @@ TEST(PolicyExamplesTest, TdxAndSgxExamplesAgainstVectors) {
   auto sgx_collateral =
       tdx::ParseCollateralJson(testing::ReadVectorText("tdx/dcap-qvl-sgx-v3/collateral.json"));
   ASSERT_TRUE(tdx_collateral.ok() && sgx_collateral.ok());
-  const auto td =
-      verifier.Verify(testing::ReadVector("tdx/dcap-qvl-v4/quote.bin"), &*tdx_collateral, at);
-  const auto enclave =
-      verifier.Verify(testing::ReadVector("tdx/dcap-qvl-sgx-v3/quote.bin"), &*sgx_collateral, at);
-  ASSERT_TRUE(td.verified && enclave.verified);
+  const auto td_quote = tdx::ParseQuote(testing::ReadVector("tdx/dcap-qvl-v4/quote.bin"));
+  const auto enclave_quote = tdx::ParseQuote(testing::ReadVector("tdx/dcap-qvl-sgx-v3/quote.bin"));
+  ASSERT_TRUE(td_quote.ok() && enclave_quote.ok());
+  const auto td_v = verifier.Verify(*td_quote, &*tdx_collateral, at);
+  const auto enclave_v = verifier.Verify(*enclave_quote, &*sgx_collateral, at);
+  ASSERT_TRUE(td_v.verified && enclave_v.verified);
+  const tdx::Claims td = tdx::ToClaims(*td_v.verified);
+  const tdx::Claims enclave = tdx::ToClaims(*enclave_v.verified);
   const AppraisalContext ctx{at};
 
-  EXPECT_TRUE(AppraiseTdx(*td.verified, LoadTenantPolicy(Example("tdx-dcap-qvl.json"))->tdx(), ctx)
-                  .affirmed());
-  EXPECT_EQ(Codes(AppraiseTdx(*td.verified,
-                              LoadTenantPolicy(Example("tdx-newer-module.json"))->tdx(), ctx)),
+  EXPECT_TRUE(
+      AppraiseTdx(td, LoadTenantPolicy(Example("tdx-dcap-qvl.json"))->tdx(), ctx).affirmed());
+  EXPECT_EQ(Codes(AppraiseTdx(td, LoadTenantPolicy(Example("tdx-newer-module.json"))->tdx(), ctx)),
             std::vector<std::string>{"tdx.tee_tcb_svn_too_low"});
 
   const Appraisal tolerated =
-      AppraiseSgx(*enclave.verified, LoadTenantPolicy(Example("sgx-dcap-qvl.json"))->sgx(), ctx);
+      AppraiseSgx(enclave, LoadTenantPolicy(Example("sgx-dcap-qvl.json"))->sgx(), ctx);
   EXPECT_TRUE(tolerated.affirmed());
   EXPECT_EQ(tolerated.Status(), TrustTier::kWarning);
-  const Appraisal strict = AppraiseSgx(
-      *enclave.verified, LoadTenantPolicy(Example("sgx-uptodate-only.json"))->sgx(), ctx);
+  const Appraisal strict =
+      AppraiseSgx(enclave, LoadTenantPolicy(Example("sgx-uptodate-only.json"))->sgx(), ctx);
   ASSERT_FALSE(strict.affirmed());
   EXPECT_EQ(strict.failures[0].reason.id, "sgx.tcb_status_rejected");
 }
 
 TEST(PolicyExamplesTest, SevExamplesAgainstTheMeasurementVector) {
-  SevLaunchEvidence e;
+  sev::LaunchEvidence e;
   e.tik = *HexDecode("66320db73158a35a255d051758e95ed4");
   e.api_minor = 18;
   e.build = 15;
@@ -115,9 +127,9 @@ TEST(PolicyExamplesTest, SevExamplesAgainstTheMeasurementVector) {
   const Bytes mnonce = *HexDecode("4fbe0bedbad6c86ae8f68971d103e554");
   std::copy(measure.begin(), measure.end(), e.measurement.measure.begin());
   std::copy(mnonce.begin(), mnonce.end(), e.measurement.mnonce.begin());
-  EXPECT_TRUE(AppraiseSevLaunch(e, LoadTenantPolicy(Example("sev-debug-allowed.json"))->sev(), {})
-                  .affirmed());
-  EXPECT_EQ(Codes(AppraiseSevLaunch(e, LoadTenantPolicy(Example("sev-no-debug.json"))->sev(), {})),
+  EXPECT_TRUE(
+      AppraiseLaunch(e, LoadTenantPolicy(Example("sev-debug-allowed.json"))->sev(), {}).affirmed());
+  EXPECT_EQ(Codes(AppraiseLaunch(e, LoadTenantPolicy(Example("sev-no-debug.json"))->sev(), {})),
             std::vector<std::string>{"sev.debug_forbidden"});
 }
 

@@ -17,4 +17,30 @@ SevChainClaims ToClaims(const VerifiedSevChain& chain) {
   return claims;
 }
 
+GuestPolicy DecodeGuestPolicy(uint32_t policy) {
+  GuestPolicy p;
+  p.raw = policy;
+  p.no_debug = (policy & kPolicyNoDebug) != 0;
+  p.no_key_sharing = (policy & kPolicyNoKeySharing) != 0;
+  p.es = (policy & kPolicyEs) != 0;
+  p.no_send = (policy & kPolicyNoSend) != 0;
+  p.domain = (policy & kPolicyDomain) != 0;
+  p.sev = (policy & kPolicySev) != 0;
+  return p;
+}
+
+LaunchClaims ToClaims(const VerifiedLaunch& launch) {
+  const LaunchEvidence& e = launch.evidence();
+  LaunchClaims c;
+  c.launch_digest = launch.proven_digest();
+  c.num_expected_digests = launch.num_expected_digests();
+  c.measure = e.measurement.measure;
+  c.mnonce = e.measurement.mnonce;
+  c.policy = DecodeGuestPolicy(e.policy);
+  c.api_major = e.api_major;
+  c.api_minor = e.api_minor;
+  c.build = e.build;
+  return c;
+}
+
 }  // namespace attest::sev

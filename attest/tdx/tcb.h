@@ -10,20 +10,12 @@
 #include <vector>
 
 #include "attest/core/status.h"
+#include "attest/tdx/claims.h"
 #include "attest/tdx/collateral.h"
 #include "attest/tdx/pck.h"
 #include "attest/tdx/wire.h"
 
 namespace attest::tdx {
-
-struct TcbEvaluation {
-  TcbStatus status = TcbStatus::kUpToDate;  // the combined verdict
-  std::vector<std::string> advisory_ids;    // platform, TDX module and QE levels, de-duplicated
-  TcbStatus platform_status = TcbStatus::kUpToDate;  // the matched SGX (or TDX) level
-  std::optional<TcbStatus> tdx_module_status;        // TDX quotes with a module identity match
-  TcbStatus qe_status = TcbStatus::kUpToDate;
-  std::string tcb_date;  // of the matched platform level
-};
 
 // CheckQeIdentity matches the QE report against the identity (MRSIGNER, ISVPRODID, masked
 // MISCSELECT and ATTRIBUTES) and returns the QE's TCB level. Fails with tdx.qe_identity_mismatch

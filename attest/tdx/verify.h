@@ -1,4 +1,5 @@
-// DCAP quote verification: PCK chain to the pinned Intel SGX Root CA, QE report signature and
+// DCAP quote verification, step two of ParseQuote (wire.h) -> QuoteVerifier::Verify -> ToClaims
+// (claims.h): PCK chain to the pinned Intel SGX Root CA, QE report signature and
 // binding, quote signature, collateral (TCB info, QE identity, CRLs) and the TCB status.
 //
 // Steps follow Intel's Quote Verification Library "Verify Quote" (4.1.2.4.x), with one ordering
@@ -22,25 +23,13 @@
 #include "attest/core/ossl.h"
 #include "attest/core/status.h"
 #include "attest/core/time.h"
+#include "attest/tdx/claims.h"
 #include "attest/tdx/collateral.h"
 #include "attest/tdx/pck.h"
 #include "attest/tdx/tcb.h"
 #include "attest/tdx/wire.h"
 
 namespace attest::tdx {
-
-// CollateralDates: the validity facts of the collateral used, for claims.
-struct CollateralDates {
-  TimePoint tcb_info_issue_date;
-  TimePoint tcb_info_next_update;
-  TimePoint qe_identity_issue_date;
-  TimePoint qe_identity_next_update;
-  TimePoint pck_crl_this_update;
-  TimePoint pck_crl_next_update;
-  TimePoint root_crl_this_update;
-  TimePoint root_crl_next_update;
-  int64_t tcb_evaluation_data_number = 0;
-};
 
 // VerifiedQuote: a quote whose signatures and PCK chain verified at a time (and, when collateral
 // was given, whose collateral verified too). Only QuoteVerifier makes one.
@@ -64,12 +53,12 @@ class VerifiedQuote {
 };
 
 // Verification: the outcome of QuoteVerifier::Verify. status is the first failure (OK when every
-// check passed). parsed is set whenever the quote parsed, so claims can be shown for rejected
-// evidence; verified is set when every signature and chain check passed (status may still be a
-// TCB failure: tdx.tcb_level_not_found, tdx.qe_identity_mismatch, tdx.tdx_module_mismatch...).
+// check passed); verified is set when every signature and chain check passed, so claims can be
+// shown for a genuine quote whose collateral does not fit it (status is then a TCB failure:
+// tdx.tcb_level_not_found, tdx.qe_identity_mismatch, tdx.tdx_module_mismatch...). Only a status
+// that is OK makes the quote acceptable.
 struct Verification {
   Status status;
-  std::optional<Quote> parsed;
   std::optional<VerifiedQuote> verified;
 };
 
@@ -79,10 +68,10 @@ class QuoteVerifier {
   explicit QuoteVerifier(std::vector<X509Ptr> roots);
   static QuoteVerifier Default();
 
-  // Verify parses quote_bytes and verifies it at now; collateral may be null (then only the
+  // Verify checks a parsed quote (ParseQuote) at now; collateral may be null (then only the
   // quote's signatures and PCK chain are checked, without revocation or TCB status).
   // The built-in TCB policy is not applied here: see ApplyDefaultTcbPolicy.
-  Verification Verify(ByteSpan quote_bytes, const Collateral* collateral, TimePoint now);
+  Verification Verify(const Quote& quote, const Collateral* collateral, TimePoint now);
 
   // ClearCaches drops every cached collateral and chain (benchmarks measure cold this way).
   void ClearCaches();
@@ -95,7 +84,6 @@ class QuoteVerifier {
                                                                     TimePoint now);
   Result<std::shared_ptr<const VerifiedPck>> CheckPck(const Quote& q,
                                                       const VerifiedCollateral* collateral,
-                                                      const std::array<uint8_t, 32>& coll_fp,
                                                       TimePoint now);
 
   std::vector<X509Ptr> roots_;

@@ -95,6 +95,15 @@ struct QuoteClaims {
 
 QuoteClaims ToClaims(const VerifiedQuote& quote);
 
+// HostClaims are the claims of accepted or partly verified host evidence (VerifyHostEvidence in
+// host.h): the quote's, the static event log's and the DRTM log's. A host policy reads only these.
+struct HostClaims {
+  std::optional<QuoteClaims> quote;
+  std::optional<BootClaims> boot;
+  std::optional<DrtmClaims> drtm;
+  bool ak_attributes_checked = false;  // the AK came as a TPM public area and passed
+};
+
 // PcrBanksToJson renders {"sha1":{"0":"hex",...},...}, keys in numeric order, lower-case hex.
 nlohmann::ordered_json PcrBanksToJson(const PcrBanks& banks);
 nlohmann::ordered_json ToJson(const QuoteClaims& claims);

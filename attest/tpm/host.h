@@ -30,14 +30,6 @@ struct HostEvidence {
   std::optional<ByteSpan> drtm_log;   // dynamic-launch log (attest/tpm/README.md)
 };
 
-// HostClaims are the claims of accepted or partly verified evidence.
-struct HostClaims {
-  std::optional<QuoteClaims> quote;
-  std::optional<BootClaims> boot;
-  std::optional<DrtmClaims> drtm;
-  bool ak_attributes_checked = false;  // the AK came as a TPM public area and passed
-};
-
 // HostVerification lists every failure; the evidence is accepted only when errors is empty.
 struct HostVerification {
   HostClaims claims;

@@ -151,21 +151,24 @@ Status ReadEvidence(const nlohmann::json& value, AttestBody& out) {
   if (!value.is_object()) return InvalidField("evidence", "an object");
   http::ObjectReader reader(value);
   ATTEST_ASSIGN_OR_RETURN(std::string tee, reader.TakeString("tee"));
-  release::Evidence& e = out.evidence;
-  e.tee = tee;
+  // The report or quote is parsed here, once: the collateral lookup and the verifier both read
+  // the parse.
   if (tee == "snp") {
-    ATTEST_ASSIGN_OR_RETURN(e.snp_report, reader.TakeBase64("report", true, kMaxReportBytes));
-    ATTEST_ASSIGN_OR_RETURN(e.snp_collateral, ReadSnpCollateral(reader));
+    ATTEST_ASSIGN_OR_RETURN(Bytes report, reader.TakeBase64("report", true, kMaxReportBytes));
+    ATTEST_ASSIGN_OR_RETURN(snp::SnpCollateral collateral, ReadSnpCollateral(reader));
+    out.evidence = release::ParseSnpEvidence(std::move(report), std::move(collateral));
   } else if (tee == "tdx") {
-    ATTEST_ASSIGN_OR_RETURN(e.tdx_quote, reader.TakeBase64("quote", true, kMaxQuoteBytes));
+    ATTEST_ASSIGN_OR_RETURN(Bytes quote, reader.TakeBase64("quote", true, kMaxQuoteBytes));
     ATTEST_ASSIGN_OR_RETURN(nlohmann::json collateral, reader.TakeJson("collateral", false));
+    std::optional<tdx::Collateral> given;
     if (!collateral.is_null()) {
       if (!collateral.is_object()) return InvalidField("evidence.collateral", "an object");
       Result<tdx::Collateral> parsed = tdx::ParseCollateralJson(collateral.dump());
       if (!parsed.ok()) return InvalidField("evidence.collateral", parsed.status().message());
-      e.tdx_collateral = std::move(parsed).value();
+      given = std::move(parsed).value();
       out.tdx_collateral_given = true;
     }
+    out.evidence = release::ParseTdxEvidence(std::move(quote), std::move(given));
   } else {
     return InvalidField("evidence.tee", "\"snp\" or \"tdx\"");
   }
@@ -262,23 +265,23 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
   in.policy = pv.ok() ? &*pv : &missing_policy;
 
   in.evidence = std::move(body.evidence);
-  if (in.evidence.tee == "tdx" && !body.tdx_collateral_given && host.ok()) {
-    // The host operator's imported collateral; a quote that does not parse gets none (the
-    // verifier reports why).
-    if (Result<tdx::Quote> quote = tdx::ParseQuote(in.evidence.tdx_quote); quote.ok()) {
-      service::collateral::StoreCollateralSource cache(*db, host->tenant_id);
-      ATTEST_ASSIGN_OR_RETURN(in.evidence.tdx_collateral, cache.TdxCollateral(*quote));
-    }
+  auto* tdx_evidence = std::get_if<release::TdxEvidence>(&in.evidence);
+  if (tdx_evidence != nullptr && !body.tdx_collateral_given && host.ok() &&
+      tdx_evidence->quote.ok()) {
+    // The host operator's imported collateral, looked up by the quote parsed once above; a quote
+    // that does not parse gets none (the verifier reports why).
+    service::collateral::StoreCollateralSource cache(*db, host->tenant_id);
+    ATTEST_ASSIGN_OR_RETURN(tdx_evidence->collateral, cache.TdxCollateral(*tdx_evidence->quote));
   }
-  const Bytes& evidence_bytes =
-      in.evidence.tee == "snp" ? in.evidence.snp_report : in.evidence.tdx_quote;
-  const std::string evidence_digest = "sha256:" + HexEncode(Sha256(evidence_bytes));
+  const std::string evidence_digest =
+      "sha256:" + HexEncode(Sha256(release::EvidenceBytes(in.evidence)));
 
   const auto start = std::chrono::steady_clock::now();
   release::ReleaseDecision decision = release::DecideRelease(in, *ctx.service.anchors);
   if (ctx.service.metrics != nullptr) {
     ctx.service.metrics->Observe(
-        "attestd_verification_duration_seconds", {{"evidence", in.evidence.tee}},
+        "attestd_verification_duration_seconds",
+        {{"evidence", std::string(release::EvidenceTee(in.evidence))}},
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
 

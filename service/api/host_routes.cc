@@ -18,6 +18,7 @@
 #include "attest/core/digest.h"
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
+#include "attest/core/tee.h"
 #include "attest/core/x509.h"
 #include "attest/tpm/credential.h"
 #include "attest/tpm/host.h"
@@ -105,7 +106,7 @@ Result<std::vector<std::string>> ReadTees(const nlohmann::json& value) {
   for (const nlohmann::json& t : value) {
     if (!t.is_string()) return bad;
     const std::string name = t.get<std::string>();
-    if (!launch::TeeTypeOf(name) || std::find(tees.begin(), tees.end(), name) != tees.end()) {
+    if (!ParseTeeType(name) || std::find(tees.begin(), tees.end(), name) != tees.end()) {
       return bad;
     }
     tees.push_back(name);

@@ -99,12 +99,6 @@ Result<std::string> DomainUuid(const std::string& vm_id) {
          hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
-std::optional<launcher::TeeType> TeeTypeOf(const std::string& name) {
-  if (name == "snp") return launcher::TeeType::kSevSnp;
-  if (name == "tdx") return launcher::TeeType::kTdx;
-  if (name == "sev") return launcher::TeeType::kSev;
-  if (name == "sev-es") return launcher::TeeType::kSevEs;
-  return std::nullopt;
 }
 
 Result<launcher::LaunchRequest> BuildTenantLaunch(

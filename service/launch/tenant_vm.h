@@ -56,8 +56,5 @@ Result<launcher::LaunchRequest> BuildTenantLaunch(
     const std::vector<store::SecurityGroupRecord>& all_groups,
     const launcher::GroupMembers& members, const LaunchSettings& settings);
 
-// TeeTypeOf maps the API's and the store's TEE names ("snp", "tdx", "sev", "sev-es") to the
-// launcher's; nullopt for any other.
-std::optional<launcher::TeeType> TeeTypeOf(const std::string& name);
 
 }  // namespace attest::service::launch

@@ -2,10 +2,14 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+#include <variant>
 #include "attest/core/encoding.h"
 #include "attest/core/x509.h"
+
+#include "attest/core/tee.h"
 #include "attest/snp/claims.h"
-#include "attest/snp/wire.h"
+#include "attest/tdx/claims.h"
 #include "policy/appraise_snp.h"
 #include "policy/appraise_tdx.h"
 #include "policy/loader.h"
@@ -25,6 +29,7 @@ Result<std::unique_ptr<TrustAnchors>> TrustAnchors::Make(const TrustAnchorConfig
     a->uses_test_roots_ = true;
   }
   a->snp_cache_ = std::make_unique<snp::SnpChainCache>();
+  a->policies_ = std::make_unique<policy::TenantPolicyCache>();
   if (config.tdx_test_roots_pem.empty()) {
     a->tdx_.reset(new tdx::QuoteVerifier(tdx::QuoteVerifier::Default()));
   } else {
@@ -37,6 +42,34 @@ Result<std::unique_ptr<TrustAnchors>> TrustAnchors::Make(const TrustAnchorConfig
     a->uses_test_roots_ = true;
   }
   return a;
+}
+
+SnpEvidence ParseSnpEvidence(Bytes report, snp::SnpCollateral collateral) {
+  Result<snp::SnpReport> parsed = snp::ParseSnpReport(report);
+  return SnpEvidence{std::move(report), std::move(parsed), std::move(collateral)};
+}
+
+TdxEvidence ParseTdxEvidence(Bytes quote, std::optional<tdx::Collateral> collateral) {
+  Result<tdx::Quote> parsed = tdx::ParseQuote(quote);
+  return TdxEvidence{std::move(quote), std::move(parsed), std::move(collateral)};
+}
+
+std::string_view EvidenceTee(const Evidence& evidence) {
+  struct Name {
+    std::string_view operator()(const OtherEvidence& e) const { return e.tee; }
+    std::string_view operator()(const SnpEvidence&) const { return TeeTypeName(TeeType::kSevSnp); }
+    std::string_view operator()(const TdxEvidence&) const { return TeeTypeName(TeeType::kTdx); }
+  };
+  return std::visit(Name{}, evidence);
+}
+
+ByteSpan EvidenceBytes(const Evidence& evidence) {
+  struct Span {
+    ByteSpan operator()(const OtherEvidence&) const { return {}; }
+    ByteSpan operator()(const SnpEvidence& e) const { return e.report_bytes; }
+    ByteSpan operator()(const TdxEvidence& e) const { return e.quote_bytes; }
+  };
+  return std::visit(Span{}, evidence);
 }
 
 namespace {
@@ -53,58 +86,104 @@ class Failures {
   ReleaseDecision* d_;
 };
 
-// What the evidence said, as far as it parsed and verified.
+// TeeClaims: the claims of evidence that verified, one alternative per TEE.
+using TeeClaims = std::variant<snp::SnpClaims, tdx::Claims>;
+
+// EvidenceFacts: what the evidence said, as far as it parsed and verified. The spans point into
+// the parsed evidence (ReleaseInput outlives the decision).
 struct EvidenceFacts {
-  std::optional<Bytes> report_data;    // 64 bytes
-  std::optional<Bytes> ticket_digest;  // HOST_DATA (32) or MRCONFIGID (48)
-  std::optional<snp::VerifiedSnpReport> snp;
-  std::optional<tdx::VerifiedQuote> tdx;
+  std::optional<ByteSpan> report_data;    // 64 bytes
+  std::optional<ByteSpan> ticket_digest;  // HOST_DATA (32) or MRCONFIGID (48)
+  std::optional<TeeClaims> claims;        // set when the evidence verified
 };
 
-EvidenceFacts CheckEvidence(const Evidence& e, const TrustAnchors& anchors, TimePoint now,
+// CheckEvidence is step one of the one path, per TEE: parsed (by the caller) -> verified ->
+// claims, with REPORT_DATA and the launch-ticket field read from the parse.
+EvidenceFacts CheckEvidence(const SnpEvidence& e, const TrustAnchors& anchors, TimePoint now,
                             Failures& fail) {
   EvidenceFacts f;
-  if (e.tee == "snp") {
-    auto parsed = snp::ParseSnpReport(e.snp_report);
-    if (!parsed.ok()) {
-      fail.Add("evidence", parsed.status());
-      return f;
-    }
-    f.report_data = Bytes(parsed->report_data.begin(), parsed->report_data.end());
-    f.ticket_digest = Bytes(parsed->host_data.begin(), parsed->host_data.end());
-    auto verified =
-        snp::VerifySnpReport(*parsed, e.snp_collateral, anchors.snp(), now, anchors.snp_cache());
-    if (!verified.ok()) {
-      fail.Add("evidence", verified.status());
-    } else {
-      f.snp.emplace(std::move(verified).value());
-    }
-  } else if (e.tee == "tdx") {
-    const tdx::Collateral* collateral = e.tdx_collateral ? &*e.tdx_collateral : nullptr;
-    tdx::Verification v = anchors.tdx().Verify(e.tdx_quote, collateral, now);
-    if (v.parsed && !v.parsed->td_report) {
-      fail.Add("evidence", reasons::kReleaseEvidenceInvalid, "an SGX quote is not TDX evidence");
-      return f;
-    }
-    if (v.parsed) {
-      const tdx::TdReport& td = *v.parsed->td_report;
-      f.report_data = Bytes(td.report_data.begin(), td.report_data.end());
-      f.ticket_digest = Bytes(td.mr_config_id.begin(), td.mr_config_id.end());
-    }
-    if (!v.status.ok()) {
-      fail.Add("evidence", v.status);
-    } else if (v.verified) {
-      f.tdx.emplace(std::move(*v.verified));
-    }
+  if (!e.report.ok()) {
+    fail.Add("evidence", e.report.status());
+    return f;
+  }
+  f.report_data = ByteSpan(e.report->report_data);
+  f.ticket_digest = ByteSpan(e.report->host_data);
+  auto verified =
+      snp::VerifySnpReport(*e.report, e.collateral, anchors.snp(), now, anchors.snp_cache());
+  if (!verified.ok()) {
+    fail.Add("evidence", verified.status());
   } else {
-    fail.Add("evidence", reasons::kReleaseEvidenceInvalid,
-             "evidence type \"" + e.tee.substr(0, 16) + "\" is not snp or tdx");
+    f.claims.emplace(snp::ToClaims(*verified));
   }
   return f;
 }
 
+EvidenceFacts CheckEvidence(const TdxEvidence& e, const TrustAnchors& anchors, TimePoint now,
+                            Failures& fail) {
+  EvidenceFacts f;
+  if (!e.quote.ok()) {
+    fail.Add("evidence", e.quote.status());
+    return f;
+  }
+  if (!e.quote->td_report) {
+    fail.Add("evidence", reasons::kReleaseEvidenceInvalid, "an SGX quote is not TDX evidence");
+    return f;
+  }
+  const tdx::TdReport& td = *e.quote->td_report;
+  f.report_data = ByteSpan(td.report_data);
+  f.ticket_digest = ByteSpan(td.mr_config_id);
+  tdx::Verification v =
+      anchors.tdx().Verify(*e.quote, e.collateral ? &*e.collateral : nullptr, now);
+  if (!v.status.ok()) {
+    fail.Add("evidence", v.status);
+  } else if (v.verified) {
+    f.claims.emplace(tdx::ToClaims(*v.verified));
+  }
+  return f;
+}
+
+EvidenceFacts CheckEvidence(const OtherEvidence& e, const TrustAnchors&, TimePoint,
+                            Failures& fail) {
+  fail.Add("evidence", reasons::kReleaseEvidenceInvalid,
+           "evidence type \"" + e.tee.substr(0, 16) + "\" is not snp or tdx");
+  return {};
+}
+
+// Appraise is the last step of the one path, per TEE: the claims against the policy's section
+// for that TEE; nullopt when the policy has none.
+std::optional<policy::Appraisal> Appraise(const snp::SnpClaims& claims,
+                                          const policy::TenantPolicy& p,
+                                          const policy::AppraisalContext& ctx) {
+  if (!p.has_snp()) return std::nullopt;
+  return policy::AppraiseSnp(claims, p.snp(), ctx);
+}
+
+std::optional<policy::Appraisal> Appraise(const tdx::Claims& claims, const policy::TenantPolicy& p,
+                                          const policy::AppraisalContext& ctx) {
+  if (!p.has_tdx()) return std::nullopt;
+  return policy::AppraiseTdx(claims, p.tdx(), ctx);
+}
+
+// TicketDigests: the launch ticket's two digests and their hex, computed once per decision.
+struct TicketDigests {
+  Sha256Digest host_data;     // SNP HOST_DATA
+  Sha384Digest mr_config_id;  // TDX MRCONFIGID
+  std::string host_data_hex;
+  std::string mr_config_id_hex;
+};
+
+TicketDigests DigestTicket(const Bytes& ticket) {
+  TicketDigests t;
+  t.host_data = TicketHostData(ticket);
+  t.mr_config_id = TicketMrConfigId(ticket);
+  t.host_data_hex = HexEncode(t.host_data);
+  t.mr_config_id_hex = HexEncode(t.mr_config_id);
+  return t;
+}
+
 // CheckTicket reads the VM's stored ticket and checks it describes this VM record.
-std::optional<LaunchTicket> CheckTicket(const store::Vm& vm, Failures& fail) {
+std::optional<LaunchTicket> CheckTicket(const store::Vm& vm, const TicketDigests& digests,
+                                        Failures& fail) {
   auto t = ParseTicket(vm.ticket);
   if (!t.ok()) {
     fail.Add("launch_ticket", t.status());
@@ -120,9 +199,7 @@ std::optional<LaunchTicket> CheckTicket(const store::Vm& vm, Failures& fail) {
     wrong = "policy";
   }
   if (t->volume_ids != vm.volume_ids) wrong = "volume_ids";
-  const Sha256Digest sha256 = TicketHostData(vm.ticket);
-  const Sha384Digest sha384 = TicketMrConfigId(vm.ticket);
-  if (HexEncode(sha256) != vm.ticket_sha256 || HexEncode(sha384) != vm.ticket_sha384) {
+  if (digests.host_data_hex != vm.ticket_sha256 || digests.mr_config_id_hex != vm.ticket_sha384) {
     wrong = "stored digest";
   }
   if (!wrong.empty()) {
@@ -153,7 +230,10 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
     fail.Add("nonce", reasons::kReleaseNonceRejected, "nonce is not 32 bytes");
   }
 
-  const EvidenceFacts facts = CheckEvidence(in.evidence, anchors, in.now, fail);
+  const std::string_view tee = EvidenceTee(in.evidence);
+  const EvidenceFacts facts = std::visit(
+      [&](const auto& e) { return CheckEvidence(e, anchors, in.now, fail); }, in.evidence);
+  const TicketDigests digests = DigestTicket(vm.ticket);
 
   // report_data: the TEE vouches for this nonce and this guest key together.
   const Sha512Digest want_binding = ReportDataBinding(in.nonce, in.guest_key);
@@ -168,25 +248,20 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
   }
 
   // launch_ticket: the TEE was launched for this VM's ticket.
-  const std::optional<LaunchTicket> ticket = CheckTicket(vm, fail);
-  if (in.evidence.tee != vm.tee_type) {
-    fail.Add(
-        "launch_ticket", reasons::kReleaseTeeMismatch,
-        "evidence is " + in.evidence.tee.substr(0, 16) + ", the VM was launched as " + vm.tee_type);
+  const std::optional<LaunchTicket> ticket = CheckTicket(vm, digests, fail);
+  if (tee != vm.tee_type) {
+    fail.Add("launch_ticket", reasons::kReleaseTeeMismatch,
+             "evidence is " + std::string(tee.substr(0, 16)) + ", the VM was launched as " +
+                 vm.tee_type);
   }
-  const Bytes want_digest = [&] {
-    if (vm.tee_type == "tdx") {
-      const Sha384Digest d384 = TicketMrConfigId(vm.ticket);
-      return Bytes(d384.begin(), d384.end());
-    }
-    const Sha256Digest d256 = TicketHostData(vm.ticket);
-    return Bytes(d256.begin(), d256.end());
-  }();
+  const ByteSpan want_digest =
+      vm.tee_type == "tdx" ? ByteSpan(digests.mr_config_id) : ByteSpan(digests.host_data);
   const char* digest_field = vm.tee_type == "tdx" ? "MRCONFIGID" : "HOST_DATA";
   if (!facts.ticket_digest) {
     fail.Add("launch_ticket", reasons::kReleaseTicketMismatch,
              std::string(digest_field) + " unknown: the evidence did not parse");
-  } else if (*facts.ticket_digest != want_digest) {
+  } else if (!std::equal(facts.ticket_digest->begin(), facts.ticket_digest->end(),
+                         want_digest.begin(), want_digest.end())) {
     fail.Add("launch_ticket", reasons::kReleaseTicketMismatch,
              std::string(digest_field) + " " + HexEncode(*facts.ticket_digest) +
                  " is not the VM's launch ticket digest " + HexEncode(want_digest));
@@ -218,14 +293,14 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
 
   // policy: the pinned version, loaded, then appraised.
   const store::PolicyVersion& pv = *in.policy;
-  std::optional<policy::TenantPolicy> tenant_policy;
+  std::shared_ptr<const policy::TenantPolicy> tenant_policy;
   if (pv.tenant_id != vm.tenant_id || pv.name != vm.policy_name ||
       pv.version != vm.policy_version || pv.sha256 != vm.policy_sha256) {
     fail.Add("policy", reasons::kReleasePolicyMismatch,
              "policy " + pv.name + " version " + std::to_string(pv.version) +
                  " is not the version the launch ticket pins (" + vm.policy_name + " version " +
                  std::to_string(vm.policy_version) + ")");
-  } else if (auto loaded = policy::LoadTenantPolicy(pv.document); !loaded.ok()) {
+  } else if (auto loaded = anchors.policies().Load(pv.document); !loaded.ok()) {
     fail.Add("policy", reasons::kReleasePolicyDenied, loaded.status().message());
   } else {
     tenant_policy = std::move(loaded).value();
@@ -243,21 +318,20 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
     policy::AppraisalContext ctx;
     ctx.now = in.now;
     if (ticket) {
-      ctx.launch_ticket_sha256_hex = HexEncode(TicketHostData(vm.ticket));
-      ctx.launch_ticket_sha384_hex = HexEncode(TicketMrConfigId(vm.ticket));
+      ctx.launch_ticket_sha256_hex = digests.host_data_hex;
+      ctx.launch_ticket_sha384_hex = digests.mr_config_id_hex;
     }
     const std::string identity = policy::PolicyIdentity(*tenant_policy, tenant_policy->name());
-    if (facts.snp && tenant_policy->has_snp()) {
-      d.appraisal = policy::AppraiseSnp(snp::ToClaims(*facts.snp), tenant_policy->snp(), ctx);
-    } else if (facts.tdx && tenant_policy->has_tdx()) {
-      d.appraisal = policy::AppraiseTdx(*facts.tdx, tenant_policy->tdx(), ctx);
+    if (facts.claims) {
+      d.appraisal = std::visit(
+          [&](const auto& claims) { return Appraise(claims, *tenant_policy, ctx); }, *facts.claims);
     }
     if (d.appraisal) {
       d.appraisal->policy_identity = identity;
       AddAppraisal(*d.appraisal, fail);
-    } else if (facts.snp || facts.tdx) {
+    } else if (facts.claims) {
       fail.Add("policy", reasons::kReleasePolicyDenied,
-               "policy " + identity + " has no " + in.evidence.tee.substr(0, 16) + " rules");
+               "policy " + identity + " has no " + std::string(tee.substr(0, 16)) + " rules");
     } else {
       fail.Add("policy", reasons::kReleasePolicyDenied,
                "not appraised: the evidence did not verify");

@@ -3,15 +3,19 @@
 // the time and the trust anchors. It runs every check and returns every failure, each with its
 // own stable reason; only a decision with no failure may release keys (WrapKeysForGuest).
 //
-// The caller (service/api) does the I/O: it consumes the nonce with Store::ConsumeNonce (one
+// The caller (service/api) does the I/O: it parses the evidence once (ParseSnpEvidence /
+// ParseTdxEvidence) and finds collateral for it, consumes the nonce with Store::ConsumeNonce (one
 // atomic UPDATE) and passes the result, looks up the VM (Store::LookupVm), its host
-// (Store::GetHost with the VM's tenant) and the policy version the ticket pins
-// (Store::GetPolicy(..., version)), and afterwards appends the decision to the audit log.
+// (Store::LookupHost: the VM's host, whichever tenant enrolled it) and the policy version the
+// ticket pins (Store::GetPolicy(..., version)), and afterwards appends the decision to the audit
+// log.
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "attest/core/bytes.h"
@@ -21,9 +25,12 @@
 #include "attest/snp/chain_cache.h"
 #include "attest/snp/trust.h"
 #include "attest/snp/verify.h"
+#include "attest/snp/wire.h"
 #include "attest/tdx/collateral.h"
 #include "attest/tdx/verify.h"
+#include "attest/tdx/wire.h"
 #include "policy/appraisal.h"
+#include "policy/policy_cache.h"
 #include "service/keys/kek.h"
 #include "service/release/jwe.h"
 #include "service/release/ticket.h"
@@ -40,8 +47,9 @@ struct TrustAnchorConfig {
   std::vector<Bytes> tdx_test_roots_pem;        // self-signed root certificates
 };
 
-// TrustAnchors: the verifiers' anchors and their caches (validated chains, collateral), shared by
-// all releases of a process (thread-safe: QuoteVerifier locks; SnpChainCache locks).
+// TrustAnchors: the verifiers' anchors and their caches (validated chains, collateral), and the
+// loaded policy versions, shared by all releases of a process (thread-safe: QuoteVerifier,
+// SnpChainCache and TenantPolicyCache lock).
 class TrustAnchors {
  public:
   // Make builds anchors from config; x509.* or snp.unknown_product for bad test roots.
@@ -49,6 +57,8 @@ class TrustAnchors {
   const snp::SnpTrustRoots& snp() const { return *snp_; }
   snp::SnpChainCache* snp_cache() const { return snp_cache_.get(); }
   tdx::QuoteVerifier& tdx() const { return *tdx_; }
+  // policies: stored tenant policy documents, each loaded once (keyed by its SHA-256).
+  policy::TenantPolicyCache& policies() const { return *policies_; }
   // uses_test_roots: true when a test hierarchy replaced a built-in root (log it loudly).
   bool uses_test_roots() const { return uses_test_roots_; }
 
@@ -58,17 +68,46 @@ class TrustAnchors {
   const snp::SnpTrustRoots* snp_ = nullptr;
   std::unique_ptr<snp::SnpChainCache> snp_cache_;
   std::unique_ptr<tdx::QuoteVerifier> tdx_;
+  std::unique_ptr<policy::TenantPolicyCache> policies_;
   bool uses_test_roots_ = false;
 };
 
-// Evidence: what the guest sent. tee selects which member is read.
-struct Evidence {
-  std::string tee;  // "snp" or "tdx"
-  Bytes snp_report;
-  snp::SnpCollateral snp_collateral;
-  Bytes tdx_quote;
-  std::optional<tdx::Collateral> tdx_collateral;
+// SnpEvidence: an SNP report as the guest sent it and its parse (ParseSnpReport, run once by
+// ParseSnpEvidence).
+struct SnpEvidence {
+  Bytes report_bytes;
+  Result<snp::SnpReport> report;
+  snp::SnpCollateral collateral;
 };
+
+// TdxEvidence: a TDX quote as the guest sent it and its parse (ParseQuote, run once by
+// ParseTdxEvidence). The caller may fill collateral afterwards from the parsed quote (its FMSPC
+// names the platform's collateral), so the quote is never parsed twice.
+struct TdxEvidence {
+  Bytes quote_bytes;
+  Result<tdx::Quote> quote;
+  std::optional<tdx::Collateral> collateral;
+};
+
+// OtherEvidence: evidence of a type key release does not verify; the decision reports it.
+struct OtherEvidence {
+  std::string tee;
+};
+
+// Evidence: what the guest sent, one alternative per TEE. DecideRelease runs one path for all:
+// check (verify to claims), report_data, launch-ticket digest, appraisal.
+using Evidence = std::variant<OtherEvidence, SnpEvidence, TdxEvidence>;
+
+// ParseSnpEvidence / ParseTdxEvidence parse the evidence bytes once; a parse failure is kept and
+// reported by DecideRelease under "evidence".
+SnpEvidence ParseSnpEvidence(Bytes report, snp::SnpCollateral collateral);
+TdxEvidence ParseTdxEvidence(Bytes quote, std::optional<tdx::Collateral> collateral);
+
+// EvidenceTee is the API's name of the evidence type ("snp", "tdx"; OtherEvidence's own tee).
+std::string_view EvidenceTee(const Evidence& evidence);
+// EvidenceBytes is the report or quote as sent (the audit log records its digest); empty for
+// OtherEvidence.
+ByteSpan EvidenceBytes(const Evidence& evidence);
 
 // HostStatus: the VM's host as the store knows it.
 struct HostStatus {
@@ -106,7 +145,10 @@ struct ReleaseDecision {
   bool released() const { return failures.empty(); }
 };
 
-// DecideRelease runs every check (none short-circuits another) and lists every failure:
+// DecideRelease runs every check (none short-circuits another) and lists every failure. Every
+// TEE takes the same path: its evidence is verified to typed claims (attest/<tee>/claims.h), its
+// REPORT_DATA and launch-ticket field are compared, its claims are appraised with the policy's
+// section for that TEE; the policy version is loaded through anchors.policies().
 //  nonce        release.nonce_rejected (not consumed, or not 32 bytes)
 //  report_data  release.report_data_mismatch (REPORT_DATA != ReportDataBinding)
 //  evidence     the verifier's reason (does not parse, signature, chain, collateral...)

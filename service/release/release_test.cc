@@ -39,6 +39,12 @@ struct Scenario {
   TeeLaunch launch;
   store::Vm vm;
   store::PolicyVersion policy;
+  // The evidence as the guest sends it; Decide parses it into input.evidence.
+  std::string evidence_tee;
+  Bytes snp_report;
+  snp::SnpCollateral snp_collateral;
+  Bytes tdx_quote;
+  std::optional<tdx::Collateral> tdx_collateral;
   ReleaseInput input;
 };
 
@@ -104,13 +110,13 @@ class ReleaseTest : public ::testing::Test {
                     SoftwareTee::Now() - seconds(600)};
     s.input.now = SoftwareTee::Now();
     if (before_evidence) before_evidence(s);
-    s.input.evidence.tee = tee;
+    s.evidence_tee = tee;
     if (tee == "snp") {
-      s.input.evidence.snp_report = tee_->SnpReport(s.launch);
-      s.input.evidence.snp_collateral = tee_->SnpCollateral();
+      s.snp_report = tee_->SnpReport(s.launch);
+      s.snp_collateral = tee_->SnpCollateral();
     } else {
-      s.input.evidence.tdx_quote = tee_->TdxQuote(s.launch);
-      s.input.evidence.tdx_collateral = tee_->TdxCollateral();
+      s.tdx_quote = tee_->TdxQuote(s.launch);
+      s.tdx_collateral = tee_->TdxCollateral();
     }
     if (after_evidence) after_evidence(s);
     return s;
@@ -119,6 +125,13 @@ class ReleaseTest : public ::testing::Test {
   ReleaseDecision Decide(Scenario& s, const TrustAnchors* anchors = nullptr) {
     s.input.vm = &s.vm;
     s.input.policy = &s.policy;
+    if (s.evidence_tee == "snp") {
+      s.input.evidence = ParseSnpEvidence(s.snp_report, s.snp_collateral);
+    } else if (s.evidence_tee == "tdx") {
+      s.input.evidence = ParseTdxEvidence(s.tdx_quote, s.tdx_collateral);
+    } else {
+      s.input.evidence = OtherEvidence{s.evidence_tee};
+    }
     return DecideRelease(s.input, anchors != nullptr ? *anchors : *anchors_);
   }
 
@@ -280,7 +293,7 @@ TEST_F(ReleaseTest, EveryFailedCheckIsListed) {
       {"forged report signature",
        "snp",
        nullptr,
-       [](Scenario& s) { s.input.evidence.snp_report[0x90] ^= 1; },
+       [](Scenario& s) { s.snp_report[0x90] ^= 1; },
        {"evidence:snp.signature_invalid", "policy:release.policy_denied"}},
       {"test hierarchy under the shipped anchors",
        "snp",
@@ -291,13 +304,13 @@ TEST_F(ReleaseTest, EveryFailedCheckIsListed) {
       {"evidence is not a report",
        "snp",
        nullptr,
-       [](Scenario& s) { s.input.evidence.snp_report.resize(100); },
+       [](Scenario& s) { s.snp_report.resize(100); },
        {"evidence:snp.bad_size", "report_data:release.report_data_mismatch",
         "launch_ticket:release.ticket_mismatch", "policy:release.policy_denied"}},
       {"unknown evidence type",
        "snp",
        nullptr,
-       [](Scenario& s) { s.input.evidence.tee = "sev"; },
+       [](Scenario& s) { s.evidence_tee = "sev"; },
        {"evidence:release.evidence_invalid", "report_data:release.report_data_mismatch",
         "launch_ticket:release.tee_type_mismatch", "launch_ticket:release.ticket_mismatch",
         "policy:release.policy_denied"}},
@@ -358,9 +371,9 @@ TEST_F(ReleaseTest, EveryFailedCheckIsListed) {
        "snp",
        nullptr,
        [&](Scenario& s) {
-         s.input.evidence.tee = "tdx";
-         s.input.evidence.tdx_quote = tee_->TdxQuote(s.launch);
-         s.input.evidence.tdx_collateral = tee_->TdxCollateral();
+         s.evidence_tee = "tdx";
+         s.tdx_quote = tee_->TdxQuote(s.launch);
+         s.tdx_collateral = tee_->TdxCollateral();
        },
        {"launch_ticket:release.tee_type_mismatch", "launch_ticket:release.ticket_mismatch",
         "policy:release.policy_denied"}},
@@ -405,6 +418,56 @@ TEST_F(ReleaseTest, AnchorsReplaceNeverAdd) {
   TrustAnchorConfig bad_snp;
   bad_snp.snp_test_root_chains_pem = {Bytes{'x'}};
   EXPECT_FALSE(TrustAnchors::Make(bad_snp).ok());
+}
+
+// The evidence variant: each alternative names its TEE and keeps the bytes as sent (the audit
+// log digests them) and its parse, failure included.
+TEST_F(ReleaseTest, EvidenceAlternatives) {
+  TeeLaunch launch;
+  const Bytes report = tee_->SnpReport(launch);
+  const Bytes quote = tee_->TdxQuote(launch);
+  struct Case {
+    const char* name;
+    Evidence evidence;
+    std::string want_tee;
+    size_t want_bytes;
+    std::string want_parse;  // reason of the kept parse failure, "" when it parsed
+  } cases[] = {
+      {"default", Evidence{}, "", 0, ""},
+      {"other", OtherEvidence{"sev"}, "sev", 0, ""},
+      {"snp", ParseSnpEvidence(report, tee_->SnpCollateral()), "snp", report.size(), ""},
+      {"tdx", ParseTdxEvidence(quote, std::nullopt), "tdx", quote.size(), ""},
+      {"snp garbage", ParseSnpEvidence(Bytes(100, 1), {}), "snp", 100, "snp.bad_size"},
+      {"tdx garbage", ParseTdxEvidence(Bytes(3, 1), std::nullopt), "tdx", 3, "tdx.malformed_quote"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(EvidenceTee(c.evidence), c.want_tee);
+    EXPECT_EQ(EvidenceBytes(c.evidence).size(), c.want_bytes);
+    std::string parse;
+    if (const auto* s = std::get_if<SnpEvidence>(&c.evidence); s && !s->report.ok()) {
+      parse = s->report.status().reason_id();
+    }
+    if (const auto* t = std::get_if<TdxEvidence>(&c.evidence); t && !t->quote.ok()) {
+      parse = t->quote.status().reason_id();
+    }
+    EXPECT_EQ(parse, c.want_parse);
+  }
+}
+
+// A stored policy version is loaded once per process, however many releases read it.
+TEST_F(ReleaseTest, PolicyVersionLoadedOnce) {
+  TrustAnchorConfig config;
+  config.snp_test_root_chains_pem = {tee_->SnpRootChainPem()};
+  config.tdx_test_roots_pem = {tee_->TdxRootPem()};
+  std::unique_ptr<TrustAnchors> anchors = TrustAnchors::Make(config).value();
+  EXPECT_EQ(anchors->policies().size(), 0u);
+  for (const std::string tee : {"snp", "snp", "tdx"}) {
+    SCOPED_TRACE(tee);
+    Scenario s = Make(tee);
+    EXPECT_TRUE(Decide(s, anchors.get()).released());
+  }
+  EXPECT_EQ(anchors->policies().size(), 2u);  // the SNP and the TDX documents
 }
 
 }  // namespace

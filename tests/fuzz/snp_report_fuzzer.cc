@@ -5,8 +5,8 @@
 #include "tests/fuzz/fuzz_check.h"
 
 #include "attest/snp/claims.h"
-#include "attest/snp/claims_json.h"
 #include "attest/snp/wire.h"
+#include "render/snp_claims_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace attest;
@@ -17,6 +17,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // A successful parse consumed exactly one report.
   FUZZ_CHECK(size == snp::kReportSize);
-  (void)snp::ClaimsToJson(snp::UnverifiedClaims(*report)).dump();
+  (void)render::ClaimsToJson(snp::UnverifiedClaims(*report)).dump();
   return 0;
 }

@@ -1,11 +1,16 @@
-#include "attest/snp/claims_json.h"
+#include "render/snp_claims_json.h"
 
 #include <cstdio>
 
 #include "attest/core/encoding.h"
 
-namespace attest::snp {
+namespace attest::render {
 namespace {
+
+using snp::SigningKey;
+using snp::SnpClaims;
+using snp::SnpReport;
+using snp::TcbClaim;
 
 std::string Hex64(uint64_t value) {
   char buf[24];
@@ -42,7 +47,7 @@ nlohmann::json ClaimsToJson(const SnpClaims& c) {
   const SnpReport& r = c.report;
   nlohmann::json out;
   out["verified"] = c.verified;
-  out["product"] = c.product ? std::string(ProductName(*c.product)) : "unknown";
+  out["product"] = c.product ? std::string(snp::ProductName(*c.product)) : "unknown";
   out["version"] = r.version;
   out["guest_svn"] = r.guest_svn;
   out["policy"] = {{"raw", Hex64(c.policy.raw)},
@@ -99,4 +104,4 @@ nlohmann::json ClaimsToJson(const SnpClaims& c) {
   return out;
 }
 
-}  // namespace attest::snp
+}  // namespace attest::render

@@ -1,0 +1,29 @@
+#include "policy/policy_cache.h"
+
+#include "attest/core/digest.h"
+
+namespace attest::policy {
+
+Result<std::shared_ptr<const TenantPolicy>> TenantPolicyCache::Load(std::string_view document) {
+  const Sha256Digest key = Sha256(AsBytes(document));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = policies_.find(key);
+    if (it != policies_.end()) return it->second;
+  }
+  // Loaded outside the lock: two first requests for one document may both load it; both results
+  // are equal and the second insert keeps the first.
+  Result<TenantPolicy> loaded = LoadTenantPolicy(document);
+  if (!loaded.ok()) return loaded.status();
+  auto policy = std::make_shared<const TenantPolicy>(std::move(loaded).value());
+  std::lock_guard<std::mutex> lock(mu_);
+  if (policies_.size() >= max_entries_) policies_.clear();
+  return policies_.emplace(key, std::move(policy)).first->second;
+}
+
+size_t TenantPolicyCache::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return policies_.size();
+}
+
+}  // namespace attest::policy
