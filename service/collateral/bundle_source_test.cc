@@ -112,9 +112,8 @@ TEST_F(BundleTest, SubdirectoryOfPcsResponses) {
   auto got = bundle->TdxCollateral(Quote(kTdx));
   ASSERT_TRUE(got.ok() && got->has_value());
   // The same signed bodies as the JSON form: the verifier accepts it inside the vector's window.
-  const auto v =
-      tdx::QuoteVerifier::Default().Verify(ReadVector(std::string(kTdx) + "/quote.bin"), &**got,
-                                           ParseRfc3339("2025-07-01T00:00:00Z").value());
+  const auto v = tdx::QuoteVerifier::Default().Verify(Quote(kTdx), &**got,
+                                                      ParseRfc3339("2025-07-01T00:00:00Z").value());
   EXPECT_TRUE(v.status.ok()) << v.status.ToString();
   EXPECT_EQ(Lookup(dir_, kSgx), std::nullopt);
 }
@@ -124,9 +123,8 @@ TEST_F(BundleTest, ExpiredCollateralIsTheVerifiersToRefuse) {
   auto got = BundleCollateralSource::Load(VectorPath(std::string(kTdx) + "/collateral.json"))
                  ->TdxCollateral(Quote(kTdx));
   ASSERT_TRUE(got.ok() && got->has_value());
-  const auto late =
-      tdx::QuoteVerifier::Default().Verify(ReadVector(std::string(kTdx) + "/quote.bin"), &**got,
-                                           ParseRfc3339("2027-01-01T00:00:00Z").value());
+  const auto late = tdx::QuoteVerifier::Default().Verify(
+      Quote(kTdx), &**got, ParseRfc3339("2027-01-01T00:00:00Z").value());
   EXPECT_EQ(late.status.code(), ErrorCode::kExpired) << late.status.ToString();
 }
 

@@ -99,8 +99,6 @@ Result<std::string> DomainUuid(const std::string& vm_id) {
          hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
-}
-
 Result<launcher::LaunchRequest> BuildTenantLaunch(
     const store::Vm& vm, const std::vector<store::Volume>& volumes, const VmShape& shape,
     const std::vector<store::SecurityGroupRecord>& all_groups,

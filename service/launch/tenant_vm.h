@@ -56,5 +56,4 @@ Result<launcher::LaunchRequest> BuildTenantLaunch(
     const std::vector<store::SecurityGroupRecord>& all_groups,
     const launcher::GroupMembers& members, const LaunchSettings& settings);
 
-
 }  // namespace attest::service::launch
