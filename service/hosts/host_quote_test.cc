@@ -63,6 +63,17 @@ class DecideHostQuoteTest : public ::testing::Test {
     return in;
   }
 
+  // QuoteOtherPcrs re-signs in's quote over PCR values that differ from the log's in one bit and
+  // returns those values.
+  tpm::PcrBanks QuoteOtherPcrs(HostQuoteInput& in) const {
+    tpm::PcrBanks other = pcrs_;
+    other.begin()->second.begin()->second[0] ^= 1;
+    const FakeTpm::SignedQuote q = tpm_.Quote(in.evidence.nonce, other);
+    in.evidence.quote = q.attest;
+    in.evidence.signature = q.signature;
+    return other;
+  }
+
   FakeTpm tpm_ = FakeTpm::Create();
   store::Host host_;
   Bytes log_;
@@ -108,21 +119,11 @@ TEST_F(DecideHostQuoteTest, EveryFailureIsNamedAndNeverTrusted) {
        },
        false, "tpm.pcrs_malformed"},
       {"event log of another boot",
-       [this](HostQuoteInput& in, store::Host&) {
-         tpm::PcrBanks other = pcrs_;
-         other.begin()->second.begin()->second[0] ^= 1;
-         const FakeTpm::SignedQuote q = tpm_.Quote(in.evidence.nonce, other);
-         in.evidence.quote = q.attest;
-         in.evidence.signature = q.signature;
-       },
-       false, "tpm.pcr_digest_mismatch"},
+       [this](HostQuoteInput& in, store::Host&) { QuoteOtherPcrs(in); }, false,
+       "tpm.pcr_digest_mismatch"},
       {"quoted PCRs sent, not the log's",
        [this](HostQuoteInput& in, store::Host&) {
-         tpm::PcrBanks other = pcrs_;
-         other.begin()->second.begin()->second[0] ^= 1;
-         const FakeTpm::SignedQuote q = tpm_.Quote(in.evidence.nonce, other);
-         in.evidence.quote = q.attest;
-         in.evidence.signature = q.signature;
+         const tpm::PcrBanks other = QuoteOtherPcrs(in);
          const std::string json =
              nlohmann::ordered_json{{"banks", tpm::PcrBanksToJson(other)}}.dump();
          in.evidence.pcrs = Bytes(json.begin(), json.end());
