@@ -5,14 +5,18 @@
 #include "attest/snp/claims_json.h"
 #include "attest/snp/verify.h"
 #include "attest/snp/wire.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "cli/policy_flags.h"
 #include "cli/verify_output.h"
+#include "flags/args.h"
 #include "policy/appraise_snp.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
+
 namespace {
 
 constexpr char kUsage[] =

@@ -7,14 +7,18 @@
 #include "attest/tdx/claims.h"
 #include "attest/tdx/collateral.h"
 #include "attest/tdx/verify.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "cli/policy_flags.h"
 #include "cli/verify_output.h"
+#include "flags/args.h"
 #include "policy/appraise_tdx.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
+
 namespace {
 
 // ReadFirst reads dir/<name> for the first name that exists; empty when none does.

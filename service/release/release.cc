@@ -104,8 +104,8 @@ EvidenceFacts CheckEvidence(const Evidence& e, const TrustAnchors& anchors, Time
 }
 
 // CheckTicket reads the VM's stored ticket and checks it describes this VM record.
-std::optional<LaunchTicket> CheckTicket(const store::Vm& vm, Failures& fail) {
-  auto t = ParseTicket(vm.ticket);
+std::optional<protocol::LaunchTicket> CheckTicket(const store::Vm& vm, Failures& fail) {
+  auto t = protocol::ParseTicket(vm.ticket);
   if (!t.ok()) {
     fail.Add("launch_ticket", t.status());
     return std::nullopt;
@@ -120,8 +120,8 @@ std::optional<LaunchTicket> CheckTicket(const store::Vm& vm, Failures& fail) {
     wrong = "policy";
   }
   if (t->volume_ids != vm.volume_ids) wrong = "volume_ids";
-  const Sha256Digest sha256 = TicketHostData(vm.ticket);
-  const Sha384Digest sha384 = TicketMrConfigId(vm.ticket);
+  const Sha256Digest sha256 = protocol::TicketHostData(vm.ticket);
+  const Sha384Digest sha384 = protocol::TicketMrConfigId(vm.ticket);
   if (HexEncode(sha256) != vm.ticket_sha256 || HexEncode(sha384) != vm.ticket_sha384) {
     wrong = "stored digest";
   }
@@ -156,7 +156,7 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
   const EvidenceFacts facts = CheckEvidence(in.evidence, anchors, in.now, fail);
 
   // report_data: the TEE vouches for this nonce and this guest key together.
-  const Sha512Digest want_binding = ReportDataBinding(in.nonce, in.guest_key);
+  const Sha512Digest want_binding = protocol::ReportDataBinding(in.nonce, in.guest_key);
   if (!facts.report_data) {
     fail.Add("report_data", reasons::kReleaseReportDataMismatch,
              "REPORT_DATA unknown: the evidence did not parse");
@@ -168,7 +168,7 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
   }
 
   // launch_ticket: the TEE was launched for this VM's ticket.
-  const std::optional<LaunchTicket> ticket = CheckTicket(vm, fail);
+  const std::optional<protocol::LaunchTicket> ticket = CheckTicket(vm, fail);
   if (in.evidence.tee != vm.tee_type) {
     fail.Add(
         "launch_ticket", reasons::kReleaseTeeMismatch,
@@ -176,10 +176,10 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
   }
   const Bytes want_digest = [&] {
     if (vm.tee_type == "tdx") {
-      const Sha384Digest d384 = TicketMrConfigId(vm.ticket);
+      const Sha384Digest d384 = protocol::TicketMrConfigId(vm.ticket);
       return Bytes(d384.begin(), d384.end());
     }
-    const Sha256Digest d256 = TicketHostData(vm.ticket);
+    const Sha256Digest d256 = protocol::TicketHostData(vm.ticket);
     return Bytes(d256.begin(), d256.end());
   }();
   const char* digest_field = vm.tee_type == "tdx" ? "MRCONFIGID" : "HOST_DATA";
@@ -243,8 +243,8 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
     policy::AppraisalContext ctx;
     ctx.now = in.now;
     if (ticket) {
-      ctx.launch_ticket_sha256_hex = HexEncode(TicketHostData(vm.ticket));
-      ctx.launch_ticket_sha384_hex = HexEncode(TicketMrConfigId(vm.ticket));
+      ctx.launch_ticket_sha256_hex = HexEncode(protocol::TicketHostData(vm.ticket));
+      ctx.launch_ticket_sha384_hex = HexEncode(protocol::TicketMrConfigId(vm.ticket));
     }
     const std::string identity = policy::PolicyIdentity(*tenant_policy, tenant_policy->name());
     if (facts.snp && tenant_policy->has_snp()) {
@@ -268,11 +268,11 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
 
 Result<std::vector<ReleasedKey>> WrapKeysForGuest(const keys::KeyEncryptionKey& kek,
                                                   const std::vector<store::Volume>& volumes,
-                                                  const GuestPublicKey& guest_key) {
+                                                  const protocol::GuestPublicKey& guest_key) {
   std::vector<ReleasedKey> out;
   for (const store::Volume& v : volumes) {
     ATTEST_ASSIGN_OR_RETURN(Bytes key, keys::UnwrapVolumeKey(kek, v.id, v.wrapped_key));
-    auto jwe = EncryptToGuest(key, guest_key, v.id);
+    auto jwe = protocol::EncryptToGuest(key, guest_key, v.id);
     OPENSSL_cleanse(key.data(), key.size());
     if (!jwe.ok()) return jwe.status();
     out.push_back({v.id, std::move(jwe).value()});
