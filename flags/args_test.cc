@@ -13,7 +13,10 @@ Result<Args> ParseLine(std::vector<std::string> words, const FlagSpec& spec) {
   std::vector<std::string> storage = {"prog", "cmd"};
   storage.insert(storage.end(), words.begin(), words.end());
   std::vector<char*> argv;
-  for (std::string& w : storage) argv.push_back(w.data());
+  argv.reserve(storage.size());
+  for (std::string& w : storage) {
+    argv.push_back(w.data());
+  }
   return Args::Parse(static_cast<int>(argv.size()), argv.data(), 2, spec);
 }
 

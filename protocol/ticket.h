@@ -38,7 +38,7 @@ struct LaunchTicket {
 
 inline constexpr size_t kMaxTicketVolumes = 64;
 inline constexpr size_t kMaxTicketStringBytes = 128;
-inline constexpr size_t kMaxTicketBytes = 16 * 1024;
+inline constexpr size_t kMaxTicketBytes = size_t{16} * 1024;
 
 // SerializeTicket returns the canonical bytes; release.ticket_invalid when a field is empty, too
 // long (128 bytes), outside the character set, the TEE is not snp/tdx, the version is < 1, the
