@@ -13,6 +13,7 @@ extern "C" {
 #include <nlohmann/json.hpp>
 
 #include "attest/core/encoding.h"
+#include "attest/core/json.h"
 
 namespace attest::protocol {
 namespace {
@@ -66,8 +67,10 @@ Sha512Digest ReportDataBinding(ByteSpan nonce, const GuestPublicKey& key) {
 
 Result<GuestPublicKey> ParseGuestJwk(std::string_view jwk_json) {
   if (jwk_json.size() > 4096) return KeyInvalid("JWK longer than 4 KiB");
-  const nlohmann::json j = nlohmann::json::parse(jwk_json, nullptr, false);
-  if (!j.is_object()) return KeyInvalid("not a JSON object");
+  // The project's strict reader (attest/core/json.h): a JWK with a repeated member is refused.
+  Result<nlohmann::json> parsed = ReadJson(jwk_json, reasons::kReleaseGuestKeyInvalid);
+  if (!parsed.ok() || !parsed->is_object()) return KeyInvalid("not a JSON object");
+  const nlohmann::json& j = *parsed;
   if (j.contains("d")) return KeyInvalid("a private key (\"d\") was sent; send the public key");
   for (const auto& [name, value] : j.items()) {
     if (name != "kty" && name != "crv" && name != "x" && name != "y" && name != "kid" &&
@@ -148,7 +151,10 @@ Result<Bytes> DecryptFromService(std::string_view compact, std::string_view priv
     }
   }
   const Bytes header_bytes = Base64UrlDecode(parts[0]).value();
-  const nlohmann::json header = nlohmann::json::parse(header_bytes, nullptr, false);
+  Result<nlohmann::json> parsed_header = ReadJson(
+      std::string_view(reinterpret_cast<const char*>(header_bytes.data()), header_bytes.size()),
+      reasons::kReleaseJweInvalid);
+  const nlohmann::json header = parsed_header.ok() ? *parsed_header : nlohmann::json();
   if (!header.is_object() || header.value("alg", "") != "ECDH-ES+A256KW" ||
       header.value("enc", "") != "A256GCM") {
     return JweInvalid("protected header must say alg ECDH-ES+A256KW, enc A256GCM");

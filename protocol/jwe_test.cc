@@ -259,6 +259,9 @@ TEST(Jwe, GuestKeyChecks) {
       {"not json", "{"},
       {"array", "[]"},
       {"huge", std::string(5000, ' ')},
+      // The strict reader (attest/core/json.h): a repeated member, bytes after a NUL.
+      {"crv twice", pub.dump().substr(0, pub.dump().size() - 1) + R"(,"crv":"P-256"})"},
+      {"bytes after a NUL", pub.dump() + std::string("\0x", 2)},
   };
   for (const auto& [name, text] : cases) {
     SCOPED_TRACE(name);

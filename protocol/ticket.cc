@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "attest/core/json.h"
+
 namespace attest::protocol {
 namespace {
 
@@ -69,8 +71,11 @@ Result<Bytes> SerializeTicket(const LaunchTicket& t) {
 Result<LaunchTicket> ParseTicket(ByteSpan bytes) {
   if (bytes.size() > kMaxTicketBytes) return Invalid("longer than 16 KiB");
   const std::string text(bytes.begin(), bytes.end());
-  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || j.size() != 8) return Invalid("not an object with the 8 ticket keys");
+  Result<nlohmann::json> parsed = ReadJson(text, reasons::kReleaseTicketInvalid);
+  if (!parsed.ok() || !parsed->is_object() || parsed->size() != 8) {
+    return Invalid("not an object with the 8 ticket keys");
+  }
+  const nlohmann::json& j = *parsed;
   LaunchTicket t;
   try {
     if (j.at("v").get<int64_t>() != 1) return Invalid("version is not 1");

@@ -108,6 +108,8 @@ TEST(Ticket, ParseAcceptsOnlyCanonicalBytes) {
       {"volume id number", replace(R"("vol-2")", "2")},
       {"upper-case digest", replace(std::string(64, 'a'), std::string(64, 'A'))},
       {"empty", ""},
+      {"key twice", replace("\"v\":1", "\"v\":1,\"v\":1")},
+      {"bytes after a NUL", good + std::string("\0x", 2)},
   };
   for (const auto& [name, text] : cases) {
     SCOPED_TRACE(name);
