@@ -14,15 +14,12 @@
 #include <sstream>
 
 #include "attest/core/encoding.h"
-#include "service/release/jwe.h"
+#include "protocol/jwe.h"
 
 extern char** environ;
 
 namespace attest::agent {
 namespace {
-
-namespace client = service::client;
-namespace rel = service::release;
 
 constexpr size_t kSnpReportBytes = 1184;       // SNP ABI Table 23: 0x4A0 bytes
 constexpr size_t kMaxEvidenceBytes = 8 << 20;  // a TDX quote with its collateral is ~20 KiB
@@ -333,7 +330,7 @@ Result<std::vector<ReleasedVolumeKey>> ParseAttestResponse(const client::ClientR
     if (ProtectedKid(jwe) != volume_id) {
       return BadAnswer("volume " + volume_id + ": JWE kid does not name it");
     }
-    auto plain = rel::DecryptFromService(jwe, private_jwk);
+    auto plain = protocol::DecryptFromService(jwe, private_jwk);
     if (!plain.ok()) return plain.status();
     ReleasedVolumeKey key(volume_id, std::move(plain).value());
     if (key.key.size() != kVolumeKeyBytes) {
@@ -394,14 +391,14 @@ Result<std::vector<ReleasedVolumeKey>> Unlock(const UnlockOptions& options, clie
   ATTEST_ASSIGN_OR_RETURN(const Bytes nonce, HexDecode(nonce_hex));
 
   // The key pair lives only in this process: never written anywhere, wiped when done.
-  ATTEST_ASSIGN_OR_RETURN(std::string private_jwk, rel::GenerateGuestKey());
+  ATTEST_ASSIGN_OR_RETURN(std::string private_jwk, protocol::GenerateGuestKey());
   struct Wipe {
     std::string& s;
     ~Wipe() { OPENSSL_cleanse(s.data(), s.size()); }
   } wipe{private_jwk};
-  ATTEST_ASSIGN_OR_RETURN(const std::string public_jwk, rel::PublicJwk(private_jwk));
-  ATTEST_ASSIGN_OR_RETURN(const rel::GuestPublicKey key, rel::ParseGuestJwk(public_jwk));
-  const Sha512Digest report_data = rel::ReportDataBinding(nonce, key);
+  ATTEST_ASSIGN_OR_RETURN(const std::string public_jwk, protocol::PublicJwk(private_jwk));
+  ATTEST_ASSIGN_OR_RETURN(const protocol::GuestPublicKey key, protocol::ParseGuestJwk(public_jwk));
+  const Sha512Digest report_data = protocol::ReportDataBinding(nonce, key);
 
   ATTEST_ASSIGN_OR_RETURN(const nlohmann::json ev, evidence(report_data));
   const nlohmann::json body = AttestRequest(options.vm_id, nonce_hex, public_jwk, ev);

@@ -19,7 +19,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/digest.h"
 #include "attest/core/status.h"
-#include "service/client/api_client.h"
+#include "client/api_client.h"
 
 namespace attest::agent {
 
@@ -59,7 +59,7 @@ Result<nlohmann::json> RunEvidenceCommand(const std::vector<std::string>& argv,
 
 // ParseChallengeResponse returns the nonce of a 201 answer (64 hex digits, lower-cased). A non-2xx
 // answer is client.http_error with the service's code; a bad 2xx body is guest.response_invalid.
-Result<std::string> ParseChallengeResponse(const service::client::ClientResponse& response);
+Result<std::string> ParseChallengeResponse(const client::ClientResponse& response);
 
 // AttestRequest is the POST /v1/attest body.
 nlohmann::json AttestRequest(const std::string& vm_id, const std::string& nonce_hex,
@@ -81,9 +81,9 @@ struct ReleasedVolumeKey {
 // guest.response_invalid (or release.jwe_invalid when a JWE does not open). 403: release.denied
 // with every listed failure "check: code (detail)" on its own line, printable ASCII only. Any
 // other status: client.http_error with the service's code.
-Result<std::vector<ReleasedVolumeKey>> ParseAttestResponse(
-    const service::client::ClientResponse& response, const std::string& vm_id,
-    const std::string& private_jwk);
+Result<std::vector<ReleasedVolumeKey>> ParseAttestResponse(const client::ClientResponse& response,
+                                                           const std::string& vm_id,
+                                                           const std::string& private_jwk);
 
 // SelectKeys keeps the wanted volumes in the order asked (empty: all, at least one): a wanted
 // volume the service did not release is guest.volume_not_released.
@@ -100,7 +100,7 @@ using EvidenceSource = std::function<Result<nlohmann::json>(const Sha512Digest& 
 
 // Unlock runs the whole protocol against client (unsigned requests) and returns the selected keys.
 Result<std::vector<ReleasedVolumeKey>> Unlock(const UnlockOptions& options,
-                                              service::client::ApiClient& client,
+                                              client::ApiClient& client,
                                               const EvidenceSource& evidence);
 
 // RunUnlock is the CLI command: parse, build the client and the evidence source, Unlock, write.

@@ -12,14 +12,13 @@
 #include "agent/host_commands.h"
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
-#include "service/release/jwe.h"
+#include "protocol/jwe.h"
 
 namespace attest::agent {
 namespace {
 
 namespace fs = std::filesystem;
-namespace rel = service::release;
-using service::client::ClientResponse;
+using client::ClientResponse;
 
 std::string Code(const Status& s) { return std::string(s.reason_id()); }
 template <typename T>
@@ -214,19 +213,19 @@ TEST(GuestUnlockAnswers, Challenge) {
 class GuestUnlockAttest : public ::testing::Test {
  protected:
   void SetUp() override {
-    priv_ = rel::GenerateGuestKey().value();
-    pub_ = rel::ParseGuestJwk(rel::PublicJwk(priv_).value()).value();
-    const std::string other = rel::GenerateGuestKey().value();
-    other_pub_ = rel::ParseGuestJwk(rel::PublicJwk(other).value()).value();
+    priv_ = protocol::GenerateGuestKey().value();
+    pub_ = protocol::ParseGuestJwk(protocol::PublicJwk(priv_).value()).value();
+    const std::string other = protocol::GenerateGuestKey().value();
+    other_pub_ = protocol::ParseGuestJwk(protocol::PublicJwk(other).value()).value();
   }
   std::string Jwe(const std::string& kid, Bytes key = Bytes(32, 0x42)) const {
-    return rel::EncryptToGuest(key, pub_, kid).value();
+    return protocol::EncryptToGuest(key, pub_, kid).value();
   }
   nlohmann::json Ok(nlohmann::json keys) const {
     return {{"vm_id", "vm-1"}, {"policy", "p@1"}, {"token", "t"}, {"keys", std::move(keys)}};
   }
   std::string priv_;
-  rel::GuestPublicKey pub_, other_pub_;
+  protocol::GuestPublicKey pub_, other_pub_;
 };
 
 TEST_F(GuestUnlockAttest, HostileAnswers) {
@@ -262,8 +261,9 @@ TEST_F(GuestUnlockAttest, HostileAnswers) {
        Json(200, Ok({{{"volume_id", "vol-a"}, {"jwe", Jwe("vol-a", Bytes(33, 1))}}})),
        "guest.response_invalid"},
       {"jwe to another guest key",
-       Json(200, Ok({{{"volume_id", "vol-a"},
-                      {"jwe", rel::EncryptToGuest(Bytes(32, 1), other_pub_, "vol-a").value()}}})),
+       Json(200,
+            Ok({{{"volume_id", "vol-a"},
+                 {"jwe", protocol::EncryptToGuest(Bytes(32, 1), other_pub_, "vol-a").value()}}})),
        "release.jwe_invalid"},
       {"jwe not a string", Json(200, Ok({{{"volume_id", "vol-a"}, {"jwe", 1}}})),
        "guest.response_invalid"},

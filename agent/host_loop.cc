@@ -27,7 +27,7 @@ Result<std::string> ReadHostId(const std::string& state_file) {
   return state["host_id"].get<std::string>();
 }
 
-Result<std::string> Enroll(const HostAgentConfig& config, service::client::ApiClient& api,
+Result<std::string> Enroll(const HostAgentConfig& config, client::ApiClient& api,
                            const std::string& host_policy) {
   nlohmann::json body;
   {
@@ -60,7 +60,7 @@ Result<std::string> Enroll(const HostAgentConfig& config, service::client::ApiCl
   return host_id;
 }
 
-Result<Decision> AttestOnce(const HostAgentConfig& config, service::client::ApiClient& api) {
+Result<Decision> AttestOnce(const HostAgentConfig& config, client::ApiClient& api) {
   ATTEST_ASSIGN_OR_RETURN(std::string host_id, ReadHostId(config.state_file));
   const std::string base = "/v1/hosts/" + host_id;
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json challenge,
@@ -92,8 +92,7 @@ Result<Decision> AttestOnce(const HostAgentConfig& config, service::client::ApiC
     ATTEST_ASSIGN_OR_RETURN(Bytes log, ReadFileBytes(*config.drtm_log_path));
     body["drtm_log"] = Base64Encode(log);
   }
-  ATTEST_ASSIGN_OR_RETURN(service::client::ClientResponse r,
-                          api.Send("POST", base + "/quote", body.dump()));
+  ATTEST_ASSIGN_OR_RETURN(client::ClientResponse r, api.Send("POST", base + "/quote", body.dump()));
   if (r.status != 200 && r.status != 422) {
     return Status(reasons::kClientHttpError,
                   "POST " + base + "/quote: HTTP " + std::to_string(r.status) + " " + r.body);

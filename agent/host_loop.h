@@ -10,7 +10,7 @@
 
 #include "agent/tpm_device.h"
 #include "attest/core/status.h"
-#include "service/client/api_client.h"
+#include "client/api_client.h"
 
 namespace attest::agent {
 
@@ -35,7 +35,7 @@ struct HostAgentConfig {
 // secret back (POST /v1/hosts/{id}/activate), then writes the host id to the state file. Returns
 // the host id. Fails with the client's reasons (client.http_error carries the server's code),
 // tpm.device_error, or core.file_unreadable for the state file.
-Result<std::string> Enroll(const HostAgentConfig& config, service::client::ApiClient& api,
+Result<std::string> Enroll(const HostAgentConfig& config, client::ApiClient& api,
                            const std::string& host_policy);
 
 // Decision is the service's answer to one quote.
@@ -48,7 +48,7 @@ struct Decision {
 // AttestOnce asks for a nonce, quotes with it and submits the quote with the event logs. An
 // accepted or refused quote is a Decision (200 or 422); transport failures, other HTTP errors
 // and TPM failures fail with their reasons.
-Result<Decision> AttestOnce(const HostAgentConfig& config, service::client::ApiClient& api);
+Result<Decision> AttestOnce(const HostAgentConfig& config, client::ApiClient& api);
 
 // ReadHostId reads the host id from the state file. Fails with core.file_unreadable.
 Result<std::string> ReadHostId(const std::string& state_file);

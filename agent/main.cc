@@ -19,16 +19,16 @@
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/tpm/alg.h"
-#include "cli/args.h"
-#include "service/client/api_client.h"
-#include "service/client/aws_credentials.h"
-#include "service/release/jwe.h"
+#include "client/api_client.h"
+#include "client/aws_credentials.h"
+#include "flags/args.h"
+#include "protocol/jwe.h"
 
 namespace {
 
 using attest::Status;
-using attest::cli::Args;
-using attest::cli::FlagSpec;
+using attest::flags::Args;
+using attest::flags::FlagSpec;
 
 constexpr char kUsage[] =
     "usage:\n"
@@ -144,16 +144,16 @@ int RunHostApi(int argc, char** argv, const std::string& verb) {
   }
   config.libvirt_uri = args->Get("libvirt-uri").value_or("");
 
-  attest::service::client::CredentialSources sources;
+  attest::client::CredentialSources sources;
   sources.profile = args->Get("profile").value_or("");
-  auto credentials = attest::service::client::LoadAwsCredentials(sources);
+  auto credentials = attest::client::LoadAwsCredentials(sources);
   if (!credentials.ok()) return Fail(credentials.status());
-  attest::service::client::ClientConfig client_config;
+  attest::client::ClientConfig client_config;
   client_config.endpoint = *endpoint;
   client_config.ca_cert_file = args->Get("ca-cert").value_or("");
   client_config.credentials = *credentials;
   if (auto region = args->Get("region")) client_config.region = *region;
-  auto api = attest::service::client::ApiClient::Create(client_config);
+  auto api = attest::client::ApiClient::Create(client_config);
   if (!api.ok()) return Fail(api.status());
 
   if (verb == "enroll") {
@@ -279,7 +279,7 @@ int RunHost(int argc, char** argv) {
 // RunGuest: the guest side of key release without the HTTP round trip (the service API wires it):
 // an ephemeral key, evidence over SHA-512(nonce || key), and opening the released JWE.
 int RunGuest(int argc, char** argv) {
-  namespace rel = attest::service::release;
+  namespace protocol = attest::protocol;
   if (argc < 3) {
     std::cerr << kUsage << "\n";
     return 2;
@@ -294,7 +294,7 @@ int RunGuest(int argc, char** argv) {
   if (verb == "keygen") {
     auto out = args->Require("out");
     if (!out.ok()) return Fail(out.status());
-    auto key = rel::GenerateGuestKey();
+    auto key = protocol::GenerateGuestKey();
     if (!key.ok()) return Fail(key.status());
     // The private key never leaves the guest: mode 0600, and only the public half is printed.
     const int fd = open(out->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -302,7 +302,7 @@ int RunGuest(int argc, char** argv) {
     const bool ok = write(fd, key->data(), key->size()) == static_cast<ssize_t>(key->size());
     close(fd);
     if (!ok) return Fail(Status(attest::reasons::kFileUnreadable, "cannot write " + *out));
-    auto pub = rel::PublicJwk(*key);
+    auto pub = protocol::PublicJwk(*key);
     if (!pub.ok()) return Fail(pub.status());
     std::cout << *pub << "\n";
     return 0;
@@ -321,11 +321,11 @@ int RunGuest(int argc, char** argv) {
     if (!nonce.ok() || nonce->size() != 32) {
       return Fail(Status(attest::reasons::kCliUsage, "--nonce: 64 hex digits"));
     }
-    auto pub_jwk = rel::PublicJwk(private_jwk);
+    auto pub_jwk = protocol::PublicJwk(private_jwk);
     if (!pub_jwk.ok()) return Fail(pub_jwk.status());
-    auto pub = rel::ParseGuestJwk(*pub_jwk);
+    auto pub = protocol::ParseGuestJwk(*pub_jwk);
     if (!pub.ok()) return Fail(pub.status());
-    const attest::Sha512Digest binding = rel::ReportDataBinding(*nonce, *pub);
+    const attest::Sha512Digest binding = protocol::ReportDataBinding(*nonce, *pub);
     auto ev = attest::agent::GetGuestEvidence(
         binding, args->Get("tsm-root").value_or(attest::agent::kTsmReportRoot),
         args->Get("sev-device").value_or(attest::agent::kSevGuestDevice));
@@ -346,7 +346,7 @@ int RunGuest(int argc, char** argv) {
     if (!jwe.ok()) return Fail(jwe.status());
     std::string text(jwe->begin(), jwe->end());
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    auto plain = rel::DecryptFromService(text, private_jwk);
+    auto plain = protocol::DecryptFromService(text, private_jwk);
     if (!plain.ok()) return Fail(plain.status());
     std::cout.write(reinterpret_cast<const char*>(plain->data()),
                     static_cast<std::streamsize>(plain->size()));

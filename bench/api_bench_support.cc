@@ -92,7 +92,7 @@ BenchServer ServeOverHttps(service::api::Api& api, const std::filesystem::path& 
   config.private_key_file = (dir / "key.pem").string();
   BenchServer out;
   out.server = Must(service::server::HttpsServer::Start(
-                        config, [&api](const service::HttpRequest& r) { return api.Handle(r); }),
+                        config, [&api](const HttpRequest& r) { return api.Handle(r); }),
                     "server");
   out.client.endpoint = "https://127.0.0.1:" + std::to_string(config.port);
   out.client.ca_cert_file = config.cert_chain_file;

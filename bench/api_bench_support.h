@@ -10,8 +10,8 @@
 
 #include "attest/core/status.h"
 #include "attest/core/time.h"
+#include "client/api_client.h"
 #include "service/api/dispatch.h"
-#include "service/client/api_client.h"
 #include "service/server/https_server.h"
 #include "service/store/pool.h"
 #include "service/store/secret_sealer.h"
@@ -74,7 +74,7 @@ class BenchDatabase {
 // settings (endpoint, CA) a benchmark client needs; add credentials before use.
 struct BenchServer {
   std::unique_ptr<service::server::HttpsServer> server;
-  service::client::ClientConfig client;
+  client::ClientConfig client;
 };
 BenchServer ServeOverHttps(service::api::Api& api, const std::filesystem::path& dir, TimePoint now,
                            int port_base);

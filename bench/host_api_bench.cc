@@ -39,10 +39,10 @@
 #include "attest/tpm/claims.h"
 #include "attest/tpm/host.h"
 #include "bench/api_bench_support.h"
+#include "client/api_client.h"
 #include "policy/appraise_host.h"
 #include "policy/loader.h"
 #include "service/api/dispatch.h"
-#include "service/client/api_client.h"
 #include "service/server/https_server.h"
 #include "service/store/sql.h"
 #include "tests/testing/fake_tpm.h"
@@ -180,7 +180,7 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
   }
   st::StorePool pool(factory, 16);
   const TimePoint now = WallClockNow();
-  service::sigv4::Credentials op;
+  sigv4::Credentials op;
   std::string tenant;
   {
     auto db = Must(pool.Acquire(), "store");
@@ -200,9 +200,9 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
   service::api::Api api(ctx);
 
   BenchServer served = ServeOverHttps(api, dir, now, 20000);
-  service::client::ClientConfig cc = served.client;
+  client::ClientConfig cc = served.client;
   cc.credentials = op;
-  auto setup_client = Must(service::client::ApiClient::Create(cc), "client");
+  auto setup_client = Must(client::ApiClient::Create(cc), "client");
   auto reg = Must(setup_client->CallJson("POST", "/v1/hosts",
                                          {{"ek_public", Base64Encode(tpm.ek_public())},
                                           {"ak_public", Base64Encode(tpm.ak_public())},
@@ -237,17 +237,16 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
   }
   const std::string path = "/v1/hosts/" + host_id + "/quote";
   if (clients == 0) {
-    std::vector<service::HttpRequest> requests;
+    std::vector<HttpRequest> requests;
     for (const std::string& body : bodies) {
-      service::HttpRequest req;
+      HttpRequest req;
       req.method = "POST";
       req.path = path;
       req.headers = {{"Host", "127.0.0.1"}, {"Content-Type", "application/json"}};
       req.body.assign(body.begin(), body.end());
-      service::sigv4::SignOptions options{"local", "attestd", WallClockNow()};
+      sigv4::SignOptions options{"local", "attestd", WallClockNow()};
       options.sign_body = true;
-      requests.push_back(
-          Must(service::sigv4::SignRequest(req, op, options), "sign").signed_request);
+      requests.push_back(Must(sigv4::SignRequest(req, op, options), "sign").signed_request);
     }
     std::vector<double> lat;
     PerfControl("enable");
@@ -265,9 +264,9 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
     served.server->Stop();
     return Summarise(lat, wall, cpu);
   }
-  std::vector<std::unique_ptr<service::client::ApiClient>> client_list;
+  std::vector<std::unique_ptr<client::ApiClient>> client_list;
   for (int c = 0; c < clients; ++c) {
-    client_list.push_back(Must(service::client::ApiClient::Create(cc), "client"));
+    client_list.push_back(Must(client::ApiClient::Create(cc), "client"));
     // Warm the TLS session outside the timed region.
     (void)client_list.back()->Send("GET", "/healthz");
   }

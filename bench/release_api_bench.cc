@@ -33,10 +33,10 @@
 
 #include "attest/core/encoding.h"
 #include "bench/api_bench_support.h"
+#include "client/api_client.h"
+#include "protocol/jwe.h"
 #include "service/api/dispatch.h"
-#include "service/client/api_client.h"
 #include "service/keys/local_kek.h"
-#include "service/release/jwe.h"
 #include "service/release/release.h"
 #include "service/server/https_server.h"
 #include "service/store/secret_sealer.h"
@@ -75,14 +75,15 @@ struct World {
 
 // Guest: what one release needs on the guest side: a key pair and evidence over the nonce.
 struct Guest {
-  std::string private_jwk = Must(rel::GenerateGuestKey(), "guest key");
-  std::string public_jwk = Must(rel::PublicJwk(private_jwk), "public jwk");
-  rel::GuestPublicKey key = Must(rel::ParseGuestJwk(public_jwk), "guest jwk");
+  std::string private_jwk = Must(protocol::GenerateGuestKey(), "guest key");
+  std::string public_jwk = Must(protocol::PublicJwk(private_jwk), "public jwk");
+  protocol::GuestPublicKey key = Must(protocol::ParseGuestJwk(public_jwk), "guest jwk");
 };
 
 Bytes SignedReport(const World& w, const std::string& nonce_hex, const Guest& g,
                    const Bytes& host_data) {
-  const Sha512Digest binding = rel::ReportDataBinding(Must(HexDecode(nonce_hex), "nonce"), g.key);
+  const Sha512Digest binding =
+      protocol::ReportDataBinding(Must(HexDecode(nonce_hex), "nonce"), g.key);
   return w.tee.SnpReport({Bytes(binding.begin(), binding.end()), host_data, false});
 }
 
@@ -151,7 +152,7 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
   st::StorePool pool(factory, 16);
   const TimePoint now = WallClockNow();
   Deployment d;
-  service::sigv4::Credentials acme;
+  sigv4::Credentials acme;
   {
     auto db = Must(pool.Acquire(), "store");
     auto op = Must(db->CreateTenant("operator", st::Role::kOperator, now), "operator");
@@ -190,9 +191,9 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
   service::api::Api api(ctx);
 
   BenchServer served = ServeOverHttps(api, dir, now, 21000);
-  service::client::ClientConfig cc = served.client;
+  client::ClientConfig cc = served.client;
   cc.credentials = acme;
-  auto tenant_client = Must(service::client::ApiClient::Create(cc), "client");
+  auto tenant_client = Must(client::ApiClient::Create(cc), "client");
   d.volume_id = Must(tenant_client->CallJson("POST", "/v1/volumes", {{"name", "data"}}),
                      "volume")["volume_id"];
   auto vm = Must(
@@ -207,9 +208,9 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
 
   const std::string vcek_b64 = Base64Encode(w.tee.snp().EndorsementDer());
   cc.sign = false;
-  std::vector<std::unique_ptr<service::client::ApiClient>> guests;
+  std::vector<std::unique_ptr<client::ApiClient>> guests;
   for (int c = 0; c < clients; ++c) {
-    guests.push_back(Must(service::client::ApiClient::Create(cc), "guest client"));
+    guests.push_back(Must(client::ApiClient::Create(cc), "guest client"));
     (void)guests.back()->Send("GET", "/healthz");  // TLS handshake outside the timed region
   }
   // Guest keys beforehand (a guest makes one per boot; its cost is not the service's).
@@ -279,8 +280,9 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
                                {"report", Base64Encode(SignedReport(w, nonce, g, d.host_data))},
                                {"vcek", vcek_b64}}}}),
         "check attest");
-    const Bytes key = Must(
-        rel::DecryptFromService(r["keys"][0]["jwe"].get<std::string>(), g.private_jwk), "decrypt");
+    const Bytes key =
+        Must(protocol::DecryptFromService(r["keys"][0]["jwe"].get<std::string>(), g.private_jwk),
+             "decrypt");
     if (key.size() != 32) Die("released key is not 32 bytes");
   }
   served.server->Stop();

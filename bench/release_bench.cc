@@ -37,7 +37,7 @@ struct Fixture {
   testing::SoftwareTee tee;
   std::unique_ptr<rel::TrustAnchors> anchors;
   std::string guest_private;
-  rel::GuestPublicKey guest;
+  protocol::GuestPublicKey guest;
   service::store::Vm vm;
   service::store::PolicyVersion policy;
   Bytes report;  // the guest's evidence as sent; each iteration parses it into input.evidence
@@ -50,11 +50,11 @@ struct Fixture {
     rel::TrustAnchorConfig config;
     config.snp_test_root_chains_pem = {tee.SnpRootChainPem()};
     anchors = rel::TrustAnchors::Make(config).value();
-    guest_private = rel::GenerateGuestKey().value();
-    guest = rel::ParseGuestJwk(rel::PublicJwk(guest_private).value()).value();
+    guest_private = protocol::GenerateGuestKey().value();
+    guest = protocol::ParseGuestJwk(protocol::PublicJwk(guest_private).value()).value();
     policy = {"t-1", "prod", 1, HexEncode(Sha256(AsBytes(kPolicy))), kPolicy, {}};
     const TimePoint now = testing::SoftwareTee::Now();
-    rel::LaunchTicket t{"vm-1", "t-1", "snp", "prod", 1, policy.sha256, {"vol-1"}, "h-1", now};
+    protocol::LaunchTicket t{"vm-1", "t-1", "snp", "prod", 1, policy.sha256, {"vol-1"}, "h-1", now};
     vm.id = t.vm_id;
     vm.tenant_id = t.tenant_id;
     vm.tee_type = "snp";
@@ -63,12 +63,12 @@ struct Fixture {
     vm.policy_sha256 = policy.sha256;
     vm.volume_ids = t.volume_ids;
     vm.host_id = t.host_id;
-    vm.ticket = rel::SerializeTicket(t).value();
-    vm.ticket_sha256 = HexEncode(rel::TicketHostData(vm.ticket));
-    vm.ticket_sha384 = HexEncode(rel::TicketMrConfigId(vm.ticket));
+    vm.ticket = protocol::SerializeTicket(t).value();
+    vm.ticket_sha256 = HexEncode(protocol::TicketHostData(vm.ticket));
+    vm.ticket_sha384 = HexEncode(protocol::TicketMrConfigId(vm.ticket));
     const Bytes nonce(32, 9);
-    const Sha512Digest binding = rel::ReportDataBinding(nonce, guest);
-    const Sha256Digest host_data = rel::TicketHostData(vm.ticket);
+    const Sha512Digest binding = protocol::ReportDataBinding(nonce, guest);
+    const Sha256Digest host_data = protocol::TicketHostData(vm.ticket);
     input.nonce_status = Status::Ok();
     input.nonce = nonce;
     input.guest_key = guest;

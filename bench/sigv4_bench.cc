@@ -10,21 +10,19 @@
 
 #include "attest/core/digest.h"
 #include "bench/ratio_reporter.h"
-#include "service/sigv4/canonical.h"
-#include "service/sigv4/crypto.h"
-#include "service/sigv4/signer.h"
-#include "service/sigv4/verifier.h"
+#include "sigv4/canonical.h"
+#include "sigv4/crypto.h"
+#include "sigv4/signer.h"
+#include "sigv4/verifier.h"
 
 namespace attest::bench {
 namespace {
-
-namespace sigv4 = service::sigv4;
 
 constexpr char kKeyId[] = "AKIABENCHKEY00000001";
 constexpr char kSecret[] = "bench/secret+key0123456789abcdefghijklmn";
 
 struct Inputs {
-  service::HttpRequest request;
+  HttpRequest request;
   TimePoint now;
   std::string string_to_sign;
   std::string canonical_request;
@@ -34,7 +32,7 @@ const Inputs& GetInputs() {
   static const Inputs* inputs = [] {
     auto* in = new Inputs();
     in->now = *sigv4::ParseAmzDate("20261125T080000Z");
-    service::HttpRequest req;
+    HttpRequest req;
     req.method = "POST";
     req.path = "/v1/hosts/host-0042/quote";
     req.query = "wait=true";

@@ -5,13 +5,17 @@
 #include <iostream>
 
 #include "attest/core/file_io.h"
-#include "cli/args.h"
 #include "cli/verify_output.h"
-#include "service/client/api_client.h"
-#include "service/client/aws_credentials.h"
-#include "service/sigv4/canonical.h"
+#include "client/api_client.h"
+#include "client/aws_credentials.h"
+#include "flags/args.h"
+#include "sigv4/canonical.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
+
 namespace {
 
 enum class Body {
@@ -277,8 +281,7 @@ int Run(const ClientFlags& flags, const ApiCommand& c, int argc, char** argv, in
   std::string query;
   for (const std::string& q : query_flags) {
     if (auto v = args->Get(q))
-      query += (query.empty() ? "?" : "&") + q + "=" +
-               service::sigv4::UriEncode(*v, /*keep_slash=*/false);
+      query += (query.empty() ? "?" : "&") + q + "=" + sigv4::UriEncode(*v, /*keep_slash=*/false);
   }
   std::string body;
   if (c.body == Body::kFile) {
@@ -293,26 +296,23 @@ int Run(const ClientFlags& flags, const ApiCommand& c, int argc, char** argv, in
     body = *built;
   }
 
-  service::client::ClientConfig config;
+  client::ClientConfig config;
   config.endpoint = !flags.endpoint.empty()            ? flags.endpoint
                     : !Env("ATTESTD_ENDPOINT").empty() ? Env("ATTESTD_ENDPOINT")
                                                        : "https://127.0.0.1:8443";
   config.ca_cert_file = !flags.ca_cert.empty() ? flags.ca_cert : Env("ATTESTD_CA_CERT");
-  Result<service::sigv4::Credentials> creds =
-      service::client::LoadAwsCredentials({flags.profile, "", true});
+  Result<sigv4::Credentials> creds = client::LoadAwsCredentials({flags.profile, "", true});
   if (!creds.ok()) {
     std::cerr << "attestctl: " << creds.status().message() << "\n";
     return kExitUsage;
   }
   config.credentials = *creds;
-  Result<std::unique_ptr<service::client::ApiClient>> client =
-      service::client::ApiClient::Create(config);
+  Result<std::unique_ptr<client::ApiClient>> client = client::ApiClient::Create(config);
   if (!client.ok()) {
     std::cerr << "attestctl: " << client.status().message() << "\n";
     return kExitUsage;
   }
-  Result<service::client::ClientResponse> r =
-      (*client)->Send(std::string(c.method), path + query, body);
+  Result<client::ClientResponse> r = (*client)->Send(std::string(c.method), path + query, body);
   if (!r.ok()) {
     std::cerr << "attestctl: " << r.status().message() << "\n";
     return kExitUsage;

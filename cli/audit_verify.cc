@@ -6,13 +6,17 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/verify_output.h"
+#include "flags/args.h"
 #include "service/store/sql.h"
 #include "service/store/store.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
+
 namespace {
 
 constexpr char kUsage[] = "attestctl audit verify --db FILE [--json]";

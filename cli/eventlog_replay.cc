@@ -4,12 +4,16 @@
 #include "attest/core/encoding.h"
 #include "attest/tpm/claims.h"
 #include "attest/tpm/eventlog.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "cli/verify_output.h"
+#include "flags/args.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
+
 namespace {
 
 constexpr char kUsage[] = "attestctl eventlog replay FILE [--drtm] [--json]";

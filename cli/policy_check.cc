@@ -2,12 +2,15 @@
 #include <iostream>
 
 #include "attest/core/file_io.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/verify_output.h"
+#include "flags/args.h"
 #include "policy/loader.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
 
 int RunPolicyCheck(int argc, char** argv, int first) {
   constexpr char kUsage[] = "attestctl policy check FILE [--host]";

@@ -7,6 +7,9 @@
 #include "policy/token.h"
 
 namespace attest::cli {
+
+using flags::Args;
+
 namespace {
 
 Result<EvpPkeyPtr> LoadPem(const std::string& path, bool is_private) {

@@ -6,8 +6,8 @@
 
 #include "attest/core/ossl.h"
 #include "attest/core/status.h"
-#include "cli/args.h"
 #include "cli/verify_output.h"
+#include "flags/args.h"
 #include "policy/appraisal.h"
 #include "policy/loader.h"
 
@@ -25,7 +25,7 @@ struct PolicyFlags {
 
 // LoadPolicyFlags reads --policy (a tenant policy JSON) and --token-key (PEM EC private key).
 // File and policy errors are usage errors (exit 2) for the caller to print.
-Result<PolicyFlags> LoadPolicyFlags(const Args& args);
+Result<PolicyFlags> LoadPolicyFlags(const flags::Args& args);
 
 // ApplyAppraisal records appraisal in outcome (its failures become errors, so the verdict is the
 // policy's) and, with a token key, signs the result token for subject at now.

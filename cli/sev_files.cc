@@ -14,6 +14,8 @@
 
 namespace attest::cli {
 
+using flags::Args;
+
 Result<Bytes> LoadSevFile(const std::string& path) {
   ATTEST_ASSIGN_OR_RETURN(Bytes data, ReadFileBytes(path, 1u << 20));
   // Raw certificates (2084, 832 or 1600 bytes) and session blobs are binary; text is hex or base64.

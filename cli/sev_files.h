@@ -8,7 +8,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "attest/sev/verify.h"
-#include "cli/args.h"
+#include "flags/args.h"
 
 namespace attest::cli {
 
@@ -24,7 +24,7 @@ struct SevRootsOrError {
   std::optional<Status> usage_error;  // cli.usage or core.file_unreadable: exit 2
   std::optional<Status> root_error;   // the supplied ARK/ASK do not verify: exit 1
 };
-SevRootsOrError SevRootsFromArgs(const Args& args);
+SevRootsOrError SevRootsFromArgs(const flags::Args& args);
 
 // WriteSecretFile creates dir/name with mode 0600, refusing to replace an existing file or to
 // follow a symbolic link. Fails with core.file_unreadable naming the path.

@@ -12,12 +12,16 @@
 #include "attest/core/file_io.h"
 #include "attest/sev/measurement.h"
 #include "attest/sev/vmsa.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/sev_files.h"
 #include "cli/verify_output.h"
+#include "flags/args.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
+
 namespace {
 
 constexpr char kUsage[] =

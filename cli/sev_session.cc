@@ -14,12 +14,16 @@
 #include "attest/core/encoding.h"
 #include "attest/sev/session.h"
 #include "attest/sev/verify.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/sev_files.h"
 #include "cli/verify_output.h"
+#include "flags/args.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
+
 namespace {
 
 constexpr char kUsage[] =

@@ -6,14 +6,18 @@
 #include <nlohmann/json.hpp>
 
 #include "attest/core/file_io.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/verify_output.h"
-#include "service/sigv4/canonical.h"
-#include "service/sigv4/request_file.h"
-#include "service/sigv4/signer.h"
+#include "flags/args.h"
+#include "sigv4/canonical.h"
+#include "sigv4/request_file.h"
+#include "sigv4/signer.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
+
 namespace {
 
 constexpr char kUsage[] =
@@ -24,7 +28,6 @@ constexpr char kUsage[] =
 }  // namespace
 
 int RunSigv4Sign(int argc, char** argv, int first) {
-  namespace sigv4 = service::sigv4;
   const FlagSpec spec{
       {"request", "access-key", "secret", "token", "region", "service", "time", "expires"},
       {"no-normalize-path", "sign-body", "query", "json"}};

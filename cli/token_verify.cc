@@ -1,14 +1,17 @@
 // attestctl token verify: check a signed attestation result token.
 #include <iostream>
 
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "cli/policy_flags.h"
 #include "cli/verify_output.h"
+#include "flags/args.h"
 #include "policy/token.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
 
 int RunTokenVerify(int argc, char** argv, int first) {
   constexpr char kUsage[] = "attestctl token verify TOKEN --key PEM [--at RFC3339]";

@@ -4,12 +4,16 @@
 
 #include "attest/sev/claims.h"
 #include "attest/sev/verify.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/sev_files.h"
 #include "cli/verify_output.h"
+#include "flags/args.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
+
 namespace {
 
 constexpr char kUsage[] =

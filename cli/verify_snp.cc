@@ -4,15 +4,19 @@
 #include "attest/snp/claims.h"
 #include "attest/snp/verify.h"
 #include "attest/snp/wire.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "cli/policy_flags.h"
 #include "cli/verify_output.h"
+#include "flags/args.h"
 #include "policy/appraise_snp.h"
 #include "render/snp_claims_json.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
+
 namespace {
 
 constexpr char kUsage[] =

@@ -7,16 +7,20 @@
 #include "attest/tdx/claims.h"
 #include "attest/tdx/collateral.h"
 #include "attest/tdx/verify.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "cli/policy_flags.h"
 #include "cli/verify_output.h"
+#include "flags/args.h"
 #include "policy/appraise_tdx.h"
 #include "render/tdx_claims_json.h"
 #include "service/collateral/bundle_source.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
+
 namespace {
 
 // LoadCollateralDir reads the raw Intel PCS responses of form (b); see attest/tdx/README.md.

@@ -3,14 +3,18 @@
 #include "attest/core/file_io.h"
 #include "attest/tpm/host.h"
 #include "attest/tpm/wire.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "cli/policy_flags.h"
 #include "cli/verify_output.h"
+#include "flags/args.h"
 #include "policy/appraise_host.h"
 
 namespace attest::cli {
+
+using flags::Args;
+using flags::FlagSpec;
+
 namespace {
 
 constexpr char kUsage[] =

@@ -7,9 +7,9 @@
 
 #include <limits>
 #include <set>
-#include <vector>
 
 #include "attest/core/encoding.h"
+#include "attest/core/json.h"
 #include "attest/policy/v1/options.pb.h"
 
 namespace attest::policy {
@@ -168,33 +168,17 @@ Status FillMessage(const json& object, Message* message, const std::string& path
   return Status::Ok();
 }
 
-// ParseRejectingDuplicates parses JSON, failing on a key repeated within one object (nlohmann
-// would otherwise keep the last one silently: two readers could see two different policies).
+// ParseRejectingDuplicates reads the document with the project's strict reader
+// (attest/core/json.h), which refuses a key repeated within one object (nlohmann would keep the
+// last one silently: two readers could see two different policies).
 Result<json> ParseRejectingDuplicates(std::string_view text) {
-  std::vector<std::set<std::string>> keys;
-  std::string duplicate;
-  auto callback = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        keys.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-        keys.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!keys.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
-          duplicate = parsed.get<std::string>();
-        }
-        break;
-      default:
-        break;
-    }
-    return true;
-  };
-  json parsed = json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return Invalid("", "not valid JSON");
-  if (!duplicate.empty()) return Invalid(duplicate, "key repeated in one object");
-  return parsed;
+  JsonError error;
+  Result<json> parsed = ReadJson(text, reasons::kPolicyInvalid, {}, &error);
+  if (parsed.ok()) return parsed;
+  if (error.kind == JsonErrorKind::kDuplicateKey) {
+    return Invalid(error.key, "key repeated in one object");
+  }
+  return Invalid("", "not valid JSON");
 }
 
 }  // namespace

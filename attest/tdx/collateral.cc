@@ -1,9 +1,12 @@
 #include "attest/tdx/collateral.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "attest/core/digest.h"
 #include "attest/core/encoding.h"
+#include "attest/core/json.h"
 
 namespace attest::tdx {
 namespace {
@@ -124,55 +127,27 @@ Result<std::array<uint8_t, 16>> Components(const json& tcb, const char* key,
   return out;
 }
 
-Result<json> ParseObject(std::string_view text, std::string_view where) {
+// ParseObject reads a whole document with the strict reader (attest/core/json.h); members, when
+// set, receives the exact text of each top-level member's value.
+Result<json> ParseObject(std::string_view text, std::string_view where,
+                         std::vector<JsonMemberText>* members = nullptr) {
   if (text.size() > kMaxJsonBytes) return Bad(where, "document too large");
-  json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) return Bad(where, "not a JSON object");
+  JsonReadOptions options;
+  options.top_level_members = members;
+  Result<json> doc = ReadJson(text, kBad, options);
+  if (!doc.ok() || !doc->is_object()) return Bad(where, "not a JSON object");
   return doc;
 }
 
-// SkipWs / SkipString / SkipValue walk JSON text without building anything, to find exact spans.
 size_t SkipWs(std::string_view s, size_t i) {
   while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
   return i;
 }
 
-// SkipString expects s[i] == '"' and returns the index after the closing quote, or npos.
-size_t SkipString(std::string_view s, size_t i) {
-  if (i >= s.size() || s[i] != '"') return std::string_view::npos;
-  for (++i; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      ++i;
-    } else if (s[i] == '"') {
-      return i + 1;
-    }
-  }
-  return std::string_view::npos;
-}
-
-// SkipValue returns the index after the value starting at i (nesting tracked iteratively).
+// SkipValue returns the index after the strict JSON value starting at i, or npos.
 size_t SkipValue(std::string_view s, size_t i) {
-  size_t depth = 0;
-  while (i < s.size()) {
-    const char c = s[i];
-    if (c == '"') {
-      i = SkipString(s, i);
-      if (i == std::string_view::npos) return i;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-      ++i;
-    } else if (c == '}' || c == ']') {
-      if (depth == 0) return i;
-      --depth;
-      ++i;
-    } else if (c == ',' && depth == 0) {
-      return i;
-    } else {
-      ++i;
-    }
-    if (depth == 0 && (c == '"' || c == '}' || c == ']')) return i;
-  }
-  return depth == 0 ? i : std::string_view::npos;
+  Result<size_t> end = SkipJsonValue(s, i, kBad);
+  return end.ok() ? *end : std::string_view::npos;
 }
 
 Result<Bytes> CrlField(const json& doc, const char* key) {
@@ -243,7 +218,7 @@ Result<std::string_view> TopLevelMemberSpan(std::string_view doc, std::string_vi
   i = SkipWs(doc, i + 1);
   std::optional<std::string_view> found;
   while (i < doc.size() && doc[i] != '}') {
-    const size_t key_end = SkipString(doc, i);
+    const size_t key_end = doc[i] == '"' ? SkipValue(doc, i) : std::string_view::npos;
     if (key_end == std::string_view::npos) return Bad("pcs response", "bad member name");
     const std::string_view name = doc.substr(i + 1, key_end - i - 2);
     i = SkipWs(doc, key_end);
@@ -300,9 +275,16 @@ Result<Collateral> CollateralFromPcs(const PcsFiles& files) {
   for (int which = 0; which < 2; ++which) {
     const std::string& body = which == 0 ? files.tcb_info_response : files.qe_identity_response;
     const char* member = which == 0 ? "tcbInfo" : "enclaveIdentity";
-    // The whole response must be valid JSON too, so a span found in garbage is never trusted.
-    ATTEST_ASSIGN_OR_RETURN(json doc, ParseObject(body, member));
-    ATTEST_ASSIGN_OR_RETURN(std::string_view span, TopLevelMemberSpan(body, member));
+    // One strict read gives both the values and the exact signed text of the member (a repeated
+    // member is refused by the reader itself).
+    std::vector<JsonMemberText> members;
+    ATTEST_ASSIGN_OR_RETURN(json doc, ParseObject(body, member, &members));
+    auto found = std::find_if(members.begin(), members.end(),
+                              [&](const JsonMemberText& m) { return m.name == member; });
+    if (found == members.end()) {
+      return Bad("pcs response", "member \"" + std::string(member) + "\" missing");
+    }
+    const std::string_view span = found->text;
     ATTEST_ASSIGN_OR_RETURN(std::string sig_hex, StringField(doc, "signature", member));
     ATTEST_ASSIGN_OR_RETURN(Bytes sig, SignatureHex(sig_hex, member));
     if (which == 0) {

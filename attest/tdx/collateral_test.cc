@@ -107,6 +107,36 @@ TEST(TopLevelMemberSpan, ExactBytes) {
   }
 }
 
+// The PCS responses go through the strict reader (attest/core/json.h): a member or a nested key
+// given twice, or bytes after a NUL, never yield a signed span.
+TEST(CollateralFromPcs, RefusesWhatTheStrictReaderRefuses) {
+  const std::string good = ReadVectorText("tdx/gotdx-v4-spr/tcbinfo.json");
+  const size_t open = good.find('{');
+  const struct {
+    const char* name;
+    std::string tcb_info_response;
+    std::string want;
+  } cases[] = {
+      {"good", good, "ok"},
+      {"member twice", good.substr(0, open + 1) + R"("tcbInfo":{},)" + good.substr(open + 1),
+       "tdx.collateral_malformed"},
+      {"nested key twice",
+       good.substr(0, open + 1) + R"("x":{"a":1,"a":2},)" + good.substr(open + 1),
+       "tdx.collateral_malformed"},
+      {"bytes after a NUL", good + std::string("\0{}", 3), "tdx.collateral_malformed"},
+      {"member missing", R"({"signature":"00"})", "tdx.collateral_malformed"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    PcsFiles files;
+    files.tcb_info_response = c.tcb_info_response;
+    files.qe_identity_response = ReadVectorText("tdx/gotdx-v4-spr/qe_identity.json");
+    files.tcb_info_issuer_chain = files.qe_identity_issuer_chain = Bytes{'x'};
+    files.pck_crl = files.root_ca_crl = Bytes{'x'};
+    EXPECT_EQ(CollateralFromPcs(files).status().reason_id(), c.want);
+  }
+}
+
 TEST(CollateralFromPcs, RawResponses) {
   PcsFiles files;
   files.tcb_info_response = ReadVectorText("tdx/gotdx-v4-spr/tcbinfo.json");

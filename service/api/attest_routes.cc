@@ -120,7 +120,7 @@ struct AttestBody {
   std::string vm_id;
   std::string nonce_hex;
   Bytes nonce;
-  release::GuestPublicKey guest_key;
+  protocol::GuestPublicKey guest_key;
   release::Evidence evidence;
   bool tdx_collateral_given = false;
 };
@@ -191,7 +191,7 @@ Result<AttestBody> ReadAttestBody(const HttpRequest& request) {
   }
   out.nonce = std::move(nonce).value();
   if (!guest_key.is_object()) return InvalidField("guest_key", "a public P-384 JWK object");
-  ATTEST_ASSIGN_OR_RETURN(out.guest_key, release::ParseGuestJwk(guest_key.dump()));
+  ATTEST_ASSIGN_OR_RETURN(out.guest_key, protocol::ParseGuestJwk(guest_key.dump()));
   ATTEST_RETURN_IF_ERROR(ReadEvidence(evidence, out));
   return out;
 }

@@ -60,15 +60,15 @@ TEST(ApiAttestTest, ReleasesEachVolumeKeyToTheAttestedGuest) {
     for (size_t i = 0; i < 2; ++i) {
       const std::string id = i == 0 ? v1 : v2;
       EXPECT_EQ(r.json["keys"][i]["volume_id"], id);
-      auto opened = release::DecryptFromService(r.json["keys"][i]["jwe"].get<std::string>(),
-                                                guest.private_jwk);
+      auto opened = protocol::DecryptFromService(r.json["keys"][i]["jwe"].get<std::string>(),
+                                                 guest.private_jwk);
       ASSERT_TRUE(opened.ok()) << opened.status().ToString();
       const Bytes stored = w.StoredKey(w.acme_tenant, id);
       EXPECT_EQ(*opened, stored);
       ExpectNoKeyIn(r.body, stored);  // only inside the JWE
       // Another key cannot open it.
-      EXPECT_FALSE(release::DecryptFromService(r.json["keys"][i]["jwe"].get<std::string>(),
-                                               Guest().private_jwk)
+      EXPECT_FALSE(protocol::DecryptFromService(r.json["keys"][i]["jwe"].get<std::string>(),
+                                                Guest().private_jwk)
                        .ok());
     }
     auto payload =

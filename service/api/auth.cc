@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "service/sigv4/verifier.h"
+#include "sigv4/verifier.h"
 
 namespace attest::service::api {
 namespace {

@@ -16,13 +16,13 @@
 #include "service/http/rate_limit.h"
 #include "service/http/response.h"
 #include "service/http/router.h"
-#include "service/http_request.h"
 #include "service/keys/kek.h"
 #include "service/keys/volume.h"
 #include "service/launch/settings.h"
 #include "service/metrics/registry.h"
 #include "service/store/pool.h"
 #include "service/store/store.h"
+#include "sigv4/http_request.h"
 
 namespace attest::service::release {
 class TrustAnchors;  // service/release/release.h

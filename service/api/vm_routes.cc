@@ -1,6 +1,6 @@
 // Tenant VM records (issue 9): POST /v1/vms pins the newest version of the caller's policy, places
 // the VM on a trusted operator host that offers the TEE (placement.h) and builds its launch ticket
-// (service/release/ticket.h), whose SHA-256 / SHA-384 the host puts into SNP HOST_DATA / TDX
+// (protocol/ticket.h), whose SHA-256 / SHA-384 the host puts into SNP HOST_DATA / TDX
 // MRCONFIGID at launch. DELETE ends every further key release for the VM.
 #include <tuple>
 
@@ -9,12 +9,12 @@
 #include "attest/core/encoding.h"
 #include "attest/core/time.h"
 #include "policy/loader.h"
+#include "protocol/ticket.h"
 #include "service/api/placement.h"
 #include "service/api/routes.h"
 #include "service/api/vm_launch.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
-#include "service/release/ticket.h"
 
 namespace attest::service::api {
 namespace {
@@ -80,7 +80,7 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
   }
   ATTEST_ASSIGN_OR_RETURN(
       std::vector<std::string> volume_ids,
-      http::ReadNameList(volumes_json, "volume_ids", release::kMaxTicketVolumes));
+      http::ReadNameList(volumes_json, "volume_ids", protocol::kMaxTicketVolumes));
 
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_ASSIGN_OR_RETURN(
@@ -110,7 +110,7 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
   }
   ATTEST_ASSIGN_OR_RETURN(const store::Host* host, PlaceVmHost(hosts, tee, max_age, ctx.now));
 
-  release::LaunchTicket ticket;
+  protocol::LaunchTicket ticket;
   ticket.vm_id = "vm-" + HexEncode(store::RandomBytes(16));
   ticket.tenant_id = ctx.caller.tenant_id;
   ticket.tee = tee;
@@ -120,7 +120,7 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
   ticket.volume_ids = volume_ids;
   ticket.host_id = host->id;
   ticket.created_at = ctx.now;
-  ATTEST_ASSIGN_OR_RETURN(Bytes canonical, release::SerializeTicket(ticket));
+  ATTEST_ASSIGN_OR_RETURN(Bytes canonical, protocol::SerializeTicket(ticket));
 
   store::Vm vm;
   vm.id = ticket.vm_id;
@@ -132,8 +132,8 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
   vm.volume_ids = volume_ids;
   vm.host_id = host->id;
   vm.ticket = canonical;
-  const Sha256Digest host_data = release::TicketHostData(canonical);
-  const Sha384Digest mr_config_id = release::TicketMrConfigId(canonical);
+  const Sha256Digest host_data = protocol::TicketHostData(canonical);
+  const Sha384Digest mr_config_id = protocol::TicketMrConfigId(canonical);
   vm.ticket_sha256 = HexEncode(ByteSpan(host_data.data(), host_data.size()));
   vm.ticket_sha384 = HexEncode(ByteSpan(mr_config_id.data(), mr_config_id.size()));
   // CreateVm checks the volumes again in its transaction (one may be deleted meanwhile).

@@ -1,8 +1,8 @@
 // VM record routes (issue 9): placement on trusted hosts, launch tickets, isolation.
 #include <gtest/gtest.h>
 
+#include "protocol/ticket.h"
 #include "service/api/testing/release_world.h"
-#include "service/release/ticket.h"
 
 namespace attest::service::api {
 namespace {
@@ -27,7 +27,7 @@ TEST(ApiVmTest, CreateBuildsTheTicketTheHostBindsIntoTheTee) {
     EXPECT_EQ(r.json["policy"]["version"], 1);
     EXPECT_EQ(r.json["volume_ids"], (std::vector<std::string>{v2, v1}));
     const Bytes ticket = Base64Decode(r.json["ticket"].get<std::string>()).value();
-    auto parsed = release::ParseTicket(ticket);
+    auto parsed = protocol::ParseTicket(ticket);
     ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
     EXPECT_EQ(parsed->vm_id, id);
     EXPECT_EQ(parsed->tenant_id, w.acme_tenant);
@@ -35,8 +35,8 @@ TEST(ApiVmTest, CreateBuildsTheTicketTheHostBindsIntoTheTee) {
     EXPECT_EQ(parsed->policy_sha256, r.json["policy"]["sha256"]);
     EXPECT_EQ(parsed->volume_ids, (std::vector<std::string>{v2, v1}));
     EXPECT_EQ(parsed->created_at, w.h.now());
-    const Sha256Digest host_data = release::TicketHostData(ticket);
-    const Sha384Digest mr_config_id = release::TicketMrConfigId(ticket);
+    const Sha256Digest host_data = protocol::TicketHostData(ticket);
+    const Sha384Digest mr_config_id = protocol::TicketMrConfigId(ticket);
     EXPECT_EQ(r.json["host_data"], Base64Encode(ByteSpan(host_data.data(), host_data.size())));
     EXPECT_EQ(r.json["mr_config_id"],
               Base64Encode(ByteSpan(mr_config_id.data(), mr_config_id.size())));

@@ -5,12 +5,22 @@
 #include <nlohmann/json.hpp>
 
 #include "attest/core/file_io.h"
+#include "attest/core/json.h"
 
 namespace attest::service::attestd {
 namespace {
 
 Status ConfigError(const std::string& path, const std::string& what) {
   return Status(reasons::kApiConfig, path + ": " + what);
+}
+
+// ReadConfigObject reads a configuration file's text with the project's strict JSON reader
+// (attest/core/json.h): a setting given twice is refused rather than the last one winning.
+Result<nlohmann::json> ReadConfigObject(const std::string& path, const Bytes& bytes) {
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  Result<nlohmann::json> doc = ReadJson(text, reasons::kApiConfig);
+  if (!doc.ok() || !doc->is_object()) return ConfigError(path, "not a JSON object");
+  return doc;
 }
 
 std::string Resolve(const std::filesystem::path& dir, const std::string& file) {
@@ -23,8 +33,7 @@ std::string Resolve(const std::filesystem::path& dir, const std::string& file) {
 Result<Config> LoadConfig(const std::string& path) {
   Result<Bytes> bytes = ReadFileBytes(path);
   if (!bytes.ok()) return ConfigError(path, bytes.status().message());
-  nlohmann::json doc = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
-  if (!doc.is_object()) return ConfigError(path, "not a JSON object");
+  ATTEST_ASSIGN_OR_RETURN(const nlohmann::json doc, ReadConfigObject(path, *bytes));
 
   Config c;
   keys::Pkcs11Config pkcs11;
@@ -208,8 +217,7 @@ Result<release::TrustAnchorConfig> LoadTestRoots(const std::string& path) {
   if (path.empty()) return out;
   Result<Bytes> bytes = ReadFileBytes(path);
   if (!bytes.ok()) return ConfigError(path, bytes.status().message());
-  nlohmann::json doc = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
-  if (!doc.is_object()) return ConfigError(path, "not a JSON object");
+  ATTEST_ASSIGN_OR_RETURN(const nlohmann::json doc, ReadConfigObject(path, *bytes));
   const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
   for (const auto& [key, value] : doc.items()) {
     std::vector<Bytes>* list = key == "snp_root_chains" ? &out.snp_test_root_chains_pem

@@ -185,6 +185,15 @@ TEST_F(ConfigTest, TestRootsFile) {
     SCOPED_TRACE(bad);
     EXPECT_EQ(LoadTestRoots(Write("bad.json", bad)).status().reason_id(), "api.config_invalid");
   }
+  // The strict reader (attest/core/json.h): a repeated setting, bytes after a NUL.
+  const std::string strict_cases[] = {
+      R"({"tdx_roots": ["ark.pem"], "tdx_roots": []})",
+      std::string(R"({"tdx_roots": ["ark.pem"]})") + std::string("\0x", 2),
+  };
+  for (const std::string& bad : strict_cases) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(LoadTestRoots(Write("bad.json", bad)).status().reason_id(), "api.config_invalid");
+  }
   EXPECT_EQ(LoadTestRoots((dir_ / "none.json").string()).status().reason_id(),
             "api.config_invalid");
 }

@@ -10,7 +10,7 @@
 #include <iostream>
 #include <thread>
 
-#include "cli/args.h"
+#include "flags/args.h"
 #include "launcher/libvirt_hypervisor.h"
 #include "service/api/dispatch.h"
 #include "service/attestd/config.h"
@@ -20,7 +20,7 @@
 
 namespace {
 
-using attest::cli::Args;
+using attest::flags::Args;
 using namespace attest::service;
 
 constexpr const char* kUsage =
@@ -150,7 +150,7 @@ int Serve(const std::string& config_path) {
     return Fail(s);
   }
   attest::Result<std::unique_ptr<server::HttpsServer>> server = server::HttpsServer::Start(
-      config->server, [&api](const attest::service::HttpRequest& r) { return api.Handle(r); });
+      config->server, [&api](const attest::HttpRequest& r) { return api.Handle(r); });
   if (!server.ok()) return Fail(server.status());
   std::cout << "attestd: serving https://" << config->server.host << ":" << config->server.port
             << "/ (" << config->database.substr(0, config->database.find(':')) << ")" << std::endl;
@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
   }
   umask(077);  // the database, keys and credentials are for this user only
   const std::string command = argv[1];
-  attest::cli::FlagSpec spec;
+  attest::flags::FlagSpec spec;
   if (command == "init" || command == "run") {
     spec.with_value = {"data-dir",
                        "listen-port",

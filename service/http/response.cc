@@ -1,7 +1,5 @@
 #include "service/http/response.h"
 
-#include <arpa/inet.h>
-
 #include <nlohmann/json.hpp>
 
 namespace attest::service::http {
@@ -19,12 +17,6 @@ HttpResponse NoContentResponse() {
   r.status = 204;
   r.content_type.clear();
   return r;
-}
-
-bool IsLoopbackHost(const std::string& host) {
-  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
-  in_addr v4{};
-  return inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
 }
 
 HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message) {

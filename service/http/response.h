@@ -12,7 +12,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "attest/core/status.h"
-#include "service/http_request.h"
+#include "sigv4/http_request.h"
 
 namespace attest::service::http {
 
@@ -28,10 +28,6 @@ HttpResponse JsonResponse(int status, const nlohmann::json& body);
 
 // NoContentResponse is a 204 with no body and no Content-Type.
 HttpResponse NoContentResponse();
-
-// IsLoopbackHost reports whether host is "localhost", an address in 127.0.0.0/8, or ::1 (with
-// or without brackets): the only addresses attestd serves on and plain http may reach.
-bool IsLoopbackHost(const std::string& host);
 
 // ErrorResponse is {"code": code, "message": message} with the given status.
 HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message);

@@ -174,17 +174,17 @@ struct TicketDigests {
 
 TicketDigests DigestTicket(const Bytes& ticket) {
   TicketDigests t;
-  t.host_data = TicketHostData(ticket);
-  t.mr_config_id = TicketMrConfigId(ticket);
+  t.host_data = protocol::TicketHostData(ticket);
+  t.mr_config_id = protocol::TicketMrConfigId(ticket);
   t.host_data_hex = HexEncode(t.host_data);
   t.mr_config_id_hex = HexEncode(t.mr_config_id);
   return t;
 }
 
 // CheckTicket reads the VM's stored ticket and checks it describes this VM record.
-std::optional<LaunchTicket> CheckTicket(const store::Vm& vm, const TicketDigests& digests,
+std::optional<protocol::LaunchTicket> CheckTicket(const store::Vm& vm, const TicketDigests& digests,
                                         Failures& fail) {
-  auto t = ParseTicket(vm.ticket);
+  auto t = protocol::ParseTicket(vm.ticket);
   if (!t.ok()) {
     fail.Add("launch_ticket", t.status());
     return std::nullopt;
@@ -236,7 +236,7 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
   const TicketDigests digests = DigestTicket(vm.ticket);
 
   // report_data: the TEE vouches for this nonce and this guest key together.
-  const Sha512Digest want_binding = ReportDataBinding(in.nonce, in.guest_key);
+  const Sha512Digest want_binding = protocol::ReportDataBinding(in.nonce, in.guest_key);
   if (!facts.report_data) {
     fail.Add("report_data", reasons::kReleaseReportDataMismatch,
              "REPORT_DATA unknown: the evidence did not parse");
@@ -248,7 +248,7 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
   }
 
   // launch_ticket: the TEE was launched for this VM's ticket.
-  const std::optional<LaunchTicket> ticket = CheckTicket(vm, digests, fail);
+  const std::optional<protocol::LaunchTicket> ticket = CheckTicket(vm, digests, fail);
   if (tee != vm.tee_type) {
     fail.Add("launch_ticket", reasons::kReleaseTeeMismatch,
              "evidence is " + std::string(tee.substr(0, 16)) + ", the VM was launched as " +
@@ -342,11 +342,11 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
 
 Result<std::vector<ReleasedKey>> WrapKeysForGuest(const keys::KeyEncryptionKey& kek,
                                                   const std::vector<store::Volume>& volumes,
-                                                  const GuestPublicKey& guest_key) {
+                                                  const protocol::GuestPublicKey& guest_key) {
   std::vector<ReleasedKey> out;
   for (const store::Volume& v : volumes) {
     ATTEST_ASSIGN_OR_RETURN(Bytes key, keys::UnwrapVolumeKey(kek, v.id, v.wrapped_key));
-    auto jwe = EncryptToGuest(key, guest_key, v.id);
+    auto jwe = protocol::EncryptToGuest(key, guest_key, v.id);
     OPENSSL_cleanse(key.data(), key.size());
     if (!jwe.ok()) return jwe.status();
     out.push_back({v.id, std::move(jwe).value()});

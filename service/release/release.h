@@ -31,9 +31,9 @@
 #include "attest/tdx/wire.h"
 #include "policy/appraisal.h"
 #include "policy/policy_cache.h"
+#include "protocol/jwe.h"
+#include "protocol/ticket.h"
 #include "service/keys/kek.h"
-#include "service/release/jwe.h"
-#include "service/release/ticket.h"
 #include "service/store/store.h"
 
 namespace attest::service::release {
@@ -122,7 +122,7 @@ struct HostStatus {
 struct ReleaseInput {
   Status nonce_status;  // the result of Store::ConsumeNonce for (VM's tenant, vm id, nonce)
   Bytes nonce;          // the 32 nonce bytes (hex-decoded)
-  GuestPublicKey guest_key;
+  protocol::GuestPublicKey guest_key;
   Evidence evidence;
   const store::Vm* vm = nullptr;
   HostStatus host;
@@ -175,6 +175,6 @@ struct ReleasedKey {
 // key is returned.
 Result<std::vector<ReleasedKey>> WrapKeysForGuest(const keys::KeyEncryptionKey& kek,
                                                   const std::vector<store::Volume>& volumes,
-                                                  const GuestPublicKey& guest_key);
+                                                  const protocol::GuestPublicKey& guest_key);
 
 }  // namespace attest::service::release

@@ -6,6 +6,8 @@
 #include <set>
 
 #include "attest/core/encoding.h"
+#include "protocol/jwe.h"
+#include "protocol/ticket.h"
 #include "service/keys/local_kek.h"
 #include "service/keys/volume.h"
 #include "tests/testing/software_tee.h"
@@ -13,6 +15,17 @@
 namespace attest::service::release {
 namespace {
 
+using protocol::DecryptFromService;
+using protocol::GenerateGuestKey;
+using protocol::GuestPublicKey;
+using protocol::LaunchTicket;
+using protocol::ParseGuestJwk;
+using protocol::ParseTicket;
+using protocol::PublicJwk;
+using protocol::ReportDataBinding;
+using protocol::SerializeTicket;
+using protocol::TicketHostData;
+using protocol::TicketMrConfigId;
 using std::chrono::seconds;
 using testing::SoftwareTee;
 using testing::TeeLaunch;

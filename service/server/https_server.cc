@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "attest/core/ossl.h"
+#include "client/endpoint.h"
 #include "service/http/json_body.h"
 
 namespace attest::service::server {
@@ -122,7 +123,7 @@ void HttpsServer::Stop() {
 
 Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(const ServerConfig& config,
                                                         DispatchFn dispatch) {
-  if (!http::IsLoopbackHost(config.host)) {
+  if (!client::IsLoopbackHost(config.host)) {
     return Status(reasons::kApiConfig, "listen address " + config.host +
                                            " is not a loopback address; attestd serves on "
                                            "127.0.0.1 behind the cloud's load balancer");

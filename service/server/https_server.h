@@ -9,7 +9,7 @@
 
 #include "attest/core/status.h"
 #include "service/http/response.h"
-#include "service/http_request.h"
+#include "sigv4/http_request.h"
 
 namespace attest::service::server {
 

@@ -21,7 +21,7 @@ struct VmInterface {
   bool operator==(const VmInterface&) const = default;
 };
 
-// Vm: a confidential VM record and its launch ticket (service/release/ticket.h).
+// Vm: a confidential VM record and its launch ticket (protocol/ticket.h).
 struct Vm {
   std::string id;  // chosen by the caller (the id is inside the ticket)
   std::string tenant_id;

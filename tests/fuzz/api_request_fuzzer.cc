@@ -14,8 +14,8 @@
 #include "service/api/dispatch.h"
 #include "service/keys/local_kek.h"
 #include "service/release/release.h"
-#include "service/sigv4/request_file.h"
 #include "service/store/secret_sealer.h"
+#include "sigv4/request_file.h"
 
 namespace {
 
@@ -75,7 +75,8 @@ void CheckResponse(const http::HttpResponse& r) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Fixture* fixture = new Fixture();
-  auto req = sigv4::ParseRequestFile(std::string_view(reinterpret_cast<const char*>(data), size));
+  auto req =
+      attest::sigv4::ParseRequestFile(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!req.ok()) return 0;
   CheckResponse(fixture->handler->Handle(*req));
 

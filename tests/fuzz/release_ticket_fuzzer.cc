@@ -4,16 +4,16 @@
 #include <cstdint>
 #include "tests/fuzz/fuzz_check.h"
 
-#include "service/release/ticket.h"
+#include "protocol/ticket.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace attest;
-  auto ticket = service::release::ParseTicket(ByteSpan(data, size));
+  auto ticket = protocol::ParseTicket(ByteSpan(data, size));
   if (!ticket.ok()) {
     FUZZ_CHECK(ticket.status().reason_id() == reasons::kReleaseTicketInvalid.id);
     return 0;
   }
-  auto again = service::release::SerializeTicket(*ticket);
+  auto again = protocol::SerializeTicket(*ticket);
   FUZZ_CHECK(again.ok() && *again == Bytes(data, data + size));
   return 0;
 }

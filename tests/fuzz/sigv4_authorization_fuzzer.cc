@@ -3,11 +3,11 @@
 #include <cstdint>
 #include <string_view>
 
-#include "service/sigv4/authorization.h"
-#include "service/sigv4/canonical.h"
+#include "sigv4/authorization.h"
+#include "sigv4/canonical.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  namespace sigv4 = attest::service::sigv4;
+  namespace sigv4 = attest::sigv4;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto auth = sigv4::ParseAuthorizationHeader(text);
   if (auth.ok() && (auth->signature.size() != 64 || auth->signed_headers.empty() ||

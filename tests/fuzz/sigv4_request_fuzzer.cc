@@ -6,12 +6,12 @@
 #include <string>
 #include <string_view>
 
-#include "service/sigv4/canonical.h"
-#include "service/sigv4/request_file.h"
-#include "service/sigv4/verifier.h"
+#include "sigv4/canonical.h"
+#include "sigv4/request_file.h"
+#include "sigv4/verifier.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  namespace sigv4 = attest::service::sigv4;
+  namespace sigv4 = attest::sigv4;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto req = sigv4::ParseRequestFile(text);
   if (!req.ok()) return 0;

@@ -1,4 +1,4 @@
-// Differential test: our JWE (service/release/jwe.h, libjose) against the npm `jose` package
+// Differential test: our JWE (protocol/jwe.h, libjose) against the npm `jose` package
 // (panva/jose, pinned), both directions: jose opens what we send a guest, and we open what jose
 // encrypts to a guest key; jose also refuses our JWE under another key or with a changed tag.
 //
@@ -14,10 +14,10 @@
 #include <string>
 
 #include "attest/core/encoding.h"
+#include "protocol/jwe.h"
 #include "service/keys/kek.h"
-#include "service/release/jwe.h"
 
-namespace attest::service::release {
+namespace attest::protocol {
 namespace {
 
 namespace fs = std::filesystem;
@@ -112,7 +112,7 @@ TEST_F(JwePeerTest, BothDirectionsAgree) {
   const std::string guest = GenerateGuestKey().value();
   const std::string other = GenerateGuestKey().value();
   const GuestPublicKey pub = ParseGuestJwk(PublicJwk(guest).value()).value();
-  const Bytes key = keys::RandomBytes(32);
+  const Bytes key = service::keys::RandomBytes(32);
   const std::string ours = EncryptToGuest(key, pub, "vol-7").value();
   // Flip a tag bit in the decoded bytes: the last base64url character of a 16-byte tag carries
   // unused bits, so editing characters could leave the tag unchanged.
@@ -146,4 +146,4 @@ TEST_F(JwePeerTest, BothDirectionsAgree) {
 }
 
 }  // namespace
-}  // namespace attest::service::release
+}  // namespace attest::protocol

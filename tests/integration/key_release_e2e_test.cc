@@ -25,14 +25,13 @@
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/tpm/eventlog.h"
-#include "service/release/jwe.h"
+#include "protocol/jwe.h"
 #include "tests/integration/e2e_support.h"
 
 namespace attest {
 namespace {
 
 namespace fs = std::filesystem;
-namespace rel = service::release;
 using e2e::B;
 using e2e::HttpStatus;
 using e2e::JsonBody;
@@ -206,14 +205,16 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
     std::string tee_flags;        // --debug, --expired-crl
   };
   nlohmann::json AttestBody(const Attempt& a) {
-    const std::string priv = rel::GenerateGuestKey().value();
-    const std::string pub_json = rel::PublicJwk(priv).value();
-    const rel::GuestPublicKey pub = rel::ParseGuestJwk(pub_json).value();
-    const rel::GuestPublicKey other =
-        rel::ParseGuestJwk(rel::PublicJwk(rel::GenerateGuestKey().value()).value()).value();
+    const std::string priv = protocol::GenerateGuestKey().value();
+    const std::string pub_json = protocol::PublicJwk(priv).value();
+    const protocol::GuestPublicKey pub = protocol::ParseGuestJwk(pub_json).value();
+    const protocol::GuestPublicKey other =
+        protocol::ParseGuestJwk(protocol::PublicJwk(protocol::GenerateGuestKey().value()).value())
+            .value();
     auto decoded = HexDecode(a.nonce);
     const Bytes nonce = decoded.ok() ? *decoded : Bytes(32, 0);
-    const Sha512Digest report_data = rel::ReportDataBinding(nonce, a.bind_other_key ? other : pub);
+    const Sha512Digest report_data =
+        protocol::ReportDataBinding(nonce, a.bind_other_key ? other : pub);
     Output ev = e2e::ShOut(Tee("snp") + " --host-data-b64 " + a.host_data_b64 + " " + a.tee_flags +
                            " " + HexEncode(report_data));
     EXPECT_EQ(ev.rc, 0) << ev.text;

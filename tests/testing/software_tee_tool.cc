@@ -29,7 +29,7 @@
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/snp/cert_table.h"
-#include "cli/args.h"
+#include "flags/args.h"
 #include "tests/testing/software_tee.h"
 
 namespace {
@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string verb = argv[1];
-  auto args = attest::cli::Args::Parse(
+  auto args = attest::flags::Args::Parse(
       argc, argv, 2, {{"state", "host-data-b64"}, {"debug", "expired-crl", "auxblob"}});
   if (!args.ok()) return Fail(args.status().ToString());
   auto state = args->Require("state");

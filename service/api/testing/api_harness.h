@@ -12,7 +12,7 @@
 #include "attest/core/ossl.h"
 #include "service/api/dispatch.h"
 #include "service/release/release.h"
-#include "service/sigv4/signer.h"
+#include "sigv4/signer.h"
 
 namespace attest::service::api::testing {
 

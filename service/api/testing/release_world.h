@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "attest/core/encoding.h"
+#include "protocol/jwe.h"
 #include "service/api/testing/api_harness.h"
 #include "service/keys/volume.h"
-#include "service/release/jwe.h"
 #include "service/release/release.h"
 #include "tests/testing/software_tee.h"
 
@@ -47,9 +47,9 @@ inline nlohmann::json CollateralJson(const tdx::Collateral& c) {
 
 // Guest: one ephemeral P-384 key pair, as the guest agent makes it.
 struct Guest {
-  std::string private_jwk = release::GenerateGuestKey().value();
-  std::string public_jwk = release::PublicJwk(private_jwk).value();
-  release::GuestPublicKey key = release::ParseGuestJwk(public_jwk).value();
+  std::string private_jwk = protocol::GenerateGuestKey().value();
+  std::string public_jwk = protocol::PublicJwk(private_jwk).value();
+  protocol::GuestPublicKey key = protocol::ParseGuestJwk(public_jwk).value();
 };
 
 class ReleaseWorld {
@@ -133,7 +133,7 @@ class ReleaseWorld {
                                            const Guest& guest) {
     attest::testing::TeeLaunch l;
     const Sha512Digest binding =
-        release::ReportDataBinding(HexDecode(nonce_hex).value(), guest.key);
+        protocol::ReportDataBinding(HexDecode(nonce_hex).value(), guest.key);
     l.report_data = Bytes(binding.begin(), binding.end());
     l.launch_digest =
         Base64Decode(vm[vm["tee"] == "snp" ? "host_data" : "mr_config_id"].get<std::string>())

@@ -1,0 +1,158 @@
+#include "client/api_client.h"
+
+#include <cpprest/http_client.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <filesystem>
+
+#include "client/endpoint.h"
+
+namespace attest::client {
+namespace {
+
+namespace ws = web::http;
+
+// VerifyServerCertificate replaces the chain check of the handshake: the chain to the trusted
+// anchors and the host name / IP address, with OpenSSL's default per-certificate callback.
+int VerifyServerCertificate(X509_STORE_CTX* store_ctx, void* arg) {
+  const std::string& host = *static_cast<const std::string*>(arg);
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(store_ctx);
+  std::string bare = host;
+  if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']') {
+    bare = bare.substr(1, bare.size() - 2);
+  }
+  if (X509_VERIFY_PARAM_set1_ip_asc(param, bare.c_str()) != 1 &&
+      X509_VERIFY_PARAM_set1_host(param, bare.c_str(), bare.size()) != 1) {
+    return 0;
+  }
+  X509_STORE_CTX_set_verify_cb(store_ctx, [](int ok, X509_STORE_CTX*) { return ok; });
+  return X509_verify_cert(store_ctx);
+}
+
+}  // namespace
+
+struct ApiClient::Impl {
+  ClientConfig config;
+  std::string tls_host;     // the name or address the server certificate must carry
+  std::string host_header;  // "host:port" exactly as sent, so it can be signed
+  std::unique_ptr<ws::client::http_client> http;
+};
+
+ApiClient::ApiClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ApiClient::~ApiClient() = default;
+
+Result<std::unique_ptr<ApiClient>> ApiClient::Create(const ClientConfig& config) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  web::uri uri;
+  try {
+    uri = web::uri(config.endpoint);
+  } catch (const std::exception& e) {
+    return Status(reasons::kClientConfig, "endpoint " + config.endpoint + ": " + e.what());
+  }
+  const std::string scheme = uri.scheme();
+  if (scheme != "https" && !(scheme == "http" && IsLoopbackHost(uri.host()))) {
+    return Status(reasons::kClientConfig,
+                  "endpoint must be https:// (plain http only to a loopback address)");
+  }
+  if (uri.host().empty() || (uri.path() != "/" && !uri.path().empty())) {
+    return Status(reasons::kClientConfig, "endpoint must be scheme://host[:port] with no path");
+  }
+  if (!config.ca_cert_file.empty() && !std::filesystem::exists(config.ca_cert_file)) {
+    return Status(reasons::kClientConfig,
+                  "CA certificate file " + config.ca_cert_file + " does not exist");
+  }
+  impl->host_header = uri.host();
+  if (!uri.is_port_default()) impl->host_header += ":" + std::to_string(uri.port());
+
+  ws::client::http_client_config cc;
+  cc.set_timeout(std::chrono::seconds(config.timeout_seconds));
+  cc.set_validate_certificates(true);
+  // Certificate checks are OpenSSL's own (chain, then the endpoint's name or IP address, RFC 6125),
+  // done in one place: cpprestsdk's built-in name check refuses valid IP-address certificates.
+  const std::string ca = config.ca_cert_file;
+  const std::string* expected_host = &impl->tls_host;
+  impl->tls_host = uri.host();
+  cc.set_ssl_context_callback([ca, expected_host](boost::asio::ssl::context& ctx) {
+    if (!ca.empty()) {
+      ctx.load_verify_file(ca);
+      // The file may hold the server's own self-signed certificate: trust it as an anchor
+      // without a chain above it, as curl --cacert does.
+      X509_STORE_set_flags(SSL_CTX_get_cert_store(ctx.native_handle()), X509_V_FLAG_PARTIAL_CHAIN);
+    }
+    SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+    SSL_CTX_set_cert_verify_callback(ctx.native_handle(), VerifyServerCertificate,
+                                     const_cast<std::string*>(expected_host));
+  });
+  try {
+    impl->http = std::make_unique<ws::client::http_client>(uri, cc);
+  } catch (const std::exception& e) {
+    return Status(reasons::kClientConfig, std::string("HTTP client: ") + e.what());
+  }
+  return std::unique_ptr<ApiClient>(new ApiClient(std::move(impl)));
+}
+
+Result<ClientResponse> ApiClient::Send(const std::string& method, const std::string& path_and_query,
+                                       const std::string& body, const std::string& content_type) {
+  const ClientConfig& config = impl_->config;
+  HttpRequest req;
+  req.method = method;
+  const size_t q = path_and_query.find('?');
+  req.path = path_and_query.substr(0, q);
+  if (q != std::string::npos) req.query = path_and_query.substr(q + 1);
+  req.headers.push_back({"Host", impl_->host_header});
+  if (!body.empty()) req.headers.push_back({"Content-Type", content_type});
+  req.body.assign(body.begin(), body.end());
+  if (config.sign) {
+    sigv4::SignOptions options;
+    options.region = config.region;
+    options.service = config.service;
+    options.time = WallClockNow();
+    options.sign_body = true;
+    ATTEST_ASSIGN_OR_RETURN(sigv4::SigningResult signed_req,
+                            sigv4::SignRequest(req, config.credentials, options));
+    req = std::move(signed_req.signed_request);
+  }
+
+  ws::http_request out{ws::method(method)};
+  out.set_request_uri(path_and_query);
+  for (const HttpHeader& h : req.headers) {
+    if (h.name == "Content-Type") continue;  // set with the body below
+    out.headers().add(h.name, h.value);
+  }
+  if (!body.empty()) out.set_body(body, content_type);
+  try {
+    ws::http_response in = impl_->http->request(out).get();
+    ClientResponse r;
+    r.status = in.status_code();
+    r.content_type = in.headers().content_type();
+    std::vector<unsigned char> bytes = in.extract_vector().get();
+    r.body.assign(bytes.begin(), bytes.end());
+    if (r.content_type.rfind("application/json", 0) == 0) {
+      r.json = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+    }
+    return r;
+  } catch (const std::exception& e) {
+    return Status(reasons::kClientTransport, config.endpoint + ": " + e.what());
+  }
+}
+
+Result<nlohmann::json> ApiClient::CallJson(const std::string& method,
+                                           const std::string& path_and_query,
+                                           const nlohmann::json& body) {
+  ATTEST_ASSIGN_OR_RETURN(ClientResponse r,
+                          Send(method, path_and_query, body.is_null() ? "" : body.dump()));
+  if (r.status >= 200 && r.status < 300) {
+    return r.json.is_null() ? nlohmann::json::object() : r.json;
+  }
+  std::string code = "http_" + std::to_string(r.status), message = r.body.substr(0, 512);
+  if (r.json.is_object() && r.json.contains("code") && r.json["code"].is_string()) {
+    code = r.json["code"];
+    if (r.json.contains("message") && r.json["message"].is_string()) message = r.json["message"];
+  }
+  return Status(reasons::kClientHttpError,
+                "HTTP " + std::to_string(r.status) + " " + code + ": " + message);
+}
+
+}  // namespace attest::client

@@ -1,0 +1,57 @@
+// ApiClient: an HTTPS client for attestd's API that signs every request with SigV4 (header form,
+// body hash signed). Used by attestctl's client commands, attest-agent and the load benchmarks.
+// cpprestsdk stays inside api_client.cc.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "attest/core/status.h"
+#include "sigv4/signer.h"
+
+namespace attest::client {
+
+struct ClientConfig {
+  std::string endpoint;      // "https://127.0.0.1:8443"
+  std::string ca_cert_file;  // PEM bundle to trust; "" = the system store
+  sigv4::Credentials credentials;
+  bool sign = true;  // false: unsigned requests (health, guest key release)
+  std::string region = "local";
+  std::string service = "attestd";
+  int timeout_seconds = 30;
+};
+
+struct ClientResponse {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+  nlohmann::json json;  // parsed body when it is JSON, else null
+};
+
+class ApiClient {
+ public:
+  // Create checks the endpoint (http:// only for loopback addresses) and the CA file. Fails with
+  // reasons::kClientConfig.
+  static Result<std::unique_ptr<ApiClient>> Create(const ClientConfig& config);
+  ~ApiClient();
+
+  // Send signs and sends one request; any HTTP status is a response, only transport failures
+  // (connect, TLS, timeout) fail, with reasons::kClientTransport.
+  Result<ClientResponse> Send(const std::string& method, const std::string& path_and_query,
+                              const std::string& body = "",
+                              const std::string& content_type = "application/json");
+
+  // CallJson is Send for JSON APIs: a 2xx answer returns the parsed body; an error answer fails
+  // with reasons::kClientHttpError and the server's "code: message" (status in the message).
+  Result<nlohmann::json> CallJson(const std::string& method, const std::string& path_and_query,
+                                  const nlohmann::json& body = nullptr);
+
+ private:
+  struct Impl;
+  explicit ApiClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace attest::client
