@@ -25,6 +25,7 @@
 #include "policy/appraisal_json.h"
 #include "policy/appraise_host.h"
 #include "policy/loader.h"
+#include "render/tpm_claims_json.h"
 #include "service/api/routes.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
@@ -450,7 +451,7 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
     for (auto& [key, value] : decision.items()) body[key] = value;
     return OrderedResponse(422, body);
   }
-  decision["claims"] = tpm::ToJson(verification.claims);
+  decision["claims"] = render::ClaimsToJson(verification.claims);
   return OrderedResponse(200, decision);
 }
 
