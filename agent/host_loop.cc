@@ -8,6 +8,7 @@
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/tpm/claims.h"
+#include "attest/tpm/pcr_json.h"
 
 namespace attest::agent {
 namespace {

@@ -38,6 +38,7 @@
 #include "attest/tpm/alg.h"
 #include "attest/tpm/claims.h"
 #include "attest/tpm/host.h"
+#include "attest/tpm/pcr_json.h"
 #include "bench/api_bench_support.h"
 #include "client/api_client.h"
 #include "policy/appraise_host.h"

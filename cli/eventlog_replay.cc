@@ -4,6 +4,7 @@
 #include "attest/core/encoding.h"
 #include "attest/tpm/claims.h"
 #include "attest/tpm/eventlog.h"
+#include "attest/tpm/pcr_json.h"
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "cli/verify_output.h"

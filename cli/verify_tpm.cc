@@ -9,6 +9,7 @@
 #include "cli/verify_output.h"
 #include "flags/args.h"
 #include "policy/appraise_host.h"
+#include "render/tpm_claims_json.h"
 
 namespace attest::cli {
 
@@ -91,7 +92,7 @@ int RunVerifyTpm(int argc, char** argv, int first) {
   if (drtm_log) evidence.drtm_log = ByteSpan(*drtm_log);
   tpm::HostVerification result = tpm::VerifyHostEvidence(evidence);
   if (result.claims.quote || result.claims.boot || result.claims.drtm) {
-    outcome.claims = nlohmann::json::parse(tpm::ToJson(result.claims).dump());
+    outcome.claims = nlohmann::json::parse(render::ClaimsToJson(result.claims).dump());
   }
   outcome.errors = std::move(result.errors);
   if (const auto path = args->Get("host-policy")) {

@@ -31,13 +31,29 @@ Claims UnverifiedClaims(const Quote& q) {
   return c;
 }
 
-Claims ToClaims(const VerifiedQuote& v) {
-  Claims c = UnverifiedClaims(v.quote());
+namespace {
+
+// AddVerified fills what verification added to a quote's own claims.
+void AddVerified(const VerifiedQuote& v, Claims& c) {
   c.verified = true;
   const PckExtensions& p = v.pck();
   c.pck = PckIdentity{p.ppid, p.tcb_components, p.pce_svn, p.cpu_svn, p.pce_id, p.fmspc};
   c.collateral = v.dates();
+}
+
+}  // namespace
+
+Claims ToClaims(const VerifiedQuote& v) {
+  Claims c = UnverifiedClaims(v.quote());
+  AddVerified(v, c);
   c.tcb = v.tcb();
+  return c;
+}
+
+Claims ToClaims(VerifiedQuote&& v) {
+  Claims c = UnverifiedClaims(v.quote());
+  AddVerified(v, c);
+  c.tcb = std::move(v.tcb_);
   return c;
 }
 

@@ -88,8 +88,10 @@ struct Claims {
   bool is_tdx() const { return tee_type == kTeeTypeTdx; }
 };
 
-// ToClaims returns the claims of a verified quote (verified is true).
+// ToClaims returns the claims of a verified quote (verified is true). The rvalue form moves what
+// it can (the TCB verdict's advisory list) instead of copying: key release takes that one.
 Claims ToClaims(const VerifiedQuote& verified);
+Claims ToClaims(VerifiedQuote&& verified);
 
 // UnverifiedClaims returns what a parsed but unverified (or rejected) quote says, for display
 // only: verified is false and no PCK, collateral or TCB facts are set.

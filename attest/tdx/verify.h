@@ -45,6 +45,7 @@ class VerifiedQuote {
 
  private:
   friend class QuoteVerifier;
+  friend Claims ToClaims(VerifiedQuote&& verified);
   VerifiedQuote() = default;
   Quote quote_;
   PckExtensions pck_;

@@ -274,5 +274,21 @@ TEST(VerifyVectors, WarmCacheKeepsWindows) {
             "tdx.signature_invalid");
 }
 
+// ToClaims on an rvalue (key release's form) moves the TCB verdict out and says the same.
+TEST(VerifyVectors, ToClaimsMovedEqualsCopied) {
+  QuoteVerifier verifier = QuoteVerifier::Default();
+  const Collateral c = VectorCollateral("dcap-qvl-sgx-v3");
+  DcapVerification v = VerifyDcapBytes(verifier, ReadVector("tdx/dcap-qvl-sgx-v3/quote.bin"), &c,
+                                       At("2025-07-01T00:00:00Z"));
+  ASSERT_TRUE(v.status.ok()) << v.status.ToString();
+  const Claims copied = ToClaims(*v.verified);
+  const Claims moved = ToClaims(std::move(*v.verified));
+  EXPECT_TRUE(moved.verified);
+  ASSERT_TRUE(moved.tcb && moved.pck && moved.collateral && moved.enclave);
+  EXPECT_EQ(moved.tcb->advisory_ids,
+            (std::vector<std::string>{"INTEL-SA-00289", "INTEL-SA-00615"}));
+  EXPECT_EQ(render::ClaimsToJson(moved), render::ClaimsToJson(copied));
+}
+
 }  // namespace
 }  // namespace attest::tdx

@@ -1,4 +1,5 @@
-// Claims: the typed facts a host policy reads from verified TPM evidence.
+// Claims: the typed facts a host policy reads from verified TPM evidence. No JSON here: PCR values
+// as JSON are pcr_json.h (a wire form), claims as JSON render/tpm_claims_json.h.
 //
 // Event data is decoded only for the events a policy needs (PFP §10.4 and UEFI 2.x §32.4):
 // EV_S_CRTM_VERSION, firmware blobs, EV_EFI_VARIABLE_DRIVER_CONFIG (SecureBoot, PK, KEK, db, dbx),
@@ -15,8 +16,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "attest/core/bytes.h"
 #include "attest/tpm/eventlog.h"
@@ -103,11 +102,5 @@ struct HostClaims {
   std::optional<DrtmClaims> drtm;
   bool ak_attributes_checked = false;  // the AK came as a TPM public area and passed
 };
-
-// PcrBanksToJson renders {"sha1":{"0":"hex",...},...}, keys in numeric order, lower-case hex.
-nlohmann::ordered_json PcrBanksToJson(const PcrBanks& banks);
-nlohmann::ordered_json ToJson(const QuoteClaims& claims);
-nlohmann::ordered_json ToJson(const BootClaims& claims);
-nlohmann::ordered_json ToJson(const DrtmClaims& claims);
 
 }  // namespace attest::tpm

@@ -7,6 +7,7 @@
 #include "attest/core/digest.h"
 #include "attest/core/encoding.h"
 #include "attest/tpm/log_builder.h"
+#include "render/tpm_claims_json.h"
 
 namespace attest::tpm {
 namespace {
@@ -71,7 +72,7 @@ TEST(BootClaims, DecodesThePolicyRelevantEvents) {
   ASSERT_EQ(c.boot_application_digests.size(), 1u);
   EXPECT_EQ(c.kernel_cmdline, "ro quiet");
   EXPECT_EQ(c.num_unverified_data_events, 0u);
-  const auto json = ToJson(c);
+  const auto json = render::ClaimsToJson(c);
   EXPECT_EQ(json["secure_boot"], true);
   EXPECT_EQ(json["kernel_cmdline"], "ro quiet");
 }
@@ -105,7 +106,7 @@ TEST(BootClaims, MalformedVariableDataIsOpaqueNotAnError) {
   EXPECT_FALSE(c.secure_boot.has_value());
   EXPECT_EQ(c.num_opaque_events, 2u);
   EXPECT_EQ(c.scrtm_version, "c328ff01");  // binary version data is reported as hex
-  EXPECT_NO_THROW((void)ToJson(c).dump());
+  EXPECT_NO_THROW((void)render::ClaimsToJson(c).dump());
 }
 
 TEST(DrtmClaims, ReportsSinitMleAndLcpDigests) {

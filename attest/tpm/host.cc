@@ -39,9 +39,9 @@ Status CheckLogsCovered(const PcrBanks& quoted, const PcrBanks& replayed, bool s
     for (const auto& [pcr, value] : values) needed.push_back(pcr);
     for (uint32_t pcr : needed) {
       if (bank->second.count(pcr) == 0) {
-        return Status(reasons::kTpmPcrNotQuoted, "PCR " + std::to_string(pcr) +
-                                                     " is extended by the " + what +
-                                                     " log but not quoted");
+        return Status(
+            reasons::kTpmPcrNotQuoted,
+            "PCR " + std::to_string(pcr) + " is extended by the " + what + " log but not quoted");
       }
     }
   }
@@ -149,17 +149,6 @@ HostVerification VerifyHostEvidence(const HostEvidence& ev) {
       }
     }
   }
-  return out;
-}
-
-nlohmann::ordered_json ToJson(const HostClaims& c) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::object();
-  if (c.quote) {
-    out["quote"] = ToJson(*c.quote);
-    out["quote"]["ak_attributes_checked"] = c.ak_attributes_checked;
-  }
-  if (c.boot) out["eventlog"] = ToJson(*c.boot);
-  if (c.drtm) out["drtm"] = ToJson(*c.drtm);
   return out;
 }
 

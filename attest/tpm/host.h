@@ -5,8 +5,6 @@
 #include <optional>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "attest/tpm/claims.h"
@@ -44,8 +42,5 @@ struct HostVerification {
 // DRTM log, quoted PCRs 17 and 18 must still read all-FF (no dynamic launch) unless the caller
 // did not quote them. Errors carry the reasons of those functions.
 HostVerification VerifyHostEvidence(const HostEvidence& evidence);
-
-// ToJson renders the claims {"quote":{...},"eventlog":{...},"drtm":{...}}.
-nlohmann::ordered_json ToJson(const HostClaims& claims);
 
 }  // namespace attest::tpm

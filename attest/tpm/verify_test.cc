@@ -9,6 +9,7 @@
 #include "attest/core/file_io.h"
 #include "attest/tpm/claims.h"
 #include "attest/tpm/host.h"
+#include "render/tpm_claims_json.h"
 #include "tests/testing/vectors.h"
 
 namespace attest::tpm {
@@ -286,7 +287,8 @@ TEST(Claims, WindowsGcpQuoteClaims) {
   const QuoteClaims c = ToClaims(*v);
   EXPECT_TRUE(c.nonce.empty());
   EXPECT_EQ(c.qualified_signer.size(), 34u);  // sha256 nameAlg + digest
-  EXPECT_EQ(ToJson(c)["pcrs"]["sha1"]["7"], "859a5877266b5c909613468091a73380a5386786");
+  EXPECT_EQ(render::ClaimsToJson(c)["pcrs"]["sha1"]["7"],
+            "859a5877266b5c909613468091a73380a5386786");
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "attest/tpm/credential.h"
 #include "attest/tpm/host.h"
 #include "policy/appraisal_json.h"
+#include "render/tpm_claims_json.h"
 #include "service/api/routes.h"
 #include "service/hosts/host_quote.h"
 #include "service/http/json_body.h"
@@ -416,7 +417,7 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
     for (auto& [key, value] : decision.items()) body[key] = value;
     return OrderedResponse(422, body);
   }
-  decision["claims"] = tpm::ToJson(d.claims);
+  decision["claims"] = render::ClaimsToJson(d.claims);
   return OrderedResponse(200, decision);
 }
 

@@ -12,6 +12,7 @@
 #include "attest/tpm/alg.h"
 #include "attest/tpm/claims.h"
 #include "attest/tpm/eventlog.h"
+#include "attest/tpm/pcr_json.h"
 #include "service/api/testing/api_harness.h"
 #include "tests/testing/fake_tpm.h"
 #include "tests/testing/test_pki.h"

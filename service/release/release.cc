@@ -137,7 +137,7 @@ EvidenceFacts CheckEvidence(const TdxEvidence& e, const TrustAnchors& anchors, T
   if (!v.status.ok()) {
     fail.Add("evidence", v.status);
   } else if (v.verified) {
-    f.claims.emplace(tdx::ToClaims(*v.verified));
+    f.claims.emplace(tdx::ToClaims(std::move(*v.verified)));
   }
   return f;
 }

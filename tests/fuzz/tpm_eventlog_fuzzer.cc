@@ -6,6 +6,7 @@
 
 #include "attest/tpm/claims.h"
 #include "attest/tpm/eventlog.h"
+#include "render/tpm_claims_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace attest;
@@ -16,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_CHECK(!log->banks.empty() && log->events.size() <= tpm::kMaxEvents);
   auto replay = tpm::ReplayEventLog(*log);
-  if (replay.ok()) (void)tpm::ToJson(tpm::ExtractBootClaims(*log, *replay)).dump();
+  if (replay.ok()) (void)render::ClaimsToJson(tpm::ExtractBootClaims(*log, *replay)).dump();
   auto drtm = tpm::ReplayEventLog(*log, tpm::ReplayMode::kDynamic);
-  if (drtm.ok()) (void)tpm::ToJson(tpm::ExtractDrtmClaims(*log, *drtm)).dump();
+  if (drtm.ok()) (void)render::ClaimsToJson(tpm::ExtractDrtmClaims(*log, *drtm)).dump();
   return 0;
 }
