@@ -10,6 +10,7 @@
 #include "attest/core/file_io.h"
 #include "attest/tpm/alg.h"
 #include "attest/tpm/claims.h"
+#include "attest/tpm/pcr_json.h"
 #include "attest/tpm/eventlog.h"
 #include "tests/testing/fake_tpm.h"
 
