@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "attest/core/encoding.h"
+#include "cli/reasons.h"
 #include "service/release/jwe.h"
 
 extern char** environ;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "attest/core/status.h"
+#include "cli/reasons.h"
 
 namespace attest::cli {
 

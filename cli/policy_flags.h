@@ -7,6 +7,7 @@
 #include "attest/core/ossl.h"
 #include "attest/core/status.h"
 #include "cli/args.h"
+#include "cli/reasons.h"
 #include "cli/verify_output.h"
 #include "policy/appraisal.h"
 #include "policy/loader.h"

@@ -9,6 +9,7 @@
 #include "attest/core/status.h"
 #include "attest/sev/verify.h"
 #include "cli/args.h"
+#include "cli/reasons.h"
 
 namespace attest::cli {
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "attest/snp/reasons.h"
+
 namespace attest {
 namespace {
 

@@ -12,6 +12,7 @@
 #include "attest/core/status.h"
 #include "attest/tdx/collateral.h"
 #include "attest/tdx/pck.h"
+#include "attest/tdx/reasons.h"
 #include "attest/tdx/wire.h"
 
 namespace attest::tdx {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "launcher/reasons.h"
+
 namespace attest::service::api {
 
 bool HostTrustedNow(const store::Host& host, TimePoint now) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attest/core/status.h"
+#include "service/client/reasons.h"
 #include "service/sigv4/signer.h"
 
 namespace attest::service::client {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "attest/core/status.h"
+#include "service/client/reasons.h"
 #include "service/sigv4/signer.h"
 
 namespace attest::service::client {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attest/core/status.h"
+#include "service/http/reasons.h"
 
 namespace attest::service::http {
 

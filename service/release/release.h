@@ -26,6 +26,7 @@
 #include "policy/appraisal.h"
 #include "service/keys/kek.h"
 #include "service/release/jwe.h"
+#include "service/release/reasons.h"
 #include "service/release/ticket.h"
 #include "service/store/store.h"
 

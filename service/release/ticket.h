@@ -19,6 +19,7 @@
 #include "attest/core/digest.h"
 #include "attest/core/status.h"
 #include "attest/core/time.h"
+#include "service/release/reasons.h"
 
 namespace attest::service::release {
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "attest/core/status.h"
+#include "service/sigv4/reasons.h"
 
 namespace attest::service::sigv4 {
 

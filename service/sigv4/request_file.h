@@ -7,6 +7,7 @@
 
 #include "attest/core/status.h"
 #include "service/http_request.h"
+#include "service/sigv4/reasons.h"
 
 namespace attest::service::sigv4 {
 

@@ -17,6 +17,7 @@
 #include "attest/core/status.h"
 #include "attest/core/time.h"
 #include "service/store/audit.h"
+#include "service/store/reasons.h"
 #include "service/store/secret_sealer.h"
 
 namespace attest::service::store {
