@@ -59,6 +59,9 @@ cat "$out/tidy" "$out/format" | sed -E 's/.*\[([a-z0-9.,-]+)\]$/\1/' | sort | un
 tidy_n=$(wc -l <"$out/tidy")
 format_n=$(wc -l <"$out/format")
 format_files=$(cut -d: -f1 "$out/format" | sort -u | wc -l)
-echo "lint: clang-tidy ${tidy_n} findings over ${#sources[@]} sources;" \
-  "clang-format ${format_n} findings in ${format_files} of ${#files[@]} files"
+tidy_what="clang-tidy ${tidy_n} findings over ${#sources[@]} sources"
+format_what="clang-format ${format_n} findings in ${format_files} of ${#files[@]} files"
+[ "${LINT_TIDY:-1}" = 1 ] || tidy_what="clang-tidy skipped"
+[ "${LINT_FORMAT:-1}" = 1 ] || format_what="clang-format skipped"
+echo "lint: ${tidy_what}; ${format_what}"
 [ "$tidy_n" -eq 0 ] && [ "$format_n" -eq 0 ]
