@@ -15,6 +15,7 @@
 
 #include <string>
 
+#include "agent/reasons.h"
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 

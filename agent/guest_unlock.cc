@@ -14,7 +14,9 @@
 #include <sstream>
 
 #include "attest/core/encoding.h"
+#include "flags/reasons.h"
 #include "protocol/jwe.h"
+#include "protocol/reasons.h"
 
 extern char** environ;
 

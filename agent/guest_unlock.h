@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/guest_evidence.h"
+#include "agent/reasons.h"
 #include "attest/core/bytes.h"
 #include "attest/core/digest.h"
 #include "attest/core/status.h"

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/reasons.h"
 #include "agent/tpm_device.h"
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/reasons.h"
 #include "agent/tpm_device.h"
 #include "attest/core/status.h"
 #include "client/api_client.h"

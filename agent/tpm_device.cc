@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "attest/tpm/alg.h"
+#include "flags/reasons.h"
 
 namespace attest::agent {
 namespace {

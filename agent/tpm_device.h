@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/reasons.h"
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "attest/tpm/eventlog.h"

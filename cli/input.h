@@ -7,6 +7,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "attest/core/time.h"
+#include "flags/reasons.h"
 
 namespace attest::cli {
 

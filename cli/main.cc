@@ -11,7 +11,7 @@ namespace {
 
 struct Command {
   std::string_view group;  // first word ("verify")
-  std::string_view name;   // second word ("snp")
+  std::string_view name;   // second word ("snp"); empty for a one-word command
   std::string_view summary;
   attest::cli::CommandFn run;
 };
@@ -33,12 +33,15 @@ constexpr Command kCommands[] = {
      attest::cli::RunSigv4Sign},
     {"audit", "verify", "check the hash chain of an attestd SQLite audit log",
      attest::cli::RunAuditVerify},
+    {"reasons", "", "list every stable error reason with its code and module",
+     attest::cli::RunReasons},
 };
 
 int Usage() {
   std::cerr << "usage: attestctl <command> [flags]\n\noffline commands:\n";
   for (const Command& c : kCommands) {
-    std::cerr << "  " << c.group << " " << c.name << "\t" << c.summary << "\n";
+    std::cerr << "  " << c.group << (c.name.empty() ? "" : " ") << c.name << "\t" << c.summary
+              << "\n";
   }
   std::cerr << "\nattestd API commands: attestctl [--endpoint URL] [--profile NAME] "
                "[--ca-cert FILE] <command> ...\n";
@@ -59,6 +62,7 @@ int main(int argc, char** argv) {
   const std::string_view name = argc > index + 1 ? argv[index + 1] : "";
   if (index == 1) {
     for (const Command& c : kCommands) {
+      if (c.group == group && c.name.empty()) return c.run(argc, argv, 2);
       if (c.group == group && c.name == name) return c.run(argc, argv, 3);
     }
   }

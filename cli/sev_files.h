@@ -9,6 +9,7 @@
 #include "attest/core/status.h"
 #include "attest/sev/verify.h"
 #include "flags/args.h"
+#include "flags/reasons.h"
 
 namespace attest::cli {
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "attest/core/status.h"
+#include "flags/reasons.h"
 
 namespace attest::cli {
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attest/core/status.h"
+#include "client/reasons.h"
 #include "sigv4/signer.h"
 
 namespace attest::client {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "attest/core/status.h"
+#include "client/reasons.h"
 #include "sigv4/signer.h"
 
 namespace attest::client {

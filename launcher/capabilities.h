@@ -13,6 +13,7 @@
 
 #include "attest/core/status.h"
 #include "launcher/domain_xml.h"
+#include "launcher/reasons.h"
 
 namespace attest::launcher {
 

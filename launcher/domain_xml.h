@@ -18,6 +18,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "attest/core/tee.h"
+#include "launcher/reasons.h"
 
 namespace attest::launcher {
 

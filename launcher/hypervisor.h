@@ -14,6 +14,7 @@
 
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
+#include "launcher/reasons.h"
 
 namespace attest::launcher {
 

@@ -21,6 +21,7 @@
 #include "launcher/hypervisor.h"
 #include "launcher/network.h"
 #include "launcher/nwfilter.h"
+#include "launcher/reasons.h"
 
 namespace attest::launcher {
 

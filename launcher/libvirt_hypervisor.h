@@ -8,7 +8,7 @@
 
 #include "launcher/hypervisor.h"
 
-typedef struct _virConnect virConnect;
+typedef struct _virConnect virConnect;  // NOLINT(bugprone-reserved-identifier): libvirt-host.h
 
 namespace attest::launcher {
 

@@ -10,6 +10,7 @@
 
 #include "attest/core/status.h"
 #include "launcher/nwfilter.h"
+#include "launcher/reasons.h"
 
 namespace attest::launcher {
 

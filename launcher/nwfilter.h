@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "attest/core/status.h"
+#include "launcher/reasons.h"
 
 namespace attest::launcher {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "attest/core/reasons.h"
 #include "attest/core/time.h"
+#include "policy/reasons.h"
 
 namespace attest::policy {
 

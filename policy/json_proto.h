@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "attest/core/status.h"
+#include "policy/reasons.h"
 
 namespace attest::policy {
 

@@ -6,6 +6,7 @@
 
 #include "attest/core/status.h"
 #include "attest/policy/v1/policy.pb.h"
+#include "policy/reasons.h"
 
 namespace attest::policy {
 

@@ -12,6 +12,7 @@
 #include "attest/core/status.h"
 #include "attest/core/time.h"
 #include "policy/appraisal.h"
+#include "policy/reasons.h"
 
 namespace attest::policy {
 

@@ -13,6 +13,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/digest.h"
 #include "attest/core/status.h"
+#include "protocol/reasons.h"
 
 namespace attest::protocol {
 

@@ -19,6 +19,7 @@
 #include "attest/core/digest.h"
 #include "attest/core/status.h"
 #include "attest/core/time.h"
+#include "protocol/reasons.h"
 
 namespace attest::protocol {
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "attest/core/status.h"
+#include "sigv4/reasons.h"
 
 namespace attest::sigv4 {
 

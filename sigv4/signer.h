@@ -7,6 +7,7 @@
 #include "attest/core/status.h"
 #include "attest/core/time.h"
 #include "sigv4/http_request.h"
+#include "sigv4/reasons.h"
 
 namespace attest::sigv4 {
 

@@ -87,10 +87,10 @@ class [[nodiscard]] Result {
 #define ATTEST_CONCAT(a, b) ATTEST_CONCAT_INNER(a, b)
 
 // ATTEST_ASSIGN_OR_RETURN(lhs, expr) evaluates a Result<T> expression, returns its Status on error,
-// otherwise moves the value into lhs (which may be a declaration).
+// otherwise moves the value into lhs (a declaration or declarator: no parentheses, hence NOLINT).
 #define ATTEST_ASSIGN_OR_RETURN(lhs, expr) \
   ATTEST_ASSIGN_OR_RETURN_IMPL(ATTEST_CONCAT(result_, __LINE__), lhs, expr)
-#define ATTEST_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                                 \
-  if (!tmp.ok()) return tmp.status();                \
-  lhs = std::move(tmp).value()
+#define ATTEST_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                           \
+  auto tmp = (expr);                  /* NOLINT(bugprone-macro-parentheses) */ \
+  if (!tmp.ok()) return tmp.status(); /* NOLINT(bugprone-macro-parentheses) */ \
+  lhs = std::move(tmp).value()        /* NOLINT(bugprone-macro-parentheses) */

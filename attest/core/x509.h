@@ -49,9 +49,9 @@ TimePoint CrlNextUpdate(X509_CRL* crl);
 // CheckValidityAt fails with kCertExpired or kCertNotYetValid, naming the certificate.
 Status CheckValidityAt(X509* cert, TimePoint now);
 
-// FindExtension returns the raw extnValue contents (the bytes inside the OCTET STRING) of the
-// extension with the dotted oid, or nullopt-like empty Result with kCertMalformed when it occurs
-// more than once. `found` says whether it was present.
+// ExtensionValue returns the raw extnValue contents (the bytes inside the OCTET STRING) of the
+// extension with the dotted oid and sets *found; an absent extension gives empty bytes and *found
+// false. Fails with kCertMalformed when the extension occurs more than once.
 Result<Bytes> ExtensionValue(X509* cert, std::string_view dotted_oid, bool* found);
 
 // VerifyChain validates leaf -> intermediates -> one of anchors at now (signatures, CA flags,

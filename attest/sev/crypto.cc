@@ -131,7 +131,7 @@ Bytes Aes128Ctr(const Key128& key, const Key128& iv, ByteSpan data) {
       EVP_EncryptUpdate(ctx.get(), out.empty() ? nullptr : out.data(), &len,
                         data.empty() ? &kEmpty : data.data(), static_cast<int>(data.size())) == 1 &&
       EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &final_len) == 1 &&
-      static_cast<size_t>(len + final_len) == data.size();
+      static_cast<size_t>(len) + static_cast<size_t>(final_len) == data.size();
   if (!ok) std::abort();
   return out;
 }

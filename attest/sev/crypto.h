@@ -13,6 +13,7 @@
 #include "attest/core/digest.h"
 #include "attest/core/ossl.h"
 #include "attest/core/status.h"
+#include "attest/sev/reasons.h"
 #include "attest/sev/wire.h"
 
 namespace attest::sev {

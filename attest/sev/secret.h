@@ -18,6 +18,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "attest/sev/measurement.h"
+#include "attest/sev/reasons.h"
 #include "attest/sev/session.h"
 
 namespace attest::sev {

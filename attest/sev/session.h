@@ -11,6 +11,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "attest/sev/crypto.h"
+#include "attest/sev/reasons.h"
 #include "attest/sev/wire.h"
 
 namespace attest::sev {

@@ -19,6 +19,7 @@
 
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
+#include "attest/sev/reasons.h"
 
 namespace attest::sev {
 

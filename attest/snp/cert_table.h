@@ -18,6 +18,7 @@
 
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
+#include "attest/snp/reasons.h"
 #include "attest/snp/verify.h"
 
 namespace attest::snp {

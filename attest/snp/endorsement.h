@@ -12,6 +12,7 @@
 #include "attest/core/ossl.h"
 #include "attest/core/status.h"
 #include "attest/snp/product.h"
+#include "attest/snp/reasons.h"
 
 namespace attest::snp {
 

@@ -11,6 +11,7 @@
 #include "attest/core/time.h"
 #include "attest/snp/chain_cache.h"
 #include "attest/snp/endorsement.h"
+#include "attest/snp/reasons.h"
 #include "attest/snp/report.h"
 #include "attest/snp/trust.h"
 

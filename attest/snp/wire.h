@@ -3,6 +3,7 @@
 
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
+#include "attest/snp/reasons.h"
 #include "attest/snp/report.h"
 
 namespace attest::snp {

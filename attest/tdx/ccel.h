@@ -17,6 +17,7 @@
 
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
+#include "attest/tdx/reasons.h"
 #include "attest/tdx/wire.h"
 
 namespace attest::tdx {

@@ -20,6 +20,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "attest/core/time.h"
+#include "attest/tdx/reasons.h"
 
 namespace attest::tdx {
 

@@ -12,6 +12,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/ossl.h"
 #include "attest/core/status.h"
+#include "attest/tdx/reasons.h"
 
 namespace attest::tdx {
 

@@ -13,6 +13,7 @@
 #include "attest/tdx/claims.h"
 #include "attest/tdx/collateral.h"
 #include "attest/tdx/pck.h"
+#include "attest/tdx/reasons.h"
 #include "attest/tdx/wire.h"
 
 namespace attest::tdx {

@@ -21,6 +21,7 @@
 
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
+#include "attest/tdx/reasons.h"
 
 namespace attest::tdx {
 

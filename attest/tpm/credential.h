@@ -15,6 +15,7 @@
 #include "attest/core/ossl.h"
 #include "attest/core/status.h"
 #include "attest/core/time.h"
+#include "attest/tpm/reasons.h"
 
 namespace attest::tpm {
 

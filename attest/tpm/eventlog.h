@@ -18,6 +18,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "attest/tpm/alg.h"
+#include "attest/tpm/reasons.h"
 
 namespace attest::tpm {
 

@@ -9,6 +9,7 @@
 #include "attest/core/status.h"
 #include "attest/tpm/claims.h"
 #include "attest/tpm/eventlog.h"
+#include "attest/tpm/reasons.h"
 #include "attest/tpm/verify.h"
 #include "attest/tpm/wire.h"
 

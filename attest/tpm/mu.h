@@ -13,6 +13,7 @@
 
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
+#include "attest/tpm/reasons.h"
 
 namespace attest::tpm {
 

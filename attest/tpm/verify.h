@@ -7,6 +7,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "attest/tpm/eventlog.h"
+#include "attest/tpm/reasons.h"
 #include "attest/tpm/wire.h"
 
 namespace attest::tpm {

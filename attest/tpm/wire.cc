@@ -33,7 +33,8 @@ std::vector<PcrSelection> FromTpml(const TPML_PCR_SELECTION& list) {
   return out;
 }
 
-// BigEndianToParam builds an OpenSSL key from its components.
+// KeyFromParams builds a public key of OpenSSL type ("RSA", "EC") from the components in bld,
+// which it frees. Fails with kTpmPublicMalformed when OpenSSL rejects them.
 Result<EvpPkeyPtr> KeyFromParams(const char* type, OSSL_PARAM_BLD* bld) {
   OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
   OSSL_PARAM_BLD_free(bld);

@@ -13,6 +13,7 @@
 #include "attest/core/ossl.h"
 #include "attest/core/status.h"
 #include "attest/tpm/eventlog.h"
+#include "attest/tpm/reasons.h"
 
 namespace attest::tpm {
 

@@ -13,6 +13,7 @@
 
 #include "attest/core/ossl.h"
 #include "attest/core/time.h"
+#include "service/api/reasons.h"
 #include "service/http/rate_limit.h"
 #include "service/http/response.h"
 #include "service/http/router.h"

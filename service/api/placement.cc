@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "launcher/reasons.h"
+
 namespace attest::service::api {
 
 Result<const store::Host*> PlaceVmHost(std::span<const store::Host> hosts, const std::string& tee,

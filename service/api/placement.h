@@ -11,6 +11,7 @@
 
 #include "attest/core/status.h"
 #include "attest/core/time.h"
+#include "service/api/reasons.h"
 #include "service/store/store.h"
 
 namespace attest::service::api {

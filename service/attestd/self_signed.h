@@ -7,6 +7,7 @@
 
 #include "attest/core/status.h"
 #include "attest/core/time.h"
+#include "service/http/reasons.h"
 
 namespace attest::service::attestd {
 

@@ -9,6 +9,7 @@
 
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
+#include "service/http/reasons.h"
 #include "sigv4/http_request.h"
 
 namespace attest::service::http {

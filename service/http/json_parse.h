@@ -8,6 +8,7 @@
 
 #include "attest/core/json.h"
 #include "attest/core/status.h"
+#include "service/http/reasons.h"
 
 namespace attest::service::http {
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "attest/core/status.h"
+#include "service/http/reasons.h"
 
 namespace attest::service::http {
 

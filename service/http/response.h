@@ -12,6 +12,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "attest/core/status.h"
+#include "service/http/reasons.h"
 #include "sigv4/http_request.h"
 
 namespace attest::service::http {

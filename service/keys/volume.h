@@ -9,6 +9,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "service/keys/kek.h"
+#include "service/keys/reasons.h"
 
 namespace attest::service::keys {
 

@@ -34,6 +34,7 @@
 #include "protocol/jwe.h"
 #include "protocol/ticket.h"
 #include "service/keys/kek.h"
+#include "service/release/reasons.h"
 #include "service/store/store.h"
 
 namespace attest::service::release {

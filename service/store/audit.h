@@ -9,6 +9,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "attest/core/time.h"
+#include "service/store/reasons.h"
 
 namespace attest::service::store {
 

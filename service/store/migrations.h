@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "attest/core/status.h"
+#include "service/store/reasons.h"
 #include "service/store/sql.h"
 
 namespace attest::service::store {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "attest/core/status.h"
+#include "service/store/reasons.h"
 #include "service/store/store.h"
 
 namespace attest::service::store {

@@ -11,6 +11,7 @@
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "service/keys/kek.h"
+#include "service/store/reasons.h"
 
 namespace attest::service::store {
 

@@ -15,6 +15,7 @@
 
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
+#include "service/store/reasons.h"
 
 namespace attest::service::store {
 

@@ -21,6 +21,7 @@
 #include "service/store/network_store.h"
 #include "service/store/nonce_store.h"
 #include "service/store/policy_store.h"
+#include "service/store/reasons.h"
 #include "service/store/secret_sealer.h"
 #include "service/store/sql.h"
 #include "service/store/tenant_store.h"

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace {
@@ -184,6 +185,49 @@ TEST(AttestctlTest, PoliciesOnTdxSgxAndTpm) {
     if (!c.want_status.empty()) {
       EXPECT_EQ(json["appraisal"]["status"], c.want_status);
     }
+  }
+}
+
+// attestctl reasons: one line per reason of cli/reasons_golden.txt, "<reason> <CODE> <module>";
+// any argument is a usage error.
+TEST(AttestctlTest, ReasonsListsEveryReason) {
+  struct Case {
+    const char* name;
+    std::string args;
+    int want_exit;
+    std::string want_line;  // a whole line the output must hold ("" when no output is expected)
+  } cases[] = {
+      {"snp verifier", "reasons", 0, "snp.signature_invalid SIGNATURE_INVALID attest/snp"},
+      {"sigv4", "reasons", 0, "sigv4.request_time_too_skewed EXPIRED service/sigv4"},
+      {"policy appraisal", "reasons", 0, "tdx.mr_td_rejected POLICY_DENIED policy"},
+      {"extra argument", "reasons snp", 2, ""},
+      {"flag", "reasons --json", 2, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const CliRun run = Attestctl(c.args);
+    EXPECT_EQ(run.exit_code, c.want_exit);
+    if (c.want_line.empty()) {
+      EXPECT_EQ(run.out, "");
+      continue;
+    }
+    // Columns are space-padded: compare with runs of spaces squeezed.
+    std::istringstream lines(run.out);
+    bool found = false;
+    size_t count = 0;
+    for (std::string line; std::getline(lines, line); ++count) {
+      std::istringstream words(line);
+      std::string word, squeezed;
+      while (words >> word) squeezed += (squeezed.empty() ? "" : " ") + word;
+      found = found || squeezed == c.want_line;
+    }
+    EXPECT_TRUE(found) << run.out;
+    std::ifstream golden("cli/reasons_golden.txt");
+    size_t want_count = 0;
+    for (std::string line; std::getline(golden, line);) {
+      if (!line.empty() && line[0] != '#') ++want_count;
+    }
+    EXPECT_EQ(count, want_count);
   }
 }
 

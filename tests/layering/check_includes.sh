@@ -59,6 +59,8 @@ for folder in "${!allowed[@]}"; do
       done
       # Tests may use the test helpers, and compare claims with a vector's JSON through render/.
       if [[ $is_test == 1 && ($path == tests/* || $path == render/*) ]]; then ok=1; fi
+      # `attestctl reasons` lists every module's reason table: the one file that reads them all.
+      if [[ $file == cli/reason_tables.cc && $path == */reasons.h ]]; then ok=1; fi
       if [[ $ok == 0 ]]; then
         echo "$file:$lineno: ${folder%/} may not include $path"
         violations=$((violations + 1))

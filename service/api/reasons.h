@@ -1,0 +1,31 @@
+// service/api/reasons.h: the stable error reasons of attestd API routes: dispatch, access, hosts,
+// tenant networks, rate limits (service/api).
+//
+// One definition each, never renamed or reused (cli/reasons_golden.txt pins them); the area
+// prefix says what failed, ErrorCode the coarse class. attest/core/reasons.h explains the scheme.
+#pragma once
+
+#include "attest/core/reasons.h"
+
+namespace attest::reasons {
+
+inline constexpr Reason kApiRouteNotFound{"api.not_found", ErrorCode::kNotFound};
+inline constexpr Reason kApiMethodNotAllowed{"api.method_not_allowed", ErrorCode::kInvalidArgument};
+inline constexpr Reason kApiAccessDenied{"api.access_denied", ErrorCode::kPolicyDenied};
+// Hosts (service/api/host_routes.cc): a challenge or quote for a host whose credential was never
+// activated; a quote appraised after its host policy was deleted.
+inline constexpr Reason kApiHostNotActivated{"api.host_not_activated", ErrorCode::kConflict};
+inline constexpr Reason kApiHostPolicyMissing{"api.host_policy_missing", ErrorCode::kPolicyDenied};
+// Tenant network resources (service/api/network_routes.cc).
+inline constexpr Reason kApiCidrOverlap{"api.cidr_overlap", ErrorCode::kConflict};
+inline constexpr Reason kApiResourceInUse{"api.resource_in_use", ErrorCode::kConflict};
+// Key release routes: a caller over its per-VM or per-address rate (429, Retry-After).
+inline constexpr Reason kApiRateLimited{"api.rate_limited", ErrorCode::kResourceExhausted};
+
+// kApiTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
+inline constexpr Reason kApiTable[] = {
+    kApiRouteNotFound,     kApiMethodNotAllowed, kApiAccessDenied,  kApiHostNotActivated,
+    kApiHostPolicyMissing, kApiCidrOverlap,      kApiResourceInUse, kApiRateLimited,
+};
+
+}  // namespace attest::reasons

@@ -1,0 +1,40 @@
+// service/release/reasons.h: the stable error reasons of key release decisions (service/release);
+// the protocol's own (tickets, guest keys, JWE, release.denied) are in protocol/reasons.h.
+//
+// One definition each, never renamed or reused (cli/reasons_golden.txt pins them); the area
+// prefix says what failed, ErrorCode the coarse class. attest/core/reasons.h explains the scheme.
+#pragma once
+
+#include "attest/core/reasons.h"
+#include "protocol/reasons.h"
+
+namespace attest::reasons {
+
+// Failed release checks: each one is listed when it fails, all of them checked.
+inline constexpr Reason kReleaseNonceRejected{"release.nonce_rejected", ErrorCode::kConflict};
+inline constexpr Reason kReleaseReportDataMismatch{"release.report_data_mismatch",
+                                                   ErrorCode::kMismatch};
+inline constexpr Reason kReleaseEvidenceInvalid{"release.evidence_invalid",
+                                                ErrorCode::kSignatureInvalid};
+inline constexpr Reason kReleaseTicketMismatch{"release.ticket_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kReleaseVmDeleted{"release.vm_deleted", ErrorCode::kPolicyDenied};
+inline constexpr Reason kReleaseTeeMismatch{"release.tee_type_mismatch", ErrorCode::kMismatch};
+inline constexpr Reason kReleaseHostUntrusted{"release.host_untrusted", ErrorCode::kPolicyDenied};
+inline constexpr Reason kReleaseHostQuoteTooOld{"release.host_quote_too_old",
+                                                ErrorCode::kPolicyDenied};
+inline constexpr Reason kReleasePolicyMismatch{"release.policy_version_mismatch",
+                                               ErrorCode::kMismatch};
+inline constexpr Reason kReleasePolicyDenied{"release.policy_denied", ErrorCode::kPolicyDenied};
+// A volume named in the ticket was deleted (crypto-shredded) after the VM was created.
+inline constexpr Reason kReleaseVolumeUnavailable{"release.volume_unavailable",
+                                                  ErrorCode::kPolicyDenied};
+
+// kReleaseTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
+inline constexpr Reason kReleaseTable[] = {
+    kReleaseNonceRejected,   kReleaseReportDataMismatch, kReleaseEvidenceInvalid,
+    kReleaseTicketMismatch,  kReleaseVmDeleted,          kReleaseTeeMismatch,
+    kReleaseHostUntrusted,   kReleaseHostQuoteTooOld,    kReleasePolicyMismatch,
+    kReleasePolicyDenied,    kReleaseVolumeUnavailable,
+};
+
+}  // namespace attest::reasons

@@ -1,0 +1,31 @@
+// service/store/reasons.h: the stable error reasons of attestd storage: SQLite and PostgreSQL
+// stores, secret sealing, the audit chain (service/store).
+//
+// One definition each, never renamed or reused (cli/reasons_golden.txt pins them); the area
+// prefix says what failed, ErrorCode the coarse class. attest/core/reasons.h explains the scheme.
+#pragma once
+
+#include "attest/core/reasons.h"
+
+namespace attest::reasons {
+
+inline constexpr Reason kStoreNotFound{"store.not_found", ErrorCode::kNotFound};
+inline constexpr Reason kStoreAlreadyExists{"store.already_exists", ErrorCode::kConflict};
+inline constexpr Reason kStoreNonceRejected{"store.nonce_rejected", ErrorCode::kConflict};
+inline constexpr Reason kStoreDatabase{"store.database_error", ErrorCode::kUnavailable};
+inline constexpr Reason kStoreMigration{"store.migration_failed", ErrorCode::kInternal};
+inline constexpr Reason kStoreInvalidArgument{"store.invalid_argument",
+                                              ErrorCode::kInvalidArgument};
+inline constexpr Reason kStoreSealFailed{"store.secret_seal_failed", ErrorCode::kInternal};
+inline constexpr Reason kStoreUnsealFailed{"store.secret_unseal_failed", ErrorCode::kMismatch};
+inline constexpr Reason kStoreKekInvalid{"store.kek_invalid", ErrorCode::kInvalidArgument};
+inline constexpr Reason kStoreAuditChainBroken{"store.audit_chain_broken", ErrorCode::kMismatch};
+
+// kStoreTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
+inline constexpr Reason kStoreTable[] = {
+    kStoreNotFound,   kStoreAlreadyExists,    kStoreNonceRejected, kStoreDatabase,
+    kStoreMigration,  kStoreInvalidArgument,  kStoreSealFailed,    kStoreUnsealFailed,
+    kStoreKekInvalid, kStoreAuditChainBroken,
+};
+
+}  // namespace attest::reasons
