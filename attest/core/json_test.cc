@@ -11,7 +11,8 @@
 namespace attest {
 namespace {
 
-constexpr Reason kTestReason = reasons::kApiMalformedJson;
+// The reader fails with its caller's reason; core names no caller's, so the test has its own.
+constexpr Reason kTestReason{"test.malformed_json", ErrorCode::kInvalidArgument};
 
 TEST(ReadJson, SaysWhichRuleRefused) {
   const struct {
@@ -81,7 +82,7 @@ TEST(ReadJson, SaysWhichRuleRefused) {
     Result<nlohmann::json> doc = ReadJson(c.text, kTestReason, c.options, &error);
     ASSERT_EQ(doc.ok(), c.ok) << doc.status().ToString();
     if (c.ok) continue;
-    EXPECT_EQ(doc.status().reason_id(), "api.malformed_json");
+    EXPECT_EQ(doc.status().reason_id(), "test.malformed_json");
     EXPECT_EQ(error.kind, c.kind);
     EXPECT_EQ(error.Describe(), c.describe);
     EXPECT_EQ(doc.status().message(), c.describe);
@@ -156,7 +157,7 @@ TEST(SkipJsonValue, ChecksOneValueAndStopsAfterIt) {
     SCOPED_TRACE(c.name);
     Result<size_t> end = SkipJsonValue(c.text, c.pos, kTestReason);
     if (c.want_end == 0) {
-      EXPECT_EQ(end.status().reason_id(), "api.malformed_json");
+      EXPECT_EQ(end.status().reason_id(), "test.malformed_json");
     } else {
       ASSERT_TRUE(end.ok()) << end.status().ToString();
       EXPECT_EQ(*end, c.want_end);

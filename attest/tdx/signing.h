@@ -13,6 +13,7 @@
 #include "attest/core/ossl.h"
 #include "attest/core/status.h"
 #include "attest/core/time.h"
+#include "attest/tdx/reasons.h"
 
 namespace attest::tdx {
 

@@ -3,6 +3,7 @@
 #include "attest/tpm/wire.h"
 #include "policy/appraise_host.h"
 #include "policy/loader.h"
+#include "service/api/reasons.h"
 
 namespace attest::service::hosts {
 namespace {

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "service/store/reasons.h"
+
 namespace attest::service::store {
 
 const char* HostStateName(HostState state) {

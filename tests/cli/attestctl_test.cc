@@ -198,7 +198,7 @@ TEST(AttestctlTest, ReasonsListsEveryReason) {
     std::string want_line;  // a whole line the output must hold ("" when no output is expected)
   } cases[] = {
       {"snp verifier", "reasons", 0, "snp.signature_invalid SIGNATURE_INVALID attest/snp"},
-      {"sigv4", "reasons", 0, "sigv4.request_time_too_skewed EXPIRED service/sigv4"},
+      {"sigv4", "reasons", 0, "sigv4.request_time_too_skewed EXPIRED sigv4"},
       {"policy appraisal", "reasons", 0, "tdx.mr_td_rejected POLICY_DENIED policy"},
       {"extra argument", "reasons snp", 2, ""},
       {"flag", "reasons --json", 2, ""},
