@@ -6,10 +6,9 @@
 
 #include "attest/core/ossl.h"
 #include "attest/core/status.h"
-#include "flags/args.h"
-#include "flags/reasons.h"
 #include "cli/verify_output.h"
 #include "flags/args.h"
+#include "flags/reasons.h"
 #include "policy/appraisal.h"
 #include "policy/loader.h"
 

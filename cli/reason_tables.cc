@@ -26,22 +26,14 @@ namespace {
 
 // One entry per line so that parallel work merges as a union of lines.
 constexpr ReasonTable kTables[] = {
-    {"attest/core", reasons::kCoreTable},
-    {"attest/snp", reasons::kSnpTable},
-    {"attest/tdx", reasons::kTdxTable},
-    {"attest/tpm", reasons::kTpmTable},
-    {"attest/sev", reasons::kSevTable},
-    {"policy", reasons::kPolicyTable},
-    {"launcher", reasons::kLauncherTable},
-    {"sigv4", reasons::kSigv4Table},
-    {"protocol", reasons::kProtocolTable},
-    {"service/keys", reasons::kKeysTable},
-    {"service/store", reasons::kStoreTable},
-    {"service/http", reasons::kHttpTable},
-    {"service/api", reasons::kApiTable},
-    {"service/release", reasons::kReleaseTable},
-    {"client", reasons::kClientTable},
-    {"agent", reasons::kGuestTable},
+    {"attest/core", reasons::kCoreTable},    {"attest/snp", reasons::kSnpTable},
+    {"attest/tdx", reasons::kTdxTable},      {"attest/tpm", reasons::kTpmTable},
+    {"attest/sev", reasons::kSevTable},      {"policy", reasons::kPolicyTable},
+    {"launcher", reasons::kLauncherTable},   {"sigv4", reasons::kSigv4Table},
+    {"protocol", reasons::kProtocolTable},   {"service/keys", reasons::kKeysTable},
+    {"service/store", reasons::kStoreTable}, {"service/http", reasons::kHttpTable},
+    {"service/api", reasons::kApiTable},     {"service/release", reasons::kReleaseTable},
+    {"client", reasons::kClientTable},       {"agent", reasons::kGuestTable},
     {"flags", reasons::kFlagsTable},
 };
 

@@ -93,7 +93,12 @@ TEST_F(SnpVerifyTest, ReportFieldsMustAgreeWithTheCertificate) {
          r.has_cpuid = false;
        },
        "ok"},
-      {"version 5", [](SnpReport& r) { r.version = 5; r.launch_mit_vector = 7; }, "ok"},
+      {"version 5",
+       [](SnpReport& r) {
+         r.version = 5;
+         r.launch_mit_vector = 7;
+       },
+       "ok"},
       {"current tcb differs (only reported is certified)",
        [](SnpReport& r) { r.current_tcb ^= 0x01ull << 56; }, "ok"},
   };
@@ -115,9 +120,11 @@ TEST_F(SnpVerifyTest, SignatureChecks) {
   Bytes other_key = good;
   FakeSnpPlatform other(Product::kMilan, kNow);
   const Bytes foreign = other.SignReport(platform_.DefaultReport());
-  std::copy(foreign.begin() + kSignatureOffset, foreign.end(), other_key.begin() + kSignatureOffset);
-  for (const auto& [name, bytes] : {std::pair{"zero r", zero_r}, std::pair{"r and s swapped", swapped},
-                                    std::pair{"another key's signature", other_key}}) {
+  std::copy(foreign.begin() + kSignatureOffset, foreign.end(),
+            other_key.begin() + kSignatureOffset);
+  for (const auto& [name, bytes] :
+       {std::pair{"zero r", zero_r}, std::pair{"r and s swapped", swapped},
+        std::pair{"another key's signature", other_key}}) {
     SCOPED_TRACE(name);
     EXPECT_EQ(VerifyBytes(bytes, Collateral()).reason_id(), "snp.signature_invalid");
   }
@@ -127,15 +134,18 @@ TEST_F(SnpVerifyTest, RevocationAndCrlChecks) {
   const SnpReport report = platform_.DefaultReport();
   const auto from = kNow - hours(1);
   const auto to = kNow + hours(24);
-  const Bytes vcek_revoked =
-      DerOf(IssueCrl(platform_.ask(), platform_.ask_key(), {platform_.spec().serial}, from, to, true).get());
+  const Bytes vcek_revoked = DerOf(
+      IssueCrl(platform_.ask(), platform_.ask_key(), {platform_.spec().serial}, from, to, true)
+          .get());
   const Bytes ask_revoked =
       DerOf(IssueCrl(platform_.ark(), platform_.ark_key(), {2}, from, to, true).get());
-  const Bytes clean = DerOf(IssueCrl(platform_.ark(), platform_.ark_key(), {77}, from, to, true).get());
+  const Bytes clean =
+      DerOf(IssueCrl(platform_.ark(), platform_.ark_key(), {77}, from, to, true).get());
   const Bytes forged =
       DerOf(IssueCrl(platform_.ark(), platform_.ask_key(), {}, from, to, true).get());
   const Bytes stale = DerOf(
-      IssueCrl(platform_.ark(), platform_.ark_key(), {}, from - hours(48), from - hours(24), true).get());
+      IssueCrl(platform_.ark(), platform_.ark_key(), {}, from - hours(48), from - hours(24), true)
+          .get());
   struct Case {
     const char* name;
     Bytes crl;
@@ -187,7 +197,8 @@ TEST_F(SnpVerifyTest, EndorsementKeyKinds) {
 
 TEST_F(SnpVerifyTest, CertificateWindows) {
   const Bytes report = platform_.SignReport(platform_.DefaultReport());
-  EXPECT_EQ(VerifyBytes(report, Collateral(), kNow + hours(24 * 366)).reason_id(), "snp.cert_expired");
+  EXPECT_EQ(VerifyBytes(report, Collateral(), kNow + hours(24 * 366)).reason_id(),
+            "snp.cert_expired");
   EXPECT_EQ(VerifyBytes(report, Collateral(), kNow - hours(25)).reason_id(), "snp.cert_expired");
 }
 
@@ -202,8 +213,10 @@ TEST_F(SnpVerifyTest, CacheIsReusedOnlyInsideItsWindow) {
   EXPECT_EQ(VerifyBytes(report, Collateral(), kNow + hours(24 * 366), &cache).reason_id(),
             "snp.cert_expired");
   // Another CRL is another cache entry, and its revocation is seen.
-  const Bytes revoked = DerOf(IssueCrl(platform_.ask(), platform_.ask_key(), {platform_.spec().serial},
-                                       kNow - hours(1), kNow + hours(1), true).get());
+  const Bytes revoked =
+      DerOf(IssueCrl(platform_.ask(), platform_.ask_key(), {platform_.spec().serial},
+                     kNow - hours(1), kNow + hours(1), true)
+                .get());
   EXPECT_EQ(VerifyBytes(report, Collateral({revoked}), kNow, &cache).reason_id(), "snp.revoked");
   // A cached chain never vouches for a report signed by another key.
   FakeSnpPlatform other(Product::kMilan, kNow);
@@ -226,7 +239,8 @@ TEST(SnpVerifyProductsTest, GenoaAndTurinLayouts) {
     SnpReport wrong_low_byte = platform.DefaultReport();
     wrong_low_byte.reported_tcb ^= 1;  // Turin: FMC; Genoa: boot loader
     auto bad = ParseSnpReport(platform.SignReport(wrong_low_byte));
-    EXPECT_EQ(VerifySnpReport(*bad, collateral, roots, kNow).status().reason_id(), "snp.tcb_mismatch");
+    EXPECT_EQ(VerifySnpReport(*bad, collateral, roots, kNow).status().reason_id(),
+              "snp.tcb_mismatch");
   }
 }
 

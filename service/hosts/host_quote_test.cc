@@ -10,8 +10,8 @@
 #include "attest/core/file_io.h"
 #include "attest/tpm/alg.h"
 #include "attest/tpm/claims.h"
-#include "attest/tpm/pcr_json.h"
 #include "attest/tpm/eventlog.h"
+#include "attest/tpm/pcr_json.h"
 #include "tests/testing/fake_tpm.h"
 
 namespace attest::service::hosts {

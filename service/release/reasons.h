@@ -31,10 +31,10 @@ inline constexpr Reason kReleaseVolumeUnavailable{"release.volume_unavailable",
 
 // kReleaseTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kReleaseTable[] = {
-    kReleaseNonceRejected,   kReleaseReportDataMismatch, kReleaseEvidenceInvalid,
-    kReleaseTicketMismatch,  kReleaseVmDeleted,          kReleaseTeeMismatch,
-    kReleaseHostUntrusted,   kReleaseHostQuoteTooOld,    kReleasePolicyMismatch,
-    kReleasePolicyDenied,    kReleaseVolumeUnavailable,
+    kReleaseNonceRejected,  kReleaseReportDataMismatch, kReleaseEvidenceInvalid,
+    kReleaseTicketMismatch, kReleaseVmDeleted,          kReleaseTeeMismatch,
+    kReleaseHostUntrusted,  kReleaseHostQuoteTooOld,    kReleasePolicyMismatch,
+    kReleasePolicyDenied,   kReleaseVolumeUnavailable,
 };
 
 }  // namespace attest::reasons

@@ -183,7 +183,7 @@ TicketDigests DigestTicket(const Bytes& ticket) {
 
 // CheckTicket reads the VM's stored ticket and checks it describes this VM record.
 std::optional<protocol::LaunchTicket> CheckTicket(const store::Vm& vm, const TicketDigests& digests,
-                                        Failures& fail) {
+                                                  Failures& fail) {
   auto t = protocol::ParseTicket(vm.ticket);
   if (!t.ok()) {
     fail.Add("launch_ticket", t.status());
