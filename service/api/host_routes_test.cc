@@ -2,6 +2,8 @@
 // SQLite store with SigV4-signed requests. Quotes come from FakeTpm (software EK + AK), so each
 // one carries the nonce the service issued; the event log is a real-size firmware log measured by
 // a swtpm (attest/tpm/testdata/swtpm/bench-100).
+// Longer than 500 lines on purpose: one fixture drives the whole host lifecycle (register,
+// activate, challenge, quote, re-quote) and each step's refusals, which read best in order.
 #include <gtest/gtest.h>
 
 #include <fstream>
