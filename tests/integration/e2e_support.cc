@@ -61,11 +61,13 @@ bool StrictCi() { return Env("CI") == "true"; }
 
 int FreePort() {
   for (int attempt = 0; attempt < 50; ++attempt) {
+    // 10000..31999: below the kernel's ephemeral range (32768 and up), so the local end of an
+    // outgoing connection can never hold the port before the server binds it.
     const int port =
-        20000 +
+        10000 +
         static_cast<int>(Sha256(AsBytes(std::to_string(getpid()) + ":" + std::to_string(attempt) +
                                         ":" + std::to_string(time(nullptr))))[0] *
-                         157 % 40000);
+                         157 % 22000);
     if (Sh("bash -c " + Quoted("exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port))).rc != 0) {
       return port;
     }
