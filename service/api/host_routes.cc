@@ -30,6 +30,7 @@
 #include "service/http/query.h"
 #include "service/http/router.h"
 #include "service/launch/tenant_vm.h"
+#include "service/release/release.h"
 #include "service/store/secret_sealer.h"
 
 namespace attest::service::api {
@@ -380,6 +381,7 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
   }
   input.now = ctx.now;
   input.trust_ttl = ctx.service.config.host_trust_ttl;
+  if (ctx.service.anchors != nullptr) input.host_policies = &ctx.service.anchors->host_policies();
   const auto start = std::chrono::steady_clock::now();
   const hosts::HostQuoteDecision d = hosts::DecideHostQuote(input);
   const double seconds =

@@ -57,7 +57,9 @@ HostQuoteDecision DecideHostQuote(const HostQuoteInput& in) {
                             "host policy \"" + in.host->host_policy + "\" no longer exists");
     return d;
   }
-  Result<policy::HostPolicy> loaded = policy::LoadHostPolicy(in.host_policy->document);
+  policy::HostPolicyCache uncached(1);
+  policy::HostPolicyCache& cache = in.host_policies != nullptr ? *in.host_policies : uncached;
+  Result<std::shared_ptr<const policy::HostPolicy>> loaded = cache.Load(in.host_policy->document);
   if (!loaded.ok()) {
     d.policy_error = loaded.status();
     return d;
@@ -65,7 +67,7 @@ HostQuoteDecision DecideHostQuote(const HostQuoteInput& in) {
   d.policy_version = in.host->host_policy + "@" + std::to_string(in.host_policy->version);
   policy::AppraisalContext context;
   context.now = in.now;
-  d.appraisal = policy::AppraiseHost(d.claims, *loaded, context);
+  d.appraisal = policy::AppraiseHost(d.claims, **loaded, context);
   d.trusted = d.appraisal->affirmed();
   if (d.trusted) d.trusted_until = in.now + in.trust_ttl;
   return d;

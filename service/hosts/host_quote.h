@@ -19,7 +19,9 @@
 #include "attest/core/time.h"
 #include "attest/tpm/host.h"
 #include "policy/appraisal.h"
-#include "service/store/store.h"
+#include "policy/policy_cache.h"
+#include "service/store/host_store.h"
+#include "service/store/policy_store.h"
 
 namespace attest::service::hosts {
 
@@ -42,6 +44,9 @@ struct HostQuoteInput {
   Result<store::PolicyVersion> host_policy = Status(reasons::kStoreNotFound, "not read");
   TimePoint now;
   std::chrono::seconds trust_ttl{0};  // how long an accepted quote keeps the host trusted
+  // host_policies: where documents loaded before are kept (attestd: TrustAnchors::host_policies);
+  // null loads the document on every call. Either way the result is the same.
+  policy::HostPolicyCache* host_policies = nullptr;
 };
 
 // HostQuoteDecision: the outcome. Exactly one of these holds:

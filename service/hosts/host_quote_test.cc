@@ -165,5 +165,21 @@ TEST_F(DecideHostQuoteTest, EveryFailureIsNamedAndNeverTrusted) {
   }
 }
 
+TEST_F(DecideHostQuoteTest, AHostPolicyIsLoadedOnceThroughTheCache) {
+  policy::HostPolicyCache cache;
+  HostQuoteInput in = Input();
+  in.host_policies = &cache;
+  const HostQuoteDecision first = DecideHostQuote(in);
+  const HostQuoteDecision second = DecideHostQuote(in);
+  EXPECT_TRUE(first.trusted);
+  EXPECT_TRUE(second.trusted);
+  EXPECT_EQ(second.policy_version, "dev@3");
+  EXPECT_EQ(cache.size(), 1u);
+  // A broken document is refused the same way, and not kept.
+  in.host_policy->document = "{";
+  EXPECT_TRUE(DecideHostQuote(in).policy_error.has_value());
+  EXPECT_EQ(cache.size(), 1u);
+}
+
 }  // namespace
 }  // namespace attest::service::hosts

@@ -30,6 +30,7 @@ Result<std::unique_ptr<TrustAnchors>> TrustAnchors::Make(const TrustAnchorConfig
   }
   a->snp_cache_ = std::make_unique<snp::SnpChainCache>();
   a->policies_ = std::make_unique<policy::TenantPolicyCache>();
+  a->host_policies_ = std::make_unique<policy::HostPolicyCache>();
   if (config.tdx_test_roots_pem.empty()) {
     a->tdx_.reset(new tdx::QuoteVerifier(tdx::QuoteVerifier::Default()));
   } else {

@@ -50,7 +50,7 @@ struct TrustAnchorConfig {
 
 // TrustAnchors: the verifiers' anchors and their caches (validated chains, collateral), and the
 // loaded policy versions, shared by all releases of a process (thread-safe: QuoteVerifier,
-// SnpChainCache and TenantPolicyCache lock).
+// SnpChainCache and the policy caches lock).
 class TrustAnchors {
  public:
   // Make builds anchors from config; x509.* or snp.unknown_product for bad test roots.
@@ -60,6 +60,9 @@ class TrustAnchors {
   tdx::QuoteVerifier& tdx() const { return *tdx_; }
   // policies: stored tenant policy documents, each loaded once (keyed by its SHA-256).
   policy::TenantPolicyCache& policies() const { return *policies_; }
+  // host_policies: stored host policy documents, each loaded once (host quotes; the same cache
+  // kind, kept here so one object holds every process-wide verification cache).
+  policy::HostPolicyCache& host_policies() const { return *host_policies_; }
   // uses_test_roots: true when a test hierarchy replaced a built-in root (log it loudly).
   bool uses_test_roots() const { return uses_test_roots_; }
 
@@ -70,6 +73,7 @@ class TrustAnchors {
   std::unique_ptr<snp::SnpChainCache> snp_cache_;
   std::unique_ptr<tdx::QuoteVerifier> tdx_;
   std::unique_ptr<policy::TenantPolicyCache> policies_;
+  std::unique_ptr<policy::HostPolicyCache> host_policies_;
   bool uses_test_roots_ = false;
 };
 
