@@ -49,11 +49,17 @@ Result<Bytes> ReadAttr(const std::string& path, bool may_be_absent) {
       }
       const int err = n < 0 ? errno : 0;
       close(fd);
-      if (err != 0) return TsmFailed("read " + path + ": " + std::strerror(err));
+      if (err != 0) {
+        return TsmFailed("read " + path + ": " + std::strerror(err));
+      }
       return out;
     }
-    if (errno != ENOENT) return TsmFailed("open " + path + ": " + std::strerror(errno));
-    if (may_be_absent) return Bytes{};
+    if (errno != ENOENT) {
+      return TsmFailed("open " + path + ": " + std::strerror(errno));
+    }
+    if (may_be_absent) {
+      return Bytes{};
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return TsmFailed(path + " did not appear");
@@ -61,21 +67,27 @@ Result<Bytes> ReadAttr(const std::string& path, bool may_be_absent) {
 
 std::string Trimmed(const Bytes& b) {
   std::string s(b.begin(), b.end());
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\0')) s.pop_back();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\0')) {
+    s.pop_back();
+  }
   return s;
 }
 
 }  // namespace
 
 Result<GuestEvidence> GetTsmReport(const std::string& root, ByteSpan report_data) {
-  if (report_data.size() > kReportDataBytes) return TsmFailed("REPORT_DATA over 64 bytes");
+  if (report_data.size() > kReportDataBytes) {
+    return TsmFailed("REPORT_DATA over 64 bytes");
+  }
   struct stat st {};
   if (stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return TsmFailed(root + " is not a directory (configfs not mounted or no TSM provider)");
   }
   // A fresh entry per request: nothing another process wrote can be mistaken for ours.
   uint8_t name[8];
-  if (RAND_bytes(name, sizeof(name)) != 1) return TsmFailed("no randomness for an entry name");
+  if (RAND_bytes(name, sizeof(name)) != 1) {
+    return TsmFailed("no randomness for an entry name");
+  }
   const std::string entry = root + "/attest-" + HexEncode(ByteSpan(name, sizeof(name)));
   if (mkdir(entry.c_str(), 0700) != 0) {
     return TsmFailed("mkdir " + entry + ": " + std::strerror(errno));
@@ -87,15 +99,21 @@ Result<GuestEvidence> GetTsmReport(const std::string& root, ByteSpan report_data
 
   const Bytes inblob = Padded(report_data);
   const int fd = open((entry + "/inblob").c_str(), O_WRONLY | O_CLOEXEC | O_CREAT, 0600);
-  if (fd < 0) return TsmFailed("open inblob: " + std::string(std::strerror(errno)));
+  if (fd < 0) {
+    return TsmFailed("open inblob: " + std::string(std::strerror(errno)));
+  }
   const bool wrote = write(fd, inblob.data(), inblob.size()) == static_cast<ssize_t>(inblob.size());
   close(fd);
-  if (!wrote) return TsmFailed("write inblob failed");
+  if (!wrote) {
+    return TsmFailed("write inblob failed");
+  }
 
   GuestEvidence ev;
   ev.source = "configfs-tsm";
   ATTEST_ASSIGN_OR_RETURN(ev.outblob, ReadAttr(entry + "/outblob", false));
-  if (ev.outblob.empty()) return TsmFailed("outblob is empty");
+  if (ev.outblob.empty()) {
+    return TsmFailed("outblob is empty");
+  }
   ATTEST_ASSIGN_OR_RETURN(ev.auxblob, ReadAttr(entry + "/auxblob", true));
   ATTEST_ASSIGN_OR_RETURN(const Bytes provider, ReadAttr(entry + "/provider", false));
   ev.provider = Trimmed(provider);
@@ -155,8 +173,12 @@ Result<GuestEvidence> GetSevGuestReport(const std::string& device, ByteSpan repo
 Result<GuestEvidence> GetGuestEvidence(ByteSpan report_data, const std::string& tsm_root,
                                        const std::string& sev_device) {
   struct stat st {};
-  if (stat(tsm_root.c_str(), &st) == 0) return GetTsmReport(tsm_root, report_data);
-  if (stat(sev_device.c_str(), &st) == 0) return GetSevGuestReport(sev_device, report_data);
+  if (stat(tsm_root.c_str(), &st) == 0) {
+    return GetTsmReport(tsm_root, report_data);
+  }
+  if (stat(sev_device.c_str(), &st) == 0) {
+    return GetSevGuestReport(sev_device, report_data);
+  }
   return Status(reasons::kGuestNoEvidenceSource,
                 "neither " + tsm_root + " (configfs-tsm) nor " + sev_device + " exists");
 }

@@ -38,7 +38,9 @@ Status BadEvidence(const std::string& why) { return Status(reasons::kGuestEviden
 
 // ValidName mirrors the service's http::IsValidName: 1..128 of A-Z a-z 0-9 . _ -.
 bool ValidName(std::string_view s) {
-  if (s.empty() || s.size() > 128) return false;
+  if (s.empty() || s.size() > 128) {
+    return false;
+  }
   for (char c : s) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
       return false;
@@ -50,13 +52,19 @@ bool ValidName(std::string_view s) {
 // Printable keeps a hostile server's text from reaching the terminal as control sequences.
 std::string Printable(std::string_view s, size_t max = 200) {
   std::string out;
-  for (char c : s.substr(0, max)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  if (s.size() > max) out += "...";
+  for (char c : s.substr(0, max)) {
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  if (s.size() > max) {
+    out += "...";
+  }
   return out;
 }
 
 std::string StringMember(const nlohmann::json& j, const char* name) {
-  if (!j.is_object()) return "";
+  if (!j.is_object()) {
+    return "";
+  }
   auto it = j.find(name);
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
@@ -65,8 +73,12 @@ std::string StringMember(const nlohmann::json& j, const char* name) {
 Status HttpError(const client::ClientResponse& r) {
   std::string code = StringMember(r.json, "code");
   std::string message = StringMember(r.json, "message");
-  if (code.empty()) code = "http_" + std::to_string(r.status);
-  if (message.empty() && r.json.is_null()) message = r.body;
+  if (code.empty()) {
+    code = "http_" + std::to_string(r.status);
+  }
+  if (message.empty() && r.json.is_null()) {
+    message = r.body;
+  }
   return Status(reasons::kClientHttpError, "HTTP " + std::to_string(r.status) + " " +
                                                Printable(code, 64) + ": " + Printable(message));
 }
@@ -79,9 +91,13 @@ bool IsHex(std::string_view s) {
 // DecryptFromService then decides whether the JWE is well-formed at all).
 std::string ProtectedKid(std::string_view compact) {
   const size_t dot = compact.find('.');
-  if (dot == std::string_view::npos) return "";
+  if (dot == std::string_view::npos) {
+    return "";
+  }
   auto header = Base64UrlDecode(compact.substr(0, dot));
-  if (!header.ok()) return "";
+  if (!header.ok()) {
+    return "";
+  }
   const auto j = nlohmann::json::parse(header->begin(), header->end(), nullptr, false);
   return StringMember(j, "kid");
 }
@@ -90,8 +106,12 @@ Result<std::vector<std::string>> SplitCommand(const std::string& text) {
   std::vector<std::string> argv;
   std::istringstream in(text);
   std::string word;
-  while (in >> word) argv.push_back(word);
-  if (argv.empty()) return Usage("--evidence-command is empty");
+  while (in >> word) {
+    argv.push_back(word);
+  }
+  if (argv.empty()) {
+    return Usage("--evidence-command is empty");
+  }
   return argv;
 }
 
@@ -99,8 +119,12 @@ Status WriteAll(int fd, ByteSpan data) {
   size_t done = 0;
   while (done < data.size()) {
     const ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status(reasons::kFileUnwritable, std::strerror(errno));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return Status(reasons::kFileUnwritable, std::strerror(errno));
+    }
     done += static_cast<size_t>(n);
   }
   return Status::Ok();
@@ -114,15 +138,21 @@ Status WriteKeyFile(const std::string& path, ByteSpan key) {
   // An existing file keeps its mode under O_CREAT: make sure no one else can read the key.
   Status s =
       fchmod(fd, 0600) == 0 ? WriteAll(fd, key) : Status(reasons::kFileUnwritable, "chmod " + path);
-  if (close(fd) != 0 && s.ok()) s = Status(reasons::kFileUnwritable, "close " + path);
-  if (!s.ok()) return Status(reasons::kFileUnwritable, "write " + path + ": " + s.message());
+  if (close(fd) != 0 && s.ok()) {
+    s = Status(reasons::kFileUnwritable, "close " + path);
+  }
+  if (!s.ok()) {
+    return Status(reasons::kFileUnwritable, "write " + path + ": " + s.message());
+  }
   return Status::Ok();
 }
 
 }  // namespace
 
 ReleasedVolumeKey::~ReleasedVolumeKey() {
-  if (!key.empty()) OPENSSL_cleanse(key.data(), key.size());
+  if (!key.empty()) {
+    OPENSSL_cleanse(key.data(), key.size());
+  }
 }
 
 Result<UnlockOptions> ParseUnlockArgs(const std::vector<std::string>& args) {
@@ -130,30 +160,46 @@ Result<UnlockOptions> ParseUnlockArgs(const std::vector<std::string>& args) {
   std::set<std::string> seen;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& flag = args[i];
-    if (flag.rfind("--", 0) != 0) return Usage("unexpected argument " + Printable(flag, 64));
+    if (flag.rfind("--", 0) != 0) {
+      return Usage("unexpected argument " + Printable(flag, 64));
+    }
     const std::string name = flag.substr(2);
     static const std::set<std::string> kFlags = {
         "endpoint", "ca-cert",  "vm-id",      "volume",
         "out",      "tsm-root", "sev-device", "evidence-command"};
-    if (kFlags.count(name) == 0) return Usage("unknown flag " + Printable(flag, 64));
-    if (i + 1 >= args.size()) return Usage(flag + " needs a value");
+    if (kFlags.count(name) == 0) {
+      return Usage("unknown flag " + Printable(flag, 64));
+    }
+    if (i + 1 >= args.size()) {
+      return Usage(flag + " needs a value");
+    }
     const std::string& value = args[++i];
-    if (name != "volume" && !seen.insert(name).second) return Usage(flag + " given twice");
+    if (name != "volume" && !seen.insert(name).second) {
+      return Usage(flag + " given twice");
+    }
     if (name == "endpoint") {
       o.endpoint = value;
     } else if (name == "ca-cert") {
       o.ca_cert = value;
     } else if (name == "vm-id") {
-      if (!ValidName(value)) return Usage("--vm-id: 1..128 of A-Z a-z 0-9 . _ -");
+      if (!ValidName(value)) {
+        return Usage("--vm-id: 1..128 of A-Z a-z 0-9 . _ -");
+      }
       o.vm_id = value;
     } else if (name == "volume") {
-      if (!ValidName(value)) return Usage("--volume: 1..128 of A-Z a-z 0-9 . _ -");
+      if (!ValidName(value)) {
+        return Usage("--volume: 1..128 of A-Z a-z 0-9 . _ -");
+      }
       for (const std::string& v : o.volumes) {
-        if (v == value) return Usage("--volume " + value + " given twice");
+        if (v == value) {
+          return Usage("--volume " + value + " given twice");
+        }
       }
       o.volumes.push_back(value);
     } else if (name == "out") {
-      if (value.empty()) return Usage("--out is empty");
+      if (value.empty()) {
+        return Usage("--out is empty");
+      }
       o.out = value;
     } else if (name == "tsm-root") {
       o.tsm_root = value;
@@ -163,8 +209,12 @@ Result<UnlockOptions> ParseUnlockArgs(const std::vector<std::string>& args) {
       ATTEST_ASSIGN_OR_RETURN(o.evidence_command, SplitCommand(value));
     }
   }
-  if (o.endpoint.empty()) return Usage("missing required flag --endpoint");
-  if (o.vm_id.empty()) return Usage("missing required flag --vm-id");
+  if (o.endpoint.empty()) {
+    return Usage("missing required flag --endpoint");
+  }
+  if (o.vm_id.empty()) {
+    return Usage("missing required flag --vm-id");
+  }
   return o;
 }
 
@@ -185,7 +235,9 @@ Result<nlohmann::json> EvidenceJson(const GuestEvidence& ev) {
                           {"auxblob", Base64Encode(ev.auxblob)}};
   }
   if (ev.provider == "tdx_guest") {
-    if (ev.outblob.empty()) return BadEvidence("tdx_guest quote is empty");
+    if (ev.outblob.empty()) {
+      return BadEvidence("tdx_guest quote is empty");
+    }
     return nlohmann::json{{"tee", "tdx"}, {"quote", Base64Encode(ev.outblob)}};
   }
   return BadEvidence("unknown TSM provider " + Printable(ev.provider, 64) +
@@ -194,7 +246,9 @@ Result<nlohmann::json> EvidenceJson(const GuestEvidence& ev) {
 
 Result<nlohmann::json> CheckEvidenceJson(std::string_view text) {
   const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return BadEvidence("evidence command: output is not one JSON object");
+  if (!j.is_object()) {
+    return BadEvidence("evidence command: output is not one JSON object");
+  }
   const std::string tee = StringMember(j, "tee");
   const char* const* want = nullptr;
   static const char* const kSnp[] = {"report", nullptr};
@@ -231,15 +285,21 @@ Result<nlohmann::json> RunEvidenceCommand(const std::vector<std::string>& comman
     return Status(reasons::kGuestEvidenceCommandFailed,
                   Printable(command.empty() ? "" : command[0], 100) + ": " + why);
   };
-  if (command.empty()) return failed("no command");
+  if (command.empty()) {
+    return failed("no command");
+  }
   std::vector<std::string> args = command;
   args.push_back(HexEncode(report_data));
   std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
+  for (std::string& a : args) {
+    argv.push_back(a.data());
+  }
   argv.push_back(nullptr);
 
   int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return failed(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    return failed(std::string("pipe: ") + std::strerror(errno));
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -257,8 +317,12 @@ Result<nlohmann::json> RunEvidenceCommand(const std::vector<std::string>& comman
   char buf[8192];
   for (;;) {
     const ssize_t n = read(pipe_fds[0], buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      break;
+    }
     if (out.size() + static_cast<size_t>(n) > kMaxEvidenceBytes) {
       too_large = true;  // keep draining so the child is not stuck on a full pipe
       continue;
@@ -269,17 +333,29 @@ Result<nlohmann::json> RunEvidenceCommand(const std::vector<std::string>& comman
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status)) return failed("killed by signal " + std::to_string(WTERMSIG(status)));
-  if (WEXITSTATUS(status) != 0) return failed("exit status " + std::to_string(WEXITSTATUS(status)));
-  if (too_large) return failed("printed more than 8 MiB");
+  if (!WIFEXITED(status)) {
+    return failed("killed by signal " + std::to_string(WTERMSIG(status)));
+  }
+  if (WEXITSTATUS(status) != 0) {
+    return failed("exit status " + std::to_string(WEXITSTATUS(status)));
+  }
+  if (too_large) {
+    return failed("printed more than 8 MiB");
+  }
   return CheckEvidenceJson(out);
 }
 
 Result<std::string> ParseChallengeResponse(const client::ClientResponse& r) {
-  if (r.status < 200 || r.status >= 300) return HttpError(r);
+  if (r.status < 200 || r.status >= 300) {
+    return HttpError(r);
+  }
   std::string nonce = StringMember(r.json, "nonce");
-  if (nonce.size() != 64 || !IsHex(nonce)) return BadAnswer("challenge nonce is not 64 hex digits");
-  for (char& c : nonce) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (nonce.size() != 64 || !IsHex(nonce)) {
+    return BadAnswer("challenge nonce is not 64 hex digits");
+  }
+  for (char& c : nonce) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   return nonce;
 }
 
@@ -309,31 +385,53 @@ Result<std::vector<ReleasedVolumeKey>> ParseAttestResponse(const client::ClientR
                 Printable(StringMember(f, "detail")) + ")";
       }
     }
-    if (shown == 0) text += " (no failure list)";
+    if (shown == 0) {
+      text += " (no failure list)";
+    }
     return Status(reasons::kReleaseDenied, text);
   }
-  if (r.status != 200) return HttpError(r);
-  if (!r.json.is_object()) return BadAnswer("200 without a JSON object");
-  if (StringMember(r.json, "vm_id") != vm_id) return BadAnswer("keys for another VM");
+  if (r.status != 200) {
+    return HttpError(r);
+  }
+  if (!r.json.is_object()) {
+    return BadAnswer("200 without a JSON object");
+  }
+  if (StringMember(r.json, "vm_id") != vm_id) {
+    return BadAnswer("keys for another VM");
+  }
   const auto it = r.json.find("keys");
-  if (it == r.json.end() || !it->is_array()) return BadAnswer("no \"keys\" array");
-  if (it->empty()) return BadAnswer("no keys released");
-  if (it->size() > kMaxKeys) return BadAnswer("more than 64 keys");
+  if (it == r.json.end() || !it->is_array()) {
+    return BadAnswer("no \"keys\" array");
+  }
+  if (it->empty()) {
+    return BadAnswer("no keys released");
+  }
+  if (it->size() > kMaxKeys) {
+    return BadAnswer("more than 64 keys");
+  }
   std::vector<ReleasedVolumeKey> out;
   std::set<std::string> seen;
   for (const auto& entry : *it) {
     const std::string volume_id = StringMember(entry, "volume_id");
     const std::string jwe = StringMember(entry, "jwe");
-    if (!ValidName(volume_id)) return BadAnswer("a key without a valid volume_id");
-    if (!seen.insert(volume_id).second) return BadAnswer("volume " + volume_id + " twice");
-    if (jwe.empty() || jwe.size() > kMaxJweBytes) return BadAnswer("volume " + volume_id + ": jwe");
+    if (!ValidName(volume_id)) {
+      return BadAnswer("a key without a valid volume_id");
+    }
+    if (!seen.insert(volume_id).second) {
+      return BadAnswer("volume " + volume_id + " twice");
+    }
+    if (jwe.empty() || jwe.size() > kMaxJweBytes) {
+      return BadAnswer("volume " + volume_id + ": jwe");
+    }
     // The kid is in the protected header (covered by the GCM tag): a key the service meant for
     // one volume cannot be presented as another's.
     if (ProtectedKid(jwe) != volume_id) {
       return BadAnswer("volume " + volume_id + ": JWE kid does not name it");
     }
     auto plain = protocol::DecryptFromService(jwe, private_jwk);
-    if (!plain.ok()) return plain.status();
+    if (!plain.ok()) {
+      return plain.status();
+    }
     ReleasedVolumeKey key(volume_id, std::move(plain).value());
     if (key.key.size() != kVolumeKeyBytes) {
       return BadAnswer("volume " + volume_id + ": key is " + std::to_string(key.key.size()) +
@@ -347,7 +445,9 @@ Result<std::vector<ReleasedVolumeKey>> ParseAttestResponse(const client::ClientR
 Result<std::vector<ReleasedVolumeKey>> SelectKeys(std::vector<ReleasedVolumeKey> keys,
                                                   const std::vector<std::string>& wanted) {
   if (wanted.empty()) {
-    if (keys.empty()) return Status(reasons::kGuestVolumeNotReleased, "no volume released");
+    if (keys.empty()) {
+      return Status(reasons::kGuestVolumeNotReleased, "no volume released");
+    }
     return keys;
   }
   std::vector<ReleasedVolumeKey> out;
@@ -364,7 +464,9 @@ Result<std::vector<ReleasedVolumeKey>> SelectKeys(std::vector<ReleasedVolumeKey>
 }
 
 Status WriteKeys(const std::vector<ReleasedVolumeKey>& keys, const std::string& out) {
-  if (keys.empty()) return Status(reasons::kGuestVolumeNotReleased, "no key to write");
+  if (keys.empty()) {
+    return Status(reasons::kGuestVolumeNotReleased, "no key to write");
+  }
   struct stat st {};
   const bool is_dir = out != "-" && stat(out.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
   if (keys.size() > 1 && !is_dir) {
@@ -377,7 +479,9 @@ Status WriteKeys(const std::vector<ReleasedVolumeKey>& keys, const std::string& 
     std::cout.flush();
     return std::cout.good() ? Status::Ok() : Status(reasons::kFileUnwritable, "stdout");
   }
-  if (!is_dir) return WriteKeyFile(out, keys[0].key);
+  if (!is_dir) {
+    return WriteKeyFile(out, keys[0].key);
+  }
   for (const ReleasedVolumeKey& k : keys) {
     ATTEST_RETURN_IF_ERROR(WriteKeyFile(out + "/" + k.volume_id + ".key", k.key));
   }
@@ -417,22 +521,30 @@ int RunUnlock(const std::vector<std::string>& args) {
     return s.reason_id() == reasons::kCliUsage.id ? 2 : 1;
   };
   auto options = ParseUnlockArgs(args);
-  if (!options.ok()) return fail(options.status());
+  if (!options.ok()) {
+    return fail(options.status());
+  }
   client::ClientConfig config;
   config.endpoint = options->endpoint;
   config.ca_cert_file = options->ca_cert;
   config.sign = false;  // the guest routes are public: the evidence authenticates
   auto api = client::ApiClient::Create(config);
-  if (!api.ok()) return fail(api.status());
+  if (!api.ok()) {
+    return fail(api.status());
+  }
   const UnlockOptions& o = *options;
   EvidenceSource source = [&o](const Sha512Digest& report_data) -> Result<nlohmann::json> {
-    if (!o.evidence_command.empty()) return RunEvidenceCommand(o.evidence_command, report_data);
+    if (!o.evidence_command.empty()) {
+      return RunEvidenceCommand(o.evidence_command, report_data);
+    }
     ATTEST_ASSIGN_OR_RETURN(GuestEvidence ev,
                             GetGuestEvidence(report_data, o.tsm_root, o.sev_device));
     return EvidenceJson(ev);
   };
   auto keys = Unlock(o, **api, source);
-  if (!keys.ok()) return fail(keys.status());
+  if (!keys.ok()) {
+    return fail(keys.status());
+  }
   Status written = WriteKeys(*keys, o.out);
   return written.ok() ? 0 : fail(written);
 }

@@ -232,8 +232,9 @@ TEST_F(GuestUnlockAttest, HostileAnswers) {
   const nlohmann::json a = {{"volume_id", "vol-a"}, {"jwe", Jwe("vol-a", Bytes(32, 1))}};
   const nlohmann::json b = {{"volume_id", "vol-b"}, {"jwe", Jwe("vol-b", Bytes(32, 2))}};
   nlohmann::json many = nlohmann::json::array();
-  for (int i = 0; i < 65; ++i)
+  for (int i = 0; i < 65; ++i) {
     many.push_back({{"volume_id", "v" + std::to_string(i)}, {"jwe", "x"}});
+  }
   nlohmann::json flood = nlohmann::json::array();
   for (int i = 0; i < 100; ++i) {
     flood.push_back({{"check", "evidence\x1b[2J"},
@@ -302,7 +303,9 @@ TEST_F(GuestUnlockAttest, HostileAnswers) {
 std::vector<ReleasedVolumeKey> Keys(std::initializer_list<const char*> ids) {
   std::vector<ReleasedVolumeKey> out;
   uint8_t fill = 1;
-  for (const char* id : ids) out.emplace_back(id, Bytes(32, fill++));
+  for (const char* id : ids) {
+    out.emplace_back(id, Bytes(32, fill++));
+  }
   return out;
 }
 
@@ -362,7 +365,9 @@ TEST(GuestUnlockWrite, FilesAreOwnerOnly) {
     SCOPED_TRACE(c.name);
     std::vector<ReleasedVolumeKey> keys;
     uint8_t fill = 1;
-    for (const std::string& id : c.ids) keys.emplace_back(id, Bytes(32, fill++));
+    for (const std::string& id : c.ids) {
+      keys.emplace_back(id, Bytes(32, fill++));
+    }
     EXPECT_EQ(Code(WriteKeys(keys, c.out)), c.want);
   }
   for (const std::string& path : {dir + "/new", existing, dir + "/vol-a.key", dir + "/vol-b.key"}) {

@@ -13,7 +13,9 @@ Status WriteFile(const std::string& path, ByteSpan data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
   out.close();
-  if (!out) return Status(reasons::kFileUnreadable, "cannot write " + path);
+  if (!out) {
+    return Status(reasons::kFileUnreadable, "cannot write " + path);
+  }
   return Status::Ok();
 }
 
@@ -22,7 +24,9 @@ namespace {
 Status EnsureDir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Status(reasons::kFileUnreadable, "cannot create " + dir + ": " + ec.message());
+  if (ec) {
+    return Status(reasons::kFileUnreadable, "cannot create " + dir + ": " + ec.message());
+  }
   return Status::Ok();
 }
 
@@ -60,7 +64,9 @@ Status Quote(const std::string& tcti, AkAlgorithm ak_alg, const QuoteOptions& op
     ATTEST_ASSIGN_OR_RETURN(banks, tpm->ActiveBanks());
   }
   std::map<uint16_t, std::vector<uint32_t>> selection;
-  for (uint16_t bank : banks) selection[bank] = options.pcrs;
+  for (uint16_t bank : banks) {
+    selection[bank] = options.pcrs;
+  }
   ATTEST_ASSIGN_OR_RETURN(TpmKey ak, tpm->CreateAk(ak_alg));
   ATTEST_ASSIGN_OR_RETURN(QuoteOutput quote, tpm->Quote(ak, options.nonce, selection));
   ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/quote.msg", quote.attest));

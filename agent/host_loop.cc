@@ -38,9 +38,15 @@ Result<std::string> Enroll(const HostAgentConfig& config, client::ApiClient& api
     body = {{"ek_public", Base64Encode(ek.public_area)},
             {"ak_public", Base64Encode(ak.public_area)},
             {"host_policy", host_policy}};
-    if (auto cert = tpm->ReadEkCertificate(); cert.ok()) body["ek_cert"] = Base64Encode(*cert);
-    if (!config.tees.empty()) body["tees"] = config.tees;
-    if (!config.libvirt_uri.empty()) body["libvirt_uri"] = config.libvirt_uri;
+    if (auto cert = tpm->ReadEkCertificate(); cert.ok()) {
+      body["ek_cert"] = Base64Encode(*cert);
+    }
+    if (!config.tees.empty()) {
+      body["tees"] = config.tees;
+    }
+    if (!config.libvirt_uri.empty()) {
+      body["libvirt_uri"] = config.libvirt_uri;
+    }
   }  // the TPM connection closes here: swtpm serves one client at a time
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json registered, api.CallJson("POST", "/v1/hosts", body));
   const auto host_id = registered.value("host_id", "");
@@ -56,7 +62,9 @@ Result<std::string> Enroll(const HostAgentConfig& config, client::ApiClient& api
   const std::string state = nlohmann::json{{"host_id", host_id}}.dump() + "\n";
   const std::filesystem::path parent = std::filesystem::path(config.state_file).parent_path();
   std::error_code ec;
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (!parent.empty()) {
+    std::filesystem::create_directories(parent, ec);
+  }
   ATTEST_RETURN_IF_ERROR(WriteFile(config.state_file, AsBytes(state)));
   return host_id;
 }
@@ -77,7 +85,9 @@ Result<Decision> AttestOnce(const HostAgentConfig& config, client::ApiClient& ap
     ATTEST_ASSIGN_OR_RETURN(auto tpm, TpmDevice::Open(config.tcti));
     ATTEST_ASSIGN_OR_RETURN(std::vector<uint16_t> banks, tpm->ActiveBanks());
     std::map<uint16_t, std::vector<uint32_t>> selection;
-    for (uint16_t bank : banks) selection[bank] = config.pcrs;
+    for (uint16_t bank : banks) {
+      selection[bank] = config.pcrs;
+    }
     ATTEST_ASSIGN_OR_RETURN(TpmKey ak, tpm->CreateAk(config.ak_alg));
     ATTEST_ASSIGN_OR_RETURN(QuoteOutput quote, tpm->Quote(ak, *nonce, selection));
     body["quote"] = Base64Encode(quote.attest);
@@ -106,7 +116,9 @@ Result<Decision> AttestOnce(const HostAgentConfig& config, client::ApiClient& ap
 }
 
 int NextDelaySeconds(bool succeeded, int consecutive_failures, int interval_seconds) {
-  if (succeeded) return interval_seconds;
+  if (succeeded) {
+    return interval_seconds;
+  }
   const int exponent = std::clamp(consecutive_failures - 1, 0, 16);
   return std::min(interval_seconds, 1 << exponent);
 }

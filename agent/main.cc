@@ -60,8 +60,12 @@ int Fail(const Status& status) {
 
 attest::Result<attest::agent::AkAlgorithm> AkAlg(const Args& args) {
   const std::string name = args.Get("ak").value_or("ecdsa");
-  if (name == "ecdsa") return attest::agent::AkAlgorithm::kEcdsaP256;
-  if (name == "rsa") return attest::agent::AkAlgorithm::kRsaSsa2048;
+  if (name == "ecdsa") {
+    return attest::agent::AkAlgorithm::kEcdsaP256;
+  }
+  if (name == "rsa") {
+    return attest::agent::AkAlgorithm::kRsaSsa2048;
+  }
   return Status(attest::reasons::kCliUsage, "--ak must be ecdsa or rsa");
 }
 
@@ -70,7 +74,9 @@ attest::Result<std::vector<std::string>> SplitList(const std::string& text) {
   std::stringstream in(text);
   std::string item;
   while (std::getline(in, item, ',')) {
-    if (item.empty()) return Status(attest::reasons::kCliUsage, "empty item in list " + text);
+    if (item.empty()) {
+      return Status(attest::reasons::kCliUsage, "empty item in list " + text);
+    }
     out.push_back(item);
   }
   return out;
@@ -106,7 +112,9 @@ void PrintDecision(const attest::agent::Decision& d) {
                           : "untrusted (HTTP " + std::to_string(d.http_status) + ")");
   if (d.body.contains("reasons") && !d.body["reasons"].empty()) {
     std::cout << " reasons:";
-    for (const auto& r : d.body["reasons"]) std::cout << " " << r.value("code", "?");
+    for (const auto& r : d.body["reasons"]) {
+      std::cout << " " << r.value("code", "?");
+    }
   }
   std::cout << std::endl;
 }
@@ -119,27 +127,41 @@ int RunHostApi(int argc, char** argv, const std::string& verb) {
                        "ak", "interval", "pcrs", "eventlog", "drtm-log", "tees", "libvirt-uri"},
                       {"once"}};
   auto args = Args::Parse(argc, argv, 3, spec);
-  if (!args.ok()) return Fail(args.status());
+  if (!args.ok()) {
+    return Fail(args.status());
+  }
   attest::agent::HostAgentConfig config;
   auto endpoint = args->Require("endpoint");
   auto tcti = args->Require("tcti");
   auto ak_alg = AkAlg(*args);
-  if (!endpoint.ok()) return Fail(endpoint.status());
-  if (!tcti.ok()) return Fail(tcti.status());
-  if (!ak_alg.ok()) return Fail(ak_alg.status());
+  if (!endpoint.ok()) {
+    return Fail(endpoint.status());
+  }
+  if (!tcti.ok()) {
+    return Fail(tcti.status());
+  }
+  if (!ak_alg.ok()) {
+    return Fail(ak_alg.status());
+  }
   config.tcti = *tcti;
   config.ak_alg = *ak_alg;
   config.state_file = args->Get("state").value_or("/var/lib/attest-agent/host.json");
   if (auto pcrs = args->Get("pcrs")) {
     auto list = ParsePcrList(*pcrs);
-    if (!list.ok()) return Fail(list.status());
+    if (!list.ok()) {
+      return Fail(list.status());
+    }
     config.pcrs = *list;
   }
-  if (auto path = args->Get("eventlog")) config.eventlog_path = *path;
+  if (auto path = args->Get("eventlog")) {
+    config.eventlog_path = *path;
+  }
   config.drtm_log_path = args->Get("drtm-log");
   if (auto tees = args->Get("tees")) {
     auto list = SplitList(*tees);
-    if (!list.ok()) return Fail(list.status());
+    if (!list.ok()) {
+      return Fail(list.status());
+    }
     config.tees = *list;
   }
   config.libvirt_uri = args->Get("libvirt-uri").value_or("");
@@ -147,20 +169,30 @@ int RunHostApi(int argc, char** argv, const std::string& verb) {
   attest::client::CredentialSources sources;
   sources.profile = args->Get("profile").value_or("");
   auto credentials = attest::client::LoadAwsCredentials(sources);
-  if (!credentials.ok()) return Fail(credentials.status());
+  if (!credentials.ok()) {
+    return Fail(credentials.status());
+  }
   attest::client::ClientConfig client_config;
   client_config.endpoint = *endpoint;
   client_config.ca_cert_file = args->Get("ca-cert").value_or("");
   client_config.credentials = *credentials;
-  if (auto region = args->Get("region")) client_config.region = *region;
+  if (auto region = args->Get("region")) {
+    client_config.region = *region;
+  }
   auto api = attest::client::ApiClient::Create(client_config);
-  if (!api.ok()) return Fail(api.status());
+  if (!api.ok()) {
+    return Fail(api.status());
+  }
 
   if (verb == "enroll") {
     auto policy = args->Require("host-policy");
-    if (!policy.ok()) return Fail(policy.status());
+    if (!policy.ok()) {
+      return Fail(policy.status());
+    }
     auto id = attest::agent::Enroll(config, **api, *policy);
-    if (!id.ok()) return Fail(id.status());
+    if (!id.ok()) {
+      return Fail(id.status());
+    }
     std::cout << "enrolled host " << *id << " (state in " << config.state_file << ")\n";
     return 0;
   }
@@ -208,18 +240,28 @@ int RunHost(int argc, char** argv) {
     return 2;
   }
   const std::string verb = argv[2];
-  if (verb == "enroll" || verb == "run") return RunHostApi(argc, argv, verb);
+  if (verb == "enroll" || verb == "run") {
+    return RunHostApi(argc, argv, verb);
+  }
   const FlagSpec spec{{"tcti", "out", "ak", "credential", "secret", "nonce", "pcrs", "banks",
                        "eventlog", "drtm-log"},
                       {}};
   auto args = Args::Parse(argc, argv, 3, spec);
-  if (!args.ok()) return Fail(args.status());
+  if (!args.ok()) {
+    return Fail(args.status());
+  }
   auto tcti = args->Require("tcti");
   auto out = args->Require("out");
   auto ak_alg = AkAlg(*args);
-  if (!tcti.ok()) return Fail(tcti.status());
-  if (!out.ok()) return Fail(out.status());
-  if (!ak_alg.ok()) return Fail(ak_alg.status());
+  if (!tcti.ok()) {
+    return Fail(tcti.status());
+  }
+  if (!out.ok()) {
+    return Fail(out.status());
+  }
+  if (!ak_alg.ok()) {
+    return Fail(ak_alg.status());
+  }
 
   if (verb == "register") {
     Status s = attest::agent::Register(*tcti, *ak_alg, *out);
@@ -228,27 +270,43 @@ int RunHost(int argc, char** argv) {
   if (verb == "activate") {
     auto cred_path = args->Require("credential");
     auto secret_path = args->Require("secret");
-    if (!cred_path.ok()) return Fail(cred_path.status());
-    if (!secret_path.ok()) return Fail(secret_path.status());
+    if (!cred_path.ok()) {
+      return Fail(cred_path.status());
+    }
+    if (!secret_path.ok()) {
+      return Fail(secret_path.status());
+    }
     auto cred = attest::ReadFileBytes(*cred_path);
     auto secret = attest::ReadFileBytes(*secret_path);
-    if (!cred.ok()) return Fail(cred.status());
-    if (!secret.ok()) return Fail(secret.status());
+    if (!cred.ok()) {
+      return Fail(cred.status());
+    }
+    if (!secret.ok()) {
+      return Fail(secret.status());
+    }
     auto recovered = attest::agent::Activate(*tcti, *ak_alg, *cred, *secret);
-    if (!recovered.ok()) return Fail(recovered.status());
+    if (!recovered.ok()) {
+      return Fail(recovered.status());
+    }
     Status s = attest::agent::WriteFile(*out, *recovered);
     return s.ok() ? 0 : Fail(s);
   }
   if (verb == "quote") {
     attest::agent::QuoteOptions options;
     auto nonce_hex = args->Require("nonce");
-    if (!nonce_hex.ok()) return Fail(nonce_hex.status());
+    if (!nonce_hex.ok()) {
+      return Fail(nonce_hex.status());
+    }
     auto nonce = attest::HexDecode(*nonce_hex);
-    if (!nonce.ok()) return Fail(Status(attest::reasons::kCliUsage, "--nonce: not hex"));
+    if (!nonce.ok()) {
+      return Fail(Status(attest::reasons::kCliUsage, "--nonce: not hex"));
+    }
     options.nonce = *nonce;
     if (auto pcrs = args->Get("pcrs")) {
       auto items = SplitList(*pcrs);
-      if (!items.ok()) return Fail(items.status());
+      if (!items.ok()) {
+        return Fail(items.status());
+      }
       options.pcrs.clear();
       for (const std::string& item : *items) {
         if (item.size() > 2 || item.find_first_not_of("0123456789") != std::string::npos ||
@@ -260,14 +318,20 @@ int RunHost(int argc, char** argv) {
     }
     if (auto banks = args->Get("banks")) {
       auto items = SplitList(*banks);
-      if (!items.ok()) return Fail(items.status());
+      if (!items.ok()) {
+        return Fail(items.status());
+      }
       for (const std::string& item : *items) {
         auto alg = attest::tpm::FindHashAlgByName(item);
-        if (!alg) return Fail(Status(attest::reasons::kCliUsage, "--banks: unknown " + item));
+        if (!alg) {
+          return Fail(Status(attest::reasons::kCliUsage, "--banks: unknown " + item));
+        }
         options.banks.push_back(alg->id);
       }
     }
-    if (auto path = args->Get("eventlog")) options.eventlog_path = *path;
+    if (auto path = args->Get("eventlog")) {
+      options.eventlog_path = *path;
+    }
     options.drtm_log_path = args->Get("drtm-log");
     Status s = attest::agent::Quote(*tcti, *ak_alg, options, *out);
     return s.ok() ? 0 : Fail(s);
@@ -290,64 +354,103 @@ int RunGuest(int argc, char** argv) {
   }
   const FlagSpec spec{{"out", "nonce", "key", "tsm-root", "sev-device", "jwe"}, {}};
   auto args = Args::Parse(argc, argv, 3, spec);
-  if (!args.ok()) return Fail(args.status());
+  if (!args.ok()) {
+    return Fail(args.status());
+  }
   if (verb == "keygen") {
     auto out = args->Require("out");
-    if (!out.ok()) return Fail(out.status());
+    if (!out.ok()) {
+      return Fail(out.status());
+    }
     auto key = protocol::GenerateGuestKey();
-    if (!key.ok()) return Fail(key.status());
+    if (!key.ok()) {
+      return Fail(key.status());
+    }
     // The private key never leaves the guest: mode 0600, and only the public half is printed.
     const int fd = open(out->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return Fail(Status(attest::reasons::kFileUnreadable, "cannot create " + *out));
+    if (fd < 0) {
+      return Fail(Status(attest::reasons::kFileUnreadable, "cannot create " + *out));
+    }
     const bool ok = write(fd, key->data(), key->size()) == static_cast<ssize_t>(key->size());
     close(fd);
-    if (!ok) return Fail(Status(attest::reasons::kFileUnreadable, "cannot write " + *out));
+    if (!ok) {
+      return Fail(Status(attest::reasons::kFileUnreadable, "cannot write " + *out));
+    }
     auto pub = protocol::PublicJwk(*key);
-    if (!pub.ok()) return Fail(pub.status());
+    if (!pub.ok()) {
+      return Fail(pub.status());
+    }
     std::cout << *pub << "\n";
     return 0;
   }
   auto key_path = args->Require("key");
-  if (!key_path.ok()) return Fail(key_path.status());
+  if (!key_path.ok()) {
+    return Fail(key_path.status());
+  }
   auto key = attest::ReadFileBytes(*key_path, 4096);
-  if (!key.ok()) return Fail(key.status());
+  if (!key.ok()) {
+    return Fail(key.status());
+  }
   const std::string private_jwk(key->begin(), key->end());
   if (verb == "evidence") {
     auto out = args->Require("out");
     auto nonce_hex = args->Require("nonce");
-    if (!out.ok()) return Fail(out.status());
-    if (!nonce_hex.ok()) return Fail(nonce_hex.status());
+    if (!out.ok()) {
+      return Fail(out.status());
+    }
+    if (!nonce_hex.ok()) {
+      return Fail(nonce_hex.status());
+    }
     auto nonce = attest::HexDecode(*nonce_hex);
     if (!nonce.ok() || nonce->size() != 32) {
       return Fail(Status(attest::reasons::kCliUsage, "--nonce: 64 hex digits"));
     }
     auto pub_jwk = protocol::PublicJwk(private_jwk);
-    if (!pub_jwk.ok()) return Fail(pub_jwk.status());
+    if (!pub_jwk.ok()) {
+      return Fail(pub_jwk.status());
+    }
     auto pub = protocol::ParseGuestJwk(*pub_jwk);
-    if (!pub.ok()) return Fail(pub.status());
+    if (!pub.ok()) {
+      return Fail(pub.status());
+    }
     const attest::Sha512Digest binding = protocol::ReportDataBinding(*nonce, *pub);
     auto ev = attest::agent::GetGuestEvidence(
         binding, args->Get("tsm-root").value_or(attest::agent::kTsmReportRoot),
         args->Get("sev-device").value_or(attest::agent::kSevGuestDevice));
-    if (!ev.ok()) return Fail(ev.status());
+    if (!ev.ok()) {
+      return Fail(ev.status());
+    }
     Status s = attest::agent::WriteFile(*out + "/evidence.bin", ev->outblob);
-    if (s.ok() && !ev->auxblob.empty())
+    if (s.ok() && !ev->auxblob.empty()) {
       s = attest::agent::WriteFile(*out + "/auxblob.bin", ev->auxblob);
-    if (s.ok()) s = attest::agent::WriteFile(*out + "/public.jwk", attest::AsBytes(pub->jwk_json));
-    if (!s.ok()) return Fail(s);
+    }
+    if (s.ok()) {
+      s = attest::agent::WriteFile(*out + "/public.jwk", attest::AsBytes(pub->jwk_json));
+    }
+    if (!s.ok()) {
+      return Fail(s);
+    }
     std::cout << "{\"provider\":\"" << ev->provider << "\",\"source\":\"" << ev->source
               << "\",\"report_data\":\"" << attest::HexEncode(binding) << "\"}\n";
     return 0;
   }
   if (verb == "decrypt") {
     auto jwe_path = args->Require("jwe");
-    if (!jwe_path.ok()) return Fail(jwe_path.status());
+    if (!jwe_path.ok()) {
+      return Fail(jwe_path.status());
+    }
     auto jwe = attest::ReadFileBytes(*jwe_path, 1 << 20);
-    if (!jwe.ok()) return Fail(jwe.status());
+    if (!jwe.ok()) {
+      return Fail(jwe.status());
+    }
     std::string text(jwe->begin(), jwe->end());
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+      text.pop_back();
+    }
     auto plain = protocol::DecryptFromService(text, private_jwk);
-    if (!plain.ok()) return Fail(plain.status());
+    if (!plain.ok()) {
+      return Fail(plain.status());
+    }
     std::cout.write(reinterpret_cast<const char*>(plain->data()),
                     static_cast<std::streamsize>(plain->size()));
     return std::cout.good() ? 0 : 1;
@@ -362,8 +465,12 @@ int main(int argc, char** argv) {
   // tpm2-tss logs expected failures (e.g. probing an absent EK certificate index) on stderr;
   // keep it quiet unless the operator asks for its log with TSS2_LOG.
   setenv("TSS2_LOG", "all+none", 0);
-  if (argc >= 2 && std::string(argv[1]) == "host") return RunHost(argc, argv);
-  if (argc >= 2 && std::string(argv[1]) == "guest") return RunGuest(argc, argv);
+  if (argc >= 2 && std::string(argv[1]) == "host") {
+    return RunHost(argc, argv);
+  }
+  if (argc >= 2 && std::string(argv[1]) == "guest") {
+    return RunGuest(argc, argv);
+  }
   std::cerr << kUsage << "\n";
   return 2;
 }

@@ -30,7 +30,9 @@ Result<Bytes> Marshal(TSS2_RC (*fn)(const T*, uint8_t[], size_t, size_t*), const
   Bytes out(sizeof(T) + 16);
   size_t offset = 0;
   const TSS2_RC rc = fn(&value, out.data(), out.size(), &offset);
-  if (rc != TSS2_RC_SUCCESS) return TpmError(std::string("marshal ") + what, rc);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError(std::string("marshal ") + what, rc);
+  }
   out.resize(offset);
   return out;
 }
@@ -38,12 +40,16 @@ Result<Bytes> Marshal(TSS2_RC (*fn)(const T*, uint8_t[], size_t, size_t*), const
 TPML_PCR_SELECTION ToSelection(const std::map<uint16_t, std::vector<uint32_t>>& selection) {
   TPML_PCR_SELECTION out{};
   for (const auto& [alg, pcrs] : selection) {
-    if (out.count >= TPM2_NUM_PCR_BANKS) break;
+    if (out.count >= TPM2_NUM_PCR_BANKS) {
+      break;
+    }
     TPMS_PCR_SELECTION& s = out.pcrSelections[out.count++];
     s.hash = alg;
     s.sizeofSelect = 3;
     for (uint32_t pcr : pcrs) {
-      if (pcr < 24) s.pcrSelect[pcr / 8] |= static_cast<uint8_t>(1u << (pcr % 8));
+      if (pcr < 24) {
+        s.pcrSelect[pcr / 8] |= static_cast<uint8_t>(1u << (pcr % 8));
+      }
     }
   }
   return out;
@@ -114,7 +120,9 @@ TpmHandle& TpmHandle::operator=(TpmHandle&& other) noexcept {
 }
 
 TpmHandle::~TpmHandle() {
-  if (ctx_ != nullptr && handle_ != ESYS_TR_NONE) Esys_FlushContext(ctx_, handle_);
+  if (ctx_ != nullptr && handle_ != ESYS_TR_NONE) {
+    Esys_FlushContext(ctx_, handle_);
+  }
   ctx_ = nullptr;
   handle_ = ESYS_TR_NONE;
 }
@@ -122,7 +130,9 @@ TpmHandle::~TpmHandle() {
 Result<std::unique_ptr<TpmDevice>> TpmDevice::Open(const std::string& tcti_conf) {
   TSS2_TCTI_CONTEXT* tcti = nullptr;
   TSS2_RC rc = Tss2_TctiLdr_Initialize(tcti_conf.c_str(), &tcti);
-  if (rc != TSS2_RC_SUCCESS) return TpmError("tcti " + tcti_conf, rc);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("tcti " + tcti_conf, rc);
+  }
   ESYS_CONTEXT* esys = nullptr;
   rc = Esys_Initialize(&esys, tcti, nullptr);
   if (rc != TSS2_RC_SUCCESS) {
@@ -131,7 +141,9 @@ Result<std::unique_ptr<TpmDevice>> TpmDevice::Open(const std::string& tcti_conf)
   }
   std::unique_ptr<TpmDevice> device(new TpmDevice(tcti, esys));
   rc = Esys_Startup(esys, TPM2_SU_CLEAR);
-  if (rc != TSS2_RC_SUCCESS && rc != TPM2_RC_INITIALIZE) return TpmError("startup", rc);
+  if (rc != TSS2_RC_SUCCESS && rc != TPM2_RC_INITIALIZE) {
+    return TpmError("startup", rc);
+  }
   return device;
 }
 
@@ -149,14 +161,18 @@ Result<TpmKey> TpmDevice::CreatePrimary(const TPM2B_PUBLIC& in_public) {
   TSS2_RC rc = Esys_CreatePrimary(esys_, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
                                   ESYS_TR_NONE, &sensitive, &in_public, &outside, &creation_pcr,
                                   &handle, &out_public, nullptr, nullptr, nullptr);
-  if (rc != TSS2_RC_SUCCESS) return TpmError("create primary", rc);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("create primary", rc);
+  }
   TpmKey key;
   key.handle = TpmHandle(esys_, handle);
   EsysPtr<TPM2B_PUBLIC> pub(out_public);
   ATTEST_ASSIGN_OR_RETURN(key.public_area, Marshal(Tss2_MU_TPM2B_PUBLIC_Marshal, *pub, "public"));
   TPM2B_NAME* name = nullptr;
   rc = Esys_TR_GetName(esys_, handle, &name);
-  if (rc != TSS2_RC_SUCCESS) return TpmError("get name", rc);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("get name", rc);
+  }
   EsysPtr<TPM2B_NAME> owned_name(name);
   key.name.assign(name->name, name->name + name->size);
   return key;
@@ -171,7 +187,9 @@ Result<Bytes> TpmDevice::ReadEkCertificate() {
   ESYS_TR index = ESYS_TR_NONE;
   TSS2_RC rc = Esys_TR_FromTPMPublic(esys_, kRsaEkCertIndex, ESYS_TR_NONE, ESYS_TR_NONE,
                                      ESYS_TR_NONE, &index);
-  if (rc != TSS2_RC_SUCCESS) return TpmError("ek certificate index 0x01c00002", rc);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("ek certificate index 0x01c00002", rc);
+  }
   TPM2B_NV_PUBLIC* nv_public = nullptr;
   rc = Esys_NV_ReadPublic(esys_, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv_public,
                           nullptr);
@@ -207,15 +225,21 @@ Result<TpmHandle> TpmDevice::StartEndorsementPolicySession() {
   TSS2_RC rc = Esys_StartAuthSession(esys_, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
                                      ESYS_TR_NONE, nullptr, TPM2_SE_POLICY, &symmetric,
                                      TPM2_ALG_SHA256, &session);
-  if (rc != TSS2_RC_SUCCESS) return TpmError("start policy session", rc);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("start policy session", rc);
+  }
   TpmHandle handle(esys_, session);
   // Keep the session alive after use so that its TpmHandle, not the TPM, ends it.
   rc = Esys_TRSess_SetAttributes(esys_, session, TPMA_SESSION_CONTINUESESSION,
                                  TPMA_SESSION_CONTINUESESSION);
-  if (rc != TSS2_RC_SUCCESS) return TpmError("session attributes", rc);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("session attributes", rc);
+  }
   rc = Esys_PolicySecret(esys_, ESYS_TR_RH_ENDORSEMENT, session, ESYS_TR_PASSWORD, ESYS_TR_NONE,
                          ESYS_TR_NONE, nullptr, nullptr, nullptr, 0, nullptr, nullptr);
-  if (rc != TSS2_RC_SUCCESS) return TpmError("policy secret (endorsement)", rc);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("policy secret (endorsement)", rc);
+  }
   return handle;
 }
 
@@ -239,7 +263,9 @@ Result<Bytes> TpmDevice::ActivateCredential(const TpmKey& ak, const TpmKey& ek,
   TPM2B_DIGEST* cert_info = nullptr;
   rc = Esys_ActivateCredential(esys_, ak.handle.get(), ek.handle.get(), ESYS_TR_PASSWORD,
                                session.get(), ESYS_TR_NONE, &blob, &secret, &cert_info);
-  if (rc != TSS2_RC_SUCCESS) return TpmError("activate credential", rc);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("activate credential", rc);
+  }
   EsysPtr<TPM2B_DIGEST> owned(cert_info);
   return Bytes(cert_info->buffer, cert_info->buffer + cert_info->size);
 }
@@ -252,14 +278,20 @@ Result<tpm::PcrBanks> TpmDevice::ReadPcrs(
   for (int round = 0; round < 64; ++round) {
     bool any = false;
     for (uint32_t i = 0; i < remaining.count; ++i) {
-      for (uint8_t b : remaining.pcrSelections[i].pcrSelect) any = any || b != 0;
+      for (uint8_t b : remaining.pcrSelections[i].pcrSelect) {
+        any = any || b != 0;
+      }
     }
-    if (!any) return out;
+    if (!any) {
+      return out;
+    }
     TPML_PCR_SELECTION* got_sel = nullptr;
     TPML_DIGEST* values = nullptr;
     TSS2_RC rc = Esys_PCR_Read(esys_, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &remaining, nullptr,
                                &got_sel, &values);
-    if (rc != TSS2_RC_SUCCESS) return TpmError("pcr read", rc);
+    if (rc != TSS2_RC_SUCCESS) {
+      return TpmError("pcr read", rc);
+    }
     EsysPtr<TPML_PCR_SELECTION> owned_sel(got_sel);
     EsysPtr<TPML_DIGEST> owned_values(values);
     uint32_t next = 0;
@@ -267,8 +299,12 @@ Result<tpm::PcrBanks> TpmDevice::ReadPcrs(
     for (uint32_t i = 0; i < got_sel->count; ++i) {
       const TPMS_PCR_SELECTION& s = got_sel->pcrSelections[i];
       for (uint32_t pcr = 0; pcr < s.sizeofSelect * 8u; ++pcr) {
-        if (!(s.pcrSelect[pcr / 8] & (1u << (pcr % 8)))) continue;
-        if (next >= values->count) return TpmError("pcr read: fewer values than selected", 0);
+        if (!(s.pcrSelect[pcr / 8] & (1u << (pcr % 8)))) {
+          continue;
+        }
+        if (next >= values->count) {
+          return TpmError("pcr read: fewer values than selected", 0);
+        }
         out[s.hash][pcr].assign(values->digests[next].buffer,
                                 values->digests[next].buffer + values->digests[next].size);
         ++next;
@@ -304,7 +340,9 @@ Result<QuoteOutput> TpmDevice::Quote(const TpmKey& ak, ByteSpan nonce,
   TPMT_SIGNATURE* signature = nullptr;
   TSS2_RC rc = Esys_Quote(esys_, ak.handle.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
                           &qualifying, &scheme, &pcr_select, &quoted, &signature);
-  if (rc != TSS2_RC_SUCCESS) return TpmError("quote", rc);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("quote", rc);
+  }
   EsysPtr<TPM2B_ATTEST> owned_quoted(quoted);
   EsysPtr<TPMT_SIGNATURE> owned_sig(signature);
   QuoteOutput out;
@@ -319,13 +357,17 @@ Result<std::vector<uint16_t>> TpmDevice::ActiveBanks() {
   TPMS_CAPABILITY_DATA* data = nullptr;
   TSS2_RC rc = Esys_GetCapability(esys_, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_PCRS, 0,
                                   1, nullptr, &data);
-  if (rc != TSS2_RC_SUCCESS) return TpmError("get capability (pcrs)", rc);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("get capability (pcrs)", rc);
+  }
   EsysPtr<TPMS_CAPABILITY_DATA> owned(data);
   std::vector<uint16_t> out;
   const TPML_PCR_SELECTION& banks = data->data.assignedPCR;
   for (uint32_t i = 0; i < banks.count; ++i) {
     bool allocated = false;
-    for (uint8_t b : banks.pcrSelections[i].pcrSelect) allocated = allocated || b != 0;
+    for (uint8_t b : banks.pcrSelections[i].pcrSelect) {
+      allocated = allocated || b != 0;
+    }
     if (allocated && tpm::FindHashAlg(banks.pcrSelections[i].hash)) {
       out.push_back(banks.pcrSelections[i].hash);
     }
@@ -346,14 +388,22 @@ Status TpmDevice::ExtendPcr(uint32_t pcr, const std::vector<std::pair<uint16_t, 
   }
   TSS2_TCTI_CONTEXT* tcti = nullptr;
   TSS2_RC rc = Esys_GetTcti(esys_, &tcti);
-  if (rc != TSS2_RC_SUCCESS) return TpmError("get tcti", rc);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("get tcti", rc);
+  }
   rc = Tss2_Tcti_SetLocality(tcti, locality);
-  if (rc != TSS2_RC_SUCCESS) return TpmError("set locality", rc);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("set locality", rc);
+  }
   rc = Esys_PCR_Extend(esys_, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
                        &values);
   const TSS2_RC reset = Tss2_Tcti_SetLocality(tcti, 0);
-  if (rc != TSS2_RC_SUCCESS) return TpmError("pcr extend " + std::to_string(pcr), rc);
-  if (reset != TSS2_RC_SUCCESS) return TpmError("set locality 0", reset);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("pcr extend " + std::to_string(pcr), rc);
+  }
+  if (reset != TSS2_RC_SUCCESS) {
+    return TpmError("set locality 0", reset);
+  }
   return Status::Ok();
 }
 

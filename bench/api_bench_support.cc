@@ -24,7 +24,9 @@ int FreePort(int base) {
   for (int port = base + static_cast<int>(getpid() % 20000); port < 65000; port += 7) {
     const std::string probe =
         "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) + "' 2>/dev/null";
-    if (std::system(probe.c_str()) != 0) return port;
+    if (std::system(probe.c_str()) != 0) {
+      return port;
+    }
   }
   Die("no free port");
 }
@@ -37,14 +39,18 @@ double ProcessCpuMs() {
 
 LatencyStats Summarise(std::vector<double> latencies_ms, double wall_seconds, double cpu_ms_total) {
   LatencyStats s;
-  if (latencies_ms.empty()) return s;
+  if (latencies_ms.empty()) {
+    return s;
+  }
   std::sort(latencies_ms.begin(), latencies_ms.end());
   const size_t n = latencies_ms.size();
   s.per_second = n / wall_seconds;
   s.p50_ms = latencies_ms[n / 2];
   s.p99_ms = latencies_ms[std::min(n - 1, n * 99 / 100)];
   double sum = 0;
-  for (double v : latencies_ms) sum += v;
+  for (double v : latencies_ms) {
+    sum += v;
+  }
   s.mean_ms = sum / n;
   s.cpu_ms = cpu_ms_total / n;
   return s;
@@ -57,7 +63,9 @@ BenchDatabase::BenchDatabase(bool postgres, const std::string& name) {
   if (postgres) {
     schema_ = name + "bench_" + suffix;
     auto admin = Must(service::store::OpenPostgres(""), "postgres");
-    if (!admin->ExecScript("CREATE SCHEMA " + schema_).ok()) Die("create schema");
+    if (!admin->ExecScript("CREATE SCHEMA " + schema_).ok()) {
+      Die("create schema");
+    }
     target_ = "options='-c search_path=" + schema_ + "'";
   } else {
     target_ = (dir_ / "attestd.db").string();
@@ -67,7 +75,9 @@ BenchDatabase::BenchDatabase(bool postgres, const std::string& name) {
 BenchDatabase::~BenchDatabase() {
   if (!schema_.empty()) {
     auto admin = service::store::OpenPostgres("");
-    if (admin.ok()) (void)(*admin)->ExecScript("DROP SCHEMA " + schema_ + " CASCADE");
+    if (admin.ok()) {
+      (void)(*admin)->ExecScript("DROP SCHEMA " + schema_ + " CASCADE");
+    }
   }
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);

@@ -67,9 +67,13 @@ Bytes Fixture(const std::string& name) {
 // one, and waits for perf's ack when ATTEST_PERF_ACK names that FIFO.
 void PerfControl(const char* cmd) {
   const char* ctl = std::getenv("ATTEST_PERF_CTL");
-  if (ctl == nullptr) return;
+  if (ctl == nullptr) {
+    return;
+  }
   const int fd = open(ctl, O_WRONLY);
-  if (fd < 0) return;
+  if (fd < 0) {
+    return;
+  }
   const std::string line = std::string(cmd) + "\n";
   (void)!write(fd, line.data(), line.size());
   close(fd);
@@ -126,11 +130,15 @@ Stats InProcess(const testing::FakeTpm& tpm, int n) {
     e.pcrs = Must(tpm::ParsePcrValues(AsBytes(ev.pcrs_json)), "pcrs");
     e.event_log = ByteSpan(ev.log);
     tpm::HostVerification v = tpm::VerifyHostEvidence(e);
-    if (!v.accepted()) Die("in-process evidence refused: " + v.errors.front().ToString());
+    if (!v.accepted()) {
+      Die("in-process evidence refused: " + v.errors.front().ToString());
+    }
     auto policy = Must(policy::LoadHostPolicy(kPolicy), "policy");
     policy::AppraisalContext context;
     context.now = WallClockNow();
-    if (!policy::AppraiseHost(v.claims, policy, context).affirmed()) Die("appraisal denied");
+    if (!policy::AppraiseHost(v.claims, policy, context).affirmed()) {
+      Die("appraisal denied");
+    }
     lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   }
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
@@ -143,10 +151,14 @@ Stats InProcess(const testing::FakeTpm& tpm, int n) {
 // synchronous level, PostgreSQL's fsync, synchronous_commit and full_page_writes.
 std::string DurabilitySettings(bool postgres, const std::string& target) {
   auto db = postgres ? st::OpenPostgres(target) : st::OpenSqlite(target);
-  if (!db.ok()) return "settings unreadable: " + db.status().ToString();
+  if (!db.ok()) {
+    return "settings unreadable: " + db.status().ToString();
+  }
   auto one = [&](const std::string& sql) -> std::string {
     auto rows = (*db)->Exec(sql);
-    if (!rows.ok() || rows->empty() || rows->front().empty() || !rows->front()[0]) return "?";
+    if (!rows.ok() || rows->empty() || rows->front().empty() || !rows->front()[0]) {
+      return "?";
+    }
     return *rows->front()[0];
   };
   if (postgres) {
@@ -257,7 +269,9 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
       const auto t0 = Clock::now();
       service::http::HttpResponse r = api.Handle(req);
       lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-      if (r.status != 200) Die("direct submission failed: " + r.body.substr(0, 300));
+      if (r.status != 200) {
+        Die("direct submission failed: " + r.body.substr(0, 300));
+      }
     }
     const double wall = std::chrono::duration<double>(Clock::now() - start).count();
     const double cpu = ProcessCpuMs() - cpu_start;
@@ -293,14 +307,20 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) {
+    t.join();
+  }
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
   const double cpu = ProcessCpuMs() - cpu_start;
   PerfControl("disable");
   std::vector<double> all;
-  for (auto& l : lat) all.insert(all.end(), l.begin(), l.end());
+  for (auto& l : lat) {
+    all.insert(all.end(), l.begin(), l.end());
+  }
   served.server->Stop();
-  if (failures > 0) Die(std::to_string(failures.load()) + " submissions failed");
+  if (failures > 0) {
+    Die(std::to_string(failures.load()) + " submissions failed");
+  }
   return Summarise(all, wall, cpu);
 }
 
@@ -318,10 +338,18 @@ int main(int argc, char** argv) {
   std::string path = "all", db = "all";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--requests") n = std::max(10, std::atoi(argv[i + 1]));
-    if (flag == "--clients") clients = std::clamp(std::atoi(argv[i + 1]), 1, 64);
-    if (flag == "--path") path = argv[i + 1];
-    if (flag == "--db") db = argv[i + 1];
+    if (flag == "--requests") {
+      n = std::max(10, std::atoi(argv[i + 1]));
+    }
+    if (flag == "--clients") {
+      clients = std::clamp(std::atoi(argv[i + 1]), 1, 64);
+    }
+    if (flag == "--path") {
+      path = argv[i + 1];
+    }
+    if (flag == "--db") {
+      db = argv[i + 1];
+    }
   }
   const bool all_paths = path == "all";
   const attest::testing::FakeTpm tpm = attest::testing::FakeTpm::Create();
@@ -336,7 +364,9 @@ int main(int argc, char** argv) {
   }
   const bool have_pg = std::getenv("PGHOST") != nullptr;
   for (bool pg : {false, true}) {
-    if (db != "all" && db != (pg ? "postgres" : "sqlite")) continue;
+    if (db != "all" && db != (pg ? "postgres" : "sqlite")) {
+      continue;
+    }
     if (pg && !have_pg) {
       std::printf("PostgreSQL: skipped (PGHOST unset; scripts/services.sh start DIR)\n");
       continue;
@@ -359,7 +389,9 @@ int main(int argc, char** argv) {
       Print(label, many);
     }
     std::printf("  %s settings: %s\n", name, settings.c_str());
-    if (!all_paths) continue;
+    if (!all_paths) {
+      continue;
+    }
     std::printf(
         "  %s: CPU per submission: Api::Handle %.0f%% over in-process, HTTPS 1 client %.0f%% "
         "over in-process\n",

@@ -127,9 +127,13 @@ Stats InProcess(const World& w, st::StorePool& pool, const Deployment& d, int n)
     in.policy = &policy;
     in.now = WallClockNow();
     const rel::ReleaseDecision decision = rel::DecideRelease(in, *w.anchors);
-    if (!decision.released()) Die("in-process release refused: " + decision.failures[0].detail);
+    if (!decision.released()) {
+      Die("in-process release refused: " + decision.failures[0].detail);
+    }
     auto keys = Must(rel::WrapKeysForGuest(*w.kek, volumes, p.guest.key), "wrap");
-    if (keys.size() != 1) Die("in-process: no key");
+    if (keys.size() != 1) {
+      Die("in-process: no key");
+    }
     lat.push_back(Ms(Clock::now() - t0));
   }
   return Summarise(lat, std::chrono::duration<double>(Clock::now() - start).count());
@@ -204,7 +208,9 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
   d.host_data = Must(Base64Decode(vm["host_data"].get<std::string>()), "host_data");
 
   ServiceResult result;
-  if (with_in_process) result.in_process = InProcess(w, pool, d, n);
+  if (with_in_process) {
+    result.in_process = InProcess(w, pool, d, n);
+  }
 
   const std::string vcek_b64 = Base64Encode(w.tee.snp().EndorsementDer());
   cc.sign = false;
@@ -224,7 +230,9 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
     threads.emplace_back([&, c] {
       for (int i = next++; i < n; i = next++) {
         auto fail = [&](const std::string& why) {
-          if (failures++ == 0) std::fprintf(stderr, "first failure: %s\n", why.c_str());
+          if (failures++ == 0) {
+            std::fprintf(stderr, "first failure: %s\n", why.c_str());
+          }
         };
         const auto t0 = Clock::now();
         auto ch = guests[c]->Send("POST", "/v1/attest/challenge", challenge_body);
@@ -256,14 +264,18 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) {
+    t.join();
+  }
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
   std::vector<double> pairs, attests;
   double sign_total = 0;
   for (int c = 0; c < clients; ++c) {
     pairs.insert(pairs.end(), pair_lat[c].begin(), pair_lat[c].end());
     attests.insert(attests.end(), attest_lat[c].begin(), attest_lat[c].end());
-    for (double v : sign_ms[c]) sign_total += v;
+    for (double v : sign_ms[c]) {
+      sign_total += v;
+    }
   }
   // One released key opened by its guest: the figures are of real releases.
   {
@@ -283,10 +295,14 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
     const Bytes key =
         Must(protocol::DecryptFromService(r["keys"][0]["jwe"].get<std::string>(), g.private_jwk),
              "decrypt");
-    if (key.size() != 32) Die("released key is not 32 bytes");
+    if (key.size() != 32) {
+      Die("released key is not 32 bytes");
+    }
   }
   served.server->Stop();
-  if (failures > 0) Die(std::to_string(failures.load()) + " pairs failed");
+  if (failures > 0) {
+    Die(std::to_string(failures.load()) + " pairs failed");
+  }
   result.pairs = Summarise(pairs, wall);
   result.attest_only = Summarise(attests, wall);
   result.signing_ms = pairs.empty() ? 0 : sign_total / pairs.size();
@@ -306,8 +322,12 @@ int main(int argc, char** argv) {
   int n = 1000, clients = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--requests") n = std::max(10, std::atoi(argv[i + 1]));
-    if (flag == "--clients") clients = std::clamp(std::atoi(argv[i + 1]), 1, 64);
+    if (flag == "--requests") {
+      n = std::max(10, std::atoi(argv[i + 1]));
+    }
+    if (flag == "--clients") {
+      clients = std::clamp(std::atoi(argv[i + 1]), 1, 64);
+    }
   }
   const World world;
   std::printf(

@@ -99,7 +99,9 @@ void BM_ReleaseDecision(benchmark::State& state) {
     // The route parses the evidence, then decides: both are timed, as before the parse moved out.
     f.input.evidence = rel::ParseSnpEvidence(f.report, f.collateral);
     rel::ReleaseDecision d = rel::DecideRelease(f.input, *f.anchors);
-    if (!d.released()) state.SkipWithError(d.failures[0].detail.c_str());
+    if (!d.released()) {
+      state.SkipWithError(d.failures[0].detail.c_str());
+    }
     benchmark::DoNotOptimize(d);
   }
 }
@@ -111,9 +113,13 @@ void BM_ReleaseDecisionAndKey(benchmark::State& state) {
     // The route parses the evidence, then decides: both are timed, as before the parse moved out.
     f.input.evidence = rel::ParseSnpEvidence(f.report, f.collateral);
     rel::ReleaseDecision d = rel::DecideRelease(f.input, *f.anchors);
-    if (!d.released()) state.SkipWithError(d.failures[0].detail.c_str());
+    if (!d.released()) {
+      state.SkipWithError(d.failures[0].detail.c_str());
+    }
     auto keys = rel::WrapKeysForGuest(*f.kek, f.volumes, f.guest);
-    if (!keys.ok()) state.SkipWithError(keys.status().ToString().c_str());
+    if (!keys.ok()) {
+      state.SkipWithError(keys.status().ToString().c_str());
+    }
     benchmark::DoNotOptimize(keys);
   }
 }
@@ -169,7 +175,9 @@ void BM_RawVerifyKeygenEcdh(benchmark::State& state) {
     ok = ok && eph && EVP_PKEY_derive_init(dctx.get()) == 1 &&
          EVP_PKEY_derive_set_peer(dctx.get(), raw.guest.get()) == 1 &&
          EVP_PKEY_derive(dctx.get(), z, &z_len) == 1;
-    if (!ok) state.SkipWithError("raw floor failed");
+    if (!ok) {
+      state.SkipWithError("raw floor failed");
+    }
     benchmark::DoNotOptimize(z);
   }
 }

@@ -70,7 +70,9 @@ void BM_SevChainColdRootsFromBytes(benchmark::State& state) {
     }
     const sev::AmdRoot roots[] = {*root};
     auto chain = sev::VerifySevChain(*certs, roots);
-    if (!chain.ok()) state.SkipWithError(chain.status().ToString().c_str());
+    if (!chain.ok()) {
+      state.SkipWithError(chain.status().ToString().c_str());
+    }
     benchmark::DoNotOptimize(chain);
   }
 }
@@ -86,7 +88,9 @@ void BM_SevChainColdBuiltinRoots(benchmark::State& state) {
       break;
     }
     auto chain = sev::VerifySevChain(*certs, *roots);
-    if (!chain.ok()) state.SkipWithError(chain.status().ToString().c_str());
+    if (!chain.ok()) {
+      state.SkipWithError(chain.status().ToString().c_str());
+    }
     benchmark::DoNotOptimize(chain);
   }
 }
@@ -96,7 +100,9 @@ void BM_SevMeasurementCheck(benchmark::State& state) {
   const Inputs& in = GetInputs();
   for (auto _ : state) {
     const Status status = sev::VerifyLaunchMeasure(in.tik, in.measure_input, in.measure);
-    if (!status.ok()) state.SkipWithError(status.ToString().c_str());
+    if (!status.ok()) {
+      state.SkipWithError(status.ToString().c_str());
+    }
     benchmark::DoNotOptimize(status);
   }
 }
@@ -162,7 +168,9 @@ const Raw& GetRaw() {
 bool RawVerify(const Signed& s, bool pss) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  if (EVP_DigestVerifyInit(ctx.get(), &pctx, EVP_sha256(), nullptr, s.key) != 1) return false;
+  if (EVP_DigestVerifyInit(ctx.get(), &pctx, EVP_sha256(), nullptr, s.key) != 1) {
+    return false;
+  }
   if (pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
               EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1)) {
     return false;
@@ -174,7 +182,9 @@ bool RawVerify(const Signed& s, bool pss) {
 void BM_RawRsa2048PssVerify(benchmark::State& state) {
   const Raw& raw = GetRaw();
   for (auto _ : state) {
-    if (!RawVerify(raw.rsa[2], true)) state.SkipWithError("raw rsa verify failed");
+    if (!RawVerify(raw.rsa[2], true)) {
+      state.SkipWithError("raw rsa verify failed");
+    }
   }
 }
 BENCHMARK(BM_RawRsa2048PssVerify)->MeasureProcessCPUTime()->UseRealTime();
@@ -182,7 +192,9 @@ BENCHMARK(BM_RawRsa2048PssVerify)->MeasureProcessCPUTime()->UseRealTime();
 void BM_RawEcdsaP384Verify(benchmark::State& state) {
   const Raw& raw = GetRaw();
   for (auto _ : state) {
-    if (!RawVerify(raw.ecdsa[3], false)) state.SkipWithError("raw ecdsa verify failed");
+    if (!RawVerify(raw.ecdsa[3], false)) {
+      state.SkipWithError("raw ecdsa verify failed");
+    }
   }
 }
 BENCHMARK(BM_RawEcdsaP384Verify)->MeasureProcessCPUTime()->UseRealTime();
@@ -191,9 +203,15 @@ void BM_FloorRootsFromBytes(benchmark::State& state) {
   const Raw& raw = GetRaw();
   for (auto _ : state) {
     bool ok = true;
-    for (const Signed& s : raw.rsa) ok = ok && RawVerify(s, true);
-    for (const Signed& s : raw.ecdsa) ok = ok && RawVerify(s, false);
-    if (!ok) state.SkipWithError("floor verify failed");
+    for (const Signed& s : raw.rsa) {
+      ok = ok && RawVerify(s, true);
+    }
+    for (const Signed& s : raw.ecdsa) {
+      ok = ok && RawVerify(s, false);
+    }
+    if (!ok) {
+      state.SkipWithError("floor verify failed");
+    }
   }
 }
 BENCHMARK(BM_FloorRootsFromBytes)->MeasureProcessCPUTime()->UseRealTime();
@@ -202,8 +220,12 @@ void BM_FloorBuiltinRoots(benchmark::State& state) {
   const Raw& raw = GetRaw();
   for (auto _ : state) {
     bool ok = RawVerify(raw.rsa[2], true);
-    for (const Signed& s : raw.ecdsa) ok = ok && RawVerify(s, false);
-    if (!ok) state.SkipWithError("floor verify failed");
+    for (const Signed& s : raw.ecdsa) {
+      ok = ok && RawVerify(s, false);
+    }
+    if (!ok) {
+      state.SkipWithError("floor verify failed");
+    }
   }
 }
 BENCHMARK(BM_FloorBuiltinRoots)->MeasureProcessCPUTime()->UseRealTime();

@@ -66,7 +66,9 @@ void BM_Sigv4VerifyPost(benchmark::State& state) {
   };
   for (auto _ : state) {
     auto r = sigv4::VerifyRequest(in.request, config, lookup, in.now);
-    if (!r.ok()) state.SkipWithError(r.status().ToString().c_str());
+    if (!r.ok()) {
+      state.SkipWithError(r.status().ToString().c_str());
+    }
   }
 }
 BENCHMARK(BM_Sigv4VerifyPost)->MeasureProcessCPUTime()->UseRealTime();

@@ -40,7 +40,9 @@ void BM_SnpVerifyWarm(benchmark::State& state) {
     auto report = snp::ParseSnpReport(in.report);
     auto verified =
         snp::VerifySnpReport(*report, collateral, snp::SnpTrustRoots::BuiltIn(), in.now, &cache);
-    if (!verified.ok()) state.SkipWithError(verified.status().ToString().c_str());
+    if (!verified.ok()) {
+      state.SkipWithError(verified.status().ToString().c_str());
+    }
     benchmark::DoNotOptimize(verified);
   }
 }
@@ -53,7 +55,9 @@ void BM_SnpVerifyCold(benchmark::State& state) {
     auto report = snp::ParseSnpReport(in.report);
     auto verified =
         snp::VerifySnpReport(*report, collateral, snp::SnpTrustRoots::BuiltIn(), in.now, nullptr);
-    if (!verified.ok()) state.SkipWithError(verified.status().ToString().c_str());
+    if (!verified.ok()) {
+      state.SkipWithError(verified.status().ToString().c_str());
+    }
     benchmark::DoNotOptimize(verified);
   }
 }
@@ -93,7 +97,9 @@ void BM_RawEcdsaP384Verify(benchmark::State& state) {
   for (auto _ : state) {
     const int rc = EVP_PKEY_verify(ctx.get(), raw.report_sig_der.data(), raw.report_sig_der.size(),
                                    raw.report_digest.data(), raw.report_digest.size());
-    if (rc != 1) state.SkipWithError("raw verify failed");
+    if (rc != 1) {
+      state.SkipWithError("raw verify failed");
+    }
   }
 }
 BENCHMARK(BM_RawEcdsaP384Verify)->MeasureProcessCPUTime()->UseRealTime();
@@ -103,7 +109,9 @@ void BM_RawRsa4096PssCertVerify(benchmark::State& state) {
   const RawInputs& raw = GetRaw();
   EVP_PKEY* ask_key = X509_get0_pubkey(raw.ask.get());
   for (auto _ : state) {
-    if (X509_verify(raw.vcek.get(), ask_key) != 1) state.SkipWithError("raw rsa verify failed");
+    if (X509_verify(raw.vcek.get(), ask_key) != 1) {
+      state.SkipWithError("raw rsa verify failed");
+    }
   }
 }
 BENCHMARK(BM_RawRsa4096PssCertVerify)->MeasureProcessCPUTime()->UseRealTime();
@@ -120,7 +128,9 @@ void BM_ColdFloor(benchmark::State& state) {
                     X509_verify(raw.ask.get(), ark_key) == 1 &&
                     EVP_PKEY_verify(ctx.get(), raw.report_sig_der.data(), raw.report_sig_der.size(),
                                     raw.report_digest.data(), raw.report_digest.size()) == 1;
-    if (!ok) state.SkipWithError("floor verify failed");
+    if (!ok) {
+      state.SkipWithError("floor verify failed");
+    }
   }
 }
 BENCHMARK(BM_ColdFloor)->MeasureProcessCPUTime()->UseRealTime();

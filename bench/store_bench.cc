@@ -49,7 +49,9 @@ Backend* OpenBackend(bool postgres) {
   if (postgres) {
     PgSchema() = "bench_" + HexEncode(st::RandomBytes(4));
     auto admin = st::OpenPostgres("");
-    if (!admin.ok() || !(*admin)->ExecScript("CREATE SCHEMA " + PgSchema()).ok()) return nullptr;
+    if (!admin.ok() || !(*admin)->ExecScript("CREATE SCHEMA " + PgSchema()).ok()) {
+      return nullptr;
+    }
     store = st::OpenPostgresStore("options='-c search_path=" + PgSchema() + "'", Sealer());
   } else {
     SqliteDir() = fs::temp_directory_path() / ("attest-bench-" + HexEncode(st::RandomBytes(4)));
@@ -113,7 +115,9 @@ void BM_AuditEntryHash(benchmark::State& state) {
   e.record = {"t-0",  WallClockNow(), "AKIABENCH", "host.appraise", "h-1", std::string(64, 'e'),
               "hp@1", "accepted",     "bench"};
   e.prev_hash = st::kAuditGenesisHash;
-  for (auto _ : state) benchmark::DoNotOptimize(st::AuditEntryHash(e));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(st::AuditEntryHash(e));
+  }
 }
 BENCHMARK(BM_AuditEntryHash);
 
@@ -151,10 +155,14 @@ int main(int argc, char** argv) {
   }
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
-  if (!SqliteDir().empty()) std::filesystem::remove_all(SqliteDir());
+  if (!SqliteDir().empty()) {
+    std::filesystem::remove_all(SqliteDir());
+  }
   if (!PgSchema().empty()) {
     auto admin = attest::service::store::OpenPostgres("");
-    if (admin.ok()) (void)(*admin)->ExecScript("DROP SCHEMA " + PgSchema() + " CASCADE");
+    if (admin.ok()) {
+      (void)(*admin)->ExecScript("DROP SCHEMA " + PgSchema() + " CASCADE");
+    }
   }
   return 0;
 }

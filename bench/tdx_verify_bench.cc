@@ -47,9 +47,13 @@ void BM_TdxVerifyWarm(benchmark::State& state) {
   for (auto _ : state) {
     // Parse and verify, as a request does.
     auto quote = tdx::ParseQuote(in.quote);
-    if (!quote.ok()) state.SkipWithError(quote.status().ToString().c_str());
+    if (!quote.ok()) {
+      state.SkipWithError(quote.status().ToString().c_str());
+    }
     tdx::Verification v = verifier.Verify(*quote, &in.collateral, in.now);
-    if (!v.status.ok()) state.SkipWithError(v.status.ToString().c_str());
+    if (!v.status.ok()) {
+      state.SkipWithError(v.status.ToString().c_str());
+    }
     benchmark::DoNotOptimize(v);
   }
 }
@@ -62,9 +66,13 @@ void BM_TdxVerifyCold(benchmark::State& state) {
     verifier.ClearCaches();
     // Parse and verify, as a request does.
     auto quote = tdx::ParseQuote(in.quote);
-    if (!quote.ok()) state.SkipWithError(quote.status().ToString().c_str());
+    if (!quote.ok()) {
+      state.SkipWithError(quote.status().ToString().c_str());
+    }
     tdx::Verification v = verifier.Verify(*quote, &in.collateral, in.now);
-    if (!v.status.ok()) state.SkipWithError(v.status.ToString().c_str());
+    if (!v.status.ok()) {
+      state.SkipWithError(v.status.ToString().c_str());
+    }
     benchmark::DoNotOptimize(v);
   }
 }
@@ -137,7 +145,9 @@ void BM_RawTenP256Verifies(benchmark::State& state) {
       ok = ok && RawVerify(pck.get(), raw.qe_sig_der, raw.qe_digest) &&
            RawVerify(att.get(), raw.quote_sig_der, raw.quote_digest);
     }
-    if (!ok) state.SkipWithError("raw verify failed");
+    if (!ok) {
+      state.SkipWithError("raw verify failed");
+    }
   }
 }
 BENCHMARK(BM_RawTenP256Verifies)->MeasureProcessCPUTime()->UseRealTime();
@@ -145,18 +155,23 @@ BENCHMARK(BM_RawTenP256Verifies)->MeasureProcessCPUTime()->UseRealTime();
 // Breakdown of the cold path's non-signature work (parsing), for reading the cold figure.
 void BM_PartPckChainParse(benchmark::State& state) {
   const tdx::Quote q = tdx::ParseQuote(GetInputs().quote).value();
-  for (auto _ : state) benchmark::DoNotOptimize(ParseCertificates(q.pck_chain_pem));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(ParseCertificates(q.pck_chain_pem));
+  }
 }
 BENCHMARK(BM_PartPckChainParse)->MeasureProcessCPUTime()->UseRealTime();
 
 void BM_PartTcbInfoParse(benchmark::State& state) {
-  for (auto _ : state)
+  for (auto _ : state) {
     benchmark::DoNotOptimize(tdx::ParseTcbInfo(GetInputs().collateral.tcb_info_body));
+  }
 }
 BENCHMARK(BM_PartTcbInfoParse)->MeasureProcessCPUTime()->UseRealTime();
 
 void BM_PartCrlParse(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(ParseCrl(GetInputs().collateral.pck_crl));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(ParseCrl(GetInputs().collateral.pck_crl));
+  }
 }
 BENCHMARK(BM_PartCrlParse)->MeasureProcessCPUTime()->UseRealTime();
 

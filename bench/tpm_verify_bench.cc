@@ -55,10 +55,14 @@ void BM_TpmVerifyQuoteAndLog(benchmark::State& state) {
   const Inputs& in = GetInputs();
   // The AK is parsed once, as the service does when the host registers it.
   auto ak = tpm::ParsePublicKey(in.ak);
-  if (!ak.ok()) state.SkipWithError("ak does not parse");
+  if (!ak.ok()) {
+    state.SkipWithError("ak does not parse");
+  }
   for (auto _ : state) {
     auto pcrs = tpm::ParsePcrValues(in.pcrs);
-    if (!pcrs.ok()) state.SkipWithError("pcrs do not parse");
+    if (!pcrs.ok()) {
+      state.SkipWithError("pcrs do not parse");
+    }
     tpm::HostEvidence ev;
     ev.quote = in.quote;
     ev.signature = in.sig;
@@ -67,7 +71,9 @@ void BM_TpmVerifyQuoteAndLog(benchmark::State& state) {
     ev.pcrs = std::move(pcrs).value();
     ev.event_log = ByteSpan(in.log);
     tpm::HostVerification result = tpm::VerifyHostEvidence(ev);
-    if (!result.accepted()) state.SkipWithError(result.errors.front().ToString().c_str());
+    if (!result.accepted()) {
+      state.SkipWithError(result.errors.front().ToString().c_str());
+    }
     benchmark::DoNotOptimize(result);
   }
 }
@@ -103,7 +109,9 @@ const RawInputs& GetRaw() {
     r->sig_der = *EcdsaRawToDer(sig->ecdsa_r, sig->ecdsa_s, reasons::kTpmSignatureInvalid);
     auto log = tpm::ParseEventLog(in.log);
     for (const tpm::TcgEvent& e : log->events) {
-      if (e.event_type == tpm::kEvNoAction) continue;
+      if (e.event_type == tpm::kEvNoAction) {
+        continue;
+      }
       r->extends.emplace_back(*e.DigestFor(tpm::kAlgSha1), *e.DigestFor(tpm::kAlgSha256));
       if (e.event_type == tpm::kEvSCrtmVersion || e.event_type == tpm::kEvEfiVariableDriverConfig ||
           e.event_type == tpm::kEvSeparator || e.event_type == tpm::kEvEfiAction) {
@@ -155,7 +163,9 @@ void BM_Floor(benchmark::State& state) {
     }
     uint8_t quote_digest[32];
     hash(sha256, in.quote.data(), in.quote.size(), quote_digest);
-    for (const Bytes& data : raw.claim_data) hash(sha256, data.data(), data.size(), quote_digest);
+    for (const Bytes& data : raw.claim_data) {
+      hash(sha256, data.data(), data.size(), quote_digest);
+    }
     uint8_t pcr_digest[32];
     hash(sha256, sha256_pcr, 32 + 32, pcr_digest);  // stands in for the quoted-PCR digest
     benchmark::DoNotOptimize(pcr_digest);

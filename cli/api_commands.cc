@@ -203,7 +203,9 @@ Result<std::vector<std::string>> SplitList(const Args& args, const std::string& 
     size_t start = 0;
     while (start <= list->size()) {
       const size_t comma = std::min(list->find(',', start), list->size());
-      if (comma == start) return Status(reasons::kCliUsage, "--" + flag + ": an empty item");
+      if (comma == start) {
+        return Status(reasons::kCliUsage, "--" + flag + ": an empty item");
+      }
       items.push_back(list->substr(start, comma - start));
       start = comma + 1;
     }
@@ -243,28 +245,46 @@ Result<std::string> VmBody(const Args& args) {
   }
   ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> nets, SplitList(args, "net"));
   ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> groups, SplitList(args, "security-group"));
-  if (!nets.empty()) launch["nets"] = nets;
-  if (!groups.empty()) launch["security_groups"] = groups;
-  if (!launch.empty() || args.Get("launch")) body["launch"] = launch;
+  if (!nets.empty()) {
+    launch["nets"] = nets;
+  }
+  if (!groups.empty()) {
+    launch["security_groups"] = groups;
+  }
+  if (!launch.empty() || args.Get("launch")) {
+    body["launch"] = launch;
+  }
   return body.dump();
 }
 
 int Usage(const ApiCommand& c, const std::string& why) {
   std::cerr << "attestctl: " << why << "\nusage: attestctl [--endpoint URL] [--profile NAME] "
             << "[--ca-cert FILE] " << c.group << " " << c.name;
-  for (std::string_view p : c.positional) std::cerr << " " << p;
-  for (std::string_view q : c.query_flags) std::cerr << " [--" << q << " VALUE]";
-  for (std::string_view q : c.body_flags) std::cerr << " [--" << q << " VALUE]";
+  for (std::string_view p : c.positional) {
+    std::cerr << " " << p;
+  }
+  for (std::string_view q : c.query_flags) {
+    std::cerr << " [--" << q << " VALUE]";
+  }
+  for (std::string_view q : c.body_flags) {
+    std::cerr << " [--" << q << " VALUE]";
+  }
   std::cerr << "\n";
   return kExitUsage;
 }
 
 int Run(const ClientFlags& flags, const ApiCommand& c, int argc, char** argv, int first) {
   FlagSpec spec;
-  for (std::string_view q : c.query_flags) spec.with_value.insert(std::string(q));
-  for (std::string_view q : c.body_flags) spec.with_value.insert(std::string(q));
+  for (std::string_view q : c.query_flags) {
+    spec.with_value.insert(std::string(q));
+  }
+  for (std::string_view q : c.body_flags) {
+    spec.with_value.insert(std::string(q));
+  }
   Result<Args> args = Args::Parse(argc, argv, first, spec);
-  if (!args.ok()) return Usage(c, args.status().message());
+  if (!args.ok()) {
+    return Usage(c, args.status().message());
+  }
   if (args->positional().size() != c.positional.size()) {
     return Usage(c, "expected " + std::to_string(c.positional.size()) + " argument(s)");
   }
@@ -280,19 +300,24 @@ int Run(const ClientFlags& flags, const ApiCommand& c, int argc, char** argv, in
   std::sort(query_flags.begin(), query_flags.end());
   std::string query;
   for (const std::string& q : query_flags) {
-    if (auto v = args->Get(q))
+    if (auto v = args->Get(q)) {
       query += (query.empty() ? "?" : "&") + q + "=" + sigv4::UriEncode(*v, /*keep_slash=*/false);
+    }
   }
   std::string body;
   if (c.body == Body::kFile) {
     Result<Bytes> file = ReadFileBytes(args->positional().back(), 8u << 20);
-    if (!file.ok()) return Usage(c, file.status().message());
+    if (!file.ok()) {
+      return Usage(c, file.status().message());
+    }
     body.assign(file->begin(), file->end());
   } else if (c.body == Body::kNameJson) {
     body = nlohmann::json{{"name", args->positional()[0]}}.dump();
   } else if (c.body == Body::kVolume || c.body == Body::kVm) {
     Result<std::string> built = c.body == Body::kVolume ? VolumeBody(*args) : VmBody(*args);
-    if (!built.ok()) return Usage(c, built.status().message());
+    if (!built.ok()) {
+      return Usage(c, built.status().message());
+    }
     body = *built;
   }
 
@@ -324,7 +349,9 @@ int Run(const ClientFlags& flags, const ApiCommand& c, int argc, char** argv, in
   } else if (!r->body.empty()) {
     out << r->body << "\n";
   }
-  if (!success) std::cerr << "attestctl: HTTP " << r->status << "\n";
+  if (!success) {
+    std::cerr << "attestctl: HTTP " << r->status << "\n";
+  }
   return success ? kExitAccepted : kExitRejected;
 }
 
@@ -343,7 +370,9 @@ bool TakeClientFlags(int argc, char** argv, int* index, ClientFlags* flags) {
         name = flag;
       }
     }
-    if (target == nullptr) return true;
+    if (target == nullptr) {
+      return true;
+    }
     if (arg.size() > name.size()) {
       *target = arg.substr(name.size() + 1);
       *index += 1;
@@ -360,14 +389,18 @@ bool TakeClientFlags(int argc, char** argv, int* index, ClientFlags* flags) {
 
 std::vector<ApiCommandInfo> ApiCommandList() {
   std::vector<ApiCommandInfo> out;
-  for (const ApiCommand& c : Commands()) out.push_back({c.group, c.name, c.summary});
+  for (const ApiCommand& c : Commands()) {
+    out.push_back({c.group, c.name, c.summary});
+  }
   return out;
 }
 
 int RunApiCommand(const ClientFlags& flags, std::string_view group, std::string_view name, int argc,
                   char** argv, int first) {
   for (const ApiCommand& c : Commands()) {
-    if (c.group == group && c.name == name) return Run(flags, c, argc, argv, first);
+    if (c.group == group && c.name == name) {
+      return Run(flags, c, argc, argv, first);
+    }
   }
   return -1;
 }

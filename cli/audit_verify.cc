@@ -26,18 +26,26 @@ constexpr char kUsage[] = "attestctl audit verify --db FILE [--json]";
 int RunAuditVerify(int argc, char** argv, int first) {
   const FlagSpec spec{{"db"}, {"json"}};
   auto args = Args::Parse(argc, argv, first, spec);
-  if (!args.ok()) return PrintUsageError(args.status(), kUsage);
+  if (!args.ok()) {
+    return PrintUsageError(args.status(), kUsage);
+  }
   auto path = args->Require("db");
-  if (!path.ok()) return PrintUsageError(path.status(), kUsage);
+  if (!path.ok()) {
+    return PrintUsageError(path.status(), kUsage);
+  }
   struct stat st {};
   if (stat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return PrintUsageError(Status(reasons::kFileUnreadable, "no database file " + *path), "");
   }
   auto db = service::store::OpenSqlite(*path, /*read_only=*/true);
-  if (!db.ok()) return PrintUsageError(db.status(), "");
+  if (!db.ok()) {
+    return PrintUsageError(db.status(), "");
+  }
   int64_t entries = 0;
   auto verdict = service::store::VerifyAuditLog(db->get(), &entries);
-  if (!verdict.ok()) return PrintUsageError(verdict.status(), "");
+  if (!verdict.ok()) {
+    return PrintUsageError(verdict.status(), "");
+  }
   const bool intact = !verdict->has_value();
   if (args->Has("json")) {
     nlohmann::json out = {{"intact", intact}, {"entries", entries}};

@@ -26,12 +26,16 @@ constexpr char kUsage[] = "attestctl eventlog replay FILE [--drtm] [--json]";
 int RunEventlogReplay(int argc, char** argv, int first) {
   const FlagSpec spec{{}, {"json", "drtm"}};
   auto args = Args::Parse(argc, argv, first, spec);
-  if (!args.ok()) return PrintUsageError(args.status(), kUsage);
+  if (!args.ok()) {
+    return PrintUsageError(args.status(), kUsage);
+  }
   if (args->positional().size() != 1) {
     return PrintUsageError(Status(reasons::kCliUsage, "want exactly one FILE"), kUsage);
   }
   auto bytes = LoadEvidenceFile(args->positional().front());
-  if (!bytes.ok()) return PrintUsageError(bytes.status(), "");
+  if (!bytes.ok()) {
+    return PrintUsageError(bytes.status(), "");
+  }
   const tpm::ReplayMode mode =
       args->Has("drtm") ? tpm::ReplayMode::kDynamic : tpm::ReplayMode::kStatic;
   auto log = tpm::ParseEventLog(*bytes);

@@ -11,11 +11,17 @@ Bytes DecodeBinaryOrHex(const Bytes& data) {
   std::string hex;
   hex.reserve(data.size());
   for (uint8_t c : data) {
-    if (std::isspace(c)) continue;
-    if (!std::isxdigit(c)) return data;
+    if (std::isspace(c)) {
+      continue;
+    }
+    if (!std::isxdigit(c)) {
+      return data;
+    }
     hex += static_cast<char>(c);
   }
-  if (hex.empty() || hex.size() % 2 != 0) return data;
+  if (hex.empty() || hex.size() % 2 != 0) {
+    return data;
+  }
   auto decoded = HexDecode(hex);
   return decoded.ok() ? std::move(decoded).value() : data;
 }
@@ -26,7 +32,9 @@ Result<Bytes> LoadEvidenceFile(const std::string& path) {
 }
 
 Result<TimePoint> VerificationTime(const std::optional<std::string>& at) {
-  if (!at) return WallClockNow();
+  if (!at) {
+    return WallClockNow();
+  }
   return ParseRfc3339(*at);
 }
 

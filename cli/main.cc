@@ -56,14 +56,22 @@ int Usage() {
 int main(int argc, char** argv) {
   int index = 1;
   attest::cli::ClientFlags client;
-  if (!attest::cli::TakeClientFlags(argc, argv, &index, &client)) return Usage();
-  if (argc < index + 1) return Usage();
+  if (!attest::cli::TakeClientFlags(argc, argv, &index, &client)) {
+    return Usage();
+  }
+  if (argc < index + 1) {
+    return Usage();
+  }
   const std::string_view group = argv[index];
   const std::string_view name = argc > index + 1 ? argv[index + 1] : "";
   if (index == 1) {
     for (const Command& c : kCommands) {
-      if (c.group == group && c.name.empty()) return c.run(argc, argv, 2);
-      if (c.group == group && c.name == name) return c.run(argc, argv, 3);
+      if (c.group == group && c.name.empty()) {
+        return c.run(argc, argv, 2);
+      }
+      if (c.group == group && c.name == name) {
+        return c.run(argc, argv, 3);
+      }
     }
   }
   const int rc = attest::cli::RunApiCommand(client, group, name, argc, argv, index + 2);

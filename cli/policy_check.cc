@@ -15,13 +15,17 @@ using flags::FlagSpec;
 int RunPolicyCheck(int argc, char** argv, int first) {
   constexpr char kUsage[] = "attestctl policy check FILE [--host]";
   auto args = Args::Parse(argc, argv, first, FlagSpec{{}, {"host"}});
-  if (!args.ok()) return PrintUsageError(args.status(), kUsage);
+  if (!args.ok()) {
+    return PrintUsageError(args.status(), kUsage);
+  }
   if (args->positional().size() != 1) {
     return PrintUsageError(Status(reasons::kCliUsage, "one policy file expected"), kUsage);
   }
   const std::string& path = args->positional()[0];
   auto bytes = ReadFileBytes(path);
-  if (!bytes.ok()) return PrintUsageError(bytes.status(), "");
+  if (!bytes.ok()) {
+    return PrintUsageError(bytes.status(), "");
+  }
   const std::string text(bytes->begin(), bytes->end());
   if (args->Has("host")) {
     auto policy = policy::LoadHostPolicy(text);

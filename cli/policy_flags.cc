@@ -21,7 +21,9 @@ Result<EvpPkeyPtr> LoadPem(const std::string& path, bool is_private) {
     // A certificate works as a public key too.
     BioPtr again(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     X509Ptr cert(PEM_read_bio_X509(again.get(), nullptr, nullptr, nullptr));
-    if (cert) key = UpRef(X509_get0_pubkey(cert.get())).release();
+    if (cert) {
+      key = UpRef(X509_get0_pubkey(cert.get())).release();
+    }
   }
   OsslErrors();
   if (key == nullptr) {
@@ -42,12 +44,16 @@ Result<PolicyFlags> LoadPolicyFlags(const Args& args) {
   if (const auto path = args.Get(kPolicyFlag)) {
     ATTEST_ASSIGN_OR_RETURN(Bytes text, ReadFileBytes(*path));
     auto policy = policy::LoadTenantPolicy(std::string(text.begin(), text.end()));
-    if (!policy.ok()) return policy.status().WithContext(*path);
+    if (!policy.ok()) {
+      return policy.status().WithContext(*path);
+    }
     flags.identity = policy::PolicyIdentity(*policy, policy->name());
     flags.policy = std::move(policy).value();
   }
   if (const auto path = args.Get(kTokenKeyFlag)) {
-    if (!flags.policy) return Status(reasons::kCliUsage, "--token-key needs --policy");
+    if (!flags.policy) {
+      return Status(reasons::kCliUsage, "--token-key needs --policy");
+    }
     ATTEST_ASSIGN_OR_RETURN(flags.token_key, LoadPrivateKeyPem(*path));
   }
   return flags;

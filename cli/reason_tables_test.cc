@@ -23,7 +23,9 @@ namespace fs = std::filesystem;
 std::map<std::string, std::set<std::string>> ReasonsByModule() {
   std::map<std::string, std::set<std::string>> out;
   for (const ReasonTable& t : AllReasonTables()) {
-    for (const Reason& r : t.reasons) out[std::string(t.module)].insert(std::string(r.id));
+    for (const Reason& r : t.reasons) {
+      out[std::string(t.module)].insert(std::string(r.id));
+    }
   }
   return out;
 }
@@ -34,7 +36,9 @@ std::vector<std::string> GoldenLines(const std::string& path) {
   EXPECT_TRUE(in) << path;
   std::vector<std::string> out;
   for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line[0] != '#') out.push_back(line);
+    if (!line.empty() && line[0] != '#') {
+      out.push_back(line);
+    }
   }
   return out;
 }
@@ -73,7 +77,9 @@ TEST(ReasonTablesTest, EveryReasonIsAreaDotWhat) {
 TEST(ReasonTablesTest, GoldenListMatches) {
   std::set<std::string> have;
   for (const ReasonTable& t : AllReasonTables()) {
-    for (const Reason& r : t.reasons) have.insert(LineOf(r));
+    for (const Reason& r : t.reasons) {
+      have.insert(LineOf(r));
+    }
   }
   const std::vector<std::string> golden = GoldenLines("cli/reasons_golden.txt");
   const std::set<std::string> want(golden.begin(), golden.end());
@@ -99,7 +105,9 @@ TEST(ReasonTablesTest, TablesListEveryDefinition) {
       it.disable_recursion_pending();
       continue;
     }
-    if (name != "reasons.h") continue;
+    if (name != "reasons.h") {
+      continue;
+    }
     ++files;
     const std::string module = it->path().parent_path().lexically_relative(".").string();
     SCOPED_TRACE(module);

@@ -30,7 +30,9 @@ struct CliRun {
 CliRun Invoke(CommandFn fn, std::vector<std::string> args) {
   args.insert(args.begin(), {"attestctl", "x", "y"});
   std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
+  for (std::string& a : args) {
+    argv.push_back(a.data());
+  }
   ::testing::internal::CaptureStdout();
   ::testing::internal::CaptureStderr();
   const int code = fn(static_cast<int>(argv.size()), argv.data(), 3);

@@ -21,13 +21,21 @@ Result<Bytes> LoadSevFile(const std::string& path) {
   // Raw certificates (2084, 832 or 1600 bytes) and session blobs are binary; text is hex or base64.
   std::string text;
   for (uint8_t c : data) {
-    if (std::isspace(c)) continue;
-    if (c < 0x20 || c > 0x7e) return data;
+    if (std::isspace(c)) {
+      continue;
+    }
+    if (c < 0x20 || c > 0x7e) {
+      return data;
+    }
     text.push_back(static_cast<char>(c));
   }
-  if (text.empty()) return data;
+  if (text.empty()) {
+    return data;
+  }
   const Bytes hex = DecodeBinaryOrHex(data);
-  if (hex != data) return hex;
+  if (hex != data) {
+    return hex;
+  }
   auto b64 = Base64Decode(text);
   return b64.ok() ? std::move(b64).value() : data;
 }
@@ -73,7 +81,9 @@ Status WriteSecretFile(const std::string& dir, const std::string& name, ByteSpan
   size_t done = 0;
   while (done < data.size()) {
     const ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
     if (n <= 0) {
       const std::string err = std::strerror(errno);
       close(fd);
@@ -97,10 +107,18 @@ Result<uint64_t> ParseUnsigned(const std::string& name, const std::string& text,
   uint64_t value = 0;
   for (char c : digits) {
     int d = -1;
-    if (c >= '0' && c <= '9') d = c - '0';
-    if (hex && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    if (hex && c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    if (d < 0) return Status(reasons::kCliUsage, "--" + name + ": not a number: " + text);
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    }
+    if (hex && c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    }
+    if (hex && c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    }
+    if (d < 0) {
+      return Status(reasons::kCliUsage, "--" + name + ": not a number: " + text);
+    }
     const uint64_t base = hex ? 16 : 10;
     if (value > (max - static_cast<uint64_t>(d)) / base) {
       return Status(reasons::kCliUsage, "--" + name + ": larger than " + std::to_string(max));
@@ -112,7 +130,9 @@ Result<uint64_t> ParseUnsigned(const std::string& name, const std::string& text,
 
 Result<Bytes> ParseHexFlag(const std::string& name, const std::string& text, size_t want_bytes) {
   auto bytes = HexDecode(text);
-  if (!bytes.ok()) return Status(reasons::kCliUsage, "--" + name + ": not hex");
+  if (!bytes.ok()) {
+    return Status(reasons::kCliUsage, "--" + name + ": not hex");
+  }
   if (want_bytes != 0 && bytes->size() != want_bytes) {
     return Status(reasons::kCliUsage, "--" + name + ": " + std::to_string(bytes->size()) +
                                           " bytes, want " + std::to_string(want_bytes));

@@ -58,7 +58,9 @@ Result<Parsed> ParseArgs(const Args& args) {
     *version_fields[i] = static_cast<uint8_t>(v);
   }
   ATTEST_ASSIGN_OR_RETURN(std::string policy_hex, args.Require("policy"));
-  if (policy_hex.rfind("0x", 0) != 0) policy_hex.insert(0, "0x");
+  if (policy_hex.rfind("0x", 0) != 0) {
+    policy_hex.insert(0, "0x");
+  }
   ATTEST_ASSIGN_OR_RETURN(uint64_t policy_value, ParseUnsigned("policy", policy_hex, 0xffffffff));
   p.input.policy = static_cast<uint32_t>(policy_value);
 
@@ -107,9 +109,13 @@ Result<Parsed> ParseArgs(const Args& args) {
         return Status(reasons::kCliUsage, "--cpu replaces --vmsa-bsp/--vmsa-ap");
       }
       auto sig = sev::QemuCpuSignature(*cpu);
-      if (!sig.ok()) return Status(reasons::kCliUsage, sig.status().message());
+      if (!sig.ok()) {
+        return Status(reasons::kCliUsage, sig.status().message());
+      }
       auto vmsas = sev::BuildQemuSevEsVmsas(fw, *sig);
-      if (!vmsas.ok()) return Status(reasons::kCliUsage, vmsas.status().message());
+      if (!vmsas.ok()) {
+        return Status(reasons::kCliUsage, vmsas.status().message());
+      }
       bsp = std::move(vmsas->bsp);
       ap = std::move(vmsas->ap);
     }
@@ -120,7 +126,9 @@ Result<Parsed> ParseArgs(const Args& args) {
       in.num_vcpus = static_cast<uint32_t>(vcpus);
     }
     auto ld = sev::ComputeLaunchDigest(in);
-    if (!ld.ok()) return Status(reasons::kCliUsage, ld.status().message());
+    if (!ld.ok()) {
+      return Status(reasons::kCliUsage, ld.status().message());
+    }
     p.input.launch_digest = *ld;
   }
 
@@ -132,9 +140,13 @@ Result<Parsed> ParseArgs(const Args& args) {
       return Status(reasons::kCliUsage, "--measurement replaces --mnonce and --measure");
     }
     auto raw = Base64Decode(*measurement);
-    if (!raw.ok()) return Status(reasons::kCliUsage, "--measurement: not base64");
+    if (!raw.ok()) {
+      return Status(reasons::kCliUsage, "--measurement: not base64");
+    }
     auto m = sev::ParseLaunchMeasurement(*raw);
-    if (!m.ok()) return Status(reasons::kCliUsage, m.status().message());
+    if (!m.ok()) {
+      return Status(reasons::kCliUsage, m.status().message());
+    }
     p.input.mnonce = m->mnonce;
     p.measure.assign(m->measure.begin(), m->measure.end());
   } else {
@@ -156,7 +168,9 @@ int RunSevMeasurement(int argc, char** argv, int first) {
        "cmdline", "vmsa-bsp", "vmsa-ap", "vcpus", "mnonce", "measure", "measurement", "cpu"},
       {"json"}};
   auto args = Args::Parse(argc, argv, first, spec);
-  if (!args.ok()) return PrintUsageError(args.status(), kUsage);
+  if (!args.ok()) {
+    return PrintUsageError(args.status(), kUsage);
+  }
   auto parsed = ParseArgs(*args);
   if (!parsed.ok()) {
     return PrintUsageError(parsed.status(),
@@ -173,7 +187,9 @@ int RunSevMeasurement(int argc, char** argv, int first) {
                                   {"launch_digest", HexEncode(parsed->input.launch_digest)},
                                   {"mnonce", HexEncode(parsed->input.mnonce)}};
   const Status status = sev::VerifyLaunchMeasure(parsed->tik, parsed->input, parsed->measure);
-  if (!status.ok()) outcome.errors.push_back(status);
+  if (!status.ok()) {
+    outcome.errors.push_back(status);
+  }
   return PrintVerifyOutcome(outcome, args->Has("json"));
 }
 

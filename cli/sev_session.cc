@@ -35,21 +35,33 @@ constexpr char kUsage[] =
 int RunSevSession(int argc, char** argv, int first) {
   const FlagSpec spec{{"pdh", "policy", "out", "pek", "oca", "cek", "ask", "ark"}, {"json"}};
   auto args = Args::Parse(argc, argv, first, spec);
-  if (!args.ok()) return PrintUsageError(args.status(), kUsage);
+  if (!args.ok()) {
+    return PrintUsageError(args.status(), kUsage);
+  }
   auto pdh_path = args->Require("pdh");
-  if (!pdh_path.ok()) return PrintUsageError(pdh_path.status(), kUsage);
+  if (!pdh_path.ok()) {
+    return PrintUsageError(pdh_path.status(), kUsage);
+  }
   auto out_dir = args->Require("out");
-  if (!out_dir.ok()) return PrintUsageError(out_dir.status(), kUsage);
+  if (!out_dir.ok()) {
+    return PrintUsageError(out_dir.status(), kUsage);
+  }
   uint32_t policy = 0;
   if (const auto text = args->Get("policy")) {
     std::string hex = *text;
-    if (hex.rfind("0x", 0) != 0) hex.insert(0, "0x");
+    if (hex.rfind("0x", 0) != 0) {
+      hex.insert(0, "0x");
+    }
     auto value = ParseUnsigned("policy", hex, 0xffffffff);
-    if (!value.ok()) return PrintUsageError(value.status(), kUsage);
+    if (!value.ok()) {
+      return PrintUsageError(value.status(), kUsage);
+    }
     policy = static_cast<uint32_t>(*value);
   }
   auto pdh_bytes = LoadSevFile(*pdh_path);
-  if (!pdh_bytes.ok()) return PrintUsageError(pdh_bytes.status(), "");
+  if (!pdh_bytes.ok()) {
+    return PrintUsageError(pdh_bytes.status(), "");
+  }
 
   VerifyOutcome outcome;
   outcome.evidence = "sev-session";
@@ -62,13 +74,19 @@ int RunSevSession(int argc, char** argv, int first) {
     const char* names[] = {"pek", "oca", "cek"};
     for (int i = 0; i < 3; ++i) {
       auto path = args->Require(names[i]);
-      if (!path.ok()) return PrintUsageError(path.status(), kUsage);
+      if (!path.ok()) {
+        return PrintUsageError(path.status(), kUsage);
+      }
       auto bytes = LoadSevFile(*path);
-      if (!bytes.ok()) return PrintUsageError(bytes.status(), "");
+      if (!bytes.ok()) {
+        return PrintUsageError(bytes.status(), "");
+      }
       files[i] = std::move(bytes).value();
     }
     SevRootsOrError roots = SevRootsFromArgs(*args);
-    if (roots.usage_error) return PrintUsageError(*roots.usage_error, kUsage);
+    if (roots.usage_error) {
+      return PrintUsageError(*roots.usage_error, kUsage);
+    }
     if (roots.root_error) {
       outcome.errors.push_back(*roots.root_error);
       return PrintVerifyOutcome(outcome, json);
@@ -116,7 +134,9 @@ int RunSevSession(int argc, char** argv, int first) {
                {"tik", session->keys.tik}};
   for (const auto& f : files) {
     const Status written = WriteSecretFile(*out_dir, f.name, f.data);
-    if (!written.ok()) return PrintUsageError(written, "");
+    if (!written.ok()) {
+      return PrintUsageError(written, "");
+    }
   }
   char policy_text[16];
   std::snprintf(policy_text, sizeof(policy_text), "0x%x", policy);

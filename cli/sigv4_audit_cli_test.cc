@@ -25,11 +25,15 @@ struct CmdResult {
 CmdResult Attestctl(const std::string& args) {
   const std::string cmd = std::string(ATTESTCTL_PATH) + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return {-1, ""};
+  if (p == nullptr) {
+    return {-1, ""};
+  }
   std::string out;
   char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
+    out.append(buf, n);
+  }
   const int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }

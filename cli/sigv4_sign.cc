@@ -32,16 +32,22 @@ int RunSigv4Sign(int argc, char** argv, int first) {
       {"request", "access-key", "secret", "token", "region", "service", "time", "expires"},
       {"no-normalize-path", "sign-body", "query", "json"}};
   auto args = Args::Parse(argc, argv, first, spec);
-  if (!args.ok()) return PrintUsageError(args.status(), kUsage);
+  if (!args.ok()) {
+    return PrintUsageError(args.status(), kUsage);
+  }
   std::string values[6];
   const char* required[6] = {"request", "access-key", "secret", "region", "service", "time"};
   for (int i = 0; i < 6; ++i) {
     auto v = args->Require(required[i]);
-    if (!v.ok()) return PrintUsageError(v.status(), kUsage);
+    if (!v.ok()) {
+      return PrintUsageError(v.status(), kUsage);
+    }
     values[i] = *v;
   }
   auto time = sigv4::ParseAmzDate(values[5]);
-  if (!time.ok()) return PrintUsageError(time.status(), kUsage);
+  if (!time.ok()) {
+    return PrintUsageError(time.status(), kUsage);
+  }
 
   sigv4::SignOptions opts;
   opts.region = values[3];
@@ -64,13 +70,19 @@ int RunSigv4Sign(int argc, char** argv, int first) {
   }
 
   auto file = ReadFileBytes(values[0], sigv4::kMaxRequestFileBytes);
-  if (!file.ok()) return PrintUsageError(file.status(), "");
+  if (!file.ok()) {
+    return PrintUsageError(file.status(), "");
+  }
   auto req = sigv4::ParseRequestFile(
       std::string_view(reinterpret_cast<const char*>(file->data()), file->size()));
-  if (!req.ok()) return PrintUsageError(req.status(), "");
+  if (!req.ok()) {
+    return PrintUsageError(req.status(), "");
+  }
   const sigv4::Credentials creds{values[1], values[2], args->Get("token").value_or("")};
   auto signed_req = sigv4::SignRequest(*req, creds, opts);
-  if (!signed_req.ok()) return PrintUsageError(signed_req.status(), kUsage);
+  if (!signed_req.ok()) {
+    return PrintUsageError(signed_req.status(), kUsage);
+  }
 
   const bool query = opts.location == sigv4::SignatureLocation::kQuery;
   const std::string& auth = query ? signed_req->presigned_query : signed_req->authorization;

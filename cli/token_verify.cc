@@ -16,16 +16,24 @@ using flags::FlagSpec;
 int RunTokenVerify(int argc, char** argv, int first) {
   constexpr char kUsage[] = "attestctl token verify TOKEN --key PEM [--at RFC3339]";
   auto args = Args::Parse(argc, argv, first, FlagSpec{{"key", "at"}, {}});
-  if (!args.ok()) return PrintUsageError(args.status(), kUsage);
+  if (!args.ok()) {
+    return PrintUsageError(args.status(), kUsage);
+  }
   if (args->positional().size() != 1) {
     return PrintUsageError(Status(reasons::kCliUsage, "one token expected"), kUsage);
   }
   auto key_path = args->Require("key");
-  if (!key_path.ok()) return PrintUsageError(key_path.status(), kUsage);
+  if (!key_path.ok()) {
+    return PrintUsageError(key_path.status(), kUsage);
+  }
   auto key = LoadPublicKeyPem(*key_path);
-  if (!key.ok()) return PrintUsageError(key.status(), "");
+  if (!key.ok()) {
+    return PrintUsageError(key.status(), "");
+  }
   auto now = VerificationTime(args->Get("at"));
-  if (!now.ok()) return PrintUsageError(now.status(), kUsage);
+  if (!now.ok()) {
+    return PrintUsageError(now.status(), kUsage);
+  }
   auto payload = policy::VerifyResultToken(args->positional()[0], key->get(), *now);
   if (!payload.ok()) {
     std::cout << nlohmann::json{{"valid", false},

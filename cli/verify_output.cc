@@ -25,9 +25,15 @@ int PrintVerifyOutcome(const VerifyOutcome& outcome, bool json) {
     nlohmann::json out;
     out["verdict"] = accepted ? "accepted" : "rejected";
     out["evidence"] = outcome.evidence;
-    if (outcome.claims) out["claims"] = *outcome.claims;
-    if (outcome.appraisal) out["appraisal"] = *outcome.appraisal;
-    if (outcome.token) out["token"] = *outcome.token;
+    if (outcome.claims) {
+      out["claims"] = *outcome.claims;
+    }
+    if (outcome.appraisal) {
+      out["appraisal"] = *outcome.appraisal;
+    }
+    if (outcome.token) {
+      out["token"] = *outcome.token;
+    }
     out["errors"] = nlohmann::json::array();
     for (const Status& error : outcome.errors) {
       out["errors"].push_back(
@@ -43,7 +49,9 @@ int PrintVerifyOutcome(const VerifyOutcome& outcome, bool json) {
       std::cout << "appraisal: " << (*outcome.appraisal)["status"].get<std::string>() << " under "
                 << (*outcome.appraisal)["policy"].get<std::string>() << "\n";
     }
-    if (outcome.token) std::cout << "token: " << *outcome.token << "\n";
+    if (outcome.token) {
+      std::cout << "token: " << *outcome.token << "\n";
+    }
     if (outcome.claims) {
       std::cout << "claims:\n";
       PrintReadableClaims(*outcome.claims, "");
@@ -54,7 +62,9 @@ int PrintVerifyOutcome(const VerifyOutcome& outcome, bool json) {
 
 int PrintUsageError(const Status& status, const std::string& usage) {
   std::cerr << "attestctl: " << status.ToString() << "\n";
-  if (!usage.empty()) std::cerr << "usage: " << usage << "\n";
+  if (!usage.empty()) {
+    std::cerr << "usage: " << usage << "\n";
+  }
   return kExitUsage;
 }
 

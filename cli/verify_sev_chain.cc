@@ -32,18 +32,26 @@ nlohmann::json ClaimsJson(const sev::SevChainClaims& c) {
 int RunVerifySevChain(int argc, char** argv, int first) {
   const FlagSpec spec{{"pdh", "pek", "oca", "cek", "ask", "ark"}, {"json"}};
   auto args = Args::Parse(argc, argv, first, spec);
-  if (!args.ok()) return PrintUsageError(args.status(), kUsage);
+  if (!args.ok()) {
+    return PrintUsageError(args.status(), kUsage);
+  }
   Bytes files[4];
   const char* names[] = {"pdh", "pek", "oca", "cek"};
   for (int i = 0; i < 4; ++i) {
     auto path = args->Require(names[i]);
-    if (!path.ok()) return PrintUsageError(path.status(), kUsage);
+    if (!path.ok()) {
+      return PrintUsageError(path.status(), kUsage);
+    }
     auto bytes = LoadSevFile(*path);
-    if (!bytes.ok()) return PrintUsageError(bytes.status(), "");
+    if (!bytes.ok()) {
+      return PrintUsageError(bytes.status(), "");
+    }
     files[i] = std::move(bytes).value();
   }
   SevRootsOrError roots = SevRootsFromArgs(*args);
-  if (roots.usage_error) return PrintUsageError(*roots.usage_error, kUsage);
+  if (roots.usage_error) {
+    return PrintUsageError(*roots.usage_error, kUsage);
+  }
 
   VerifyOutcome outcome;
   outcome.evidence = "sev-chain";

@@ -26,7 +26,9 @@ constexpr char kUsage[] =
 // ReadOptional reads the file named by flag, if given, into out.
 Status ReadOptional(const Args& args, const char* flag, std::vector<Bytes>* out) {
   const auto path = args.Get(flag);
-  if (!path) return Status::Ok();
+  if (!path) {
+    return Status::Ok();
+  }
   ATTEST_ASSIGN_OR_RETURN(Bytes data, ReadFileBytes(*path));
   out->push_back(std::move(data));
   return Status::Ok();
@@ -38,24 +40,38 @@ int RunVerifySnp(int argc, char** argv, int first) {
   const FlagSpec spec{{"report", "vcek", "chain", "crl", "at", kPolicyFlag, kTokenKeyFlag},
                       {"json"}};
   auto args = Args::Parse(argc, argv, first, spec);
-  if (!args.ok()) return PrintUsageError(args.status(), kUsage);
+  if (!args.ok()) {
+    return PrintUsageError(args.status(), kUsage);
+  }
   auto report_path = args->Require("report");
-  if (!report_path.ok()) return PrintUsageError(report_path.status(), kUsage);
+  if (!report_path.ok()) {
+    return PrintUsageError(report_path.status(), kUsage);
+  }
   auto now = VerificationTime(args->Get("at"));
-  if (!now.ok()) return PrintUsageError(now.status(), kUsage);
+  if (!now.ok()) {
+    return PrintUsageError(now.status(), kUsage);
+  }
   auto report_bytes = LoadEvidenceFile(*report_path);
-  if (!report_bytes.ok()) return PrintUsageError(report_bytes.status(), "");
+  if (!report_bytes.ok()) {
+    return PrintUsageError(report_bytes.status(), "");
+  }
   auto policy_flags = LoadPolicyFlags(*args);
-  if (!policy_flags.ok()) return PrintUsageError(policy_flags.status(), "");
+  if (!policy_flags.ok()) {
+    return PrintUsageError(policy_flags.status(), "");
+  }
 
   snp::SnpCollateral collateral;
   std::vector<Bytes> vcek;
   for (const auto& [flag, out] : {std::pair{"vcek", &vcek}, std::pair{"chain", &collateral.chain},
                                   std::pair{"crl", &collateral.crls}}) {
     Status status = ReadOptional(*args, flag, out);
-    if (!status.ok()) return PrintUsageError(status, "");
+    if (!status.ok()) {
+      return PrintUsageError(status, "");
+    }
   }
-  if (!vcek.empty()) collateral.endorsement_cert = std::move(vcek.front());
+  if (!vcek.empty()) {
+    collateral.endorsement_cert = std::move(vcek.front());
+  }
 
   VerifyOutcome outcome{"snp", std::nullopt, {}};
   auto report = snp::ParseSnpReport(*report_bytes);

@@ -41,9 +41,13 @@ int RunVerifyDcap(int argc, char** argv, int first, bool want_tdx) {
       {"quote", "collateral", "collateral-dir", "ccel", "at", kPolicyFlag, kTokenKeyFlag},
       {"json"}};
   auto args = Args::Parse(argc, argv, first, spec);
-  if (!args.ok()) return PrintUsageError(args.status(), usage);
+  if (!args.ok()) {
+    return PrintUsageError(args.status(), usage);
+  }
   auto quote_path = args->Require("quote");
-  if (!quote_path.ok()) return PrintUsageError(quote_path.status(), usage);
+  if (!quote_path.ok()) {
+    return PrintUsageError(quote_path.status(), usage);
+  }
   if (args->Get("collateral") && args->Get("collateral-dir")) {
     return PrintUsageError(
         Status(reasons::kCliUsage, "--collateral and --collateral-dir are exclusive"), usage);
@@ -52,13 +56,19 @@ int RunVerifyDcap(int argc, char** argv, int first, bool want_tdx) {
     return PrintUsageError(Status(reasons::kCliUsage, "--ccel applies to TDX quotes only"), usage);
   }
   auto now = VerificationTime(args->Get("at"));
-  if (!now.ok()) return PrintUsageError(now.status(), usage);
+  if (!now.ok()) {
+    return PrintUsageError(now.status(), usage);
+  }
   auto quote_bytes = LoadEvidenceFile(*quote_path);
-  if (!quote_bytes.ok()) return PrintUsageError(quote_bytes.status(), "");
+  if (!quote_bytes.ok()) {
+    return PrintUsageError(quote_bytes.status(), "");
+  }
   std::optional<Bytes> ccel;
   if (auto path = args->Get("ccel")) {
     auto data = ReadFileBytes(*path);
-    if (!data.ok()) return PrintUsageError(data.status(), "");
+    if (!data.ok()) {
+      return PrintUsageError(data.status(), "");
+    }
     ccel = std::move(data).value();
   }
 
@@ -67,7 +77,9 @@ int RunVerifyDcap(int argc, char** argv, int first, bool want_tdx) {
   std::optional<tdx::Collateral> collateral;
   if (auto path = args->Get("collateral")) {
     auto data = ReadFileBytes(*path);
-    if (!data.ok()) return PrintUsageError(data.status(), "");
+    if (!data.ok()) {
+      return PrintUsageError(data.status(), "");
+    }
     auto parsed = tdx::ParseCollateralJson(
         std::string_view(reinterpret_cast<const char*>(data->data()), data->size()));
     if (!parsed.ok()) {
@@ -110,7 +122,9 @@ int RunVerifyDcap(int argc, char** argv, int first, bool want_tdx) {
     outcome.claims = render::ClaimsToJson(*claims);
   }
   auto policy_flags = LoadPolicyFlags(*args);
-  if (!policy_flags.ok()) return PrintUsageError(policy_flags.status(), "");
+  if (!policy_flags.ok()) {
+    return PrintUsageError(policy_flags.status(), "");
+  }
   if (!status.ok()) {
     outcome.errors.push_back(status);
   } else if (policy_flags->policy) {
@@ -135,7 +149,9 @@ int RunVerifyDcap(int argc, char** argv, int first, bool want_tdx) {
       outcome.errors.push_back(replay.status());
     } else {
       Status s = tdx::CheckRtmrs(*replay, *parsed->td_report);
-      if (!s.ok()) outcome.errors.push_back(s);
+      if (!s.ok()) {
+        outcome.errors.push_back(s);
+      }
       if (outcome.claims) {
         (*outcome.claims)["ccel"] = {{"events", replay->events.size()}, {"rtmr_replay_ok", s.ok()}};
       }

@@ -25,7 +25,9 @@ constexpr char kUsage[] =
 // LoadOptional reads the file named by flag, if given (binary, or hex text).
 Result<std::optional<Bytes>> LoadOptional(const Args& args, const char* flag) {
   const auto path = args.Get(flag);
-  if (!path) return std::optional<Bytes>();
+  if (!path) {
+    return std::optional<Bytes>();
+  }
   ATTEST_ASSIGN_OR_RETURN(Bytes data, LoadEvidenceFile(*path));
   return std::optional<Bytes>(std::move(data));
 }
@@ -36,16 +38,22 @@ int RunVerifyTpm(int argc, char** argv, int first) {
   const FlagSpec spec{
       {"quote", "sig", "ak", "pcrs", "nonce", "eventlog", "drtm-log", "host-policy"}, {"json"}};
   auto args = Args::Parse(argc, argv, first, spec);
-  if (!args.ok()) return PrintUsageError(args.status(), kUsage);
+  if (!args.ok()) {
+    return PrintUsageError(args.status(), kUsage);
+  }
   const bool json = args->Has("json");
   Bytes files[3];
   const char* required[3] = {"quote", "sig", "ak"};
   for (int i = 0; i < 3; ++i) {
     auto path = args->Require(required[i]);
-    if (!path.ok()) return PrintUsageError(path.status(), kUsage);
+    if (!path.ok()) {
+      return PrintUsageError(path.status(), kUsage);
+    }
     // The AK may be PEM text, so it is read as is; quote and signature may also be hex.
     auto data = i == 2 ? ReadFileBytes(*path) : LoadEvidenceFile(*path);
-    if (!data.ok()) return PrintUsageError(data.status(), "");
+    if (!data.ok()) {
+      return PrintUsageError(data.status(), "");
+    }
     files[i] = std::move(data).value();
   }
   std::optional<Bytes> nonce;
@@ -60,12 +68,16 @@ int RunVerifyTpm(int argc, char** argv, int first) {
   std::optional<Bytes> pcr_file, event_log, drtm_log;
   if (auto path = args->Get("pcrs")) {
     auto data = ReadFileBytes(*path);
-    if (!data.ok()) return PrintUsageError(data.status(), "");
+    if (!data.ok()) {
+      return PrintUsageError(data.status(), "");
+    }
     pcr_file = std::move(data).value();
   }
   for (auto [flag, out] : {std::pair{"eventlog", &event_log}, std::pair{"drtm-log", &drtm_log}}) {
     auto data = LoadOptional(*args, flag);
-    if (!data.ok()) return PrintUsageError(data.status(), "");
+    if (!data.ok()) {
+      return PrintUsageError(data.status(), "");
+    }
     *out = std::move(data).value();
   }
 
@@ -79,7 +91,9 @@ int RunVerifyTpm(int argc, char** argv, int first) {
   evidence.quote = files[0];
   evidence.signature = files[1];
   evidence.ak = &*ak;
-  if (nonce) evidence.nonce = ByteSpan(*nonce);
+  if (nonce) {
+    evidence.nonce = ByteSpan(*nonce);
+  }
   if (pcr_file) {
     auto pcrs = tpm::ParsePcrValues(*pcr_file);
     if (!pcrs.ok()) {
@@ -88,8 +102,12 @@ int RunVerifyTpm(int argc, char** argv, int first) {
     }
     evidence.pcrs = std::move(pcrs).value();
   }
-  if (event_log) evidence.event_log = ByteSpan(*event_log);
-  if (drtm_log) evidence.drtm_log = ByteSpan(*drtm_log);
+  if (event_log) {
+    evidence.event_log = ByteSpan(*event_log);
+  }
+  if (drtm_log) {
+    evidence.drtm_log = ByteSpan(*drtm_log);
+  }
   tpm::HostVerification result = tpm::VerifyHostEvidence(evidence);
   if (result.claims.quote || result.claims.boot || result.claims.drtm) {
     outcome.claims = nlohmann::json::parse(render::ClaimsToJson(result.claims).dump());
@@ -98,9 +116,13 @@ int RunVerifyTpm(int argc, char** argv, int first) {
   if (const auto path = args->Get("host-policy")) {
     // The operator's host policy decides once the evidence itself verified.
     auto text = ReadFileBytes(*path);
-    if (!text.ok()) return PrintUsageError(text.status(), "");
+    if (!text.ok()) {
+      return PrintUsageError(text.status(), "");
+    }
     auto host_policy = policy::LoadHostPolicy(std::string(text->begin(), text->end()));
-    if (!host_policy.ok()) return PrintUsageError(host_policy.status().WithContext(*path), "");
+    if (!host_policy.ok()) {
+      return PrintUsageError(host_policy.status().WithContext(*path), "");
+    }
     if (outcome.errors.empty()) {
       PolicyFlags flags;
       flags.identity = policy::PolicyIdentity(*host_policy, host_policy->name());

@@ -64,7 +64,9 @@ Result<std::unique_ptr<ApiClient>> ApiClient::Create(const ClientConfig& config)
                   "CA certificate file " + config.ca_cert_file + " does not exist");
   }
   impl->host_header = uri.host();
-  if (!uri.is_port_default()) impl->host_header += ":" + std::to_string(uri.port());
+  if (!uri.is_port_default()) {
+    impl->host_header += ":" + std::to_string(uri.port());
+  }
 
   ws::client::http_client_config cc;
   cc.set_timeout(std::chrono::seconds(config.timeout_seconds));
@@ -100,9 +102,13 @@ Result<ClientResponse> ApiClient::Send(const std::string& method, const std::str
   req.method = method;
   const size_t q = path_and_query.find('?');
   req.path = path_and_query.substr(0, q);
-  if (q != std::string::npos) req.query = path_and_query.substr(q + 1);
+  if (q != std::string::npos) {
+    req.query = path_and_query.substr(q + 1);
+  }
   req.headers.push_back({"Host", impl_->host_header});
-  if (!body.empty()) req.headers.push_back({"Content-Type", content_type});
+  if (!body.empty()) {
+    req.headers.push_back({"Content-Type", content_type});
+  }
   req.body.assign(body.begin(), body.end());
   if (config.sign) {
     sigv4::SignOptions options;
@@ -118,10 +124,14 @@ Result<ClientResponse> ApiClient::Send(const std::string& method, const std::str
   ws::http_request out{ws::method(method)};
   out.set_request_uri(path_and_query);
   for (const HttpHeader& h : req.headers) {
-    if (h.name == "Content-Type") continue;  // set with the body below
+    if (h.name == "Content-Type") {
+      continue;  // set with the body below
+    }
     out.headers().add(h.name, h.value);
   }
-  if (!body.empty()) out.set_body(body, content_type);
+  if (!body.empty()) {
+    out.set_body(body, content_type);
+  }
   try {
     ws::http_response in = impl_->http->request(out).get();
     ClientResponse r;
@@ -149,7 +159,9 @@ Result<nlohmann::json> ApiClient::CallJson(const std::string& method,
   std::string code = "http_" + std::to_string(r.status), message = r.body.substr(0, 512);
   if (r.json.is_object() && r.json.contains("code") && r.json["code"].is_string()) {
     code = r.json["code"];
-    if (r.json.contains("message") && r.json["message"].is_string()) message = r.json["message"];
+    if (r.json.contains("message") && r.json["message"].is_string()) {
+      message = r.json["message"];
+    }
   }
   return Status(reasons::kClientHttpError,
                 "HTTP " + std::to_string(r.status) + " " + code + ": " + message);

@@ -31,7 +31,9 @@ Result<sigv4::Credentials> ParseCredentialsFile(std::string_view text, const std
     const size_t nl = text.find('\n');
     std::string_view line = Trim(text.substr(0, nl));
     text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    if (line.empty() || line.front() == '#' || line.front() == ';') {
+      continue;
+    }
     if (line.front() == '[') {
       if (line.back() != ']') {
         return Status(reasons::kClientCredentials, "malformed section line in credentials file");
@@ -40,14 +42,24 @@ Result<sigv4::Credentials> ParseCredentialsFile(std::string_view text, const std
       found = found || in_profile;
       continue;
     }
-    if (!in_profile) continue;
+    if (!in_profile) {
+      continue;
+    }
     const size_t eq = line.find('=');
-    if (eq == std::string_view::npos) continue;
+    if (eq == std::string_view::npos) {
+      continue;
+    }
     const std::string_view key = Trim(line.substr(0, eq));
     const std::string value(Trim(line.substr(eq + 1)));
-    if (key == "aws_access_key_id") c.access_key_id = value;
-    if (key == "aws_secret_access_key") c.secret_access_key = value;
-    if (key == "aws_session_token") c.session_token = value;
+    if (key == "aws_access_key_id") {
+      c.access_key_id = value;
+    }
+    if (key == "aws_secret_access_key") {
+      c.secret_access_key = value;
+    }
+    if (key == "aws_session_token") {
+      c.session_token = value;
+    }
   }
   if (!found) {
     return Status(reasons::kClientCredentials, "no profile [" + profile + "] in credentials file");
@@ -68,12 +80,18 @@ Result<sigv4::Credentials> LoadAwsCredentials(const CredentialSources& sources) 
     }
     profile = Env("AWS_PROFILE");
   }
-  if (profile.empty()) profile = "default";
+  if (profile.empty()) {
+    profile = "default";
+  }
   std::string file = sources.credentials_file;
-  if (file.empty() && sources.use_environment) file = Env("AWS_SHARED_CREDENTIALS_FILE");
+  if (file.empty() && sources.use_environment) {
+    file = Env("AWS_SHARED_CREDENTIALS_FILE");
+  }
   if (file.empty()) {
     const std::string home = Env("HOME");
-    if (home.empty()) return Status(reasons::kClientCredentials, "no credentials: HOME unset");
+    if (home.empty()) {
+      return Status(reasons::kClientCredentials, "no credentials: HOME unset");
+    }
     file = home + "/.aws/credentials";
   }
   Result<Bytes> text = ReadFileBytes(file, 1 << 20);
@@ -83,7 +101,9 @@ Result<sigv4::Credentials> LoadAwsCredentials(const CredentialSources& sources) 
   }
   Result<sigv4::Credentials> c = ParseCredentialsFile(
       std::string_view(reinterpret_cast<const char*>(text->data()), text->size()), profile);
-  if (!c.ok()) return c.status().WithContext(file);
+  if (!c.ok()) {
+    return c.status().WithContext(file);
+  }
   return c;
 }
 

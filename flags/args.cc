@@ -17,7 +17,9 @@ Result<Args> Args::Parse(int argc, char** argv, int first, const FlagSpec& spec)
       name = name.substr(0, eq);
     }
     if (spec.boolean.count(name) != 0) {
-      if (inline_value) return Status(reasons::kCliUsage, "--" + name + " takes no value");
+      if (inline_value) {
+        return Status(reasons::kCliUsage, "--" + name + " takes no value");
+      }
       args.flags_.insert(name);
     } else if (spec.with_value.count(name) != 0) {
       if (args.values_.count(name) != 0) {
@@ -39,7 +41,9 @@ Result<Args> Args::Parse(int argc, char** argv, int first, const FlagSpec& spec)
 
 std::optional<std::string> Args::Get(const std::string& name) const {
   auto it = values_.find(name);
-  if (it == values_.end()) return std::nullopt;
+  if (it == values_.end()) {
+    return std::nullopt;
+  }
   return it->second;
 }
 
@@ -47,7 +51,9 @@ bool Args::Has(const std::string& name) const { return flags_.count(name) != 0; 
 
 Result<std::string> Args::Require(const std::string& name) const {
   auto value = Get(name);
-  if (!value) return Status(reasons::kCliUsage, "missing required flag --" + name);
+  if (!value) {
+    return Status(reasons::kCliUsage, "missing required flag --" + name);
+  }
   return *value;
 }
 

@@ -17,9 +17,13 @@ Status Unavailable(std::string message) {
 
 Result<std::optional<uint32_t>> OptionalU32(xmlDoc* doc, const char* expr) {
   auto text = XPathString(doc, expr);
-  if (!text) return std::optional<uint32_t>();
+  if (!text) {
+    return std::optional<uint32_t>();
+  }
   auto v = ParseUint(*text);
-  if (!v || *v > UINT32_MAX) return Malformed(std::string(expr) + " is not a 32-bit number");
+  if (!v || *v > UINT32_MAX) {
+    return Malformed(std::string(expr) + " is not a 32-bit number");
+  }
   return std::optional<uint32_t>(static_cast<uint32_t>(*v));
 }
 
@@ -32,8 +36,9 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
 Result<DomainCapabilities> ParseDomainCapabilities(std::string_view xml) {
   ATTEST_ASSIGN_OR_RETURN(XmlDocPtr doc, ParseXml(xml, reasons::kLauncherCapabilitiesMalformed));
   xmlDoc* d = doc.get();
-  if (XPathCount(d, "/domainCapabilities") != 1)
+  if (XPathCount(d, "/domainCapabilities") != 1) {
     return Malformed("root is not <domainCapabilities>");
+  }
   DomainCapabilities caps;
   caps.domain_type = XPathString(d, "/domainCapabilities/domain").value_or("");
   caps.machine = XPathString(d, "/domainCapabilities/machine").value_or("");
@@ -47,8 +52,12 @@ Result<DomainCapabilities> ParseDomainCapabilities(std::string_view xml) {
     ATTEST_ASSIGN_OR_RETURN(auto cbit, OptionalU32(d, "/domainCapabilities/features/sev/cbitpos"));
     ATTEST_ASSIGN_OR_RETURN(auto rpb,
                             OptionalU32(d, "/domainCapabilities/features/sev/reducedPhysBits"));
-    if (!cbit || !rpb) return Malformed("supported <sev> without cbitpos/reducedPhysBits");
-    if (*cbit < 1 || *cbit > 63 || *rpb > 63) return Malformed("sev cbitpos/reducedPhysBits range");
+    if (!cbit || !rpb) {
+      return Malformed("supported <sev> without cbitpos/reducedPhysBits");
+    }
+    if (*cbit < 1 || *cbit > 63 || *rpb > 63) {
+      return Malformed("sev cbitpos/reducedPhysBits range");
+    }
     caps.sev.cbitpos = *cbit;
     caps.sev.reduced_phys_bits = *rpb;
     ATTEST_ASSIGN_OR_RETURN(caps.sev.max_guests,
@@ -80,13 +89,17 @@ Status CheckTeeSupported(const DomainCapabilities& caps, TeeType tee) {
     case TeeType::kNone:
       return Status::Ok();
     case TeeType::kSev:
-      if (!caps.sev.supported && !sev_listed) return Unavailable("host does not offer SEV");
+      if (!caps.sev.supported && !sev_listed) {
+        return Unavailable("host does not offer SEV");
+      }
       if (caps.sev.max_guests && *caps.sev.max_guests == 0) {
         return Unavailable("host offers SEV with no guest slots (maxGuests 0)");
       }
       return Status::Ok();
     case TeeType::kSevEs:
-      if (!caps.sev.supported && !sev_listed) return Unavailable("host does not offer SEV");
+      if (!caps.sev.supported && !sev_listed) {
+        return Unavailable("host does not offer SEV");
+      }
       // libvirt < 8.0 does not report SEV-ES at all: unknown is treated as absent.
       if (!caps.sev.max_es_guests || *caps.sev.max_es_guests == 0) {
         return Unavailable("host does not offer SEV-ES (no maxESGuests)");
@@ -96,7 +109,9 @@ Status CheckTeeSupported(const DomainCapabilities& caps, TeeType tee) {
       if (!Contains(caps.launch_security_types, "sev-snp")) {
         return Unavailable("host does not offer SEV-SNP (launchSecurity sectype)");
       }
-      if (!caps.sev.supported) return Unavailable("host offers SEV-SNP without <sev> cbitpos");
+      if (!caps.sev.supported) {
+        return Unavailable("host offers SEV-SNP without <sev> cbitpos");
+      }
       return Status::Ok();
     case TeeType::kTdx:
       if (!caps.tdx && !Contains(caps.launch_security_types, "tdx")) {
@@ -108,9 +123,15 @@ Status CheckTeeSupported(const DomainCapabilities& caps, TeeType tee) {
 }
 
 Result<SecLabelModel> ChooseSecLabelModel(const HostCapabilities& host, bool allow_dac_only) {
-  if (Contains(host.security_models, "selinux")) return SecLabelModel::kSelinux;
-  if (Contains(host.security_models, "apparmor")) return SecLabelModel::kApparmor;
-  if (allow_dac_only && Contains(host.security_models, "dac")) return SecLabelModel::kDac;
+  if (Contains(host.security_models, "selinux")) {
+    return SecLabelModel::kSelinux;
+  }
+  if (Contains(host.security_models, "apparmor")) {
+    return SecLabelModel::kApparmor;
+  }
+  if (allow_dac_only && Contains(host.security_models, "dac")) {
+    return SecLabelModel::kDac;
+  }
   return Status(reasons::kLauncherSecurityDriverUnavailable,
                 "host runs no mandatory access control security driver (selinux/apparmor)");
 }

@@ -28,7 +28,9 @@ LaunchSpec BaseSpec(TeeType tee) {
   s.sev.reduced_phys_bits = 1;
   s.sev.dh_cert.assign(2084, 0xd1);
   s.sev.session.assign(128, 0x5e);
-  if (tee == TeeType::kSevEs) s.sev.policy = 0x37;
+  if (tee == TeeType::kSevEs) {
+    s.sev.policy = 0x37;
+  }
   s.snp.cbitpos = 51;
   s.snp.reduced_phys_bits = 1;
   std::array<uint8_t, 32> hd{};

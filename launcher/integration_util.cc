@@ -13,7 +13,9 @@ namespace {
 
 std::vector<char*> Argv(const std::vector<std::string>& argv) {
   std::vector<char*> out;
-  for (const auto& a : argv) out.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : argv) {
+    out.push_back(const_cast<char*>(a.c_str()));
+  }
   out.push_back(nullptr);
   return out;
 }
@@ -22,7 +24,9 @@ std::vector<char*> Argv(const std::vector<std::string>& argv) {
 
 CommandResult RunCommand(const std::vector<std::string>& argv) {
   int fds[2];
-  if (::pipe(fds) != 0) return {};
+  if (::pipe(fds) != 0) {
+    return {};
+  }
   std::vector<char*> args = Argv(argv);
   pid_t pid = ::fork();
   if (pid == 0) {
@@ -39,7 +43,9 @@ CommandResult RunCommand(const std::vector<std::string>& argv) {
   CommandResult r;
   char buf[4096];
   ssize_t n;
-  while ((n = ::read(fds[0], buf, sizeof(buf))) > 0) r.output.append(buf, static_cast<size_t>(n));
+  while ((n = ::read(fds[0], buf, sizeof(buf))) > 0) {
+    r.output.append(buf, static_cast<size_t>(n));
+  }
   ::close(fds[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -62,7 +68,9 @@ int Spawn(const std::vector<std::string>& argv) {
 }
 
 void Stop(int pid) {
-  if (pid <= 0) return;
+  if (pid <= 0) {
+    return;
+  }
   ::kill(pid, SIGTERM);
   int status = 0;
   ::waitpid(pid, &status, 0);

@@ -24,7 +24,9 @@ class IsolationTest : public ::testing::Test {
   void SetUp() override {
     if (::geteuid() != 0 || RunCommand({"ip", "netns", "list"}).exit_code != 0) {
       const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string_view(ci) == "true") FAIL() << "needs root and iproute2";
+      if (ci != nullptr && std::string_view(ci) == "true") {
+        FAIL() << "needs root and iproute2";
+      }
       GTEST_SKIP() << "needs root (network namespaces)";
     }
     std::string s = itest::RandomSuffix();
@@ -46,9 +48,15 @@ class IsolationTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    for (int pid : listeners_) itest::Stop(pid);
-    if (!client_.empty()) static_cast<void>(RunCommand({"ip", "netns", "del", client_}));
-    if (!vm_.empty()) static_cast<void>(RunCommand({"ip", "netns", "del", vm_}));
+    for (int pid : listeners_) {
+      itest::Stop(pid);
+    }
+    if (!client_.empty()) {
+      static_cast<void>(RunCommand({"ip", "netns", "del", client_}));
+    }
+    if (!vm_.empty()) {
+      static_cast<void>(RunCommand({"ip", "netns", "del", vm_}));
+    }
   }
 
   static itest::CommandResult Exec(const std::string& ns, std::vector<std::string> argv) {

@@ -28,15 +28,25 @@ Status Rollback(Hypervisor& hv, const Created& c, const LaunchSpec& spec, Status
       failed.push_back(std::string(what) + ": " + s.ToString());
     }
   };
-  if (c.domain_started) step(hv.DestroyDomain(spec.name), "destroy");
-  if (c.domain_defined) step(hv.UndefineDomain(spec.name), "undefine");
-  if (c.vm_filter) step(hv.UndefineNwFilter(VmFilterName(spec.uuid)), "undefine filter");
+  if (c.domain_started) {
+    step(hv.DestroyDomain(spec.name), "destroy");
+  }
+  if (c.domain_defined) {
+    step(hv.UndefineDomain(spec.name), "undefine");
+  }
+  if (c.vm_filter) {
+    step(hv.UndefineNwFilter(VmFilterName(spec.uuid)), "undefine filter");
+  }
   for (auto it = c.networks.rbegin(); it != c.networks.rend(); ++it) {
     step(hv.DestroyNetwork(*it), "destroy network");
   }
-  if (failed.empty()) return cause;
+  if (failed.empty()) {
+    return cause;
+  }
   std::string message = cause.message() + "; cleanup incomplete:";
-  for (const auto& f : failed) message += " [" + f + "]";
+  for (const auto& f : failed) {
+    message += " [" + f + "]";
+  }
   return Status(cause.reason(), message);
 }
 
@@ -119,7 +129,9 @@ Result<Bytes> PreAttestSev(Hypervisor& hv, const LaunchSpec& spec, const SevPreA
   in.launch_digest = owner.expected_launch_digest;
   in.mnonce = m.mnonce;
   Status verified = sev::VerifyLaunchMeasure(owner.keys.tik, in, m.measure);
-  if (!verified.ok()) return verified.WithContext("launch: SEV launch measurement");
+  if (!verified.ok()) {
+    return verified.WithContext("launch: SEV launch measurement");
+  }
   ATTEST_ASSIGN_OR_RETURN(sev::LaunchSecret secret,
                           sev::PackageLaunchSecret(owner.keys, m.measure, owner.secret_table));
   ATTEST_RETURN_IF_ERROR(hv.SetSevLaunchSecret(spec.name, secret.header, secret.ciphertext));
@@ -171,43 +183,63 @@ Result<LaunchResult> LaunchVm(Hypervisor& hv, const LaunchRequest& request,
 
   for (const auto& [name, xml] : docs.networks) {
     auto exists = hv.NetworkExists(name);
-    if (!exists.ok()) return fail(exists.status());
-    if (*exists) continue;
+    if (!exists.ok()) {
+      return fail(exists.status());
+    }
+    if (*exists) {
+      continue;
+    }
     Status s = hv.DefineNetwork(xml);
-    if (!s.ok()) return fail(s);
+    if (!s.ok()) {
+      return fail(s);
+    }
     created.networks.push_back(name);
   }
   for (const std::string& xml : docs.group_filters) {
     Status s = hv.DefineNwFilter(xml);
-    if (!s.ok()) return fail(s);
+    if (!s.ok()) {
+      return fail(s);
+    }
   }
   {
     Status s = hv.DefineNwFilter(docs.vm_filter);
-    if (!s.ok()) return fail(s);
+    if (!s.ok()) {
+      return fail(s);
+    }
     created.vm_filter = true;
   }
   {
     Status s = hv.DefineDomain(docs.domain);
-    if (!s.ok()) return fail(s);
+    if (!s.ok()) {
+      return fail(s);
+    }
     created.domain_defined = true;
   }
   const bool sev = IsSev(spec.tee);
   {
     Status s = hv.StartDomain(spec.name, /*paused=*/sev);
-    if (!s.ok()) return fail(s);
+    if (!s.ok()) {
+      return fail(s);
+    }
     created.domain_started = true;
   }
   LaunchResult result;
   result.domain = spec.name;
   if (sev) {
     auto measurement = PreAttestSev(hv, spec, *request.sev);
-    if (!measurement.ok()) return fail(measurement.status());
+    if (!measurement.ok()) {
+      return fail(measurement.status());
+    }
     result.sev_measurement = std::move(measurement).value();
     Status s = hv.ResumeDomain(spec.name);
-    if (!s.ok()) return fail(s);
+    if (!s.ok()) {
+      return fail(s);
+    }
   }
   auto state = hv.GetDomainState(spec.name);
-  if (!state.ok()) return fail(state.status());
+  if (!state.ok()) {
+    return fail(state.status());
+  }
   if (*state != DomainState::kRunning) {
     return fail(Status(
         reasons::kLauncherHypervisor,
@@ -224,12 +256,16 @@ Status StopVm(Hypervisor& hv, std::string_view domain, std::string_view vm_uuid)
       ATTEST_RETURN_IF_ERROR(hv.DestroyDomain(domain));
     }
     Status s = hv.UndefineDomain(domain);
-    if (!s.ok() && s.reason_id() != reasons::kLauncherNotFound.id) return s;
+    if (!s.ok() && s.reason_id() != reasons::kLauncherNotFound.id) {
+      return s;
+    }
   } else if (state.status().reason_id() != reasons::kLauncherNotFound.id) {
     return state.status();
   }
   Status s = hv.UndefineNwFilter(VmFilterName(vm_uuid));
-  if (!s.ok() && s.reason_id() != reasons::kLauncherNotFound.id) return s;
+  if (!s.ok() && s.reason_id() != reasons::kLauncherNotFound.id) {
+    return s;
+  }
   return Status::Ok();
 }
 

@@ -33,7 +33,9 @@ struct CharDeleter {
 };
 
 Result<std::string> TakeString(char* p, std::string_view what) {
-  if (p == nullptr) return LastError(what);
+  if (p == nullptr) {
+    return LastError(what);
+  }
   std::unique_ptr<char, CharDeleter> owned(p);
   return std::string(owned.get());
 }
@@ -43,7 +45,9 @@ Result<std::string> TakeString(char* p, std::string_view what) {
 Result<std::unique_ptr<LibvirtHypervisor>> LibvirtHypervisor::Open(const std::string& uri) {
   virSetErrorFunc(nullptr, SilentErrorHandler);
   virConnectPtr conn = virConnectOpen(uri.c_str());
-  if (conn == nullptr) return LastError("virConnectOpen " + uri);
+  if (conn == nullptr) {
+    return LastError("virConnectOpen " + uri);
+  }
   return std::unique_ptr<LibvirtHypervisor>(new LibvirtHypervisor(conn));
 }
 
@@ -53,14 +57,18 @@ namespace {
 Result<DomainPtr> Lookup(virConnectPtr conn, std::string_view name) {
   std::string n(name);
   virDomainPtr d = virDomainLookupByName(conn, n.c_str());
-  if (d == nullptr) return LastError("domain " + n);
+  if (d == nullptr) {
+    return LastError("domain " + n);
+  }
   return DomainPtr(d);
 }
 }  // namespace
 
 Result<uint64_t> LibvirtHypervisor::LibVersion() {
   unsigned long version = 0;
-  if (virConnectGetLibVersion(conn_, &version) < 0) return LastError("virConnectGetLibVersion");
+  if (virConnectGetLibVersion(conn_, &version) < 0) {
+    return LastError("virConnectGetLibVersion");
+  }
   return static_cast<uint64_t>(version);
 }
 
@@ -77,7 +85,9 @@ Result<std::string> LibvirtHypervisor::DomainCapabilities(std::string_view virt_
 Status LibvirtHypervisor::DefineDomain(std::string_view xml) {
   std::string x(xml);
   virDomainPtr d = virDomainDefineXML(conn_, x.c_str());
-  if (d == nullptr) return LastError("virDomainDefineXML");
+  if (d == nullptr) {
+    return LastError("virDomainDefineXML");
+  }
   virDomainFree(d);
   return Status::Ok();
 }
@@ -92,13 +102,17 @@ Status LibvirtHypervisor::StartDomain(std::string_view name, bool paused) {
 
 Status LibvirtHypervisor::ResumeDomain(std::string_view name) {
   ATTEST_ASSIGN_OR_RETURN(DomainPtr d, Lookup(conn_, name));
-  if (virDomainResume(d.get()) < 0) return LastError("virDomainResume");
+  if (virDomainResume(d.get()) < 0) {
+    return LastError("virDomainResume");
+  }
   return Status::Ok();
 }
 
 Status LibvirtHypervisor::DestroyDomain(std::string_view name) {
   ATTEST_ASSIGN_OR_RETURN(DomainPtr d, Lookup(conn_, name));
-  if (virDomainDestroy(d.get()) < 0) return LastError("virDomainDestroy");
+  if (virDomainDestroy(d.get()) < 0) {
+    return LastError("virDomainDestroy");
+  }
   return Status::Ok();
 }
 
@@ -108,9 +122,13 @@ Status LibvirtHypervisor::UndefineDomain(std::string_view name) {
   if (virDomainUndefineFlags(d.get(), VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_TPM) < 0) {
     virErrorPtr err = virGetLastError();
     // The test driver knows neither flag; it has no NVRAM or TPM state either.
-    if (err == nullptr || err->code != VIR_ERR_INVALID_ARG) return LastError("virDomainUndefine");
+    if (err == nullptr || err->code != VIR_ERR_INVALID_ARG) {
+      return LastError("virDomainUndefine");
+    }
     virResetLastError();
-    if (virDomainUndefine(d.get()) < 0) return LastError("virDomainUndefine");
+    if (virDomainUndefine(d.get()) < 0) {
+      return LastError("virDomainUndefine");
+    }
   }
   return Status::Ok();
 }
@@ -118,7 +136,9 @@ Status LibvirtHypervisor::UndefineDomain(std::string_view name) {
 Result<DomainState> LibvirtHypervisor::GetDomainState(std::string_view name) {
   ATTEST_ASSIGN_OR_RETURN(DomainPtr d, Lookup(conn_, name));
   int state = 0, reason = 0;
-  if (virDomainGetState(d.get(), &state, &reason, 0) < 0) return LastError("virDomainGetState");
+  if (virDomainGetState(d.get(), &state, &reason, 0) < 0) {
+    return LastError("virDomainGetState");
+  }
   switch (state) {
     case VIR_DOMAIN_RUNNING:
       return DomainState::kRunning;
@@ -198,14 +218,18 @@ Status LibvirtHypervisor::SetSevLaunchSecret(std::string_view name, ByteSpan hea
   }
   int rc = virDomainSetLaunchSecurityState(d.get(), params, n, 0);
   virTypedParamsFree(params, n);
-  if (rc < 0) return LastError("virDomainSetLaunchSecurityState");
+  if (rc < 0) {
+    return LastError("virDomainSetLaunchSecurityState");
+  }
   return Status::Ok();
 }
 
 Status LibvirtHypervisor::DefineNwFilter(std::string_view xml) {
   std::string x(xml);
   virNWFilterPtr f = virNWFilterDefineXML(conn_, x.c_str());
-  if (f == nullptr) return LastError("virNWFilterDefineXML");
+  if (f == nullptr) {
+    return LastError("virNWFilterDefineXML");
+  }
   virNWFilterFree(f);
   return Status::Ok();
 }
@@ -213,17 +237,23 @@ Status LibvirtHypervisor::DefineNwFilter(std::string_view xml) {
 Status LibvirtHypervisor::UndefineNwFilter(std::string_view name) {
   std::string n(name);
   virNWFilterPtr f = virNWFilterLookupByName(conn_, n.c_str());
-  if (f == nullptr) return LastError("nwfilter " + n);
+  if (f == nullptr) {
+    return LastError("nwfilter " + n);
+  }
   int rc = virNWFilterUndefine(f);
   virNWFilterFree(f);
-  if (rc < 0) return LastError("virNWFilterUndefine");
+  if (rc < 0) {
+    return LastError("virNWFilterUndefine");
+  }
   return Status::Ok();
 }
 
 Status LibvirtHypervisor::DefineNetwork(std::string_view xml) {
   std::string x(xml);
   virNetworkPtr net = virNetworkDefineXML(conn_, x.c_str());
-  if (net == nullptr) return LastError("virNetworkDefineXML");
+  if (net == nullptr) {
+    return LastError("virNetworkDefineXML");
+  }
   if (virNetworkCreate(net) < 0) {
     Status s = LastError("virNetworkCreate");
     virNetworkUndefine(net);  // a defined but unusable network must not stay behind
@@ -237,7 +267,9 @@ Status LibvirtHypervisor::DefineNetwork(std::string_view xml) {
 Status LibvirtHypervisor::DestroyNetwork(std::string_view name) {
   std::string n(name);
   virNetworkPtr net = virNetworkLookupByName(conn_, n.c_str());
-  if (net == nullptr) return LastError("network " + n);
+  if (net == nullptr) {
+    return LastError("network " + n);
+  }
   if (virNetworkIsActive(net) == 1 && virNetworkDestroy(net) < 0) {
     Status s = LastError("virNetworkDestroy");
     virNetworkFree(net);
@@ -245,7 +277,9 @@ Status LibvirtHypervisor::DestroyNetwork(std::string_view name) {
   }
   int rc = virNetworkUndefine(net);
   virNetworkFree(net);
-  if (rc < 0) return LastError("virNetworkUndefine");
+  if (rc < 0) {
+    return LastError("virNetworkUndefine");
+  }
   return Status::Ok();
 }
 
@@ -254,7 +288,9 @@ Result<bool> LibvirtHypervisor::NetworkExists(std::string_view name) {
   virNetworkPtr net = virNetworkLookupByName(conn_, n.c_str());
   if (net == nullptr) {
     Status s = LastError("network " + n);
-    if (s.reason_id() == reasons::kLauncherNotFound.id) return false;
+    if (s.reason_id() == reasons::kLauncherNotFound.id) {
+      return false;
+    }
     return s;
   }
   virNetworkFree(net);

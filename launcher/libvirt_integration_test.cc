@@ -48,8 +48,12 @@ const LeftoverChain kLeftoverChains[] = {
 // VM or network on this host may still use it).
 void RemoveEmptyChain(const LeftoverChain& c) {
   auto rules = RunCommand({"iptables", "-t", c.table, "-S", c.chain});
-  if (rules.exit_code != 0) return;  // not there
-  if (rules.output != "-N " + std::string(c.chain) + "\n") return;
+  if (rules.exit_code != 0) {
+    return;  // not there
+  }
+  if (rules.output != "-N " + std::string(c.chain) + "\n") {
+    return;
+  }
   while (RunCommand({"iptables", "-t", c.table, "-D", c.from, "-j", c.chain}).exit_code == 0) {
   }
   static_cast<void>(RunCommand({"iptables", "-t", c.table, "-X", c.chain}));
@@ -74,12 +78,24 @@ class LibvirtIntegrationTest : public ::testing::Test {
 
   // TearDown removes whatever a failed run left, best effort, in dependency order.
   void TearDown() override {
-    if (hv_ == nullptr) return;
-    if (!domain_.empty()) static_cast<void>(StopVm(*hv_, domain_, uuid_));
-    if (!group_filter_.empty()) static_cast<void>(hv_->UndefineNwFilter(group_filter_));
-    if (!network_.empty()) static_cast<void>(hv_->DestroyNetwork(network_));
-    if (!disk_.empty()) std::filesystem::remove(disk_);
-    for (const auto& c : kLeftoverChains) RemoveEmptyChain(c);
+    if (hv_ == nullptr) {
+      return;
+    }
+    if (!domain_.empty()) {
+      static_cast<void>(StopVm(*hv_, domain_, uuid_));
+    }
+    if (!group_filter_.empty()) {
+      static_cast<void>(hv_->UndefineNwFilter(group_filter_));
+    }
+    if (!network_.empty()) {
+      static_cast<void>(hv_->DestroyNetwork(network_));
+    }
+    if (!disk_.empty()) {
+      std::filesystem::remove(disk_);
+    }
+    for (const auto& c : kLeftoverChains) {
+      RemoveEmptyChain(c);
+    }
   }
 
   std::unique_ptr<LibvirtHypervisor> hv_;

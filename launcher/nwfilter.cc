@@ -11,18 +11,26 @@ namespace {
 Status BadCidr(std::string_view text, std::string why) {
   std::string shown(text.substr(0, 64));
   for (char& c : shown) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      c = '?';
+    }
   }
   return Status(reasons::kLauncherInvalidCidr, "cidr '" + shown + "': " + std::move(why));
 }
 
 // ParseDecimal reads 1..max_digits decimal digits without a leading zero (except "0").
 std::optional<unsigned> ParseDecimal(std::string_view s, size_t max_digits) {
-  if (s.empty() || s.size() > max_digits) return std::nullopt;
-  if (s.size() > 1 && s[0] == '0') return std::nullopt;
+  if (s.empty() || s.size() > max_digits) {
+    return std::nullopt;
+  }
+  if (s.size() > 1 && s[0] == '0') {
+    return std::nullopt;
+  }
   unsigned v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  if (ec != std::errc() || p != s.data() + s.size()) {
+    return std::nullopt;
+  }
   return v;
 }
 
@@ -40,27 +48,39 @@ std::string Cidr::AddressString() const {
 std::string Cidr::ToString() const { return AddressString() + "/" + std::to_string(prefix); }
 
 Result<Cidr> ParseCidr(std::string_view text) {
-  if (text.size() > 18) return BadCidr(text, "too long");
+  if (text.size() > 18) {
+    return BadCidr(text, "too long");
+  }
   std::string_view addr = text;
   Cidr out;
   size_t slash = text.find('/');
   if (slash != std::string_view::npos) {
     addr = text.substr(0, slash);
     auto prefix = ParseDecimal(text.substr(slash + 1), 2);
-    if (!prefix || *prefix > 32) return BadCidr(text, "prefix must be 0..32");
+    if (!prefix || *prefix > 32) {
+      return BadCidr(text, "prefix must be 0..32");
+    }
     out.prefix = static_cast<uint8_t>(*prefix);
   }
   for (int i = 0; i < 4; ++i) {
     size_t dot = addr.find('.');
     std::string_view part = i < 3 ? addr.substr(0, dot) : addr;
-    if (i < 3 && dot == std::string_view::npos) return BadCidr(text, "not a dotted IPv4 address");
+    if (i < 3 && dot == std::string_view::npos) {
+      return BadCidr(text, "not a dotted IPv4 address");
+    }
     auto octet = ParseDecimal(part, 3);
-    if (!octet || *octet > 255) return BadCidr(text, "octet must be 0..255 without leading zeros");
+    if (!octet || *octet > 255) {
+      return BadCidr(text, "octet must be 0..255 without leading zeros");
+    }
     out.address[i] = static_cast<uint8_t>(*octet);
-    if (i < 3) addr.remove_prefix(dot + 1);
+    if (i < 3) {
+      addr.remove_prefix(dot + 1);
+    }
   }
   uint32_t mask = out.prefix == 0 ? 0 : ~uint32_t{0} << (32 - out.prefix);
-  if ((ToU32(out.address) & ~mask) != 0) return BadCidr(text, "host bits are not zero");
+  if ((ToU32(out.address) & ~mask) != 0) {
+    return BadCidr(text, "host bits are not zero");
+  }
   return out;
 }
 
@@ -115,7 +135,9 @@ Result<std::vector<ResolvedRule>> ResolveRules(const SecurityGroup& group,
       }
       for (const auto& ip : it->second) {
         ATTEST_ASSIGN_OR_RETURN(Cidr c, ParseCidr(ip));
-        if (c.prefix != 32) return BadCidr(ip, "a group member must be one address");
+        if (c.prefix != 32) {
+          return BadCidr(ip, "a group member must be one address");
+        }
         sources.push_back(c);
       }
     }

@@ -20,10 +20,14 @@ struct XPathObjectDeleter {
 // Evaluate runs expr; nullptr when it does not select a node set.
 std::unique_ptr<xmlXPathObject, XPathObjectDeleter> Evaluate(xmlDoc* doc, std::string_view expr) {
   std::unique_ptr<xmlXPathContext, XPathContextDeleter> ctx(xmlXPathNewContext(doc));
-  if (ctx == nullptr) return nullptr;
+  if (ctx == nullptr) {
+    return nullptr;
+  }
   std::string e(expr);
   std::unique_ptr<xmlXPathObject, XPathObjectDeleter> obj(xmlXPathEvalExpression(X(e), ctx.get()));
-  if (obj == nullptr || obj->type != XPATH_NODESET) return nullptr;
+  if (obj == nullptr || obj->type != XPATH_NODESET) {
+    return nullptr;
+  }
   return obj;
 }
 
@@ -92,7 +96,9 @@ Result<XmlDocPtr> ParseXml(std::string_view text, Reason reason) {
 std::vector<std::string> XPathStrings(xmlDoc* doc, std::string_view expr) {
   std::vector<std::string> out;
   auto obj = Evaluate(doc, expr);
-  if (obj == nullptr || obj->nodesetval == nullptr) return out;
+  if (obj == nullptr || obj->nodesetval == nullptr) {
+    return out;
+  }
   for (int i = 0; i < obj->nodesetval->nodeNr; ++i) {
     xmlChar* content = xmlNodeGetContent(obj->nodesetval->nodeTab[i]);
     out.emplace_back(content == nullptr ? "" : reinterpret_cast<const char*>(content));
@@ -103,13 +109,17 @@ std::vector<std::string> XPathStrings(xmlDoc* doc, std::string_view expr) {
 
 std::optional<std::string> XPathString(xmlDoc* doc, std::string_view expr) {
   auto all = XPathStrings(doc, expr);
-  if (all.empty()) return std::nullopt;
+  if (all.empty()) {
+    return std::nullopt;
+  }
   return all.front();
 }
 
 size_t XPathCount(xmlDoc* doc, std::string_view expr) {
   auto obj = Evaluate(doc, expr);
-  if (obj == nullptr || obj->nodesetval == nullptr) return 0;
+  if (obj == nullptr || obj->nodesetval == nullptr) {
+    return 0;
+  }
   return static_cast<size_t>(obj->nodesetval->nodeNr);
 }
 
@@ -119,10 +129,14 @@ std::optional<uint64_t> ParseUint(std::string_view text) {
     base = 16;
     text.remove_prefix(2);
   }
-  if (text.empty()) return std::nullopt;
+  if (text.empty()) {
+    return std::nullopt;
+  }
   uint64_t value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    return std::nullopt;
+  }
   return value;
 }
 

@@ -17,13 +17,17 @@ std::string_view TrustTierName(TrustTier tier) {
 }
 
 TrustTier Appraisal::Status() const {
-  if (!failures.empty()) return TrustTier::kContraindicated;
+  if (!failures.empty()) {
+    return TrustTier::kContraindicated;
+  }
   // Nothing failed: a warning (e.g. an accepted but not up-to-date TCB) still shows.
   TrustTier worst = TrustTier::kAffirming;
   for (TrustTier t :
        {trust.instance_identity, trust.configuration, trust.executables, trust.file_system,
         trust.hardware, trust.runtime_opaque, trust.storage_opaque, trust.sourced_data}) {
-    if (static_cast<int>(t) > static_cast<int>(worst)) worst = t;
+    if (static_cast<int>(t) > static_cast<int>(worst)) {
+      worst = t;
+    }
   }
   return worst;
 }

@@ -13,7 +13,9 @@ nlohmann::ordered_json TrustVectorToJson(const TrustVector& v) {
                                                        {"storage-opaque", v.storage_opaque},
                                                        {"sourced-data", v.sourced_data}};
   for (const auto& [name, tier] : members) {
-    if (tier != TrustTier::kNone) out[name] = static_cast<int>(tier);
+    if (tier != TrustTier::kNone) {
+      out[name] = static_cast<int>(tier);
+    }
   }
   return out;
 }

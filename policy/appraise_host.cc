@@ -10,14 +10,20 @@ namespace {
 
 // TPM_ALG_ID values (TPM 2.0 Part 2, Table 9) for the banks a policy may name.
 uint16_t BankId(const std::string& bank) {
-  if (bank == "sha1") return 0x0004;
-  if (bank == "sha256") return 0x000B;
+  if (bank == "sha1") {
+    return 0x0004;
+  }
+  if (bank == "sha256") {
+    return 0x000B;
+  }
   return 0x000C;  // sha384 (the loader admits no other)
 }
 
 std::string PcrValue(const tpm::PcrBanks& banks, uint16_t alg, uint32_t index) {
   auto bank = banks.find(alg);
-  if (bank == banks.end()) return "";
+  if (bank == banks.end()) {
+    return "";
+  }
   auto value = bank->second.find(index);
   return value == bank->second.end() ? "" : HexEncode(value->second);
 }
@@ -60,12 +66,15 @@ Appraisal AppraiseHost(const tpm::HostClaims& c, const v1::HostPolicy& p,
         {"db", p.allowed_db_digests(), reasons::kHostDbRejected, "allowed_db_digests"},
         {"dbx", p.allowed_dbx_digests(), reasons::kHostDbxRejected, "allowed_dbx_digests"}};
     for (const auto& v : variables) {
-      if (v.allowed.empty()) continue;
+      if (v.allowed.empty()) {
+        continue;
+      }
       auto it = b.secure_boot_variables.find(v.variable);
       const std::string got =
           it == b.secure_boot_variables.end() ? "(not measured)" : HexEncode(it->second);
-      if (!Listed(v.allowed, got))
+      if (!Listed(v.allowed, got)) {
         rules.Fail(&t.configuration, v.reason, v.field, got, Join(v.allowed));
+      }
     }
     if (!p.any_boot_application()) {
       for (const Bytes& digest : b.boot_application_digests) {
@@ -109,11 +118,15 @@ Appraisal AppraiseHost(const tpm::HostClaims& c, const v1::HostPolicy& p,
            {std::pair<uint32_t, const google::protobuf::RepeatedPtrField<std::string>*>{17,
                                                                                         &d.pcr17()},
             {18, &d.pcr18()}}) {
-        if (allowed->empty()) continue;
+        if (allowed->empty()) {
+          continue;
+        }
         std::string got;
         for (const auto& [alg, bank] : dc.replayed) {
           const std::string value = PcrValue(dc.replayed, alg, index);
-          if (Listed(*allowed, value)) got = value;
+          if (Listed(*allowed, value)) {
+            got = value;
+          }
         }
         if (got.empty()) {
           rules.Fail(&t.executables, reasons::kHostPcrRejected, "drtm.pcr" + std::to_string(index),

@@ -41,7 +41,9 @@ std::string H(uint8_t fill) { return HexEncode(Digest(fill)); }
 
 std::vector<std::string> Codes(const Appraisal& a) {
   std::vector<std::string> out;
-  for (const auto& f : a.failures) out.emplace_back(f.reason.id);
+  for (const auto& f : a.failures) {
+    out.emplace_back(f.reason.id);
+  }
   return out;
 }
 
@@ -105,7 +107,9 @@ TEST(AppraiseHostTest, Rules) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     tpm::HostClaims claims = Claims();
-    if (c.mutate) c.mutate(claims);
+    if (c.mutate) {
+      c.mutate(claims);
+    }
     EXPECT_EQ(Codes(AppraiseHost(claims, *policy, {})), c.want);
   }
 }

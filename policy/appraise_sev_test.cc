@@ -37,7 +37,9 @@ const char kDigest[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b
 
 std::vector<std::string> Codes(const Appraisal& a) {
   std::vector<std::string> out;
-  for (const auto& f : a.failures) out.emplace_back(f.reason.id);
+  for (const auto& f : a.failures) {
+    out.emplace_back(f.reason.id);
+  }
   return out;
 }
 
@@ -81,7 +83,9 @@ TEST(AppraiseSevTest, Rules) {
     auto policy = LoadTenantPolicy(R"({"name":"v","sev":{)" + c.body + "}}");
     ASSERT_TRUE(policy.ok()) << policy.status().ToString();
     sev::LaunchEvidence e = Vector();
-    if (c.mutate) c.mutate(e);
+    if (c.mutate) {
+      c.mutate(e);
+    }
     EXPECT_EQ(Codes(AppraiseLaunch(e, policy->sev(), {})), c.want);
   }
 }

@@ -15,7 +15,9 @@ using snp::TcbParts;
 std::string TcbText(const TcbParts& p) {
   std::string out = "bootloader=" + std::to_string(p.bootloader) + " tee=" + std::to_string(p.tee) +
                     " snp=" + std::to_string(p.snp) + " microcode=" + std::to_string(p.microcode);
-  if (p.fmc) out += " fmc=" + std::to_string(*p.fmc);
+  if (p.fmc) {
+    out += " fmc=" + std::to_string(*p.fmc);
+  }
   return out;
 }
 

@@ -35,7 +35,9 @@ class AppraiseSnpTest : public ::testing::Test {
 
   std::vector<std::string> Codes(const Appraisal& a) {
     std::vector<std::string> out;
-    for (const auto& f : a.failures) out.emplace_back(f.reason.id);
+    for (const auto& f : a.failures) {
+      out.emplace_back(f.reason.id);
+    }
     return out;
   }
 

@@ -123,7 +123,9 @@ Appraisal AppraiseTdx(const tdx::Claims& q, const v1::TdxPolicy& p, const Apprai
     const Bytes mask = *HexDecode(p.xfam_mask());
     const Bytes want = *HexDecode(p.xfam_value());
     bool match = true;
-    for (size_t i = 0; i < 8; ++i) match = match && ((r.xfam[i] & mask[i]) == want[i]);
+    for (size_t i = 0; i < 8; ++i) {
+      match = match && ((r.xfam[i] & mask[i]) == want[i]);
+    }
     if (!match) {
       rules.Fail(&t.configuration, reasons::kTdxXfamRejected, "tdx.xfam_mask", HexEncode(r.xfam),
                  "xfam & " + Lowered(p.xfam_mask()) + " == " + Lowered(p.xfam_value()));
@@ -132,7 +134,9 @@ Appraisal AppraiseTdx(const tdx::Claims& q, const v1::TdxPolicy& p, const Apprai
   if (!p.min_tee_tcb_svn().empty()) {
     const Bytes min = *HexDecode(p.min_tee_tcb_svn());
     bool at_least = true;
-    for (size_t i = 0; i < 16; ++i) at_least = at_least && r.tee_tcb_svn[i] >= min[i];
+    for (size_t i = 0; i < 16; ++i) {
+      at_least = at_least && r.tee_tcb_svn[i] >= min[i];
+    }
     if (!at_least) {
       rules.Fail(&t.hardware, reasons::kTdxTeeTcbSvnTooLow, "tdx.min_tee_tcb_svn",
                  HexEncode(r.tee_tcb_svn), ">= " + Lowered(p.min_tee_tcb_svn()) + " per component");

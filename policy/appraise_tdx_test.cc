@@ -41,13 +41,17 @@ Verified Verify(const Sample& s, bool with_collateral = true) {
   EXPECT_TRUE(quote.ok()) << quote.status().ToString();
   auto v = verifier.Verify(*quote, with_collateral ? &*collateral : nullptr, *ParseRfc3339(s.at));
   EXPECT_TRUE(v.verified.has_value()) << v.status.ToString();
-  if (!v.verified) return {};
+  if (!v.verified) {
+    return {};
+  }
   return {tdx::ToClaims(*v.verified)};
 }
 
 std::vector<std::string> Codes(const Appraisal& a) {
   std::vector<std::string> out;
-  for (const auto& f : a.failures) out.emplace_back(f.reason.id);
+  for (const auto& f : a.failures) {
+    out.emplace_back(f.reason.id);
+  }
   return out;
 }
 

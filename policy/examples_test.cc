@@ -46,7 +46,9 @@ snp::SnpClaims VerifiedSnp(const char* report, const char* vcek, const char* at)
 TEST(PolicyExamplesTest, EveryExampleLoads) {
   int count = 0;
   for (const auto& entry : std::filesystem::directory_iterator("policy/examples")) {
-    if (entry.path().extension() != ".json") continue;
+    if (entry.path().extension() != ".json") {
+      continue;
+    }
     SCOPED_TRACE(entry.path().string());
     const std::string text = Example(entry.path().filename().string());
     const bool host = entry.path().filename().string().rfind("host-", 0) == 0;
@@ -80,7 +82,9 @@ TEST(PolicyExamplesTest, SnpExamplesAgainstVectors) {
 
 std::vector<std::string> Codes(const Appraisal& a) {
   std::vector<std::string> out;
-  for (const auto& f : a.failures) out.emplace_back(f.reason.id);
+  for (const auto& f : a.failures) {
+    out.emplace_back(f.reason.id);
+  }
   return out;
 }
 

@@ -29,18 +29,32 @@ Status Invalid(const std::string& path, const std::string& what) {
 }
 
 std::string TypeName(const json& value) {
-  if (value.is_null()) return "null";
-  if (value.is_boolean()) return "a boolean";
-  if (value.is_number()) return "a number";
-  if (value.is_string()) return "a string";
-  if (value.is_array()) return "an array";
+  if (value.is_null()) {
+    return "null";
+  }
+  if (value.is_boolean()) {
+    return "a boolean";
+  }
+  if (value.is_number()) {
+    return "a number";
+  }
+  if (value.is_string()) {
+    return "a string";
+  }
+  if (value.is_array()) {
+    return "an array";
+  }
   return "an object";
 }
 
 const FieldDescriptor* FindField(const Descriptor* d, const std::string& key) {
-  if (const FieldDescriptor* f = d->FindFieldByName(key)) return f;
+  if (const FieldDescriptor* f = d->FindFieldByName(key)) {
+    return f;
+  }
   for (int i = 0; i < d->field_count(); ++i) {
-    if (d->field(i)->json_name() == key) return d->field(i);
+    if (d->field(i)->json_name() == key) {
+      return d->field(i);
+    }
   }
   return nullptr;
 }
@@ -49,9 +63,13 @@ Status CheckHex(const FieldDescriptor* field, const std::string& path, const std
   const auto& options = field->options();
   const uint32_t want = options.GetExtension(attest::policy::v1::hex_bytes);
   const bool digest = options.GetExtension(attest::policy::v1::hex_digest);
-  if (want == 0 && !digest) return Status::Ok();
+  if (want == 0 && !digest) {
+    return Status::Ok();
+  }
   auto bytes = HexDecode(text);
-  if (!bytes.ok()) return Invalid(path, "not hex (" + bytes.status().message() + ")");
+  if (!bytes.ok()) {
+    return Invalid(path, "not hex (" + bytes.status().message() + ")");
+  }
   if (want != 0 && bytes->size() != want) {
     return Invalid(path, "expected " + std::to_string(want) + " bytes of hex, got " +
                              std::to_string(text.size() / 2));
@@ -82,7 +100,9 @@ Result<uint64_t> ReadUnsigned(const json& value, const std::string& path, uint64
   } else {
     return Invalid(path, "expected a non-negative integer, got " + TypeName(value));
   }
-  if (v > max) return Invalid(path, "integer " + std::to_string(v) + " out of range");
+  if (v > max) {
+    return Invalid(path, "integer " + std::to_string(v) + " out of range");
+  }
   return v;
 }
 
@@ -95,15 +115,18 @@ Status FillScalar(const json& value, const FieldDescriptor* field, Message* mess
   const bool repeated = field->is_repeated();
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING: {
-      if (!value.is_string()) return Invalid(path, "expected a string, got " + TypeName(value));
+      if (!value.is_string()) {
+        return Invalid(path, "expected a string, got " + TypeName(value));
+      }
       const std::string text = value.get<std::string>();
       ATTEST_RETURN_IF_ERROR(CheckHex(field, path, text));
       repeated ? r->AddString(message, field, text) : r->SetString(message, field, text);
       return Status::Ok();
     }
     case FieldDescriptor::CPPTYPE_BOOL:
-      if (!value.is_boolean())
+      if (!value.is_boolean()) {
         return Invalid(path, "expected true or false, got " + TypeName(value));
+      }
       repeated ? r->AddBool(message, field, value.get<bool>())
                : r->SetBool(message, field, value.get<bool>());
       return Status::Ok();
@@ -121,7 +144,9 @@ Status FillScalar(const json& value, const FieldDescriptor* field, Message* mess
       return Status::Ok();
     }
     case FieldDescriptor::CPPTYPE_ENUM: {
-      if (!value.is_string()) return Invalid(path, "expected an enum name, got " + TypeName(value));
+      if (!value.is_string()) {
+        return Invalid(path, "expected an enum name, got " + TypeName(value));
+      }
       const auto* enum_value = field->enum_type()->FindValueByName(value.get<std::string>());
       if (enum_value == nullptr || enum_value->number() == 0) {
         std::string names;
@@ -143,20 +168,28 @@ Status FillScalar(const json& value, const FieldDescriptor* field, Message* mess
 }
 
 Status FillMessage(const json& object, Message* message, const std::string& path, int depth) {
-  if (depth > kMaxDepth) return Invalid(path, "nested too deeply");
-  if (!object.is_object()) return Invalid(path, "expected an object, got " + TypeName(object));
+  if (depth > kMaxDepth) {
+    return Invalid(path, "nested too deeply");
+  }
+  if (!object.is_object()) {
+    return Invalid(path, "expected an object, got " + TypeName(object));
+  }
   const Descriptor* d = message->GetDescriptor();
   std::set<const FieldDescriptor*> seen;
   for (auto it = object.begin(); it != object.end(); ++it) {
     const std::string child_path = path.empty() ? it.key() : path + "." + it.key();
     const FieldDescriptor* field = FindField(d, it.key());
-    if (field == nullptr) return Invalid(child_path, "unknown field");
+    if (field == nullptr) {
+      return Invalid(child_path, "unknown field");
+    }
     if (!seen.insert(field).second) {
       return Invalid(child_path,
                      "field given twice (as " + field->name() + " and " + field->json_name() + ")");
     }
     if (field->is_repeated()) {
-      if (!it->is_array()) return Invalid(child_path, "expected an array, got " + TypeName(*it));
+      if (!it->is_array()) {
+        return Invalid(child_path, "expected an array, got " + TypeName(*it));
+      }
       for (size_t i = 0; i < it->size(); ++i) {
         ATTEST_RETURN_IF_ERROR(FillScalar((*it)[i], field, message,
                                           child_path + "[" + std::to_string(i) + "]", depth));
@@ -174,7 +207,9 @@ Status FillMessage(const json& object, Message* message, const std::string& path
 Result<json> ParseRejectingDuplicates(std::string_view text) {
   JsonError error;
   Result<json> parsed = ReadJson(text, reasons::kPolicyInvalid, {}, &error);
-  if (parsed.ok()) return parsed;
+  if (parsed.ok()) {
+    return parsed;
+  }
   if (error.kind == JsonErrorKind::kDuplicateKey) {
     return Invalid(error.key, "key repeated in one object");
   }
@@ -185,7 +220,9 @@ Result<json> ParseRejectingDuplicates(std::string_view text) {
 
 Status JsonToMessage(std::string_view text, google::protobuf::Message* message) {
   message->Clear();
-  if (text.size() > kMaxDocumentBytes) return Invalid("", "document larger than 1 MiB");
+  if (text.size() > kMaxDocumentBytes) {
+    return Invalid("", "document larger than 1 MiB");
+  }
   ATTEST_ASSIGN_OR_RETURN(json parsed, ParseRejectingDuplicates(text));
   return FillMessage(parsed, message, "", 0);
 }

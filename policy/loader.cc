@@ -40,8 +40,12 @@ Status ExactlyOne(std::initializer_list<std::pair<const char*, bool>> rules,
     count += set ? 1 : 0;
     names += (names.empty() ? "" : ", ") + std::string(name);
   }
-  if (count > 1) return Invalid(path, "give only one of " + names);
-  if (count == 0 && required) return Invalid(path, "give one of " + names);
+  if (count > 1) {
+    return Invalid(path, "give only one of " + names);
+  }
+  if (count == 0 && required) {
+    return Invalid(path, "give one of " + names);
+  }
   return Status::Ok();
 }
 
@@ -59,7 +63,9 @@ Status CheckSnp(const v1::SnpPolicy& p, const std::string& path) {
   }
   for (const auto* tcb : {&p.min_reported_tcb(), &p.min_committed_tcb(), &p.min_launch_tcb()}) {
     for (uint32_t v : {tcb->bootloader(), tcb->tee(), tcb->snp(), tcb->microcode(), tcb->fmc()}) {
-      if (v > 255) return Invalid(path, "TCB components are 0..255");
+      if (v > 255) {
+        return Invalid(path, "TCB components are 0..255");
+      }
     }
   }
   if (!p.min_firmware().empty()) {
@@ -79,9 +85,15 @@ Status CheckTdx(const v1::TdxPolicy& p, const std::string& path) {
   std::set<uint32_t> indices;
   for (int i = 0; i < p.rtmrs_size(); ++i) {
     const std::string at = path + ".rtmrs[" + std::to_string(i) + "]";
-    if (p.rtmrs(i).index() > 3) return Invalid(at + ".index", "RTMR index is 0..3");
-    if (!indices.insert(p.rtmrs(i).index()).second) return Invalid(at + ".index", "repeated");
-    if (p.rtmrs(i).values_size() == 0) return Invalid(at + ".values", "empty");
+    if (p.rtmrs(i).index() > 3) {
+      return Invalid(at + ".index", "RTMR index is 0..3");
+    }
+    if (!indices.insert(p.rtmrs(i).index()).second) {
+      return Invalid(at + ".index", "repeated");
+    }
+    if (p.rtmrs(i).values_size() == 0) {
+      return Invalid(at + ".values", "empty");
+    }
   }
   if (p.xfam_mask().empty() != p.xfam_value().empty()) {
     return Invalid(path + ".xfam_mask", "xfam_mask and xfam_value go together");
@@ -128,9 +140,13 @@ Result<std::array<uint32_t, 3>> ParseVersionString(std::string_view text, int nu
                                std::to_string(num_parts) + " dot-separated numbers");
     }
     const uint32_t v = static_cast<uint32_t>(std::stoul(std::string(piece)));
-    if (v > 255) return Invalid(path, "version component above 255");
+    if (v > 255) {
+      return Invalid(path, "version component above 255");
+    }
     out[part++] = v;
-    if (dot == std::string_view::npos) break;
+    if (dot == std::string_view::npos) {
+      break;
+    }
     start = dot + 1;
   }
   if (part != num_parts) {
@@ -143,21 +159,33 @@ Result<std::array<uint32_t, 3>> ParseVersionString(std::string_view text, int nu
 Result<TenantPolicy> LoadTenantPolicy(std::string_view json) {
   TenantPolicy policy;
   ATTEST_RETURN_IF_ERROR(JsonToMessage(json, &policy));
-  if (policy.name().empty()) return Invalid("name", "required");
+  if (policy.name().empty()) {
+    return Invalid("name", "required");
+  }
   if (!policy.has_snp() && !policy.has_tdx() && !policy.has_sgx() && !policy.has_sev()) {
     return Invalid("(document)", "no TEE section (snp, tdx, sgx or sev): it would accept nothing");
   }
-  if (policy.has_snp()) ATTEST_RETURN_IF_ERROR(CheckSnp(policy.snp(), "snp"));
-  if (policy.has_tdx()) ATTEST_RETURN_IF_ERROR(CheckTdx(policy.tdx(), "tdx"));
-  if (policy.has_sgx()) ATTEST_RETURN_IF_ERROR(CheckSgx(policy.sgx(), "sgx"));
-  if (policy.has_sev()) ATTEST_RETURN_IF_ERROR(CheckSev(policy.sev(), "sev"));
+  if (policy.has_snp()) {
+    ATTEST_RETURN_IF_ERROR(CheckSnp(policy.snp(), "snp"));
+  }
+  if (policy.has_tdx()) {
+    ATTEST_RETURN_IF_ERROR(CheckTdx(policy.tdx(), "tdx"));
+  }
+  if (policy.has_sgx()) {
+    ATTEST_RETURN_IF_ERROR(CheckSgx(policy.sgx(), "sgx"));
+  }
+  if (policy.has_sev()) {
+    ATTEST_RETURN_IF_ERROR(CheckSev(policy.sev(), "sev"));
+  }
   return policy;
 }
 
 Result<HostPolicy> LoadHostPolicy(std::string_view json) {
   HostPolicy policy;
   ATTEST_RETURN_IF_ERROR(JsonToMessage(json, &policy));
-  if (policy.name().empty()) return Invalid("name", "required");
+  if (policy.name().empty()) {
+    return Invalid("name", "required");
+  }
   ATTEST_RETURN_IF_ERROR(RequireListOrAny(policy.scrtm_versions_size(), policy.any_firmware(),
                                           "scrtm_versions", "any_firmware"));
   ATTEST_RETURN_IF_ERROR(RequireListOrAny(policy.boot_application_digests_size(),
@@ -170,12 +198,18 @@ Result<HostPolicy> LoadHostPolicy(std::string_view json) {
   for (int i = 0; i < policy.pcrs_size(); ++i) {
     const auto& rule = policy.pcrs(i);
     const std::string at = "pcrs[" + std::to_string(i) + "]";
-    if (rule.index() > 23) return Invalid(at + ".index", "PCR index is 0..23");
+    if (rule.index() > 23) {
+      return Invalid(at + ".index", "PCR index is 0..23");
+    }
     if (rule.bank() != "sha1" && rule.bank() != "sha256" && rule.bank() != "sha384") {
       return Invalid(at + ".bank", "expected sha1, sha256 or sha384");
     }
-    if (rule.values_size() == 0) return Invalid(at + ".values", "empty");
-    if (!seen.insert({rule.bank(), rule.index()}).second) return Invalid(at, "PCR given twice");
+    if (rule.values_size() == 0) {
+      return Invalid(at + ".values", "empty");
+    }
+    if (!seen.insert({rule.bank(), rule.index()}).second) {
+      return Invalid(at, "PCR given twice");
+    }
   }
   return policy;
 }

@@ -11,15 +11,21 @@ Result<std::shared_ptr<const Policy>> PolicyCache<Policy, LoadPolicy>::Load(
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = policies_.find(key);
-    if (it != policies_.end()) return it->second;
+    if (it != policies_.end()) {
+      return it->second;
+    }
   }
   // Loaded outside the lock: two first requests for one document may both load it; both results
   // are equal and the second insert keeps the first.
   Result<Policy> loaded = LoadPolicy(document);
-  if (!loaded.ok()) return loaded.status();
+  if (!loaded.ok()) {
+    return loaded.status();
+  }
   auto policy = std::make_shared<const Policy>(std::move(loaded).value());
   std::lock_guard<std::mutex> lock(mu_);
-  if (policies_.size() >= max_entries_) policies_.clear();
+  if (policies_.size() >= max_entries_) {
+    policies_.clear();
+  }
   return policies_.emplace(key, std::move(policy)).first->second;
 }
 

@@ -60,7 +60,9 @@ TEST(TenantPolicyCacheTest, FailuresAreReportedAndNotCached) {
 
 TEST(TenantPolicyCacheTest, BoundedByEmptyingWhenFull) {
   TenantPolicyCache cache(2);
-  for (const char* name : {"a", "b"}) ASSERT_TRUE(cache.Load(Doc(name)).ok());
+  for (const char* name : {"a", "b"}) {
+    ASSERT_TRUE(cache.Load(Doc(name)).ok());
+  }
   EXPECT_EQ(cache.size(), 2u);
   auto c = cache.Load(Doc("c"));
   ASSERT_TRUE(c.ok());

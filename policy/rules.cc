@@ -18,7 +18,9 @@ bool Listed(const google::protobuf::RepeatedPtrField<std::string>& list, const s
 
 std::string Join(const google::protobuf::RepeatedPtrField<std::string>& list) {
   std::string out;
-  for (const auto& v : list) out += (out.empty() ? "" : ", ") + Lowered(v);
+  for (const auto& v : list) {
+    out += (out.empty() ? "" : ", ") + Lowered(v);
+  }
   return out.empty() ? "(none)" : out;
 }
 

@@ -25,15 +25,23 @@ Status Invalid(const std::string& why) {
 
 // AlgFor returns the JWS alg an EC key implies, or "" for any other key.
 std::string AlgFor(EVP_PKEY* key) {
-  if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return "";
-  if (EVP_PKEY_get_bits(key) == 256) return "ES256";
-  if (EVP_PKEY_get_bits(key) == 384) return "ES384";
+  if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) {
+    return "";
+  }
+  if (EVP_PKEY_get_bits(key) == 256) {
+    return "ES256";
+  }
+  if (EVP_PKEY_get_bits(key) == 384) {
+    return "ES384";
+  }
   return "";
 }
 
 Result<JsonPtr> JwkFor(EVP_PKEY* key, const std::string& alg) {
   JsonPtr jwk(jose_openssl_jwk_from_EVP_PKEY(nullptr, key));
-  if (!jwk) return Status(reasons::kInternalError, "token: key not convertible to a JWK");
+  if (!jwk) {
+    return Status(reasons::kInternalError, "token: key not convertible to a JWK");
+  }
   json_object_set_new(jwk.get(), "alg", json_string(alg.c_str()));
   return jwk;
 }
@@ -48,14 +56,17 @@ std::string JsonString(const json_t* object, const char* key) {
 Result<std::string> SignResultToken(const Appraisal& appraisal, const TokenFields& fields,
                                     EVP_PKEY* key) {
   const std::string alg = AlgFor(key);
-  if (alg.empty())
+  if (alg.empty()) {
     return Status(reasons::kInternalError, "token: signing key must be EC P-256/384");
+  }
   nlohmann::ordered_json payload;
   payload["iss"] = fields.issuer;
   payload["sub"] = fields.subject;
   payload["iat"] = ToUnixSeconds(fields.issued_at);
   payload["exp"] = ToUnixSeconds(fields.expires_at);
-  if (!fields.nonce.empty()) payload["eat_nonce"] = fields.nonce;
+  if (!fields.nonce.empty()) {
+    payload["eat_nonce"] = fields.nonce;
+  }
   payload["eat_profile"] = "tag:github.com,2023:veraison/ear";
   payload["ear.status"] = std::string(TrustTierName(appraisal.Status()));
   payload["submods"][appraisal.evidence] = {
@@ -78,7 +89,9 @@ Result<std::string> SignResultToken(const Appraisal& appraisal, const TokenField
 Result<nlohmann::json> VerifyResultToken(std::string_view token, EVP_PKEY* public_key,
                                          TimePoint now) {
   const std::string alg = AlgFor(public_key);
-  if (alg.empty()) return Invalid("verification key must be EC P-256/384");
+  if (alg.empty()) {
+    return Invalid("verification key must be EC P-256/384");
+  }
   const size_t dot1 = token.find('.');
   const size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {

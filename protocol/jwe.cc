@@ -34,7 +34,9 @@ Status JweInvalid(const std::string& why) {
 
 std::string Dump(const json_t* j) {
   char* text = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
-  if (text == nullptr) return "";
+  if (text == nullptr) {
+    return "";
+  }
   std::string out(text);
   OPENSSL_cleanse(text, out.size());
   std::free(text);
@@ -50,7 +52,9 @@ bool OnP384(ByteSpan point) {
   using GroupPtr = std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)>;
   using PointPtr = std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)>;
   GroupPtr group(EC_GROUP_new_by_curve_name(NID_secp384r1), EC_GROUP_free);
-  if (!group) return false;
+  if (!group) {
+    return false;
+  }
   PointPtr p(EC_POINT_new(group.get()), EC_POINT_free);
   return p && EC_POINT_oct2point(group.get(), p.get(), point.data(), point.size(), nullptr) == 1 &&
          EC_POINT_is_on_curve(group.get(), p.get(), nullptr) == 1 &&
@@ -66,23 +70,33 @@ Sha512Digest ReportDataBinding(ByteSpan nonce, const GuestPublicKey& key) {
 }
 
 Result<GuestPublicKey> ParseGuestJwk(std::string_view jwk_json) {
-  if (jwk_json.size() > 4096) return KeyInvalid("JWK longer than 4 KiB");
+  if (jwk_json.size() > 4096) {
+    return KeyInvalid("JWK longer than 4 KiB");
+  }
   // The project's strict reader (attest/core/json.h): a JWK with a repeated member is refused.
   Result<nlohmann::json> parsed = ReadJson(jwk_json, reasons::kReleaseGuestKeyInvalid);
-  if (!parsed.ok() || !parsed->is_object()) return KeyInvalid("not a JSON object");
+  if (!parsed.ok() || !parsed->is_object()) {
+    return KeyInvalid("not a JSON object");
+  }
   const nlohmann::json& j = *parsed;
-  if (j.contains("d")) return KeyInvalid("a private key (\"d\") was sent; send the public key");
+  if (j.contains("d")) {
+    return KeyInvalid("a private key (\"d\") was sent; send the public key");
+  }
   for (const auto& [name, value] : j.items()) {
     if (name != "kty" && name != "crv" && name != "x" && name != "y" && name != "kid" &&
         name != "use" && name != "alg") {
       return KeyInvalid("unexpected member \"" + name + "\"");
     }
-    if (!value.is_string()) return KeyInvalid("member \"" + name + "\" is not a string");
+    if (!value.is_string()) {
+      return KeyInvalid("member \"" + name + "\" is not a string");
+    }
   }
   if (j.value("kty", "") != "EC" || j.value("crv", "") != "P-384") {
     return KeyInvalid("kty must be \"EC\" and crv \"P-384\"");
   }
-  if (j.contains("use") && j["use"] != "enc") return KeyInvalid("use must be \"enc\"");
+  if (j.contains("use") && j["use"] != "enc") {
+    return KeyInvalid("use must be \"enc\"");
+  }
   if (j.contains("alg") && j["alg"] != "ECDH-ES+A256KW") {
     return KeyInvalid("alg must be \"ECDH-ES+A256KW\"");
   }
@@ -95,7 +109,9 @@ Result<GuestPublicKey> ParseGuestJwk(std::string_view jwk_json) {
   key.point.push_back(0x04);
   key.point.insert(key.point.end(), x->begin(), x->end());
   key.point.insert(key.point.end(), y->begin(), y->end());
-  if (!OnP384(key.point)) return KeyInvalid("(x, y) is not a point on P-384");
+  if (!OnP384(key.point)) {
+    return KeyInvalid("(x, y) is not a point on P-384");
+  }
   // Rebuilt from the decoded bytes, so one key has exactly one spelling.
   nlohmann::json canonical = {
       {"kty", "EC"}, {"crv", "P-384"}, {"x", Base64UrlEncode(*x)}, {"y", Base64UrlEncode(*y)}};
@@ -110,7 +126,9 @@ Result<std::string> EncryptToGuest(ByteSpan plaintext, const GuestPublicKey& key
   JsonPtr jwe(json_pack("{s:{s:s,s:s,s:s}}", "protected", "alg", "ECDH-ES+A256KW", "enc", "A256GCM",
                         "kid", kid_text.c_str()));
   JsonPtr cek(json_object());
-  if (!jwk || !jwe || !cek) return Status(reasons::kReleaseJweFailed, "jwe: out of memory");
+  if (!jwk || !jwe || !cek) {
+    return Status(reasons::kReleaseJweFailed, "jwe: out of memory");
+  }
   // Wrap first (ECDH-ES key agreement + A256KW of a fresh CEK): libjose leaves "epk" in the
   // per-recipient header. Compact JWE has only the protected header, and content encryption
   // authenticates the protected header, so move epk there before encrypting.
@@ -135,16 +153,24 @@ Result<std::string> EncryptToGuest(ByteSpan plaintext, const GuestPublicKey& key
 }
 
 Result<Bytes> DecryptFromService(std::string_view compact, std::string_view private_jwk_json) {
-  if (compact.size() > (1 << 20)) return JweInvalid("longer than 1 MiB");
+  if (compact.size() > (1 << 20)) {
+    return JweInvalid("longer than 1 MiB");
+  }
   std::vector<std::string> parts;
   size_t start = 0;
   for (size_t dot = compact.find('.');; dot = compact.find('.', start)) {
     parts.emplace_back(compact.substr(start, dot == std::string_view::npos ? dot : dot - start));
-    if (dot == std::string_view::npos) break;
+    if (dot == std::string_view::npos) {
+      break;
+    }
     start = dot + 1;
-    if (parts.size() > 5) break;
+    if (parts.size() > 5) {
+      break;
+    }
   }
-  if (parts.size() != 5) return JweInvalid("compact JWE has 5 dot-separated parts");
+  if (parts.size() != 5) {
+    return JweInvalid("compact JWE has 5 dot-separated parts");
+  }
   for (size_t i = 0; i < 5; ++i) {
     if (parts[i].empty() || !Base64UrlDecode(parts[i]).ok()) {
       return JweInvalid("part " + std::to_string(i + 1) + " is not base64url");
@@ -174,10 +200,14 @@ Result<Bytes> DecryptFromService(std::string_view compact, std::string_view priv
   JsonPtr jwe(json_pack("{s:s,s:s,s:s,s:s,s:s}", "protected", parts[0].c_str(), "encrypted_key",
                         parts[1].c_str(), "iv", parts[2].c_str(), "ciphertext", parts[3].c_str(),
                         "tag", parts[4].c_str()));
-  if (!jwe) return JweInvalid("cannot rebuild the JWE object");
+  if (!jwe) {
+    return JweInvalid("cannot rebuild the JWE object");
+  }
   size_t len = 0;
   void* plain = jose_jwe_dec(nullptr, jwe.get(), nullptr, jwk.get(), &len);
-  if (plain == nullptr) return JweInvalid("does not open with this key");
+  if (plain == nullptr) {
+    return JweInvalid("does not open with this key");
+  }
   Bytes out(static_cast<uint8_t*>(plain), static_cast<uint8_t*>(plain) + len);
   OPENSSL_cleanse(plain, len);
   std::free(plain);

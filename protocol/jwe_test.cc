@@ -61,7 +61,9 @@ EvpPkeyPtr P384Key(const json& jwk) {
 // AES key unwrap (RFC 3394), AES-256-GCM with the protected header as AAD (RFC 7516 5.2).
 std::optional<Bytes> IndependentDecrypt(const std::string& compact, const json& private_jwk) {
   const auto parts = Split(compact);
-  if (parts.size() != 5) return std::nullopt;
+  if (parts.size() != 5) {
+    return std::nullopt;
+  }
   const json header = json::parse(Base64UrlDecode(parts[0]).value());
   EvpPkeyPtr mine = P384Key(private_jwk);
   EvpPkeyPtr peer = P384Key(header["epk"]);
@@ -72,9 +74,13 @@ std::optional<Bytes> IndependentDecrypt(const std::string& compact, const json& 
                        EVP_PKEY_derive_set_peer(dctx, peer.get()) == 1 &&
                        EVP_PKEY_derive(dctx, z.data(), &z_len) == 1;
   EVP_PKEY_CTX_free(dctx);
-  if (!derived) return std::nullopt;
+  if (!derived) {
+    return std::nullopt;
+  }
   auto u32 = [](Bytes& b, uint32_t v) {
-    for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<uint8_t>(v >> s));
+    for (int s = 24; s >= 0; s -= 8) {
+      b.push_back(static_cast<uint8_t>(v >> s));
+    }
   };
   Bytes kdf_in;
   u32(kdf_in, 1);
@@ -98,9 +104,13 @@ std::optional<Bytes> IndependentDecrypt(const std::string& compact, const json& 
                               static_cast<int>(wrapped.size())) == 1 &&
             EVP_DecryptFinal_ex(c, cek.data() + len, &len2) == 1;
   EVP_CIPHER_CTX_free(c);
-  if (!ok) return std::nullopt;
+  if (!ok) {
+    return std::nullopt;
+  }
   cek.resize(static_cast<size_t>(len + len2));
-  if (cek.size() != 32) return std::nullopt;
+  if (cek.size() != 32) {
+    return std::nullopt;
+  }
 
   const Bytes iv = B64(parts[2]), ct = B64(parts[3]);
   Bytes tag = B64(parts[4]);
@@ -116,7 +126,9 @@ std::optional<Bytes> IndependentDecrypt(const std::string& compact, const json& 
       EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()), tag.data()) == 1 &&
       EVP_DecryptFinal_ex(c, out.data() + len, &len2) == 1;
   EVP_CIPHER_CTX_free(c);
-  if (!ok) return std::nullopt;
+  if (!ok) {
+    return std::nullopt;
+  }
   out.resize(static_cast<size_t>(len + len2));
   return out;
 }

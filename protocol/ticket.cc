@@ -19,10 +19,16 @@ bool AllowedChar(char c) {
 }
 
 Status CheckString(const std::string& field, const std::string& value) {
-  if (value.empty()) return Invalid(field + " is empty");
-  if (value.size() > kMaxTicketStringBytes) return Invalid(field + " is longer than 128 bytes");
+  if (value.empty()) {
+    return Invalid(field + " is empty");
+  }
+  if (value.size() > kMaxTicketStringBytes) {
+    return Invalid(field + " is longer than 128 bytes");
+  }
   for (char c : value) {
-    if (!AllowedChar(c)) return Invalid(field + " has a character outside [A-Za-z0-9._:@/+=-]");
+    if (!AllowedChar(c)) {
+      return Invalid(field + " has a character outside [A-Za-z0-9._:@/+=-]");
+    }
   }
   return Status::Ok();
 }
@@ -32,19 +38,29 @@ Status Check(const LaunchTicket& t) {
   ATTEST_RETURN_IF_ERROR(CheckString("tenant_id", t.tenant_id));
   ATTEST_RETURN_IF_ERROR(CheckString("policy.name", t.policy_name));
   ATTEST_RETURN_IF_ERROR(CheckString("host_id", t.host_id));
-  if (t.tee != "snp" && t.tee != "tdx") return Invalid("tee must be \"snp\" or \"tdx\"");
-  if (t.policy_version < 1) return Invalid("policy.version must be >= 1");
+  if (t.tee != "snp" && t.tee != "tdx") {
+    return Invalid("tee must be \"snp\" or \"tdx\"");
+  }
+  if (t.policy_version < 1) {
+    return Invalid("policy.version must be >= 1");
+  }
   if (t.policy_sha256.size() != 64 ||
       t.policy_sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
     return Invalid("policy.sha256 must be 64 lower-case hex digits");
   }
-  if (t.volume_ids.size() > kMaxTicketVolumes) return Invalid("more than 64 volumes");
+  if (t.volume_ids.size() > kMaxTicketVolumes) {
+    return Invalid("more than 64 volumes");
+  }
   std::set<std::string> seen;
   for (const std::string& v : t.volume_ids) {
     ATTEST_RETURN_IF_ERROR(CheckString("volume_ids[]", v));
-    if (!seen.insert(v).second) return Invalid("volume " + v + " listed twice");
+    if (!seen.insert(v).second) {
+      return Invalid("volume " + v + " listed twice");
+    }
   }
-  if (ToUnixSeconds(t.created_at) < 0) return Invalid("created_at before 1970");
+  if (ToUnixSeconds(t.created_at) < 0) {
+    return Invalid("created_at before 1970");
+  }
   return Status::Ok();
 }
 
@@ -69,7 +85,9 @@ Result<Bytes> SerializeTicket(const LaunchTicket& t) {
 }
 
 Result<LaunchTicket> ParseTicket(ByteSpan bytes) {
-  if (bytes.size() > kMaxTicketBytes) return Invalid("longer than 16 KiB");
+  if (bytes.size() > kMaxTicketBytes) {
+    return Invalid("longer than 16 KiB");
+  }
   const std::string text(bytes.begin(), bytes.end());
   Result<nlohmann::json> parsed = ReadJson(text, reasons::kReleaseTicketInvalid);
   if (!parsed.ok() || !parsed->is_object() || parsed->size() != 8) {
@@ -78,22 +96,36 @@ Result<LaunchTicket> ParseTicket(ByteSpan bytes) {
   const nlohmann::json& j = *parsed;
   LaunchTicket t;
   try {
-    if (j.at("v").get<int64_t>() != 1) return Invalid("version is not 1");
+    if (j.at("v").get<int64_t>() != 1) {
+      return Invalid("version is not 1");
+    }
     t.vm_id = j.at("vm_id").get<std::string>();
     t.tenant_id = j.at("tenant_id").get<std::string>();
     t.tee = j.at("tee").get<std::string>();
     const nlohmann::json& p = j.at("policy");
-    if (!p.is_object() || p.size() != 3) return Invalid("policy is not {name, sha256, version}");
+    if (!p.is_object() || p.size() != 3) {
+      return Invalid("policy is not {name, sha256, version}");
+    }
     t.policy_name = p.at("name").get<std::string>();
-    if (!p.at("version").is_number_integer()) return Invalid("policy.version is not an integer");
+    if (!p.at("version").is_number_integer()) {
+      return Invalid("policy.version is not an integer");
+    }
     t.policy_version = p.at("version").get<int64_t>();
     t.policy_sha256 = p.at("sha256").get<std::string>();
-    if (!j.at("volume_ids").is_array()) return Invalid("volume_ids is not an array");
-    if (j.at("volume_ids").size() > kMaxTicketVolumes) return Invalid("more than 64 volumes");
-    for (const auto& v : j.at("volume_ids")) t.volume_ids.push_back(v.get<std::string>());
+    if (!j.at("volume_ids").is_array()) {
+      return Invalid("volume_ids is not an array");
+    }
+    if (j.at("volume_ids").size() > kMaxTicketVolumes) {
+      return Invalid("more than 64 volumes");
+    }
+    for (const auto& v : j.at("volume_ids")) {
+      t.volume_ids.push_back(v.get<std::string>());
+    }
     t.host_id = j.at("host_id").get<std::string>();
     auto created_at = ParseRfc3339(j.at("created_at").get<std::string>());
-    if (!created_at.ok()) return Invalid("created_at is not an RFC 3339 time");
+    if (!created_at.ok()) {
+      return Invalid("created_at is not an RFC 3339 time");
+    }
     t.created_at = *created_at;
   } catch (const nlohmann::json::exception&) {
     return Invalid("a key is missing or has the wrong type");
@@ -101,7 +133,9 @@ Result<LaunchTicket> ParseTicket(ByteSpan bytes) {
   // Only the canonical bytes of a valid ticket are a ticket: a digest over any other spelling
   // would not be the digest the host was given.
   auto canonical = SerializeTicket(t);
-  if (!canonical.ok()) return canonical.status();
+  if (!canonical.ok()) {
+    return canonical.status();
+  }
   if (!std::equal(canonical->begin(), canonical->end(), bytes.begin(), bytes.end())) {
     return Invalid("not in canonical form");
   }

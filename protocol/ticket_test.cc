@@ -21,7 +21,7 @@ LaunchTicket Good() {
   return t;
 }
 
-std::string Text(const Bytes& b) { return std::string(b.begin(), b.end()); }
+std::string Text(const Bytes &b) { return std::string(b.begin(), b.end()); }
 
 TEST(Ticket, CanonicalBytesAndDigests) {
   const Bytes bytes = SerializeTicket(Good()).value();
@@ -48,31 +48,33 @@ TEST(Ticket, CanonicalBytesAndDigests) {
 TEST(Ticket, SerializeRefusesBadFields) {
   struct Case {
     std::string name;
-    std::function<void(LaunchTicket&)> edit;
+    std::function<void(LaunchTicket &)> edit;
   };
   const std::vector<Case> cases = {
-      {"empty vm id", [](LaunchTicket& t) { t.vm_id.clear(); }},
-      {"quote in tenant", [](LaunchTicket& t) { t.tenant_id = "t\"1"; }},
-      {"space in host", [](LaunchTicket& t) { t.host_id = "h 1"; }},
-      {"non-ascii policy name", [](LaunchTicket& t) { t.policy_name = "pr\xc3\xb6"; }},
-      {"129-byte vm id", [](LaunchTicket& t) { t.vm_id = std::string(129, 'v'); }},
-      {"tee sev", [](LaunchTicket& t) { t.tee = "sev"; }},
-      {"version 0", [](LaunchTicket& t) { t.policy_version = 0; }},
-      {"upper-case digest", [](LaunchTicket& t) { t.policy_sha256 = std::string(64, 'A'); }},
-      {"short digest", [](LaunchTicket& t) { t.policy_sha256 = std::string(63, 'a'); }},
+      {"empty vm id", [](LaunchTicket &t) { t.vm_id.clear(); }},
+      {"quote in tenant", [](LaunchTicket &t) { t.tenant_id = "t\"1"; }},
+      {"space in host", [](LaunchTicket &t) { t.host_id = "h 1"; }},
+      {"non-ascii policy name", [](LaunchTicket &t) { t.policy_name = "pr\xc3\xb6"; }},
+      {"129-byte vm id", [](LaunchTicket &t) { t.vm_id = std::string(129, 'v'); }},
+      {"tee sev", [](LaunchTicket &t) { t.tee = "sev"; }},
+      {"version 0", [](LaunchTicket &t) { t.policy_version = 0; }},
+      {"upper-case digest", [](LaunchTicket &t) { t.policy_sha256 = std::string(64, 'A'); }},
+      {"short digest", [](LaunchTicket &t) { t.policy_sha256 = std::string(63, 'a'); }},
       {"repeated volume",
-       [](LaunchTicket& t) {
+       [](LaunchTicket &t) {
          t.volume_ids = {"v", "v"};
        }},
       {"65 volumes",
-       [](LaunchTicket& t) {
+       [](LaunchTicket &t) {
          t.volume_ids.clear();
-         for (int i = 0; i < 65; ++i) t.volume_ids.push_back("v" + std::to_string(i));
+         for (int i = 0; i < 65; ++i) {
+           t.volume_ids.push_back("v" + std::to_string(i));
+         }
        }},
-      {"empty volume id", [](LaunchTicket& t) { t.volume_ids = {""}; }},
-      {"before 1970", [](LaunchTicket& t) { t.created_at = FromUnixSeconds(-1); }},
+      {"empty volume id", [](LaunchTicket &t) { t.volume_ids = {""}; }},
+      {"before 1970", [](LaunchTicket &t) { t.created_at = FromUnixSeconds(-1); }},
   };
-  for (const Case& c : cases) {
+  for (const Case &c : cases) {
     SCOPED_TRACE(c.name);
     LaunchTicket t = Good();
     c.edit(t);
@@ -82,7 +84,7 @@ TEST(Ticket, SerializeRefusesBadFields) {
 
 TEST(Ticket, ParseAcceptsOnlyCanonicalBytes) {
   const std::string good = Text(SerializeTicket(Good()).value());
-  auto replace = [&](const std::string& from, const std::string& to) {
+  auto replace = [&](const std::string &from, const std::string &to) {
     std::string s = good;
     s.replace(s.find(from), from.size(), to);
     return s;
@@ -111,7 +113,7 @@ TEST(Ticket, ParseAcceptsOnlyCanonicalBytes) {
       {"key twice", replace("\"v\":1", "\"v\":1,\"v\":1")},
       {"bytes after a NUL", good + std::string("\0x", 2)},
   };
-  for (const auto& [name, text] : cases) {
+  for (const auto &[name, text] : cases) {
     SCOPED_TRACE(name);
     EXPECT_EQ(ParseTicket(AsBytes(text)).status().reason_id(), "release.ticket_invalid");
   }

@@ -21,7 +21,9 @@ std::string Hex64(uint64_t value) {
 // LeHex prints the 8 bytes of a little-endian field in report order (as AMD tools show TCBs).
 std::string LeHex(uint64_t value) {
   Bytes bytes(8);
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<uint8_t>(value >> (8 * i));
+  for (int i = 0; i < 8; ++i) {
+    bytes[i] = static_cast<uint8_t>(value >> (8 * i));
+  }
   return HexEncode(bytes);
 }
 
@@ -32,7 +34,9 @@ nlohmann::json TcbJson(const TcbClaim& tcb) {
     out["tee"] = tcb.parts->tee;
     out["snp"] = tcb.parts->snp;
     out["microcode"] = tcb.parts->microcode;
-    if (tcb.parts->fmc) out["fmc"] = *tcb.parts->fmc;
+    if (tcb.parts->fmc) {
+      out["fmc"] = *tcb.parts->fmc;
+    }
   }
   return out;
 }

@@ -26,7 +26,9 @@ void AddTdReport(const tdx::TdReport& t, json& c) {
   c["mr_owner"] = HexEncode(t.mr_owner);
   c["mr_owner_config"] = HexEncode(t.mr_owner_config);
   json rtmr = json::array();
-  for (const tdx::Bytes48& r : t.rtmr) rtmr.push_back(HexEncode(r));
+  for (const tdx::Bytes48& r : t.rtmr) {
+    rtmr.push_back(HexEncode(r));
+  }
   c["rtmr"] = rtmr;
   c["report_data"] = HexEncode(t.report_data);
   if (t.is_1_5) {
@@ -84,16 +86,24 @@ json ClaimsToJson(const tdx::Claims& claims) {
   c["body_type"] = claims.body_type;
   c["qe_vendor_id"] = HexEncode(claims.qe_vendor_id);
   c["qe_svn"] = claims.qe_svn;
-  if (claims.td) AddTdReport(*claims.td, c);
-  if (claims.enclave) AddEnclaveReport(*claims.enclave, c);
-  if (!claims.verified || !claims.pck) return c;
+  if (claims.td) {
+    AddTdReport(*claims.td, c);
+  }
+  if (claims.enclave) {
+    AddEnclaveReport(*claims.enclave, c);
+  }
+  if (!claims.verified || !claims.pck) {
+    return c;
+  }
   const tdx::PckIdentity& p = *claims.pck;
   c["fmspc"] = HexEncode(p.fmspc);
   c["pce_id"] = HexEncode(p.pce_id);
   c["pce_svn"] = p.pce_svn;
   c["pck_tcb_components"] = HexEncode(p.tcb_components);
   c["collateral_checked"] = claims.collateral.has_value();
-  if (claims.collateral) AddCollateral(claims, c);
+  if (claims.collateral) {
+    AddCollateral(claims, c);
+  }
   return c;
 }
 

@@ -28,7 +28,9 @@ tdx::Claims Verified(tdx::Claims c, bool with_collateral, bool with_tcb) {
   c.verified = true;
   c.pck.emplace();
   c.pck->fmspc = {0xb0, 0xc0, 0x6f, 0, 0, 0};
-  if (with_collateral) c.collateral.emplace();
+  if (with_collateral) {
+    c.collateral.emplace();
+  }
   if (with_tcb) {
     c.tcb.emplace();
     c.tcb->status = tdx::TcbStatus::kSwHardeningNeeded;
@@ -75,8 +77,12 @@ TEST(TdxClaimsJsonTest, MembersByStage) {
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);
     const json j = ClaimsToJson(k.claims);
-    for (const std::string& m : k.present) EXPECT_TRUE(j.contains(m)) << m;
-    for (const std::string& m : k.absent) EXPECT_FALSE(j.contains(m)) << m;
+    for (const std::string& m : k.present) {
+      EXPECT_TRUE(j.contains(m)) << m;
+    }
+    for (const std::string& m : k.absent) {
+      EXPECT_FALSE(j.contains(m)) << m;
+    }
   }
 }
 

@@ -8,7 +8,9 @@ namespace attest::render {
 namespace {
 nlohmann::ordered_json HexList(const std::vector<Bytes>& list) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const Bytes& b : list) out.push_back(HexEncode(b));
+  for (const Bytes& b : list) {
+    out.push_back(HexEncode(b));
+  }
   return out;
 }
 }  // namespace
@@ -31,14 +33,22 @@ nlohmann::ordered_json ClaimsToJson(const tpm::BootClaims& c) {
   nlohmann::ordered_json out;
   out["replayed_pcrs"] = tpm::PcrBanksToJson(c.replayed);
   out["digest_alg"] = c.digest_alg;
-  if (c.scrtm_version) out["scrtm_version"] = *c.scrtm_version;
+  if (c.scrtm_version) {
+    out["scrtm_version"] = *c.scrtm_version;
+  }
   out["firmware_blob_digests"] = HexList(c.firmware_blob_digests);
-  if (c.secure_boot) out["secure_boot"] = *c.secure_boot;
+  if (c.secure_boot) {
+    out["secure_boot"] = *c.secure_boot;
+  }
   nlohmann::ordered_json vars = nlohmann::ordered_json::object();
-  for (const auto& [name, digest] : c.secure_boot_variables) vars[name] = HexEncode(digest);
+  for (const auto& [name, digest] : c.secure_boot_variables) {
+    vars[name] = HexEncode(digest);
+  }
   out["secure_boot_variables"] = std::move(vars);
   out["boot_application_digests"] = HexList(c.boot_application_digests);
-  if (c.kernel_cmdline) out["kernel_cmdline"] = *c.kernel_cmdline;
+  if (c.kernel_cmdline) {
+    out["kernel_cmdline"] = *c.kernel_cmdline;
+  }
   out["efi_actions"] = c.efi_actions;
   out["separator_pcrs"] = c.separator_pcrs;
   out["separator_error"] = c.separator_error;
@@ -52,8 +62,12 @@ nlohmann::ordered_json ClaimsToJson(const tpm::DrtmClaims& c) {
   nlohmann::ordered_json out;
   out["replayed_pcrs"] = tpm::PcrBanksToJson(c.replayed);
   out["digest_alg"] = c.digest_alg;
-  if (c.sinit_digest) out["sinit_digest"] = HexEncode(*c.sinit_digest);
-  if (c.mle_digest) out["mle_digest"] = HexEncode(*c.mle_digest);
+  if (c.sinit_digest) {
+    out["sinit_digest"] = HexEncode(*c.sinit_digest);
+  }
+  if (c.mle_digest) {
+    out["mle_digest"] = HexEncode(*c.mle_digest);
+  }
   out["lcp_digests"] = HexList(c.lcp_digests);
   out["num_events"] = c.num_events;
   return out;
@@ -65,8 +79,12 @@ nlohmann::ordered_json ClaimsToJson(const tpm::HostClaims& c) {
     out["quote"] = ClaimsToJson(*c.quote);
     out["quote"]["ak_attributes_checked"] = c.ak_attributes_checked;
   }
-  if (c.boot) out["eventlog"] = ClaimsToJson(*c.boot);
-  if (c.drtm) out["drtm"] = ClaimsToJson(*c.drtm);
+  if (c.boot) {
+    out["eventlog"] = ClaimsToJson(*c.boot);
+  }
+  if (c.drtm) {
+    out["drtm"] = ClaimsToJson(*c.drtm);
+  }
   return out;
 }
 

@@ -18,14 +18,20 @@ bool IsScopeChar(char c) {
 
 bool AllOf(std::string_view s, bool (*pred)(char)) {
   for (char c : s) {
-    if (!pred(c)) return false;
+    if (!pred(c)) {
+      return false;
+    }
   }
   return true;
 }
 
 std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
   return s;
 }
 
@@ -37,7 +43,9 @@ Result<CredentialScopeParts> ParseCredential(std::string_view text, Reason reaso
   while (parts.size() < 6) {
     const size_t slash = text.find('/', pos);
     parts.push_back(text.substr(pos, slash == std::string_view::npos ? slash : slash - pos));
-    if (slash == std::string_view::npos) break;
+    if (slash == std::string_view::npos) {
+      break;
+    }
     pos = slash + 1;
   }
   if (parts.size() != 5) {
@@ -79,7 +87,9 @@ Result<std::vector<std::string>> ParseSignedHeaders(std::string_view text, Reaso
       return Status(reason, "more than " + std::to_string(kMaxSignedHeaders) + " signed headers");
     }
     names.emplace_back(name);
-    if (semi == std::string_view::npos) break;
+    if (semi == std::string_view::npos) {
+      break;
+    }
     pos = semi + 1;
   }
   return names;
@@ -95,10 +105,14 @@ Status CheckSignatureHex(std::string_view text, Reason reason) {
 
 Result<AuthorizationParams> ParseAuthorizationHeader(std::string_view value) {
   const Reason bad = reasons::kSigv4AuthorizationMalformed;
-  if (value.size() > kMaxAuthorizationBytes) return Status(bad, "authorization header too long");
+  if (value.size() > kMaxAuthorizationBytes) {
+    return Status(bad, "authorization header too long");
+  }
   value = TrimSpaces(value);
   const size_t space = value.find(' ');
-  if (space == std::string_view::npos) return Status(bad, "want \"<algorithm> <parameters>\"");
+  if (space == std::string_view::npos) {
+    return Status(bad, "want \"<algorithm> <parameters>\"");
+  }
   AuthorizationParams out;
   out.algorithm = std::string(value.substr(0, space));
   if (out.algorithm != kAlgorithm) {
@@ -113,7 +127,9 @@ Result<AuthorizationParams> ParseAuthorizationHeader(std::string_view value) {
     const std::string_view part =
         TrimSpaces(rest.substr(pos, comma == std::string_view::npos ? comma : comma - pos));
     const size_t eq = part.find('=');
-    if (eq == std::string_view::npos) return Status(bad, "parameter without '='");
+    if (eq == std::string_view::npos) {
+      return Status(bad, "parameter without '='");
+    }
     const std::string_view key = part.substr(0, eq);
     const std::string_view val = part.substr(eq + 1);
     if (key == "Credential" && !have_credential) {
@@ -130,7 +146,9 @@ Result<AuthorizationParams> ParseAuthorizationHeader(std::string_view value) {
       return Status(bad,
                     "unknown or repeated parameter \"" + std::string(key.substr(0, 32)) + "\"");
     }
-    if (comma == std::string_view::npos) break;
+    if (comma == std::string_view::npos) {
+      break;
+    }
     pos = comma + 1;
   }
   if (!have_credential || !have_signed || !have_signature) {

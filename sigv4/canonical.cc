@@ -16,9 +16,15 @@ bool IsUnreserved(unsigned char c) {
 }
 
 int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
   return -1;
 }
 
@@ -66,7 +72,9 @@ std::string NormalizePath(std::string_view path) {
     const std::string_view segment = path.substr(pos, end - pos);
     const bool last = slash == std::string_view::npos;
     if (segment == "..") {
-      if (!segments.empty()) segments.pop_back();
+      if (!segments.empty()) {
+        segments.pop_back();
+      }
     } else if (!segment.empty() && segment != ".") {
       segments.push_back(segment);
     }
@@ -82,13 +90,17 @@ std::string NormalizePath(std::string_view path) {
     out += '/';
     out += s;
   }
-  if (out.empty() || trailing_slash) out += '/';
+  if (out.empty() || trailing_slash) {
+    out += '/';
+  }
   return out;
 }
 
 std::string CanonicalUri(std::string_view raw_path, bool normalize, bool double_encode) {
   const std::string path = normalize ? NormalizePath(raw_path) : std::string(raw_path);
-  if (path.empty()) return "/";
+  if (path.empty()) {
+    return "/";
+  }
   return UriEncode(double_encode ? path : PercentDecode(path), true);
 }
 
@@ -97,7 +109,9 @@ std::vector<QueryParam> ParseQuery(std::string_view raw_query) {
   size_t pos = 0;
   while (pos <= raw_query.size()) {
     size_t amp = raw_query.find('&', pos);
-    if (amp == std::string_view::npos) amp = raw_query.size();
+    if (amp == std::string_view::npos) {
+      amp = raw_query.size();
+    }
     const std::string_view piece = raw_query.substr(pos, amp - pos);
     if (!piece.empty()) {
       const size_t eq = piece.find('=');
@@ -116,13 +130,17 @@ std::string CanonicalQuery(const std::vector<QueryParam>& params, std::string_vi
   std::vector<std::pair<std::string, std::string>> encoded;
   encoded.reserve(params.size());
   for (const QueryParam& p : params) {
-    if (!skip_key.empty() && p.key == skip_key) continue;
+    if (!skip_key.empty() && p.key == skip_key) {
+      continue;
+    }
     encoded.emplace_back(UriEncode(p.key, false), UriEncode(p.value, false));
   }
   std::sort(encoded.begin(), encoded.end());
   std::string out;
   for (const auto& [key, value] : encoded) {
-    if (!out.empty()) out += '&';
+    if (!out.empty()) {
+      out += '&';
+    }
     out += key;
     out += '=';
     out += value;
@@ -139,7 +157,9 @@ std::string TrimAll(std::string_view value) {
       pending_space = !out.empty();
       continue;
     }
-    if (pending_space) out += ' ';
+    if (pending_space) {
+      out += ' ';
+    }
     pending_space = false;
     out += c;
   }
@@ -149,7 +169,9 @@ std::string TrimAll(std::string_view value) {
 std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
   }
   return out;
 }
@@ -158,15 +180,21 @@ Result<std::string> CanonicalHeaders(const HttpRequest& req,
                                      const std::vector<std::string>& signed_names) {
   std::vector<std::string> lower_names;
   lower_names.reserve(req.headers.size());
-  for (const HttpHeader& h : req.headers) lower_names.push_back(ToLower(h.name));
+  for (const HttpHeader& h : req.headers) {
+    lower_names.push_back(ToLower(h.name));
+  }
   std::string out;
   for (const std::string& name : signed_names) {
     bool found = false;
     out += name;
     out += ':';
     for (size_t i = 0; i < req.headers.size(); ++i) {
-      if (lower_names[i] != name) continue;
-      if (found) out += ',';
+      if (lower_names[i] != name) {
+        continue;
+      }
+      if (found) {
+        out += ',';
+      }
       out += TrimAll(req.headers[i].value);
       found = true;
     }
@@ -182,7 +210,9 @@ Result<std::string> CanonicalHeaders(const HttpRequest& req,
 std::string JoinSignedHeaders(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& n : names) {
-    if (!out.empty()) out += ';';
+    if (!out.empty()) {
+      out += ';';
+    }
     out += n;
   }
   return out;
@@ -223,12 +253,18 @@ Result<TimePoint> ParseAmzDate(std::string_view text) {
     return Status(reasons::kSigv4BadDate,
                   "date \"" + std::string(text.substr(0, 32)) + "\" is not YYYYMMDDTHHMMSSZ");
   };
-  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return bad();
+  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') {
+    return bad();
+  }
   int digits[14];
   size_t n = 0;
   for (size_t i = 0; i < 15; ++i) {
-    if (i == 8) continue;
-    if (text[i] < '0' || text[i] > '9') return bad();
+    if (i == 8) {
+      continue;
+    }
+    if (text[i] < '0' || text[i] > '9') {
+      return bad();
+    }
     digits[n++] = text[i] - '0';
   }
   const int year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3];
@@ -239,7 +275,9 @@ Result<TimePoint> ParseAmzDate(std::string_view text) {
   const int second = digits[12] * 10 + digits[13];
   const std::chrono::year_month_day ymd{std::chrono::year(year), std::chrono::month(month),
                                         std::chrono::day(day)};
-  if (!ymd.ok() || hour > 23 || minute > 59 || second > 59) return bad();
+  if (!ymd.ok() || hour > 23 || minute > 59 || second > 59) {
+    return bad();
+  }
   return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(hour) +
          std::chrono::minutes(minute) + std::chrono::seconds(second);
 }

@@ -25,7 +25,9 @@ using EvpMacCtxPtr = OsslPtr<EVP_MAC_CTX, EVP_MAC_CTX_free>;
 // shared between threads, while each call builds its own context.
 EVP_MAC* HmacAlgorithm() {
   static EvpMacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-  if (!mac) Die("EVP_MAC_fetch(HMAC)");
+  if (!mac) {
+    Die("EVP_MAC_fetch(HMAC)");
+  }
   return mac.get();
 }
 
@@ -33,7 +35,9 @@ EVP_MAC* HmacAlgorithm() {
 
 Sha256Digest HmacSha256(ByteSpan key, ByteSpan data) {
   EvpMacCtxPtr ctx(EVP_MAC_CTX_new(HmacAlgorithm()));
-  if (!ctx) Die("EVP_MAC_CTX_new");
+  if (!ctx) {
+    Die("EVP_MAC_CTX_new");
+  }
   char digest_name[] = "SHA256";
   const OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),

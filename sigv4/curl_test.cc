@@ -45,7 +45,9 @@ class Listener {
     port_ = ntohs(addr.sin_port);
   }
   ~Listener() {
-    if (fd_ >= 0) close(fd_);
+    if (fd_ >= 0) {
+      close(fd_);
+    }
   }
   int port() const { return port_; }
 
@@ -53,23 +55,33 @@ class Listener {
   // bytes; "" on timeout.
   std::string AcceptOne(int timeout_ms) {
     pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) != 1) return "";
+    if (poll(&p, 1, timeout_ms) != 1) {
+      return "";
+    }
     const int conn = accept(fd_, nullptr, nullptr);
-    if (conn < 0) return "";
+    if (conn < 0) {
+      return "";
+    }
     std::string data;
     char buf[4096];
     size_t want = std::string::npos;
     while (data.size() < (1u << 20)) {
       pollfd c{conn, POLLIN, 0};
-      if (poll(&c, 1, timeout_ms) != 1) break;
+      if (poll(&c, 1, timeout_ms) != 1) {
+        break;
+      }
       const ssize_t n = read(conn, buf, sizeof(buf));
-      if (n <= 0) break;
+      if (n <= 0) {
+        break;
+      }
       data.append(buf, static_cast<size_t>(n));
       const size_t head_end = data.find("\r\n\r\n");
       if (head_end != std::string::npos && want == std::string::npos) {
         want = head_end + 4 + ContentLength(data.substr(0, head_end));
       }
-      if (want != std::string::npos && data.size() >= want) break;
+      if (want != std::string::npos && data.size() >= want) {
+        break;
+      }
     }
     const char kReply[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     (void)!write(conn, kReply, sizeof(kReply) - 1);
@@ -81,7 +93,9 @@ class Listener {
   static size_t ContentLength(const std::string& head) {
     const std::string lower = ToLower(head);
     const size_t at = lower.find("\r\ncontent-length:");
-    if (at == std::string::npos) return 0;
+    if (at == std::string::npos) {
+      return 0;
+    }
     return std::stoul(head.substr(at + 17));
   }
   int fd_ = -1;
@@ -92,10 +106,14 @@ class Listener {
 pid_t RunCurl(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>("curl"));
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : args) {
+    argv.push_back(const_cast<char*>(a.c_str()));
+  }
   argv.push_back(nullptr);
   pid_t pid = -1;
-  if (posix_spawnp(&pid, "curl", nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  if (posix_spawnp(&pid, "curl", nullptr, nullptr, argv.data(), environ) != 0) {
+    return -1;
+  }
   return pid;
 }
 
@@ -117,7 +135,9 @@ HttpRequest CurlRequest(const std::vector<std::string>& extra, const std::string
   EXPECT_GT(pid, 0) << "curl not found (scripts/packages-test.txt installs it)";
   const std::string raw = pid > 0 ? listener.AcceptOne(10000) : "";
   int status = 0;
-  if (pid > 0) waitpid(pid, &status, 0);
+  if (pid > 0) {
+    waitpid(pid, &status, 0);
+  }
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "curl failed";
   EXPECT_FALSE(raw.empty()) << "curl sent nothing";
   auto req = ParseRequestFile(raw);
@@ -127,7 +147,9 @@ HttpRequest CurlRequest(const std::vector<std::string>& extra, const std::string
 
 CredentialLookup Lookup() {
   return [](std::string_view id) -> std::optional<StoredCredential> {
-    if (id != kKeyId) return std::nullopt;
+    if (id != kKeyId) {
+      return std::nullopt;
+    }
     return StoredCredential{kSecret, std::nullopt, "curl"};
   };
 }
@@ -179,7 +201,9 @@ TEST(CurlSigv4, PostWithBodyIsAcceptedAndAlterationsRefused) {
   HttpRequest body = req;
   body.body.back() ^= 1;
   bool declared = false;
-  for (const HttpHeader& h : req.headers) declared |= ToLower(h.name) == "x-amz-content-sha256";
+  for (const HttpHeader& h : req.headers) {
+    declared |= ToLower(h.name) == "x-amz-content-sha256";
+  }
   EXPECT_EQ(VerifyRequest(body, kConfig, Lookup(), WallClockNow()).status().reason_id(),
             declared ? "sigv4.content_sha256_mismatch" : "sigv4.signature_does_not_match");
 

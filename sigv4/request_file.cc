@@ -7,8 +7,12 @@ namespace {
 
 // IsTchar: RFC 9110 section 5.6.2 token characters (method and header names).
 bool IsTchar(unsigned char c) {
-  if (c >= '0' && c <= '9') return true;
-  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
+  if (c >= '0' && c <= '9') {
+    return true;
+  }
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+    return true;
+  }
   switch (c) {
     case '!':
     case '#':
@@ -32,9 +36,13 @@ bool IsTchar(unsigned char c) {
 }
 
 bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
+  if (s.empty()) {
+    return false;
+  }
   for (unsigned char c : s) {
-    if (!IsTchar(c)) return false;
+    if (!IsTchar(c)) {
+      return false;
+    }
   }
   return true;
 }
@@ -43,8 +51,12 @@ bool IsToken(std::string_view s) {
 // values only when allow_tab).
 bool HasControl(std::string_view s, bool allow_tab) {
   for (unsigned char c : s) {
-    if (c == '\t' && allow_tab) continue;
-    if (c < 0x20 || c == 0x7f) return true;
+    if (c == '\t' && allow_tab) {
+      continue;
+    }
+    if (c < 0x20 || c == 0x7f) {
+      return true;
+    }
   }
   return false;
 }
@@ -69,7 +81,9 @@ std::string_view NextLine(std::string_view text, size_t* pos, bool* terminated) 
     *pos = lf + 1;
     *terminated = true;
   }
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (!line.empty() && line.back() == '\r') {
+    line.remove_suffix(1);
+  }
   return line;
 }
 
@@ -95,7 +109,9 @@ Result<HttpRequest> ParseRequestFile(std::string_view text) {
   const std::string_view target =
       request_line.substr(first_space + 1, last_space - first_space - 1);
   const std::string_view version = request_line.substr(last_space + 1);
-  if (!IsToken(req.method)) return Malformed(line_no, "method is not a token");
+  if (!IsToken(req.method)) {
+    return Malformed(line_no, "method is not a token");
+  }
   if (version.substr(0, 5) != "HTTP/" || version.size() != 8) {
     return Malformed(line_no, "version is not HTTP/x.y");
   }
@@ -104,7 +120,9 @@ Result<HttpRequest> ParseRequestFile(std::string_view text) {
   }
   const size_t question = target.find('?');
   req.path = std::string(target.substr(0, question));
-  if (question != std::string_view::npos) req.query = std::string(target.substr(question + 1));
+  if (question != std::string_view::npos) {
+    req.query = std::string(target.substr(question + 1));
+  }
 
   while (terminated && pos < text.size()) {
     ++line_no;
@@ -117,8 +135,12 @@ Result<HttpRequest> ParseRequestFile(std::string_view text) {
       return req;
     }
     if (line.front() == ' ' || line.front() == '\t') {
-      if (req.headers.empty()) return Malformed(line_no, "continuation line before any header");
-      if (HasControl(line, true)) return Malformed(line_no, "control character in header value");
+      if (req.headers.empty()) {
+        return Malformed(line_no, "continuation line before any header");
+      }
+      if (HasControl(line, true)) {
+        return Malformed(line_no, "control character in header value");
+      }
       const size_t first = line.find_first_not_of(" \t");
       if (first != std::string_view::npos) {
         req.headers.back().value += ' ';
@@ -127,11 +149,17 @@ Result<HttpRequest> ParseRequestFile(std::string_view text) {
       continue;
     }
     const size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return Malformed(line_no, "header line without ':'");
+    if (colon == std::string_view::npos) {
+      return Malformed(line_no, "header line without ':'");
+    }
     const std::string_view name = line.substr(0, colon);
     const std::string_view value = line.substr(colon + 1);
-    if (!IsToken(name)) return Malformed(line_no, "header name is not a token");
-    if (HasControl(value, true)) return Malformed(line_no, "control character in header value");
+    if (!IsToken(name)) {
+      return Malformed(line_no, "header name is not a token");
+    }
+    if (HasControl(value, true)) {
+      return Malformed(line_no, "control character in header value");
+    }
     if (req.headers.size() >= kMaxHeaderCount) {
       return Malformed(line_no, "more than " + std::to_string(kMaxHeaderCount) + " headers");
     }
@@ -142,9 +170,13 @@ Result<HttpRequest> ParseRequestFile(std::string_view text) {
 
 std::string SerializeRequest(const HttpRequest& req) {
   std::string out = req.method + " " + req.path;
-  if (!req.query.empty()) out += "?" + req.query;
+  if (!req.query.empty()) {
+    out += "?" + req.query;
+  }
   out += " HTTP/1.1\n";
-  for (const HttpHeader& h : req.headers) out += h.name + ":" + h.value + "\n";
+  for (const HttpHeader& h : req.headers) {
+    out += h.name + ":" + h.value + "\n";
+  }
   out += "\n";
   out.append(req.body.begin(), req.body.end());
   return out;

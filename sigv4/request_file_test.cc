@@ -59,7 +59,9 @@ TEST(ParseRequestFile, Refusals) {
 
 TEST(ParseRequestFile, Caps) {
   std::string many = "GET / HTTP/1.1\n";
-  for (size_t i = 0; i <= kMaxHeaderCount; ++i) many += "H" + std::to_string(i) + ":v\n";
+  for (size_t i = 0; i <= kMaxHeaderCount; ++i) {
+    many += "H" + std::to_string(i) + ":v\n";
+  }
   EXPECT_EQ(ParseRequestFile(many).status().reason_id(), "sigv4.request_malformed");
   std::string huge = "GET / HTTP/1.1\n\n" + std::string(kMaxRequestFileBytes, 'x');
   EXPECT_EQ(ParseRequestFile(huge).status().reason_id(), "sigv4.request_malformed");

@@ -59,17 +59,21 @@ Result<SigningResult> SignRequest(const HttpRequest& req, const Credentials& cre
   result.signed_request = req;
   HttpRequest& out = result.signed_request;
   if (!query_form) {
-    if (sign_token)
+    if (sign_token) {
       SetHeader(&out, "x-amz-security-token", "X-Amz-Security-Token", credentials.session_token);
+    }
     SetHeader(&out, "x-amz-date", "X-Amz-Date", amz_date);
-    if (options.sign_body)
+    if (options.sign_body) {
       SetHeader(&out, "x-amz-content-sha256", "x-amz-content-sha256", payload_hash);
+    }
   }
 
   std::vector<std::string> names;
   for (const HttpHeader& h : out.headers) {
     std::string lower = ToLower(h.name);
-    if (lower != "authorization") names.push_back(std::move(lower));
+    if (lower != "authorization") {
+      names.push_back(std::move(lower));
+    }
   }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
@@ -85,7 +89,9 @@ Result<SigningResult> SignRequest(const HttpRequest& req, const Credentials& cre
              {"X-Amz-Date", amz_date},
              {"X-Amz-SignedHeaders", signed_headers},
              {"X-Amz-Expires", std::to_string(options.expires_seconds)}};
-    if (sign_token) added.push_back({"X-Amz-Security-Token", credentials.session_token});
+    if (sign_token) {
+      added.push_back({"X-Amz-Security-Token", credentials.session_token});
+    }
     params.insert(params.end(), added.begin(), added.end());
   }
 
@@ -101,7 +107,9 @@ Result<SigningResult> SignRequest(const HttpRequest& req, const Credentials& cre
     added.push_back({"X-Amz-Signature", result.signature});
     std::string query = out.query;
     for (const QueryParam& p : added) {
-      if (!query.empty()) query += '&';
+      if (!query.empty()) {
+        query += '&';
+      }
       query += UriEncode(p.key, false) + "=" + UriEncode(p.value, false);
     }
     out.query = query;

@@ -38,10 +38,14 @@ std::string ReadText(const fs::path& p) {
 std::vector<fs::path> CaseDirs(const fs::path& root, const std::string& marker) {
   std::vector<fs::path> out;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (!entry.is_regular_file()) continue;
+    if (!entry.is_regular_file()) {
+      continue;
+    }
     const fs::path& p = entry.path();
     const bool hit = marker.front() == '.' ? p.extension() == marker : p.filename() == marker;
-    if (hit) out.push_back(p.parent_path());
+    if (hit) {
+      out.push_back(p.parent_path());
+    }
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -53,7 +57,9 @@ std::vector<fs::path> CaseDirs(const fs::path& root, const std::string& marker) 
 std::vector<fs::path> AllCaseLikeDirs(const fs::path& root) {
   std::vector<fs::path> out;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (!entry.is_regular_file()) continue;
+    if (!entry.is_regular_file()) {
+      continue;
+    }
     const std::string ext = entry.path().extension().string();
     if (ext == ".txt" && entry.path().parent_path() != root &&
         fs::exists(entry.path().parent_path() / "context.json")) {
@@ -72,7 +78,9 @@ TimePoint SuiteTime() { return *ParseAmzDate("20150830T123600Z"); }
 
 CredentialLookup LookupFor(std::string secret, std::optional<std::string> token) {
   return [secret, token](std::string_view id) -> std::optional<StoredCredential> {
-    if (id != kAccessKey) return std::nullopt;
+    if (id != kAccessKey) {
+      return std::nullopt;
+    }
     return StoredCredential{secret, token, "suite"};
   };
 }
@@ -95,7 +103,9 @@ void ExpectVerifies(const std::string& signed_text, const VerifierConfig& config
 
   HttpRequest altered = req;
   for (HttpHeader& h : altered.headers) {
-    if (ToLower(h.name) == "host") h.value = "attacker.example.com";
+    if (ToLower(h.name) == "host") {
+      h.value = "attacker.example.com";
+    }
   }
   EXPECT_EQ(
       VerifyRequest(altered, config, LookupFor(kSecret, token), SuiteTime()).status().reason_id(),
@@ -114,10 +124,14 @@ void ExpectVerifies(const std::string& signed_text, const VerifierConfig& config
 // TrimTrailingNewlines and the Authorization spacing: the classic suite writes
 // "Authorization: <value>" and no final newline; the header value is the same bytes.
 std::string ClassicForm(std::string text) {
-  while (!text.empty() && text.back() == '\n') text.pop_back();
+  while (!text.empty() && text.back() == '\n') {
+    text.pop_back();
+  }
   const std::string from = "\nAuthorization: ";
   const size_t at = text.find(from);
-  if (at != std::string::npos) text.replace(at, from.size(), "\nAuthorization:");
+  if (at != std::string::npos) {
+    text.replace(at, from.size(), "\nAuthorization:");
+  }
   return text;
 }
 
@@ -163,7 +177,9 @@ TEST(Sigv4AwsCAuthSuite, EveryCase) {
   const std::vector<fs::path> dirs = CaseDirs(root, "context.json");
   std::vector<fs::path> all;
   for (const auto& e : fs::directory_iterator(root)) {
-    if (e.is_directory()) all.push_back(e.path());
+    if (e.is_directory()) {
+      all.push_back(e.path());
+    }
   }
   std::sort(all.begin(), all.end());
   ASSERT_EQ(dirs, all) << "a case directory has no context.json";

@@ -20,7 +20,9 @@ constexpr std::string_view kDummySecret = "attestd-sigv4-unknown-key-dummy-secre
 std::vector<std::string_view> HeaderValues(const HttpRequest& req, std::string_view lower_name) {
   std::vector<std::string_view> out;
   for (const HttpHeader& h : req.headers) {
-    if (h.name.size() == lower_name.size() && ToLower(h.name) == lower_name) out.push_back(h.value);
+    if (h.name.size() == lower_name.size() && ToLower(h.name) == lower_name) {
+      out.push_back(h.value);
+    }
   }
   return out;
 }
@@ -44,7 +46,9 @@ Result<Presented> FromHeader(const HttpRequest& req, std::string_view authorizat
   }
   p.amz_date = TrimAll(dates[0]);
   bool date_signed = false;
-  for (const std::string& n : p.auth.signed_headers) date_signed |= n == "x-amz-date";
+  for (const std::string& n : p.auth.signed_headers) {
+    date_signed |= n == "x-amz-date";
+  }
   if (!date_signed) {
     return Status(reasons::kSigv4AuthorizationMalformed, "x-amz-date is not a signed header");
   }
@@ -52,7 +56,9 @@ Result<Presented> FromHeader(const HttpRequest& req, std::string_view authorizat
   if (tokens.size() > 1) {
     return Status(reasons::kSigv4AuthorizationMalformed, "repeated X-Amz-Security-Token header");
   }
-  if (tokens.size() == 1) p.token = TrimAll(tokens[0]);
+  if (tokens.size() == 1) {
+    p.token = TrimAll(tokens[0]);
+  }
   return p;
 }
 
@@ -61,15 +67,33 @@ Result<Presented> FromQuery(const std::vector<QueryParam>& params) {
   std::optional<std::string> algorithm, credential, date, signed_headers, signature, expires, token;
   for (const QueryParam& q : params) {
     std::optional<std::string>* slot = nullptr;
-    if (q.key == "X-Amz-Algorithm") slot = &algorithm;
-    if (q.key == "X-Amz-Credential") slot = &credential;
-    if (q.key == "X-Amz-Date") slot = &date;
-    if (q.key == "X-Amz-SignedHeaders") slot = &signed_headers;
-    if (q.key == "X-Amz-Signature") slot = &signature;
-    if (q.key == "X-Amz-Expires") slot = &expires;
-    if (q.key == "X-Amz-Security-Token") slot = &token;
-    if (slot == nullptr) continue;
-    if (slot->has_value()) return Status(bad, "repeated query parameter " + q.key);
+    if (q.key == "X-Amz-Algorithm") {
+      slot = &algorithm;
+    }
+    if (q.key == "X-Amz-Credential") {
+      slot = &credential;
+    }
+    if (q.key == "X-Amz-Date") {
+      slot = &date;
+    }
+    if (q.key == "X-Amz-SignedHeaders") {
+      slot = &signed_headers;
+    }
+    if (q.key == "X-Amz-Signature") {
+      slot = &signature;
+    }
+    if (q.key == "X-Amz-Expires") {
+      slot = &expires;
+    }
+    if (q.key == "X-Amz-Security-Token") {
+      slot = &token;
+    }
+    if (slot == nullptr) {
+      continue;
+    }
+    if (slot->has_value()) {
+      return Status(bad, "repeated query parameter " + q.key);
+    }
     *slot = q.value;
   }
   if (!algorithm || !credential || !date || !signed_headers || !signature || !expires) {
@@ -108,7 +132,9 @@ Result<VerifiedRequest> VerifyRequest(const HttpRequest& req, const VerifierConf
   const auto authorizations = HeaderValues(req, "authorization");
   const std::vector<QueryParam> params = ParseQuery(req.query);
   bool query_auth = false;
-  for (const QueryParam& q : params) query_auth |= q.key == "X-Amz-Algorithm";
+  for (const QueryParam& q : params) {
+    query_auth |= q.key == "X-Amz-Algorithm";
+  }
   if (authorizations.size() > 1) {
     return Status(reasons::kSigv4AuthorizationMalformed, "repeated Authorization header");
   }
@@ -125,8 +151,12 @@ Result<VerifiedRequest> VerifyRequest(const HttpRequest& req, const VerifierConf
   const Reason malformed =
       p.presigned ? reasons::kSigv4QueryMalformed : reasons::kSigv4AuthorizationMalformed;
   bool host_signed = false;
-  for (const std::string& n : p.auth.signed_headers) host_signed |= n == "host";
-  if (!host_signed) return Status(malformed, "host is not a signed header");
+  for (const std::string& n : p.auth.signed_headers) {
+    host_signed |= n == "host";
+  }
+  if (!host_signed) {
+    return Status(malformed, "host is not a signed header");
+  }
 
   ATTEST_ASSIGN_OR_RETURN(const TimePoint request_time, ParseAmzDate(p.amz_date));
   const CredentialScopeParts& scope = p.auth.credential;
@@ -158,7 +188,9 @@ Result<VerifiedRequest> VerifyRequest(const HttpRequest& req, const VerifierConf
   bool payload_signed = true;
   bool body_mismatch = false;
   const auto declared = HeaderValues(req, "x-amz-content-sha256");
-  if (declared.size() > 1) return Status(malformed, "repeated x-amz-content-sha256 header");
+  if (declared.size() > 1) {
+    return Status(malformed, "repeated x-amz-content-sha256 header");
+  }
   if (declared.size() == 1) {
     payload_hash = TrimAll(declared[0]);
     if (payload_hash == kUnsignedPayload) {
@@ -227,19 +259,37 @@ Result<VerifiedRequest> VerifyRequest(const HttpRequest& req, const VerifierConf
 
 std::string_view AwsErrorCode(const Status& status) {
   const std::string_view id = status.reason_id();
-  if (id == reasons::kSigv4SignatureDoesNotMatch.id) return "SignatureDoesNotMatch";
-  if (id == reasons::kSigv4TimeTooSkewed.id) return "RequestTimeTooSkewed";
-  if (id == reasons::kSigv4InvalidAccessKeyId.id) return "InvalidAccessKeyId";
-  if (id == reasons::kSigv4ContentSha256Mismatch.id) return "XAmzContentSHA256Mismatch";
-  if (id == reasons::kSigv4InvalidToken.id) return "InvalidToken";
-  if (id == reasons::kSigv4MissingAuthentication.id) return "MissingAuthenticationToken";
+  if (id == reasons::kSigv4SignatureDoesNotMatch.id) {
+    return "SignatureDoesNotMatch";
+  }
+  if (id == reasons::kSigv4TimeTooSkewed.id) {
+    return "RequestTimeTooSkewed";
+  }
+  if (id == reasons::kSigv4InvalidAccessKeyId.id) {
+    return "InvalidAccessKeyId";
+  }
+  if (id == reasons::kSigv4ContentSha256Mismatch.id) {
+    return "XAmzContentSHA256Mismatch";
+  }
+  if (id == reasons::kSigv4InvalidToken.id) {
+    return "InvalidToken";
+  }
+  if (id == reasons::kSigv4MissingAuthentication.id) {
+    return "MissingAuthenticationToken";
+  }
   if (id == reasons::kSigv4AuthorizationMalformed.id || id == reasons::kSigv4BadDate.id ||
       id == reasons::kSigv4ScopeMismatch.id) {
     return "AuthorizationHeaderMalformed";
   }
-  if (id == reasons::kSigv4QueryMalformed.id) return "AuthorizationQueryParametersError";
-  if (id == reasons::kSigv4UnsupportedAlgorithm.id) return "IncompleteSignature";
-  if (id == reasons::kSigv4RequestMalformed.id) return "InvalidRequest";
+  if (id == reasons::kSigv4QueryMalformed.id) {
+    return "AuthorizationQueryParametersError";
+  }
+  if (id == reasons::kSigv4UnsupportedAlgorithm.id) {
+    return "IncompleteSignature";
+  }
+  if (id == reasons::kSigv4RequestMalformed.id) {
+    return "InvalidRequest";
+  }
   return "AccessDenied";  // request_expired, unsigned_payload_refused, anything else
 }
 

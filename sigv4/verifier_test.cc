@@ -44,7 +44,9 @@ VerifierConfig Config() { return VerifierConfig{"local", "attestd"}; }
 
 CredentialLookup Known(std::optional<std::string> token = std::nullopt) {
   return [token](std::string_view id) -> std::optional<StoredCredential> {
-    if (id != kKeyId) return std::nullopt;
+    if (id != kKeyId) {
+      return std::nullopt;
+    }
     return StoredCredential{kSecret, token, "tenant-a"};
   };
 }
@@ -71,7 +73,9 @@ void RemoveHeader(HttpRequest* req, std::string_view name) {
 
 std::string Authorization(const HttpRequest& req) {
   for (const HttpHeader& h : req.headers) {
-    if (h.name == "Authorization") return h.value;
+    if (h.name == "Authorization") {
+      return h.value;
+    }
   }
   return "";
 }

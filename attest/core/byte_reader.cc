@@ -76,7 +76,9 @@ Result<ByteReader> ByteReader::SubReader(size_t n) {
 }
 
 Status ByteReader::ExpectEnd() const {
-  if (!empty()) return Error(std::to_string(remaining()) + " trailing bytes");
+  if (!empty()) {
+    return Error(std::to_string(remaining()) + " trailing bytes");
+  }
   return Status::Ok();
 }
 

@@ -44,9 +44,57 @@ class ByteReader {
   template <size_t N>
   Result<std::array<uint8_t, N>> ReadArray() {
     auto bytes = ReadBytes(N);
-    if (!bytes.ok()) return bytes.status();
+    if (!bytes.ok()) {
+      {
+        {
+          {
+            {
+              {
+                {
+                  {
+                    {
+                      {
+                        {
+                          {
+                            { return bytes.status(); }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
     std::array<uint8_t, N> out{};
-    for (size_t i = 0; i < N; ++i) out[i] = (*bytes)[i];
+    for (size_t i = 0; i < N; ++i) {
+      {
+        {
+          {
+            {
+              {
+                {
+                  {
+                    {
+                      {
+                        {
+                          {
+                            { out[i] = (*bytes)[i]; }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
     return out;
   }
 

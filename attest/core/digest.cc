@@ -40,8 +40,9 @@ void Sha256Hasher::Update(ByteSpan data) { EVP_DigestUpdate(ctx_->md, data.data(
 
 void Sha256Hasher::UpdateWithLength(ByteSpan data) {
   uint8_t len[8];
-  for (int i = 0; i < 8; ++i)
+  for (int i = 0; i < 8; ++i) {
     len[i] = static_cast<uint8_t>(static_cast<uint64_t>(data.size()) >> (8 * i));
+  }
   Update(ByteSpan(len, sizeof(len)));
   Update(data);
 }

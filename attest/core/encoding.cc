@@ -10,9 +10,15 @@ constexpr char kStdAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
   return -1;
 }
 
@@ -32,13 +38,17 @@ std::string Base64EncodeWith(ByteSpan data, const char* alphabet, bool pad) {
     const uint32_t v = uint32_t{data[i]} << 16;
     out += alphabet[(v >> 18) & 63];
     out += alphabet[(v >> 12) & 63];
-    if (pad) out += "==";
+    if (pad) {
+      out += "==";
+    }
   } else if (rest == 2) {
     const uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8);
     out += alphabet[(v >> 18) & 63];
     out += alphabet[(v >> 12) & 63];
     out += alphabet[(v >> 6) & 63];
-    if (pad) out += '=';
+    if (pad) {
+      out += '=';
+    }
   }
   return out;
 }
@@ -47,8 +57,12 @@ using Base64Table = std::array<int8_t, 256>;
 
 constexpr Base64Table MakeBase64Table(const char* alphabet) {
   Base64Table table{};
-  for (int8_t& v : table) v = -1;
-  for (int i = 0; i < 64; ++i) table[static_cast<uint8_t>(alphabet[i])] = static_cast<int8_t>(i);
+  for (int8_t& v : table) {
+    v = -1;
+  }
+  for (int i = 0; i < 64; ++i) {
+    table[static_cast<uint8_t>(alphabet[i])] = static_cast<int8_t>(i);
+  }
   return table;
 }
 constexpr Base64Table kStdTable = MakeBase64Table(kStdAlphabet);
@@ -56,7 +70,9 @@ constexpr Base64Table kUrlTable = MakeBase64Table(kUrlAlphabet);
 
 Status InvalidCharacter(std::string_view text, const Base64Table& table, size_t from) {
   size_t i = from;
-  while (i < text.size() && table[static_cast<uint8_t>(text[i])] >= 0) ++i;
+  while (i < text.size() && table[static_cast<uint8_t>(text[i])] >= 0) {
+    ++i;
+  }
   return Status(reasons::kBadBase64, "base64: invalid character at offset " + std::to_string(i));
 }
 
@@ -72,7 +88,9 @@ Result<Bytes> Base64DecodeWith(std::string_view text, const Base64Table& table) 
   if (padding > 0 && text.size() % 4 != 0) {
     return Status(reasons::kBadBase64, "base64: padding on a length not a multiple of 4");
   }
-  if (len % 4 == 1) return Status(reasons::kBadBase64, "base64: impossible length");
+  if (len % 4 == 1) {
+    return Status(reasons::kBadBase64, "base64: impossible length");
+  }
 
   const size_t rest = len % 4;  // 0, 2 or 3 characters after the last full group
   Bytes out(len / 4 * 3 + (rest == 0 ? 0 : rest - 1));
@@ -81,7 +99,9 @@ Result<Bytes> Base64DecodeWith(std::string_view text, const Base64Table& table) 
   const size_t full = len - rest;
   for (size_t i = 0; i < full; i += 4) {
     const int32_t a = at(i), b = at(i + 1), c = at(i + 2), d = at(i + 3);
-    if ((a | b | c | d) < 0) return InvalidCharacter(text, table, i);
+    if ((a | b | c | d) < 0) {
+      return InvalidCharacter(text, table, i);
+    }
     const uint32_t v = static_cast<uint32_t>(a << 18 | b << 12 | c << 6 | d);
     out[o++] = static_cast<uint8_t>(v >> 16);
     out[o++] = static_cast<uint8_t>(v >> 8);
@@ -89,12 +109,18 @@ Result<Bytes> Base64DecodeWith(std::string_view text, const Base64Table& table) 
   }
   if (rest > 0) {
     const int32_t a = at(full), b = at(full + 1), c = rest == 3 ? at(full + 2) : 0;
-    if ((a | b | c) < 0) return InvalidCharacter(text, table, full);
+    if ((a | b | c) < 0) {
+      return InvalidCharacter(text, table, full);
+    }
     out[o++] = static_cast<uint8_t>(a << 2 | b >> 4);
-    if (rest == 3) out[o++] = static_cast<uint8_t>((b & 0x0F) << 4 | c >> 2);
+    if (rest == 3) {
+      out[o++] = static_cast<uint8_t>((b & 0x0F) << 4 | c >> 2);
+    }
     // Leftover bits must be zero so that each byte string has exactly one encoding.
     const bool leftover = rest == 2 ? (b & 0x0F) != 0 : (c & 0x03) != 0;
-    if (leftover) return Status(reasons::kBadBase64, "base64: non-zero trailing bits");
+    if (leftover) {
+      return Status(reasons::kBadBase64, "base64: non-zero trailing bits");
+    }
   }
   return out;
 }

@@ -70,12 +70,16 @@ TEST(Base64Test, EveryLengthAndEveryPosition) {
   for (size_t n = 0; n < 100; ++n) {
     SCOPED_TRACE(n);
     Bytes data(n);
-    for (size_t i = 0; i < n; ++i) data[i] = static_cast<uint8_t>(i * 37 + n);
+    for (size_t i = 0; i < n; ++i) {
+      data[i] = static_cast<uint8_t>(i * 37 + n);
+    }
     const std::string std_text = Base64Encode(data), url_text = Base64UrlEncode(data);
     ASSERT_EQ(Base64Decode(std_text).value(), data);
     ASSERT_EQ(Base64UrlDecode(url_text).value(), data);
     for (size_t i = 0; i < std_text.size(); ++i) {
-      if (std_text[i] == '=') continue;
+      if (std_text[i] == '=') {
+        continue;
+      }
       std::string bad = std_text;
       bad[i] = '*';
       auto r = Base64Decode(bad);

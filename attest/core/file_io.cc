@@ -38,11 +38,15 @@ Result<Bytes> ReadFileBytes(const std::string& path, size_t max_bytes) {
 
 Status WriteNewFile(const std::string& path, ByteSpan data, unsigned mode) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return Status(reasons::kFileUnwritable, path + ": " + std::strerror(errno));
+  if (fd < 0) {
+    return Status(reasons::kFileUnwritable, path + ": " + std::strerror(errno));
+  }
   size_t done = 0;
   while (done < data.size()) {
     const ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n <= 0) break;
+    if (n <= 0) {
+      break;
+    }
     done += static_cast<size_t>(n);
   }
   const bool ok = done == data.size() && fsync(fd) == 0;

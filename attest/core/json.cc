@@ -15,7 +15,9 @@ using json = nlohmann::json;
 // '"' and '\\' (RFC 8259 section 7: control characters must be escaped).
 constexpr std::array<bool, 256> MakePlainTable() {
   std::array<bool, 256> t{};
-  for (int b = 0x20; b < 0x80; ++b) t[b] = b != '"' && b != '\\';
+  for (int b = 0x20; b < 0x80; ++b) {
+    t[b] = b != '"' && b != '\\';
+  }
   return t;
 }
 constexpr std::array<bool, 256> kPlain = MakePlainTable();
@@ -31,11 +33,15 @@ class Parser {
   Status ParseDocument(json* out) {
     // A UTF-8 byte order mark may precede the text (RFC 8259 section 8.1 lets a parser ignore it;
     // nlohmann does).
-    if (in_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
+    if (in_.substr(0, 3) == "\xEF\xBB\xBF") {
+      pos_ = 3;
+    }
     SkipSpace();
     ATTEST_RETURN_IF_ERROR(ParseValue(out, 0));
     SkipSpace();
-    if (pos_ != in_.size()) return Error("trailing characters after the JSON value");
+    if (pos_ != in_.size()) {
+      return Error("trailing characters after the JSON value");
+    }
     return Status::Ok();
   }
 
@@ -57,13 +63,17 @@ class Parser {
   void SkipSpace() {
     while (!AtEnd()) {
       const char c = in_[pos_];
-      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+        return;
+      }
       ++pos_;
     }
   }
 
   Status ParseValue(json* out, int depth) {
-    if (AtEnd()) return Error("unexpected end of text");
+    if (AtEnd()) {
+      return Error("unexpected end of text");
+    }
     switch (Peek()) {
       case '{':
         return ParseObject(out, depth + 1);
@@ -82,13 +92,17 @@ class Parser {
       case 'n':
         return ParseLiteral("null", json(nullptr), out);
       default:
-        if (Peek() == '-' || (Peek() >= '0' && Peek() <= '9')) return ParseNumber(out);
+        if (Peek() == '-' || (Peek() >= '0' && Peek() <= '9')) {
+          return ParseNumber(out);
+        }
         return Error("unexpected character");
     }
   }
 
   Status ParseLiteral(std::string_view word, json value, json* out) {
-    if (in_.substr(pos_, word.size()) != word) return Error("invalid literal");
+    if (in_.substr(pos_, word.size()) != word) {
+      return Error("invalid literal");
+    }
     pos_ += word.size();
     *out = std::move(value);
     return Status::Ok();
@@ -99,7 +113,9 @@ class Parser {
   }
 
   Status ParseObject(json* out, int depth) {
-    if (depth > max_depth_) return TooDeep();
+    if (depth > max_depth_) {
+      return TooDeep();
+    }
     ++pos_;  // '{'
     *out = json::object();
     json::object_t& members = out->get_ref<json::object_t&>();
@@ -110,34 +126,46 @@ class Parser {
     }
     while (true) {
       SkipSpace();
-      if (AtEnd() || Peek() != '"') return Error("expected a string key");
+      if (AtEnd() || Peek() != '"') {
+        return Error("expected a string key");
+      }
       std::string key;
       ATTEST_RETURN_IF_ERROR(ParseString(&key));
       SkipSpace();
-      if (AtEnd() || Peek() != ':') return Error("expected ':'");
+      if (AtEnd() || Peek() != ':') {
+        return Error("expected ':'");
+      }
       ++pos_;
       SkipSpace();
       // Two readers of one document must never see different values: a repeated key is refused.
       auto [it, inserted] = members.emplace(std::move(key), nullptr);
-      if (!inserted) return Fail(JsonErrorKind::kDuplicateKey, "duplicate key", it->first);
+      if (!inserted) {
+        return Fail(JsonErrorKind::kDuplicateKey, "duplicate key", it->first);
+      }
       const size_t value_begin = pos_;
       ATTEST_RETURN_IF_ERROR(ParseValue(&it->second, depth));
       if (depth == 1 && members_ != nullptr) {
         members_->push_back({it->first, in_.substr(value_begin, pos_ - value_begin)});
       }
       SkipSpace();
-      if (AtEnd()) return Error("unexpected end of text in an object");
+      if (AtEnd()) {
+        return Error("unexpected end of text in an object");
+      }
       if (Peek() == '}') {
         ++pos_;
         return Status::Ok();
       }
-      if (Peek() != ',') return Error("expected ',' or '}'");
+      if (Peek() != ',') {
+        return Error("expected ',' or '}'");
+      }
       ++pos_;
     }
   }
 
   Status ParseArray(json* out, int depth) {
-    if (depth > max_depth_) return TooDeep();
+    if (depth > max_depth_) {
+      return TooDeep();
+    }
     ++pos_;  // '['
     *out = json::array();
     json::array_t& items = out->get_ref<json::array_t&>();
@@ -151,19 +179,25 @@ class Parser {
       items.emplace_back();
       ATTEST_RETURN_IF_ERROR(ParseValue(&items.back(), depth));
       SkipSpace();
-      if (AtEnd()) return Error("unexpected end of text in an array");
+      if (AtEnd()) {
+        return Error("unexpected end of text in an array");
+      }
       if (Peek() == ']') {
         ++pos_;
         return Status::Ok();
       }
-      if (Peek() != ',') return Error("expected ',' or ']'");
+      if (Peek() != ',') {
+        return Error("expected ',' or ']'");
+      }
       ++pos_;
     }
   }
 
   // ReadHex4 reads the four hex digits of a \u escape.
   bool ReadHex4(uint32_t* out) {
-    if (in_.size() - pos_ < 4) return false;
+    if (in_.size() - pos_ < 4) {
+      return false;
+    }
     uint32_t v = 0;
     for (int i = 0; i < 4; ++i) {
       const char c = in_[pos_ + i];
@@ -204,7 +238,9 @@ class Parser {
 
   Status ParseEscape(std::string* s) {
     ++pos_;  // '\\'
-    if (AtEnd()) return Error("unexpected end of text in an escape");
+    if (AtEnd()) {
+      return Error("unexpected end of text in an escape");
+    }
     const char c = in_[pos_++];
     switch (c) {
       case '"':
@@ -234,15 +270,25 @@ class Parser {
         return Error("invalid escape");
     }
     uint32_t cp;
-    if (!ReadHex4(&cp)) return Error("\\u needs four hex digits");
-    if (cp >= 0xDC00 && cp <= 0xDFFF) return Error("unpaired low surrogate");
+    if (!ReadHex4(&cp)) {
+      return Error("\\u needs four hex digits");
+    }
+    if (cp >= 0xDC00 && cp <= 0xDFFF) {
+      return Error("unpaired low surrogate");
+    }
     if (cp >= 0xD800 && cp <= 0xDBFF) {
       // A high surrogate must be followed by an escaped low one (RFC 8259 section 7).
       uint32_t low;
-      if (in_.substr(pos_, 2) != "\\u") return Error("unpaired high surrogate");
+      if (in_.substr(pos_, 2) != "\\u") {
+        return Error("unpaired high surrogate");
+      }
       pos_ += 2;
-      if (!ReadHex4(&low)) return Error("\\u needs four hex digits");
-      if (low < 0xDC00 || low > 0xDFFF) return Error("unpaired high surrogate");
+      if (!ReadHex4(&low)) {
+        return Error("\\u needs four hex digits");
+      }
+      if (low < 0xDC00 || low > 0xDFFF) {
+        return Error("unpaired high surrogate");
+      }
       cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
     }
     AppendUtf8(cp, s);
@@ -260,19 +306,31 @@ class Parser {
       length = 2;
     } else if (b0 >= 0xE0 && b0 <= 0xEF) {
       length = 3;
-      if (b0 == 0xE0) lo = 0xA0;
-      if (b0 == 0xED) hi = 0x9F;
+      if (b0 == 0xE0) {
+        lo = 0xA0;
+      }
+      if (b0 == 0xED) {
+        hi = 0x9F;
+      }
     } else if (b0 >= 0xF0 && b0 <= 0xF4) {
       length = 4;
-      if (b0 == 0xF0) lo = 0x90;
-      if (b0 == 0xF4) hi = 0x8F;
+      if (b0 == 0xF0) {
+        lo = 0x90;
+      }
+      if (b0 == 0xF4) {
+        hi = 0x8F;
+      }
     } else {
       return Error("invalid UTF-8");
     }
-    if (in_.size() - pos_ < static_cast<size_t>(length)) return Error("invalid UTF-8");
+    if (in_.size() - pos_ < static_cast<size_t>(length)) {
+      return Error("invalid UTF-8");
+    }
     for (int i = 1; i < length; ++i) {
       const uint8_t b = static_cast<uint8_t>(in_[pos_ + i]);
-      if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xBF)) return Error("invalid UTF-8");
+      if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xBF)) {
+        return Error("invalid UTF-8");
+      }
     }
     s->append(in_.data() + pos_, length);
     pos_ += length;
@@ -284,9 +342,13 @@ class Parser {
     while (true) {
       // A run of plain characters is copied at once: base64 blobs are nothing else.
       const size_t start = pos_;
-      while (!AtEnd() && kPlain[Peek()]) ++pos_;
+      while (!AtEnd() && kPlain[Peek()]) {
+        ++pos_;
+      }
       s->append(in_.data() + start, pos_ - start);
-      if (AtEnd()) return Error("unterminated string");
+      if (AtEnd()) {
+        return Error("unterminated string");
+      }
       const uint8_t c = Peek();
       if (c == '"') {
         ++pos_;
@@ -308,26 +370,42 @@ class Parser {
     // RFC 8259 section 6: -? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?
     const size_t start = pos_;
     const bool negative = in_[pos_] == '-';
-    if (negative) ++pos_;
-    if (AtEnd() || !IsDigit(in_[pos_])) return Error("invalid number");
+    if (negative) {
+      ++pos_;
+    }
+    if (AtEnd() || !IsDigit(in_[pos_])) {
+      return Error("invalid number");
+    }
     if (in_[pos_] == '0') {
       ++pos_;
     } else {
-      while (!AtEnd() && IsDigit(in_[pos_])) ++pos_;
+      while (!AtEnd() && IsDigit(in_[pos_])) {
+        ++pos_;
+      }
     }
     bool integer = true;
     if (!AtEnd() && in_[pos_] == '.') {
       integer = false;
       ++pos_;
-      if (AtEnd() || !IsDigit(in_[pos_])) return Error("invalid number");
-      while (!AtEnd() && IsDigit(in_[pos_])) ++pos_;
+      if (AtEnd() || !IsDigit(in_[pos_])) {
+        return Error("invalid number");
+      }
+      while (!AtEnd() && IsDigit(in_[pos_])) {
+        ++pos_;
+      }
     }
     if (!AtEnd() && (in_[pos_] == 'e' || in_[pos_] == 'E')) {
       integer = false;
       ++pos_;
-      if (!AtEnd() && (in_[pos_] == '+' || in_[pos_] == '-')) ++pos_;
-      if (AtEnd() || !IsDigit(in_[pos_])) return Error("invalid number");
-      while (!AtEnd() && IsDigit(in_[pos_])) ++pos_;
+      if (!AtEnd() && (in_[pos_] == '+' || in_[pos_] == '-')) {
+        ++pos_;
+      }
+      if (AtEnd() || !IsDigit(in_[pos_])) {
+        return Error("invalid number");
+      }
+      while (!AtEnd() && IsDigit(in_[pos_])) {
+        ++pos_;
+      }
     }
     const char* first = in_.data() + start;
     const char* last = in_.data() + pos_;
@@ -367,7 +445,9 @@ class Parser {
 }  // namespace
 
 std::string JsonError::Describe() const {
-  if (kind == JsonErrorKind::kDuplicateKey) return "duplicate key \"" + key.substr(0, 128) + "\"";
+  if (kind == JsonErrorKind::kDuplicateKey) {
+    return "duplicate key \"" + key.substr(0, 128) + "\"";
+  }
   return detail + " at byte " + std::to_string(offset);
 }
 
@@ -377,14 +457,20 @@ Result<nlohmann::json> ReadJson(std::string_view text, Reason reason,
     JsonError e{JsonErrorKind::kTooLarge, options.max_bytes,
                 "text larger than " + std::to_string(options.max_bytes) + " bytes", ""};
     Status status(reason, e.Describe());
-    if (error != nullptr) *error = std::move(e);
+    if (error != nullptr) {
+      *error = std::move(e);
+    }
     return status;
   }
-  if (options.top_level_members != nullptr) options.top_level_members->clear();
+  if (options.top_level_members != nullptr) {
+    options.top_level_members->clear();
+  }
   json doc;
   Parser parser(text, 0, reason, options.max_depth, options.top_level_members);
   if (Status s = parser.ParseDocument(&doc); !s.ok()) {
-    if (error != nullptr) *error = parser.error();
+    if (error != nullptr) {
+      *error = parser.error();
+    }
     return s;
   }
   return doc;
@@ -395,7 +481,9 @@ Result<size_t> SkipJsonValue(std::string_view text, size_t pos, Reason reason, i
   json ignored;
   Parser parser(text, pos, reason, max_depth, nullptr);
   if (Status s = parser.ParseOneValue(&ignored); !s.ok()) {
-    if (error != nullptr) *error = parser.error();
+    if (error != nullptr) {
+      *error = parser.error();
+    }
     return s;
   }
   return parser.pos();

@@ -81,7 +81,9 @@ TEST(ReadJson, SaysWhichRuleRefused) {
     JsonError error;
     Result<nlohmann::json> doc = ReadJson(c.text, kTestReason, c.options, &error);
     ASSERT_EQ(doc.ok(), c.ok) << doc.status().ToString();
-    if (c.ok) continue;
+    if (c.ok) {
+      continue;
+    }
     EXPECT_EQ(doc.status().reason_id(), "test.malformed_json");
     EXPECT_EQ(error.kind, c.kind);
     EXPECT_EQ(error.Describe(), c.describe);

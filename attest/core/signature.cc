@@ -11,7 +11,9 @@ Result<Bytes> EcdsaRawToDer(ByteSpan r_be, ByteSpan s_be, Reason on_error) {
   EcdsaSigPtr sig(ECDSA_SIG_new());
   BignumPtr r(BN_bin2bn(r_be.data(), static_cast<int>(r_be.size()), nullptr));
   BignumPtr s(BN_bin2bn(s_be.data(), static_cast<int>(s_be.size()), nullptr));
-  if (!sig || !r || !s) return Status(reasons::kInternalError, "ecdsa: " + OsslErrors());
+  if (!sig || !r || !s) {
+    return Status(reasons::kInternalError, "ecdsa: " + OsslErrors());
+  }
   if (BN_is_zero(r.get()) || BN_is_zero(s.get())) {
     return Status(on_error, "ecdsa signature: r or s is zero");
   }
@@ -19,7 +21,9 @@ Result<Bytes> EcdsaRawToDer(ByteSpan r_be, ByteSpan s_be, Reason on_error) {
     return Status(reasons::kInternalError, "ecdsa: " + OsslErrors());
   }
   Bytes der = I2dBytes<ECDSA_SIG>(sig.get(), i2d_ECDSA_SIG);
-  if (der.empty()) return Status(reasons::kInternalError, "ecdsa: " + OsslErrors());
+  if (der.empty()) {
+    return Status(reasons::kInternalError, "ecdsa: " + OsslErrors());
+  }
   return der;
 }
 

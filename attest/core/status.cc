@@ -39,7 +39,9 @@ std::string_view ErrorCodeName(ErrorCode code) {
 }
 
 std::string Status::ToString() const {
-  if (ok()) return "ok";
+  if (ok()) {
+    return "ok";
+  }
   std::string out(reason_.id);
   out += ": ";
   out += message_;
@@ -47,7 +49,9 @@ std::string Status::ToString() const {
 }
 
 Status Status::WithContext(std::string_view context) const {
-  if (ok()) return *this;
+  if (ok()) {
+    return *this;
+  }
   std::string message(context);
   message += ": ";
   message += message_;

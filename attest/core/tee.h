@@ -33,7 +33,43 @@ constexpr std::string_view TeeTypeName(TeeType tee) {
 // TeeTypeName spells them; anything else, "none" included, is nullopt.
 constexpr std::optional<TeeType> ParseTeeType(std::string_view name) {
   for (TeeType t : {TeeType::kSev, TeeType::kSevEs, TeeType::kSevSnp, TeeType::kTdx}) {
-    if (TeeTypeName(t) == name) return t;
+    if (TeeTypeName(t) == name) {
+      {
+        {
+          {
+            {
+              {
+                {
+                  {
+                    {
+                      {
+                        {
+                          {
+                            {
+                              {
+                                {
+                                  {
+                                    {
+                                      {
+                                        { return t; }
+                                      }
+                                    }
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
   }
   return std::nullopt;
 }

@@ -6,11 +6,15 @@ namespace attest {
 namespace {
 
 bool ParseDigits(std::string_view text, size_t pos, size_t count, int* out) {
-  if (pos + count > text.size()) return false;
+  if (pos + count > text.size()) {
+    return false;
+  }
   int value = 0;
   for (size_t i = 0; i < count; ++i) {
     const char c = text[pos + i];
-    if (c < '0' || c > '9') return false;
+    if (c < '0' || c > '9') {
+      return false;
+    }
     value = value * 10 + (c - '0');
   }
   *out = value;
@@ -40,8 +44,12 @@ Result<TimePoint> ParseRfc3339(std::string_view text) {
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
     const size_t start = pos;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
-    if (pos == start) return bad("empty fraction");
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      ++pos;
+    }
+    if (pos == start) {
+      return bad("empty fraction");
+    }
   }
   int offset_seconds = 0;
   if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
@@ -58,10 +66,14 @@ Result<TimePoint> ParseRfc3339(std::string_view text) {
   } else {
     return bad("missing zone");
   }
-  if (pos != text.size()) return bad("trailing characters");
+  if (pos != text.size()) {
+    return bad("trailing characters");
+  }
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
                            day{static_cast<unsigned>(d)}};
-  if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return bad("field out of range");
+  if (!ymd.ok() || h > 23 || mi > 59 || s > 60) {
+    return bad("field out of range");
+  }
   const int leap_second_clamp = s == 60 ? 59 : s;
   return TimePoint(sys_days(ymd).time_since_epoch() + hours(h) + minutes(mi) +
                    seconds(leap_second_clamp) - seconds(offset_seconds));

@@ -17,13 +17,17 @@ bool LooksLikePem(ByteSpan data) {
 
 TimePoint Asn1ToTimePoint(const ASN1_TIME* t) {
   std::tm tm{};
-  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return TimePoint{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
+    return TimePoint{};
+  }
   return FromUnixSeconds(static_cast<int64_t>(timegm(&tm)));
 }
 
 std::string NameEntry(const X509_NAME* name) {
   const int index = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-  if (index < 0) return "";
+  if (index < 0) {
+    return "";
+  }
   const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
   return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
                      static_cast<size_t>(ASN1_STRING_length(data)));
@@ -55,14 +59,20 @@ Result<std::vector<X509Ptr>> ParseCertificates(ByteSpan data) {
     return out;
   }
   BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-  if (!bio) return Status(reasons::kInternalError, "bio: " + OsslErrors());
+  if (!bio) {
+    return Status(reasons::kInternalError, "bio: " + OsslErrors());
+  }
   while (true) {
     X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-    if (!cert) break;
+    if (!cert) {
+      break;
+    }
     out.push_back(std::move(cert));
   }
   OsslErrors();  // the end-of-data "no start line" is expected
-  if (out.empty()) return Status(reasons::kCertMalformed, "certificate: PEM has no CERTIFICATE");
+  if (out.empty()) {
+    return Status(reasons::kCertMalformed, "certificate: PEM has no CERTIFICATE");
+  }
   return out;
 }
 
@@ -78,8 +88,9 @@ Result<X509CrlPtr> ParseCrl(ByteSpan data) {
       return Status(reasons::kCrlMalformed, "crl: trailing bytes after DER");
     }
   }
-  if (!crl)
+  if (!crl) {
     return Status(reasons::kCrlMalformed, "crl: not a DER or PEM CRL (" + OsslErrors() + ")");
+  }
   return crl;
 }
 
@@ -122,9 +133,13 @@ Status CheckValidityAt(X509* cert, TimePoint now) {
 Result<Bytes> ExtensionValue(X509* cert, std::string_view dotted_oid, bool* found) {
   *found = false;
   Asn1ObjectPtr oid(OBJ_txt2obj(std::string(dotted_oid).c_str(), 1));
-  if (!oid) return Status(reasons::kInternalError, "bad oid " + std::string(dotted_oid));
+  if (!oid) {
+    return Status(reasons::kInternalError, "bad oid " + std::string(dotted_oid));
+  }
   const int index = X509_get_ext_by_OBJ(cert, oid.get(), -1);
-  if (index < 0) return Bytes{};
+  if (index < 0) {
+    return Bytes{};
+  }
   if (X509_get_ext_by_OBJ(cert, oid.get(), index) >= 0) {
     return Status(reasons::kCertMalformed,
                   Describe(cert) + ": extension " + std::string(dotted_oid) + " repeated");
@@ -140,7 +155,9 @@ Result<std::vector<X509Ptr>> VerifyChain(X509* leaf, std::span<X509* const> inte
   X509StorePtr store(X509_STORE_new());
   X509StackPtr untrusted(sk_X509_new_null());
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!store || !untrusted || !ctx) return Status(reasons::kInternalError, OsslErrors());
+  if (!store || !untrusted || !ctx) {
+    return Status(reasons::kInternalError, OsslErrors());
+  }
   for (X509* anchor : anchors) {
     if (X509_STORE_add_cert(store.get(), anchor) != 1) {
       return Status(reasons::kInternalError, "anchor: " + OsslErrors());
@@ -172,8 +189,9 @@ Result<std::vector<X509Ptr>> VerifyChain(X509* leaf, std::span<X509* const> inte
   }
   std::vector<X509Ptr> chain;
   STACK_OF(X509)* verified = X509_STORE_CTX_get0_chain(ctx.get());
-  for (int i = 0; i < sk_X509_num(verified); ++i)
+  for (int i = 0; i < sk_X509_num(verified); ++i) {
     chain.push_back(UpRef(sk_X509_value(verified, i)));
+  }
   return chain;
 }
 
@@ -217,8 +235,12 @@ Status CheckNotRevoked(std::span<const X509Ptr> chain, std::span<X509_CRL* const
     }
     ATTEST_RETURN_IF_ERROR(CheckCrl(crl, issuer, now));
     for (const X509Ptr& cert : chain) {
-      if (X509_NAME_cmp(X509_get_issuer_name(cert.get()), X509_CRL_get_issuer(crl)) != 0) continue;
-      if (cert.get() == issuer && IsSelfSigned(issuer)) continue;
+      if (X509_NAME_cmp(X509_get_issuer_name(cert.get()), X509_CRL_get_issuer(crl)) != 0) {
+        continue;
+      }
+      if (cert.get() == issuer && IsSelfSigned(issuer)) {
+        continue;
+      }
       X509_REVOKED* entry = nullptr;
       if (X509_CRL_get0_by_cert(crl, &entry, cert.get()) == 1) {
         return Status(reasons::kCertRevoked,

@@ -37,7 +37,9 @@ Result<EvpPkeyPtr> RsaPublicKey(ByteSpan modulus_be, ByteSpan pubexp_be, Reason 
   BignumPtr n(BN_bin2bn(modulus_be.data(), static_cast<int>(modulus_be.size()), nullptr));
   BignumPtr e(BN_bin2bn(pubexp_be.data(), static_cast<int>(pubexp_be.size()), nullptr));
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
-  if (!n || !e || !bld) return Status(reasons::kInternalError, "rsa key: " + OsslErrors());
+  if (!n || !e || !bld) {
+    return Status(reasons::kInternalError, "rsa key: " + OsslErrors());
+  }
   if (BN_is_zero(n.get()) || BN_is_zero(e.get()) || !BN_is_odd(n.get())) {
     return Status(on_error, "rsa key: modulus or exponent is zero or even");
   }
@@ -115,7 +117,9 @@ Sha256Digest HmacSha256(ByteSpan key, std::initializer_list<ByteSpan> parts) {
   size_t len = 0;
   ok = ok && EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) == 1 && len == out.size();
   // HMAC over in-memory buffers only fails when the library is broken; we cannot continue.
-  if (!ok) std::abort();
+  if (!ok) {
+    std::abort();
+  }
   return out;
 }
 
@@ -132,7 +136,9 @@ Bytes Aes128Ctr(const Key128& key, const Key128& iv, ByteSpan data) {
                         data.empty() ? &kEmpty : data.data(), static_cast<int>(data.size())) == 1 &&
       EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &final_len) == 1 &&
       static_cast<size_t>(len) + static_cast<size_t>(final_len) == data.size();
-  if (!ok) std::abort();
+  if (!ok) {
+    std::abort();
+  }
   return out;
 }
 
@@ -155,7 +161,9 @@ Bytes SevKdf(ByteSpan key, std::string_view label, ByteSpan context, size_t out_
 
 Result<EvpPkeyPtr> GenerateP384Key() {
   EvpPkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
-  if (!key) return Status(reasons::kInternalError, "p-384 keygen: " + OsslErrors());
+  if (!key) {
+    return Status(reasons::kInternalError, "p-384 keygen: " + OsslErrors());
+  }
   return key;
 }
 
@@ -204,7 +212,9 @@ Result<std::array<uint8_t, kSevSigSize>> SignEcdsaSevSig(EVP_PKEY* key, const EV
   }
   const uint8_t* p = der.data();
   EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len)));
-  if (!sig) return Status(reasons::kInternalError, "ecdsa sign: " + OsslErrors());
+  if (!sig) {
+    return Status(reasons::kInternalError, "ecdsa sign: " + OsslErrors());
+  }
   std::array<uint8_t, kSevSigSize> out{};
   uint8_t be[kP384Size];
   const BIGNUM* parts[2] = {ECDSA_SIG_get0_r(sig.get()), ECDSA_SIG_get0_s(sig.get())};

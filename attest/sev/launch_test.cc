@@ -63,7 +63,9 @@ TEST(VerifyLaunchTest, ProvesOnlyTheDigestMeasureBinds) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     LaunchEvidence e = Vector();
-    if (c.mutate) c.mutate(e);
+    if (c.mutate) {
+      c.mutate(e);
+    }
     auto v = VerifyLaunch(e, c.expected);
     ASSERT_TRUE(v.ok()) << v.status().ToString();
     EXPECT_EQ(v->proven_digest().has_value(), c.want_proven);

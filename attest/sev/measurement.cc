@@ -19,7 +19,9 @@ void PutU16(Bytes& out, uint16_t v) {
 Guid MustGuid(std::string_view text) {
   auto guid = ParseGuid(text);
   // Only called with the constants above.
-  if (!guid.ok()) std::abort();
+  if (!guid.ok()) {
+    std::abort();
+  }
   return *guid;
 }
 
@@ -40,10 +42,14 @@ Result<Guid> ParseGuid(std::string_view text) {
   }
   std::string hex;
   for (char c : text) {
-    if (c != '-') hex.push_back(c);
+    if (c != '-') {
+      hex.push_back(c);
+    }
   }
   auto raw = HexDecode(hex);
-  if (!raw.ok()) return Status(reasons::kSevBadArgument, "guid: not hex");
+  if (!raw.ok()) {
+    return Status(reasons::kSevBadArgument, "guid: not hex");
+  }
   Guid g{};
   std::copy(raw->begin(), raw->end(), g.begin());
   std::reverse(g.begin(), g.begin() + 4);
@@ -101,16 +107,22 @@ Result<Sha256Digest> ComputeLaunchDigest(const LaunchDigestInput& input) {
   }
   Sha256Hasher ld;  // streaming, so that the firmware image is not copied
   ld.Update(input.firmware);
-  if (input.kernel) ld.Update(BuildKernelHashTable(*input.kernel));
+  if (input.kernel) {
+    ld.Update(BuildKernelHashTable(*input.kernel));
+  }
   if (es) {
     ld.Update(input.vmsa_bsp);
-    for (uint32_t i = 1; i < input.num_vcpus; ++i) ld.Update(input.vmsa_ap);
+    for (uint32_t i = 1; i < input.num_vcpus; ++i) {
+      ld.Update(input.vmsa_ap);
+    }
   }
   return ld.Finish();
 }
 
 Result<Sha256Digest> ComputeLaunchMeasure(ByteSpan tik, const LaunchMeasureInput& input) {
-  if (tik.size() != 16) return Status(reasons::kSevBadArgument, "measure: TIK must be 16 bytes");
+  if (tik.size() != 16) {
+    return Status(reasons::kSevBadArgument, "measure: TIK must be 16 bytes");
+  }
   const uint8_t head[4] = {0x04, input.api_major, input.api_minor, input.build};
   const uint8_t policy[4] = {
       static_cast<uint8_t>(input.policy), static_cast<uint8_t>(input.policy >> 8),

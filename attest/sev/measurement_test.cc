@@ -222,7 +222,9 @@ TEST(SevMeasurement, LaunchDigestComposition) {
   in.vmsa_ap = ap;
   in.num_vcpus = 3;
   concat.insert(concat.end(), bsp.begin(), bsp.end());
-  for (int i = 0; i < 2; ++i) concat.insert(concat.end(), ap.begin(), ap.end());
+  for (int i = 0; i < 2; ++i) {
+    concat.insert(concat.end(), ap.begin(), ap.end());
+  }
   auto es = ComputeLaunchDigest(in);
   ASSERT_TRUE(es.ok()) << es.status().ToString();
   EXPECT_EQ(*es, Sha256(concat));

@@ -25,7 +25,9 @@ Result<std::vector<OvmfTableEntry>> ParseOvmfFooterTable(ByteSpan firmware) {
                   "ovmf footer");
   ATTEST_ASSIGN_OR_RETURN(uint16_t table_size, head.ReadU16Le());
   ATTEST_ASSIGN_OR_RETURN(Guid footer_guid, head.ReadArray<16>());
-  if (footer_guid != *ParseGuid(kOvmfFooterGuid)) return Malformed("no footer GUID");
+  if (footer_guid != *ParseGuid(kOvmfFooterGuid)) {
+    return Malformed("no footer GUID");
+  }
   if (table_size < kEntryHeaderSize || table_size - kEntryHeaderSize > footer) {
     return Malformed("table size " + std::to_string(table_size) + " outside the image");
   }
@@ -34,7 +36,9 @@ Result<std::vector<OvmfTableEntry>> ParseOvmfFooterTable(ByteSpan firmware) {
   std::vector<OvmfTableEntry> entries;
   size_t end = table.size();
   while (end >= kEntryHeaderSize) {
-    if (entries.size() == kMaxOvmfTableEntries) return Malformed("more than 64 entries");
+    if (entries.size() == kMaxOvmfTableEntries) {
+      return Malformed("more than 64 entries");
+    }
     ByteReader r(table.subspan(end - kEntryHeaderSize, kEntryHeaderSize),
                  reasons::kSevFirmwareMalformed, "ovmf footer entry");
     ATTEST_ASSIGN_OR_RETURN(uint16_t size, r.ReadU16Le());
@@ -47,7 +51,9 @@ Result<std::vector<OvmfTableEntry>> ParseOvmfFooterTable(ByteSpan firmware) {
     entries.push_back(entry);
     end -= size;
   }
-  if (end != 0) return Malformed(std::to_string(end) + " bytes before the first entry");
+  if (end != 0) {
+    return Malformed(std::to_string(end) + " bytes before the first entry");
+  }
   return entries;
 }
 
@@ -55,7 +61,9 @@ std::optional<ByteSpan> FindOvmfTableEntry(const std::vector<OvmfTableEntry>& ta
                                            std::string_view guid) {
   const Guid want = *ParseGuid(guid);
   for (const OvmfTableEntry& e : table) {
-    if (e.guid == want) return e.data;
+    if (e.guid == want) {
+      return e.data;
+    }
   }
   return std::nullopt;
 }
@@ -63,16 +71,22 @@ std::optional<ByteSpan> FindOvmfTableEntry(const std::vector<OvmfTableEntry>& ta
 Result<uint32_t> OvmfSevEsResetAddress(ByteSpan firmware) {
   ATTEST_ASSIGN_OR_RETURN(auto table, ParseOvmfFooterTable(firmware));
   const auto block = FindOvmfTableEntry(table, kOvmfSevEsResetBlockGuid);
-  if (!block) return Malformed("no SEV-ES reset block: not an SEV-ES capable OVMF");
+  if (!block) {
+    return Malformed("no SEV-ES reset block: not an SEV-ES capable OVMF");
+  }
   ByteReader r(*block, reasons::kSevFirmwareMalformed, "ovmf sev-es reset block");
   return r.ReadU32Le();
 }
 
 bool OvmfSupportsKernelHashes(ByteSpan firmware) {
   auto table = ParseOvmfFooterTable(firmware);
-  if (!table.ok()) return false;
+  if (!table.ok()) {
+    return false;
+  }
   const auto area = FindOvmfTableEntry(*table, kOvmfSevHashTableGuid);
-  if (!area) return false;
+  if (!area) {
+    return false;
+  }
   // u32 guest-physical base, u32 size: QEMU refuses a zero base or an area smaller than its
   // padded hash table (a plain OvmfX64 build carries the entry with zeros).
   ByteReader r(*area, reasons::kSevFirmwareMalformed, "ovmf sev hash table area");

@@ -56,7 +56,9 @@ TEST(SevOvmf, MalformedTablesRejected) {
     SCOPED_TRACE(c.name);
     Bytes fw = good;
     fw[c.offset] = c.value;
-    if (c.offset == footer) fw[footer + 1] = 0;
+    if (c.offset == footer) {
+      fw[footer + 1] = 0;
+    }
     EXPECT_EQ(ParseOvmfFooterTable(fw).status().reason_id(), "sev.firmware_malformed");
   }
   EXPECT_EQ(ParseOvmfFooterTable(Bytes(49)).status().reason_id(), "sev.firmware_malformed");

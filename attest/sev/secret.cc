@@ -12,7 +12,9 @@ namespace {
 constexpr size_t kHeaderSize = 16 + 4;  // GUID + u32 length, for the table and each entry
 
 void PutU32(Bytes& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (int i = 0; i < 4; ++i) {
+    out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
 }
 
 std::array<uint8_t, 4> Le32(uint32_t v) {

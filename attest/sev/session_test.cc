@@ -52,7 +52,9 @@ TEST(SevSession, ParseSessionBlobSizes) {
   EXPECT_EQ(ParseSessionBlob(Bytes(127)).status().reason_id(), "sev.session_malformed");
   EXPECT_EQ(ParseSessionBlob(Bytes(129)).status().reason_id(), "sev.session_malformed");
   Bytes wire(128);
-  for (size_t i = 0; i < wire.size(); ++i) wire[i] = static_cast<uint8_t>(i);
+  for (size_t i = 0; i < wire.size(); ++i) {
+    wire[i] = static_cast<uint8_t>(i);
+  }
   auto blob = ParseSessionBlob(wire);
   ASSERT_TRUE(blob.ok());
   EXPECT_EQ(blob->nonce[0], 0);

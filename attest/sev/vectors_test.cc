@@ -113,7 +113,9 @@ TEST(SevVectors, VmsaFieldsOfTheModel) {
   ASSERT_EQ(page.size(), kVmsaSize);
   auto u64 = [&](size_t off) {
     uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = v << 8 | page[off + i];
+    for (int i = 7; i >= 0; --i) {
+      v = v << 8 | page[off + i];
+    }
     return v;
   };
   EXPECT_EQ(page[0x10], 0x00);  // CS selector 0xf000

@@ -35,7 +35,9 @@ Status VerifyAmdSignature(const AmdCert& signer, const AmdCert& subject, std::st
 
 const SevSignature* FindSlot(const SevCert& cert, Usage signer) {
   for (const SevSignature& slot : cert.sigs) {
-    if (slot.usage == static_cast<uint32_t>(signer)) return &slot;
+    if (slot.usage == static_cast<uint32_t>(signer)) {
+      return &slot;
+    }
   }
   return nullptr;
 }
@@ -90,7 +92,9 @@ Status VerifyCekByAsk(const AmdCert& ask, const SevCert& cek) {
 
 Result<SevCert> ParseAs(ByteSpan bytes, Usage want, std::string_view name) {
   auto cert = ParseSevCert(bytes);
-  if (!cert.ok()) return cert.status().WithContext(name);
+  if (!cert.ok()) {
+    return cert.status().WithContext(name);
+  }
   if (cert->pubkey_usage != static_cast<uint32_t>(want)) {
     return Status(reasons::kSevBadUsage, std::string(name) + ": key usage is " +
                                              std::string(UsageName(cert->pubkey_usage)) +
@@ -104,9 +108,13 @@ Result<SevCert> ParseAs(ByteSpan bytes, Usage want, std::string_view name) {
 
 Result<AmdRoot> LoadAmdRoot(std::string product, ByteSpan ark_bytes, ByteSpan ask_bytes) {
   auto ark = ParseAmdCert(ark_bytes);
-  if (!ark.ok()) return ark.status().WithContext("ark");
+  if (!ark.ok()) {
+    return ark.status().WithContext("ark");
+  }
   auto ask = ParseAmdCert(ask_bytes);
-  if (!ask.ok()) return ask.status().WithContext("ask");
+  if (!ask.ok()) {
+    return ask.status().WithContext("ask");
+  }
   if (ark->key_usage != static_cast<uint32_t>(Usage::kArk)) {
     return Status(reasons::kSevBadUsage, "ark: key usage is not ARK (0x0)");
   }
@@ -132,8 +140,12 @@ Result<std::vector<AmdRoot>> BuiltinAmdRoots() {
     ByteSpan ark;
     ByteSpan ask;
     for (const EmbeddedFile& file : kBuiltinAnchorFiles) {
-      if (file.name == ark_name) ark = file.bytes;
-      if (file.name == ask_name) ask = file.bytes;
+      if (file.name == ark_name) {
+        ark = file.bytes;
+      }
+      if (file.name == ask_name) {
+        ask = file.bytes;
+      }
     }
     auto root = LoadAmdRoot(product, ark, ask);
     if (!root.ok()) {

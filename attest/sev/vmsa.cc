@@ -14,7 +14,9 @@ namespace {
 
 template <typename T>
 void Put(Bytes& page, size_t offset, T value) {
-  for (size_t i = 0; i < sizeof(T); ++i) page[offset + i] = static_cast<uint8_t>(value >> (8 * i));
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    page[offset + i] = static_cast<uint8_t>(value >> (8 * i));
+  }
 }
 
 // A VMCB segment: selector u16, attributes u16, limit u32, base u64.
@@ -60,7 +62,9 @@ Result<uint32_t> QemuCpuSignature(std::string_view model) {
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   for (const CpuModel& m : kModels) {
-    if (lower == m.name) return CpuSignature(m.family, m.model, m.stepping);
+    if (lower == m.name) {
+      return CpuSignature(m.family, m.model, m.stepping);
+    }
   }
   return Status(reasons::kSevBadArgument, "unknown QEMU CPU model '" + std::string(model) + "'");
 }

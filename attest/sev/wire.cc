@@ -217,7 +217,9 @@ Result<SevCert> ParseSevCert(ByteSpan bytes) {
 namespace {
 
 void PutU32(Bytes& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (int i = 0; i < 4; ++i) {
+    out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
 }
 
 void PutCoord(Bytes& out, const std::array<uint8_t, kP384Size>& be) {

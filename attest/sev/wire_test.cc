@@ -19,7 +19,9 @@ const char* const kAmdCerts[] = {"sev/naples/ark.cert", "sev/naples/ask.cert",
                                  "sev/genoa/ark.cert",  "sev/genoa/ask.cert"};
 
 void PutU32(Bytes& b, size_t off, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[off + i] = static_cast<uint8_t>(v >> (8 * i));
+  for (int i = 0; i < 4; ++i) {
+    b[off + i] = static_cast<uint8_t>(v >> (8 * i));
+  }
 }
 
 TEST(SevWire, AmdAnchorsParse) {

@@ -15,9 +15,15 @@ Status TableError(const std::string& what) {
 }
 
 int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
   return -1;
 }
 
@@ -35,15 +41,21 @@ const Guid& KnownGuid(int index) {
 
 Result<Guid> ParseGuid(std::string_view text) {
   Guid out{};
-  if (text.size() != 36) return TableError("guid text must be 36 characters");
+  if (text.size() != 36) {
+    return TableError("guid text must be 36 characters");
+  }
   size_t n = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (text[i] != '-') return TableError("guid text: '-' expected");
+      if (text[i] != '-') {
+        return TableError("guid text: '-' expected");
+      }
       continue;
     }
     const int hi = HexValue(text[i]), lo = i + 1 < text.size() ? HexValue(text[i + 1]) : -1;
-    if (hi < 0 || lo < 0) return TableError("guid text: hex digit expected");
+    if (hi < 0 || lo < 0) {
+      return TableError("guid text: hex digit expected");
+    }
     out[n++] = static_cast<uint8_t>(hi << 4 | lo);
     ++i;
   }
@@ -51,28 +63,42 @@ Result<Guid> ParseGuid(std::string_view text) {
 }
 
 Result<SnpCollateral> ParseCertTable(ByteSpan table) {
-  if (table.size() > kMaxCertTableBytes) return TableError("larger than 64 KiB");
+  if (table.size() > kMaxCertTableBytes) {
+    return TableError("larger than 64 KiB");
+  }
   ByteReader reader(table, reasons::kSnpMalformed, "snp certificate table");
   std::array<std::optional<Bytes>, 5> found;
   size_t entries = 0;
   while (true) {
-    if (entries > kMaxCertTableEntries) return TableError("more than 32 entries");
-    if (reader.remaining() < kEntryBytes) return TableError("no all-zero terminator entry");
+    if (entries > kMaxCertTableEntries) {
+      return TableError("more than 32 entries");
+    }
+    if (reader.remaining() < kEntryBytes) {
+      return TableError("no all-zero terminator entry");
+    }
     ATTEST_ASSIGN_OR_RETURN(Guid guid, reader.ReadArray<16>());
     ATTEST_ASSIGN_OR_RETURN(uint32_t offset, reader.ReadU32Le());
     ATTEST_ASSIGN_OR_RETURN(uint32_t length, reader.ReadU32Le());
     const bool zero_guid = std::all_of(guid.begin(), guid.end(), [](uint8_t b) { return b == 0; });
     if (zero_guid) {
-      if (offset != 0 || length != 0) return TableError("terminator entry not all zero");
+      if (offset != 0 || length != 0) {
+        return TableError("terminator entry not all zero");
+      }
       break;
     }
     ++entries;
     int kind = -1;
     for (int k = 0; k < 5; ++k) {
-      if (guid == KnownGuid(k)) kind = k;
+      if (guid == KnownGuid(k)) {
+        kind = k;
+      }
     }
-    if (kind < 0) continue;  // a vendor extension
-    if (found[kind]) return TableError("entry " + std::to_string(entries) + " repeats a GUID");
+    if (kind < 0) {
+      continue;  // a vendor extension
+    }
+    if (found[kind]) {
+      return TableError("entry " + std::to_string(entries) + " repeats a GUID");
+    }
     // Certificates follow the table: the entry area (terminator included) is not a certificate.
     if (length == 0 || offset > table.size() || length > table.size() - offset) {
       return TableError("entry " + std::to_string(entries) + " points outside the blob");
@@ -96,9 +122,15 @@ Result<SnpCollateral> ParseCertTable(ByteSpan table) {
   }
   SnpCollateral out;
   out.endorsement_cert = found[0] ? std::move(*found[0]) : std::move(*found[1]);
-  if (found[2]) out.chain.push_back(std::move(*found[2]));
-  if (found[3]) out.chain.push_back(std::move(*found[3]));
-  if (found[4]) out.crls.push_back(std::move(*found[4]));
+  if (found[2]) {
+    out.chain.push_back(std::move(*found[2]));
+  }
+  if (found[3]) {
+    out.chain.push_back(std::move(*found[3]));
+  }
+  if (found[4]) {
+    out.crls.push_back(std::move(*found[4]));
+  }
   return out;
 }
 
@@ -116,7 +148,9 @@ Bytes BuildCertTable(const std::vector<std::pair<Guid, Bytes>>& entries) {
     }
     offset += cert.size();
   }
-  for (const auto& [guid, cert] : entries) out.insert(out.end(), cert.begin(), cert.end());
+  for (const auto& [guid, cert] : entries) {
+    out.insert(out.end(), cert.begin(), cert.end());
+  }
   return out;
 }
 

@@ -53,7 +53,9 @@ TEST(CertTableTest, SplitsKnownEntries) {
 }
 
 void PutU32(Bytes& b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+  for (int i = 0; i < 4; ++i) {
+    b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+  }
 }
 
 TEST(CertTableTest, RefusesMalformedTables) {

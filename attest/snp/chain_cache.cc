@@ -12,7 +12,9 @@ std::shared_ptr<const ValidatedChain> SnpChainCache::Find(const Sha256Digest& ke
 
 void SnpChainCache::Insert(const Sha256Digest& key, std::shared_ptr<const ValidatedChain> chain) {
   std::unique_lock lock(mu_);
-  if (entries_.size() >= max_entries_) entries_.clear();
+  if (entries_.size() >= max_entries_) {
+    entries_.clear();
+  }
   entries_[key] = std::move(chain);
 }
 

@@ -8,7 +8,9 @@ bool Bit(uint64_t value, int bit) { return ((value >> bit) & 1) != 0; }
 TcbClaim MakeTcb(uint64_t raw, std::optional<Product> product) {
   TcbClaim claim;
   claim.raw = raw;
-  if (product) claim.parts = DecodeTcb(raw, *product);
+  if (product) {
+    claim.parts = DecodeTcb(raw, *product);
+  }
   return claim;
 }
 
@@ -66,7 +68,9 @@ SnpClaims ToClaims(const VerifiedSnpReport& verified) {
 
 SnpClaims UnverifiedClaims(const SnpReport& report) {
   std::optional<Product> product;
-  if (report.has_cpuid) product = ProductFromCpuid(report.cpuid_fam_id, report.cpuid_mod_id);
+  if (report.has_cpuid) {
+    product = ProductFromCpuid(report.cpuid_fam_id, report.cpuid_mod_id);
+  }
   return Build(report, product);
 }
 

@@ -30,13 +30,17 @@ Result<uint8_t> ReadSpl(X509* cert, const char* oid, bool required) {
   bool found = false;
   ATTEST_ASSIGN_OR_RETURN(Bytes value, ExtensionValue(cert, oid, &found));
   if (!found) {
-    if (required) return Invalid(oid, "missing");
+    if (required) {
+      return Invalid(oid, "missing");
+    }
     return uint8_t{0};
   }
   const uint8_t* p = value.data();
   OsslPtr<ASN1_INTEGER, ASN1_INTEGER_free> integer(
       d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(value.size())));
-  if (!integer || p != value.data() + value.size()) return Invalid(oid, "not a DER INTEGER");
+  if (!integer || p != value.data() + value.size()) {
+    return Invalid(oid, "not a DER INTEGER");
+  }
   int64_t v = -1;
   if (ASN1_INTEGER_get_int64(&v, integer.get()) != 1 || v < 0 || v > 255) {
     return Invalid(oid, "not in 0..255");
@@ -48,11 +52,15 @@ Result<uint8_t> ReadSpl(X509* cert, const char* oid, bool required) {
 Result<std::string> ReadIa5(X509* cert, const char* oid) {
   bool found = false;
   ATTEST_ASSIGN_OR_RETURN(Bytes value, ExtensionValue(cert, oid, &found));
-  if (!found) return std::string();
+  if (!found) {
+    return std::string();
+  }
   const uint8_t* p = value.data();
   OsslPtr<ASN1_IA5STRING, ASN1_IA5STRING_free> text(
       d2i_ASN1_IA5STRING(nullptr, &p, static_cast<long>(value.size())));
-  if (!text || p != value.data() + value.size()) return Invalid(oid, "not a DER IA5String");
+  if (!text || p != value.data() + value.size()) {
+    return Invalid(oid, "not a DER IA5String");
+  }
   return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(text.get())),
                      static_cast<size_t>(ASN1_STRING_length(text.get())));
 }
@@ -62,9 +70,13 @@ Result<std::string> ReadIa5(X509* cert, const char* oid) {
 Result<Bytes> ReadHwId(X509* cert, Product product) {
   bool found = false;
   ATTEST_ASSIGN_OR_RETURN(Bytes value, ExtensionValue(cert, kOidHwId, &found));
-  if (!found) return Invalid(kOidHwId, "missing hwID on a VCEK");
+  if (!found) {
+    return Invalid(kOidHwId, "missing hwID on a VCEK");
+  }
   const size_t want = product == Product::kTurin ? 8 : 64;
-  if (value.size() == want) return value;
+  if (value.size() == want) {
+    return value;
+  }
   if (value.size() == want + 2 && value[0] == V_ASN1_OCTET_STRING && value[1] == want) {
     return Bytes(value.begin() + 2, value.end());
   }

@@ -21,18 +21,28 @@ std::string_view ProductName(Product product) {
 }
 
 std::optional<Product> ProductFromName(std::string_view name) {
-  if (name == "Milan") return Product::kMilan;
-  if (name == "Genoa") return Product::kGenoa;
-  if (name == "Turin") return Product::kTurin;
+  if (name == "Milan") {
+    return Product::kMilan;
+  }
+  if (name == "Genoa") {
+    return Product::kGenoa;
+  }
+  if (name == "Turin") {
+    return Product::kTurin;
+  }
   return std::nullopt;
 }
 
 std::optional<Product> ProductFromCpuid(uint8_t family, uint8_t model) {
-  if (family == 0x19 && model <= 0x0F) return Product::kMilan;
+  if (family == 0x19 && model <= 0x0F) {
+    return Product::kMilan;
+  }
   if (family == 0x19 && ((model >= 0x10 && model <= 0x1F) || (model >= 0xA0 && model <= 0xAF))) {
     return Product::kGenoa;
   }
-  if (family == 0x1A && model <= 0x1F) return Product::kTurin;
+  if (family == 0x1A && model <= 0x1F) {
+    return Product::kTurin;
+  }
   return std::nullopt;
 }
 
@@ -50,7 +60,9 @@ TcbParts DecodeTcb(uint64_t tcb, Product product) {
   } else {
     p.bootloader = Byte(tcb, 0);
     p.tee = Byte(tcb, 1);
-    for (int i = 0; i < 4; ++i) p.reserved[i] = Byte(tcb, 2 + i);
+    for (int i = 0; i < 4; ++i) {
+      p.reserved[i] = Byte(tcb, 2 + i);
+    }
     p.snp = Byte(tcb, 6);
     p.microcode = Byte(tcb, 7);
   }
@@ -64,7 +76,9 @@ uint64_t EncodeTcb(const TcbParts& p, Product product) {
            Place(p.reserved[2], 6) | Place(p.microcode, 7);
   }
   uint64_t out = Place(p.bootloader, 0) | Place(p.tee, 1) | Place(p.snp, 6) | Place(p.microcode, 7);
-  for (int i = 0; i < 4; ++i) out |= Place(p.reserved[i], 2 + i);
+  for (int i = 0; i < 4; ++i) {
+    out |= Place(p.reserved[i], 2 + i);
+  }
   return out;
 }
 

@@ -25,7 +25,9 @@ Result<SnpTrustRoots> SnpTrustRoots::FromChains(std::span<const Bytes> pem_chain
     }
     ProductRoots* entry = nullptr;
     for (ProductRoots& existing : roots.products_) {
-      if (existing.product == *product) entry = &existing;
+      if (existing.product == *product) {
+        entry = &existing;
+      }
     }
     if (entry == nullptr) {
       roots.products_.push_back(ProductRoots{*product, std::move(ark), {}});
@@ -36,7 +38,9 @@ Result<SnpTrustRoots> SnpTrustRoots::FromChains(std::span<const Bytes> pem_chain
       return Status(reasons::kChainUntrusted,
                     "trust roots: two different ARKs for " + std::string(ProductName(*product)));
     }
-    for (X509Ptr& cert : certs) entry->intermediates.push_back(std::move(cert));
+    for (X509Ptr& cert : certs) {
+      entry->intermediates.push_back(std::move(cert));
+    }
   }
   roots.id_ = Sha256(ark_fingerprints);
   return roots;
@@ -61,7 +65,9 @@ const SnpTrustRoots& SnpTrustRoots::BuiltIn() {
 
 const ProductRoots* SnpTrustRoots::Find(Product product) const {
   for (const ProductRoots& entry : products_) {
-    if (entry.product == product) return &entry;
+    if (entry.product == product) {
+      return &entry;
+    }
   }
   return nullptr;
 }

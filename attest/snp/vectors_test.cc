@@ -71,14 +71,18 @@ const Vector kVectors[] = {
 
 std::string LeHex(uint64_t v) {
   Bytes b(8);
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
+  for (int i = 0; i < 8; ++i) {
+    b[i] = static_cast<uint8_t>(v >> (8 * i));
+  }
   return HexEncode(b);
 }
 
 Result<VerifiedSnpReport> Verify(const Bytes& report_bytes, const Bytes& cert, const char* at,
                                  std::vector<Bytes> chain = {}, SnpChainCache* cache = nullptr) {
   auto report = ParseSnpReport(report_bytes);
-  if (!report.ok()) return report.status();
+  if (!report.ok()) {
+    return report.status();
+  }
   SnpCollateral collateral{cert, std::move(chain), {}};
   return VerifySnpReport(*report, collateral, SnpTrustRoots::BuiltIn(), *ParseRfc3339(at), cache);
 }
@@ -237,7 +241,9 @@ TEST(SnpVectorsTest, TurinVcekChainsToBuiltInTurinRoots) {
   const ProductRoots* turin = SnpTrustRoots::BuiltIn().Find(Product::kTurin);
   ASSERT_NE(turin, nullptr);
   std::vector<X509*> mids;
-  for (const auto& m : turin->intermediates) mids.push_back(m.get());
+  for (const auto& m : turin->intermediates) {
+    mids.push_back(m.get());
+  }
   X509* anchors[] = {turin->ark.get()};
   EXPECT_TRUE(
       VerifyChain((*certs)[0].get(), mids, anchors, *ParseRfc3339("2025-06-01T00:00:00Z")).ok());

@@ -18,8 +18,12 @@ Sha256Digest CacheKey(const SnpCollateral& collateral, const SnpTrustRoots& root
   h.UpdateWithLength(collateral.endorsement_cert);
   // The chain count separates the certificates from the CRLs that follow them.
   h.UpdateWithLength(Bytes(collateral.chain.size()));
-  for (const Bytes& cert : collateral.chain) h.UpdateWithLength(cert);
-  for (const Bytes& crl : collateral.crls) h.UpdateWithLength(crl);
+  for (const Bytes& cert : collateral.chain) {
+    h.UpdateWithLength(cert);
+  }
+  for (const Bytes& crl : collateral.crls) {
+    h.UpdateWithLength(crl);
+  }
   return h.Finish();
 }
 
@@ -30,8 +34,12 @@ Status AsSnp(const Status& status) {
   if (id == reasons::kCertExpired.id || id == reasons::kCertNotYetValid.id) {
     return Status(reasons::kSnpCertExpired, message);
   }
-  if (id == reasons::kChainUntrusted.id) return Status(reasons::kSnpChainUntrusted, message);
-  if (id == reasons::kCertRevoked.id) return Status(reasons::kSnpRevoked, message);
+  if (id == reasons::kChainUntrusted.id) {
+    return Status(reasons::kSnpChainUntrusted, message);
+  }
+  if (id == reasons::kCertRevoked.id) {
+    return Status(reasons::kSnpRevoked, message);
+  }
   return status;
 }
 
@@ -45,7 +53,9 @@ Result<std::shared_ptr<const ValidatedChain>> ValidateChain(const SnpCollateral&
   ATTEST_ASSIGN_OR_RETURN(auto supplied, ParseCertificates(collateral.endorsement_cert));
   for (const Bytes& bundle : collateral.chain) {
     ATTEST_ASSIGN_OR_RETURN(auto certs, ParseCertificates(bundle));
-    for (X509Ptr& cert : certs) supplied.push_back(std::move(cert));
+    for (X509Ptr& cert : certs) {
+      supplied.push_back(std::move(cert));
+    }
   }
   X509* leaf = supplied.front().get();
   ATTEST_ASSIGN_OR_RETURN(EndorsementInfo info, ParseEndorsementCert(leaf));
@@ -67,10 +77,14 @@ Result<std::shared_ptr<const ValidatedChain>> ValidateChain(const SnpCollateral&
     }
     intermediates.push_back(cert);
   }
-  for (const X509Ptr& cert : product->intermediates) intermediates.push_back(cert.get());
+  for (const X509Ptr& cert : product->intermediates) {
+    intermediates.push_back(cert.get());
+  }
   X509* anchors[] = {product->ark.get()};
   auto chain = VerifyChain(leaf, intermediates, anchors, now);
-  if (!chain.ok()) return AsSnp(chain.status());
+  if (!chain.ok()) {
+    return AsSnp(chain.status());
+  }
 
   auto validated = std::make_shared<ValidatedChain>();
   validated->valid_from = TimePoint::min();
@@ -89,7 +103,9 @@ Result<std::shared_ptr<const ValidatedChain>> ValidateChain(const SnpCollateral&
     crls.push_back(std::move(crl));
   }
   Status revocation = CheckNotRevoked(*chain, crl_ptrs, now);
-  if (!revocation.ok()) return AsSnp(revocation);
+  if (!revocation.ok()) {
+    return AsSnp(revocation);
+  }
 
   EVP_PKEY* key = X509_get0_pubkey(leaf);
   if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC || EVP_PKEY_get_bits(key) != 384) {
@@ -105,7 +121,9 @@ std::string TcbText(uint64_t tcb, Product product) {
   const TcbParts p = DecodeTcb(tcb, product);
   std::string out = "bl=" + std::to_string(p.bootloader) + " tee=" + std::to_string(p.tee) +
                     " snp=" + std::to_string(p.snp) + " ucode=" + std::to_string(p.microcode);
-  if (p.fmc) out += " fmc=" + std::to_string(*p.fmc);
+  if (p.fmc) {
+    out += " fmc=" + std::to_string(*p.fmc);
+  }
   return out;
 }
 
@@ -150,7 +168,9 @@ Status CheckAgainstEndorsement(const SnpReport& report, const EndorsementInfo& e
 Status VerifySignature(const SnpReport& report, EVP_PKEY* key) {
   const Sha384Digest digest = Sha384(report.signed_bytes);
   auto der = EcdsaRawToDer(report.signature_r, report.signature_s, reasons::kSnpSignatureInvalid);
-  if (!der.ok()) return der.status();
+  if (!der.ok()) {
+    return der.status();
+  }
   Status status =
       VerifyDigestSignature(key, EVP_sha384(), digest, *der, reasons::kSnpSignatureInvalid);
   return status.ok() ? status : status.WithContext("snp report");
@@ -169,7 +189,9 @@ Result<VerifiedSnpReport> VerifySnpReport(const SnpReport& report, const SnpColl
   }
   if (chain == nullptr || now < chain->valid_from || now > chain->valid_until) {
     ATTEST_ASSIGN_OR_RETURN(chain, ValidateChain(collateral, roots, now));
-    if (cache != nullptr) cache->Insert(key, chain);
+    if (cache != nullptr) {
+      cache->Insert(key, chain);
+    }
   }
   ATTEST_RETURN_IF_ERROR(CheckAgainstEndorsement(report, chain->endorsement));
   ATTEST_RETURN_IF_ERROR(VerifySignature(report, chain->signing_key.get()));

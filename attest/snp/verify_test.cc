@@ -29,7 +29,9 @@ class SnpVerifyTest : public ::testing::Test {
   Status VerifyBytes(const Bytes& report_bytes, const SnpCollateral& collateral,
                      TimePoint at = kNow, SnpChainCache* cache = nullptr) {
     auto report = ParseSnpReport(report_bytes);
-    if (!report.ok()) return report.status();
+    if (!report.ok()) {
+      return report.status();
+    }
     auto verified = VerifySnpReport(*report, collateral, roots_, at, cache);
     return verified.ok() ? Status::Ok() : verified.status();
   }

@@ -19,7 +19,9 @@ constexpr size_t kMaxEventDataBytes = 16 << 20;
 
 bool AllBytes(ByteSpan data, uint8_t value) {
   for (uint8_t b : data) {
-    if (b != value) return false;
+    if (b != value) {
+      return false;
+    }
   }
   return true;
 }
@@ -45,12 +47,16 @@ Result<CcelReplay> ReplayCcel(ByteSpan log) {
   }
   ATTEST_RETURN_IF_ERROR(h.Skip(8));  // platformClass, spec version, errata, uintnSize
   ATTEST_ASSIGN_OR_RETURN(uint32_t num_algs, h.ReadU32Le());
-  if (num_algs == 0 || num_algs > kMaxAlgorithms) return h.Error("bad numberOfAlgorithms");
+  if (num_algs == 0 || num_algs > kMaxAlgorithms) {
+    return h.Error("bad numberOfAlgorithms");
+  }
   std::map<uint16_t, uint16_t> digest_sizes;
   for (uint32_t i = 0; i < num_algs; ++i) {
     ATTEST_ASSIGN_OR_RETURN(uint16_t alg, h.ReadU16Le());
     ATTEST_ASSIGN_OR_RETURN(uint16_t size, h.ReadU16Le());
-    if (size == 0 || size > 64) return h.Error("bad digest size");
+    if (size == 0 || size > 64) {
+      return h.Error("bad digest size");
+    }
     digest_sizes[alg] = size;
   }
   ATTEST_ASSIGN_OR_RETURN(uint8_t vendor_size, h.ReadU8());
@@ -65,17 +71,25 @@ Result<CcelReplay> ReplayCcel(ByteSpan log) {
   while (!r.empty()) {
     // The rest of the (fixed-size) log area is erased flash or zero fill.
     ATTEST_ASSIGN_OR_RETURN(ByteSpan rest, ByteReader(r).ReadBytes(r.remaining()));
-    if (AllBytes(rest, 0xff) || AllBytes(rest, 0x00)) break;
-    if (out.events.size() >= kMaxEvents) return r.Error("too many events");
+    if (AllBytes(rest, 0xff) || AllBytes(rest, 0x00)) {
+      break;
+    }
+    if (out.events.size() >= kMaxEvents) {
+      return r.Error("too many events");
+    }
     ATTEST_ASSIGN_OR_RETURN(uint32_t index, r.ReadU32Le());
     ATTEST_ASSIGN_OR_RETURN(uint32_t type, r.ReadU32Le());
     ATTEST_ASSIGN_OR_RETURN(uint32_t count, r.ReadU32Le());
-    if (count == 0 || count > kMaxAlgorithms) return r.Error("bad digest count");
+    if (count == 0 || count > kMaxAlgorithms) {
+      return r.Error("bad digest count");
+    }
     std::optional<Bytes48> digest;
     for (uint32_t i = 0; i < count; ++i) {
       ATTEST_ASSIGN_OR_RETURN(uint16_t alg, r.ReadU16Le());
       auto size = digest_sizes.find(alg);
-      if (size == digest_sizes.end()) return r.Error("digest of an algorithm not in the header");
+      if (size == digest_sizes.end()) {
+        return r.Error("digest of an algorithm not in the header");
+      }
       ATTEST_ASSIGN_OR_RETURN(ByteSpan d, r.ReadBytes(size->second));
       if (alg == kAlgSha384) {
         Bytes48 v{};
@@ -84,13 +98,23 @@ Result<CcelReplay> ReplayCcel(ByteSpan log) {
       }
     }
     ATTEST_ASSIGN_OR_RETURN(uint32_t data_size, r.ReadU32Le());
-    if (data_size > kMaxEventDataBytes) return r.Error("event data too large");
+    if (data_size > kMaxEventDataBytes) {
+      return r.Error("event data too large");
+    }
     ATTEST_RETURN_IF_ERROR(r.Skip(data_size));
-    if (type == kEvNoAction) continue;
-    if (!digest) return r.Error("event without a SHA-384 digest");
-    if (index > 4) return r.Error("MR index " + std::to_string(index) + " above 4");
+    if (type == kEvNoAction) {
+      continue;
+    }
+    if (!digest) {
+      return r.Error("event without a SHA-384 digest");
+    }
+    if (index > 4) {
+      return r.Error("MR index " + std::to_string(index) + " above 4");
+    }
     out.events.push_back({index, type, *digest});
-    if (index == 0) continue;  // MRTD is built by the TDX module, not by extending RTMRs
+    if (index == 0) {
+      continue;  // MRTD is built by the TDX module, not by extending RTMRs
+    }
     Bytes48& rtmr = out.rtmr[index - 1];
     uint8_t buf[96];
     std::copy(rtmr.begin(), rtmr.end(), buf);

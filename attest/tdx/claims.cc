@@ -6,7 +6,9 @@ namespace attest::tdx {
 
 TdAttributes DecodeTdAttributes(const std::array<uint8_t, 8>& a) {
   uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | a[i];
+  for (int i = 7; i >= 0; --i) {
+    v = (v << 8) | a[i];
+  }
   TdAttributes t;
   t.debug = v & 1;
   t.sept_ve_disable = (v >> 28) & 1;

@@ -26,7 +26,9 @@ Status Bad(std::string_view where, std::string_view what) {
 Result<const json*> Member(const json& obj, const char* key, json::value_t type,
                            std::string_view where) {
   auto it = obj.find(key);
-  if (it == obj.end()) return Bad(where, std::string("missing field ") + key);
+  if (it == obj.end()) {
+    return Bad(where, std::string("missing field ") + key);
+  }
   const bool number_ok =
       type == json::value_t::number_unsigned && (it->type() == json::value_t::number_unsigned);
   if (it->type() != type && !number_ok) {
@@ -43,7 +45,9 @@ Result<std::string> StringField(const json& obj, const char* key, std::string_vi
 Result<uint64_t> UintField(const json& obj, const char* key, uint64_t max, std::string_view where) {
   ATTEST_ASSIGN_OR_RETURN(const json* v, Member(obj, key, json::value_t::number_unsigned, where));
   const uint64_t n = v->get<uint64_t>();
-  if (n > max) return Bad(where, std::string("field ") + key + " out of range");
+  if (n > max) {
+    return Bad(where, std::string("field ") + key + " out of range");
+  }
   return n;
 }
 
@@ -62,7 +66,9 @@ Result<std::array<uint8_t, N>> HexField(const json& obj, const char* key, std::s
 Result<TimePoint> TimeField(const json& obj, const char* key, std::string_view where) {
   ATTEST_ASSIGN_OR_RETURN(std::string text, StringField(obj, key, where));
   auto t = ParseRfc3339(text);
-  if (!t.ok()) return Bad(where, std::string("field ") + key + " is not an RFC 3339 time");
+  if (!t.ok()) {
+    return Bad(where, std::string("field ") + key + " is not an RFC 3339 time");
+  }
   return *t;
 }
 
@@ -81,10 +87,16 @@ Result<TcbStatus> StatusField(const json& obj, std::string_view where) {
 Result<std::vector<std::string>> Advisories(const json& level, std::string_view where) {
   std::vector<std::string> out;
   auto it = level.find("advisoryIDs");
-  if (it == level.end()) return out;
-  if (!it->is_array() || it->size() > kMaxAdvisories) return Bad(where, "bad advisoryIDs");
+  if (it == level.end()) {
+    return out;
+  }
+  if (!it->is_array() || it->size() > kMaxAdvisories) {
+    return Bad(where, "bad advisoryIDs");
+  }
   for (const json& a : *it) {
-    if (!a.is_string()) return Bad(where, "advisory id is not a string");
+    if (!a.is_string()) {
+      return Bad(where, "advisory id is not a string");
+    }
     out.push_back(a.get<std::string>());
   }
   return out;
@@ -93,7 +105,9 @@ Result<std::vector<std::string>> Advisories(const json& level, std::string_view 
 Result<const json*> ArrayField(const json& obj, const char* key, size_t max,
                                std::string_view where) {
   ATTEST_ASSIGN_OR_RETURN(const json* v, Member(obj, key, json::value_t::array, where));
-  if (v->size() > max) return Bad(where, std::string("too many entries in ") + key);
+  if (v->size() > max) {
+    return Bad(where, std::string("too many entries in ") + key);
+  }
   return v;
 }
 
@@ -101,7 +115,9 @@ Result<std::vector<IsvLevel>> IsvLevels(const json& obj, std::string_view where)
   ATTEST_ASSIGN_OR_RETURN(const json* levels, ArrayField(obj, "tcbLevels", kMaxLevels, where));
   std::vector<IsvLevel> out;
   for (const json& l : *levels) {
-    if (!l.is_object()) return Bad(where, "tcb level is not an object");
+    if (!l.is_object()) {
+      return Bad(where, "tcb level is not an object");
+    }
     IsvLevel level;
     ATTEST_ASSIGN_OR_RETURN(const json* tcb, Member(l, "tcb", json::value_t::object, where));
     ATTEST_ASSIGN_OR_RETURN(uint64_t svn, UintField(*tcb, "isvsvn", 65535, where));
@@ -117,10 +133,14 @@ Result<std::vector<IsvLevel>> IsvLevels(const json& obj, std::string_view where)
 Result<std::array<uint8_t, 16>> Components(const json& tcb, const char* key,
                                            std::string_view where) {
   ATTEST_ASSIGN_OR_RETURN(const json* comps, ArrayField(tcb, key, 16, where));
-  if (comps->size() != 16) return Bad(where, std::string(key) + " must have 16 entries");
+  if (comps->size() != 16) {
+    return Bad(where, std::string(key) + " must have 16 entries");
+  }
   std::array<uint8_t, 16> out{};
   for (size_t i = 0; i < 16; ++i) {
-    if (!(*comps)[i].is_object()) return Bad(where, "tcb component is not an object");
+    if (!(*comps)[i].is_object()) {
+      return Bad(where, "tcb component is not an object");
+    }
     ATTEST_ASSIGN_OR_RETURN(uint64_t svn, UintField((*comps)[i], "svn", 255, where));
     out[i] = static_cast<uint8_t>(svn);
   }
@@ -131,16 +151,22 @@ Result<std::array<uint8_t, 16>> Components(const json& tcb, const char* key,
 // set, receives the exact text of each top-level member's value.
 Result<json> ParseObject(std::string_view text, std::string_view where,
                          std::vector<JsonMemberText>* members = nullptr) {
-  if (text.size() > kMaxJsonBytes) return Bad(where, "document too large");
+  if (text.size() > kMaxJsonBytes) {
+    return Bad(where, "document too large");
+  }
   JsonReadOptions options;
   options.top_level_members = members;
   Result<json> doc = ReadJson(text, kBad, options);
-  if (!doc.ok() || !doc->is_object()) return Bad(where, "not a JSON object");
+  if (!doc.ok() || !doc->is_object()) {
+    return Bad(where, "not a JSON object");
+  }
   return doc;
 }
 
 size_t SkipWs(std::string_view s, size_t i) {
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) {
+    ++i;
+  }
   return i;
 }
 
@@ -152,7 +178,9 @@ size_t SkipValue(std::string_view s, size_t i) {
 
 Result<Bytes> CrlField(const json& doc, const char* key) {
   ATTEST_ASSIGN_OR_RETURN(std::string text, StringField(doc, key, "collateral"));
-  if (text.find("-----BEGIN") != std::string::npos) return Bytes(text.begin(), text.end());
+  if (text.find("-----BEGIN") != std::string::npos) {
+    return Bytes(text.begin(), text.end());
+  }
   auto der = HexDecode(text);
   if (!der.ok() || der->empty()) {
     return Bad("collateral", std::string(key) + " is neither hex DER nor PEM");
@@ -162,7 +190,9 @@ Result<Bytes> CrlField(const json& doc, const char* key) {
 
 Result<Bytes> SignatureHex(std::string_view text, std::string_view where) {
   auto sig = HexDecode(text);
-  if (!sig.ok() || sig->size() != 64) return Bad(where, "signature is not 64 hex bytes (r||s)");
+  if (!sig.ok() || sig->size() != 64) {
+    return Bad(where, "signature is not 64 hex bytes (r||s)");
+  }
   return std::move(sig).value();
 }
 
@@ -195,7 +225,9 @@ std::string_view TcbStatusName(TcbStatus status) {
 std::optional<TcbStatus> ParseTcbStatus(std::string_view name) {
   for (int i = 0; i <= static_cast<int>(TcbStatus::kTdRelaunchAdvisedConfigurationNeeded); ++i) {
     const auto s = static_cast<TcbStatus>(i);
-    if (TcbStatusName(s) == name) return s;
+    if (TcbStatusName(s) == name) {
+      return s;
+    }
   }
   return std::nullopt;
 }
@@ -214,28 +246,40 @@ std::array<uint8_t, 32> Collateral::Fingerprint() const {
 
 Result<std::string_view> TopLevelMemberSpan(std::string_view doc, std::string_view key) {
   size_t i = SkipWs(doc, 0);
-  if (i >= doc.size() || doc[i] != '{') return Bad("pcs response", "not a JSON object");
+  if (i >= doc.size() || doc[i] != '{') {
+    return Bad("pcs response", "not a JSON object");
+  }
   i = SkipWs(doc, i + 1);
   std::optional<std::string_view> found;
   while (i < doc.size() && doc[i] != '}') {
     const size_t key_end = doc[i] == '"' ? SkipValue(doc, i) : std::string_view::npos;
-    if (key_end == std::string_view::npos) return Bad("pcs response", "bad member name");
+    if (key_end == std::string_view::npos) {
+      return Bad("pcs response", "bad member name");
+    }
     const std::string_view name = doc.substr(i + 1, key_end - i - 2);
     i = SkipWs(doc, key_end);
-    if (i >= doc.size() || doc[i] != ':') return Bad("pcs response", "missing ':'");
+    if (i >= doc.size() || doc[i] != ':') {
+      return Bad("pcs response", "missing ':'");
+    }
     const size_t value_begin = SkipWs(doc, i + 1);
     const size_t value_end = SkipValue(doc, value_begin);
     if (value_end == std::string_view::npos || value_end == value_begin) {
       return Bad("pcs response", "bad member value");
     }
     if (name == key) {
-      if (found) return Bad("pcs response", "member \"" + std::string(key) + "\" appears twice");
+      if (found) {
+        return Bad("pcs response", "member \"" + std::string(key) + "\" appears twice");
+      }
       found = doc.substr(value_begin, value_end - value_begin);
     }
     i = SkipWs(doc, value_end);
-    if (i < doc.size() && doc[i] == ',') i = SkipWs(doc, i + 1);
+    if (i < doc.size() && doc[i] == ',') {
+      i = SkipWs(doc, i + 1);
+    }
   }
-  if (!found) return Bad("pcs response", "member \"" + std::string(key) + "\" missing");
+  if (!found) {
+    return Bad("pcs response", "member \"" + std::string(key) + "\" missing");
+  }
   return *found;
 }
 
@@ -262,7 +306,9 @@ Result<Collateral> ParseCollateralJson(std::string_view text) {
 
 Result<Collateral> CollateralFromPcs(const PcsFiles& files) {
   auto need = [](bool present, const char* what) -> Status {
-    if (present) return Status::Ok();
+    if (present) {
+      return Status::Ok();
+    }
     return Status(reasons::kTdxCollateralMissing, std::string("collateral: ") + what + " missing");
   };
   ATTEST_RETURN_IF_ERROR(need(!files.tcb_info_response.empty(), "TCB info response"));
@@ -339,7 +385,9 @@ Result<TcbInfo> ParseTcbInfo(std::string_view body) {
       ATTEST_ASSIGN_OR_RETURN(const json* ids,
                               ArrayField(doc, "tdxModuleIdentities", kMaxLevels, kWhere));
       for (const json& entry : *ids) {
-        if (!entry.is_object()) return Bad(kWhere, "tdx module identity is not an object");
+        if (!entry.is_object()) {
+          return Bad(kWhere, "tdx module identity is not an object");
+        }
         TdxModuleIdentity id;
         ATTEST_ASSIGN_OR_RETURN(id.id, StringField(entry, "id", kWhere));
         ATTEST_ASSIGN_OR_RETURN(id.mr_signer, HexField<48>(entry, "mrsigner", kWhere));
@@ -351,9 +399,13 @@ Result<TcbInfo> ParseTcbInfo(std::string_view body) {
     }
   }
   ATTEST_ASSIGN_OR_RETURN(const json* levels, ArrayField(doc, "tcbLevels", kMaxLevels, kWhere));
-  if (levels->empty()) return Bad(kWhere, "no tcbLevels");
+  if (levels->empty()) {
+    return Bad(kWhere, "no tcbLevels");
+  }
   for (const json& l : *levels) {
-    if (!l.is_object()) return Bad(kWhere, "tcb level is not an object");
+    if (!l.is_object()) {
+      return Bad(kWhere, "tcb level is not an object");
+    }
     TcbLevel level;
     ATTEST_ASSIGN_OR_RETURN(const json* tcb, Member(l, "tcb", json::value_t::object, kWhere));
     ATTEST_ASSIGN_OR_RETURN(level.sgx_components, Components(*tcb, "sgxtcbcomponents", kWhere));
@@ -402,7 +454,9 @@ Result<QeIdentity> ParseQeIdentity(std::string_view body) {
   ATTEST_ASSIGN_OR_RETURN(uint64_t prod, UintField(doc, "isvprodid", 65535, kWhere));
   q.isv_prod_id = static_cast<uint16_t>(prod);
   ATTEST_ASSIGN_OR_RETURN(q.tcb_levels, IsvLevels(doc, kWhere));
-  if (q.tcb_levels.empty()) return Bad(kWhere, "no tcbLevels");
+  if (q.tcb_levels.empty()) {
+    return Bad(kWhere, "no tcbLevels");
+  }
   return q;
 }
 

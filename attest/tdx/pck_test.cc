@@ -15,7 +15,9 @@ Bytes ExtensionOf(const char* quote_file, X509Ptr* leaf_out = nullptr) {
   auto chain = ParseCertificates(q.pck_chain_pem).value();
   bool found = false;
   Bytes v = ExtensionValue(chain[0].get(), "1.2.840.113741.1.13.1", &found).value();
-  if (leaf_out != nullptr) *leaf_out = std::move(chain[0]);
+  if (leaf_out != nullptr) {
+    *leaf_out = std::move(chain[0]);
+  }
   return v;
 }
 

@@ -79,7 +79,9 @@ Result<EcKeyPtr> CertP256Key(X509* cert, Reason on_error) {
 Status VerifyBodySignature(X509* signer, const std::string& body, const Bytes& raw_sig,
                            Reason on_fail) {
   ATTEST_ASSIGN_OR_RETURN(EcKeyPtr key, CertP256Key(signer, on_fail));
-  if (raw_sig.size() != 64) return Status(on_fail, "signature is not 64 bytes (r||s)");
+  if (raw_sig.size() != 64) {
+    return Status(on_fail, "signature is not 64 bytes (r||s)");
+  }
   return VerifyP256(key.get(), AsBytes(body), raw_sig, on_fail);
 }
 
@@ -96,15 +98,23 @@ Result<std::vector<X509Ptr>> ParseChain(const Bytes& pem, const std::vector<X509
   size_t at = 0;
   while (true) {
     const size_t begin = text.find(kBegin, at);
-    if (begin == std::string_view::npos) break;
+    if (begin == std::string_view::npos) {
+      break;
+    }
     const size_t end = text.find(kEnd, begin);
-    if (end == std::string_view::npos) return ParseCertificates(pem);
+    if (end == std::string_view::npos) {
+      return ParseCertificates(pem);
+    }
     std::string b64;
     for (char ch : text.substr(begin + kBegin.size(), end - begin - kBegin.size())) {
-      if (ch != '\n' && ch != '\r' && ch != ' ' && ch != '\t') b64 += ch;
+      if (ch != '\n' && ch != '\r' && ch != ' ' && ch != '\t') {
+        b64 += ch;
+      }
     }
     auto der = Base64Decode(b64);
-    if (!der.ok()) return ParseCertificates(pem);
+    if (!der.ok()) {
+      return ParseCertificates(pem);
+    }
     bool pinned = false;
     for (size_t i = 0; i < roots_der.size(); ++i) {
       if (roots_der[i] == *der) {
@@ -119,7 +129,9 @@ Result<std::vector<X509Ptr>> ParseChain(const Bytes& pem, const std::vector<X509
     }
     at = end + kEnd.size();
   }
-  if (out.empty()) return ParseCertificates(pem);
+  if (out.empty()) {
+    return ParseCertificates(pem);
+  }
   return out;
 }
 
@@ -140,13 +152,21 @@ Result<std::vector<X509Ptr>> VerifySigningChain(const Bytes& pem, const std::vec
                                                 X509_CRL* root_crl, TimePoint now,
                                                 std::string_view what) {
   auto certs = ParseChain(pem, roots, roots_der);
-  if (!certs.ok()) return certs.status().WithContext(what);
+  if (!certs.ok()) {
+    return certs.status().WithContext(what);
+  }
   std::vector<X509*> rest;
-  for (size_t i = 1; i < certs->size(); ++i) rest.push_back((*certs)[i].get());
+  for (size_t i = 1; i < certs->size(); ++i) {
+    rest.push_back((*certs)[i].get());
+  }
   std::vector<X509*> anchors;
-  for (const X509Ptr& r : roots) anchors.push_back(r.get());
+  for (const X509Ptr& r : roots) {
+    anchors.push_back(r.get());
+  }
   auto chain = VerifyChain((*certs)[0].get(), rest, anchors, now);
-  if (!chain.ok()) return chain.status().WithContext(what);
+  if (!chain.ok()) {
+    return chain.status().WithContext(what);
+  }
   if (SubjectCommonName((*chain)[0].get()) != "Intel SGX TCB Signing" || chain->size() != 2) {
     return Status(reasons::kTdxCollateralChainInvalid,
                   std::string(what) + ": signer is \"" + SubjectCommonName((*chain)[0].get()) +

@@ -27,19 +27,25 @@ TcbStatus ConvergeOutOfDate(TcbStatus platform, TcbStatus component) {
       return TcbStatus::kOutOfDateConfigurationNeeded;
     }
   }
-  if (component == TcbStatus::kRevoked) return TcbStatus::kRevoked;
+  if (component == TcbStatus::kRevoked) {
+    return TcbStatus::kRevoked;
+  }
   return platform;
 }
 
 void AddAdvisories(const std::vector<std::string>& from, std::vector<std::string>& to) {
   for (const std::string& id : from) {
-    if (std::find(to.begin(), to.end(), id) == to.end()) to.push_back(id);
+    if (std::find(to.begin(), to.end(), id) == to.end()) {
+      to.push_back(id);
+    }
   }
 }
 
 bool SgxComponentsAtLeast(const PckExtensions& pck, const TcbLevel& level) {
   for (size_t i = 0; i < 16; ++i) {
-    if (pck.tcb_components[i] < level.sgx_components[i]) return false;
+    if (pck.tcb_components[i] < level.sgx_components[i]) {
+      return false;
+    }
   }
   return pck.pce_svn >= level.pce_svn;
 }
@@ -48,7 +54,9 @@ bool SgxComponentsAtLeast(const PckExtensions& pck, const TcbLevel& level) {
 // bytes are judged by the TDX module identity instead.
 bool TdxComponentsAtLeast(const Bytes16& tee_tcb_svn, const TcbLevel& level) {
   for (size_t i = tee_tcb_svn[1] > 0 ? 2 : 0; i < 16; ++i) {
-    if (tee_tcb_svn[i] < level.tdx_components[i]) return false;
+    if (tee_tcb_svn[i] < level.tdx_components[i]) {
+      return false;
+    }
   }
   return true;
 }
@@ -65,14 +73,18 @@ const TdxModuleIdentity* FindModuleIdentity(const TcbInfo& info, uint8_t version
     std::string id = m.id;
     std::transform(id.begin(), id.end(), id.begin(),
                    [](unsigned char c) { return std::toupper(c); });
-    if (id == want) return &m;
+    if (id == want) {
+      return &m;
+    }
   }
   return nullptr;
 }
 
 const IsvLevel* FirstLevelAtMost(const std::vector<IsvLevel>& levels, uint16_t isv_svn) {
   for (const IsvLevel& l : levels) {
-    if (isv_svn >= l.isv_svn) return &l;
+    if (isv_svn >= l.isv_svn) {
+      return &l;
+    }
   }
   return nullptr;
 }
@@ -82,17 +94,23 @@ const IsvLevel* FirstLevelAtMost(const std::vector<IsvLevel>& levels, uint16_t i
 Result<TcbStatus> RelaunchCheck(const TdReport& td, const TcbInfo& info, TcbStatus sgx_status,
                                 TcbStatus tdx_status, std::optional<TcbStatus> module_status,
                                 TcbStatus qe_status) {
-  if (qe_status == TcbStatus::kOutOfDate || qe_status == TcbStatus::kRevoked) return tdx_status;
+  if (qe_status == TcbStatus::kOutOfDate || qe_status == TcbStatus::kRevoked) {
+    return tdx_status;
+  }
   if (sgx_status != TcbStatus::kUpToDate && sgx_status != TcbStatus::kSwHardeningNeeded &&
       !IsConfigurationNeeded(sgx_status)) {
     return tdx_status;
   }
-  if (sgx_status == TcbStatus::kOutOfDateConfigurationNeeded) return tdx_status;
+  if (sgx_status == TcbStatus::kOutOfDateConfigurationNeeded) {
+    return tdx_status;
+  }
   if (tdx_status != TcbStatus::kOutOfDate &&
       tdx_status != TcbStatus::kOutOfDateConfigurationNeeded) {
     return tdx_status;
   }
-  if (module_status != TcbStatus::kOutOfDate) return tdx_status;
+  if (module_status != TcbStatus::kOutOfDate) {
+    return tdx_status;
+  }
   const TcbLevel& latest = info.tcb_levels.front();
   const Bytes16& svn2 = td.tee_tcb_svn_2;
   uint16_t module_min = latest.tdx_components[0];
@@ -199,14 +217,22 @@ Result<TcbEvaluation> EvaluateTcb(const Quote& quote, const PckExtensions& pck, 
   out.qe_status = qe_level.status;
 
   const bool tdx = quote.is_tdx();
-  if (tdx) ATTEST_RETURN_IF_ERROR(CheckTdxModule(quote, info));
+  if (tdx) {
+    ATTEST_RETURN_IF_ERROR(CheckTdxModule(quote, info));
+  }
 
   const TcbLevel* sgx_level = nullptr;
   const TcbLevel* tdx_level = nullptr;
   for (const TcbLevel& level : info.tcb_levels) {
-    if (!SgxComponentsAtLeast(pck, level)) continue;
-    if (sgx_level == nullptr) sgx_level = &level;
-    if (!tdx) break;
+    if (!SgxComponentsAtLeast(pck, level)) {
+      continue;
+    }
+    if (sgx_level == nullptr) {
+      sgx_level = &level;
+    }
+    if (!tdx) {
+      break;
+    }
     if (TdxComponentsAtLeast(quote.td_report->tee_tcb_svn, level)) {
       tdx_level = &level;
       break;

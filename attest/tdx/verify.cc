@@ -31,7 +31,9 @@ struct Window {
 };
 
 void NarrowByChain(Window& w, const std::vector<X509Ptr>& chain) {
-  for (const X509Ptr& c : chain) w.Narrow(NotBefore(c.get()), NotAfter(c.get()));
+  for (const X509Ptr& c : chain) {
+    w.Narrow(NotBefore(c.get()), NotAfter(c.get()));
+  }
 }
 
 void NarrowByCrl(Window& w, X509_CRL* crl) { w.Narrow(CrlThisUpdate(crl), CrlNextUpdate(crl)); }
@@ -79,7 +81,9 @@ struct QuoteVerifier::VerifiedPck {
 };
 
 QuoteVerifier::QuoteVerifier(std::vector<X509Ptr> roots) : roots_(std::move(roots)) {
-  for (const X509Ptr& r : roots_) roots_der_.push_back(CertificateDer(r.get()));
+  for (const X509Ptr& r : roots_) {
+    roots_der_.push_back(CertificateDer(r.get()));
+  }
 }
 
 QuoteVerifier QuoteVerifier::Default() {
@@ -88,8 +92,12 @@ QuoteVerifier QuoteVerifier::Default() {
     auto certs = ParseCertificates(f.bytes);
     // The embedded root is our own build input; failing to parse it is a build defect.
     assert(certs.ok());
-    if (!certs.ok()) continue;
-    for (X509Ptr& c : *certs) roots.push_back(std::move(c));
+    if (!certs.ok()) {
+      continue;
+    }
+    for (X509Ptr& c : *certs) {
+      roots.push_back(std::move(c));
+    }
   }
   return QuoteVerifier(std::move(roots));
 }
@@ -104,10 +112,14 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedCollateral>> QuoteVerifier::
     const Collateral& c, TimePoint now) {
   auto v = std::make_shared<VerifiedCollateral>();
   auto root_crl = ParseCrl(c.root_ca_crl);
-  if (!root_crl.ok()) return WithContext(root_crl.status(), "root CA CRL");
+  if (!root_crl.ok()) {
+    return WithContext(root_crl.status(), "root CA CRL");
+  }
   v->root_crl = std::move(root_crl).value();
   auto pck_crl = ParseCrl(c.pck_crl);
-  if (!pck_crl.ok()) return WithContext(pck_crl.status(), "PCK CRL");
+  if (!pck_crl.ok()) {
+    return WithContext(pck_crl.status(), "PCK CRL");
+  }
   v->pck_crl = std::move(pck_crl).value();
 
   // The root CRL must be signed by a pinned root and current.
@@ -142,7 +154,9 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedCollateral>> QuoteVerifier::
   // PCS serves the same issuer chain for both; validate it once then.
   std::vector<X509Ptr> qe_chain;
   if (c.qe_identity_issuer_chain == c.tcb_info_issuer_chain) {
-    for (const X509Ptr& cert : tcb_chain) qe_chain.push_back(UpRef(cert.get()));
+    for (const X509Ptr& cert : tcb_chain) {
+      qe_chain.push_back(UpRef(cert.get()));
+    }
   } else {
     ATTEST_ASSIGN_OR_RETURN(qe_chain,
                             VerifySigningChain(c.qe_identity_issuer_chain, roots_, roots_der_,
@@ -182,14 +196,19 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedPck>> QuoteVerifier::CheckPc
     return Status(reasons::kTdxPckChainInvalid, "pck chain: " + certs.status().message());
   }
   std::vector<X509*> rest;
-  for (size_t i = 1; i < certs->size(); ++i) rest.push_back((*certs)[i].get());
+  for (size_t i = 1; i < certs->size(); ++i) {
+    rest.push_back((*certs)[i].get());
+  }
   std::vector<X509*> anchors;
-  for (const X509Ptr& r : roots_) anchors.push_back(r.get());
+  for (const X509Ptr& r : roots_) {
+    anchors.push_back(r.get());
+  }
   auto chain = VerifyChain((*certs)[0].get(), rest, anchors, now);
   if (!chain.ok()) {
     // Expiry keeps its x509 reason (distinct from a forged chain).
-    if (chain.status().code() == ErrorCode::kExpired)
+    if (chain.status().code() == ErrorCode::kExpired) {
       return chain.status().WithContext("pck chain");
+    }
     return Status(reasons::kTdxPckChainInvalid, "pck chain: " + chain.status().message());
   }
   if (chain->size() != 3) {
@@ -243,14 +262,20 @@ Verification QuoteVerifier::Verify(const Quote& q, const Collateral* collateral,
     {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = collateral_cache_.find(coll_fp);
-      if (it != collateral_cache_.end() && it->second->window.Contains(now)) coll = it->second;
+      if (it != collateral_cache_.end() && it->second->window.Contains(now)) {
+        coll = it->second;
+      }
     }
     if (!coll) {
       auto checked = CheckCollateral(*collateral, now);
-      if (!checked.ok()) return fail(checked.status());
+      if (!checked.ok()) {
+        return fail(checked.status());
+      }
       coll = *checked;
       std::lock_guard<std::mutex> lock(mu_);
-      if (collateral_cache_.size() >= kMaxCacheEntries) collateral_cache_.clear();
+      if (collateral_cache_.size() >= kMaxCacheEntries) {
+        collateral_cache_.clear();
+      }
       collateral_cache_[coll_fp] = coll;
     }
   }
@@ -260,14 +285,20 @@ Verification QuoteVerifier::Verify(const Quote& q, const Collateral* collateral,
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = pck_cache_.find(pck_key);
-    if (it != pck_cache_.end() && it->second->window.Contains(now)) pck = it->second;
+    if (it != pck_cache_.end() && it->second->window.Contains(now)) {
+      pck = it->second;
+    }
   }
   if (!pck) {
     auto checked = CheckPck(q, coll.get(), now);
-    if (!checked.ok()) return fail(checked.status());
+    if (!checked.ok()) {
+      return fail(checked.status());
+    }
     pck = *checked;
     std::lock_guard<std::mutex> lock(mu_);
-    if (pck_cache_.size() >= kMaxCacheEntries) pck_cache_.clear();
+    if (pck_cache_.size() >= kMaxCacheEntries) {
+      pck_cache_.clear();
+    }
     pck_cache_[pck_key] = pck;
   }
 
@@ -288,7 +319,9 @@ Verification QuoteVerifier::Verify(const Quote& q, const Collateral* collateral,
   }
   // The quote signed by the attestation key (4.1.2.4.16).
   auto att_key = P256KeyFromRaw(q.attestation_key, reasons::kTdxSignatureInvalid);
-  if (!att_key.ok()) return fail(att_key.status().WithContext("attestation key"));
+  if (!att_key.ok()) {
+    return fail(att_key.status().WithContext("attestation key"));
+  }
   if (Status s =
           VerifyP256(att_key->get(), q.signed_data, q.signature, reasons::kTdxSignatureInvalid);
       !s.ok()) {
@@ -298,9 +331,13 @@ Verification QuoteVerifier::Verify(const Quote& q, const Collateral* collateral,
   VerifiedQuote verified;
   verified.quote_ = q;
   verified.pck_ = pck->ext;
-  if (coll) verified.dates_ = coll->dates;
+  if (coll) {
+    verified.dates_ = coll->dates;
+  }
   out.verified = std::move(verified);
-  if (!coll) return out;
+  if (!coll) {
+    return out;
+  }
 
   // Collateral applies to this quote (4.1.2.4.9, 4.1.2.4.10, 4.1.2.4.14).
   const TcbInfo& info = coll->tcb_info;
@@ -326,13 +363,17 @@ Verification QuoteVerifier::Verify(const Quote& q, const Collateral* collateral,
                                                          HexEncode(pck->ext.pce_id)));
   }
   auto tcb = EvaluateTcb(q, pck->ext, info, coll->qe_identity);
-  if (!tcb.ok()) return fail(tcb.status());
+  if (!tcb.ok()) {
+    return fail(tcb.status());
+  }
   out.verified->tcb_ = std::move(tcb).value();
   return out;
 }
 
 Status ApplyDefaultTcbPolicy(const VerifiedQuote& verified) {
-  if (!verified.tcb()) return Status::Ok();
+  if (!verified.tcb()) {
+    return Status::Ok();
+  }
   const TcbStatus status = verified.tcb()->status;
   if (IsRejectedByDefault(status)) {
     return Status(reasons::kTdxTcbStatusRejected, "tcb status " +

@@ -76,7 +76,9 @@ TEST_F(FakeHierarchyTest, RevokedPck) {
 
 TEST_F(FakeHierarchyTest, TcbLevelNotFoundIsNotForgery) {
   json tcb = tcb_info_;
-  for (json& level : tcb["tcbLevels"]) level["tcb"]["pcesvn"] = 200;
+  for (json& level : tcb["tcbLevels"]) {
+    level["tcb"]["pcesvn"] = 200;
+  }
   const Bytes quote = fake_.ResignQuote(template_v4_);
   DcapVerification v = Run(quote, tcb, qe_identity_);
   EXPECT_EQ(v.status.reason_id(), "tdx.tcb_level_not_found");
@@ -109,7 +111,9 @@ TEST_F(FakeHierarchyTest, StatusesAndConvergence) {
   auto level = [](int isvsvn, const char* status, std::vector<std::string> adv = {}) {
     json l = {
         {"tcb", {{"isvsvn", isvsvn}}}, {"tcbDate", "2024-01-01T00:00:00Z"}, {"tcbStatus", status}};
-    if (!adv.empty()) l["advisoryIDs"] = adv;
+    if (!adv.empty()) {
+      l["advisoryIDs"] = adv;
+    }
     return l;
   };
   json config_needed = tcb_info_;
@@ -119,7 +123,9 @@ TEST_F(FakeHierarchyTest, StatusesAndConvergence) {
   revoked["tcbLevels"][0]["tcbStatus"] = "Revoked";
   json module_revoked = tcb_info_;
   for (json& m : module_revoked["tdxModuleIdentities"]) {
-    if (m["id"] == "TDX_01") m["tcbLevels"][0]["tcbStatus"] = "Revoked";
+    if (m["id"] == "TDX_01") {
+      m["tcbLevels"][0]["tcbStatus"] = "Revoked";
+    }
   }
   json sw_hardening = tcb_info_;
   sw_hardening["tcbLevels"][0]["tcbStatus"] = "SWHardeningNeeded";
@@ -220,7 +226,9 @@ TEST_F(FakeHierarchyTest, StatusesAndConvergence) {
     DcapVerification v = Run(k.quote, k.tcb, k.qe);
     ASSERT_EQ(v.status.reason_id(), k.want_reason) << v.status.ToString();
     ASSERT_TRUE(v.verified.has_value());
-    if (k.want_reason != "ok") continue;
+    if (k.want_reason != "ok") {
+      continue;
+    }
     EXPECT_EQ(TcbStatusName(v.verified->tcb()->status), TcbStatusName(k.want_status));
     EXPECT_EQ(v.verified->tcb()->advisory_ids, k.want_advisories);
     const bool rejected = IsRejectedByDefault(k.want_status);
@@ -232,15 +240,21 @@ TEST_F(FakeHierarchyTest, StatusesAndConvergence) {
 TEST_F(FakeHierarchyTest, TdxModuleIdentityRules) {
   const Bytes quote = fake_.ResignQuote(template_v4_);
   json wrong_signer = tcb_info_;
-  for (json& m : wrong_signer["tdxModuleIdentities"]) m["mrsigner"] = std::string(96, 'A');
+  for (json& m : wrong_signer["tdxModuleIdentities"]) {
+    m["mrsigner"] = std::string(96, 'A');
+  }
   json no_identity = tcb_info_;
   json kept = json::array();
   for (json& m : no_identity["tdxModuleIdentities"]) {
-    if (m["id"] != "TDX_01") kept.push_back(m);
+    if (m["id"] != "TDX_01") {
+      kept.push_back(m);
+    }
   }
   no_identity["tdxModuleIdentities"] = kept;
   json attributes = tcb_info_;
-  for (json& m : attributes["tdxModuleIdentities"]) m["attributes"] = "0100000000000000";
+  for (json& m : attributes["tdxModuleIdentities"]) {
+    m["attributes"] = "0100000000000000";
+  }
   // Module version 0 (TEE_TCB_SVN[1] == 0): the tdxModule entry applies, all 16 bytes compared.
   const Bytes version0 = fake_.ResignQuote(template_v4_, [](Bytes& b) { b[49] = 0; });
   json v0_signer = tcb_info_;

@@ -51,7 +51,9 @@ Status ParseTdReportFrom(ByteReader& r, bool is_1_5, TdReport& t) {
   ATTEST_RETURN_IF_ERROR(ReadInto(r, t.mr_config_id));
   ATTEST_RETURN_IF_ERROR(ReadInto(r, t.mr_owner));
   ATTEST_RETURN_IF_ERROR(ReadInto(r, t.mr_owner_config));
-  for (Bytes48& rtmr : t.rtmr) ATTEST_RETURN_IF_ERROR(ReadInto(r, rtmr));
+  for (Bytes48& rtmr : t.rtmr) {
+    ATTEST_RETURN_IF_ERROR(ReadInto(r, rtmr));
+  }
   ATTEST_RETURN_IF_ERROR(ReadInto(r, t.report_data));
   t.is_1_5 = is_1_5;
   if (is_1_5) {

@@ -81,7 +81,9 @@ TEST(ParseQuote, VectorsMatchManifest) {
   for (const Expected& e : cases) {
     SCOPED_TRACE(e.file);
     Bytes bytes = ReadVector(e.file);
-    if (e.length != 0) bytes.resize(e.length);
+    if (e.length != 0) {
+      bytes.resize(e.length);
+    }
     auto q = ParseQuote(bytes);
     ASSERT_TRUE(q.ok()) << q.status().ToString();
     EXPECT_EQ(q->header.version, e.version);
@@ -158,7 +160,9 @@ void PutU16(Bytes& b, size_t at, uint16_t v) {
   b[at + 1] = static_cast<uint8_t>(v >> 8);
 }
 void PutU32(Bytes& b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+  for (int i = 0; i < 4; ++i) {
+    b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+  }
 }
 
 TEST(ParseQuote, MalformedAndUnsupported) {

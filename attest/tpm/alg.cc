@@ -37,7 +37,9 @@ const std::array<const EVP_MD*, kEntries.size()>& FetchedMds() {
 
 std::optional<HashAlg> FromEntry(size_t i) {
   const EVP_MD* md = FetchedMds()[i];
-  if (md == nullptr) return std::nullopt;
+  if (md == nullptr) {
+    return std::nullopt;
+  }
   return HashAlg{kEntries[i].id, kEntries[i].name, kEntries[i].size, md};
 }
 
@@ -45,21 +47,27 @@ std::optional<HashAlg> FromEntry(size_t i) {
 
 std::optional<HashAlg> FindHashAlg(uint16_t id) {
   for (size_t i = 0; i < kEntries.size(); ++i) {
-    if (kEntries[i].id == id) return FromEntry(i);
+    if (kEntries[i].id == id) {
+      return FromEntry(i);
+    }
   }
   return std::nullopt;
 }
 
 std::optional<HashAlg> FindHashAlgByName(std::string_view name) {
   for (size_t i = 0; i < kEntries.size(); ++i) {
-    if (kEntries[i].name == name) return FromEntry(i);
+    if (kEntries[i].name == name) {
+      return FromEntry(i);
+    }
   }
   return std::nullopt;
 }
 
 std::string HashAlgName(uint16_t id) {
   for (const Entry& e : kEntries) {
-    if (e.id == id) return std::string(e.name);
+    if (e.id == id) {
+      return std::string(e.name);
+    }
   }
   char buf[16];
   std::snprintf(buf, sizeof(buf), "alg_0x%04x", id);

@@ -13,7 +13,9 @@ namespace {
 // PreferredBank is sha256 when the log has it, else its first bank.
 uint16_t PreferredBank(const EventLog& log) {
   for (const SpecIdBank& b : log.banks) {
-    if (b.alg == kAlgSha256) return kAlgSha256;
+    if (b.alg == kAlgSha256) {
+      return kAlgSha256;
+    }
   }
   return log.banks.empty() ? kAlgSha1 : log.banks.front().alg;
 }
@@ -28,7 +30,9 @@ std::string Utf16ToAscii(ByteSpan data) {
   std::string out;
   for (size_t i = 0; i + 1 < data.size(); i += 2) {
     const uint16_t ch = static_cast<uint16_t>(data[i] | (data[i + 1] << 8));
-    if (ch == 0) break;
+    if (ch == 0) {
+      break;
+    }
     out.push_back(ch >= 0x20 && ch < 0x7f ? static_cast<char>(ch) : '?');
   }
   return out;
@@ -39,7 +43,9 @@ std::string Utf16ToAscii(ByteSpan data) {
 std::string AsciiUntilNul(ByteSpan data) {
   std::string out;
   for (uint8_t c : data) {
-    if (c == 0) break;
+    if (c == 0) {
+      break;
+    }
     out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
   }
   return out;
@@ -47,9 +53,13 @@ std::string AsciiUntilNul(ByteSpan data) {
 
 // LooksUtf16 is true when every odd byte of a non-empty even-length text is zero.
 bool LooksUtf16(ByteSpan data) {
-  if (data.size() < 2 || data.size() % 2 != 0) return false;
+  if (data.size() < 2 || data.size() % 2 != 0) {
+    return false;
+  }
   for (size_t i = 1; i < data.size(); i += 2) {
-    if (data[i] != 0) return false;
+    if (data[i] != 0) {
+      return false;
+    }
   }
   return true;
 }
@@ -64,14 +74,22 @@ struct UefiVariable {
 
 std::optional<UefiVariable> ParseUefiVariable(ByteSpan event_data) {
   ByteReader r(event_data, reasons::kEventLogMalformed, "uefi variable");
-  if (!r.Skip(16).ok()) return std::nullopt;
+  if (!r.Skip(16).ok()) {
+    return std::nullopt;
+  }
   auto name_len = r.ReadU64Le();
   auto data_len = r.ReadU64Le();
-  if (!name_len.ok() || !data_len.ok() || *name_len > r.remaining() / 2) return std::nullopt;
+  if (!name_len.ok() || !data_len.ok() || *name_len > r.remaining() / 2) {
+    return std::nullopt;
+  }
   auto name = r.ReadBytes(*name_len * 2);
-  if (!name.ok() || *data_len > r.remaining()) return std::nullopt;
+  if (!name.ok() || *data_len > r.remaining()) {
+    return std::nullopt;
+  }
   auto data = r.ReadBytes(*data_len);
-  if (!data.ok()) return std::nullopt;
+  if (!data.ok()) {
+    return std::nullopt;
+  }
   return UefiVariable{Utf16ToAscii(*name), *data};
 }
 
@@ -81,15 +99,23 @@ std::optional<UefiVariable> ParseUefiVariable(ByteSpan event_data) {
 bool DataMatchesDigest(const TcgEvent& ev, uint16_t bank, ByteSpan data) {
   const Bytes* digest = ev.DigestFor(bank);
   auto alg = FindHashAlg(bank);
-  if (digest == nullptr || !alg) return false;
-  if (Digest(*alg, data) == *digest) return true;
+  if (digest == nullptr || !alg) {
+    return false;
+  }
+  if (Digest(*alg, data) == *digest) {
+    return true;
+  }
   return !data.empty() && data.back() == 0 && Digest(*alg, data.first(data.size() - 1)) == *digest;
 }
 
 bool IsPrintable(ByteSpan data) {
   for (size_t i = 0; i < data.size(); ++i) {
-    if (data[i] == 0 && i + 1 == data.size()) break;
-    if (data[i] < 0x20 || data[i] >= 0x7f) return false;
+    if (data[i] == 0 && i + 1 == data.size()) {
+      break;
+    }
+    if (data[i] < 0x20 || data[i] >= 0x7f) {
+      return false;
+    }
   }
   return true;
 }
@@ -162,7 +188,9 @@ std::string EventTypeName(uint32_t type) {
       {kEvTxtLcpHash, "TXT_LCP_HASH"},
   };
   for (const Name& n : kNames) {
-    if (n.type == type) return n.name;
+    if (n.type == type) {
+      return n.name;
+    }
   }
   char buf[16];
   std::snprintf(buf, sizeof(buf), "0x%08x", type);
@@ -264,7 +292,9 @@ BootClaims ExtractBootClaims(const EventLog& log, PcrBanks replayed) {
       default:
         decoded = false;
     }
-    if (!decoded) ++c.num_opaque_events;
+    if (!decoded) {
+      ++c.num_opaque_events;
+    }
   }
   return c;
 }

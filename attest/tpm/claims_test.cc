@@ -27,7 +27,9 @@ Bytes Utf16(std::string_view s) {
 Bytes UefiVariable(std::string_view name, const Bytes& value) {
   Bytes out(16, 0xab);  // VariableName GUID
   auto push64 = [&out](uint64_t v) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    for (int i = 0; i < 8; ++i) {
+      out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    }
   };
   push64(name.size());
   push64(value.size());

@@ -37,7 +37,9 @@ Result<EkPublic> ParseEkPublic(ByteSpan bytes) {
   ATTEST_ASSIGN_OR_RETURN(TPMT_PUBLIC pub,
                           Unmarshal<TPMT_PUBLIC>(Tss2_MU_TPMT_PUBLIC_Unmarshal, area,
                                                  reasons::kTpmPublicMalformed, "ek tpmt_public"));
-  if (pub.type != TPM2_ALG_RSA) return Unsupported("only RSA endorsement keys are supported");
+  if (pub.type != TPM2_ALG_RSA) {
+    return Unsupported("only RSA endorsement keys are supported");
+  }
   const TPMT_SYM_DEF_OBJECT& sym = pub.parameters.rsaDetail.symmetric;
   if (sym.algorithm != TPM2_ALG_AES || sym.mode.aes != TPM2_ALG_CFB ||
       (sym.keyBits.aes != 128 && sym.keyBits.aes != 256)) {
@@ -47,7 +49,9 @@ Result<EkPublic> ParseEkPublic(ByteSpan bytes) {
       (kAttrRestricted | kAttrDecrypt)) {
     return Status(reasons::kTpmPublicMalformed, "ek: not a restricted decryption key");
   }
-  if (!FindHashAlg(pub.nameAlg)) return Unsupported("nameAlg " + HashAlgName(pub.nameAlg));
+  if (!FindHashAlg(pub.nameAlg)) {
+    return Unsupported("nameAlg " + HashAlgName(pub.nameAlg));
+  }
   ATTEST_ASSIGN_OR_RETURN(AkPublic parsed, ParsePublicArea(area));
   EkPublic ek;
   ek.public_area.assign(area.begin(), area.end());
@@ -61,11 +65,15 @@ Result<EkPublic> ParseEkPublic(ByteSpan bytes) {
 Result<Bytes> LoadCaBundleDir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::directory_iterator it(dir, ec);
-  if (ec) return Status(reasons::kFileUnreadable, "ca dir " + dir + ": " + ec.message());
+  if (ec) {
+    return Status(reasons::kFileUnreadable, "ca dir " + dir + ": " + ec.message());
+  }
   std::vector<std::filesystem::path> files;
   for (const auto& entry : it) {
     const auto ext = entry.path().extension();
-    if (entry.is_regular_file() && (ext == ".pem" || ext == ".crt")) files.push_back(entry.path());
+    if (entry.is_regular_file() && (ext == ".pem" || ext == ".crt")) {
+      files.push_back(entry.path());
+    }
   }
   std::sort(files.begin(), files.end());
   Bytes out;
@@ -136,7 +144,9 @@ Bytes KdfA(const EVP_MD* md, ByteSpan key, std::string_view label, ByteSpan cont
 Result<MadeCredential> MakeCredential(const EkPublic& ek, ByteSpan ak_name, ByteSpan credential,
                                       ByteSpan seed_in) {
   auto alg = FindHashAlg(ek.name_alg);
-  if (!alg) return Unsupported("nameAlg");
+  if (!alg) {
+    return Unsupported("nameAlg");
+  }
   if (credential.empty() || credential.size() > alg->size) {
     return Status(reasons::kTpmCredentialMalformed,
                   "credential must be 1.." + std::to_string(alg->size) + " bytes");
@@ -194,7 +204,9 @@ Result<MadeCredential> MakeCredential(const EkPublic& ek, ByteSpan ak_name, Byte
                                     static_cast<int>(plain.size())) == 1 &&
                   EVP_EncryptFinal_ex(cctx, enc_identity.data() + len, &final_len) == 1;
   EVP_CIPHER_CTX_free(cctx);
-  if (!ok) return Status(reasons::kInternalError, "make credential: AES-CFB: " + OsslErrors());
+  if (!ok) {
+    return Status(reasons::kInternalError, "make credential: AES-CFB: " + OsslErrors());
+  }
 
   // outerHMAC = HMAC_nameAlg(KDFa(seed, "INTEGRITY"), encIdentity || AK name) (Part 1 §24.5).
   const Bytes hmac_key = KdfA(alg->md, seed, "INTEGRITY", {}, {}, alg->size * 8);

@@ -59,7 +59,9 @@ Status ParseSpecId(const TcgEvent& header, EventLog& log) {
                      header.offset);
   }
   ATTEST_ASSIGN_OR_RETURN(uint32_t num_algs, r.ReadU32Le());
-  if (num_algs == 0) return Malformed("spec id event: numberOfAlgorithms is 0", header.offset);
+  if (num_algs == 0) {
+    return Malformed("spec id event: numberOfAlgorithms is 0", header.offset);
+  }
   if (num_algs > kMaxBanks) {
     return Status(reasons::kEventLogTooLarge, "event log: spec id event declares " +
                                                   std::to_string(num_algs) + " banks, at most " +
@@ -150,7 +152,9 @@ void NoteStartupLocality(const TcgEvent& ev, EventLog& log) {
 
 const Bytes* TcgEvent::DigestFor(uint16_t alg) const {
   for (const auto& [id, digest] : digests) {
-    if (id == alg) return &digest;
+    if (id == alg) {
+      return &digest;
+    }
   }
   return nullptr;
 }
@@ -158,7 +162,9 @@ const Bytes* TcgEvent::DigestFor(uint16_t alg) const {
 Result<EventLog> ParseEventLog(ByteSpan bytes) {
   EventLog log;
   ByteReader r(bytes, reasons::kEventLogMalformed, "event log");
-  if (r.empty()) return Malformed("empty log", 0);
+  if (r.empty()) {
+    return Malformed("empty log", 0);
+  }
   ATTEST_ASSIGN_OR_RETURN(TcgEvent first, ReadLegacyRecord(r));
   const bool agile = first.pcr_index == 0 && first.event_type == kEvNoAction &&
                      HasPrefix(first.data, kSpecIdSignature03, sizeof(kSpecIdSignature03));
@@ -178,7 +184,9 @@ Result<EventLog> ParseEventLog(ByteSpan bytes) {
           "event log: more than " + std::to_string(kMaxEvents) + " records" + At(r.offset()));
     }
     Result<TcgEvent> ev = agile ? ReadAgileRecord(r, log) : ReadLegacyRecord(r);
-    if (!ev.ok()) return ev.status();
+    if (!ev.ok()) {
+      return ev.status();
+    }
     NoteStartupLocality(*ev, log);
     log.events.push_back(std::move(ev).value());
   }
@@ -194,7 +202,9 @@ Result<PcrBanks> ReplayEventLog(const EventLog& log, ReplayMode mode) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   std::vector<Bank> banks;
   for (const SpecIdBank& b : log.banks) {
-    if (auto alg = FindHashAlg(b.alg)) banks.push_back({*alg, &out[b.alg]});
+    if (auto alg = FindHashAlg(b.alg)) {
+      banks.push_back({*alg, &out[b.alg]});
+    }
   }
   auto pcr_for = [&](Bank& bank, uint32_t index) -> Bytes& {
     auto [it, inserted] = bank.pcrs->try_emplace(index);
@@ -207,10 +217,14 @@ Result<PcrBanks> ReplayEventLog(const EventLog& log, ReplayMode mode) {
     return it->second;
   };
   if (mode == ReplayMode::kStatic && log.startup_locality) {
-    for (Bank& bank : banks) pcr_for(bank, 0);
+    for (Bank& bank : banks) {
+      pcr_for(bank, 0);
+    }
   }
   for (const TcgEvent& ev : log.events) {
-    if (ev.event_type == kEvNoAction) continue;  // never extended (PFP §10.4.1)
+    if (ev.event_type == kEvNoAction) {
+      continue;  // never extended (PFP §10.4.1)
+    }
     const bool in_range = mode == ReplayMode::kStatic ? ev.pcr_index <= kMaxPcrIndex
                                                       : (ev.pcr_index >= 17 && ev.pcr_index <= 22);
     if (!in_range) {

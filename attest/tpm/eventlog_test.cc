@@ -92,7 +92,9 @@ TEST(EventLogVectors, Tpm2ToolsFixturesReplayToTheirYamlPcrs) {
     for (auto& [bank, pcrs] : want.items()) {
       for (auto& [index, hex] : pcrs.items()) {
         std::string lower = hex.get<std::string>();
-        for (char& ch : lower) ch = static_cast<char>(std::tolower(ch));
+        for (char& ch : lower) {
+          ch = static_cast<char>(std::tolower(ch));
+        }
         hex = lower;
       }
     }
@@ -142,16 +144,22 @@ Bytes Replayed(const Bytes& log_bytes, uint16_t alg, uint32_t pcr,
                ReplayMode mode = ReplayMode::kStatic) {
   auto log = ParseEventLog(log_bytes);
   EXPECT_TRUE(log.ok()) << log.status().ToString();
-  if (!log.ok()) return {};
+  if (!log.ok()) {
+    return {};
+  }
   auto replay = ReplayEventLog(*log, mode);
   EXPECT_TRUE(replay.ok()) << replay.status().ToString();
-  if (!replay.ok()) return {};
+  if (!replay.ok()) {
+    return {};
+  }
   return replay->at(alg).at(pcr);
 }
 
 Bytes ExtendFrom(Bytes pcr, uint16_t alg, std::initializer_list<std::string_view> data) {
   auto h = *FindHashAlg(alg);
-  for (std::string_view d : data) Extend(h, pcr, Digest(h, Text(d)));
+  for (std::string_view d : data) {
+    Extend(h, pcr, Digest(h, Text(d)));
+  }
   return pcr;
 }
 
@@ -214,7 +222,9 @@ Bytes SpecIdLog(uint32_t num_algs, std::vector<std::pair<uint16_t, uint16_t>> al
   Bytes spec(16, 0);
   std::memcpy(spec.data(), "Spec ID Event03", 15);
   spec.insert(spec.end(), {0, 0, 0, 0, 0, major, 0, 2});
-  for (int i = 0; i < 4; ++i) spec.push_back(static_cast<uint8_t>(num_algs >> (8 * i)));
+  for (int i = 0; i < 4; ++i) {
+    spec.push_back(static_cast<uint8_t>(num_algs >> (8 * i)));
+  }
   for (auto [alg, size] : algs) {
     spec.insert(spec.end(), {static_cast<uint8_t>(alg), static_cast<uint8_t>(alg >> 8),
                              static_cast<uint8_t>(size), static_cast<uint8_t>(size >> 8)});
@@ -223,7 +233,9 @@ Bytes SpecIdLog(uint32_t num_algs, std::vector<std::pair<uint16_t, uint16_t>> al
   spec.insert(spec.end(), vendor_actual, 0);
   Bytes log = {0, 0, 0, 0, 3, 0, 0, 0};
   log.insert(log.end(), 20, 0);
-  for (int i = 0; i < 4; ++i) log.push_back(static_cast<uint8_t>(spec.size() >> (8 * i)));
+  for (int i = 0; i < 4; ++i) {
+    log.push_back(static_cast<uint8_t>(spec.size() >> (8 * i)));
+  }
   log.insert(log.end(), spec.begin(), spec.end());
   return log;
 }
@@ -235,7 +247,9 @@ TEST(EventLogCrafted, MalformedLogsAreRejectedWithTheirReason) {
   Bytes truncated_data = good;
   truncated_data.pop_back();
   std::vector<std::pair<uint16_t, uint16_t>> seventeen;
-  for (uint16_t i = 0; i < 17; ++i) seventeen.push_back({static_cast<uint16_t>(0x100 + i), 32});
+  for (uint16_t i = 0; i < 17; ++i) {
+    seventeen.push_back({static_cast<uint16_t>(0x100 + i), 32});
+  }
   LogBuilder missing = LogBuilder::Agile({kAlgSha1, kAlgSha256});
   missing.AddWithDigests(0, 1, Text("a"), {{kAlgSha1, Bytes(20, 1)}});
   LogBuilder undeclared = LogBuilder::Agile({kAlgSha1});
@@ -287,7 +301,9 @@ TEST(EventLogCrafted, TruncationParsesOnlyAtRecordBoundaries) {
   auto log = ParseEventLog(full);
   ASSERT_TRUE(log.ok());
   std::set<size_t> boundaries = {full.size()};
-  for (const TcgEvent& ev : log->events) boundaries.insert(ev.offset);
+  for (const TcgEvent& ev : log->events) {
+    boundaries.insert(ev.offset);
+  }
   for (size_t n = 0; n < full.size(); ++n) {
     auto cut = ParseEventLog(ByteSpan(full).first(n));
     // The header record alone is a valid (empty) log; after it, only record boundaries parse.
@@ -307,7 +323,9 @@ TEST(EventLogCrafted, EveryDigestBitFlipChangesTheReplayOfItsPcr) {
   ASSERT_TRUE(replay.ok());
   size_t checked = 0;
   for (const TcgEvent& ev : log->events) {
-    if (ev.event_type == kEvNoAction) continue;
+    if (ev.event_type == kEvNoAction) {
+      continue;
+    }
     // Record layout: pcr(4) type(4) count(4) alg(2) digest(32).
     for (size_t bit = 0; bit < 32 * 8; bit += 37) {
       Bytes bad = full;

@@ -12,8 +12,12 @@ namespace {
 void AddNoLaunchValues(PcrBanks& pcrs, const std::vector<uint16_t>& banks) {
   for (uint16_t id : banks) {
     auto alg = FindHashAlg(id);
-    if (!alg) continue;
-    for (uint32_t pcr = 17; pcr <= 22; ++pcr) pcrs[id].try_emplace(pcr, Bytes(alg->size, 0xff));
+    if (!alg) {
+      continue;
+    }
+    for (uint32_t pcr = 17; pcr <= 22; ++pcr) {
+      pcrs[id].try_emplace(pcr, Bytes(alg->size, 0xff));
+    }
   }
 }
 
@@ -30,13 +34,19 @@ Status CheckLogsCovered(const PcrBanks& quoted, const PcrBanks& replayed, bool s
   bool any_bank = false;
   for (const auto& [alg, values] : replayed) {
     auto bank = quoted.find(alg);
-    if (bank == quoted.end()) continue;
+    if (bank == quoted.end()) {
+      continue;
+    }
     any_bank = true;
     std::vector<uint32_t> needed;
     if (static_log) {
-      for (uint32_t pcr = 0; pcr <= 7; ++pcr) needed.push_back(pcr);
+      for (uint32_t pcr = 0; pcr <= 7; ++pcr) {
+        needed.push_back(pcr);
+      }
     }
-    for (const auto& [pcr, value] : values) needed.push_back(pcr);
+    for (const auto& [pcr, value] : values) {
+      needed.push_back(pcr);
+    }
     for (uint32_t pcr : needed) {
       if (bank->second.count(pcr) == 0) {
         return Status(
@@ -89,15 +99,23 @@ HostVerification VerifyHostEvidence(const HostEvidence& ev) {
         banks.push_back(alg);
         auto h = FindHashAlg(alg);
         // A PCR 0-7 that firmware never extended is still zero.
-        for (uint32_t pcr = 0; pcr <= 7; ++pcr) pcrs[alg].try_emplace(pcr, Bytes(h->size, 0));
-        for (const auto& [index, value] : values) pcrs[alg][index] = value;
+        for (uint32_t pcr = 0; pcr <= 7; ++pcr) {
+          pcrs[alg].try_emplace(pcr, Bytes(h->size, 0));
+        }
+        for (const auto& [index, value] : values) {
+          pcrs[alg][index] = value;
+        }
       }
     }
     if (drtm_replay) {
       for (const auto& [alg, values] : *drtm_replay) {
         auto h = FindHashAlg(alg);
-        for (uint32_t pcr = 17; pcr <= 22; ++pcr) pcrs[alg].try_emplace(pcr, Bytes(h->size, 0));
-        for (const auto& [index, value] : values) pcrs[alg][index] = value;
+        for (uint32_t pcr = 17; pcr <= 22; ++pcr) {
+          pcrs[alg].try_emplace(pcr, Bytes(h->size, 0));
+        }
+        for (const auto& [index, value] : values) {
+          pcrs[alg][index] = value;
+        }
       }
     } else {
       AddNoLaunchValues(pcrs, banks);
@@ -124,15 +142,23 @@ HostVerification VerifyHostEvidence(const HostEvidence& ev) {
   }
   if (static_replay) {
     Status s = CompareReplay(quote->pcrs(), *static_replay, ReplayMode::kStatic);
-    if (!s.ok()) out.errors.push_back(s);
+    if (!s.ok()) {
+      out.errors.push_back(s);
+    }
     s = CheckLogsCovered(quote->pcrs(), *static_replay, /*static_log=*/true);
-    if (!s.ok()) out.errors.push_back(s);
+    if (!s.ok()) {
+      out.errors.push_back(s);
+    }
   }
   if (drtm_replay) {
     Status s = CompareReplay(quote->pcrs(), *drtm_replay, ReplayMode::kDynamic);
-    if (!s.ok()) out.errors.push_back(s);
+    if (!s.ok()) {
+      out.errors.push_back(s);
+    }
     s = CheckLogsCovered(quote->pcrs(), *drtm_replay, /*static_log=*/false);
-    if (!s.ok()) out.errors.push_back(s);
+    if (!s.ok()) {
+      out.errors.push_back(s);
+    }
   } else {
     // Without a DRTM log the quote must show that no dynamic launch happened.
     for (const auto& [alg, values] : quote->pcrs()) {

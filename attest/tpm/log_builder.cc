@@ -23,7 +23,9 @@ LogBuilder LogBuilder::Agile(std::vector<uint16_t> banks) {
   Bytes spec(16, 0);
   std::memcpy(spec.data(), "Spec ID Event03", 15);
   auto push32 = [&spec](uint32_t v) {
-    for (int i = 0; i < 4; ++i) spec.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    for (int i = 0; i < 4; ++i) {
+      spec.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    }
   };
   push32(0);                              // platformClass
   spec.insert(spec.end(), {0, 2, 0, 2});  // minor, major, errata, uintnSize

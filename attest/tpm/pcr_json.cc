@@ -11,7 +11,9 @@ nlohmann::ordered_json PcrBanksToJson(const PcrBanks& banks) {
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (const auto& [alg, pcrs] : banks) {
     nlohmann::ordered_json bank = nlohmann::ordered_json::object();
-    for (const auto& [index, value] : pcrs) bank[std::to_string(index)] = HexEncode(value);
+    for (const auto& [index, value] : pcrs) {
+      bank[std::to_string(index)] = HexEncode(value);
+    }
     out[HashAlgName(alg)] = std::move(bank);
   }
   return out;

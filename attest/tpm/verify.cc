@@ -52,7 +52,9 @@ Result<VerifiedQuote> VerifyQuote(ByteSpan attest, ByteSpan signature, const AkP
                                   std::optional<ByteSpan> nonce, const PcrBanks& pcrs) {
   ATTEST_ASSIGN_OR_RETURN(Quote quote, ParseQuote(attest));
   ATTEST_ASSIGN_OR_RETURN(Signature sig, ParseSignature(signature));
-  if (!ak.key) return Status(reasons::kTpmPublicMalformed, "quote: no attestation key");
+  if (!ak.key) {
+    return Status(reasons::kTpmPublicMalformed, "quote: no attestation key");
+  }
   ATTEST_RETURN_IF_ERROR(VerifySignature(sig, ak, attest));
   if (nonce &&
       (nonce->size() != quote.extra_data.size() || !ConstantTimeEquals(*nonce, quote.extra_data))) {
@@ -68,7 +70,9 @@ Result<VerifiedQuote> VerifyQuote(ByteSpan attest, ByteSpan signature, const AkP
     for (uint32_t pcr : sel.pcrs) {
       const Bytes* value = nullptr;
       if (bank != pcrs.end()) {
-        if (auto it = bank->second.find(pcr); it != bank->second.end()) value = &it->second;
+        if (auto it = bank->second.find(pcr); it != bank->second.end()) {
+          value = &it->second;
+        }
       }
       if (value == nullptr) {
         return Status(reasons::kTpmPcrMissing, "quote: selected PCR " + HashAlgName(sel.hash) +
@@ -118,15 +122,21 @@ Status CompareReplay(const PcrBanks& quoted, const PcrBanks& replayed, ReplayMod
   bool any_bank = false;
   for (const auto& [alg_id, values] : quoted) {
     auto bank = replayed.find(alg_id);
-    if (bank == replayed.end()) continue;
+    if (bank == replayed.end()) {
+      continue;
+    }
     const HashAlg alg = *FindHashAlg(alg_id);
     any_bank = true;
     for (const auto& [pcr, value] : values) {
       const bool in_scope = mode == ReplayMode::kStatic ? (pcr <= 7 || bank->second.count(pcr) != 0)
                                                         : (pcr >= 17 && pcr <= 22);
-      if (!in_scope) continue;
+      if (!in_scope) {
+        continue;
+      }
       Bytes want(alg.size, 0);
-      if (auto it = bank->second.find(pcr); it != bank->second.end()) want = it->second;
+      if (auto it = bank->second.find(pcr); it != bank->second.end()) {
+        want = it->second;
+      }
       if (!ConstantTimeEquals(want, value)) {
         return Status(mismatch, "PCR " + std::string(alg.name) + ":" + std::to_string(pcr) +
                                     " quoted " + HexEncode(value) + " but the " +

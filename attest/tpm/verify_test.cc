@@ -248,7 +248,9 @@ TEST(AkAttributes, RejectsKeysThatAreNotRestrictedTpmSigningKeys) {
         Case{"sign", kAttrSign}, Case{"decrypt", kAttrDecrypt}}) {
     SCOPED_TRACE(c.name);
     Bytes b = base;
-    for (int i = 0; i < 4; ++i) b[6 + i] ^= static_cast<uint8_t>(c.toggle >> (24 - 8 * i));
+    for (int i = 0; i < 4; ++i) {
+      b[6 + i] ^= static_cast<uint8_t>(c.toggle >> (24 - 8 * i));
+    }
     auto ak = ParsePublicKey(b);
     ASSERT_TRUE(ak.ok()) << ak.status().ToString();
     EXPECT_EQ(CheckAkAttributes(*ak).reason_id(), "tpm.ak_attributes_invalid");
@@ -322,7 +324,9 @@ TEST(HostEvidence, RealSizeLogMeasuredBySwtpmVerifiesAndEveryFlippedLogBitIsCaug
   ASSERT_TRUE(parsed.ok());
   size_t rejected = 0;
   for (const TcgEvent& e : parsed->events) {
-    if (e.event_type == kEvNoAction) continue;
+    if (e.event_type == kEvNoAction) {
+      continue;
+    }
     for (size_t field : {14u, 12u + 2 + 20 + 2 + 7}) {  // inside the sha1, then the sha256 digest
       Bytes bad = log;
       bad[e.offset + field] ^= 0x01;

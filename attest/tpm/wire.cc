@@ -25,7 +25,9 @@ std::vector<PcrSelection> FromTpml(const TPML_PCR_SELECTION& list) {
     sel.hash = s.hash;
     for (uint32_t byte = 0; byte < s.sizeofSelect; ++byte) {
       for (uint32_t bit = 0; bit < 8; ++bit) {
-        if (s.pcrSelect[byte] & (1u << bit)) sel.pcrs.push_back(byte * 8 + bit);
+        if (s.pcrSelect[byte] & (1u << bit)) {
+          sel.pcrs.push_back(byte * 8 + bit);
+        }
       }
     }
     out.push_back(std::move(sel));
@@ -55,7 +57,9 @@ Result<EvpPkeyPtr> KeyFromParams(const char* type, OSSL_PARAM_BLD* bld) {
 
 Result<EvpPkeyPtr> RsaKey(const TPMT_PUBLIC& pub) {
   const TPM2B_PUBLIC_KEY_RSA& n = pub.unique.rsa;
-  if (n.size == 0) return Status(reasons::kTpmPublicMalformed, "tpm public: empty RSA modulus");
+  if (n.size == 0) {
+    return Status(reasons::kTpmPublicMalformed, "tpm public: empty RSA modulus");
+  }
   if (pub.parameters.rsaDetail.keyBits != n.size * 8) {
     return Status(reasons::kTpmPublicMalformed,
                   "tpm public: keyBits " + std::to_string(pub.parameters.rsaDetail.keyBits) +
@@ -139,34 +143,50 @@ Result<PcrBanks> ParseToolsSerialized(ByteSpan bytes) {
   static_assert(sizeof(TPML_DIGEST) == 532 && sizeof(TPM2B_DIGEST) == 66);
   ByteReader r(bytes, reasons::kTpmPcrsMalformed, "tpm2-tools pcr file");
   ATTEST_ASSIGN_OR_RETURN(uint32_t num_sel, r.ReadU32Le());
-  if (num_sel > TPM2_NUM_PCR_BANKS) return PcrsError("selection count " + std::to_string(num_sel));
+  if (num_sel > TPM2_NUM_PCR_BANKS) {
+    return PcrsError("selection count " + std::to_string(num_sel));
+  }
   std::vector<PcrSelection> selection;
   for (uint32_t i = 0; i < TPM2_NUM_PCR_BANKS; ++i) {
     ATTEST_ASSIGN_OR_RETURN(uint16_t hash, r.ReadU16Le());
     ATTEST_ASSIGN_OR_RETURN(uint8_t size_of_select, r.ReadU8());
     ATTEST_ASSIGN_OR_RETURN(ByteSpan select, r.ReadBytes(TPM2_PCR_SELECT_MAX));
     ATTEST_RETURN_IF_ERROR(r.Skip(1));  // struct padding
-    if (i >= num_sel) continue;
-    if (size_of_select > TPM2_PCR_SELECT_MAX) return PcrsError("sizeofSelect too large");
+    if (i >= num_sel) {
+      continue;
+    }
+    if (size_of_select > TPM2_PCR_SELECT_MAX) {
+      return PcrsError("sizeofSelect too large");
+    }
     PcrSelection sel{hash, {}};
     for (uint32_t byte = 0; byte < size_of_select; ++byte) {
       for (uint32_t bit = 0; bit < 8; ++bit) {
-        if (select[byte] & (1u << bit)) sel.pcrs.push_back(byte * 8 + bit);
+        if (select[byte] & (1u << bit)) {
+          sel.pcrs.push_back(byte * 8 + bit);
+        }
       }
     }
     selection.push_back(std::move(sel));
   }
   ATTEST_ASSIGN_OR_RETURN(uint32_t num_lists, r.ReadU32Le());
-  if (num_lists > 64) return PcrsError("digest list count " + std::to_string(num_lists));
+  if (num_lists > 64) {
+    return PcrsError("digest list count " + std::to_string(num_lists));
+  }
   std::vector<Bytes> values;
   for (uint32_t i = 0; i < num_lists; ++i) {
     ATTEST_ASSIGN_OR_RETURN(uint32_t count, r.ReadU32Le());
-    if (count > 8) return PcrsError("TPML_DIGEST count " + std::to_string(count));
+    if (count > 8) {
+      return PcrsError("TPML_DIGEST count " + std::to_string(count));
+    }
     for (uint32_t j = 0; j < 8; ++j) {
       ATTEST_ASSIGN_OR_RETURN(uint16_t size, r.ReadU16Le());
       ATTEST_ASSIGN_OR_RETURN(ByteSpan buffer, r.ReadBytes(sizeof(TPMU_HA)));
-      if (j >= count) continue;
-      if (size > sizeof(TPMU_HA)) return PcrsError("digest size " + std::to_string(size));
+      if (j >= count) {
+        continue;
+      }
+      if (size > sizeof(TPMU_HA)) {
+        return PcrsError("digest size " + std::to_string(size));
+      }
       values.emplace_back(buffer.begin(), buffer.begin() + size);
     }
   }
@@ -175,9 +195,13 @@ Result<PcrBanks> ParseToolsSerialized(ByteSpan bytes) {
   size_t next = 0;
   for (const PcrSelection& sel : selection) {
     auto alg = FindHashAlg(sel.hash);
-    if (!alg) return PcrsError("unsupported bank " + HashAlgName(sel.hash));
+    if (!alg) {
+      return PcrsError("unsupported bank " + HashAlgName(sel.hash));
+    }
     for (uint32_t pcr : sel.pcrs) {
-      if (next >= values.size()) return PcrsError("fewer values than selected PCRs");
+      if (next >= values.size()) {
+        return PcrsError("fewer values than selected PCRs");
+      }
       if (values[next].size() != alg->size) {
         return PcrsError(std::string(alg->name) + " PCR " + std::to_string(pcr) + " value has " +
                          std::to_string(values[next].size()) + " bytes");
@@ -185,26 +209,38 @@ Result<PcrBanks> ParseToolsSerialized(ByteSpan bytes) {
       out[sel.hash][pcr] = std::move(values[next++]);
     }
   }
-  if (next != values.size()) return PcrsError("more values than selected PCRs");
+  if (next != values.size()) {
+    return PcrsError("more values than selected PCRs");
+  }
   return out;
 }
 
 Status AddJsonBank(const nlohmann::json& pcrs, std::optional<HashAlg> alg, PcrBanks& out) {
-  if (!pcrs.is_object()) return PcrsError("bank is not an object");
+  if (!pcrs.is_object()) {
+    return PcrsError("bank is not an object");
+  }
   for (auto& [key, value] : pcrs.items()) {
     if (key.empty() || key.size() > 2 || key.find_first_not_of("0123456789") != std::string::npos) {
       return PcrsError("PCR index \"" + key + "\"");
     }
     const uint32_t index = static_cast<uint32_t>(std::stoul(key));
-    if (index > kMaxPcrIndex || !value.is_string()) return PcrsError("PCR " + key);
+    if (index > kMaxPcrIndex || !value.is_string()) {
+      return PcrsError("PCR " + key);
+    }
     std::string text = value.get<std::string>();
-    if (text.rfind("0x", 0) == 0) text = text.substr(2);
+    if (text.rfind("0x", 0) == 0) {
+      text = text.substr(2);
+    }
     auto digest = HexDecode(text);
-    if (!digest.ok()) return PcrsError("PCR " + key + ": " + digest.status().message());
+    if (!digest.ok()) {
+      return PcrsError("PCR " + key + ": " + digest.status().message());
+    }
     std::optional<HashAlg> bank = alg;
     if (!bank) {
       for (uint16_t id : {kAlgSha1, kAlgSha256, kAlgSha384, kAlgSha512}) {
-        if (FindHashAlg(id)->size == digest->size()) bank = FindHashAlg(id);
+        if (FindHashAlg(id)->size == digest->size()) {
+          bank = FindHashAlg(id);
+        }
       }
     }
     if (!bank || bank->size != digest->size()) {
@@ -217,13 +253,19 @@ Status AddJsonBank(const nlohmann::json& pcrs, std::optional<HashAlg> alg, PcrBa
 
 Result<PcrBanks> ParseJsonPcrs(ByteSpan bytes) {
   nlohmann::json doc = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return PcrsError("not a JSON object");
+  if (doc.is_discarded() || !doc.is_object()) {
+    return PcrsError("not a JSON object");
+  }
   PcrBanks out;
   if (doc.contains("banks")) {
-    if (!doc["banks"].is_object()) return PcrsError("\"banks\" is not an object");
+    if (!doc["banks"].is_object()) {
+      return PcrsError("\"banks\" is not an object");
+    }
     for (auto& [name, pcrs] : doc["banks"].items()) {
       auto alg = FindHashAlgByName(name);
-      if (!alg) return PcrsError("unknown bank \"" + name + "\"");
+      if (!alg) {
+        return PcrsError("unknown bank \"" + name + "\"");
+      }
       ATTEST_RETURN_IF_ERROR(AddJsonBank(pcrs, alg, out));
     }
   } else {
@@ -343,8 +385,12 @@ Result<AkPublic> ParsePublicKey(ByteSpan bytes) {
 
 Result<PcrBanks> ParsePcrValues(ByteSpan bytes) {
   size_t first = 0;
-  while (first < bytes.size() && std::isspace(bytes[first])) ++first;
-  if (first < bytes.size() && bytes[first] == '{') return ParseJsonPcrs(bytes);
+  while (first < bytes.size() && std::isspace(bytes[first])) {
+    ++first;
+  }
+  if (first < bytes.size() && bytes[first] == '{') {
+    return ParseJsonPcrs(bytes);
+  }
   return ParseToolsSerialized(bytes);
 }
 

@@ -67,7 +67,9 @@ std::optional<HttpResponse> Limited(RequestContext& ctx, const std::string& rout
     ctx.service.metrics->Set("attestd_rate_limit_tracked_keys", {{"scope", scope}},
                              static_cast<double>(limiter.tracked()));
   }
-  if (!wait) return std::nullopt;
+  if (!wait) {
+    return std::nullopt;
+  }
   if (ctx.service.metrics != nullptr) {
     ctx.service.metrics->Add("attestd_rate_limited_total", {{"route", route}, {"scope", scope}});
   }
@@ -82,7 +84,9 @@ std::optional<HttpResponse> Limited(RequestContext& ctx, const std::string& rout
 // ReadVmId takes and checks the vm_id member.
 Result<std::string> ReadVmId(http::ObjectReader& reader) {
   ATTEST_ASSIGN_OR_RETURN(std::string vm_id, reader.TakeString("vm_id"));
-  if (!http::IsValidName(vm_id)) return InvalidField("vm_id", "not a VM id");
+  if (!http::IsValidName(vm_id)) {
+    return InvalidField("vm_id", "not a VM id");
+  }
   return vm_id;
 }
 
@@ -92,21 +96,29 @@ Status VmNotFound() { return Status(reasons::kApiRouteNotFound, "no such VM"); }
 
 Result<HttpResponse> Challenge(RequestContext& ctx) {
   const std::string route = "/v1/attest/challenge";
-  if (auto r = Limited(ctx, route, "address", ctx.request.remote_address)) return std::move(*r);
+  if (auto r = Limited(ctx, route, "address", ctx.request.remote_address)) {
+    return std::move(*r);
+  }
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
   http::ObjectReader reader(body);
   ATTEST_ASSIGN_OR_RETURN(std::string vm_id, ReadVmId(reader));
   ATTEST_RETURN_IF_ERROR(reader.Finish());
-  if (auto r = Limited(ctx, route, "vm", vm_id)) return std::move(*r);
+  if (auto r = Limited(ctx, route, "vm", vm_id)) {
+    return std::move(*r);
+  }
 
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   Result<store::Vm> vm = db->LookupVm(vm_id);
   if (!vm.ok()) {
-    if (vm.status().code() == ErrorCode::kNotFound) return VmNotFound();
+    if (vm.status().code() == ErrorCode::kNotFound) {
+      return VmNotFound();
+    }
     return vm.status();
   }
   // A deleted VM answers like an unknown one: it will never be released a key.
-  if (vm->deleted_at) return VmNotFound();
+  if (vm->deleted_at) {
+    return VmNotFound();
+  }
   ATTEST_ASSIGN_OR_RETURN(
       store::Nonce nonce,
       db->IssueNonce(vm->tenant_id, vm->id, ctx.service.config.nonce_ttl, ctx.now));
@@ -137,18 +149,26 @@ Result<snp::SnpCollateral> ReadSnpCollateral(http::ObjectReader& reader) {
   snp::SnpCollateral c;
   if (!auxblob.empty()) {
     Result<snp::SnpCollateral> table = snp::ParseCertTable(auxblob);
-    if (!table.ok()) return InvalidField("evidence.auxblob", table.status().message());
+    if (!table.ok()) {
+      return InvalidField("evidence.auxblob", table.status().message());
+    }
     c = std::move(table).value();
   } else {
     c.endorsement_cert = std::move(vcek);
   }
-  if (!chain.empty()) c.chain.push_back(std::move(chain));
-  if (!crl.empty()) c.crls.push_back(std::move(crl));
+  if (!chain.empty()) {
+    c.chain.push_back(std::move(chain));
+  }
+  if (!crl.empty()) {
+    c.crls.push_back(std::move(crl));
+  }
   return c;
 }
 
 Status ReadEvidence(const nlohmann::json& value, AttestBody& out) {
-  if (!value.is_object()) return InvalidField("evidence", "an object");
+  if (!value.is_object()) {
+    return InvalidField("evidence", "an object");
+  }
   http::ObjectReader reader(value);
   ATTEST_ASSIGN_OR_RETURN(std::string tee, reader.TakeString("tee"));
   // The report or quote is parsed here, once: the collateral lookup and the verifier both read
@@ -162,9 +182,13 @@ Status ReadEvidence(const nlohmann::json& value, AttestBody& out) {
     ATTEST_ASSIGN_OR_RETURN(nlohmann::json collateral, reader.TakeJson("collateral", false));
     std::optional<tdx::Collateral> given;
     if (!collateral.is_null()) {
-      if (!collateral.is_object()) return InvalidField("evidence.collateral", "an object");
+      if (!collateral.is_object()) {
+        return InvalidField("evidence.collateral", "an object");
+      }
       Result<tdx::Collateral> parsed = tdx::ParseCollateralJson(collateral.dump());
-      if (!parsed.ok()) return InvalidField("evidence.collateral", parsed.status().message());
+      if (!parsed.ok()) {
+        return InvalidField("evidence.collateral", parsed.status().message());
+      }
       given = std::move(parsed).value();
       out.tdx_collateral_given = true;
     }
@@ -190,7 +214,9 @@ Result<AttestBody> ReadAttestBody(const HttpRequest& request) {
     return InvalidField("nonce", "want the 64 hex digits of a challenge");
   }
   out.nonce = std::move(nonce).value();
-  if (!guest_key.is_object()) return InvalidField("guest_key", "a public P-384 JWK object");
+  if (!guest_key.is_object()) {
+    return InvalidField("guest_key", "a public P-384 JWK object");
+  }
   ATTEST_ASSIGN_OR_RETURN(out.guest_key, protocol::ParseGuestJwk(guest_key.dump()));
   ATTEST_RETURN_IF_ERROR(ReadEvidence(evidence, out));
   return out;
@@ -227,14 +253,20 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
       ctx.service.token_key == nullptr || !ctx.service.release_limits) {
     return Status(reasons::kApiInternal, "key release is not configured");
   }
-  if (auto r = Limited(ctx, route, "address", ctx.request.remote_address)) return std::move(*r);
+  if (auto r = Limited(ctx, route, "address", ctx.request.remote_address)) {
+    return std::move(*r);
+  }
   ATTEST_ASSIGN_OR_RETURN(AttestBody body, ReadAttestBody(ctx.request));
-  if (auto r = Limited(ctx, route, "vm", body.vm_id)) return std::move(*r);
+  if (auto r = Limited(ctx, route, "vm", body.vm_id)) {
+    return std::move(*r);
+  }
 
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   Result<store::Vm> vm = db->LookupVm(body.vm_id);
   if (!vm.ok()) {
-    if (vm.status().code() == ErrorCode::kNotFound) return VmNotFound();
+    if (vm.status().code() == ErrorCode::kNotFound) {
+      return VmNotFound();
+    }
     return vm.status();
   }
 
@@ -261,7 +293,9 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
   Result<store::PolicyVersion> pv = db->GetPolicy(store::PolicyKind::kTenantPolicy, vm->tenant_id,
                                                   vm->policy_name, vm->policy_version);
   store::PolicyVersion missing_policy;  // version 0: the decision reports the mismatch
-  if (!pv.ok() && pv.status().code() != ErrorCode::kNotFound) return pv.status();
+  if (!pv.ok() && pv.status().code() != ErrorCode::kNotFound) {
+    return pv.status();
+  }
   in.policy = pv.ok() ? &*pv : &missing_policy;
 
   in.evidence = std::move(body.evidence);

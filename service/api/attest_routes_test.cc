@@ -19,7 +19,9 @@ using testing::ReleaseWorld;
 
 std::set<std::string> Failures(const nlohmann::json& body) {
   std::set<std::string> out;
-  if (!body.contains("failures")) return out;
+  if (!body.contains("failures")) {
+    return out;
+  }
   for (const auto& f : body["failures"]) {
     out.insert(f["check"].get<std::string>() + ":" + f["code"].get<std::string>());
   }

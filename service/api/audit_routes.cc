@@ -28,7 +28,9 @@ Result<http::HttpResponse> ListAudit(RequestContext& ctx) {
                     {"prev_hash", e.prev_hash}});
   }
   nlohmann::json body = {{"entries", list}};
-  if (static_cast<int64_t>(entries.size()) == limit) body["next_after"] = entries.back().seq;
+  if (static_cast<int64_t>(entries.size()) == limit) {
+    body["next_after"] = entries.back().seq;
+  }
   return http::JsonResponse(200, body);
 }
 

@@ -22,7 +22,9 @@ int AuthHttpStatus(const Status& status) {
 
 std::variant<Caller, http::HttpResponse> Authenticate(RequestContext& ctx) {
   Result<store::Store*> db = ctx.Db();
-  if (!db.ok()) return http::ErrorFromStatus(db.status());
+  if (!db.ok()) {
+    return http::ErrorFromStatus(db.status());
+  }
 
   // The lookup remembers what it found so the caller's tenant needs no second query. A database
   // error is not "unknown key": it must become a 503, not an InvalidAccessKeyId.
@@ -32,7 +34,9 @@ std::variant<Caller, http::HttpResponse> Authenticate(RequestContext& ctx) {
       [&](std::string_view access_key_id) -> std::optional<sigv4::StoredCredential> {
     Result<store::Credential> cred = (*db)->LookupCredential(std::string(access_key_id));
     if (!cred.ok()) {
-      if (cred.status().code() != ErrorCode::kNotFound) lookup_error = cred.status();
+      if (cred.status().code() != ErrorCode::kNotFound) {
+        lookup_error = cred.status();
+      }
       return std::nullopt;
     }
     found = *cred;

@@ -28,7 +28,9 @@ http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label
 
   if (match.route->access != http::Access::kPublic) {
     std::variant<Caller, http::HttpResponse> auth = Authenticate(ctx);
-    if (auto* refused = std::get_if<http::HttpResponse>(&auth)) return std::move(*refused);
+    if (auto* refused = std::get_if<http::HttpResponse>(&auth)) {
+      return std::move(*refused);
+    }
     ctx.caller = std::get<Caller>(std::move(auth));
     if (match.route->access == http::Access::kOperator &&
         ctx.caller.role != store::Role::kOperator) {
@@ -37,8 +39,12 @@ http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label
   }
 
   Result<http::HttpResponse> response = match.route->handler(ctx);
-  if (response.ok()) return std::move(response).value();
-  if (response.status().code() == ErrorCode::kUnavailable) ctx.DiscardDb();
+  if (response.ok()) {
+    return std::move(response).value();
+  }
+  if (response.status().code() == ErrorCode::kUnavailable) {
+    ctx.DiscardDb();
+  }
   if (response.status().code() == ErrorCode::kInternal) {
     std::cerr << "attestd: " << req.method << " " << *route_label << ": "
               << response.status().ToString() << "\n";

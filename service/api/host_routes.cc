@@ -81,8 +81,12 @@ nlohmann::json HostJson(const store::Host& h, TimePoint now) {
                       {"last_quote_result", nullptr},
                       {"created_at", FormatRfc3339(h.created_at)},
                       {"updated_at", FormatRfc3339(h.updated_at)}};
-  if (h.trusted_until) j["trusted_until"] = FormatRfc3339(*h.trusted_until);
-  if (h.last_good_quote) j["last_good_quote"] = FormatRfc3339(*h.last_good_quote);
+  if (h.trusted_until) {
+    j["trusted_until"] = FormatRfc3339(*h.trusted_until);
+  }
+  if (h.last_good_quote) {
+    j["last_good_quote"] = FormatRfc3339(*h.last_good_quote);
+  }
   if (!h.last_quote_result.empty()) {
     j["last_quote_result"] =
         nlohmann::json::parse(h.last_quote_result, nullptr, /*allow_exceptions=*/false);
@@ -93,20 +97,28 @@ nlohmann::json HostJson(const store::Host& h, TimePoint now) {
 // LoadEkCaBundle reads the configured EK CA bundle: one PEM file, or a directory of them.
 Result<Bytes> LoadEkCaBundle(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return tpm::LoadCaBundleDir(path);
+  if (std::filesystem::is_directory(path, ec)) {
+    return tpm::LoadCaBundleDir(path);
+  }
   return ReadFileBytes(path);
 }
 
 // ReadTees reads the optional "tees" list: distinct names among the TEE types the launcher knows.
 Result<std::vector<std::string>> ReadTees(const nlohmann::json& value) {
   std::vector<std::string> tees;
-  if (value.is_null()) return tees;
+  if (value.is_null()) {
+    return tees;
+  }
   const Status bad(reasons::kApiInvalidField,
                    "field \"tees\": want a list of distinct \"snp\", \"tdx\", \"sev\", \"sev-es\"");
-  if (!value.is_array()) return bad;
+  if (!value.is_array()) {
+    return bad;
+  }
   // Names must be known and distinct, so a longer list fails by its fifth element at the latest.
   for (const nlohmann::json& t : value) {
-    if (!t.is_string()) return bad;
+    if (!t.is_string()) {
+      return bad;
+    }
     const std::string name = t.get<std::string>();
     if (!ParseTeeType(name) || std::find(tees.begin(), tees.end(), name) != tees.end()) {
       return bad;
@@ -120,15 +132,23 @@ Result<std::vector<std::string>> ReadTees(const nlohmann::json& value) {
 // "qemu+tls://host.example/system", "test:///default"): libvirt itself validates the rest when
 // attestd connects.
 bool IsPlausibleLibvirtUri(const std::string& uri) {
-  if (uri.size() > 256) return false;
+  if (uri.size() > 256) {
+    return false;
+  }
   const size_t sep = uri.find("://");
-  if (sep == std::string::npos || sep == 0) return false;
+  if (sep == std::string::npos || sep == 0) {
+    return false;
+  }
   for (size_t i = 0; i < sep; ++i) {
     const char c = uri[i];
-    if (!(std::islower(static_cast<unsigned char>(c)) || c == '+')) return false;
+    if (!(std::islower(static_cast<unsigned char>(c)) || c == '+')) {
+      return false;
+    }
   }
   for (char c : uri) {
-    if (c <= 0x20 || c >= 0x7f) return false;
+    if (c <= 0x20 || c >= 0x7f) {
+      return false;
+    }
   }
   return true;
 }
@@ -157,15 +177,21 @@ Result<HttpResponse> RegisterHost(RequestContext& ctx) {
   }
 
   Result<tpm::EkPublic> ek = tpm::ParseEkPublic(ek_public);
-  if (!ek.ok()) return FieldError("ek_public", ek.status());
+  if (!ek.ok()) {
+    return FieldError("ek_public", ek.status());
+  }
   // The AK must be a TPM public area (not PEM) of a restricted signing key that never left its
   // TPM: only such a key signs quotes that the TPM itself composed.
   Result<tpm::AkPublic> ak = tpm::ParsePublicKey(ak_public);
-  if (!ak.ok()) return FieldError("ak_public", ak.status());
+  if (!ak.ok()) {
+    return FieldError("ak_public", ak.status());
+  }
   if (!ak->name.has_value()) {
     return Status(reasons::kApiInvalidField, "field \"ak_public\": want a TPM2B_PUBLIC, not PEM");
   }
-  if (Status s = tpm::CheckAkAttributes(*ak); !s.ok()) return FieldError("ak_public", s);
+  if (Status s = tpm::CheckAkAttributes(*ak); !s.ok()) {
+    return FieldError("ak_public", s);
+  }
 
   if (!ctx.service.config.ek_ca_bundle.empty()) {
     if (ek_cert.empty()) {
@@ -191,7 +217,9 @@ Result<HttpResponse> RegisterHost(RequestContext& ctx) {
   Result<store::PolicyVersion> policy =
       db->GetPolicy(store::PolicyKind::kHostPolicy, ctx.caller.tenant_id, host_policy);
   if (!policy.ok()) {
-    if (policy.status().code() != ErrorCode::kNotFound) return policy.status();
+    if (policy.status().code() != ErrorCode::kNotFound) {
+      return policy.status();
+    }
     return Status(reasons::kApiInvalidField,
                   "field \"host_policy\": no host policy named \"" + host_policy + "\"");
   }
@@ -320,15 +348,20 @@ Result<QuoteBody> ReadQuoteBody(const HttpRequest& request) {
     return Status(reasons::kApiInvalidField,
                   "field \"pcrs\": want a JSON object or a base64 PCR file");
   }
-  if (!log.empty()) q.evidence.event_log = std::move(log);
-  if (!drtm.empty()) q.evidence.drtm_log = std::move(drtm);
+  if (!log.empty()) {
+    q.evidence.event_log = std::move(log);
+  }
+  if (!drtm.empty()) {
+    q.evidence.drtm_log = std::move(drtm);
+  }
   return q;
 }
 
 nlohmann::json ErrorsJson(const std::vector<Status>& errors) {
   nlohmann::json list = nlohmann::json::array();
-  for (const Status& s : errors)
+  for (const Status& s : errors) {
     list.push_back({{"code", s.reason_id()}, {"message", s.message()}});
+  }
   return list;
 }
 
@@ -381,7 +414,9 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
   }
   input.now = ctx.now;
   input.trust_ttl = ctx.service.config.host_trust_ttl;
-  if (ctx.service.anchors != nullptr) input.host_policies = &ctx.service.anchors->host_policies();
+  if (ctx.service.anchors != nullptr) {
+    input.host_policies = &ctx.service.anchors->host_policies();
+  }
   const auto start = std::chrono::steady_clock::now();
   const hosts::HostQuoteDecision d = hosts::DecideHostQuote(input);
   const double seconds =
@@ -392,7 +427,9 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
       ctx.body_sha256.empty() ? Sha256Hex(ctx.request.body) : ctx.body_sha256;
   nlohmann::ordered_json decision = DecisionJson(id, ctx.now, evidence_sha256, d);
   std::string detail;
-  for (const std::string& code : d.reason_codes()) detail += (detail.empty() ? "" : ",") + code;
+  for (const std::string& code : d.reason_codes()) {
+    detail += (detail.empty() ? "" : ",") + code;
+  }
   // The nonce, the host's new state and the audit entry in one transaction: a submission that
   // loses the nonce to a concurrent one writes nothing, and no decision is ever missing from the
   // log.
@@ -416,7 +453,9 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
     nlohmann::ordered_json body;
     body["code"] = d.evidence_errors.front().reason_id();
     body["message"] = "the evidence does not verify: " + d.evidence_errors.front().message();
-    for (auto& [key, value] : decision.items()) body[key] = value;
+    for (auto& [key, value] : decision.items()) {
+      body[key] = value;
+    }
     return OrderedResponse(422, body);
   }
   decision["claims"] = render::ClaimsToJson(d.claims);
@@ -437,7 +476,9 @@ Result<HttpResponse> ListHosts(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_ASSIGN_OR_RETURN(std::vector<store::Host> hosts, db->ListHosts(ctx.caller.tenant_id));
   nlohmann::json list = nlohmann::json::array();
-  for (const store::Host& h : hosts) list.push_back(HostJson(h, ctx.now));
+  for (const store::Host& h : hosts) {
+    list.push_back(HostJson(h, ctx.now));
+  }
   return http::JsonResponse(200, {{"hosts", list}});
 }
 

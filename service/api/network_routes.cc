@@ -37,7 +37,9 @@ std::string NewId(std::string_view prefix) {
 Result<launcher::Protocol> ParseProtocol(const std::string& text) {
   for (launcher::Protocol p : {launcher::Protocol::kTcp, launcher::Protocol::kUdp,
                                launcher::Protocol::kIcmp, launcher::Protocol::kAll}) {
-    if (text == launcher::ProtocolName(p)) return p;
+    if (text == launcher::ProtocolName(p)) {
+      return p;
+    }
   }
   return Status(reasons::kApiInvalidField, "field \"protocol\": one of tcp, udp, icmp, all");
 }
@@ -49,7 +51,9 @@ struct ApiRule {
 };
 
 Result<ApiRule> ReadRule(const nlohmann::json& item) {
-  if (!item.is_object()) return Status(reasons::kApiInvalidField, "must be an object");
+  if (!item.is_object()) {
+    return Status(reasons::kApiInvalidField, "must be an object");
+  }
   http::ObjectReader reader(item);
   ApiRule out;
   ATTEST_ASSIGN_OR_RETURN(std::string protocol, reader.TakeString("protocol"));
@@ -67,8 +71,12 @@ Result<ApiRule> ReadRule(const nlohmann::json& item) {
     out.json["from_port"] = from;
     out.json["to_port"] = to;
   }
-  if (!out.rule.source_cidr.empty()) out.json["source_cidr"] = out.rule.source_cidr;
-  if (!out.rule.source_group.empty()) out.json["source_group"] = out.rule.source_group;
+  if (!out.rule.source_cidr.empty()) {
+    out.json["source_cidr"] = out.rule.source_cidr;
+  }
+  if (!out.rule.source_group.empty()) {
+    out.json["source_group"] = out.rule.source_group;
+  }
   return out;
 }
 
@@ -88,7 +96,9 @@ nlohmann::json GroupJson(const store::SecurityGroupRecord& g) {
 std::vector<std::string> SourceGroups(const std::string& rules) {
   std::vector<std::string> out;
   nlohmann::json j = nlohmann::json::parse(rules, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_array()) return out;
+  if (!j.is_array()) {
+    return out;
+  }
   for (const auto& r : j) {
     if (r.is_object() && r.contains("source_group") && r["source_group"].is_string()) {
       out.push_back(r["source_group"].get<std::string>());
@@ -108,7 +118,9 @@ Result<HttpResponse> PutSecurityGroup(RequestContext& ctx) {
     return Status(reasons::kApiInvalidField,
                   "field \"description\": at most " + std::to_string(kMaxDescription) + " bytes");
   }
-  if (!rules.is_array()) return Status(reasons::kApiInvalidField, "field \"rules\": an array");
+  if (!rules.is_array()) {
+    return Status(reasons::kApiInvalidField, "field \"rules\": an array");
+  }
   if (rules.size() > launcher::kMaxRules) {
     return Status(reasons::kLauncherInvalidSpec,
                   "field \"rules\": at most " + std::to_string(launcher::kMaxRules) + " rules");
@@ -120,10 +132,16 @@ Result<HttpResponse> PutSecurityGroup(RequestContext& ctx) {
   // admit its own members) are known to it, so another tenant's group is an unknown source.
   const std::string new_id = NewId("sg-");
   std::map<std::string, std::string> id_of;
-  for (const auto& g : groups) id_of[g.name] = g.id;
-  if (!id_of.count(name)) id_of[name] = new_id;
+  for (const auto& g : groups) {
+    id_of[g.name] = g.id;
+  }
+  if (!id_of.count(name)) {
+    id_of[name] = new_id;
+  }
   launcher::GroupMembers members;
-  for (const auto& [n, id] : id_of) members[id] = {};
+  for (const auto& [n, id] : id_of) {
+    members[id] = {};
+  }
 
   launcher::SecurityGroup check;
   check.id = id_of[name];
@@ -131,7 +149,9 @@ Result<HttpResponse> PutSecurityGroup(RequestContext& ctx) {
   nlohmann::json canonical = nlohmann::json::array();
   for (size_t i = 0; i < rules.size(); ++i) {
     Result<ApiRule> r = ReadRule(rules[i]);
-    if (!r.ok()) return r.status().WithContext("rules[" + std::to_string(i) + "]");
+    if (!r.ok()) {
+      return r.status().WithContext("rules[" + std::to_string(i) + "]");
+    }
     canonical.push_back(r->json);
     launcher::SecurityGroupRule rule = r->rule;
     if (!rule.source_group.empty()) {
@@ -166,7 +186,9 @@ Result<HttpResponse> ListSecurityGroups(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_ASSIGN_OR_RETURN(auto groups, db->ListSecurityGroups(ctx.caller.tenant_id));
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& g : groups) list.push_back(GroupJson(g));
+  for (const auto& g : groups) {
+    list.push_back(GroupJson(g));
+  }
   return http::JsonResponse(200, {{"security_groups", list}});
 }
 
@@ -178,7 +200,9 @@ Result<HttpResponse> DeleteSecurityGroup(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(auto groups, db->ListSecurityGroups(ctx.caller.tenant_id));
   std::string users;
   for (const auto& g : groups) {
-    if (g.name == name) continue;
+    if (g.name == name) {
+      continue;
+    }
     for (const std::string& source : SourceGroups(g.rules)) {
       if (source == name) {
         users += (users.empty() ? "" : ", ") + g.name;
@@ -220,7 +244,9 @@ bool Overlaps(const launcher::Cidr& a, const launcher::Cidr& b) {
   const int shorter = std::min(a.prefix, b.prefix);
   for (int bit = 0; bit < shorter; ++bit) {
     const int byte = bit / 8, shift = 7 - bit % 8;
-    if (((a.address[byte] >> shift) & 1) != ((b.address[byte] >> shift) & 1)) return false;
+    if (((a.address[byte] >> shift) & 1) != ((b.address[byte] >> shift) & 1)) {
+      return false;
+    }
   }
   return true;
 }
@@ -247,7 +273,9 @@ Result<HttpResponse> PutNet(RequestContext& ctx) {
   // tenants' nets are separate L2 segments and may reuse any CIDR. The check and the write are
   // two statements: two concurrent puts of different names can both pass it (documented).
   for (const auto& other : nets) {
-    if (other.name == name) continue;
+    if (other.name == name) {
+      continue;
+    }
     Result<launcher::Cidr> theirs = launcher::ParseCidr(other.cidr);
     if (theirs.ok() && Overlaps(mine, *theirs)) {
       return Status(reasons::kApiCidrOverlap,
@@ -274,7 +302,9 @@ Result<HttpResponse> ListNets(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_ASSIGN_OR_RETURN(auto nets, db->ListNets(ctx.caller.tenant_id));
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& n : nets) list.push_back(NetJson(n));
+  for (const auto& n : nets) {
+    list.push_back(NetJson(n));
+  }
   return http::JsonResponse(200, {{"nets", list}});
 }
 

@@ -17,7 +17,9 @@ constexpr char kWebGroup[] = R"({"description": "front end", "rules": [
 std::vector<std::string> AuditActions(ApiHarness& h, const sigv4::Credentials& who) {
   auto r = h.Call("GET", "/v1/audit", "", &who);
   std::vector<std::string> actions;
-  for (const auto& e : r.json["entries"]) actions.push_back(e["action"]);
+  for (const auto& e : r.json["entries"]) {
+    actions.push_back(e["action"]);
+  }
   return actions;
 }
 

@@ -32,7 +32,9 @@ Result<const store::Host*> PlaceVmHost(std::span<const store::Host> hosts, const
       best = &h;
     }
   }
-  if (best != nullptr) return best;
+  if (best != nullptr) {
+    return best;
+  }
   std::string why;
   for (const auto& [what, n] : skipped) {
     why += (why.empty() ? "" : ", ") + std::to_string(n) + " " + what;

@@ -76,7 +76,9 @@ Result<HttpResponse> ListPolicies(PolicyKind kind, RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_ASSIGN_OR_RETURN(auto versions, db->ListPolicies(kind, ctx.caller.tenant_id));
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& v : versions) list.push_back(VersionJson(v));
+  for (const auto& v : versions) {
+    list.push_back(VersionJson(v));
+  }
   return http::JsonResponse(200, {{"policies", list}});
 }
 

@@ -11,7 +11,9 @@ Result<store::Store*> RequestContext::Db() {
 }
 
 void RequestContext::DiscardDb() {
-  if (lease_.has_value()) lease_->Discard();
+  if (lease_.has_value()) {
+    lease_->Discard();
+  }
 }
 
 store::AuditRecord RequestContext::AuditRecordFor(const std::string& action,

@@ -15,8 +15,12 @@ constexpr int kAddressAttempts = 5;
 }  // namespace
 
 Result<std::optional<LaunchChoice>> ReadLaunchChoice(const nlohmann::json& value) {
-  if (value.is_null()) return std::optional<LaunchChoice>();
-  if (!value.is_object()) return Status(reasons::kApiInvalidField, "field \"launch\": an object");
+  if (value.is_null()) {
+    return std::optional<LaunchChoice>();
+  }
+  if (!value.is_object()) {
+    return Status(reasons::kApiInvalidField, "field \"launch\": an object");
+  }
   http::ObjectReader reader(value);
   LaunchChoice c;
   ATTEST_ASSIGN_OR_RETURN(int64_t memory, reader.TakeInt("memory_mib", false, launch::kMinMemoryMib,
@@ -25,7 +29,9 @@ Result<std::optional<LaunchChoice>> ReadLaunchChoice(const nlohmann::json& value
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json nets, reader.TakeJson("nets", false));
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json groups, reader.TakeJson("security_groups", false));
   Status finished = reader.Finish();
-  if (!finished.ok()) return finished.WithContext("launch");
+  if (!finished.ok()) {
+    return finished.WithContext("launch");
+  }
   c.memory_mib = static_cast<uint64_t>(memory);
   c.vcpus = static_cast<uint32_t>(vcpus);
   if (!nets.is_null()) {
@@ -70,7 +76,9 @@ Result<std::pair<store::Vm, launch::VmShape>> CreateLaunchableVm(RequestContext&
       vm.interfaces.push_back({net.id, address});
     }
     Result<store::Vm> stored = db.CreateVm(tenant, vm, ctx.now);
-    if (stored.ok()) return std::make_pair(std::move(stored).value(), std::move(shape));
+    if (stored.ok()) {
+      return std::make_pair(std::move(stored).value(), std::move(shape));
+    }
     if (stored.status().reason_id() != reasons::kStoreAlreadyExists.id ||
         attempt == kAddressAttempts) {
       return stored.status();
@@ -100,31 +108,43 @@ Result<nlohmann::json> StartOnHost(RequestContext& ctx, store::Store& db, const 
   }
   Result<std::shared_ptr<launcher::Hypervisor>> hv =
       ctx.service.connect_hypervisor(host.libvirt_uri);
-  if (!hv.ok()) return fail(hv.status());
+  if (!hv.ok()) {
+    return fail(hv.status());
+  }
 
   std::vector<store::Volume> volumes;
   for (const std::string& id : vm.volume_ids) {
     Result<store::Volume> v = db.GetVolume(tenant, id);
-    if (!v.ok()) return fail(v.status());
+    if (!v.ok()) {
+      return fail(v.status());
+    }
     volumes.push_back(std::move(v).value());
   }
   Result<std::vector<store::SecurityGroupRecord>> all_groups = db.ListSecurityGroups(tenant);
-  if (!all_groups.ok()) return fail(all_groups.status());
+  if (!all_groups.ok()) {
+    return fail(all_groups.status());
+  }
   // Rules naming a group admit its members' addresses as they are now (this VM included).
   launcher::GroupMembers members;
   for (const store::SecurityGroupRecord& g : *all_groups) {
     Result<std::vector<std::string>> addresses = db.ListGroupMemberAddresses(tenant, g.id);
-    if (!addresses.ok()) return fail(addresses.status());
+    if (!addresses.ok()) {
+      return fail(addresses.status());
+    }
     members[g.id] = std::move(addresses).value();
   }
   Result<launcher::LaunchRequest> request =
       launch::BuildTenantLaunch(vm, volumes, shape, *all_groups, members, ctx.service.launch);
-  if (!request.ok()) return fail(request.status());
+  if (!request.ok()) {
+    return fail(request.status());
+  }
 
   launcher::LaunchOptions options;
   options.allow_dac_only = ctx.service.launch.allow_dac_only;
   Result<launcher::LaunchResult> launched = launcher::LaunchVm(**hv, *request, options);
-  if (!launched.ok()) return fail(launched.status());
+  if (!launched.ok()) {
+    return fail(launched.status());
+  }
   Status recorded = db.SetVmDomain(tenant, vm.id, launched->domain);
   if (!recorded.ok()) {
     // The record is gone or unreachable: take the domain down rather than leave it unknown.
@@ -143,7 +163,9 @@ Result<nlohmann::json> StartOnHost(RequestContext& ctx, store::Store& db, const 
 }
 
 Status StopOnHost(RequestContext& ctx, store::Store& db, const store::Vm& vm) {
-  if (vm.domain.empty()) return Status::Ok();
+  if (vm.domain.empty()) {
+    return Status::Ok();
+  }
   ATTEST_ASSIGN_OR_RETURN(store::Host host, db.LookupHost(vm.host_id));
   if (!CanLaunchOn(ctx.service, host)) {
     return Status(reasons::kLauncherHypervisor,

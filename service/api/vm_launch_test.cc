@@ -36,7 +36,9 @@ class LaunchWorld {
     service.connect_hypervisor =
         [this](const std::string& uri) -> Result<std::shared_ptr<launcher::Hypervisor>> {
       ++connections_[uri];
-      if (uri != kUri) return Status(reasons::kLauncherHypervisor, "no such host " + uri);
+      if (uri != kUri) {
+        return Status(reasons::kLauncherHypervisor, "no such host " + uri);
+      }
       return std::shared_ptr<launcher::Hypervisor>(fake_);
     };
     host_ = AddLaunchableHost(kUri);
@@ -192,7 +194,9 @@ TEST(VmLaunchTest, AFailedLaunchLeavesNoRecordAndNothingOnTheHost) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     LaunchWorld t;
-    if (c.arrange) c.arrange(t);
+    if (c.arrange) {
+      c.arrange(t);
+    }
     const std::string volume = c.key_only_volume ? t.w_.NewVolume(t.w_.acme, "key") : t.image_;
     auto r = t.Launch(c.launch, {volume});
     EXPECT_EQ(r.status, c.want_status) << r.body;

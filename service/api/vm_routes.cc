@@ -57,7 +57,9 @@ Result<nlohmann::json> WithState(store::Store& db, const store::Vm& vm, TimePoin
   j["host_untrusted_at"] =
       vm.host_untrusted_at ? nlohmann::json(FormatRfc3339(*vm.host_untrusted_at)) : nullptr;
   Result<store::Host> host = db.LookupHost(vm.host_id);
-  if (!host.ok() && host.status().code() != ErrorCode::kNotFound) return host.status();
+  if (!host.ok() && host.status().code() != ErrorCode::kNotFound) {
+    return host.status();
+  }
   j["host_trusted"] = host.ok() && host->TrustedAt(now);
   return j;
 }
@@ -106,7 +108,9 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
     // attestd launches only where it can reach the host's libvirtd, and only after a quote no
     // older than the operator's launch setting when the tenant policy sets no maximum.
     std::erase_if(hosts, [&](const store::Host& h) { return !CanLaunchOn(ctx.service, h); });
-    if (!max_age) max_age = ctx.service.launch.max_quote_age;
+    if (!max_age) {
+      max_age = ctx.service.launch.max_quote_age;
+    }
   }
   ATTEST_ASSIGN_OR_RETURN(const store::Host* host, PlaceVmHost(hosts, tee, max_age, ctx.now));
 

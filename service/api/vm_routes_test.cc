@@ -189,8 +189,9 @@ TEST(ApiVmTest, RefusesHostileBodiesWithoutWriting) {
        R"({"tee": "snp", "policy": "snp-prod", "volume_ids": [)" +
            [] {
              std::string s;
-             for (int i = 0; i < 65; ++i)
+             for (int i = 0; i < 65; ++i) {
                s += (i ? "," : "") + std::string("\"v") + std::to_string(i) + "\"";
+             }
              return s;
            }() +
            "]}",

@@ -73,7 +73,9 @@ Result<HttpResponse> CreateVolume(RequestContext& ctx) {
   Result<store::Volume> stored = db->CreateVolume(ctx.caller.tenant_id, v, ctx.now);
   if (!stored.ok()) {
     // No image without a key record: the image would be unreadable by anyone anyway.
-    if (!v.image_path.empty()) std::remove(v.image_path.c_str());
+    if (!v.image_path.empty()) {
+      std::remove(v.image_path.c_str());
+    }
     return stored.status();
   }
   ATTEST_RETURN_IF_ERROR(ctx.Audit(
@@ -95,7 +97,9 @@ Result<HttpResponse> ListVolumes(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(std::vector<store::Volume> volumes,
                           db->ListVolumes(ctx.caller.tenant_id));
   nlohmann::json list = nlohmann::json::array();
-  for (const store::Volume& v : volumes) list.push_back(VolumeJson(v));
+  for (const store::Volume& v : volumes) {
+    list.push_back(VolumeJson(v));
+  }
   return http::JsonResponse(200, {{"volumes", list}});
 }
 

@@ -19,7 +19,9 @@ using testing::ApiHarness;
 std::vector<std::string> AuditActions(ApiHarness& h, const sigv4::Credentials& who) {
   auto r = h.Call("GET", "/v1/audit", "", &who);
   std::vector<std::string> actions;
-  for (const auto& e : r.json["entries"]) actions.push_back(e["action"]);
+  for (const auto& e : r.json["entries"]) {
+    actions.push_back(e["action"]);
+  }
   return actions;
 }
 
@@ -29,7 +31,9 @@ Bytes StoredKey(ApiHarness& h, const std::string& tenant, const std::string& id)
   EXPECT_TRUE(db.ok());
   auto v = (*db)->GetVolume(tenant, id);
   EXPECT_TRUE(v.ok()) << v.status().ToString();
-  if (!v.ok()) return {};
+  if (!v.ok()) {
+    return {};
+  }
   auto key = keys::UnwrapVolumeKey(h.kek(), id, v->wrapped_key);
   EXPECT_TRUE(key.ok()) << key.status().ToString();
   return key.ok() ? *key : Bytes();

@@ -19,12 +19,16 @@ Status ConfigError(const std::string& path, const std::string& what) {
 Result<nlohmann::json> ReadConfigObject(const std::string& path, const Bytes& bytes) {
   const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   Result<nlohmann::json> doc = ReadJson(text, reasons::kApiConfig);
-  if (!doc.ok() || !doc->is_object()) return ConfigError(path, "not a JSON object");
+  if (!doc.ok() || !doc->is_object()) {
+    return ConfigError(path, "not a JSON object");
+  }
   return doc;
 }
 
 std::string Resolve(const std::filesystem::path& dir, const std::string& file) {
-  if (file.empty() || std::filesystem::path(file).is_absolute()) return file;
+  if (file.empty() || std::filesystem::path(file).is_absolute()) {
+    return file;
+  }
   return (dir / file).lexically_normal().string();
 }
 
@@ -32,16 +36,23 @@ std::string Resolve(const std::filesystem::path& dir, const std::string& file) {
 
 Result<Config> LoadConfig(const std::string& path) {
   Result<Bytes> bytes = ReadFileBytes(path);
-  if (!bytes.ok()) return ConfigError(path, bytes.status().message());
+  if (!bytes.ok()) {
+    return ConfigError(path, bytes.status().message());
+  }
   ATTEST_ASSIGN_OR_RETURN(const nlohmann::json doc, ReadConfigObject(path, *bytes));
 
   Config c;
   keys::Pkcs11Config pkcs11;
   std::string pin_file, pin_env;
   const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
-  for (const auto& [key, value] : doc.items()) {
+  for (const auto& item : doc.items()) {
+    // Named references, not a structured binding: lambdas may not capture bindings before C++20.
+    const std::string& key = item.key();
+    const nlohmann::json& value = item.value();
     auto text = [&](std::string* out) -> Status {
-      if (!value.is_string()) return ConfigError(path, "\"" + key + "\" must be a string");
+      if (!value.is_string()) {
+        return ConfigError(path, "\"" + key + "\" must be a string");
+      }
       *out = value.get<std::string>();
       return Status::Ok();
     };
@@ -124,7 +135,9 @@ Result<Config> LoadConfig(const std::string& path) {
     } else if (key == "launch_tdx_firmware") {
       ATTEST_RETURN_IF_ERROR(text(&c.launch.tdx_firmware));
     } else if (key == "launch_allow_dac_only") {
-      if (!value.is_boolean()) return ConfigError(path, "\"" + key + "\" must be true or false");
+      if (!value.is_boolean()) {
+        return ConfigError(path, "\"" + key + "\" must be true or false");
+      }
       c.launch.allow_dac_only = value.get<bool>();
     } else if (key == "launch_max_quote_age_seconds") {
       ATTEST_RETURN_IF_ERROR(number(60, 7 * 86400, &n));
@@ -186,7 +199,9 @@ std::string ConfigJson(const Config& c) {
                         {"host_trust_ttl_seconds", c.api.host_trust_ttl.count()},
                         {"max_idle_connections", c.max_idle_connections},
                         {"server_threads", c.server_threads}};
-  if (!c.api.ek_ca_bundle.empty()) doc["ek_ca_bundle"] = c.api.ek_ca_bundle;
+  if (!c.api.ek_ca_bundle.empty()) {
+    doc["ek_ca_bundle"] = c.api.ek_ca_bundle;
+  }
   if (c.kek_pkcs11) {
     doc["kek_pkcs11_module"] = c.kek_pkcs11->module_path;
     doc["kek_pkcs11_token_label"] = c.kek_pkcs11->token_label;
@@ -197,16 +212,26 @@ std::string ConfigJson(const Config& c) {
   } else {
     doc["kek_file"] = c.kek_file;
   }
-  if (!c.token_key.empty()) doc["token_key"] = c.token_key;
-  if (!c.test_roots.empty()) doc["test_roots"] = c.test_roots;
-  if (!c.api.volume_dir.empty()) doc["volume_dir"] = c.api.volume_dir;
+  if (!c.token_key.empty()) {
+    doc["token_key"] = c.token_key;
+  }
+  if (!c.test_roots.empty()) {
+    doc["test_roots"] = c.test_roots;
+  }
+  if (!c.api.volume_dir.empty()) {
+    doc["volume_dir"] = c.api.volume_dir;
+  }
   doc["max_volume_bytes"] = c.api.max_volume_bytes;
   doc["release_rate_per_vm_per_minute"] = c.api.release_rate_per_vm_per_minute;
   doc["release_rate_per_address_per_minute"] = c.api.release_rate_per_address_per_minute;
   doc["token_ttl_seconds"] = c.api.token_ttl.count();
   doc["launch_domain_type"] = c.launch.domain_type;
-  if (!c.launch.snp_firmware.empty()) doc["launch_snp_firmware"] = c.launch.snp_firmware;
-  if (!c.launch.tdx_firmware.empty()) doc["launch_tdx_firmware"] = c.launch.tdx_firmware;
+  if (!c.launch.snp_firmware.empty()) {
+    doc["launch_snp_firmware"] = c.launch.snp_firmware;
+  }
+  if (!c.launch.tdx_firmware.empty()) {
+    doc["launch_tdx_firmware"] = c.launch.tdx_firmware;
+  }
   doc["launch_allow_dac_only"] = c.launch.allow_dac_only;
   doc["launch_max_quote_age_seconds"] = c.launch.max_quote_age.count();
   return doc.dump(2) + "\n";
@@ -214,21 +239,36 @@ std::string ConfigJson(const Config& c) {
 
 Result<release::TrustAnchorConfig> LoadTestRoots(const std::string& path) {
   release::TrustAnchorConfig out;
-  if (path.empty()) return out;
+  if (path.empty()) {
+    return out;
+  }
   Result<Bytes> bytes = ReadFileBytes(path);
-  if (!bytes.ok()) return ConfigError(path, bytes.status().message());
+  if (!bytes.ok()) {
+    return ConfigError(path, bytes.status().message());
+  }
   ATTEST_ASSIGN_OR_RETURN(const nlohmann::json doc, ReadConfigObject(path, *bytes));
   const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
-  for (const auto& [key, value] : doc.items()) {
+  for (const auto& item : doc.items()) {
+    // Named references, not a structured binding: lambdas may not capture bindings before C++20.
+    const std::string& key = item.key();
+    const nlohmann::json& value = item.value();
     std::vector<Bytes>* list = key == "snp_root_chains" ? &out.snp_test_root_chains_pem
                                : key == "tdx_roots"     ? &out.tdx_test_roots_pem
                                                         : nullptr;
-    if (list == nullptr) return ConfigError(path, "unknown setting \"" + key + "\"");
-    if (!value.is_array()) return ConfigError(path, "\"" + key + "\" must be an array of files");
+    if (list == nullptr) {
+      return ConfigError(path, "unknown setting \"" + key + "\"");
+    }
+    if (!value.is_array()) {
+      return ConfigError(path, "\"" + key + "\" must be an array of files");
+    }
     for (const auto& file : value) {
-      if (!file.is_string()) return ConfigError(path, "\"" + key + "\" must name files");
+      if (!file.is_string()) {
+        return ConfigError(path, "\"" + key + "\" must name files");
+      }
       Result<Bytes> pem = ReadFileBytes(Resolve(dir, file.get<std::string>()));
-      if (!pem.ok()) return ConfigError(path, pem.status().message());
+      if (!pem.ok()) {
+        return ConfigError(path, pem.status().message());
+      }
       list->push_back(std::move(pem).value());
     }
   }

@@ -224,7 +224,9 @@ TEST_F(ConfigTest, InitMakesTheTokenKeyAndVolumeDirAndUndoesAFailure) {
   EXPECT_EQ(InitDataDir(other, FromUnixSeconds(1764000000)).status().reason_id(),
             "api.config_invalid");
   std::vector<std::string> left;
-  for (const auto& e : fs::directory_iterator(dir_ / "other")) left.push_back(e.path().filename());
+  for (const auto& e : fs::directory_iterator(dir_ / "other")) {
+    left.push_back(e.path().filename());
+  }
   EXPECT_EQ(left, std::vector<std::string>{"volumes"});
 }
 

@@ -68,7 +68,9 @@ attest::Result<attestd::InitOptions> InitOptionsFrom(const Args& args) {
 
 int Init(const attestd::InitOptions& options) {
   attest::Result<attestd::InitResult> r = attestd::InitDataDir(options, Now());
-  if (!r.ok()) return Fail(r.status());
+  if (!r.ok()) {
+    return Fail(r.status());
+  }
   std::cout << "attestd: initialised " << r->config_path << "\n";
   if (!r->credentials_path.empty()) {
     // Shown once; the file is the only other copy (mode 0600).
@@ -86,22 +88,32 @@ void OnSignal(int) { g_stop = 1; }
 
 int Serve(const std::string& config_path) {
   attest::Result<attestd::Config> config = attestd::LoadConfig(config_path);
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) {
+    return Fail(config.status());
+  }
   // One KEK for the process (a PKCS#11 session is not opened per connection). Open the database
   // once at start-up so a bad database or KEK fails here, not at the first request.
   attest::Result<std::shared_ptr<const attest::service::keys::KeyEncryptionKey>> kek =
       attestd::OpenKek(*config);
-  if (!kek.ok()) return Fail(kek.status());
+  if (!kek.ok()) {
+    return Fail(kek.status());
+  }
   attest::Result<std::unique_ptr<store::Store>> first = attestd::OpenStore(*config, *kek);
-  if (!first.ok()) return Fail(first.status());
+  if (!first.ok()) {
+    return Fail(first.status());
+  }
   first->reset();
   // Vendor roots, unless the configuration explicitly names test roots (which replace them).
   attest::Result<attest::service::release::TrustAnchorConfig> roots =
       attestd::LoadTestRoots(config->test_roots);
-  if (!roots.ok()) return Fail(roots.status());
+  if (!roots.ok()) {
+    return Fail(roots.status());
+  }
   attest::Result<std::unique_ptr<attest::service::release::TrustAnchors>> anchors =
       attest::service::release::TrustAnchors::Make(*roots);
-  if (!anchors.ok()) return Fail(anchors.status());
+  if (!anchors.ok()) {
+    return Fail(anchors.status());
+  }
   if ((*anchors)->uses_test_roots()) {
     std::cerr << "attestd: WARNING: test_roots " << config->test_roots
               << " REPLACES the AMD/Intel vendor roots for key release: evidence signed by a "
@@ -110,7 +122,9 @@ int Serve(const std::string& config_path) {
   attest::EvpPkeyPtr token_key;
   if (!config->token_key.empty()) {
     attest::Result<attest::EvpPkeyPtr> loaded = attestd::LoadTokenKey(config->token_key);
-    if (!loaded.ok()) return Fail(loaded.status());
+    if (!loaded.ok()) {
+      return Fail(loaded.status());
+    }
     token_key = std::move(loaded).value();
   } else {
     std::cerr << "attestd: no token_key configured: key release (POST /v1/attest) is off\n";
@@ -151,10 +165,14 @@ int Serve(const std::string& config_path) {
   }
   attest::Result<std::unique_ptr<server::HttpsServer>> server = server::HttpsServer::Start(
       config->server, [&api](const attest::HttpRequest& r) { return api.Handle(r); });
-  if (!server.ok()) return Fail(server.status());
+  if (!server.ok()) {
+    return Fail(server.status());
+  }
   std::cout << "attestd: serving https://" << config->server.host << ":" << config->server.port
             << "/ (" << config->database.substr(0, config->database.find(':')) << ")" << std::endl;
-  while (g_stop == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (g_stop == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   std::cout << "attestd: stopping" << std::endl;
   (*server)->Stop();
   return 0;
@@ -191,7 +209,9 @@ int main(int argc, char** argv) {
   }
   if (command == "serve") {
     attest::Result<std::string> config = args->Require("config");
-    if (!config.ok()) return Fail(config.status());
+    if (!config.ok()) {
+      return Fail(config.status());
+    }
     return Serve(*config);
   }
   attest::Result<attestd::InitOptions> options = InitOptionsFrom(*args);
@@ -201,10 +221,14 @@ int main(int argc, char** argv) {
   }
   const std::string config_path =
       (std::filesystem::path(options->data_dir) / "attestd.json").string();
-  if (command == "init") return Init(*options);
+  if (command == "init") {
+    return Init(*options);
+  }
   if (!std::filesystem::exists(config_path)) {
     int rc = Init(*options);
-    if (rc != 0) return rc;
+    if (rc != 0) {
+      return rc;
+    }
   }
   return Serve(config_path);
 }

@@ -22,7 +22,9 @@ bool AddExtension(X509* cert, int nid, const char* value) {
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
   X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-  if (ext == nullptr) return false;
+  if (ext == nullptr) {
+    return false;
+  }
   const bool ok = X509_add_ext(cert, ext, -1) == 1;
   X509_EXTENSION_free(ext);
   return ok;
@@ -34,10 +36,14 @@ Result<PemKeyPair> GenerateSelfSignedTls(TimePoint now) {
   const Status failed(reasons::kApiConfig, "generating the self-signed TLS certificate failed");
   EvpPkeyPtr key(EVP_EC_gen("P-256"));
   X509Ptr cert(X509_new());
-  if (key == nullptr || cert == nullptr) return failed;
+  if (key == nullptr || cert == nullptr) {
+    return failed;
+  }
 
   uint8_t serial[16];
-  if (RAND_bytes(serial, sizeof(serial)) != 1) return failed;
+  if (RAND_bytes(serial, sizeof(serial)) != 1) {
+    return failed;
+  }
   serial[0] &= 0x7f;  // a positive INTEGER
   OsslPtr<BIGNUM, BN_free> bn(BN_bin2bn(serial, sizeof(serial), nullptr));
   time_t not_before = ToUnixSeconds(now) - 60;
@@ -58,7 +64,9 @@ Result<PemKeyPair> GenerateSelfSignedTls(TimePoint now) {
             AddExtension(cert.get(), NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost") &&
             AddExtension(cert.get(), NID_subject_key_identifier, "hash") &&
             X509_sign(cert.get(), key.get(), EVP_sha256()) > 0;
-  if (!ok) return failed;
+  if (!ok) {
+    return failed;
+  }
 
   BioPtr cert_bio(BIO_new(BIO_s_mem()));
   BioPtr key_bio(BIO_new(BIO_s_mem()));

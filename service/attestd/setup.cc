@@ -28,7 +28,9 @@ Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenKek(const Config& conf
   }
   Result<std::unique_ptr<keys::LocalKeyFileKek>> kek =
       keys::LocalKeyFileKek::FromKeyFile(config.kek_file);
-  if (!kek.ok()) return Status(reasons::kStoreKekInvalid, kek.status().message());
+  if (!kek.ok()) {
+    return Status(reasons::kStoreKekInvalid, kek.status().message());
+  }
   return std::shared_ptr<const keys::KeyEncryptionKey>(std::move(kek).value());
 }
 
@@ -136,7 +138,9 @@ Result<InitResult> InitFiles(const InitOptions& options, TimePoint now,
     if (fs::exists(db_file, ec)) {
       return Status(reasons::kApiConfig, db_file + " exists; refusing to reuse a database");
     }
-    for (const char* suffix : {"", "-wal", "-shm"}) created->push_back(db_file + suffix);
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      created->push_back(db_file + suffix);
+    }
   }
 
   ATTEST_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> db, OpenStore(config));
@@ -179,7 +183,9 @@ Result<InitResult> InitDataDir(const InitOptions& options, TimePoint now) {
   Result<InitResult> result = InitFiles(options, now, &created);
   if (!result.ok()) {
     // Nothing half-created: a failed init leaves the directory as it found it.
-    for (const std::string& path : created) std::remove(path.c_str());
+    for (const std::string& path : created) {
+      std::remove(path.c_str());
+    }
   }
   return result;
 }

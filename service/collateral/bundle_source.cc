@@ -16,7 +16,9 @@ namespace fs = std::filesystem;
 Result<Bytes> ReadFirst(const std::string& dir, std::initializer_list<const char*> names) {
   for (const char* name : names) {
     const std::string path = (fs::path(dir) / name).string();
-    if (fs::exists(path)) return ReadFileBytes(path);
+    if (fs::exists(path)) {
+      return ReadFileBytes(path);
+    }
   }
   return Bytes{};
 }
@@ -59,9 +61,12 @@ Result<BundleCollateralSource> BundleCollateralSource::Load(const std::string& p
   }
   // Sorted, so which file a failure names does not depend on the directory's order.
   std::vector<fs::path> entries;
-  for (const fs::directory_entry& e : fs::directory_iterator(path, ec)) entries.push_back(e.path());
-  if (ec)
+  for (const fs::directory_entry& e : fs::directory_iterator(path, ec)) {
+    entries.push_back(e.path());
+  }
+  if (ec) {
     return Status(reasons::kFileUnreadable, "collateral bundle " + path + ": " + ec.message());
+  }
   std::sort(entries.begin(), entries.end());
   for (const fs::path& p : entries) {
     if (fs::is_directory(p, ec)) {
@@ -74,9 +79,13 @@ Result<BundleCollateralSource> BundleCollateralSource::Load(const std::string& p
 }
 
 Status BundleCollateralSource::Add(const std::string& origin, Result<tdx::Collateral> collateral) {
-  if (!collateral.ok()) return collateral.status().WithContext(origin);
+  if (!collateral.ok()) {
+    return collateral.status().WithContext(origin);
+  }
   Result<tdx::TcbInfo> tcb = tdx::ParseTcbInfo(collateral->tcb_info_body);
-  if (!tcb.ok()) return tcb.status().WithContext(origin);
+  if (!tcb.ok()) {
+    return tcb.status().WithContext(origin);
+  }
   const std::string key = DcapCollateralKey(*tcb);
   auto it = by_key_.find(key);
   if (it != by_key_.end() &&
@@ -90,9 +99,13 @@ Status BundleCollateralSource::Add(const std::string& origin, Result<tdx::Collat
 Result<std::optional<tdx::Collateral>> BundleCollateralSource::TdxCollateral(
     const tdx::Quote& quote) {
   const std::optional<std::string> key = DcapCollateralKey(quote);
-  if (!key) return std::optional<tdx::Collateral>();
+  if (!key) {
+    return std::optional<tdx::Collateral>();
+  }
   auto it = by_key_.find(*key);
-  if (it == by_key_.end()) return std::optional<tdx::Collateral>();
+  if (it == by_key_.end()) {
+    return std::optional<tdx::Collateral>();
+  }
   return std::optional<tdx::Collateral>(it->second.collateral);
 }
 

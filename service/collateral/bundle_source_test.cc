@@ -55,10 +55,14 @@ class BundleTest : public ::testing::Test {
                                                        const std::string& dir) {
     auto bundle = BundleCollateralSource::Load(path.string());
     EXPECT_TRUE(bundle.ok()) << bundle.status().ToString();
-    if (!bundle.ok()) return std::nullopt;
+    if (!bundle.ok()) {
+      return std::nullopt;
+    }
     auto got = bundle->TdxCollateral(Quote(dir));
     EXPECT_TRUE(got.ok()) << got.status().ToString();
-    if (!got.ok() || !got->has_value()) return std::nullopt;
+    if (!got.ok() || !got->has_value()) {
+      return std::nullopt;
+    }
     return (*got)->Fingerprint();
   }
 

@@ -15,9 +15,13 @@ std::string Key(std::string_view tee, const std::array<uint8_t, 6>& fmspc) {
 
 std::optional<std::string> DcapCollateralKey(const tdx::Quote& quote) {
   Result<std::vector<X509Ptr>> chain = ParseCertificates(quote.pck_chain_pem);
-  if (!chain.ok() || chain->empty()) return std::nullopt;
+  if (!chain.ok() || chain->empty()) {
+    return std::nullopt;
+  }
   Result<tdx::PckExtensions> pck = tdx::ParsePckExtensions((*chain)[0].get());
-  if (!pck.ok()) return std::nullopt;
+  if (!pck.ok()) {
+    return std::nullopt;
+  }
   return Key(quote.is_tdx() ? "TDX" : "SGX", pck->fmspc);
 }
 

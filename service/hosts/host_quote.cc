@@ -26,9 +26,15 @@ tpm::HostVerification VerifyEvidence(const store::Host& host, const HostQuoteEvi
   evidence.signature = e.signature;
   evidence.ak = &*ak;
   evidence.nonce = ByteSpan(e.nonce);
-  if (e.pcrs) evidence.pcrs = std::move(pcrs).value();
-  if (e.event_log) evidence.event_log = ByteSpan(*e.event_log);
-  if (e.drtm_log) evidence.drtm_log = ByteSpan(*e.drtm_log);
+  if (e.pcrs) {
+    evidence.pcrs = std::move(pcrs).value();
+  }
+  if (e.event_log) {
+    evidence.event_log = ByteSpan(*e.event_log);
+  }
+  if (e.drtm_log) {
+    evidence.drtm_log = ByteSpan(*e.drtm_log);
+  }
   return tpm::VerifyHostEvidence(evidence);
 }
 
@@ -36,10 +42,16 @@ tpm::HostVerification VerifyEvidence(const store::Host& host, const HostQuoteEvi
 
 std::vector<std::string> HostQuoteDecision::reason_codes() const {
   std::vector<std::string> codes;
-  for (const Status& s : evidence_errors) codes.emplace_back(s.reason_id());
-  if (policy_error) codes.emplace_back(policy_error->reason_id());
+  for (const Status& s : evidence_errors) {
+    codes.emplace_back(s.reason_id());
+  }
+  if (policy_error) {
+    codes.emplace_back(policy_error->reason_id());
+  }
   if (appraisal) {
-    for (const policy::RuleFailure& f : appraisal->failures) codes.emplace_back(f.reason.id);
+    for (const policy::RuleFailure& f : appraisal->failures) {
+      codes.emplace_back(f.reason.id);
+    }
   }
   return codes;
 }
@@ -49,7 +61,9 @@ HostQuoteDecision DecideHostQuote(const HostQuoteInput& in) {
   tpm::HostVerification verification = VerifyEvidence(*in.host, in.evidence);
   d.evidence_errors = std::move(verification.errors);
   d.claims = std::move(verification.claims);
-  if (!d.verified()) return d;
+  if (!d.verified()) {
+    return d;
+  }
 
   // Appraise with the newest version of the host's policy, and name which one.
   if (!in.host_policy.ok()) {
@@ -69,7 +83,9 @@ HostQuoteDecision DecideHostQuote(const HostQuoteInput& in) {
   context.now = in.now;
   d.appraisal = policy::AppraiseHost(d.claims, **loaded, context);
   d.trusted = d.appraisal->affirmed();
-  if (d.trusted) d.trusted_until = in.now + in.trust_ttl;
+  if (d.trusted) {
+    d.trusted_until = in.now + in.trust_ttl;
+  }
   return d;
 }
 

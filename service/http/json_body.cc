@@ -18,8 +18,12 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
   return s;
 }
 
@@ -32,7 +36,9 @@ Status FieldError(std::string_view name, std::string_view what) {
 
 std::string HeaderValue(const HttpRequest& req, std::string_view name) {
   for (const HttpHeader& h : req.headers) {
-    if (EqualsIgnoreCase(h.name, name)) return std::string(Trim(h.value));
+    if (EqualsIgnoreCase(h.name, name)) {
+      return std::string(Trim(h.value));
+    }
   }
   return "";
 }
@@ -51,7 +57,9 @@ Result<nlohmann::json> ParseJsonObject(const HttpRequest& req) {
   // Duplicate keys and deep nesting are refused by the parser itself.
   const std::string_view text(reinterpret_cast<const char*>(req.body.data()), req.body.size());
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json doc, ParseJsonText(text));
-  if (!doc.is_object()) return Status(reasons::kApiMalformedJson, "body must be a JSON object");
+  if (!doc.is_object()) {
+    return Status(reasons::kApiMalformedJson, "body must be a JSON object");
+  }
   return doc;
 }
 
@@ -59,7 +67,9 @@ const nlohmann::json* ObjectReader::Find(std::string_view name, bool required, S
   taken_.emplace_back(name);
   auto it = object_.find(std::string(name));
   if (it == object_.end() || it->is_null()) {
-    if (required) *error = FieldError(name, "required");
+    if (required) {
+      *error = FieldError(name, "required");
+    }
     return nullptr;
   }
   return &*it;
@@ -68,23 +78,33 @@ const nlohmann::json* ObjectReader::Find(std::string_view name, bool required, S
 Result<std::string> ObjectReader::TakeString(std::string_view name, bool required) {
   Status error;
   const nlohmann::json* v = Find(name, required, &error);
-  if (!error.ok()) return error;
-  if (v == nullptr) return std::string();
-  if (!v->is_string()) return FieldError(name, "must be a string");
+  if (!error.ok()) {
+    return error;
+  }
+  if (v == nullptr) {
+    return std::string();
+  }
+  if (!v->is_string()) {
+    return FieldError(name, "must be a string");
+  }
   return v->get<std::string>();
 }
 
 Result<Bytes> ObjectReader::TakeBase64(std::string_view name, bool required, size_t max_bytes) {
   ATTEST_ASSIGN_OR_RETURN(std::string text, TakeString(name, required));
   if (text.empty()) {
-    if (required) return FieldError(name, "must not be empty");
+    if (required) {
+      return FieldError(name, "must not be empty");
+    }
     return Bytes();
   }
   if (text.size() / 4 * 3 > max_bytes + 3) {
     return FieldError(name, "longer than " + std::to_string(max_bytes) + " bytes");
   }
   Result<Bytes> decoded = Base64Decode(text);
-  if (!decoded.ok()) return FieldError(name, "not valid base64");
+  if (!decoded.ok()) {
+    return FieldError(name, "not valid base64");
+  }
   if (decoded->size() > max_bytes) {
     return FieldError(name, "longer than " + std::to_string(max_bytes) + " bytes");
   }
@@ -95,9 +115,15 @@ Result<int64_t> ObjectReader::TakeInt(std::string_view name, bool required, int6
                                       int64_t max, int64_t fallback) {
   Status error;
   const nlohmann::json* v = Find(name, required, &error);
-  if (!error.ok()) return error;
-  if (v == nullptr) return fallback;
-  if (!v->is_number_integer()) return FieldError(name, "must be an integer");
+  if (!error.ok()) {
+    return error;
+  }
+  if (v == nullptr) {
+    return fallback;
+  }
+  if (!v->is_number_integer()) {
+    return FieldError(name, "must be an integer");
+  }
   int64_t n = v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)
                   ? INT64_MAX
                   : v->get<int64_t>();
@@ -110,8 +136,12 @@ Result<int64_t> ObjectReader::TakeInt(std::string_view name, bool required, int6
 Result<nlohmann::json> ObjectReader::TakeJson(std::string_view name, bool required) {
   Status error;
   const nlohmann::json* v = Find(name, required, &error);
-  if (!error.ok()) return error;
-  if (v == nullptr) return nlohmann::json();
+  if (!error.ok()) {
+    return error;
+  }
+  if (v == nullptr) {
+    return nlohmann::json();
+  }
   return *v;
 }
 
@@ -127,7 +157,9 @@ Status ObjectReader::Finish() const {
 Result<std::vector<std::string>> ReadNameList(const nlohmann::json& value, std::string_view field,
                                               size_t max_items) {
   const std::string where = "field \"" + std::string(field) + "\": ";
-  if (!value.is_array()) return Status(reasons::kApiInvalidField, where + "an array");
+  if (!value.is_array()) {
+    return Status(reasons::kApiInvalidField, where + "an array");
+  }
   if (value.size() > max_items) {
     return Status(reasons::kApiInvalidField, where + "at most " + std::to_string(max_items));
   }

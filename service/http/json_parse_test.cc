@@ -16,15 +16,21 @@ using json = nlohmann::json;
 // SameTypes reports whether a and b have the same JSON type at every node (nlohmann's == calls 1
 // and 1u and 1.0 equal).
 bool SameTypes(const json& a, const json& b) {
-  if (a.type() != b.type()) return false;
+  if (a.type() != b.type()) {
+    return false;
+  }
   if (a.is_object()) {
     for (auto it = a.begin(); it != a.end(); ++it) {
-      if (!b.contains(it.key()) || !SameTypes(*it, b.at(it.key()))) return false;
+      if (!b.contains(it.key()) || !SameTypes(*it, b.at(it.key()))) {
+        return false;
+      }
     }
   }
   if (a.is_array()) {
     for (size_t i = 0; i < a.size(); ++i) {
-      if (!SameTypes(a[i], b[i])) return false;
+      if (!SameTypes(a[i], b[i])) {
+        return false;
+      }
     }
   }
   return true;
@@ -198,9 +204,13 @@ TEST(JsonParseTest, RefusesWhatRequestBodiesMustNotCarry) {
       {"objects past the limit",
        [] {
          std::string s;
-         for (int i = 0; i < 65; ++i) s += "{\"a\":";
+         for (int i = 0; i < 65; ++i) {
+           s += "{\"a\":";
+         }
          s += "1";
-         for (int i = 0; i < 65; ++i) s += "}";
+         for (int i = 0; i < 65; ++i) {
+           s += "}";
+         }
          return s;
        }(),
        "api.malformed_json"},
@@ -221,8 +231,9 @@ TEST(JsonParseTest, RefusesWhatRequestBodiesMustNotCarry) {
 // A long base64 string (the event log of a quote) comes back byte for byte.
 TEST(JsonParseTest, LongStringsRoundTrip) {
   std::string blob;
-  for (int i = 0; i < 60000; ++i)
+  for (int i = 0; i < 60000; ++i) {
     blob += "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[i % 64];
+  }
   const json doc = {{"eventlog", blob}, {"other", "x\"y\\z\x01\xc3\xa9"}};
   const Result<json> parsed = ParseJsonText(doc.dump());
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();

@@ -7,9 +7,15 @@ namespace attest::service::http {
 namespace {
 
 int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
   return -1;
 }
 
@@ -23,7 +29,9 @@ Result<std::string> PercentDecode(std::string_view s) {
         return Status(reasons::kApiInvalidQuery, "truncated percent escape");
       }
       int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
-      if (hi < 0 || lo < 0) return Status(reasons::kApiInvalidQuery, "bad percent escape");
+      if (hi < 0 || lo < 0) {
+        return Status(reasons::kApiInvalidQuery, "bad percent escape");
+      }
       out += static_cast<char>(hi * 16 + lo);
       i += 2;
     }
@@ -40,13 +48,17 @@ Result<std::map<std::string, std::string>> ParseQuery(std::string_view raw,
     size_t amp = raw.find('&');
     std::string_view pair = raw.substr(0, amp);
     raw.remove_prefix(amp == std::string_view::npos ? raw.size() : amp + 1);
-    if (pair.empty()) continue;
+    if (pair.empty()) {
+      continue;
+    }
     size_t eq = pair.find('=');
     ATTEST_ASSIGN_OR_RETURN(std::string key, PercentDecode(pair.substr(0, eq)));
     ATTEST_ASSIGN_OR_RETURN(
         std::string value,
         PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1)));
-    if (key.rfind("X-Amz-", 0) == 0) continue;
+    if (key.rfind("X-Amz-", 0) == 0) {
+      continue;
+    }
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       return Status(reasons::kApiInvalidQuery, "unknown query parameter \"" + key + "\"");
     }
@@ -60,7 +72,9 @@ Result<std::map<std::string, std::string>> ParseQuery(std::string_view raw,
 Result<int64_t> QueryInt(const std::map<std::string, std::string>& query, const std::string& key,
                          int64_t min, int64_t max, int64_t fallback) {
   auto it = query.find(key);
-  if (it == query.end()) return fallback;
+  if (it == query.end()) {
+    return fallback;
+  }
   int64_t n = 0;
   const std::string& s = it->second;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);

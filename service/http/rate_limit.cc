@@ -13,7 +13,9 @@ RateLimiter::RateLimiter(int64_t per_minute, int64_t burst, size_t max_keys)
       full_refill_(burst_ / tokens_per_second_) {}
 
 void RateLimiter::Refill(Bucket& b, TimePoint now) const {
-  if (now <= b.updated) return;  // a clock that steps back refills nothing
+  if (now <= b.updated) {
+    return;  // a clock that steps back refills nothing
+  }
   const double elapsed = std::chrono::duration<double>(now - b.updated).count();
   b.tokens = std::min(burst_, b.tokens + elapsed * tokens_per_second_);
   b.updated = now;
@@ -24,7 +26,9 @@ void RateLimiter::DropIdle(TimePoint now) {
   // entries are the first to have refilled completely, so stop at the first that has not.
   while (!lru_.empty()) {
     auto it = buckets_.find(lru_.back());
-    if (now - it->second.updated < full_refill_) break;
+    if (now - it->second.updated < full_refill_) {
+      break;
+    }
     buckets_.erase(it);
     lru_.pop_back();
   }

@@ -46,7 +46,9 @@ TEST(RateLimiterTest, ClockSteppingBackRefillsNothing) {
 
 TEST(RateLimiterTest, RefilledBucketsAreForgotten) {
   RateLimiter limiter(/*per_minute=*/60, /*burst=*/2);
-  for (int i = 0; i < 50; ++i) (void)limiter.Take("k" + std::to_string(i), kT0);
+  for (int i = 0; i < 50; ++i) {
+    (void)limiter.Take("k" + std::to_string(i), kT0);
+  }
   EXPECT_EQ(limiter.tracked(), 50u);
   // Two seconds refill two tokens: every bucket is back to full and carries no information.
   (void)limiter.Take("fresh", kT0 + seconds(2));
@@ -67,7 +69,9 @@ TEST(RateLimiterTest, DistinctKeyFloodIsBounded) {
   // A recently used key survives while fewer than max_keys others arrive.
   RateLimiter small(/*per_minute=*/1, /*burst=*/1, /*max_keys=*/100);
   EXPECT_FALSE(small.Take("kept", kT0).has_value());
-  for (int i = 0; i < 50; ++i) (void)small.Take("other-" + std::to_string(i), kT0);
+  for (int i = 0; i < 50; ++i) {
+    (void)small.Take("other-" + std::to_string(i), kT0);
+  }
   EXPECT_TRUE(small.Take("kept", kT0).has_value());
 }
 
@@ -78,11 +82,15 @@ TEST(RateLimiterTest, ConcurrentTakesSpendEachTokenOnce) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 500; ++i) {
-        if (!limiter.Take("shared", kT0).has_value()) ++allowed;
+        if (!limiter.Take("shared", kT0).has_value()) {
+          ++allowed;
+        }
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto &t : threads) {
+    t.join();
+  }
   EXPECT_EQ(allowed.load(), 1000);
 }
 

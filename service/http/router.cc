@@ -10,7 +10,9 @@ bool IsNameByte(char c) {
 
 // NextSegment splits off the segment after a leading '/'; false when s does not start with '/'.
 bool NextSegment(std::string_view* s, std::string_view* segment) {
-  if (s->empty() || s->front() != '/') return false;
+  if (s->empty() || s->front() != '/') {
+    return false;
+  }
   s->remove_prefix(1);
   size_t end = s->find('/');
   *segment = s->substr(0, end);
@@ -21,9 +23,13 @@ bool NextSegment(std::string_view* s, std::string_view* segment) {
 }  // namespace
 
 bool IsValidName(std::string_view s) {
-  if (s.empty() || s.size() > 128 || s == "." || s == "..") return false;
+  if (s.empty() || s.size() > 128 || s == "." || s == "..") {
+    return false;
+  }
   for (char c : s) {
-    if (!IsNameByte(c)) return false;
+    if (!IsNameByte(c)) {
+      return false;
+    }
   }
   return true;
 }
@@ -32,9 +38,13 @@ bool MatchPattern(std::string_view pattern, std::string_view path, PathParams* p
   params->clear();
   std::string_view want, got;
   while (NextSegment(&pattern, &want)) {
-    if (!NextSegment(&path, &got)) return false;
+    if (!NextSegment(&path, &got)) {
+      return false;
+    }
     if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
-      if (!IsValidName(got)) return false;
+      if (!IsValidName(got)) {
+        return false;
+      }
       params->emplace(std::string(want.substr(1, want.size() - 2)), std::string(got));
     } else if (want != got) {
       return false;

@@ -31,8 +31,12 @@ Bytes RandomBytes(size_t n) {
 
 Result<WrappedHeader> ParseWrappedHeader(ByteSpan wrapped) {
   // Fixed part: magic 3, version 1, kind 1, id length 1.
-  if (wrapped.size() < 6) return Malformed("shorter than its header");
-  if (!std::equal(kMagic, kMagic + 3, wrapped.begin())) return Malformed("bad magic");
+  if (wrapped.size() < 6) {
+    return Malformed("shorter than its header");
+  }
+  if (!std::equal(kMagic, kMagic + 3, wrapped.begin())) {
+    return Malformed("bad magic");
+  }
   if (wrapped[3] != kVersion) {
     return Malformed("version " + std::to_string(wrapped[3]) + ", want 1");
   }
@@ -44,10 +48,14 @@ Result<WrappedHeader> ParseWrappedHeader(ByteSpan wrapped) {
   h.kind = static_cast<KekKind>(wrapped[4]);
   const size_t id_len = wrapped[5];
   size_t at = 6;
-  if (id_len == 0 || id_len > wrapped.size() - at) return Malformed("bad key id length");
+  if (id_len == 0 || id_len > wrapped.size() - at) {
+    return Malformed("bad key id length");
+  }
   h.key_id.assign(wrapped.begin() + at, wrapped.begin() + at + id_len);
   at += id_len;
-  if (wrapped.size() - at < kGcmNonceBytes + kGcmTagBytes) return Malformed("truncated");
+  if (wrapped.size() - at < kGcmNonceBytes + kGcmTagBytes) {
+    return Malformed("truncated");
+  }
   h.nonce = wrapped.subspan(at, kGcmNonceBytes);
   h.ciphertext = wrapped.subspan(at + kGcmNonceBytes);
   return h;

@@ -39,7 +39,9 @@ Result<std::unique_ptr<LocalKeyFileKek>> LocalKeyFileKek::FromKey(ByteSpan key) 
 Result<std::unique_ptr<LocalKeyFileKek>> LocalKeyFileKek::FromKeyFile(const std::string& path) {
   // Open once and check that very file (fstat), so a swap between check and read cannot pass.
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return Invalid("key file " + path + " cannot be opened");
+  if (fd < 0) {
+    return Invalid("key file " + path + " cannot be opened");
+  }
   struct stat st {};
   Status bad = Status::Ok();
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -65,14 +67,18 @@ Result<std::unique_ptr<LocalKeyFileKek>> LocalKeyFileKek::FromKeyFile(const std:
 
 Status LocalKeyFileKek::CreateKeyFile(const std::string& path) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Invalid("cannot create key file " + path + " (it must not exist yet)");
+  if (fd < 0) {
+    return Invalid("cannot create key file " + path + " (it must not exist yet)");
+  }
   Bytes key = RandomBytes(kKeyBytes);
   // The umask may only remove bits; fchmod makes the mode exactly 0600 regardless.
   const bool ok = fchmod(fd, 0600) == 0 &&
                   write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
                   fsync(fd) == 0;
   OPENSSL_cleanse(key.data(), key.size());
-  if (close(fd) != 0 || !ok) return Invalid("cannot write key file " + path);
+  if (close(fd) != 0 || !ok) {
+    return Invalid("cannot write key file " + path);
+  }
   return Status::Ok();
 }
 
@@ -92,7 +98,9 @@ Result<Bytes> LocalKeyFileKek::Wrap(ByteSpan plaintext, std::string_view aad) co
       EVP_EncryptFinal_ex(ctx.get(), ct.data() + len, &len) == 1 &&
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagBytes,
                           ct.data() + plaintext.size()) == 1;
-  if (!ok) return Status(reasons::kKeysWrapFailed, "aes-256-gcm wrap: " + OsslErrors());
+  if (!ok) {
+    return Status(reasons::kKeysWrapFailed, "aes-256-gcm wrap: " + OsslErrors());
+  }
   return SerializeWrapped(KekKind::kKeyFile, key_id_, nonce, ct);
 }
 

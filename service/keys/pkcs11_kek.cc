@@ -34,7 +34,9 @@ bool TokenGone(CK_RV rv) {
 // A label field is 32 bytes padded with spaces (PKCS#11 2.40, CK_TOKEN_INFO).
 std::string TrimLabel(const unsigned char* label, size_t n) {
   std::string s(reinterpret_cast<const char*>(label), n);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) {
+    s.pop_back();
+  }
   return s;
 }
 
@@ -48,7 +50,9 @@ struct Pkcs11Kek::Module {
   CK_FUNCTION_LIST* fl = nullptr;
   bool owns_init = false;
   ~Module() {
-    if (fl != nullptr && owns_init) fl->C_Finalize(nullptr);
+    if (fl != nullptr && owns_init) {
+      fl->C_Finalize(nullptr);
+    }
     // The handle stays loaded: some modules (SoftHSM with OpenSSL) register exit handlers that
     // would run in unmapped code after dlclose.
   }
@@ -67,7 +71,9 @@ std::map<std::string, std::weak_ptr<Pkcs11Kek::Module>>& Modules() {
 
 Result<std::shared_ptr<Pkcs11Kek::Module>> LoadModule(const std::string& path) {
   std::lock_guard<std::mutex> lock(ModulesMutex());
-  if (auto existing = Modules()[path].lock()) return existing;
+  if (auto existing = Modules()[path].lock()) {
+    return existing;
+  }
   auto m = std::make_shared<Pkcs11Kek::Module>();
   m->path = path;
   m->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -99,16 +105,28 @@ Result<std::shared_ptr<Pkcs11Kek::Module>> LoadModule(const std::string& path) {
 Result<CK_SLOT_ID> FindSlot(CK_FUNCTION_LIST* fl, const std::string& label) {
   CK_ULONG n = 0;
   CK_RV rv = fl->C_GetSlotList(CK_TRUE, nullptr, &n);
-  if (rv != CKR_OK) return P11Error("C_GetSlotList", rv);
-  if (n > 1024) return Status(reasons::kKeysPkcs11Error, "pkcs11: implausible slot count");
+  if (rv != CKR_OK) {
+    return P11Error("C_GetSlotList", rv);
+  }
+  if (n > 1024) {
+    return Status(reasons::kKeysPkcs11Error, "pkcs11: implausible slot count");
+  }
   std::vector<CK_SLOT_ID> slots(n);
   rv = fl->C_GetSlotList(CK_TRUE, slots.data(), &n);
-  if (rv != CKR_OK) return P11Error("C_GetSlotList", rv);
+  if (rv != CKR_OK) {
+    return P11Error("C_GetSlotList", rv);
+  }
   for (CK_ULONG i = 0; i < n && i < slots.size(); ++i) {
     CK_TOKEN_INFO info{};
-    if (fl->C_GetTokenInfo(slots[i], &info) != CKR_OK) continue;
-    if ((info.flags & CKF_TOKEN_INITIALIZED) == 0) continue;
-    if (TrimLabel(info.label, sizeof(info.label)) == label) return slots[i];
+    if (fl->C_GetTokenInfo(slots[i], &info) != CKR_OK) {
+      continue;
+    }
+    if ((info.flags & CKF_TOKEN_INITIALIZED) == 0) {
+      continue;
+    }
+    if (TrimLabel(info.label, sizeof(info.label)) == label) {
+      return slots[i];
+    }
   }
   return Status(reasons::kKeysTokenNotFound, "pkcs11: no initialised token labelled \"" + label +
                                                  "\" in " + std::to_string(n) + " slot(s)");
@@ -124,10 +142,14 @@ Result<std::string> ReadPin(const std::string& pin_source) {
       return Status(reasons::kKeysPinUnavailable,
                     "pkcs11 PIN file " + pin_source.substr(5) + " cannot be read");
     }
-    if (!pin.empty() && pin.back() == '\r') pin.pop_back();
+    if (!pin.empty() && pin.back() == '\r') {
+      pin.pop_back();
+    }
   } else if (pin_source.rfind("env:", 0) == 0) {
     const char* value = std::getenv(pin_source.substr(4).c_str());
-    if (value != nullptr) pin = value;
+    if (value != nullptr) {
+      pin = value;
+    }
   } else {
     return Status(reasons::kKeysConfigInvalid,
                   "pkcs11 pin_source must be \"file:PATH\" or \"env:NAME\"");
@@ -159,7 +181,9 @@ Result<std::unique_ptr<Pkcs11Kek>> Pkcs11Kek::Open(const Pkcs11Config& config) {
   CK_SESSION_HANDLE session = 0;
   CK_RV rv =
       fl->C_OpenSession(*slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session);
-  if (rv != CKR_OK) return P11Error("C_OpenSession", rv);
+  if (rv != CKR_OK) {
+    return P11Error("C_OpenSession", rv);
+  }
   kek->session_ = session;
   rv = fl->C_Login(session, CKU_USER, reinterpret_cast<unsigned char*>(pin.data()), pin.size());
   OPENSSL_cleanse(pin.data(), pin.size());
@@ -168,7 +192,9 @@ Result<std::unique_ptr<Pkcs11Kek>> Pkcs11Kek::Open(const Pkcs11Config& config) {
                                                   "\" refused (CKR " + RvHex(rv) + ")");
   }
   // Login state is per application: a second instance on the same token is already logged in.
-  if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) return P11Error("C_Login", rv);
+  if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+    return P11Error("C_Login", rv);
+  }
 
   CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
   CK_KEY_TYPE type = CKK_AES;
@@ -177,12 +203,16 @@ Result<std::unique_ptr<Pkcs11Kek>> Pkcs11Kek::Open(const Pkcs11Config& config) {
                          {CKA_KEY_TYPE, &type, sizeof(type)},
                          {CKA_LABEL, label.data(), label.size()}};
   rv = fl->C_FindObjectsInit(session, find, 3);
-  if (rv != CKR_OK) return P11Error("C_FindObjectsInit", rv);
+  if (rv != CKR_OK) {
+    return P11Error("C_FindObjectsInit", rv);
+  }
   CK_OBJECT_HANDLE found[2];
   CK_ULONG num_found = 0;
   rv = fl->C_FindObjects(session, found, 2, &num_found);
   fl->C_FindObjectsFinal(session);
-  if (rv != CKR_OK) return P11Error("C_FindObjects", rv);
+  if (rv != CKR_OK) {
+    return P11Error("C_FindObjects", rv);
+  }
   if (num_found > 1) {
     return Status(reasons::kKeysPkcs11Error,
                   "pkcs11: more than one AES key labelled \"" + label + "\"; refusing to guess");
@@ -215,13 +245,17 @@ Result<std::unique_ptr<Pkcs11Kek>> Pkcs11Kek::Open(const Pkcs11Config& config) {
                          {CKA_DERIVE, &no, sizeof(no)}};
   CK_OBJECT_HANDLE key = 0;
   rv = fl->C_GenerateKey(session, &gen, tmpl, sizeof(tmpl) / sizeof(tmpl[0]), &key);
-  if (rv != CKR_OK) return P11Error("C_GenerateKey (AES-256)", rv);
+  if (rv != CKR_OK) {
+    return P11Error("C_GenerateKey (AES-256)", rv);
+  }
   kek->key_ = key;
   return kek;
 }
 
 Pkcs11Kek::~Pkcs11Kek() {
-  if (module_ && session_ != 0) module_->fl->C_CloseSession(session_);
+  if (module_ && session_ != 0) {
+    module_->fl->C_CloseSession(session_);
+  }
 }
 
 Result<Bytes> Pkcs11Kek::Wrap(ByteSpan plaintext, std::string_view aad) const {
@@ -235,13 +269,17 @@ Result<Bytes> Pkcs11Kek::Wrap(ByteSpan plaintext, std::string_view aad) const {
   std::lock_guard<std::mutex> lock(mu_);
   CK_FUNCTION_LIST* fl = module_->fl;
   CK_RV rv = fl->C_EncryptInit(session_, &mech, key_);
-  if (rv != CKR_OK) return P11Error("C_EncryptInit (AES-GCM)", rv);
+  if (rv != CKR_OK) {
+    return P11Error("C_EncryptInit (AES-GCM)", rv);
+  }
   Bytes in(plaintext.begin(), plaintext.end());
   Bytes ct(plaintext.size() + kGcmTagBytes);
   CK_ULONG ct_len = ct.size();
   rv = fl->C_Encrypt(session_, in.data(), in.size(), ct.data(), &ct_len);
   OPENSSL_cleanse(in.data(), in.size());
-  if (rv != CKR_OK) return P11Error("C_Encrypt (AES-GCM)", rv);
+  if (rv != CKR_OK) {
+    return P11Error("C_Encrypt (AES-GCM)", rv);
+  }
   if (ct_len != ct.size()) {
     return Status(reasons::kKeysWrapFailed, "pkcs11: AES-GCM output has an unexpected length");
   }
@@ -259,14 +297,18 @@ Result<Bytes> Pkcs11Kek::Unwrap(ByteSpan wrapped, std::string_view aad) const {
   std::lock_guard<std::mutex> lock(mu_);
   CK_FUNCTION_LIST* fl = module_->fl;
   CK_RV rv = fl->C_DecryptInit(session_, &mech, key_);
-  if (rv != CKR_OK) return P11Error("C_DecryptInit (AES-GCM)", rv);
+  if (rv != CKR_OK) {
+    return P11Error("C_DecryptInit (AES-GCM)", rv);
+  }
   Bytes in(h.ciphertext.begin(), h.ciphertext.end());
   Bytes out(in.size());
   CK_ULONG out_len = out.size();
   rv = fl->C_Decrypt(session_, in.data(), in.size(), out.data(), &out_len);
   if (rv != CKR_OK) {
     OPENSSL_cleanse(out.data(), out.size());
-    if (TokenGone(rv)) return P11Error("C_Decrypt (AES-GCM)", rv);
+    if (TokenGone(rv)) {
+      return P11Error("C_Decrypt (AES-GCM)", rv);
+    }
     return Status(reasons::kKeysUnwrapFailed, "wrapped key does not open under KEK \"" + key_id_ +
                                                   "\" for this purpose (CKR " + RvHex(rv) + ")");
   }

@@ -42,13 +42,17 @@ class Pkcs11KekTest : public ::testing::Test {
     setenv("ATTEST_TEST_HSM_PIN", "1234", 1);
   }
   static void TearDownTestSuite() {
-    if (dir_ != nullptr) fs::remove_all(*dir_);
+    if (dir_ != nullptr) {
+      fs::remove_all(*dir_);
+    }
     delete dir_;
     dir_ = nullptr;
   }
   void SetUp() override {
     if (dir_ == nullptr) {
-      if (std::getenv("CI") != nullptr) FAIL() << "softhsm2 not installed";
+      if (std::getenv("CI") != nullptr) {
+        FAIL() << "softhsm2 not installed";
+      }
       GTEST_SKIP() << "softhsm2 not installed";
     }
   }
@@ -90,7 +94,9 @@ TEST_F(Pkcs11KekTest, KeyIsNotExtractable) {
                           " --token-label att-a --login --pin 1234 --list-objects --type secrkey "
                           "2>/dev/null | grep -A6 'kek-attrs' > " +
                           (*dir_ / "objects").string();
-  if (std::system("command -v pkcs11-tool >/dev/null") != 0) GTEST_SKIP() << "no pkcs11-tool";
+  if (std::system("command -v pkcs11-tool >/dev/null") != 0) {
+    GTEST_SKIP() << "no pkcs11-tool";
+  }
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::ifstream in(*dir_ / "objects");
   const std::string listing((std::istreambuf_iterator<char>(in)), {});

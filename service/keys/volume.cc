@@ -43,9 +43,13 @@ Status LuksFailed(const std::string& why) {
 // status (or -1 when it could not run).
 int RunWithStdin(const std::vector<std::string>& argv, ByteSpan data) {
   int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    return -1;
+  }
   std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv) {
+    args.push_back(const_cast<char*>(a.c_str()));
+  }
   args.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) {
@@ -73,15 +77,21 @@ int RunWithStdin(const std::vector<std::string>& argv, ByteSpan data) {
   size_t off = 0;
   while (off < data.size()) {
     const ssize_t n = write(pipe_fds[1], data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      break;
+    }
     off += static_cast<size_t>(n);
   }
   close(pipe_fds[1]);
   sigaction(SIGPIPE, &old, nullptr);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
+    if (errno != EINTR) {
+      return -1;
+    }
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

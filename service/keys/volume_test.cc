@@ -34,7 +34,9 @@ bool OpensWith(const std::string& image, ByteSpan key, const fs::path& dir) {
 
 TEST(LuksImage, FormatsWithTheVolumeKey) {
   if (!HaveCryptsetup()) {
-    if (std::getenv("CI") != nullptr) FAIL() << "cryptsetup not installed";
+    if (std::getenv("CI") != nullptr) {
+      FAIL() << "cryptsetup not installed";
+    }
     GTEST_SKIP() << "cryptsetup not installed";
   }
   const fs::path dir = fs::temp_directory_path() / ("attest-luks-" + HexEncode(RandomBytes(6)));

@@ -29,7 +29,9 @@ std::string FormatIpv4(uint32_t v) {
 Result<launcher::Protocol> ProtocolOf(const std::string& name) {
   for (launcher::Protocol p : {launcher::Protocol::kTcp, launcher::Protocol::kUdp,
                                launcher::Protocol::kIcmp, launcher::Protocol::kAll}) {
-    if (name == launcher::ProtocolName(p)) return p;
+    if (name == launcher::ProtocolName(p)) {
+      return p;
+    }
   }
   return Invalid("stored rule protocol \"" + name.substr(0, 16) + "\" is unknown");
 }
@@ -42,7 +44,9 @@ Result<launcher::SecurityGroup> GroupOf(const store::SecurityGroupRecord& record
   group.id = record.id;
   group.tenant = record.tenant_id;
   const nlohmann::json rules = nlohmann::json::parse(record.rules, nullptr, false);
-  if (!rules.is_array()) return Invalid("security group " + record.id + " has no rule list");
+  if (!rules.is_array()) {
+    return Invalid("security group " + record.id + " has no rule list");
+  }
   for (const nlohmann::json& r : rules) {
     if (!r.is_object() || !r.contains("protocol") || !r["protocol"].is_string()) {
       return Invalid("security group " + record.id + " has a malformed rule");
@@ -73,13 +77,17 @@ Result<launcher::SecurityGroup> GroupOf(const store::SecurityGroupRecord& record
 
 Result<std::string> PickAddress(const std::string& cidr, const std::vector<std::string>& taken) {
   ATTEST_ASSIGN_OR_RETURN(launcher::Cidr net, launcher::ParseCidr(cidr));
-  if (net.prefix > 30) return Invalid("net " + cidr + " has no room for guests");
+  if (net.prefix > 30) {
+    return Invalid("net " + cidr + " has no room for guests");
+  }
   const uint32_t base = ToHostOrder(net.address);
   const uint32_t size = uint32_t{1} << (32 - net.prefix);
   // base + 0: network, base + 1: the host's gateway, base + size - 1: broadcast.
   for (uint32_t offset = 2; offset + 1 < size; ++offset) {
     const std::string candidate = FormatIpv4(base + offset);
-    if (std::find(taken.begin(), taken.end(), candidate) == taken.end()) return candidate;
+    if (std::find(taken.begin(), taken.end(), candidate) == taken.end()) {
+      return candidate;
+    }
   }
   return Status(reasons::kStoreAlreadyExists, "net " + cidr + " has no free address");
 }
@@ -123,41 +131,57 @@ Result<launcher::LaunchRequest> BuildTenantLaunch(
   if (vm.tee_type == "snp") {
     spec.tee = launcher::TeeType::kSevSnp;
     Result<Bytes> digest = HexDecode(vm.ticket_sha256);
-    if (!digest.ok() || digest->size() != 32) return Invalid("VM ticket SHA-256 is not 32 bytes");
+    if (!digest.ok() || digest->size() != 32) {
+      return Invalid("VM ticket SHA-256 is not 32 bytes");
+    }
     std::array<uint8_t, 32> host_data{};
     std::copy(digest->begin(), digest->end(), host_data.begin());
     spec.snp.host_data = host_data;
-    if (settings.snp_firmware.empty()) return Invalid("no SEV-SNP firmware is configured");
+    if (settings.snp_firmware.empty()) {
+      return Invalid("no SEV-SNP firmware is configured");
+    }
     spec.firmware = launcher::Firmware{settings.snp_firmware, "", ""};
   } else if (vm.tee_type == "tdx") {
     spec.tee = launcher::TeeType::kTdx;
     Result<Bytes> digest = HexDecode(vm.ticket_sha384);
-    if (!digest.ok() || digest->size() != 48) return Invalid("VM ticket SHA-384 is not 48 bytes");
+    if (!digest.ok() || digest->size() != 48) {
+      return Invalid("VM ticket SHA-384 is not 48 bytes");
+    }
     std::array<uint8_t, 48> mr_config_id{};
     std::copy(digest->begin(), digest->end(), mr_config_id.begin());
     spec.tdx.mr_config_id = mr_config_id;
-    if (settings.tdx_firmware.empty()) return Invalid("no TDX firmware is configured");
+    if (settings.tdx_firmware.empty()) {
+      return Invalid("no TDX firmware is configured");
+    }
     spec.firmware = launcher::Firmware{settings.tdx_firmware, "", ""};
   } else {
     return Invalid("the API launches SNP and TDX VMs only, not \"" + vm.tee_type + "\"");
   }
 
   // Disks: the VM's volumes in ticket order, each an image of the VM's own tenant.
-  if (volumes.size() != vm.volume_ids.size()) return Invalid("volume list does not match the VM");
+  if (volumes.size() != vm.volume_ids.size()) {
+    return Invalid("volume list does not match the VM");
+  }
   for (size_t i = 0; i < volumes.size(); ++i) {
     const store::Volume& v = volumes[i];
-    if (v.id != vm.volume_ids[i]) return Invalid("volume list does not match the VM");
+    if (v.id != vm.volume_ids[i]) {
+      return Invalid("volume list does not match the VM");
+    }
     if (v.image_path.empty()) {
       return Invalid("volume " + v.id + " is a key without an image: nothing to attach");
     }
-    if (i >= 26) return Invalid("at most 26 disks");
+    if (i >= 26) {
+      return Invalid("at most 26 disks");
+    }
     spec.disks.push_back(
         {v.image_path, v.tenant_id, std::string("vd") + char('a' + i), "raw", false});
   }
 
   // Security groups: every interface carries the VM's filter, which references each group.
   std::map<std::string, std::string> id_of;
-  for (const store::SecurityGroupRecord& g : all_groups) id_of[g.name] = g.id;
+  for (const store::SecurityGroupRecord& g : all_groups) {
+    id_of[g.name] = g.id;
+  }
   for (const store::SecurityGroupRecord& g : shape.groups) {
     ATTEST_ASSIGN_OR_RETURN(launcher::SecurityGroup group, GroupOf(g, id_of));
     req.groups.push_back(std::move(group));
@@ -170,7 +194,9 @@ Result<launcher::LaunchRequest> BuildTenantLaunch(
   }
   for (size_t i = 0; i < shape.nets.size(); ++i) {
     const store::NetRecord& n = shape.nets[i];
-    if (vm.interfaces[i].net_id != n.id) return Invalid("interface list does not match the nets");
+    if (vm.interfaces[i].net_id != n.id) {
+      return Invalid("interface list does not match the nets");
+    }
     launcher::TenantNet net{n.id, n.tenant_id, n.cidr, n.internet_gateway};
     launcher::Interface itf;
     itf.network = launcher::NetworkName(net);

@@ -100,7 +100,9 @@ TEST(TenantLaunchTest, PickAddressSkipsNetworkGatewayTakenAndBroadcast) {
     }
   }
   std::vector<std::string> all;
-  for (int i = 2; i < 255; ++i) all.push_back("10.20.0." + std::to_string(i));
+  for (int i = 2; i < 255; ++i) {
+    all.push_back("10.20.0." + std::to_string(i));
+  }
   EXPECT_EQ(PickAddress("10.20.0.0/24", all).status().reason_id(), "store.already_exists");
 }
 

@@ -7,8 +7,12 @@ namespace attest::service::metrics {
 namespace {
 
 std::string FormatValue(double v) {
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) {
+    return v > 0 ? "+Inf" : "-Inf";
+  }
+  if (std::isnan(v)) {
+    return "NaN";
+  }
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);  // shortest exact form
   return std::string(buf, ec == std::errc() ? end : buf);
@@ -21,9 +25,15 @@ std::string LabelText(const Labels& labels, const std::string& extra_name = "",
     out += out.empty() ? "{" : ",";
     out += name + "=\"" + EscapeLabelValue(value) + "\"";
   };
-  for (const auto& [name, value] : labels) add(name, value);
-  if (!extra_name.empty()) add(extra_name, extra_value);
-  if (!out.empty()) out += "}";
+  for (const auto& [name, value] : labels) {
+    add(name, value);
+  }
+  if (!extra_name.empty()) {
+    add(extra_name, extra_value);
+  }
+  if (!out.empty()) {
+    out += "}";
+  }
   return out;
 }
 
@@ -63,30 +73,40 @@ void Registry::DefineHistogram(std::string name, std::string help, std::vector<d
 
 Registry::Family* Registry::Find(std::string_view name, Type type) {
   auto it = families_.find(name);
-  if (it == families_.end() || it->second.type != type) return nullptr;
+  if (it == families_.end() || it->second.type != type) {
+    return nullptr;
+  }
   return &it->second;
 }
 
 void Registry::Add(std::string_view name, const Labels& labels, double delta) {
   std::lock_guard<std::mutex> lock(mu_);
   Family* f = Find(name, Type::kCounter);
-  if (f == nullptr || delta < 0) return;
+  if (f == nullptr || delta < 0) {
+    return;
+  }
   f->series[labels].value += delta;
 }
 
 void Registry::Set(std::string_view name, const Labels& labels, double value) {
   std::lock_guard<std::mutex> lock(mu_);
   Family* f = Find(name, Type::kGauge);
-  if (f == nullptr) return;
+  if (f == nullptr) {
+    return;
+  }
   f->series[labels].value = value;
 }
 
 void Registry::Observe(std::string_view name, const Labels& labels, double value) {
   std::lock_guard<std::mutex> lock(mu_);
   Family* f = Find(name, Type::kHistogram);
-  if (f == nullptr) return;
+  if (f == nullptr) {
+    return;
+  }
   Series& s = f->series[labels];
-  if (s.bucket_hits.empty()) s.bucket_hits.assign(f->buckets.size(), 0);
+  if (s.bucket_hits.empty()) {
+    s.bucket_hits.assign(f->buckets.size(), 0);
+  }
   for (size_t i = 0; i < f->buckets.size(); ++i) {
     if (value <= f->buckets[i]) {
       ++s.bucket_hits[i];

@@ -37,7 +37,9 @@ Result<std::unique_ptr<TrustAnchors>> TrustAnchors::Make(const TrustAnchorConfig
     std::vector<X509Ptr> roots;
     for (const Bytes& pem : config.tdx_test_roots_pem) {
       ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> certs, ParseCertificates(pem));
-      for (X509Ptr& c : certs) roots.push_back(std::move(c));
+      for (X509Ptr& c : certs) {
+        roots.push_back(std::move(c));
+      }
     }
     a->tdx_.reset(new tdx::QuoteVerifier(std::move(roots)));
     a->uses_test_roots_ = true;
@@ -155,13 +157,17 @@ EvidenceFacts CheckEvidence(const OtherEvidence& e, const TrustAnchors&, TimePoi
 std::optional<policy::Appraisal> Appraise(const snp::SnpClaims& claims,
                                           const policy::TenantPolicy& p,
                                           const policy::AppraisalContext& ctx) {
-  if (!p.has_snp()) return std::nullopt;
+  if (!p.has_snp()) {
+    return std::nullopt;
+  }
   return policy::AppraiseSnp(claims, p.snp(), ctx);
 }
 
 std::optional<policy::Appraisal> Appraise(const tdx::Claims& claims, const policy::TenantPolicy& p,
                                           const policy::AppraisalContext& ctx) {
-  if (!p.has_tdx()) return std::nullopt;
+  if (!p.has_tdx()) {
+    return std::nullopt;
+  }
   return policy::AppraiseTdx(claims, p.tdx(), ctx);
 }
 
@@ -191,15 +197,25 @@ std::optional<protocol::LaunchTicket> CheckTicket(const store::Vm& vm, const Tic
     return std::nullopt;
   }
   std::string wrong;
-  if (t->vm_id != vm.id) wrong = "vm_id";
-  if (t->tenant_id != vm.tenant_id) wrong = "tenant_id";
-  if (t->host_id != vm.host_id) wrong = "host_id";
-  if (t->tee != vm.tee_type) wrong = "tee";
+  if (t->vm_id != vm.id) {
+    wrong = "vm_id";
+  }
+  if (t->tenant_id != vm.tenant_id) {
+    wrong = "tenant_id";
+  }
+  if (t->host_id != vm.host_id) {
+    wrong = "host_id";
+  }
+  if (t->tee != vm.tee_type) {
+    wrong = "tee";
+  }
   if (t->policy_name != vm.policy_name || t->policy_version != vm.policy_version ||
       t->policy_sha256 != vm.policy_sha256) {
     wrong = "policy";
   }
-  if (t->volume_ids != vm.volume_ids) wrong = "volume_ids";
+  if (t->volume_ids != vm.volume_ids) {
+    wrong = "volume_ids";
+  }
   if (digests.host_data_hex != vm.ticket_sha256 || digests.mr_config_id_hex != vm.ticket_sha384) {
     wrong = "stored digest";
   }
@@ -349,7 +365,9 @@ Result<std::vector<ReleasedKey>> WrapKeysForGuest(const keys::KeyEncryptionKey& 
     ATTEST_ASSIGN_OR_RETURN(Bytes key, keys::UnwrapVolumeKey(kek, v.id, v.wrapped_key));
     auto jwe = protocol::EncryptToGuest(key, guest_key, v.id);
     OPENSSL_cleanse(key.data(), key.size());
-    if (!jwe.ok()) return jwe.status();
+    if (!jwe.ok()) {
+      return jwe.status();
+    }
     out.push_back({v.id, std::move(jwe).value()});
   }
   return out;

@@ -122,7 +122,9 @@ class ReleaseTest : public ::testing::Test {
     s.input.host = {"h-1", store::HostState::kTrusted, SoftwareTee::Now() + seconds(3000),
                     SoftwareTee::Now() - seconds(600)};
     s.input.now = SoftwareTee::Now();
-    if (before_evidence) before_evidence(s);
+    if (before_evidence) {
+      before_evidence(s);
+    }
     s.evidence_tee = tee;
     if (tee == "snp") {
       s.snp_report = tee_->SnpReport(s.launch);
@@ -131,7 +133,9 @@ class ReleaseTest : public ::testing::Test {
       s.tdx_quote = tee_->TdxQuote(s.launch);
       s.tdx_collateral = tee_->TdxCollateral();
     }
-    if (after_evidence) after_evidence(s);
+    if (after_evidence) {
+      after_evidence(s);
+    }
     return s;
   }
 
@@ -150,7 +154,9 @@ class ReleaseTest : public ::testing::Test {
 
   static std::multiset<std::string> Got(const ReleaseDecision& d) {
     std::multiset<std::string> out;
-    for (const CheckFailure& f : d.failures) out.insert(f.check + ":" + std::string(f.reason.id));
+    for (const CheckFailure& f : d.failures) {
+      out.insert(f.check + ":" + std::string(f.reason.id));
+    }
     return out;
   }
 
@@ -397,7 +403,9 @@ TEST_F(ReleaseTest, EveryFailedCheckIsListed) {
     const ReleaseDecision d = Decide(s, c.shipped_anchors ? shipped_ : nullptr);
     EXPECT_FALSE(d.released());
     EXPECT_EQ(Got(d), c.want);
-    for (const CheckFailure& f : d.failures) EXPECT_FALSE(f.detail.empty()) << f.check;
+    for (const CheckFailure& f : d.failures) {
+      EXPECT_FALSE(f.detail.empty()) << f.check;
+    }
   }
 }
 

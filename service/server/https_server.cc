@@ -21,15 +21,23 @@ namespace ws = web::http;
 // misconfiguration fails at start-up with a clear error instead of at each TLS handshake.
 Status CheckKeyPair(const std::string& cert_file, const std::string& key_file) {
   FILE* f = std::fopen(cert_file.c_str(), "r");
-  if (f == nullptr) return Status(reasons::kApiConfig, "cannot open TLS certificate " + cert_file);
+  if (f == nullptr) {
+    return Status(reasons::kApiConfig, "cannot open TLS certificate " + cert_file);
+  }
   X509Ptr cert(PEM_read_X509(f, nullptr, nullptr, nullptr));
   std::fclose(f);
-  if (cert == nullptr) return Status(reasons::kApiConfig, "no PEM certificate in " + cert_file);
+  if (cert == nullptr) {
+    return Status(reasons::kApiConfig, "no PEM certificate in " + cert_file);
+  }
   f = std::fopen(key_file.c_str(), "r");
-  if (f == nullptr) return Status(reasons::kApiConfig, "cannot open TLS key " + key_file);
+  if (f == nullptr) {
+    return Status(reasons::kApiConfig, "cannot open TLS key " + key_file);
+  }
   EvpPkeyPtr key(PEM_read_PrivateKey(f, nullptr, nullptr, nullptr));
   std::fclose(f);
-  if (key == nullptr) return Status(reasons::kApiConfig, "no PEM private key in " + key_file);
+  if (key == nullptr) {
+    return Status(reasons::kApiConfig, "no PEM private key in " + key_file);
+  }
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
     return Status(reasons::kApiConfig, "TLS key " + key_file + " does not match " + cert_file);
   }
@@ -42,14 +50,18 @@ HttpRequest FromCpprest(const ws::http_request& in) {
   const web::uri& uri = in.request_uri();
   out.path = uri.path();
   out.query = uri.query();
-  for (const auto& [name, value] : in.headers()) out.headers.push_back({name, value});
+  for (const auto& [name, value] : in.headers()) {
+    out.headers.push_back({name, value});
+  }
   out.remote_address = in.remote_address();
   return out;
 }
 
 ws::http_response ToCpprest(const http::HttpResponse& in) {
   ws::http_response out(static_cast<ws::status_code>(in.status));
-  for (const HttpHeader& h : in.headers) out.headers().add(h.name, h.value);
+  for (const HttpHeader& h : in.headers) {
+    out.headers().add(h.name, h.value);
+  }
   if (!in.content_type.empty() || !in.body.empty()) {
     out.set_body(in.body, in.content_type.empty() ? "application/octet-stream" : in.content_type);
   }
@@ -112,7 +124,9 @@ HttpsServer::HttpsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpsServer::~HttpsServer() { Stop(); }
 
 void HttpsServer::Stop() {
-  if (impl_ == nullptr || impl_->listener == nullptr) return;
+  if (impl_ == nullptr || impl_->listener == nullptr) {
+    return;
+  }
   try {
     impl_->listener->close().wait();
   } catch (const std::exception& e) {
@@ -162,7 +176,9 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(const ServerConfig& conf
 }
 
 Status SetServerThreads(size_t threads) {
-  if (threads == 0) return Status(reasons::kApiConfig, "server threads: want at least 1");
+  if (threads == 0) {
+    return Status(reasons::kApiConfig, "server threads: want at least 1");
+  }
   try {
     crossplat::threadpool::initialize_with_threads(threads);
   } catch (const std::exception& e) {

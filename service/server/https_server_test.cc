@@ -18,7 +18,9 @@ namespace {
 // Connect opens a TCP connection to 127.0.0.1:port with a receive timeout; -1 on failure.
 int Connect(int port, int timeout_seconds) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
+  if (fd < 0) {
+    return -1;
+  }
   timeval tv{timeout_seconds, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   sockaddr_in addr{};
@@ -97,7 +99,9 @@ TEST(HttpsServerTest, StalledBodiesDoNotStarveOtherRequests) {
   }
   EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
   EXPECT_NE(answer.find("ok 10"), std::string::npos) << answer;
-  for (int fd : stalled) close(fd);
+  for (int fd : stalled) {
+    close(fd);
+  }
   server->Stop();
 }
 

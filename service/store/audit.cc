@@ -7,12 +7,16 @@ namespace attest::service::store {
 namespace {
 
 void PutU64(Bytes* out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (int i = 7; i >= 0; --i) {
+    out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
 }
 
 void PutText(Bytes* out, const std::string& s) {
   const uint32_t n = static_cast<uint32_t>(s.size());
-  for (int i = 3; i >= 0; --i) out->push_back(static_cast<uint8_t>(n >> (8 * i)));
+  for (int i = 3; i >= 0; --i) {
+    out->push_back(static_cast<uint8_t>(n >> (8 * i)));
+  }
   out->insert(out->end(), s.begin(), s.end());
 }
 

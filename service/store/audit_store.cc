@@ -56,7 +56,9 @@ Result<AuditEntry> AppendAuditInTransaction(SqlConnection* db, const AuditRecord
   ATTEST_ASSIGN_OR_RETURN(auto result, db->Exec(std::string("SELECT ") + kHead.sql() +
                                                 " FROM audit_head WHERE id = 1" + lock));
   ATTEST_ASSIGN_OR_RETURN(const Rows head, Rows::Of(result, kHead));
-  if (head.empty()) return Corrupt("audit head");
+  if (head.empty()) {
+    return Corrupt("audit head");
+  }
   AuditEntry e;
   ATTEST_ASSIGN_OR_RETURN(const int64_t seq, head[0].Int(kHead["seq"]));
   e.seq = seq + 1;
@@ -81,14 +83,18 @@ Result<std::optional<AuditChainBreak>> VerifyAuditLog(SqlConnection* db, int64_t
   ATTEST_ASSIGN_OR_RETURN(auto head_result, db->Exec(std::string("SELECT ") + kHead.sql() +
                                                      " FROM audit_head WHERE id = 1"));
   ATTEST_ASSIGN_OR_RETURN(const Rows head, Rows::Of(head_result, kHead));
-  if (head.empty()) return Corrupt("audit head");
+  if (head.empty()) {
+    return Corrupt("audit head");
+  }
   ATTEST_ASSIGN_OR_RETURN(const int64_t head_seq, head[0].Int(kHead["seq"]));
   ATTEST_ASSIGN_OR_RETURN(auto result, db->Exec(std::string("SELECT ") + kAudit.sql() +
                                                     " FROM audit_log WHERE seq <= $1 ORDER BY seq",
                                                 {head_seq}));
   ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(result, kAudit));
   ATTEST_ASSIGN_OR_RETURN(std::vector<AuditEntry> entries, rows.Map(ToAudit));
-  if (num_entries != nullptr) *num_entries = static_cast<int64_t>(entries.size());
+  if (num_entries != nullptr) {
+    *num_entries = static_cast<int64_t>(entries.size());
+  }
   return VerifyAuditChain(entries, head[0].Text(kHead["hash"]));
 }
 

@@ -57,7 +57,9 @@ TEST_P(StoreTest, ConcurrentAppendersKeepOneChain) {
   std::atomic<int> errors{0};
   auto append = [&](Store* s, const std::string& tenant) {
     for (int i = 0; i < 50; ++i) {
-      if (!s->AppendAudit(Record(tenant, i)).ok()) ++errors;
+      if (!s->AppendAudit(Record(tenant, i)).ok()) {
+        ++errors;
+      }
     }
   };
   std::thread t1(append, one->get(), a_);

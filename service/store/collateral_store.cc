@@ -11,7 +11,9 @@ constexpr ColumnList kCollateral("value, fetched_at");
 
 Status CollateralStore::PutCollateral(const std::string& caller_tenant, const std::string& key,
                                       const Bytes& value, TimePoint fetched_at) {
-  if (key.empty()) return Status(reasons::kStoreInvalidArgument, "collateral key is empty");
+  if (key.empty()) {
+    return Status(reasons::kStoreInvalidArgument, "collateral key is empty");
+  }
   return db_
       ->Exec(
           "INSERT INTO collateral (tenant_id, key, value, fetched_at) VALUES ($1, $2, "
@@ -28,7 +30,9 @@ Result<CollateralEntry> CollateralStore::GetCollateral(const std::string& caller
                                                      "key = $2",
                                                  {caller_tenant, key}));
   ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(result, kCollateral));
-  if (rows.empty()) return NotFound("collateral", key);
+  if (rows.empty()) {
+    return NotFound("collateral", key);
+  }
   CollateralEntry e{rows[0].Blob(kCollateral["value"]), {}};
   ATTEST_ASSIGN_OR_RETURN(e.fetched_at, rows[0].Time(kCollateral["fetched_at"]));
   return e;

@@ -23,7 +23,9 @@ const char* HostStateName(HostState state) {
 Result<HostState> ParseHostState(std::string_view name) {
   for (HostState s : {HostState::kRegistered, HostState::kActivated, HostState::kTrusted,
                       HostState::kUntrusted}) {
-    if (name == HostStateName(s)) return s;
+    if (name == HostStateName(s)) {
+      return s;
+    }
   }
   return Status(reasons::kStoreDatabase,
                 "stored host state \"" + std::string(name.substr(0, 32)) + "\" is malformed");

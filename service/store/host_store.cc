@@ -104,7 +104,9 @@ Result<Host> HostStore::RegisterHost(const std::string& caller_tenant, const Hos
 Result<Host> HostStore::GetHost(const std::string& caller_tenant, const std::string& host_id) {
   ATTEST_ASSIGN_OR_RETURN(
       auto hosts, SelectHosts(db_, "WHERE id = $1 AND tenant_id = $2", {host_id, caller_tenant}));
-  if (hosts.empty()) return NotFound("host", host_id);
+  if (hosts.empty()) {
+    return NotFound("host", host_id);
+  }
   return std::move(hosts[0]);
 }
 
@@ -114,7 +116,9 @@ Result<std::vector<Host>> HostStore::ListHosts(const std::string& caller_tenant)
 
 Result<Host> HostStore::LookupHost(const std::string& host_id) {
   ATTEST_ASSIGN_OR_RETURN(auto hosts, SelectHosts(db_, "WHERE id = $1", {host_id}));
-  if (hosts.empty()) return NotFound("host", host_id);
+  if (hosts.empty()) {
+    return NotFound("host", host_id);
+  }
   return std::move(hosts[0]);
 }
 
@@ -142,8 +146,12 @@ Status HostStore::UpdateHostStateInTransaction(const std::string& caller_tenant,
                 "last_good_quote_at END WHERE id = $1 AND tenant_id = $2 RETURNING id",
                 {host_id, caller_tenant, std::string(HostStateName(state)), last_quote_result,
                  trusted_until ? SqlValue(Unix(*trusted_until)) : SqlValue(nullptr), Unix(now)}));
-  if (rows.empty()) return NotFound("host", host_id);
-  if (state != HostState::kUntrusted) return Status::Ok();
+  if (rows.empty()) {
+    return NotFound("host", host_id);
+  }
+  if (state != HostState::kUntrusted) {
+    return Status::Ok();
+  }
   return MarkHostVmsUntrusted(db_, host_id, now);
 }
 
@@ -170,7 +178,9 @@ Result<int64_t> HostStore::CountTrustedHosts(TimePoint now) {
                           db_->Exec("SELECT COUNT(*) FROM hosts WHERE state = 'trusted' AND "
                                     "trusted_until IS NOT NULL AND trusted_until > $1",
                                     {Unix(now)}));
-  if (rows.empty() || rows[0].empty()) return int64_t{0};
+  if (rows.empty() || rows[0].empty()) {
+    return int64_t{0};
+  }
   return ToInt(rows[0][0]);
 }
 

@@ -112,7 +112,9 @@ HostQuoteWrite QuoteWrite(const std::string& tenant, const std::string& host,
   w.nonce = nonce;
   w.state = ParseHostState(state).value();
   w.last_quote_result = R"({"state":")" + state + R"("})";
-  if (state == "trusted") w.trusted_until = T0() + seconds(600);
+  if (state == "trusted") {
+    w.trusted_until = T0() + seconds(600);
+  }
   w.audit = AuditRecord{
       tenant, T0() + seconds(1),    "AKIAEXAMPLE", "host.quote",
       host,   std::string(64, 'e'), "hp@1",        state == "trusted" ? "accepted" : "rejected",
@@ -250,7 +252,9 @@ TEST_P(StoreTest, RacingQuoteSubmissionsHaveOneWinnerAndOneChain) {
   std::atomic<bool> done{false};
   std::thread other([&] {
     for (int i = 0; !done; ++i) {
-      if (!(*three)->AppendAudit(Record(b_, i)).ok()) ++errors;
+      if (!(*three)->AppendAudit(Record(b_, i)).ok()) {
+        ++errors;
+      }
     }
   });
   std::thread t1(race, one->get(), "trusted");
@@ -260,7 +264,9 @@ TEST_P(StoreTest, RacingQuoteSubmissionsHaveOneWinnerAndOneChain) {
   done = true;
   other.join();
   EXPECT_EQ(errors.load(), 0);
-  for (int i = 0; i < kRounds; ++i) EXPECT_EQ(wins[i].load(), 1) << "round " << i;
+  for (int i = 0; i < kRounds; ++i) {
+    EXPECT_EQ(wins[i].load(), 1) << "round " << i;
+  }
   // Exactly one entry per nonce, and the log verifies.
   EXPECT_EQ(store_->ListAudit(a_, 0, 1000)->size(), static_cast<size_t>(kRounds));
   auto verdict = store_->VerifyAudit();

@@ -240,7 +240,9 @@ const std::vector<Migration>& Migrations() {
 
 Result<int> SchemaVersion(SqlConnection* db) {
   ATTEST_ASSIGN_OR_RETURN(auto rows, db->Exec("SELECT MAX(version) FROM schema_version"));
-  if (rows.empty() || !rows[0][0]) return 0;
+  if (rows.empty() || !rows[0][0]) {
+    return 0;
+  }
   return std::stoi(*rows[0][0]);
 }
 
@@ -263,7 +265,9 @@ Status ApplyMigrations(SqlConnection* db) {
                                                 std::to_string(all.back().version));
   }
   for (const Migration& m : all) {
-    if (m.version <= current) continue;
+    if (m.version <= current) {
+      continue;
+    }
     Status s = db->ExecScript(db->dialect() == Dialect::kSqlite ? m.sqlite_sql : m.postgres_sql);
     if (!s.ok()) {
       return Status(reasons::kStoreMigration,

@@ -36,9 +36,13 @@ Result<NetRecord> ToNet(const Row& r) {
 template <typename T>
 Result<T> One(const Result<std::vector<SqlRow>>& result, const ColumnList& columns,
               Result<T> (*convert)(const Row&), std::string_view what, std::string_view name) {
-  if (!result.ok()) return result.status();
+  if (!result.ok()) {
+    return result.status();
+  }
   ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(*result, columns));
-  if (rows.empty()) return NotFound(what, name);
+  if (rows.empty()) {
+    return NotFound(what, name);
+  }
   return convert(rows[0]);
 }
 
@@ -59,7 +63,9 @@ Result<SecurityGroupRecord> NetworkStore::PutSecurityGroup(
                     "updated_at = excluded.updated_at RETURNING " +
                     kGroup.sql(),
                 {caller_tenant, name, new_id, description, rules, Unix(now)}));
-  if (result.size() != 1) return Corrupt("security group upsert");
+  if (result.size() != 1) {
+    return Corrupt("security group upsert");
+  }
   ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(result, kGroup));
   return ToGroup(rows[0]);
 }
@@ -87,7 +93,9 @@ Status NetworkStore::DeleteSecurityGroup(const std::string& caller_tenant,
   ATTEST_ASSIGN_OR_RETURN(auto rows, db_->Exec("DELETE FROM security_groups WHERE tenant_id = "
                                                "$1 AND name = $2 RETURNING id",
                                                {caller_tenant, name}));
-  if (rows.empty()) return NotFound("security group", name);
+  if (rows.empty()) {
+    return NotFound("security group", name);
+  }
   return Status::Ok();
 }
 
@@ -105,7 +113,9 @@ Result<NetRecord> NetworkStore::PutNet(const std::string& caller_tenant, const s
                     "excluded.internet_gateway, updated_at = excluded.updated_at RETURNING " +
                     kNet.sql(),
                 {caller_tenant, name, new_id, cidr, int64_t{internet_gateway ? 1 : 0}, Unix(now)}));
-  if (result.size() != 1) return Corrupt("net upsert");
+  if (result.size() != 1) {
+    return Corrupt("net upsert");
+  }
   ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(result, kNet));
   return ToNet(rows[0]);
 }
@@ -130,7 +140,9 @@ Status NetworkStore::DeleteNet(const std::string& caller_tenant, const std::stri
   ATTEST_ASSIGN_OR_RETURN(
       auto rows, db_->Exec("DELETE FROM nets WHERE tenant_id = $1 AND name = $2 RETURNING id",
                            {caller_tenant, name}));
-  if (rows.empty()) return NotFound("net", name);
+  if (rows.empty()) {
+    return NotFound("net", name);
+  }
   return Status::Ok();
 }
 

@@ -16,7 +16,9 @@ Status NonceRejected() {
 
 Result<Nonce> NonceStore::IssueNonce(const std::string& caller_tenant, const std::string& subject,
                                      std::chrono::seconds ttl, TimePoint now) {
-  if (ttl.count() <= 0) return Status(reasons::kStoreInvalidArgument, "nonce ttl must be > 0");
+  if (ttl.count() <= 0) {
+    return Status(reasons::kStoreInvalidArgument, "nonce ttl must be > 0");
+  }
   Nonce n{HexEncode(keys::RandomBytes(32)), caller_tenant, subject, now + ttl};
   ATTEST_RETURN_IF_ERROR(db_->Exec("INSERT INTO nonces (value, tenant_id, subject, expires_at, "
                                    "used) VALUES ($1, $2, $3, $4, FALSE)",
@@ -38,7 +40,9 @@ Status ConsumeNonceIn(SqlConnection* db, const std::string& caller_tenant,
       auto rows, db->Exec("UPDATE nonces SET used = TRUE WHERE value = $1 AND tenant_id = $2 AND "
                           "subject = $3 AND used = FALSE AND expires_at > $4 RETURNING value",
                           {value, caller_tenant, subject, Unix(now)}));
-  if (rows.size() != 1) return NonceRejected();
+  if (rows.size() != 1) {
+    return NonceRejected();
+  }
   return Status::Ok();
 }
 
@@ -49,7 +53,9 @@ Status NonceStore::CheckNonce(const std::string& caller_tenant, const std::strin
       db_->Exec("SELECT value FROM nonces WHERE value = $1 AND tenant_id = $2 AND subject = $3 "
                 "AND used = FALSE AND expires_at > $4",
                 {value, caller_tenant, subject, Unix(now)}));
-  if (rows.size() != 1) return NonceRejected();
+  if (rows.size() != 1) {
+    return NonceRejected();
+  }
   return Status::Ok();
 }
 

@@ -76,7 +76,9 @@ TEST_P(StoreTest, TwoConnectionsRacingForANonceHaveExactlyOneWinner) {
   t1.join();
   t2.join();
   EXPECT_EQ(errors.load(), 0);
-  for (int i = 0; i < kRounds; ++i) EXPECT_EQ(wins[i].load(), 1) << "round " << i;
+  for (int i = 0; i < kRounds; ++i) {
+    EXPECT_EQ(wins[i].load(), 1) << "round " << i;
+  }
 }
 
 }  // namespace

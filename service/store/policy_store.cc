@@ -32,7 +32,9 @@ Result<PolicyVersion> ToPolicy(const Row& r) {
 Result<PolicyVersion> PolicyStore::PutPolicy(PolicyKind kind, const std::string& caller_tenant,
                                              const std::string& name, const std::string& document,
                                              TimePoint now) {
-  if (name.empty()) return Status(reasons::kStoreInvalidArgument, "policy name is empty");
+  if (name.empty()) {
+    return Status(reasons::kStoreInvalidArgument, "policy name is empty");
+  }
   const std::string table = PolicyTable(kind);
   // Two writers may pick the same next version; the primary key refuses one, which retries.
   for (int attempt = 0;; ++attempt) {
@@ -71,9 +73,13 @@ Result<PolicyVersion> PolicyStore::GetPolicy(PolicyKind kind, const std::string&
                                         " WHERE tenant_id = $1 AND name = $2 AND deleted_at IS "
                                         "NULL ORDER BY version DESC LIMIT 1",
                                     {caller_tenant, name});
-  if (!result.ok()) return result.status();
+  if (!result.ok()) {
+    return result.status();
+  }
   ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(*result, kPolicy));
-  if (rows.empty()) return NotFound(PolicyNoun(kind), name);
+  if (rows.empty()) {
+    return NotFound(PolicyNoun(kind), name);
+  }
   return ToPolicy(rows[0]);
 }
 
@@ -100,7 +106,9 @@ Status PolicyStore::DeletePolicy(PolicyKind kind, const std::string& caller_tena
                                                    "name = $2 AND deleted_at IS NULL RETURNING "
                                                    "version",
                                                {caller_tenant, name, Unix(now)}));
-  if (rows.empty()) return NotFound(PolicyNoun(kind), name);
+  if (rows.empty()) {
+    return NotFound(PolicyNoun(kind), name);
+  }
   return Status::Ok();
 }
 

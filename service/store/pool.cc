@@ -9,7 +9,9 @@ StorePool::Lease::Lease(Lease&& other) noexcept
     : pool_(other.pool_), store_(std::move(other.store_)), discard_(other.discard_) {}
 
 StorePool::Lease::~Lease() {
-  if (store_ != nullptr && !discard_) pool_->Return(std::move(store_));
+  if (store_ != nullptr && !discard_) {
+    pool_->Return(std::move(store_));
+  }
 }
 
 Result<StorePool::Lease> StorePool::Acquire() {
@@ -27,7 +29,9 @@ Result<StorePool::Lease> StorePool::Acquire() {
 
 void StorePool::Return(std::unique_ptr<Store> store) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (idle_.size() < max_idle_) idle_.push_back(std::move(store));
+  if (idle_.size() < max_idle_) {
+    idle_.push_back(std::move(store));
+  }
 }
 
 }  // namespace attest::service::store

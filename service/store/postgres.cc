@@ -29,7 +29,9 @@ class PostgresConnection : public SqlConnection {
     std::vector<int> formats(params.size(), 0);
     for (size_t i = 0; i < params.size(); ++i) {
       const SqlValue& v = params[i];
-      if (std::holds_alternative<std::nullptr_t>(v)) continue;
+      if (std::holds_alternative<std::nullptr_t>(v)) {
+        continue;
+      }
       if (const auto* n = std::get_if<int64_t>(&v)) {
         text[i] = std::to_string(*n);
       } else if (const auto* s = std::get_if<std::string>(&v)) {
@@ -47,7 +49,9 @@ class PostgresConnection : public SqlConnection {
                                    values.data(), lengths.data(), formats.data(), 0),
                     PQclear);
     const ExecStatusType st = PQresultStatus(res.get());
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return Error(res.get());
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      return Error(res.get());
+    }
     std::vector<SqlRow> rows;
     const int n_rows = PQntuples(res.get());
     const int n_cols = PQnfields(res.get());
@@ -55,7 +59,9 @@ class PostgresConnection : public SqlConnection {
     for (int r = 0; r < n_rows; ++r) {
       SqlRow row(static_cast<size_t>(n_cols));
       for (int c = 0; c < n_cols; ++c) {
-        if (PQgetisnull(res.get(), r, c)) continue;
+        if (PQgetisnull(res.get(), r, c)) {
+          continue;
+        }
         std::string value(PQgetvalue(res.get(), r, c),
                           static_cast<size_t>(PQgetlength(res.get(), r, c)));
         if (PQftype(res.get(), c) == kByteaOid) {
@@ -64,7 +70,9 @@ class PostgresConnection : public SqlConnection {
             return Status(reasons::kStoreDatabase, "postgres: bytea not in hex output format");
           }
           auto bytes = HexDecode(std::string_view(value).substr(2));
-          if (!bytes.ok()) return Status(reasons::kStoreDatabase, "postgres: bad bytea hex");
+          if (!bytes.ok()) {
+            return Status(reasons::kStoreDatabase, "postgres: bad bytea hex");
+          }
           value.assign(bytes->begin(), bytes->end());
         }
         row[c] = std::move(value);
@@ -77,7 +85,9 @@ class PostgresConnection : public SqlConnection {
   Status ExecScript(std::string_view sql) override {
     PgResultPtr res(PQexec(conn_, std::string(sql).c_str()), PQclear);
     const ExecStatusType st = PQresultStatus(res.get());
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return Error(res.get());
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      return Error(res.get());
+    }
     return Status::Ok();
   }
 
@@ -96,15 +106,21 @@ class PostgresConnection : public SqlConnection {
   // PREPARE), so the cache stays true; a connection dropped after an error takes its cache along.
   Result<const std::string*> Prepare(std::string_view sql, int num_params) {
     const std::string key(sql);
-    if (auto it = prepared_.find(key); it != prepared_.end()) return &it->second;
+    if (auto it = prepared_.find(key); it != prepared_.end()) {
+      return &it->second;
+    }
     if (prepared_.size() >= kMaxPreparedStatements) {
       PgResultPtr res(PQexec(conn_, "DEALLOCATE ALL"), PQclear);
-      if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) return Error(res.get());
+      if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+        return Error(res.get());
+      }
       prepared_.clear();
     }
     const std::string name = "attest_" + std::to_string(next_statement_++);
     PgResultPtr res(PQprepare(conn_, name.c_str(), key.c_str(), num_params, nullptr), PQclear);
-    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) return Error(res.get());
+    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+      return Error(res.get());
+    }
     return &prepared_.emplace(key, name).first->second;
   }
 
@@ -115,7 +131,9 @@ class PostgresConnection : public SqlConnection {
                               ? reasons::kStoreAlreadyExists
                               : reasons::kStoreDatabase;
     std::string msg = res != nullptr ? PQresultErrorMessage(res) : PQerrorMessage(conn_);
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) {
+      msg.pop_back();
+    }
     return Status(reason, "postgres: " + msg);
   }
 
@@ -131,7 +149,9 @@ Result<std::unique_ptr<SqlConnection>> OpenPostgres(const std::string& conninfo)
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     std::string msg = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
     PQfinish(conn);
-    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    while (!msg.empty() && msg.back() == '\n') {
+      msg.pop_back();
+    }
     return Status(reasons::kStoreDatabase, "postgres connect: " + msg);
   }
   auto pg = std::make_unique<PostgresConnection>(conn);

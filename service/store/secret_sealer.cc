@@ -15,7 +15,9 @@ Status KekInvalid(const Status& s) { return Status(reasons::kStoreKekInvalid, s.
 
 Result<Bytes> SecretSealer::Seal(ByteSpan plaintext, std::string_view associated_data) const {
   auto sealed = kek_->Wrap(plaintext, Purpose(associated_data));
-  if (!sealed.ok()) return Status(reasons::kStoreSealFailed, sealed.status().message());
+  if (!sealed.ok()) {
+    return Status(reasons::kStoreSealFailed, sealed.status().message());
+  }
   return sealed;
 }
 
@@ -30,13 +32,17 @@ Result<Bytes> SecretSealer::Unseal(ByteSpan sealed, std::string_view associated_
 
 Result<std::unique_ptr<LocalKeySealer>> LocalKeySealer::FromKey(ByteSpan key) {
   auto kek = keys::LocalKeyFileKek::FromKey(key);
-  if (!kek.ok()) return KekInvalid(kek.status());
+  if (!kek.ok()) {
+    return KekInvalid(kek.status());
+  }
   return std::unique_ptr<LocalKeySealer>(new LocalKeySealer(std::move(*kek)));
 }
 
 Result<std::unique_ptr<LocalKeySealer>> LocalKeySealer::FromKeyFile(const std::string& path) {
   auto kek = keys::LocalKeyFileKek::FromKeyFile(path);
-  if (!kek.ok()) return KekInvalid(kek.status());
+  if (!kek.ok()) {
+    return KekInvalid(kek.status());
+  }
   return std::unique_ptr<LocalKeySealer>(new LocalKeySealer(std::move(*kek)));
 }
 

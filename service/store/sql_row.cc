@@ -15,9 +15,13 @@ Status NotFound(std::string_view what, std::string_view name) {
 
 Result<int64_t> ToInt(const std::optional<std::string>& text) {
   int64_t v = 0;
-  if (!text) return Corrupt("integer (NULL)");
+  if (!text) {
+    return Corrupt("integer (NULL)");
+  }
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || end != text->data() + text->size()) return Corrupt("integer");
+  if (ec != std::errc() || end != text->data() + text->size()) {
+    return Corrupt("integer");
+  }
   return v;
 }
 
@@ -32,15 +36,21 @@ Result<TimePoint> Row::Time(size_t column) const {
 }
 
 Result<std::optional<TimePoint>> Row::OptionalTime(size_t column) const {
-  if (!cells_[column]) return std::optional<TimePoint>();
+  if (!cells_[column]) {
+    return std::optional<TimePoint>();
+  }
   ATTEST_ASSIGN_OR_RETURN(const TimePoint t, Time(column));
   return std::optional<TimePoint>(t);
 }
 
 Result<bool> Row::Bool(size_t column) const {
   const std::optional<std::string>& text = cells_[column];
-  if (text == "1" || text == "t" || text == "true") return true;
-  if (text == "0" || text == "f" || text == "false") return false;
+  if (text == "1" || text == "t" || text == "true") {
+    return true;
+  }
+  if (text == "0" || text == "f" || text == "false") {
+    return false;
+  }
   return Corrupt("boolean");
 }
 
@@ -56,7 +66,9 @@ Result<Rows> Rows::Of(const std::vector<SqlRow>& rows, const ColumnList& columns
 std::vector<std::string> FirstColumn(const std::vector<SqlRow>& rows) {
   std::vector<std::string> out;
   out.reserve(rows.size());
-  for (const SqlRow& r : rows) out.push_back(r[0].value_or(""));
+  for (const SqlRow& r : rows) {
+    out.push_back(r[0].value_or(""));
+  }
   return out;
 }
 

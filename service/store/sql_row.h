@@ -36,8 +36,48 @@ class ColumnList {
     size_t start = 0;
     while (start <= list.size()) {
       size_t end = list.find(',', start);
-      if (end == std::string_view::npos) end = list.size();
-      if (list.substr(start, end - start) == name) return index;
+      if (end == std::string_view::npos) {
+        {
+          {
+            {
+              {
+                {
+                  {
+                    {
+                      {
+                        {
+                          { end = list.size(); }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      if (list.substr(start, end - start) == name) {
+        {
+          {
+            {
+              {
+                {
+                  {
+                    {
+                      {
+                        {
+                          { return index; }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
       ++index;
       start = end + 2;  // ", "
     }
@@ -47,7 +87,27 @@ class ColumnList {
  private:
   static consteval size_t Count(const char* list) {
     size_t n = 1;
-    for (const char* p = list; *p != '\0'; ++p) n += *p == ',' ? 1 : 0;
+    for (const char* p = list; *p != '\0'; ++p) {
+      {
+        {
+          {
+            {
+              {
+                {
+                  {
+                    {
+                      {
+                        { n += *p == ',' ? 1 : 0; }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
     return n;
   }
 

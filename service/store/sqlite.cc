@@ -14,7 +14,9 @@ class SqliteConnection : public SqlConnection {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   ~SqliteConnection() override {
-    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    for (auto& [sql, stmt] : statements_) {
+      sqlite3_finalize(stmt);
+    }
     sqlite3_close_v2(db_);
   }
 
@@ -31,7 +33,9 @@ class SqliteConnection : public SqlConnection {
     });
     for (size_t i = 0; i < params.size(); ++i) {
       const int index = ParameterIndex(raw, i + 1);
-      if (index == 0) continue;  // parameter not used by this statement
+      if (index == 0) {
+        continue;  // parameter not used by this statement
+      }
       int rc = SQLITE_OK;
       const SqlValue& v = params[i];
       if (std::holds_alternative<std::nullptr_t>(v)) {
@@ -45,18 +49,26 @@ class SqliteConnection : public SqlConnection {
         rc = sqlite3_bind_blob64(raw, index, b.empty() ? "" : static_cast<const void*>(b.data()),
                                  b.size(), SQLITE_TRANSIENT);
       }
-      if (rc != SQLITE_OK) return Error("bind");
+      if (rc != SQLITE_OK) {
+        return Error("bind");
+      }
     }
     std::vector<SqlRow> rows;
     while (true) {
       const int rc = sqlite3_step(raw);
-      if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) return Error("step");
+      if (rc == SQLITE_DONE) {
+        break;
+      }
+      if (rc != SQLITE_ROW) {
+        return Error("step");
+      }
       const int n = sqlite3_column_count(raw);
       SqlRow row(static_cast<size_t>(n));
       for (int c = 0; c < n; ++c) {
         const int type = sqlite3_column_type(raw, c);
-        if (type == SQLITE_NULL) continue;
+        if (type == SQLITE_NULL) {
+          continue;
+        }
         if (type == SQLITE_BLOB) {
           const auto* p = static_cast<const char*>(sqlite3_column_blob(raw, c));
           row[c] =
@@ -94,14 +106,18 @@ class SqliteConnection : public SqlConnection {
   // more than running most of the store's one-row statements, and a request runs several.
   Result<sqlite3_stmt*> Prepare(std::string_view sql) {
     const std::string key(sql);
-    if (auto it = statements_.find(key); it != statements_.end()) return it->second;
+    if (auto it = statements_.find(key); it != statements_.end()) {
+      return it->second;
+    }
     sqlite3_stmt* raw = nullptr;
     if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                            &raw, nullptr) != SQLITE_OK) {
       return Error("prepare");
     }
     if (statements_.size() >= kMaxCachedStatements) {
-      for (auto& [old_sql, stmt] : statements_) sqlite3_finalize(stmt);
+      for (auto& [old_sql, stmt] : statements_) {
+        sqlite3_finalize(stmt);
+      }
       statements_.clear();
     }
     statements_.emplace(key, raw);
@@ -144,7 +160,9 @@ Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path, bool 
   auto conn = std::make_unique<SqliteConnection>(db);
   // Several writers (threads, processes) wait for each other instead of failing with SQLITE_BUSY.
   sqlite3_busy_timeout(db, 10000);
-  if (read_only) return std::unique_ptr<SqlConnection>(std::move(conn));
+  if (read_only) {
+    return std::unique_ptr<SqlConnection>(std::move(conn));
+  }
   ATTEST_RETURN_IF_ERROR(conn->ExecScript(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
   return std::unique_ptr<SqlConnection>(std::move(conn));

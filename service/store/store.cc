@@ -18,7 +18,9 @@ Store::Store(std::unique_ptr<SqlConnection> db, std::shared_ptr<const SecretSeal
 
 Result<std::unique_ptr<Store>> Store::Open(std::unique_ptr<SqlConnection> db,
                                            std::shared_ptr<const SecretSealer> sealer) {
-  if (!sealer) return Status(reasons::kStoreInvalidArgument, "no secret sealer");
+  if (!sealer) {
+    return Status(reasons::kStoreInvalidArgument, "no secret sealer");
+  }
   ATTEST_RETURN_IF_ERROR(ApplyMigrations(db.get()));
   return std::unique_ptr<Store>(new Store(std::move(db), std::move(sealer)));
 }

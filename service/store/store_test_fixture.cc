@@ -49,10 +49,14 @@ void StoreTest::SetUp() {
 
 void StoreTest::TearDown() {
   store_.reset();
-  if (!dir_.empty()) fs::remove_all(dir_);
+  if (!dir_.empty()) {
+    fs::remove_all(dir_);
+  }
   if (!schema_.empty()) {
     auto admin = OpenPostgres("");
-    if (admin.ok()) (void)(*admin)->ExecScript("DROP SCHEMA " + schema_ + " CASCADE");
+    if (admin.ok()) {
+      (void)(*admin)->ExecScript("DROP SCHEMA " + schema_ + " CASCADE");
+    }
   }
 }
 
@@ -107,7 +111,9 @@ AuditRecord Record(const std::string& tenant, int i) {
 
 int64_t AuditHeadSeq(SqlConnection* raw) {
   auto rows = raw->Exec("SELECT seq FROM audit_head WHERE id = 1");
-  if (!rows.ok() || rows->empty() || !(*rows)[0][0]) return -1;
+  if (!rows.ok() || rows->empty() || !(*rows)[0][0]) {
+    return -1;
+  }
   return std::stoll(*(*rows)[0][0]);
 }
 

@@ -17,14 +17,18 @@ std::string NewAccessKeyId() {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   const Bytes random = RandomBytes(16);
   std::string id = "AKIA";
-  for (uint8_t b : random) id += kAlphabet[b & 31];
+  for (uint8_t b : random) {
+    id += kAlphabet[b & 31];
+  }
   return id;
 }
 
 }  // namespace
 
 Result<Tenant> TenantStore::CreateTenant(const std::string& name, Role role, TimePoint now) {
-  if (name.empty()) return Status(reasons::kStoreInvalidArgument, "tenant name is empty");
+  if (name.empty()) {
+    return Status(reasons::kStoreInvalidArgument, "tenant name is empty");
+  }
   Tenant t{"t-" + HexEncode(RandomBytes(8)), name, role, now};
   ATTEST_RETURN_IF_ERROR(
       db_->Exec(std::string("INSERT INTO tenants (") + kTenant.sql() + ") VALUES ($1, $2, $3, $4)",
@@ -38,7 +42,9 @@ Result<Tenant> TenantStore::GetTenant(const std::string& tenant_id) {
       auto result, db_->Exec(std::string("SELECT ") + kTenant.sql() + " FROM tenants WHERE id = $1",
                              {tenant_id}));
   ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(result, kTenant));
-  if (rows.empty()) return NotFound("tenant", tenant_id);
+  if (rows.empty()) {
+    return NotFound("tenant", tenant_id);
+  }
   const Row r = rows[0];
   Tenant t{r.Text(kTenant["id"]),
            r.Text(kTenant["name"]),
@@ -65,7 +71,9 @@ Result<Credential> TenantStore::LookupCredential(const std::string& access_key_i
                                                      " FROM credentials WHERE access_key_id = $1",
                                                  {access_key_id}));
   ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(result, kCredential));
-  if (rows.empty()) return NotFound("access key", access_key_id);
+  if (rows.empty()) {
+    return NotFound("access key", access_key_id);
+  }
   const Row r = rows[0];
   Credential c;
   c.access_key_id = r.Text(kCredential["access_key_id"]);
@@ -82,7 +90,9 @@ Status TenantStore::DeleteCredential(const std::string& caller_tenant,
   ATTEST_ASSIGN_OR_RETURN(auto rows, db_->Exec("DELETE FROM credentials WHERE access_key_id = "
                                                "$1 AND tenant_id = $2 RETURNING access_key_id",
                                                {access_key_id, caller_tenant}));
-  if (rows.empty()) return NotFound("access key", access_key_id);
+  if (rows.empty()) {
+    return NotFound("access key", access_key_id);
+  }
   return Status::Ok();
 }
 

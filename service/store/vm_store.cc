@@ -81,20 +81,26 @@ Status VmStore::SetVmDomain(const std::string& caller_tenant, const std::string&
                           db_->Exec("UPDATE vms SET domain = $3 WHERE id = $1 AND tenant_id = $2 "
                                     "AND deleted_at IS NULL RETURNING id",
                                     {vm_id, caller_tenant, domain}));
-  if (rows.empty()) return NotFound("vm", vm_id);
+  if (rows.empty()) {
+    return NotFound("vm", vm_id);
+  }
   return Status::Ok();
 }
 
 Result<Vm> VmStore::GetVm(const std::string& caller_tenant, const std::string& vm_id) {
   ATTEST_ASSIGN_OR_RETURN(auto vms,
                           SelectVms("WHERE id = $1 AND tenant_id = $2", {vm_id, caller_tenant}));
-  if (vms.empty()) return NotFound("vm", vm_id);
+  if (vms.empty()) {
+    return NotFound("vm", vm_id);
+  }
   return std::move(vms[0]);
 }
 
 Result<Vm> VmStore::LookupVm(const std::string& vm_id) {
   ATTEST_ASSIGN_OR_RETURN(auto vms, SelectVms("WHERE id = $1", {vm_id}));
-  if (vms.empty()) return NotFound("vm", vm_id);
+  if (vms.empty()) {
+    return NotFound("vm", vm_id);
+  }
   return std::move(vms[0]);
 }
 
@@ -110,7 +116,9 @@ Status VmStore::DeleteVm(const std::string& caller_tenant, const std::string& vm
       auto rows, db_->Exec("UPDATE vms SET deleted_at = $3 WHERE id = $1 AND tenant_id = $2 AND "
                            "deleted_at IS NULL RETURNING id",
                            {vm_id, caller_tenant, Unix(now)}));
-  if (rows.empty()) return NotFound("vm", vm_id);
+  if (rows.empty()) {
+    return NotFound("vm", vm_id);
+  }
   // A challenge already handed out must not be usable after the delete.
   ATTEST_RETURN_IF_ERROR(SpendSubjectNonces(db_, caller_tenant, vm_id));
   // Its addresses go back to the nets; group membership ends (the VM's own row keeps the rest).
@@ -159,7 +167,9 @@ Status VmStore::InsertVmNetworking(const std::string& caller_tenant, const Vm& v
     ATTEST_ASSIGN_OR_RETURN(
         auto owned, db_->Exec("SELECT id FROM security_groups WHERE id = $1 AND tenant_id = $2",
                               {id, caller_tenant}));
-    if (owned.empty()) return NotFound("security group", id);
+    if (owned.empty()) {
+      return NotFound("security group", id);
+    }
     ATTEST_RETURN_IF_ERROR(
         db_->Exec("INSERT INTO vm_security_groups (vm_id, group_id) VALUES ($1, $2)", {v.id, id})
             .status());
@@ -173,7 +183,9 @@ Status VmStore::InsertVmNetworking(const std::string& caller_tenant, const Vm& v
     ATTEST_ASSIGN_OR_RETURN(auto owned,
                             db_->Exec("SELECT id FROM nets WHERE id = $1 AND tenant_id = $2",
                                       {itf.net_id, caller_tenant}));
-    if (owned.empty()) return NotFound("net", itf.net_id);
+    if (owned.empty()) {
+      return NotFound("net", itf.net_id);
+    }
     // The unique index (net_id, address) makes a taken address, also one another replica just
     // took, fail with store.already_exists.
     Status inserted = db_->Exec(

@@ -58,7 +58,9 @@ Result<Volume> GetVolumeIn(SqlConnection* db, const std::string& caller_tenant,
                                 "IS NULL",
                             {volume_id, caller_tenant}));
   ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(result, kVolume));
-  if (rows.empty()) return NotFound("volume", volume_id);
+  if (rows.empty()) {
+    return NotFound("volume", volume_id);
+  }
   return ToVolume(rows[0]);
 }
 
@@ -80,7 +82,9 @@ Status VolumeStore::DeleteVolume(const std::string& caller_tenant, const std::st
       auto rows, db_->Exec("UPDATE volumes SET wrapped_key = NULL, deleted_at = $3 WHERE id = "
                            "$1 AND tenant_id = $2 AND deleted_at IS NULL RETURNING id",
                            {volume_id, caller_tenant, Unix(now)}));
-  if (rows.empty()) return NotFound("volume", volume_id);
+  if (rows.empty()) {
+    return NotFound("volume", volume_id);
+  }
   return Status::Ok();
 }
 

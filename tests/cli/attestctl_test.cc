@@ -22,7 +22,9 @@ CliRun Attestctl(const std::string& args) {
   std::string out;
   std::array<char, 4096> buf;
   size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) {
+    out.append(buf.data(), n);
+  }
   const int status = pclose(pipe);
   return {WEXITSTATUS(status), out};
 }
@@ -80,7 +82,9 @@ TEST(AttestctlTest, VerifySnpExitCodesAndJson) {
     SCOPED_TRACE(c.name);
     const CliRun run = Attestctl("verify snp --json " + c.args);
     EXPECT_EQ(run.exit_code, c.want_exit) << run.out;
-    if (c.want_verdict.empty()) continue;
+    if (c.want_verdict.empty()) {
+      continue;
+    }
     const auto json = nlohmann::json::parse(run.out, nullptr, false);
     ASSERT_TRUE(json.is_object()) << run.out;
     EXPECT_EQ(json["verdict"], c.want_verdict);
@@ -218,14 +222,18 @@ TEST(AttestctlTest, ReasonsListsEveryReason) {
     for (std::string line; std::getline(lines, line); ++count) {
       std::istringstream words(line);
       std::string word, squeezed;
-      while (words >> word) squeezed += (squeezed.empty() ? "" : " ") + word;
+      while (words >> word) {
+        squeezed += (squeezed.empty() ? "" : " ") + word;
+      }
       found = found || squeezed == c.want_line;
     }
     EXPECT_TRUE(found) << run.out;
     std::ifstream golden("cli/reasons_golden.txt");
     size_t want_count = 0;
     for (std::string line; std::getline(golden, line);) {
-      if (!line.empty() && line[0] != '#') ++want_count;
+      if (!line.empty() && line[0] != '#') {
+        ++want_count;
+      }
     }
     EXPECT_EQ(count, want_count);
   }

@@ -25,10 +25,14 @@ struct CliResult {
 CliResult Attestctl(const std::string& args) {
   CliResult r;
   FILE* p = popen((std::string(ATTESTCTL_PATH) + " " + args + " 2>/dev/null").c_str(), "r");
-  if (p == nullptr) return r;
+  if (p == nullptr) {
+    return r;
+  }
   char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
+    r.out.append(buf, n);
+  }
   const int status = pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;

@@ -25,10 +25,14 @@ namespace {
 Output Run(const std::string& command) {
   Output out;
   FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
+  if (pipe == nullptr) {
+    return out;
+  }
   char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.text.append(buf, n);
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) {
+    out.text.append(buf, n);
+  }
   const int status = pclose(pipe);
   out.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;
@@ -87,7 +91,9 @@ std::string Sha256Hex(ByteSpan data) { return HexEncode(Sha(EVP_sha256(), data))
 
 void PostgresDatabase::Create(const std::string& prefix) {
   if (Env("PGHOST").empty()) {
-    if (StrictCi()) FAIL() << "PGHOST not set under CI=true (scripts/services.sh start DIR)";
+    if (StrictCi()) {
+      FAIL() << "PGHOST not set under CI=true (scripts/services.sh start DIR)";
+    }
     GTEST_SKIP() << "PGHOST not set: start PostgreSQL with scripts/services.sh";
   }
   name_ = prefix + "_" + std::to_string(getpid());
@@ -96,11 +102,15 @@ void PostgresDatabase::Create(const std::string& prefix) {
 }
 
 PostgresDatabase::~PostgresDatabase() {
-  if (!name_.empty()) (void)Sh("psql -qtAc " + Quoted("DROP DATABASE IF EXISTS " + name_));
+  if (!name_.empty()) {
+    (void)Sh("psql -qtAc " + Quoted("DROP DATABASE IF EXISTS " + name_));
+  }
 }
 
 std::string PostgresDatabase::Conninfo() const {
-  if (name_.empty()) return "";
+  if (name_.empty()) {
+    return "";
+  }
   return "postgres:host=" + Env("PGHOST") + " port=" + Env("PGPORT") + " user=" + Env("PGUSER") +
          " dbname=" + name_;
 }
@@ -110,8 +120,12 @@ void Attestd::Init(const std::string& database, const std::string& extra) {
   ASSERT_NE(port_, 0);
   std::string init =
       bin_ + " init --data-dir " + Data() + " --listen-port " + std::to_string(port_);
-  if (!database.empty()) init += " --database " + Quoted(database);
-  if (!extra.empty()) init += " " + extra;
+  if (!database.empty()) {
+    init += " --database " + Quoted(database);
+  }
+  if (!extra.empty()) {
+    init += " " + extra;
+  }
   Output out = Sh(init);
   ASSERT_EQ(out.rc, 0) << out.text;
   auto text = ReadFileBytes(Data() + "/attestd.json");
@@ -132,7 +146,9 @@ void Attestd::Start() {
     _exit(127);
   }
   for (int i = 0; i < 100; ++i) {
-    if (Curl("", "GET", "/healthz").rc == 0) return;
+    if (Curl("", "GET", "/healthz").rc == 0) {
+      return;
+    }
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = 0;
@@ -156,14 +172,22 @@ std::string Attestd::Log() const { return Sh("cat " + dir_ + "/attestd.log").tex
 std::string Attestd::OperatorUser() const {
   auto text = ReadFileBytes(Data() + "/operator-credentials");
   EXPECT_TRUE(text.ok());
-  if (!text.ok()) return "";
+  if (!text.ok()) {
+    return "";
+  }
   std::string id, secret, line;
   std::istringstream in(std::string(text->begin(), text->end()));
   while (std::getline(in, line)) {
     const auto eq = line.find(" = ");
-    if (eq == std::string::npos) continue;
-    if (line.rfind("aws_access_key_id", 0) == 0) id = line.substr(eq + 3);
-    if (line.rfind("aws_secret_access_key", 0) == 0) secret = line.substr(eq + 3);
+    if (eq == std::string::npos) {
+      continue;
+    }
+    if (line.rfind("aws_access_key_id", 0) == 0) {
+      id = line.substr(eq + 3);
+    }
+    if (line.rfind("aws_secret_access_key", 0) == 0) {
+      secret = line.substr(eq + 3);
+    }
   }
   return id + ":" + secret;
 }
@@ -171,7 +195,9 @@ std::string Attestd::OperatorUser() const {
 Output Attestd::Curl(const std::string& user, const std::string& method, const std::string& path,
                      const std::string& body) const {
   std::string cmd = "curl -sS --cacert " + CaCert() + " -X " + method + " -w ' %{http_code}' ";
-  if (!user.empty()) cmd += "--aws-sigv4 aws:amz:local:attestd --user " + Quoted(user) + " ";
+  if (!user.empty()) {
+    cmd += "--aws-sigv4 aws:amz:local:attestd --user " + Quoted(user) + " ";
+  }
   if (!body.empty()) {
     cmd += "-H 'Content-Type: application/json' --data-binary " + Quoted(body) + " ";
   }
@@ -190,7 +216,9 @@ void MeasuredHost::Boot(const Bytes& loader_image) {
   std::vector<Measurement> boot = {
       {0, tpm::kEvSCrtmVersion, B("e2e firmware 1.0"), {}},
       {4, tpm::kEvEfiBootServicesApplication, B("\\EFI\\BOOT\\BOOTX64.EFI"), loader_image}};
-  for (uint32_t pcr = 0; pcr < 8; ++pcr) boot.push_back({pcr, tpm::kEvSeparator, Bytes(4, 0), {}});
+  for (uint32_t pcr = 0; pcr < 8; ++pcr) {
+    boot.push_back({pcr, tpm::kEvSeparator, Bytes(4, 0), {}});
+  }
   Measure(boot);
 }
 
@@ -214,7 +242,9 @@ void MeasuredHost::ExtendUnlogged(uint32_t pcr, const std::string& data) {
 
 std::string MeasuredHost::HostId() const {
   auto text = ReadFileBytes(StatePath());
-  if (!text.ok()) return "";
+  if (!text.ok()) {
+    return "";
+  }
   const auto j = nlohmann::json::parse(text->begin(), text->end(), nullptr, false);
   return j.is_object() && j.contains("host_id") ? j["host_id"].get<std::string>() : "";
 }

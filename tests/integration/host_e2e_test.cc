@@ -40,7 +40,9 @@ class HostEndToEnd : public ::testing::TestWithParam<std::string> {
     if (GetParam() == "postgres") {
       ASSERT_NO_FATAL_FAILURE(db_.Create("attest_host_e2e"));
     }
-    if (IsSkipped()) return;
+    if (IsSkipped()) {
+      return;
+    }
     ASSERT_NO_FATAL_FAILURE(host_->Start());
   }
 

@@ -67,7 +67,9 @@ class JwePeerTest : public ::testing::Test {
     std::string why;
     if (!EnsurePeer(&why)) {
       const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true") FAIL() << why;
+      if (ci != nullptr && std::string(ci) == "true") {
+        FAIL() << why;
+      }
       GTEST_SKIP() << why;
     }
   }
@@ -82,7 +84,9 @@ class JwePeerTest : public ::testing::Test {
     const fs::path pkg = dir_ / "node_modules" / kPackage / "package.json";
     if (fs::exists(pkg)) {
       std::ifstream f(pkg);
-      if (json::parse(f, nullptr, false).value("version", "") == kVersion) return true;
+      if (json::parse(f, nullptr, false).value("version", "") == kVersion) {
+        return true;
+      }
     }
     const std::string cmd = "cd '" + dir_.string() +
                             "' && (test -f package.json || npm init -y >/dev/null 2>&1) && "

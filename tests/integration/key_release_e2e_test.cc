@@ -61,9 +61,13 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
     host_ = std::make_unique<e2e::MeasuredHost>(dir_);
     if (Postgres()) {
       ASSERT_NO_FATAL_FAILURE(db_.Create("attest_release_e2e"));
-      if (IsSkipped()) return;
+      if (IsSkipped()) {
+        return;
+      }
       ASSERT_NO_FATAL_FAILURE(CreateSoftHsmToken());
-      if (IsSkipped()) return;
+      if (IsSkipped()) {
+        return;
+      }
     }
     Output init = Sh(Tee("init"));
     ASSERT_EQ(init.rc, 0) << init.text;
@@ -86,7 +90,9 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
   // module and a token directory) with the user PIN in a 0600 file.
   void CreateSoftHsmToken() {
     if (!fs::exists(kSoftHsmModule) || Sh("command -v softhsm2-util").rc != 0) {
-      if (e2e::StrictCi()) FAIL() << "softhsm2 not installed under CI=true";
+      if (e2e::StrictCi()) {
+        FAIL() << "softhsm2 not installed under CI=true";
+      }
       GTEST_SKIP() << "softhsm2 not installed";
     }
     fs::create_directories(dir_ + "/hsm/tokens");
@@ -160,12 +166,16 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
   // MakeVolume makes a volume; with image, also its LUKS2 image (Argon2id: seconds of CPU).
   void MakeVolume(const Tenant& t, const std::string& name, std::string* id, std::string* image) {
     nlohmann::json body = {{"name", name}};
-    if (image != nullptr) body["size_bytes"] = kImageBytes;
+    if (image != nullptr) {
+      body["size_bytes"] = kImageBytes;
+    }
     Output out = Curl(t.user, "POST", "/v1/volumes", body);
     ASSERT_EQ(HttpStatus(out), "201") << out.text;
     const auto j = JsonBody(out);
     *id = j["volume_id"].get<std::string>();
-    if (image != nullptr) *image = j["image_path"].get<std::string>();
+    if (image != nullptr) {
+      *image = j["image_path"].get<std::string>();
+    }
   }
 
   void MakeVm(const Tenant& t, const std::string& policy, const std::vector<std::string>& volumes,
@@ -234,7 +244,9 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
     EXPECT_FALSE(j.contains("keys")) << out.text;
     std::vector<std::string> codes;
     if (j.contains("failures") && j["failures"].is_array()) {
-      for (const auto& f : j["failures"]) codes.push_back(f.value("code", ""));
+      for (const auto& f : j["failures"]) {
+        codes.push_back(f.value("code", ""));
+      }
     }
     EXPECT_NE(std::find(codes.begin(), codes.end(), want), codes.end()) << out.text;
   }
@@ -246,7 +258,9 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
     for (size_t i = from; i < answers_.size(); ++i) {
       SCOPED_TRACE("answer " + std::to_string(i) + ": " + answers_[i].substr(0, 300));
       std::string lower = answers_[i];
-      for (const std::string& form : forms) EXPECT_EQ(answers_[i].find(form), std::string::npos);
+      for (const std::string& form : forms) {
+        EXPECT_EQ(answers_[i].find(form), std::string::npos);
+      }
       EXPECT_EQ(answers_[i].find("\"jwe\""), std::string::npos);
       std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
       EXPECT_EQ(lower.find(HexEncode(key)), std::string::npos);

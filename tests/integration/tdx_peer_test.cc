@@ -144,7 +144,9 @@ std::string RunShell(const std::string& cmd, int* rc) {
   }
   char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
+    out.append(buf, n);
+  }
   *rc = pclose(p);
   return out;
 }
@@ -205,7 +207,9 @@ class PeerTest : public ::testing::Test {
     const fs::path pkg = dir_ / "node_modules" / peer.package / "package.json";
     if (fs::exists(pkg)) {
       std::ifstream f(pkg);
-      if (json::parse(f, nullptr, false).value("version", "") == peer.version) return true;
+      if (json::parse(f, nullptr, false).value("version", "") == peer.version) {
+        return true;
+      }
     }
     const std::string cmd = "cd '" + dir_.string() +
                             "' && (test -f package.json || npm init -y >/dev/null 2>&1) && " +
@@ -237,7 +241,9 @@ class PeerTest : public ::testing::Test {
                     {"quote", q.string()},
                     {"collateral", col.string()},
                     {"now", ToUnixSeconds(c.now)}};
-      if (c.fake_root) entry["root"] = (work / "fake_root.der").string();
+      if (c.fake_root) {
+        entry["root"] = (work / "fake_root.der").string();
+      }
       list.push_back(entry);
     }
     WriteFile(work / "cases.json", list.dump());
@@ -257,8 +263,9 @@ class PeerTest : public ::testing::Test {
       Outcome o;
       o.ok = r.value("ok", false);
       o.status = r.value("status", "");
-      if (r.contains("advisory_ids"))
+      if (r.contains("advisory_ids")) {
         o.advisories = r["advisory_ids"].get<std::vector<std::string>>();
+      }
       o.error = r.value("error", "");
       results[r["name"].get<std::string>()] = o;
     }
@@ -341,7 +348,9 @@ void AddFakeCases(const attest::testing::FakeDcap& fake, std::vector<Case>& case
   add_fake("baseline", resigned, tcb, qe);
   add_fake("revoked_pck", resigned, tcb, qe, {100});
   json no_level = tcb;
-  for (json& l : no_level["tcbLevels"]) l["tcb"]["pcesvn"] = 200;
+  for (json& l : no_level["tcbLevels"]) {
+    l["tcb"]["pcesvn"] = 200;
+  }
   add_fake("tcb_level_not_found", resigned, no_level, qe);
   json config = tcb;
   config["tcbLevels"][0]["tcbStatus"] = "ConfigurationNeeded";
@@ -392,7 +401,9 @@ void Compare(const std::vector<Case>& cases, const std::map<std::string, Outcome
     if (known != known_defects.end()) {
       const KnownDefect& d = known->second;
       std::string ours_says(v.status.reason_id());
-      if (ours_ok && v.verified->tcb()) ours_says = TcbStatusName(v.verified->tcb()->status);
+      if (ours_ok && v.verified->tcb()) {
+        ours_says = TcbStatusName(v.verified->tcb()->status);
+      }
       std::printf("expected disagreement %s: ours %s, peer %s -- %s\n", c.name.c_str(),
                   ours_says.c_str(), theirs.ok ? theirs.status.c_str() : theirs.error.c_str(),
                   d.defect);
@@ -425,7 +436,9 @@ void Compare(const std::vector<Case>& cases, const std::map<std::string, Outcome
 
 TEST_F(PeerTest, DcapQvlJsAgreesOnVerdictStatusAndAdvisories) {
   std::string why;
-  if (!EnsurePeer(kJsPeer, &why)) GTEST_SKIP() << why;
+  if (!EnsurePeer(kJsPeer, &why)) {
+    GTEST_SKIP() << why;
+  }
   std::vector<Case> cases = VectorCases();
   attest::testing::FakeDcap fake;
   AddFakeCases(fake, cases);
@@ -435,7 +448,9 @@ TEST_F(PeerTest, DcapQvlJsAgreesOnVerdictStatusAndAdvisories) {
 
 TEST_F(PeerTest, DcapQvlWebAgreesExceptQeIdentity) {
   std::string why;
-  if (!EnsurePeer(kWebPeer, &why)) GTEST_SKIP() << why;
+  if (!EnsurePeer(kWebPeer, &why)) {
+    GTEST_SKIP() << why;
+  }
   const std::vector<Case> cases = VectorCases();
   const auto peer = RunPeer(cases, Bytes{}, kWebDriver, "driver.mjs");
   Compare(cases, peer, KnownWebPeerDefects(), nullptr);

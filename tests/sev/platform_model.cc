@@ -15,14 +15,20 @@ namespace attest::testing {
 namespace {
 
 void PutU32(Bytes& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (int i = 0; i < 4; ++i) {
+    out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
 }
 
 Bytes BnLe(EVP_PKEY* key, const char* name, size_t size) {
   BIGNUM* bn = nullptr;
-  if (EVP_PKEY_get_bn_param(key, name, &bn) != 1) std::abort();
+  if (EVP_PKEY_get_bn_param(key, name, &bn) != 1) {
+    std::abort();
+  }
   Bytes be(size);
-  if (BN_bn2binpad(bn, be.data(), static_cast<int>(size)) != static_cast<int>(size)) std::abort();
+  if (BN_bn2binpad(bn, be.data(), static_cast<int>(size)) != static_cast<int>(size)) {
+    std::abort();
+  }
   BN_free(bn);
   std::reverse(be.begin(), be.end());
   return be;
@@ -75,7 +81,9 @@ Bytes MakeSevCert(EVP_PKEY* subject, uint32_t usage, uint32_t algo,
   cert.pubkey_usage = usage;
   cert.pubkey_algo = algo;
   auto coords = sev::P384Coordinates(subject);
-  if (!coords.ok()) std::abort();
+  if (!coords.ok()) {
+    std::abort();
+  }
   cert.qx_be = coords->first;
   cert.qy_be = coords->second;
   const Bytes body = sev::SevCertBody(cert);
@@ -92,7 +100,9 @@ Bytes MakeSevCert(EVP_PKEY* subject, uint32_t usage, uint32_t algo,
     } else {
       sig.algo = static_cast<uint32_t>(sev::Algo::kEcdsaSha256);
       auto raw = sev::SignEcdsaSevSig(signer.key, EVP_sha256(), body);
-      if (!raw.ok()) std::abort();
+      if (!raw.ok()) {
+        std::abort();
+      }
       sig.sig = *raw;
     }
   }
@@ -156,7 +166,9 @@ Status SevPlatformModel::LaunchStart(ByteSpan dh_cert, ByteSpan session, uint32_
 }
 
 Result<Bytes> SevPlatformModel::LaunchMeasure(const Sha256Digest& launch_digest) {
-  if (!started_) return Status(reasons::kSevBadArgument, "platform model: no LAUNCH_START");
+  if (!started_) {
+    return Status(reasons::kSevBadArgument, "platform model: no LAUNCH_START");
+  }
   sev::LaunchMeasureInput in;
   in.api_major = api_major_;
   in.api_minor = api_minor_;
@@ -173,7 +185,9 @@ Result<Bytes> SevPlatformModel::LaunchMeasure(const Sha256Digest& launch_digest)
 }
 
 Result<Bytes> SevPlatformModel::LaunchSecret(ByteSpan header, ByteSpan ciphertext) {
-  if (!measure_) return Status(reasons::kSevBadArgument, "platform model: no LAUNCH_MEASURE");
+  if (!measure_) {
+    return Status(reasons::kSevBadArgument, "platform model: no LAUNCH_MEASURE");
+  }
   if (header.size() != sev::kSecretHeaderSize) {
     return Status(reasons::kSevSessionMalformed, "platform model: secret header not 52 bytes");
   }

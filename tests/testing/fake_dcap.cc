@@ -30,7 +30,9 @@ Bytes Tlv(uint8_t tag, ByteSpan content) {
 
 Bytes Concat(std::initializer_list<Bytes> parts) {
   Bytes out;
-  for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
+  for (const Bytes& p : parts) {
+    out.insert(out.end(), p.begin(), p.end());
+  }
   return out;
 }
 
@@ -73,7 +75,9 @@ void PutU16(Bytes& b, uint16_t v) {
   b.push_back(static_cast<uint8_t>(v >> 8));
 }
 void PutU32(Bytes& b, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (int i = 0; i < 4; ++i) {
+    b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
 }
 void Append(Bytes& b, ByteSpan s) { b.insert(b.end(), s.begin(), s.end()); }
 
@@ -145,9 +149,13 @@ Bytes FakeDcap::ResignQuote(ByteSpan template_quote, const std::function<void(By
                             const std::function<void(Bytes&)>& edit_qe) const {
   tdx::Quote q = tdx::ParseQuote(template_quote).value();
   Bytes signed_data = q.signed_data;
-  if (edit_signed) edit_signed(signed_data);
+  if (edit_signed) {
+    edit_signed(signed_data);
+  }
   Bytes qe = q.qe_report_bytes;
-  if (edit_qe) edit_qe(qe);
+  if (edit_qe) {
+    edit_qe(qe);
+  }
   EvpPkeyPtr att = GenerateKey(KeyKind::kEcP256);
   const Bytes att_raw = RawP256PublicKey(att.get());
   Bytes hashed = att_raw;

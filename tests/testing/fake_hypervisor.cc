@@ -22,24 +22,32 @@ const char* const kBuiltinFilters[] = {"clean-traffic"};
 }  // namespace
 
 FakeHypervisor::FakeHypervisor() {
-  for (const char* f : kBuiltinFilters) nwfilters_[f] = "<filter name='" + std::string(f) + "'/>";
+  for (const char* f : kBuiltinFilters) {
+    nwfilters_[f] = "<filter name='" + std::string(f) + "'/>";
+  }
 }
 
 std::optional<Bytes> FakeHypervisor::injected_secret(const std::string& name) const {
   auto it = secrets_.find(name);
-  if (it == secrets_.end()) return std::nullopt;
+  if (it == secrets_.end()) {
+    return std::nullopt;
+  }
   return it->second;
 }
 
 Status FakeHypervisor::Enter(Op op) {
   calls_.push_back(op);
-  if (fail_next_.erase(op) > 0) return Error("injected failure");
+  if (fail_next_.erase(op) > 0) {
+    return Error("injected failure");
+  }
   return Status::Ok();
 }
 
 Result<FakeHypervisor::Domain*> FakeHypervisor::Find(std::string_view name) {
   auto it = domains_.find(std::string(name));
-  if (it == domains_.end()) return Missing("no domain " + std::string(name));
+  if (it == domains_.end()) {
+    return Missing("no domain " + std::string(name));
+  }
   return &it->second;
 }
 
@@ -61,11 +69,17 @@ Result<std::string> FakeHypervisor::DomainCapabilities(std::string_view) {
 Status FakeHypervisor::DefineDomain(std::string_view xml) {
   ATTEST_RETURN_IF_ERROR(Enter(Op::kDefineDomain));
   auto doc = launcher::ParseXml(xml, reasons::kLauncherHypervisor);
-  if (!doc.ok()) return doc.status();
+  if (!doc.ok()) {
+    return doc.status();
+  }
   auto name = launcher::XPathString(doc->get(), "/domain/name");
-  if (!name) return Error("domain without name");
+  if (!name) {
+    return Error("domain without name");
+  }
   auto it = domains_.find(*name);
-  if (it != domains_.end() && it->second.active()) return Error("domain is running");
+  if (it != domains_.end() && it->second.active()) {
+    return Error("domain is running");
+  }
   domains_[*name].xml = std::string(xml);
   return Status::Ok();
 }
@@ -73,18 +87,28 @@ Status FakeHypervisor::DefineDomain(std::string_view xml) {
 Status FakeHypervisor::StartDomain(std::string_view name, bool paused) {
   ATTEST_RETURN_IF_ERROR(Enter(Op::kStartDomain));
   ATTEST_ASSIGN_OR_RETURN(Domain * d, Find(name));
-  if (d->active()) return Error("domain is already active");
+  if (d->active()) {
+    return Error("domain is already active");
+  }
   auto doc = launcher::ParseXml(d->xml, reasons::kLauncherHypervisor);
-  if (!doc.ok()) return doc.status();
+  if (!doc.ok()) {
+    return doc.status();
+  }
   for (const auto& f : launcher::XPathStrings(doc->get(), "//interface/filterref/@filter")) {
-    if (!nwfilters_.contains(f)) return Error("referenced filter '" + f + "' is missing");
+    if (!nwfilters_.contains(f)) {
+      return Error("referenced filter '" + f + "' is missing");
+    }
   }
   for (const auto& n : launcher::XPathStrings(doc->get(), "//interface/source/@network")) {
-    if (!networks_.contains(n)) return Error("network '" + n + "' is not active");
+    if (!networks_.contains(n)) {
+      return Error("network '" + n + "' is not active");
+    }
   }
   auto type = launcher::XPathString(doc->get(), "/domain/launchSecurity/@type");
   if (type == "sev") {
-    if (sev_platform == nullptr) return Error("SEV launch security is not supported");
+    if (sev_platform == nullptr) {
+      return Error("SEV launch security is not supported");
+    }
     auto dh = Base64Decode(
         launcher::XPathString(doc->get(), "/domain/launchSecurity/dhCert").value_or(""));
     auto session = Base64Decode(
@@ -95,7 +119,9 @@ Status FakeHypervisor::StartDomain(std::string_view name, bool paused) {
       return Error("launchSecurity is malformed");
     }
     Status s = sev_platform->LaunchStart(*dh, *session, static_cast<uint32_t>(*policy));
-    if (!s.ok()) return Error("LAUNCH_START failed: " + s.ToString());
+    if (!s.ok()) {
+      return Error("LAUNCH_START failed: " + s.ToString());
+    }
     sev_domain_ = std::string(name);
   }
   // sev-snp and tdx have no pre-launch exchange: the firmware model is not involved.
@@ -106,7 +132,9 @@ Status FakeHypervisor::StartDomain(std::string_view name, bool paused) {
 Status FakeHypervisor::ResumeDomain(std::string_view name) {
   ATTEST_RETURN_IF_ERROR(Enter(Op::kResumeDomain));
   ATTEST_ASSIGN_OR_RETURN(Domain * d, Find(name));
-  if (d->state != DomainState::kPaused) return Error("domain is not paused");
+  if (d->state != DomainState::kPaused) {
+    return Error("domain is not paused");
+  }
   d->state = DomainState::kRunning;
   return Status::Ok();
 }
@@ -114,9 +142,13 @@ Status FakeHypervisor::ResumeDomain(std::string_view name) {
 Status FakeHypervisor::DestroyDomain(std::string_view name) {
   ATTEST_RETURN_IF_ERROR(Enter(Op::kDestroyDomain));
   ATTEST_ASSIGN_OR_RETURN(Domain * d, Find(name));
-  if (!d->active()) return Error("domain is not running");
+  if (!d->active()) {
+    return Error("domain is not running");
+  }
   d->state = DomainState::kShutoff;
-  if (sev_domain_ == name) sev_domain_.reset();
+  if (sev_domain_ == name) {
+    sev_domain_.reset();
+  }
   return Status::Ok();
 }
 
@@ -124,7 +156,9 @@ Status FakeHypervisor::UndefineDomain(std::string_view name) {
   ATTEST_RETURN_IF_ERROR(Enter(Op::kUndefineDomain));
   ATTEST_ASSIGN_OR_RETURN(Domain * d, Find(name));
   // libvirt turns an active domain transient; the flows always destroy first, so insist on it.
-  if (d->active()) return Error("domain is still active");
+  if (d->active()) {
+    return Error("domain is still active");
+  }
   domains_.erase(std::string(name));
   secrets_.erase(std::string(name));
   return Status::Ok();
@@ -170,7 +204,9 @@ Status FakeHypervisor::SetSevLaunchSecret(std::string_view name, ByteSpan header
     return Error("no SEV launch in progress for this domain");
   }
   auto table = sev_platform->LaunchSecret(header, ciphertext);
-  if (!table.ok()) return Error("LAUNCH_SECRET failed: " + table.status().ToString());
+  if (!table.ok()) {
+    return Error("LAUNCH_SECRET failed: " + table.status().ToString());
+  }
   secrets_[std::string(name)] = std::move(table).value();
   return Status::Ok();
 }
@@ -178,9 +214,13 @@ Status FakeHypervisor::SetSevLaunchSecret(std::string_view name, ByteSpan header
 Status FakeHypervisor::DefineNwFilter(std::string_view xml) {
   ATTEST_RETURN_IF_ERROR(Enter(Op::kDefineNwFilter));
   auto doc = launcher::ParseXml(xml, reasons::kLauncherHypervisor);
-  if (!doc.ok()) return doc.status();
+  if (!doc.ok()) {
+    return doc.status();
+  }
   auto name = launcher::XPathString(doc->get(), "/filter/@name");
-  if (!name) return Error("filter without name");
+  if (!name) {
+    return Error("filter without name");
+  }
   for (const auto& ref : launcher::XPathStrings(doc->get(), "/filter/filterref/@filter")) {
     if (!nwfilters_.contains(ref) && ref != *name) {
       return Error("referenced filter '" + ref + "' is missing");
@@ -193,7 +233,9 @@ Status FakeHypervisor::DefineNwFilter(std::string_view xml) {
 Status FakeHypervisor::UndefineNwFilter(std::string_view name) {
   ATTEST_RETURN_IF_ERROR(Enter(Op::kUndefineNwFilter));
   std::string n(name);
-  if (!nwfilters_.contains(n)) return Missing("no nwfilter " + n);
+  if (!nwfilters_.contains(n)) {
+    return Missing("no nwfilter " + n);
+  }
   for (const auto& [dn, d] : domains_) {
     if (d.active() && d.xml.find("filter=\"" + n + "\"") != std::string::npos) {
       return Error("nwfilter is in use");
@@ -211,17 +253,25 @@ Status FakeHypervisor::UndefineNwFilter(std::string_view name) {
 Status FakeHypervisor::DefineNetwork(std::string_view xml) {
   ATTEST_RETURN_IF_ERROR(Enter(Op::kDefineNetwork));
   auto doc = launcher::ParseXml(xml, reasons::kLauncherHypervisor);
-  if (!doc.ok()) return doc.status();
+  if (!doc.ok()) {
+    return doc.status();
+  }
   auto name = launcher::XPathString(doc->get(), "/network/name");
-  if (!name) return Error("network without name");
-  if (networks_.contains(*name)) return Error("network already exists");
+  if (!name) {
+    return Error("network without name");
+  }
+  if (networks_.contains(*name)) {
+    return Error("network already exists");
+  }
   networks_[*name] = std::string(xml);
   return Status::Ok();
 }
 
 Status FakeHypervisor::DestroyNetwork(std::string_view name) {
   ATTEST_RETURN_IF_ERROR(Enter(Op::kDestroyNetwork));
-  if (networks_.erase(std::string(name)) == 0) return Missing("no network " + std::string(name));
+  if (networks_.erase(std::string(name)) == 0) {
+    return Missing("no network " + std::string(name));
+  }
   return Status::Ok();
 }
 

@@ -15,10 +15,14 @@ namespace {
 using std::chrono::hours;
 
 void PutU32(Bytes& out, size_t offset, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out[offset + i] = static_cast<uint8_t>(v >> (8 * i));
+  for (int i = 0; i < 4; ++i) {
+    out[offset + i] = static_cast<uint8_t>(v >> (8 * i));
+  }
 }
 void PutU64(Bytes& out, size_t offset, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out[offset + i] = static_cast<uint8_t>(v >> (8 * i));
+  for (int i = 0; i < 8; ++i) {
+    out[offset + i] = static_cast<uint8_t>(v >> (8 * i));
+  }
 }
 template <size_t N>
 void PutArray(Bytes& out, size_t offset, const std::array<uint8_t, N>& a) {
@@ -79,7 +83,9 @@ std::unique_ptr<FakeSnpPlatform> FakeSnpPlatform::Load(const std::string& saved,
                            {&p->endorsement_key_, &p->endorsement_}}) {
     key->reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
     cert->reset(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-    if (*key == nullptr || *cert == nullptr) return nullptr;
+    if (*key == nullptr || *cert == nullptr) {
+      return nullptr;
+    }
   }
   p->now_ = FromUnixSeconds(0);
   if (product == snp::Product::kTurin) {
@@ -102,7 +108,9 @@ void FakeSnpPlatform::IssueEndorsement(const FakeEndorsementSpec& spec) {
       {base + "3.3", DerInteger(spec.tcb.snp)},
       {base + "3.8", DerInteger(spec.tcb.microcode)},
   };
-  if (spec.tcb.fmc) ext.push_back({base + "3.9", DerInteger(*spec.tcb.fmc)});
+  if (spec.tcb.fmc) {
+    ext.push_back({base + "3.9", DerInteger(*spec.tcb.fmc)});
+  }
   if (spec.vlek) {
     ext.push_back({base + "5", DerIa5String("CN=test-csp")});
   } else {
@@ -132,7 +140,9 @@ snp::SnpReport FakeSnpPlatform::DefaultReport() const {
   r.cpuid_fam_id = product_ == snp::Product::kTurin ? 0x1A : 0x19;
   r.cpuid_mod_id = product_ == snp::Product::kGenoa ? 0x11 : 0x01;
   r.cpuid_step = 1;
-  if (!spec_.vlek) std::copy(spec_.hw_id.begin(), spec_.hw_id.end(), r.chip_id.begin());
+  if (!spec_.vlek) {
+    std::copy(spec_.hw_id.begin(), spec_.hw_id.end(), r.chip_id.begin());
+  }
   r.measurement.fill(0x11);
   r.current_major = r.committed_major = 1;
   r.current_minor = r.committed_minor = 55;

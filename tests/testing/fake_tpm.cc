@@ -26,14 +26,18 @@ template <typename T>
 Bytes Marshal(TSS2_RC (*fn)(const T*, uint8_t[], size_t, size_t*), const T& value) {
   Bytes out(4096);
   size_t offset = 0;
-  if (fn(&value, out.data(), out.size(), &offset) != TSS2_RC_SUCCESS) Die("marshal");
+  if (fn(&value, out.data(), out.size(), &offset) != TSS2_RC_SUCCESS) {
+    Die("marshal");
+  }
   out.resize(offset);
   return out;
 }
 
 Bytes BnParam(EVP_PKEY* key, const char* name, size_t size) {
   BIGNUM* bn = nullptr;
-  if (EVP_PKEY_get_bn_param(key, name, &bn) != 1) Die("key parameter");
+  if (EVP_PKEY_get_bn_param(key, name, &bn) != 1) {
+    Die("key parameter");
+  }
   Bytes out(size);
   BN_bn2binpad(bn, out.data(), static_cast<int>(size));
   BN_free(bn);
@@ -62,7 +66,9 @@ FakeTpm FakeTpm::Create(uint32_t ak_attributes) {
   FakeTpm t;
   t.ek_key_.reset(EVP_RSA_gen(2048));
   t.ak_key_.reset(EVP_EC_gen("P-256"));
-  if (!t.ek_key_ || !t.ak_key_) Die("keygen");
+  if (!t.ek_key_ || !t.ak_key_) {
+    Die("keygen");
+  }
 
   TPMT_PUBLIC ek{};
   ek.type = TPM2_ALG_RSA;
@@ -126,9 +132,13 @@ Result<Bytes> FakeTpm::ActivateCredential(ByteSpan blob, ByteSpan encrypted_secr
   seed.resize(seed_len);
 
   // TPM2B_ID_OBJECT: size || TPM2B_DIGEST integrityHMAC || encIdentity.
-  if (blob.size() < 4 || U16(blob, 0) != blob.size() - 2) return Invalid("blob size");
+  if (blob.size() < 4 || U16(blob, 0) != blob.size() - 2) {
+    return Invalid("blob size");
+  }
   const size_t hmac_len = U16(blob, 2);
-  if (4 + hmac_len > blob.size()) return Invalid("hmac size");
+  if (4 + hmac_len > blob.size()) {
+    return Invalid("hmac size");
+  }
   const ByteSpan hmac = blob.subspan(4, hmac_len);
   const ByteSpan enc_identity = blob.subspan(4 + hmac_len);
   const Bytes hmac_key = tpm::KdfA(EVP_sha256(), seed, "INTEGRITY", {}, {}, 256);
@@ -138,7 +148,9 @@ Result<Bytes> FakeTpm::ActivateCredential(ByteSpan blob, ByteSpan encrypted_secr
   unsigned int mac_len = 0;
   HMAC(EVP_sha256(), hmac_key.data(), static_cast<int>(hmac_key.size()), hmac_input.data(),
        hmac_input.size(), mac, &mac_len);
-  if (!ConstantTimeEquals(ByteSpan(mac, mac_len), hmac)) return Invalid("integrity hmac");
+  if (!ConstantTimeEquals(ByteSpan(mac, mac_len), hmac)) {
+    return Invalid("integrity hmac");
+  }
 
   const Bytes sym_key = tpm::KdfA(EVP_sha256(), seed, "STORAGE", ak_name_, {}, 128);
   Bytes plain(enc_identity.size());
@@ -152,7 +164,9 @@ Result<Bytes> FakeTpm::ActivateCredential(ByteSpan blob, ByteSpan encrypted_secr
                         static_cast<int>(enc_identity.size())) == 1 &&
       EVP_DecryptFinal_ex(cctx, plain.data() + len, &final_len) == 1;
   EVP_CIPHER_CTX_free(cctx);
-  if (!ok || plain.size() < 2 || U16(plain, 0) != plain.size() - 2) return Invalid("credential");
+  if (!ok || plain.size() < 2 || U16(plain, 0) != plain.size() - 2) {
+    return Invalid("credential");
+  }
   return Bytes(plain.begin() + 2, plain.end());
 }
 
@@ -162,9 +176,13 @@ FakeTpm::SignedQuote FakeTpm::Quote(ByteSpan nonce, const tpm::PcrBanks& pcrs) c
   a.type = TPM2_ST_ATTEST_QUOTE;
   a.qualifiedSigner.size = static_cast<uint16_t>(ak_name_.size());
   std::memcpy(a.qualifiedSigner.name, ak_name_.data(), ak_name_.size());
-  if (nonce.size() > sizeof(a.extraData.buffer)) Die("nonce too long");
+  if (nonce.size() > sizeof(a.extraData.buffer)) {
+    Die("nonce too long");
+  }
   a.extraData.size = static_cast<uint16_t>(nonce.size());
-  if (!nonce.empty()) std::memcpy(a.extraData.buffer, nonce.data(), nonce.size());
+  if (!nonce.empty()) {
+    std::memcpy(a.extraData.buffer, nonce.data(), nonce.size());
+  }
   a.clockInfo.clock = 123456;
   a.clockInfo.resetCount = 1;
   a.clockInfo.restartCount = 0;
@@ -173,12 +191,16 @@ FakeTpm::SignedQuote FakeTpm::Quote(ByteSpan nonce, const tpm::PcrBanks& pcrs) c
   TPMS_QUOTE_INFO& q = a.attested.quote;
   Sha256Hasher pcr_digest;
   for (const auto& [bank, values] : pcrs) {
-    if (q.pcrSelect.count >= TPM2_NUM_PCR_BANKS) Die("too many banks");
+    if (q.pcrSelect.count >= TPM2_NUM_PCR_BANKS) {
+      Die("too many banks");
+    }
     TPMS_PCR_SELECTION& sel = q.pcrSelect.pcrSelections[q.pcrSelect.count++];
     sel.hash = bank;
     sel.sizeofSelect = 3;
     for (const auto& [index, value] : values) {
-      if (index >= 24) Die("pcr index");
+      if (index >= 24) {
+        Die("pcr index");
+      }
       sel.pcrSelect[index / 8] |= static_cast<uint8_t>(1u << (index % 8));
       pcr_digest.Update(value);
     }
@@ -201,7 +223,9 @@ FakeTpm::SignedQuote FakeTpm::Quote(ByteSpan nonce, const tpm::PcrBanks& pcrs) c
   }
   const uint8_t* p = der.data();
   EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)));
-  if (!sig) Die("ecdsa der");
+  if (!sig) {
+    Die("ecdsa der");
+  }
   TPMT_SIGNATURE s{};
   s.sigAlg = TPM2_ALG_ECDSA;
   s.signature.ecdsa.hash = TPM2_ALG_SHA256;

@@ -50,7 +50,9 @@ Bytes SoftwareTee::SnpReport(const TeeLaunch& launch) const {
   r.host_data.fill(0);
   std::copy_n(launch.launch_digest.begin(), std::min(launch.launch_digest.size(), size_t{32}),
               r.host_data.begin());
-  if (launch.debug) r.policy |= kSnpPolicyDebug;
+  if (launch.debug) {
+    r.policy |= kSnpPolicyDebug;
+  }
   return snp_->SignReport(r);
 }
 

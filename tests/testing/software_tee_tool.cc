@@ -51,7 +51,9 @@ int Fail(const std::string& why) {
 
 std::unique_ptr<FakeSnpPlatform> LoadState(const std::string& path) {
   auto text = attest::ReadFileBytes(path, 1 << 20);
-  if (!text.ok()) return nullptr;
+  if (!text.ok()) {
+    return nullptr;
+  }
   return FakeSnpPlatform::Load(std::string(text->begin(), text->end()),
                                attest::snp::Product::kMilan);
 }
@@ -66,9 +68,13 @@ int main(int argc, char** argv) {
   const std::string verb = argv[1];
   auto args = attest::flags::Args::Parse(
       argc, argv, 2, {{"state", "host-data-b64"}, {"debug", "expired-crl", "auxblob"}});
-  if (!args.ok()) return Fail(args.status().ToString());
+  if (!args.ok()) {
+    return Fail(args.status().ToString());
+  }
   auto state = args->Require("state");
-  if (!state.ok()) return Fail(state.status().ToString());
+  if (!state.ok()) {
+    return Fail(state.status().ToString());
+  }
   const attest::TimePoint now = attest::WallClockNow();
 
   if (verb == "init") {
@@ -77,7 +83,9 @@ int main(int argc, char** argv) {
     return s.ok() ? 0 : Fail(s.ToString());
   }
   auto platform = LoadState(*state);
-  if (platform == nullptr) return Fail(*state + ": no software-tee state (run init)");
+  if (platform == nullptr) {
+    return Fail(*state + ": no software-tee state (run init)");
+  }
   SoftwareTee tee(std::move(platform));
   if (verb == "roots") {
     const Bytes pem = tee.SnpRootChainPem();
@@ -94,11 +102,15 @@ int main(int argc, char** argv) {
   }
   attest::testing::TeeLaunch launch;
   auto report_data = attest::HexDecode(args->positional()[0]);
-  if (!report_data.ok() || report_data->size() != 64) return Fail("REPORT_DATA: 128 hex digits");
+  if (!report_data.ok() || report_data->size() != 64) {
+    return Fail("REPORT_DATA: 128 hex digits");
+  }
   launch.report_data = *report_data;
   if (auto b64 = args->Get("host-data-b64")) {
     auto host_data = attest::Base64Decode(*b64);
-    if (!host_data.ok() || host_data->size() != 32) return Fail("--host-data-b64: 32 bytes");
+    if (!host_data.ok() || host_data->size() != 32) {
+      return Fail("--host-data-b64: 32 bytes");
+    }
     launch.launch_digest = *host_data;
   }
   launch.debug = args->Has("debug");

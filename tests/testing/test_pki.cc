@@ -13,7 +13,9 @@ namespace attest::testing {
 namespace {
 
 void Check(bool ok, const char* what) {
-  if (!ok) ADD_FAILURE() << "test pki: " << what << ": " << OsslErrors();
+  if (!ok) {
+    ADD_FAILURE() << "test pki: " << what << ": " << OsslErrors();
+  }
 }
 
 void SignWith(EVP_PKEY* key, bool rsa_pss, const std::function<int(EVP_MD_CTX*)>& sign) {

@@ -18,22 +18,30 @@ std::map<std::string, std::map<uint32_t, std::string>> ToolPcrs(const std::strin
   std::map<std::string, std::map<uint32_t, std::string>> out;
   FILE* pipe = popen(("tpm2_eventlog '" + path + "' 2>/dev/null").c_str(), "r");
   EXPECT_NE(pipe, nullptr);
-  if (pipe == nullptr) return out;
+  if (pipe == nullptr) {
+    return out;
+  }
   std::string text;
   char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) text.append(buf, n);
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) {
+    text.append(buf, n);
+  }
   EXPECT_EQ(pclose(pipe), 0) << "tpm2_eventlog failed on " << path;
   const size_t start = text.rfind("\npcrs:\n");
   EXPECT_NE(start, std::string::npos);
-  if (start == std::string::npos) return out;
+  if (start == std::string::npos) {
+    return out;
+  }
   std::istringstream in(text.substr(start + 7));
   std::string line, bank;
   while (std::getline(in, line)) {
     if (line.rfind("    ", 0) == 0) {
       const uint32_t index = static_cast<uint32_t>(std::stoul(line.substr(4)));
       std::string hex = line.substr(line.find("0x") + 2);
-      for (char& c : hex) c = static_cast<char>(std::tolower(c));
+      for (char& c : hex) {
+        c = static_cast<char>(std::tolower(c));
+      }
       out[bank][index] = hex;
     } else if (line.rfind("  ", 0) == 0) {
       bank = line.substr(2, line.find(':') - 2);
@@ -64,7 +72,9 @@ TEST(EventLogDifferential, ReplayEqualsTpm2Eventlog) {
     ASSERT_TRUE(replay.ok()) << replay.status().ToString();
     std::map<std::string, std::map<uint32_t, std::string>> got;
     for (const auto& [alg, pcrs] : *replay) {
-      for (const auto& [index, value] : pcrs) got[HashAlgName(alg)][index] = HexEncode(value);
+      for (const auto& [index, value] : pcrs) {
+        got[HashAlgName(alg)][index] = HexEncode(value);
+      }
     }
     EXPECT_EQ(got, want);
   }

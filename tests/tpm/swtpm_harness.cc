@@ -23,7 +23,9 @@ Status Fail(const std::string& message) {
 // Bindable is true when port (0: any) can be bound on loopback; *bound receives the port.
 bool Bindable(int port, int* bound) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
+  if (fd < 0) {
+    return false;
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -31,7 +33,9 @@ bool Bindable(int port, int* bound) {
   socklen_t len = sizeof(addr);
   const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
                   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  if (ok && bound != nullptr) *bound = ntohs(addr.sin_port);
+  if (ok && bound != nullptr) {
+    *bound = ntohs(addr.sin_port);
+  }
   close(fd);
   return ok;
 }
@@ -41,7 +45,9 @@ bool Bindable(int port, int* bound) {
 Result<int> FreePortPair() {
   for (int attempt = 0; attempt < 50; ++attempt) {
     int port = 0;
-    if (Bindable(0, &port) && port < 65535 && Bindable(port + 1, nullptr)) return port;
+    if (Bindable(0, &port) && port < 65535 && Bindable(port + 1, nullptr)) {
+      return port;
+    }
   }
   return Fail("no free port pair");
 }
@@ -59,7 +65,9 @@ bool Accepts(int port) {
 
 // Alive is true while pid runs; a zombie (PID 1 here does not reap orphans) counts as gone.
 bool Alive(pid_t pid) {
-  if (kill(pid, 0) != 0) return false;
+  if (kill(pid, 0) != 0) {
+    return false;
+  }
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string pid_field, comm, state;
   stat >> pid_field >> comm >> state;
@@ -68,7 +76,9 @@ bool Alive(pid_t pid) {
 
 Status Run(const std::string& command) {
   const int rc = std::system((command + " >>/dev/null 2>&1").c_str());
-  if (rc != 0) return Fail("`" + command + "` exited with " + std::to_string(rc));
+  if (rc != 0) {
+    return Fail("`" + command + "` exited with " + std::to_string(rc));
+  }
   return Status::Ok();
 }
 
@@ -83,7 +93,9 @@ Status WriteText(const std::string& path, const std::string& text) {
 Result<std::unique_ptr<Swtpm>> Swtpm::Start(const SwtpmOptions& options) {
   std::unique_ptr<Swtpm> tpm(new Swtpm());
   char tmpl[] = "/tmp/attest-swtpm-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) return Fail("mkdtemp");
+  if (mkdtemp(tmpl) == nullptr) {
+    return Fail("mkdtemp");
+  }
   tpm->dir_ = tmpl;
   tpm->ek_certificate_ = options.ek_certificate;
   const std::string& d = tpm->dir_;
@@ -119,13 +131,17 @@ Result<std::unique_ptr<Swtpm>> Swtpm::Start(const SwtpmOptions& options) {
             ",bindaddr=127.0.0.1 --ctrl type=tcp,port=" + std::to_string(tpm->ctrl_port_) +
             ",bindaddr=127.0.0.1 --flags not-need-init,startup-clear --tpmstate dir=" + d +
             "/state --daemon --pid file=" + pid_file + " --log file=" + d + "/swtpm.log");
-    if (!started.ok()) continue;
+    if (!started.ok()) {
+      continue;
+    }
     std::ifstream in(pid_file);
     in >> tpm->pid_;
     for (int i = 0; i < 100 && !Accepts(tpm->port_); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    if (tpm->pid_ > 0 && Accepts(tpm->port_)) return tpm;
+    if (tpm->pid_ > 0 && Accepts(tpm->port_)) {
+      return tpm;
+    }
   }
   return Fail("swtpm did not start");
 }
@@ -136,10 +152,14 @@ Swtpm::~Swtpm() {
     for (int i = 0; i < 100 && Alive(pid_); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    if (Alive(pid_)) kill(pid_, SIGKILL);
+    if (Alive(pid_)) {
+      kill(pid_, SIGKILL);
+    }
   }
   std::error_code ec;
-  if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  if (!dir_.empty()) {
+    std::filesystem::remove_all(dir_, ec);
+  }
 }
 
 std::string Swtpm::Tcti() const { return "swtpm:host=127.0.0.1,port=" + std::to_string(port_); }

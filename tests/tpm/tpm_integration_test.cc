@@ -128,7 +128,9 @@ TEST(SwtpmIntegration, RegistrationWithEkCertificateAndCredentialActivation) {
 // MeasureFirmware extends the TPM exactly as the log says (what firmware does at boot).
 void MeasureFirmware(TpmDevice& tpm, const EventLog& log) {
   for (const TcgEvent& ev : log.events) {
-    if (ev.event_type == kEvNoAction) continue;
+    if (ev.event_type == kEvNoAction) {
+      continue;
+    }
     ASSERT_TRUE(tpm.ExtendPcr(ev.pcr_index, ev.digests, 0).ok());
   }
 }
@@ -140,7 +142,9 @@ LogBuilder FirmwareLog() {
       .Add(7, kEvSeparator, Bytes(4, 0))
       .Add(4, kEvEfiAction, Text("Calling EFI Application from Boot Option"))
       .Add(4, kEvEfiBootServicesApplication, Text("\\EFI\\BOOT\\BOOTX64.EFI"));
-  for (uint32_t pcr = 0; pcr <= 6; ++pcr) b.Add(pcr, kEvSeparator, Bytes(4, 0));
+  for (uint32_t pcr = 0; pcr <= 6; ++pcr) {
+    b.Add(pcr, kEvSeparator, Bytes(4, 0));
+  }
   return b;
 }
 

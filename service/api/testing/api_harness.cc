@@ -44,14 +44,20 @@ ApiHarness::ApiHarness(store::StorePool::Factory store_factory) {
   // A test of an unreachable database gets no operator (and expects none).
   auto lease = pool_->Acquire();
   EXPECT_TRUE(lease.ok() || !own_store) << lease.status().ToString();
-  if (!lease.ok()) return;
+  if (!lease.ok()) {
+    return;
+  }
   auto op =
       (*lease)->CreateTenant("operator-" + std::to_string(rd()), store::Role::kOperator, now_);
   EXPECT_TRUE(op.ok()) << op.status().ToString();
-  if (!op.ok()) return;
+  if (!op.ok()) {
+    return;
+  }
   auto cred = (*lease)->CreateCredential(op->id, now_);
   EXPECT_TRUE(cred.ok());
-  if (!cred.ok()) return;
+  if (!cred.ok()) {
+    return;
+  }
   operator_ = {cred->access_key_id, cred->secret_access_key, ""};
   operator_tenant_ = op->id;
 }
@@ -75,10 +81,14 @@ ApiHarness::Reply ApiHarness::Call(const std::string& method, const std::string&
   req.method = method;
   const size_t q = path_and_query.find('?');
   req.path = path_and_query.substr(0, q);
-  if (q != std::string::npos) req.query = path_and_query.substr(q + 1);
+  if (q != std::string::npos) {
+    req.query = path_and_query.substr(q + 1);
+  }
   req.headers.push_back({"Host", "127.0.0.1:8443"});
   if (!body.empty() || method == "PUT" || method == "POST") {
-    if (!content_type.empty()) req.headers.push_back({"Content-Type", content_type});
+    if (!content_type.empty()) {
+      req.headers.push_back({"Content-Type", content_type});
+    }
   }
   req.body.assign(body.begin(), body.end());
   if (credentials != nullptr) {
@@ -88,7 +98,9 @@ ApiHarness::Reply ApiHarness::Call(const std::string& method, const std::string&
     options.time = now_;
     auto signed_req = sigv4::SignRequest(req, *credentials, options);
     EXPECT_TRUE(signed_req.ok()) << signed_req.status().ToString();
-    if (signed_req.ok()) req = signed_req->signed_request;
+    if (signed_req.ok()) {
+      req = signed_req->signed_request;
+    }
   }
   http::HttpResponse r = api_->Handle(req);
   Reply reply;
@@ -111,7 +123,9 @@ ApiHarness::Reply ApiHarness::CallJson(const std::string& method, const std::str
 sigv4::Credentials ApiHarness::CreateTenant(const std::string& name) {
   Reply r = CallJson("POST", "/v1/tenants", nlohmann::json{{"name", name}}, &operator_);
   EXPECT_EQ(r.status, 201) << r.body;
-  if (r.status != 201) return {};
+  if (r.status != 201) {
+    return {};
+  }
   return {r.json["access_key_id"], r.json["secret_access_key"], ""};
 }
 

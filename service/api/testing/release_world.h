@@ -91,7 +91,11 @@ class ReleaseWorld {
     reg.tees = std::move(tees);
     auto host = (*db)->RegisterHost(h.operator_tenant(), reg, h.now());
     EXPECT_TRUE(host.ok()) << host.status().ToString();
-    if (!host.ok()) return "";
+    if (!host.ok()) {
+      {
+        { return ""; }
+      }
+    }
     SetHostState(host->id, state, quote_age);
     return host->id;
   }
@@ -116,7 +120,11 @@ class ReleaseWorld {
 
   ApiHarness::Reply NewVm(const sigv4::Credentials& who, const std::string& tee_name,
                           const std::vector<std::string>& volumes, std::string policy = "") {
-    if (policy.empty()) policy = tee_name + "-prod";
+    if (policy.empty()) {
+      {
+        { policy = tee_name + "-prod"; }
+      }
+    }
     return h.CallJson("POST", "/v1/vms",
                       {{"tee", tee_name}, {"policy", policy}, {"volume_ids", volumes}}, &who);
   }
@@ -172,7 +180,11 @@ class ReleaseWorld {
     auto db = h.pool().Acquire();
     auto v = (*db)->GetVolume(tenant, volume_id);
     EXPECT_TRUE(v.ok()) << v.status().ToString();
-    if (!v.ok()) return {};
+    if (!v.ok()) {
+      {
+        { return {}; }
+      }
+    }
     return keys::UnwrapVolumeKey(h.kek(), volume_id, v->wrapped_key).value();
   }
 
