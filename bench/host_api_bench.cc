@@ -2,8 +2,8 @@
 // on loopback), SigV4 signing and verification, the nonce consumed in the database, the host read,
 // the quote verified with its AK, the log replayed, the host policy loaded and appraised, the host
 // row updated, the audit chain appended. Beside it, in the same run, the in-process cost of what
-// the handler must compute anyway (AK parse, PCR parse, VerifyHostEvidence, host policy load,
-// AppraiseHost): the service's overhead is the difference.
+// the handler must compute anyway (AK parse, PCR parse, the TPM evidence's three steps, host policy
+// load, AppraiseHost): the service's overhead is the difference.
 //
 // Evidence: the real-size firmware log attest/tpm/testdata/swtpm/bench-100 (105 events, sha1 +
 // sha256, measured by a swtpm) with quotes signed in software by a FakeTpm AK, one per nonce, so
@@ -125,18 +125,17 @@ Stats InProcess(const testing::FakeTpm& tpm, int n) {
     tpm::HostEvidence e;
     e.quote = quotes[i].attest;
     e.signature = quotes[i].signature;
-    e.ak = &ak;
-    e.nonce = ByteSpan(nonces[i]);
     e.pcrs = Must(tpm::ParsePcrValues(AsBytes(ev.pcrs_json)), "pcrs");
     e.event_log = ByteSpan(ev.log);
-    tpm::HostVerification v = tpm::VerifyHostEvidence(e);
+    const tpm::ParsedHostEvidence parsed = tpm::ParseHostEvidence(e);
+    tpm::HostVerification v = tpm::VerifyHostEvidence(parsed, ak, ByteSpan(nonces[i]));
     if (!v.accepted()) {
       Die("in-process evidence refused: " + v.errors.front().ToString());
     }
     auto policy = Must(policy::LoadHostPolicy(kPolicy), "policy");
     policy::AppraisalContext context;
     context.now = WallClockNow();
-    if (!policy::AppraiseHost(v.claims, policy, context).affirmed()) {
+    if (!policy::AppraiseHost(tpm::ToClaims(parsed, v), policy, context).affirmed()) {
       Die("appraisal denied");
     }
     lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());

@@ -90,10 +90,6 @@ int RunVerifyTpm(int argc, char** argv, int first) {
   tpm::HostEvidence evidence;
   evidence.quote = files[0];
   evidence.signature = files[1];
-  evidence.ak = &*ak;
-  if (nonce) {
-    evidence.nonce = ByteSpan(*nonce);
-  }
   if (pcr_file) {
     auto pcrs = tpm::ParsePcrValues(*pcr_file);
     if (!pcrs.ok()) {
@@ -108,11 +104,14 @@ int RunVerifyTpm(int argc, char** argv, int first) {
   if (drtm_log) {
     evidence.drtm_log = ByteSpan(*drtm_log);
   }
-  tpm::HostVerification result = tpm::VerifyHostEvidence(evidence);
-  if (result.claims.quote || result.claims.boot || result.claims.drtm) {
-    outcome.claims = nlohmann::json::parse(render::ClaimsToJson(result.claims).dump());
+  const tpm::ParsedHostEvidence parsed = tpm::ParseHostEvidence(evidence);
+  tpm::HostVerification verification =
+      tpm::VerifyHostEvidence(parsed, *ak, nonce ? std::optional<ByteSpan>(*nonce) : std::nullopt);
+  const tpm::HostClaims claims = tpm::ToClaims(parsed, verification);
+  if (claims.quote || claims.boot || claims.drtm) {
+    outcome.claims = nlohmann::json(render::ClaimsToJson(claims));
   }
-  outcome.errors = std::move(result.errors);
+  outcome.errors = std::move(verification.errors);
   if (const auto path = args->Get("host-policy")) {
     // The operator's host policy decides once the evidence itself verified.
     auto text = ReadFileBytes(*path);
@@ -126,7 +125,7 @@ int RunVerifyTpm(int argc, char** argv, int first) {
     if (outcome.errors.empty()) {
       PolicyFlags flags;
       flags.identity = policy::PolicyIdentity(*host_policy, host_policy->name());
-      ApplyAppraisal(policy::AppraiseHost(result.claims, *host_policy, {WallClockNow()}), flags,
+      ApplyAppraisal(policy::AppraiseHost(claims, *host_policy, {WallClockNow()}), flags,
                      "tpm-quote", WallClockNow(), &outcome);
     }
   }

@@ -63,6 +63,9 @@ bool OnP384(ByteSpan point) {
 
 }  // namespace
 
+// kMaxJwkBytes bounds a guest key: a P-384 JWK is about 200 bytes.
+constexpr size_t kMaxJwkBytes = 4096;
+
 Sha512Digest ReportDataBinding(ByteSpan nonce, const GuestPublicKey& key) {
   Bytes data(nonce.begin(), nonce.end());
   data.insert(data.end(), key.point.begin(), key.point.end());
@@ -70,7 +73,7 @@ Sha512Digest ReportDataBinding(ByteSpan nonce, const GuestPublicKey& key) {
 }
 
 Result<GuestPublicKey> ParseGuestJwk(std::string_view jwk_json) {
-  if (jwk_json.size() > 4096) {
+  if (jwk_json.size() > kMaxJwkBytes) {
     return KeyInvalid("JWK longer than 4 KiB");
   }
   // The project's strict reader (attest/core/json.h): a JWK with a repeated member is refused.
@@ -78,7 +81,22 @@ Result<GuestPublicKey> ParseGuestJwk(std::string_view jwk_json) {
   if (!parsed.ok() || !parsed->is_object()) {
     return KeyInvalid("not a JSON object");
   }
-  const nlohmann::json& j = *parsed;
+  return GuestJwkFromJson(*parsed);
+}
+
+Result<GuestPublicKey> GuestJwkFromJson(const nlohmann::json& j) {
+  if (!j.is_object()) {
+    return KeyInvalid("not a JSON object");
+  }
+  // The members are all strings (checked below), so their lengths bound the text's.
+  size_t text_bytes = 0;
+  for (const auto& [name, value] : j.items()) {
+    text_bytes +=
+        name.size() + (value.is_string() ? value.get_ref<const std::string&>().size() : 0);
+  }
+  if (text_bytes > kMaxJwkBytes) {
+    return KeyInvalid("JWK longer than 4 KiB");
+  }
   if (j.contains("d")) {
     return KeyInvalid("a private key (\"d\") was sent; send the public key");
   }

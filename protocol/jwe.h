@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "attest/core/bytes.h"
 #include "attest/core/digest.h"
 #include "attest/core/status.h"
@@ -31,6 +33,8 @@ Sha512Digest ReportDataBinding(ByteSpan nonce, const GuestPublicKey& key);
 // a point on the curve. A JWK carrying "d" (a private key) is refused: a guest that sends its
 // private key has given it away. Fails with release.guest_key_invalid.
 Result<GuestPublicKey> ParseGuestJwk(std::string_view jwk_json);
+// GuestJwkFromJson is ParseGuestJwk on a JWK already read (a member of a request body).
+Result<GuestPublicKey> GuestJwkFromJson(const nlohmann::json& jwk);
 
 // EncryptToGuest returns plaintext as compact JWE to key, with kid in the protected header.
 // Fails with release.jwe_failed (libjose refused; not expected for a parsed key).

@@ -285,6 +285,13 @@ Result<std::string_view> TopLevelMemberSpan(std::string_view doc, std::string_vi
 
 Result<Collateral> ParseCollateralJson(std::string_view text) {
   ATTEST_ASSIGN_OR_RETURN(json doc, ParseObject(text, "collateral"));
+  return CollateralFromJson(doc);
+}
+
+Result<Collateral> CollateralFromJson(const json& doc) {
+  if (!doc.is_object()) {
+    return Bad("collateral", "not a JSON object");
+  }
   Collateral c;
   ATTEST_ASSIGN_OR_RETURN(std::string chain,
                           StringField(doc, "pck_crl_issuer_chain", "collateral"));

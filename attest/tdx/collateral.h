@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
 #include "attest/core/time.h"
@@ -118,6 +120,8 @@ struct Collateral {
 // ParseCollateralJson loads form (a). CRLs may be hex DER or PEM text; signatures are hex.
 // Fails with tdx.collateral_malformed.
 Result<Collateral> ParseCollateralJson(std::string_view text);
+// CollateralFromJson is ParseCollateralJson on a document already read (a request body member).
+Result<Collateral> CollateralFromJson(const nlohmann::json& doc);
 
 // PcsFiles: the raw PCS responses of form (b), by role.
 struct PcsFiles {

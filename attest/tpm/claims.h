@@ -94,7 +94,7 @@ struct QuoteClaims {
 
 QuoteClaims ToClaims(const VerifiedQuote& quote);
 
-// HostClaims are the claims of accepted or partly verified host evidence (VerifyHostEvidence in
+// HostClaims are the claims of accepted or partly verified host evidence (tpm::ToClaims in
 // host.h): the quote's, the static event log's and the DRTM log's. A host policy reads only these.
 struct HostClaims {
   std::optional<QuoteClaims> quote;

@@ -9,6 +9,7 @@
 #include "attest/core/file_io.h"
 #include "attest/tpm/claims.h"
 #include "attest/tpm/host.h"
+#include "attest/tpm/testing/verify_all.h"
 #include "render/tpm_claims_json.h"
 #include "tests/testing/vectors.h"
 
@@ -308,14 +309,14 @@ TEST(HostEvidence, RealSizeLogMeasuredBySwtpmVerifiesAndEveryFlippedLogBitIsCaug
   auto pcrs = ParsePcrValues(ReadRepoFile(dir + "pcrs.bin"));
   ASSERT_TRUE(ak.ok() && pcrs.ok());
   const Bytes nonce = *HexDecode("c0ffee00c0ffee00c0ffee00c0ffee00");
-  HostEvidence ev;
+  testing::EvidenceWithKey ev;
   ev.quote = quote;
   ev.signature = sig;
   ev.ak = &*ak;
   ev.nonce = ByteSpan(nonce);
   ev.pcrs = *pcrs;
   ev.event_log = ByteSpan(log);
-  HostVerification ok = VerifyHostEvidence(ev);
+  testing::VerifiedAll ok = testing::VerifyAll(ev);
   ASSERT_TRUE(ok.accepted()) << ok.errors.front().ToString();
   EXPECT_EQ(ok.claims.boot->num_events, 105u);
   EXPECT_EQ(ok.claims.boot->secure_boot, false);
@@ -331,7 +332,7 @@ TEST(HostEvidence, RealSizeLogMeasuredBySwtpmVerifiesAndEveryFlippedLogBitIsCaug
       Bytes bad = log;
       bad[e.offset + field] ^= 0x01;
       ev.event_log = ByteSpan(bad);
-      HostVerification r = VerifyHostEvidence(ev);
+      testing::VerifiedAll r = testing::VerifyAll(ev);
       ASSERT_FALSE(r.accepted());
       EXPECT_EQ(r.errors.front().reason_id(), "eventlog.pcr_mismatch");
       ++rejected;

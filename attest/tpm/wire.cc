@@ -9,6 +9,7 @@
 
 #include "attest/core/byte_reader.h"
 #include "attest/core/encoding.h"
+#include "attest/core/json.h"
 #include "attest/tpm/alg.h"
 #include "attest/tpm/mu.h"
 
@@ -251,9 +252,10 @@ Status AddJsonBank(const nlohmann::json& pcrs, std::optional<HashAlg> alg, PcrBa
   return Status::Ok();
 }
 
-Result<PcrBanks> ParseJsonPcrs(ByteSpan bytes) {
-  nlohmann::json doc = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
+}  // namespace
+
+Result<PcrBanks> PcrValuesFromJson(const nlohmann::json& doc) {
+  if (!doc.is_object()) {
     return PcrsError("not a JSON object");
   }
   PcrBanks out;
@@ -272,6 +274,19 @@ Result<PcrBanks> ParseJsonPcrs(ByteSpan bytes) {
     ATTEST_RETURN_IF_ERROR(AddJsonBank(doc, std::nullopt, out));
   }
   return out;
+}
+
+namespace {
+
+// ParseJsonPcrs reads the JSON forms with the project's strict reader (a repeated key is refused).
+Result<PcrBanks> ParseJsonPcrs(ByteSpan bytes) {
+  Result<nlohmann::json> doc =
+      ReadJson(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+               reasons::kTpmPcrsMalformed);
+  if (!doc.ok()) {
+    return PcrsError("not a JSON object");
+  }
+  return PcrValuesFromJson(*doc);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <optional>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "attest/core/bytes.h"
 #include "attest/core/ossl.h"
 #include "attest/core/status.h"
@@ -90,5 +92,7 @@ Result<AkPublic> ParsePublicArea(ByteSpan tpmt_public);
 //    a flat {"0":"hex",...} whose bank follows from the digest length (the GCP vector's pcrs.json).
 // Fails with tpm.pcrs_malformed.
 Result<PcrBanks> ParsePcrValues(ByteSpan bytes);
+// PcrValuesFromJson is ParsePcrValues for the JSON forms, already read (a request body member).
+Result<PcrBanks> PcrValuesFromJson(const nlohmann::json& doc);
 
 }  // namespace attest::tpm

@@ -185,7 +185,7 @@ Status ReadEvidence(const nlohmann::json& value, AttestBody& out) {
       if (!collateral.is_object()) {
         return InvalidField("evidence.collateral", "an object");
       }
-      Result<tdx::Collateral> parsed = tdx::ParseCollateralJson(collateral.dump());
+      Result<tdx::Collateral> parsed = tdx::CollateralFromJson(collateral);
       if (!parsed.ok()) {
         return InvalidField("evidence.collateral", parsed.status().message());
       }
@@ -217,7 +217,7 @@ Result<AttestBody> ReadAttestBody(const HttpRequest& request) {
   if (!guest_key.is_object()) {
     return InvalidField("guest_key", "a public P-384 JWK object");
   }
-  ATTEST_ASSIGN_OR_RETURN(out.guest_key, protocol::ParseGuestJwk(guest_key.dump()));
+  ATTEST_ASSIGN_OR_RETURN(out.guest_key, protocol::GuestJwkFromJson(guest_key));
   ATTEST_RETURN_IF_ERROR(ReadEvidence(evidence, out));
   return out;
 }

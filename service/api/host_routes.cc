@@ -308,7 +308,7 @@ Result<HttpResponse> Challenge(RequestContext& ctx) {
 
 struct QuoteBody {
   std::string nonce_hex;
-  hosts::HostQuoteEvidence evidence;  // pcrs: the PCR file bytes (tools format or JSON text)
+  hosts::HostQuoteEvidence evidence;
 };
 
 Result<QuoteBody> ReadQuoteBody(const HttpRequest& request) {
@@ -337,13 +337,9 @@ Result<QuoteBody> ReadQuoteBody(const HttpRequest& request) {
       return Status(reasons::kApiInvalidField, "field \"pcrs\": want base64 of at most " +
                                                    std::to_string(kMaxPcrsBytes) + " bytes");
     }
-    q.evidence.pcrs = std::move(bytes).value();
+    q.evidence.pcrs = tpm::ParsePcrValues(*bytes);
   } else if (pcrs.is_object()) {
-    const std::string text = pcrs.dump();
-    if (text.size() > kMaxPcrsBytes) {
-      return Status(reasons::kApiInvalidField, "field \"pcrs\": too large");
-    }
-    q.evidence.pcrs = Bytes(text.begin(), text.end());
+    q.evidence.pcrs = tpm::PcrValuesFromJson(pcrs);
   } else if (!pcrs.is_null()) {
     return Status(reasons::kApiInvalidField,
                   "field \"pcrs\": want a JSON object or a base64 PCR file");

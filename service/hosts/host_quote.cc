@@ -1,5 +1,6 @@
 #include "service/hosts/host_quote.h"
 
+#include "attest/tpm/host.h"
 #include "attest/tpm/wire.h"
 #include "policy/appraise_host.h"
 #include "policy/loader.h"
@@ -8,26 +9,26 @@
 namespace attest::service::hosts {
 namespace {
 
+// VerifiedEvidence is the evidence's verification and claims, in the TPM's three steps.
+struct VerifiedEvidence {
+  std::vector<Status> errors;
+  tpm::HostClaims claims;
+};
+
 // VerifyEvidence parses what the request carried and verifies it against the registered AK.
-tpm::HostVerification VerifyEvidence(const store::Host& host, const HostQuoteEvidence& e) {
-  tpm::HostVerification verification;
+VerifiedEvidence VerifyEvidence(const store::Host& host, const HostQuoteEvidence& e) {
   Result<tpm::AkPublic> ak = tpm::ParsePublicKey(host.ak_public);
   if (!ak.ok()) {
-    verification.errors.push_back(ak.status());
-    return verification;
+    return {{ak.status()}, {}};
   }
-  Result<tpm::PcrBanks> pcrs = e.pcrs ? tpm::ParsePcrValues(*e.pcrs) : tpm::PcrBanks{};
-  if (!pcrs.ok()) {
-    verification.errors.push_back(pcrs.status());
-    return verification;
+  if (e.pcrs && !e.pcrs->ok()) {
+    return {{e.pcrs->status()}, {}};
   }
   tpm::HostEvidence evidence;
   evidence.quote = e.quote;
   evidence.signature = e.signature;
-  evidence.ak = &*ak;
-  evidence.nonce = ByteSpan(e.nonce);
   if (e.pcrs) {
-    evidence.pcrs = std::move(pcrs).value();
+    evidence.pcrs = **e.pcrs;
   }
   if (e.event_log) {
     evidence.event_log = ByteSpan(*e.event_log);
@@ -35,7 +36,10 @@ tpm::HostVerification VerifyEvidence(const store::Host& host, const HostQuoteEvi
   if (e.drtm_log) {
     evidence.drtm_log = ByteSpan(*e.drtm_log);
   }
-  return tpm::VerifyHostEvidence(evidence);
+  const tpm::ParsedHostEvidence parsed = tpm::ParseHostEvidence(evidence);
+  tpm::HostVerification verification = tpm::VerifyHostEvidence(parsed, *ak, ByteSpan(e.nonce));
+  tpm::HostClaims claims = tpm::ToClaims(parsed, verification);
+  return {std::move(verification.errors), std::move(claims)};
 }
 
 }  // namespace
@@ -58,7 +62,7 @@ std::vector<std::string> HostQuoteDecision::reason_codes() const {
 
 HostQuoteDecision DecideHostQuote(const HostQuoteInput& in) {
   HostQuoteDecision d;
-  tpm::HostVerification verification = VerifyEvidence(*in.host, in.evidence);
+  VerifiedEvidence verification = VerifyEvidence(*in.host, in.evidence);
   d.evidence_errors = std::move(verification.errors);
   d.claims = std::move(verification.claims);
   if (!d.verified()) {

@@ -25,12 +25,16 @@
 
 namespace attest::service::hosts {
 
-// HostQuoteEvidence: what the host agent sent, decoded from the request body but not parsed.
+// HostQuoteEvidence: what the host agent sent, decoded from the request body; only the PCR values
+// are parsed already (they come as JSON or a file), and a failure to parse them is evidence that
+// does not verify, decided like any other.
 struct HostQuoteEvidence {
-  Bytes quote;                // TPMS_ATTEST
-  Bytes signature;            // TPMT_SIGNATURE
-  Bytes nonce;                // the challenge's 32 bytes, which the quote's extraData must equal
-  std::optional<Bytes> pcrs;  // PCR values: a tpm2_pcrread file or JSON (tpm::ParsePcrValues)
+  Bytes quote;      // TPMS_ATTEST
+  Bytes signature;  // TPMT_SIGNATURE
+  Bytes nonce;      // the challenge's 32 bytes, which the quote's extraData must equal
+  // pcrs: the quoted PCR values (tpm::ParsePcrValues / PcrValuesFromJson); nullopt: derived from
+  // the logs.
+  std::optional<Result<tpm::PcrBanks>> pcrs;
   std::optional<Bytes> event_log;  // UEFI log
   std::optional<Bytes> drtm_log;   // Intel TXT dynamic-launch log
 };

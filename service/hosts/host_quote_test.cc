@@ -116,7 +116,7 @@ TEST_F(DecideHostQuoteTest, EveryFailureIsNamedAndNeverTrusted) {
        false, "tpm.public_malformed"},
       {"PCR file unreadable",
        [](HostQuoteInput& in, store::Host&) {
-         in.evidence.pcrs = Bytes{'{', 'x'};
+         in.evidence.pcrs = tpm::ParsePcrValues(Bytes{'{', 'x'});
        },
        false, "tpm.pcrs_malformed"},
       {"event log of another boot",
@@ -127,7 +127,7 @@ TEST_F(DecideHostQuoteTest, EveryFailureIsNamedAndNeverTrusted) {
          const tpm::PcrBanks other = QuoteOtherPcrs(in);
          const std::string json =
              nlohmann::ordered_json{{"banks", tpm::PcrBanksToJson(other)}}.dump();
-         in.evidence.pcrs = Bytes(json.begin(), json.end());
+         in.evidence.pcrs = tpm::ParsePcrValues(Bytes(json.begin(), json.end()));
        },
        false, "eventlog.pcr_mismatch"},
       {"host policy deleted",

@@ -16,6 +16,7 @@
 #include "attest/tpm/credential.h"
 #include "attest/tpm/host.h"
 #include "attest/tpm/log_builder.h"
+#include "attest/tpm/testing/verify_all.h"
 #include "tests/testing/test_pki.h"
 #include "tests/tpm/swtpm_harness.h"
 
@@ -165,19 +166,19 @@ TEST(SwtpmIntegration, QuoteVerifiesAgainstTheEventLogAndTamperingIsRejected) {
   auto ak_public = ParsePublicKey(ak->public_area);
   ASSERT_TRUE(ak_public.ok());
 
-  HostEvidence ev;
+  testing::EvidenceWithKey ev;
   ev.quote = quote->attest;
   ev.signature = quote->signature;
   ev.ak = &*ak_public;
   ev.nonce = ByteSpan(nonce);
   ev.event_log = ByteSpan(firmware.bytes());
   // Without supplied PCR values the log replay stands in for them: the pcrDigest proves the log.
-  HostVerification ok = VerifyHostEvidence(ev);
+  testing::VerifiedAll ok = testing::VerifyAll(ev);
   ASSERT_TRUE(ok.accepted()) << ok.errors.front().ToString();
   EXPECT_EQ(ok.claims.boot->boot_application_digests.size(), 1u);
   EXPECT_EQ(ok.claims.boot->scrtm_version, "v1");
   ev.pcrs = quote->pcrs;  // and with the PCR values read from the TPM
-  ASSERT_TRUE(VerifyHostEvidence(ev).accepted());
+  ASSERT_TRUE(testing::VerifyAll(ev).accepted());
 
   // A log with one digest bit flipped (PCR 4's boot application) is rejected, naming PCR 4.
   Bytes tampered = firmware.bytes();
@@ -185,7 +186,7 @@ TEST(SwtpmIntegration, QuoteVerifiesAgainstTheEventLogAndTamperingIsRejected) {
   ASSERT_EQ(app.event_type, kEvEfiBootServicesApplication);
   tampered[app.offset + 12 + 2 + 5] ^= 0x10;  // inside the sha1 digest
   ev.event_log = ByteSpan(tampered);
-  HostVerification bad = VerifyHostEvidence(ev);
+  testing::VerifiedAll bad = testing::VerifyAll(ev);
   ASSERT_FALSE(bad.accepted());
   EXPECT_EQ(bad.errors.front().reason_id(), "eventlog.pcr_mismatch");
   EXPECT_NE(bad.errors.front().message().find("sha1:4 "), std::string::npos);
@@ -193,7 +194,7 @@ TEST(SwtpmIntegration, QuoteVerifiesAgainstTheEventLogAndTamperingIsRejected) {
 
   const Bytes stale = Text("stale verifier nonce 0123456789");
   ev.nonce = ByteSpan(stale);
-  EXPECT_EQ(VerifyHostEvidence(ev).errors.front().reason_id(), "tpm.nonce_mismatch");
+  EXPECT_EQ(testing::VerifyAll(ev).errors.front().reason_id(), "tpm.nonce_mismatch");
 }
 
 TEST(SwtpmIntegration, DynamicLaunchWithDrtmLogVerifies) {
@@ -229,7 +230,7 @@ TEST(SwtpmIntegration, DynamicLaunchWithDrtmLogVerifies) {
   auto ak_public = ParsePublicKey(ak->public_area);
   ASSERT_TRUE(ak_public.ok());
 
-  HostEvidence ev;
+  testing::EvidenceWithKey ev;
   ev.quote = quote->attest;
   ev.signature = quote->signature;
   ev.ak = &*ak_public;
@@ -237,7 +238,7 @@ TEST(SwtpmIntegration, DynamicLaunchWithDrtmLogVerifies) {
   ev.pcrs = quote->pcrs;
   ev.event_log = ByteSpan(firmware.bytes());
   ev.drtm_log = ByteSpan(drtm.bytes());
-  HostVerification ok = VerifyHostEvidence(ev);
+  testing::VerifiedAll ok = testing::VerifyAll(ev);
   ASSERT_TRUE(ok.accepted()) << ok.errors.front().ToString();
   const Sha256Digest sinit_digest = Sha256(sinit);
   const Sha256Digest mle_digest = Sha256(mle);
@@ -245,7 +246,7 @@ TEST(SwtpmIntegration, DynamicLaunchWithDrtmLogVerifies) {
   EXPECT_EQ(ok.claims.drtm->mle_digest, Bytes(mle_digest.begin(), mle_digest.end()));
   // Replay-only mode (no PCR file) proves the same.
   ev.pcrs.reset();
-  ASSERT_TRUE(VerifyHostEvidence(ev).accepted());
+  ASSERT_TRUE(testing::VerifyAll(ev).accepted());
   ev.pcrs = quote->pcrs;
 
   // A DRTM log claiming another MLE disagrees with quoted PCR 18.
@@ -254,13 +255,13 @@ TEST(SwtpmIntegration, DynamicLaunchWithDrtmLogVerifies) {
       .Add(17, kEvTxtLcpControlHash, lcp)
       .Add(18, kEvTxtMleHash, Text("another MLE"));
   ev.drtm_log = ByteSpan(forged.bytes());
-  HostVerification bad = VerifyHostEvidence(ev);
+  testing::VerifiedAll bad = testing::VerifyAll(ev);
   ASSERT_FALSE(bad.accepted());
   EXPECT_EQ(bad.errors.front().reason_id(), "tpm.drtm_pcr_mismatch");
   EXPECT_NE(bad.errors.front().message().find(":18 "), std::string::npos);
   // Omitting the DRTM log after a launch is not "no launch".
   ev.drtm_log.reset();
-  bad = VerifyHostEvidence(ev);
+  bad = testing::VerifyAll(ev);
   ASSERT_FALSE(bad.accepted());
   EXPECT_EQ(bad.errors.front().reason_id(), "tpm.drtm_pcr_mismatch");
 }
