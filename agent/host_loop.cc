@@ -1,5 +1,10 @@
 #include "agent/host_loop.h"
 
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -9,68 +14,115 @@
 #include "attest/core/file_io.h"
 #include "attest/tpm/claims.h"
 #include "attest/tpm/pcr_json.h"
+#include "client/aws_credentials.h"
+#include "protocol/host_credential.h"
 
 namespace attest::agent {
-namespace {
 
-Status StateError(const std::string& message) {
-  return Status(reasons::kFileUnreadable, "state file: " + message);
-}
-
-}  // namespace
-
-Result<std::string> ReadHostId(const std::string& state_file) {
-  ATTEST_ASSIGN_OR_RETURN(Bytes bytes, ReadFileBytes(state_file));
-  nlohmann::json state = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (!state.is_object() || !state.contains("host_id") || !state["host_id"].is_string()) {
-    return StateError(state_file + " has no host_id: run `attest-agent host enroll` first");
-  }
-  return state["host_id"].get<std::string>();
-}
-
-Result<std::string> Enroll(const HostAgentConfig& config, client::ApiClient& api,
-                           const std::string& host_policy) {
+Result<HostIdentity> Enroll(const HostAgentConfig& config, client::ApiClient& unsigned_api,
+                            const std::string& token) {
   nlohmann::json body;
   {
     ATTEST_ASSIGN_OR_RETURN(auto tpm, TpmDevice::Open(config.tcti));
     ATTEST_ASSIGN_OR_RETURN(TpmKey ek, tpm->CreateEk());
     ATTEST_ASSIGN_OR_RETURN(TpmKey ak, tpm->CreateAk(config.ak_alg));
-    body = {{"ek_public", Base64Encode(ek.public_area)},
-            {"ak_public", Base64Encode(ak.public_area)},
-            {"host_policy", host_policy}};
+    body = {{"token", token},
+            {"ek_public", Base64Encode(ek.public_area)},
+            {"ak_public", Base64Encode(ak.public_area)}};
     if (auto cert = tpm->ReadEkCertificate(); cert.ok()) {
       body["ek_cert"] = Base64Encode(*cert);
     }
-    if (!config.tees.empty()) {
-      body["tees"] = config.tees;
-    }
-    if (!config.libvirt_uri.empty()) {
-      body["libvirt_uri"] = config.libvirt_uri;
-    }
   }  // the TPM connection closes here: swtpm serves one client at a time
-  ATTEST_ASSIGN_OR_RETURN(nlohmann::json registered, api.CallJson("POST", "/v1/hosts", body));
-  const auto host_id = registered.value("host_id", "");
-  Result<Bytes> blob = Base64Decode(registered.value("credential_blob", ""));
-  Result<Bytes> secret = Base64Decode(registered.value("encrypted_secret", ""));
-  if (host_id.empty() || !blob.ok() || !secret.ok()) {
-    return Status(reasons::kClientHttpError, "POST /v1/hosts: answer lacks the challenge");
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json enrolled,
+                          unsigned_api.CallJson("POST", "/v1/enroll", body));
+  HostIdentity identity;
+  identity.host_id = enrolled.value("host_id", "");
+  Result<Bytes> blob = Base64Decode(enrolled.value("credential_blob", ""));
+  Result<Bytes> wrapped = Base64Decode(enrolled.value("encrypted_secret", ""));
+  if (identity.host_id.empty() || !blob.ok() || !wrapped.ok()) {
+    return Status(reasons::kClientHttpError, "POST /v1/enroll: answer lacks the credential");
   }
-  ATTEST_ASSIGN_OR_RETURN(Bytes credential, Activate(config.tcti, config.ak_alg, *blob, *secret));
-  ATTEST_RETURN_IF_ERROR(api.CallJson("POST", "/v1/hosts/" + host_id + "/activate",
-                                      {{"secret", Base64Encode(credential)}})
-                             .status());
-  const std::string state = nlohmann::json{{"host_id", host_id}}.dump() + "\n";
-  const std::filesystem::path parent = std::filesystem::path(config.state_file).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) {
-    std::filesystem::create_directories(parent, ec);
+  ATTEST_ASSIGN_OR_RETURN(Bytes secret, Activate(config.tcti, config.ak_alg, *blob, *wrapped));
+  Result<std::string> key = protocol::DeriveHostSecretKey(secret, identity.host_id);
+  OPENSSL_cleanse(secret.data(), secret.size());
+  ATTEST_RETURN_IF_ERROR(key.status());
+  ATTEST_ASSIGN_OR_RETURN(
+      nlohmann::json activated,
+      unsigned_api.CallJson("POST", "/v1/enroll/activate",
+                            {{"host_id", identity.host_id},
+                             {"proof", protocol::HostActivationProof(*key, identity.host_id)}}));
+  identity.credentials.access_key_id = activated.value("access_key_id", "");
+  identity.credentials.secret_access_key = *key;
+  if (identity.credentials.access_key_id.empty()) {
+    return Status(reasons::kClientHttpError,
+                  "POST /v1/enroll/activate: answer lacks the access key id");
   }
-  ATTEST_RETURN_IF_ERROR(WriteFile(config.state_file, AsBytes(state)));
-  return host_id;
+  return identity;
 }
 
-Result<Decision> AttestOnce(const HostAgentConfig& config, client::ApiClient& api) {
-  ATTEST_ASSIGN_OR_RETURN(std::string host_id, ReadHostId(config.state_file));
+Status WriteHostCredentials(const std::string& path, const HostIdentity& identity) {
+  const std::string text = std::string("[") + kHostProfile + "]\n" +
+                           "aws_access_key_id = " + identity.credentials.access_key_id + "\n" +
+                           "aws_secret_access_key = " + identity.credentials.secret_access_key +
+                           "\n" + "host_id = " + identity.host_id + "\n";
+  const std::filesystem::path target(path);
+  std::error_code ec;
+  if (target.has_parent_path()) {
+    std::filesystem::create_directories(target.parent_path(), ec);
+  }
+  // Created 0600 before anything is written, then renamed over the old file: a reader never sees
+  // a partial file, and the key is never readable by others, not even for a moment.
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Status(reasons::kFileUnwritable, "cannot create " + tmp);
+  }
+  ::fchmod(fd, 0600);
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || !synced || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Status(reasons::kFileUnwritable, "cannot write " + path);
+  }
+  return Status::Ok();
+}
+
+Result<HostIdentity> ReadHostCredentials(const std::string& path) {
+  ATTEST_ASSIGN_OR_RETURN(Bytes bytes, ReadFileBytes(path));
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  HostIdentity identity;
+  Result<sigv4::Credentials> credentials = client::ParseCredentialsFile(text, kHostProfile);
+  if (!credentials.ok()) {
+    return credentials.status().WithContext(path);
+  }
+  identity.credentials = *std::move(credentials);
+  // host_id sits in the same profile; the AWS tools ignore keys they do not know.
+  bool in_profile = false;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    end = end == std::string_view::npos ? text.size() : end;
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    if (!line.empty() && line.front() == '[') {
+      in_profile = line == std::string("[") + kHostProfile + "]";
+      continue;
+    }
+    constexpr std::string_view kKey = "host_id = ";
+    if (in_profile && line.substr(0, kKey.size()) == kKey) {
+      identity.host_id = std::string(line.substr(kKey.size()));
+    }
+  }
+  if (identity.host_id.empty()) {
+    return Status(reasons::kClientCredentials,
+                  path + ": profile [attest-host] has no host_id: run `attest-agent host enroll`");
+  }
+  return identity;
+}
+
+Result<Decision> AttestOnce(const HostAgentConfig& config, client::ApiClient& api,
+                            const std::string& host_id) {
   const std::string base = "/v1/hosts/" + host_id;
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json challenge,
                           api.CallJson("POST", base + "/challenge", nlohmann::json::object()));

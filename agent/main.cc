@@ -20,7 +20,6 @@
 #include "attest/core/file_io.h"
 #include "attest/tpm/alg.h"
 #include "client/api_client.h"
-#include "client/aws_credentials.h"
 #include "flags/args.h"
 #include "protocol/jwe.h"
 
@@ -44,13 +43,13 @@ constexpr char kUsage[] =
     "  attest-agent guest unlock --endpoint URL --vm-id ID [--ca-cert FILE] [--volume ID ...]\n"
     "                            [--out FILE|DIR|-] [--tsm-root PATH] [--sev-device PATH]\n"
     "                            [--evidence-command CMD]   (volume key to stdout by default)\n"
-    "  attest-agent host enroll --endpoint URL --host-policy NAME --tcti CONF [--state FILE]\n"
-    "                           [--profile NAME] [--ca-cert FILE] [--region R] [--ak ecdsa|rsa]\n"
-    "                           [--tees snp,tdx,...] [--libvirt-uri URI]\n"
-    "  attest-agent host run --endpoint URL --tcti CONF [--state FILE] [--interval SECONDS] "
-    "[--once]\n"
-    "                        [--profile NAME] [--ca-cert FILE] [--region R] [--pcrs 0,1,...]\n"
+    "  attest-agent host enroll --endpoint URL --token TOKEN --tcti CONF [--out FILE]\n"
+    "                           [--ca-cert FILE] [--ak ecdsa|rsa]\n"
+    "  attest-agent host run --endpoint URL --tcti CONF [--credentials FILE] [--interval SECONDS]\n"
+    "                        [--once] [--ca-cert FILE] [--region R] [--pcrs 0,1,...]\n"
     "                        [--eventlog PATH] [--drtm-log PATH] [--ak ecdsa|rsa]\n"
+    "The host's own credential (written by enroll, read by run): FILE, default "
+    "/var/lib/attest-agent/credentials\n"
     "CONF is a TCTI string, e.g. swtpm:host=127.0.0.1,port=2321 or device:/dev/tpmrm0";
 
 int Fail(const Status& status) {
@@ -123,8 +122,8 @@ void PrintDecision(const attest::agent::Decision& d) {
 // when the host was found trusted, 1 when the service refused it, 3 when it could not attest
 // (transport, HTTP or TPM error); without --once it never exits on such errors, it backs off.
 int RunHostApi(int argc, char** argv, const std::string& verb) {
-  const FlagSpec spec{{"endpoint", "profile", "ca-cert", "region", "tcti", "host-policy", "state",
-                       "ak", "interval", "pcrs", "eventlog", "drtm-log", "tees", "libvirt-uri"},
+  const FlagSpec spec{{"endpoint", "ca-cert", "region", "tcti", "token", "out", "credentials", "ak",
+                       "interval", "pcrs", "eventlog", "drtm-log"},
                       {"once"}};
   auto args = Args::Parse(argc, argv, 3, spec);
   if (!args.ok()) {
@@ -145,7 +144,6 @@ int RunHostApi(int argc, char** argv, const std::string& verb) {
   }
   config.tcti = *tcti;
   config.ak_alg = *ak_alg;
-  config.state_file = args->Get("state").value_or("/var/lib/attest-agent/host.json");
   if (auto pcrs = args->Get("pcrs")) {
     auto list = ParsePcrList(*pcrs);
     if (!list.ok()) {
@@ -157,45 +155,49 @@ int RunHostApi(int argc, char** argv, const std::string& verb) {
     config.eventlog_path = *path;
   }
   config.drtm_log_path = args->Get("drtm-log");
-  if (auto tees = args->Get("tees")) {
-    auto list = SplitList(*tees);
-    if (!list.ok()) {
-      return Fail(list.status());
-    }
-    config.tees = *list;
-  }
-  config.libvirt_uri = args->Get("libvirt-uri").value_or("");
-
-  attest::client::CredentialSources sources;
-  sources.profile = args->Get("profile").value_or("");
-  auto credentials = attest::client::LoadAwsCredentials(sources);
-  if (!credentials.ok()) {
-    return Fail(credentials.status());
-  }
   attest::client::ClientConfig client_config;
   client_config.endpoint = *endpoint;
   client_config.ca_cert_file = args->Get("ca-cert").value_or("");
-  client_config.credentials = *credentials;
   if (auto region = args->Get("region")) {
     client_config.region = *region;
   }
+  constexpr char kDefaultCredentials[] = "/var/lib/attest-agent/credentials";
+
+  if (verb == "enroll") {
+    // No credential exists yet: the token authenticates the enrollment, the TPM the activation.
+    auto token = args->Require("token");
+    if (!token.ok()) {
+      return Fail(token.status());
+    }
+    client_config.sign = false;
+    auto api = attest::client::ApiClient::Create(client_config);
+    if (!api.ok()) {
+      return Fail(api.status());
+    }
+    auto identity = attest::agent::Enroll(config, **api, *token);
+    if (!identity.ok()) {
+      return Fail(identity.status());
+    }
+    const std::string out = args->Get("out").value_or(kDefaultCredentials);
+    if (Status s = attest::agent::WriteHostCredentials(out, *identity); !s.ok()) {
+      return Fail(s);
+    }
+    std::cout << "enrolled host " << identity->host_id << " (credential in " << out << ", profile "
+              << attest::agent::kHostProfile << ")\n";
+    return 0;
+  }
+
+  auto identity =
+      attest::agent::ReadHostCredentials(args->Get("credentials").value_or(kDefaultCredentials));
+  if (!identity.ok()) {
+    return Fail(identity.status());
+  }
+  client_config.credentials = identity->credentials;
   auto api = attest::client::ApiClient::Create(client_config);
   if (!api.ok()) {
     return Fail(api.status());
   }
-
-  if (verb == "enroll") {
-    auto policy = args->Require("host-policy");
-    if (!policy.ok()) {
-      return Fail(policy.status());
-    }
-    auto id = attest::agent::Enroll(config, **api, *policy);
-    if (!id.ok()) {
-      return Fail(id.status());
-    }
-    std::cout << "enrolled host " << *id << " (state in " << config.state_file << ")\n";
-    return 0;
-  }
+  const std::string& host_id = identity->host_id;
 
   int interval = 60;
   if (auto text = args->Get("interval")) {
@@ -206,7 +208,7 @@ int RunHostApi(int argc, char** argv, const std::string& verb) {
     interval = std::stoi(*text);
   }
   if (args->Has("once")) {
-    auto decision = attest::agent::AttestOnce(config, **api);
+    auto decision = attest::agent::AttestOnce(config, **api, host_id);
     if (!decision.ok()) {
       std::cerr << "attest-agent: " << decision.status().ToString() << "\n";
       return 3;
@@ -218,7 +220,7 @@ int RunHostApi(int argc, char** argv, const std::string& verb) {
   std::signal(SIGTERM, OnSignal);
   int failures = 0;
   while (g_stop == 0) {
-    auto decision = attest::agent::AttestOnce(config, **api);
+    auto decision = attest::agent::AttestOnce(config, **api, host_id);
     if (decision.ok()) {
       failures = 0;
       PrintDecision(*decision);

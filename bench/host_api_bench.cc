@@ -43,6 +43,7 @@
 #include "client/api_client.h"
 #include "policy/appraise_host.h"
 #include "policy/loader.h"
+#include "protocol/host_credential.h"
 #include "service/api/dispatch.h"
 #include "service/server/https_server.h"
 #include "service/store/sql.h"
@@ -215,19 +216,31 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
   client::ClientConfig cc = served.client;
   cc.credentials = op;
   auto setup_client = Must(client::ApiClient::Create(cc), "client");
-  auto reg = Must(setup_client->CallJson("POST", "/v1/hosts",
-                                         {{"ek_public", Base64Encode(tpm.ek_public())},
-                                          {"ak_public", Base64Encode(tpm.ak_public())},
-                                          {"host_policy", "bench"}}),
+  // The host enrolls as attest-agent does: a one-time token, then the TPM-activated credential.
+  auto enrollment = Must(
+      setup_client->CallJson("POST", "/v1/host-enrollments", {{"host_policy", "bench"}}), "enroll");
+  client::ClientConfig unsigned_config = served.client;
+  unsigned_config.sign = false;
+  auto enroll_client = Must(client::ApiClient::Create(unsigned_config), "client");
+  auto reg = Must(enroll_client->CallJson("POST", "/v1/enroll",
+                                          {{"token", enrollment["token"]},
+                                           {"ek_public", Base64Encode(tpm.ek_public())},
+                                           {"ak_public", Base64Encode(tpm.ak_public())}}),
                   "register");
   const std::string host_id = reg["host_id"];
   const Bytes secret = Must(
       tpm.ActivateCredential(Must(Base64Decode(reg["credential_blob"].get<std::string>()), "b64"),
                              Must(Base64Decode(reg["encrypted_secret"].get<std::string>()), "b64")),
       "activate");
-  Must(setup_client->CallJson("POST", "/v1/hosts/" + host_id + "/activate",
-                              {{"secret", Base64Encode(secret)}}),
-       "activate call");
+  const std::string host_key = Must(protocol::DeriveHostSecretKey(secret, host_id), "derive");
+  auto activated =
+      Must(enroll_client->CallJson(
+               "POST", "/v1/enroll/activate",
+               {{"host_id", host_id}, {"proof", protocol::HostActivationProof(host_key, host_id)}}),
+           "activate call");
+  // Quotes are sent with the host's own credential.
+  const sigv4::Credentials host_credentials{activated["access_key_id"], host_key, ""};
+  cc.credentials = host_credentials;
 
   // Nonces in bulk through the store, and one signed quote per nonce, before the clock starts.
   const Evidence& ev = GetEvidence();
@@ -258,7 +271,8 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
       req.body.assign(body.begin(), body.end());
       sigv4::SignOptions options{"local", "attestd", WallClockNow()};
       options.sign_body = true;
-      requests.push_back(Must(sigv4::SignRequest(req, op, options), "sign").signed_request);
+      requests.push_back(
+          Must(sigv4::SignRequest(req, host_credentials, options), "sign").signed_request);
     }
     std::vector<double> lat;
     PerfControl("enable");

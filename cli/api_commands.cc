@@ -20,10 +20,11 @@ namespace {
 
 enum class Body {
   kNone,
-  kFile,      // the last positional argument names a file sent as the body
-  kNameJson,  // {"name": <first positional>}
-  kVolume,    // {"name": <first positional>, "size_bytes"?: --size}
-  kVm,        // {"tee": --tee, "policy": --policy, "volume_ids": --volume split at commas}
+  kFile,        // the last positional argument names a file sent as the body
+  kNameJson,    // {"name": <first positional>}
+  kVolume,      // {"name": <first positional>, "size_bytes"?: --size}
+  kVm,          // {"tee": --tee, "policy": --policy, "volume_ids": --volume split at commas}
+  kEnrollment,  // {"host_policy": --host-policy, "tees"?, "libvirt_uri"?, "expires_in_seconds"?}
 };
 
 struct ApiCommand {
@@ -84,7 +85,22 @@ const std::vector<ApiCommand>& Commands() {
        "/v1/tenants",
        {"NAME"},
        Body::kNameJson},
-      {"host", "list", "list registered hosts (operator)", "GET", "/v1/hosts", {}},
+      {"host", "list", "list enrolled hosts (operator)", "GET", "/v1/hosts", {}},
+      {"host enrollment",
+       "create",
+       "a one-time token a host enrolls with (operator)",
+       "POST",
+       "/v1/host-enrollments",
+       {},
+       Body::kEnrollment,
+       {},
+       {"host-policy", "tees", "libvirt-uri", "expires-in"}},
+      {"host",
+       "delete",
+       "revoke a host at once: its credential, and key release for its VMs (operator)",
+       "DELETE",
+       "/v1/hosts/{0}",
+       {"HOST_ID"}},
       {"host",
        "get",
        "show a host's state and last appraisal (operator)",
@@ -257,6 +273,22 @@ Result<std::string> VmBody(const Args& args) {
   return body.dump();
 }
 
+Result<std::string> EnrollmentBody(const Args& args) {
+  ATTEST_ASSIGN_OR_RETURN(std::string policy, args.Require("host-policy"));
+  nlohmann::json body = {{"host_policy", policy}};
+  ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> tees, SplitList(args, "tees"));
+  if (!tees.empty()) {
+    body["tees"] = tees;
+  }
+  if (auto uri = args.Get("libvirt-uri")) {
+    body["libvirt_uri"] = *uri;
+  }
+  if (auto expires = args.Get("expires-in")) {
+    ATTEST_ASSIGN_OR_RETURN(body["expires_in_seconds"], Count("expires-in", *expires));
+  }
+  return body.dump();
+}
+
 int Usage(const ApiCommand& c, const std::string& why) {
   std::cerr << "attestctl: " << why << "\nusage: attestctl [--endpoint URL] [--profile NAME] "
             << "[--ca-cert FILE] " << c.group << " " << c.name;
@@ -313,8 +345,10 @@ int Run(const ClientFlags& flags, const ApiCommand& c, int argc, char** argv, in
     body.assign(file->begin(), file->end());
   } else if (c.body == Body::kNameJson) {
     body = nlohmann::json{{"name", args->positional()[0]}}.dump();
-  } else if (c.body == Body::kVolume || c.body == Body::kVm) {
-    Result<std::string> built = c.body == Body::kVolume ? VolumeBody(*args) : VmBody(*args);
+  } else if (c.body == Body::kVolume || c.body == Body::kVm || c.body == Body::kEnrollment) {
+    Result<std::string> built = c.body == Body::kVolume ? VolumeBody(*args)
+                                : c.body == Body::kVm   ? VmBody(*args)
+                                                        : EnrollmentBody(*args);
     if (!built.ok()) {
       return Usage(c, built.status().message());
     }
@@ -397,6 +431,14 @@ std::vector<ApiCommandInfo> ApiCommandList() {
 
 int RunApiCommand(const ClientFlags& flags, std::string_view group, std::string_view name, int argc,
                   char** argv, int first) {
+  // "host enrollment create": a group of two words.
+  std::string joined;
+  if (group == "host" && name == "enrollment" && first < argc) {
+    joined = "host enrollment";
+    group = joined;
+    name = argv[first];
+    ++first;
+  }
   for (const ApiCommand& c : Commands()) {
     if (c.group == group && c.name == name) {
       return Run(flags, c, argc, argv, first);

@@ -45,55 +45,11 @@ class ByteReader {
   Result<std::array<uint8_t, N>> ReadArray() {
     auto bytes = ReadBytes(N);
     if (!bytes.ok()) {
-      {
-        {
-          {
-            {
-              {
-                {
-                  {
-                    {
-                      {
-                        {
-                          {
-                            { return bytes.status(); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+      return bytes.status();
     }
     std::array<uint8_t, N> out{};
     for (size_t i = 0; i < N; ++i) {
-      {
-        {
-          {
-            {
-              {
-                {
-                  {
-                    {
-                      {
-                        {
-                          {
-                            { out[i] = (*bytes)[i]; }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+      out[i] = (*bytes)[i];
     }
     return out;
   }

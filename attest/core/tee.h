@@ -34,41 +34,7 @@ constexpr std::string_view TeeTypeName(TeeType tee) {
 constexpr std::optional<TeeType> ParseTeeType(std::string_view name) {
   for (TeeType t : {TeeType::kSev, TeeType::kSevEs, TeeType::kSevSnp, TeeType::kTdx}) {
     if (TeeTypeName(t) == name) {
-      {
-        {
-          {
-            {
-              {
-                {
-                  {
-                    {
-                      {
-                        {
-                          {
-                            {
-                              {
-                                {
-                                  {
-                                    {
-                                      {
-                                        { return t; }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+      return t;
     }
   }
   return std::nullopt;

@@ -38,71 +38,7 @@ class SnpChainCache {
     size_t operator()(const Sha256Digest& d) const {
       size_t h = 0;
       for (size_t i = 0; i < sizeof(size_t); ++i) {
-        {
-          {
-            {
-              {
-                {
-                  {
-                    {
-                      {
-                        {
-                          {
-                            {
-                              {
-                                {
-                                  {
-                                    {
-                                      {
-                                        {
-                                          {
-                                            {
-                                              {
-                                                {
-                                                  {
-                                                    {
-                                                      {
-                                                        {
-                                                          {
-                                                            {
-                                                              {
-                                                                {
-                                                                  {
-                                                                    {
-                                                                      {
-                                                                        { h = (h << 8) | d[i]; }
-                                                                      }
-                                                                    }
-                                                                  }
-                                                                }
-                                                              }
-                                                            }
-                                                          }
-                                                        }
-                                                      }
-                                                    }
-                                                  }
-                                                }
-                                              }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
+        h = (h << 8) | d[i];
       }
       return h;
     }

@@ -74,7 +74,10 @@ std::variant<Caller, http::HttpResponse> Authenticate(RequestContext& ctx) {
     }
     return http::ErrorFromStatus(tenant.status());
   }
-  return Caller{tenant->id, tenant->role, found->access_key_id};
+  if (!found->host_id.empty()) {
+    return Caller{tenant->id, store::Role::kHost, found->access_key_id, found->host_id};
+  }
+  return Caller{tenant->id, tenant->role, found->access_key_id, ""};
 }
 
 }  // namespace attest::service::api

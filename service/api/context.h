@@ -92,9 +92,10 @@ struct ServiceContext {
 
 // Caller: who signed the request (unset for public routes).
 struct Caller {
-  std::string tenant_id;
+  std::string tenant_id;  // a host caller's is the operator tenant that enrolled it
   store::Role role = store::Role::kTenant;
   std::string access_key_id;
+  std::string host_id;  // set only for role kHost: the host whose own credential signed
 };
 
 class RequestContext {

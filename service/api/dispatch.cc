@@ -2,15 +2,47 @@
 
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 #include "service/api/auth.h"
 #include "service/api/routes.h"
+#include "service/store/sql_row.h"
 
 namespace attest::service::api {
 namespace {
 
 constexpr const char* kRequests = "attestd_http_requests_total";
 constexpr const char* kRequestSeconds = "attestd_http_request_duration_seconds";
+
+// CheckAccess applies the route's access rule to the authenticated caller. A host's credential
+// opens only the host routes, and only for its own id: another host's answers as a missing one.
+std::optional<http::HttpResponse> CheckAccess(const ApiRouter::Route& route,
+                                              const RequestContext& ctx) {
+  const store::Role role = ctx.caller.role;
+  const bool host_route =
+      route.access == http::Access::kHost || route.access == http::Access::kOperatorOrHost;
+  if (role == store::Role::kHost) {
+    if (!host_route) {
+      return http::ErrorResponse(403, "AccessDenied",
+                                 "a host's credential may only attest that host");
+    }
+    auto id = ctx.params.find("id");
+    if (id == ctx.params.end() || id->second != ctx.caller.host_id) {
+      return http::ErrorFromStatus(
+          store::NotFound("host", id == ctx.params.end() ? "" : id->second));
+    }
+    return std::nullopt;
+  }
+  if (route.access == http::Access::kHost) {
+    return http::ErrorResponse(403, "AccessDenied",
+                               "this operation needs the host's own credential");
+  }
+  if ((route.access == http::Access::kOperator || route.access == http::Access::kOperatorOrHost) &&
+      role != store::Role::kOperator) {
+    return http::ErrorResponse(403, "AccessDenied", "this operation needs the operator role");
+  }
+  return std::nullopt;
+}
 
 http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label) {
   const HttpRequest& req = ctx.request;
@@ -32,9 +64,8 @@ http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label
       return std::move(*refused);
     }
     ctx.caller = std::get<Caller>(std::move(auth));
-    if (match.route->access == http::Access::kOperator &&
-        ctx.caller.role != store::Role::kOperator) {
-      return http::ErrorResponse(403, "AccessDenied", "this operation needs the operator role");
+    if (std::optional<http::HttpResponse> refused = CheckAccess(*match.route, ctx)) {
+      return std::move(*refused);
     }
   }
 
@@ -82,6 +113,7 @@ Api::Api(ServiceContext service) : service_(std::move(service)) {
   AddTenantRoutes(router_);
   AddHostPolicyRoutes(router_);
   AddHostRoutes(router_);
+  AddEnrollmentRoutes(router_);
   AddCollateralRoutes(router_);
   AddNetworkRoutes(router_);
   AddVolumeRoutes(router_);

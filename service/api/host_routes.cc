@@ -1,26 +1,22 @@
-// Host attestation (operator): registration with a TPM2_MakeCredential challenge, activation,
-// nonces, and quotes verified with the host's AK and appraised with its host policy.
+// Host attestation: the host itself (role host, its own id only) asks for nonces and sends quotes,
+// verified with its AK and appraised with its host policy; the operator lists, reads and deletes
+// hosts. Hosts enroll through enrollment_routes.cc.
 //
-// A host belongs to the operator tenant that registered it; another tenant's host answers exactly
-// like a missing one (the store's getters take the caller's tenant). Decisions:
+// A host belongs to the operator tenant that enrolled it; another tenant's host, and for a host
+// caller any other host, answers exactly like a missing one. Decisions:
 //  - evidence that does not verify (signature, nonce, PCR digest, log replay, malformed TPM
-//    structures): 422 with the decision and every reason; the host becomes untrusted;
+//    structures): 422 with the decision and every reason; only the host's last attempt is
+//    recorded, its trust state is unchanged (a host's own credential sends its quotes, so a
+//    broken quote is a fault to fix, not a measurement that failed);
 //  - evidence that verifies but that the host policy denies: 200 {"trusted": false, reasons};
-//    the host becomes untrusted;
+//    the host becomes untrusted and the VMs on it are marked;
 //  - accepted: 200 {"trusted": true, "trusted_until"}; trusted until now + host_trust_ttl.
-#include <algorithm>
-#include <cctype>
 #include <chrono>
-#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
 #include "attest/core/digest.h"
 #include "attest/core/encoding.h"
-#include "attest/core/file_io.h"
-#include "attest/core/tee.h"
-#include "attest/core/x509.h"
-#include "attest/tpm/credential.h"
 #include "attest/tpm/host.h"
 #include "policy/appraisal_json.h"
 #include "render/tpm_claims_json.h"
@@ -40,23 +36,13 @@ using http::HttpResponse;
 
 // Caps on decoded sizes: a TPM2B_PUBLIC is at most ~640 bytes, a TPMS_ATTEST well under 1 KiB;
 // real UEFI logs are tens of KiB (2 MiB leaves room for large db/dbx measurements).
-constexpr size_t kMaxPublicBytes = 2048;
-constexpr size_t kMaxCertBytes = 16 * 1024;
 constexpr size_t kMaxQuoteBytes = 4096;
 constexpr size_t kMaxSignatureBytes = 2048;
 constexpr size_t kMaxPcrsBytes = 64 * 1024;
 constexpr size_t kMaxEventLogBytes = 2 * 1024 * 1024;
 constexpr size_t kMaxDrtmLogBytes = 512 * 1024;
-constexpr size_t kSecretBytes = 32;  // the EK nameAlg (SHA-256) digest size
 
 std::string Sha256Hex(ByteSpan data) { return HexEncode(Sha256(data)); }
-
-// FieldError re-labels a TPM parse failure of a request field as a 400 naming the field, keeping
-// the TPM reason as the code.
-HttpResponse FieldError(std::string_view field, const Status& s) {
-  return http::ErrorResponse(400, s.reason_id(),
-                             "field \"" + std::string(field) + "\": " + s.message());
-}
 
 // OrderedResponse keeps the decision's key order (JsonResponse takes an unordered json).
 HttpResponse OrderedResponse(int status, const nlohmann::ordered_json& body) {
@@ -79,6 +65,9 @@ nlohmann::json HostJson(const store::Host& h, TimePoint now) {
                       {"ek_certificate", !h.ek_cert.empty()},
                       {"ak_public", Base64Encode(h.ak_public)},
                       {"last_quote_result", nullptr},
+                      {"last_attempt_result", nullptr},
+                      {"last_attempt_at", nullptr},
+                      {"revoked_at", nullptr},
                       {"created_at", FormatRfc3339(h.created_at)},
                       {"updated_at", FormatRfc3339(h.updated_at)}};
   if (h.trusted_until) {
@@ -87,195 +76,21 @@ nlohmann::json HostJson(const store::Host& h, TimePoint now) {
   if (h.last_good_quote) {
     j["last_good_quote"] = FormatRfc3339(*h.last_good_quote);
   }
+  if (h.last_attempt_at) {
+    j["last_attempt_at"] = FormatRfc3339(*h.last_attempt_at);
+  }
+  if (h.revoked_at) {
+    j["revoked_at"] = FormatRfc3339(*h.revoked_at);
+  }
+  if (!h.last_attempt_result.empty()) {
+    j["last_attempt_result"] =
+        nlohmann::json::parse(h.last_attempt_result, nullptr, /*allow_exceptions=*/false);
+  }
   if (!h.last_quote_result.empty()) {
     j["last_quote_result"] =
         nlohmann::json::parse(h.last_quote_result, nullptr, /*allow_exceptions=*/false);
   }
   return j;
-}
-
-// LoadEkCaBundle reads the configured EK CA bundle: one PEM file, or a directory of them.
-Result<Bytes> LoadEkCaBundle(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return tpm::LoadCaBundleDir(path);
-  }
-  return ReadFileBytes(path);
-}
-
-// ReadTees reads the optional "tees" list: distinct names among the TEE types the launcher knows.
-Result<std::vector<std::string>> ReadTees(const nlohmann::json& value) {
-  std::vector<std::string> tees;
-  if (value.is_null()) {
-    return tees;
-  }
-  const Status bad(reasons::kApiInvalidField,
-                   "field \"tees\": want a list of distinct \"snp\", \"tdx\", \"sev\", \"sev-es\"");
-  if (!value.is_array()) {
-    return bad;
-  }
-  // Names must be known and distinct, so a longer list fails by its fifth element at the latest.
-  for (const nlohmann::json& t : value) {
-    if (!t.is_string()) {
-      return bad;
-    }
-    const std::string name = t.get<std::string>();
-    if (!ParseTeeType(name) || std::find(tees.begin(), tees.end(), name) != tees.end()) {
-      return bad;
-    }
-    tees.push_back(name);
-  }
-  return tees;
-}
-
-// IsPlausibleLibvirtUri accepts the shape of a libvirt connection URI ("qemu:///system",
-// "qemu+tls://host.example/system", "test:///default"): libvirt itself validates the rest when
-// attestd connects.
-bool IsPlausibleLibvirtUri(const std::string& uri) {
-  if (uri.size() > 256) {
-    return false;
-  }
-  const size_t sep = uri.find("://");
-  if (sep == std::string::npos || sep == 0) {
-    return false;
-  }
-  for (size_t i = 0; i < sep; ++i) {
-    const char c = uri[i];
-    if (!(std::islower(static_cast<unsigned char>(c)) || c == '+')) {
-      return false;
-    }
-  }
-  for (char c : uri) {
-    if (c <= 0x20 || c >= 0x7f) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// --- POST /v1/hosts ---------------------------------------------------------------------------
-
-Result<HttpResponse> RegisterHost(RequestContext& ctx) {
-  ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
-  http::ObjectReader reader(body);
-  ATTEST_ASSIGN_OR_RETURN(Bytes ek_public, reader.TakeBase64("ek_public", true, kMaxPublicBytes));
-  ATTEST_ASSIGN_OR_RETURN(Bytes ek_cert, reader.TakeBase64("ek_cert", false, kMaxCertBytes));
-  ATTEST_ASSIGN_OR_RETURN(Bytes ak_public, reader.TakeBase64("ak_public", true, kMaxPublicBytes));
-  ATTEST_ASSIGN_OR_RETURN(std::string host_policy, reader.TakeString("host_policy"));
-  ATTEST_ASSIGN_OR_RETURN(nlohmann::json tees_json, reader.TakeJson("tees", false));
-  ATTEST_ASSIGN_OR_RETURN(std::string libvirt_uri, reader.TakeString("libvirt_uri", false));
-  ATTEST_RETURN_IF_ERROR(reader.Finish());
-  ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> tees, ReadTees(tees_json));
-  if (!libvirt_uri.empty() && !IsPlausibleLibvirtUri(libvirt_uri)) {
-    return Status(reasons::kApiInvalidField,
-                  "field \"libvirt_uri\": want DRIVER[+TRANSPORT]://[HOST]/PATH, at most 256 "
-                  "printable characters");
-  }
-  if (!http::IsValidName(host_policy)) {
-    return Status(reasons::kApiInvalidField,
-                  "field \"host_policy\": 1..128 characters of A-Z a-z 0-9 . _ -");
-  }
-
-  Result<tpm::EkPublic> ek = tpm::ParseEkPublic(ek_public);
-  if (!ek.ok()) {
-    return FieldError("ek_public", ek.status());
-  }
-  // The AK must be a TPM public area (not PEM) of a restricted signing key that never left its
-  // TPM: only such a key signs quotes that the TPM itself composed.
-  Result<tpm::AkPublic> ak = tpm::ParsePublicKey(ak_public);
-  if (!ak.ok()) {
-    return FieldError("ak_public", ak.status());
-  }
-  if (!ak->name.has_value()) {
-    return Status(reasons::kApiInvalidField, "field \"ak_public\": want a TPM2B_PUBLIC, not PEM");
-  }
-  if (Status s = tpm::CheckAkAttributes(*ak); !s.ok()) {
-    return FieldError("ak_public", s);
-  }
-
-  if (!ctx.service.config.ek_ca_bundle.empty()) {
-    if (ek_cert.empty()) {
-      return Status(reasons::kApiInvalidField,
-                    "field \"ek_cert\": required: this service checks EK certificates");
-    }
-    Result<Bytes> bundle = LoadEkCaBundle(ctx.service.config.ek_ca_bundle);
-    if (!bundle.ok()) {
-      return Status(reasons::kApiInternal, "ek ca bundle: " + bundle.status().ToString());
-    }
-    ATTEST_RETURN_IF_ERROR(tpm::VerifyEkCertificate(ek_cert, *ek, *bundle, ctx.now));
-  } else if (!ek_cert.empty()) {
-    // No CA configured: the certificate is recorded, but it must still be this EK's.
-    ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> certs, ParseCertificates(ek_cert));
-    EVP_PKEY* cert_key = certs.size() == 1 ? X509_get0_pubkey(certs[0].get()) : nullptr;
-    if (cert_key == nullptr || EVP_PKEY_eq(cert_key, ek->key.get()) != 1) {
-      return Status(reasons::kTpmEkMismatch,
-                    "ek: the certificate's public key is not the TPM's endorsement key");
-    }
-  }
-
-  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
-  Result<store::PolicyVersion> policy =
-      db->GetPolicy(store::PolicyKind::kHostPolicy, ctx.caller.tenant_id, host_policy);
-  if (!policy.ok()) {
-    if (policy.status().code() != ErrorCode::kNotFound) {
-      return policy.status();
-    }
-    return Status(reasons::kApiInvalidField,
-                  "field \"host_policy\": no host policy named \"" + host_policy + "\"");
-  }
-
-  // The secret leaves only encrypted to the EK; the database keeps its SHA-256, which lets the
-  // service check an activation but not perform one.
-  const Bytes secret = store::RandomBytes(kSecretBytes);
-  ATTEST_ASSIGN_OR_RETURN(tpm::MadeCredential made, tpm::MakeCredential(*ek, *ak->name, secret));
-  store::HostRegistration registration;
-  registration.ek_public = ek_public;
-  registration.ek_cert = ek_cert;
-  registration.ak_public = ak_public;
-  registration.host_policy = host_policy;
-  registration.activation_sha256 = Sha256Hex(secret);
-  registration.tees = std::move(tees);
-  registration.libvirt_uri = libvirt_uri;
-  ATTEST_ASSIGN_OR_RETURN(store::Host host,
-                          db->RegisterHost(ctx.caller.tenant_id, registration, ctx.now));
-  ATTEST_RETURN_IF_ERROR(ctx.Audit(
-      "host.register", host.id, "ok",
-      "host_policy=" + host_policy + (ek_cert.empty() ? " ek_cert=none" : " ek_cert=checked")));
-  return http::JsonResponse(201, {{"host_id", host.id},
-                                  {"state", store::HostStateName(host.state)},
-                                  {"credential_blob", Base64Encode(made.credential_blob)},
-                                  {"encrypted_secret", Base64Encode(made.encrypted_secret)}});
-}
-
-// --- POST /v1/hosts/{id}/activate -------------------------------------------------------------
-
-Result<HttpResponse> ActivateHost(RequestContext& ctx) {
-  ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
-  http::ObjectReader reader(body);
-  ATTEST_ASSIGN_OR_RETURN(Bytes secret, reader.TakeBase64("secret", true, 64));
-  ATTEST_RETURN_IF_ERROR(reader.Finish());
-  const std::string& id = ctx.Param("id");
-  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
-  ATTEST_ASSIGN_OR_RETURN(store::Host host, db->GetHost(ctx.caller.tenant_id, id));
-  // Compare digests in constant time; the stored digest is never sent back.
-  Result<Bytes> issued = HexDecode(host.activation_sha256);
-  const Sha256Digest returned = Sha256(secret);
-  Status match = issued.ok() && !issued->empty()
-                     ? tpm::CheckActivatedCredential(*issued, returned)
-                     : Status(reasons::kTpmCredentialInvalid, "host has no activation pending");
-  if (!match.ok()) {
-    ATTEST_RETURN_IF_ERROR(
-        ctx.Audit("host.activate", id, "rejected", std::string(match.reason_id())));
-    return match;
-  }
-  // Activation is idempotent: a retry after a lost answer must not demote a trusted host.
-  if (host.state == store::HostState::kRegistered) {
-    ATTEST_RETURN_IF_ERROR(db->UpdateHostState(
-        ctx.caller.tenant_id, id, store::HostState::kActivated, "", std::nullopt, ctx.now));
-    host.state = store::HostState::kActivated;
-    ATTEST_RETURN_IF_ERROR(ctx.Audit("host.activate", id, "ok"));
-  }
-  return http::JsonResponse(200, {{"host_id", id}, {"state", store::HostStateName(host.state)}});
 }
 
 Status RequireActivated(const store::Host& host) {
@@ -362,12 +177,14 @@ nlohmann::json ErrorsJson(const std::vector<Status>& errors) {
 }
 
 // DecisionJson renders a host quote decision as the API answers it and stores it as the host's
-// last_quote_result (the claims are added to the answer only).
-nlohmann::ordered_json DecisionJson(const std::string& host_id, TimePoint at,
+// last_quote_result or, for evidence that does not verify, last attempt (the claims are added to
+// the answer only). trusted, state and trusted_until are the host's after the decision: for
+// evidence that does not verify, unchanged.
+nlohmann::ordered_json DecisionJson(const store::Host& host, TimePoint at,
                                     const std::string& evidence_sha256,
                                     const hosts::HostQuoteDecision& d) {
   nlohmann::ordered_json decision;
-  decision["host_id"] = host_id;
+  decision["host_id"] = host.id;
   decision["at"] = FormatRfc3339(at);
   decision["evidence_sha256"] = evidence_sha256;
   decision["verified"] = d.verified();
@@ -381,11 +198,13 @@ nlohmann::ordered_json DecisionJson(const std::string& host_id, TimePoint at,
     decision["reasons"] = appraisal_json["failures"];
     decision["trust_vector"] = appraisal_json["trust_vector"];
   }
-  decision["trusted"] = d.trusted;
-  decision["state"] = d.trusted ? "trusted" : "untrusted";
-  decision["trusted_until"] = d.trusted_until
-                                  ? nlohmann::ordered_json(FormatRfc3339(*d.trusted_until))
-                                  : nlohmann::ordered_json(nullptr);
+  const bool trusted = d.verified() ? d.trusted : host.TrustedAt(at);
+  const std::optional<TimePoint> until = d.verified() ? d.trusted_until : host.trusted_until;
+  decision["trusted"] = trusted;
+  decision["state"] =
+      d.verified() ? (d.trusted ? "trusted" : "untrusted") : store::HostStateName(host.state);
+  decision["trusted_until"] = until && trusted ? nlohmann::ordered_json(FormatRfc3339(*until))
+                                               : nlohmann::ordered_json(nullptr);
   return decision;
 }
 
@@ -421,7 +240,7 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
   // The evidence digest is the body's SHA-256, which authentication has already computed.
   const std::string evidence_sha256 =
       ctx.body_sha256.empty() ? Sha256Hex(ctx.request.body) : ctx.body_sha256;
-  nlohmann::ordered_json decision = DecisionJson(id, ctx.now, evidence_sha256, d);
+  nlohmann::ordered_json decision = DecisionJson(host, ctx.now, evidence_sha256, d);
   std::string detail;
   for (const std::string& code : d.reason_codes()) {
     detail += (detail.empty() ? "" : ",") + code;
@@ -431,7 +250,9 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
   // log.
   store::HostQuoteWrite write;
   write.nonce = q.nonce_hex;
-  write.state = d.trusted ? store::HostState::kTrusted : store::HostState::kUntrusted;
+  if (d.verified()) {
+    write.state = d.trusted ? store::HostState::kTrusted : store::HostState::kUntrusted;
+  }
   write.last_quote_result = decision.dump();
   write.trusted_until = d.trusted_until;
   write.audit = ctx.AuditRecordFor("host.quote", id, d.trusted ? "accepted" : "rejected", detail,
@@ -467,6 +288,21 @@ Result<HttpResponse> GetHost(RequestContext& ctx) {
   return http::JsonResponse(200, HostJson(host, ctx.now));
 }
 
+// --- DELETE /v1/hosts/{id} (operator) ----------------------------------------------------------
+
+// DeleteHost revokes a host at once: its credential is deleted, the VMs on it are marked as on an
+// untrusted host (no key release for them again), and the record stays for the audit trail. The
+// same EK enrolls again only with a new enrollment.
+Result<HttpResponse> DeleteHost(RequestContext& ctx) {
+  ATTEST_RETURN_IF_ERROR(http::ParseQuery(ctx.request.query, {}).status());
+  const std::string& id = ctx.Param("id");
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  ATTEST_RETURN_IF_ERROR(db->RevokeHost(ctx.caller.tenant_id, id,
+                                        ctx.AuditRecordFor("host.delete", id, "ok"), ctx.now));
+  ATTEST_ASSIGN_OR_RETURN(store::Host host, db->GetHost(ctx.caller.tenant_id, id));
+  return http::JsonResponse(200, HostJson(host, ctx.now));
+}
+
 Result<HttpResponse> ListHosts(RequestContext& ctx) {
   ATTEST_RETURN_IF_ERROR(http::ParseQuery(ctx.request.query, {}).status());
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
@@ -481,12 +317,11 @@ Result<HttpResponse> ListHosts(RequestContext& ctx) {
 }  // namespace
 
 void AddHostRoutes(ApiRouter& router) {
-  router.Add("POST", "/v1/hosts", http::Access::kOperator, RegisterHost);
   router.Add("GET", "/v1/hosts", http::Access::kOperator, ListHosts);
-  router.Add("GET", "/v1/hosts/{id}", http::Access::kOperator, GetHost);
-  router.Add("POST", "/v1/hosts/{id}/activate", http::Access::kOperator, ActivateHost);
-  router.Add("POST", "/v1/hosts/{id}/challenge", http::Access::kOperator, Challenge);
-  router.Add("POST", "/v1/hosts/{id}/quote", http::Access::kOperator, SubmitQuote);
+  router.Add("GET", "/v1/hosts/{id}", http::Access::kOperatorOrHost, GetHost);
+  router.Add("DELETE", "/v1/hosts/{id}", http::Access::kOperator, DeleteHost);
+  router.Add("POST", "/v1/hosts/{id}/challenge", http::Access::kHost, Challenge);
+  router.Add("POST", "/v1/hosts/{id}/quote", http::Access::kHost, SubmitQuote);
 }
 
 }  // namespace attest::service::api

@@ -16,6 +16,8 @@ inline constexpr Reason kApiAccessDenied{"api.access_denied", ErrorCode::kPolicy
 // activated; a quote appraised after its host policy was deleted.
 inline constexpr Reason kApiHostNotActivated{"api.host_not_activated", ErrorCode::kConflict};
 inline constexpr Reason kApiHostPolicyMissing{"api.host_policy_missing", ErrorCode::kPolicyDenied};
+// An enrollment activation whose proof does not match a host awaiting activation (403).
+inline constexpr Reason kApiActivationInvalid{"api.activation_invalid", ErrorCode::kPolicyDenied};
 // Tenant network resources (service/api/network_routes.cc).
 inline constexpr Reason kApiCidrOverlap{"api.cidr_overlap", ErrorCode::kConflict};
 inline constexpr Reason kApiResourceInUse{"api.resource_in_use", ErrorCode::kConflict};
@@ -24,8 +26,9 @@ inline constexpr Reason kApiRateLimited{"api.rate_limited", ErrorCode::kResource
 
 // kApiTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kApiTable[] = {
-    kApiRouteNotFound,     kApiMethodNotAllowed, kApiAccessDenied,  kApiHostNotActivated,
-    kApiHostPolicyMissing, kApiCidrOverlap,      kApiResourceInUse, kApiRateLimited,
+    kApiRouteNotFound,    kApiMethodNotAllowed,  kApiAccessDenied,
+    kApiHostNotActivated, kApiHostPolicyMissing, kApiCidrOverlap,
+    kApiResourceInUse,    kApiRateLimited,       kApiActivationInvalid,
 };
 
 }  // namespace attest::reasons

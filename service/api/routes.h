@@ -10,8 +10,8 @@ void AddPolicyRoutes(ApiRouter& router);      // tenant policies
 void AddAuditRoutes(ApiRouter& router);       // tenant audit log
 void AddTenantRoutes(ApiRouter& router);      // operator: tenants
 void AddHostPolicyRoutes(ApiRouter& router);  // operator: host policies
-void AddHostRoutes(
-    ApiRouter& router);  // operator: host registration and attestation (hosts helper)
+void AddHostRoutes(ApiRouter& router);        // hosts: attestation (host), list/read/delete
+void AddEnrollmentRoutes(ApiRouter& router);  // host enrollment tokens, enroll, activate
 void AddCollateralRoutes(ApiRouter& router);  // operator: offline collateral bundles
 void AddNetworkRoutes(ApiRouter& router);     // tenant: security groups and nets (issue 10)
 void AddVolumeRoutes(ApiRouter& router);      // tenant: volumes and their keys (issue 9)

@@ -14,9 +14,11 @@ namespace attest::service::http {
 
 // Access says who may call a route.
 enum class Access {
-  kPublic,    // no authentication (health, metrics, guest key release)
-  kTenant,    // any authenticated caller; acts on the caller's own resources
-  kOperator,  // authenticated callers with the operator role only
+  kPublic,          // no authentication (health, metrics, guest key release, host enrollment)
+  kTenant,          // any authenticated tenant or operator; acts on the caller's own resources
+  kOperator,        // authenticated callers with the operator role only
+  kHost,            // a host's own credential only, on a path whose {id} is that host
+  kOperatorOrHost,  // the operator, or a host on a path whose {id} is that host
 };
 
 using PathParams = std::map<std::string, std::string, std::less<>>;
@@ -53,67 +55,7 @@ class Router {
     for (const Route& r : routes_) {
       PathParams params;
       if (!MatchPattern(r.pattern, path, &params)) {
-        {
-          {
-            {
-              {
-                {
-                  {
-                    {
-                      {
-                        {
-                          {
-                            {
-                              {
-                                {
-                                  {
-                                    {
-                                      {
-                                        {
-                                          {
-                                            {
-                                              {
-                                                {
-                                                  {
-                                                    {
-                                                      {
-                                                        {
-                                                          {
-                                                            {
-                                                              {
-                                                                {
-                                                                  {
-                                                                    { continue; }
-                                                                  }
-                                                                }
-                                                              }
-                                                            }
-                                                          }
-                                                        }
-                                                      }
-                                                    }
-                                                  }
-                                                }
-                                              }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
+        continue;
       }
       if (r.method != method) {
         m.path_known = true;

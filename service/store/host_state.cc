@@ -16,13 +16,15 @@ const char* HostStateName(HostState state) {
       return "trusted";
     case HostState::kUntrusted:
       return "untrusted";
+    case HostState::kRevoked:
+      return "revoked";
   }
   return "unknown";  // not reached: every enumerator is handled above
 }
 
 Result<HostState> ParseHostState(std::string_view name) {
   for (HostState s : {HostState::kRegistered, HostState::kActivated, HostState::kTrusted,
-                      HostState::kUntrusted}) {
+                      HostState::kUntrusted, HostState::kRevoked}) {
     if (name == HostStateName(s)) {
       return s;
     }

@@ -1,5 +1,5 @@
-// HostState: where a host is in its life (registered -> activated -> trusted / untrusted), and the
-// one answer to "is this host trusted now".
+// HostState: where a host is in its life (registered -> activated -> trusted / untrusted ->
+// revoked), and the one answer to "is this host trusted now".
 #pragma once
 
 #include <optional>
@@ -14,12 +14,13 @@ namespace attest::service::store {
 enum class HostState {
   kRegistered,  // enrolled; its credential not yet activated
   kActivated,   // TPM credential activation done; no quote appraised yet
-  kTrusted,     // the newest quote passed the host policy
-  kUntrusted,   // the newest quote failed
+  kTrusted,     // the newest verified quote passed the host policy
+  kUntrusted,   // the newest verified quote failed the host policy
+  kRevoked,     // deleted by the operator: no credential, never trusted again (record kept)
 };
 
 // HostStateName returns the stored and displayed name: "registered", "activated", "trusted",
-// "untrusted".
+// "untrusted", "revoked".
 const char* HostStateName(HostState state);
 
 // ParseHostState reads a stored name; anything else fails with reasons::kStoreDatabase (the

@@ -14,7 +14,42 @@ namespace {
 constexpr ColumnList kHost(
     "id, tenant_id, ek_public, ek_cert, ak_public, state, last_quote_result, trusted_until, "
     "created_at, updated_at, host_policy, activation_sha256, last_good_quote_at, tees, "
-    "libvirt_uri");
+    "libvirt_uri, last_attempt_result, last_attempt_at, revoked_at, activation_deadline");
+
+Result<Host> ToHost(const Row& r) {
+  Host h;
+  h.id = r.Text(kHost["id"]);
+  h.tenant_id = r.Text(kHost["tenant_id"]);
+  h.ek_public = r.Blob(kHost["ek_public"]);
+  h.ek_cert = r.Blob(kHost["ek_cert"]);
+  h.ak_public = r.Blob(kHost["ak_public"]);
+  ATTEST_ASSIGN_OR_RETURN(h.state, ParseHostState(r.Text(kHost["state"])));
+  h.last_quote_result = r.Text(kHost["last_quote_result"]);
+  ATTEST_ASSIGN_OR_RETURN(h.trusted_until, r.OptionalTime(kHost["trusted_until"]));
+  ATTEST_ASSIGN_OR_RETURN(h.created_at, r.Time(kHost["created_at"]));
+  ATTEST_ASSIGN_OR_RETURN(h.updated_at, r.Time(kHost["updated_at"]));
+  h.host_policy = r.Text(kHost["host_policy"]);
+  h.activation_sha256 = r.Text(kHost["activation_sha256"]);
+  ATTEST_ASSIGN_OR_RETURN(h.last_good_quote, r.OptionalTime(kHost["last_good_quote_at"]));
+  h.tees = SplitTees(r.Text(kHost["tees"]));
+  h.libvirt_uri = r.Text(kHost["libvirt_uri"]);
+  h.last_attempt_result = r.Text(kHost["last_attempt_result"]);
+  ATTEST_ASSIGN_OR_RETURN(h.last_attempt_at, r.OptionalTime(kHost["last_attempt_at"]));
+  ATTEST_ASSIGN_OR_RETURN(h.revoked_at, r.OptionalTime(kHost["revoked_at"]));
+  ATTEST_ASSIGN_OR_RETURN(h.activation_deadline, r.OptionalTime(kHost["activation_deadline"]));
+  return h;
+}
+
+// SelectHosts runs "SELECT <host columns> FROM hosts <where>" and reads every row.
+Result<std::vector<Host>> SelectHosts(SqlConnection* db, const std::string& where,
+                                      const std::vector<SqlValue>& params) {
+  ATTEST_ASSIGN_OR_RETURN(
+      auto result, db->Exec(std::string("SELECT ") + kHost.sql() + " FROM hosts " + where, params));
+  ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(result, kHost));
+  return rows.Map(ToHost);
+}
+
+}  // namespace
 
 // Host TEE lists are stored comma-separated (names never hold a comma: RegisterHost checks).
 std::vector<std::string> SplitTees(const std::string& joined) {
@@ -40,45 +75,21 @@ Result<std::string> JoinTees(const std::vector<std::string>& tees) {
   return out;
 }
 
-Result<Host> ToHost(const Row& r) {
-  Host h;
-  h.id = r.Text(kHost["id"]);
-  h.tenant_id = r.Text(kHost["tenant_id"]);
-  h.ek_public = r.Blob(kHost["ek_public"]);
-  h.ek_cert = r.Blob(kHost["ek_cert"]);
-  h.ak_public = r.Blob(kHost["ak_public"]);
-  ATTEST_ASSIGN_OR_RETURN(h.state, ParseHostState(r.Text(kHost["state"])));
-  h.last_quote_result = r.Text(kHost["last_quote_result"]);
-  ATTEST_ASSIGN_OR_RETURN(h.trusted_until, r.OptionalTime(kHost["trusted_until"]));
-  ATTEST_ASSIGN_OR_RETURN(h.created_at, r.Time(kHost["created_at"]));
-  ATTEST_ASSIGN_OR_RETURN(h.updated_at, r.Time(kHost["updated_at"]));
-  h.host_policy = r.Text(kHost["host_policy"]);
-  h.activation_sha256 = r.Text(kHost["activation_sha256"]);
-  ATTEST_ASSIGN_OR_RETURN(h.last_good_quote, r.OptionalTime(kHost["last_good_quote_at"]));
-  h.tees = SplitTees(r.Text(kHost["tees"]));
-  h.libvirt_uri = r.Text(kHost["libvirt_uri"]);
-  return h;
-}
-
-// SelectHosts runs "SELECT <host columns> FROM hosts <where>" and reads every row.
-Result<std::vector<Host>> SelectHosts(SqlConnection* db, const std::string& where,
-                                      const std::vector<SqlValue>& params) {
-  ATTEST_ASSIGN_OR_RETURN(
-      auto result, db->Exec(std::string("SELECT ") + kHost.sql() + " FROM hosts " + where, params));
-  ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(result, kHost));
-  return rows.Map(ToHost);
-}
-
-}  // namespace
+std::string NewHostId() { return "h-" + HexEncode(keys::RandomBytes(8)); }
 
 Result<Host> HostStore::RegisterHost(const std::string& caller_tenant, const HostRegistration& reg,
                                      TimePoint now) {
+  return InsertHost(db_, caller_tenant, NewHostId(), reg, now);
+}
+
+Result<Host> InsertHost(SqlConnection* db, const std::string& caller_tenant,
+                        const std::string& host_id, const HostRegistration& reg, TimePoint now) {
   if (reg.ek_public.empty() || reg.ak_public.empty()) {
     return Status(reasons::kStoreInvalidArgument, "host needs an EK and an AK public key");
   }
   ATTEST_ASSIGN_OR_RETURN(const std::string tees, JoinTees(reg.tees));
   Host h;
-  h.id = "h-" + HexEncode(keys::RandomBytes(8));
+  h.id = host_id;
   h.tenant_id = caller_tenant;
   h.ek_public = reg.ek_public;
   h.ek_cert = reg.ek_cert;
@@ -88,15 +99,19 @@ Result<Host> HostStore::RegisterHost(const std::string& caller_tenant, const Hos
   h.state = HostState::kRegistered;
   h.tees = reg.tees;
   h.libvirt_uri = reg.libvirt_uri;
+  h.activation_deadline = reg.activation_deadline;
   h.created_at = now;
   h.updated_at = now;
   ATTEST_RETURN_IF_ERROR(
-      db_->Exec(std::string("INSERT INTO hosts (") + kHost.sql() +
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                {h.id, caller_tenant, h.ek_public,
-                 h.ek_cert.empty() ? SqlValue(nullptr) : SqlValue(h.ek_cert), h.ak_public,
-                 std::string(HostStateName(h.state)), nullptr, nullptr, Unix(now), Unix(now),
-                 h.host_policy, h.activation_sha256, nullptr, tees, h.libvirt_uri})
+      db->Exec(std::string("INSERT INTO hosts (") + kHost.sql() +
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+                   "$16, $17, $18, $19)",
+               {h.id, caller_tenant, h.ek_public,
+                h.ek_cert.empty() ? SqlValue(nullptr) : SqlValue(h.ek_cert), h.ak_public,
+                std::string(HostStateName(h.state)), nullptr, nullptr, Unix(now), Unix(now),
+                h.host_policy, h.activation_sha256, nullptr, tees, h.libvirt_uri, std::string(),
+                nullptr, nullptr,
+                h.activation_deadline ? SqlValue(Unix(*h.activation_deadline)) : SqlValue(nullptr)})
           .status());
   return h;
 }
@@ -143,7 +158,8 @@ Status HostStore::UpdateHostStateInTransaction(const std::string& caller_tenant,
       auto rows,
       db_->Exec("UPDATE hosts SET state = $3, last_quote_result = $4, trusted_until = $5, "
                 "updated_at = $6, last_good_quote_at = CASE WHEN $3 = 'trusted' THEN $6 ELSE "
-                "last_good_quote_at END WHERE id = $1 AND tenant_id = $2 RETURNING id",
+                "last_good_quote_at END, last_attempt_result = $4, last_attempt_at = $6 "
+                "WHERE id = $1 AND tenant_id = $2 AND state <> 'revoked' RETURNING id",
                 {host_id, caller_tenant, std::string(HostStateName(state)), last_quote_result,
                  trusted_until ? SqlValue(Unix(*trusted_until)) : SqlValue(nullptr), Unix(now)}));
   if (rows.empty()) {
@@ -163,8 +179,19 @@ Result<AuditEntry> HostStore::RecordHostQuote(const std::string& caller_tenant,
   Transaction tx(db_);
   ATTEST_RETURN_IF_ERROR(tx.Begin());
   ATTEST_RETURN_IF_ERROR(ConsumeNonceIn(db_, caller_tenant, host_id, write.nonce, now));
-  ATTEST_RETURN_IF_ERROR(UpdateHostStateInTransaction(
-      caller_tenant, host_id, write.state, write.last_quote_result, write.trusted_until, now));
+  if (write.state) {
+    ATTEST_RETURN_IF_ERROR(UpdateHostStateInTransaction(
+        caller_tenant, host_id, *write.state, write.last_quote_result, write.trusted_until, now));
+  } else {
+    ATTEST_ASSIGN_OR_RETURN(
+        auto rows, db_->Exec("UPDATE hosts SET last_attempt_result = $3, last_attempt_at = $4, "
+                             "updated_at = $4 WHERE id = $1 AND tenant_id = $2 AND "
+                             "state <> 'revoked' RETURNING id",
+                             {host_id, caller_tenant, write.last_quote_result, Unix(now)}));
+    if (rows.empty()) {
+      return NotFound("host", host_id);
+    }
+  }
   // The audit head is locked last, so the lock that serialises every appender is held only
   // for the append and the commit.
   ATTEST_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditInTransaction(db_, write.audit));

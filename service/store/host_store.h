@@ -39,6 +39,13 @@ struct Host {
   std::vector<std::string> tees;
   // libvirt_uri: where attestd reaches the host's libvirtd ("" = attestd does not launch there).
   std::string libvirt_uri;
+  // last_attempt_result / last_attempt_at: the newest quote submission whatever its outcome
+  // (evidence that does not verify is recorded only here: it changes no trust state).
+  std::string last_attempt_result;
+  std::optional<TimePoint> last_attempt_at;
+  std::optional<TimePoint> revoked_at;  // set with HostState::kRevoked
+  // activation_deadline: a registered (enrolled, not yet activated) host must activate before it.
+  std::optional<TimePoint> activation_deadline;
   TimePoint created_at;
   TimePoint updated_at;
 
@@ -55,14 +62,30 @@ struct HostRegistration {
   std::string activation_sha256;
   std::vector<std::string> tees;
   std::string libvirt_uri;
+  std::optional<TimePoint> activation_deadline;
 };
+
+// SplitTees / JoinTees: a host's TEE list as stored, comma-separated. JoinTees fails with
+// kStoreInvalidArgument when a name is empty or holds a comma.
+std::vector<std::string> SplitTees(const std::string& joined);
+Result<std::string> JoinTees(const std::vector<std::string>& tees);
+
+// NewHostId returns a fresh host id, "h-" and 16 hex digits.
+std::string NewHostId();
+
+// InsertHost stores a host (state kRegistered) with the given id inside the caller's transaction
+// (RegisterHost, and host enrollment). kStoreInvalidArgument when the EK or AK is empty or a TEE
+// name is empty or holds a comma; kStoreAlreadyExists when the id is taken.
+Result<Host> InsertHost(SqlConnection* db, const std::string& caller_tenant,
+                        const std::string& host_id, const HostRegistration& registration,
+                        TimePoint now);
 
 // HostQuoteWrite is everything one host quote submission writes (HostStore::RecordHostQuote).
 struct HostQuoteWrite {
   std::string nonce;  // the challenge the quote answers: consumed as by ConsumeNonce
   // state, last_quote_result, trusted_until: the host's new state and appraisal, as by
-  // UpdateHostState.
-  HostState state = HostState::kUntrusted;
+  // UpdateHostState. No state: the evidence did not verify, and only the attempt is recorded.
+  std::optional<HostState> state;
   std::string last_quote_result;
   std::optional<TimePoint> trusted_until;
   AuditRecord audit;  // the decision, appended as by AppendAudit
@@ -98,8 +121,8 @@ class HostStore {
   // (subject host_id), records the appraisal on the caller's host and appends the audit entry
   // (serialised with every other appender, also across replicas). Either all three happen or
   // none: fails with kStoreNonceRejected (as ConsumeNonce: also when another submission won it),
-  // kStoreNotFound when the host is not the caller's, or a database error, and then has written
-  // nothing. Returns the audit entry.
+  // kStoreNotFound when the host is not the caller's or was revoked, or a database error, and
+  // then has written nothing. Returns the audit entry.
   Result<AuditEntry> RecordHostQuote(const std::string& caller_tenant, const std::string& host_id,
                                      const HostQuoteWrite& write, TimePoint now);
 

@@ -212,6 +212,32 @@ CREATE TABLE vm_security_groups (
 CREATE INDEX vm_security_groups_group ON vm_security_groups (group_id);
 )sql";
 
+// Version 8 (hosts as principals, issue 15): one-time enrollment tokens (only their SHA-256), the
+// host a credential belongs to (NULL: a tenant's), the sealed secret key of a host that enrolled
+// but has not yet proved its TPM (cleared at activation) and its deadline, revocation, and the
+// newest quote attempt whatever its outcome.
+constexpr char kHostPrincipalsV8[] = R"sql(
+CREATE TABLE host_enrollments (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  token_sha256 TEXT NOT NULL UNIQUE,
+  host_policy TEXT NOT NULL,
+  tees TEXT NOT NULL,
+  libvirt_uri TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  used_at BIGINT,
+  host_id TEXT
+);
+ALTER TABLE credentials ADD COLUMN host_id TEXT;
+CREATE INDEX credentials_host ON credentials (host_id);
+ALTER TABLE hosts ADD COLUMN pending_secret {BLOB};
+ALTER TABLE hosts ADD COLUMN activation_deadline BIGINT;
+ALTER TABLE hosts ADD COLUMN revoked_at BIGINT;
+ALTER TABLE hosts ADD COLUMN last_attempt_result TEXT NOT NULL DEFAULT '';
+ALTER TABLE hosts ADD COLUMN last_attempt_at BIGINT;
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -234,6 +260,8 @@ const std::vector<Migration>& Migrations() {
       {5, "security groups and tenant nets", kNetworkV5, kNetworkV5},
       {6, "hosts: last good quote time, TEE types, libvirt URI", kHostsV6, kHostsV6},
       {7, "vms: domain, host_untrusted_at, interfaces, security groups", kLaunchV7, kLaunchV7},
+      {8, "host enrollments, host credentials, host revocation, quote attempts",
+       WithBlob(kHostPrincipalsV8, "BLOB"), WithBlob(kHostPrincipalsV8, "BYTEA")},
   };
   return *migrations;
 }

@@ -20,12 +20,30 @@ inline constexpr Reason kStoreSealFailed{"store.secret_seal_failed", ErrorCode::
 inline constexpr Reason kStoreUnsealFailed{"store.secret_unseal_failed", ErrorCode::kMismatch};
 inline constexpr Reason kStoreKekInvalid{"store.kek_invalid", ErrorCode::kInvalidArgument};
 inline constexpr Reason kStoreAuditChainBroken{"store.audit_chain_broken", ErrorCode::kMismatch};
+// Host enrollment tokens: no enrollment has this token (forged or mistyped), it was already
+// redeemed (tokens are single use), or it expired. All three refuse the request (403).
+inline constexpr Reason kStoreEnrollmentTokenInvalid{"store.enrollment_token_invalid",
+                                                     ErrorCode::kPolicyDenied};
+inline constexpr Reason kStoreEnrollmentTokenUsed{"store.enrollment_token_used",
+                                                  ErrorCode::kPolicyDenied};
+inline constexpr Reason kStoreEnrollmentTokenExpired{"store.enrollment_token_expired",
+                                                     ErrorCode::kPolicyDenied};
 
 // kStoreTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kStoreTable[] = {
-    kStoreNotFound,   kStoreAlreadyExists,    kStoreNonceRejected, kStoreDatabase,
-    kStoreMigration,  kStoreInvalidArgument,  kStoreSealFailed,    kStoreUnsealFailed,
-    kStoreKekInvalid, kStoreAuditChainBroken,
+    kStoreNotFound,
+    kStoreAlreadyExists,
+    kStoreNonceRejected,
+    kStoreDatabase,
+    kStoreMigration,
+    kStoreInvalidArgument,
+    kStoreSealFailed,
+    kStoreUnsealFailed,
+    kStoreKekInvalid,
+    kStoreAuditChainBroken,
+    kStoreEnrollmentTokenInvalid,
+    kStoreEnrollmentTokenUsed,
+    kStoreEnrollmentTokenExpired,
 };
 
 }  // namespace attest::reasons

@@ -37,46 +37,10 @@ class ColumnList {
     while (start <= list.size()) {
       size_t end = list.find(',', start);
       if (end == std::string_view::npos) {
-        {
-          {
-            {
-              {
-                {
-                  {
-                    {
-                      {
-                        {
-                          { end = list.size(); }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
+        end = list.size();
       }
       if (list.substr(start, end - start) == name) {
-        {
-          {
-            {
-              {
-                {
-                  {
-                    {
-                      {
-                        {
-                          { return index; }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
+        return index;
       }
       ++index;
       start = end + 2;  // ", "
@@ -88,25 +52,7 @@ class ColumnList {
   static consteval size_t Count(const char* list) {
     size_t n = 1;
     for (const char* p = list; *p != '\0'; ++p) {
-      {
-        {
-          {
-            {
-              {
-                {
-                  {
-                    {
-                      {
-                        { n += *p == ',' ? 1 : 0; }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+      n += *p == ',' ? 1 : 0;
     }
     return n;
   }

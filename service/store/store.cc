@@ -5,7 +5,8 @@
 namespace attest::service::store {
 
 Store::Store(std::unique_ptr<SqlConnection> db, std::shared_ptr<const SecretSealer> sealer)
-    : TenantStore(db.get(), std::move(sealer)),
+    : TenantStore(db.get(), sealer),
+      EnrollmentStore(db.get(), std::move(sealer)),
       PolicyStore(db.get()),
       HostStore(db.get()),
       NonceStore(db.get()),

@@ -16,6 +16,7 @@
 #include "service/store/audit.h"
 #include "service/store/audit_store.h"
 #include "service/store/collateral_store.h"
+#include "service/store/enrollment_store.h"
 #include "service/store/host_state.h"
 #include "service/store/host_store.h"
 #include "service/store/network_store.h"
@@ -35,6 +36,7 @@ namespace attest::service::store {
 // (HostStore&). Transactions that span resources (HostStore::RecordHostQuote, VmStore::CreateVm,
 // VmStore::DeleteVm) run on this one connection.
 class Store final : public TenantStore,
+                    public EnrollmentStore,
                     public PolicyStore,
                     public HostStore,
                     public NonceStore,

@@ -8,22 +8,21 @@ namespace attest::service::store {
 namespace {
 
 constexpr ColumnList kTenant("id, name, role, created_at");
-constexpr ColumnList kCredential("access_key_id, tenant_id, sealed_secret, created_at");
+constexpr ColumnList kCredential("access_key_id, tenant_id, sealed_secret, created_at, host_id");
 
 std::string RoleName(Role r) { return r == Role::kOperator ? "operator" : "tenant"; }
 
-// NewAccessKeyId returns "AKIA" + 16 characters of RFC 4648 base32 (like AWS key ids).
-std::string NewAccessKeyId() {
+}  // namespace
+
+std::string NewAccessKeyId(std::string_view prefix) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   const Bytes random = RandomBytes(16);
-  std::string id = "AKIA";
+  std::string id(prefix);
   for (uint8_t b : random) {
     id += kAlphabet[b & 31];
   }
   return id;
 }
-
-}  // namespace
 
 Result<Tenant> TenantStore::CreateTenant(const std::string& name, Role role, TimePoint now) {
   if (name.empty()) {
@@ -60,7 +59,7 @@ Result<Credential> TenantStore::CreateCredential(const std::string& tenant_id, T
   ATTEST_ASSIGN_OR_RETURN(const Bytes sealed,
                           sealer_->Seal(AsBytes(c.secret_access_key), c.access_key_id));
   ATTEST_RETURN_IF_ERROR(db_->Exec(std::string("INSERT INTO credentials (") + kCredential.sql() +
-                                       ") VALUES ($1, $2, $3, $4)",
+                                       ") VALUES ($1, $2, $3, $4, NULL)",
                                    {c.access_key_id, tenant_id, sealed, Unix(now)})
                              .status());
   return c;
@@ -82,6 +81,7 @@ Result<Credential> TenantStore::LookupCredential(const std::string& access_key_i
                           sealer_->Unseal(r.Blob(kCredential["sealed_secret"]), c.access_key_id));
   c.secret_access_key.assign(secret.begin(), secret.end());
   ATTEST_ASSIGN_OR_RETURN(c.created_at, r.Time(kCredential["created_at"]));
+  c.host_id = r.Text(kCredential["host_id"]);
   return c;
 }
 

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "attest/core/status.h"
 #include "attest/core/time.h"
@@ -11,7 +12,9 @@
 
 namespace attest::service::store {
 
-enum class Role { kTenant, kOperator };
+// Role: a tenant's stored role, and the caller's. kHost is never stored for a tenant: it is the
+// role of a caller that signed with a host's own credential (Credential::host_id).
+enum class Role { kTenant, kOperator, kHost };
 
 struct Tenant {
   std::string id;
@@ -25,7 +28,14 @@ struct Credential {
   std::string tenant_id;
   std::string secret_access_key;  // plain text in memory only; sealed in the database
   TimePoint created_at;
+  // host_id: set for a host's own credential (made by host enrollment, owned by the operator
+  // tenant that enrolled it); empty for a tenant's.
+  std::string host_id;
 };
+
+// NewAccessKeyId returns prefix + 16 characters of RFC 4648 base32 (like AWS key ids): "AKIA" for
+// a tenant's credential, "AKIH" for a host's.
+std::string NewAccessKeyId(std::string_view prefix = "AKIA");
 
 // TenantStore reads and writes the tenants and credentials tables over one connection (a view:
 // it does not own db).

@@ -241,20 +241,30 @@ void MeasuredHost::ExtendUnlogged(uint32_t pcr, const std::string& data) {
 }
 
 std::string MeasuredHost::HostId() const {
-  auto text = ReadFileBytes(StatePath());
+  auto text = ReadFileBytes(CredentialsPath());
   if (!text.ok()) {
     return "";
   }
-  const auto j = nlohmann::json::parse(text->begin(), text->end(), nullptr, false);
-  return j.is_object() && j.contains("host_id") ? j["host_id"].get<std::string>() : "";
+  const std::string s(text->begin(), text->end());
+  const std::string key = "host_id = ";
+  const size_t at = s.find(key);
+  return at == std::string::npos ? ""
+                                 : s.substr(at + key.size(), s.find('\n', at) - at - key.size());
 }
 
 Output MeasuredHost::Agent(const std::string& agent_bin, const Attestd& attestd,
                            const std::string& verb, const std::string& extra) const {
-  return Sh("AWS_SHARED_CREDENTIALS_FILE=" + attestd.Data() + "/operator-credentials " + agent_bin +
-            " host " + verb + " --endpoint " + attestd.Url() +
-            " --profile attestd-operator --ca-cert " + attestd.CaCert() + " --tcti " +
-            Quoted(swtpm_->Tcti()) + " --state " + StatePath() + " " + extra);
+  const std::string credential =
+      verb == "enroll" ? " --out " + CredentialsPath() : " --credentials " + CredentialsPath();
+  return Sh(agent_bin + " host " + verb + " --endpoint " + attestd.Url() + " --ca-cert " +
+            attestd.CaCert() + " --tcti " + Quoted(swtpm_->Tcti()) + credential + " " + extra);
+}
+
+std::string Attestd::EnrollmentToken(const nlohmann::json& body) const {
+  const Output out = Curl(OperatorUser(), "POST", "/v1/host-enrollments", body.dump());
+  EXPECT_EQ(HttpStatus(out), "201") << out.text;
+  const nlohmann::json j = JsonBody(out);
+  return j.is_object() ? j.value("token", "") : "";
 }
 
 }  // namespace attest::e2e

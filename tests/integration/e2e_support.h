@@ -75,6 +75,9 @@ class Attestd {
   std::string Log() const;
   // OperatorUser is "ACCESS_KEY:SECRET" of the operator credentials init wrote.
   std::string OperatorUser() const;
+  // EnrollmentToken creates a host enrollment as the operator (body: {"host_policy": ...} and
+  // any of tees, libvirt_uri, expires_in_seconds) and returns its one-time token.
+  std::string EnrollmentToken(const nlohmann::json& body) const;
 
   // Curl calls the API with Debian's curl; with user ("ID:SECRET"), signed with --aws-sigv4.
   Output Curl(const std::string& user, const std::string& method, const std::string& path,
@@ -108,12 +111,14 @@ class MeasuredHost {
   void ExtendUnlogged(uint32_t pcr, const std::string& data);
 
   std::string EventLogPath() const { return dir_ + "/eventlog.bin"; }
-  std::string StatePath() const { return dir_ + "/agent/host.json"; }
+  // CredentialsPath: the host's own credential, written by `attest-agent host enroll`.
+  std::string CredentialsPath() const { return dir_ + "/agent/credentials"; }
   testing::Swtpm& swtpm() { return *swtpm_; }
-  // HostId is the id `attest-agent host enroll` saved.
+  // HostId is the id `attest-agent host enroll` saved with the credential.
   std::string HostId() const;
 
-  // Agent runs `agent_bin host VERB` against attestd as the operator, with this host's TPM.
+  // Agent runs `agent_bin host VERB` against attestd with this host's TPM: enroll (extra carries
+  // --token) writes the host's credential, every other verb signs with it.
   Output Agent(const std::string& agent_bin, const Attestd& attestd, const std::string& verb,
                const std::string& extra) const;
 

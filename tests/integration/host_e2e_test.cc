@@ -97,7 +97,7 @@ TEST_P(HostEndToEnd, AgentEnrollsQuotesAndIsTrustedThenRejected) {
   Output out = Curl(op, "PUT", "/v1/host-policies/e2e", policy);
   ASSERT_EQ(Status(out), "201") << out.text;
 
-  out = Agent("enroll", "--host-policy e2e");
+  out = Agent("enroll", "--token " + attestd_->EnrollmentToken({{"host_policy", "e2e"}}));
   ASSERT_EQ(out.rc, 0) << out.text;
   const std::string host_id = host_->HostId();
   ASSERT_FALSE(host_id.empty());
@@ -125,7 +125,8 @@ TEST_P(HostEndToEnd, AgentEnrollsQuotesAndIsTrustedThenRejected) {
   EXPECT_EQ(Json(out)["state"], "untrusted") << out.text;
   EXPECT_EQ(Json(out)["trusted"], false);
 
-  // 3. A measurement the log does not show: the quote contradicts the log.
+  // 3. A measurement the log does not show: the quote contradicts the log. Evidence that does not
+  // verify is recorded as the last attempt and changes no trust state.
   ExtendUnlogged(7, "hidden change");
   out = Agent("run", "--once --eventlog " + EventLogPath());
   EXPECT_EQ(out.rc, 1) << out.text;
@@ -135,7 +136,8 @@ TEST_P(HostEndToEnd, AgentEnrollsQuotesAndIsTrustedThenRejected) {
   ASSERT_EQ(Status(out), "200") << out.text;
   ASSERT_EQ(Json(out)["hosts"].size(), 1u);
   EXPECT_EQ(Json(out)["hosts"][0]["state"], "untrusted");
-  EXPECT_EQ(Json(out)["hosts"][0]["last_quote_result"]["verified"], false);
+  EXPECT_EQ(Json(out)["hosts"][0]["last_quote_result"]["verified"], true);
+  EXPECT_EQ(Json(out)["hosts"][0]["last_attempt_result"]["verified"], false);
 
   out = Curl("", "GET", "/metrics");
   EXPECT_NE(out.text.find(R"(attestd_decisions_total{kind="host",outcome="accepted"} 1)"),
@@ -150,10 +152,9 @@ TEST_P(HostEndToEnd, AgentEnrollsQuotesAndIsTrustedThenRejected) {
   // The loop never exits on a transient error: with attestd gone it backs off and keeps going.
   StopAttestd();
   Output loop =
-      Sh("timeout --preserve-status -s TERM 4 env AWS_SHARED_CREDENTIALS_FILE=" + Data() +
-         "/operator-credentials " + AGENT_BIN + " host run --endpoint " + Url() +
-         " --profile attestd-operator --ca-cert " + Data() + "/tls-cert.pem --tcti " +
-         Quoted(host_->swtpm().Tcti()) + " --state " + host_->StatePath() + " --interval 60");
+      Sh("timeout --preserve-status -s TERM 4 " + std::string(AGENT_BIN) + " host run --endpoint " +
+         Url() + " --ca-cert " + Data() + "/tls-cert.pem --tcti " + Quoted(host_->swtpm().Tcti()) +
+         " --credentials " + host_->CredentialsPath() + " --interval 60");
   EXPECT_EQ(loop.rc, 0) << loop.text;  // stopped by SIGTERM, cleanly
   EXPECT_GE(static_cast<int>(std::count(loop.text.begin(), loop.text.end(), '\n')), 2)
       << loop.text;  // retried after 1 s and 2 s instead of waiting the 60 s interval

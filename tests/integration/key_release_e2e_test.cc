@@ -288,7 +288,9 @@ TEST_P(KeyReleaseEndToEnd, GuestGetsKeyOnlyWhenEveryCheckHolds) {
                                       {"boot_application_digests", {e2e::Sha256Hex(loader_)}}};
   Output out = Curl(op, "PUT", "/v1/host-policies/e2e", host_policy);
   ASSERT_EQ(HttpStatus(out), "201") << out.text;
-  out = host_->Agent(AGENT_BIN, *attestd_, "enroll", "--host-policy e2e --tees snp");
+  out = host_->Agent(
+      AGENT_BIN, *attestd_, "enroll",
+      "--token " + attestd_->EnrollmentToken({{"host_policy", "e2e"}, {"tees", {"snp"}}}));
   ASSERT_EQ(out.rc, 0) << out.text;
   out = host_->Agent(AGENT_BIN, *attestd_, "run", "--once --eventlog " + host_->EventLogPath());
   ASSERT_EQ(out.rc, 0) << out.text;

@@ -92,9 +92,7 @@ class ReleaseWorld {
     auto host = (*db)->RegisterHost(h.operator_tenant(), reg, h.now());
     EXPECT_TRUE(host.ok()) << host.status().ToString();
     if (!host.ok()) {
-      {
-        { return ""; }
-      }
+      return "";
     }
     SetHostState(host->id, state, quote_age);
     return host->id;
@@ -121,9 +119,7 @@ class ReleaseWorld {
   ApiHarness::Reply NewVm(const sigv4::Credentials& who, const std::string& tee_name,
                           const std::vector<std::string>& volumes, std::string policy = "") {
     if (policy.empty()) {
-      {
-        { policy = tee_name + "-prod"; }
-      }
+      policy = tee_name + "-prod";
     }
     return h.CallJson("POST", "/v1/vms",
                       {{"tee", tee_name}, {"policy", policy}, {"volume_ids", volumes}}, &who);
@@ -181,9 +177,7 @@ class ReleaseWorld {
     auto v = (*db)->GetVolume(tenant, volume_id);
     EXPECT_TRUE(v.ok()) << v.status().ToString();
     if (!v.ok()) {
-      {
-        { return {}; }
-      }
+      return {};
     }
     return keys::UnwrapVolumeKey(h.kek(), volume_id, v->wrapped_key).value();
   }

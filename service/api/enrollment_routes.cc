@@ -1,0 +1,316 @@
+// Host enrollment: how a host becomes a principal of its own without ever holding the operator's
+// credentials (service/README.md, "Host enrollment").
+//
+//  1. POST /v1/host-enrollments (operator): a one-time token, bound to a host policy, the TEEs the
+//     host offers and its libvirt URI, valid 60 s..24 h. Only the token's SHA-256 is stored.
+//  2. POST /v1/enroll (public, the token authenticates): the host's EK (certificate required unless
+//     the operator allows hosts without one) and AK. attestd draws an activation secret, derives
+//     the host's SigV4 secret key from it (protocol/host_credential.h), keeps that key sealed with
+//     the new host (state "registered") and answers with the secret wrapped by
+//     TPM2_MakeCredential for this EK and this AK.
+//  3. POST /v1/enroll/activate (public, the proof authenticates): the host's TPM recovered the
+//     secret (TPM2_ActivateCredential), the host derived the key and sends an HMAC made with it.
+//     attestd checks it and only then makes the key the host's credential; the answer names the
+//     access key id. Neither the secret nor the key ever travels outside MakeCredential's blob.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "attest/core/digest.h"
+#include "attest/core/encoding.h"
+#include "attest/core/file_io.h"
+#include "attest/core/tee.h"
+#include "attest/core/x509.h"
+#include "attest/tpm/credential.h"
+#include "attest/tpm/verify.h"
+#include "attest/tpm/wire.h"
+#include "protocol/host_credential.h"
+#include "service/api/routes.h"
+#include "service/http/json_body.h"
+#include "service/http/router.h"
+#include "service/store/secret_sealer.h"
+
+namespace attest::service::api {
+namespace {
+
+using http::HttpResponse;
+
+// A TPM2B_PUBLIC is at most ~640 bytes; an EK certificate a few KiB, its chain a few of them.
+constexpr size_t kMaxPublicBytes = 2048;
+constexpr size_t kMaxCertBytes = 16 * 1024;
+constexpr int64_t kMinEnrollmentSeconds = 60;
+constexpr int64_t kMaxEnrollmentSeconds = 86400;
+constexpr int64_t kDefaultEnrollmentSeconds = 3600;
+constexpr size_t kMaxTokenBytes = 128;
+constexpr char kTokenPrefix[] = "aht_";
+
+std::string Sha256Hex(std::string_view text) { return HexEncode(Sha256(AsBytes(text))); }
+
+HttpResponse FieldError(std::string_view field, const Status& s) {
+  return http::ErrorResponse(400, s.reason_id(),
+                             "field \"" + std::string(field) + "\": " + s.message());
+}
+
+// LoadEkCaBundle reads the configured EK CA bundle: one PEM file, or a directory of them.
+Result<Bytes> LoadEkCaBundle(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return tpm::LoadCaBundleDir(path);
+  }
+  return ReadFileBytes(path);
+}
+
+// ReadTees reads the optional "tees" list: distinct names among the TEE types the launcher knows.
+Result<std::vector<std::string>> ReadTees(const nlohmann::json& value) {
+  std::vector<std::string> tees;
+  if (value.is_null()) {
+    return tees;
+  }
+  const Status bad(reasons::kApiInvalidField,
+                   "field \"tees\": want a list of distinct \"snp\", \"tdx\", \"sev\", \"sev-es\"");
+  if (!value.is_array()) {
+    return bad;
+  }
+  // Names must be known and distinct, so a longer list fails by its fifth element at the latest.
+  for (const nlohmann::json& t : value) {
+    if (!t.is_string()) {
+      return bad;
+    }
+    const std::string name = t.get<std::string>();
+    if (!ParseTeeType(name) || std::find(tees.begin(), tees.end(), name) != tees.end()) {
+      return bad;
+    }
+    tees.push_back(name);
+  }
+  return tees;
+}
+
+// IsPlausibleLibvirtUri accepts the shape of a libvirt connection URI ("qemu:///system",
+// "qemu+tls://host.example/system", "test:///default"): libvirt itself validates the rest when
+// attestd connects.
+bool IsPlausibleLibvirtUri(const std::string& uri) {
+  if (uri.size() > 256) {
+    return false;
+  }
+  const size_t sep = uri.find("://");
+  if (sep == std::string::npos || sep == 0) {
+    return false;
+  }
+  for (size_t i = 0; i < sep; ++i) {
+    const char c = uri[i];
+    if (!(std::islower(static_cast<unsigned char>(c)) || c == '+')) {
+      return false;
+    }
+  }
+  for (char c : uri) {
+    if (c <= 0x20 || c >= 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// --- POST /v1/host-enrollments (operator) ------------------------------------------------------
+
+Result<HttpResponse> CreateEnrollment(RequestContext& ctx) {
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
+  http::ObjectReader reader(body);
+  ATTEST_ASSIGN_OR_RETURN(std::string host_policy, reader.TakeString("host_policy"));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json tees_json, reader.TakeJson("tees", false));
+  ATTEST_ASSIGN_OR_RETURN(std::string libvirt_uri, reader.TakeString("libvirt_uri", false));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json expires_json,
+                          reader.TakeJson("expires_in_seconds", false));
+  ATTEST_RETURN_IF_ERROR(reader.Finish());
+  ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> tees, ReadTees(tees_json));
+  if (!libvirt_uri.empty() && !IsPlausibleLibvirtUri(libvirt_uri)) {
+    return Status(reasons::kApiInvalidField,
+                  "field \"libvirt_uri\": want DRIVER[+TRANSPORT]://[HOST]/PATH, at most 256 "
+                  "printable characters");
+  }
+  if (!http::IsValidName(host_policy)) {
+    return Status(reasons::kApiInvalidField,
+                  "field \"host_policy\": 1..128 characters of A-Z a-z 0-9 . _ -");
+  }
+  int64_t expires_in = kDefaultEnrollmentSeconds;
+  if (!expires_json.is_null()) {
+    if (!expires_json.is_number_integer() || expires_json.get<int64_t>() < kMinEnrollmentSeconds ||
+        expires_json.get<int64_t>() > kMaxEnrollmentSeconds) {
+      return Status(reasons::kApiInvalidField,
+                    "field \"expires_in_seconds\": want an integer in 60..86400");
+    }
+    expires_in = expires_json.get<int64_t>();
+  }
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  Result<store::PolicyVersion> policy =
+      db->GetPolicy(store::PolicyKind::kHostPolicy, ctx.caller.tenant_id, host_policy);
+  if (!policy.ok()) {
+    if (policy.status().code() != ErrorCode::kNotFound) {
+      return policy.status();
+    }
+    return Status(reasons::kApiInvalidField,
+                  "field \"host_policy\": no host policy named \"" + host_policy + "\"");
+  }
+  // 32 random bytes: a token cannot be guessed, and only its digest is stored.
+  const std::string token = kTokenPrefix + Base64UrlEncode(store::RandomBytes(32));
+  store::NewHostEnrollment enrollment;
+  enrollment.token_sha256 = Sha256Hex(token);
+  enrollment.host_policy = host_policy;
+  enrollment.tees = std::move(tees);
+  enrollment.libvirt_uri = libvirt_uri;
+  enrollment.expires_at = ctx.now + std::chrono::seconds(expires_in);
+  ATTEST_ASSIGN_OR_RETURN(
+      store::HostEnrollment created,
+      db->CreateEnrollment(
+          ctx.caller.tenant_id, enrollment,
+          ctx.AuditRecordFor("host.enrollment.create", "", "ok", "host_policy=" + host_policy),
+          ctx.now));
+  return http::JsonResponse(201, {{"enrollment_id", created.id},
+                                  {"token", token},
+                                  {"expires_at", FormatRfc3339(created.expires_at)}});
+}
+
+// CheckEndorsement applies the service's EK rule to a host's EK and certificate.
+Status CheckEndorsement(const RequestContext& ctx, const tpm::EkPublic& ek, ByteSpan ek_cert) {
+  if (!ctx.service.config.ek_ca_bundle.empty()) {
+    if (ek_cert.empty()) {
+      return Status(reasons::kApiInvalidField,
+                    "field \"ek_cert\": required: this service checks EK certificates");
+    }
+    Result<Bytes> bundle = LoadEkCaBundle(ctx.service.config.ek_ca_bundle);
+    if (!bundle.ok()) {
+      return Status(reasons::kApiInternal, "ek ca bundle: " + bundle.status().ToString());
+    }
+    return tpm::VerifyEkCertificate(ek_cert, ek, *bundle, ctx.now);
+  }
+  if (!ek_cert.empty()) {
+    // No CA configured: the certificate is recorded, but it must still be this EK's.
+    ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> certs, ParseCertificates(ek_cert));
+    EVP_PKEY* cert_key = certs.size() == 1 ? X509_get0_pubkey(certs[0].get()) : nullptr;
+    if (cert_key == nullptr || EVP_PKEY_eq(cert_key, ek.key.get()) != 1) {
+      return Status(reasons::kTpmEkMismatch,
+                    "ek: the certificate's public key is not the TPM's endorsement key");
+    }
+  }
+  return Status::Ok();
+}
+
+// --- POST /v1/enroll (public: the token authenticates) -----------------------------------------
+
+Result<HttpResponse> Enroll(RequestContext& ctx) {
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
+  http::ObjectReader reader(body);
+  ATTEST_ASSIGN_OR_RETURN(std::string token, reader.TakeString("token"));
+  ATTEST_ASSIGN_OR_RETURN(Bytes ek_public, reader.TakeBase64("ek_public", true, kMaxPublicBytes));
+  ATTEST_ASSIGN_OR_RETURN(Bytes ek_cert, reader.TakeBase64("ek_cert", false, kMaxCertBytes));
+  ATTEST_ASSIGN_OR_RETURN(Bytes ak_public, reader.TakeBase64("ak_public", true, kMaxPublicBytes));
+  ATTEST_RETURN_IF_ERROR(reader.Finish());
+  if (token.empty() || token.size() > kMaxTokenBytes) {
+    return Status(reasons::kStoreEnrollmentTokenInvalid, "no enrollment has this token");
+  }
+  const std::string token_sha256 = Sha256Hex(token);
+
+  // The token is checked before any TPM or certificate work: a stranger costs one lookup. The
+  // redemption below checks it again, atomically.
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  ATTEST_ASSIGN_OR_RETURN(store::HostEnrollment enrollment, db->FindEnrollment(token_sha256));
+  if (enrollment.used_at) {
+    return Status(reasons::kStoreEnrollmentTokenUsed,
+                  "enrollment " + enrollment.id + " was already redeemed");
+  }
+  if (enrollment.expires_at <= ctx.now) {
+    return Status(
+        reasons::kStoreEnrollmentTokenExpired,
+        "enrollment " + enrollment.id + " expired at " + FormatRfc3339(enrollment.expires_at));
+  }
+
+  Result<tpm::EkPublic> ek = tpm::ParseEkPublic(ek_public);
+  if (!ek.ok()) {
+    return FieldError("ek_public", ek.status());
+  }
+  // The AK must be a TPM public area (not PEM) of a restricted signing key that never left its
+  // TPM: only such a key signs quotes that the TPM itself composed.
+  Result<tpm::AkPublic> ak = tpm::ParsePublicKey(ak_public);
+  if (!ak.ok()) {
+    return FieldError("ak_public", ak.status());
+  }
+  if (!ak->name.has_value()) {
+    return Status(reasons::kApiInvalidField, "field \"ak_public\": want a TPM2B_PUBLIC, not PEM");
+  }
+  if (Status s = tpm::CheckAkAttributes(*ak); !s.ok()) {
+    return FieldError("ak_public", s);
+  }
+  ATTEST_RETURN_IF_ERROR(CheckEndorsement(ctx, *ek, ek_cert));
+
+  // The secret leaves only encrypted to the EK. The database keeps its SHA-256 and, sealed, the
+  // key derived from it; the key becomes a credential only once the host proves it has it.
+  const Bytes secret = store::RandomBytes(protocol::kHostActivationSecretBytes);
+  store::HostRedemption redemption;
+  redemption.token_sha256 = token_sha256;
+  redemption.host_id = store::NewHostId();
+  redemption.ek_public = ek_public;
+  redemption.ek_cert = ek_cert;
+  redemption.ak_public = ak_public;
+  redemption.activation_sha256 = HexEncode(Sha256(secret));
+  ATTEST_ASSIGN_OR_RETURN(redemption.secret_access_key,
+                          protocol::DeriveHostSecretKey(secret, redemption.host_id));
+  ATTEST_ASSIGN_OR_RETURN(tpm::MadeCredential made, tpm::MakeCredential(*ek, *ak->name, secret));
+  store::AuditRecord audit;
+  audit.actor = "enrollment:" + enrollment.id;
+  audit.action = "host.enroll";
+  audit.outcome = "ok";
+  audit.policy_version = enrollment.host_policy;
+  audit.detail = ek_cert.empty() ? "ek_cert=none" : "ek_cert=checked";
+  ATTEST_ASSIGN_OR_RETURN(store::Host host, db->RedeemEnrollment(redemption, audit, ctx.now));
+  return http::JsonResponse(201, {{"host_id", host.id},
+                                  {"state", store::HostStateName(host.state)},
+                                  {"credential_blob", Base64Encode(made.credential_blob)},
+                                  {"encrypted_secret", Base64Encode(made.encrypted_secret)},
+                                  {"activate_before", FormatRfc3339(enrollment.expires_at)}});
+}
+
+// --- POST /v1/enroll/activate (public: the proof authenticates) --------------------------------
+
+Result<HttpResponse> Activate(RequestContext& ctx) {
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
+  http::ObjectReader reader(body);
+  ATTEST_ASSIGN_OR_RETURN(std::string host_id, reader.TakeString("host_id"));
+  ATTEST_ASSIGN_OR_RETURN(std::string proof, reader.TakeString("proof"));
+  ATTEST_RETURN_IF_ERROR(reader.Finish());
+  // One answer for every failure: a stranger learns nothing about which host ids are pending.
+  const Status refused(reasons::kApiActivationInvalid,
+                       "the proof does not activate a host awaiting activation");
+  if (!http::IsValidName(host_id)) {
+    return refused;
+  }
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  Result<std::string> key = db->PendingSecretKey(host_id, ctx.now);
+  if (!key.ok()) {
+    return key.status().code() == ErrorCode::kNotFound ? refused : key.status();
+  }
+  if (!protocol::CheckHostActivationProof(*key, host_id, proof)) {
+    return refused;
+  }
+  store::AuditRecord audit;
+  audit.actor = host_id;
+  audit.action = "host.activate";
+  audit.outcome = "ok";
+  Result<store::Credential> credential = db->ActivateHost(host_id, audit, ctx.now);
+  if (!credential.ok()) {
+    return credential.status().code() == ErrorCode::kNotFound ? refused : credential.status();
+  }
+  return http::JsonResponse(200, {{"host_id", host_id},
+                                  {"state", store::HostStateName(store::HostState::kActivated)},
+                                  {"access_key_id", credential->access_key_id}});
+}
+
+}  // namespace
+
+void AddEnrollmentRoutes(ApiRouter& router) {
+  router.Add("POST", "/v1/host-enrollments", http::Access::kOperator, CreateEnrollment);
+  router.Add("POST", "/v1/enroll", http::Access::kPublic, Enroll);
+  router.Add("POST", "/v1/enroll/activate", http::Access::kPublic, Activate);
+}
+
+}  // namespace attest::service::api
