@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attest/core/encoding.h"
+#include "service/store/audit_store.h"
 #include "service/store/sql_row.h"
 
 namespace attest::service::store {
@@ -202,6 +203,17 @@ Result<int64_t> WebhookStore::RaiseEvent(const WebhookEvent& event, TimePoint no
   ATTEST_ASSIGN_OR_RETURN(const int64_t n, RaiseEventIn(db_, event, now));
   ATTEST_RETURN_IF_ERROR(tx.Commit());
   return n;
+}
+
+Result<AuditEntry> WebhookStore::AppendAuditAndRaise(const AuditRecord& record,
+                                                     const WebhookEvent& event, TimePoint now) {
+  Transaction tx(db_);
+  ATTEST_RETURN_IF_ERROR(tx.Begin());
+  ATTEST_RETURN_IF_ERROR(RaiseEventIn(db_, event, now).status());
+  // The audit head is locked last, as in HostStore::RecordHostQuote.
+  ATTEST_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditInTransaction(db_, record));
+  ATTEST_RETURN_IF_ERROR(tx.Commit());
+  return entry;
 }
 
 Result<std::vector<OutboxDelivery>> WebhookStore::ClaimDeliveries(const std::string& owner,

@@ -17,6 +17,7 @@
 
 #include "attest/core/status.h"
 #include "attest/core/time.h"
+#include "service/store/audit.h"
 #include "service/store/secret_sealer.h"
 #include "service/store/sql.h"
 
@@ -110,6 +111,11 @@ class WebhookStore {
 
   // RaiseEvent is RaiseEventIn in a transaction of its own.
   Result<int64_t> RaiseEvent(const WebhookEvent& event, TimePoint now);
+  // AppendAuditAndRaise appends record to the audit log (as AuditStore::AppendAudit) and raises
+  // event in the same transaction: a decision is logged and announced together or not at all
+  // (the key release denial).
+  Result<AuditEntry> AppendAuditAndRaise(const AuditRecord& record, const WebhookEvent& event,
+                                         TimePoint now);
 
   // ClaimDeliveries leases up to limit rows that are due at now (not delivered, not failed,
   // next_attempt_at <= now, no live lease) to owner until now + lease, counting one attempt on
