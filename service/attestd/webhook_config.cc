@@ -39,7 +39,7 @@ Status ReadWebhookSetting(const std::string& path, const std::string& key,
     w.ca_file =
         file.empty() || std::filesystem::path(file).is_absolute() ? file : (dir / file).string();
   } else if (key == "webhooks_poll_ms") {
-    ATTEST_ASSIGN_OR_RETURN(const int64_t n, number(10, 60 * 1000));
+    ATTEST_ASSIGN_OR_RETURN(const int64_t n, number(10, int64_t{60} * 1000));
     w.poll_interval = milliseconds(n);
   } else if (key == "webhooks_lease_seconds") {
     ATTEST_ASSIGN_OR_RETURN(const int64_t n, number(1, 3600));
@@ -52,13 +52,13 @@ Status ReadWebhookSetting(const std::string& path, const std::string& key,
     ATTEST_ASSIGN_OR_RETURN(const int64_t n, number(1, 3600));
     w.retry.base = seconds(n);
   } else if (key == "webhooks_backoff_cap_seconds") {
-    ATTEST_ASSIGN_OR_RETURN(const int64_t n, number(1, 7 * 86400));
+    ATTEST_ASSIGN_OR_RETURN(const int64_t n, number(1, int64_t{7} * 86400));
     w.retry.cap = seconds(n);
   } else if (key == "webhooks_connect_timeout_ms") {
-    ATTEST_ASSIGN_OR_RETURN(const int64_t n, number(100, 60 * 1000));
+    ATTEST_ASSIGN_OR_RETURN(const int64_t n, number(100, int64_t{60} * 1000));
     w.connect_timeout = milliseconds(n);
   } else if (key == "webhooks_timeout_ms") {
-    ATTEST_ASSIGN_OR_RETURN(const int64_t n, number(100, 10 * 60 * 1000));
+    ATTEST_ASSIGN_OR_RETURN(const int64_t n, number(100, int64_t{10} * 60 * 1000));
     w.total_timeout = milliseconds(n);
   } else {
     return Bad(path, "unknown setting \"" + key + "\"");

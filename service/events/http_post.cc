@@ -10,7 +10,7 @@ namespace {
 
 // The answer's body is not used: it is read and dropped, at most this much (then the transfer
 // is abandoned as an error, which a well-behaved receiver never causes).
-constexpr size_t kMaxAnswerBytes = 64 * 1024;
+constexpr size_t kMaxAnswerBytes = size_t{64} * 1024;
 
 struct Transfer {
   size_t received = 0;
@@ -47,15 +47,24 @@ Result<int> PostWebhook(const HttpPost& post) {
     return Status(reasons::kWebhookTransport, "webhook: curl_easy_init failed");
   }
   std::unique_ptr<curl_slist, SlistDeleter> headers;
-  auto add = [&headers](const std::string& line) {
-    headers.reset(curl_slist_append(headers.release(), line.c_str()));
+  bool headers_ok = true;
+  // curl_slist_append returns the list's head, or NULL (list unchanged) when out of memory.
+  auto add = [&headers, &headers_ok](const std::string& line) {
+    curl_slist* head = curl_slist_append(headers.get(), line.c_str());
+    if (head == nullptr) {
+      headers_ok = false;
+    } else if (!headers) {
+      headers.reset(head);
+    }
   };
   add("Content-Type: application/json");
   add("Expect:");  // no 100-continue round trip
   for (const auto& [name, value] : post.headers) {
-    add(name + ": " + value);
+    std::string line = name;
+    line.append(": ").append(value);
+    add(line);
   }
-  if (!headers) {
+  if (!headers_ok) {
     return Status(reasons::kWebhookTransport, "webhook: out of memory for headers");
   }
   Transfer transfer{0, post.cancel};

@@ -14,7 +14,7 @@ Store::Store(std::unique_ptr<SqlConnection> db, std::shared_ptr<const SecretSeal
       NetworkStore(db.get()),
       CollateralStore(db.get()),
       AuditStore(db.get()),
-      WebhookStore(db.get(), sealer),
+      WebhookStore(db.get(), std::move(sealer)),
       connection_(std::move(db)) {}
 
 Result<std::unique_ptr<Store>> Store::Open(std::unique_ptr<SqlConnection> db,

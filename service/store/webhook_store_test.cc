@@ -264,7 +264,7 @@ TEST_P(StoreTest, TwoClaimersNeverGetTheSameRow) {
   }
   std::mutex mu;
   std::multiset<std::string> seen;
-  auto claimer = [&](std::string owner) {
+  auto claimer = [&](const std::string& owner) {
     auto db = Open(Sealer());
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     for (;;) {
