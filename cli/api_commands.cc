@@ -25,6 +25,7 @@ enum class Body {
   kVolume,      // {"name": <first positional>, "size_bytes"?: --size}
   kVm,          // {"tee": --tee, "policy": --policy, "volume_ids": --volume split at commas}
   kEnrollment,  // {"host_policy": --host-policy, "tees"?, "libvirt_uri"?, "expires_in_seconds"?}
+  kWebhook,  // {"url": --url, "events": --events split at commas, "secret": --secret-file's text}
 };
 
 struct ApiCommand {
@@ -195,6 +196,25 @@ const std::vector<ApiCommand>& Commands() {
        "DELETE",
        "/v1/vms/{0}",
        {"VM_ID"}},
+      {"webhook",
+       "put",
+       "create or replace a webhook: --url https://... --events EVENT[,EVENT...] --secret-file "
+       "FILE (the HMAC key; never shown again)",
+       "PUT",
+       "/v1/webhooks/{0}",
+       {"NAME"},
+       Body::kWebhook,
+       {},
+       {"url", "events", "secret-file"}},
+      {"webhook", "get", "show a webhook (never its secret)", "GET", "/v1/webhooks/{0}", {"NAME"}},
+      {"webhook", "list", "list the caller's webhooks", "GET", "/v1/webhooks", {}},
+      {"webhook", "delete", "delete a webhook", "DELETE", "/v1/webhooks/{0}", {"NAME"}},
+      {"webhook",
+       "deliveries",
+       "show a webhook's newest deliveries: pending, delivered or failed, and why",
+       "GET",
+       "/v1/webhooks/{0}/deliveries",
+       {"NAME"}},
       {"audit",
        "list",
        "list the caller's audit log entries",
@@ -289,6 +309,20 @@ Result<std::string> EnrollmentBody(const Args& args) {
   return body.dump();
 }
 
+// WebhookBody reads the secret from a file, never from the command line (which other users of
+// the machine can read in /proc); one trailing newline is not part of it.
+Result<std::string> WebhookBody(const Args& args) {
+  ATTEST_ASSIGN_OR_RETURN(std::string url, args.Require("url"));
+  ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> events, SplitList(args, "events"));
+  ATTEST_ASSIGN_OR_RETURN(std::string secret_file, args.Require("secret-file"));
+  ATTEST_ASSIGN_OR_RETURN(Bytes secret, ReadFileBytes(secret_file, 4096));
+  std::string text(secret.begin(), secret.end());
+  if (!text.empty() && text.back() == '\n') {
+    text.pop_back();
+  }
+  return nlohmann::json{{"url", url}, {"events", events}, {"secret", text}}.dump();
+}
+
 int Usage(const ApiCommand& c, const std::string& why) {
   std::cerr << "attestctl: " << why << "\nusage: attestctl [--endpoint URL] [--profile NAME] "
             << "[--ca-cert FILE] " << c.group << " " << c.name;
@@ -345,10 +379,12 @@ int Run(const ClientFlags& flags, const ApiCommand& c, int argc, char** argv, in
     body.assign(file->begin(), file->end());
   } else if (c.body == Body::kNameJson) {
     body = nlohmann::json{{"name", args->positional()[0]}}.dump();
-  } else if (c.body == Body::kVolume || c.body == Body::kVm || c.body == Body::kEnrollment) {
-    Result<std::string> built = c.body == Body::kVolume ? VolumeBody(*args)
-                                : c.body == Body::kVm   ? VmBody(*args)
-                                                        : EnrollmentBody(*args);
+  } else if (c.body == Body::kVolume || c.body == Body::kVm || c.body == Body::kEnrollment ||
+             c.body == Body::kWebhook) {
+    Result<std::string> built = c.body == Body::kVolume       ? VolumeBody(*args)
+                                : c.body == Body::kVm         ? VmBody(*args)
+                                : c.body == Body::kEnrollment ? EnrollmentBody(*args)
+                                                              : WebhookBody(*args);
     if (!built.ok()) {
       return Usage(c, built.status().message());
     }

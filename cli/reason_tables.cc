@@ -14,6 +14,7 @@
 #include "policy/reasons.h"
 #include "protocol/reasons.h"
 #include "service/api/reasons.h"
+#include "service/events/reasons.h"
 #include "service/http/reasons.h"
 #include "service/keys/reasons.h"
 #include "service/release/reasons.h"
@@ -34,7 +35,7 @@ constexpr ReasonTable kTables[] = {
     {"service/store", reasons::kStoreTable}, {"service/http", reasons::kHttpTable},
     {"service/api", reasons::kApiTable},     {"service/release", reasons::kReleaseTable},
     {"client", reasons::kClientTable},       {"agent", reasons::kGuestTable},
-    {"flags", reasons::kFlagsTable},
+    {"flags", reasons::kFlagsTable},         {"service/events", reasons::kWebhookTable},
 };
 
 }  // namespace

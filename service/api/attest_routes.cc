@@ -222,11 +222,11 @@ Result<AttestBody> ReadAttestBody(const HttpRequest& request) {
   return out;
 }
 
-// AuditRelease appends the decision under the VM's tenant; the actor is the guest (no
-// credential signed the request).
-Status AuditRelease(store::Store& db, RequestContext& ctx, const store::Vm& vm,
-                    const std::string& outcome, const std::string& detail,
-                    const std::string& evidence_digest) {
+// ReleaseRecord is the audit record of a decision under the VM's tenant; the actor is the guest
+// (no credential signed the request).
+store::AuditRecord ReleaseRecord(RequestContext& ctx, const store::Vm& vm,
+                                 const std::string& outcome, const std::string& detail,
+                                 const std::string& evidence_digest) {
   store::AuditRecord record;
   record.tenant_id = vm.tenant_id;
   record.at = ctx.now;
@@ -237,7 +237,30 @@ Status AuditRelease(store::Store& db, RequestContext& ctx, const store::Vm& vm,
   record.policy_version = vm.policy_name + "@" + std::to_string(vm.policy_version);
   record.outcome = outcome;
   record.detail = detail;
-  return db.AppendAudit(record).status();
+  return record;
+}
+
+Status AuditRelease(store::Store& db, RequestContext& ctx, const store::Vm& vm,
+                    const std::string& outcome, const std::string& detail,
+                    const std::string& evidence_digest) {
+  return db.AppendAudit(ReleaseRecord(ctx, vm, outcome, detail, evidence_digest)).status();
+}
+
+// AuditDenial appends the denial and raises release.denied to the VM's owner in one transaction
+// (issue 15): the event carries the failed checks' codes, not their details.
+Status AuditDenial(store::Store& db, RequestContext& ctx, const store::Vm& vm,
+                   const std::vector<release::CheckFailure>& failures, const std::string& detail,
+                   const std::string& evidence_digest) {
+  nlohmann::json codes = nlohmann::json::array();
+  for (const release::CheckFailure& f : failures) {
+    codes.push_back({{"check", f.check}, {"code", f.reason.id}});
+  }
+  const nlohmann::json data = {{"vm_id", vm.id}, {"host_id", vm.host_id}, {"failures", codes}};
+  return db
+      .AppendAuditAndRaise(
+          ReleaseRecord(ctx, vm, "denied", detail, evidence_digest),
+          {std::string(store::kEventReleaseDenied), vm.tenant_id, vm.id, data.dump()}, ctx.now)
+      .status();
 }
 
 void CountDecision(RequestContext& ctx, const std::string& outcome) {
@@ -342,7 +365,7 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
       failures.push_back({{"check", f.check}, {"code", f.reason.id}, {"detail", f.detail}});
       detail += (detail.empty() ? "" : " ") + f.check + ":" + std::string(f.reason.id);
     }
-    ATTEST_RETURN_IF_ERROR(AuditRelease(*db, ctx, *vm, "denied", detail, evidence_digest));
+    ATTEST_RETURN_IF_ERROR(AuditDenial(*db, ctx, *vm, decision.failures, detail, evidence_digest));
     CountDecision(ctx, "denied");
     return http::JsonResponse(
         403, {{"code", reasons::kReleaseDenied.id},

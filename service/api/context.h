@@ -57,6 +57,9 @@ struct ServiceConfig {
   // Result tokens (EAR JWT): issuer and lifetime.
   std::string token_issuer = "attestd";
   std::chrono::seconds token_ttl{300};
+  // webhooks_allow_loopback_http: webhooks may use http:// to a loopback host (tests only);
+  // otherwise https only (service/events/webhook_url.h).
+  bool webhooks_allow_loopback_http = false;
 };
 
 // ReleaseLimits: the rate limiters of the key release routes (in memory, per replica).

@@ -97,6 +97,11 @@ void DefineApiMetrics(metrics::Registry& registry) {
                          "Appraisal and release decisions by kind and outcome.");
   registry.DefineGauge("attestd_trusted_hosts",
                        "Hosts whose last quote was accepted and is still fresh.");
+  registry.DefineGauge("attestd_webhook_deliveries_pending",
+                       "Webhook deliveries in the outbox not yet delivered nor given up (all "
+                       "replicas).");
+  registry.DefineGauge("attestd_webhook_deliveries_failed",
+                       "Webhook deliveries given up after their last attempt (all replicas).");
   registry.DefineCounter("attestd_rate_limited_total",
                          "Key release requests refused by a rate limit, by route and scope.");
   registry.DefineGauge(
@@ -119,6 +124,7 @@ Api::Api(ServiceContext service) : service_(std::move(service)) {
   AddVolumeRoutes(router_);
   AddVmRoutes(router_);
   AddAttestRoutes(router_);
+  AddWebhookRoutes(router_);
   if (!service_.release_limits) {
     service_.release_limits = std::make_shared<ReleaseLimits>(service_.config);
   }

@@ -24,12 +24,18 @@ Result<http::HttpResponse> Metrics(RequestContext& ctx) {
   if (ctx.service.metrics == nullptr) {
     return http::ErrorResponse(404, reasons::kApiRouteNotFound.id, "metrics are disabled");
   }
-  // The gauge is read from the database at scrape time, so every replica reports the same.
+  // The gauges are read from the database at scrape time, so every replica reports the same.
   Result<store::Store*> db = ctx.Db();
   if (db.ok()) {
     Result<int64_t> trusted = (*db)->CountTrustedHosts(ctx.now);
-    if (trusted.ok()) {
+    Result<store::OutboxCounts> outbox =
+        trusted.ok() ? (*db)->CountOutbox() : Result<store::OutboxCounts>(trusted.status());
+    if (outbox.ok()) {
       ctx.service.metrics->Set("attestd_trusted_hosts", {}, static_cast<double>(*trusted));
+      ctx.service.metrics->Set("attestd_webhook_deliveries_pending", {},
+                               static_cast<double>(outbox->pending));
+      ctx.service.metrics->Set("attestd_webhook_deliveries_failed", {},
+                               static_cast<double>(outbox->failed));
     } else {
       ctx.DiscardDb();
     }

@@ -17,5 +17,6 @@ void AddNetworkRoutes(ApiRouter& router);     // tenant: security groups and net
 void AddVolumeRoutes(ApiRouter& router);      // tenant: volumes and their keys (issue 9)
 void AddVmRoutes(ApiRouter& router);          // tenant: VM records and launch tickets (issue 9)
 void AddAttestRoutes(ApiRouter& router);      // public: guest key release (issue 9)
+void AddWebhookRoutes(ApiRouter& router);     // any caller: its webhooks (issue 15)
 
 }  // namespace attest::service::api

@@ -6,6 +6,7 @@
 
 #include "attest/core/file_io.h"
 #include "attest/core/json.h"
+#include "service/attestd/webhook_config.h"
 
 namespace attest::service::attestd {
 namespace {
@@ -142,8 +143,18 @@ Result<Config> LoadConfig(const std::string& path) {
     } else if (key == "launch_max_quote_age_seconds") {
       ATTEST_RETURN_IF_ERROR(number(60, 7 * 86400, &n));
       c.launch.max_quote_age = std::chrono::seconds(n);
+    } else if (IsWebhookSetting(key)) {
+      ATTEST_RETURN_IF_ERROR(ReadWebhookSetting(path, key, value, dir, c.webhooks));
     } else {
       return ConfigError(path, "unknown setting \"" + key + "\"");
+    }
+  }
+  c.api.webhooks_allow_loopback_http = c.webhooks.allow_loopback_http;
+  {
+    events::WorkerConfig check = c.webhooks;
+    check.owner = "config-check";  // the real owner is named at serve
+    if (Status s = events::CheckWorkerConfig(check); !s.ok()) {
+      return ConfigError(path, s.message());
     }
   }
   if (c.database.rfind("sqlite:", 0) == 0) {
@@ -234,6 +245,7 @@ std::string ConfigJson(const Config& c) {
   }
   doc["launch_allow_dac_only"] = c.launch.allow_dac_only;
   doc["launch_max_quote_age_seconds"] = c.launch.max_quote_age.count();
+  WriteWebhookSettings(c.webhooks, doc);
   return doc.dump(2) + "\n";
 }
 

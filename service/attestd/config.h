@@ -6,6 +6,7 @@
 
 #include "attest/core/status.h"
 #include "service/api/context.h"
+#include "service/events/delivery_worker.h"
 #include "service/keys/pkcs11_kek.h"
 #include "service/launch/settings.h"
 #include "service/release/release.h"
@@ -37,6 +38,9 @@ struct Config {
   // `launch_snp_firmware`, `launch_tdx_firmware`, `launch_allow_dac_only`,
   // `launch_max_quote_age_seconds`).
   launch::LaunchSettings launch;
+  // webhooks: the delivery worker (`webhooks_*` settings, service/attestd/webhook_config.h);
+  // webhooks_allow_loopback_http also goes to api.webhooks_allow_loopback_http.
+  events::WorkerConfig webhooks;
 };
 
 // LoadConfig reads path strictly (unknown members are errors); relative file names are taken

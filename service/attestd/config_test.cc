@@ -121,6 +121,65 @@ TEST_F(ConfigTest, LaunchSettings) {
   EXPECT_FALSE(plain->launch.allow_dac_only);
 }
 
+TEST_F(ConfigTest, WebhookSettings) {
+  nlohmann::json doc = Base();
+  doc["webhooks_allow_loopback_http"] = true;
+  doc["webhooks_ca_file"] = "hooks-ca.pem";
+  doc["webhooks_poll_ms"] = 200;
+  doc["webhooks_lease_seconds"] = 30;
+  doc["webhooks_batch"] = 4;
+  doc["webhooks_max_attempts"] = 5;
+  doc["webhooks_backoff_base_seconds"] = 2;
+  doc["webhooks_backoff_cap_seconds"] = 600;
+  doc["webhooks_connect_timeout_ms"] = 1000;
+  doc["webhooks_timeout_ms"] = 3000;
+  auto c = Load(doc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->webhooks.allow_loopback_http);
+  EXPECT_TRUE(c->api.webhooks_allow_loopback_http) << "the API checks URLs with the same rule";
+  EXPECT_EQ(c->webhooks.ca_file, (dir_ / "hooks-ca.pem").string());
+  EXPECT_EQ(c->webhooks.poll_interval.count(), 200);
+  EXPECT_EQ(c->webhooks.lease.count(), 30);
+  EXPECT_EQ(c->webhooks.batch, 4);
+  EXPECT_EQ(c->webhooks.retry.max_attempts, 5);
+  EXPECT_EQ(c->webhooks.retry.base.count(), 2);
+  EXPECT_EQ(c->webhooks.retry.cap.count(), 600);
+  EXPECT_EQ(c->webhooks.connect_timeout.count(), 1000);
+  EXPECT_EQ(c->webhooks.total_timeout.count(), 3000);
+  auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(ConfigJson(*again), ConfigJson(*c));
+  auto plain = Load(Base());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->webhooks.allow_loopback_http) << "https only by default";
+  EXPECT_FALSE(plain->api.webhooks_allow_loopback_http);
+
+  const struct {
+    std::string name;
+    std::string key;
+    nlohmann::json value;
+  } bad[] = {
+      {"loopback flag not a bool", "webhooks_allow_loopback_http", "yes"},
+      {"ca file not a string", "webhooks_ca_file", 1},
+      {"poll too fast", "webhooks_poll_ms", 1},
+      {"lease shorter than the timeout", "webhooks_lease_seconds", 10},
+      {"batch zero", "webhooks_batch", 0},
+      {"attempts zero", "webhooks_max_attempts", 0},
+      {"cap below base", "webhooks_backoff_cap_seconds", 1},
+      {"timeout not a number", "webhooks_timeout_ms", "15s"},
+      {"unknown webhooks setting", "webhooks_color", "blue"},
+  };
+  for (const auto& b : bad) {
+    SCOPED_TRACE(b.name);
+    nlohmann::json d = Base();
+    d[b.key] = b.value;
+    if (b.key == "webhooks_backoff_cap_seconds") {
+      d["webhooks_backoff_base_seconds"] = 5;
+    }
+    EXPECT_EQ(Load(d).status().reason_id(), "api.config_invalid");
+  }
+}
+
 TEST_F(ConfigTest, RefusesBadSettings) {
   using Edit = std::function<void(nlohmann::json&)>;
   const std::vector<std::pair<std::string, Edit>> cases = {

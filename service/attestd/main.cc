@@ -15,6 +15,7 @@
 #include "service/api/dispatch.h"
 #include "service/attestd/config.h"
 #include "service/attestd/setup.h"
+#include "service/events/delivery_worker.h"
 #include "service/release/release.h"
 #include "service/server/https_server.h"
 
@@ -168,12 +169,20 @@ int Serve(const std::string& config_path) {
   if (!server.ok()) {
     return Fail(server.status());
   }
+  // Webhook deliveries from the outbox, on their own database connection (issue 15).
+  events::WorkerConfig webhooks = config->webhooks;
+  webhooks.owner = events::NewWorkerOwner();
+  events::DefineWebhookMetrics(registry);
+  events::DeliveryWorker deliveries(
+      webhooks, [c = *config, k = *kek] { return attestd::OpenStore(c, k); }, &registry, Now);
+  deliveries.Start();
   std::cout << "attestd: serving https://" << config->server.host << ":" << config->server.port
             << "/ (" << config->database.substr(0, config->database.find(':')) << ")" << std::endl;
   while (g_stop == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   std::cout << "attestd: stopping" << std::endl;
+  deliveries.Stop();  // transfers in flight are cancelled; their rows are due again at once
   (*server)->Stop();
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "service/store/host_store.h"
 
+#include <nlohmann/json.hpp>
+
 #include "attest/core/digest.h"
 #include "attest/core/encoding.h"
 #include "service/keys/kek.h"
@@ -7,6 +9,7 @@
 #include "service/store/nonce_store.h"
 #include "service/store/sql_row.h"
 #include "service/store/vm_store.h"
+#include "service/store/webhook_store.h"
 
 namespace attest::service::store {
 namespace {
@@ -154,6 +157,24 @@ Status HostStore::UpdateHostStateInTransaction(const std::string& caller_tenant,
                                                const std::string& last_quote_result,
                                                std::optional<TimePoint> trusted_until,
                                                TimePoint now) {
+  // The state before, to tell a trust transition (an event) from a repeated answer (none). On
+  // PostgreSQL the row is locked, so two racing quotes of one host see each other's result.
+  ATTEST_ASSIGN_OR_RETURN(
+      auto before, db_->Exec(db_->dialect() == Dialect::kPostgres
+                                 ? "SELECT state, trusted_until FROM hosts WHERE id = $1 AND "
+                                   "tenant_id = $2 FOR UPDATE"
+                                 : "SELECT state, trusted_until FROM hosts WHERE id = $1 AND "
+                                   "tenant_id = $2",
+                             {host_id, caller_tenant}));
+  if (before.empty() || before[0].size() != 2) {
+    return NotFound("host", host_id);
+  }
+  ATTEST_ASSIGN_OR_RETURN(const HostState old_state, ParseHostState(before[0][0].value_or("")));
+  std::optional<TimePoint> old_until;
+  if (before[0][1]) {
+    ATTEST_ASSIGN_OR_RETURN(const int64_t until, ToInt(before[0][1]));
+    old_until = FromUnixSeconds(until);
+  }
   ATTEST_ASSIGN_OR_RETURN(
       auto rows,
       db_->Exec("UPDATE hosts SET state = $3, last_quote_result = $4, trusted_until = $5, "
@@ -165,10 +186,32 @@ Status HostStore::UpdateHostStateInTransaction(const std::string& caller_tenant,
   if (rows.empty()) {
     return NotFound("host", host_id);
   }
+  ATTEST_RETURN_IF_ERROR(
+      RaiseTrustTransitionIn(caller_tenant, host_id, old_state, old_until, state, now));
   if (state != HostState::kUntrusted) {
     return Status::Ok();
   }
   return MarkHostVmsUntrusted(db_, host_id, now);
+}
+
+Status HostStore::RaiseTrustTransitionIn(const std::string& owner, const std::string& host_id,
+                                         HostState old_state, std::optional<TimePoint> old_until,
+                                         HostState state, TimePoint now) {
+  // host.trusted: trusted now and not trusted a moment ago (never, failed, or lapsed). A quote
+  // that renews a trusted host raises nothing. host.untrusted: a failed quote of a host that was
+  // not already untrusted (registered, activated or trusted, lapsed or not).
+  std::string_view type;
+  if (state == HostState::kTrusted && !store::TrustedAt(old_state, old_until, now)) {
+    type = kEventHostTrusted;
+  } else if (state == HostState::kUntrusted && old_state != HostState::kUntrusted) {
+    type = kEventHostUntrusted;
+  } else {
+    return Status::Ok();
+  }
+  nlohmann::json data = {{"host_id", host_id},
+                         {"state", std::string(HostStateName(state))},
+                         {"previous_state", std::string(HostStateName(old_state))}};
+  return RaiseEventIn(db_, {std::string(type), owner, host_id, data.dump()}, now).status();
 }
 
 Result<AuditEntry> HostStore::RecordHostQuote(const std::string& caller_tenant,

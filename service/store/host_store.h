@@ -135,6 +135,12 @@ class HostStore {
                                       HostState state, const std::string& last_quote_result,
                                       std::optional<TimePoint> trusted_until, TimePoint now);
 
+  // RaiseTrustTransitionIn raises host.trusted / host.untrusted to the host's owner when the
+  // state written is a trust transition (webhook_store.h), inside the caller's transaction.
+  Status RaiseTrustTransitionIn(const std::string& owner, const std::string& host_id,
+                                HostState old_state, std::optional<TimePoint> old_until,
+                                HostState state, TimePoint now);
+
   SqlConnection* db_;
 };
 

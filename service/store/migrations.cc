@@ -238,6 +238,41 @@ ALTER TABLE hosts ADD COLUMN last_attempt_result TEXT NOT NULL DEFAULT '';
 ALTER TABLE hosts ADD COLUMN last_attempt_at BIGINT;
 )sql";
 
+// Version 9: webhooks (issue 15) and the outbox their deliveries are made from. An outbox row is
+// one event for one subscribed webhook, inserted in the transaction of the change that raised it;
+// a replica claims due rows with a lease (lease_owner, lease_until), so a replica killed mid-send
+// leaves a row that is claimed again when its lease lapses. events is a comma-separated list.
+constexpr char kWebhooksV9[] = R"sql(
+CREATE TABLE webhooks (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  sealed_secret {BLOB} NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, name)
+);
+CREATE TABLE webhook_outbox (
+  id TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  webhook_name TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  attempts BIGINT NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  lease_owner TEXT,
+  lease_until BIGINT,
+  delivered_at BIGINT,
+  failed_at BIGINT,
+  last_error TEXT
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at)
+  WHERE delivered_at IS NULL AND failed_at IS NULL;
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -262,6 +297,10 @@ const std::vector<Migration>& Migrations() {
       {7, "vms: domain, host_untrusted_at, interfaces, security groups", kLaunchV7, kLaunchV7},
       {8, "host enrollments, host credentials, host revocation, quote attempts",
        WithBlob(kHostPrincipalsV8, "BLOB"), WithBlob(kHostPrincipalsV8, "BYTEA")},
+
+      // 20: numbered apart from the other issue 15 branches' migrations (gaps are allowed).
+      {9, "webhooks and their delivery outbox", WithBlob(kWebhooksV9, "BLOB"),
+       WithBlob(kWebhooksV9, "BYTEA")},
   };
   return *migrations;
 }

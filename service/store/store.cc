@@ -6,7 +6,7 @@ namespace attest::service::store {
 
 Store::Store(std::unique_ptr<SqlConnection> db, std::shared_ptr<const SecretSealer> sealer)
     : TenantStore(db.get(), sealer),
-      EnrollmentStore(db.get(), std::move(sealer)),
+      EnrollmentStore(db.get(), sealer),
       PolicyStore(db.get()),
       HostStore(db.get()),
       NonceStore(db.get()),
@@ -15,6 +15,7 @@ Store::Store(std::unique_ptr<SqlConnection> db, std::shared_ptr<const SecretSeal
       NetworkStore(db.get()),
       CollateralStore(db.get()),
       AuditStore(db.get()),
+      WebhookStore(db.get(), std::move(sealer)),
       connection_(std::move(db)) {}
 
 Result<std::unique_ptr<Store>> Store::Open(std::unique_ptr<SqlConnection> db,

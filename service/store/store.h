@@ -28,6 +28,7 @@
 #include "service/store/tenant_store.h"
 #include "service/store/vm_store.h"
 #include "service/store/volume_store.h"
+#include "service/store/webhook_store.h"
 
 namespace attest::service::store {
 
@@ -44,7 +45,8 @@ class Store final : public TenantStore,
                     public VmStore,
                     public NetworkStore,
                     public CollateralStore,
-                    public AuditStore {
+                    public AuditStore,
+                    public WebhookStore {
  public:
   // Open migrates the database behind db (ApplyMigrations) and returns the store owning it.
   // kStoreInvalidArgument without a sealer.

@@ -1,8 +1,11 @@
 #include "service/store/vm_store.h"
 
+#include <nlohmann/json.hpp>
+
 #include "service/store/nonce_store.h"
 #include "service/store/sql_row.h"
 #include "service/store/volume_store.h"
+#include "service/store/webhook_store.h"
 
 namespace attest::service::store {
 namespace {
@@ -203,12 +206,21 @@ Status VmStore::InsertVmNetworking(const std::string& caller_tenant, const Vm& v
 }
 
 Status MarkHostVmsUntrusted(SqlConnection* db, const std::string& host_id, TimePoint now) {
-  return db
-      ->Exec(
-          "UPDATE vms SET host_untrusted_at = $2 WHERE host_id = $1 AND deleted_at IS NULL "
-          "AND host_untrusted_at IS NULL",
-          {host_id, Unix(now)})
-      .status();
+  ATTEST_ASSIGN_OR_RETURN(
+      auto marked,
+      db->Exec("UPDATE vms SET host_untrusted_at = $2 WHERE host_id = $1 AND deleted_at IS NULL "
+               "AND host_untrusted_at IS NULL RETURNING id, tenant_id",
+               {host_id, Unix(now)}));
+  // Each VM marked now (not before) tells its owner, in the same transaction as the mark.
+  for (const SqlRow& row : marked) {
+    const std::string vm_id = row.size() == 2 ? row[0].value_or("") : "";
+    const std::string tenant = row.size() == 2 ? row[1].value_or("") : "";
+    const nlohmann::json data = {{"vm_id", vm_id}, {"host_id", host_id}};
+    ATTEST_RETURN_IF_ERROR(
+        RaiseEventIn(db, {std::string(kEventVmHostUntrusted), tenant, vm_id, data.dump()}, now)
+            .status());
+  }
+  return Status::Ok();
 }
 
 }  // namespace attest::service::store

@@ -85,7 +85,8 @@ class VmStore {
 };
 
 // MarkHostVmsUntrusted sets host_untrusted_at on the live VMs of a host whose quote failed (see
-// Vm::host_untrusted_at), inside the caller's transaction (HostStore::UpdateHostState).
+// Vm::host_untrusted_at), inside the caller's transaction (HostStore::UpdateHostState), and raises
+// vm.host_untrusted to the owner of each VM it marks (webhook_store.h) in that transaction.
 Status MarkHostVmsUntrusted(SqlConnection* db, const std::string& host_id, TimePoint now);
 
 }  // namespace attest::service::store

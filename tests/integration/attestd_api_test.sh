@@ -224,6 +224,34 @@ contains ctl-vm-launch-refused '"code"' "$out"
 out=$(ctl --profile acme volume delete "$vol" 2>&1)
 check ctl-volume-delete-rc 0 $?
 
+# --- webhooks through attestctl (issue 15): the secret from a file, never shown again ---
+printf 'acme-webhook-secret-0123\n' >"$tmp/hook.secret"
+out=$(ctl --profile acme webhook put vms --url https://hooks.example.com/acme \
+  --events vm.host_untrusted,release.denied --secret-file "$tmp/hook.secret" 2>&1)
+check ctl-webhook-put-rc 0 $?
+contains ctl-webhook-put '"events": [' "$out"
+out=$(ctl --profile acme webhook put hosts --url https://hooks.example.com/acme \
+  --events host.untrusted --secret-file "$tmp/hook.secret" 2>&1)
+check ctl-webhook-tenant-host-events-rc 1 $?
+contains ctl-webhook-tenant-host-events 'webhook.event_not_allowed' "$out"
+out=$(ctl --profile acme webhook put vms2 --url http://hooks.example.com/acme \
+  --events release.denied --secret-file "$tmp/hook.secret" 2>&1)
+check ctl-webhook-http-rc 1 $?
+contains ctl-webhook-http 'webhook.url_not_https' "$out"
+out=$(ctl --profile acme webhook list 2>&1)
+check ctl-webhook-list-rc 0 $?
+contains ctl-webhook-list '"name": "vms"' "$out"
+out=$(ctl --profile acme webhook get vms 2>&1)
+check ctl-webhook-get-rc 0 $?
+case "$out" in *acme-webhook-secret*) echo "FAIL ctl-webhook-secret-hidden"; fail=1 ;;
+  *) echo "ok   ctl-webhook-secret-hidden" ;; esac
+out=$(ctl --profile acme webhook deliveries vms 2>&1)
+contains ctl-webhook-deliveries '"deliveries": []' "$out"
+out=$(ctl --profile acme webhook delete vms 2>&1)
+check ctl-webhook-delete-rc 0 $?
+out=$(ctl --profile acme webhook get vms 2>&1)
+check ctl-webhook-gone-rc 1 $?
+
 # --- health, readiness, metrics ---
 check readyz 200 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$data/tls-cert.pem" "$url/readyz")"
 metrics=$(curl -s --cacert "$data/tls-cert.pem" "$url/metrics")

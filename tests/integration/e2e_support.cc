@@ -159,6 +159,24 @@ void Attestd::Start() {
   FAIL() << "attestd did not start: " << Log();
 }
 
+void Attestd::InitReplicaOf(const Attestd& first) {
+  port_ = FreePort();
+  ASSERT_NE(port_, 0);
+  Output out = Sh("mkdir -p " + Quoted(Data()) + " && cp -a " + Quoted(first.Data() + "/.") + " " +
+                  Quoted(Data()));
+  ASSERT_EQ(out.rc, 0) << out.text;
+  config_ = first.config_;
+  config_["listen_port"] = port_;
+}
+
+void Attestd::Kill() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = 0;
+  }
+}
+
 void Attestd::Stop() {
   if (pid_ > 0) {
     kill(pid_, SIGTERM);

@@ -66,8 +66,12 @@ class Attestd {
   void Init(const std::string& database = "", const std::string& extra = "");
   // config is the configuration Start writes before serving: edit it in between.
   nlohmann::json& config() { return config_; }
+  // InitReplicaOf makes this a second replica of first (PostgreSQL): a copy of its data
+  // directory (KEK, TLS and token keys, configuration) listening on a port of its own.
+  void InitReplicaOf(const Attestd& first);
   void Start();  // writes the config, starts `attestd serve`, waits for /healthz
   void Stop();   // SIGTERM and wait
+  void Kill();   // SIGKILL and wait: a crash, nothing flushed or cleaned up
 
   std::string Url() const { return "https://127.0.0.1:" + std::to_string(port_); }
   std::string Data() const { return dir_ + "/attestd"; }
