@@ -11,20 +11,18 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
 #include "attest/core/digest.h"
 #include "attest/core/encoding.h"
-#include "attest/core/file_io.h"
 #include "attest/core/tee.h"
-#include "attest/core/x509.h"
 #include "attest/tpm/credential.h"
 #include "attest/tpm/host.h"
 #include "policy/appraisal_json.h"
 #include "render/tpm_claims_json.h"
 #include "service/api/routes.h"
+#include "service/hosts/ek_trust.h"
 #include "service/hosts/host_quote.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
@@ -42,6 +40,7 @@ using http::HttpResponse;
 // real UEFI logs are tens of KiB (2 MiB leaves room for large db/dbx measurements).
 constexpr size_t kMaxPublicBytes = 2048;
 constexpr size_t kMaxCertBytes = 16 * 1024;
+constexpr size_t kMaxChainBytes = 64 * 1024;  // a few intermediates from the TPM's NV indices
 constexpr size_t kMaxQuoteBytes = 4096;
 constexpr size_t kMaxSignatureBytes = 2048;
 constexpr size_t kMaxPcrsBytes = 64 * 1024;
@@ -92,15 +91,6 @@ nlohmann::json HostJson(const store::Host& h, TimePoint now) {
         nlohmann::json::parse(h.last_quote_result, nullptr, /*allow_exceptions=*/false);
   }
   return j;
-}
-
-// LoadEkCaBundle reads the configured EK CA bundle: one PEM file, or a directory of them.
-Result<Bytes> LoadEkCaBundle(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return tpm::LoadCaBundleDir(path);
-  }
-  return ReadFileBytes(path);
 }
 
 // ReadTees reads the optional "tees" list: distinct names among the TEE types the launcher knows.
@@ -160,6 +150,7 @@ Result<HttpResponse> RegisterHost(RequestContext& ctx) {
   http::ObjectReader reader(body);
   ATTEST_ASSIGN_OR_RETURN(Bytes ek_public, reader.TakeBase64("ek_public", true, kMaxPublicBytes));
   ATTEST_ASSIGN_OR_RETURN(Bytes ek_cert, reader.TakeBase64("ek_cert", false, kMaxCertBytes));
+  ATTEST_ASSIGN_OR_RETURN(Bytes ek_chain, reader.TakeBase64("ek_chain", false, kMaxChainBytes));
   ATTEST_ASSIGN_OR_RETURN(Bytes ak_public, reader.TakeBase64("ak_public", true, kMaxPublicBytes));
   ATTEST_ASSIGN_OR_RETURN(std::string host_policy, reader.TakeString("host_policy"));
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json tees_json, reader.TakeJson("tees", false));
@@ -193,25 +184,12 @@ Result<HttpResponse> RegisterHost(RequestContext& ctx) {
     return FieldError("ak_public", s);
   }
 
-  if (!ctx.service.config.ek_ca_bundle.empty()) {
-    if (ek_cert.empty()) {
-      return Status(reasons::kApiInvalidField,
-                    "field \"ek_cert\": required: this service checks EK certificates");
-    }
-    Result<Bytes> bundle = LoadEkCaBundle(ctx.service.config.ek_ca_bundle);
-    if (!bundle.ok()) {
-      return Status(reasons::kApiInternal, "ek ca bundle: " + bundle.status().ToString());
-    }
-    ATTEST_RETURN_IF_ERROR(tpm::VerifyEkCertificate(ek_cert, *ek, *bundle, ctx.now));
-  } else if (!ek_cert.empty()) {
-    // No CA configured: the certificate is recorded, but it must still be this EK's.
-    ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> certs, ParseCertificates(ek_cert));
-    EVP_PKEY* cert_key = certs.size() == 1 ? X509_get0_pubkey(certs[0].get()) : nullptr;
-    if (cert_key == nullptr || EVP_PKEY_eq(cert_key, ek->key.get()) != 1) {
-      return Status(reasons::kTpmEkMismatch,
-                    "ek: the certificate's public key is not the TPM's endorsement key");
-    }
+  // The EK: its certificate chains to a TPM vendor's (or the operator's) EK CA and carries this
+  // key, or the operator explicitly accepts hosts without one.
+  if (ctx.service.ek_trust == nullptr) {
+    return Status(reasons::kApiInternal, "ek trust: the EK CA bundle did not load");
   }
+  ATTEST_RETURN_IF_ERROR(ctx.service.ek_trust->CheckEndorsement(*ek, ek_cert, ek_chain, ctx.now));
 
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   Result<store::PolicyVersion> policy =
@@ -238,9 +216,10 @@ Result<HttpResponse> RegisterHost(RequestContext& ctx) {
   registration.libvirt_uri = libvirt_uri;
   ATTEST_ASSIGN_OR_RETURN(store::Host host,
                           db->RegisterHost(ctx.caller.tenant_id, registration, ctx.now));
-  ATTEST_RETURN_IF_ERROR(ctx.Audit(
-      "host.register", host.id, "ok",
-      "host_policy=" + host_policy + (ek_cert.empty() ? " ek_cert=none" : " ek_cert=checked")));
+  ATTEST_RETURN_IF_ERROR(
+      ctx.Audit("host.register", host.id, "ok",
+                "host_policy=" + host_policy + " ek=" + tpm::EkAlgorithmName(*ek) +
+                    (ek_cert.empty() ? " ek_cert=none(allowed)" : " ek_cert=verified")));
   return http::JsonResponse(201, {{"host_id", host.id},
                                   {"state", store::HostStateName(host.state)},
                                   {"credential_blob", Base64Encode(made.credential_blob)},

@@ -16,6 +16,7 @@
 #include "attest/tpm/eventlog.h"
 #include "attest/tpm/pcr_json.h"
 #include "service/api/testing/api_harness.h"
+#include "service/hosts/ek_trust.h"
 #include "tests/testing/fake_tpm.h"
 #include "tests/testing/test_pki.h"
 
@@ -50,18 +51,43 @@ tpm::PcrBanks QuotedPcrs(ByteSpan log) {
 
 std::string B64(ByteSpan b) { return Base64Encode(b); }
 
-// Fixture: an API with the two host policies and a software TPM.
+// Fixture: an API with the two host policies, trusting one test TPM vendor's EK CA (and
+// requiring EK certificates, the default), and software TPMs.
 class HostApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ek_ca_key_ = attest::testing::GenerateKey(attest::testing::KeyKind::kEcP256);
+    ek_ca_ = attest::testing::IssueCertificate(
+        {"test tpm vendor ek ca", h_.now() - std::chrono::hours(1),
+         h_.now() + std::chrono::days(365), true},
+        ek_ca_key_.get(), nullptr, ek_ca_key_.get());
+    SetEkTrust(/*allow_hosts_without_ek_cert=*/false);
     op_ = h_.operator_credentials();
     ASSERT_EQ(h_.Call("PUT", "/v1/host-policies/dev", kDevPolicy, &op_).status, 201);
     ASSERT_EQ(h_.Call("PUT", "/v1/host-policies/sb", kSecureBootPolicy, &op_).status, 201);
     log_ = EventLog();
   }
 
+  // SetEkTrust replaces the service's EK trust: the vendor bundle, the test vendor's CA.
+  void SetEkTrust(bool allow_hosts_without_ek_cert) {
+    const std::string pem = attest::testing::PemOf(ek_ca_.get());
+    auto trust = hosts::EkTrust::Make(AsBytes(pem), allow_hosts_without_ek_cert);
+    ASSERT_TRUE(trust.ok()) << trust.status().ToString();
+    h_.api().service().ek_trust = *trust;
+  }
+
+  // EkCert is the test vendor's EK certificate for tpm's EK (DER).
+  Bytes EkCert(const FakeTpm& tpm, long serial = 2) {
+    attest::testing::CertSpec spec{"ek", h_.now() - std::chrono::hours(1),
+                                   h_.now() + std::chrono::days(30), false, serial};
+    return attest::testing::DerOf(
+        attest::testing::IssueCertificate(spec, tpm.ek_key(), ek_ca_.get(), ek_ca_key_.get())
+            .get());
+  }
+
   json RegisterBody(const FakeTpm& tpm, const std::string& policy = "dev") {
     return {{"ek_public", B64(tpm.ek_public())},
+            {"ek_cert", B64(EkCert(tpm))},
             {"ak_public", B64(tpm.ak_public())},
             {"host_policy", policy}};
   }
@@ -106,6 +132,8 @@ class HostApiTest : public ::testing::Test {
   ApiHarness h_;
   sigv4::Credentials op_;
   Bytes log_;
+  EvpPkeyPtr ek_ca_key_;
+  X509Ptr ek_ca_;
 };
 
 TEST_F(HostApiTest, EnrolledHostQuotesAndBecomesTrusted) {
@@ -438,7 +466,12 @@ TEST_F(HostApiTest, HostileRegistrationsAreRefusedWithoutWriting) {
       {"ak is the ek", with("ak_public", B64(tpm.ek_public())), 400, "tpm.ak_attributes_invalid"},
       {"ak as pem", with("ak_public", B64(AsBytes(attest::testing::PemOf(foreign_cert.get())))),
        400, "tpm.public_malformed"},
-      {"ek cert garbage", with("ek_cert", B64(Bytes(40, 0x30))), 400, "x509.cert_malformed"},
+      {"ek cert garbage", with("ek_cert", B64(Bytes(40, 0x30))), 400, "tpm.ek_cert_malformed"},
+      {"ek cert missing", without("ek_cert"), 403, "tpm.ek_cert_required"},
+      {"ek cert not base64", with("ek_cert", "%%"), 400, "api.invalid_field"},
+      {"ek chain garbage", with("ek_chain", B64(Bytes(40, 0x30))), 400, "tpm.ek_cert_malformed"},
+      {"ek chain huge", with("ek_chain", B64(Bytes(65 * 1024, 0x30))), 400, "api.invalid_field"},
+      {"ek chain a number", with("ek_chain", 7), 400, "api.invalid_field"},
       {"ek cert of another key", with("ek_cert", B64(attest::testing::DerOf(foreign_cert.get()))),
        422, "tpm.ek_public_mismatch"},
       {"policy missing", with("host_policy", "nope"), 400, "api.invalid_field"},
@@ -479,38 +512,104 @@ TEST_F(HostApiTest, HostileRegistrationsAreRefusedWithoutWriting) {
   EXPECT_EQ(h_.Call("GET", "/v1/hosts", "", &op_).json["hosts"], json::array());
 }
 
-TEST_F(HostApiTest, EkCertificatesMustChainWhenACaBundleIsConfigured) {
+TEST_F(HostApiTest, EkCertificatesAreRequiredAndMustChain) {
   const FakeTpm tpm = FakeTpm::Create();
-  auto ca_key = attest::testing::GenerateKey(attest::testing::KeyKind::kEcP256);
-  attest::testing::CertSpec ca_spec{"test tpm vendor root", h_.now() - std::chrono::hours(1),
+  attest::testing::CertSpec ca_spec{"test tpm vendor ek ca", h_.now() - std::chrono::hours(1),
                                     h_.now() + std::chrono::hours(24), true};
-  auto ca = attest::testing::IssueCertificate(ca_spec, ca_key.get(), nullptr, ca_key.get());
-  attest::testing::CertSpec ek_spec{"ek", h_.now() - std::chrono::hours(1),
-                                    h_.now() + std::chrono::hours(24), false, 2};
-  auto ek_cert = attest::testing::IssueCertificate(ek_spec, tpm.ek_key(), ca.get(), ca_key.get());
   auto rogue_key = attest::testing::GenerateKey(attest::testing::KeyKind::kEcP256);
   auto rogue =
       attest::testing::IssueCertificate(ca_spec, rogue_key.get(), nullptr, rogue_key.get());
+  attest::testing::CertSpec ek_spec{"ek", h_.now() - std::chrono::hours(1),
+                                    h_.now() + std::chrono::hours(24), false, 2};
   auto rogue_ek =
       attest::testing::IssueCertificate(ek_spec, tpm.ek_key(), rogue.get(), rogue_key.get());
-  const std::string bundle = (h_.dir() / "ek-ca.pem").string();
-  std::ofstream(bundle) << attest::testing::PemOf(ca.get());
-  h_.api().service().config.ek_ca_bundle = bundle;
+  // An issuing CA below the trusted one, as a TPM keeps it in its EK chain NV indices.
+  auto issuing_key = attest::testing::GenerateKey(attest::testing::KeyKind::kEcP384);
+  attest::testing::CertSpec issuing_spec{"test tpm vendor issuing ca",
+                                         h_.now() - std::chrono::hours(1),
+                                         h_.now() + std::chrono::hours(24), true, 3};
+  auto issuing = attest::testing::IssueCertificate(issuing_spec, issuing_key.get(), ek_ca_.get(),
+                                                   ek_ca_key_.get());
+  auto chained_ek =
+      attest::testing::IssueCertificate(ek_spec, tpm.ek_key(), issuing.get(), issuing_key.get());
 
   json body = RegisterBody(tpm);
+  struct Case {
+    std::string name;
+    json ek_cert, ek_chain;
+    int want_status;
+    std::string want_code;
+  };
+  const Case cases[] = {
+      {"no certificate", nullptr, nullptr, 403, "tpm.ek_cert_required"},
+      {"a chain but no certificate", nullptr, B64(attest::testing::DerOf(issuing.get())), 400,
+       "tpm.ek_cert_malformed"},
+      {"wrong root", B64(attest::testing::DerOf(rogue_ek.get())), nullptr, 422,
+       "tpm.ek_chain_untrusted"},
+      {"nv intermediate missing", B64(attest::testing::DerOf(chained_ek.get())), nullptr, 422,
+       "tpm.ek_chain_untrusted"},
+      {"another tpm's certificate", B64(EkCert(FakeTpm::Create())), nullptr, 422,
+       "tpm.ek_public_mismatch"},
+      {"through the nv intermediate", B64(attest::testing::DerOf(chained_ek.get())),
+       B64(AsBytes(attest::testing::PemOf(issuing.get()))), 201, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    json b = body;
+    b.erase("ek_cert");
+    if (!c.ek_cert.is_null()) {
+      b["ek_cert"] = c.ek_cert;
+    }
+    if (!c.ek_chain.is_null()) {
+      b["ek_chain"] = c.ek_chain;
+    }
+    auto r = h_.CallJson("POST", "/v1/hosts", b, &op_);
+    EXPECT_EQ(r.status, c.want_status) << r.body;
+    if (!c.want_code.empty()) {
+      EXPECT_EQ(r.json["code"], c.want_code);
+    }
+  }
+  // Only the last case registered a host, with its certificate recorded.
+  auto hosts = h_.Call("GET", "/v1/hosts", "", &op_).json["hosts"];
+  ASSERT_EQ(hosts.size(), 1u);
+  EXPECT_EQ(hosts[0]["ek_certificate"], true);
+}
+
+TEST_F(HostApiTest, HostsWithoutEkCertificatesOnlyWhenTheOperatorAllowsThem) {
+  EXPECT_NE(h_.metrics().Render().find("attestd_hosts_without_ek_cert_allowed 0"),
+            std::string::npos);
+  const FakeTpm tpm = FakeTpm::Create();
+  json body = RegisterBody(tpm);
+  body.erase("ek_cert");
+  EXPECT_EQ(h_.CallJson("POST", "/v1/hosts", body, &op_).status, 403);
+  SetEkTrust(/*allow_hosts_without_ek_cert=*/true);
   auto r = h_.CallJson("POST", "/v1/hosts", body, &op_);
-  EXPECT_EQ(r.status, 400) << r.body;  // a certificate is now required
-  EXPECT_EQ(r.json["code"], "api.invalid_field");
-  body["ek_cert"] = B64(attest::testing::DerOf(rogue_ek.get()));
-  r = h_.CallJson("POST", "/v1/hosts", body, &op_);
-  EXPECT_EQ(r.status, 422) << r.body;
-  EXPECT_EQ(r.json["code"], "tpm.ek_chain_untrusted");
-  body["ek_cert"] = B64(attest::testing::DerOf(ek_cert.get()));
-  r = h_.CallJson("POST", "/v1/hosts", body, &op_);
-  EXPECT_EQ(r.status, 201) << r.body;
+  ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(h_.Call("GET", "/v1/hosts/" + r.json["host_id"].get<std::string>(), "", &op_)
                 .json["ek_certificate"],
-            true);
+            false);
+  // The switch covers a missing certificate only: one that is sent must still verify.
+  body["ek_cert"] = B64(EkCert(FakeTpm::Create()));
+  EXPECT_EQ(h_.CallJson("POST", "/v1/hosts", body, &op_).json["code"], "tpm.ek_public_mismatch");
+
+  // attestd's configuration sets it through the Api, which shows it in /metrics.
+  metrics::Registry registry;
+  DefineApiMetrics(registry);
+  ServiceContext service;
+  service.metrics = &registry;
+  service.config.allow_hosts_without_ek_cert = true;
+  Api api(std::move(service));
+  ASSERT_NE(api.service().ek_trust, nullptr);
+  EXPECT_TRUE(api.service().ek_trust->allow_hosts_without_ek_cert());
+  EXPECT_NE(registry.Render().find("attestd_hosts_without_ek_cert_allowed 1"), std::string::npos);
+}
+
+TEST_F(HostApiTest, EccEksRegisterAndActivate) {
+  for (auto kind : {attest::testing::FakeEk::kEccP256, attest::testing::FakeEk::kEccP384}) {
+    const FakeTpm tpm = FakeTpm::Create(attest::testing::kFakeAkAttributes, kind);
+    const std::string id = Enroll(tpm);
+    EXPECT_FALSE(id.empty());
+  }
 }
 
 TEST_F(HostApiTest, HostileQuoteBodiesAreRefusedWithoutSpendingTheNonce) {
