@@ -33,13 +33,16 @@ Result<std::string> Enroll(const HostAgentConfig& config, client::ApiClient& api
   nlohmann::json body;
   {
     ATTEST_ASSIGN_OR_RETURN(auto tpm, TpmDevice::Open(config.tcti));
-    ATTEST_ASSIGN_OR_RETURN(TpmKey ek, tpm->CreateEk());
+    ATTEST_ASSIGN_OR_RETURN(EkEndorsement e, ReadEkEndorsement(*tpm, config.ek_alg));
     ATTEST_ASSIGN_OR_RETURN(TpmKey ak, tpm->CreateAk(config.ak_alg));
-    body = {{"ek_public", Base64Encode(ek.public_area)},
+    body = {{"ek_public", Base64Encode(e.ek.public_area)},
             {"ak_public", Base64Encode(ak.public_area)},
             {"host_policy", host_policy}};
-    if (auto cert = tpm->ReadEkCertificate(); cert.ok()) {
-      body["ek_cert"] = Base64Encode(*cert);
+    if (!e.certificate.empty()) {
+      body["ek_cert"] = Base64Encode(e.certificate);
+    }
+    if (!e.chain_pem.empty()) {
+      body["ek_chain"] = Base64Encode(e.chain_pem);
     }
     if (!config.tees.empty()) {
       body["tees"] = config.tees;
@@ -55,7 +58,8 @@ Result<std::string> Enroll(const HostAgentConfig& config, client::ApiClient& api
   if (host_id.empty() || !blob.ok() || !secret.ok()) {
     return Status(reasons::kClientHttpError, "POST /v1/hosts: answer lacks the challenge");
   }
-  ATTEST_ASSIGN_OR_RETURN(Bytes credential, Activate(config.tcti, config.ak_alg, *blob, *secret));
+  ATTEST_ASSIGN_OR_RETURN(Bytes credential,
+                          Activate(config.tcti, config.ak_alg, config.ek_alg, *blob, *secret));
   ATTEST_RETURN_IF_ERROR(api.CallJson("POST", "/v1/hosts/" + host_id + "/activate",
                                       {{"secret", Base64Encode(credential)}})
                              .status());

@@ -18,6 +18,7 @@ namespace attest::agent {
 struct HostAgentConfig {
   std::string tcti;
   AkAlgorithm ak_alg = AkAlgorithm::kEcdsaP256;
+  EkAlgorithm ek_alg = EkAlgorithm::kRsa2048;
   std::string state_file;  // JSON {"host_id": ...}, written by Enroll, read by RunOnce
   // Quoted PCRs in every allocated bank: all 24, because attestd refuses a quote that leaves out
   // any PCR its logs extend (firmware, boot loaders and UKIs use 0-15, DRTM 17-22).
@@ -31,7 +32,8 @@ struct HostAgentConfig {
   std::string libvirt_uri;
 };
 
-// Enroll registers this TPM's EK (and EK certificate when the TPM holds one) and AK with
+// Enroll registers this TPM's EK (and its EK certificate and chain when the TPM holds them) and AK
+// with
 // POST /v1/hosts under host_policy, activates the returned credential with the TPM and sends the
 // secret back (POST /v1/hosts/{id}/activate), then writes the host id to the state file. Returns
 // the host id. Fails with the client's reasons (client.http_error carries the server's code),

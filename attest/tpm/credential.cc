@@ -116,11 +116,42 @@ Result<Bytes> LoadCaBundleDir(const std::string& dir) {
   return out;
 }
 
-Status CheckEkCertificateKey(ByteSpan ek_cert, const EkPublic& ek) {
-  Result<std::vector<X509Ptr>> leaf = ParseCertificates(ek_cert);
-  if (!leaf.ok()) {
-    return Status(reasons::kTpmEkCertMalformed, "ek certificate: " + leaf.status().message());
+Result<std::vector<X509Ptr>> ParseEkCertificates(ByteSpan bytes) {
+  constexpr std::string_view kPem = "-----BEGIN";
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  if (text.find(kPem) != std::string_view::npos) {
+    Result<std::vector<X509Ptr>> certs = ParseCertificates(bytes);
+    if (!certs.ok()) {
+      return Status(reasons::kTpmEkCertMalformed, "ek certificates: " + certs.status().message());
+    }
+    return certs;
   }
+  std::vector<X509Ptr> out;
+  size_t offset = 0;
+  while (offset < bytes.size()) {
+    const ByteSpan rest = bytes.subspan(offset);
+    if (std::all_of(rest.begin(), rest.end(), [](uint8_t b) { return b == 0x00 || b == 0xff; })) {
+      break;  // NV padding after the last certificate
+    }
+    const uint8_t* p = rest.data();
+    X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(rest.size())));
+    if (!cert) {
+      OsslErrors();
+      return Status(reasons::kTpmEkCertMalformed,
+                    "ek certificates: no DER certificate at offset " + std::to_string(offset));
+    }
+    offset += static_cast<size_t>(p - rest.data());
+    out.push_back(std::move(cert));
+  }
+  if (out.empty()) {
+    return Status(reasons::kTpmEkCertMalformed, "ek certificates: none");
+  }
+  return out;
+}
+
+Status CheckEkCertificateKey(ByteSpan ek_cert, const EkPublic& ek) {
+  ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> parsed, ParseEkCertificates(ek_cert));
+  const std::vector<X509Ptr>* leaf = &parsed;
   if (leaf->size() != 1) {
     return Status(
         reasons::kTpmEkCertMalformed,
@@ -138,14 +169,10 @@ Status VerifyEkCertificate(ByteSpan ek_cert, ByteSpan untrusted_chain, const EkP
                            std::span<X509* const> anchors, TimePoint now) {
   ATTEST_RETURN_IF_ERROR(CheckEkCertificateKey(ek_cert, ek));
   // Parsed twice (also above): a few hundred bytes, and the key check stays one function.
-  ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> leaf, ParseCertificates(ek_cert));
+  ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> leaf, ParseEkCertificates(ek_cert));
   std::vector<X509Ptr> chain;
   if (!untrusted_chain.empty()) {
-    Result<std::vector<X509Ptr>> parsed = ParseCertificates(untrusted_chain);
-    if (!parsed.ok()) {
-      return Status(reasons::kTpmEkCertMalformed, "ek chain: " + parsed.status().message());
-    }
-    chain = std::move(parsed).value();
+    ATTEST_ASSIGN_OR_RETURN(chain, ParseEkCertificates(untrusted_chain));
   }
   if (anchors.empty()) {
     return Status(reasons::kTpmEkChainUntrusted, "ek: no trusted EK CA certificates");

@@ -53,6 +53,11 @@ std::string EkAlgorithmName(const EkPublic& ek);
 Status VerifyEkCertificate(ByteSpan ek_cert, ByteSpan untrusted_chain, const EkPublic& ek,
                            std::span<X509* const> anchors, TimePoint now);
 
+// ParseEkCertificates reads a PEM bundle, or DER certificates back to back as TPM NV indices hold
+// them (the EK certificate, the EK chain indices); zero padding or erased (0xff) bytes after the
+// last DER certificate are ignored, anything else is not. Fails with tpm.ek_cert_malformed.
+Result<std::vector<X509Ptr>> ParseEkCertificates(ByteSpan bytes);
+
 // CheckEkCertificateKey checks only that ek_cert (one certificate) carries the EK's public key.
 // Fails with tpm.ek_cert_malformed or tpm.ek_public_mismatch.
 Status CheckEkCertificateKey(ByteSpan ek_cert, const EkPublic& ek);
