@@ -447,6 +447,51 @@ TEST(VerifyEkCertificate, ChainsThroughTpmIntermediatesToAnyTrustedCa) {
   }
 }
 
+TEST(ParseEkCertificates, ReadsNvContentsAndPemBundles) {
+  const EkPki pki;
+  const Bytes ca = attest::testing::DerOf(pki.ca.get());
+  const Bytes root = attest::testing::DerOf(pki.root.get());
+  auto cat = [](std::initializer_list<Bytes> parts) {
+    Bytes out;
+    for (const Bytes& p : parts) {
+      out.insert(out.end(), p.begin(), p.end());
+    }
+    return out;
+  };
+  Bytes pem = PemBytes(pki.ca.get());
+  const Bytes root_pem = PemBytes(pki.root.get());
+  pem.insert(pem.end(), root_pem.begin(), root_pem.end());
+  Bytes truncated(ca.begin(), ca.end() - 1);
+  struct Case {
+    std::string name;
+    Bytes input;
+    size_t want_certs;  // 0 = tpm.ek_cert_malformed
+  };
+  const Case cases[] = {
+      {"one der", ca, 1},
+      {"two der back to back", cat({ca, root}), 2},
+      {"zero padding", cat({ca, Bytes(100, 0x00)}), 1},
+      {"erased nv padding", cat({ca, root, Bytes(37, 0xff)}), 2},
+      {"pem bundle", pem, 2},
+      {"garbage after a certificate", cat({ca, Bytes{0x30, 0x03, 0x02, 0x01, 0x01}}), 0},
+      {"padding then a certificate", cat({ca, Bytes(4, 0x00), root}), 0},
+      {"truncated", truncated, 0},
+      {"padding only", Bytes(64, 0xff), 0},
+      {"empty", {}, 0},
+      {"pem without certificate", Bytes{'-', '-', '-', '-', '-', 'B', 'E', 'G', 'I', 'N'}, 0},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto certs = ParseEkCertificates(c.input);
+    if (c.want_certs == 0) {
+      EXPECT_EQ(certs.status().reason_id(), "tpm.ek_cert_malformed");
+    } else {
+      ASSERT_TRUE(certs.ok()) << certs.status().ToString();
+      EXPECT_EQ(certs->size(), c.want_certs);
+    }
+  }
+}
+
 TEST(LoadCaBundleDir, MissingDirectoryIsAFileError) {
   EXPECT_EQ(LoadCaBundleDir("/nonexistent-ca-dir").status().reason_id(), "core.file_unreadable");
 }
