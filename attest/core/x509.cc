@@ -193,6 +193,7 @@ Result<std::vector<X509Ptr>> VerifyChain(X509* leaf, std::span<X509* const> inte
   }
   std::vector<X509Ptr> chain;
   STACK_OF(X509)* verified = X509_STORE_CTX_get0_chain(ctx.get());
+  chain.reserve(static_cast<size_t>(sk_X509_num(verified)));
   for (int i = 0; i < sk_X509_num(verified); ++i) {
     chain.push_back(UpRef(sk_X509_value(verified, i)));
   }

@@ -178,6 +178,7 @@ Status VerifyEkCertificate(ByteSpan ek_cert, ByteSpan untrusted_chain, const EkP
     return Status(reasons::kTpmEkChainUntrusted, "ek: no trusted EK CA certificates");
   }
   std::vector<X509*> intermediates;
+  intermediates.reserve(chain.size());
   for (const X509Ptr& c : chain) {
     intermediates.push_back(c.get());
   }

@@ -40,7 +40,8 @@ using http::HttpResponse;
 // real UEFI logs are tens of KiB (2 MiB leaves room for large db/dbx measurements).
 constexpr size_t kMaxPublicBytes = 2048;
 constexpr size_t kMaxCertBytes = 16 * 1024;
-constexpr size_t kMaxChainBytes = 64 * 1024;  // a few intermediates from the TPM's NV indices
+constexpr size_t kMaxChainBytes =
+    size_t{64} * 1024;  // a few intermediates from the TPM's NV indices
 constexpr size_t kMaxQuoteBytes = 4096;
 constexpr size_t kMaxSignatureBytes = 2048;
 constexpr size_t kMaxPcrsBytes = 64 * 1024;

@@ -170,8 +170,7 @@ Result<Bytes> FakeTpm::EccSeed(ByteSpan secret) const {
   std::copy(x.begin(), x.end(), point.begin() + 1 + field - x_len);
   std::copy(y.begin(), y.end(), point.begin() + 1 + 2 * field - y_len);
   // The TPM's ECDH: the ephemeral point times the EK's private scalar; Z is its x (padded).
-  EvpPkeyPtr peer(EVP_PKEY_new());
-  EVP_PKEY* raw = peer.get();
+  EVP_PKEY* raw = nullptr;
   EvpPkeyCtxPtr from(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
@@ -182,8 +181,7 @@ Result<Bytes> FakeTpm::EccSeed(ByteSpan secret) const {
       EVP_PKEY_fromdata(from.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
     return Invalid("ephemeral point is not on the curve");
   }
-  peer.release();
-  peer.reset(raw);
+  const EvpPkeyPtr peer(raw);
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(ek_key_.get(), nullptr));
   Bytes z(field);
   size_t z_len = z.size();

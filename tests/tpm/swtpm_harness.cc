@@ -141,14 +141,18 @@ Result<std::unique_ptr<Swtpm>> Swtpm::Start(const SwtpmOptions& options) {
     }
     if (tpm->pid_ > 0 && Accepts(tpm->port_)) {
       if (options.ek_certificate && options.ek_chain_in_nv) {
-        const std::string tcti = "TPM2TOOLS_TCTI=" + tpm->Tcti() + " ";
         const std::string der = d + "/issuer.der";
-        ATTEST_RETURN_IF_ERROR(
-            Run("openssl x509 -in " + d + "/ca/issuercert.pem -outform der -out " + der));
-        ATTEST_RETURN_IF_ERROR(Run(tcti + "tpm2_nvdefine 0x01c00100 -C p -s " +
-                                   std::to_string(std::filesystem::file_size(der)) +
-                                   " -a 'ppwrite|ppread|ownerread|authread|no_da|platformcreate'"));
-        ATTEST_RETURN_IF_ERROR(Run(tcti + "tpm2_nvwrite 0x01c00100 -C p -i " + der));
+        std::string convert = "openssl x509 -outform der -in " + d;
+        convert += "/ca/issuercert.pem -out " + der;
+        ATTEST_RETURN_IF_ERROR(Run(convert));
+        std::string define = "TPM2TOOLS_TCTI=" + tpm->Tcti();
+        define +=
+            " tpm2_nvdefine 0x01c00100 -C p -s " + std::to_string(std::filesystem::file_size(der));
+        define += " -a 'ppwrite|ppread|ownerread|authread|no_da|platformcreate'";
+        ATTEST_RETURN_IF_ERROR(Run(define));
+        std::string write = "TPM2TOOLS_TCTI=" + tpm->Tcti();
+        write += " tpm2_nvwrite 0x01c00100 -C p -i " + der;
+        ATTEST_RETURN_IF_ERROR(Run(write));
       }
       return tpm;
     }
