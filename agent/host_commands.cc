@@ -3,8 +3,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include <openssl/pem.h>
+
 #include "attest/core/file_io.h"
+#include "attest/core/x509.h"
 #include "attest/tpm/claims.h"
+#include "attest/tpm/credential.h"
 #include "attest/tpm/pcr_json.h"
 
 namespace attest::agent {
@@ -32,25 +36,57 @@ Status EnsureDir(const std::string& dir) {
 
 }  // namespace
 
-Status Register(const std::string& tcti, AkAlgorithm ak_alg, const std::string& out_dir) {
+Result<EkEndorsement> ReadEkEndorsement(TpmDevice& tpm, EkAlgorithm ek_alg) {
+  EkEndorsement out;
+  ATTEST_ASSIGN_OR_RETURN(out.ek, tpm.CreateEk(ek_alg));
+  // An undefined index is how a TPM says it holds no certificate: nothing to send.
+  if (Result<Bytes> nv = tpm.ReadEkCertificate(ek_alg); nv.ok()) {
+    ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> certs, tpm::ParseEkCertificates(*nv));
+    if (certs.size() != 1) {
+      return Status(reasons::kTpmEkCertMalformed,
+                    "ek certificate index holds " + std::to_string(certs.size()) + " certificates");
+    }
+    out.certificate = CertificateDer(certs.front().get());
+  }
+  ATTEST_ASSIGN_OR_RETURN(Bytes chain, tpm.ReadEkChain());
+  if (!chain.empty()) {
+    ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> certs, tpm::ParseEkCertificates(chain));
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    for (const X509Ptr& cert : certs) {
+      if (!bio || PEM_write_bio_X509(bio.get(), cert.get()) != 1) {
+        return Status(reasons::kInternalError, "ek chain: PEM: " + OsslErrors());
+      }
+    }
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio.get(), &data);
+    out.chain_pem.assign(data, data + size);
+  }
+  return out;
+}
+
+Status Register(const std::string& tcti, AkAlgorithm ak_alg, EkAlgorithm ek_alg,
+                const std::string& out_dir) {
   ATTEST_RETURN_IF_ERROR(EnsureDir(out_dir));
   ATTEST_ASSIGN_OR_RETURN(auto tpm, TpmDevice::Open(tcti));
   {
-    ATTEST_ASSIGN_OR_RETURN(TpmKey ek, tpm->CreateEk());
-    ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/ek.pub", ek.public_area));
-  }
-  if (auto cert = tpm->ReadEkCertificate(); cert.ok()) {
-    ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/ek.crt", *cert));
-  }
+    ATTEST_ASSIGN_OR_RETURN(EkEndorsement e, ReadEkEndorsement(*tpm, ek_alg));
+    ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/ek.pub", e.ek.public_area));
+    if (!e.certificate.empty()) {
+      ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/ek.crt", e.certificate));
+    }
+    if (!e.chain_pem.empty()) {
+      ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/ek-chain.pem", e.chain_pem));
+    }
+  }  // the EK is flushed here: swtpm holds only a few transient objects
   ATTEST_ASSIGN_OR_RETURN(TpmKey ak, tpm->CreateAk(ak_alg));
   ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/ak.pub", ak.public_area));
   return WriteFile(out_dir + "/ak.name", ak.name);
 }
 
-Result<Bytes> Activate(const std::string& tcti, AkAlgorithm ak_alg, ByteSpan credential_blob,
-                       ByteSpan encrypted_secret) {
+Result<Bytes> Activate(const std::string& tcti, AkAlgorithm ak_alg, EkAlgorithm ek_alg,
+                       ByteSpan credential_blob, ByteSpan encrypted_secret) {
   ATTEST_ASSIGN_OR_RETURN(auto tpm, TpmDevice::Open(tcti));
-  ATTEST_ASSIGN_OR_RETURN(TpmKey ek, tpm->CreateEk());
+  ATTEST_ASSIGN_OR_RETURN(TpmKey ek, tpm->CreateEk(ek_alg));
   ATTEST_ASSIGN_OR_RETURN(TpmKey ak, tpm->CreateAk(ak_alg));
   return tpm->ActivateCredential(ak, ek, credential_blob, encrypted_secret);
 }

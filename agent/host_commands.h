@@ -14,15 +14,30 @@
 
 namespace attest::agent {
 
-// Register writes into out_dir: ek.pub (TPM2B_PUBLIC), ek.crt (DER, when the TPM has an RSA EK
-// certificate at NV 0x01c00002), ak.pub (TPM2B_PUBLIC) and ak.name (nameAlg || digest): what
-// the verifier needs to check the EK certificate and issue a credential for the AK.
-Status Register(const std::string& tcti, AkAlgorithm ak_alg, const std::string& out_dir);
+// EkEndorsement is what the TPM holds about its EK: the key and, when provisioned, the EK
+// certificate of that algorithm and the EK certificate chain NV indices.
+struct EkEndorsement {
+  TpmKey ek;
+  Bytes certificate;  // DER, exactly one certificate (NV padding removed); empty when none
+  Bytes chain_pem;    // the chain indices' certificates as PEM; empty when none
+};
 
-// Activate runs TPM2_ActivateCredential on the verifier's credential blob and encrypted secret
-// (as MakeCredential marshals them) and returns the recovered credential.
-Result<Bytes> Activate(const std::string& tcti, AkAlgorithm ak_alg, ByteSpan credential_blob,
-                       ByteSpan encrypted_secret);
+// ReadEkEndorsement creates ek_alg's EK and reads its certificate and the chain. A missing
+// certificate or chain is not an error; a present one that does not parse is
+// (tpm.ek_cert_malformed). Fails with tpm.device_error.
+Result<EkEndorsement> ReadEkEndorsement(TpmDevice& tpm, EkAlgorithm ek_alg);
+
+// Register writes into out_dir: ek.pub (TPM2B_PUBLIC), ek.crt (DER, when the TPM holds an EK
+// certificate for ek_alg), ek-chain.pem (the EK certificate chain NV indices, when defined), ak.pub
+// (TPM2B_PUBLIC) and ak.name (nameAlg || digest): what the verifier needs to check the EK
+// certificate and issue a credential for the AK.
+Status Register(const std::string& tcti, AkAlgorithm ak_alg, EkAlgorithm ek_alg,
+                const std::string& out_dir);
+
+// Activate runs TPM2_ActivateCredential with ek_alg's EK on the verifier's credential blob and
+// encrypted secret (as MakeCredential marshals them) and returns the recovered credential.
+Result<Bytes> Activate(const std::string& tcti, AkAlgorithm ak_alg, EkAlgorithm ek_alg,
+                       ByteSpan credential_blob, ByteSpan encrypted_secret);
 
 // QuoteOptions selects what a quote covers and which logs ship with it.
 struct QuoteOptions {

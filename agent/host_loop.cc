@@ -24,13 +24,16 @@ Result<HostIdentity> Enroll(const HostAgentConfig& config, client::ApiClient& un
   nlohmann::json body;
   {
     ATTEST_ASSIGN_OR_RETURN(auto tpm, TpmDevice::Open(config.tcti));
-    ATTEST_ASSIGN_OR_RETURN(TpmKey ek, tpm->CreateEk());
+    ATTEST_ASSIGN_OR_RETURN(EkEndorsement e, ReadEkEndorsement(*tpm, config.ek_alg));
     ATTEST_ASSIGN_OR_RETURN(TpmKey ak, tpm->CreateAk(config.ak_alg));
     body = {{"token", token},
-            {"ek_public", Base64Encode(ek.public_area)},
+            {"ek_public", Base64Encode(e.ek.public_area)},
             {"ak_public", Base64Encode(ak.public_area)}};
-    if (auto cert = tpm->ReadEkCertificate(); cert.ok()) {
-      body["ek_cert"] = Base64Encode(*cert);
+    if (!e.certificate.empty()) {
+      body["ek_cert"] = Base64Encode(e.certificate);
+    }
+    if (!e.chain_pem.empty()) {
+      body["ek_chain"] = Base64Encode(e.chain_pem);
     }
   }  // the TPM connection closes here: swtpm serves one client at a time
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json enrolled,
@@ -42,7 +45,8 @@ Result<HostIdentity> Enroll(const HostAgentConfig& config, client::ApiClient& un
   if (identity.host_id.empty() || !blob.ok() || !wrapped.ok()) {
     return Status(reasons::kClientHttpError, "POST /v1/enroll: answer lacks the credential");
   }
-  ATTEST_ASSIGN_OR_RETURN(Bytes secret, Activate(config.tcti, config.ak_alg, *blob, *wrapped));
+  ATTEST_ASSIGN_OR_RETURN(Bytes secret,
+                          Activate(config.tcti, config.ak_alg, config.ek_alg, *blob, *wrapped));
   Result<std::string> key = protocol::DeriveHostSecretKey(secret, identity.host_id);
   OPENSSL_cleanse(secret.data(), secret.size());
   ATTEST_RETURN_IF_ERROR(key.status());

@@ -20,6 +20,7 @@ namespace attest::agent {
 struct HostAgentConfig {
   std::string tcti;
   AkAlgorithm ak_alg = AkAlgorithm::kEcdsaP256;
+  EkAlgorithm ek_alg = EkAlgorithm::kRsa2048;
   // Quoted PCRs in every allocated bank: all 24, because attestd refuses a quote that leaves out
   // any PCR its logs extend (firmware, boot loaders and UKIs use 0-15, DRTM 17-22).
   std::vector<uint32_t> pcrs = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,

@@ -32,8 +32,10 @@ using attest::flags::FlagSpec;
 constexpr char kUsage[] =
     "usage:\n"
     "  attest-agent host register --tcti CONF --out DIR [--ak ecdsa|rsa]\n"
+    "                             [--ek-alg rsa|ecc-p256|ecc-p384]\n"
     "  attest-agent host activate --tcti CONF --credential FILE --secret FILE --out FILE "
     "[--ak ecdsa|rsa]\n"
+    "                             [--ek-alg rsa|ecc-p256|ecc-p384]\n"
     "  attest-agent host quote --tcti CONF --nonce HEX --out DIR [--pcrs 0,1,...] "
     "[--banks sha1,sha256] [--eventlog PATH] [--drtm-log PATH] [--ak ecdsa|rsa]\n"
     "  attest-agent guest keygen --out KEYFILE            (prints the public JWK)\n"
@@ -44,7 +46,8 @@ constexpr char kUsage[] =
     "                            [--out FILE|DIR|-] [--tsm-root PATH] [--sev-device PATH]\n"
     "                            [--evidence-command CMD]   (volume key to stdout by default)\n"
     "  attest-agent host enroll --endpoint URL --token TOKEN --tcti CONF [--out FILE]\n"
-    "                           [--ca-cert FILE] [--ak ecdsa|rsa]\n"
+    "                           [--ca-cert FILE] [--ak ecdsa|rsa] [--ek-alg "
+    "rsa|ecc-p256|ecc-p384]\n"
     "  attest-agent host run --endpoint URL --tcti CONF [--credentials FILE] [--interval SECONDS]\n"
     "                        [--once] [--ca-cert FILE] [--region R] [--pcrs 0,1,...]\n"
     "                        [--eventlog PATH] [--drtm-log PATH] [--ak ecdsa|rsa]\n"
@@ -66,6 +69,22 @@ attest::Result<attest::agent::AkAlgorithm> AkAlg(const Args& args) {
     return attest::agent::AkAlgorithm::kRsaSsa2048;
   }
   return Status(attest::reasons::kCliUsage, "--ak must be ecdsa or rsa");
+}
+
+// EkAlg reads --ek-alg: which TCG EK template (and EK certificate) the host uses; rsa (L-1) by
+// default, ecc-p256 (L-2) or ecc-p384 (H-4).
+attest::Result<attest::agent::EkAlgorithm> EkAlg(const Args& args) {
+  const std::string name = args.Get("ek-alg").value_or("rsa");
+  if (name == "rsa") {
+    return attest::agent::EkAlgorithm::kRsa2048;
+  }
+  if (name == "ecc-p256") {
+    return attest::agent::EkAlgorithm::kEccP256;
+  }
+  if (name == "ecc-p384") {
+    return attest::agent::EkAlgorithm::kEccP384;
+  }
+  return Status(attest::reasons::kCliUsage, "--ek-alg must be rsa, ecc-p256 or ecc-p384");
 }
 
 attest::Result<std::vector<std::string>> SplitList(const std::string& text) {
@@ -123,7 +142,7 @@ void PrintDecision(const attest::agent::Decision& d) {
 // (transport, HTTP or TPM error); without --once it never exits on such errors, it backs off.
 int RunHostApi(int argc, char** argv, const std::string& verb) {
   const FlagSpec spec{{"endpoint", "ca-cert", "region", "tcti", "token", "out", "credentials", "ak",
-                       "interval", "pcrs", "eventlog", "drtm-log"},
+                       "ek-alg", "interval", "pcrs", "eventlog", "drtm-log"},
                       {"once"}};
   auto args = Args::Parse(argc, argv, 3, spec);
   if (!args.ok()) {
@@ -142,8 +161,13 @@ int RunHostApi(int argc, char** argv, const std::string& verb) {
   if (!ak_alg.ok()) {
     return Fail(ak_alg.status());
   }
+  auto ek_alg = EkAlg(*args);
+  if (!ek_alg.ok()) {
+    return Fail(ek_alg.status());
+  }
   config.tcti = *tcti;
   config.ak_alg = *ak_alg;
+  config.ek_alg = *ek_alg;
   if (auto pcrs = args->Get("pcrs")) {
     auto list = ParsePcrList(*pcrs);
     if (!list.ok()) {
@@ -245,8 +269,8 @@ int RunHost(int argc, char** argv) {
   if (verb == "enroll" || verb == "run") {
     return RunHostApi(argc, argv, verb);
   }
-  const FlagSpec spec{{"tcti", "out", "ak", "credential", "secret", "nonce", "pcrs", "banks",
-                       "eventlog", "drtm-log"},
+  const FlagSpec spec{{"tcti", "out", "ak", "ek-alg", "credential", "secret", "nonce", "pcrs",
+                       "banks", "eventlog", "drtm-log"},
                       {}};
   auto args = Args::Parse(argc, argv, 3, spec);
   if (!args.ok()) {
@@ -264,9 +288,13 @@ int RunHost(int argc, char** argv) {
   if (!ak_alg.ok()) {
     return Fail(ak_alg.status());
   }
+  auto ek_alg = EkAlg(*args);
+  if (!ek_alg.ok()) {
+    return Fail(ek_alg.status());
+  }
 
   if (verb == "register") {
-    Status s = attest::agent::Register(*tcti, *ak_alg, *out);
+    Status s = attest::agent::Register(*tcti, *ak_alg, *ek_alg, *out);
     return s.ok() ? 0 : Fail(s);
   }
   if (verb == "activate") {
@@ -286,7 +314,7 @@ int RunHost(int argc, char** argv) {
     if (!secret.ok()) {
       return Fail(secret.status());
     }
-    auto recovered = attest::agent::Activate(*tcti, *ak_alg, *cred, *secret);
+    auto recovered = attest::agent::Activate(*tcti, *ak_alg, *ek_alg, *cred, *secret);
     if (!recovered.ok()) {
       return Fail(recovered.status());
     }

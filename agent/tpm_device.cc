@@ -4,6 +4,7 @@
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "attest/tpm/alg.h"
@@ -55,29 +56,63 @@ TPML_PCR_SELECTION ToSelection(const std::map<uint16_t, std::vector<uint32_t>>& 
   return out;
 }
 
-// EK template L-1 (TCG EK Credential Profile 2.0 §B.3.3): RSA 2048, AES-128-CFB, the
-// PolicySecret(TPM_RH_ENDORSEMENT) authPolicy, a 256-byte zero unique field.
-TPM2B_PUBLIC EkTemplate() {
-  static const uint8_t kPolicy[32] = {0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xB3, 0xF8,
-                                      0x1A, 0x90, 0xCC, 0x8D, 0x46, 0xA5, 0xD7, 0x24,
-                                      0xFD, 0x52, 0xD7, 0x6E, 0x06, 0x52, 0x0B, 0x64,
-                                      0xF2, 0xA1, 0xDA, 0x1B, 0x33, 0x14, 0x69, 0xAA};
+// The EK templates of the TCG EK Credential Profile 2.x (§B.3.3 L-1, L-2; §B.4.5 H-4). The
+// low-range ones carry PolicySecret(TPM_RH_ENDORSEMENT) (SHA-256) as authPolicy and a zero-filled
+// unique field of the key size; H-4 carries PolicyOR(PolicyA, PolicyC) over SHA-384, sets
+// userWithAuth, and leaves unique empty. A template that differs in any bit makes another key than
+// the one the manufacturer certified (tests/tpm checks H-4 against swtpm's certificate).
+TPM2B_PUBLIC EkTemplate(EkAlgorithm alg) {
+  static const uint8_t kPolicySha256[32] = {0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xB3, 0xF8,
+                                            0x1A, 0x90, 0xCC, 0x8D, 0x46, 0xA5, 0xD7, 0x24,
+                                            0xFD, 0x52, 0xD7, 0x6E, 0x06, 0x52, 0x0B, 0x64,
+                                            0xF2, 0xA1, 0xDA, 0x1B, 0x33, 0x14, 0x69, 0xAA};
+  static const uint8_t kPolicyOrSha384[48] = {
+      0xB2, 0x6E, 0x7D, 0x28, 0xD1, 0x1A, 0x50, 0xBC, 0x53, 0xD8, 0x82, 0xBC,
+      0xF5, 0xFD, 0x3A, 0x1A, 0x07, 0x41, 0x48, 0xBB, 0x35, 0xD3, 0xB4, 0xE4,
+      0xCB, 0x1C, 0x0A, 0xD9, 0xBD, 0xE4, 0x19, 0xCA, 0xCB, 0x47, 0xBA, 0x09,
+      0x69, 0x96, 0x46, 0x15, 0x0F, 0x9F, 0xC0, 0x00, 0xF3, 0xF8, 0x0E, 0x12};
   TPM2B_PUBLIC t{};
-  t.publicArea.type = TPM2_ALG_RSA;
-  t.publicArea.nameAlg = TPM2_ALG_SHA256;
-  t.publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                                  TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_ADMINWITHPOLICY |
-                                  TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
-  t.publicArea.authPolicy.size = 32;
-  std::memcpy(t.publicArea.authPolicy.buffer, kPolicy, 32);
-  TPMS_RSA_PARMS& rsa = t.publicArea.parameters.rsaDetail;
-  rsa.symmetric.algorithm = TPM2_ALG_AES;
-  rsa.symmetric.keyBits.aes = 128;
-  rsa.symmetric.mode.aes = TPM2_ALG_CFB;
-  rsa.scheme.scheme = TPM2_ALG_NULL;
-  rsa.keyBits = 2048;
-  rsa.exponent = 0;
-  t.publicArea.unique.rsa.size = 256;
+  TPMT_PUBLIC& p = t.publicArea;
+  p.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                       TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_ADMINWITHPOLICY |
+                       TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
+  if (alg == EkAlgorithm::kEccP384) {
+    p.nameAlg = TPM2_ALG_SHA384;
+    p.objectAttributes |= TPMA_OBJECT_USERWITHAUTH;
+    p.authPolicy.size = sizeof(kPolicyOrSha384);
+    std::memcpy(p.authPolicy.buffer, kPolicyOrSha384, sizeof(kPolicyOrSha384));
+  } else {
+    p.nameAlg = TPM2_ALG_SHA256;
+    p.authPolicy.size = sizeof(kPolicySha256);
+    std::memcpy(p.authPolicy.buffer, kPolicySha256, sizeof(kPolicySha256));
+  }
+  if (alg == EkAlgorithm::kRsa2048) {
+    p.type = TPM2_ALG_RSA;
+    TPMS_RSA_PARMS& rsa = p.parameters.rsaDetail;
+    rsa.symmetric.algorithm = TPM2_ALG_AES;
+    rsa.symmetric.keyBits.aes = 128;
+    rsa.symmetric.mode.aes = TPM2_ALG_CFB;
+    rsa.scheme.scheme = TPM2_ALG_NULL;
+    rsa.keyBits = 2048;
+    rsa.exponent = 0;
+    p.unique.rsa.size = 256;
+    return t;
+  }
+  p.type = TPM2_ALG_ECC;
+  TPMS_ECC_PARMS& ecc = p.parameters.eccDetail;
+  ecc.symmetric.algorithm = TPM2_ALG_AES;
+  ecc.symmetric.mode.aes = TPM2_ALG_CFB;
+  ecc.scheme.scheme = TPM2_ALG_NULL;
+  ecc.kdf.scheme = TPM2_ALG_NULL;
+  if (alg == EkAlgorithm::kEccP256) {
+    ecc.symmetric.keyBits.aes = 128;
+    ecc.curveID = TPM2_ECC_NIST_P256;
+    p.unique.ecc.x.size = 32;
+    p.unique.ecc.y.size = 32;
+  } else {
+    ecc.symmetric.keyBits.aes = 256;
+    ecc.curveID = TPM2_ECC_NIST_P384;
+  }
   return t;
 }
 
@@ -178,24 +213,37 @@ Result<TpmKey> TpmDevice::CreatePrimary(const TPM2B_PUBLIC& in_public) {
   return key;
 }
 
-Result<TpmKey> TpmDevice::CreateEk() { return CreatePrimary(EkTemplate()); }
+uint32_t EkCertificateIndex(EkAlgorithm alg) {
+  switch (alg) {
+    case EkAlgorithm::kRsa2048:
+      return 0x01c00002;
+    case EkAlgorithm::kEccP256:
+      return 0x01c0000a;
+    case EkAlgorithm::kEccP384:
+      return 0x01c00016;
+  }
+  return 0;
+}
+
+Result<TpmKey> TpmDevice::CreateEk(EkAlgorithm alg) { return CreatePrimary(EkTemplate(alg)); }
 
 Result<TpmKey> TpmDevice::CreateAk(AkAlgorithm alg) { return CreatePrimary(AkTemplate(alg)); }
 
-Result<Bytes> TpmDevice::ReadEkCertificate() {
-  constexpr TPM2_HANDLE kRsaEkCertIndex = 0x01c00002;
+Result<Bytes> TpmDevice::ReadNvIndex(uint32_t nv_index) {
+  char hex[16];
+  std::snprintf(hex, sizeof(hex), "0x%08x", nv_index);
   ESYS_TR index = ESYS_TR_NONE;
-  TSS2_RC rc = Esys_TR_FromTPMPublic(esys_, kRsaEkCertIndex, ESYS_TR_NONE, ESYS_TR_NONE,
-                                     ESYS_TR_NONE, &index);
+  TSS2_RC rc =
+      Esys_TR_FromTPMPublic(esys_, nv_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &index);
   if (rc != TSS2_RC_SUCCESS) {
-    return TpmError("ek certificate index 0x01c00002", rc);
+    return TpmError(std::string("nv index ") + hex, rc);
   }
   TPM2B_NV_PUBLIC* nv_public = nullptr;
   rc = Esys_NV_ReadPublic(esys_, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv_public,
                           nullptr);
   if (rc != TSS2_RC_SUCCESS) {
     Esys_TR_Close(esys_, &index);
-    return TpmError("nv read public", rc);
+    return TpmError(std::string("nv read public ") + hex, rc);
   }
   const uint16_t size = nv_public->nvPublic.dataSize;
   Esys_Free(nv_public);
@@ -204,17 +252,55 @@ Result<Bytes> TpmDevice::ReadEkCertificate() {
   while (out.size() < size) {
     const uint16_t n = static_cast<uint16_t>(std::min<size_t>(kChunk, size - out.size()));
     TPM2B_MAX_NV_BUFFER* data = nullptr;
-    // EK certificate indices are readable with the index's own (empty) auth.
+    // EK certificate (and chain) indices are readable with the index's own (empty) auth.
     rc = Esys_NV_Read(esys_, index, index, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, n,
                       static_cast<uint16_t>(out.size()), &data);
     if (rc != TSS2_RC_SUCCESS) {
       Esys_TR_Close(esys_, &index);
-      return TpmError("nv read", rc);
+      return TpmError(std::string("nv read ") + hex, rc);
     }
     out.insert(out.end(), data->buffer, data->buffer + data->size);
     Esys_Free(data);
   }
   Esys_TR_Close(esys_, &index);
+  return out;
+}
+
+Result<Bytes> TpmDevice::ReadEkCertificate(EkAlgorithm alg) {
+  return ReadNvIndex(EkCertificateIndex(alg));
+}
+
+Result<Bytes> TpmDevice::ReadEkChain() {
+  Bytes out;
+  TPM2_HANDLE next = kEkChainFirstIndex;
+  // TPM2_GetCapability(HANDLES) lists defined NV indices from `next` on, a page at a time.
+  for (int page = 0; page < 256 && next <= kEkChainLastIndex; ++page) {
+    TPMI_YES_NO more = TPM2_NO;
+    TPMS_CAPABILITY_DATA* data = nullptr;
+    TSS2_RC rc =
+        Esys_GetCapability(esys_, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES, next,
+                           kEkChainLastIndex - next + 1, &more, &data);
+    if (rc != TSS2_RC_SUCCESS) {
+      return TpmError("get capability (nv indices)", rc);
+    }
+    EsysPtr<TPMS_CAPABILITY_DATA> owned(data);
+    const TPML_HANDLE& handles = data->data.handles;
+    if (handles.count == 0) {
+      break;
+    }
+    for (uint32_t i = 0; i < handles.count; ++i) {
+      const TPM2_HANDLE h = handles.handle[i];
+      if (h < kEkChainFirstIndex || h > kEkChainLastIndex) {
+        return out;  // past the chain range
+      }
+      ATTEST_ASSIGN_OR_RETURN(Bytes certs, ReadNvIndex(h));
+      out.insert(out.end(), certs.begin(), certs.end());
+      next = h + 1;
+    }
+    if (more != TPM2_YES) {
+      break;
+    }
+  }
   return out;
 }
 
@@ -259,10 +345,23 @@ Result<Bytes> TpmDevice::ActivateCredential(const TpmKey& ak, const TpmKey& ek,
   if (rc != TSS2_RC_SUCCESS || offset != encrypted_secret.size()) {
     return Status(reasons::kTpmCredentialMalformed, "secret is not a TPM2B_ENCRYPTED_SECRET");
   }
-  ATTEST_ASSIGN_OR_RETURN(TpmHandle session, StartEndorsementPolicySession());
+  // The EK's template decides how it is authorized (see the declaration).
+  TPM2B_PUBLIC ek_public{};
+  offset = 0;
+  rc = Tss2_MU_TPM2B_PUBLIC_Unmarshal(ek.public_area.data(), ek.public_area.size(), &offset,
+                                      &ek_public);
+  if (rc != TSS2_RC_SUCCESS) {
+    return TpmError("ek public", rc);
+  }
+  TpmHandle session;
+  ESYS_TR ek_auth = ESYS_TR_PASSWORD;
+  if ((ek_public.publicArea.objectAttributes & TPMA_OBJECT_USERWITHAUTH) == 0) {
+    ATTEST_ASSIGN_OR_RETURN(session, StartEndorsementPolicySession());
+    ek_auth = session.get();
+  }
   TPM2B_DIGEST* cert_info = nullptr;
-  rc = Esys_ActivateCredential(esys_, ak.handle.get(), ek.handle.get(), ESYS_TR_PASSWORD,
-                               session.get(), ESYS_TR_NONE, &blob, &secret, &cert_info);
+  rc = Esys_ActivateCredential(esys_, ak.handle.get(), ek.handle.get(), ESYS_TR_PASSWORD, ek_auth,
+                               ESYS_TR_NONE, &blob, &secret, &cert_info);
   if (rc != TSS2_RC_SUCCESS) {
     return TpmError("activate credential", rc);
   }

@@ -2,8 +2,8 @@
 // any TCTI ("swtpm:host=127.0.0.1,port=2321", "device:/dev/tpmrm0", "mssim:...").
 //
 // Keys are primaries of the endorsement hierarchy created from fixed templates, so the same EK
-// and AK come back on every call without persistent handles (the EK from the TCG EK Credential
-// Profile template L-1, which also matches the manufacturer's EK certificate). Every transient
+// and AK come back on every call without persistent handles (the EK from a TCG EK Credential
+// Profile template, which also matches the manufacturer's EK certificate). Every transient
 // object and session this class creates is flushed when its handle goes out of scope: swtpm has
 // no resource manager, so a leaked handle would break the next command.
 #pragma once
@@ -50,6 +50,18 @@ struct TpmKey {
 
 enum class AkAlgorithm { kEcdsaP256, kRsaSsa2048 };
 
+// EkAlgorithm: the TCG EK Credential Profile 2.x templates CreateEk makes, and the NV index of
+// each one's certificate: RSA 2048 (template L-1, 0x01c00002), ECC P-256 (L-2, 0x01c0000a), ECC
+// P-384 (H-4, 0x01c00016; swtpm_setup provisions this one and RSA).
+enum class EkAlgorithm { kRsa2048, kEccP256, kEccP384 };
+
+// EkCertificateIndex is the NV index of alg's EK certificate.
+uint32_t EkCertificateIndex(EkAlgorithm alg);
+// EK certificate chain NV indices (EK Credential Profile 2.x §2.2.1.5): each holds one or more
+// DER certificates of the EK certificate's issuers.
+inline constexpr uint32_t kEkChainFirstIndex = 0x01c00100;
+inline constexpr uint32_t kEkChainLastIndex = 0x01c001ff;
+
 // QuoteOutput holds the quote exactly as the verifier consumes it.
 struct QuoteOutput {
   Bytes attest;        // TPMS_ATTEST (the bytes the AK signed)
@@ -64,15 +76,21 @@ class TpmDevice {
   static Result<std::unique_ptr<TpmDevice>> Open(const std::string& tcti_conf);
   ~TpmDevice();
 
-  // CreateEk creates the RSA 2048 EK (TCG EK Credential Profile template L-1).
-  Result<TpmKey> CreateEk();
+  // CreateEk creates the EK of alg's template.
+  Result<TpmKey> CreateEk(EkAlgorithm alg = EkAlgorithm::kRsa2048);
   // CreateAk creates a restricted signing AK (fixedTPM, fixedParent, sensitiveDataOrigin,
   // userWithAuth) in the endorsement hierarchy.
   Result<TpmKey> CreateAk(AkAlgorithm alg);
-  // ReadEkCertificate reads the RSA EK certificate NV index 0x01c00002 (DER).
-  Result<Bytes> ReadEkCertificate();
-  // ActivateCredential runs TPM2_ActivateCredential with the EK (policy session PolicySecret on
-  // the endorsement hierarchy, as the EK's authPolicy demands) and returns the credential.
+  // ReadEkCertificate reads alg's EK certificate NV index (DER). Fails with tpm.device_error (also
+  // when the TPM has no such index).
+  Result<Bytes> ReadEkCertificate(EkAlgorithm alg = EkAlgorithm::kRsa2048);
+  // ReadEkChain reads every defined EK certificate chain NV index, in index order, concatenated
+  // (DER certificates); empty when the TPM defines none. Fails with tpm.device_error.
+  Result<Bytes> ReadEkChain();
+  // ActivateCredential runs TPM2_ActivateCredential with the EK and returns the credential. The EK
+  // is authorized as its template allows: the low-range templates (no userWithAuth) by a policy
+  // session with PolicySecret(TPM_RH_ENDORSEMENT), the high-range ones (userWithAuth, empty
+  // authValue) by the empty password.
   Result<Bytes> ActivateCredential(const TpmKey& ak, const TpmKey& ek, ByteSpan credential_blob,
                                    ByteSpan encrypted_secret);
   // Quote signs the selected PCRs (TPM_ALG_ID -> PCR indices) with nonce as qualifyingData.
@@ -91,6 +109,7 @@ class TpmDevice {
   TpmDevice(TSS2_TCTI_CONTEXT* tcti, ESYS_CONTEXT* esys) : tcti_(tcti), esys_(esys) {}
   Result<TpmKey> CreatePrimary(const TPM2B_PUBLIC& in_public);
   Result<TpmHandle> StartEndorsementPolicySession();
+  Result<Bytes> ReadNvIndex(uint32_t nv_index);
   TSS2_TCTI_CONTEXT* tcti_;
   ESYS_CONTEXT* esys_;
 };

@@ -151,7 +151,8 @@ Result<Bytes> ExtensionValue(X509* cert, std::string_view dotted_oid, bool* foun
 }
 
 Result<std::vector<X509Ptr>> VerifyChain(X509* leaf, std::span<X509* const> intermediates,
-                                         std::span<X509* const> anchors, TimePoint now) {
+                                         std::span<X509* const> anchors, TimePoint now,
+                                         bool any_anchor) {
   X509StorePtr store(X509_STORE_new());
   X509StackPtr untrusted(sk_X509_new_null());
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
@@ -173,6 +174,9 @@ Result<std::vector<X509Ptr>> VerifyChain(X509* leaf, std::span<X509* const> inte
   }
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
   X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(ToUnixSeconds(now)));
+  if (any_anchor) {
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+  }
   if (X509_verify_cert(ctx.get()) != 1) {
     const int err = X509_STORE_CTX_get_error(ctx.get());
     X509* at = X509_STORE_CTX_get_current_cert(ctx.get());
@@ -189,6 +193,7 @@ Result<std::vector<X509Ptr>> VerifyChain(X509* leaf, std::span<X509* const> inte
   }
   std::vector<X509Ptr> chain;
   STACK_OF(X509)* verified = X509_STORE_CTX_get0_chain(ctx.get());
+  chain.reserve(static_cast<size_t>(sk_X509_num(verified)));
   for (int i = 0; i < sk_X509_num(verified); ++i) {
     chain.push_back(UpRef(sk_X509_value(verified, i)));
   }

@@ -56,9 +56,12 @@ Result<Bytes> ExtensionValue(X509* cert, std::string_view dotted_oid, bool* foun
 
 // VerifyChain validates leaf -> intermediates -> one of anchors at now (signatures, CA flags,
 // validity windows). anchors are the only trusted certificates. Returns the validated chain, leaf
-// first, anchor last. Fails with kCertExpired / kCertNotYetValid / kChainUntrusted.
+// first, anchor last. With any_anchor, an anchor need not be self-signed: the path may end at any
+// of them (OpenSSL's partial chain), for trust stores of issuing CAs whose roots are not shipped.
+// Fails with kCertExpired / kCertNotYetValid / kChainUntrusted.
 Result<std::vector<X509Ptr>> VerifyChain(X509* leaf, std::span<X509* const> intermediates,
-                                         std::span<X509* const> anchors, TimePoint now);
+                                         std::span<X509* const> anchors, TimePoint now,
+                                         bool any_anchor = false);
 
 // CheckCrl verifies the CRL's signature with issuer's key and that now is inside
 // [thisUpdate, nextUpdate]. Fails with kCrlSignatureInvalid / kCrlExpired / kCrlIssuerUnknown.

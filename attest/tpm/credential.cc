@@ -1,9 +1,6 @@
 #include "attest/tpm/credential.h"
 
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
-#include <openssl/rsa.h>
-
 #include <openssl/x509v3.h>
 
 #include <algorithm>
@@ -12,6 +9,7 @@
 #include "attest/core/file_io.h"
 #include "attest/core/x509.h"
 #include "attest/tpm/alg.h"
+#include "attest/tpm/ek_seed.h"
 #include "attest/tpm/mu.h"
 #include "attest/tpm/wire.h"
 
@@ -37,29 +35,62 @@ Result<EkPublic> ParseEkPublic(ByteSpan bytes) {
   ATTEST_ASSIGN_OR_RETURN(TPMT_PUBLIC pub,
                           Unmarshal<TPMT_PUBLIC>(Tss2_MU_TPMT_PUBLIC_Unmarshal, area,
                                                  reasons::kTpmPublicMalformed, "ek tpmt_public"));
-  if (pub.type != TPM2_ALG_RSA) {
-    return Unsupported("only RSA endorsement keys are supported");
+  // A storage key's parameters (Part 2 §12.2.3.5/6): the symmetric definition protects the
+  // credential; a restricted decryption key has no scheme (and, for ECC, no KDF) of its own.
+  const TPMT_SYM_DEF_OBJECT* sym = nullptr;
+  if (pub.type == TPM2_ALG_RSA) {
+    sym = &pub.parameters.rsaDetail.symmetric;
+    if (pub.parameters.rsaDetail.scheme.scheme != TPM2_ALG_NULL) {
+      return Unsupported("an RSA EK has no scheme");
+    }
+  } else if (pub.type == TPM2_ALG_ECC) {
+    const TPMS_ECC_PARMS& ecc = pub.parameters.eccDetail;
+    sym = &ecc.symmetric;
+    if (ecc.curveID != TPM2_ECC_NIST_P256 && ecc.curveID != TPM2_ECC_NIST_P384) {
+      return Unsupported("ECC curve " + std::to_string(ecc.curveID) +
+                         " (want NIST P-256 or P-384)");
+    }
+    if (ecc.scheme.scheme != TPM2_ALG_NULL || ecc.kdf.scheme != TPM2_ALG_NULL) {
+      return Unsupported("an ECC EK has no scheme and no KDF");
+    }
+    if (pub.unique.ecc.x.size == 0 || pub.unique.ecc.y.size == 0) {
+      return Status(reasons::kTpmPublicMalformed, "ek: empty ECC point");
+    }
+  } else {
+    return Unsupported("type " + HashAlgName(pub.type) + " (want RSA or ECC)");
   }
-  const TPMT_SYM_DEF_OBJECT& sym = pub.parameters.rsaDetail.symmetric;
-  if (sym.algorithm != TPM2_ALG_AES || sym.mode.aes != TPM2_ALG_CFB ||
-      (sym.keyBits.aes != 128 && sym.keyBits.aes != 256)) {
+  if (sym->algorithm != TPM2_ALG_AES || sym->mode.aes != TPM2_ALG_CFB ||
+      (sym->keyBits.aes != 128 && sym->keyBits.aes != 256)) {
     return Unsupported("symmetric definition is not AES-128/256-CFB");
   }
-  if ((pub.objectAttributes & (kAttrRestricted | kAttrDecrypt)) !=
+  if ((pub.objectAttributes & (kAttrRestricted | kAttrDecrypt | kAttrSign)) !=
       (kAttrRestricted | kAttrDecrypt)) {
     return Status(reasons::kTpmPublicMalformed, "ek: not a restricted decryption key");
   }
   if (!FindHashAlg(pub.nameAlg)) {
     return Unsupported("nameAlg " + HashAlgName(pub.nameAlg));
   }
+  // Builds the OpenSSL key; for ECC this also checks that the point lies on the curve.
   ATTEST_ASSIGN_OR_RETURN(AkPublic parsed, ParsePublicArea(area));
   EkPublic ek;
   ek.public_area.assign(area.begin(), area.end());
   ek.key = std::move(parsed.key);
+  ek.type = pub.type;
+  if (pub.type == TPM2_ALG_ECC) {
+    ek.curve_id = pub.parameters.eccDetail.curveID;
+    ek.ecc_x.assign(pub.unique.ecc.x.buffer, pub.unique.ecc.x.buffer + pub.unique.ecc.x.size);
+  }
   ek.name_alg = pub.nameAlg;
-  ek.symmetric_alg = sym.algorithm;
-  ek.symmetric_bits = sym.keyBits.aes;
+  ek.symmetric_alg = sym->algorithm;
+  ek.symmetric_bits = sym->keyBits.aes;
   return ek;
+}
+
+std::string EkAlgorithmName(const EkPublic& ek) {
+  if (ek.type == TPM2_ALG_ECC) {
+    return ek.curve_id == TPM2_ECC_NIST_P384 ? "ecc-p384" : "ecc-p256";
+  }
+  return "rsa-" + std::to_string(EVP_PKEY_get_bits(ek.key.get()));
 }
 
 Result<Bytes> LoadCaBundleDir(const std::string& dir) {
@@ -85,33 +116,79 @@ Result<Bytes> LoadCaBundleDir(const std::string& dir) {
   return out;
 }
 
-Status VerifyEkCertificate(ByteSpan ek_cert, const EkPublic& ek, ByteSpan ca_bundle,
-                           TimePoint now) {
-  ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> leaf, ParseCertificates(ek_cert));
-  if (leaf.size() != 1) {
-    return Status(reasons::kCertMalformed, "ek certificate: want exactly one certificate");
-  }
-  ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> cas, ParseCertificates(ca_bundle));
-  std::vector<X509*> anchors, intermediates;
-  for (const X509Ptr& ca : cas) {
-    // Self-issued and self-signed: an anchor; anything else may only help build the path.
-    const bool self_signed = X509_check_issued(ca.get(), ca.get()) == X509_V_OK;
-    (self_signed ? anchors : intermediates).push_back(ca.get());
-  }
-  if (anchors.empty()) {
-    return Status(reasons::kTpmEkChainUntrusted, "ek: CA bundle holds no self-signed root");
-  }
-  auto chain = VerifyChain(leaf.front().get(), intermediates, anchors, now);
-  if (!chain.ok()) {
-    if (chain.status().reason_id() == reasons::kChainUntrusted.id) {
-      return Status(reasons::kTpmEkChainUntrusted, chain.status().message());
+Result<std::vector<X509Ptr>> ParseEkCertificates(ByteSpan bytes) {
+  constexpr std::string_view kPem = "-----BEGIN";
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  if (text.find(kPem) != std::string_view::npos) {
+    Result<std::vector<X509Ptr>> certs = ParseCertificates(bytes);
+    if (!certs.ok()) {
+      return Status(reasons::kTpmEkCertMalformed, "ek certificates: " + certs.status().message());
     }
-    return chain.status();
+    return certs;
   }
-  EVP_PKEY* cert_key = X509_get0_pubkey(leaf.front().get());
+  std::vector<X509Ptr> out;
+  size_t offset = 0;
+  while (offset < bytes.size()) {
+    const ByteSpan rest = bytes.subspan(offset);
+    if (std::all_of(rest.begin(), rest.end(), [](uint8_t b) { return b == 0x00 || b == 0xff; })) {
+      break;  // NV padding after the last certificate
+    }
+    const uint8_t* p = rest.data();
+    X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(rest.size())));
+    if (!cert) {
+      OsslErrors();
+      return Status(reasons::kTpmEkCertMalformed,
+                    "ek certificates: no DER certificate at offset " + std::to_string(offset));
+    }
+    offset += static_cast<size_t>(p - rest.data());
+    out.push_back(std::move(cert));
+  }
+  if (out.empty()) {
+    return Status(reasons::kTpmEkCertMalformed, "ek certificates: none");
+  }
+  return out;
+}
+
+Status CheckEkCertificateKey(ByteSpan ek_cert, const EkPublic& ek) {
+  ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> parsed, ParseEkCertificates(ek_cert));
+  const std::vector<X509Ptr>* leaf = &parsed;
+  if (leaf->size() != 1) {
+    return Status(
+        reasons::kTpmEkCertMalformed,
+        "ek certificate: want exactly one certificate, got " + std::to_string(leaf->size()));
+  }
+  EVP_PKEY* cert_key = X509_get0_pubkey(leaf->front().get());
   if (cert_key == nullptr || EVP_PKEY_eq(cert_key, ek.key.get()) != 1) {
     return Status(reasons::kTpmEkMismatch,
                   "ek: the certificate's public key is not the TPM's endorsement key");
+  }
+  return Status::Ok();
+}
+
+Status VerifyEkCertificate(ByteSpan ek_cert, ByteSpan untrusted_chain, const EkPublic& ek,
+                           std::span<X509* const> anchors, TimePoint now) {
+  ATTEST_RETURN_IF_ERROR(CheckEkCertificateKey(ek_cert, ek));
+  // Parsed twice (also above): a few hundred bytes, and the key check stays one function.
+  ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> leaf, ParseEkCertificates(ek_cert));
+  std::vector<X509Ptr> chain;
+  if (!untrusted_chain.empty()) {
+    ATTEST_ASSIGN_OR_RETURN(chain, ParseEkCertificates(untrusted_chain));
+  }
+  if (anchors.empty()) {
+    return Status(reasons::kTpmEkChainUntrusted, "ek: no trusted EK CA certificates");
+  }
+  std::vector<X509*> intermediates;
+  intermediates.reserve(chain.size());
+  for (const X509Ptr& c : chain) {
+    intermediates.push_back(c.get());
+  }
+  auto verified = VerifyChain(leaf.front().get(), intermediates, anchors, now,
+                              /*any_anchor=*/true);
+  if (!verified.ok()) {
+    if (verified.status().reason_id() == reasons::kChainUntrusted.id) {
+      return Status(reasons::kTpmEkChainUntrusted, "ek: " + verified.status().message());
+    }
+    return verified.status();
   }
   return Status::Ok();
 }
@@ -154,39 +231,12 @@ Result<MadeCredential> MakeCredential(const EkPublic& ek, ByteSpan ak_name, Byte
   if (ak_name.size() < 2 + 20) {
     return Status(reasons::kTpmCredentialMalformed, "ak name too short");
   }
-  // Part 1 §24.4 / Annex B.10.4: the seed is as long as the EK nameAlg digest.
-  Bytes seed(seed_in.begin(), seed_in.end());
-  if (seed.empty()) {
-    seed.resize(alg->size);
-    if (RAND_bytes(seed.data(), static_cast<int>(seed.size())) != 1) {
-      return Status(reasons::kInternalError, "make credential: RAND_bytes: " + OsslErrors());
-    }
+  if (!seed_in.empty() && ek.type != TPM2_ALG_RSA) {
+    return Status(reasons::kTpmCredentialMalformed, "a fixed seed applies to RSA EKs only");
   }
-  // Seed encryption: RSAES-OAEP with the EK nameAlg and label "IDENTITY\0" (Part 1 Annex B.10.3).
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(ek.key.get(), nullptr));
-  static const char kLabel[] = "IDENTITY";
-  size_t encrypted_size = 0;
-  if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
-      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), alg->md) != 1 ||
-      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), alg->md) != 1) {
-    return Status(reasons::kInternalError, "make credential: OAEP setup: " + OsslErrors());
-  }
-  // set0 takes ownership of the label copy only on success.
-  uint8_t* label = static_cast<uint8_t*>(OPENSSL_memdup(kLabel, sizeof(kLabel)));
-  if (label == nullptr || EVP_PKEY_CTX_set0_rsa_oaep_label(ctx.get(), label, sizeof(kLabel)) != 1) {
-    OPENSSL_free(label);
-    return Status(reasons::kInternalError, "make credential: OAEP label: " + OsslErrors());
-  }
-  if (EVP_PKEY_encrypt(ctx.get(), nullptr, &encrypted_size, seed.data(), seed.size()) != 1) {
-    return Status(reasons::kInternalError, "make credential: OAEP setup: " + OsslErrors());
-  }
-  Bytes encrypted(encrypted_size);
-  if (EVP_PKEY_encrypt(ctx.get(), encrypted.data(), &encrypted_size, seed.data(), seed.size()) !=
-      1) {
-    return Status(reasons::kInternalError, "make credential: OAEP: " + OsslErrors());
-  }
-  encrypted.resize(encrypted_size);
+  ATTEST_ASSIGN_OR_RETURN(SharedSeed shared,
+                          ek.type == TPM2_ALG_ECC ? EccSeed(ek, *alg) : RsaSeed(ek, *alg, seed_in));
+  const Bytes& seed = shared.seed;
 
   // encIdentity = CFB_symKey(TPM2B_DIGEST credential), IV zero (Part 1 §24.4).
   const Bytes sym_key = KdfA(alg->md, seed, "STORAGE", ak_name, {}, ek.symmetric_bits);
@@ -225,8 +275,9 @@ Result<MadeCredential> MakeCredential(const EkPublic& ek, ByteSpan ak_name, Byte
   id_object.insert(id_object.end(), enc_identity.begin(), enc_identity.end());
   PutU16(out.credential_blob, id_object.size());
   out.credential_blob.insert(out.credential_blob.end(), id_object.begin(), id_object.end());
-  PutU16(out.encrypted_secret, encrypted.size());
-  out.encrypted_secret.insert(out.encrypted_secret.end(), encrypted.begin(), encrypted.end());
+  PutU16(out.encrypted_secret, shared.encrypted_secret.size());
+  out.encrypted_secret.insert(out.encrypted_secret.end(), shared.encrypted_secret.begin(),
+                              shared.encrypted_secret.end());
   return out;
 }
 

@@ -32,6 +32,10 @@ inline constexpr Reason kTpmDevice{"tpm.device_error", ErrorCode::kUnavailable};
 inline constexpr Reason kTpmDrtmMismatch{"tpm.drtm_pcr_mismatch", ErrorCode::kMismatch};
 // A quote that leaves out a PCR its logs extend: the log's claims for that PCR are unproven.
 inline constexpr Reason kTpmPcrNotQuoted{"tpm.pcr_not_quoted", ErrorCode::kMismatch};
+// An EK certificate or EK chain that is not X.509 (DER or PEM), or not exactly one leaf.
+inline constexpr Reason kTpmEkCertMalformed{"tpm.ek_cert_malformed", ErrorCode::kMalformedEvidence};
+// No EK certificate where the verifier requires one (attestd without allow_hosts_without_ek_cert).
+inline constexpr Reason kTpmEkCertRequired{"tpm.ek_cert_required", ErrorCode::kPolicyDenied};
 inline constexpr Reason kEventLogMalformed{"eventlog.malformed", ErrorCode::kMalformedEvidence};
 inline constexpr Reason kEventLogUnsupportedAlgorithm{"eventlog.unsupported_algorithm",
                                                       ErrorCode::kUnsupported};
@@ -62,6 +66,8 @@ inline constexpr Reason kTpmTable[] = {
     kTpmDevice,
     kTpmDrtmMismatch,
     kTpmPcrNotQuoted,
+    kTpmEkCertMalformed,
+    kTpmEkCertRequired,
     kEventLogMalformed,
     kEventLogUnsupportedAlgorithm,
     kEventLogMissingDigest,

@@ -28,6 +28,9 @@
 namespace attest::service::release {
 class TrustAnchors;  // service/release/release.h
 }  // namespace attest::service::release
+namespace attest::service::hosts {
+class EkTrust;  // service/hosts/ek_trust.h
+}  // namespace attest::service::hosts
 
 namespace attest::service::api {
 
@@ -36,10 +39,13 @@ struct ServiceConfig {
   std::string region = "local";     // SigV4 credential scope
   std::string service = "attestd";  // SigV4 credential scope
   std::chrono::seconds nonce_ttl{300};
-  // ek_ca_bundle: PEM/DER certificates EK certificates must chain to (the TPM vendors' roots, or
-  // swtpm's local CA in tests). Empty: EK certificates are recorded but not required to chain;
-  // the operator vouches for the EK by registering it.
+  // ek_ca_bundle: the operator's EK CAs (a PEM/DER file or a directory of *.pem / *.crt), trusted
+  // besides the TPM vendors' bundle compiled into attestd (deploy/ek-ca/); swtpm's local CA in
+  // tests. Every host needs an EK certificate that chains to one of them, unless
+  // allow_hosts_without_ek_cert: then a host without one is accepted on the operator's word (a
+  // certificate that is sent must still verify).
   std::string ek_ca_bundle;
+  bool allow_hosts_without_ek_cert = false;
   // host_trust_ttl: how long an accepted host quote keeps the host trusted (host policies have no
   // maximum age of their own). The agent must quote more often than this.
   std::chrono::seconds host_trust_ttl{600};
@@ -85,6 +91,10 @@ struct ServiceContext {
   // token_key: the EC P-256 / P-384 private key that signs result tokens (owned by the caller;
   // attestd's token_key file). Null: POST /v1/attest answers 500 (not configured).
   EVP_PKEY* token_key = nullptr;
+  // ek_trust: the EK CAs and the allow_hosts_without_ek_cert switch host registration checks
+  // against. attestd loads it at start (and stops on a bad ek_ca_bundle); when null, Api makes it
+  // from config, and host registration answers 500 if that fails.
+  std::shared_ptr<const hosts::EkTrust> ek_trust;
   // release_limits: made by Api from config when null.
   std::shared_ptr<ReleaseLimits> release_limits;
   // Launching VMs on hosts (issue 10): the operator's settings, and how to reach a host's

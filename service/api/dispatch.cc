@@ -6,6 +6,7 @@
 
 #include "service/api/auth.h"
 #include "service/api/routes.h"
+#include "service/hosts/ek_trust.h"
 #include "service/store/sql_row.h"
 
 namespace attest::service::api {
@@ -95,6 +96,9 @@ void DefineApiMetrics(metrics::Registry& registry) {
                            {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1});
   registry.DefineCounter("attestd_decisions_total",
                          "Appraisal and release decisions by kind and outcome.");
+  registry.DefineGauge("attestd_hosts_without_ek_cert_allowed",
+                       "1 when hosts may register without an EK certificate "
+                       "(allow_hosts_without_ek_cert), else 0.");
   registry.DefineGauge("attestd_trusted_hosts",
                        "Hosts whose last quote was accepted and is still fresh.");
   registry.DefineGauge("attestd_webhook_deliveries_pending",
@@ -127,6 +131,17 @@ Api::Api(ServiceContext service) : service_(std::move(service)) {
   AddWebhookRoutes(router_);
   if (!service_.release_limits) {
     service_.release_limits = std::make_shared<ReleaseLimits>(service_.config);
+  }
+  if (!service_.ek_trust) {
+    auto trust = hosts::EkTrust::Load(service_.config.ek_ca_bundle,
+                                      service_.config.allow_hosts_without_ek_cert);
+    if (trust.ok()) {
+      service_.ek_trust = std::move(trust).value();
+    }
+  }
+  if (service_.metrics != nullptr && service_.ek_trust) {
+    service_.metrics->Set("attestd_hosts_without_ek_cert_allowed", {},
+                          service_.ek_trust->allow_hosts_without_ek_cert() ? 1.0 : 0.0);
   }
   if (service_.metrics != nullptr) {
     service_.metrics->Set("attestd_rate_limit_per_minute", {{"scope", "vm"}},

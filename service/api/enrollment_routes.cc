@@ -28,6 +28,7 @@
 #include "attest/tpm/wire.h"
 #include "protocol/host_credential.h"
 #include "service/api/routes.h"
+#include "service/hosts/ek_trust.h"
 #include "service/http/json_body.h"
 #include "service/http/router.h"
 #include "service/store/secret_sealer.h"
@@ -40,6 +41,7 @@ using http::HttpResponse;
 // A TPM2B_PUBLIC is at most ~640 bytes; an EK certificate a few KiB, its chain a few of them.
 constexpr size_t kMaxPublicBytes = 2048;
 constexpr size_t kMaxCertBytes = 16 * 1024;
+constexpr size_t kMaxChainBytes = size_t{64} * 1024;  // a few intermediates from NV indices
 constexpr int64_t kMinEnrollmentSeconds = 60;
 constexpr int64_t kMaxEnrollmentSeconds = 86400;
 constexpr int64_t kDefaultEnrollmentSeconds = 3600;
@@ -51,15 +53,6 @@ std::string Sha256Hex(std::string_view text) { return HexEncode(Sha256(AsBytes(t
 HttpResponse FieldError(std::string_view field, const Status& s) {
   return http::ErrorResponse(400, s.reason_id(),
                              "field \"" + std::string(field) + "\": " + s.message());
-}
-
-// LoadEkCaBundle reads the configured EK CA bundle: one PEM file, or a directory of them.
-Result<Bytes> LoadEkCaBundle(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return tpm::LoadCaBundleDir(path);
-  }
-  return ReadFileBytes(path);
 }
 
 // ReadTees reads the optional "tees" list: distinct names among the TEE types the launcher knows.
@@ -171,29 +164,14 @@ Result<HttpResponse> CreateEnrollment(RequestContext& ctx) {
                                   {"expires_at", FormatRfc3339(created.expires_at)}});
 }
 
-// CheckEndorsement applies the service's EK rule to a host's EK and certificate.
-Status CheckEndorsement(const RequestContext& ctx, const tpm::EkPublic& ek, ByteSpan ek_cert) {
-  if (!ctx.service.config.ek_ca_bundle.empty()) {
-    if (ek_cert.empty()) {
-      return Status(reasons::kApiInvalidField,
-                    "field \"ek_cert\": required: this service checks EK certificates");
-    }
-    Result<Bytes> bundle = LoadEkCaBundle(ctx.service.config.ek_ca_bundle);
-    if (!bundle.ok()) {
-      return Status(reasons::kApiInternal, "ek ca bundle: " + bundle.status().ToString());
-    }
-    return tpm::VerifyEkCertificate(ek_cert, ek, *bundle, ctx.now);
+// CheckEndorsement applies the service's EK rule (hosts::EkTrust, loaded once at start) to a
+// host's EK, its certificate and the TPM's EK chain.
+Status CheckEndorsement(const RequestContext& ctx, const tpm::EkPublic& ek, ByteSpan ek_cert,
+                        ByteSpan ek_chain) {
+  if (ctx.service.ek_trust == nullptr) {
+    return Status(reasons::kApiInternal, "ek trust: the EK CA bundle did not load");
   }
-  if (!ek_cert.empty()) {
-    // No CA configured: the certificate is recorded, but it must still be this EK's.
-    ATTEST_ASSIGN_OR_RETURN(std::vector<X509Ptr> certs, ParseCertificates(ek_cert));
-    EVP_PKEY* cert_key = certs.size() == 1 ? X509_get0_pubkey(certs[0].get()) : nullptr;
-    if (cert_key == nullptr || EVP_PKEY_eq(cert_key, ek.key.get()) != 1) {
-      return Status(reasons::kTpmEkMismatch,
-                    "ek: the certificate's public key is not the TPM's endorsement key");
-    }
-  }
-  return Status::Ok();
+  return ctx.service.ek_trust->CheckEndorsement(ek, ek_cert, ek_chain, ctx.now);
 }
 
 // --- POST /v1/enroll (public: the token authenticates) -----------------------------------------
@@ -204,6 +182,7 @@ Result<HttpResponse> Enroll(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(std::string token, reader.TakeString("token"));
   ATTEST_ASSIGN_OR_RETURN(Bytes ek_public, reader.TakeBase64("ek_public", true, kMaxPublicBytes));
   ATTEST_ASSIGN_OR_RETURN(Bytes ek_cert, reader.TakeBase64("ek_cert", false, kMaxCertBytes));
+  ATTEST_ASSIGN_OR_RETURN(Bytes ek_chain, reader.TakeBase64("ek_chain", false, kMaxChainBytes));
   ATTEST_ASSIGN_OR_RETURN(Bytes ak_public, reader.TakeBase64("ak_public", true, kMaxPublicBytes));
   ATTEST_RETURN_IF_ERROR(reader.Finish());
   if (token.empty() || token.size() > kMaxTokenBytes) {
@@ -241,7 +220,7 @@ Result<HttpResponse> Enroll(RequestContext& ctx) {
   if (Status s = tpm::CheckAkAttributes(*ak); !s.ok()) {
     return FieldError("ak_public", s);
   }
-  ATTEST_RETURN_IF_ERROR(CheckEndorsement(ctx, *ek, ek_cert));
+  ATTEST_RETURN_IF_ERROR(CheckEndorsement(ctx, *ek, ek_cert, ek_chain));
 
   // The secret leaves only encrypted to the EK. The database keeps its SHA-256 and, sealed, the
   // key derived from it; the key becomes a credential only once the host proves it has it.
@@ -261,7 +240,8 @@ Result<HttpResponse> Enroll(RequestContext& ctx) {
   audit.action = "host.enroll";
   audit.outcome = "ok";
   audit.policy_version = enrollment.host_policy;
-  audit.detail = ek_cert.empty() ? "ek_cert=none" : "ek_cert=checked";
+  audit.detail = "ek=" + tpm::EkAlgorithmName(*ek) +
+                 (ek_cert.empty() ? " ek_cert=none(allowed)" : " ek_cert=verified");
   ATTEST_ASSIGN_OR_RETURN(store::Host host, db->RedeemEnrollment(redemption, audit, ctx.now));
   return http::JsonResponse(201, {{"host_id", host.id},
                                   {"state", store::HostStateName(host.state)},

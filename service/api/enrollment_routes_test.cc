@@ -2,7 +2,6 @@
 // activation into the host's own credential, what that credential may do, and deletion.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <tuple>
 
 #include "attest/core/digest.h"
@@ -38,8 +37,10 @@ class EnrollmentApiTest : public ::testing::Test {
   }
 
   json EnrollBody(const FakeTpm& tpm, const std::string& token) {
-    return {
-        {"token", token}, {"ek_public", B64(tpm.ek_public())}, {"ak_public", B64(tpm.ak_public())}};
+    return {{"token", token},
+            {"ek_public", B64(tpm.ek_public())},
+            {"ek_cert", B64(h_.IssueEkCertificate(tpm.ek_key()))},
+            {"ak_public", B64(tpm.ak_public())}};
   }
 
   ApiHarness::Reply Redeem(const json& body) {
@@ -208,7 +209,12 @@ TEST_F(EnrollmentApiTest, HostileRedemptionsAreRefusedWithoutSpendingTheToken) {
       {"ak is the ek", with("ak_public", B64(tpm.ek_public())), 400, "tpm.ak_attributes_invalid"},
       {"ak as pem", with("ak_public", B64(AsBytes(attest::testing::PemOf(foreign_cert.get())))),
        400, "tpm.public_malformed"},
-      {"ek cert garbage", with("ek_cert", B64(Bytes(40, 0x30))), 400, "x509.cert_malformed"},
+      {"ek cert garbage", with("ek_cert", B64(Bytes(40, 0x30))), 400, "tpm.ek_cert_malformed"},
+      {"ek cert missing", without("ek_cert"), 403, "tpm.ek_cert_required"},
+      {"ek cert not base64", with("ek_cert", "%%"), 400, "api.invalid_field"},
+      {"ek chain garbage", with("ek_chain", B64(Bytes(40, 0x30))), 400, "tpm.ek_cert_malformed"},
+      {"ek chain huge", with("ek_chain", B64(Bytes(65 * 1024, 0x30))), 400, "api.invalid_field"},
+      {"ek chain a number", with("ek_chain", 7), 400, "api.invalid_field"},
       {"ek cert of another key", with("ek_cert", B64(attest::testing::DerOf(foreign_cert.get()))),
        422, "tpm.ek_public_mismatch"},
       {"host policy chosen by the host", with("host_policy", "dev"), 400, "api.unknown_field"},
@@ -423,36 +429,72 @@ TEST_F(EnrollmentApiTest, AnEkAlreadyEnrolledNeedsItsHostDeletedFirst) {
   EXPECT_EQ(r.json["code"], "store.already_exists");
 }
 
-TEST_F(EnrollmentApiTest, EkCertificatesMustChainWhenACaBundleIsConfigured) {
+TEST_F(EnrollmentApiTest, EkCertificatesAreRequiredAndMustChain) {
   const FakeTpm tpm = FakeTpm::Create();
-  auto ca_key = attest::testing::GenerateKey(attest::testing::KeyKind::kEcP256);
-  attest::testing::CertSpec ca_spec{"test tpm vendor root", h_.now() - std::chrono::hours(1),
+  attest::testing::CertSpec ca_spec{"test tpm vendor ek ca", h_.now() - std::chrono::hours(1),
                                     h_.now() + std::chrono::hours(24), true};
-  auto ca = attest::testing::IssueCertificate(ca_spec, ca_key.get(), nullptr, ca_key.get());
-  attest::testing::CertSpec ek_spec{"ek", h_.now() - std::chrono::hours(1),
-                                    h_.now() + std::chrono::hours(24), false, 2};
-  auto ek_cert = attest::testing::IssueCertificate(ek_spec, tpm.ek_key(), ca.get(), ca_key.get());
   auto rogue_key = attest::testing::GenerateKey(attest::testing::KeyKind::kEcP256);
   auto rogue =
       attest::testing::IssueCertificate(ca_spec, rogue_key.get(), nullptr, rogue_key.get());
+  attest::testing::CertSpec ek_spec{"ek", h_.now() - std::chrono::hours(1),
+                                    h_.now() + std::chrono::hours(24), false, 2};
   auto rogue_ek =
       attest::testing::IssueCertificate(ek_spec, tpm.ek_key(), rogue.get(), rogue_key.get());
-  const std::string bundle = (h_.dir() / "ek-ca.pem").string();
-  std::ofstream(bundle) << attest::testing::PemOf(ca.get());
-  h_.api().service().config.ek_ca_bundle = bundle;
+  // An issuing CA below the trusted one, as a TPM keeps it in its EK chain NV indices.
+  auto issuing_key = attest::testing::GenerateKey(attest::testing::KeyKind::kEcP384);
+  attest::testing::CertSpec issuing_spec{"test tpm vendor issuing ca",
+                                         h_.now() - std::chrono::hours(1),
+                                         h_.now() + std::chrono::hours(24), true, 3};
+  auto issuing = attest::testing::IssueCertificate(issuing_spec, issuing_key.get(), h_.ek_ca(),
+                                                   h_.ek_ca_key());
+  auto chained_ek =
+      attest::testing::IssueCertificate(ek_spec, tpm.ek_key(), issuing.get(), issuing_key.get());
 
-  const std::string token = Token();
-  json body = EnrollBody(tpm, token);
+  json body = EnrollBody(tpm, Token());
+  body.erase("ek_cert");
   auto r = Redeem(body);
-  EXPECT_EQ(r.status, 400) << r.body;  // a certificate is now required
-  EXPECT_EQ(r.json["code"], "api.invalid_field");
+  EXPECT_EQ(r.status, 403) << r.body;  // required by default
+  EXPECT_EQ(r.json["code"], "tpm.ek_cert_required");
   body["ek_cert"] = B64(attest::testing::DerOf(rogue_ek.get()));
   r = Redeem(body);
-  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(r.status, 422) << r.body;  // a root the service does not trust
   EXPECT_EQ(r.json["code"], "tpm.ek_chain_untrusted");
-  const EnrolledHost host =
-      testing::RedeemAndActivate(h_, tpm, token, attest::testing::DerOf(ek_cert.get()));
-  EXPECT_EQ(h_.Call("GET", "/v1/hosts/" + host.id, "", &op_).json["ek_certificate"], true);
+  body["ek_cert"] = B64(attest::testing::DerOf(chained_ek.get()));
+  r = Redeem(body);
+  EXPECT_EQ(r.json["code"], "tpm.ek_chain_untrusted") << r.body;  // the intermediate is missing
+  body["ek_chain"] = B64(AsBytes(attest::testing::PemOf(issuing.get())));
+  r = Redeem(body);
+  ASSERT_EQ(r.status, 201) << r.body;  // with the TPM's NV chain it verifies
+  EXPECT_EQ(h_.Call("GET", "/v1/hosts/" + r.json["host_id"].get<std::string>(), "", &op_)
+                .json["ek_certificate"],
+            true);
+}
+
+TEST_F(EnrollmentApiTest, HostsWithoutEkCertificatesOnlyWhenTheOperatorAllows) {
+  const FakeTpm tpm = FakeTpm::Create();
+  json body = EnrollBody(tpm, Token());
+  body.erase("ek_cert");
+  EXPECT_EQ(Redeem(body).json["code"], "tpm.ek_cert_required");
+  h_.set_allow_hosts_without_ek_cert(true);
+  auto r = Redeem(body);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(h_.Call("GET", "/v1/hosts/" + r.json["host_id"].get<std::string>(), "", &op_)
+                .json["ek_certificate"],
+            false);
+  // A certificate that is sent is still verified.
+  const FakeTpm other = FakeTpm::Create();
+  json bad = EnrollBody(other, Token());
+  bad["ek_cert"] = B64(h_.IssueEkCertificate(tpm.ek_key()));
+  EXPECT_EQ(Redeem(bad).json["code"], "tpm.ek_public_mismatch");
+}
+
+TEST_F(EnrollmentApiTest, EccEksEnrollAndActivate) {
+  for (auto kind : {attest::testing::FakeEk::kEccP256, attest::testing::FakeEk::kEccP384}) {
+    const FakeTpm tpm = FakeTpm::Create(attest::testing::kFakeAkAttributes, kind);
+    const EnrolledHost host = testing::EnrollHost(h_, tpm, {{"host_policy", "dev"}});
+    ASSERT_FALSE(host.id.empty());
+    EXPECT_EQ(h_.Call("GET", "/v1/hosts/" + host.id, "", &host.credentials).status, 200);
+  }
 }
 
 }  // namespace

@@ -114,6 +114,11 @@ Result<Config> LoadConfig(const std::string& path) {
       ATTEST_RETURN_IF_ERROR(text(&c.api.service));
     } else if (key == "ek_ca_bundle") {
       ATTEST_RETURN_IF_ERROR(text(&c.api.ek_ca_bundle));
+    } else if (key == "allow_hosts_without_ek_cert") {
+      if (!value.is_boolean()) {
+        return ConfigError(path, "\"" + key + "\" must be true or false");
+      }
+      c.api.allow_hosts_without_ek_cert = value.get<bool>();
     } else if (key == "nonce_ttl_seconds") {
       ATTEST_RETURN_IF_ERROR(number(10, 3600, &n));
       c.api.nonce_ttl = std::chrono::seconds(n);
@@ -213,6 +218,8 @@ std::string ConfigJson(const Config& c) {
   if (!c.api.ek_ca_bundle.empty()) {
     doc["ek_ca_bundle"] = c.api.ek_ca_bundle;
   }
+  // Written even when false, so that an operator reading the file sees the switch and its default.
+  doc["allow_hosts_without_ek_cert"] = c.api.allow_hosts_without_ek_cert;
   if (c.kek_pkcs11) {
     doc["kek_pkcs11_module"] = c.kek_pkcs11->module_path;
     doc["kek_pkcs11_token_label"] = c.kek_pkcs11->token_label;

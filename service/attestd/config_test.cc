@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "attest/core/file_io.h"
 #include "service/attestd/setup.h"
 
 namespace attest::service::attestd {
@@ -180,6 +181,22 @@ TEST_F(ConfigTest, WebhookSettings) {
   }
 }
 
+TEST_F(ConfigTest, EkCertificatesAreRequiredUnlessExplicitlyAllowed) {
+  auto plain = Load(Base());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->api.allow_hosts_without_ek_cert);
+  nlohmann::json doc = Base();
+  doc["allow_hosts_without_ek_cert"] = true;
+  doc["ek_ca_bundle"] = "ek-cas";
+  auto c = Load(doc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->api.allow_hosts_without_ek_cert);
+  EXPECT_EQ(c->api.ek_ca_bundle, (dir_ / "ek-cas").string());  // relative to the file
+  auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->api.allow_hosts_without_ek_cert);
+}
+
 TEST_F(ConfigTest, RefusesBadSettings) {
   using Edit = std::function<void(nlohmann::json&)>;
   const std::vector<std::pair<std::string, Edit>> cases = {
@@ -218,6 +235,10 @@ TEST_F(ConfigTest, RefusesBadSettings) {
        [](nlohmann::json& d) { d["launch_snp_firmware"] = "OVMF.amdsev.fd"; }},
       {"launch firmware a number", [](nlohmann::json& d) { d["launch_tdx_firmware"] = 1; }},
       {"launch dac-only a string", [](nlohmann::json& d) { d["launch_allow_dac_only"] = "yes"; }},
+      {"allow hosts without ek cert a string",
+       [](nlohmann::json& d) { d["allow_hosts_without_ek_cert"] = "true"; }},
+      {"allow hosts without ek cert a number",
+       [](nlohmann::json& d) { d["allow_hosts_without_ek_cert"] = 1; }},
       {"no server thread", [](nlohmann::json& d) { d["server_threads"] = 0; }},
       {"launch quote age too short",
        [](nlohmann::json& d) { d["launch_max_quote_age_seconds"] = 10; }},
@@ -272,6 +293,12 @@ TEST_F(ConfigTest, InitMakesTheTokenKeyAndVolumeDirAndUndoesAFailure) {
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   EXPECT_TRUE(LoadTokenKey(c->token_key).ok());
   EXPECT_TRUE(OpenKek(*c).ok());
+  // The written configuration requires EK certificates, and says so.
+  EXPECT_FALSE(c->api.allow_hosts_without_ek_cert);
+  auto written = ReadFileBytes(r->config_path);
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(nlohmann::json::parse(written->begin(), written->end())["allow_hosts_without_ek_cert"],
+            false);
   chmod(c->token_key.c_str(), 0644);
   EXPECT_EQ(LoadTokenKey(c->token_key).status().reason_id(), "api.config_invalid");
   EXPECT_EQ(LoadTokenKey(c->kek_file).status().reason_id(), "api.config_invalid");

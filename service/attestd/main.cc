@@ -16,6 +16,7 @@
 #include "service/attestd/config.h"
 #include "service/attestd/setup.h"
 #include "service/events/delivery_worker.h"
+#include "service/hosts/ek_trust.h"
 #include "service/release/release.h"
 #include "service/server/https_server.h"
 
@@ -120,6 +121,21 @@ int Serve(const std::string& config_path) {
               << " REPLACES the AMD/Intel vendor roots for key release: evidence signed by a "
                  "test hierarchy is trusted. Never use this configuration in production.\n";
   }
+  // EK CAs: the vendor bundle compiled in, plus the operator's ek_ca_bundle, read once.
+  attest::Result<std::shared_ptr<const attest::service::hosts::EkTrust>> ek_trust =
+      attest::service::hosts::EkTrust::Load(config->api.ek_ca_bundle,
+                                            config->api.allow_hosts_without_ek_cert);
+  if (!ek_trust.ok()) {
+    return Fail(attest::Status(attest::reasons::kApiConfig,
+                               "ek_ca_bundle: " + ek_trust.status().ToString()));
+  }
+  std::cout << "attestd: EK CAs: " << (*ek_trust)->num_vendor_cas() << " vendor, "
+            << (*ek_trust)->num_operator_cas() << " from ek_ca_bundle" << std::endl;
+  if ((*ek_trust)->allow_hosts_without_ek_cert()) {
+    std::cerr << "attestd: WARNING: allow_hosts_without_ek_cert is set: hosts may register "
+                 "without an EK certificate, and nothing then proves that their EK is a real "
+                 "TPM's. Never use this configuration in production.\n";
+  }
   attest::EvpPkeyPtr token_key;
   if (!config->token_key.empty()) {
     attest::Result<attest::EvpPkeyPtr> loaded = attestd::LoadTokenKey(config->token_key);
@@ -146,6 +162,7 @@ int Serve(const std::string& config_path) {
   service.now = Now;
   service.kek = *kek;
   service.anchors = anchors->get();
+  service.ek_trust = *ek_trust;
   // VMs are launched on hosts registered with a libvirt_uri, one connection per launch or stop.
   service.launch = config->launch;
   service.connect_hypervisor =

@@ -4,6 +4,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include <tss2/tss2_mu.h>
 
@@ -62,28 +63,51 @@ uint16_t U16(ByteSpan b, size_t at) { return static_cast<uint16_t>((b[at] << 8) 
 
 }  // namespace
 
-FakeTpm FakeTpm::Create(uint32_t ak_attributes) {
+FakeTpm FakeTpm::Create(uint32_t ak_attributes, FakeEk ek_kind) {
   FakeTpm t;
-  t.ek_key_.reset(EVP_RSA_gen(2048));
+  t.ek_kind_ = ek_kind;
+  t.ek_key_.reset(ek_kind == FakeEk::kRsa2048   ? EVP_RSA_gen(2048)
+                  : ek_kind == FakeEk::kEccP256 ? EVP_EC_gen("P-256")
+                                                : EVP_EC_gen("P-384"));
   t.ak_key_.reset(EVP_EC_gen("P-256"));
   if (!t.ek_key_ || !t.ak_key_) {
     Die("keygen");
   }
 
   TPMT_PUBLIC ek{};
-  ek.type = TPM2_ALG_RSA;
-  ek.nameAlg = TPM2_ALG_SHA256;
-  // fixedTPM, fixedParent, sensitiveDataOrigin, adminWithPolicy, restricted, decrypt (template
-  // L-1).
-  ek.objectAttributes = 0x000300b2;
-  ek.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_AES;
-  ek.parameters.rsaDetail.symmetric.keyBits.aes = 128;
-  ek.parameters.rsaDetail.symmetric.mode.aes = TPM2_ALG_CFB;
-  ek.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
-  ek.parameters.rsaDetail.keyBits = 2048;
-  const Bytes n = BnParam(t.ek_key_.get(), OSSL_PKEY_PARAM_RSA_N, 256);
-  ek.unique.rsa.size = 256;
-  std::memcpy(ek.unique.rsa.buffer, n.data(), n.size());
+  ek.nameAlg = ek_kind == FakeEk::kEccP384 ? TPM2_ALG_SHA384 : TPM2_ALG_SHA256;
+  t.name_md_ = ek_kind == FakeEk::kEccP384 ? EVP_sha384() : EVP_sha256();
+  t.sym_bits_ = ek_kind == FakeEk::kEccP384 ? 256 : 128;
+  // fixedTPM, fixedParent, sensitiveDataOrigin, adminWithPolicy, restricted, decrypt (templates
+  // L-1, L-2; H-4 also sets userWithAuth).
+  ek.objectAttributes = ek_kind == FakeEk::kEccP384 ? 0x000300f2 : 0x000300b2;
+  if (ek_kind == FakeEk::kRsa2048) {
+    ek.type = TPM2_ALG_RSA;
+    ek.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_AES;
+    ek.parameters.rsaDetail.symmetric.keyBits.aes = 128;
+    ek.parameters.rsaDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+    ek.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+    ek.parameters.rsaDetail.keyBits = 2048;
+    const Bytes n = BnParam(t.ek_key_.get(), OSSL_PKEY_PARAM_RSA_N, 256);
+    ek.unique.rsa.size = 256;
+    std::memcpy(ek.unique.rsa.buffer, n.data(), n.size());
+  } else {
+    const size_t field = ek_kind == FakeEk::kEccP384 ? 48 : 32;
+    ek.type = TPM2_ALG_ECC;
+    TPMS_ECC_PARMS& ecc = ek.parameters.eccDetail;
+    ecc.symmetric.algorithm = TPM2_ALG_AES;
+    ecc.symmetric.keyBits.aes = static_cast<uint16_t>(t.sym_bits_);
+    ecc.symmetric.mode.aes = TPM2_ALG_CFB;
+    ecc.scheme.scheme = TPM2_ALG_NULL;
+    ecc.curveID = ek_kind == FakeEk::kEccP384 ? TPM2_ECC_NIST_P384 : TPM2_ECC_NIST_P256;
+    ecc.kdf.scheme = TPM2_ALG_NULL;
+    t.ek_x_ = BnParam(t.ek_key_.get(), OSSL_PKEY_PARAM_EC_PUB_X, field);
+    const Bytes y = BnParam(t.ek_key_.get(), OSSL_PKEY_PARAM_EC_PUB_Y, field);
+    ek.unique.ecc.x.size = static_cast<uint16_t>(field);
+    std::memcpy(ek.unique.ecc.x.buffer, t.ek_x_.data(), field);
+    ek.unique.ecc.y.size = static_cast<uint16_t>(field);
+    std::memcpy(ek.unique.ecc.y.buffer, y.data(), field);
+  }
   Bytes ek_name;
   Tpm2bAndName(ek, &t.ek_public_, &ek_name);
 
@@ -106,30 +130,104 @@ FakeTpm FakeTpm::Create(uint32_t ak_attributes) {
   return t;
 }
 
-Result<Bytes> FakeTpm::ActivateCredential(ByteSpan blob, ByteSpan encrypted_secret) const {
-  // TPM2B_ENCRYPTED_SECRET: the seed under RSA-OAEP(SHA-256, label "IDENTITY\0").
-  if (encrypted_secret.size() < 2 || U16(encrypted_secret, 0) != encrypted_secret.size() - 2) {
-    return Invalid("encrypted secret size");
-  }
+Result<Bytes> FakeTpm::RsaSeed(ByteSpan secret) const {
+  // The seed under RSA-OAEP(nameAlg, label "IDENTITY\0") (Part 1 Annex B.10.3).
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(ek_key_.get(), nullptr));
   static const char kLabel[] = "IDENTITY";
   uint8_t* label = static_cast<uint8_t*>(OPENSSL_memdup(kLabel, sizeof(kLabel)));
-  size_t seed_len = 0;
   if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1 ||
       EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
-      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), EVP_sha256()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), name_md_) != 1 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), name_md_) != 1 ||
       EVP_PKEY_CTX_set0_rsa_oaep_label(ctx.get(), label, sizeof(kLabel)) != 1) {
     OPENSSL_free(label);
     return Invalid("oaep setup");
   }
   Bytes seed(256);
-  seed_len = seed.size();
-  if (EVP_PKEY_decrypt(ctx.get(), seed.data(), &seed_len, encrypted_secret.data() + 2,
-                       encrypted_secret.size() - 2) != 1) {
+  size_t seed_len = seed.size();
+  if (EVP_PKEY_decrypt(ctx.get(), seed.data(), &seed_len, secret.data(), secret.size()) != 1) {
     return Invalid("seed does not decrypt");
   }
   seed.resize(seed_len);
+  return seed;
+}
+
+Result<Bytes> FakeTpm::EccSeed(ByteSpan secret) const {
+  // TPMS_ECC_POINT of the verifier's ephemeral key: TPM2B x, TPM2B y (Part 1 Annex C.6.4).
+  const size_t field = ek_x_.size();
+  if (secret.size() < 2 || U16(secret, 0) > field || secret.size() < 2u + U16(secret, 0) + 2) {
+    return Invalid("ecc point x");
+  }
+  const size_t x_len = U16(secret, 0);
+  const ByteSpan x = secret.subspan(2, x_len);
+  const size_t y_len = U16(secret, 2 + x_len);
+  if (y_len > field || secret.size() != 2 + x_len + 2 + y_len) {
+    return Invalid("ecc point y");
+  }
+  const ByteSpan y = secret.subspan(2 + x_len + 2, y_len);
+  Bytes point(1 + 2 * field, 0);
+  point[0] = 0x04;
+  std::copy(x.begin(), x.end(), point.begin() + 1 + field - x_len);
+  std::copy(y.begin(), y.end(), point.begin() + 1 + 2 * field - y_len);
+  // The TPM's ECDH: the ephemeral point times the EK's private scalar; Z is its x (padded).
+  EVP_PKEY* raw = nullptr;
+  EvpPkeyCtxPtr from(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                       const_cast<char*>(field == 48 ? "P-384" : "P-256"), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
+      OSSL_PARAM_construct_end()};
+  if (!from || EVP_PKEY_fromdata_init(from.get()) != 1 ||
+      EVP_PKEY_fromdata(from.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    return Invalid("ephemeral point is not on the curve");
+  }
+  const EvpPkeyPtr peer(raw);
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(ek_key_.get(), nullptr));
+  Bytes z(field);
+  size_t z_len = z.size();
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
+      EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1 ||
+      EVP_PKEY_derive(ctx.get(), z.data(), &z_len) != 1 || z_len != field) {
+    return Invalid("ecdh");
+  }
+  // KDFe (Part 1 §11.4.10.3): H(counter || Z || "IDENTITY\0" || x_ephemeral || x_ek), counter 1...
+  const size_t want = static_cast<size_t>(EVP_MD_get_size(name_md_));
+  Bytes seed;
+  for (uint8_t counter = 1; seed.size() < want; ++counter) {
+    EvpMdCtxPtr md(EVP_MD_CTX_new());
+    const uint8_t be_counter[4] = {0, 0, 0, counter};
+    static const char kUse[] = "IDENTITY";
+    uint8_t block[EVP_MAX_MD_SIZE];
+    unsigned int block_len = 0;
+    if (!md || EVP_DigestInit_ex(md.get(), name_md_, nullptr) != 1 ||
+        EVP_DigestUpdate(md.get(), be_counter, 4) != 1 ||
+        EVP_DigestUpdate(md.get(), z.data(), z.size()) != 1 ||
+        EVP_DigestUpdate(md.get(), kUse, sizeof(kUse)) != 1 ||
+        EVP_DigestUpdate(md.get(), x.data(), x.size()) != 1 ||
+        EVP_DigestUpdate(md.get(), ek_x_.data(), ek_x_.size()) != 1 ||
+        EVP_DigestFinal_ex(md.get(), block, &block_len) != 1) {
+      return Invalid("kdfe");
+    }
+    seed.insert(seed.end(), block, block + block_len);
+  }
+  seed.resize(want);
+  return seed;
+}
+
+Result<Bytes> FakeTpm::ActivateCredential(ByteSpan blob, ByteSpan encrypted_secret,
+                                          ByteSpan ak_name_in) const {
+  const Bytes ak_name = ak_name_in.empty() ? ak_name_ : Bytes(ak_name_in.begin(), ak_name_in.end());
+  if (encrypted_secret.size() < 2 || U16(encrypted_secret, 0) != encrypted_secret.size() - 2) {
+    return Invalid("encrypted secret size");
+  }
+  const ByteSpan secret = encrypted_secret.subspan(2);
+  Bytes seed;
+  if (ek_kind_ == FakeEk::kRsa2048) {
+    ATTEST_ASSIGN_OR_RETURN(seed, RsaSeed(secret));
+  } else {
+    ATTEST_ASSIGN_OR_RETURN(seed, EccSeed(secret));
+  }
+  const size_t digest_bits = static_cast<size_t>(EVP_MD_get_size(name_md_)) * 8;
 
   // TPM2B_ID_OBJECT: size || TPM2B_DIGEST integrityHMAC || encIdentity.
   if (blob.size() < 4 || U16(blob, 0) != blob.size() - 2) {
@@ -141,25 +239,26 @@ Result<Bytes> FakeTpm::ActivateCredential(ByteSpan blob, ByteSpan encrypted_secr
   }
   const ByteSpan hmac = blob.subspan(4, hmac_len);
   const ByteSpan enc_identity = blob.subspan(4 + hmac_len);
-  const Bytes hmac_key = tpm::KdfA(EVP_sha256(), seed, "INTEGRITY", {}, {}, 256);
+  const Bytes hmac_key = tpm::KdfA(name_md_, seed, "INTEGRITY", {}, {}, digest_bits);
   Bytes hmac_input(enc_identity.begin(), enc_identity.end());
-  hmac_input.insert(hmac_input.end(), ak_name_.begin(), ak_name_.end());
+  hmac_input.insert(hmac_input.end(), ak_name.begin(), ak_name.end());
   uint8_t mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
-  HMAC(EVP_sha256(), hmac_key.data(), static_cast<int>(hmac_key.size()), hmac_input.data(),
+  HMAC(name_md_, hmac_key.data(), static_cast<int>(hmac_key.size()), hmac_input.data(),
        hmac_input.size(), mac, &mac_len);
   if (!ConstantTimeEquals(ByteSpan(mac, mac_len), hmac)) {
     return Invalid("integrity hmac");
   }
 
-  const Bytes sym_key = tpm::KdfA(EVP_sha256(), seed, "STORAGE", ak_name_, {}, 128);
+  const Bytes sym_key = tpm::KdfA(name_md_, seed, "STORAGE", ak_name, {}, sym_bits_);
   Bytes plain(enc_identity.size());
   const uint8_t iv[16] = {};
   EVP_CIPHER_CTX* cctx = EVP_CIPHER_CTX_new();
   int len = 0, final_len = 0;
   const bool ok =
       cctx != nullptr &&
-      EVP_DecryptInit_ex(cctx, EVP_aes_128_cfb128(), nullptr, sym_key.data(), iv) == 1 &&
+      EVP_DecryptInit_ex(cctx, sym_bits_ == 256 ? EVP_aes_256_cfb128() : EVP_aes_128_cfb128(),
+                         nullptr, sym_key.data(), iv) == 1 &&
       EVP_DecryptUpdate(cctx, plain.data(), &len, enc_identity.data(),
                         static_cast<int>(enc_identity.size())) == 1 &&
       EVP_DecryptFinal_ex(cctx, plain.data() + len, &final_len) == 1;

@@ -17,11 +17,15 @@ namespace attest::testing {
 // userWithAuth, restricted, sign.
 inline constexpr uint32_t kFakeAkAttributes = 0x00050072;
 
+// FakeEk: the EK templates of the TCG EK Credential Profile a FakeTpm can hold: L-1 (RSA 2048,
+// SHA-256, AES-128), L-2 (ECC P-256, SHA-256, AES-128), H-4 (ECC P-384, SHA-384, AES-256).
+enum class FakeEk { kRsa2048, kEccP256, kEccP384 };
+
 class FakeTpm {
  public:
-  // Create makes an RSA-2048 EK shaped like the TCG EK template L-1 (restricted decrypt,
-  // AES-128-CFB, SHA-256 nameAlg) and an ECDSA P-256 / SHA-256 AK with ak_attributes.
-  static FakeTpm Create(uint32_t ak_attributes = kFakeAkAttributes);
+  // Create makes an EK of the given kind (restricted decrypt, AES-CFB) and an ECDSA P-256 /
+  // SHA-256 AK with ak_attributes.
+  static FakeTpm Create(uint32_t ak_attributes = kFakeAkAttributes, FakeEk ek = FakeEk::kRsa2048);
 
   const Bytes& ek_public() const { return ek_public_; }  // TPM2B_PUBLIC
   const Bytes& ak_public() const { return ak_public_; }  // TPM2B_PUBLIC
@@ -29,9 +33,12 @@ class FakeTpm {
   EVP_PKEY* ek_key() const { return ek_key_.get(); }
 
   // ActivateCredential does what TPM2_ActivateCredential does with this EK and AK (TPM 2.0 Part 1
-  // §24): decrypt the seed, check the integrity HMAC over encIdentity || AK name, decrypt the
-  // credential. Fails with tpm.credential_invalid when anything does not check.
-  Result<Bytes> ActivateCredential(ByteSpan credential_blob, ByteSpan encrypted_secret) const;
+  // §24): recover the seed (RSA-OAEP decryption, or ECDH with the ephemeral point and KDFe, written
+  // here from the spec independently of the verifier's code), check the integrity HMAC over
+  // encIdentity || AK name, decrypt the credential. ak_name overrides the AK's own name (as if
+  // another AK were loaded). Fails with tpm.credential_invalid when anything does not check.
+  Result<Bytes> ActivateCredential(ByteSpan credential_blob, ByteSpan encrypted_secret,
+                                   ByteSpan ak_name = {}) const;
 
   struct SignedQuote {
     Bytes attest;     // TPMS_ATTEST
@@ -42,6 +49,12 @@ class FakeTpm {
   SignedQuote Quote(ByteSpan nonce, const tpm::PcrBanks& pcrs) const;
 
  private:
+  Result<Bytes> RsaSeed(ByteSpan secret) const;
+  Result<Bytes> EccSeed(ByteSpan secret) const;
+  FakeEk ek_kind_ = FakeEk::kRsa2048;
+  const EVP_MD* name_md_ = nullptr;  // the EK's nameAlg
+  size_t sym_bits_ = 128;            // the EK's AES key size
+  Bytes ek_x_;                       // ECC EKs: unique.x
   EvpPkeyPtr ek_key_;
   EvpPkeyPtr ak_key_;
   Bytes ek_public_, ak_public_, ak_name_;

@@ -140,6 +140,20 @@ Result<std::unique_ptr<Swtpm>> Swtpm::Start(const SwtpmOptions& options) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (tpm->pid_ > 0 && Accepts(tpm->port_)) {
+      if (options.ek_certificate && options.ek_chain_in_nv) {
+        const std::string der = d + "/issuer.der";
+        std::string convert = "openssl x509 -outform der -in " + d;
+        convert += "/ca/issuercert.pem -out " + der;
+        ATTEST_RETURN_IF_ERROR(Run(convert));
+        std::string define = "TPM2TOOLS_TCTI=" + tpm->Tcti();
+        define +=
+            " tpm2_nvdefine 0x01c00100 -C p -s " + std::to_string(std::filesystem::file_size(der));
+        define += " -a 'ppwrite|ppread|ownerread|authread|no_da|platformcreate'";
+        ATTEST_RETURN_IF_ERROR(Run(define));
+        std::string write = "TPM2TOOLS_TCTI=" + tpm->Tcti();
+        write += " tpm2_nvwrite 0x01c00100 -C p -i " + der;
+        ATTEST_RETURN_IF_ERROR(Run(write));
+      }
       return tpm;
     }
   }

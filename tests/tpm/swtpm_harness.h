@@ -16,7 +16,13 @@ namespace attest::testing {
 struct SwtpmOptions {
   // Manufacture with swtpm_setup --create-ek-cert, signed by a private swtpm_localca in the test's
   // own directory (never the machine-wide /var/lib/swtpm-localca). Active banks: sha1 + sha256.
+  // swtpm_setup certifies two EKs: RSA 2048 (NV 0x01c00002) and ECC P-384 (NV 0x01c00016, the
+  // H-4 template); it has no option for a P-256 EK certificate (--ecc only makes the SRK ECC).
   bool ek_certificate = false;
+  // With ek_certificate: also store the local CA's issuing certificate (DER) in the first EK
+  // certificate chain NV index, 0x01c00100, written with platform authorization as a manufacturer
+  // would (tpm2_nvdefine / tpm2_nvwrite -C p).
+  bool ek_chain_in_nv = false;
 };
 
 class Swtpm {
@@ -32,6 +38,11 @@ class Swtpm {
   // CaDir holds only the CA certificates (PEM) of the private localca, as an operator would
   // configure them. Empty without ek_certificate.
   std::string CaDir() const { return ek_certificate_ ? dir_ + "/cas" : ""; }
+  // RootCaFile is the local CA's self-signed root alone (PEM); the issuing CA below it is in
+  // CaDir() and, with ek_chain_in_nv, in the TPM.
+  std::string RootCaFile() const {
+    return ek_certificate_ ? dir_ + "/cas/swtpm-localca-rootca-cert.pem" : "";
+  }
 
   // DynamicLaunch runs _TPM_Hash_Start / _TPM_Hash_Data(data) / _TPM_Hash_End through swtpm's
   // control channel (swtpm_ioctl -h), as the CPU does for an Intel TXT launch of a SINIT ACM:

@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 
 #include <ctime>
+#include <filesystem>
 
 #include "agent/host_commands.h"
 #include "agent/tpm_device.h"
@@ -40,6 +41,34 @@ TimePoint NotBeforePlusOneHour(ByteSpan der) {
   return FromUnixSeconds(static_cast<int64_t>(timegm(&tm)) + 3600);
 }
 
+// Anchors holds trusted CA certificates for VerifyEkCertificate.
+struct Anchors {
+  explicit Anchors(ByteSpan pem) {
+    auto parsed = ParseCertificates(pem);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+    if (parsed.ok()) {
+      certs = std::move(parsed).value();
+    }
+    for (const X509Ptr& c : certs) {
+      ptrs.push_back(c.get());
+    }
+  }
+  std::vector<X509Ptr> certs;
+  std::vector<X509*> ptrs;
+};
+
+Anchors CaDirAnchors(const Swtpm& swtpm) {
+  auto cas = LoadCaBundleDir(swtpm.CaDir());
+  EXPECT_TRUE(cas.ok());
+  return Anchors(cas.ok() ? ByteSpan(*cas) : ByteSpan());
+}
+
+Anchors RootAnchor(const Swtpm& swtpm) {
+  auto root = ReadFileBytes(swtpm.RootCaFile());
+  EXPECT_TRUE(root.ok());
+  return Anchors(root.ok() ? ByteSpan(*root) : ByteSpan());
+}
+
 const std::map<uint16_t, std::vector<uint32_t>> kSelection = {
     {kAlgSha1, {0, 1, 2, 3, 4, 5, 6, 7, 17, 18}}, {kAlgSha256, {0, 1, 2, 3, 4, 5, 6, 7, 17, 18}}};
 
@@ -58,10 +87,9 @@ TEST(SwtpmIntegration, RegistrationWithEkCertificateAndCredentialActivation) {
   // Verifier: EK certificate chains to the operator's CA directory and carries this EK.
   auto ek_public = ParseEkPublic(ek->public_area);
   ASSERT_TRUE(ek_public.ok()) << ek_public.status().ToString();
-  auto cas = LoadCaBundleDir((*swtpm)->CaDir());
-  ASSERT_TRUE(cas.ok());
+  const Anchors cas = CaDirAnchors(**swtpm);
   const TimePoint now = NotBeforePlusOneHour(*cert);
-  Status chain = VerifyEkCertificate(*cert, *ek_public, *cas, now);
+  Status chain = VerifyEkCertificate(*cert, {}, *ek_public, cas.ptrs, now);
   ASSERT_TRUE(chain.ok()) << chain.ToString();
   // ...but not to another CA, and not for another TPM's EK.
   EvpPkeyPtr other_root = attest::testing::GenerateKey(attest::testing::KeyKind::kEcP256);
@@ -72,10 +100,9 @@ TEST(SwtpmIntegration, RegistrationWithEkCertificateAndCredentialActivation) {
   spec.is_ca = true;
   X509Ptr other_ca =
       attest::testing::IssueCertificate(spec, other_root.get(), nullptr, other_root.get());
-  EXPECT_EQ(
-      VerifyEkCertificate(*cert, *ek_public, AsBytes(attest::testing::PemOf(other_ca.get())), now)
-          .reason_id(),
-      "tpm.ek_chain_untrusted");
+  EXPECT_EQ(VerifyEkCertificate(*cert, {}, *ek_public, std::vector<X509*>{other_ca.get()}, now)
+                .reason_id(),
+            "tpm.ek_chain_untrusted");
   {
     auto bare = Swtpm::Start();
     ASSERT_TRUE(bare.ok());
@@ -85,7 +112,7 @@ TEST(SwtpmIntegration, RegistrationWithEkCertificateAndCredentialActivation) {
     ASSERT_TRUE(other_ek.ok());
     auto other_public = ParseEkPublic(other_ek->public_area);
     ASSERT_TRUE(other_public.ok());
-    EXPECT_EQ(VerifyEkCertificate(*cert, *other_public, *cas, now).reason_id(),
+    EXPECT_EQ(VerifyEkCertificate(*cert, {}, *other_public, cas.ptrs, now).reason_id(),
               "tpm.ek_public_mismatch");
   }
 
@@ -270,21 +297,24 @@ TEST(SwtpmIntegration, AgentCommandsProduceWhatTheVerifierAccepts) {
   auto swtpm = Swtpm::Start({.ek_certificate = true});
   ASSERT_TRUE(swtpm.ok()) << swtpm.status().ToString();
   const std::string out = (*swtpm)->dir() + "/agent";
-  ASSERT_TRUE(agent::Register((*swtpm)->Tcti(), AkAlgorithm::kEcdsaP256, out).ok());
+  ASSERT_TRUE(
+      agent::Register((*swtpm)->Tcti(), AkAlgorithm::kEcdsaP256, agent::EkAlgorithm::kRsa2048, out)
+          .ok());
   auto ek_bytes = ReadFileBytes(out + "/ek.pub");
   auto cert = ReadFileBytes(out + "/ek.crt");
   auto ak_name = ReadFileBytes(out + "/ak.name");
   ASSERT_TRUE(ek_bytes.ok() && cert.ok() && ak_name.ok());
   auto ek = ParseEkPublic(*ek_bytes);
   ASSERT_TRUE(ek.ok());
-  auto cas = LoadCaBundleDir((*swtpm)->CaDir());
-  ASSERT_TRUE(cas.ok());
-  ASSERT_TRUE(VerifyEkCertificate(*cert, *ek, *cas, NotBeforePlusOneHour(*cert)).ok());
+  const Anchors cas = CaDirAnchors(**swtpm);
+  ASSERT_TRUE(VerifyEkCertificate(*cert, {}, *ek, cas.ptrs, NotBeforePlusOneHour(*cert)).ok());
+  EXPECT_FALSE(std::filesystem::exists(out + "/ek-chain.pem"));  // this TPM defines no chain
   const Bytes secret = Text("credential for this host");
   auto made = MakeCredential(*ek, *ak_name, secret);
   ASSERT_TRUE(made.ok());
-  auto recovered = agent::Activate((*swtpm)->Tcti(), AkAlgorithm::kEcdsaP256, made->credential_blob,
-                                   made->encrypted_secret);
+  auto recovered =
+      agent::Activate((*swtpm)->Tcti(), AkAlgorithm::kEcdsaP256, agent::EkAlgorithm::kRsa2048,
+                      made->credential_blob, made->encrypted_secret);
   ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
   ASSERT_TRUE(CheckActivatedCredential(secret, *recovered).ok());
 
@@ -305,6 +335,113 @@ TEST(SwtpmIntegration, AgentCommandsProduceWhatTheVerifierAccepts) {
   EXPECT_EQ(values->size(), 2u);  // swtpm_setup activated sha1 + sha256
   auto verified = VerifyQuote(*quote, *sig, *ak_public, ByteSpan(options.nonce), *values);
   ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+}
+
+// ECC EKs end to end: swtpm's P-384 EK (template H-4) carries the certificate swtpm_localca issued,
+// its chain comes from the EK chain NV index, and TPM2_ActivateCredential recovers what
+// MakeCredential sealed with ECDH + KDFe; the P-256 EK (template L-2) activates too.
+TEST(SwtpmIntegration, EccEkCredentialActivation) {
+  auto swtpm = Swtpm::Start({.ek_certificate = true, .ek_chain_in_nv = true});
+  ASSERT_TRUE(swtpm.ok()) << swtpm.status().ToString();
+  auto tpm = TpmDevice::Open((*swtpm)->Tcti());
+  ASSERT_TRUE(tpm.ok()) << tpm.status().ToString();
+  auto chain = (*tpm)->ReadEkChain();
+  ASSERT_TRUE(chain.ok()) << chain.status().ToString();
+  ASSERT_FALSE(chain->empty());
+  const Anchors root = RootAnchor(**swtpm);
+  EXPECT_FALSE((*tpm)->ReadEkCertificate(agent::EkAlgorithm::kEccP256).ok());  // not provisioned
+
+  struct Kind {
+    std::string name;
+    agent::EkAlgorithm alg;
+    bool certified;
+  };
+  const Kind kinds[] = {{"ecc-p384", agent::EkAlgorithm::kEccP384, true},
+                        {"rsa-2048", agent::EkAlgorithm::kRsa2048, true},
+                        {"ecc-p256", agent::EkAlgorithm::kEccP256, false}};
+  for (const Kind& k : kinds) {
+    SCOPED_TRACE(k.name);
+    auto ek = (*tpm)->CreateEk(k.alg);
+    ASSERT_TRUE(ek.ok()) << ek.status().ToString();
+    auto ek_public = ParseEkPublic(ek->public_area);
+    ASSERT_TRUE(ek_public.ok()) << ek_public.status().ToString();
+    EXPECT_EQ(EkAlgorithmName(*ek_public), k.name);
+    if (k.certified) {
+      // The certificate's key is the EK our template makes: the template is swtpm's, bit for bit.
+      auto cert = (*tpm)->ReadEkCertificate(k.alg);
+      ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+      const TimePoint now = NotBeforePlusOneHour(*cert);
+      EXPECT_TRUE(VerifyEkCertificate(*cert, *chain, *ek_public, root.ptrs, now).ok());
+      EXPECT_EQ(VerifyEkCertificate(*cert, {}, *ek_public, root.ptrs, now).reason_id(),
+                "tpm.ek_chain_untrusted");  // the issuing CA is only in the NV chain
+    }
+    for (AkAlgorithm ak_alg : {AkAlgorithm::kEcdsaP256, AkAlgorithm::kRsaSsa2048}) {
+      auto ak = (*tpm)->CreateAk(ak_alg);
+      ASSERT_TRUE(ak.ok()) << ak.status().ToString();
+      const Bytes secret(ek_public->name_alg == kAlgSha384 ? 48 : 32, 0x42);
+      auto made = MakeCredential(*ek_public, ak->name, secret);
+      ASSERT_TRUE(made.ok()) << made.status().ToString();
+      auto recovered =
+          (*tpm)->ActivateCredential(*ak, *ek, made->credential_blob, made->encrypted_secret);
+      ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
+      EXPECT_TRUE(CheckActivatedCredential(secret, *recovered).ok());
+      // Negatives: another name, a flipped ephemeral point / ciphertext / HMAC.
+      Bytes other_name = ak->name;
+      other_name.back() ^= 1;
+      auto for_other = MakeCredential(*ek_public, other_name, secret);
+      ASSERT_TRUE(for_other.ok());
+      EXPECT_EQ((*tpm)
+                    ->ActivateCredential(*ak, *ek, for_other->credential_blob,
+                                         for_other->encrypted_secret)
+                    .status()
+                    .reason_id(),
+                "tpm.device_error");
+      for (size_t at : {size_t{6}, made->encrypted_secret.size() - 1}) {
+        Bytes bad = made->encrypted_secret;
+        bad[at] ^= 1;
+        EXPECT_FALSE((*tpm)->ActivateCredential(*ak, *ek, made->credential_blob, bad).ok());
+      }
+      Bytes bad_blob = made->credential_blob;
+      bad_blob.back() ^= 1;
+      EXPECT_FALSE((*tpm)->ActivateCredential(*ak, *ek, bad_blob, made->encrypted_secret).ok());
+    }
+  }
+}
+
+// The agent's register/activate with --ek-alg ecc-p384: ek.crt and ek-chain.pem verify against
+// the root alone, and the credential activates through the agent.
+TEST(SwtpmIntegration, AgentRegistersAnEccEkWithItsChain) {
+  auto swtpm = Swtpm::Start({.ek_certificate = true, .ek_chain_in_nv = true});
+  ASSERT_TRUE(swtpm.ok()) << swtpm.status().ToString();
+  const std::string out = (*swtpm)->dir() + "/agent";
+  Status registered =
+      agent::Register((*swtpm)->Tcti(), AkAlgorithm::kEcdsaP256, agent::EkAlgorithm::kEccP384, out);
+  ASSERT_TRUE(registered.ok()) << registered.ToString();
+  auto ek_bytes = ReadFileBytes(out + "/ek.pub");
+  auto cert = ReadFileBytes(out + "/ek.crt");
+  auto chain = ReadFileBytes(out + "/ek-chain.pem");
+  auto ak_name = ReadFileBytes(out + "/ak.name");
+  ASSERT_TRUE(ek_bytes.ok() && cert.ok() && chain.ok() && ak_name.ok());
+  auto ek = ParseEkPublic(*ek_bytes);
+  ASSERT_TRUE(ek.ok());
+  EXPECT_EQ(EkAlgorithmName(*ek), "ecc-p384");
+  const Anchors root = RootAnchor(**swtpm);
+  const Status verified =
+      VerifyEkCertificate(*cert, *chain, *ek, root.ptrs, NotBeforePlusOneHour(*cert));
+  ASSERT_TRUE(verified.ok()) << verified.ToString();
+  const Bytes secret = Text("an ecc credential for this host");
+  auto made = MakeCredential(*ek, *ak_name, secret);
+  ASSERT_TRUE(made.ok());
+  auto recovered =
+      agent::Activate((*swtpm)->Tcti(), AkAlgorithm::kEcdsaP256, agent::EkAlgorithm::kEccP384,
+                      made->credential_blob, made->encrypted_secret);
+  ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
+  EXPECT_TRUE(CheckActivatedCredential(secret, *recovered).ok());
+  // The RSA EK cannot open what was sealed to the ECC one.
+  EXPECT_FALSE(agent::Activate((*swtpm)->Tcti(), AkAlgorithm::kEcdsaP256,
+                               agent::EkAlgorithm::kRsa2048, made->credential_blob,
+                               made->encrypted_secret)
+                   .ok());
 }
 
 }  // namespace

@@ -5,8 +5,11 @@
 
 #include <random>
 
+#include "attest/core/encoding.h"
+#include "service/hosts/ek_trust.h"
 #include "service/keys/local_kek.h"
 #include "service/store/secret_sealer.h"
+#include "tests/testing/test_pki.h"
 
 namespace attest::service::api::testing {
 
@@ -60,6 +63,27 @@ ApiHarness::ApiHarness(store::StorePool::Factory store_factory) {
   }
   operator_ = {cred->access_key_id, cred->secret_access_key, ""};
   operator_tenant_ = op->id;
+
+  ek_ca_key_ = attest::testing::GenerateKey(attest::testing::KeyKind::kEcP256);
+  ek_ca_ = attest::testing::IssueCertificate({"test tpm vendor ek ca", now_ - std::chrono::hours(1),
+                                              now_ + std::chrono::hours(24 * 365), true},
+                                             ek_ca_key_.get(), nullptr, ek_ca_key_.get());
+  set_allow_hosts_without_ek_cert(false);
+}
+
+Bytes ApiHarness::IssueEkCertificate(EVP_PKEY* ek_key, long serial) {
+  attest::testing::CertSpec spec{"ek", now_ - std::chrono::hours(1),
+                                 now_ + std::chrono::hours(24 * 30), false, serial};
+  return attest::testing::DerOf(
+      attest::testing::IssueCertificate(spec, ek_key, ek_ca_.get(), ek_ca_key_.get()).get());
+}
+
+void ApiHarness::set_allow_hosts_without_ek_cert(bool allow) {
+  auto trust = hosts::EkTrust::Make(AsBytes(attest::testing::PemOf(ek_ca_.get())), allow);
+  EXPECT_TRUE(trust.ok()) << trust.status().ToString();
+  if (trust.ok()) {
+    api_->service().ek_trust = *trust;
+  }
 }
 
 void ApiHarness::set_anchors(std::unique_ptr<release::TrustAnchors> anchors) {

@@ -57,6 +57,14 @@ class ApiHarness {
   // token_key: a fresh P-384 key signing result tokens. The service also gets volume_dir (under
   // dir()) and the fast LUKS PBKDF for tests.
   EVP_PKEY* token_key() const { return token_key_.get(); }
+  // The service trusts one test TPM vendor's EK CA (besides the built-in bundle) and requires EK
+  // certificates, the default. IssueEkCertificate is that vendor's certificate (DER) for ek_key;
+  // ek_ca() / ek_ca_key() issue others (intermediates).
+  Bytes IssueEkCertificate(EVP_PKEY* ek_key, long serial = 2);
+  X509* ek_ca() const { return ek_ca_.get(); }
+  EVP_PKEY* ek_ca_key() const { return ek_ca_key_.get(); }
+  // set_allow_hosts_without_ek_cert rebuilds the service's EK trust with the switch.
+  void set_allow_hosts_without_ek_cert(bool allow);
 
  private:
   std::filesystem::path dir_;
@@ -65,6 +73,8 @@ class ApiHarness {
   std::shared_ptr<const keys::KeyEncryptionKey> kek_;
   std::unique_ptr<release::TrustAnchors> anchors_;
   EvpPkeyPtr token_key_;
+  EvpPkeyPtr ek_ca_key_;
+  X509Ptr ek_ca_;
   std::unique_ptr<store::StorePool> pool_;
   std::unique_ptr<Api> api_;
   sigv4::Credentials operator_;

@@ -18,9 +18,7 @@ EnrolledHost RedeemAndActivate(ApiHarness& h, const attest::testing::FakeTpm& tp
   nlohmann::json body = {{"token", token},
                          {"ek_public", Base64Encode(tpm.ek_public())},
                          {"ak_public", Base64Encode(tpm.ak_public())}};
-  if (!ek_cert.empty()) {
-    body["ek_cert"] = Base64Encode(ek_cert);
-  }
+  body["ek_cert"] = Base64Encode(ek_cert.empty() ? h.IssueEkCertificate(tpm.ek_key()) : ek_cert);
   auto r = h.CallJson("POST", "/v1/enroll", body, nullptr);
   EXPECT_EQ(r.status, 201) << r.body;
   EnrolledHost host;

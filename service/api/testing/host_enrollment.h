@@ -23,7 +23,8 @@ struct EnrolledHost {
 // failure recorded).
 std::string CreateEnrollmentToken(ApiHarness& h, const nlohmann::json& options);
 
-// RedeemAndActivate enrolls tpm with token (ek_cert attached when not empty).
+// RedeemAndActivate enrolls tpm with token and ek_cert (empty: the harness's test vendor issues
+// one).
 EnrolledHost RedeemAndActivate(ApiHarness& h, const attest::testing::FakeTpm& tpm,
                                const std::string& token, const Bytes& ek_cert = {});
 
