@@ -5,6 +5,7 @@
 #include "service/store/audit_store.h"
 #include "service/store/sql_row.h"
 #include "service/store/vm_store.h"
+#include "service/store/webhook_store.h"
 
 namespace attest::service::store {
 namespace {
@@ -195,6 +196,10 @@ Status EnrollmentStore::RevokeHost(const std::string& caller_tenant, const std::
   ATTEST_RETURN_IF_ERROR(
       db_->Exec("DELETE FROM credentials WHERE host_id = $1", {host_id}).status());
   ATTEST_RETURN_IF_ERROR(MarkHostVmsUntrusted(db_, host_id, now));
+  const std::string data = R"({"host_id":")" + host_id + R"(","state":"revoked"})";
+  ATTEST_RETURN_IF_ERROR(
+      RaiseEventIn(db_, {std::string(kEventHostRevoked), caller_tenant, host_id, data}, now)
+          .status());
   audit.tenant_id = caller_tenant;
   audit.subject = host_id;
   audit.at = now;

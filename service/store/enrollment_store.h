@@ -91,7 +91,8 @@ class EnrollmentStore {
 
   // RevokeHost, in one transaction: deletes every credential of the caller's host, sets it
   // kRevoked (trusted_until cleared, revoked_at = now), marks its live VMs as on an untrusted
-  // host, and appends audit. kStoreNotFound when the host is not the caller's or already revoked.
+  // host (each raising vm.host_untrusted), raises host.revoked, and appends audit. kStoreNotFound
+  // when the host is not the caller's or already revoked.
   Status RevokeHost(const std::string& caller_tenant, const std::string& host_id, AuditRecord audit,
                     TimePoint now);
 

@@ -144,6 +144,12 @@ TEST_P(StoreTest, EnrollmentRevocationRemovesTheCredentialMarksTheVmsAndKeepsThe
   vm.host_id = r.host_id;
   ASSERT_TRUE(store_->CreateVm(b_, vm, T0()).ok());
 
+  Webhook hook;
+  hook.name = "ops";
+  hook.url = "https://hooks.example/ops";
+  hook.events = {"host.revoked"};
+  hook.secret = "0123456789abcdef0123";
+  ASSERT_TRUE(store_->PutWebhook(a_, hook, T0()).ok());
   EXPECT_EQ(store_->RevokeHost(b_, r.host_id, Audit("host.delete"), T0()).reason_id(),
             "store.not_found");
   ASSERT_TRUE(store_->RevokeHost(a_, r.host_id, Audit("host.delete"), T0() + seconds(3)).ok());
@@ -154,6 +160,11 @@ TEST_P(StoreTest, EnrollmentRevocationRemovesTheCredentialMarksTheVmsAndKeepsThe
   EXPECT_EQ(host->revoked_at, T0() + seconds(3));
   EXPECT_FALSE(host->TrustedAt(T0() + seconds(4)));
   EXPECT_EQ(store_->GetVm(b_, "vm-1")->host_untrusted_at, T0() + seconds(3));
+  // The revocation raised host.revoked in its own transaction.
+  auto deliveries = store_->ListDeliveries(a_, "ops", 10);
+  ASSERT_TRUE(deliveries.ok());
+  ASSERT_EQ(deliveries->size(), 1u);
+  EXPECT_EQ((*deliveries)[0].event_type, "host.revoked");
   // A revoked host's state never changes again, and it cannot be revoked twice.
   EXPECT_EQ(store_
                 ->UpdateHostState(a_, r.host_id, HostState::kTrusted, "{}", T0() + seconds(600),
