@@ -17,7 +17,8 @@ namespace {
 constexpr ColumnList kHost(
     "id, tenant_id, ek_public, ek_cert, ak_public, state, last_quote_result, trusted_until, "
     "created_at, updated_at, host_policy, activation_sha256, last_good_quote_at, tees, "
-    "libvirt_uri, last_attempt_result, last_attempt_at, revoked_at, activation_deadline");
+    "libvirt_uri, last_attempt_result, last_attempt_at, revoked_at, activation_deadline, platform, "
+    "platform_changed_at");
 
 Result<Host> ToHost(const Row& r) {
   Host h;
@@ -40,6 +41,8 @@ Result<Host> ToHost(const Row& r) {
   ATTEST_ASSIGN_OR_RETURN(h.last_attempt_at, r.OptionalTime(kHost["last_attempt_at"]));
   ATTEST_ASSIGN_OR_RETURN(h.revoked_at, r.OptionalTime(kHost["revoked_at"]));
   ATTEST_ASSIGN_OR_RETURN(h.activation_deadline, r.OptionalTime(kHost["activation_deadline"]));
+  h.platform = r.Text(kHost["platform"]);
+  ATTEST_ASSIGN_OR_RETURN(h.platform_changed_at, r.OptionalTime(kHost["platform_changed_at"]));
   return h;
 }
 
@@ -103,18 +106,34 @@ Result<Host> InsertHost(SqlConnection* db, const std::string& caller_tenant,
   h.tees = reg.tees;
   h.libvirt_uri = reg.libvirt_uri;
   h.activation_deadline = reg.activation_deadline;
+  h.platform = reg.platform;
   h.created_at = now;
   h.updated_at = now;
   ATTEST_RETURN_IF_ERROR(
       db->Exec(std::string("INSERT INTO hosts (") + kHost.sql() +
                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-                   "$16, $17, $18, $19)",
-               {h.id, caller_tenant, h.ek_public,
-                h.ek_cert.empty() ? SqlValue(nullptr) : SqlValue(h.ek_cert), h.ak_public,
-                std::string(HostStateName(h.state)), nullptr, nullptr, Unix(now), Unix(now),
-                h.host_policy, h.activation_sha256, nullptr, tees, h.libvirt_uri, std::string(),
-                nullptr, nullptr,
-                h.activation_deadline ? SqlValue(Unix(*h.activation_deadline)) : SqlValue(nullptr)})
+                   "$16, $17, $18, $19, $20, $21)",
+               {h.id,
+                caller_tenant,
+                h.ek_public,
+                h.ek_cert.empty() ? SqlValue(nullptr) : SqlValue(h.ek_cert),
+                h.ak_public,
+                std::string(HostStateName(h.state)),
+                nullptr,
+                nullptr,
+                Unix(now),
+                Unix(now),
+                h.host_policy,
+                h.activation_sha256,
+                nullptr,
+                tees,
+                h.libvirt_uri,
+                std::string(),
+                nullptr,
+                nullptr,
+                h.activation_deadline ? SqlValue(Unix(*h.activation_deadline)) : SqlValue(nullptr),
+                h.platform,
+                nullptr})
           .status());
   return h;
 }
@@ -235,11 +254,32 @@ Result<AuditEntry> HostStore::RecordHostQuote(const std::string& caller_tenant,
       return NotFound("host", host_id);
     }
   }
+  if (write.platform_changed) {
+    ATTEST_RETURN_IF_ERROR(
+        db_->Exec("UPDATE hosts SET platform_changed_at = COALESCE(platform_changed_at, $3) "
+                  "WHERE id = $1 AND tenant_id = $2",
+                  {host_id, caller_tenant, Unix(now)})
+            .status());
+    // WEBHOOK(host.platform_changed): raise the host.platform_changed event here, inside this
+    // transaction, once the webhook outbox lands (issue 15, webhooks part).
+  }
   // The audit head is locked last, so the lock that serialises every appender is held only
   // for the append and the commit.
   ATTEST_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditInTransaction(db_, write.audit));
   ATTEST_RETURN_IF_ERROR(tx.Commit());
   return entry;
+}
+
+Status HostStore::SetHostPlatform(const std::string& caller_tenant, const std::string& host_id,
+                                  const std::string& platform, TimePoint now) {
+  ATTEST_ASSIGN_OR_RETURN(auto rows,
+                          db_->Exec("UPDATE hosts SET platform = $3, platform_changed_at = NULL, "
+                                    "updated_at = $4 WHERE id = $1 AND tenant_id = $2 RETURNING id",
+                                    {host_id, caller_tenant, platform, Unix(now)}));
+  if (rows.empty()) {
+    return NotFound("host", host_id);
+  }
+  return Status::Ok();
 }
 
 Result<int64_t> HostStore::CountTrustedHosts(TimePoint now) {

@@ -46,6 +46,13 @@ struct Host {
   std::optional<TimePoint> revoked_at;  // set with HostState::kRevoked
   // activation_deadline: a registered (enrolled, not yet activated) host must activate before it.
   std::optional<TimePoint> activation_deadline;
+  // platform: the host's TEE platform identity document in canonical form
+  // (protocol/host_platform.h; "" for a host registered before documents existed). Every quote
+  // must carry this document; key release requires the guest's chip to be in it.
+  std::string platform;
+  // platform_changed_at: when a quote first carried a different document. Set once, it keeps the
+  // host untrusted (host.platform_changed) until the operator re-enrolls it (SetHostPlatform).
+  std::optional<TimePoint> platform_changed_at;
   TimePoint created_at;
   TimePoint updated_at;
 
@@ -63,6 +70,7 @@ struct HostRegistration {
   std::vector<std::string> tees;
   std::string libvirt_uri;
   std::optional<TimePoint> activation_deadline;
+  std::string platform;  // canonical platform document (protocol/host_platform.h)
 };
 
 // SplitTees / JoinTees: a host's TEE list as stored, comma-separated. JoinTees fails with
@@ -88,6 +96,9 @@ struct HostQuoteWrite {
   std::optional<HostState> state;
   std::string last_quote_result;
   std::optional<TimePoint> trusted_until;
+  // platform_changed: the quote carried a platform document other than the stored one; sets
+  // Host::platform_changed_at (kept if already set) in the same transaction.
+  bool platform_changed = false;
   AuditRecord audit;  // the decision, appended as by AppendAudit
 };
 
@@ -125,6 +136,13 @@ class HostStore {
   // then has written nothing. Returns the audit entry.
   Result<AuditEntry> RecordHostQuote(const std::string& caller_tenant, const std::string& host_id,
                                      const HostQuoteWrite& write, TimePoint now);
+
+  // SetHostPlatform records the caller's host's platform document (canonical form; the caller
+  // parsed it) and clears platform_changed_at: the operator's re-enrollment of a host whose
+  // platform changed. It does not make the host trusted: its next quote, bound to the new
+  // document, does. kStoreNotFound when the host is not the caller's.
+  Status SetHostPlatform(const std::string& caller_tenant, const std::string& host_id,
+                         const std::string& platform, TimePoint now);
 
   // CountTrustedHosts counts hosts of every owner that are trusted at now (the metrics gauge).
   Result<int64_t> CountTrustedHosts(TimePoint now);

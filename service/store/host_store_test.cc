@@ -276,3 +276,48 @@ TEST_P(StoreTest, RacingQuoteSubmissionsHaveOneWinnerAndOneChain) {
 
 }  // namespace
 }  // namespace attest::service::store
+
+namespace attest::service::store {
+namespace {
+
+TEST_P(StoreTest, HostPlatformIsStoredLatchedAndReEnrolled) {
+  const Bytes ek = {0x30, 0x82, 0x01}, ak = {0x30, 0x59, 0x00};
+  HostRegistration reg{ek, {}, ak, "hp", ""};
+  reg.platform = R"({"snp_chip_ids":[],"tdx":null,"v":1})";
+  const std::string host = store_->RegisterHost(a_, reg, T0()).value().id;
+  Host got = store_->GetHost(a_, host).value();
+  EXPECT_EQ(got.platform, reg.platform);
+  EXPECT_FALSE(got.platform_changed_at.has_value());
+
+  // A quote with another document latches the first time it happened, across later quotes,
+  // in the same transaction as the nonce and the state.
+  for (int i = 1; i <= 2; ++i) {
+    SCOPED_TRACE(i);
+    const std::string nonce = store_->IssueNonce(a_, host, seconds(60), T0()).value().value;
+    HostQuoteWrite w = QuoteWrite(a_, host, nonce, "untrusted");
+    w.platform_changed = true;
+    ASSERT_TRUE(store_->RecordHostQuote(a_, host, w, T0() + seconds(i)).ok());
+    got = store_->GetHost(a_, host).value();
+    EXPECT_EQ(got.platform_changed_at, T0() + seconds(1));
+    EXPECT_EQ(got.platform, reg.platform);  // the stored document is never replaced by a quote
+  }
+  // A write that loses its nonce does not latch.
+  const std::string other = store_->RegisterHost(a_, reg, T0()).value().id;
+  HostQuoteWrite lost = QuoteWrite(a_, other, "00", "untrusted");
+  lost.platform_changed = true;
+  EXPECT_FALSE(store_->RecordHostQuote(a_, other, lost, T0()).ok());
+  EXPECT_FALSE(store_->GetHost(a_, other)->platform_changed_at.has_value());
+
+  // Re-enrollment records the new document and clears the latch; only the owner can.
+  const std::string next =
+      R"({"snp_chip_ids":[")" + std::string(128, '1') + R"("],"tdx":null,"v":1})";
+  EXPECT_EQ(store_->SetHostPlatform(b_, host, next, T0()).reason_id(), "store.not_found");
+  ASSERT_TRUE(store_->SetHostPlatform(a_, host, next, T0() + seconds(5)).ok());
+  got = store_->GetHost(a_, host).value();
+  EXPECT_EQ(got.platform, next);
+  EXPECT_FALSE(got.platform_changed_at.has_value());
+  EXPECT_EQ(store_->LookupHost(host)->platform, next);
+}
+
+}  // namespace
+}  // namespace attest::service::store
