@@ -22,7 +22,7 @@ Bytes Ids(std::initializer_list<uint8_t> fills) {
   return out;
 }
 
-SevIdReader Returns(Result<Bytes> output, std::string* device_seen = nullptr) {
+SevIdReader Returns(const Result<Bytes>& output, std::string* device_seen = nullptr) {
   return [output, device_seen](const std::string& device) {
     if (device_seen != nullptr) {
       *device_seen = device;
@@ -42,7 +42,7 @@ class HostPlatformSourceTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string Write(const std::string& name, const std::string& text) {
-    const std::string path = (dir_ / name).string();
+    std::string path = (dir_ / name).string();
     std::ofstream(path, std::ios::binary) << text;
     return path;
   }

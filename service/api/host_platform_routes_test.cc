@@ -58,7 +58,7 @@ class HostPlatformApiTest : public ::testing::Test {
   std::string Enroll(const json& platform) {
     auto r = Register(platform);
     EXPECT_EQ(r.status, 201) << r.body;
-    const std::string id = r.json.value("host_id", "");
+    std::string id = r.json.value("host_id", "");
     auto secret =
         tpm_.ActivateCredential(*Base64Decode(r.json["credential_blob"].get<std::string>()),
                                 *Base64Decode(r.json["encrypted_secret"].get<std::string>()));

@@ -84,10 +84,15 @@ int main(int argc, char** argv) {
   int host = 0;
   if (auto text = args->Get("host")) {
     if (text->empty() || text->size() > 3 ||
-        text->find_first_not_of("0123456789") != std::string::npos || std::stoi(*text) > 255) {
+        text->find_first_not_of("0123456789") != std::string::npos) {
       return Fail("--host: a machine number 0..255");
     }
-    host = std::stoi(*text);
+    for (char c : *text) {
+      host = host * 10 + (c - '0');
+    }
+    if (host > 255) {
+      return Fail("--host: a machine number 0..255");
+    }
   }
 
   if (verb == "init") {
