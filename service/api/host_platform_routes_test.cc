@@ -1,7 +1,7 @@
-// The host platform identity document through the host API: registered with the host, carried and
-// bound by every quote, a change refused (host.platform_changed) and latched until re-enrollment,
-// malformed documents refused with host.platform_invalid. Quotes come from FakeTpm over the
-// binding digest (protocol::QuoteQualifyingData), as the agent makes them.
+// The host platform identity document through the host API: enrolled with the host (POST
+// /v1/enroll), carried and bound by every quote, a change refused (host.platform_changed) and
+// latched until re-enrollment, malformed documents refused with host.platform_invalid. Quotes come
+// from FakeTpm over the binding digest (protocol::QuoteQualifyingData), as the agent makes them.
 #include <gtest/gtest.h>
 
 #include "attest/core/encoding.h"
@@ -11,6 +11,7 @@
 #include "attest/tpm/pcr_json.h"
 #include "protocol/host_platform.h"
 #include "service/api/testing/api_harness.h"
+#include "service/api/testing/host_enrollment.h"
 #include "tests/testing/fake_tpm.h"
 
 namespace attest::service::api {
@@ -45,33 +46,29 @@ class HostPlatformApiTest : public ::testing::Test {
     pcrs_[tpm::kAlgSha256] = (*replay)[tpm::kAlgSha256];
   }
 
-  ApiHarness::Reply Register(const json& platform) {
-    json body = {{"ek_public", Base64Encode(tpm_.ek_public())},
-                 {"ak_public", Base64Encode(tpm_.ak_public())},
-                 {"host_policy", "dev"}};
+  // Redeem redeems a fresh enrollment token with this TPM and `platform` (null: none sent),
+  // without activating: the answer of POST /v1/enroll.
+  ApiHarness::Reply Redeem(const json& platform) {
+    json body = {{"token", testing::CreateEnrollmentToken(h_, {{"host_policy", "dev"}})},
+                 {"ek_public", Base64Encode(tpm_.ek_public())},
+                 {"ak_public", Base64Encode(tpm_.ak_public())}};
     if (!platform.is_null()) {
       body["platform"] = platform;
     }
-    return h_.CallJson("POST", "/v1/hosts", body, &op_);
+    return h_.CallJson("POST", "/v1/enroll", body, nullptr);
   }
 
+  // Enroll enrolls this TPM reporting `platform` and keeps the host's own credential.
   std::string Enroll(const json& platform) {
-    auto r = Register(platform);
-    EXPECT_EQ(r.status, 201) << r.body;
-    std::string id = r.json.value("host_id", "");
-    auto secret =
-        tpm_.ActivateCredential(*Base64Decode(r.json["credential_blob"].get<std::string>()),
-                                *Base64Decode(r.json["encrypted_secret"].get<std::string>()));
-    EXPECT_TRUE(secret.ok());
-    r = h_.CallJson("POST", "/v1/hosts/" + id + "/activate", {{"secret", Base64Encode(*secret)}},
-                    &op_);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return id;
+    testing::EnrolledHost host = testing::RedeemAndActivate(
+        h_, tpm_, testing::CreateEnrollmentToken(h_, {{"host_policy", "dev"}}), {}, platform);
+    host_ = host.credentials;
+    return host.id;
   }
 
   // Quote submits a quote carrying `sent` whose TPM qualifying data binds `bound`.
   ApiHarness::Reply Quote(const std::string& id, const json& sent, const json& bound) {
-    auto c = h_.Call("POST", "/v1/hosts/" + id + "/challenge", "", &op_);
+    auto c = h_.Call("POST", "/v1/hosts/" + id + "/challenge", "", &host_);
     const std::string nonce_hex = c.json.value("nonce", "");
     const std::string canonical =
         protocol::SerializeHostPlatform(protocol::HostPlatformFromJson(bound).value()).value();
@@ -85,13 +82,14 @@ class HostPlatformApiTest : public ::testing::Test {
     if (!sent.is_null()) {
       body["platform"] = sent;
     }
-    return h_.CallJson("POST", "/v1/hosts/" + id + "/quote", body, &op_);
+    return h_.CallJson("POST", "/v1/hosts/" + id + "/quote", body, &host_);
   }
 
   json Host(const std::string& id) { return h_.Call("GET", "/v1/hosts/" + id, "", &op_).json; }
 
   ApiHarness h_;
   sigv4::Credentials op_;
+  sigv4::Credentials host_;  // the enrolled host's own credential
   FakeTpm tpm_ = FakeTpm::Create();
   Bytes log_;
   tpm::PcrBanks pcrs_;
@@ -146,6 +144,14 @@ TEST_F(HostPlatformApiTest, AChangedPlatformIsUntrustedUntilReEnrolled) {
   EXPECT_EQ(entries.back()["outcome"], "rejected");
   EXPECT_NE(entries.back()["detail"].get<std::string>().find("host.platform_changed"),
             std::string::npos);
+  // Re-enrollment: the operator deletes the host and the machine enrolls again with what it
+  // reports now; the new host is trusted on that document.
+  ASSERT_EQ(h_.Call("DELETE", "/v1/hosts/" + id, "", &op_).status, 204);
+  const std::string again = Enroll(PlatformJson(0x11, 0x33));
+  ASSERT_NE(again, id);
+  EXPECT_TRUE(Host(again)["platform_changed_at"].is_null());
+  r = Quote(again, PlatformJson(0x11, 0x33), PlatformJson(0x11, 0x33));
+  EXPECT_EQ(r.json["trusted"], true) << r.body;
 }
 
 TEST_F(HostPlatformApiTest, MalformedDocumentsAreRefusedBeforeAnyWrite) {
@@ -164,10 +170,11 @@ TEST_F(HostPlatformApiTest, MalformedDocumentsAreRefusedBeforeAnyWrite) {
   const size_t hosts_before = h_.Call("GET", "/v1/hosts", "", &op_).json["hosts"].size();
   for (const auto& [name, platform] : bad) {
     SCOPED_TRACE(name);
-    auto r = Register(platform);
+    auto r = Redeem(platform);
     EXPECT_EQ(r.status, 400) << r.body;
     EXPECT_EQ(r.json["code"], "host.platform_invalid");
   }
+  // No host was created, and the tokens were not spent on it.
   EXPECT_EQ(h_.Call("GET", "/v1/hosts", "", &op_).json["hosts"].size(), hosts_before);
 
   const std::string id = Enroll(PlatformJson(0x11, 0x22));
@@ -179,6 +186,7 @@ TEST_F(HostPlatformApiTest, MalformedDocumentsAreRefusedBeforeAnyWrite) {
   }
   // None of them consumed a decision: the host is untouched, and a good quote still passes.
   EXPECT_EQ(Host(id)["state"], "activated");
+  EXPECT_TRUE(Host(id)["last_attempt_at"].is_null());
   EXPECT_EQ(Quote(id, PlatformJson(0x11, 0x22), PlatformJson(0x11, 0x22)).json["trusted"], true);
 }
 

@@ -270,18 +270,6 @@ Result<AuditEntry> HostStore::RecordHostQuote(const std::string& caller_tenant,
   return entry;
 }
 
-Status HostStore::SetHostPlatform(const std::string& caller_tenant, const std::string& host_id,
-                                  const std::string& platform, TimePoint now) {
-  ATTEST_ASSIGN_OR_RETURN(auto rows,
-                          db_->Exec("UPDATE hosts SET platform = $3, platform_changed_at = NULL, "
-                                    "updated_at = $4 WHERE id = $1 AND tenant_id = $2 RETURNING id",
-                                    {host_id, caller_tenant, platform, Unix(now)}));
-  if (rows.empty()) {
-    return NotFound("host", host_id);
-  }
-  return Status::Ok();
-}
-
 Result<int64_t> HostStore::CountTrustedHosts(TimePoint now) {
   // TrustedAt (host_state.h) as SQL: counted where the rows are instead of read back.
   ATTEST_ASSIGN_OR_RETURN(auto rows,

@@ -51,7 +51,8 @@ struct Host {
   // must carry this document; key release requires the guest's chip to be in it.
   std::string platform;
   // platform_changed_at: when a quote first carried a different document. Set once, it keeps the
-  // host untrusted (host.platform_changed) until the operator re-enrolls it (SetHostPlatform).
+  // host untrusted (host.platform_changed) until the operator re-enrolls it (deletes the host and
+  // enrolls the machine again, with the document it reports now).
   std::optional<TimePoint> platform_changed_at;
   TimePoint created_at;
   TimePoint updated_at;
@@ -136,13 +137,6 @@ class HostStore {
   // then has written nothing. Returns the audit entry.
   Result<AuditEntry> RecordHostQuote(const std::string& caller_tenant, const std::string& host_id,
                                      const HostQuoteWrite& write, TimePoint now);
-
-  // SetHostPlatform records the caller's host's platform document (canonical form; the caller
-  // parsed it) and clears platform_changed_at: the operator's re-enrollment of a host whose
-  // platform changed. It does not make the host trusted: its next quote, bound to the new
-  // document, does. kStoreNotFound when the host is not the caller's.
-  Status SetHostPlatform(const std::string& caller_tenant, const std::string& host_id,
-                         const std::string& platform, TimePoint now);
 
   // CountTrustedHosts counts hosts of every owner that are trusted at now (the metrics gauge).
   Result<int64_t> CountTrustedHosts(TimePoint now);
