@@ -255,13 +255,22 @@ Result<AuditEntry> HostStore::RecordHostQuote(const std::string& caller_tenant,
     }
   }
   if (write.platform_changed) {
-    ATTEST_RETURN_IF_ERROR(
-        db_->Exec("UPDATE hosts SET platform_changed_at = COALESCE(platform_changed_at, $3) "
-                  "WHERE id = $1 AND tenant_id = $2",
-                  {host_id, caller_tenant, Unix(now)})
-            .status());
-    // WEBHOOK(host.platform_changed): raise the host.platform_changed event here, inside this
-    // transaction, once the webhook outbox lands (issue 15, webhooks part).
+    // Latched once: the first quote that carried another platform document sets the time and
+    // raises host.platform_changed with it; later ones change nothing.
+    ATTEST_ASSIGN_OR_RETURN(
+        auto latched,
+        db_->Exec("UPDATE hosts SET platform_changed_at = $3 WHERE id = $1 AND tenant_id = $2 "
+                  "AND platform_changed_at IS NULL RETURNING id",
+                  {host_id, caller_tenant, Unix(now)}));
+    if (!latched.empty()) {
+      const nlohmann::json data = {{"host_id", host_id},
+                                   {"platform_changed_at", FormatRfc3339(now)}};
+      ATTEST_RETURN_IF_ERROR(
+          RaiseEventIn(
+              db_, {std::string(kEventHostPlatformChanged), caller_tenant, host_id, data.dump()},
+              now)
+              .status());
+    }
   }
   // The audit head is locked last, so the lock that serialises every appender is held only
   // for the append and the commit.

@@ -98,7 +98,8 @@ struct HostQuoteWrite {
   std::string last_quote_result;
   std::optional<TimePoint> trusted_until;
   // platform_changed: the quote carried a platform document other than the stored one; sets
-  // Host::platform_changed_at (kept if already set) in the same transaction.
+  // Host::platform_changed_at and raises host.platform_changed (webhooks) in the same
+  // transaction, the first time only (a latched host changes nothing).
   bool platform_changed = false;
   AuditRecord audit;  // the decision, appended as by AppendAudit
 };

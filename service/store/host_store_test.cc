@@ -285,6 +285,12 @@ TEST_P(StoreTest, HostPlatformIsStoredAndAChangeLatched) {
   HostRegistration reg{ek, {}, ak, "hp", ""};
   reg.platform = R"({"snp_chip_ids":[],"tdx":null,"v":1})";
   const std::string host = store_->RegisterHost(a_, reg, T0()).value().id;
+  Webhook hook;
+  hook.name = "platform";
+  hook.url = "https://hooks.example/platform";
+  hook.events = {"host.platform_changed"};
+  hook.secret = "0123456789abcdef0123";
+  ASSERT_TRUE(store_->PutWebhook(a_, hook, T0()).ok());
   Host got = store_->GetHost(a_, host).value();
   EXPECT_EQ(got.platform, reg.platform);
   EXPECT_FALSE(got.platform_changed_at.has_value());
@@ -301,6 +307,12 @@ TEST_P(StoreTest, HostPlatformIsStoredAndAChangeLatched) {
     EXPECT_EQ(got.platform_changed_at, T0() + seconds(1));
     EXPECT_EQ(got.platform, reg.platform);  // the stored document is never replaced by a quote
   }
+  // One host.platform_changed event, raised with the latch (not again on the later quote).
+  auto deliveries = store_->ListDeliveries(a_, "platform", 10);
+  ASSERT_TRUE(deliveries.ok());
+  ASSERT_EQ(deliveries->size(), 1u);
+  EXPECT_EQ((*deliveries)[0].event_type, "host.platform_changed");
+  EXPECT_NE((*deliveries)[0].body.find(host), std::string::npos);
   // A write that loses its nonce does not latch.
   const std::string other = store_->RegisterHost(a_, reg, T0()).value().id;
   HostQuoteWrite lost = QuoteWrite(a_, other, "00", "untrusted");
