@@ -5,11 +5,13 @@
 
 #include <openssl/pem.h>
 
+#include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/core/x509.h"
 #include "attest/tpm/claims.h"
 #include "attest/tpm/credential.h"
 #include "attest/tpm/pcr_json.h"
+#include "protocol/host_platform.h"
 
 namespace attest::agent {
 
@@ -103,8 +105,16 @@ Status Quote(const std::string& tcti, AkAlgorithm ak_alg, const QuoteOptions& op
   for (uint16_t bank : banks) {
     selection[bank] = options.pcrs;
   }
+  Bytes qualifying_data = options.nonce;
+  if (options.platform) {
+    const Sha256Digest bound = protocol::QuoteQualifyingData(options.nonce, *options.platform);
+    qualifying_data.assign(bound.begin(), bound.end());
+    ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/platform.json", AsBytes(*options.platform)));
+    const std::string hex = HexEncode(qualifying_data) + "\n";
+    ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/qualifying-data.hex", AsBytes(hex)));
+  }
   ATTEST_ASSIGN_OR_RETURN(TpmKey ak, tpm->CreateAk(ak_alg));
-  ATTEST_ASSIGN_OR_RETURN(QuoteOutput quote, tpm->Quote(ak, options.nonce, selection));
+  ATTEST_ASSIGN_OR_RETURN(QuoteOutput quote, tpm->Quote(ak, qualifying_data, selection));
   ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/quote.msg", quote.attest));
   ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/quote.sig", quote.signature));
   ATTEST_RETURN_IF_ERROR(WriteFile(out_dir + "/ak.pub", ak.public_area));

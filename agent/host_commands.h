@@ -42,6 +42,10 @@ Result<Bytes> Activate(const std::string& tcti, AkAlgorithm ak_alg, EkAlgorithm 
 // QuoteOptions selects what a quote covers and which logs ship with it.
 struct QuoteOptions {
   Bytes nonce;
+  // platform: the canonical platform identity document (protocol/host_platform.h). When set the
+  // TPM quotes over protocol::QuoteQualifyingData(nonce, platform), as attestd expects, and the
+  // document and that digest are written beside the quote.
+  std::optional<std::string> platform;
   std::vector<uint32_t> pcrs = {0, 1, 2, 3, 4, 5, 6, 7, 17, 18};
   std::vector<uint16_t> banks;  // empty: every allocated bank
   std::string eventlog_path = "/sys/kernel/security/tpm0/binary_bios_measurements";
@@ -50,7 +54,9 @@ struct QuoteOptions {
 
 // Quote writes into out_dir: quote.msg (TPMS_ATTEST), quote.sig (TPMT_SIGNATURE), pcrs.json
 // ({"banks":...}), ak.pub, eventlog.bin (a copy of the UEFI log, when the path exists) and
-// drtm-log.bin (when given). These are exactly `attestctl verify tpm`'s inputs.
+// drtm-log.bin (when given). These are exactly `attestctl verify tpm`'s inputs. With
+// options.platform also platform.json (the document) and qualifying-data.hex (the digest the
+// quote's extraData holds: `attestctl verify tpm --nonce` takes it).
 Status Quote(const std::string& tcti, AkAlgorithm ak_alg, const QuoteOptions& options,
              const std::string& out_dir);
 

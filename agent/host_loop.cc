@@ -16,11 +16,14 @@
 #include "attest/tpm/pcr_json.h"
 #include "client/aws_credentials.h"
 #include "protocol/host_credential.h"
+#include "protocol/host_platform.h"
 
 namespace attest::agent {
 
 Result<HostIdentity> Enroll(const HostAgentConfig& config, client::ApiClient& unsigned_api,
                             const std::string& token) {
+  ATTEST_ASSIGN_OR_RETURN(protocol::HostPlatform platform,
+                          ReadHostPlatform(config.platform, config.read_sev));
   nlohmann::json body;
   {
     ATTEST_ASSIGN_OR_RETURN(auto tpm, TpmDevice::Open(config.tcti));
@@ -28,7 +31,8 @@ Result<HostIdentity> Enroll(const HostAgentConfig& config, client::ApiClient& un
     ATTEST_ASSIGN_OR_RETURN(TpmKey ak, tpm->CreateAk(config.ak_alg));
     body = {{"token", token},
             {"ek_public", Base64Encode(e.ek.public_area)},
-            {"ak_public", Base64Encode(ak.public_area)}};
+            {"ak_public", Base64Encode(ak.public_area)},
+            {"platform", protocol::HostPlatformToJson(platform)}};
     if (!e.certificate.empty()) {
       body["ek_cert"] = Base64Encode(e.certificate);
     }
@@ -136,7 +140,14 @@ Result<Decision> AttestOnce(const HostAgentConfig& config, client::ApiClient& ap
     return Status(reasons::kClientHttpError, "challenge: answer lacks a nonce");
   }
 
-  nlohmann::json body = {{"nonce", nonce_hex}};
+  // The TPM quotes over the nonce and the platform document together, so the measured host
+  // vouches that it reported this document (protocol/host_platform.h).
+  ATTEST_ASSIGN_OR_RETURN(protocol::HostPlatform platform,
+                          ReadHostPlatform(config.platform, config.read_sev));
+  ATTEST_ASSIGN_OR_RETURN(std::string canonical, protocol::SerializeHostPlatform(platform));
+  const Sha256Digest qualifying_data = protocol::QuoteQualifyingData(*nonce, canonical);
+  nlohmann::json body = {{"nonce", nonce_hex},
+                         {"platform", protocol::HostPlatformToJson(platform)}};
   {
     ATTEST_ASSIGN_OR_RETURN(auto tpm, TpmDevice::Open(config.tcti));
     ATTEST_ASSIGN_OR_RETURN(std::vector<uint16_t> banks, tpm->ActiveBanks());
@@ -145,7 +156,7 @@ Result<Decision> AttestOnce(const HostAgentConfig& config, client::ApiClient& ap
       selection[bank] = config.pcrs;
     }
     ATTEST_ASSIGN_OR_RETURN(TpmKey ak, tpm->CreateAk(config.ak_alg));
-    ATTEST_ASSIGN_OR_RETURN(QuoteOutput quote, tpm->Quote(ak, *nonce, selection));
+    ATTEST_ASSIGN_OR_RETURN(QuoteOutput quote, tpm->Quote(ak, qualifying_data, selection));
     body["quote"] = Base64Encode(quote.attest);
     body["signature"] = Base64Encode(quote.signature);
     body["pcrs"] = {{"banks", tpm::PcrBanksToJson(quote.pcrs)}};

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/host_platform_source.h"
 #include "agent/reasons.h"
 #include "agent/tpm_device.h"
 #include "attest/core/status.h"
@@ -27,6 +28,11 @@ struct HostAgentConfig {
                                 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23};
   std::string eventlog_path = "/sys/kernel/security/tpm0/binary_bios_measurements";
   std::optional<std::string> drtm_log_path;
+  // platform: where the host's TEE platform identities come from; read again for enrollment and
+  // for every quote (none: the empty document, a host without SEV-SNP or TDX).
+  PlatformSources platform;
+  // read_sev: the /dev/sev seam (tests replace it; the agent uses ReadSevGetId2).
+  SevIdReader read_sev = ReadSevGetId2;
 };
 
 // HostIdentity is what enrollment gives a host: its id and its own SigV4 credential.
@@ -38,10 +44,10 @@ struct HostIdentity {
 // kHostProfile is the credentials-file profile the host's credential is written under.
 inline constexpr char kHostProfile[] = "attest-host";
 
-// Enroll redeems token with this TPM's EK (and EK certificate when the TPM holds one) and AK
-// (POST /v1/enroll, unsigned: the token authenticates), recovers the activation secret with
-// TPM2_ActivateCredential, derives the host's secret key from it and proves it
-// (POST /v1/enroll/activate). The secret and the key never leave this process. Fails with the
+// Enroll redeems token with this TPM's EK (and EK certificate when the TPM holds one), AK and
+// platform identity document (POST /v1/enroll, unsigned: the token authenticates), recovers the
+// activation secret with TPM2_ActivateCredential, derives the host's secret key from it and proves
+// it (POST /v1/enroll/activate). The secret and the key never leave this process. Fails with the
 // client's reasons (client.http_error carries the server's code) or tpm.device_error.
 Result<HostIdentity> Enroll(const HostAgentConfig& config, client::ApiClient& unsigned_api,
                             const std::string& token);
@@ -62,7 +68,9 @@ struct Decision {
   nlohmann::json body;  // the decision JSON (see service/README.md, host routes)
 };
 
-// AttestOnce asks for a nonce, quotes with it and submits the quote with the event logs, as
+// AttestOnce asks for a nonce, reads the platform document, quotes over
+// protocol::QuoteQualifyingData(nonce, document) and submits the quote with the document and the
+// event logs, as
 // host_id over api (signed with the host's own credential). An accepted or refused quote is a
 // Decision (200 or 422); transport failures, other HTTP errors and TPM failures fail with their
 // reasons.

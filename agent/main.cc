@@ -16,11 +16,13 @@
 #include "agent/guest_unlock.h"
 #include "agent/host_commands.h"
 #include "agent/host_loop.h"
+#include "agent/host_platform_source.h"
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/tpm/alg.h"
 #include "client/api_client.h"
 #include "flags/args.h"
+#include "protocol/host_platform.h"
 #include "protocol/jwe.h"
 
 namespace {
@@ -38,6 +40,7 @@ constexpr char kUsage[] =
     "                             [--ek-alg rsa|ecc-p256|ecc-p384]\n"
     "  attest-agent host quote --tcti CONF --nonce HEX --out DIR [--pcrs 0,1,...] "
     "[--banks sha1,sha256] [--eventlog PATH] [--drtm-log PATH] [--ak ecdsa|rsa]\n"
+    "                         [PLATFORM]   (quotes over the nonce bound to the platform document)\n"
     "  attest-agent guest keygen --out KEYFILE            (prints the public JWK)\n"
     "  attest-agent guest evidence --nonce HEX --key KEYFILE --out DIR [--tsm-root PATH] "
     "[--sev-device PATH]\n"
@@ -48,12 +51,35 @@ constexpr char kUsage[] =
     "  attest-agent host enroll --endpoint URL --token TOKEN --tcti CONF [--out FILE]\n"
     "                           [--ca-cert FILE] [--ak ecdsa|rsa] [--ek-alg "
     "rsa|ecc-p256|ecc-p384]\n"
+    "                           [PLATFORM]\n"
     "  attest-agent host run --endpoint URL --tcti CONF [--credentials FILE] [--interval SECONDS]\n"
     "                        [--once] [--ca-cert FILE] [--region R] [--pcrs 0,1,...]\n"
-    "                        [--eventlog PATH] [--drtm-log PATH] [--ak ecdsa|rsa]\n"
+    "                        [--eventlog PATH] [--drtm-log PATH] [--ak ecdsa|rsa] [PLATFORM]\n"
+    "PLATFORM is the host's TEE platform identity, reported at enrollment and with every quote:\n"
+    "  [--snp [--sev-device /dev/sev]] [--pck-cert FILE]  (SNP chip ids, TDX PCK identity), or\n"
+    "  --platform-file FILE  (a complete identity document)\n"
     "The host's own credential (written by enroll, read by run): FILE, default "
     "/var/lib/attest-agent/credentials\n"
     "CONF is a TCTI string, e.g. swtpm:host=127.0.0.1,port=2321 or device:/dev/tpmrm0";
+
+// PlatformSourcesFrom reads the PLATFORM flags.
+attest::Result<attest::agent::PlatformSources> PlatformSourcesFrom(const Args& args) {
+  attest::agent::PlatformSources sources;
+  sources.snp = args.Has("snp");
+  if (auto device = args.Get("sev-device")) {
+    if (!sources.snp) {
+      return Status(attest::reasons::kCliUsage, "--sev-device: only with --snp");
+    }
+    sources.sev_device = *device;
+  }
+  sources.pck_cert_file = args.Get("pck-cert");
+  sources.platform_file = args.Get("platform-file");
+  if (sources.platform_file && (sources.snp || sources.pck_cert_file)) {
+    return Status(attest::reasons::kCliUsage,
+                  "--platform-file: a complete document, not combined with --snp or --pck-cert");
+  }
+  return sources;
+}
 
 int Fail(const Status& status) {
   std::cerr << "attest-agent: " << status.ToString() << "\n";
@@ -141,9 +167,10 @@ void PrintDecision(const attest::agent::Decision& d) {
 // when the host was found trusted, 1 when the service refused it, 3 when it could not attest
 // (transport, HTTP or TPM error); without --once it never exits on such errors, it backs off.
 int RunHostApi(int argc, char** argv, const std::string& verb) {
-  const FlagSpec spec{{"endpoint", "ca-cert", "region", "tcti", "token", "out", "credentials", "ak",
-                       "ek-alg", "interval", "pcrs", "eventlog", "drtm-log"},
-                      {"once"}};
+  const FlagSpec spec{
+      {"endpoint", "ca-cert", "region", "tcti", "token", "out", "credentials", "ak", "ek-alg",
+       "interval", "pcrs", "eventlog", "drtm-log", "sev-device", "pck-cert", "platform-file"},
+      {"once", "snp"}};
   auto args = Args::Parse(argc, argv, 3, spec);
   if (!args.ok()) {
     return Fail(args.status());
@@ -179,6 +206,11 @@ int RunHostApi(int argc, char** argv, const std::string& verb) {
     config.eventlog_path = *path;
   }
   config.drtm_log_path = args->Get("drtm-log");
+  auto platform = PlatformSourcesFrom(*args);
+  if (!platform.ok()) {
+    return Fail(platform.status());
+  }
+  config.platform = *platform;
   attest::client::ClientConfig client_config;
   client_config.endpoint = *endpoint;
   client_config.ca_cert_file = args->Get("ca-cert").value_or("");
@@ -270,8 +302,8 @@ int RunHost(int argc, char** argv) {
     return RunHostApi(argc, argv, verb);
   }
   const FlagSpec spec{{"tcti", "out", "ak", "ek-alg", "credential", "secret", "nonce", "pcrs",
-                       "banks", "eventlog", "drtm-log"},
-                      {}};
+                       "banks", "eventlog", "drtm-log", "sev-device", "pck-cert", "platform-file"},
+                      {"snp"}};
   auto args = Args::Parse(argc, argv, 3, spec);
   if (!args.ok()) {
     return Fail(args.status());
@@ -363,6 +395,15 @@ int RunHost(int argc, char** argv) {
       options.eventlog_path = *path;
     }
     options.drtm_log_path = args->Get("drtm-log");
+    auto sources = PlatformSourcesFrom(*args);
+    if (!sources.ok()) {
+      return Fail(sources.status());
+    }
+    auto platform = attest::agent::ReadHostPlatform(*sources);
+    if (!platform.ok()) {
+      return Fail(platform.status());
+    }
+    options.platform = attest::protocol::SerializeHostPlatform(*platform).value();
     Status s = attest::agent::Quote(*tcti, *ak_alg, options, *out);
     return s.ok() ? 0 : Fail(s);
   }

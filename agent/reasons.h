@@ -1,5 +1,5 @@
-// agent/reasons.h: the stable error reasons of attest-agent's guest side: evidence sources and
-// guest unlock (agent/).
+// agent/reasons.h: the stable error reasons of attest-agent: the guest side's evidence sources and
+// guest unlock, and the host side's platform identity sources (agent/).
 //
 // One definition each, never renamed or reused (cli/reasons_golden.txt pins them); the area
 // prefix says what failed, ErrorCode the coarse class. attest/core/reasons.h explains the scheme.
@@ -21,6 +21,8 @@ inline constexpr Reason kGuestEvidenceInvalid{"guest.evidence_invalid",
 inline constexpr Reason kGuestResponseInvalid{"guest.response_invalid",
                                               ErrorCode::kMalformedEvidence};
 inline constexpr Reason kGuestVolumeNotReleased{"guest.volume_not_released", ErrorCode::kNotFound};
+// host side (agent/host_platform_source): the SEV firmware's GET_ID2 through /dev/sev failed.
+inline constexpr Reason kAgentSevGetIdFailed{"agent.sev_get_id_failed", ErrorCode::kUnavailable};
 
 // kGuestTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kGuestTable[] = {
@@ -28,6 +30,7 @@ inline constexpr Reason kGuestTable[] = {
     kGuestTsmConflict,           kGuestDeviceFailed,
     kGuestEvidenceCommandFailed, kGuestEvidenceInvalid,
     kGuestResponseInvalid,       kGuestVolumeNotReleased,
+    kAgentSevGetIdFailed,
 };
 
 }  // namespace attest::reasons

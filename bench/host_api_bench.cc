@@ -44,6 +44,7 @@
 #include "policy/appraise_host.h"
 #include "policy/loader.h"
 #include "protocol/host_credential.h"
+#include "protocol/host_platform.h"
 #include "service/api/dispatch.h"
 #include "service/server/https_server.h"
 #include "service/store/sql.h"
@@ -107,13 +108,19 @@ const Evidence& GetEvidence() {
   return *e;
 }
 
+// EmptyPlatform is the canonical document of a host without SEV-SNP or TDX (what the agent sends
+// with no platform source).
+std::string EmptyPlatform() { return protocol::SerializeHostPlatform({}).value(); }
+
 // InProcess times what the quote handler computes besides HTTP, SigV4 and the database.
 Stats InProcess(const testing::FakeTpm& tpm, int n) {
   const Evidence& ev = GetEvidence();
   std::vector<testing::FakeTpm::SignedQuote> quotes;
   std::vector<Bytes> nonces;
   for (int i = 0; i < n; ++i) {
-    nonces.push_back(st::RandomBytes(32));
+    // What the agent quotes over: the nonce bound to its (here empty) platform document.
+    const Sha256Digest bound = protocol::QuoteQualifyingData(st::RandomBytes(32), EmptyPlatform());
+    nonces.emplace_back(bound.begin(), bound.end());
     quotes.push_back(tpm.Quote(nonces.back(), ev.pcrs));
   }
   std::vector<double> lat;
@@ -253,7 +260,9 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
     auto db = Must(pool.Acquire(), "store");
     for (int i = 0; i < n; ++i) {
       auto nonce = Must(db->IssueNonce(tenant, host_id, std::chrono::seconds(3600), now), "nonce");
-      auto q = tpm.Quote(Must(HexDecode(nonce.value), "hex"), ev.pcrs);
+      auto q = tpm.Quote(
+          protocol::QuoteQualifyingData(Must(HexDecode(nonce.value), "hex"), EmptyPlatform()),
+          ev.pcrs);
       bodies.push_back(nlohmann::json{
           {"nonce", nonce.value},
           {"quote", Base64Encode(q.attest)},

@@ -34,6 +34,7 @@
 #include "attest/core/encoding.h"
 #include "bench/api_bench_support.h"
 #include "client/api_client.h"
+#include "protocol/host_platform.h"
 #include "protocol/jwe.h"
 #include "service/api/dispatch.h"
 #include "service/keys/local_kek.h"
@@ -123,7 +124,8 @@ Stats InProcess(const World& w, st::StorePool& pool, const Deployment& d, int n)
     in.guest_key = p.guest.key;
     in.evidence = rel::ParseSnpEvidence(p.report, w.tee.SnpCollateral());
     in.vm = &vm;
-    in.host = {host.id, host.state, host.trusted_until, host.last_good_quote};
+    in.host = {host.id,          host.state,   host.trusted_until, host.last_good_quote,
+               host.host_policy, host.platform};
     in.policy = &policy;
     in.now = WallClockNow();
     const rel::ReleaseDecision decision = rel::DecideRelease(in, *w.anchors);
@@ -171,6 +173,9 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
     reg.host_policy = "hosts";
     reg.activation_sha256 = std::string(64, 'a');
     reg.tees = {"snp"};
+    // The software TEE's machine 0: key release checks the report's CHIP_ID against it.
+    reg.platform = Must(protocol::SerializeHostPlatform(testing::SoftwareTee::SimulatedPlatform(0)),
+                        "platform");
     const st::Host host = Must(db->RegisterHost(op.id, reg, now), "host");
     d.host_id = host.id;
     if (!db->UpdateHostState(op.id, host.id, st::HostState::kTrusted, "{}",

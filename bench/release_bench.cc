@@ -2,9 +2,12 @@
 // evidence, beside the raw OpenSSL operations it cannot avoid.
 //
 //   decision: parse + verify the SNP report (endorsement chain cached, as in a running service),
-//             REPORT_DATA binding, launch ticket parse and digests, host checks, policy load and
-//             appraisal
+//             REPORT_DATA binding, launch ticket parse and digests, host checks (with the platform
+//             check), policy load and appraisal
 //             limit: one raw ECDSA P-384 verify of the same report signature
+//   platform check: the host platform check of the decision alone (issue 15: parse the placed
+//             host's stored platform document, match the report's CHIP_ID), printed as its
+//             share of the decision's time
 //   decision + key: the same plus one volume key unwrapped (local KEK, AES-256-GCM) and sent as
 //             JWE to the guest key (a fresh P-384 ephemeral key and one ECDH)
 //             limit: raw P-384 verify + raw P-384 key generation + raw ECDH derive
@@ -76,8 +79,15 @@ struct Fixture {
         {Bytes(binding.begin(), binding.end()), Bytes(host_data.begin(), host_data.end()), false});
     collateral = tee.SnpCollateral();
     input.vm = &vm;
-    input.host = {"h-1", service::store::HostState::kTrusted, now + std::chrono::seconds(3000),
-                  now - std::chrono::seconds(60)};
+    // The placed host: the software TEE's machine 0, with a second socket as real hosts have.
+    protocol::HostPlatform platform = testing::SoftwareTee::SimulatedPlatform(0);
+    platform.snp_chip_ids.push_back(testing::SoftwareTee::SimulatedPlatform(1).snp_chip_ids[0]);
+    input.host = {"h-1",
+                  service::store::HostState::kTrusted,
+                  now + std::chrono::seconds(3000),
+                  now - std::chrono::seconds(60),
+                  "hosts",
+                  protocol::SerializeHostPlatform(platform).value()};
     input.policy = &policy;
     input.now = now;
     kek = service::keys::LocalKeyFileKek::FromKey(Bytes(32, 1)).value();
@@ -106,6 +116,26 @@ void BM_ReleaseDecision(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ReleaseDecision)->MeasureProcessCPUTime()->UseRealTime();
+
+// The platform check as DecideRelease runs it: the report's CHIP_ID (from the parse) against the
+// placed host's stored document, which it parses on every call.
+void BM_HostPlatformCheck(benchmark::State& state) {
+  Fixture& f = Get();
+  const snp::SnpReport report = snp::ParseSnpReport(f.report).value();
+  rel::EvidencePlatform evidence;
+  evidence.tee = "snp";
+  evidence.snp_chip_id = report.chip_id;
+  evidence.snp_signing_key = report.signing_key;
+  for (auto _ : state) {
+    std::optional<Status> failure =
+        rel::CheckHostPlatform(evidence, f.input.host.platform, /*allow_masked_chip_id=*/false);
+    if (failure) {
+      state.SkipWithError(failure->message().c_str());
+    }
+    benchmark::DoNotOptimize(failure);
+  }
+}
+BENCHMARK(BM_HostPlatformCheck)->MeasureProcessCPUTime()->UseRealTime();
 
 void BM_ReleaseDecisionAndKey(benchmark::State& state) {
   Fixture& f = Get();
@@ -192,6 +222,10 @@ int main(int argc, char** argv) {
   reporter.AddRatio("release decision vs raw ECDSA P-384 verify",
                     "BM_ReleaseDecision/process_time/real_time",
                     "BM_RawEcdsaP384Verify/process_time/real_time");
+  // decision ops/s over check ops/s = the check's time as a share of the decision's.
+  reporter.AddRatio("platform check's share of the release decision's time",
+                    "BM_ReleaseDecision/process_time/real_time",
+                    "BM_HostPlatformCheck/process_time/real_time");
   reporter.AddRatio("release decision + 1 key JWE vs verify+keygen+ECDH",
                     "BM_ReleaseDecisionAndKey/process_time/real_time",
                     "BM_RawVerifyKeygenEcdh/process_time/real_time");

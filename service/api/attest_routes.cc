@@ -306,9 +306,10 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
 
   Result<store::Host> host = db->LookupHost(vm->host_id);
   if (host.ok()) {
-    in.host = {host->id, host->state, host->trusted_until, host->last_good_quote};
+    in.host = {host->id,          host->state,   host->trusted_until, host->last_good_quote,
+               host->host_policy, host->platform};
   } else if (host.status().code() == ErrorCode::kNotFound) {
-    in.host = {"", store::HostState::kUntrusted, std::nullopt, std::nullopt};
+    in.host = {"", store::HostState::kUntrusted, std::nullopt, std::nullopt, "", ""};
   } else {
     return host.status();
   }

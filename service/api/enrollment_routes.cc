@@ -29,6 +29,7 @@
 #include "protocol/host_credential.h"
 #include "service/api/routes.h"
 #include "service/hosts/ek_trust.h"
+#include "service/hosts/platform.h"
 #include "service/http/json_body.h"
 #include "service/http/router.h"
 #include "service/store/secret_sealer.h"
@@ -184,7 +185,11 @@ Result<HttpResponse> Enroll(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(Bytes ek_cert, reader.TakeBase64("ek_cert", false, kMaxCertBytes));
   ATTEST_ASSIGN_OR_RETURN(Bytes ek_chain, reader.TakeBase64("ek_chain", false, kMaxChainBytes));
   ATTEST_ASSIGN_OR_RETURN(Bytes ak_public, reader.TakeBase64("ak_public", true, kMaxPublicBytes));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json platform_json, reader.TakeJson("platform", false));
   ATTEST_RETURN_IF_ERROR(reader.Finish());
+  // The host's TEE platform identity document (absent: a host without SNP/TDX); every quote must
+  // carry the same one (service/hosts/platform.h).
+  ATTEST_ASSIGN_OR_RETURN(std::string platform, hosts::ReadPlatformMember(platform_json));
   if (token.empty() || token.size() > kMaxTokenBytes) {
     return Status(reasons::kStoreEnrollmentTokenInvalid, "no enrollment has this token");
   }
@@ -232,6 +237,7 @@ Result<HttpResponse> Enroll(RequestContext& ctx) {
   redemption.ek_cert = ek_cert;
   redemption.ak_public = ak_public;
   redemption.activation_sha256 = HexEncode(Sha256(secret));
+  redemption.platform = platform;
   ATTEST_ASSIGN_OR_RETURN(redemption.secret_access_key,
                           protocol::DeriveHostSecretKey(secret, redemption.host_id));
   ATTEST_ASSIGN_OR_RETURN(tpm::MadeCredential made, tpm::MakeCredential(*ek, *ak->name, secret));

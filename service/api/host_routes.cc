@@ -22,6 +22,7 @@
 #include "render/tpm_claims_json.h"
 #include "service/api/routes.h"
 #include "service/hosts/host_quote.h"
+#include "service/hosts/platform.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
 #include "service/http/router.h"
@@ -68,6 +69,8 @@ nlohmann::json HostJson(const store::Host& h, TimePoint now) {
                       {"last_attempt_result", nullptr},
                       {"last_attempt_at", nullptr},
                       {"revoked_at", nullptr},
+                      {"platform", nullptr},
+                      {"platform_changed_at", nullptr},
                       {"created_at", FormatRfc3339(h.created_at)},
                       {"updated_at", FormatRfc3339(h.updated_at)}};
   if (h.trusted_until) {
@@ -85,6 +88,12 @@ nlohmann::json HostJson(const store::Host& h, TimePoint now) {
   if (!h.last_attempt_result.empty()) {
     j["last_attempt_result"] =
         nlohmann::json::parse(h.last_attempt_result, nullptr, /*allow_exceptions=*/false);
+  }
+  if (auto platform = protocol::ParseHostPlatform(h.platform); platform.ok()) {
+    j["platform"] = protocol::HostPlatformToJson(*platform);
+  }
+  if (h.platform_changed_at) {
+    j["platform_changed_at"] = FormatRfc3339(*h.platform_changed_at);
   }
   if (!h.last_quote_result.empty()) {
     j["last_quote_result"] =
@@ -137,7 +146,9 @@ Result<QuoteBody> ReadQuoteBody(const HttpRequest& request) {
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json pcrs, reader.TakeJson("pcrs", false));
   ATTEST_ASSIGN_OR_RETURN(Bytes log, reader.TakeBase64("eventlog", false, kMaxEventLogBytes));
   ATTEST_ASSIGN_OR_RETURN(Bytes drtm, reader.TakeBase64("drtm_log", false, kMaxDrtmLogBytes));
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json platform, reader.TakeJson("platform", false));
   ATTEST_RETURN_IF_ERROR(reader.Finish());
+  ATTEST_ASSIGN_OR_RETURN(q.evidence.platform, hosts::ReadPlatformMember(platform));
   // Store nonces are 32 random bytes as 64 lower-case hex digits; anything else is no nonce of
   // ours.
   Result<Bytes> nonce = HexDecode(q.nonce_hex);
@@ -198,6 +209,16 @@ nlohmann::ordered_json DecisionJson(const store::Host& host, TimePoint at,
     decision["reasons"] = appraisal_json["failures"];
     decision["trust_vector"] = appraisal_json["trust_vector"];
   }
+  if (d.platform_error) {
+    // A changed platform is a host-policy failure listed first (the reason codes' order).
+    nlohmann::ordered_json reasons = ErrorsJson({*d.platform_error});
+    if (decision.contains("reasons")) {
+      for (auto& r : decision["reasons"]) {
+        reasons.push_back(r);
+      }
+    }
+    decision["reasons"] = reasons;
+  }
   const bool trusted = d.verified() ? d.trusted : host.TrustedAt(at);
   const std::optional<TimePoint> until = d.verified() ? d.trusted_until : host.trusted_until;
   decision["trusted"] = trusted;
@@ -255,6 +276,7 @@ Result<HttpResponse> SubmitQuote(RequestContext& ctx) {
   }
   write.last_quote_result = decision.dump();
   write.trusted_until = d.trusted_until;
+  write.platform_changed = d.platform_changed;
   write.audit = ctx.AuditRecordFor("host.quote", id, d.trusted ? "accepted" : "rejected", detail,
                                    "sha256:" + evidence_sha256, d.policy_version);
   ATTEST_RETURN_IF_ERROR(db->RecordHostQuote(ctx.caller.tenant_id, id, write, ctx.now).status());

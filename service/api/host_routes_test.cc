@@ -14,6 +14,7 @@
 #include "attest/tpm/claims.h"
 #include "attest/tpm/eventlog.h"
 #include "attest/tpm/pcr_json.h"
+#include "protocol/host_platform.h"
 #include "service/api/testing/api_harness.h"
 #include "service/api/testing/host_enrollment.h"
 #include "tests/testing/fake_tpm.h"
@@ -49,6 +50,14 @@ tpm::PcrBanks QuotedPcrs(ByteSpan log) {
 
 std::string B64(ByteSpan b) { return Base64Encode(b); }
 
+// Bound is what the agent quotes over for a challenge when it reports no platform: the binding
+// digest of the nonce and the empty platform document (protocol/host_platform.h).
+Bytes Bound(const std::string& nonce_hex) {
+  const Sha256Digest d = protocol::QuoteQualifyingData(
+      *HexDecode(nonce_hex), protocol::SerializeHostPlatform(protocol::HostPlatform{}).value());
+  return Bytes(d.begin(), d.end());
+}
+
 // Fixture: an API with the two host policies and a software TPM.
 class HostApiTest : public ::testing::Test {
  protected:
@@ -76,8 +85,7 @@ class HostApiTest : public ::testing::Test {
   // QuoteBody is what the agent sends for nonce_hex with log (PCRs as the JSON object form).
   json QuoteBody(const FakeTpm& tpm, const std::string& nonce_hex, ByteSpan log) {
     const tpm::PcrBanks pcrs = QuotedPcrs(log_);
-    const Bytes nonce = *HexDecode(nonce_hex);
-    FakeTpm::SignedQuote q = tpm.Quote(nonce, pcrs);
+    FakeTpm::SignedQuote q = tpm.Quote(Bound(nonce_hex), pcrs);
     return {{"nonce", nonce_hex},
             {"quote", B64(q.attest)},
             {"signature", B64(q.signature)},
@@ -179,7 +187,7 @@ TEST_F(HostApiTest, EvidenceThatDoesNotVerifyIs422AndChangesNoTrustState) {
          extended.insert(extended.end(), event.begin(), event.end());
          const Sha256Digest value = Sha256(extended);
          pcr7.assign(value.begin(), value.end());
-         FakeTpm::SignedQuote q = tpm.Quote(*HexDecode(b["nonce"].get<std::string>()), pcrs);
+         FakeTpm::SignedQuote q = tpm.Quote(Bound(b["nonce"].get<std::string>()), pcrs);
          b["quote"] = B64(q.attest);
          b["signature"] = B64(q.signature);
          b["pcrs"] = {{"banks", tpm::PcrBanksToJson(pcrs)}};
@@ -188,7 +196,7 @@ TEST_F(HostApiTest, EvidenceThatDoesNotVerifyIs422AndChangesNoTrustState) {
        [&](json& b) {
          const FakeTpm other = FakeTpm::Create();
          FakeTpm::SignedQuote q =
-             other.Quote(*HexDecode(b["nonce"].get<std::string>()), QuotedPcrs(log_));
+             other.Quote(Bound(b["nonce"].get<std::string>()), QuotedPcrs(log_));
          b["quote"] = B64(q.attest);
          b["signature"] = B64(q.signature);
        }},
@@ -196,7 +204,7 @@ TEST_F(HostApiTest, EvidenceThatDoesNotVerifyIs422AndChangesNoTrustState) {
        [&](json& b) {
          tpm::PcrBanks pcrs = QuotedPcrs(log_);
          pcrs[tpm::kAlgSha256].erase(4);
-         FakeTpm::SignedQuote q = tpm.Quote(*HexDecode(b["nonce"].get<std::string>()), pcrs);
+         FakeTpm::SignedQuote q = tpm.Quote(Bound(b["nonce"].get<std::string>()), pcrs);
          b["quote"] = B64(q.attest);
          b["signature"] = B64(q.signature);
          b["pcrs"] = {{"banks", tpm::PcrBanksToJson(pcrs)}};
@@ -205,7 +213,7 @@ TEST_F(HostApiTest, EvidenceThatDoesNotVerifyIs422AndChangesNoTrustState) {
        [&](json& b) {
          tpm::PcrBanks pcrs = QuotedPcrs(log_);
          pcrs[tpm::kAlgSha256].erase(14);
-         FakeTpm::SignedQuote q = tpm.Quote(*HexDecode(b["nonce"].get<std::string>()), pcrs);
+         FakeTpm::SignedQuote q = tpm.Quote(Bound(b["nonce"].get<std::string>()), pcrs);
          b["quote"] = B64(q.attest);
          b["signature"] = B64(q.signature);
          b["pcrs"] = {{"banks", tpm::PcrBanksToJson(pcrs)}};
@@ -214,7 +222,7 @@ TEST_F(HostApiTest, EvidenceThatDoesNotVerifyIs422AndChangesNoTrustState) {
        [&](json& b) {
          tpm::PcrBanks pcrs;
          pcrs[tpm::kAlgSha384][0] = Bytes(48, 0);
-         FakeTpm::SignedQuote q = tpm.Quote(*HexDecode(b["nonce"].get<std::string>()), pcrs);
+         FakeTpm::SignedQuote q = tpm.Quote(Bound(b["nonce"].get<std::string>()), pcrs);
          b["quote"] = B64(q.attest);
          b["signature"] = B64(q.signature);
          b["pcrs"] = {{"banks", tpm::PcrBanksToJson(pcrs)}};

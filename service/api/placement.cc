@@ -8,6 +8,7 @@
 namespace attest::service::api {
 
 Result<const store::Host*> PlaceVmHost(std::span<const store::Host> hosts, const std::string& tee,
+                                       const std::string& host_policy,
                                        std::optional<std::chrono::seconds> max_quote_age,
                                        TimePoint now) {
   const store::Host* best = nullptr;
@@ -16,6 +17,8 @@ Result<const store::Host*> PlaceVmHost(std::span<const store::Host> hosts, const
     std::string skip;
     if (std::find(h.tees.begin(), h.tees.end(), tee) == h.tees.end()) {
       skip = "without " + tee;
+    } else if (!host_policy.empty() && h.host_policy != host_policy) {
+      skip = "under another host policy";
     } else if (!h.TrustedAt(now)) {
       skip = "not trusted now";
     } else if (!h.last_good_quote || *h.last_good_quote > now) {

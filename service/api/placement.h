@@ -17,10 +17,13 @@
 namespace attest::service::api {
 
 // PlaceVmHost returns the eligible host with the most recent good quote (ties: the smaller id):
-// it lists tee among its tees, is trusted now, and its last good quote is no older than
-// max_quote_age (when set) and not in the future. Fails with launcher.no_trusted_host, counting
-// why hosts were skipped (operator host ids are not shown to tenants).
+// it lists tee among its tees, is appraised with host_policy (the tenant policy's
+// host.host_policy; empty: the tenant policy names none), is trusted now, and its last good quote
+// is no older than max_quote_age (when set) and not in the future. Fails with
+// launcher.no_trusted_host, counting why hosts were skipped (operator host ids and host policy
+// names are not shown to tenants).
 Result<const store::Host*> PlaceVmHost(std::span<const store::Host> hosts, const std::string& tee,
+                                       const std::string& host_policy,
                                        std::optional<std::chrono::seconds> max_quote_age,
                                        TimePoint now);
 

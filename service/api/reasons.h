@@ -18,6 +18,9 @@ inline constexpr Reason kApiHostNotActivated{"api.host_not_activated", ErrorCode
 inline constexpr Reason kApiHostPolicyMissing{"api.host_policy_missing", ErrorCode::kPolicyDenied};
 // An enrollment activation whose proof does not match a host awaiting activation (403).
 inline constexpr Reason kApiActivationInvalid{"api.activation_invalid", ErrorCode::kPolicyDenied};
+// A host quote carried another platform identity document than the one recorded at enrollment
+// (or the host's platform changed before): untrusted until re-enrolled (service/hosts).
+inline constexpr Reason kHostPlatformChanged{"host.platform_changed", ErrorCode::kPolicyDenied};
 // Tenant network resources (service/api/network_routes.cc).
 inline constexpr Reason kApiCidrOverlap{"api.cidr_overlap", ErrorCode::kConflict};
 inline constexpr Reason kApiResourceInUse{"api.resource_in_use", ErrorCode::kConflict};
@@ -26,9 +29,9 @@ inline constexpr Reason kApiRateLimited{"api.rate_limited", ErrorCode::kResource
 
 // kApiTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kApiTable[] = {
-    kApiRouteNotFound,    kApiMethodNotAllowed,  kApiAccessDenied,
-    kApiHostNotActivated, kApiHostPolicyMissing, kApiCidrOverlap,
-    kApiResourceInUse,    kApiRateLimited,       kApiActivationInvalid,
+    kApiRouteNotFound,     kApiMethodNotAllowed, kApiAccessDenied,  kApiHostNotActivated,
+    kApiHostPolicyMissing, kApiCidrOverlap,      kApiResourceInUse, kApiRateLimited,
+    kApiActivationInvalid, kHostPlatformChanged,
 };
 
 }  // namespace attest::reasons

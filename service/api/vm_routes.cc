@@ -112,7 +112,11 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
       max_age = ctx.service.launch.max_quote_age;
     }
   }
-  ATTEST_ASSIGN_OR_RETURN(const store::Host* host, PlaceVmHost(hosts, tee, max_age, ctx.now));
+  // Key release refuses a host under another host policy than the tenant's
+  // (release.host_policy_mismatch): never place a VM there.
+  const std::string host_policy = loaded->has_host() ? loaded->host().host_policy() : "";
+  ATTEST_ASSIGN_OR_RETURN(const store::Host* host,
+                          PlaceVmHost(hosts, tee, host_policy, max_age, ctx.now));
 
   protocol::LaunchTicket ticket;
   ticket.vm_id = "vm-" + HexEncode(store::RandomBytes(16));

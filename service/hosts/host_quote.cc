@@ -16,7 +16,8 @@ struct VerifiedEvidence {
 };
 
 // VerifyEvidence parses what the request carried and verifies it against the registered AK.
-VerifiedEvidence VerifyEvidence(const store::Host& host, const HostQuoteEvidence& e) {
+VerifiedEvidence VerifyEvidence(const store::Host& host, const HostQuoteEvidence& e,
+                                ByteSpan qualifying_data) {
   Result<tpm::AkPublic> ak = tpm::ParsePublicKey(host.ak_public);
   if (!ak.ok()) {
     return {{ak.status()}, {}};
@@ -37,9 +38,32 @@ VerifiedEvidence VerifyEvidence(const store::Host& host, const HostQuoteEvidence
     evidence.drtm_log = ByteSpan(*e.drtm_log);
   }
   const tpm::ParsedHostEvidence parsed = tpm::ParseHostEvidence(evidence);
-  tpm::HostVerification verification = tpm::VerifyHostEvidence(parsed, *ak, ByteSpan(e.nonce));
+  tpm::HostVerification verification = tpm::VerifyHostEvidence(parsed, *ak, qualifying_data);
   tpm::HostClaims claims = tpm::ToClaims(parsed, verification);
   return {std::move(verification.errors), std::move(claims)};
+}
+
+// CheckPlatform compares the document a verified quote carried with the one recorded at
+// enrollment. A difference is a host-policy failure that latches (the store keeps
+// platform_changed_at) until the operator re-enrolls the host: the same TPM now reports other
+// chips, which is a moved disk, a swapped board, or a host OS lying about its platform.
+std::optional<Status> CheckPlatform(const store::Host& host, const std::string& reported,
+                                    bool* changed) {
+  if (host.platform_changed_at) {
+    return Status(reasons::kHostPlatformChanged, "host " + host.id + ": its platform changed at " +
+                                                     FormatRfc3339(*host.platform_changed_at) +
+                                                     "; re-enroll the host");
+  }
+  if (host.platform.empty()) {
+    return Status(reasons::kHostPlatformChanged,
+                  "host " + host.id + " has no platform document recorded; re-enroll the host");
+  }
+  if (reported != host.platform) {
+    *changed = true;
+    return Status(reasons::kHostPlatformChanged, "host " + host.id + ": quote reports platform " +
+                                                     reported + ", enrolled with " + host.platform);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -48,6 +72,9 @@ std::vector<std::string> HostQuoteDecision::reason_codes() const {
   std::vector<std::string> codes;
   for (const Status& s : evidence_errors) {
     codes.emplace_back(s.reason_id());
+  }
+  if (platform_error) {
+    codes.emplace_back(platform_error->reason_id());
   }
   if (policy_error) {
     codes.emplace_back(policy_error->reason_id());
@@ -62,12 +89,16 @@ std::vector<std::string> HostQuoteDecision::reason_codes() const {
 
 HostQuoteDecision DecideHostQuote(const HostQuoteInput& in) {
   HostQuoteDecision d;
-  VerifiedEvidence verification = VerifyEvidence(*in.host, in.evidence);
+  // The TPM quoted over the nonce and the platform document together (protocol/host_platform.h).
+  const Sha256Digest qualifying_data =
+      protocol::QuoteQualifyingData(in.evidence.nonce, in.evidence.platform);
+  VerifiedEvidence verification = VerifyEvidence(*in.host, in.evidence, qualifying_data);
   d.evidence_errors = std::move(verification.errors);
   d.claims = std::move(verification.claims);
   if (!d.verified()) {
     return d;
   }
+  d.platform_error = CheckPlatform(*in.host, in.evidence.platform, &d.platform_changed);
 
   // Appraise with the newest version of the host's policy, and name which one.
   if (!in.host_policy.ok()) {
@@ -86,7 +117,7 @@ HostQuoteDecision DecideHostQuote(const HostQuoteInput& in) {
   policy::AppraisalContext context;
   context.now = in.now;
   d.appraisal = policy::AppraiseHost(d.claims, **loaded, context);
-  d.trusted = d.appraisal->affirmed();
+  d.trusted = d.appraisal->affirmed() && !d.platform_error;
   if (d.trusted) {
     d.trusted_until = in.now + in.trust_ttl;
   }

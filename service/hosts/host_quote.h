@@ -20,6 +20,7 @@
 #include "attest/tpm/host.h"
 #include "policy/appraisal.h"
 #include "policy/policy_cache.h"
+#include "protocol/host_platform.h"
 #include "service/store/host_store.h"
 #include "service/store/policy_store.h"
 
@@ -31,7 +32,11 @@ namespace attest::service::hosts {
 struct HostQuoteEvidence {
   Bytes quote;      // TPMS_ATTEST
   Bytes signature;  // TPMT_SIGNATURE
-  Bytes nonce;      // the challenge's 32 bytes, which the quote's extraData must equal
+  Bytes nonce;      // the challenge's 32 bytes
+  // platform: the canonical platform identity document the quote carried
+  // (protocol::SerializeHostPlatform). The quote's extraData must equal
+  // protocol::QuoteQualifyingData(nonce, platform), and the document must be the host's.
+  std::string platform;
   // pcrs: the quoted PCR values (tpm::ParsePcrValues / PcrValuesFromJson); nullopt: derived from
   // the logs.
   std::optional<Result<tpm::PcrBanks>> pcrs;
@@ -61,6 +66,13 @@ struct HostQuoteDecision {
   std::vector<Status> evidence_errors;
   tpm::HostClaims claims;  // as far as the evidence verified
   std::optional<Status> policy_error;
+  // platform_error: host.platform_changed when the quote carried another platform document than
+  // the one recorded at enrollment, or the host's platform changed before and it was not
+  // re-enrolled since (checked once the evidence verified: only then does the TPM vouch that the
+  // measured host reported the document).
+  std::optional<Status> platform_error;
+  // platform_changed: record Host::platform_changed_at (HostQuoteWrite::platform_changed).
+  bool platform_changed = false;
   std::optional<policy::Appraisal> appraisal;
   std::string policy_version;  // "<host policy name>@<version>" once appraised
   bool trusted = false;
@@ -72,10 +84,12 @@ struct HostQuoteDecision {
 };
 
 // DecideHostQuote parses the registered AK and the PCR values, verifies the evidence
-// (tpm::VerifyHostEvidence: quote signature, nonce, PCR digest, log replays, AK attributes), then
-// loads and applies the host policy (policy::AppraiseHost). Evidence failures carry the tpm.* and
-// eventlog.* reasons; a missing policy api.host_policy_missing; a broken one the loader's reason;
-// a denied one every failed rule's reason. The host is trusted only when all of it passed.
+// (tpm::VerifyHostEvidence: quote signature, extraData = QuoteQualifyingData(nonce, platform), PCR
+// digest, log replays, AK attributes), checks the platform document against the host's, then loads
+// and applies the host policy (policy::AppraiseHost). Evidence failures carry the tpm.* and
+// eventlog.* reasons; another platform host.platform_changed; a missing policy
+// api.host_policy_missing; a broken one the loader's reason; a denied one every failed rule's
+// reason. The host is trusted only when all of it passed.
 HostQuoteDecision DecideHostQuote(const HostQuoteInput& input);
 
 }  // namespace attest::service::hosts

@@ -47,6 +47,22 @@ class DecideHostQuoteTest : public ::testing::Test {
     host_.id = "host-1";
     host_.host_policy = "dev";
     host_.ak_public = tpm_.ak_public();
+    host_.platform = Platform(0x11);
+  }
+
+  // Platform is the canonical document of a host with one SNP chip, every byte `fill`.
+  static std::string Platform(uint8_t fill) {
+    protocol::HostPlatform p;
+    p.snp_chip_ids.emplace_back();
+    p.snp_chip_ids.back().fill(fill);
+    return protocol::SerializeHostPlatform(p).value();
+  }
+
+  // Requote signs in's quote again over qualifying data (its PCRs unchanged).
+  void Requote(HostQuoteInput& in, ByteSpan qualifying_data) const {
+    const FakeTpm::SignedQuote q = tpm_.Quote(qualifying_data, pcrs_);
+    in.evidence.quote = q.attest;
+    in.evidence.signature = q.signature;
   }
 
   // Input is a good quote of the log with the dev policy at version 3.
@@ -54,7 +70,9 @@ class DecideHostQuoteTest : public ::testing::Test {
     HostQuoteInput in;
     in.host = &host_;
     in.evidence.nonce = Bytes(32, 0x5a);
-    const FakeTpm::SignedQuote q = tpm_.Quote(in.evidence.nonce, pcrs_);
+    in.evidence.platform = host_.platform;
+    const FakeTpm::SignedQuote q =
+        tpm_.Quote(protocol::QuoteQualifyingData(in.evidence.nonce, in.evidence.platform), pcrs_);
     in.evidence.quote = q.attest;
     in.evidence.signature = q.signature;
     in.evidence.event_log = log_;
@@ -69,7 +87,8 @@ class DecideHostQuoteTest : public ::testing::Test {
   tpm::PcrBanks QuoteOtherPcrs(HostQuoteInput& in) const {
     tpm::PcrBanks other = pcrs_;
     other.begin()->second.begin()->second[0] ^= 1;
-    const FakeTpm::SignedQuote q = tpm_.Quote(in.evidence.nonce, other);
+    const FakeTpm::SignedQuote q =
+        tpm_.Quote(protocol::QuoteQualifyingData(in.evidence.nonce, in.evidence.platform), other);
     in.evidence.quote = q.attest;
     in.evidence.signature = q.signature;
     return other;
@@ -104,6 +123,33 @@ TEST_F(DecideHostQuoteTest, EveryFailureIsNamedAndNeverTrusted) {
   } cases[] = {
       {"another nonce", [](HostQuoteInput& in, store::Host&) { in.evidence.nonce[0] ^= 1; }, false,
        "tpm.nonce_mismatch"},
+      {"quote over the bare nonce (agent without platform binding)",
+       [this](HostQuoteInput& in, store::Host&) { Requote(in, in.evidence.nonce); }, false,
+       "tpm.nonce_mismatch"},
+      {"quote bound to another document than the one sent",
+       [this](HostQuoteInput& in, store::Host&) {
+         Requote(in, protocol::QuoteQualifyingData(in.evidence.nonce, Platform(0x22)));
+       },
+       false, "tpm.nonce_mismatch"},
+      {"document sent is not the one the quote binds",
+       [](HostQuoteInput& in, store::Host&) { in.evidence.platform = Platform(0x22); }, false,
+       "tpm.nonce_mismatch"},
+      {"platform changed: bound quote of another chip",
+       [this](HostQuoteInput& in, store::Host&) {
+         in.evidence.platform = Platform(0x22);
+         Requote(in, protocol::QuoteQualifyingData(in.evidence.nonce, in.evidence.platform));
+       },
+       true, "host.platform_changed"},
+      {"platform changed before, not re-enrolled",
+       [](HostQuoteInput&, store::Host& h) { h.platform_changed_at = kNow - seconds(60); }, true,
+       "host.platform_changed"},
+      {"no platform recorded at enrollment",
+       [this](HostQuoteInput& in, store::Host& h) {
+         h.platform.clear();
+         in.evidence.platform.clear();
+         Requote(in, protocol::QuoteQualifyingData(in.evidence.nonce, ""));
+       },
+       true, "host.platform_changed"},
       {"signature flipped",
        [](HostQuoteInput& in, store::Host&) { in.evidence.signature.back() ^= 1; }, false,
        "tpm.signature_invalid"},
@@ -157,12 +203,41 @@ TEST_F(DecideHostQuoteTest, EveryFailureIsNamedAndNeverTrusted) {
       EXPECT_EQ(codes.front(), c.want_code);
     }
     if (c.verified) {
-      EXPECT_TRUE(d.policy_error.has_value() || (d.appraisal && !d.appraisal->affirmed()));
+      EXPECT_TRUE(d.platform_error.has_value() || d.policy_error.has_value() ||
+                  (d.appraisal && !d.appraisal->affirmed()));
     } else {
       EXPECT_FALSE(d.appraisal.has_value());
       EXPECT_TRUE(d.policy_version.empty());
     }
   }
+}
+
+TEST_F(DecideHostQuoteTest, OnlyANewlyChangedPlatformIsRecorded) {
+  // A quote that verifies for another document is a change to record (latched by the store)...
+  HostQuoteInput in = Input();
+  in.evidence.platform = Platform(0x22);
+  Requote(in, protocol::QuoteQualifyingData(in.evidence.nonce, in.evidence.platform));
+  HostQuoteDecision d = DecideHostQuote(in);
+  EXPECT_TRUE(d.platform_changed);
+  EXPECT_FALSE(d.trusted);
+  // ... even when the host policy itself accepts the boot.
+  ASSERT_TRUE(d.appraisal.has_value());
+  EXPECT_TRUE(d.appraisal->affirmed());
+  // The same document as enrolled: nothing to record.
+  EXPECT_FALSE(DecideHostQuote(Input()).platform_changed);
+  // A quote that does not verify proves nothing about the host: not recorded either.
+  in.evidence.signature.back() ^= 1;
+  EXPECT_FALSE(DecideHostQuote(in).platform_changed);
+  // Already latched: still refused, and back on the enrolled document it stays refused.
+  store::Host latched = host_;
+  latched.platform_changed_at = kNow;
+  HostQuoteInput back = Input();
+  back.host = &latched;
+  d = DecideHostQuote(back);
+  EXPECT_FALSE(d.trusted);
+  EXPECT_FALSE(d.platform_changed);
+  ASSERT_TRUE(d.platform_error.has_value());
+  EXPECT_EQ(d.platform_error->reason_id(), "host.platform_changed");
 }
 
 TEST_F(DecideHostQuoteTest, AHostPolicyIsLoadedOnceThroughTheCache) {

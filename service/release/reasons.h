@@ -29,12 +29,24 @@ inline constexpr Reason kReleasePolicyDenied{"release.policy_denied", ErrorCode:
 inline constexpr Reason kReleaseVolumeUnavailable{"release.volume_unavailable",
                                                   ErrorCode::kPolicyDenied};
 
+// The evidence's TEE platform (SNP CHIP_ID, TDX PCK identity) is not one of the placed host's
+// (issue 15); the message has got and want.
+inline constexpr Reason kReleaseHostPlatformMismatch{"release.host_platform_mismatch",
+                                                     ErrorCode::kMismatch};
+// The SNP report's CHIP_ID is masked and the tenant policy does not allow masked chips.
+inline constexpr Reason kReleaseHostChipMasked{"release.host_chip_masked",
+                                               ErrorCode::kPolicyDenied};
+// The tenant policy names a host policy and the placed host is appraised with another one.
+inline constexpr Reason kReleaseHostPolicyMismatch{"release.host_policy_mismatch",
+                                                   ErrorCode::kPolicyDenied};
+
 // kReleaseTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kReleaseTable[] = {
     kReleaseNonceRejected,  kReleaseReportDataMismatch, kReleaseEvidenceInvalid,
     kReleaseTicketMismatch, kReleaseVmDeleted,          kReleaseTeeMismatch,
     kReleaseHostUntrusted,  kReleaseHostQuoteTooOld,    kReleasePolicyMismatch,
-    kReleasePolicyDenied,   kReleaseVolumeUnavailable,
+    kReleasePolicyDenied,   kReleaseVolumeUnavailable,  kReleaseHostPlatformMismatch,
+    kReleaseHostChipMasked, kReleaseHostPolicyMismatch,
 };
 
 }  // namespace attest::reasons

@@ -95,6 +95,7 @@ using TeeClaims = std::variant<snp::SnpClaims, tdx::Claims>;
 // EvidenceFacts: what the evidence said, as far as it parsed and verified. The spans point into
 // the parsed evidence (ReleaseInput outlives the decision).
 struct EvidenceFacts {
+  EvidencePlatform platform;              // which chip the evidence says it ran on
   std::optional<ByteSpan> report_data;    // 64 bytes
   std::optional<ByteSpan> ticket_digest;  // HOST_DATA (32) or MRCONFIGID (48)
   std::optional<TeeClaims> claims;        // set when the evidence verified
@@ -105,10 +106,13 @@ struct EvidenceFacts {
 EvidenceFacts CheckEvidence(const SnpEvidence& e, const TrustAnchors& anchors, TimePoint now,
                             Failures& fail) {
   EvidenceFacts f;
+  f.platform.tee = "snp";
   if (!e.report.ok()) {
     fail.Add("evidence", e.report.status());
     return f;
   }
+  f.platform.snp_chip_id = e.report->chip_id;
+  f.platform.snp_signing_key = e.report->signing_key;
   f.report_data = ByteSpan(e.report->report_data);
   f.ticket_digest = ByteSpan(e.report->host_data);
   auto verified =
@@ -124,6 +128,7 @@ EvidenceFacts CheckEvidence(const SnpEvidence& e, const TrustAnchors& anchors, T
 EvidenceFacts CheckEvidence(const TdxEvidence& e, const TrustAnchors& anchors, TimePoint now,
                             Failures& fail) {
   EvidenceFacts f;
+  f.platform.tee = "tdx";
   if (!e.quote.ok()) {
     fail.Add("evidence", e.quote.status());
     return f;
@@ -140,6 +145,10 @@ EvidenceFacts CheckEvidence(const TdxEvidence& e, const TrustAnchors& anchors, T
   if (!v.status.ok()) {
     fail.Add("evidence", v.status);
   } else if (v.verified) {
+    // The PCK identity of the certificate that verified the quote (not of any certificate the
+    // quote merely carries).
+    const tdx::PckExtensions& pck = v.verified->pck();
+    f.platform.tdx_pck = protocol::TdxPlatformIdentity{pck.ppid, pck.pce_id, pck.fmspc};
     f.claims.emplace(tdx::ToClaims(std::move(*v.verified)));
   }
   return f;
@@ -147,9 +156,11 @@ EvidenceFacts CheckEvidence(const TdxEvidence& e, const TrustAnchors& anchors, T
 
 EvidenceFacts CheckEvidence(const OtherEvidence& e, const TrustAnchors&, TimePoint,
                             Failures& fail) {
+  EvidenceFacts f;
+  f.platform.tee = e.tee;
   fail.Add("evidence", reasons::kReleaseEvidenceInvalid,
            "evidence type \"" + e.tee.substr(0, 16) + "\" is not snp or tdx");
-  return {};
+  return f;
 }
 
 // Appraise is the last step of the one path, per TEE: the claims against the policy's section
@@ -330,6 +341,20 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
                "the host's last good quote is older than " +
                    std::to_string(tenant_policy->host().max_quote_age_seconds()) + " s");
     }
+  }
+  // host: the tenant's host policy, and the evidence's chip is one of the placed host's (the
+  // ticket's host id alone would let the guest run on any other machine).
+  if (tenant_policy && tenant_policy->has_host() && !tenant_policy->host().host_policy().empty() &&
+      tenant_policy->host().host_policy() != in.host.host_policy) {
+    fail.Add("host", reasons::kReleaseHostPolicyMismatch,
+             "host " + in.host.host_id + " is appraised with host policy \"" + in.host.host_policy +
+                 "\", the tenant policy wants \"" + tenant_policy->host().host_policy() + "\"");
+  }
+  const bool allow_masked =
+      tenant_policy && tenant_policy->has_host() && tenant_policy->host().allow_masked_chip_id();
+  if (std::optional<Status> platform =
+          CheckHostPlatform(facts.platform, in.host.platform, allow_masked)) {
+    fail.Add("host", *platform);
   }
   if (tenant_policy) {
     policy::AppraisalContext ctx;

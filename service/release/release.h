@@ -34,6 +34,7 @@
 #include "protocol/jwe.h"
 #include "protocol/ticket.h"
 #include "service/keys/kek.h"
+#include "service/release/platform_check.h"
 #include "service/release/reasons.h"
 #include "service/store/store.h"
 
@@ -121,6 +122,10 @@ struct HostStatus {
   store::HostState state = store::HostState::kUntrusted;
   std::optional<TimePoint> trusted_until;    // set by the last good appraisal
   std::optional<TimePoint> last_good_quote;  // when that appraisal happened
+  std::string host_policy;                   // the name of the host policy it is appraised with
+  // platform: the host's canonical platform identity document (store::Host::platform): the
+  // evidence must come from one of its chips.
+  std::string platform;
 };
 
 // ReleaseInput: everything the decision reads. Pointers must be non-null.
@@ -163,7 +168,10 @@ struct ReleaseDecision {
 //  vm           release.vm_deleted
 //  host         release.host_untrusted (not trusted, trusted_until passed, or the VM is marked:
 //               its host failed a quote while the VM was live),
-//               release.host_quote_too_old (older than policy host.max_quote_age_seconds)
+//               release.host_quote_too_old (older than policy host.max_quote_age_seconds),
+//               release.host_policy_mismatch (policy host.host_policy set and not the host's),
+//               release.host_platform_mismatch / release.host_chip_masked (the evidence's SNP
+//               CHIP_ID or TDX PCK identity is not the host's: CheckHostPlatform)
 //  policy       release.policy_version_mismatch (not the version the ticket pins), each failed
 //               appraisal rule's reason, or release.policy_denied when it could not be appraised
 ReleaseDecision DecideRelease(const ReleaseInput& input, const TrustAnchors& anchors);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "attest/core/encoding.h"
+#include "protocol/host_platform.h"
 #include "protocol/jwe.h"
 #include "protocol/ticket.h"
 #include "service/keys/local_kek.h"
@@ -40,6 +41,11 @@ std::string TdxPolicy() {
   return R"({"name": "prod", "tdx": {"mr_td": [")" + SoftwareTee::TdxMrTd() +
          R"("], "mr_config_id_launch_ticket": true, "accepted_tcb_statuses": ["UpToDate"]},
          "host": {"host_policy": "hosts", "max_quote_age_seconds": 3600}})";
+}
+
+// PlatformOf is simulated machine n's canonical platform document (the software TEE is machine 0).
+std::string PlatformOf(int host) {
+  return protocol::SerializeHostPlatform(SoftwareTee::SimulatedPlatform(host)).value();
 }
 
 store::PolicyVersion Policy(const std::string& document, int64_t version = 1) {
@@ -119,8 +125,12 @@ class ReleaseTest : public ::testing::Test {
     s.input.nonce_status = Status::Ok();
     s.input.nonce = nonce_;
     s.input.guest_key = guest_;
-    s.input.host = {"h-1", store::HostState::kTrusted, SoftwareTee::Now() + seconds(3000),
-                    SoftwareTee::Now() - seconds(600)};
+    s.input.host = {"h-1",
+                    store::HostState::kTrusted,
+                    SoftwareTee::Now() + seconds(3000),
+                    SoftwareTee::Now() - seconds(600),
+                    "hosts",
+                    PlatformOf(0)};
     s.input.now = SoftwareTee::Now();
     if (before_evidence) {
       before_evidence(s);
@@ -325,14 +335,15 @@ TEST_F(ReleaseTest, EveryFailedCheckIsListed) {
        nullptr,
        [](Scenario& s) { s.snp_report.resize(100); },
        {"evidence:snp.bad_size", "report_data:release.report_data_mismatch",
-        "launch_ticket:release.ticket_mismatch", "policy:release.policy_denied"}},
+        "launch_ticket:release.ticket_mismatch", "host:release.host_platform_mismatch",
+        "policy:release.policy_denied"}},
       {"unknown evidence type",
        "snp",
        nullptr,
        [](Scenario& s) { s.evidence_tee = "sev"; },
        {"evidence:release.evidence_invalid", "report_data:release.report_data_mismatch",
         "launch_ticket:release.tee_type_mismatch", "launch_ticket:release.ticket_mismatch",
-        "policy:release.policy_denied"}},
+        "host:release.host_platform_mismatch", "policy:release.policy_denied"}},
       {"stored ticket disagrees with the VM record",
        "snp",
        nullptr,
@@ -356,6 +367,69 @@ TEST_F(ReleaseTest, EveryFailedCheckIsListed) {
        },
        {"nonce:release.nonce_rejected", "vm:release.vm_deleted", "host:release.host_untrusted",
         "policy:snp.debug_forbidden"}},
+      // The placed host's platform and host policy (issue 15).
+      {"valid ticket, guest started on another machine's chip",
+       "snp",
+       nullptr,
+       [&](Scenario& s) {
+         tee_->UseHost(1, SoftwareTee::Now());
+         s.snp_report = tee_->SnpReport(s.launch);
+         s.snp_collateral = tee_->SnpCollateral();
+         tee_->UseHost(0, SoftwareTee::Now());
+       },
+       {"host:release.host_platform_mismatch"}},
+      {"host enrolled with other chips",
+       "snp",
+       nullptr,
+       [](Scenario& s) { s.input.host.platform = PlatformOf(2); },
+       {"host:release.host_platform_mismatch"}},
+      {"host without SNP chips",
+       "snp",
+       nullptr,
+       [](Scenario& s) {
+         protocol::HostPlatform tdx_only = SoftwareTee::SimulatedPlatform(0);
+         tdx_only.snp_chip_ids.clear();
+         s.input.host.platform = protocol::SerializeHostPlatform(tdx_only).value();
+       },
+       {"host:release.host_platform_mismatch"}},
+      {"host without a platform document",
+       "snp",
+       nullptr,
+       [](Scenario& s) { s.input.host.platform.clear(); },
+       {"host:release.host_platform_mismatch"}},
+      {"host's stored document unreadable",
+       "snp",
+       nullptr,
+       [](Scenario& s) { s.input.host.platform = "{}"; },
+       {"host:release.host_platform_mismatch"}},
+      {"host appraised with another host policy",
+       "snp",
+       nullptr,
+       [](Scenario& s) { s.input.host.host_policy = "lab"; },
+       {"host:release.host_policy_mismatch"}},
+      {"TDX: valid ticket, TD started on another machine",
+       "tdx",
+       nullptr,
+       [&](Scenario& s) {
+         tee_->UseHost(1, SoftwareTee::Now());
+         s.tdx_quote = tee_->TdxQuote(s.launch);
+         tee_->UseHost(0, SoftwareTee::Now());
+       },
+       {"host:release.host_platform_mismatch"}},
+      {"TDX: host without TDX",
+       "tdx",
+       nullptr,
+       [](Scenario& s) {
+         protocol::HostPlatform snp_only = SoftwareTee::SimulatedPlatform(0);
+         snp_only.tdx.reset();
+         s.input.host.platform = protocol::SerializeHostPlatform(snp_only).value();
+       },
+       {"host:release.host_platform_mismatch"}},
+      {"TDX: host policy mismatch",
+       "tdx",
+       nullptr,
+       [](Scenario& s) { s.input.host.host_policy = "lab"; },
+       {"host:release.host_policy_mismatch"}},
       // TDX
       {"TDX: wrong MRCONFIGID",
        "tdx",
@@ -379,12 +453,14 @@ TEST_F(ReleaseTest, EveryFailedCheckIsListed) {
        nullptr,
        [](Scenario& s) { s.input.now = SoftwareTee::Now() + seconds(86400 * 45); },
        {"evidence:x509.crl_expired", "host:release.host_untrusted",
-        "host:release.host_quote_too_old", "policy:release.policy_denied"}},
+        "host:release.host_quote_too_old", "host:release.host_platform_mismatch",
+        "policy:release.policy_denied"}},
       {"TDX: test hierarchy under the shipped anchors",
        "tdx",
        nullptr,
        nullptr,
-       {"evidence:x509.crl_issuer_unknown", "policy:release.policy_denied"},
+       {"evidence:x509.crl_issuer_unknown", "host:release.host_platform_mismatch",
+        "policy:release.policy_denied"},
        true},
       {"TDX evidence for an SNP VM",
        "snp",
@@ -407,6 +483,55 @@ TEST_F(ReleaseTest, EveryFailedCheckIsListed) {
       EXPECT_FALSE(f.detail.empty()) << f.check;
     }
   }
+}
+
+// A VLEK-signed report with a masked CHIP_ID (all zero) cannot be matched to the placed host's
+// chips: refused unless the tenant policy allows masked chips (then the binding is only to the
+// VLEK's cloud provider).
+TEST_F(ReleaseTest, MaskedChipIdsNeedTheTenantPolicysConsent) {
+  testing::FakeSnpPlatform& platform = tee_->snp();
+  testing::FakeEndorsementSpec vlek = platform.spec();
+  vlek.vlek = true;
+  platform.IssueEndorsement(vlek);
+  TrustAnchorConfig config;
+  config.snp_test_root_chains_pem = {tee_->SnpRootChainPem()};  // ASVK, ARK
+  std::unique_ptr<TrustAnchors> vlek_anchors = TrustAnchors::Make(config).value();
+  auto with_policy = [&](const std::string& host_json) {
+    return [host_json](Scenario& s) {
+      s.policy = Policy(R"({"name": "prod", "snp": {"any_measurement": true,
+          "host_data_launch_ticket": true, "signing_keys": ["VLEK"]}, "host": )" +
+                        host_json + "}");
+      s.vm.policy_sha256 = s.policy.sha256;
+      LaunchTicket t = ParseTicket(s.vm.ticket).value();
+      t.policy_sha256 = s.policy.sha256;
+      s.vm.ticket = SerializeTicket(t).value();
+      s.vm.ticket_sha256 = HexEncode(TicketHostData(s.vm.ticket));
+      s.vm.ticket_sha384 = HexEncode(TicketMrConfigId(s.vm.ticket));
+      const Sha256Digest d = TicketHostData(s.vm.ticket);
+      s.launch.launch_digest = Bytes(d.begin(), d.end());
+    };
+  };
+  Scenario refused = Make("snp", with_policy(R"({"host_policy": "hosts"})"));
+  ASSERT_EQ(snp::ParseSnpReport(refused.snp_report)->signing_key, snp::SigningKey::kVlek);
+  ReleaseDecision d = Decide(refused, vlek_anchors.get());
+  EXPECT_EQ(Got(d), (std::multiset<std::string>{"host:release.host_chip_masked"}));
+  Scenario explicit_no =
+      Make("snp", with_policy(R"({"host_policy": "hosts", "allow_masked_chip_id": false})"));
+  EXPECT_EQ(Got(Decide(explicit_no, vlek_anchors.get())),
+            (std::multiset<std::string>{"host:release.host_chip_masked"}));
+  Scenario allowed =
+      Make("snp", with_policy(R"({"host_policy": "hosts", "allow_masked_chip_id": true})"));
+  d = Decide(allowed, vlek_anchors.get());
+  EXPECT_TRUE(d.released()) << ::testing::PrintToString(Got(d));
+  // Allowed masking still needs an SNP host with the tenant's host policy.
+  Scenario no_snp =
+      Make("snp", with_policy(R"({"host_policy": "hosts", "allow_masked_chip_id": true})"));
+  no_snp.input.host.platform = protocol::SerializeHostPlatform({}).value();
+  no_snp.input.host.host_policy = "lab";
+  EXPECT_EQ(Got(Decide(no_snp, vlek_anchors.get())),
+            (std::multiset<std::string>{"host:release.host_platform_mismatch",
+                                        "host:release.host_policy_mismatch"}));
+  tee_->UseHost(0, SoftwareTee::Now());  // back to machine 0's VCEK for the other tests
 }
 
 TEST_F(ReleaseTest, KeysGoOnlyToTheGuestKey) {

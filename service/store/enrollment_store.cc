@@ -120,6 +120,7 @@ Result<Host> EnrollmentStore::RedeemEnrollment(const HostRedemption& r, AuditRec
   reg.tees = e.tees;
   reg.libvirt_uri = e.libvirt_uri;
   reg.activation_deadline = e.expires_at;
+  reg.platform = r.platform;
   ATTEST_ASSIGN_OR_RETURN(Host host, InsertHost(db_, e.tenant_id, r.host_id, reg, now));
   ATTEST_ASSIGN_OR_RETURN(const Bytes sealed,
                           sealer_->Seal(AsBytes(r.secret_access_key), PendingLabel(r.host_id)));

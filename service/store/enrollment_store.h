@@ -53,6 +53,7 @@ struct HostRedemption {
   Bytes ak_public;
   std::string activation_sha256;  // hex SHA-256 of the activation secret
   std::string secret_access_key;  // derived from the activation secret; sealed until activation
+  std::string platform;           // canonical platform identity document (protocol/host_platform.h)
 };
 
 class EnrollmentStore {

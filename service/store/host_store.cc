@@ -17,7 +17,8 @@ namespace {
 constexpr ColumnList kHost(
     "id, tenant_id, ek_public, ek_cert, ak_public, state, last_quote_result, trusted_until, "
     "created_at, updated_at, host_policy, activation_sha256, last_good_quote_at, tees, "
-    "libvirt_uri, last_attempt_result, last_attempt_at, revoked_at, activation_deadline");
+    "libvirt_uri, last_attempt_result, last_attempt_at, revoked_at, activation_deadline, platform, "
+    "platform_changed_at");
 
 Result<Host> ToHost(const Row& r) {
   Host h;
@@ -40,6 +41,8 @@ Result<Host> ToHost(const Row& r) {
   ATTEST_ASSIGN_OR_RETURN(h.last_attempt_at, r.OptionalTime(kHost["last_attempt_at"]));
   ATTEST_ASSIGN_OR_RETURN(h.revoked_at, r.OptionalTime(kHost["revoked_at"]));
   ATTEST_ASSIGN_OR_RETURN(h.activation_deadline, r.OptionalTime(kHost["activation_deadline"]));
+  h.platform = r.Text(kHost["platform"]);
+  ATTEST_ASSIGN_OR_RETURN(h.platform_changed_at, r.OptionalTime(kHost["platform_changed_at"]));
   return h;
 }
 
@@ -103,18 +106,34 @@ Result<Host> InsertHost(SqlConnection* db, const std::string& caller_tenant,
   h.tees = reg.tees;
   h.libvirt_uri = reg.libvirt_uri;
   h.activation_deadline = reg.activation_deadline;
+  h.platform = reg.platform;
   h.created_at = now;
   h.updated_at = now;
   ATTEST_RETURN_IF_ERROR(
       db->Exec(std::string("INSERT INTO hosts (") + kHost.sql() +
                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-                   "$16, $17, $18, $19)",
-               {h.id, caller_tenant, h.ek_public,
-                h.ek_cert.empty() ? SqlValue(nullptr) : SqlValue(h.ek_cert), h.ak_public,
-                std::string(HostStateName(h.state)), nullptr, nullptr, Unix(now), Unix(now),
-                h.host_policy, h.activation_sha256, nullptr, tees, h.libvirt_uri, std::string(),
-                nullptr, nullptr,
-                h.activation_deadline ? SqlValue(Unix(*h.activation_deadline)) : SqlValue(nullptr)})
+                   "$16, $17, $18, $19, $20, $21)",
+               {h.id,
+                caller_tenant,
+                h.ek_public,
+                h.ek_cert.empty() ? SqlValue(nullptr) : SqlValue(h.ek_cert),
+                h.ak_public,
+                std::string(HostStateName(h.state)),
+                nullptr,
+                nullptr,
+                Unix(now),
+                Unix(now),
+                h.host_policy,
+                h.activation_sha256,
+                nullptr,
+                tees,
+                h.libvirt_uri,
+                std::string(),
+                nullptr,
+                nullptr,
+                h.activation_deadline ? SqlValue(Unix(*h.activation_deadline)) : SqlValue(nullptr),
+                h.platform,
+                nullptr})
           .status());
   return h;
 }
@@ -233,6 +252,24 @@ Result<AuditEntry> HostStore::RecordHostQuote(const std::string& caller_tenant,
                              {host_id, caller_tenant, write.last_quote_result, Unix(now)}));
     if (rows.empty()) {
       return NotFound("host", host_id);
+    }
+  }
+  if (write.platform_changed) {
+    // Latched once: the first quote that carried another platform document sets the time and
+    // raises host.platform_changed with it; later ones change nothing.
+    ATTEST_ASSIGN_OR_RETURN(
+        auto latched,
+        db_->Exec("UPDATE hosts SET platform_changed_at = $3 WHERE id = $1 AND tenant_id = $2 "
+                  "AND platform_changed_at IS NULL RETURNING id",
+                  {host_id, caller_tenant, Unix(now)}));
+    if (!latched.empty()) {
+      const nlohmann::json data = {{"host_id", host_id},
+                                   {"platform_changed_at", FormatRfc3339(now)}};
+      ATTEST_RETURN_IF_ERROR(
+          RaiseEventIn(
+              db_, {std::string(kEventHostPlatformChanged), caller_tenant, host_id, data.dump()},
+              now)
+              .status());
     }
   }
   // The audit head is locked last, so the lock that serialises every appender is held only

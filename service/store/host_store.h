@@ -46,6 +46,14 @@ struct Host {
   std::optional<TimePoint> revoked_at;  // set with HostState::kRevoked
   // activation_deadline: a registered (enrolled, not yet activated) host must activate before it.
   std::optional<TimePoint> activation_deadline;
+  // platform: the host's TEE platform identity document in canonical form
+  // (protocol/host_platform.h; "" for a host registered before documents existed). Every quote
+  // must carry this document; key release requires the guest's chip to be in it.
+  std::string platform;
+  // platform_changed_at: when a quote first carried a different document. Set once, it keeps the
+  // host untrusted (host.platform_changed) until the operator re-enrolls it (deletes the host and
+  // enrolls the machine again, with the document it reports now).
+  std::optional<TimePoint> platform_changed_at;
   TimePoint created_at;
   TimePoint updated_at;
 
@@ -63,6 +71,7 @@ struct HostRegistration {
   std::vector<std::string> tees;
   std::string libvirt_uri;
   std::optional<TimePoint> activation_deadline;
+  std::string platform;  // canonical platform document (protocol/host_platform.h)
 };
 
 // SplitTees / JoinTees: a host's TEE list as stored, comma-separated. JoinTees fails with
@@ -88,6 +97,10 @@ struct HostQuoteWrite {
   std::optional<HostState> state;
   std::string last_quote_result;
   std::optional<TimePoint> trusted_until;
+  // platform_changed: the quote carried a platform document other than the stored one; sets
+  // Host::platform_changed_at and raises host.platform_changed (webhooks) in the same
+  // transaction, the first time only (a latched host changes nothing).
+  bool platform_changed = false;
   AuditRecord audit;  // the decision, appended as by AppendAudit
 };
 

@@ -276,3 +276,50 @@ TEST_P(StoreTest, RacingQuoteSubmissionsHaveOneWinnerAndOneChain) {
 
 }  // namespace
 }  // namespace attest::service::store
+
+namespace attest::service::store {
+namespace {
+
+TEST_P(StoreTest, HostPlatformIsStoredAndAChangeLatched) {
+  const Bytes ek = {0x30, 0x82, 0x01}, ak = {0x30, 0x59, 0x00};
+  HostRegistration reg{ek, {}, ak, "hp", ""};
+  reg.platform = R"({"snp_chip_ids":[],"tdx":null,"v":1})";
+  const std::string host = store_->RegisterHost(a_, reg, T0()).value().id;
+  Webhook hook;
+  hook.name = "platform";
+  hook.url = "https://hooks.example/platform";
+  hook.events = {"host.platform_changed"};
+  hook.secret = "0123456789abcdef0123";
+  ASSERT_TRUE(store_->PutWebhook(a_, hook, T0()).ok());
+  Host got = store_->GetHost(a_, host).value();
+  EXPECT_EQ(got.platform, reg.platform);
+  EXPECT_FALSE(got.platform_changed_at.has_value());
+
+  // A quote with another document latches the first time it happened, across later quotes,
+  // in the same transaction as the nonce and the state.
+  for (int i = 1; i <= 2; ++i) {
+    SCOPED_TRACE(i);
+    const std::string nonce = store_->IssueNonce(a_, host, seconds(60), T0()).value().value;
+    HostQuoteWrite w = QuoteWrite(a_, host, nonce, "untrusted");
+    w.platform_changed = true;
+    ASSERT_TRUE(store_->RecordHostQuote(a_, host, w, T0() + seconds(i)).ok());
+    got = store_->GetHost(a_, host).value();
+    EXPECT_EQ(got.platform_changed_at, T0() + seconds(1));
+    EXPECT_EQ(got.platform, reg.platform);  // the stored document is never replaced by a quote
+  }
+  // One host.platform_changed event, raised with the latch (not again on the later quote).
+  auto deliveries = store_->ListDeliveries(a_, "platform", 10);
+  ASSERT_TRUE(deliveries.ok());
+  ASSERT_EQ(deliveries->size(), 1u);
+  EXPECT_EQ((*deliveries)[0].event_type, "host.platform_changed");
+  EXPECT_NE((*deliveries)[0].body.find(host), std::string::npos);
+  // A write that loses its nonce does not latch.
+  const std::string other = store_->RegisterHost(a_, reg, T0()).value().id;
+  HostQuoteWrite lost = QuoteWrite(a_, other, "00", "untrusted");
+  lost.platform_changed = true;
+  EXPECT_FALSE(store_->RecordHostQuote(a_, other, lost, T0()).ok());
+  EXPECT_FALSE(store_->GetHost(a_, other)->platform_changed_at.has_value());
+}
+
+}  // namespace
+}  // namespace attest::service::store

@@ -273,6 +273,14 @@ CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at)
   WHERE delivered_at IS NULL AND failed_at IS NULL;
 )sql";
 
+// Version 10 (issue 15, host platform binding): the host's TEE platform identity document
+// (canonical JSON, protocol/host_platform.h; '' = none recorded) and when a quote first carried a
+// different one (the host stays untrusted until re-enrolled). Same SQL in both dialects.
+constexpr char kHostPlatformV10[] = R"sql(
+ALTER TABLE hosts ADD COLUMN platform TEXT NOT NULL DEFAULT '';
+ALTER TABLE hosts ADD COLUMN platform_changed_at BIGINT;
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -301,6 +309,8 @@ const std::vector<Migration>& Migrations() {
       // 20: numbered apart from the other issue 15 branches' migrations (gaps are allowed).
       {9, "webhooks and their delivery outbox", WithBlob(kWebhooksV9, "BLOB"),
        WithBlob(kWebhooksV9, "BYTEA")},
+      {10, "hosts: platform identity document, platform_changed_at", kHostPlatformV10,
+       kHostPlatformV10},
   };
   return *migrations;
 }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "attest/core/encoding.h"
+#include "protocol/host_platform.h"
 #include "protocol/jwe.h"
 #include "protocol/ticket.h"
 #include "service/keys/local_kek.h"
@@ -140,8 +141,13 @@ TEST_F(GuestTest, ConfigfsTsmReportThroughToReleasedKey) {
   in.guest_key = guest;
   in.evidence = rel::ParseSnpEvidence(ev->outblob, tee_.SnpCollateral());
   in.vm = &vm;
-  in.host = {"h-1", service::store::HostState::kTrusted, SoftwareTee::Now() + std::chrono::hours(1),
-             SoftwareTee::Now()};
+  // The placed host: the software TEE's machine 0, whose chip signed the report.
+  in.host = {"h-1",
+             service::store::HostState::kTrusted,
+             SoftwareTee::Now() + std::chrono::hours(1),
+             SoftwareTee::Now(),
+             "hosts",
+             protocol::SerializeHostPlatform(SoftwareTee::SimulatedPlatform(0)).value()};
   in.policy = &policy;
   in.now = SoftwareTee::Now();
   const rel::ReleaseDecision d = rel::DecideRelease(in, *anchors);

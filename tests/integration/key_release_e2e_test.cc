@@ -8,8 +8,11 @@
 // Then every attack is refused with its own code and no key bytes (raw, hex, base64) in any
 // answer: replayed nonce, another VM's nonce, wrong REPORT_DATA, wrong HOST_DATA, another
 // tenant's volume, a deleted VM, a policy with another measurement, a debug-enabled guest,
-// expired collateral (an AMD CRL past its nextUpdate) and, last because PCRs only grow, the host
-// turned untrusted by a quote over a changed boot log.
+// expired collateral (an AMD CRL past its nextUpdate), a guest started with a valid ticket on
+// another (simulated) machine's chip (issue 15: the host's platform identity document, bound into
+// its quotes, names the chips a guest placed there may run on) and, last because PCRs only grow
+// and a platform change is latched, the host turned untrusted by a quote over a changed boot
+// log, and by a quote reporting another machine's chips.
 //
 // TDX is not here: the software TEE's TDX collateral is a re-signed real vector valid only in
 // June-July 2025 and attestd verifies at its wall clock; TDX release is tested in-process.
@@ -73,6 +76,12 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
     ASSERT_EQ(init.rc, 0) << init.text;
     Output roots = e2e::ShOut(Tee("roots") + " > " + dir_ + "/snp-test-roots.pem");
     ASSERT_EQ(roots.rc, 0) << roots.text;
+    // The platform identity documents of simulated machines 0 (this host) and 1 (another one).
+    for (int machine : {0, 1}) {
+      Output platform = e2e::ShOut(Tee("platform") + " --host " + std::to_string(machine) + " > " +
+                                   PlatformFile(machine));
+      ASSERT_EQ(platform.rc, 0) << platform.text;
+    }
     ASSERT_NO_FATAL_FAILURE(host_->Start());
     ASSERT_NO_FATAL_FAILURE(host_->Boot(loader_));
   }
@@ -85,6 +94,9 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
   }
 
   bool Postgres() const { return GetParam() == "postgres"; }
+  std::string PlatformFile(int machine) const {
+    return dir_ + "/platform-" + std::to_string(machine) + ".json";
+  }
 
   // CreateSoftHsmToken initialises a token in a private SOFTHSM2_CONF (no daemon: SoftHSM is a
   // module and a token directory) with the user PIN in a 0600 file.
@@ -288,11 +300,16 @@ TEST_P(KeyReleaseEndToEnd, GuestGetsKeyOnlyWhenEveryCheckHolds) {
                                       {"boot_application_digests", {e2e::Sha256Hex(loader_)}}};
   Output out = Curl(op, "PUT", "/v1/host-policies/e2e", host_policy);
   ASSERT_EQ(HttpStatus(out), "201") << out.text;
-  out = host_->Agent(
-      AGENT_BIN, *attestd_, "enroll",
-      "--token " + attestd_->EnrollmentToken({{"host_policy", "e2e"}, {"tees", {"snp"}}}));
+  // The host runs on simulated machine 0: it reports that machine's chip at enrollment and with
+  // every quote.
+  const std::string platform = " --platform-file " + PlatformFile(0);
+  out = host_->Agent(AGENT_BIN, *attestd_, "enroll",
+                     "--token " +
+                         attestd_->EnrollmentToken({{"host_policy", "e2e"}, {"tees", {"snp"}}}) +
+                         platform);
   ASSERT_EQ(out.rc, 0) << out.text;
-  out = host_->Agent(AGENT_BIN, *attestd_, "run", "--once --eventlog " + host_->EventLogPath());
+  out = host_->Agent(AGENT_BIN, *attestd_, "run",
+                     "--once --eventlog " + host_->EventLogPath() + platform);
   ASSERT_EQ(out.rc, 0) << out.text;
 
   // The tenant: a policy naming the software TEE's measurement, another naming a different one,
@@ -446,6 +463,23 @@ TEST_P(KeyReleaseEndToEnd, GuestGetsKeyOnlyWhenEveryCheckHolds) {
     ExpectRefused(Attest(a), "x509.crl_expired");
   }
   {
+    // The ticket is valid and the host trusted, but the guest runs on another machine's chip
+    // (its report verifies: the same AMD roots): before issue 15 this passed the host check.
+    SCOPED_TRACE("valid ticket, guest on another chip");
+    Attempt a{vm.id, Challenge(vm.id), vm.host_data_b64};
+    a.tee_flags = "--host 1";
+    const Output other_chip = Attest(a);
+    ExpectRefused(other_chip, "release.host_platform_mismatch");
+    EXPECT_EQ(JsonBody(other_chip)["failures"].size(), 1u) << other_chip.text;  // nothing else
+    Output agent = Unlock(vm, volume, "-", "--host 1");
+    EXPECT_EQ(agent.rc, 1);
+    EXPECT_TRUE(agent.text.empty());
+    // The same guest on the host's own chip still gets its key.
+    out = Unlock(vm, volume, "-", "--host 0");
+    EXPECT_EQ(out.rc, 0) << out.text;
+    EXPECT_EQ(out.text, std::string(key.begin(), key.end()));
+  }
+  {
     SCOPED_TRACE("deleted VM");
     Vm doomed;
     ASSERT_NO_FATAL_FAILURE(MakeVm(acme, "guest", {volume}, &doomed));
@@ -460,12 +494,24 @@ TEST_P(KeyReleaseEndToEnd, GuestGetsKeyOnlyWhenEveryCheckHolds) {
     SCOPED_TRACE("host turned untrusted");
     ASSERT_NO_FATAL_FAILURE(host_->Measure(
         {{4, tpm::kEvEfiBootServicesApplication, B("\\EFI\\evil.efi"), B("unapproved loader")}}));
-    out = host_->Agent(AGENT_BIN, *attestd_, "run", "--once --eventlog " + host_->EventLogPath());
+    out = host_->Agent(AGENT_BIN, *attestd_, "run",
+                       "--once --eventlog " + host_->EventLogPath() + platform);
     EXPECT_EQ(out.rc, 1) << out.text;
     ExpectRefused(Attest({vm.id, Challenge(vm.id), vm.host_data_b64}), "release.host_untrusted");
     Output agent = Unlock(vm, volume, "-");
     EXPECT_EQ(agent.rc, 1);
     EXPECT_TRUE(agent.text.empty());  // nothing on stdout: the failures went to stderr
+  }
+  {
+    // A measured host whose quote reports machine 1's chips: host.platform_changed, latched.
+    SCOPED_TRACE("host reports another platform");
+    out = host_->Agent(
+        AGENT_BIN, *attestd_, "run",
+        "--once --eventlog " + host_->EventLogPath() + " --platform-file " + PlatformFile(1));
+    EXPECT_EQ(out.rc, 1) << out.text;
+    EXPECT_NE(out.text.find("host.platform_changed"), std::string::npos) << out.text;
+    out = Curl(op, "GET", "/v1/hosts/" + host_->HostId());
+    EXPECT_FALSE(JsonBody(out)["platform_changed_at"].is_null()) << out.text;
   }
   ExpectNoKeyIn(refusals_start, key);
   // Every refusal is audited under the VM's tenant.

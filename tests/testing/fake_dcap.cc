@@ -52,7 +52,7 @@ Bytes SgxExtension(const PckSpec& spec) {
   }
   tcb = Concat({tcb, Pair(SgxOid({2, 17}), DerInteger(spec.pce_svn))});
   tcb = Concat({tcb, Pair(SgxOid({2, 18}), DerOctetString(spec.tcb_components))});
-  const Bytes ppid(16, 0xab);
+  const Bytes ppid = HexDecode(spec.ppid_hex).value();
   return Tlv(0x30,
              Concat({Pair(SgxOid({1}), DerOctetString(ppid)), Pair(SgxOid({2}), Tlv(0x30, tcb)),
                      Pair(SgxOid({3}), DerOctetString(HexDecode(spec.pce_id_hex).value())),
@@ -118,17 +118,21 @@ Bytes RawP256PublicKey(EVP_PKEY* key) {
 FakeDcap::FakeDcap(const PckSpec& pck)
     : root_key_(GenerateKey(KeyKind::kEcP256)),
       pck_ca_key_(GenerateKey(KeyKind::kEcP256)),
-      pck_key_(GenerateKey(KeyKind::kEcP256)),
       tcb_key_(GenerateKey(KeyKind::kEcP256)) {
   root_ = IssueCertificate(Spec("Intel SGX Root CA", true, 1), root_key_.get(), nullptr,
                            root_key_.get());
   pck_ca_ = IssueCertificate(Spec("Intel SGX PCK Platform CA", true, 2), pck_ca_key_.get(),
                              root_.get(), root_key_.get());
+  IssuePck(pck);
+  tcb_ = IssueCertificate(Spec("Intel SGX TCB Signing", false, 3), tcb_key_.get(), root_.get(),
+                          root_key_.get());
+}
+
+void FakeDcap::IssuePck(const PckSpec& pck) {
+  pck_key_ = GenerateKey(KeyKind::kEcP256);
   CertSpec leaf = Spec("Intel SGX PCK Certificate", false, pck.serial);
   leaf.extensions.push_back({"1.2.840.113741.1.13.1", SgxExtension(pck)});
   pck_ = IssueCertificate(leaf, pck_key_.get(), pck_ca_.get(), pck_ca_key_.get());
-  tcb_ = IssueCertificate(Spec("Intel SGX TCB Signing", false, 3), tcb_key_.get(), root_.get(),
-                          root_key_.get());
 }
 
 tdx::QuoteVerifier FakeDcap::Verifier() const {

@@ -19,6 +19,7 @@
 namespace attest::testing {
 
 struct PckSpec {
+  std::string ppid_hex = "abababababababababababababababab";  // 16 bytes: the platform's PPID
   std::string fmspc_hex = "b0c06f000000";
   std::string pce_id_hex = "0000";
   std::array<uint8_t, 16> tcb_components = {3, 3, 2, 2, 4, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -29,6 +30,10 @@ struct PckSpec {
 class FakeDcap {
  public:
   explicit FakeDcap(const PckSpec& pck = PckSpec());
+
+  // IssuePck replaces the PCK leaf (key and certificate, under the same PCK CA): quotes re-signed
+  // afterwards come from the platform pck describes (another PPID: another simulated machine).
+  void IssuePck(const PckSpec& pck);
 
   // Verifier trusts only this hierarchy's root.
   tdx::QuoteVerifier Verifier() const;

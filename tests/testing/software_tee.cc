@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "attest/core/encoding.h"
 #include "tests/testing/test_pki.h"
 #include "tests/testing/vectors.h"
 
@@ -41,6 +42,36 @@ SoftwareTee::SoftwareTee(std::unique_ptr<FakeSnpPlatform> snp)
 }
 
 TimePoint SoftwareTee::Now() { return At("2025-07-01T00:00:00Z"); }
+
+protocol::HostPlatform SoftwareTee::SimulatedPlatform(int host) {
+  protocol::HostPlatform p;
+  protocol::SnpChipId chip;
+  chip.fill(0xA5);
+  chip[0] ^= static_cast<uint8_t>(host);
+  p.snp_chip_ids.push_back(chip);
+  protocol::TdxPlatformIdentity tdx;
+  tdx.ppid.fill(0xAB);
+  tdx.ppid[0] ^= static_cast<uint8_t>(host);
+  tdx.pce_id = {0x00, 0x00};
+  tdx.fmspc = {0xb0, 0xc0, 0x6f, 0x00, 0x00, 0x00};
+  p.tdx = tdx;
+  return p;
+}
+
+void SoftwareTee::UseHost(int host, TimePoint now) {
+  const protocol::HostPlatform platform = SimulatedPlatform(host);
+  FakeEndorsementSpec spec = snp_->spec();
+  spec.vlek = false;
+  spec.hw_id.assign(platform.snp_chip_ids[0].begin(), platform.snp_chip_ids[0].end());
+  spec.not_before = now - std::chrono::hours(24);
+  spec.not_after = now + std::chrono::hours(24 * 365);
+  spec.serial = 100 + host;
+  snp_->IssueEndorsement(spec);
+  PckSpec pck;
+  pck.ppid_hex = HexEncode(platform.tdx->ppid);
+  pck.serial = 100 + host;
+  dcap_->IssuePck(pck);
+}
 
 Bytes SoftwareTee::SnpReport(const TeeLaunch& launch) const {
   snp::SnpReport r = snp_->DefaultReport();

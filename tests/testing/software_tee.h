@@ -18,6 +18,7 @@
 #include "attest/core/time.h"
 #include "attest/snp/verify.h"
 #include "attest/tdx/collateral.h"
+#include "protocol/host_platform.h"
 #include "tests/testing/fake_dcap.h"
 #include "tests/testing/fake_snp.h"
 
@@ -37,6 +38,16 @@ class SoftwareTee {
 
   // Now is 2025-07-01T00:00:00Z: inside every certificate, CRL and collateral window.
   static TimePoint Now();
+
+  // Simulated hosts: machine n (0..255) has one SNP chip whose CHIP_ID (and VCEK hwID) is 64 bytes
+  // of 0xA5 with the first XOR n, and a TDX platform whose PCK PPID is 16 bytes of 0xAB with the
+  // first XOR n (PCE-ID 0000, FMSPC b0c06f000000). A new SoftwareTee is machine 0.
+  // SimulatedPlatform(n) is machine n's platform identity document.
+  static protocol::HostPlatform SimulatedPlatform(int host);
+  // UseHost makes this TEE machine `host`: later SNP reports are signed by a fresh VCEK of its
+  // chip (valid around now) and carry its CHIP_ID; later TDX quotes carry a fresh PCK certificate
+  // with its PPID. Same roots: evidence of every machine verifies under the same anchors.
+  void UseHost(int host, TimePoint now);
 
   // SnpReport: a signed version-3 report (SNP ABI Table 23) of the fake Milan platform.
   Bytes SnpReport(const TeeLaunch& launch) const;

@@ -9,12 +9,16 @@
 //       prints "ASK, ARK" (PEM): attestd's SNP test root chain
 //   software-tee measurement --state FILE
 //       prints the launch MEASUREMENT (hex) of the reports, for the tenant's policy
-//   software-tee snp --state FILE [--host-data-b64 B64] [--debug] [--expired-crl] [--auxblob]
-//                    REPORT_DATA_HEX
+//   software-tee platform --state FILE [--host N]
+//       prints simulated machine N's platform identity document (SoftwareTee::SimulatedPlatform;
+//       default 0): what `attest-agent host --platform-file` reports for that machine
+//   software-tee snp --state FILE [--host N] [--host-data-b64 B64] [--debug] [--expired-crl]
+//                    [--auxblob] REPORT_DATA_HEX
 //       prints the POST /v1/attest "evidence" object: report, vcek, cert_chain and an ARK CRL
 //       (valid now, or expired a day ago with --expired-crl); --debug sets guest policy DEBUG;
 //       --auxblob sends VCEK, ASK, ARK and CRL as an SNP certificate table instead, as the
-//       kernel's configfs-tsm auxblob carries them.
+//       kernel's configfs-tsm auxblob carries them. --host N: the report comes from simulated
+//       machine N's chip (its CHIP_ID, signed by a VCEK of that chip; default 0).
 //
 // The hierarchy lives in a state file because attestd (trusting the roots) and each evidence
 // call are separate processes. This is the one place a test helper reads the wall clock: it
@@ -41,8 +45,9 @@ using attest::testing::SoftwareTee;
 
 constexpr char kUsage[] =
     "usage: software-tee init|roots|measurement --state FILE\n"
-    "       software-tee snp --state FILE [--host-data-b64 B64] [--debug] [--expired-crl] "
-    "[--auxblob] REPORT_DATA_HEX";
+    "       software-tee platform --state FILE [--host N]\n"
+    "       software-tee snp --state FILE [--host N] [--host-data-b64 B64] [--debug] "
+    "[--expired-crl] [--auxblob] REPORT_DATA_HEX";
 
 int Fail(const std::string& why) {
   std::cerr << "software-tee: " << why << "\n";
@@ -67,7 +72,7 @@ int main(int argc, char** argv) {
   }
   const std::string verb = argv[1];
   auto args = attest::flags::Args::Parse(
-      argc, argv, 2, {{"state", "host-data-b64"}, {"debug", "expired-crl", "auxblob"}});
+      argc, argv, 2, {{"state", "host-data-b64", "host"}, {"debug", "expired-crl", "auxblob"}});
   if (!args.ok()) {
     return Fail(args.status().ToString());
   }
@@ -76,6 +81,19 @@ int main(int argc, char** argv) {
     return Fail(state.status().ToString());
   }
   const attest::TimePoint now = attest::WallClockNow();
+  int host = 0;
+  if (auto text = args->Get("host")) {
+    if (text->empty() || text->size() > 3 ||
+        text->find_first_not_of("0123456789") != std::string::npos) {
+      return Fail("--host: a machine number 0..255");
+    }
+    for (char c : *text) {
+      host = host * 10 + (c - '0');
+    }
+    if (host > 255) {
+      return Fail("--host: a machine number 0..255");
+    }
+  }
 
   if (verb == "init") {
     FakeSnpPlatform platform(attest::snp::Product::kMilan, now);
@@ -91,6 +109,15 @@ int main(int argc, char** argv) {
     const Bytes pem = tee.SnpRootChainPem();
     std::cout << std::string(pem.begin(), pem.end());
     return 0;
+  }
+  if (verb == "platform") {
+    std::cout
+        << attest::protocol::SerializeHostPlatform(SoftwareTee::SimulatedPlatform(host)).value()
+        << "\n";
+    return 0;
+  }
+  if (host != 0) {
+    tee.UseHost(host, now);
   }
   if (verb == "measurement") {
     std::cout << attest::HexEncode(tee.snp().DefaultReport().measurement) << "\n";

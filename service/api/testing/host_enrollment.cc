@@ -14,11 +14,15 @@ std::string CreateEnrollmentToken(ApiHarness& h, const nlohmann::json& options) 
 }
 
 EnrolledHost RedeemAndActivate(ApiHarness& h, const attest::testing::FakeTpm& tpm,
-                               const std::string& token, const Bytes& ek_cert) {
+                               const std::string& token, const Bytes& ek_cert,
+                               const nlohmann::json& platform) {
   nlohmann::json body = {{"token", token},
                          {"ek_public", Base64Encode(tpm.ek_public())},
                          {"ak_public", Base64Encode(tpm.ak_public())}};
   body["ek_cert"] = Base64Encode(ek_cert.empty() ? h.IssueEkCertificate(tpm.ek_key()) : ek_cert);
+  if (!platform.is_null()) {
+    body["platform"] = platform;
+  }
   auto r = h.CallJson("POST", "/v1/enroll", body, nullptr);
   EXPECT_EQ(r.status, 201) << r.body;
   EnrolledHost host;

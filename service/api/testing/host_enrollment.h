@@ -24,9 +24,10 @@ struct EnrolledHost {
 std::string CreateEnrollmentToken(ApiHarness& h, const nlohmann::json& options);
 
 // RedeemAndActivate enrolls tpm with token and ek_cert (empty: the harness's test vendor issues
-// one).
+// one), and the platform identity document when not null.
 EnrolledHost RedeemAndActivate(ApiHarness& h, const attest::testing::FakeTpm& tpm,
-                               const std::string& token, const Bytes& ek_cert = {});
+                               const std::string& token, const Bytes& ek_cert = {},
+                               const nlohmann::json& platform = nullptr);
 
 // EnrollHost is CreateEnrollmentToken then RedeemAndActivate.
 EnrolledHost EnrollHost(ApiHarness& h, const attest::testing::FakeTpm& tpm,

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attest/core/encoding.h"
+#include "protocol/host_platform.h"
 #include "protocol/jwe.h"
 #include "service/api/testing/api_harness.h"
 #include "service/keys/volume.h"
@@ -89,6 +90,9 @@ class ReleaseWorld {
     reg.host_policy = "hosts";
     reg.activation_sha256 = std::string(64, 'a');
     reg.tees = std::move(tees);
+    // The software TEE's machine 0: its evidence comes from this host's chips.
+    reg.platform =
+        protocol::SerializeHostPlatform(attest::testing::SoftwareTee::SimulatedPlatform(0)).value();
     auto host = (*db)->RegisterHost(h.operator_tenant(), reg, h.now());
     EXPECT_TRUE(host.ok()) << host.status().ToString();
     if (!host.ok()) {
