@@ -106,22 +106,8 @@ Result<HostIdentity> ReadHostCredentials(const std::string& path) {
   }
   identity.credentials = *std::move(credentials);
   // host_id sits in the same profile; the AWS tools ignore keys they do not know.
-  bool in_profile = false;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    end = end == std::string_view::npos ? text.size() : end;
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    if (!line.empty() && line.front() == '[') {
-      in_profile = line == std::string("[") + kHostProfile + "]";
-      continue;
-    }
-    constexpr std::string_view kKey = "host_id = ";
-    if (in_profile && line.substr(0, kKey.size()) == kKey) {
-      identity.host_id = std::string(line.substr(kKey.size()));
-    }
-  }
+  ATTEST_ASSIGN_OR_RETURN(auto keys, client::ReadCredentialsProfile(text, kHostProfile));
+  identity.host_id = keys["host_id"];
   if (identity.host_id.empty()) {
     return Status(reasons::kClientCredentials,
                   path + ": profile [attest-host] has no host_id: run `attest-agent host enroll`");

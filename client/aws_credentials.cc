@@ -24,8 +24,9 @@ std::string Env(const char* name) {
 
 }  // namespace
 
-Result<sigv4::Credentials> ParseCredentialsFile(std::string_view text, const std::string& profile) {
-  sigv4::Credentials c;
+Result<std::map<std::string, std::string>> ReadCredentialsProfile(std::string_view text,
+                                                                  const std::string& profile) {
+  std::map<std::string, std::string> keys;
   bool in_profile = false, found = false;
   while (!text.empty()) {
     const size_t nl = text.find('\n');
@@ -49,21 +50,20 @@ Result<sigv4::Credentials> ParseCredentialsFile(std::string_view text, const std
     if (eq == std::string_view::npos) {
       continue;
     }
-    const std::string_view key = Trim(line.substr(0, eq));
-    const std::string value(Trim(line.substr(eq + 1)));
-    if (key == "aws_access_key_id") {
-      c.access_key_id = value;
-    }
-    if (key == "aws_secret_access_key") {
-      c.secret_access_key = value;
-    }
-    if (key == "aws_session_token") {
-      c.session_token = value;
-    }
+    keys[std::string(Trim(line.substr(0, eq)))] = std::string(Trim(line.substr(eq + 1)));
   }
   if (!found) {
     return Status(reasons::kClientCredentials, "no profile [" + profile + "] in credentials file");
   }
+  return keys;
+}
+
+Result<sigv4::Credentials> ParseCredentialsFile(std::string_view text, const std::string& profile) {
+  ATTEST_ASSIGN_OR_RETURN(auto keys, ReadCredentialsProfile(text, profile));
+  sigv4::Credentials c;
+  c.access_key_id = keys["aws_access_key_id"];
+  c.secret_access_key = keys["aws_secret_access_key"];
+  c.session_token = keys["aws_session_token"];
   if (c.access_key_id.empty() || c.secret_access_key.empty()) {
     return Status(reasons::kClientCredentials,
                   "profile [" + profile + "] lacks aws_access_key_id or aws_secret_access_key");

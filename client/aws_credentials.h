@@ -2,6 +2,8 @@
 // their other tools look: the environment, then the shared credentials file.
 #pragma once
 
+#include <map>
+
 #include <string>
 
 #include "attest/core/status.h"
@@ -22,6 +24,12 @@ struct CredentialSources {
 // (aws_access_key_id, aws_secret_access_key, aws_session_token). Fails with
 // reasons::kClientCredentials naming where it looked.
 Result<sigv4::Credentials> LoadAwsCredentials(const CredentialSources& sources);
+
+// ReadCredentialsProfile returns every key = value of one profile of the INI text of a
+// credentials file (keys and values trimmed; the last of a repeated key wins). Fails with
+// reasons::kClientCredentials for a malformed section line or a missing profile.
+Result<std::map<std::string, std::string>> ReadCredentialsProfile(std::string_view text,
+                                                                  const std::string& profile);
 
 // ParseCredentialsFile reads one profile from the INI text of a credentials file.
 Result<sigv4::Credentials> ParseCredentialsFile(std::string_view text, const std::string& profile);

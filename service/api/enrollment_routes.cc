@@ -199,15 +199,7 @@ Result<HttpResponse> Enroll(RequestContext& ctx) {
   // redemption below checks it again, atomically.
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_ASSIGN_OR_RETURN(store::HostEnrollment enrollment, db->FindEnrollment(token_sha256));
-  if (enrollment.used_at) {
-    return Status(reasons::kStoreEnrollmentTokenUsed,
-                  "enrollment " + enrollment.id + " was already redeemed");
-  }
-  if (enrollment.expires_at <= ctx.now) {
-    return Status(
-        reasons::kStoreEnrollmentTokenExpired,
-        "enrollment " + enrollment.id + " expired at " + FormatRfc3339(enrollment.expires_at));
-  }
+  ATTEST_RETURN_IF_ERROR(store::CheckEnrollmentUsable(enrollment, ctx.now));
 
   Result<tpm::EkPublic> ek = tpm::ParseEkPublic(ek_public);
   if (!ek.ok()) {

@@ -38,6 +38,18 @@ Status TokenInvalid() {
 
 }  // namespace
 
+Status CheckEnrollmentUsable(const HostEnrollment& e, TimePoint now) {
+  if (e.used_at) {
+    return Status(reasons::kStoreEnrollmentTokenUsed,
+                  "enrollment " + e.id + " was already redeemed");
+  }
+  if (e.expires_at <= now) {
+    return Status(reasons::kStoreEnrollmentTokenExpired,
+                  "enrollment " + e.id + " expired at " + FormatRfc3339(e.expires_at));
+  }
+  return Status::Ok();
+}
+
 Result<HostEnrollment> EnrollmentStore::CreateEnrollment(const std::string& caller_tenant,
                                                          const NewHostEnrollment& n,
                                                          AuditRecord audit, TimePoint now) {
@@ -95,12 +107,8 @@ Result<Host> EnrollmentStore::RedeemEnrollment(const HostRedemption& r, AuditRec
                 {r.token_sha256, Unix(now), r.host_id}));
   if (claimed.empty()) {
     ATTEST_ASSIGN_OR_RETURN(HostEnrollment e, FindEnrollment(r.token_sha256));
-    if (e.used_at) {
-      return Status(reasons::kStoreEnrollmentTokenUsed,
-                    "enrollment " + e.id + " was already redeemed");
-    }
-    return Status(reasons::kStoreEnrollmentTokenExpired,
-                  "enrollment " + e.id + " expired at " + FormatRfc3339(e.expires_at));
+    ATTEST_RETURN_IF_ERROR(CheckEnrollmentUsable(e, now));
+    return Status(reasons::kStoreDatabase, "enrollment " + e.id + " could not be redeemed");
   }
   ATTEST_ASSIGN_OR_RETURN(HostEnrollment e, FindEnrollment(r.token_sha256));
   ATTEST_ASSIGN_OR_RETURN(

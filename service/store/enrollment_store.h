@@ -35,6 +35,10 @@ struct HostEnrollment {
   std::string host_id;  // the host that redeemed it, "" before
 };
 
+// CheckEnrollmentUsable fails with kStoreEnrollmentTokenUsed when e was redeemed, or
+// kStoreEnrollmentTokenExpired when it expired at or before now.
+Status CheckEnrollmentUsable(const HostEnrollment& e, TimePoint now);
+
 // NewHostEnrollment: what the operator asked for, and the token's SHA-256 (hex).
 struct NewHostEnrollment {
   std::string token_sha256;
