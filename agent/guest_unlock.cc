@@ -1,3 +1,5 @@
+// Longer than 500 lines on purpose: the guest's whole side of the key release protocol, where
+// every answer from attestd is hostile input, parsed next to the request that asked for it.
 #include "agent/guest_unlock.h"
 
 #include <fcntl.h>
@@ -291,6 +293,7 @@ Result<nlohmann::json> RunEvidenceCommand(const std::vector<std::string>& comman
   std::vector<std::string> args = command;
   args.push_back(HexEncode(report_data));
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (std::string& a : args) {
     argv.push_back(a.data());
   }

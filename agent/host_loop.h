@@ -62,6 +62,7 @@ Status WriteHostCredentials(const std::string& path, const HostIdentity& identit
 Result<HostIdentity> ReadHostCredentials(const std::string& path);
 
 // Decision is the service's answer to one quote.
+// NOLINTNEXTLINE(bugprone-exception-escape): clang-tidy 14 misreads json's noexcept moves
 struct Decision {
   bool trusted = false;
   int http_status = 0;

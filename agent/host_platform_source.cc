@@ -124,7 +124,7 @@ Result<protocol::HostPlatform> ReadHostPlatform(const PlatformSources& sources,
     ATTEST_ASSIGN_OR_RETURN(platform.snp_chip_ids, ChipIdsFromGetId(output));
   }
   if (sources.pck_cert_file) {
-    ATTEST_ASSIGN_OR_RETURN(Bytes cert, ReadFileBytes(*sources.pck_cert_file, 64 * 1024));
+    ATTEST_ASSIGN_OR_RETURN(Bytes cert, ReadFileBytes(*sources.pck_cert_file, size_t{64} * 1024));
     ATTEST_ASSIGN_OR_RETURN(platform.tdx, TdxIdentityFromPckCert(cert));
   }
   // Through the canonical form once: what this returns is what attestd will accept.

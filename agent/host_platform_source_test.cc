@@ -68,7 +68,7 @@ TEST_F(HostPlatformSourceTest, ChipIdsFromGetIdOutput) {
       {"63 bytes", Bytes(63, 1)},
       {"65 bytes", Bytes(65, 1)},
       {"all sockets zero (masked)", Ids({0, 0})},
-      {"17 sockets", Bytes(64 * 17, 1)},
+      {"17 sockets", Bytes(size_t{64} * 17, 1)},
   };
   for (const auto& c : bad) {
     SCOPED_TRACE(c.name);

@@ -1,7 +1,6 @@
-// attest-agent: the host agent. `host register|activate|quote` drive the TPM through any TCTI;
-// their outputs are the inputs of `attestctl verify tpm` (and, later, of attestd's host API).
-#include <fcntl.h>
-#include <unistd.h>
+// attest-agent: the usage text, the dispatch, and the host commands (`host enroll|run` with
+// attestd; `host register|activate|quote` offline, whose outputs `attestctl verify tpm` reads).
+// The guest commands are in guest_cli.cc.
 
 #include <chrono>
 #include <csignal>
@@ -12,8 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "agent/guest_evidence.h"
-#include "agent/guest_unlock.h"
+#include "agent/cli.h"
 #include "agent/host_commands.h"
 #include "agent/host_loop.h"
 #include "agent/host_platform_source.h"
@@ -23,7 +21,6 @@
 #include "client/api_client.h"
 #include "flags/args.h"
 #include "protocol/host_platform.h"
-#include "protocol/jwe.h"
 
 namespace {
 
@@ -81,10 +78,7 @@ attest::Result<attest::agent::PlatformSources> PlatformSourcesFrom(const Args& a
   return sources;
 }
 
-int Fail(const Status& status) {
-  std::cerr << "attest-agent: " << status.ToString() << "\n";
-  return status.reason_id() == attest::reasons::kCliUsage.id ? 2 : 1;
-}
+using attest::agent::cli::Fail;
 
 attest::Result<attest::agent::AkAlgorithm> AkAlg(const Args& args) {
   const std::string name = args.Get("ak").value_or("ecdsa");
@@ -413,126 +407,11 @@ int RunHost(int argc, char** argv) {
 
 // RunGuest: the guest side of key release without the HTTP round trip (the service API wires it):
 // an ephemeral key, evidence over SHA-512(nonce || key), and opening the released JWE.
-int RunGuest(int argc, char** argv) {
-  namespace protocol = attest::protocol;
-  if (argc < 3) {
-    std::cerr << kUsage << "\n";
-    return 2;
-  }
-  const std::string verb = argv[2];
-  if (verb == "unlock") {
-    return attest::agent::RunUnlock(std::vector<std::string>(argv + 3, argv + argc));
-  }
-  const FlagSpec spec{{"out", "nonce", "key", "tsm-root", "sev-device", "jwe"}, {}};
-  auto args = Args::Parse(argc, argv, 3, spec);
-  if (!args.ok()) {
-    return Fail(args.status());
-  }
-  if (verb == "keygen") {
-    auto out = args->Require("out");
-    if (!out.ok()) {
-      return Fail(out.status());
-    }
-    auto key = protocol::GenerateGuestKey();
-    if (!key.ok()) {
-      return Fail(key.status());
-    }
-    // The private key never leaves the guest: mode 0600, and only the public half is printed.
-    const int fd = open(out->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      return Fail(Status(attest::reasons::kFileUnreadable, "cannot create " + *out));
-    }
-    const bool ok = write(fd, key->data(), key->size()) == static_cast<ssize_t>(key->size());
-    close(fd);
-    if (!ok) {
-      return Fail(Status(attest::reasons::kFileUnreadable, "cannot write " + *out));
-    }
-    auto pub = protocol::PublicJwk(*key);
-    if (!pub.ok()) {
-      return Fail(pub.status());
-    }
-    std::cout << *pub << "\n";
-    return 0;
-  }
-  auto key_path = args->Require("key");
-  if (!key_path.ok()) {
-    return Fail(key_path.status());
-  }
-  auto key = attest::ReadFileBytes(*key_path, 4096);
-  if (!key.ok()) {
-    return Fail(key.status());
-  }
-  const std::string private_jwk(key->begin(), key->end());
-  if (verb == "evidence") {
-    auto out = args->Require("out");
-    auto nonce_hex = args->Require("nonce");
-    if (!out.ok()) {
-      return Fail(out.status());
-    }
-    if (!nonce_hex.ok()) {
-      return Fail(nonce_hex.status());
-    }
-    auto nonce = attest::HexDecode(*nonce_hex);
-    if (!nonce.ok() || nonce->size() != 32) {
-      return Fail(Status(attest::reasons::kCliUsage, "--nonce: 64 hex digits"));
-    }
-    auto pub_jwk = protocol::PublicJwk(private_jwk);
-    if (!pub_jwk.ok()) {
-      return Fail(pub_jwk.status());
-    }
-    auto pub = protocol::ParseGuestJwk(*pub_jwk);
-    if (!pub.ok()) {
-      return Fail(pub.status());
-    }
-    const attest::Sha512Digest binding = protocol::ReportDataBinding(*nonce, *pub);
-    auto ev = attest::agent::GetGuestEvidence(
-        binding, args->Get("tsm-root").value_or(attest::agent::kTsmReportRoot),
-        args->Get("sev-device").value_or(attest::agent::kSevGuestDevice));
-    if (!ev.ok()) {
-      return Fail(ev.status());
-    }
-    Status s = attest::agent::WriteFile(*out + "/evidence.bin", ev->outblob);
-    if (s.ok() && !ev->auxblob.empty()) {
-      s = attest::agent::WriteFile(*out + "/auxblob.bin", ev->auxblob);
-    }
-    if (s.ok()) {
-      s = attest::agent::WriteFile(*out + "/public.jwk", attest::AsBytes(pub->jwk_json));
-    }
-    if (!s.ok()) {
-      return Fail(s);
-    }
-    std::cout << "{\"provider\":\"" << ev->provider << "\",\"source\":\"" << ev->source
-              << "\",\"report_data\":\"" << attest::HexEncode(binding) << "\"}\n";
-    return 0;
-  }
-  if (verb == "decrypt") {
-    auto jwe_path = args->Require("jwe");
-    if (!jwe_path.ok()) {
-      return Fail(jwe_path.status());
-    }
-    auto jwe = attest::ReadFileBytes(*jwe_path, 1 << 20);
-    if (!jwe.ok()) {
-      return Fail(jwe.status());
-    }
-    std::string text(jwe->begin(), jwe->end());
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-      text.pop_back();
-    }
-    auto plain = protocol::DecryptFromService(text, private_jwk);
-    if (!plain.ok()) {
-      return Fail(plain.status());
-    }
-    std::cout.write(reinterpret_cast<const char*>(plain->data()),
-                    static_cast<std::streamsize>(plain->size()));
-    return std::cout.good() ? 0 : 1;
-  }
-  std::cerr << kUsage << "\n";
-  return 2;
-}
-
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   // tpm2-tss logs expected failures (e.g. probing an absent EK certificate index) on stderr;
   // keep it quiet unless the operator asks for its log with TSS2_LOG.
   setenv("TSS2_LOG", "all+none", 0);
@@ -540,8 +419,23 @@ int main(int argc, char** argv) {
     return RunHost(argc, argv);
   }
   if (argc >= 2 && std::string(argv[1]) == "guest") {
-    return RunGuest(argc, argv);
+    return attest::agent::cli::RunGuest(argc, argv, kUsage);
   }
   std::cerr << kUsage << "\n";
   return 2;
+}
+
+}  // namespace
+
+// Errors are Status values; an exception that escapes is a bug, reported as one rather than by
+// std::terminate's abort.
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "attest-agent: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "attest-agent: internal error\n";
+  }
+  return 70;  // EX_SOFTWARE
 }

@@ -1,3 +1,5 @@
+// Longer than 500 lines on purpose: every ESYS call of the agent, each handle flushed beside
+// the call that created it.
 #include "agent/tpm_device.h"
 
 #include <tss2/tss2_mu.h>

@@ -84,7 +84,7 @@ BenchDatabase::~BenchDatabase() {
 }
 
 service::store::StorePool::Factory BenchDatabase::Factory(
-    std::shared_ptr<const service::store::SecretSealer> sealer) const {
+    const std::shared_ptr<const service::store::SecretSealer>& sealer) const {
   if (postgres()) {
     return [target = target_, sealer] { return service::store::OpenPostgresStore(target, sealer); };
   }

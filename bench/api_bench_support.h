@@ -62,7 +62,7 @@ class BenchDatabase {
   const std::string& target() const { return target_; }
   // Factory opens (creating and migrating) stores on this database.
   service::store::StorePool::Factory Factory(
-      std::shared_ptr<const service::store::SecretSealer> sealer) const;
+      const std::shared_ptr<const service::store::SecretSealer>& sealer) const;
 
  private:
   std::filesystem::path dir_;

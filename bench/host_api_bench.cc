@@ -317,6 +317,7 @@ Stats Service(bool postgres, const testing::FakeTpm& tpm, int n, int clients,
   const double cpu_start = ProcessCpuMs();
   const auto start = Clock::now();
   std::vector<std::thread> threads;
+  threads.reserve(clients);
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       for (int i = next++; i < n; i = next++) {

@@ -231,6 +231,7 @@ ServiceResult Service(const World& w, bool postgres, int n, int clients, bool wi
   const std::string challenge_body = nlohmann::json{{"vm_id", d.vm_id}}.dump();
   const auto start = Clock::now();
   std::vector<std::thread> threads;
+  threads.reserve(clients);
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       for (int i = next++; i < n; i = next++) {
@@ -322,7 +323,9 @@ void Print(const char* label, const Stats& s) {
 }  // namespace
 }  // namespace attest::bench
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   using namespace attest::bench;
   int n = 1000, clients = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -370,4 +373,19 @@ int main(int argc, char** argv) {
         100.0 * many.pairs.per_second / in_process.per_second, many.signing_ms);
   }
   return 0;
+}
+
+}  // namespace
+
+// Errors are Status values; an exception that escapes is a bug, reported as one rather than by
+// std::terminate's abort.
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "release_api_bench: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "release_api_bench: internal error\n");
+  }
+  return 70;  // EX_SOFTWARE
 }

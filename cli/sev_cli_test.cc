@@ -30,6 +30,7 @@ struct CliRun {
 CliRun Invoke(CommandFn fn, std::vector<std::string> args) {
   args.insert(args.begin(), {"attestctl", "x", "y"});
   std::vector<char*> argv;
+  argv.reserve(args.size());
   for (std::string& a : args) {
     argv.push_back(a.data());
   }
@@ -55,7 +56,7 @@ class TempDir {
   ~TempDir() { std::filesystem::remove_all(path_); }
   const std::string& path() const { return path_; }
   std::string Write(const std::string& name, ByteSpan data) const {
-    const std::string p = path_ + "/" + name;
+    std::string p = path_ + "/" + name;
     std::ofstream(p, std::ios::binary)
         .write(reinterpret_cast<const char*>(data.data()),
                static_cast<std::streamsize>(data.size()));

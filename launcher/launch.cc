@@ -23,7 +23,7 @@ struct Created {
 // appended to its message (the reason stays the cause's).
 Status Rollback(Hypervisor& hv, const Created& c, const LaunchSpec& spec, Status cause) {
   std::vector<std::string> failed;
-  auto step = [&](Status s, const char* what) {
+  auto step = [&](const Status& s, const char* what) {
     if (!s.ok() && s.reason_id() != reasons::kLauncherNotFound.id) {
       failed.push_back(std::string(what) + ": " + s.ToString());
     }

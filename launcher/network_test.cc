@@ -46,7 +46,7 @@ TEST(Network, OverlappingCidrsOfTwoTenantsGetDistinctBridges) {
 TEST(Network, RejectsBadNets) {
   struct Case {
     TenantNet net;
-    const char* want;
+    const char* want = nullptr;
   };
   const Case cases[] = {
       {{"net 1", "t", "10.0.0.0/24", false}, "launcher.invalid_name"},

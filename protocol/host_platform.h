@@ -69,7 +69,7 @@ struct HostPlatform {
 // kMaxSnpChips caps the sockets of one host (real servers have 1 or 2).
 inline constexpr size_t kMaxSnpChips = 16;
 // kMaxHostPlatformBytes caps the document text: 16 chip ids and the TDX identity need ~2.4 KiB.
-inline constexpr size_t kMaxHostPlatformBytes = 8 * 1024;
+inline constexpr size_t kMaxHostPlatformBytes = size_t{8} * 1024;
 
 // ParseHostPlatform reads a document from JSON text (attest/core/json.h's strict reader: no
 // repeated key, nothing after the value). Fails with host.platform_invalid, the message naming

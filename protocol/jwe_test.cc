@@ -107,7 +107,7 @@ std::optional<Bytes> IndependentDecrypt(const std::string& compact, const json& 
   if (!ok) {
     return std::nullopt;
   }
-  cek.resize(static_cast<size_t>(len + len2));
+  cek.resize(static_cast<size_t>(len) + static_cast<size_t>(len2));
   if (cek.size() != 32) {
     return std::nullopt;
   }
@@ -129,7 +129,7 @@ std::optional<Bytes> IndependentDecrypt(const std::string& compact, const json& 
   if (!ok) {
     return std::nullopt;
   }
-  out.resize(static_cast<size_t>(len + len2));
+  out.resize(static_cast<size_t>(len) + static_cast<size_t>(len2));
   return out;
 }
 
@@ -183,7 +183,7 @@ TEST(Jwe, DecryptFailures) {
   auto join = [](std::vector<std::string> p) {
     return p[0] + "." + p[1] + "." + p[2] + "." + p[3] + "." + p[4];
   };
-  auto with_header = [&](json h) {
+  auto with_header = [&](const json& h) {
     auto p = parts;
     p[0] = Base64UrlEncode(AsBytes(h.dump()));
     return join(p);

@@ -32,12 +32,12 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 if [ "${LINT_TIDY:-1}" = 1 ]; then
-  # One output file per source so that parallel runs do not interleave. A source that is not in
-  # the database (fuzz targets, built only by clang) gets flags inferred from its neighbours.
-  printf '%s\0' "${sources[@]}" | xargs -0 -P "$jobs" -I{} \
-    sh -c 'clang-tidy -p "$1" --quiet "$2" >"$3/tidy.$(echo "$2" | tr / _)" 2>&1' _ "$build" {} "$out"
+  # Sources not in the database (fuzz targets, built only by clang) get flags inferred from their
+  # neighbours. Results are cached by what each source reads (scripts/tidy.py).
+  LINT_JOBS=$jobs python3 scripts/tidy.py "$build" "${sources[@]}" >"$out/tidy.all" 2>"$out/tidy.stderr"
+  cat "$out/tidy.stderr" >&2
   # Findings in the build tree (generated protobuf code) are not ours.
-  cat "$out"/tidy.* 2>/dev/null |
+  cat "$out/tidy.all" |
     grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error): .*\[[a-z0-9.,-]+\]$' |
     grep -v "^$build/" | sed "s|^$root/||" | sort -t: -k1,1 -k2,2n -k3,3n -u >"$out/tidy"
 else

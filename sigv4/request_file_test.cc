@@ -43,7 +43,7 @@ TEST(ParseRequestFile, Refusals) {
       {"long version", "GET / HTTP/1.10\n"},
       {"relative target", "GET a HTTP/1.1\n"},
       {"control in target", std::string("GET /\x01 HTTP/1.1\n")},
-      {"nul in target", std::string("GET /\0 HTTP/1.1\n", 17)},
+      {"nul in target", std::string("GET /\0 HTTP/1.1\n", 16)},
       {"header without colon", "GET / HTTP/1.1\nHost\n"},
       {"empty header name", "GET / HTTP/1.1\n:v\n"},
       {"space in header name", "GET / HTTP/1.1\nMy Header:v\n"},

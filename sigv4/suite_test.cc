@@ -61,11 +61,11 @@ std::vector<fs::path> AllCaseLikeDirs(const fs::path& root) {
       continue;
     }
     const std::string ext = entry.path().extension().string();
-    if (ext == ".txt" && entry.path().parent_path() != root &&
-        fs::exists(entry.path().parent_path() / "context.json")) {
-      out.push_back(entry.path().parent_path());
-    } else if (ext == ".req" || ext == ".creq" || ext == ".sts" || ext == ".authz" ||
-               ext == ".sreq") {
+    const bool context_suite = ext == ".txt" && entry.path().parent_path() != root &&
+                               fs::exists(entry.path().parent_path() / "context.json");
+    const bool aws_suite =
+        ext == ".req" || ext == ".creq" || ext == ".sts" || ext == ".authz" || ext == ".sreq";
+    if (context_suite || aws_suite) {
       out.push_back(entry.path().parent_path());
     }
   }
@@ -76,7 +76,7 @@ std::vector<fs::path> AllCaseLikeDirs(const fs::path& root) {
 
 TimePoint SuiteTime() { return *ParseAmzDate("20150830T123600Z"); }
 
-CredentialLookup LookupFor(std::string secret, std::optional<std::string> token) {
+CredentialLookup LookupFor(const std::string& secret, const std::optional<std::string>& token) {
   return [secret, token](std::string_view id) -> std::optional<StoredCredential> {
     if (id != kAccessKey) {
       return std::nullopt;
@@ -88,7 +88,7 @@ CredentialLookup LookupFor(std::string secret, std::optional<std::string> token)
 // ExpectVerifies checks the verifier accepts signed_text, and refuses it with a wrong secret, an
 // altered signed header and a late clock.
 void ExpectVerifies(const std::string& signed_text, const VerifierConfig& config,
-                    std::optional<std::string> token, bool presigned) {
+                    const std::optional<std::string>& token, bool presigned) {
   auto parsed = ParseRequestFile(signed_text);
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   const HttpRequest& req = *parsed;

@@ -42,7 +42,7 @@ SignOptions Opts() {
 
 VerifierConfig Config() { return VerifierConfig{"local", "attestd"}; }
 
-CredentialLookup Known(std::optional<std::string> token = std::nullopt) {
+CredentialLookup Known(const std::optional<std::string>& token = std::nullopt) {
   return [token](std::string_view id) -> std::optional<StoredCredential> {
     if (id != kKeyId) {
       return std::nullopt;
@@ -51,7 +51,8 @@ CredentialLookup Known(std::optional<std::string> token = std::nullopt) {
   };
 }
 
-HttpRequest Signed(const HttpRequest& req, SignOptions opts = Opts(), std::string token = "") {
+HttpRequest Signed(const HttpRequest& req, const SignOptions& opts = Opts(),
+                   const std::string& token = "") {
   auto r = SignRequest(req, Credentials{kKeyId, kSecret, std::move(token)}, opts);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? r->signed_request : req;
@@ -99,7 +100,7 @@ struct Case {
 std::vector<Case> Cases() {
   const std::string sig64(64, 'a');
   const std::string cred = std::string(kKeyId) + "/20261125/local/attestd/aws4_request";
-  auto with_auth = [](std::string value) {
+  auto with_auth = [](const std::string& value) {
     return [value] {
       HttpRequest r = Signed(BasePost());
       SetHeader(&r, "Authorization", value);

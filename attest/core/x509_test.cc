@@ -8,7 +8,6 @@
 namespace attest {
 namespace {
 
-using testing::CertSpec;
 using testing::GenerateKey;
 using testing::IssueCertificate;
 using testing::IssueCrl;

@@ -91,7 +91,7 @@ TEST(VerifyLaunchTest, RejectsATikOfTheWrongSize) {
 
 TEST(LaunchClaimsTest, PolicyBitsAndPlatform) {
   struct Case {
-    uint32_t policy;
+    uint32_t policy = 0;
     GuestPolicy want;
   } cases[] = {
       {0, {0, false, false, false, false, false, false}},

@@ -138,7 +138,7 @@ Result<AmdCert> ParseAmdCert(ByteSpan bytes) {
     }
   }
   // Sizes are capped above, so this is at most 64 + 3 * 512 bytes: check it before reading.
-  const size_t want = kAmdHeaderSize + cert.pubexp_bits / 8 + 2 * (cert.modulus_bits / 8);
+  const size_t want = kAmdHeaderSize + cert.pubexp_bits / 8 + size_t{2} * (cert.modulus_bits / 8);
   if (bytes.size() != want) {
     return Status(reasons::kSevCertMalformed, "amd cert: " + std::to_string(bytes.size()) +
                                                   " bytes, want " + std::to_string(want) +

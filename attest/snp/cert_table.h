@@ -24,7 +24,7 @@
 namespace attest::snp {
 
 inline constexpr size_t kMaxCertTableEntries = 32;
-inline constexpr size_t kMaxCertTableBytes = 64 * 1024;
+inline constexpr size_t kMaxCertTableBytes = size_t{64} * 1024;
 
 using Guid = std::array<uint8_t, 16>;
 

@@ -122,7 +122,7 @@ TEST(CertTableTest, RefusesMalformedTables) {
        }},
       {"too large",
        [] {
-         return BuildCertTable({{G(kVcek), Bytes(70 * 1024, 1)}});
+         return BuildCertTable({{G(kVcek), Bytes(size_t{70} * 1024, 1)}});
        }},
   };
   for (const auto& [name, make] : cases) {

@@ -40,7 +40,7 @@ class VerifiedSnpReport {
   friend Result<VerifiedSnpReport> VerifySnpReport(const SnpReport&, const SnpCollateral&,
                                                    const SnpTrustRoots&, TimePoint, SnpChainCache*);
   VerifiedSnpReport(SnpReport report, EndorsementInfo endorsement, TimePoint at)
-      : report_(std::move(report)), endorsement_(std::move(endorsement)), verified_at_(at) {}
+      : report_(report), endorsement_(std::move(endorsement)), verified_at_(at) {}
 
   SnpReport report_;
   EndorsementInfo endorsement_;

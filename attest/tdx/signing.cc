@@ -156,6 +156,7 @@ Result<std::vector<X509Ptr>> VerifySigningChain(const Bytes& pem, const std::vec
     return certs.status().WithContext(what);
   }
   std::vector<X509*> rest;
+  rest.reserve(certs->size());
   for (size_t i = 1; i < certs->size(); ++i) {
     rest.push_back((*certs)[i].get());
   }

@@ -108,7 +108,7 @@ TEST_F(FakeHierarchyTest, StatusesAndConvergence) {
     qe["tcbLevels"] = std::move(levels);
     return qe;
   };
-  auto level = [](int isvsvn, const char* status, std::vector<std::string> adv = {}) {
+  auto level = [](int isvsvn, const char* status, const std::vector<std::string>& adv = {}) {
     json l = {
         {"tcb", {{"isvsvn", isvsvn}}}, {"tcbDate", "2024-01-01T00:00:00Z"}, {"tcbStatus", status}};
     if (!adv.empty()) {

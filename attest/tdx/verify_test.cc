@@ -20,7 +20,6 @@ namespace attest::tdx {
 namespace {
 
 using attest::testing::DcapVerification;
-using attest::testing::FakeDcap;
 using attest::testing::ReadVector;
 using attest::testing::ReadVectorText;
 using attest::testing::VerifyDcapBytes;

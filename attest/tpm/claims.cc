@@ -241,19 +241,16 @@ BootClaims ExtractBootClaims(const EventLog& log, PcrBanks replayed) {
         break;
       case kEvEfiVariableDriverConfig: {
         auto var = ParseUefiVariable(ev.data);
-        if (!var || ev.pcr_index != 7) {
-          decoded = false;
-        } else if (var->name == "SecureBoot") {
-          if (var->data.size() == 1) {
-            c.secure_boot = var->data[0] == 1;
-          } else {
-            decoded = false;  // e.g. a zero-length SecureBoot variable: state unknown
-          }
-        } else if (var->name == "PK" || var->name == "KEK" || var->name == "db" ||
-                   var->name == "dbx") {
+        const bool in_pcr7 = var && ev.pcr_index == 7;
+        if (in_pcr7 && var->name == "SecureBoot" && var->data.size() == 1) {
+          c.secure_boot = var->data[0] == 1;
+        } else if (in_pcr7 && (var->name == "PK" || var->name == "KEK" || var->name == "db" ||
+                               var->name == "dbx")) {
           // The measured digest (already checked against the data above) identifies the value.
           c.secure_boot_variables[var->name] = DigestOf(ev, bank);
         } else {
+          // Unparsable, outside PCR 7, another variable, or a SecureBoot value that is not one
+          // byte (e.g. zero-length: the state is unknown).
           decoded = false;
         }
         break;

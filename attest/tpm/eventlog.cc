@@ -16,7 +16,7 @@ constexpr size_t kSha1Size = 20;
 
 std::string At(size_t offset) { return " (record at offset " + std::to_string(offset) + ")"; }
 
-Status Malformed(std::string message, size_t offset) {
+Status Malformed(const std::string& message, size_t offset) {
   return Status(reasons::kEventLogMalformed, "event log: " + message + At(offset));
 }
 

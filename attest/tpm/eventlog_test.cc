@@ -217,7 +217,7 @@ TEST(EventLogCrafted, DynamicReplayStartsFromZeroAndOnlyAllowsPcrs17To22) {
   EXPECT_EQ(ReplayEventLog(*log, ReplayMode::kDynamic).status().reason_id(), "eventlog.malformed");
 }
 
-Bytes SpecIdLog(uint32_t num_algs, std::vector<std::pair<uint16_t, uint16_t>> algs,
+Bytes SpecIdLog(uint32_t num_algs, const std::vector<std::pair<uint16_t, uint16_t>>& algs,
                 uint8_t major = 2, uint8_t vendor_size = 0, size_t vendor_actual = 0) {
   Bytes spec(16, 0);
   std::memcpy(spec.data(), "Spec ID Event03", 15);
@@ -327,7 +327,7 @@ TEST(EventLogCrafted, EveryDigestBitFlipChangesTheReplayOfItsPcr) {
       continue;
     }
     // Record layout: pcr(4) type(4) count(4) alg(2) digest(32).
-    for (size_t bit = 0; bit < 32 * 8; bit += 37) {
+    for (size_t bit = 0; bit < size_t{32} * 8; bit += 37) {
       Bytes bad = full;
       bad[ev.offset + 14 + bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
       auto bad_log = ParseEventLog(bad);

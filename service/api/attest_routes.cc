@@ -46,10 +46,10 @@ using http::HttpResponse;
 // Caps on decoded sizes: an SNP report is 1184 bytes; a VCEK ~1.4 KiB DER; ASK + ARK PEM ~5 KiB;
 // AMD CRLs are small; a TDX quote with its PCK chain ~5-10 KiB.
 constexpr size_t kMaxReportBytes = 4096;
-constexpr size_t kMaxCertBytes = 16 * 1024;
-constexpr size_t kMaxChainBytes = 64 * 1024;
-constexpr size_t kMaxCrlBytes = 256 * 1024;
-constexpr size_t kMaxQuoteBytes = 64 * 1024;
+constexpr size_t kMaxCertBytes = size_t{16} * 1024;
+constexpr size_t kMaxChainBytes = size_t{64} * 1024;
+constexpr size_t kMaxCrlBytes = size_t{256} * 1024;
+constexpr size_t kMaxQuoteBytes = size_t{64} * 1024;
 
 Status InvalidField(const std::string& field, const std::string& what) {
   return Status(reasons::kApiInvalidField, "field \"" + field + "\": " + what);

@@ -41,7 +41,7 @@ using http::HttpResponse;
 
 // A TPM2B_PUBLIC is at most ~640 bytes; an EK certificate a few KiB, its chain a few of them.
 constexpr size_t kMaxPublicBytes = 2048;
-constexpr size_t kMaxCertBytes = 16 * 1024;
+constexpr size_t kMaxCertBytes = size_t{16} * 1024;
 constexpr size_t kMaxChainBytes = size_t{64} * 1024;  // a few intermediates from NV indices
 constexpr int64_t kMinEnrollmentSeconds = 60;
 constexpr int64_t kMaxEnrollmentSeconds = 86400;

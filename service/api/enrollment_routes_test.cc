@@ -32,7 +32,7 @@ class EnrollmentApiTest : public ::testing::Test {
     ASSERT_EQ(h_.Call("PUT", "/v1/host-policies/dev", kDevPolicy, &op_).status, 201);
   }
 
-  std::string Token(json options = {{"host_policy", "dev"}}) {
+  std::string Token(const json& options = {{"host_policy", "dev"}}) {
     return testing::CreateEnrollmentToken(h_, options);
   }
 
@@ -213,7 +213,8 @@ TEST_F(EnrollmentApiTest, HostileRedemptionsAreRefusedWithoutSpendingTheToken) {
       {"ek cert missing", without("ek_cert"), 403, "tpm.ek_cert_required"},
       {"ek cert not base64", with("ek_cert", "%%"), 400, "api.invalid_field"},
       {"ek chain garbage", with("ek_chain", B64(Bytes(40, 0x30))), 400, "tpm.ek_cert_malformed"},
-      {"ek chain huge", with("ek_chain", B64(Bytes(65 * 1024, 0x30))), 400, "api.invalid_field"},
+      {"ek chain huge", with("ek_chain", B64(Bytes(size_t{65} * 1024, 0x30))), 400,
+       "api.invalid_field"},
       {"ek chain a number", with("ek_chain", 7), 400, "api.invalid_field"},
       {"ek cert of another key", with("ek_cert", B64(attest::testing::DerOf(foreign_cert.get()))),
        422, "tpm.ek_public_mismatch"},

@@ -39,9 +39,9 @@ using http::HttpResponse;
 // real UEFI logs are tens of KiB (2 MiB leaves room for large db/dbx measurements).
 constexpr size_t kMaxQuoteBytes = 4096;
 constexpr size_t kMaxSignatureBytes = 2048;
-constexpr size_t kMaxPcrsBytes = 64 * 1024;
-constexpr size_t kMaxEventLogBytes = 2 * 1024 * 1024;
-constexpr size_t kMaxDrtmLogBytes = 512 * 1024;
+constexpr size_t kMaxPcrsBytes = size_t{64} * 1024;
+constexpr size_t kMaxEventLogBytes = size_t{2} * 1024 * 1024;
+constexpr size_t kMaxDrtmLogBytes = size_t{512} * 1024;
 
 std::string Sha256Hex(ByteSpan data) { return HexEncode(Sha256(data)); }
 

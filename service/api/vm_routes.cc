@@ -8,13 +8,14 @@
 
 #include "attest/core/encoding.h"
 #include "attest/core/time.h"
-#include "policy/loader.h"
+#include "policy/policy_cache.h"
 #include "protocol/ticket.h"
 #include "service/api/placement.h"
 #include "service/api/routes.h"
 #include "service/api/vm_launch.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
+#include "service/release/release.h"
 
 namespace attest::service::api {
 namespace {
@@ -88,9 +89,14 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(
       store::PolicyVersion pv,
       db->GetPolicy(store::PolicyKind::kTenantPolicy, ctx.caller.tenant_id, policy_name));
-  // A VM whose policy has no rules for its TEE could never be released a key.
-  Result<policy::TenantPolicy> loaded = policy::LoadTenantPolicy(pv.document);
-  if (!loaded.ok() || (tee == "snp" ? !loaded->has_snp() : !loaded->has_tdx())) {
+  // A VM whose policy has no rules for its TEE could never be released a key. The version is
+  // loaded through the same cache key release appraises with, so it is parsed once.
+  policy::TenantPolicyCache uncached(1);
+  policy::TenantPolicyCache& cache =
+      ctx.service.anchors != nullptr ? ctx.service.anchors->policies() : uncached;
+  Result<std::shared_ptr<const policy::TenantPolicy>> loaded_policy = cache.Load(pv.document);
+  const policy::TenantPolicy* loaded = loaded_policy.ok() ? loaded_policy->get() : nullptr;
+  if (loaded == nullptr || (tee == "snp" ? !loaded->has_snp() : !loaded->has_tdx())) {
     return Status(reasons::kApiInvalidField,
                   "field \"policy\": policy \"" + policy_name + "\" has no " + tee + " rules");
   }

@@ -123,7 +123,7 @@ Result<Config> LoadConfig(const std::string& path) {
       ATTEST_RETURN_IF_ERROR(number(10, 3600, &n));
       c.api.nonce_ttl = std::chrono::seconds(n);
     } else if (key == "host_trust_ttl_seconds") {
-      ATTEST_RETURN_IF_ERROR(number(60, 7 * 86400, &n));
+      ATTEST_RETURN_IF_ERROR(number(60, int64_t{7} * 86400, &n));
       c.api.host_trust_ttl = std::chrono::seconds(n);
     } else if (key == "max_idle_connections") {
       ATTEST_RETURN_IF_ERROR(number(1, 256, &n));
@@ -146,7 +146,7 @@ Result<Config> LoadConfig(const std::string& path) {
       }
       c.launch.allow_dac_only = value.get<bool>();
     } else if (key == "launch_max_quote_age_seconds") {
-      ATTEST_RETURN_IF_ERROR(number(60, 7 * 86400, &n));
+      ATTEST_RETURN_IF_ERROR(number(60, int64_t{7} * 86400, &n));
       c.launch.max_quote_age = std::chrono::seconds(n);
     } else if (IsWebhookSetting(key)) {
       ATTEST_RETURN_IF_ERROR(ReadWebhookSetting(path, key, value, dir, c.webhooks));

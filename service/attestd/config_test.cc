@@ -35,7 +35,9 @@ class ConfigTest : public ::testing::Test {
     std::ofstream(p) << text;
     return p.string();
   }
-  Result<Config> Load(nlohmann::json doc) { return LoadConfig(Write("attestd.json", doc.dump())); }
+  Result<Config> Load(const nlohmann::json& doc) {
+    return LoadConfig(Write("attestd.json", doc.dump()));
+  }
   static nlohmann::json Base() {
     return {{"listen_host", "127.0.0.1"}, {"listen_port", 8443},       {"tls_cert", "c.pem"},
             {"tls_key", "k.pem"},         {"database", "sqlite:a.db"}, {"kek_file", "kek.bin"}};

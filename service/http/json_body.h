@@ -16,7 +16,7 @@ namespace attest::service::http {
 
 // kMaxBodyBytes caps every request body (the HTTP layer refuses larger ones with 413 before
 // reading them when Content-Length says so).
-inline constexpr size_t kMaxBodyBytes = 4 * 1024 * 1024;
+inline constexpr size_t kMaxBodyBytes = size_t{4} * 1024 * 1024;
 
 // HeaderValue returns the first header named name (case-insensitive), trimmed; "" when absent.
 std::string HeaderValue(const HttpRequest& req, std::string_view name);

@@ -36,7 +36,7 @@ class Router {
   struct Route {
     std::string method;
     std::string pattern;  // "/v1/hosts/{id}/quote": also the metrics label
-    Access access;
+    Access access{};
     Handler handler;
   };
 

@@ -47,6 +47,7 @@ int RunWithStdin(const std::vector<std::string>& argv, ByteSpan data) {
     return -1;
   }
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& a : argv) {
     args.push_back(const_cast<char*>(a.c_str()));
   }

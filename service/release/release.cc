@@ -184,8 +184,8 @@ std::optional<policy::Appraisal> Appraise(const tdx::Claims& claims, const polic
 
 // TicketDigests: the launch ticket's two digests and their hex, computed once per decision.
 struct TicketDigests {
-  Sha256Digest host_data;     // SNP HOST_DATA
-  Sha384Digest mr_config_id;  // TDX MRCONFIGID
+  Sha256Digest host_data{};     // SNP HOST_DATA
+  Sha384Digest mr_config_id{};  // TDX MRCONFIGID
   std::string host_data_hex;
   std::string mr_config_id_hex;
 };

@@ -1,3 +1,5 @@
+// Longer than 500 lines for one table: EveryFailedCheckIsListed gives every check DecideRelease
+// makes, for every TEE, the evidence that fails it, over one shared scenario fixture.
 #include "service/release/release.h"
 
 #include <gtest/gtest.h>

@@ -96,7 +96,7 @@ void Serve(const DispatchFn& dispatch, ws::http_request request) {
   // send headers and then stall would leave no thread to read any body (and a smaller pool, which
   // costs fewer thread hand-offs per request, would make that easier).
   request.extract_vector().then(
-      [dispatch, request](pplx::task<std::vector<unsigned char>> body_task) mutable {
+      [dispatch, request](const pplx::task<std::vector<unsigned char>>& body_task) mutable {
         try {
           std::vector<unsigned char> body = body_task.get();
           if (body.size() > http::kMaxBodyBytes) {
@@ -136,7 +136,7 @@ void HttpsServer::Stop() {
 }
 
 Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(const ServerConfig& config,
-                                                        DispatchFn dispatch) {
+                                                        const DispatchFn& dispatch) {
   if (!client::IsLoopbackHost(config.host)) {
     return Status(reasons::kApiConfig, "listen address " + config.host +
                                            " is not a loopback address; attestd serves on "
@@ -167,7 +167,8 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(const ServerConfig& conf
   try {
     impl->listener =
         std::make_unique<ws::experimental::listener::http_listener>(web::uri(url), listener_config);
-    impl->listener->support([dispatch](ws::http_request request) { Serve(dispatch, request); });
+    impl->listener->support(
+        [dispatch](const ws::http_request& request) { Serve(dispatch, request); });
     impl->listener->open().wait();
   } catch (const std::exception& e) {
     return Status(reasons::kApiListenFailed, "cannot listen on " + url + ": " + e.what());

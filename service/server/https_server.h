@@ -29,7 +29,7 @@ class HttpsServer {
   // the address is not a loopback or the certificate / key cannot be used, kUnavailable when the
   // port cannot be bound.
   static Result<std::unique_ptr<HttpsServer>> Start(const ServerConfig& config,
-                                                    DispatchFn dispatch);
+                                                    const DispatchFn& dispatch);
   ~HttpsServer();
   void Stop();
 

@@ -231,6 +231,7 @@ TEST_P(StoreTest, RacingQuoteSubmissionsHaveOneWinnerAndOneChain) {
   ASSERT_TRUE(one.ok() && two.ok() && three.ok());
   constexpr int kRounds = 40;
   std::vector<std::string> nonces;
+  nonces.reserve(kRounds);
   for (int i = 0; i < kRounds; ++i) {
     nonces.push_back(store_->IssueNonce(a_, host, seconds(60), T0()).value().value);
   }

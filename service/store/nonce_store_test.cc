@@ -54,6 +54,7 @@ TEST_P(StoreTest, TwoConnectionsRacingForANonceHaveExactlyOneWinner) {
   Store* racers[2] = {one->get(), two->get()};
   constexpr int kRounds = 100;
   std::vector<std::string> nonces;
+  nonces.reserve(kRounds);
   for (int i = 0; i < kRounds; ++i) {
     nonces.push_back(store_->IssueNonce(a_, "vm-1", seconds(60), T0()).value().value);
   }

@@ -20,7 +20,7 @@ CliRun Attestctl(const std::string& args) {
   const std::string command = std::string(ATTESTCTL_PATH) + " " + args + " 2>/dev/null";
   FILE* pipe = popen(command.c_str(), "r");
   std::string out;
-  std::array<char, 4096> buf;
+  std::array<char, 4096> buf{};
   size_t n = 0;
   while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) {
     out.append(buf.data(), n);

@@ -47,10 +47,14 @@ struct Fixture {
     service.token_key = token_key.get();
     handler = std::make_unique<api::Api>(std::move(service));
     auto lease = pool->Acquire();
-    if (!lease.ok()) __builtin_trap();
+    if (!lease.ok()) {
+      __builtin_trap();
+    }
     auto op = (*lease)->CreateTenant("operator", store::Role::kOperator,
                                      attest::FromUnixSeconds(1764000000));
-    if (!op.ok()) __builtin_trap();
+    if (!op.ok()) {
+      __builtin_trap();
+    }
     operator_id = op->id;
   }
   metrics::Registry registry;
@@ -63,8 +67,12 @@ struct Fixture {
 };
 
 void CheckResponse(const http::HttpResponse& r) {
-  if (r.status < 200 || r.status > 599) __builtin_trap();
-  if (r.status >= 500 && r.status != 503) __builtin_trap();
+  if (r.status < 200 || r.status > 599) {
+    __builtin_trap();
+  }
+  if (r.status >= 500 && r.status != 503) {
+    __builtin_trap();
+  }
   if (r.content_type == "application/json" &&
       nlohmann::json::parse(r.body, nullptr, false).is_discarded()) {
     __builtin_trap();
@@ -77,11 +85,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Fixture* fixture = new Fixture();
   auto req =
       attest::sigv4::ParseRequestFile(std::string_view(reinterpret_cast<const char*>(data), size));
-  if (!req.ok()) return 0;
+  if (!req.ok()) {
+    return 0;
+  }
   CheckResponse(fixture->handler->Handle(*req));
 
   api::ApiRouter::Match match = fixture->handler->router().Find(req->method, req->path);
-  if (match.route == nullptr) return 0;
+  if (match.route == nullptr) {
+    return 0;
+  }
   api::RequestContext ctx(*req, fixture->handler->service(), attest::FromUnixSeconds(1764000000));
   ctx.params = match.params;
   ctx.caller = {fixture->operator_id, store::Role::kOperator, "AKIDFUZZ"};

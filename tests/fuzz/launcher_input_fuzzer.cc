@@ -9,7 +9,9 @@
 #include "launcher/nwfilter.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size == 0) return 0;
+  if (size == 0) {
+    return 0;
+  }
   std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
   switch (data[0] % 3) {
     case 0: {
@@ -24,7 +26,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     case 1: {
       auto host = attest::launcher::ParseHostCapabilities(text);
-      if (host.ok()) static_cast<void>(attest::launcher::ChooseSecLabelModel(*host, true));
+      if (host.ok()) {
+        static_cast<void>(attest::launcher::ChooseSecLabelModel(*host, true));
+      }
       break;
     }
     case 2: {

@@ -14,12 +14,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto sev_cert = attest::sev::ParseSevCert(input);
   if (sev_cert.ok()) {
     const attest::Bytes again = attest::sev::SerializeSevCert(*sev_cert);
-    if (again.size() != size || !std::equal(again.begin(), again.end(), data)) std::abort();
+    if (again.size() != size || !std::equal(again.begin(), again.end(), data)) {
+      std::abort();
+    }
     (void)attest::sev::SevCertPublicKey(*sev_cert);
   }
   auto amd_cert = attest::sev::ParseAmdCert(input);
   if (amd_cert.ok()) {
-    if (amd_cert->signed_bytes.size() + amd_cert->signature_be.size() != size) std::abort();
+    if (amd_cert->signed_bytes.size() + amd_cert->signature_be.size() != size) {
+      std::abort();
+    }
     (void)attest::sev::RsaPublicKey(amd_cert->modulus_be, amd_cert->pubexp_be,
                                     attest::reasons::kSevCertMalformed);
   }

@@ -12,7 +12,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto rebuilt = attest::sev::BuildSecretTable(*entries);
     if (rebuilt.ok()) {
       auto again = attest::sev::ParseSecretTable(*rebuilt);
-      if (!again.ok() || again->size() != entries->size()) std::abort();
+      if (!again.ok() || again->size() != entries->size()) {
+        std::abort();
+      }
     }
   }
   return 0;

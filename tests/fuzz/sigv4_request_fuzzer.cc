@@ -14,11 +14,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace sigv4 = attest::sigv4;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto req = sigv4::ParseRequestFile(text);
-  if (!req.ok()) return 0;
+  if (!req.ok()) {
+    return 0;
+  }
   const sigv4::VerifierConfig config{"us-east-1", "service"};
   const sigv4::CredentialLookup lookup =
       [](std::string_view id) -> std::optional<sigv4::StoredCredential> {
-    if (id != "AKIDEXAMPLE") return std::nullopt;
+    if (id != "AKIDEXAMPLE") {
+      return std::nullopt;
+    }
     return sigv4::StoredCredential{"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", std::nullopt, "f"};
   };
   (void)sigv4::VerifyRequest(*req, config, lookup, *sigv4::ParseAmzDate("20150830T123600Z"));

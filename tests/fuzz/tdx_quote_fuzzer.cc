@@ -15,7 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t consumed = quote->signed_data.size() + 4 + 128 + quote->qe_report_bytes.size() + 64 + 2 +
                       quote->qe_auth_data.size() + 6 + quote->pck_chain_pem.size() +
                       quote->trailing_padding + (quote->header.version == 3 ? 0 : 6);
-    if (consumed != size) std::abort();
+    if (consumed != size) {
+      std::abort();
+    }
   }
   (void)attest::tdx::ParseSgxExtensionValue(input);
   (void)attest::tdx::ReplayCcel(input);

@@ -9,7 +9,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace attest;
-  if (size == 0) return 0;
+  if (size == 0) {
+    return 0;
+  }
   const ByteSpan input(data + 1, size - 1);
   switch (data[0] % 4) {
     case 0: {
@@ -27,7 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 2: {
       auto ak = tpm::ParsePublicKey(input);
-      if (ak.ok()) (void)tpm::CheckAkAttributes(*ak);
+      if (ak.ok()) {
+        (void)tpm::CheckAkAttributes(*ak);
+      }
       break;
     }
     default:

@@ -17,8 +17,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_CHECK(!log->banks.empty() && log->events.size() <= tpm::kMaxEvents);
   auto replay = tpm::ReplayEventLog(*log);
-  if (replay.ok()) (void)render::ClaimsToJson(tpm::ExtractBootClaims(*log, *replay)).dump();
+  if (replay.ok()) {
+    (void)render::ClaimsToJson(tpm::ExtractBootClaims(*log, *replay)).dump();
+  }
   auto drtm = tpm::ReplayEventLog(*log, tpm::ReplayMode::kDynamic);
-  if (drtm.ok()) (void)render::ClaimsToJson(tpm::ExtractDrtmClaims(*log, *drtm)).dump();
+  if (drtm.ok()) {
+    (void)render::ClaimsToJson(tpm::ExtractDrtmClaims(*log, *drtm)).dump();
+  }
   return 0;
 }

@@ -1,4 +1,5 @@
-// Key release end to end on real components (issue 9): the real attestd process over HTTPS on
+// Key release end to end on real components (issue 9; longer than 500 lines because its steps
+// share the processes it starts): the real attestd process over HTTPS on
 // SQLite, then on PostgreSQL with its KEK in a SoftHSM2 token this test creates; a tenant's
 // policy, LUKS volume and VM made with Debian's curl --aws-sigv4; a host made trusted through a
 // swtpm quote by attest-agent; the guest side by `attest-agent guest unlock` with the software TEE

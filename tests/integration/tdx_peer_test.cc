@@ -340,7 +340,7 @@ void AddFakeCases(const attest::testing::FakeDcap& fake, std::vector<Case>& case
   const TimePoint from = At("2025-06-01T00:00:00Z");
   const TimePoint until = At("2025-08-01T00:00:00Z");
   auto add_fake = [&](const std::string& name, const Bytes& quote, const json& t, const json& q,
-                      std::vector<long> revoked = {}) {
+                      const std::vector<long>& revoked = {}) {
     cases.push_back(
         {"fake/" + name, quote, fake.MakeCollateral(t, q, from, until, revoked), now, true});
   };

@@ -42,7 +42,7 @@ Bytes SgxOid(std::initializer_list<uint8_t> arcs) {
   return Tlv(0x06, oid);
 }
 
-Bytes Pair(Bytes oid, Bytes value) { return Tlv(0x30, Concat({oid, value})); }
+Bytes Pair(const Bytes& oid, const Bytes& value) { return Tlv(0x30, Concat({oid, value})); }
 
 Bytes SgxExtension(const PckSpec& spec) {
   Bytes tcb;

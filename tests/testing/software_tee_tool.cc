@@ -65,7 +65,9 @@ std::unique_ptr<FakeSnpPlatform> LoadState(const std::string& path) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << kUsage << "\n";
     return 2;
@@ -161,4 +163,19 @@ int main(int argc, char** argv) {
   }
   std::cout << evidence.dump() << "\n";
   return 0;
+}
+
+}  // namespace
+
+// Errors are Status values; an exception that escapes is a bug, reported as one rather than by
+// std::terminate's abort.
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "software_tee_tool: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "software_tee_tool: internal error\n";
+  }
+  return 70;  // EX_SOFTWARE
 }

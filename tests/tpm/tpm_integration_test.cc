@@ -26,7 +26,6 @@ namespace {
 
 using agent::AkAlgorithm;
 using agent::TpmDevice;
-using agent::TpmKey;
 using testing::Swtpm;
 
 Bytes Text(std::string_view s) { return Bytes(s.begin(), s.end()); }
