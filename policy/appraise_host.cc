@@ -58,10 +58,10 @@ Appraisal AppraiseHost(const tpm::HostClaims& c, const v1::HostPolicy& p,
                  b.secure_boot ? "SecureBoot=0" : "SecureBoot not measured", "SecureBoot=1");
     }
     const struct {
-      const char* variable;
+      const char* variable = nullptr;
       const google::protobuf::RepeatedPtrField<std::string>& allowed;
       Reason reason;
-      const char* field;
+      const char* field = nullptr;
     } variables[] = {
         {"db", p.allowed_db_digests(), reasons::kHostDbRejected, "allowed_db_digests"},
         {"dbx", p.allowed_dbx_digests(), reasons::kHostDbxRejected, "allowed_dbx_digests"}};

@@ -53,7 +53,7 @@ CredentialLookup Known(const std::optional<std::string>& token = std::nullopt) {
 
 HttpRequest Signed(const HttpRequest& req, const SignOptions& opts = Opts(),
                    const std::string& token = "") {
-  auto r = SignRequest(req, Credentials{kKeyId, kSecret, std::move(token)}, opts);
+  auto r = SignRequest(req, Credentials{kKeyId, kSecret, token}, opts);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? r->signed_request : req;
 }

@@ -161,6 +161,7 @@ Result<std::vector<X509Ptr>> VerifySigningChain(const Bytes& pem, const std::vec
     rest.push_back((*certs)[i].get());
   }
   std::vector<X509*> anchors;
+  anchors.reserve(roots.size());
   for (const X509Ptr& r : roots) {
     anchors.push_back(r.get());
   }

@@ -9,8 +9,12 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto tenant = attest::policy::LoadTenantPolicy(text);
-  if (tenant.ok()) (void)attest::policy::PolicyIdentity(*tenant, tenant->name());
+  if (tenant.ok()) {
+    (void)attest::policy::PolicyIdentity(*tenant, tenant->name());
+  }
   auto host = attest::policy::LoadHostPolicy(text);
-  if (host.ok()) (void)attest::policy::PolicyIdentity(*host, host->name());
+  if (host.ok()) {
+    (void)attest::policy::PolicyIdentity(*host, host->name());
+  }
   return 0;
 }
