@@ -225,7 +225,7 @@ std::string ResolveClientAddress(const HttpRequest& request,
   if (!peer) {
     return request.remote_address;
   }
-  const std::string peer_text = peer->ToString();
+  std::string peer_text = peer->ToString();
   if (!InAnyNetwork(*peer, trusted_proxies)) {
     return peer_text;
   }

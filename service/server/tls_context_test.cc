@@ -43,9 +43,9 @@ bool SameCert(const X509Ptr& a, const std::string& pem) {
 
 TEST(TlsSettingsTest, Check) {
   struct Case {
-    const char* name;
+    const char* name = "";
     TlsSettings settings;
-    bool ok;
+    bool ok = false;
   } cases[] = {
       {"defaults", {}, true},
       {"tls 1.3", {"1.3", kDefaultTlsCiphers}, true},

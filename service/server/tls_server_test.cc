@@ -130,7 +130,7 @@ class TlsServerTest : public ::testing::Test {
     std::ofstream(dir_ / "key.pem", std::ios::trunc) << p.private_key_pem;
   }
   // Start starts a TLS server on host at a free port, answering "ok <peer address>".
-  std::unique_ptr<HttpsServer> Start(const std::string& host, TlsSettings settings = {}) {
+  std::unique_ptr<HttpsServer> Start(const std::string& host, const TlsSettings& settings = {}) {
     for (int p = 30000 + static_cast<int>(getpid() % 20000) + 5; p < 65000; p += 13) {
       ServerConfig config;
       config.host = host;
@@ -218,10 +218,10 @@ TEST_F(TlsServerTest, RefusesMalformedListenAddresses) {
 
 TEST_F(TlsServerTest, RefusesOldProtocolsAndNonAeadCiphers) {
   struct Case {
-    const char* name;
+    const char* name = "";
     TlsSettings server;
     ClientOptions client;
-    bool ok;
+    bool ok = false;
   } cases[] = {
       {"default: tls 1.3", {}, {TLS1_3_VERSION, TLS1_3_VERSION}, true},
       {"default: tls 1.2 gcm",
