@@ -25,8 +25,9 @@ struct HttpRequest {
   std::string query;                // raw query after '?' (without it); empty when none
   std::vector<HttpHeader> headers;  // in arrival order; repeated names stay separate entries
   Bytes body;
-  // remote_address: the peer's IP address as the server saw it ("" when unknown, as in tests);
-  // only the key release routes' per-address rate limit reads it. Not part of any signature.
+  // remote_address: the TCP peer's IP address as the server saw it ("" when unknown, as in
+  // tests). attestd reads the client's address from it, or behind a trusted proxy from the
+  // forwarding headers (service/http/client_address.h). Not part of any signature.
   std::string remote_address;
 };
 

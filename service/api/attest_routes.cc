@@ -96,7 +96,7 @@ Status VmNotFound() { return Status(reasons::kApiRouteNotFound, "no such VM"); }
 
 Result<HttpResponse> Challenge(RequestContext& ctx) {
   const std::string route = "/v1/attest/challenge";
-  if (auto r = Limited(ctx, route, "address", ctx.request.remote_address)) {
+  if (auto r = Limited(ctx, route, "address", ctx.client_address)) {
     return std::move(*r);
   }
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
@@ -276,7 +276,7 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
       ctx.service.token_key == nullptr || !ctx.service.release_limits) {
     return Status(reasons::kApiInternal, "key release is not configured");
   }
-  if (auto r = Limited(ctx, route, "address", ctx.request.remote_address)) {
+  if (auto r = Limited(ctx, route, "address", ctx.client_address)) {
     return std::move(*r);
   }
   ATTEST_ASSIGN_OR_RETURN(AttestBody body, ReadAttestBody(ctx.request));

@@ -469,6 +469,53 @@ TEST(ApiAttestTest, RateLimitsPerVmAndAddressThenRecover) {
   EXPECT_EQ(challenge(a).status, 201);
 }
 
+TEST(ApiAttestTest, FloodBehindATrustedProxySpendsOnlyItsOwnBucket) {
+  ReleaseWorld w;
+  w.AddHost();
+  ServiceContext& service = w.h.api().service();
+  service.config.trusted_proxies = {*http::ParseCidr("127.0.0.0/8")};
+  service.config.release_rate_per_address_per_minute = 5;
+  service.release_limits = std::make_shared<ReleaseLimits>(service.config);
+  const std::string flood_vm = w.NewVm(w.acme, "snp", {}).json["vm_id"];
+  auto vm = w.NewVm(w.acme, "snp", {w.NewVolume(w.acme)});
+  ASSERT_EQ(vm.status, 201) << vm.body;
+  const std::string vm_id = vm.json["vm_id"];
+
+  // One client behind the proxy floods: after its 5 requests it meets its own limit. Every VM
+  // id it names is another per-VM bucket, so only the per-address one stops it.
+  w.h.set_peer("127.0.0.1", {{"X-Forwarded-For", "198.51.100.66"}});
+  int limited = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto r = w.h.CallJson("POST", "/v1/attest/challenge",
+                          {{"vm_id", flood_vm + "x" + std::to_string(i)}}, nullptr);
+    limited += r.status == 429 ? 1 : 0;
+  }
+  EXPECT_EQ(limited, 15);
+  // Spoofing the proxy's header through the proxy names the flooder again: the right-most
+  // untrusted hop is what the proxy saw.
+  w.h.set_peer("127.0.0.1", {{"X-Forwarded-For", "203.0.113.7, 198.51.100.66"}});
+  EXPECT_EQ(w.h.CallJson("POST", "/v1/attest/challenge", {{"vm_id", flood_vm}}, nullptr).status,
+            429);
+
+  // Another client behind the same proxy still gets its key (Forwarded, IPv6, with a port).
+  w.h.set_peer("127.0.0.1", {{"Forwarded", "for=\"[2001:db8::7]:4711\";proto=https"}});
+  Guest guest;
+  const std::string nonce = w.Challenge(vm_id);
+  auto r = w.Attest(ReleaseWorld::AttestBody(
+      vm_id, nonce, guest,
+      ReleaseWorld::Evidence("snp", ReleaseWorld::Launch(vm.json, nonce, guest))));
+  EXPECT_EQ(r.status, 200) << r.body;
+
+  // Without the proxy trusted, both are one address: the flood has spent it.
+  service.config.trusted_proxies.clear();
+  EXPECT_EQ(w.h.CallJson("POST", "/v1/attest/challenge", {{"vm_id", vm_id}}, nullptr).status,
+            201);  // 127.0.0.1's own bucket was untouched so far
+  for (int i = 0; i < 5; ++i) {
+    (void)w.h.CallJson("POST", "/v1/attest/challenge", {{"vm_id", flood_vm}}, nullptr);
+  }
+  EXPECT_EQ(w.h.CallJson("POST", "/v1/attest/challenge", {{"vm_id", vm_id}}, nullptr).status, 429);
+}
+
 TEST(ApiAttestTest, PublishesTheTokenKey) {
   ReleaseWorld w;
   auto r = w.h.Call("GET", "/v1/attest/keys", "", nullptr);

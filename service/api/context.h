@@ -10,10 +10,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "attest/core/ossl.h"
 #include "attest/core/time.h"
 #include "service/api/reasons.h"
+#include "service/http/ip_address.h"
 #include "service/http/rate_limit.h"
 #include "service/http/response.h"
 #include "service/http/router.h"
@@ -60,6 +62,9 @@ struct ServiceConfig {
   // and per source address on each of /v1/attest/challenge and /v1/attest (burst = the rate).
   int64_t release_rate_per_vm_per_minute = 30;
   int64_t release_rate_per_address_per_minute = 600;
+  // trusted_proxies: peers whose Forwarded / X-Forwarded-For headers name the client
+  // (service/http/client_address.h); empty = every peer is the client.
+  std::vector<http::IpNetwork> trusted_proxies;
   // Result tokens (EAR JWT): issuer and lifetime.
   std::string token_issuer = "attestd";
   std::chrono::seconds token_ttl{300};
@@ -113,12 +118,14 @@ struct Caller {
 
 class RequestContext {
  public:
-  RequestContext(const HttpRequest& request, ServiceContext& service, TimePoint now)
-      : request(request), service(service), now(now) {}
+  RequestContext(const HttpRequest& request, ServiceContext& service, TimePoint now);
 
   const HttpRequest& request;
   ServiceContext& service;
   const TimePoint now;  // one reading of the clock per request
+  // client_address: the client's address (the peer, or what a trusted proxy reports), for rate
+  // limits, logs and audit; "" when the request has no peer (tests).
+  const std::string client_address;
   http::PathParams params;
   Caller caller;
   // body_sha256: hex SHA-256 of request.body, computed once by authentication (SigV4 hashes the

@@ -78,8 +78,8 @@ http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label
     ctx.DiscardDb();
   }
   if (response.status().code() == ErrorCode::kInternal) {
-    std::cerr << "attestd: " << req.method << " " << *route_label << ": "
-              << response.status().ToString() << "\n";
+    std::cerr << "attestd: " << req.method << " " << *route_label << " from " << ctx.client_address
+              << ": " << response.status().ToString() << "\n";
   }
   return http::ErrorFromStatus(response.status());
 }
@@ -159,8 +159,8 @@ http::HttpResponse Api::Handle(const HttpRequest& request) {
   try {
     response = Route(*this, ctx, &route_label);
   } catch (const std::exception& e) {
-    std::cerr << "attestd: " << request.method << " " << route_label << ": exception " << e.what()
-              << "\n";
+    std::cerr << "attestd: " << request.method << " " << route_label << " from "
+              << ctx.client_address << ": exception " << e.what() << "\n";
     ctx.DiscardDb();
     response = http::ErrorResponse(500, reasons::kApiInternal.id, "internal error");
   }

@@ -1,6 +1,14 @@
 #include "service/api/context.h"
 
+#include "service/http/client_address.h"
+
 namespace attest::service::api {
+
+RequestContext::RequestContext(const HttpRequest& request, ServiceContext& service, TimePoint now)
+    : request(request),
+      service(service),
+      now(now),
+      client_address(http::ResolveClientAddress(request, service.config.trusted_proxies)) {}
 
 Result<store::Store*> RequestContext::Db() {
   if (!lease_.has_value()) {

@@ -7,6 +7,7 @@
 #include "attest/core/file_io.h"
 #include "attest/core/json.h"
 #include "service/attestd/webhook_config.h"
+#include "service/http/ip_address.h"
 
 namespace attest::service::attestd {
 namespace {
@@ -31,6 +32,28 @@ std::string Resolve(const std::filesystem::path& dir, const std::string& file) {
     return file;
   }
   return (dir / file).lexically_normal().string();
+}
+
+// ReadTrustedProxies reads a list of CIDRs; any entry that is not one fails the whole file.
+Status ReadTrustedProxies(const std::string& path, const nlohmann::json& value,
+                          std::vector<http::IpNetwork>& out) {
+  constexpr size_t kMaxTrustedProxies = 256;
+  if (!value.is_array() || value.size() > kMaxTrustedProxies) {
+    return ConfigError(path, "\"trusted_proxies\" must be a list of at most " +
+                                 std::to_string(kMaxTrustedProxies) + " CIDRs");
+  }
+  out.clear();
+  for (const nlohmann::json& item : value) {
+    if (!item.is_string()) {
+      return ConfigError(path, "\"trusted_proxies\" entries must be strings");
+    }
+    Result<http::IpNetwork> network = http::ParseCidr(item.get<std::string>());
+    if (!network.ok()) {
+      return ConfigError(path, "\"trusted_proxies\": " + network.status().message());
+    }
+    out.push_back(*network);
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -68,6 +91,24 @@ Result<Config> LoadConfig(const std::string& path) {
     int64_t n = 0;
     if (key == "listen_host") {
       ATTEST_RETURN_IF_ERROR(text(&c.server.host));
+      const std::optional<http::IpAddress> host = http::ParseIpAddress(c.server.host);
+      if (!host) {
+        return ConfigError(path,
+                           "\"listen_host\" must be an IPv4 address (0.0.0.0 for every "
+                           "address), got \"" +
+                               c.server.host.substr(0, 64) + "\"");
+      }
+      if (!host->v4) {
+        return ConfigError(path, "\"listen_host\" " + host->ToString() +
+                                     ": attestd's HTTP library (cpprestsdk) cannot bind IPv6 "
+                                     "addresses; use an IPv4 address");
+      }
+    } else if (key == "trusted_proxies") {
+      ATTEST_RETURN_IF_ERROR(ReadTrustedProxies(path, value, c.api.trusted_proxies));
+    } else if (key == "tls_min_version") {
+      ATTEST_RETURN_IF_ERROR(text(&c.server.tls_settings.min_version));
+    } else if (key == "tls_ciphers") {
+      ATTEST_RETURN_IF_ERROR(text(&c.server.tls_settings.ciphers));
     } else if (key == "listen_port") {
       ATTEST_RETURN_IF_ERROR(number(1, 65535, &n));
       c.server.port = static_cast<int>(n);
@@ -155,6 +196,9 @@ Result<Config> LoadConfig(const std::string& path) {
     }
   }
   c.api.webhooks_allow_loopback_http = c.webhooks.allow_loopback_http;
+  if (Status s = server::CheckTlsSettings(c.server.tls_settings); !s.ok()) {
+    return ConfigError(path, s.message());
+  }
   {
     events::WorkerConfig check = c.webhooks;
     check.owner = "config-check";  // the real owner is named at serve
@@ -208,6 +252,8 @@ std::string ConfigJson(const Config& c) {
                         {"listen_port", c.server.port},
                         {"tls_cert", c.server.cert_chain_file},
                         {"tls_key", c.server.private_key_file},
+                        {"tls_min_version", c.server.tls_settings.min_version},
+                        {"tls_ciphers", c.server.tls_settings.ciphers},
                         {"database", c.database},
                         {"region", c.api.region},
                         {"service", c.api.service},
@@ -215,6 +261,11 @@ std::string ConfigJson(const Config& c) {
                         {"host_trust_ttl_seconds", c.api.host_trust_ttl.count()},
                         {"max_idle_connections", c.max_idle_connections},
                         {"server_threads", c.server_threads}};
+  // Written even when empty: an operator putting attestd behind a proxy finds the setting here.
+  doc["trusted_proxies"] = nlohmann::json::array();
+  for (const http::IpNetwork& n : c.api.trusted_proxies) {
+    doc["trusted_proxies"].push_back(n.ToString());
+  }
   if (!c.api.ek_ca_bundle.empty()) {
     doc["ek_ca_bundle"] = c.api.ek_ca_bundle;
   }

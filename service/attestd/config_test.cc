@@ -253,6 +253,69 @@ TEST_F(ConfigTest, RefusesBadSettings) {
   }
 }
 
+TEST_F(ConfigTest, NetworkFrontSettings) {
+  nlohmann::json doc = Base();
+  doc["listen_host"] = "0.0.0.0";
+  doc["trusted_proxies"] = {"10.0.0.0/8", "2001:db8::/32", "192.0.2.7"};
+  doc["tls_min_version"] = "1.3";
+  doc["tls_ciphers"] = "ECDHE-ECDSA-AES256-GCM-SHA384";
+  auto c = Load(doc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->server.host, "0.0.0.0");
+  ASSERT_EQ(c->api.trusted_proxies.size(), 3u);
+  EXPECT_EQ(c->api.trusted_proxies[1].ToString(), "2001:db8::/32");
+  EXPECT_EQ(c->api.trusted_proxies[2].ToString(), "192.0.2.7/32");
+  EXPECT_EQ(c->server.tls_settings.min_version, "1.3");
+  EXPECT_EQ(c->server.tls_settings.ciphers, "ECDHE-ECDSA-AES256-GCM-SHA384");
+  auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(ConfigJson(*again), ConfigJson(*c));
+  // Defaults: no proxy trusted, TLS 1.2 with the AEAD suites.
+  auto plain = Load(Base());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->api.trusted_proxies.empty());
+  EXPECT_EQ(plain->server.tls_settings.min_version, "1.2");
+  EXPECT_EQ(plain->server.tls_settings.ciphers, server::kDefaultTlsCiphers);
+}
+
+TEST_F(ConfigTest, RefusesBadNetworkFrontSettings) {
+  struct Case {
+    const char* name;
+    const char* key;
+    nlohmann::json value;
+  } cases[] = {
+      {"listen host a name", "listen_host", "localhost"},
+      {"listen host with port", "listen_host", "127.0.0.1:8443"},
+      {"listen host three parts", "listen_host", "127.0.1"},
+      {"listen host empty", "listen_host", ""},
+      {"listen host cidr", "listen_host", "0.0.0.0/0"},
+      {"listen host ipv6 any", "listen_host", "::"},  // cpprestsdk cannot bind IPv6
+      {"listen host ipv6", "listen_host", "::1"},
+      {"listen host bracketed", "listen_host", "[::1]"},
+      {"listen host a number", "listen_host", 127},
+      {"proxies a string", "trusted_proxies", "10.0.0.0/8"},
+      {"proxies with a name", "trusted_proxies", {"10.0.0.0/8", "lb.example"}},
+      {"proxies host bits", "trusted_proxies", {"10.0.0.1/8"}},
+      {"proxies prefix too long", "trusted_proxies", {"10.0.0.0/33"}},
+      {"proxies ipv6 prefix too long", "trusted_proxies", {"2001:db8::/129"}},
+      {"proxies empty entry", "trusted_proxies", {""}},
+      {"proxies a number", "trusted_proxies", {10}},
+      {"proxies too many", "trusted_proxies", std::vector<std::string>(257, "10.0.0.0/8")},
+      {"tls 1.1", "tls_min_version", "1.1"},
+      {"tls version number", "tls_min_version", 1.2},
+      {"tls openssl spelling", "tls_min_version", "TLSv1.3"},
+      {"ciphers unknown", "tls_ciphers", "NOPE"},
+      {"ciphers empty", "tls_ciphers", ""},
+      {"ciphers a list", "tls_ciphers", {"ECDHE-ECDSA-AES128-GCM-SHA256"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    nlohmann::json doc = Base();
+    doc[c.key] = c.value;
+    EXPECT_EQ(Load(doc).status().reason_id(), "api.config_invalid");
+  }
+}
+
 TEST_F(ConfigTest, TestRootsFile) {
   Write("ark.pem", "-----BEGIN CERTIFICATE-----\n");
   auto roots = LoadTestRoots(Write("roots.json", R"({"snp_root_chains": ["ark.pem"],
@@ -297,6 +360,11 @@ TEST_F(ConfigTest, InitMakesTheTokenKeyAndVolumeDirAndUndoesAFailure) {
   EXPECT_TRUE(OpenKek(*c).ok());
   // The written configuration requires EK certificates, and says so.
   EXPECT_FALSE(c->api.allow_hosts_without_ek_cert);
+  // Loopback, no trusted proxy, TLS 1.2+ with the AEAD suites.
+  EXPECT_EQ(c->server.host, "127.0.0.1");
+  EXPECT_TRUE(c->api.trusted_proxies.empty());
+  EXPECT_EQ(c->server.tls_settings.min_version, "1.2");
+  EXPECT_EQ(c->server.tls_settings.ciphers, server::kDefaultTlsCiphers);
   auto written = ReadFileBytes(r->config_path);
   ASSERT_TRUE(written.ok());
   EXPECT_EQ(nlohmann::json::parse(written->begin(), written->end())["allow_hosts_without_ek_cert"],

@@ -87,6 +87,8 @@ int Init(const attestd::InitOptions& options) {
 
 volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
+volatile std::sig_atomic_t g_reload = 0;
+void OnReload(int) { g_reload = 1; }
 
 int Serve(const std::string& config_path) {
   attest::Result<attestd::Config> config = attestd::LoadConfig(config_path);
@@ -177,6 +179,7 @@ int Serve(const std::string& config_path) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGHUP, OnReload);
   if (attest::Status s = server::SetServerThreads(static_cast<size_t>(config->server_threads));
       !s.ok()) {
     return Fail(s);
@@ -193,10 +196,22 @@ int Serve(const std::string& config_path) {
   events::DeliveryWorker deliveries(
       webhooks, [c = *config, k = *kek] { return attestd::OpenStore(c, k); }, &registry, Now);
   deliveries.Start();
-  std::cout << "attestd: serving https://" << config->server.host << ":" << config->server.port
-            << "/ (" << config->database.substr(0, config->database.find(':')) << ")" << std::endl;
+  const std::string& host = config->server.host;
+  std::cout << "attestd: serving https://"
+            << (host.find(':') == std::string::npos ? host : "[" + host + "]") << ":"
+            << config->server.port << "/ ("
+            << config->database.substr(0, config->database.find(':')) << ")" << std::endl;
   while (g_stop == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (g_reload != 0) {
+      g_reload = 0;
+      if (attest::Status s = (*server)->ReloadCertificate(); s.ok()) {
+        std::cout << "attestd: TLS certificate reloaded" << std::endl;
+      } else {
+        std::cerr << "attestd: TLS certificate not reloaded, still serving the old one: "
+                  << s.ToString() << std::endl;
+      }
+    }
   }
   std::cout << "attestd: stopping" << std::endl;
   deliveries.Stop();  // transfers in flight are cancelled; their rows are due again at once

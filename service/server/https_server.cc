@@ -1,8 +1,6 @@
 #include "service/server/https_server.h"
 
 #include <cpprest/http_listener.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <pplx/threadpool.h>
 
 #include <cstdio>
@@ -10,39 +8,13 @@
 
 #include "attest/core/ossl.h"
 #include "client/endpoint.h"
+#include "service/http/ip_address.h"
 #include "service/http/json_body.h"
 
 namespace attest::service::server {
 namespace {
 
 namespace ws = web::http;
-
-// CheckKeyPair loads the PEM certificate chain and key and checks they belong together, so a
-// misconfiguration fails at start-up with a clear error instead of at each TLS handshake.
-Status CheckKeyPair(const std::string& cert_file, const std::string& key_file) {
-  FILE* f = std::fopen(cert_file.c_str(), "r");
-  if (f == nullptr) {
-    return Status(reasons::kApiConfig, "cannot open TLS certificate " + cert_file);
-  }
-  X509Ptr cert(PEM_read_X509(f, nullptr, nullptr, nullptr));
-  std::fclose(f);
-  if (cert == nullptr) {
-    return Status(reasons::kApiConfig, "no PEM certificate in " + cert_file);
-  }
-  f = std::fopen(key_file.c_str(), "r");
-  if (f == nullptr) {
-    return Status(reasons::kApiConfig, "cannot open TLS key " + key_file);
-  }
-  EvpPkeyPtr key(PEM_read_PrivateKey(f, nullptr, nullptr, nullptr));
-  std::fclose(f);
-  if (key == nullptr) {
-    return Status(reasons::kApiConfig, "no PEM private key in " + key_file);
-  }
-  if (X509_check_private_key(cert.get(), key.get()) != 1) {
-    return Status(reasons::kApiConfig, "TLS key " + key_file + " does not match " + cert_file);
-  }
-  return Status::Ok();
-}
 
 HttpRequest FromCpprest(const ws::http_request& in) {
   HttpRequest out;
@@ -117,6 +89,7 @@ void Serve(const DispatchFn& dispatch, ws::http_request request) {
 
 struct HttpsServer::Impl {
   std::unique_ptr<ws::experimental::listener::http_listener> listener;
+  std::shared_ptr<TlsIdentity> identity;  // null for plain HTTP
 };
 
 HttpsServer::HttpsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -137,33 +110,44 @@ void HttpsServer::Stop() {
 
 Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(const ServerConfig& config,
                                                         const DispatchFn& dispatch) {
-  if (!client::IsLoopbackHost(config.host)) {
-    return Status(reasons::kApiConfig, "listen address " + config.host +
-                                           " is not a loopback address; attestd serves on "
-                                           "127.0.0.1 behind the cloud's load balancer");
+  const std::optional<http::IpAddress> address = http::ParseIpAddress(config.host);
+  if (!address) {
+    return Status(reasons::kApiConfig, "listen address \"" + config.host.substr(0, 64) +
+                                           "\" is not an IPv4 or IPv6 address");
+  }
+  const std::string host = address->ToString();
+  if (!address->v4) {
+    // cpprestsdk's listener splits its "host:port" key at the first ':' (http_server_asio.cpp,
+    // hostport_listener), so no IPv6 literal, "::" included, reaches its resolver intact.
+    return Status(reasons::kApiConfig,
+                  "listen address " + host +
+                      ": cpprestsdk's listener cannot bind IPv6 addresses; listen on an IPv4 "
+                      "address (0.0.0.0 for all) and let the load balancer take IPv6");
+  }
+  if (!config.tls && !client::IsLoopbackHost(host)) {
+    return Status(reasons::kApiConfig, "plain HTTP only on a loopback address");
   }
   if (config.port <= 0 || config.port > 65535) {
     return Status(reasons::kApiConfig, "listen port must be 1..65535");
   }
+  auto impl = std::make_unique<Impl>();
   ws::experimental::listener::http_listener_config listener_config;
   if (config.tls) {
-    ATTEST_RETURN_IF_ERROR(CheckKeyPair(config.cert_chain_file, config.private_key_file));
-    const std::string cert = config.cert_chain_file, key = config.private_key_file;
-    listener_config.set_ssl_context_callback([cert, key](boost::asio::ssl::context& ctx) {
-      // TLS 1.2 and 1.3 only; no compression, fresh (EC)DHE keys per handshake.
-      ctx.set_options(boost::asio::ssl::context::default_workarounds |
-                      boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
-                      boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1 |
-                      boost::asio::ssl::context::no_compression |
-                      boost::asio::ssl::context::single_dh_use);
-      SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
-      ctx.use_certificate_chain_file(cert);
-      ctx.use_private_key_file(key, boost::asio::ssl::context::pem);
-    });
+    ATTEST_RETURN_IF_ERROR(CheckTlsSettings(config.tls_settings));
+    ATTEST_ASSIGN_OR_RETURN(impl->identity,
+                            TlsIdentity::Load(config.cert_chain_file, config.private_key_file));
+    // cpprestsdk calls this for every accepted connection, on one of its threads.
+    listener_config.set_ssl_context_callback(
+        [identity = impl->identity,
+         settings = config.tls_settings](boost::asio::ssl::context& ctx) {
+          if (Status s = identity->Configure(ctx.native_handle(), settings); !s.ok()) {
+            // The handshake then fails for this connection only.
+            std::cerr << "attestd: TLS context: " << s.ToString() << "\n";
+          }
+        });
   }
-  const std::string url = std::string(config.tls ? "https://" : "http://") + config.host + ":" +
+  const std::string url = std::string(config.tls ? "https://" : "http://") + host + ":" +
                           std::to_string(config.port) + "/";
-  auto impl = std::make_unique<Impl>();
   try {
     impl->listener =
         std::make_unique<ws::experimental::listener::http_listener>(web::uri(url), listener_config);
@@ -174,6 +158,13 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(const ServerConfig& conf
     return Status(reasons::kApiListenFailed, "cannot listen on " + url + ": " + e.what());
   }
   return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
+}
+
+Status HttpsServer::ReloadCertificate() {
+  if (impl_ == nullptr || impl_->identity == nullptr) {
+    return Status::Ok();
+  }
+  return impl_->identity->Reload();
 }
 
 Status SetServerThreads(size_t threads) {

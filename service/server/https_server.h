@@ -9,29 +9,38 @@
 
 #include "attest/core/status.h"
 #include "service/http/response.h"
+#include "service/server/tls_context.h"
 #include "sigv4/http_request.h"
 
 namespace attest::service::server {
 
 struct ServerConfig {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // an IPv4 literal; "0.0.0.0" for every address
   int port = 8443;
   bool tls = true;               // false only for tests and benchmarks of the plain HTTP path
-  std::string cert_chain_file;   // PEM
+  std::string cert_chain_file;   // PEM: the leaf, then its intermediates
   std::string private_key_file;  // PEM
+  TlsSettings tls_settings;      // minimum version, TLS 1.2 ciphers
 };
 
 using DispatchFn = std::function<http::HttpResponse(const HttpRequest&)>;
 
 class HttpsServer {
  public:
-  // Start listens on config.host:port with TLS 1.2 or newer. Fails with reasons::kApiConfig when
-  // the address is not a loopback or the certificate / key cannot be used, kUnavailable when the
-  // port cannot be bound.
+  // Start listens on config.host:port with TLS (config.tls_settings). Fails with
+  // reasons::kApiConfig when the address is not an IPv4 literal (cpprestsdk cannot bind IPv6
+  // ones), plain HTTP is asked for on a
+  // non-loopback address, or the TLS settings, certificate or key cannot be used;
+  // reasons::kApiListenFailed when the port cannot be bound.
   static Result<std::unique_ptr<HttpsServer>> Start(const ServerConfig& config,
                                                     const DispatchFn& dispatch);
   ~HttpsServer();
   void Stop();
+
+  // ReloadCertificate re-reads the certificate and key files: later handshakes present the new
+  // ones, connections already open keep theirs. On failure (reasons::kApiConfig, the message
+  // says why) the old pair stays in use. Ok and nothing done for plain HTTP.
+  Status ReloadCertificate();
 
  private:
   struct Impl;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # attestd_api_test.sh ATTESTD ATTESTCTL sqlite|postgres: the real attestd process over HTTPS,
 # driven by Debian's `curl --aws-sigv4` and by `attestctl`'s client commands. Checks init (0600
-# files, credentials printed once, no overwrite), TLS 1.2+ only, SigV4 refusals with AWS codes,
-# tenant isolation (another tenant's policy answers exactly like a missing one), hostile bodies
+# files, credentials printed once, no overwrite), TLS 1.2+ AEAD only, certificate reload on
+# SIGHUP, SigV4 refusals with AWS codes, tenant isolation (another tenant's policy answers
+# exactly like a missing one), hostile bodies
 # (4xx JSON, never 5xx), metrics and readiness, and a restart that still opens the sealed
 # credentials. postgres needs the PG* environment scripts/services.sh writes (never skipped).
 set -u
@@ -79,6 +80,27 @@ json=(-H 'Content-Type: application/json')
 check tls12 0 "$(curl -s -o /dev/null --tlsv1.2 --tls-max 1.2 --cacert "$data/tls-cert.pem" "$url/healthz"; echo $?)"
 check tls11-refused 1 "$(echo | openssl s_client -connect "127.0.0.1:$port" -tls1_1 >/dev/null 2>&1; echo $?)"
 check untrusted-cert-refused 60 "$(curl -s -o /dev/null "$url/healthz"; echo $?)"
+
+check cbc-refused 1 "$(echo | openssl s_client -connect "127.0.0.1:$port" -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256 >/dev/null 2>&1; echo $?)"
+contains init-writes-tls-floor '"tls_min_version": "1.2"' "$(cat "$data/attestd.json")"
+
+# --- SIGHUP: a new certificate for new connections; a broken one keeps the current one ---
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=renewed \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$tmp/new-key.pem" -out "$tmp/new-cert.pem" 2>/dev/null
+cp "$data/tls-cert.pem" "$tmp/old-cert.pem"
+cp "$tmp/new-cert.pem" "$data/tls-cert.pem"
+cp "$tmp/new-key.pem" "$data/tls-key.pem"
+kill -HUP "$pid"
+sleep 0.5
+check sighup-new-cert 0 "$(curl -s -o /dev/null --cacert "$tmp/new-cert.pem" "$url/healthz"; echo $?)"
+check sighup-old-cert-gone 60 "$(curl -s -o /dev/null --cacert "$tmp/old-cert.pem" "$url/healthz"; echo $?)"
+echo "not a certificate" >"$data/tls-cert.pem"
+kill -HUP "$pid"
+sleep 0.5
+check sighup-broken-keeps-cert 0 "$(curl -s -o /dev/null --cacert "$tmp/new-cert.pem" "$url/healthz"; echo $?)"
+contains sighup-broken-logged "TLS certificate not reloaded, still serving the old one" "$(cat "$tmp/serve.log")"
+check sighup-still-serving 0 "$(kill -0 "$pid"; echo $?)"
+cp "$tmp/new-cert.pem" "$data/tls-cert.pem"
 
 # --- operator creates two tenants with curl --aws-sigv4 ---
 out=$(call "$op_id:$op_secret" POST /v1/tenants "${json[@]}" -d '{"name":"acme"}')

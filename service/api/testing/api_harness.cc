@@ -109,6 +109,8 @@ ApiHarness::Reply ApiHarness::Call(const std::string& method, const std::string&
     req.query = path_and_query.substr(q + 1);
   }
   req.headers.push_back({"Host", "127.0.0.1:8443"});
+  req.headers.insert(req.headers.end(), peer_headers_.begin(), peer_headers_.end());
+  req.remote_address = peer_;
   if (!body.empty() || method == "PUT" || method == "POST") {
     if (!content_type.empty()) {
       req.headers.push_back({"Content-Type", content_type});

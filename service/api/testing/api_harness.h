@@ -49,6 +49,12 @@ class ApiHarness {
   const std::string& operator_tenant() const { return operator_tenant_; }
   TimePoint now() const { return now_; }
   void set_now(TimePoint t) { now_ = t; }
+  // set_peer makes every following Call arrive from remote_address (the TCP peer) with headers
+  // added (X-Forwarded-For, Forwarded). Default: no peer, no extra headers.
+  void set_peer(std::string remote_address, std::vector<HttpHeader> headers = {}) {
+    peer_ = std::move(remote_address);
+    peer_headers_ = std::move(headers);
+  }
   const std::filesystem::path& dir() const { return dir_; }
   // The service KEK (a local key of 32 bytes of 7) that seals credentials and wraps volume keys.
   const keys::KeyEncryptionKey& kek() const { return *kek_; }
@@ -69,6 +75,8 @@ class ApiHarness {
 
  private:
   std::filesystem::path dir_;
+  std::string peer_;
+  std::vector<HttpHeader> peer_headers_;
   TimePoint now_;
   metrics::Registry metrics_;
   std::shared_ptr<const keys::KeyEncryptionKey> kek_;
