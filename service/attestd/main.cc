@@ -14,6 +14,7 @@
 #include "launcher/libvirt_hypervisor.h"
 #include "service/api/dispatch.h"
 #include "service/attestd/config.h"
+#include "service/attestd/serve_inputs.h"
 #include "service/attestd/setup.h"
 #include "service/events/delivery_worker.h"
 #include "service/hosts/ek_trust.h"
@@ -30,6 +31,7 @@ constexpr const char* kUsage =
     "                     [--kek-pkcs11-module SO --kek-pkcs11-token-label L\n"
     "                      --kek-pkcs11-key-label K --kek-pkcs11-pin-file F]\n"
     "       attestd serve --config FILE\n"
+    "       attestd check-config FILE   (validates FILE and the files it names; starts nothing)\n"
     "       attestd run   --data-dir DIR [--listen-port N] [--database ...]\n";
 
 attest::TimePoint Now() { return attest::WallClockNow(); }
@@ -90,6 +92,24 @@ void OnSignal(int) { g_stop = 1; }
 volatile std::sig_atomic_t g_reload = 0;
 void OnReload(int) { g_reload = 1; }
 
+// CheckConfig loads config_path and everything it names the way Serve does, without opening the
+// database or the KEK and without listening.
+int CheckConfig(const std::string& config_path) {
+  attest::Result<attestd::Config> config = attestd::LoadConfig(config_path);
+  if (!config.ok()) {
+    return Fail(config.status());
+  }
+  attest::Result<attestd::ServeInputs> inputs = attestd::LoadServeInputs(*config);
+  if (!inputs.ok()) {
+    return Fail(inputs.status());
+  }
+  for (const std::string& warning : attestd::ServeWarnings(*config, *inputs)) {
+    std::cerr << "attestd: " << warning << "\n";
+  }
+  std::cout << "attestd: " << config_path << " is valid\n";
+  return 0;
+}
+
 int Serve(const std::string& config_path) {
   attest::Result<attestd::Config> config = attestd::LoadConfig(config_path);
   if (!config.ok()) {
@@ -107,50 +127,14 @@ int Serve(const std::string& config_path) {
     return Fail(first.status());
   }
   first->reset();
-  // Vendor roots, unless the configuration explicitly names test roots (which replace them).
-  attest::Result<attest::service::release::TrustAnchorConfig> roots =
-      attestd::LoadTestRoots(config->test_roots);
-  if (!roots.ok()) {
-    return Fail(roots.status());
+  attest::Result<attestd::ServeInputs> inputs = attestd::LoadServeInputs(*config);
+  if (!inputs.ok()) {
+    return Fail(inputs.status());
   }
-  attest::Result<std::unique_ptr<attest::service::release::TrustAnchors>> anchors =
-      attest::service::release::TrustAnchors::Make(*roots);
-  if (!anchors.ok()) {
-    return Fail(anchors.status());
-  }
-  if ((*anchors)->uses_test_roots()) {
-    std::cerr << "attestd: WARNING: test_roots " << config->test_roots
-              << " REPLACES the AMD/Intel vendor roots for key release: evidence signed by a "
-                 "test hierarchy is trusted. Never use this configuration in production.\n";
-  }
-  // EK CAs: the vendor bundle compiled in, plus the operator's ek_ca_bundle, read once.
-  attest::Result<std::shared_ptr<const attest::service::hosts::EkTrust>> ek_trust =
-      attest::service::hosts::EkTrust::Load(config->api.ek_ca_bundle,
-                                            config->api.allow_hosts_without_ek_cert);
-  if (!ek_trust.ok()) {
-    return Fail(attest::Status(attest::reasons::kApiConfig,
-                               "ek_ca_bundle: " + ek_trust.status().ToString()));
-  }
-  std::cout << "attestd: EK CAs: " << (*ek_trust)->num_vendor_cas() << " vendor, "
-            << (*ek_trust)->num_operator_cas() << " from ek_ca_bundle" << std::endl;
-  if ((*ek_trust)->allow_hosts_without_ek_cert()) {
-    std::cerr << "attestd: WARNING: allow_hosts_without_ek_cert is set: hosts may register "
-                 "without an EK certificate, and nothing then proves that their EK is a real "
-                 "TPM's. Never use this configuration in production.\n";
-  }
-  attest::EvpPkeyPtr token_key;
-  if (!config->token_key.empty()) {
-    attest::Result<attest::EvpPkeyPtr> loaded = attestd::LoadTokenKey(config->token_key);
-    if (!loaded.ok()) {
-      return Fail(loaded.status());
-    }
-    token_key = std::move(loaded).value();
-  } else {
-    std::cerr << "attestd: no token_key configured: key release (POST /v1/attest) is off\n";
-  }
-  if (!config->api.volume_dir.empty() && !std::filesystem::is_directory(config->api.volume_dir)) {
-    return Fail(attest::Status(attest::reasons::kApiConfig,
-                               "volume_dir " + config->api.volume_dir + " is not a directory"));
+  std::cout << "attestd: EK CAs: " << inputs->ek_trust->num_vendor_cas() << " vendor, "
+            << inputs->ek_trust->num_operator_cas() << " from ek_ca_bundle" << std::endl;
+  for (const std::string& warning : attestd::ServeWarnings(*config, *inputs)) {
+    std::cerr << "attestd: " << warning << "\n";
   }
 
   metrics::Registry registry;
@@ -163,8 +147,8 @@ int Serve(const std::string& config_path) {
   service.metrics = &registry;
   service.now = Now;
   service.kek = *kek;
-  service.anchors = anchors->get();
-  service.ek_trust = *ek_trust;
+  service.anchors = inputs->anchors.get();
+  service.ek_trust = inputs->ek_trust;
   // VMs are launched on hosts registered with a libvirt_uri, one connection per launch or stop.
   service.launch = config->launch;
   service.connect_hypervisor =
@@ -173,7 +157,7 @@ int Serve(const std::string& config_path) {
                             attest::launcher::LibvirtHypervisor::Open(uri));
     return std::shared_ptr<attest::launcher::Hypervisor>(std::move(hv));
   };
-  service.token_key = token_key.get();
+  service.token_key = inputs->token_key.get();
   api::Api api(std::move(service));
 
   std::signal(SIGINT, OnSignal);
@@ -239,6 +223,8 @@ int main(int argc, char** argv) {
                        "kek-pkcs11-pin-file"};
   } else if (command == "serve") {
     spec.with_value = {"config"};
+  } else if (command == "check-config" && argc == 3) {
+    return CheckConfig(argv[2]);
   } else {
     std::cerr << kUsage;
     return 2;

@@ -48,6 +48,20 @@ Status CheckTlsSettings(const TlsSettings& settings) {
       SSL_CTX_set_cipher_list(ctx.get(), settings.ciphers.c_str()) != 1) {
     return TlsError("tls_ciphers selects no cipher OpenSSL knows");
   }
+  // An operator may narrow the list or reorder it, never weaken it: every TLS 1.2 suite must
+  // encrypt with an AEAD and agree keys with ephemeral (EC)DH (TLS 1.3 suites always do).
+  STACK_OF(SSL_CIPHER)* chosen = SSL_CTX_get_ciphers(ctx.get());
+  for (int i = 0; i < sk_SSL_CIPHER_num(chosen); ++i) {
+    const SSL_CIPHER* c = sk_SSL_CIPHER_value(chosen, i);
+    const int kx = SSL_CIPHER_get_kx_nid(c);
+    const bool forward_secret = kx == NID_kx_ecdhe || kx == NID_kx_dhe || kx == NID_kx_any;
+    if (SSL_CIPHER_is_aead(c) != 1 || !forward_secret) {
+      return Status(reasons::kApiConfig,
+                    std::string("tls_ciphers: ") + SSL_CIPHER_get_name(c) +
+                        " is not an ECDHE/DHE suite with an AEAD cipher (GCM, CCM, "
+                        "ChaCha20-Poly1305)");
+    }
+  }
   return Status::Ok();
 }
 

@@ -58,6 +58,14 @@ TEST(TlsSettingsTest, Check) {
       {"unknown cipher", {"1.2", "NO-SUCH-CIPHER"}, false},
       {"only separators", {"1.2", ":::"}, false},
       {"excluded everything", {"1.2", "!ALL"}, false},
+      {"DHE with GCM", {"1.2", "DHE-RSA-AES128-GCM-SHA256"}, true},
+      {"no encryption", {"1.2", "NULL-MD5"}, false},
+      {"CBC", {"1.2", "ECDHE-RSA-AES128-SHA"}, false},
+      {"static RSA key exchange", {"1.2", "AES128-GCM-SHA256"}, false},
+      {"one weak suite among good ones",
+       {"1.2", std::string(kDefaultTlsCiphers) + ":AES256-SHA"},
+       false},
+      {"everything OpenSSL has", {"1.2", "ALL:eNULL"}, false},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# check_config_test.sh ATTESTD: `attestd check-config FILE` accepts the configuration `attestd
+# init` writes and refuses, with exit 1 and the offending setting named, each broken variant of
+# it: syntax, unknown settings, bad values, and files that are missing or are not what the setting
+# says. It opens no database and listens on nothing.
+set -u
+attestd=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+"$attestd" init --data-dir "$tmp/d" >/dev/null || { echo "FAIL init"; exit 1; }
+conf=$tmp/d/attestd.json
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/other.key" 2>/dev/null
+echo "not a certificate" >"$tmp/garbage.pem"
+
+# variant NAME PYTHON: writes $tmp/c.json, attestd.json with PYTHON applied to the dict `c`.
+variant() {
+  python3 - "$conf" "$tmp/c.json" "$2" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(c, open(sys.argv[2], "w"))
+PY
+}
+
+# expect NAME WANT_RC NEEDLE FILE
+expect() {
+  local out rc
+  out=$("$attestd" check-config "$4" 2>&1)
+  rc=$?
+  if [ "$rc" != "$2" ]; then
+    echo "FAIL $1: exit $rc, want $2: $out"; fail=1
+  elif [[ "$out" != *"$3"* ]]; then
+    echo "FAIL $1: [$out] lacks [$3]"; fail=1
+  else
+    echo "ok   $1"
+  fi
+}
+
+expect "init's configuration" 0 "is valid" "$conf"
+expect "missing file" 1 "attestd.json" "$tmp/none/attestd.json"
+echo '{"listen_port": 8443,' >"$tmp/broken.json"
+expect "not JSON" 1 "api.config_invalid" "$tmp/broken.json"
+
+cases=(
+  "unknown setting|c['listen_prot'] = 8443|listen_prot"
+  "port out of range|c['listen_port'] = 70000|listen_port"
+  "listen_host not an address|c['listen_host'] = 'localhost'|localhost"
+  "TLS floor 1.0|c['tls_min_version'] = '1.0'|tls_min_version"
+  "no usable cipher|c['tls_ciphers'] = 'NULL-MD5'|cipher"
+  "TLS certificate missing|c['tls_cert'] = '$tmp/none.pem'|none.pem"
+  "TLS key of another certificate|c['tls_key'] = '$tmp/other.key'|api.config_invalid"
+  "TLS certificate not PEM|c['tls_cert'] = '$tmp/garbage.pem'|garbage.pem"
+  "volume_dir not a directory|c['volume_dir'] = '$conf'|volume_dir"
+  "test_roots missing|c['test_roots'] = '$tmp/none.json'|none.json"
+  "token_key not a key|c['token_key'] = '$tmp/garbage.pem'|garbage.pem"
+  "ek_ca_bundle not certificates|c['ek_ca_bundle'] = '$tmp/garbage.pem'|ek_ca_bundle"
+  "trusted_proxies not CIDRs|c['trusted_proxies'] = ['10.0.0.1/33']|trusted_proxies"
+)
+for row in "${cases[@]}"; do
+  IFS='|' read -r name edit needle <<<"$row"
+  variant "$name" "$edit"
+  expect "$name" 1 "$needle" "$tmp/c.json"
+done
+
+# Nothing is opened: a database that does not exist is not created.
+variant "new database" "c['database'] = 'sqlite:$tmp/new.db'"
+expect "a database not yet made" 0 "is valid" "$tmp/c.json"
+[ -e "$tmp/new.db" ] && { echo "FAIL check-config created the database"; fail=1; }
+
+out=$("$attestd" check-config 2>&1)
+[ $? = 2 ] && echo "ok   usage without FILE" || { echo "FAIL usage: $out"; fail=1; }
+exit $fail

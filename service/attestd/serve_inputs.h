@@ -1,0 +1,32 @@
+// ServeInputs: everything `attestd serve` reads from the files its configuration names before it
+// listens (trust roots, EK CAs, the token key, the TLS pair, the volume directory), loaded one
+// way for `serve` and for `attestd check-config`, which stops there.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attest/core/ossl.h"
+#include "attest/core/status.h"
+#include "service/attestd/config.h"
+#include "service/hosts/ek_trust.h"
+#include "service/release/release.h"
+
+namespace attest::service::attestd {
+
+struct ServeInputs {
+  std::unique_ptr<release::TrustAnchors> anchors;
+  std::shared_ptr<const hosts::EkTrust> ek_trust;
+  EvpPkeyPtr token_key;  // null when no token_key is configured (key release is off)
+};
+
+// LoadServeInputs loads what config names. Fails with the first file that does not load
+// (api.config_invalid, x509.*, snp.unknown_product...), naming the setting.
+Result<ServeInputs> LoadServeInputs(const Config& config);
+
+// ServeWarnings lists what an operator must hear about a loaded configuration: test roots that
+// replace the vendor roots, hosts allowed without an EK certificate, key release off.
+std::vector<std::string> ServeWarnings(const Config& config, const ServeInputs& inputs);
+
+}  // namespace attest::service::attestd
