@@ -53,6 +53,31 @@ TEST(ApiHealthTest, ReadinessFailsWhenTheDatabaseCannotBeOpened) {
   EXPECT_EQ(r.json["code"], "store.database_error");
 }
 
+TEST(ApiRoutingTest, EveryResponseCarriesARequestId) {
+  ApiHarness h;
+  auto id_of = [&](const std::string& path, std::vector<HttpHeader> headers) {
+    HttpRequest req;
+    req.method = "GET";
+    req.path = path;
+    req.headers = std::move(headers);
+    const http::HttpResponse r = h.api().Handle(req);
+    std::string id;
+    for (const HttpHeader& header : r.headers) {
+      if (header.name == "X-Request-Id") {
+        EXPECT_TRUE(id.empty()) << "one X-Request-Id only";
+        id = header.value;
+      }
+    }
+    return id;
+  };
+  EXPECT_EQ(id_of("/healthz", {{"X-Request-Id", "lb-7f3a.1"}}), "lb-7f3a.1");
+  EXPECT_EQ(id_of("/no-such-route", {{"x-request-id", "abc"}}), "abc");          // errors too
+  EXPECT_EQ(id_of("/v1/policies", {{"X-Request-Id", "unsigned"}}), "unsigned");  // 403 too
+  const std::string made = id_of("/healthz", {{"X-Request-Id", "a b\r\nX-Evil: 1"}});
+  EXPECT_EQ(made.size(), 32u) << made;
+  EXPECT_NE(made, id_of("/healthz", {}));
+}
+
 TEST(ApiRoutingTest, UnknownRoutesAndMethods) {
   ApiHarness h;
   auto r = h.Call("GET", "/v1/nothing");

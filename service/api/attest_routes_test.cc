@@ -439,10 +439,12 @@ TEST(ApiAttestTest, RateLimitsPerVmAndAddressThenRecover) {
   auto limited = challenge(a);
   EXPECT_EQ(limited.status, 429) << limited.body;
   EXPECT_EQ(limited.json["code"], "api.rate_limited");
-  ASSERT_EQ(limited.headers.size(), 1u);
+  // Retry-After, then the X-Request-Id every response carries.
+  ASSERT_EQ(limited.headers.size(), 2u);
   EXPECT_EQ(limited.headers[0].name, "Retry-After");
   EXPECT_EQ(limited.headers[0].value, "30");  // 2 per minute: one token every 30 s
-  EXPECT_EQ(challenge(b).status, 201);        // another VM has its own bucket
+  EXPECT_EQ(limited.headers[1].name, "X-Request-Id");
+  EXPECT_EQ(challenge(b).status, 201);  // another VM has its own bucket
   // The attest route has its own buckets.
   Guest g;
   auto attest = w.Attest(ReleaseWorld::AttestBody(

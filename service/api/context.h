@@ -71,6 +71,8 @@ struct ServiceConfig {
   // webhooks_allow_loopback_http: webhooks may use http:// to a loopback host (tests only);
   // otherwise https only (service/events/webhook_url.h).
   bool webhooks_allow_loopback_http = false;
+  // access_log: one log line per request (service/log/log.h).
+  bool access_log = true;
 };
 
 // ReleaseLimits: the rate limiters of the key release routes (in memory, per replica).
@@ -126,6 +128,9 @@ class RequestContext {
   // client_address: the client's address (the peer, or what a trusted proxy reports), for rate
   // limits, logs and audit; "" when the request has no peer (tests).
   const std::string client_address;
+  // request_id: the client's X-Request-Id or a new one (service/http/request_id.h), echoed in the
+  // response and in every log line about the request.
+  const std::string request_id;
   http::PathParams params;
   Caller caller;
   // body_sha256: hex SHA-256 of request.body, computed once by authentication (SigV4 hashes the

@@ -1,12 +1,13 @@
 #include "service/api/dispatch.h"
 
 #include <chrono>
-#include <iostream>
+#include <cstdio>
 #include <optional>
 
 #include "service/api/auth.h"
 #include "service/api/routes.h"
 #include "service/hosts/ek_trust.h"
+#include "service/log/log.h"
 #include "service/store/sql_row.h"
 
 namespace attest::service::api {
@@ -78,8 +79,11 @@ http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label
     ctx.DiscardDb();
   }
   if (response.status().code() == ErrorCode::kInternal) {
-    std::cerr << "attestd: " << req.method << " " << *route_label << " from " << ctx.client_address
-              << ": " << response.status().ToString() << "\n";
+    log::Write(log::Level::kError, "request failed",
+               {{"request_id", ctx.request_id},
+                {"route", *route_label},
+                {"client", ctx.client_address},
+                {"error", response.status().ToString()}});
   }
   return http::ErrorFromStatus(response.status());
 }
@@ -159,17 +163,34 @@ http::HttpResponse Api::Handle(const HttpRequest& request) {
   try {
     response = Route(*this, ctx, &route_label);
   } catch (const std::exception& e) {
-    std::cerr << "attestd: " << request.method << " " << route_label << " from "
-              << ctx.client_address << ": exception " << e.what() << "\n";
+    log::Write(log::Level::kError, "request failed",
+               {{"request_id", ctx.request_id},
+                {"route", route_label},
+                {"client", ctx.client_address},
+                {"error", std::string("exception: ") + e.what()}});
     ctx.DiscardDb();
     response = http::ErrorResponse(500, reasons::kApiInternal.id, "internal error");
   }
+  response.headers.push_back({"X-Request-Id", ctx.request_id});
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // The method comes from the route table, never from an unmatched request: a client must not be
+  // able to mint metric label values or fill the log with its own words.
+  const std::string method = route_label == "unmatched" ? "other" : request.method;
+  if (service_.config.access_log) {
+    char latency[32];
+    std::snprintf(latency, sizeof(latency), "%.3f", seconds * 1000);
+    log::Write(log::Level::kInfo, "request",
+               {{"request_id", ctx.request_id},
+                {"method", method},
+                {"route", route_label},
+                {"status", std::to_string(response.status)},
+                {"latency_ms", latency},
+                {"client", ctx.client_address},
+                {"tenant", ctx.caller.tenant_id},
+                {"access_key_id", ctx.caller.access_key_id}});
+  }
   if (service_.metrics != nullptr) {
-    // The method label comes from the route table, never from an unmatched request: a client
-    // must not be able to mint label values.
-    const std::string method = route_label == "unmatched" ? "other" : request.method;
     service_.metrics->Add(
         kRequests,
         {{"method", method}, {"route", route_label}, {"status", std::to_string(response.status)}});

@@ -1,6 +1,7 @@
 #include "service/api/context.h"
 
 #include "service/http/client_address.h"
+#include "service/http/request_id.h"
 
 namespace attest::service::api {
 
@@ -8,7 +9,8 @@ RequestContext::RequestContext(const HttpRequest& request, ServiceContext& servi
     : request(request),
       service(service),
       now(now),
-      client_address(http::ResolveClientAddress(request, service.config.trusted_proxies)) {}
+      client_address(http::ResolveClientAddress(request, service.config.trusted_proxies)),
+      request_id(http::RequestIdFor(request)) {}
 
 Result<store::Store*> RequestContext::Db() {
   if (!lease_.has_value()) {

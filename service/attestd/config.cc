@@ -155,6 +155,21 @@ Result<Config> LoadConfig(const std::string& path) {
       ATTEST_RETURN_IF_ERROR(text(&c.api.service));
     } else if (key == "ek_ca_bundle") {
       ATTEST_RETURN_IF_ERROR(text(&c.api.ek_ca_bundle));
+    } else if (key == "log_format") {
+      std::string format;
+      ATTEST_RETURN_IF_ERROR(text(&format));
+      if (format != "text" && format != "json") {
+        return ConfigError(path, "\"log_format\" must be \"text\" or \"json\"");
+      }
+      c.log_format = format == "json" ? log::Format::kJson : log::Format::kText;
+    } else if (key == "access_log") {
+      if (!value.is_boolean()) {
+        return ConfigError(path, "\"access_log\" must be true or false");
+      }
+      c.api.access_log = value.get<bool>();
+    } else if (key == "shutdown_grace_seconds") {
+      ATTEST_RETURN_IF_ERROR(number(0, 3600, &n));
+      c.shutdown_grace = std::chrono::seconds(n);
     } else if (key == "allow_hosts_without_ek_cert") {
       if (!value.is_boolean()) {
         return ConfigError(path, "\"" + key + "\" must be true or false");
@@ -260,7 +275,10 @@ std::string ConfigJson(const Config& c) {
                         {"nonce_ttl_seconds", c.api.nonce_ttl.count()},
                         {"host_trust_ttl_seconds", c.api.host_trust_ttl.count()},
                         {"max_idle_connections", c.max_idle_connections},
-                        {"server_threads", c.server_threads}};
+                        {"server_threads", c.server_threads},
+                        {"log_format", c.log_format == log::Format::kJson ? "json" : "text"},
+                        {"access_log", c.api.access_log},
+                        {"shutdown_grace_seconds", c.shutdown_grace.count()}};
   // Written even when empty: an operator putting attestd behind a proxy finds the setting here.
   doc["trusted_proxies"] = nlohmann::json::array();
   for (const http::IpNetwork& n : c.api.trusted_proxies) {

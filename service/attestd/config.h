@@ -9,6 +9,7 @@
 #include "service/events/delivery_worker.h"
 #include "service/keys/pkcs11_kek.h"
 #include "service/launch/settings.h"
+#include "service/log/log.h"
 #include "service/release/release.h"
 #include "service/server/https_server.h"
 
@@ -41,6 +42,11 @@ struct Config {
   // webhooks: the delivery worker (`webhooks_*` settings, service/attestd/webhook_config.h);
   // webhooks_allow_loopback_http also goes to api.webhooks_allow_loopback_http.
   events::WorkerConfig webhooks;
+  // log_format: text (default) or JSON lines (service/log/log.h); access_log is in api.
+  log::Format log_format = log::Format::kText;
+  // shutdown_grace: on SIGTERM, how long requests in flight may take to finish after attestd
+  // stops taking new ones.
+  std::chrono::seconds shutdown_grace{30};
 };
 
 // LoadConfig reads path strictly (unknown members are errors); relative file names are taken

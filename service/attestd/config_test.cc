@@ -278,6 +278,48 @@ TEST_F(ConfigTest, NetworkFrontSettings) {
   EXPECT_EQ(plain->server.tls_settings.ciphers, server::kDefaultTlsCiphers);
 }
 
+TEST_F(ConfigTest, OperationsSettings) {
+  nlohmann::json doc = Base();
+  doc["log_format"] = "json";
+  doc["access_log"] = false;
+  doc["shutdown_grace_seconds"] = 5;
+  auto c = Load(doc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->log_format, log::Format::kJson);
+  EXPECT_FALSE(c->api.access_log);
+  EXPECT_EQ(c->shutdown_grace, std::chrono::seconds(5));
+  auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(ConfigJson(*again), ConfigJson(*c));
+  // Defaults: text lines, one per request, 30 s to drain.
+  auto plain = Load(Base());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->log_format, log::Format::kText);
+  EXPECT_TRUE(plain->api.access_log);
+  EXPECT_EQ(plain->shutdown_grace, std::chrono::seconds(30));
+
+  struct Case {
+    const char* name;
+    const char* key;
+    nlohmann::json value;
+  } bad[] = {
+      {"format unknown", "log_format", "syslog"},
+      {"format upper case", "log_format", "JSON"},
+      {"format a bool", "log_format", true},
+      {"access log a string", "access_log", "true"},
+      {"access log a number", "access_log", 1},
+      {"grace negative", "shutdown_grace_seconds", -1},
+      {"grace over an hour", "shutdown_grace_seconds", 3601},
+      {"grace a string", "shutdown_grace_seconds", "30"},
+  };
+  for (const Case& b : bad) {
+    SCOPED_TRACE(b.name);
+    nlohmann::json d = Base();
+    d[b.key] = b.value;
+    EXPECT_EQ(Load(d).status().reason_id(), "api.config_invalid");
+  }
+}
+
 TEST_F(ConfigTest, RefusesBadNetworkFrontSettings) {
   struct Case {
     const char* name;

@@ -18,6 +18,7 @@
 #include "service/attestd/setup.h"
 #include "service/events/delivery_worker.h"
 #include "service/hosts/ek_trust.h"
+#include "service/log/log.h"
 #include "service/release/release.h"
 #include "service/server/https_server.h"
 
@@ -115,6 +116,7 @@ int Serve(const std::string& config_path) {
   if (!config.ok()) {
     return Fail(config.status());
   }
+  log::SetFormat(config->log_format);
   // One KEK for the process (a PKCS#11 session is not opened per connection). Open the database
   // once at start-up so a bad database or KEK fails here, not at the first request.
   attest::Result<std::shared_ptr<const attest::service::keys::KeyEncryptionKey>> kek =
@@ -131,10 +133,11 @@ int Serve(const std::string& config_path) {
   if (!inputs.ok()) {
     return Fail(inputs.status());
   }
-  std::cout << "attestd: EK CAs: " << inputs->ek_trust->num_vendor_cas() << " vendor, "
-            << inputs->ek_trust->num_operator_cas() << " from ek_ca_bundle" << std::endl;
+  log::Write(log::Level::kInfo, "EK CAs",
+             {{"vendor", std::to_string(inputs->ek_trust->num_vendor_cas())},
+              {"ek_ca_bundle", std::to_string(inputs->ek_trust->num_operator_cas())}});
   for (const std::string& warning : attestd::ServeWarnings(*config, *inputs)) {
-    std::cerr << "attestd: " << warning << "\n";
+    log::Write(log::Level::kWarning, warning);
   }
 
   metrics::Registry registry;
@@ -180,26 +183,32 @@ int Serve(const std::string& config_path) {
   events::DeliveryWorker deliveries(
       webhooks, [c = *config, k = *kek] { return attestd::OpenStore(c, k); }, &registry, Now);
   deliveries.Start();
-  const std::string& host = config->server.host;
-  std::cout << "attestd: serving https://"
-            << (host.find(':') == std::string::npos ? host : "[" + host + "]") << ":"
-            << config->server.port << "/ ("
-            << config->database.substr(0, config->database.find(':')) << ")" << std::endl;
+  log::Write(
+      log::Level::kInfo, "serving",
+      {{"url", "https://" + config->server.host + ":" + std::to_string(config->server.port) + "/"},
+       {"database", config->database.substr(0, config->database.find(':'))}});
   while (g_stop == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (g_reload != 0) {
       g_reload = 0;
       if (attest::Status s = (*server)->ReloadCertificate(); s.ok()) {
-        std::cout << "attestd: TLS certificate reloaded" << std::endl;
+        log::Write(log::Level::kInfo, "TLS certificate reloaded");
       } else {
-        std::cerr << "attestd: TLS certificate not reloaded, still serving the old one: "
-                  << s.ToString() << std::endl;
+        log::Write(log::Level::kError, "TLS certificate not reloaded, still serving the old one",
+                   {{"error", s.ToString()}});
       }
     }
   }
-  std::cout << "attestd: stopping" << std::endl;
+  // Stop taking requests, let those in flight finish (up to the grace), then close.
+  log::Write(log::Level::kInfo, "stopping",
+             {{"grace_seconds", std::to_string(config->shutdown_grace.count())}});
+  const int cut_off = (*server)->Drain(config->shutdown_grace);
+  if (cut_off > 0) {
+    log::Write(log::Level::kWarning, "requests still in flight when the grace ran out",
+               {{"requests", std::to_string(cut_off)}});
+  }
   deliveries.Stop();  // transfers in flight are cancelled; their rows are due again at once
-  (*server)->Stop();
+  log::Write(log::Level::kInfo, "stopped");
   return 0;
 }
 

@@ -21,12 +21,13 @@ inline constexpr Reason kApiInternal{"api.internal_error", ErrorCode::kInternal}
 inline constexpr Reason kApiConfig{"api.config_invalid", ErrorCode::kInvalidArgument};
 inline constexpr Reason kApiListenFailed{"api.listen_failed", ErrorCode::kUnavailable};
 inline constexpr Reason kApiBadRequest{"api.bad_request", ErrorCode::kInvalidArgument};
+inline constexpr Reason kApiShuttingDown{"api.shutting_down", ErrorCode::kUnavailable};
 
 // kHttpTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kHttpTable[] = {
     kApiUnsupportedMediaType, kApiMalformedJson, kApiUnknownField, kApiInvalidField,
     kApiBodyTooLarge,         kApiInvalidQuery,  kApiInternal,     kApiConfig,
-    kApiListenFailed,         kApiBadRequest,
+    kApiListenFailed,         kApiBadRequest,    kApiShuttingDown,
 };
 
 }  // namespace attest::reasons

@@ -3,13 +3,16 @@
 #include <cpprest/http_listener.h>
 #include <pplx/threadpool.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
-#include <iostream>
+#include <thread>
 
 #include "attest/core/ossl.h"
 #include "client/endpoint.h"
 #include "service/http/ip_address.h"
 #include "service/http/json_body.h"
+#include "service/log/log.h"
 
 namespace attest::service::server {
 namespace {
@@ -40,27 +43,75 @@ ws::http_response ToCpprest(const http::HttpResponse& in) {
   return out;
 }
 
-void ReplyUnreadable(ws::http_request& request, const std::exception& e) {
-  // A client that vanished mid-request, or a body that failed to arrive: nothing to answer.
-  std::cerr << "attestd: request dropped: " << e.what() << "\n";
+// Requests: how many are in flight, and whether the server is draining (HttpsServer::Drain).
+struct Requests {
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> draining{false};
+};
+
+// InFlight counts one request from its arrival until its response has been sent.
+class InFlight {
+ public:
+  explicit InFlight(std::shared_ptr<Requests> requests) : requests_(std::move(requests)) {
+    requests_->in_flight.fetch_add(1);
+  }
+  ~InFlight() { requests_->in_flight.fetch_sub(1); }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  std::shared_ptr<Requests> requests_;
+};
+
+// Reply sends response; the request stays in flight until it is on the wire (or the client has
+// gone), so that Drain never closes a connection under a response.
+void Reply(ws::http_request& request, const http::HttpResponse& response,
+           const std::shared_ptr<InFlight>& counted) {
   try {
-    request.reply(
-        ToCpprest(http::ErrorResponse(400, reasons::kApiBadRequest.id, "unreadable request")));
-  } catch (...) {
+    request.reply(ToCpprest(response)).then([counted](const pplx::task<void>& sent) {
+      try {
+        sent.wait();
+      } catch (const std::exception&) {
+        // The client went away before its response: nothing left to do.
+      }
+    });
+  } catch (const std::exception& e) {
+    log::Write(log::Level::kWarning, "response not sent", {{"error", e.what()}});
   }
 }
 
-void Serve(const DispatchFn& dispatch, ws::http_request request) {
+void ReplyUnreadable(ws::http_request& request, const std::exception& e,
+                     const std::shared_ptr<InFlight>& counted) {
+  // A client that vanished mid-request, or a body that failed to arrive: nothing to answer.
+  log::Write(log::Level::kWarning, "request dropped", {{"error", e.what()}});
+  Reply(request, http::ErrorResponse(400, reasons::kApiBadRequest.id, "unreadable request"),
+        counted);
+}
+
+void Serve(const DispatchFn& dispatch, const std::shared_ptr<Requests>& requests,
+           ws::http_request request) {
+  auto counted = std::make_shared<InFlight>(requests);
+  if (requests->draining.load()) {
+    // A load balancer health-checking /readyz sees this too and sends its traffic elsewhere.
+    http::HttpResponse refused =
+        http::ErrorResponse(503, reasons::kApiShuttingDown.id, "attestd is shutting down");
+    refused.headers.push_back({"Retry-After", "1"});
+    refused.headers.push_back({"Connection", "close"});
+    Reply(request, refused, counted);
+    return;
+  }
   try {
     uint64_t length = request.headers().content_length();
     if (length > http::kMaxBodyBytes) {
-      request.reply(ToCpprest(http::ErrorResponse(
-          413, reasons::kApiBodyTooLarge.id,
-          "request body exceeds " + std::to_string(http::kMaxBodyBytes) + " bytes")));
+      Reply(request,
+            http::ErrorResponse(
+                413, reasons::kApiBodyTooLarge.id,
+                "request body exceeds " + std::to_string(http::kMaxBodyBytes) + " bytes"),
+            counted);
       return;
     }
   } catch (const std::exception& e) {
-    ReplyUnreadable(request, e);
+    ReplyUnreadable(request, e, counted);
     return;
   }
   // The handler continues once the whole body has arrived instead of waiting for it: a waiting
@@ -68,19 +119,21 @@ void Serve(const DispatchFn& dispatch, ws::http_request request) {
   // send headers and then stall would leave no thread to read any body (and a smaller pool, which
   // costs fewer thread hand-offs per request, would make that easier).
   request.extract_vector().then(
-      [dispatch, request](const pplx::task<std::vector<unsigned char>>& body_task) mutable {
+      [dispatch, request,
+       counted](const pplx::task<std::vector<unsigned char>>& body_task) mutable {
         try {
           std::vector<unsigned char> body = body_task.get();
           if (body.size() > http::kMaxBodyBytes) {
-            request.reply(ToCpprest(
-                http::ErrorResponse(413, reasons::kApiBodyTooLarge.id, "request body too large")));
+            Reply(request,
+                  http::ErrorResponse(413, reasons::kApiBodyTooLarge.id, "request body too large"),
+                  counted);
             return;
           }
           HttpRequest req = FromCpprest(request);
           req.body.assign(body.begin(), body.end());
-          request.reply(ToCpprest(dispatch(req)));
+          Reply(request, dispatch(req), counted);
         } catch (const std::exception& e) {
-          ReplyUnreadable(request, e);
+          ReplyUnreadable(request, e, counted);
         }
       });
 }
@@ -89,6 +142,7 @@ void Serve(const DispatchFn& dispatch, ws::http_request request) {
 
 struct HttpsServer::Impl {
   std::unique_ptr<ws::experimental::listener::http_listener> listener;
+  std::shared_ptr<Requests> requests = std::make_shared<Requests>();
   std::shared_ptr<TlsIdentity> identity;  // null for plain HTTP
 };
 
@@ -103,7 +157,7 @@ void HttpsServer::Stop() {
   try {
     impl_->listener->close().wait();
   } catch (const std::exception& e) {
-    std::cerr << "attestd: closing the listener: " << e.what() << "\n";
+    log::Write(log::Level::kWarning, "closing the listener", {{"error", e.what()}});
   }
   impl_->listener.reset();
 }
@@ -142,7 +196,7 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(const ServerConfig& conf
          settings = config.tls_settings](boost::asio::ssl::context& ctx) {
           if (Status s = identity->Configure(ctx.native_handle(), settings); !s.ok()) {
             // The handshake then fails for this connection only.
-            std::cerr << "attestd: TLS context: " << s.ToString() << "\n";
+            log::Write(log::Level::kError, "TLS context", {{"error", s.ToString()}});
           }
         });
   }
@@ -151,13 +205,28 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(const ServerConfig& conf
   try {
     impl->listener =
         std::make_unique<ws::experimental::listener::http_listener>(web::uri(url), listener_config);
-    impl->listener->support(
-        [dispatch](const ws::http_request& request) { Serve(dispatch, request); });
+    impl->listener->support([dispatch, requests = impl->requests](const ws::http_request& request) {
+      Serve(dispatch, requests, request);
+    });
     impl->listener->open().wait();
   } catch (const std::exception& e) {
     return Status(reasons::kApiListenFailed, "cannot listen on " + url + ": " + e.what());
   }
   return std::unique_ptr<HttpsServer>(new HttpsServer(std::move(impl)));
+}
+
+int HttpsServer::Drain(std::chrono::milliseconds grace) {
+  if (impl_ == nullptr || impl_->listener == nullptr) {
+    return 0;
+  }
+  impl_->requests->draining.store(true);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (impl_->requests->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const int left = impl_->requests->in_flight.load();
+  Stop();
+  return left;
 }
 
 Status HttpsServer::ReloadCertificate() {

@@ -3,6 +3,7 @@
 // HttpResponse the dispatch function returns; cpprestsdk's slow headers stay in its .cc file.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,7 +36,14 @@ class HttpsServer {
   static Result<std::unique_ptr<HttpsServer>> Start(const ServerConfig& config,
                                                     const DispatchFn& dispatch);
   ~HttpsServer();
+  // Stop closes the listener and every connection at once, responses in flight included.
   void Stop();
+
+  // Drain is the graceful Stop: every request that arrives from now on is answered 503
+  // api.shutting_down (Retry-After: 1, Connection: close; /readyz too, so a load balancer moves
+  // away), requests already in flight get up to grace to finish and have their responses sent,
+  // then the listener is closed. Returns how many were still in flight when grace ran out.
+  int Drain(std::chrono::milliseconds grace);
 
   // ReloadCertificate re-reads the certificate and key files: later handshakes present the new
   // ones, connections already open keep theirs. On failure (reasons::kApiConfig, the message
