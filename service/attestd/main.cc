@@ -8,12 +8,14 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "flags/args.h"
 #include "launcher/libvirt_hypervisor.h"
 #include "service/api/dispatch.h"
 #include "service/attestd/config.h"
+#include "service/attestd/sd_notify.h"
 #include "service/attestd/serve_inputs.h"
 #include "service/attestd/setup.h"
 #include "service/events/delivery_worker.h"
@@ -185,8 +187,16 @@ int Serve(const std::string& config_path) {
             << (host.find(':') == std::string::npos ? host : "[" + host + "]") << ":"
             << config->server.port << "/ ("
             << config->database.substr(0, config->database.find(':')) << ")" << std::endl;
+  // Under systemd (Type=notify): ready once the database is open and the listener is up.
+  attestd::SdNotify("READY=1");
+  const std::optional<std::chrono::microseconds> watchdog = attestd::WatchdogInterval();
+  auto last_ping = std::chrono::steady_clock::now();
   while (g_stop == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (watchdog && std::chrono::steady_clock::now() - last_ping >= *watchdog) {
+      attestd::SdNotify("WATCHDOG=1");
+      last_ping = std::chrono::steady_clock::now();
+    }
     if (g_reload != 0) {
       g_reload = 0;
       if (attest::Status s = (*server)->ReloadCertificate(); s.ok()) {
@@ -197,6 +207,7 @@ int Serve(const std::string& config_path) {
       }
     }
   }
+  attestd::SdNotify("STOPPING=1");
   std::cout << "attestd: stopping" << std::endl;
   deliveries.Stop();  // transfers in flight are cancelled; their rows are due again at once
   (*server)->Stop();
