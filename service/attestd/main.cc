@@ -1,6 +1,7 @@
 // attestd: the attestation and launch service.
 //
 //   attestd init  --data-dir DIR [--listen-port N] [--database URL]
+//   attestd init  --data-dir DIR --config FILE       (the state an existing config names)
 //   attestd serve --config FILE
 //   attestd run   --data-dir DIR [--listen-port N]   (init when DIR is new, then serve)
 #include <sys/stat.h>
@@ -32,6 +33,7 @@ constexpr const char* kUsage =
     "usage: attestd init  --data-dir DIR [--listen-port N] [--database sqlite:PATH|postgres:CONN]\n"
     "                     [--kek-pkcs11-module SO --kek-pkcs11-token-label L\n"
     "                      --kek-pkcs11-key-label K --kek-pkcs11-pin-file F]\n"
+    "       attestd init  --data-dir DIR --config FILE\n"
     "       attestd serve --config FILE\n"
     "       attestd check-config FILE   (validates FILE and the files it names; starts nothing)\n"
     "       attestd run   --data-dir DIR [--listen-port N] [--database ...]\n";
@@ -72,8 +74,11 @@ attest::Result<attestd::InitOptions> InitOptionsFrom(const Args& args) {
   return options;
 }
 
-int Init(const attestd::InitOptions& options) {
-  attest::Result<attestd::InitResult> r = attestd::InitDataDir(options, Now());
+// Init makes a new data directory, or with config_path the state that configuration names.
+int Init(const attestd::InitOptions& options, const std::string& config_path = "") {
+  attest::Result<attestd::InitResult> r =
+      config_path.empty() ? attestd::InitDataDir(options, Now())
+                          : attestd::InitFromConfig(config_path, options, Now());
   if (!r.ok()) {
     return Fail(r.status());
   }
@@ -226,6 +231,7 @@ int main(int argc, char** argv) {
   attest::flags::FlagSpec spec;
   if (command == "init" || command == "run") {
     spec.with_value = {"data-dir",
+                       "config",
                        "listen-port",
                        "database",
                        "kek-pkcs11-module",
@@ -260,7 +266,17 @@ int main(int argc, char** argv) {
   const std::string config_path =
       (std::filesystem::path(options->data_dir) / "attestd.json").string();
   if (command == "init") {
-    return Init(*options);
+    const std::optional<std::string> config = args->Get("config");
+    if (config &&
+        (args->Get("listen-port") || args->Get("database") || args->Get("kek-pkcs11-module"))) {
+      std::cerr << "attestd: with --config, the configuration file says those\n" << kUsage;
+      return 2;
+    }
+    return Init(*options, config.value_or(""));
+  }
+  if (args->Get("config")) {
+    std::cerr << "attestd: --config: only with init\n" << kUsage;
+    return 2;
   }
   if (!std::filesystem::exists(config_path)) {
     int rc = Init(*options);
