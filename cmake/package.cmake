@@ -48,7 +48,8 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 
 set(CPACK_DEBIAN_ATTESTD_PACKAGE_NAME attestd)
-set(CPACK_DEBIAN_ATTESTD_PACKAGE_DEPENDS adduser)
+# procps: /bin/kill for the unit's ExecReload.
+set(CPACK_DEBIAN_ATTESTD_PACKAGE_DEPENDS "adduser, procps")
 # luksFormat for volumes with images (volume_dir).
 set(CPACK_DEBIAN_ATTESTD_PACKAGE_RECOMMENDS cryptsetup-bin)
 set(CPACK_DEBIAN_ATTESTD_PACKAGE_CONTROL_EXTRA
