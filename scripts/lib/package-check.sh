@@ -41,6 +41,11 @@ wait_ready() {
   fail "$1/readyz did not answer 200"
 }
 
+step "attestd check-config on the packaged configuration and its state"
+setpriv --reuid=attestd --regid=attestd --init-groups \
+  /usr/sbin/attestd check-config /etc/attestd/attestd.json >/dev/null ||
+  fail "attestd check-config /etc/attestd/attestd.json"
+
 step "the packaged service: attestd serve --config /etc/attestd/attestd.json as user attestd"
 # setpriv execs attestd itself (runuser would stay as its parent), so $! is attestd's pid.
 setpriv --reuid=attestd --regid=attestd --init-groups \
