@@ -3,13 +3,15 @@
 # missing, and then `apt-get update` once followed by one install.
 #   scripts/deps.sh build   # compile and run attestd/attestctl
 #   scripts/deps.sh test    # + test tools (sanitizer runtime, fuzzing, swtpm, node for peers)
+#   scripts/deps.sh package # + Debian packaging, lintian, mmdebstrap, systemd-analyze
 set -euo pipefail
 profile=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 
 mapfile -t wanted < <(grep -v '^#' "$here/packages-build.txt" | tr -s ' \n' '\n' | sed '/^$/d')
-if [ "$profile" = test ]; then
-  mapfile -t -O "${#wanted[@]}" wanted < <(grep -v '^#' "$here/packages-test.txt" | tr -s ' \n' '\n' | sed '/^$/d')
+if [ "$profile" != build ]; then
+  [ -f "$here/packages-$profile.txt" ] || { echo "deps: no profile $profile" >&2; exit 2; }
+  mapfile -t -O "${#wanted[@]}" wanted < <(grep -v '^#' "$here/packages-$profile.txt" | tr -s ' \n' '\n' | sed '/^$/d')
 fi
 
 missing=()

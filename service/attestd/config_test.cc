@@ -428,6 +428,39 @@ TEST_F(ConfigTest, InitMakesTheTokenKeyAndVolumeDirAndUndoesAFailure) {
   EXPECT_EQ(left, std::vector<std::string>{"volumes"});
 }
 
+// init --config: the state a packaged configuration names, the config file itself untouched;
+// a second run refuses and leaves the first run's state alone.
+TEST_F(ConfigTest, InitFromConfigMakesTheNamedStateOnce) {
+  const fs::path state = dir_ / "state";
+  const nlohmann::json doc = {{"listen_host", "127.0.0.1"},
+                              {"listen_port", 8443},
+                              {"tls_cert", (state / "tls-cert.pem").string()},
+                              {"tls_key", (state / "tls-key.pem").string()},
+                              {"database", "sqlite:" + (state / "attestd.db").string()},
+                              {"kek_file", (state / "kek.bin").string()},
+                              {"token_key", (state / "token-key.pem").string()},
+                              {"volume_dir", (state / "volumes").string()}};
+  const std::string config = Write("attestd.json", doc.dump());
+  InitOptions options;
+  options.data_dir = state.string();
+  auto r = InitFromConfig(config, options, FromUnixSeconds(1764000000));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->config_path, config);
+  EXPECT_EQ(r->credentials_path, (state / "operator-credentials").string());
+  EXPECT_FALSE(fs::exists(state / "attestd.json"));
+  auto c = LoadConfig(config);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(OpenStore(*c).ok());
+  EXPECT_TRUE(LoadTokenKey(c->token_key).ok());
+  EXPECT_TRUE(fs::is_directory(c->api.volume_dir));
+
+  auto kek_before = ReadFileBytes(c->kek_file);
+  EXPECT_EQ(InitFromConfig(config, options, FromUnixSeconds(1764000000)).status().reason_id(),
+            "store.kek_invalid");
+  EXPECT_EQ(ReadFileBytes(c->kek_file).value(), kek_before.value());
+  EXPECT_TRUE(fs::exists(state / "attestd.db"));
+}
+
 // A PKCS#11 KEK (a SoftHSM2 token made here; no daemon) seals credentials, and a KEK opened
 // again (a new session on the same token key, as after a restart) still opens them. (A wrong PIN
 // cannot be shown in this process: the module stays logged in; pkcs11_kek_test covers it.)

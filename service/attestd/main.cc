@@ -1,6 +1,7 @@
 // attestd: the attestation and launch service.
 //
 //   attestd init  --data-dir DIR [--listen-port N] [--database URL]
+//   attestd init  --data-dir DIR --config FILE       (the state an existing config names)
 //   attestd serve --config FILE
 //   attestd run   --data-dir DIR [--listen-port N]   (init when DIR is new, then serve)
 #include <sys/stat.h>
@@ -8,12 +9,14 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "flags/args.h"
 #include "launcher/libvirt_hypervisor.h"
 #include "service/api/dispatch.h"
 #include "service/attestd/config.h"
+#include "service/attestd/sd_notify.h"
 #include "service/attestd/serve_inputs.h"
 #include "service/attestd/setup.h"
 #include "service/events/delivery_worker.h"
@@ -31,6 +34,7 @@ constexpr const char* kUsage =
     "usage: attestd init  --data-dir DIR [--listen-port N] [--database sqlite:PATH|postgres:CONN]\n"
     "                     [--kek-pkcs11-module SO --kek-pkcs11-token-label L\n"
     "                      --kek-pkcs11-key-label K --kek-pkcs11-pin-file F]\n"
+    "       attestd init  --data-dir DIR --config FILE\n"
     "       attestd serve --config FILE\n"
     "       attestd check-config FILE   (validates FILE and the files it names; starts nothing)\n"
     "       attestd run   --data-dir DIR [--listen-port N] [--database ...]\n";
@@ -71,8 +75,11 @@ attest::Result<attestd::InitOptions> InitOptionsFrom(const Args& args) {
   return options;
 }
 
-int Init(const attestd::InitOptions& options) {
-  attest::Result<attestd::InitResult> r = attestd::InitDataDir(options, Now());
+// Init makes a new data directory, or with config_path the state that configuration names.
+int Init(const attestd::InitOptions& options, const std::string& config_path = "") {
+  attest::Result<attestd::InitResult> r =
+      config_path.empty() ? attestd::InitDataDir(options, Now())
+                          : attestd::InitFromConfig(config_path, options, Now());
   if (!r.ok()) {
     return Fail(r.status());
   }
@@ -187,8 +194,16 @@ int Serve(const std::string& config_path) {
       log::Level::kInfo, "serving",
       {{"url", "https://" + config->server.host + ":" + std::to_string(config->server.port) + "/"},
        {"database", config->database.substr(0, config->database.find(':'))}});
+  // Under systemd (Type=notify): ready once the database is open and the listener is up.
+  attestd::SdNotify("READY=1");
+  const std::optional<std::chrono::microseconds> watchdog = attestd::WatchdogInterval();
+  auto last_ping = std::chrono::steady_clock::now();
   while (g_stop == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (watchdog && std::chrono::steady_clock::now() - last_ping >= *watchdog) {
+      attestd::SdNotify("WATCHDOG=1");
+      last_ping = std::chrono::steady_clock::now();
+    }
     if (g_reload != 0) {
       g_reload = 0;
       if (attest::Status s = (*server)->ReloadCertificate(); s.ok()) {
@@ -199,6 +214,7 @@ int Serve(const std::string& config_path) {
       }
     }
   }
+  attestd::SdNotify("STOPPING=1");
   // Stop taking requests, let those in flight finish (up to the grace), then close.
   log::Write(log::Level::kInfo, "stopping",
              {{"grace_seconds", std::to_string(config->shutdown_grace.count())}});
@@ -224,6 +240,7 @@ int main(int argc, char** argv) {
   attest::flags::FlagSpec spec;
   if (command == "init" || command == "run") {
     spec.with_value = {"data-dir",
+                       "config",
                        "listen-port",
                        "database",
                        "kek-pkcs11-module",
@@ -258,7 +275,17 @@ int main(int argc, char** argv) {
   const std::string config_path =
       (std::filesystem::path(options->data_dir) / "attestd.json").string();
   if (command == "init") {
-    return Init(*options);
+    const std::optional<std::string> config = args->Get("config");
+    if (config &&
+        (args->Get("listen-port") || args->Get("database") || args->Get("kek-pkcs11-module"))) {
+      std::cerr << "attestd: with --config, the configuration file says those\n" << kUsage;
+      return 2;
+    }
+    return Init(*options, config.value_or(""));
+  }
+  if (args->Get("config")) {
+    std::cerr << "attestd: --config: only with init\n" << kUsage;
+    return 2;
   }
   if (!std::filesystem::exists(config_path)) {
     int rc = Init(*options);

@@ -85,33 +85,15 @@ Result<std::string> NewTokenKeyPem() {
   return std::string(data, static_cast<size_t>(n));
 }
 
-// InitFiles does the work of InitDataDir, listing every file it creates in created.
-Result<InitResult> InitFiles(const InitOptions& options, TimePoint now,
-                             std::vector<std::string>* created) {
+// CreateState creates what config names (KEK file, TLS pair, token key, volume directory, the
+// database with the first operator, whose credentials go to dir/operator-credentials), listing
+// each file it creates in created. It never overwrites.
+Result<InitResult> CreateState(const Config& config, const std::filesystem::path& dir,
+                               const std::string& operator_name, TimePoint now,
+                               std::vector<std::string>* created) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::absolute(options.data_dir);
-  const fs::path config_path = dir / "attestd.json";
   std::error_code ec;
-  if (fs::exists(config_path, ec)) {
-    return Status(reasons::kApiConfig, config_path.string() + " exists; attestd is initialised");
-  }
-  fs::create_directories(dir, ec);
-  if (ec || chmod(dir.c_str(), 0700) != 0) {
-    return Status(reasons::kApiConfig, "cannot create " + dir.string());
-  }
-
-  Config config;
-  config.server.host = options.listen_host;
-  config.server.port = options.listen_port;
-  config.server.cert_chain_file = (dir / "tls-cert.pem").string();
-  config.server.private_key_file = (dir / "tls-key.pem").string();
-  config.database =
-      options.database.empty() ? "sqlite:" + (dir / "attestd.db").string() : options.database;
-
-  if (options.kek_pkcs11) {
-    config.kek_pkcs11 = options.kek_pkcs11;
-  } else {
-    config.kek_file = (dir / "kek.bin").string();
+  if (!config.kek_pkcs11) {
     ATTEST_RETURN_IF_ERROR(store::LocalKeySealer::CreateKeyFile(config.kek_file));
     created->push_back(config.kek_file);
   }
@@ -120,19 +102,21 @@ Result<InitResult> InitFiles(const InitOptions& options, TimePoint now,
   created->push_back(config.server.private_key_file);
   ATTEST_RETURN_IF_ERROR(WriteText(config.server.cert_chain_file, tls.certificate_pem, 0644));
   created->push_back(config.server.cert_chain_file);
-  config.token_key = (dir / "token-key.pem").string();
-  ATTEST_ASSIGN_OR_RETURN(std::string token_pem, NewTokenKeyPem());
-  ATTEST_RETURN_IF_ERROR(WriteText(config.token_key, token_pem, 0600));
-  created->push_back(config.token_key);
-  config.api.volume_dir = (dir / "volumes").string();
-  if (fs::exists(config.api.volume_dir, ec)) {
-    return Status(reasons::kApiConfig, config.api.volume_dir + " exists; refusing to reuse it");
+  if (!config.token_key.empty()) {
+    ATTEST_ASSIGN_OR_RETURN(std::string token_pem, NewTokenKeyPem());
+    ATTEST_RETURN_IF_ERROR(WriteText(config.token_key, token_pem, 0600));
+    created->push_back(config.token_key);
   }
-  if (!fs::create_directory(config.api.volume_dir, ec) ||
-      chmod(config.api.volume_dir.c_str(), 0700) != 0) {
-    return Status(reasons::kApiConfig, "cannot create " + config.api.volume_dir);
+  if (!config.api.volume_dir.empty()) {
+    if (fs::exists(config.api.volume_dir, ec)) {
+      return Status(reasons::kApiConfig, config.api.volume_dir + " exists; refusing to reuse it");
+    }
+    if (!fs::create_directory(config.api.volume_dir, ec) ||
+        chmod(config.api.volume_dir.c_str(), 0700) != 0) {
+      return Status(reasons::kApiConfig, "cannot create " + config.api.volume_dir);
+    }
+    created->push_back(config.api.volume_dir);  // empty: a failed init removes it too
   }
-  created->push_back(config.api.volume_dir);  // empty: a failed init removes it too
   if (config.database.rfind("sqlite:", 0) == 0) {
     const std::string db_file = config.database.substr(7);
     if (fs::exists(db_file, ec)) {
@@ -145,8 +129,7 @@ Result<InitResult> InitFiles(const InitOptions& options, TimePoint now,
 
   ATTEST_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> db, OpenStore(config));
   InitResult result;
-  result.config_path = config_path.string();
-  Result<store::Tenant> op = db->CreateTenant(options.operator_name, store::Role::kOperator, now);
+  Result<store::Tenant> op = db->CreateTenant(operator_name, store::Role::kOperator, now);
   if (op.ok()) {
     ATTEST_ASSIGN_OR_RETURN(store::Credential cred, db->CreateCredential(op->id, now));
     result.credentials_path = (dir / "operator-credentials").string();
@@ -166,14 +149,64 @@ Result<InitResult> InitFiles(const InitOptions& options, TimePoint now,
                               "",
                               "",
                               "ok",
-                              "initial operator " + options.operator_name};
+                              "initial operator " + operator_name};
     ATTEST_RETURN_IF_ERROR(db->AppendAudit(record).status());
   } else if (op.status().code() != ErrorCode::kConflict) {
     return op.status();
   }
+  return result;
+}
+
+// CreateDataDir makes dir (0700) unless it exists, which it may.
+Status CreateDataDir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || chmod(dir.c_str(), 0700) != 0) {
+    return Status(reasons::kApiConfig, "cannot create " + dir.string());
+  }
+  return Status::Ok();
+}
+
+// InitFiles does the work of InitDataDir, listing every file it creates in created.
+Result<InitResult> InitFiles(const InitOptions& options, TimePoint now,
+                             std::vector<std::string>* created) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::absolute(options.data_dir);
+  const fs::path config_path = dir / "attestd.json";
+  std::error_code ec;
+  if (fs::exists(config_path, ec)) {
+    return Status(reasons::kApiConfig, config_path.string() + " exists; attestd is initialised");
+  }
+  ATTEST_RETURN_IF_ERROR(CreateDataDir(dir));
+
+  Config config;
+  config.server.host = options.listen_host;
+  config.server.port = options.listen_port;
+  config.server.cert_chain_file = (dir / "tls-cert.pem").string();
+  config.server.private_key_file = (dir / "tls-key.pem").string();
+  config.database =
+      options.database.empty() ? "sqlite:" + (dir / "attestd.db").string() : options.database;
+  if (options.kek_pkcs11) {
+    config.kek_pkcs11 = options.kek_pkcs11;
+  } else {
+    config.kek_file = (dir / "kek.bin").string();
+  }
+  config.token_key = (dir / "token-key.pem").string();
+  config.api.volume_dir = (dir / "volumes").string();
+
+  ATTEST_ASSIGN_OR_RETURN(InitResult result,
+                          CreateState(config, dir, options.operator_name, now, created));
+  result.config_path = config_path.string();
   // The config is written last: its presence means the directory is complete.
   ATTEST_RETURN_IF_ERROR(WriteText(config_path.string(), ConfigJson(config), 0600));
   return result;
+}
+
+// RemoveCreated undoes a failed init: nothing half-created is left behind.
+void RemoveCreated(const std::vector<std::string>& created) {
+  for (const std::string& path : created) {
+    std::remove(path.c_str());
+  }
 }
 
 }  // namespace
@@ -182,11 +215,23 @@ Result<InitResult> InitDataDir(const InitOptions& options, TimePoint now) {
   std::vector<std::string> created;
   Result<InitResult> result = InitFiles(options, now, &created);
   if (!result.ok()) {
-    // Nothing half-created: a failed init leaves the directory as it found it.
-    for (const std::string& path : created) {
-      std::remove(path.c_str());
-    }
+    RemoveCreated(created);
   }
+  return result;
+}
+
+Result<InitResult> InitFromConfig(const std::string& config_path, const InitOptions& options,
+                                  TimePoint now) {
+  ATTEST_ASSIGN_OR_RETURN(const Config config, LoadConfig(config_path));
+  const std::filesystem::path dir = std::filesystem::absolute(options.data_dir);
+  ATTEST_RETURN_IF_ERROR(CreateDataDir(dir));
+  std::vector<std::string> created;
+  Result<InitResult> result = CreateState(config, dir, options.operator_name, now, &created);
+  if (!result.ok()) {
+    RemoveCreated(created);
+    return result;
+  }
+  result->config_path = config_path;
   return result;
 }
 

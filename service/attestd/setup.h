@@ -40,6 +40,14 @@ struct InitResult {
 // an existing attestd.json fails with reasons::kApiConfig.
 Result<InitResult> InitDataDir(const InitOptions& options, TimePoint now);
 
+// InitFromConfig creates the state an existing configuration file names (the packaged
+// /etc/attestd/attestd.json): its KEK file, TLS pair, token key, volume directory and database
+// with the first operator, whose credentials go to options.data_dir/operator-credentials. Only
+// options.data_dir and operator_name are used. Like InitDataDir it never overwrites, and a
+// failure removes what it created.
+Result<InitResult> InitFromConfig(const std::string& config_path, const InitOptions& options,
+                                  TimePoint now);
+
 // OpenKek opens the configured key-encryption key: the local key file (store.kek_invalid when
 // missing, of the wrong size or readable by others), or the PKCS#11 token (Pkcs11Kek::Open's
 // keys.* reasons).
