@@ -64,6 +64,11 @@ Result<http::HttpResponse> Metrics(RequestContext& ctx) {
       ctx.DiscardDb();
     }
   }
+  if (ctx.service.slow_work) {
+    const work::SlowWork::Stats work = ctx.service.slow_work->stats();
+    ctx.service.metrics->Set("attestd_slow_work_running", {}, static_cast<double>(work.running));
+    ctx.service.metrics->Set("attestd_slow_work_queued", {}, static_cast<double>(work.queued));
+  }
   http::HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = ctx.service.metrics->Render();
