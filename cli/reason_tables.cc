@@ -19,6 +19,7 @@
 #include "service/keys/reasons.h"
 #include "service/release/reasons.h"
 #include "service/store/reasons.h"
+#include "service/work/reasons.h"
 #include "sigv4/reasons.h"
 
 namespace attest::cli {
@@ -36,6 +37,7 @@ constexpr ReasonTable kTables[] = {
     {"service/api", reasons::kApiTable},     {"service/release", reasons::kReleaseTable},
     {"client", reasons::kClientTable},       {"agent", reasons::kGuestTable},
     {"flags", reasons::kFlagsTable},         {"service/events", reasons::kWebhookTable},
+    {"service/work", reasons::kWorkTable},
 };
 
 }  // namespace

@@ -1,8 +1,12 @@
 // Handler tests over a real SQLite store, requests signed with SigV4 as clients sign them.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <functional>
+
 #include "attest/core/file_io.h"
 #include "service/api/testing/api_harness.h"
+#include "service/keys/local_kek.h"
 #include "tests/testing/vectors.h"
 
 namespace attest::service::api {
@@ -51,6 +55,64 @@ TEST(ApiHealthTest, ReadinessFailsWhenTheDatabaseCannotBeOpened) {
   auto r = h.Call("GET", "/readyz");
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.json["code"], "store.database_error");
+  EXPECT_EQ(r.json["checks"]["database"], "store.database_error");
+  EXPECT_EQ(r.json["checks"]["kek"], "ok");
+}
+
+// /readyz also checks the KEK: a key file that is gone, opened up or replaced makes the service
+// unready, and the body names the failed check by its reason.
+TEST(ApiHealthTest, ReadinessChecksTheKeyFile) {
+  ApiHarness h;
+  const std::filesystem::path key_file = h.dir() / "kek.bin";
+  auto write_key = [&](uint8_t fill, std::filesystem::perms mode) {
+    std::filesystem::remove(key_file);
+    const Bytes key(32, fill);
+    ASSERT_TRUE(WriteNewFile(key_file.string(), key).ok());
+    std::filesystem::permissions(key_file, mode);
+  };
+  const auto owner_only = std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
+  write_key(7, owner_only);  // the harness's KEK: 32 bytes of 7
+  auto kek = keys::LocalKeyFileKek::FromKeyFile(key_file.string());
+  ASSERT_TRUE(kek.ok()) << kek.status().ToString();
+  h.api().service().kek = std::move(kek).value();
+
+  auto r = h.Call("GET", "/readyz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.json["status"], "ready");
+  EXPECT_EQ(r.json["checks"]["database"], "ok");
+  EXPECT_EQ(r.json["checks"]["kek"], "ok");
+
+  struct Case {
+    std::string name;
+    std::function<void()> break_it;
+    std::string want_code;
+  };
+  const std::vector<Case> cases = {
+      {"removed", [&] { std::filesystem::remove(key_file); }, "keys.key_file_invalid"},
+      {"readable by others",
+       [&] { write_key(7, owner_only | std::filesystem::perms::others_read); },
+       "keys.key_file_invalid"},
+      {"another key", [&] { write_key(8, owner_only); }, "keys.wrong_key"},
+      {"a directory",
+       [&] {
+         std::filesystem::remove(key_file);
+         std::filesystem::create_directory(key_file);
+       },
+       "keys.key_file_invalid"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    c.break_it();
+    r = h.Call("GET", "/readyz");
+    EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(r.json["code"], c.want_code);
+    EXPECT_EQ(r.json["checks"]["kek"], c.want_code);
+    EXPECT_EQ(r.json["checks"]["database"], "ok");
+    EXPECT_EQ(r.body.find(key_file.string()), std::string::npos);  // public: no paths
+    std::filesystem::remove_all(key_file);
+    write_key(7, owner_only);
+    EXPECT_EQ(h.Call("GET", "/readyz").status, 200);  // repaired: ready again
+  }
 }
 
 TEST(ApiRoutingTest, EveryResponseCarriesARequestId) {

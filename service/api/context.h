@@ -25,6 +25,7 @@
 #include "service/metrics/registry.h"
 #include "service/store/pool.h"
 #include "service/store/store.h"
+#include "service/work/slow_work.h"
 #include "sigv4/http_request.h"
 
 namespace attest::service::release {
@@ -73,6 +74,11 @@ struct ServiceConfig {
   bool webhooks_allow_loopback_http = false;
   // access_log: one log line per request (service/log/log.h).
   bool access_log = true;
+  // The slow-work pool (service/work/slow_work.h): luksFormat and libvirt calls run on
+  // slow_work_threads workers with at most slow_work_queue more waiting; beyond that: 503
+  // work.busy. attestd keeps threads + queue below server_threads.
+  size_t slow_work_threads = 2;
+  size_t slow_work_queue = 2;
 };
 
 // ReleaseLimits: the rate limiters of the key release routes (in memory, per replica).
@@ -108,6 +114,8 @@ struct ServiceContext {
   // libvirtd (attestd: libvirt; tests: fakes). No connector: VM records only, no launches.
   launch::LaunchSettings launch;
   launch::HypervisorConnector connect_hypervisor;
+  // slow_work: where handlers run luksFormat and libvirt calls; made by Api from config when null.
+  std::shared_ptr<work::SlowWork> slow_work;
 };
 
 // Caller: who signed the request (unset for public routes).

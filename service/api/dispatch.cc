@@ -75,6 +75,16 @@ http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label
   if (response.ok()) {
     return std::move(response).value();
   }
+  if (response.status().reason_id() == reasons::kWorkBusy.id) {
+    // Nothing was done and the database is fine: keep the connection, tell the client when.
+    if (api.service().metrics != nullptr) {
+      api.service().metrics->Add("attestd_slow_work_refused_total", {{"route", *route_label}});
+    }
+    http::HttpResponse busy = http::ErrorFromStatus(response.status());
+    busy.headers.push_back(
+        {"Retry-After", std::to_string(api.service().slow_work->RetryAfterSeconds())});
+    return busy;
+  }
   if (response.status().code() == ErrorCode::kUnavailable) {
     ctx.DiscardDb();
   }
@@ -115,6 +125,10 @@ void DefineApiMetrics(metrics::Registry& registry) {
   registry.DefineGauge(
       "attestd_rate_limit_per_minute",
       "Configured key release rate limit (requests per minute per key), by scope.");
+  registry.DefineCounter("attestd_slow_work_refused_total",
+                         "Requests refused with work.busy (slow-work pool full), by route.");
+  registry.DefineGauge("attestd_slow_work_running", "Slow jobs (luksFormat, libvirt) running.");
+  registry.DefineGauge("attestd_slow_work_queued", "Slow jobs waiting for a slow-work thread.");
   registry.DefineGauge("attestd_rate_limit_tracked_keys",
                        "Rate limit buckets held in memory (this replica), by scope.");
 }
@@ -135,6 +149,10 @@ Api::Api(ServiceContext service) : service_(std::move(service)) {
   AddWebhookRoutes(router_);
   if (!service_.release_limits) {
     service_.release_limits = std::make_shared<ReleaseLimits>(service_.config);
+  }
+  if (!service_.slow_work) {
+    service_.slow_work = std::make_shared<work::SlowWork>(service_.config.slow_work_threads,
+                                                          service_.config.slow_work_queue);
   }
   if (!service_.ek_trust) {
     auto trust = hosts::EkTrust::Load(service_.config.ek_ca_bundle,

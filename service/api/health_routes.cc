@@ -1,4 +1,6 @@
 // Liveness, readiness and Prometheus metrics: public, no database needed for /healthz.
+#include <iostream>
+
 #include <nlohmann/json.hpp>
 
 #include "service/api/routes.h"
@@ -10,14 +12,36 @@ Result<http::HttpResponse> Healthz(RequestContext&) {
   return http::JsonResponse(200, {{"status", "ok"}});
 }
 
+// Readyz checks what every request needs: the database answers and the KEK still works (key
+// file readable and unchanged, PKCS#11 session alive). The body names each check's outcome by
+// reason code only: the route is public, so the detail (paths, CKR values) goes to the log.
 Result<http::HttpResponse> Readyz(RequestContext& ctx) {
+  nlohmann::json checks = nlohmann::json::object();
+  std::string first_failed;
+  auto record = [&](const char* name, const Status& s) {
+    checks[name] = s.ok() ? std::string("ok") : std::string(s.reason_id());
+    if (!s.ok()) {
+      std::cerr << "attestd: /readyz: " << name << ": " << s.ToString() << "\n";
+      if (first_failed.empty()) {
+        first_failed = name;
+      }
+    }
+  };
   Result<store::Store*> db = ctx.Db();
-  Status ping = db.ok() ? (*db)->Ping() : db.status();
+  const Status ping = db.ok() ? (*db)->Ping() : db.status();
   if (!ping.ok()) {
     ctx.DiscardDb();
-    return http::ErrorResponse(503, reasons::kStoreDatabase.id, "database unreachable");
   }
-  return http::JsonResponse(200, {{"status", "ready"}});
+  record("database", ping.ok() ? ping : Status(reasons::kStoreDatabase, ping.message()));
+  if (ctx.service.kek != nullptr) {
+    record("kek", ctx.service.kek->CheckAvailable());
+  }
+  if (first_failed.empty()) {
+    return http::JsonResponse(200, {{"status", "ready"}, {"checks", checks}});
+  }
+  return http::JsonResponse(503, {{"code", checks[first_failed]},
+                                  {"message", "not ready: " + first_failed + " check failed"},
+                                  {"checks", checks}});
 }
 
 Result<http::HttpResponse> Metrics(RequestContext& ctx) {
@@ -39,6 +63,11 @@ Result<http::HttpResponse> Metrics(RequestContext& ctx) {
     } else {
       ctx.DiscardDb();
     }
+  }
+  if (ctx.service.slow_work) {
+    const work::SlowWork::Stats work = ctx.service.slow_work->stats();
+    ctx.service.metrics->Set("attestd_slow_work_running", {}, static_cast<double>(work.running));
+    ctx.service.metrics->Set("attestd_slow_work_queued", {}, static_cast<double>(work.queued));
   }
   http::HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -106,60 +106,71 @@ Result<nlohmann::json> StartOnHost(RequestContext& ctx, store::Store& db, const 
     return fail(Status(reasons::kLauncherInvalidSpec,
                        "launch: host " + host.id + " has no libvirt URI attestd can use"));
   }
-  Result<std::shared_ptr<launcher::Hypervisor>> hv =
-      ctx.service.connect_hypervisor(host.libvirt_uri);
-  if (!hv.ok()) {
-    return fail(hv.status());
-  }
-
-  std::vector<store::Volume> volumes;
-  for (const std::string& id : vm.volume_ids) {
-    Result<store::Volume> v = db.GetVolume(tenant, id);
-    if (!v.ok()) {
-      return fail(v.status());
+  // The libvirt calls (connect, define, start) may take seconds: on the slow-work pool. A full
+  // pool is a failed launch like any other: the record goes.
+  bool ran = false;
+  auto start = [&]() -> Result<nlohmann::json> {
+    ran = true;
+    Result<std::shared_ptr<launcher::Hypervisor>> hv =
+        ctx.service.connect_hypervisor(host.libvirt_uri);
+    if (!hv.ok()) {
+      return fail(hv.status());
     }
-    volumes.push_back(std::move(v).value());
-  }
-  Result<std::vector<store::SecurityGroupRecord>> all_groups = db.ListSecurityGroups(tenant);
-  if (!all_groups.ok()) {
-    return fail(all_groups.status());
-  }
-  // Rules naming a group admit its members' addresses as they are now (this VM included).
-  launcher::GroupMembers members;
-  for (const store::SecurityGroupRecord& g : *all_groups) {
-    Result<std::vector<std::string>> addresses = db.ListGroupMemberAddresses(tenant, g.id);
-    if (!addresses.ok()) {
-      return fail(addresses.status());
-    }
-    members[g.id] = std::move(addresses).value();
-  }
-  Result<launcher::LaunchRequest> request =
-      launch::BuildTenantLaunch(vm, volumes, shape, *all_groups, members, ctx.service.launch);
-  if (!request.ok()) {
-    return fail(request.status());
-  }
 
-  launcher::LaunchOptions options;
-  options.allow_dac_only = ctx.service.launch.allow_dac_only;
-  Result<launcher::LaunchResult> launched = launcher::LaunchVm(**hv, *request, options);
-  if (!launched.ok()) {
-    return fail(launched.status());
+    std::vector<store::Volume> volumes;
+    for (const std::string& id : vm.volume_ids) {
+      Result<store::Volume> v = db.GetVolume(tenant, id);
+      if (!v.ok()) {
+        return fail(v.status());
+      }
+      volumes.push_back(std::move(v).value());
+    }
+    Result<std::vector<store::SecurityGroupRecord>> all_groups = db.ListSecurityGroups(tenant);
+    if (!all_groups.ok()) {
+      return fail(all_groups.status());
+    }
+    // Rules naming a group admit its members' addresses as they are now (this VM included).
+    launcher::GroupMembers members;
+    for (const store::SecurityGroupRecord& g : *all_groups) {
+      Result<std::vector<std::string>> addresses = db.ListGroupMemberAddresses(tenant, g.id);
+      if (!addresses.ok()) {
+        return fail(addresses.status());
+      }
+      members[g.id] = std::move(addresses).value();
+    }
+    Result<launcher::LaunchRequest> request =
+        launch::BuildTenantLaunch(vm, volumes, shape, *all_groups, members, ctx.service.launch);
+    if (!request.ok()) {
+      return fail(request.status());
+    }
+
+    launcher::LaunchOptions options;
+    options.allow_dac_only = ctx.service.launch.allow_dac_only;
+    Result<launcher::LaunchResult> launched = launcher::LaunchVm(**hv, *request, options);
+    if (!launched.ok()) {
+      return fail(launched.status());
+    }
+    Status recorded = db.SetVmDomain(tenant, vm.id, launched->domain);
+    if (!recorded.ok()) {
+      // The record is gone or unreachable: take the domain down rather than leave it unknown.
+      (void)launcher::StopVm(**hv, launched->domain, request->spec.uuid);
+      return fail(recorded);
+    }
+    ATTEST_RETURN_IF_ERROR(
+        ctx.Audit("vm.launch", vm.id, "ok", "host=" + host.id + " domain=" + launched->domain));
+    nlohmann::json addresses = nlohmann::json::array();
+    for (const store::VmInterface& i : vm.interfaces) {
+      addresses.push_back({{"net_id", i.net_id}, {"address", i.address}});
+    }
+    return nlohmann::json{{"domain", launched->domain},
+                          {"state", launcher::DomainStateName(launched->state)},
+                          {"interfaces", addresses}};
+  };
+  Result<nlohmann::json> answer = ctx.service.slow_work->Call<nlohmann::json>(start);
+  if (!ran) {
+    return fail(answer.status());
   }
-  Status recorded = db.SetVmDomain(tenant, vm.id, launched->domain);
-  if (!recorded.ok()) {
-    // The record is gone or unreachable: take the domain down rather than leave it unknown.
-    (void)launcher::StopVm(**hv, launched->domain, request->spec.uuid);
-    return fail(recorded);
-  }
-  ATTEST_RETURN_IF_ERROR(
-      ctx.Audit("vm.launch", vm.id, "ok", "host=" + host.id + " domain=" + launched->domain));
-  nlohmann::json addresses = nlohmann::json::array();
-  for (const store::VmInterface& i : vm.interfaces) {
-    addresses.push_back({{"net_id", i.net_id}, {"address", i.address}});
-  }
-  return nlohmann::json{{"domain", launched->domain},
-                        {"state", launcher::DomainStateName(launched->state)},
-                        {"interfaces", addresses}};
+  return answer;
 }
 
 Status StopOnHost(RequestContext& ctx, store::Store& db, const store::Vm& vm) {
@@ -171,10 +182,14 @@ Status StopOnHost(RequestContext& ctx, store::Store& db, const store::Vm& vm) {
     return Status(reasons::kLauncherHypervisor,
                   "stop: host " + host.id + " has no libvirt URI attestd can use");
   }
-  ATTEST_ASSIGN_OR_RETURN(std::shared_ptr<launcher::Hypervisor> hv,
-                          ctx.service.connect_hypervisor(host.libvirt_uri));
   ATTEST_ASSIGN_OR_RETURN(std::string uuid, launch::DomainUuid(vm.id));
-  return launcher::StopVm(*hv, vm.domain, uuid);
+  Status stopped = Status::Ok();
+  ATTEST_RETURN_IF_ERROR(ctx.service.slow_work->Run([&] {
+    Result<std::shared_ptr<launcher::Hypervisor>> hv =
+        ctx.service.connect_hypervisor(host.libvirt_uri);
+    stopped = hv.ok() ? launcher::StopVm(**hv, vm.domain, uuid) : hv.status();
+  }));
+  return stopped;
 }
 
 }  // namespace attest::service::api

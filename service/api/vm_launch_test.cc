@@ -5,7 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <filesystem>
+#include <iterator>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include "service/api/testing/release_world.h"
 #include "tests/testing/fake_hypervisor.h"
@@ -262,6 +267,84 @@ TEST(VmLaunchTest, AStopThatFailsEndsKeyReleaseAndIsFinishedByARetry) {
   EXPECT_EQ(fake_->networks().count("attest-net-" + t.net_id_), 1u);
   // DELETE stays idempotent for a launched VM: stopping what is already gone succeeds.
   EXPECT_EQ(w_.h.Call("DELETE", "/v1/vms/" + id, "", &w_.acme).status, 204);
+}
+
+// PoolHold keeps every thread of a slow-work pool without a queue busy until it is destroyed.
+class PoolHold {
+ public:
+  explicit PoolHold(work::SlowWork& pool) {
+    thread_ = std::thread([this, &pool] {
+      EXPECT_TRUE(pool.Run([this] {
+                        std::unique_lock<std::mutex> lock(mu_);
+                        held_ = true;
+                        cv_.notify_all();
+                        cv_.wait(lock, [this] { return open_; });
+                      })
+                      .ok());
+    });
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return held_; });
+  }
+  ~PoolHold() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false, open_ = false;
+  std::thread thread_;
+};
+
+// A full slow-work pool: the launch, the stop and a LUKS volume answer 503 work.busy with
+// Retry-After and leave nothing (the VM record is deleted again, no image, nothing on the host);
+// routes without slow work still answer; once the pool has room the same requests succeed.
+TEST(VmLaunchTest, AFullSlowWorkPoolRefusesWithRetryAfterAndLeavesNothing) {
+  LaunchWorld t;
+  auto& w_ = t.w_;
+  auto& fake_ = t.fake_;
+  auto pool = std::make_shared<work::SlowWork>(1, 0);
+  w_.h.api().service().slow_work = pool;
+  auto expect_busy = [](const testing::ApiHarness::Reply& r) {
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_EQ(r.json["code"], "work.busy");
+    ASSERT_EQ(r.headers.size(), 1u);
+    EXPECT_EQ(r.headers[0].name, "Retry-After");
+    EXPECT_GE(std::stoi(r.headers[0].value), 1);
+  };
+  const size_t images_before =
+      std::distance(std::filesystem::directory_iterator(w_.h.dir() / "volumes"), {});
+  std::string id;
+  {
+    PoolHold hold(*pool);
+    expect_busy(t.Launch(t.Standard(), {t.image_}));
+    EXPECT_EQ(w_.h.Call("GET", "/v1/vms", "", &w_.acme).json["vms"].size(), 0u);
+    t.ExpectNothingOnTheHost();
+    EXPECT_EQ(t.connections_[LaunchWorld::kUri], 0);
+    expect_busy(w_.h.CallJson("POST", "/v1/volumes",
+                              {{"name", "busy"}, {"size_bytes", kImageBytes}}, &w_.acme));
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(w_.h.dir() / "volumes"), {}),
+              static_cast<std::ptrdiff_t>(images_before));
+    // Key-only volumes and reads need no slow work.
+    EXPECT_EQ(w_.h.CallJson("POST", "/v1/volumes", {{"name", "key-only"}}, &w_.acme).status, 201);
+    EXPECT_EQ(w_.h.Call("GET", "/v1/volumes", "", &w_.acme).json["volumes"].size(), 2u);
+  }
+  auto r = t.Launch(t.Standard(), {t.image_});
+  ASSERT_EQ(r.status, 201) << r.body;
+  id = r.json["vm_id"];
+  {
+    PoolHold hold(*pool);
+    expect_busy(w_.h.Call("DELETE", "/v1/vms/" + id, "", &w_.acme));
+    EXPECT_EQ(fake_->domains().count("attest-" + id), 1u);  // not stopped yet
+  }
+  EXPECT_EQ(w_.h.Call("DELETE", "/v1/vms/" + id, "", &w_.acme).status, 204);
+  EXPECT_TRUE(fake_->domains().empty());
+  EXPECT_EQ(pool->stats().refused, 3u);
 }
 
 TEST(VmLaunchTest, HostileLaunchMembersAreRefusedWithoutWriting) {

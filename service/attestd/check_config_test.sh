@@ -57,6 +57,7 @@ cases=(
   "token_key not a key|c['token_key'] = '$tmp/garbage.pem'|garbage.pem"
   "ek_ca_bundle not certificates|c['ek_ca_bundle'] = '$tmp/garbage.pem'|ek_ca_bundle"
   "trusted_proxies not CIDRs|c['trusted_proxies'] = ['10.0.0.1/33']|trusted_proxies"
+  "slow work holds every request thread|c['server_threads'] = 4; c['slow_work_threads'] = 3; c['slow_work_queue'] = 1|slow_work_threads"
 )
 for row in "${cases[@]}"; do
   IFS='|' read -r name edit needle <<<"$row"

@@ -1,6 +1,8 @@
 #include "service/attestd/config.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -56,6 +58,27 @@ Status ReadTrustedProxies(const std::string& path, const nlohmann::json& value,
   return Status::Ok();
 }
 
+// SizeSlowWork sets the slow-work pool's size: each admitted job holds a request thread while it
+// waits, so threads + queue must stay below server_threads, or a burst of volume creations could
+// hold every request thread again. Unset sizes default to 2 and 2, less when server_threads is
+// small.
+Status SizeSlowWork(const std::string& path, std::optional<size_t> threads,
+                    std::optional<size_t> queue, Config& c) {
+  const size_t server = static_cast<size_t>(c.server_threads);
+  const size_t spare = server - 1;  // threads slow work may hold at most
+  c.api.slow_work_threads = threads.value_or(std::clamp<size_t>(spare / 2, 1, 2));
+  c.api.slow_work_queue = queue.value_or(
+      spare > c.api.slow_work_threads ? std::min<size_t>(spare - c.api.slow_work_threads, 2) : 0);
+  if (c.api.slow_work_threads + c.api.slow_work_queue >= server) {
+    return ConfigError(path, "\"slow_work_threads\" + \"slow_work_queue\" (" +
+                                 std::to_string(c.api.slow_work_threads) + " + " +
+                                 std::to_string(c.api.slow_work_queue) +
+                                 ") must be below \"server_threads\" (" + std::to_string(server) +
+                                 "), so other requests always find a thread");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(const std::string& path) {
@@ -66,6 +89,7 @@ Result<Config> LoadConfig(const std::string& path) {
   ATTEST_ASSIGN_OR_RETURN(const nlohmann::json doc, ReadConfigObject(path, *bytes));
 
   Config c;
+  std::optional<size_t> slow_work_threads, slow_work_queue;
   keys::Pkcs11Config pkcs11;
   std::string pin_file, pin_env;
   const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
@@ -185,8 +209,14 @@ Result<Config> LoadConfig(const std::string& path) {
       ATTEST_RETURN_IF_ERROR(number(1, 256, &n));
       c.max_idle_connections = static_cast<int>(n);
     } else if (key == "server_threads") {
-      ATTEST_RETURN_IF_ERROR(number(1, 256, &n));
+      ATTEST_RETURN_IF_ERROR(number(2, 256, &n));
       c.server_threads = static_cast<int>(n);
+    } else if (key == "slow_work_threads") {
+      ATTEST_RETURN_IF_ERROR(number(1, 64, &n));
+      slow_work_threads = static_cast<size_t>(n);
+    } else if (key == "slow_work_queue") {
+      ATTEST_RETURN_IF_ERROR(number(0, 1024, &n));
+      slow_work_queue = static_cast<size_t>(n);
     } else if (key == "launch_domain_type") {
       ATTEST_RETURN_IF_ERROR(text(&c.launch.domain_type));
       if (c.launch.domain_type != "kvm" && c.launch.domain_type != "qemu") {
@@ -214,6 +244,7 @@ Result<Config> LoadConfig(const std::string& path) {
   if (Status s = server::CheckTlsSettings(c.server.tls_settings); !s.ok()) {
     return ConfigError(path, s.message());
   }
+  ATTEST_RETURN_IF_ERROR(SizeSlowWork(path, slow_work_threads, slow_work_queue, c));
   {
     events::WorkerConfig check = c.webhooks;
     check.owner = "config-check";  // the real owner is named at serve
@@ -278,7 +309,9 @@ std::string ConfigJson(const Config& c) {
                         {"server_threads", c.server_threads},
                         {"log_format", c.log_format == log::Format::kJson ? "json" : "text"},
                         {"access_log", c.api.access_log},
-                        {"shutdown_grace_seconds", c.shutdown_grace.count()}};
+                        {"shutdown_grace_seconds", c.shutdown_grace.count()},
+                        {"slow_work_threads", c.api.slow_work_threads},
+                        {"slow_work_queue", c.api.slow_work_queue}};
   // Written even when empty: an operator putting attestd behind a proxy finds the setting here.
   doc["trusted_proxies"] = nlohmann::json::array();
   for (const http::IpNetwork& n : c.api.trusted_proxies) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -95,6 +96,43 @@ TEST_F(ConfigTest, Pkcs11Kek) {
   doc.erase("kek_pkcs11_pin_file");
   doc["kek_pkcs11_pin_env"] = "ATTESTD_PIN";
   EXPECT_EQ(Load(doc)->kek_pkcs11->pin_source, "env:ATTESTD_PIN");
+}
+
+// The slow-work pool stays below server_threads: defaults shrink with it, explicit sizes are
+// checked against it.
+TEST_F(ConfigTest, SlowWorkSizes) {
+  struct Case {
+    std::string name;
+    int server_threads;
+    std::optional<int> threads, queue;
+    size_t want_threads, want_queue;
+  };
+  const Case cases[] = {
+      {"defaults", 8, std::nullopt, std::nullopt, 2, 2},
+      {"defaults, four server threads", 4, std::nullopt, std::nullopt, 1, 2},
+      {"defaults, two server threads", 2, std::nullopt, std::nullopt, 1, 0},
+      {"explicit", 16, 4, 8, 4, 8},
+      {"explicit threads, default queue", 8, 3, std::nullopt, 3, 2},
+      {"no queue", 8, 2, 0, 2, 0},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    nlohmann::json doc = Base();
+    doc["server_threads"] = c.server_threads;
+    if (c.threads) {
+      doc["slow_work_threads"] = *c.threads;
+    }
+    if (c.queue) {
+      doc["slow_work_queue"] = *c.queue;
+    }
+    auto loaded = Load(doc);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    EXPECT_EQ(loaded->api.slow_work_threads, c.want_threads);
+    EXPECT_EQ(loaded->api.slow_work_queue, c.want_queue);
+    auto again = LoadConfig(Write("again.json", ConfigJson(*loaded)));
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    EXPECT_EQ(again->api.slow_work_threads, c.want_threads);
+  }
 }
 
 TEST_F(ConfigTest, LaunchSettings) {
@@ -242,6 +280,22 @@ TEST_F(ConfigTest, RefusesBadSettings) {
       {"allow hosts without ek cert a number",
        [](nlohmann::json& d) { d["allow_hosts_without_ek_cert"] = 1; }},
       {"no server thread", [](nlohmann::json& d) { d["server_threads"] = 0; }},
+      {"one server thread", [](nlohmann::json& d) { d["server_threads"] = 1; }},
+      {"no slow work thread", [](nlohmann::json& d) { d["slow_work_threads"] = 0; }},
+      {"slow work threads a string", [](nlohmann::json& d) { d["slow_work_threads"] = "2"; }},
+      {"slow work queue negative", [](nlohmann::json& d) { d["slow_work_queue"] = -1; }},
+      {"slow work queue huge", [](nlohmann::json& d) { d["slow_work_queue"] = 1025; }},
+      {"slow work takes every server thread",
+       [](nlohmann::json& d) {
+         d["server_threads"] = 8;
+         d["slow_work_threads"] = 4;
+         d["slow_work_queue"] = 4;
+       }},
+      {"slow work threads alone take every server thread",
+       [](nlohmann::json& d) {
+         d["server_threads"] = 4;
+         d["slow_work_threads"] = 4;
+       }},
       {"launch quote age too short",
        [](nlohmann::json& d) { d["launch_max_quote_age_seconds"] = 10; }},
   };

@@ -34,6 +34,11 @@ class KeyEncryptionKey {
   // blob names another KEK) or keys.unwrap_failed (wrong aad, altered byte, or a key that has the
   // same id but other bits).
   virtual Result<Bytes> Unwrap(ByteSpan wrapped, std::string_view aad) const = 0;
+  // CheckAvailable returns OK when the KEK is still usable, for readiness probes: a key file is
+  // still readable and still holds this key (keys.key_file_invalid, keys.wrong_key); a PKCS#11
+  // session is still logged in, its token present and the key still on it (keys.pkcs11_error).
+  // Cheap enough to call on every probe.
+  virtual Status CheckAvailable() const = 0;
 };
 
 // WrappedHeader: the parsed header of a wrapped blob.

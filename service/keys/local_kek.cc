@@ -17,6 +17,34 @@ using CipherCtxPtr = OsslPtr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
 
 Status Invalid(const std::string& why) { return Status(reasons::kKeysKeyFileInvalid, why); }
 
+// ReadKeyFile reads path with FromKeyFile's rules.
+Result<Bytes> ReadKeyFile(const std::string& path) {
+  // Open once and check that very file (fstat), so a swap between check and read cannot pass.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    return Invalid("key file " + path + " cannot be opened");
+  }
+  struct stat st {};
+  Status bad = Status::Ok();
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    bad = Invalid("key file " + path + " is not a regular file");
+  } else if ((st.st_mode & 077) != 0) {
+    bad = Invalid("key file " + path + " is accessible by group or others; chmod 600 it");
+  } else if (st.st_size != static_cast<off_t>(LocalKeyFileKek::kKeyBytes)) {
+    bad = Invalid("key file " + path + " is " + std::to_string(st.st_size) + " bytes, want 32");
+  }
+  Bytes key(LocalKeyFileKek::kKeyBytes);
+  if (bad.ok() && read(fd, key.data(), key.size()) != static_cast<ssize_t>(key.size())) {
+    bad = Invalid("key file " + path + " cannot be read");
+  }
+  close(fd);
+  if (!bad.ok()) {
+    OPENSSL_cleanse(key.data(), key.size());
+    return bad;
+  }
+  return key;
+}
+
 }  // namespace
 
 LocalKeyFileKek::LocalKeyFileKek(ByteSpan key) : key_(key.begin(), key.end()) {
@@ -37,32 +65,27 @@ Result<std::unique_ptr<LocalKeyFileKek>> LocalKeyFileKek::FromKey(ByteSpan key) 
 }
 
 Result<std::unique_ptr<LocalKeyFileKek>> LocalKeyFileKek::FromKeyFile(const std::string& path) {
-  // Open once and check that very file (fstat), so a swap between check and read cannot pass.
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    return Invalid("key file " + path + " cannot be opened");
-  }
-  struct stat st {};
-  Status bad = Status::Ok();
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    bad = Invalid("key file " + path + " is not a regular file");
-  } else if ((st.st_mode & 077) != 0) {
-    bad = Invalid("key file " + path + " is accessible by group or others; chmod 600 it");
-  } else if (st.st_size != static_cast<off_t>(kKeyBytes)) {
-    bad = Invalid("key file " + path + " is " + std::to_string(st.st_size) + " bytes, want 32");
-  }
-  Bytes key(kKeyBytes);
-  if (bad.ok() && read(fd, key.data(), key.size()) != static_cast<ssize_t>(key.size())) {
-    bad = Invalid("key file " + path + " cannot be read");
-  }
-  close(fd);
-  if (!bad.ok()) {
-    OPENSSL_cleanse(key.data(), key.size());
-    return bad;
-  }
+  ATTEST_ASSIGN_OR_RETURN(Bytes key, ReadKeyFile(path));
   auto kek = FromKey(key);
   OPENSSL_cleanse(key.data(), key.size());
+  if (kek.ok()) {
+    (*kek)->path_ = path;
+  }
   return kek;
+}
+
+Status LocalKeyFileKek::CheckAvailable() const {
+  if (path_.empty()) {
+    return Status::Ok();
+  }
+  ATTEST_ASSIGN_OR_RETURN(Bytes key, ReadKeyFile(path_));
+  const bool same = CRYPTO_memcmp(key.data(), key_.data(), kKeyBytes) == 0;
+  OPENSSL_cleanse(key.data(), key.size());
+  if (!same) {
+    return Status(reasons::kKeysWrongKey,
+                  "key file " + path_ + " now holds another key than the one in use");
+  }
+  return Status::Ok();
 }
 
 Status LocalKeyFileKek::CreateKeyFile(const std::string& path) {

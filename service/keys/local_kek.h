@@ -28,10 +28,14 @@ class LocalKeyFileKek : public KeyEncryptionKey {
   const std::string& key_id() const override { return key_id_; }
   Result<Bytes> Wrap(ByteSpan plaintext, std::string_view aad) const override;
   Result<Bytes> Unwrap(ByteSpan wrapped, std::string_view aad) const override;
+  // CheckAvailable reads the key file again, with FromKeyFile's rules, and compares it with the
+  // key in use (OK without reading anything for a key from FromKey).
+  Status CheckAvailable() const override;
 
  private:
   explicit LocalKeyFileKek(ByteSpan key);
   Bytes key_;
+  std::string path_;  // the key file, when read from one
   std::string key_id_;
 };
 

@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
+#include <vector>
 
 #include "attest/core/encoding.h"
 #include "service/keys/volume.h"
@@ -16,6 +19,11 @@ namespace fs = std::filesystem;
 
 std::unique_ptr<LocalKeyFileKek> Kek(uint8_t fill) {
   return LocalKeyFileKek::FromKey(Bytes(32, fill)).value();
+}
+
+Bytes ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), {});
 }
 
 class TempDir {
@@ -169,6 +177,49 @@ TEST(LocalKeyFileKek, KeyFileRules) {
             "keys.key_file_invalid");
   EXPECT_EQ(LocalKeyFileKek::FromKey(Bytes(31, 0)).status().reason_id(), "keys.key_file_invalid");
   EXPECT_EQ(LocalKeyFileKek::FromKey(Bytes(33, 0)).status().reason_id(), "keys.key_file_invalid");
+}
+
+// CheckAvailable (readiness) rereads the key file: each way the file can go wrong after start is
+// reported, and a repaired file is fine again. A key given in memory has nothing to check.
+TEST(LocalKeyFileKek, CheckAvailableRereadsTheKeyFile) {
+  TempDir dir;
+  const std::string path = dir.File("kek");
+  ASSERT_TRUE(LocalKeyFileKek::CreateKeyFile(path).ok());
+  const Bytes original = ReadAll(path);
+  auto kek = LocalKeyFileKek::FromKeyFile(path).value();
+  EXPECT_TRUE(kek->CheckAvailable().ok());
+  EXPECT_TRUE(Kek(1)->CheckAvailable().ok());
+
+  auto replace = [&](const std::string& content, mode_t mode) {
+    fs::remove_all(path);
+    std::ofstream(path, std::ios::binary) << content;
+    chmod(path.c_str(), mode);
+  };
+  struct Case {
+    std::string name;
+    std::function<void()> change;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {"removed", [&] { fs::remove(path); }, "keys.key_file_invalid"},
+      {"group readable", [&] { chmod(path.c_str(), 0640); }, "keys.key_file_invalid"},
+      {"truncated", [&] { replace("short", 0600); }, "keys.key_file_invalid"},
+      {"another key", [&] { replace(std::string(32, 'x'), 0600); }, "keys.wrong_key"},
+      {"a symlink to the key",
+       [&] {
+         const std::string target = dir.File("moved");
+         fs::rename(path, target);
+         fs::create_symlink(target, path);
+       },
+       "keys.key_file_invalid"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    c.change();
+    EXPECT_EQ(kek->CheckAvailable().reason_id(), c.want);
+    replace(std::string(original.begin(), original.end()), 0600);
+    EXPECT_TRUE(kek->CheckAvailable().ok());
+  }
 }
 
 TEST(VolumeKey, WrapForOneVolumeOnly) {

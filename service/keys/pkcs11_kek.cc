@@ -316,4 +316,33 @@ Result<Bytes> Pkcs11Kek::Unwrap(ByteSpan wrapped, std::string_view aad) const {
   return out;
 }
 
+Status Pkcs11Kek::CheckAvailable() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  CK_FUNCTION_LIST* fl = module_->fl;
+  CK_SESSION_INFO session{};
+  CK_RV rv = fl->C_GetSessionInfo(session_, &session);
+  if (rv != CKR_OK) {
+    return P11Error("C_GetSessionInfo", rv);
+  }
+  if (session.state != CKS_RW_USER_FUNCTIONS && session.state != CKS_RO_USER_FUNCTIONS) {
+    return Status(reasons::kKeysPkcs11Error,
+                  "pkcs11: session no longer logged in (state " + RvHex(session.state) + ")");
+  }
+  CK_SLOT_INFO slot{};
+  rv = fl->C_GetSlotInfo(session.slotID, &slot);
+  if (rv != CKR_OK) {
+    return P11Error("C_GetSlotInfo", rv);
+  }
+  if ((slot.flags & CKF_TOKEN_PRESENT) == 0) {
+    return Status(reasons::kKeysPkcs11Error, "pkcs11: token \"" + key_id_ + "\" removed");
+  }
+  CK_OBJECT_CLASS object_class = 0;
+  CK_ATTRIBUTE attr{CKA_CLASS, &object_class, sizeof(object_class)};
+  rv = fl->C_GetAttributeValue(session_, key_, &attr, 1);
+  if (rv != CKR_OK) {
+    return P11Error("reading the key (C_GetAttributeValue)", rv);
+  }
+  return Status::Ok();
+}
+
 }  // namespace attest::service::keys

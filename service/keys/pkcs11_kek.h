@@ -36,6 +36,9 @@ class Pkcs11Kek : public KeyEncryptionKey {
   const std::string& key_id() const override { return key_id_; }
   Result<Bytes> Wrap(ByteSpan plaintext, std::string_view aad) const override;
   Result<Bytes> Unwrap(ByteSpan wrapped, std::string_view aad) const override;
+  // CheckAvailable asks the token: the session's state (still logged in), the slot (token still
+  // present) and the key object (still there). keys.pkcs11_error with the CKR value otherwise.
+  Status CheckAvailable() const override;
 
   struct Module;  // a loaded, initialised module shared by every Pkcs11Kek on it
 

@@ -189,5 +189,18 @@ TEST_F(Pkcs11KekTest, WrongPin) {
   EXPECT_TRUE(Pkcs11Kek::Open(Config()).ok());
 }
 
+// CheckAvailable (readiness): OK while the token and key are there; keys.pkcs11_error once the
+// token is deleted under the open session (a removed HSM, as far as attestd can tell).
+TEST_F(Pkcs11KekTest, CheckAvailableNoticesALostToken) {
+  const std::string init =
+      "softhsm2-util --init-token --free --label att-gone --so-pin 12345678 --pin 1234 >/dev/null";
+  ASSERT_EQ(std::system(init.c_str()), 0);
+  auto kek = Pkcs11Kek::Open(Config("att-gone"));
+  ASSERT_TRUE(kek.ok()) << kek.status().message();
+  EXPECT_TRUE((*kek)->CheckAvailable().ok());
+  ASSERT_EQ(std::system("softhsm2-util --delete-token --token att-gone >/dev/null"), 0);
+  EXPECT_EQ((*kek)->CheckAvailable().reason_id(), "keys.pkcs11_error");
+}
+
 }  // namespace
 }  // namespace attest::service::keys

@@ -99,6 +99,16 @@ int RunWithStdin(const std::vector<std::string>& argv, ByteSpan data) {
 
 }  // namespace
 
+std::vector<std::string> LuksFormatArgs(const std::string& path, const LuksOptions& options) {
+  std::vector<std::string> argv = {options.cryptsetup, "luksFormat", "--type", "luks2",
+                                   "--batch-mode",     "--key-file", "-"};
+  if (options.pbkdf == LuksPbkdf::kPbkdf2Minimum) {
+    argv.insert(argv.end(), {"--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000"});
+  }
+  argv.push_back(path);
+  return argv;
+}
+
 Status FormatLuksImage(const std::string& path, uint64_t size_bytes, ByteSpan key,
                        const LuksOptions& options) {
   if (size_bytes < kMinLuksImageBytes || size_bytes > kMaxLuksImageBytes) {
@@ -120,12 +130,7 @@ Status FormatLuksImage(const std::string& path, uint64_t size_bytes, ByteSpan ke
     unlink(path.c_str());
     return LuksFailed("cannot size " + path);
   }
-  std::vector<std::string> argv = {options.cryptsetup, "luksFormat", "--type", "luks2",
-                                   "--batch-mode",     "--key-file", "-"};
-  if (options.fast_pbkdf_for_tests) {
-    argv.insert(argv.end(), {"--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000"});
-  }
-  argv.push_back(path);
+  const std::vector<std::string> argv = LuksFormatArgs(path, options);
   const int rc = RunWithStdin(argv, key);
   if (rc != 0) {
     unlink(path.c_str());

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "attest/core/bytes.h"
 #include "attest/core/status.h"
@@ -33,17 +34,30 @@ Result<Bytes> WrapVolumeKey(const KeyEncryptionKey& kek, const std::string& volu
 Result<Bytes> UnwrapVolumeKey(const KeyEncryptionKey& kek, const std::string& volume_id,
                               ByteSpan wrapped);
 
-struct LuksOptions {
-  std::string cryptsetup = "cryptsetup";  // program, found on PATH unless absolute
-  // fast_pbkdf_for_tests: PBKDF2 with 1000 iterations instead of Argon2id with cryptsetup's
-  // benchmarked cost. Only for tests: the key is random 256-bit, but keep the default anyway.
-  bool fast_pbkdf_for_tests = false;
+// LuksPbkdf: how the keyslot derives its key-encryption key from the volume key.
+enum class LuksPbkdf {
+  // PBKDF2-SHA256 at cryptsetup's minimum of 1000 iterations. The "passphrase" is the 256-bit
+  // random volume key, which no stretching can make harder to guess (SECURITY.md).
+  kPbkdf2Minimum,
+  // cryptsetup's LUKS2 default: Argon2id, cost benchmarked to ~2 s and up to 1 GiB of memory per
+  // format. What attestd used before; kept for bench/volume_bench's comparison.
+  kArgon2idDefault,
 };
 
+struct LuksOptions {
+  std::string cryptsetup = "cryptsetup";  // program, found on PATH unless absolute
+  LuksPbkdf pbkdf = LuksPbkdf::kPbkdf2Minimum;
+};
+
+// LuksFormatArgs is the luksFormat command line FormatLuksImage runs for path.
+std::vector<std::string> LuksFormatArgs(const std::string& path, const LuksOptions& options);
+
 // FormatLuksImage creates path (must not exist; mode 0600, sparse, size_bytes long) and runs
-// `cryptsetup luksFormat --type luks2 --batch-mode --key-file - path` with key on its stdin, so the
-// key never appears on a command line or in a file. No device-mapper is needed. On failure the file
-// is removed. Fails with keys.config_invalid (size, existing file) or keys.luks_format_failed.
+// `cryptsetup luksFormat` (LuksFormatArgs) with key on its stdin, so the key never appears on a
+// command line or in a file. No device-mapper is needed. On failure the file is removed. Fails
+// with keys.config_invalid (size, existing file) or keys.luks_format_failed. Opening needs only
+// the key, whatever PBKDF a keyslot was made with (the header records it), so images formatted
+// with Argon2id before still open.
 Status FormatLuksImage(const std::string& path, uint64_t size_bytes, ByteSpan key,
                        const LuksOptions& options = {});
 

@@ -43,14 +43,18 @@ TEST(LuksImage, FormatsWithTheVolumeKey) {
   fs::create_directories(dir);
   const std::string image = (dir / "vol.img").string();
   const Bytes key = NewVolumeKey();
-  LuksOptions fast;
-  fast.fast_pbkdf_for_tests = true;
+  const LuksOptions fast;  // the default: PBKDF2 at 1000 iterations
   ASSERT_TRUE(FormatLuksImage(image, kMinLuksImageBytes, key, fast).ok());
   struct stat st {};
   ASSERT_EQ(stat(image.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(static_cast<uint64_t>(st.st_size), kMinLuksImageBytes);
   EXPECT_EQ(std::system(("cryptsetup isLuks --type luks2 " + image).c_str()), 0);
+  EXPECT_EQ(std::system(("cryptsetup luksDump " + image +
+                         " | grep -Eq 'PBKDF:[[:space:]]+pbkdf2' && cryptsetup luksDump " + image +
+                         " | grep -Eq 'Iterations:[[:space:]]+1000$'")
+                            .c_str()),
+            0);
   EXPECT_TRUE(OpensWith(image, key, dir));
   Bytes other = key;
   other[0] ^= 1;
@@ -82,6 +86,57 @@ TEST(LuksImage, FormatsWithTheVolumeKey) {
   }
   EXPECT_FALSE(fs::exists(dir / "n.img"));  // a failed format leaves nothing behind
   fs::remove_all(dir);
+}
+
+// Images formatted before PBKDF2 (Argon2id keyslots) open with their key as before: opening reads
+// the PBKDF from the header. Cheap Argon2id costs here; the algorithm is what matters.
+TEST(LuksImage, Argon2idImagesStillOpenWithTheKey) {
+  if (!HaveCryptsetup()) {
+    if (std::getenv("CI") != nullptr) {
+      FAIL() << "cryptsetup not installed";
+    }
+    GTEST_SKIP() << "cryptsetup not installed";
+  }
+  const fs::path dir = fs::temp_directory_path() / ("attest-luks-" + HexEncode(RandomBytes(6)));
+  fs::create_directories(dir);
+  const std::string image = (dir / "old.img").string();
+  const Bytes key = NewVolumeKey();
+  {
+    std::ofstream(image).close();
+    fs::resize_file(image, kMinLuksImageBytes);
+    std::ofstream out(dir / "k", std::ios::binary);
+    out.write(reinterpret_cast<const char*>(key.data()), static_cast<std::streamsize>(key.size()));
+  }
+  const std::string format =
+      "cryptsetup luksFormat --type luks2 --batch-mode --pbkdf argon2id "
+      "--pbkdf-force-iterations 4 --pbkdf-memory 32 --key-file " +
+      (dir / "k").string() + " " + image + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(format.c_str()), 0);
+  fs::remove(dir / "k");
+  EXPECT_EQ(
+      std::system(
+          ("cryptsetup luksDump " + image + " | grep -Eq 'PBKDF:[[:space:]]+argon2id'").c_str()),
+      0);
+  EXPECT_TRUE(OpensWith(image, key, dir));
+  Bytes other = key;
+  other[31] ^= 0x80;
+  EXPECT_FALSE(OpensWith(image, other, dir));
+  fs::remove_all(dir);
+}
+
+TEST(LuksImage, FormatArguments) {
+  LuksOptions argon;
+  argon.pbkdf = LuksPbkdf::kArgon2idDefault;
+  argon.cryptsetup = "/sbin/cryptsetup";
+  const std::vector<std::string> want_default = {
+      "cryptsetup", "luksFormat", "--type",  "luks2",  "--batch-mode",
+      "--key-file", "-",          "--pbkdf", "pbkdf2", "--pbkdf-force-iterations",
+      "1000",       "/v/x.img"};
+  const std::vector<std::string> want_argon = {
+      "/sbin/cryptsetup", "luksFormat", "--type", "luks2",
+      "--batch-mode",     "--key-file", "-",      "/v/x.img"};
+  EXPECT_EQ(LuksFormatArgs("/v/x.img", LuksOptions{}), want_default);
+  EXPECT_EQ(LuksFormatArgs("/v/x.img", argon), want_argon);
 }
 
 }  // namespace

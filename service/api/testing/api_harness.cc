@@ -41,7 +41,6 @@ ApiHarness::ApiHarness(store::StorePool::Factory store_factory) {
   service.token_key = token_key_.get();
   service.config.volume_dir = (dir_ / "volumes").string();
   std::filesystem::create_directories(service.config.volume_dir);
-  service.config.luks.fast_pbkdf_for_tests = true;
   api_ = std::make_unique<Api>(std::move(service));
 
   // A test of an unreachable database gets no operator (and expects none).

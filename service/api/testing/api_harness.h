@@ -62,7 +62,7 @@ class ApiHarness {
   // software TEE's test hierarchy).
   void set_anchors(std::unique_ptr<release::TrustAnchors> anchors);
   // token_key: a fresh P-384 key signing result tokens. The service also gets volume_dir (under
-  // dir()) and the fast LUKS PBKDF for tests.
+  // dir()).
   EVP_PKEY* token_key() const { return token_key_.get(); }
   // The service trusts one test TPM vendor's EK CA (besides the built-in bundle) and requires EK
   // certificates, the default. IssueEkCertificate is that vendor's certificate (DER) for ek_key;
