@@ -139,8 +139,10 @@ void Attestd::Start() {
   pid_ = fork();
   if (pid_ == 0) {
     const std::string log = dir_ + "/attestd.log";
-    freopen(log.c_str(), "a", stdout);
-    freopen(log.c_str(), "a", stderr);
+    if (freopen(log.c_str(), "a", stdout) == nullptr ||
+        freopen(log.c_str(), "a", stderr) == nullptr) {
+      _exit(126);
+    }
     execl(bin_.c_str(), bin_.c_str(), "serve", "--config", config_path.c_str(),
           static_cast<char*>(nullptr));
     _exit(127);
