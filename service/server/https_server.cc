@@ -63,33 +63,27 @@ class InFlight {
   std::shared_ptr<Requests> requests_;
 };
 
-// Reply sends response; the request stays in flight until it is on the wire (or the client has
-// gone), so that Drain never closes a connection under a response.
-void Reply(ws::http_request& request, const http::HttpResponse& response,
-           const std::shared_ptr<InFlight>& counted) {
+// Reply queues response for sending. The request stops counting as in flight when the handler
+// is done (Drain then gives the queued bytes a moment before it closes the connections): a
+// continuation on the reply task would count until the bytes are sent, but cpprestsdk never
+// completes some reply tasks whose connection goes away, and their continuations then leak.
+void Reply(ws::http_request& request, const http::HttpResponse& response) {
   try {
-    request.reply(ToCpprest(response)).then([counted](const pplx::task<void>& sent) {
-      try {
-        sent.wait();
-      } catch (const std::exception&) {
-        // The client went away before its response: nothing left to do.
-      }
-    });
+    request.reply(ToCpprest(response));
   } catch (const std::exception& e) {
     log::Write(log::Level::kWarning, "response not sent", {{"error", e.what()}});
   }
 }
 
-void ReplyUnreadable(ws::http_request& request, const std::exception& e,
-                     const std::shared_ptr<InFlight>& counted) {
+void ReplyUnreadable(ws::http_request& request, const std::exception& e) {
   // A client that vanished mid-request, or a body that failed to arrive: nothing to answer.
   log::Write(log::Level::kWarning, "request dropped", {{"error", e.what()}});
-  Reply(request, http::ErrorResponse(400, reasons::kApiBadRequest.id, "unreadable request"),
-        counted);
+  Reply(request, http::ErrorResponse(400, reasons::kApiBadRequest.id, "unreadable request"));
 }
 
 void Serve(const DispatchFn& dispatch, const std::shared_ptr<Requests>& requests,
            ws::http_request request) {
+  // Counted from here until the handler is done: the continuation below holds it.
   auto counted = std::make_shared<InFlight>(requests);
   if (requests->draining.load()) {
     // A load balancer health-checking /readyz sees this too and sends its traffic elsewhere.
@@ -97,21 +91,19 @@ void Serve(const DispatchFn& dispatch, const std::shared_ptr<Requests>& requests
         http::ErrorResponse(503, reasons::kApiShuttingDown.id, "attestd is shutting down");
     refused.headers.push_back({"Retry-After", "1"});
     refused.headers.push_back({"Connection", "close"});
-    Reply(request, refused, counted);
+    Reply(request, refused);
     return;
   }
   try {
     uint64_t length = request.headers().content_length();
     if (length > http::kMaxBodyBytes) {
-      Reply(request,
-            http::ErrorResponse(
-                413, reasons::kApiBodyTooLarge.id,
-                "request body exceeds " + std::to_string(http::kMaxBodyBytes) + " bytes"),
-            counted);
+      Reply(request, http::ErrorResponse(
+                         413, reasons::kApiBodyTooLarge.id,
+                         "request body exceeds " + std::to_string(http::kMaxBodyBytes) + " bytes"));
       return;
     }
   } catch (const std::exception& e) {
-    ReplyUnreadable(request, e, counted);
+    ReplyUnreadable(request, e);
     return;
   }
   // The handler continues once the whole body has arrived instead of waiting for it: a waiting
@@ -125,16 +117,16 @@ void Serve(const DispatchFn& dispatch, const std::shared_ptr<Requests>& requests
           std::vector<unsigned char> body = body_task.get();
           if (body.size() > http::kMaxBodyBytes) {
             Reply(request,
-                  http::ErrorResponse(413, reasons::kApiBodyTooLarge.id, "request body too large"),
-                  counted);
+                  http::ErrorResponse(413, reasons::kApiBodyTooLarge.id, "request body too large"));
             return;
           }
           HttpRequest req = FromCpprest(request);
           req.body.assign(body.begin(), body.end());
-          Reply(request, dispatch(req), counted);
+          Reply(request, dispatch(req));
         } catch (const std::exception& e) {
-          ReplyUnreadable(request, e, counted);
+          ReplyUnreadable(request, e);
         }
+        counted.reset();  // the handler is done
       });
 }
 
@@ -225,6 +217,8 @@ int HttpsServer::Drain(std::chrono::milliseconds grace) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   const int left = impl_->requests->in_flight.load();
+  // Responses the handlers queued last are still being written; Stop closes every connection.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   Stop();
   return left;
 }
