@@ -3,35 +3,13 @@
 #include <optional>
 #include <string_view>
 
+#include "service/http/header_text.h"
+
 namespace attest::service::http {
 namespace {
 
 // A hop as the headers name it; malformed (nullopt text) when its element did not parse.
 using Hop = std::optional<std::string>;
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    const char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    const char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
-    if (x != y) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // RFC 7230 tchar.
 bool IsTokenChar(char c) {
@@ -119,7 +97,7 @@ Hop ForwardedFor(std::string_view element) {
     if (eq == std::string_view::npos) {
       return std::nullopt;
     }
-    const std::string_view name = Trim(element.substr(i, eq - i));
+    const std::string_view name = TrimOws(element.substr(i, eq - i));
     if (!IsToken(name)) {
       return std::nullopt;
     }
@@ -195,7 +173,7 @@ void SplitForwarded(std::string_view field, std::vector<Hop>& hops) {
   }
   elements.push_back(field.substr(start));
   for (std::string_view e : elements) {
-    e = Trim(e);
+    e = TrimOws(e);
     if (!e.empty()) {  // RFC 7230 #rule: empty list elements are ignored
       hops.push_back(ForwardedFor(e));
     }
@@ -209,7 +187,7 @@ void SplitForwardedFor(std::string_view field, std::vector<Hop>& hops) {
     if (comma == std::string_view::npos) {
       comma = field.size();
     }
-    const std::string_view hop = Trim(field.substr(start, comma - start));
+    const std::string_view hop = TrimOws(field.substr(start, comma - start));
     if (!hop.empty()) {
       hops.emplace_back(std::string(hop));
     }

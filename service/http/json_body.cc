@@ -1,31 +1,12 @@
 #include "service/http/json_body.h"
 
-#include <algorithm>
-#include <cctype>
-
 #include "attest/core/encoding.h"
+#include "service/http/header_text.h"
 #include "service/http/json_parse.h"
 #include "service/http/router.h"
 
 namespace attest::service::http {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 Status FieldError(std::string_view name, std::string_view what) {
   return Status(reasons::kApiInvalidField,
@@ -37,7 +18,7 @@ Status FieldError(std::string_view name, std::string_view what) {
 std::string HeaderValue(const HttpRequest& req, std::string_view name) {
   for (const HttpHeader& h : req.headers) {
     if (EqualsIgnoreCase(h.name, name)) {
-      return std::string(Trim(h.value));
+      return std::string(TrimOws(h.value));
     }
   }
   return "";
@@ -45,7 +26,7 @@ std::string HeaderValue(const HttpRequest& req, std::string_view name) {
 
 Result<nlohmann::json> ParseJsonObject(const HttpRequest& req) {
   std::string type = HeaderValue(req, "Content-Type");
-  std::string_view media = Trim(std::string_view(type).substr(0, type.find(';')));
+  std::string_view media = TrimOws(std::string_view(type).substr(0, type.find(';')));
   if (!EqualsIgnoreCase(media, "application/json")) {
     return Status(reasons::kApiUnsupportedMediaType,
                   "Content-Type must be application/json, got \"" + type + "\"");
