@@ -23,7 +23,7 @@ Result<HostEnrollment> ToEnrollment(const Row& r) {
   e.id = r.Text(kEnrollment["id"]);
   e.tenant_id = r.Text(kEnrollment["tenant_id"]);
   e.host_policy = r.Text(kEnrollment["host_policy"]);
-  e.tees = SplitTees(r.Text(kEnrollment["tees"]));
+  e.tees = SplitCommaList(r.Text(kEnrollment["tees"]));
   e.libvirt_uri = r.Text(kEnrollment["libvirt_uri"]);
   ATTEST_ASSIGN_OR_RETURN(e.expires_at, r.Time(kEnrollment["expires_at"]));
   ATTEST_ASSIGN_OR_RETURN(e.created_at, r.Time(kEnrollment["created_at"]));

@@ -35,7 +35,7 @@ Result<Host> ToHost(const Row& r) {
   h.host_policy = r.Text(kHost["host_policy"]);
   h.activation_sha256 = r.Text(kHost["activation_sha256"]);
   ATTEST_ASSIGN_OR_RETURN(h.last_good_quote, r.OptionalTime(kHost["last_good_quote_at"]));
-  h.tees = SplitTees(r.Text(kHost["tees"]));
+  h.tees = SplitCommaList(r.Text(kHost["tees"]));
   h.libvirt_uri = r.Text(kHost["libvirt_uri"]);
   h.last_attempt_result = r.Text(kHost["last_attempt_result"]);
   ATTEST_ASSIGN_OR_RETURN(h.last_attempt_at, r.OptionalTime(kHost["last_attempt_at"]));
@@ -56,19 +56,6 @@ Result<std::vector<Host>> SelectHosts(SqlConnection* db, const std::string& wher
 }
 
 }  // namespace
-
-// Host TEE lists are stored comma-separated (names never hold a comma: RegisterHost checks).
-std::vector<std::string> SplitTees(const std::string& joined) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < joined.size()) {
-    const size_t comma = joined.find(',', start);
-    const size_t end = comma == std::string::npos ? joined.size() : comma;
-    out.push_back(joined.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
 
 Result<std::string> JoinTees(const std::vector<std::string>& tees) {
   std::string out;

@@ -74,9 +74,8 @@ struct HostRegistration {
   std::string platform;  // canonical platform document (protocol/host_platform.h)
 };
 
-// SplitTees / JoinTees: a host's TEE list as stored, comma-separated. JoinTees fails with
-// kStoreInvalidArgument when a name is empty or holds a comma.
-std::vector<std::string> SplitTees(const std::string& joined);
+// JoinTees: a host's TEE list as stored, comma-separated (read back with SplitCommaList,
+// sql_row.h). Fails with kStoreInvalidArgument when a name is empty or holds a comma.
 Result<std::string> JoinTees(const std::vector<std::string>& tees);
 
 // NewHostId returns a fresh host id, "h-" and 16 hex digits.

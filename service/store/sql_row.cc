@@ -72,4 +72,16 @@ std::vector<std::string> FirstColumn(const std::vector<SqlRow>& rows) {
   return out;
 }
 
+std::vector<std::string> SplitCommaList(const std::string& joined) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < joined.size()) {
+    const size_t comma = joined.find(',', start);
+    const size_t end = comma == std::string::npos ? joined.size() : comma;
+    out.push_back(joined.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace attest::service::store

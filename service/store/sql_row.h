@@ -127,4 +127,8 @@ class Rows {
 // FirstColumn returns the first column of rows as text (lists of ids and addresses).
 std::vector<std::string> FirstColumn(const std::vector<SqlRow>& rows);
 
+// SplitCommaList reads a list column stored comma-separated (a host's or an enrollment's TEEs, a
+// webhook's events: names that never hold a comma); "" is the empty list.
+std::vector<std::string> SplitCommaList(const std::string& joined);
+
 }  // namespace attest::service::store

@@ -107,5 +107,23 @@ TEST(RowsTest, MapStopsAtTheFirstBadRow) {
   EXPECT_EQ(*all, (std::vector<int64_t>{1, 3}));
 }
 
+TEST(SqlRowTest, SplitCommaList) {
+  struct Case {
+    std::string joined;
+    std::vector<std::string> want;
+  } cases[] = {
+      {"", {}},
+      {"snp", {"snp"}},
+      {"snp,tdx", {"snp", "tdx"}},
+      {"host.revoked,vm.deleted,host.platform_changed",
+       {"host.revoked", "vm.deleted", "host.platform_changed"}},
+      {"snp,", {"snp"}},
+      {",snp", {"", "snp"}},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(SplitCommaList(c.joined), c.want) << c.joined;
+  }
+}
+
 }  // namespace
 }  // namespace attest::service::store

@@ -26,24 +26,12 @@ std::string SealAd(const std::string& tenant_id, const std::string& name) {
   return "webhook:" + tenant_id + "/" + name;
 }
 
-std::vector<std::string> SplitEvents(const std::string& joined) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < joined.size()) {
-    const size_t comma = joined.find(',', start);
-    const size_t end = comma == std::string::npos ? joined.size() : comma;
-    out.push_back(joined.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 Result<Webhook> ToWebhook(const Row& r) {
   Webhook w;
   w.tenant_id = r.Text(kWebhook["tenant_id"]);
   w.name = r.Text(kWebhook["name"]);
   w.url = r.Text(kWebhook["url"]);
-  w.events = SplitEvents(r.Text(kWebhook["events"]));
+  w.events = SplitCommaList(r.Text(kWebhook["events"]));
   ATTEST_ASSIGN_OR_RETURN(w.created_at, r.Time(kWebhook["created_at"]));
   ATTEST_ASSIGN_OR_RETURN(w.updated_at, r.Time(kWebhook["updated_at"]));
   return w;
