@@ -8,19 +8,24 @@ if(ATTEST_TESTS)
   include(GoogleTest)
 endif()
 
-# attest_unit_test(NAME name SOURCES ... LIBS ...)
+# attest_unit_test(NAME name SOURCES ... LIBS ... [ENV VAR=value])
 # One gtest binary per module; tests run from the repository root so that vectors resolve as
-# ../shared/vectors/... like everywhere else in the project.
+# ../shared/vectors/... like everywhere else in the project. ENV is one variable set for each of
+# its tests.
 function(attest_unit_test)
   if(NOT ATTEST_TESTS)
     return()
   endif()
-  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(T "" "NAME;ENV" "SOURCES;LIBS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} attest_testing GTest::gtest_main GTest::gmock)
   target_compile_options(${T_NAME} PRIVATE ${ATTEST_TEST_COMPILE_OPTIONS})
+  set(env_property)
+  if(DEFINED T_ENV)
+    set(env_property ENVIRONMENT "${T_ENV}")
+  endif()
   gtest_discover_tests(${T_NAME} WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-                       PROPERTIES LABELS unit DISCOVERY_TIMEOUT 60)
+                       DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit ${env_property})
   attest_unit_target(${T_NAME})
 endfunction()
 
