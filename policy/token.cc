@@ -67,6 +67,9 @@ Result<std::string> SignResultToken(const Appraisal& appraisal, const TokenField
   if (!fields.nonce.empty()) {
     payload["eat_nonce"] = fields.nonce;
   }
+  if (!fields.confirmation_jkt.empty()) {
+    payload["cnf"] = {{"jkt", fields.confirmation_jkt}};
+  }
   payload["eat_profile"] = "tag:github.com,2023:veraison/ear";
   payload["ear.status"] = std::string(TrustTierName(appraisal.Status()));
   payload["submods"][appraisal.evidence] = {

@@ -22,6 +22,11 @@ struct TokenFields {
   std::string nonce;    // "eat_nonce": hex of the challenge nonce ("" when none)
   TimePoint issued_at;
   TimePoint expires_at;
+  // "cnf": {"jkt": ...} when set: the RFC 7638 SHA-256 thumbprint (base64url) of the key the
+  // token is bound to, the attested guest's (the confirmation claim of RFC 7800 section 3.1 with
+  // the "jkt" member RFC 9449 section 6.1 defines). A relying party accepts the token only from
+  // whoever proves possession of that key.
+  std::string confirmation_jkt;
 };
 
 // SignResultToken returns the compact JWS. key must be an EC P-256 (ES256) or P-384 (ES384)

@@ -38,7 +38,19 @@ TEST(TokenTest, RoundTripBothCurves) {
     EXPECT_EQ((*payload)["submods"]["snp"]["ear.trustworthiness-vector"]["executables"], 96);
     EXPECT_EQ((*payload)["submods"]["snp"]["attest.failures"][0]["code"],
               "snp.measurement_rejected");
+    EXPECT_FALSE(payload->contains("cnf"));  // bound to no key unless asked
   }
+}
+
+TEST(TokenTest, ConfirmationClaimNamesTheBoundKey) {
+  auto key = GenerateKey(KeyKind::kEcP384);
+  TokenFields fields = Fields();
+  fields.confirmation_jkt = "-W6Wzot_wuerYbKBVKfGEks3iY2EALna-hBqObnPuJE";
+  auto token = SignResultToken(Sample(), fields, key.get());
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  auto payload = VerifyResultToken(*token, key.get(), kNow);
+  ASSERT_TRUE(payload.ok()) << payload.status().ToString();
+  EXPECT_EQ((*payload)["cnf"], nlohmann::json({{"jkt", fields.confirmation_jkt}}));
 }
 
 TEST(TokenTest, Rejections) {

@@ -137,6 +137,11 @@ Result<GuestPublicKey> GuestJwkFromJson(const nlohmann::json& j) {
   return key;
 }
 
+std::string JwkThumbprint(const GuestPublicKey& key) {
+  // jwk_json already is RFC 7638 section 3.2's input: the required members only, sorted, compact.
+  return Base64UrlEncode(Sha256(AsBytes(key.jwk_json)));
+}
+
 Result<std::string> EncryptToGuest(ByteSpan plaintext, const GuestPublicKey& key,
                                    std::string_view kid) {
   JsonPtr jwk(json_loads(key.jwk_json.c_str(), 0, nullptr));

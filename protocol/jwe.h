@@ -36,6 +36,10 @@ Result<GuestPublicKey> ParseGuestJwk(std::string_view jwk_json);
 // GuestJwkFromJson is ParseGuestJwk on a JWK already read (a member of a request body).
 Result<GuestPublicKey> GuestJwkFromJson(const nlohmann::json& jwk);
 
+// JwkThumbprint is key's RFC 7638 thumbprint: base64url (no padding) of the SHA-256 of
+// {"crv":"P-384","kty":"EC","x":...,"y":...} with no whitespace, which is key.jwk_json.
+std::string JwkThumbprint(const GuestPublicKey& key);
+
 // EncryptToGuest returns plaintext as compact JWE to key, with kid in the protected header.
 // Fails with release.jwe_failed (libjose refused; not expected for a parsed key).
 Result<std::string> EncryptToGuest(ByteSpan plaintext, const GuestPublicKey& key,

@@ -239,6 +239,34 @@ TEST(Jwe, DecryptFailures) {
   EXPECT_FALSE(IndependentDecrypt(with_header(kid_changed), json::parse(g.private_jwk)));
 }
 
+// RFC 7638 thumbprints of P-384 keys; the values were computed outside this code (Python's
+// hashlib over the RFC's canonical JSON). The first key is the curve's generator.
+TEST(Jwe, JwkThumbprint) {
+  const struct {
+    const char* jwk;
+    const char* thumbprint;
+  } cases[] = {
+      {R"({"kty":"EC","crv":"P-384",
+           "x":"qofKIr6LBTeOscce8yCtdG4dO2KLp5uYWfdB4IJUKjhVAvJdv1UpbDpUXjhydgq3",
+           "y":"NhfeSpYmLG9dnpi_kpLcKfj0Hb0omhR86doxE7XwuMAKYLHOHX6BnXpDHXyQ6g5f"})",
+       "-W6Wzot_wuerYbKBVKfGEks3iY2EALna-hBqObnPuJE"},
+      // The optional members and their order do not change it.
+      {R"({"y":"NhfeSpYmLG9dnpi_kpLcKfj0Hb0omhR86doxE7XwuMAKYLHOHX6BnXpDHXyQ6g5f",
+           "use":"enc","alg":"ECDH-ES+A256KW","kid":"guest",
+           "x":"qofKIr6LBTeOscce8yCtdG4dO2KLp5uYWfdB4IJUKjhVAvJdv1UpbDpUXjhydgq3",
+           "crv":"P-384","kty":"EC"})",
+       "-W6Wzot_wuerYbKBVKfGEks3iY2EALna-hBqObnPuJE"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.jwk);
+    Result<GuestPublicKey> key = ParseGuestJwk(c.jwk);
+    ASSERT_TRUE(key.ok()) << key.status().ToString();
+    EXPECT_EQ(JwkThumbprint(*key), c.thumbprint);
+  }
+  // Another key, another thumbprint.
+  EXPECT_NE(JwkThumbprint(NewGuest().key), cases[0].thumbprint);
+}
+
 TEST(Jwe, GuestKeyChecks) {
   const Guest g = NewGuest();
   const json pub = json::parse(PublicJwk(g.private_jwk).value());

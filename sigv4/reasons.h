@@ -34,6 +34,9 @@ inline constexpr Reason kSigv4ContentSha256Mismatch{"sigv4.content_sha256_mismat
 inline constexpr Reason kSigv4UnsignedPayloadRefused{"sigv4.unsigned_payload_refused",
                                                      ErrorCode::kPolicyDenied};
 inline constexpr Reason kSigv4BadOption{"sigv4.bad_signing_option", ErrorCode::kInvalidArgument};
+// A presigned (query) signature on a method the server accepts only in the header form.
+inline constexpr Reason kSigv4PresignedMethodRefused{"sigv4.presigned_method_refused",
+                                                     ErrorCode::kPolicyDenied};
 
 // kSigv4Table lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kSigv4Table[] = {
@@ -52,6 +55,7 @@ inline constexpr Reason kSigv4Table[] = {
     kSigv4ContentSha256Mismatch,
     kSigv4UnsignedPayloadRefused,
     kSigv4BadOption,
+    kSigv4PresignedMethodRefused,
 };
 
 }  // namespace attest::reasons

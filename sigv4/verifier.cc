@@ -1,5 +1,6 @@
 #include "sigv4/verifier.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "attest/core/bytes.h"
@@ -157,6 +158,23 @@ Result<VerifiedRequest> VerifyRequest(const HttpRequest& req, const VerifierConf
   if (!host_signed) {
     return Status(malformed, "host is not a signed header");
   }
+  if (p.presigned && !config.presigned_methods.empty() &&
+      std::find(config.presigned_methods.begin(), config.presigned_methods.end(), req.method) ==
+          config.presigned_methods.end()) {
+    std::string allowed;
+    for (const std::string& m : config.presigned_methods) {
+      allowed += (allowed.empty() ? "" : ", ") + m;
+    }
+    return Status(reasons::kSigv4PresignedMethodRefused,
+                  "presigned URLs are accepted for " + allowed + " only; sign a " +
+                      req.method.substr(0, 16) + " request in the Authorization header");
+  }
+  if (p.presigned && p.expires_seconds > config.max_presign_expires.count()) {
+    return Status(reasons::kSigv4QueryMalformed,
+                  "X-Amz-Expires " + std::to_string(p.expires_seconds) +
+                      " exceeds this server's limit of " +
+                      std::to_string(config.max_presign_expires.count()) + " s");
+  }
 
   ATTEST_ASSIGN_OR_RETURN(const TimePoint request_time, ParseAmzDate(p.amz_date));
   const CredentialScopeParts& scope = p.auth.credential;
@@ -254,6 +272,8 @@ Result<VerifiedRequest> VerifyRequest(const HttpRequest& req, const VerifierConf
   out.payload_signed = payload_signed;
   out.body_sha256 = body_hash;
   out.signed_headers = p.auth.signed_headers;
+  out.signature = p.auth.signature;
+  out.signed_at = request_time;
   return out;
 }
 

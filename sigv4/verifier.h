@@ -35,6 +35,11 @@ struct VerifierConfig {
   std::chrono::seconds max_skew{300};
   // allow_unsigned_payload accepts "x-amz-content-sha256: UNSIGNED-PAYLOAD" (body not covered).
   bool allow_unsigned_payload = false;
+  // Presigned (query) signatures: the longest X-Amz-Expires accepted, and the methods they may
+  // sign (empty: any). A presigned URL can be used again until it expires, so a server that
+  // cannot afford a replay restricts it to methods that change nothing.
+  std::chrono::seconds max_presign_expires{604800};  // AWS's own limit: 7 days
+  std::vector<std::string> presigned_methods;
 };
 
 struct VerifiedRequest {
@@ -44,6 +49,8 @@ struct VerifiedRequest {
   bool payload_signed = false;  // the body is covered by the signature
   std::string body_sha256;      // hex SHA-256 of the body as received, computed for the check
   std::vector<std::string> signed_headers;
+  std::string signature;  // the request's signature (64 hex digits): what a replay repeats
+  TimePoint signed_at;    // X-Amz-Date
 };
 
 // VerifyDiagnostics receives the server's canonical request and string to sign once they have been
@@ -60,6 +67,8 @@ struct VerifyDiagnostics {
 // - ScopeMismatch: credential date, region or service not this server's / the request's;
 // - TimeTooSkewed: X-Amz-Date further than max_skew from now (presigned: in the future);
 // - Expired: a presigned URL past X-Amz-Date + X-Amz-Expires;
+// - QueryMalformed also: X-Amz-Expires over config.max_presign_expires;
+// - PresignedMethodRefused: a presigned request whose method is not in config.presigned_methods;
 // - InvalidAccessKeyId: lookup knows no such key (after the same HMAC work as a known key);
 // - SignatureDoesNotMatch: the signature differs (compared in constant time);
 // - InvalidToken: the session token presented differs from the stored one, or one is missing;

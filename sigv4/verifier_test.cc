@@ -369,6 +369,57 @@ TEST(VerifyRequest, Table) {
   }
 }
 
+// A server that restricts presigned URLs (attestd: GET and HEAD, at most 15 minutes).
+TEST(VerifyRequest, PresignedLimits) {
+  VerifierConfig config = Config();
+  config.presigned_methods = {"GET", "HEAD"};
+  config.max_presign_expires = std::chrono::seconds(900);
+  auto presigned = [](const std::string& method, int64_t expires) {
+    SignOptions o = Opts();
+    o.location = SignatureLocation::kQuery;
+    o.expires_seconds = expires;
+    HttpRequest r = BasePost();
+    r.method = method;
+    if (method == "GET" || method == "HEAD") {
+      r.body.clear();
+    }
+    return Signed(r, o);
+  };
+  const struct {
+    std::string method;
+    int64_t expires;
+    std::string want;  // "ok" or a reason
+  } cases[] = {
+      {"GET", 60, "ok"},
+      {"HEAD", 900, "ok"},
+      {"GET", 901, "sigv4.query_parameters_malformed"},
+      {"GET", 604800, "sigv4.query_parameters_malformed"},
+      {"POST", 60, "sigv4.presigned_method_refused"},
+      {"PUT", 60, "sigv4.presigned_method_refused"},
+      {"DELETE", 60, "sigv4.presigned_method_refused"},
+      {"get", 60, "sigv4.presigned_method_refused"},  // methods are case-sensitive (RFC 9110)
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.method + " " + std::to_string(c.expires));
+    auto got = VerifyRequest(presigned(c.method, c.expires), config, Known(), T0());
+    if (c.want == "ok") {
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      EXPECT_TRUE(got->presigned);
+      EXPECT_EQ(got->signed_at, T0());
+      EXPECT_EQ(got->signature.size(), 64u);
+    } else {
+      EXPECT_EQ(got.status().reason_id(), c.want) << got.status().ToString();
+    }
+  }
+  // The header form is not limited: a signed POST is accepted and its signature reported.
+  const HttpRequest post = Signed(BasePost());
+  auto got = VerifyRequest(post, config, Known(), T0());
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_FALSE(got->presigned);
+  EXPECT_EQ(got->signature.size(), 64u);
+  EXPECT_EQ(AwsErrorCode(Status(reasons::kSigv4PresignedMethodRefused, "")), "AccessDenied");
+}
+
 TEST(VerifyRequest, UnsignedPayloadWhenAllowed) {
   SignOptions o = Opts();
   o.unsigned_payload = true;

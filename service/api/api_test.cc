@@ -308,11 +308,91 @@ TEST(ApiPolicyTest, AnotherTenantsPolicyLooksExactlyMissing) {
   EXPECT_EQ(h.Call("GET", "/v1/policies/secret", "", &acme).status, 200);
 }
 
+// Replays (issue 17): a signed request that changes something is accepted once; reads and their
+// presigned URLs may repeat; presigned URLs sign reads only, for at most max_presign_seconds.
+TEST(ApiAuthTest, SignedChangesAreAcceptedOnce) {
+  ApiHarness h;
+  const sigv4::Credentials acme = h.CreateTenant("acme");
+  ASSERT_EQ(h.Call("PUT", "/v1/policies/a", PolicyText("a"), &acme).status, 201);
+  const HttpRequest put = h.last_request();
+  const TimePoint signed_at = h.now();
+  const struct {
+    std::string name;
+    std::chrono::seconds later;
+    int want_status;
+    std::string want_code;
+  } replays[] = {
+      {"at once", std::chrono::seconds(0), 403, "store.request_replayed"},
+      {"a minute later", std::chrono::seconds(60), 403, "store.request_replayed"},
+      {"at the window's edge", std::chrono::seconds(300), 403, "store.request_replayed"},
+      {"past the window", std::chrono::seconds(301), 403, "RequestTimeTooSkewed"},
+  };
+  for (const auto& c : replays) {
+    SCOPED_TRACE(c.name);
+    h.set_now(signed_at + c.later);
+    auto r = h.Send(put);
+    EXPECT_EQ(r.status, c.want_status) << r.body;
+    EXPECT_EQ(r.json["code"], c.want_code) << r.body;
+  }
+  h.set_now(signed_at + std::chrono::seconds(1));
+  // The replays created nothing; a request signed anew is accepted.
+  EXPECT_EQ(h.Call("GET", "/v1/policies/a", "", &acme).json["version"], 1);
+  auto again = h.Call("PUT", "/v1/policies/a", PolicyText("a"), &acme);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json["version"], 2);
+  // Reads may be repeated.
+  ASSERT_EQ(h.Call("GET", "/v1/policies/a", "", &acme).status, 200);
+  const HttpRequest get = h.last_request();
+  EXPECT_EQ(h.Send(get).status, 200);
+  EXPECT_EQ(h.Send(get).status, 200);
+
+  // Presigned URLs.
+  auto presigned = [&](const std::string& method, const std::string& path, int64_t expires) {
+    HttpRequest req;
+    req.method = method;
+    req.path = path;
+    req.headers.push_back({"Host", "127.0.0.1:8443"});
+    sigv4::SignOptions o;
+    o.region = h.api().service().config.region;
+    o.service = h.api().service().config.service;
+    o.time = h.now();
+    o.location = sigv4::SignatureLocation::kQuery;
+    o.expires_seconds = expires;
+    return h.Send(sigv4::SignRequest(req, acme, o).value().signed_request);
+  };
+  const struct {
+    std::string method;
+    std::string path;
+    int64_t expires;
+    int want_status;
+    std::string want_code;  // "" for success
+  } urls[] = {
+      {"GET", "/v1/policies", 900, 200, ""},
+      {"GET", "/v1/policies", 60, 200, ""},
+      {"GET", "/v1/policies", 901, 400, "AuthorizationQueryParametersError"},
+      {"GET", "/v1/policies", 3600, 400, "AuthorizationQueryParametersError"},
+      {"DELETE", "/v1/policies/a", 60, 403, "AccessDenied"},
+      {"POST", "/v1/volumes", 60, 403, "AccessDenied"},
+  };
+  for (const auto& c : urls) {
+    SCOPED_TRACE(c.method + " " + std::to_string(c.expires));
+    auto r = presigned(c.method, c.path, c.expires);
+    EXPECT_EQ(r.status, c.want_status) << r.body;
+    if (!c.want_code.empty()) {
+      EXPECT_EQ(r.json["code"], c.want_code) << r.body;
+    }
+  }
+  EXPECT_EQ(h.Call("GET", "/v1/policies/a", "", &acme).status, 200);  // DELETE was refused
+}
+
 TEST(ApiAuditTest, RecordsChangesPerTenantInAnIntactChain) {
   ApiHarness h;
   const sigv4::Credentials acme = h.CreateTenant("acme");
   const sigv4::Credentials other = h.CreateTenant("other");
+  h.set_peer("192.0.2.10");
   ASSERT_EQ(h.Call("PUT", "/v1/policies/a", PolicyText("a"), &acme).status, 201);
+  // Behind an untrusted peer the forwarded address is ignored: the peer is the client.
+  h.set_peer("192.0.2.11", {{"X-Forwarded-For", "198.51.100.1"}});
   ASSERT_EQ(h.Call("DELETE", "/v1/policies/a", "", &acme).status, 204);
   auto r = h.Call("GET", "/v1/audit", "", &acme);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -320,7 +400,9 @@ TEST(ApiAuditTest, RecordsChangesPerTenantInAnIntactChain) {
   EXPECT_EQ(r.json["entries"][0]["action"], "policy.put");
   EXPECT_EQ(r.json["entries"][0]["policy_version"], "a@1");
   EXPECT_EQ(r.json["entries"][0]["actor"], acme.access_key_id);
+  EXPECT_EQ(r.json["entries"][0]["client_address"], "192.0.2.10");
   EXPECT_EQ(r.json["entries"][1]["action"], "policy.delete");
+  EXPECT_EQ(r.json["entries"][1]["client_address"], "192.0.2.11");
   EXPECT_EQ(h.Call("GET", "/v1/audit", "", &other).json["entries"].size(), 0u);
   r = h.Call("GET", "/v1/audit?limit=1", "", &acme);
   ASSERT_EQ(r.json["entries"].size(), 1u);

@@ -32,6 +32,7 @@
 #include "attest/tdx/pck.h"
 #include "attest/tdx/wire.h"
 #include "policy/token.h"
+#include "protocol/jwe.h"
 #include "service/api/routes.h"
 #include "service/collateral/store_source.h"
 #include "service/http/json_body.h"
@@ -237,6 +238,7 @@ store::AuditRecord ReleaseRecord(RequestContext& ctx, const store::Vm& vm,
   record.policy_version = vm.policy_name + "@" + std::to_string(vm.policy_version);
   record.outcome = outcome;
   record.detail = detail;
+  record.client_address = ctx.client_address;
   return record;
 }
 
@@ -377,8 +379,12 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
 
   Result<std::vector<release::ReleasedKey>> keys =
       release::WrapKeysForGuest(*ctx.service.kek, volumes, in.guest_key);
-  policy::TokenFields fields{ctx.service.config.token_issuer, vm->id, body.nonce_hex, ctx.now,
-                             ctx.now + ctx.service.config.token_ttl};
+  policy::TokenFields fields{ctx.service.config.token_issuer,
+                             vm->id,
+                             body.nonce_hex,
+                             ctx.now,
+                             ctx.now + ctx.service.config.token_ttl,
+                             protocol::JwkThumbprint(in.guest_key)};
   Result<std::string> token =
       keys.ok() ? policy::SignResultToken(*decision.appraisal, fields, ctx.service.token_key)
                 : Result<std::string>(keys.status());

@@ -78,6 +78,9 @@ TEST(ApiAttestTest, ReleasesEachVolumeKeyToTheAttestedGuest) {
     ASSERT_TRUE(payload.ok()) << payload.status().ToString();
     EXPECT_EQ((*payload)["sub"], vm_id);
     EXPECT_EQ((*payload)["eat_nonce"], nonce);
+    // Bound to the attested guest's key (RFC 7800 cnf, RFC 7638 thumbprint).
+    EXPECT_EQ((*payload)["cnf"]["jkt"], protocol::JwkThumbprint(guest.key));
+    EXPECT_NE((*payload)["cnf"]["jkt"], protocol::JwkThumbprint(Guest().key));
 
     const nlohmann::json audit = LastAudit(w);
     EXPECT_EQ(audit["action"], "vm.release");
@@ -507,6 +510,10 @@ TEST(ApiAttestTest, FloodBehindATrustedProxySpendsOnlyItsOwnBucket) {
       vm_id, nonce, guest,
       ReleaseWorld::Evidence("snp", ReleaseWorld::Launch(vm.json, nonce, guest))));
   EXPECT_EQ(r.status, 200) << r.body;
+  // The release's audit entry names the client, not the proxy.
+  const nlohmann::json audit = LastAudit(w);
+  EXPECT_EQ(audit["action"], "vm.release");
+  EXPECT_EQ(audit["client_address"], "2001:db8::7");
 
   // Without the proxy trusted, both are one address: the flood has spent it.
   service.config.trusted_proxies.clear();

@@ -25,6 +25,7 @@ Result<http::HttpResponse> ListAudit(RequestContext& ctx) {
                     {"policy_version", r.policy_version},
                     {"outcome", r.outcome},
                     {"detail", r.detail},
+                    {"client_address", r.client_address},
                     {"prev_hash", e.prev_hash}});
   }
   nlohmann::json body = {{"entries", list}};

@@ -46,6 +46,9 @@ std::variant<Caller, http::HttpResponse> Authenticate(RequestContext& ctx) {
   sigv4::VerifierConfig config;
   config.region = ctx.service.config.region;
   config.service = ctx.service.config.service;
+  // A presigned URL works until it expires, as often as anyone sends it: only for reads.
+  config.presigned_methods = {"GET", "HEAD"};
+  config.max_presign_expires = ctx.service.config.max_presign;
   sigv4::VerifyDiagnostics diagnostics;
   Result<sigv4::VerifiedRequest> verified =
       sigv4::VerifyRequest(ctx.request, config, lookup, ctx.now, &diagnostics);
@@ -64,6 +67,17 @@ std::variant<Caller, http::HttpResponse> Authenticate(RequestContext& ctx) {
   }
 
   ctx.body_sha256 = verified->body_sha256;
+
+  // A request that may change something is accepted once: its signature is remembered (by every
+  // replica: in the database) until SigV4's time window refuses it anyway (a skew of exactly
+  // max_skew is still accepted, hence the second more). A client that retries signs again (AWS
+  // SDKs do; X-Amz-Date moves on).
+  if (ctx.request.method != "GET" && ctx.request.method != "HEAD") {
+    const TimePoint window_end = verified->signed_at + config.max_skew + std::chrono::seconds(1);
+    if (Status s = (*db)->RecordSignature(verified->signature, window_end, ctx.now); !s.ok()) {
+      return http::ErrorFromStatus(s);
+    }
+  }
 
   Result<store::Tenant> tenant = (*db)->GetTenant(found->tenant_id);
   if (!tenant.ok()) {

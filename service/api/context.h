@@ -41,6 +41,9 @@ namespace attest::service::api {
 struct ServiceConfig {
   std::string region = "local";     // SigV4 credential scope
   std::string service = "attestd";  // SigV4 credential scope
+  // max_presign: the longest X-Amz-Expires a presigned URL may have (they sign GET and HEAD
+  // only; every other signed request is accepted once).
+  std::chrono::seconds max_presign{900};
   std::chrono::seconds nonce_ttl{300};
   // ek_ca_bundle: the operator's EK CAs (a PEM/DER file or a directory of *.pem / *.crt), trusted
   // besides the TPM vendors' bundle compiled into attestd (deploy/ek-ca/); swtpm's local CA in

@@ -235,6 +235,7 @@ Result<HttpResponse> Enroll(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(tpm::MadeCredential made, tpm::MakeCredential(*ek, *ak->name, secret));
   store::AuditRecord audit;
   audit.actor = "enrollment:" + enrollment.id;
+  audit.client_address = ctx.client_address;
   audit.action = "host.enroll";
   audit.outcome = "ok";
   audit.policy_version = enrollment.host_policy;
@@ -272,6 +273,7 @@ Result<HttpResponse> Activate(RequestContext& ctx) {
   }
   store::AuditRecord audit;
   audit.actor = host_id;
+  audit.client_address = ctx.client_address;
   audit.action = "host.activate";
   audit.outcome = "ok";
   Result<store::Credential> credential = db->ActivateHost(host_id, audit, ctx.now);

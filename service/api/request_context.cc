@@ -42,6 +42,7 @@ store::AuditRecord RequestContext::AuditRecordFor(const std::string& action,
   record.policy_version = policy_version;
   record.outcome = outcome;
   record.detail = detail;
+  record.client_address = client_address;
   return record;
 }
 

@@ -173,6 +173,9 @@ Result<Config> LoadConfig(const std::string& path) {
     } else if (key == "token_ttl_seconds") {
       ATTEST_RETURN_IF_ERROR(number(10, 86400, &n));
       c.api.token_ttl = std::chrono::seconds(n);
+    } else if (key == "max_presign_seconds") {
+      ATTEST_RETURN_IF_ERROR(number(1, 604800, &n));
+      c.api.max_presign = std::chrono::seconds(n);
     } else if (key == "region") {
       ATTEST_RETURN_IF_ERROR(text(&c.api.region));
     } else if (key == "service") {
@@ -345,6 +348,7 @@ std::string ConfigJson(const Config& c) {
   doc["release_rate_per_vm_per_minute"] = c.api.release_rate_per_vm_per_minute;
   doc["release_rate_per_address_per_minute"] = c.api.release_rate_per_address_per_minute;
   doc["token_ttl_seconds"] = c.api.token_ttl.count();
+  doc["max_presign_seconds"] = c.api.max_presign.count();
   doc["launch_domain_type"] = c.launch.domain_type;
   if (!c.launch.snp_firmware.empty()) {
     doc["launch_snp_firmware"] = c.launch.snp_firmware;

@@ -55,6 +55,7 @@ TEST_F(ConfigTest, KeyReleaseSettings) {
   doc["release_rate_per_vm_per_minute"] = 10;
   doc["release_rate_per_address_per_minute"] = 100;
   doc["token_ttl_seconds"] = 60;
+  doc["max_presign_seconds"] = 120;
   auto c = Load(doc);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->token_key, (dir_ / "token-key.pem").string());
@@ -64,6 +65,7 @@ TEST_F(ConfigTest, KeyReleaseSettings) {
   EXPECT_EQ(c->api.release_rate_per_vm_per_minute, 10);
   EXPECT_EQ(c->api.release_rate_per_address_per_minute, 100);
   EXPECT_EQ(c->api.token_ttl.count(), 60);
+  EXPECT_EQ(c->api.max_presign.count(), 120);
   EXPECT_FALSE(c->kek_pkcs11.has_value());
   // ConfigJson writes what LoadConfig reads back.
   auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
@@ -75,7 +77,13 @@ TEST_F(ConfigTest, KeyReleaseSettings) {
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(plain->api.release_rate_per_vm_per_minute, 30);
   EXPECT_EQ(plain->api.release_rate_per_address_per_minute, 600);
+  EXPECT_EQ(plain->api.max_presign.count(), 900);
   EXPECT_TRUE(plain->test_roots.empty());
+  for (int bad : {0, -1, 604801}) {
+    nlohmann::json doc2 = Base();
+    doc2["max_presign_seconds"] = bad;
+    EXPECT_FALSE(Load(doc2).ok()) << bad;
+  }
 }
 
 TEST_F(ConfigTest, Pkcs11Kek) {

@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "launcher/libvirt_hypervisor.h"
 #include "service/api/dispatch.h"
 #include "service/attestd/config.h"
+#include "service/attestd/file_watch.h"
 #include "service/attestd/sd_notify.h"
 #include "service/attestd/serve_inputs.h"
 #include "service/attestd/setup.h"
@@ -198,27 +200,75 @@ int Serve(const std::string& config_path) {
   attestd::SdNotify("READY=1");
   const std::optional<std::chrono::microseconds> watchdog = attestd::WatchdogInterval();
   auto last_ping = std::chrono::steady_clock::now();
-  while (g_stop == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto keep_watchdog_fed = [&] {
     if (watchdog && std::chrono::steady_clock::now() - last_ping >= *watchdog) {
       attestd::SdNotify("WATCHDOG=1");
       last_ping = std::chrono::steady_clock::now();
     }
+  };
+  auto reload_certificate = [&](const char* why) {
+    if (attest::Status s = (*server)->ReloadCertificate(); s.ok()) {
+      log::Write(log::Level::kInfo, "TLS certificate reloaded", {{"on", why}});
+    } else {
+      log::Write(log::Level::kError, "TLS certificate not reloaded, still serving the old one",
+                 {{"on", why}, {"error", s.ToString()}});
+    }
+  };
+  // A renewal that rewrites or replaces the files is picked up without a SIGHUP, a few seconds
+  // after the files stop changing (FileWatch).
+  std::optional<attestd::FileWatch> tls_files;
+  if (config->server.tls) {
+    tls_files.emplace(
+        std::vector<std::string>{config->server.cert_chain_file, config->server.private_key_file});
+  }
+  constexpr auto kTlsFilesPoll = std::chrono::seconds(2);
+  auto last_poll = std::chrono::steady_clock::now();
+  // Expired nonces and request signatures are deleted once a minute (by one replica at a time),
+  // so unauthenticated challenges do not grow the database without bound.
+  constexpr auto kPurgeEvery = std::chrono::seconds(60);
+  auto last_purge = std::chrono::steady_clock::now();
+  auto purge_expired = [&pool] {
+    attest::Result<store::StorePool::Lease> lease = pool.Acquire();
+    attest::Result<std::optional<int64_t>> purged =
+        lease.ok() ? (*lease)->PurgeExpired(Now())
+                   : attest::Result<std::optional<int64_t>>(lease.status());
+    if (!purged.ok()) {
+      log::Write(log::Level::kWarning, "purging expired nonces",
+                 {{"error", purged.status().ToString()}});
+    } else if (purged->value_or(0) > 0) {
+      log::Write(log::Level::kInfo, "purged expired nonces and request signatures",
+                 {{"rows", std::to_string(**purged)}});
+    }
+  };
+  while (g_stop == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    keep_watchdog_fed();
     if (g_reload != 0) {
       g_reload = 0;
-      if (attest::Status s = (*server)->ReloadCertificate(); s.ok()) {
-        log::Write(log::Level::kInfo, "TLS certificate reloaded");
-      } else {
-        log::Write(log::Level::kError, "TLS certificate not reloaded, still serving the old one",
-                   {{"error", s.ToString()}});
+      reload_certificate("SIGHUP");
+    }
+    if (std::chrono::steady_clock::now() - last_purge >= kPurgeEvery) {
+      last_purge = std::chrono::steady_clock::now();
+      purge_expired();
+    }
+    if (tls_files && std::chrono::steady_clock::now() - last_poll >= kTlsFilesPoll) {
+      last_poll = std::chrono::steady_clock::now();
+      if (tls_files->Poll()) {
+        reload_certificate("file change");
       }
     }
   }
   attestd::SdNotify("STOPPING=1");
-  // Stop taking requests, let those in flight finish (up to the grace), then close.
+  // Stop taking requests, let those in flight finish (up to the grace), then close. The
+  // watchdog is fed meanwhile: a grace longer than WatchdogSec must not get attestd killed.
   log::Write(log::Level::kInfo, "stopping",
              {{"grace_seconds", std::to_string(config->shutdown_grace.count())}});
-  const int cut_off = (*server)->Drain(config->shutdown_grace);
+  std::future<int> drained = std::async(
+      std::launch::async, [&server, &config] { return (*server)->Drain(config->shutdown_grace); });
+  while (drained.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    keep_watchdog_fed();
+  }
+  const int cut_off = drained.get();
   if (cut_off > 0) {
     log::Write(log::Level::kWarning, "requests still in flight when the grace ran out",
                {{"requests", std::to_string(cut_off)}});

@@ -24,15 +24,19 @@ void PutText(Bytes* out, const std::string& s) {
 
 Bytes AuditCanonicalBytes(const AuditEntry& e) {
   Bytes out;
-  PutText(&out, "attest-audit-v1");
+  const bool with_address = !e.record.client_address.empty();
+  PutText(&out, with_address ? "attest-audit-v2" : "attest-audit-v1");
   PutU64(&out, static_cast<uint64_t>(e.seq));
   PutU64(&out, static_cast<uint64_t>(ToUnixSeconds(e.record.at)));
   for (const std::string* s :
        {&e.record.tenant_id, &e.record.actor, &e.record.action, &e.record.subject,
-        &e.record.evidence_digest, &e.record.policy_version, &e.record.outcome, &e.record.detail,
-        &e.prev_hash}) {
+        &e.record.evidence_digest, &e.record.policy_version, &e.record.outcome, &e.record.detail}) {
     PutText(&out, *s);
   }
+  if (with_address) {
+    PutText(&out, e.record.client_address);
+  }
+  PutText(&out, e.prev_hash);
   return out;
 }
 

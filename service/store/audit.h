@@ -29,6 +29,10 @@ struct AuditRecord {
   std::string policy_version;   // "name@version", "" when none
   std::string outcome;          // "accepted", "rejected", "ok", ...
   std::string detail;           // reasons, free text
+  // client_address: the caller's address as attestd resolved it (the peer, or what a trusted
+  // proxy reported); "" for entries attestd writes itself and for those recorded before the
+  // address was (schema version 11).
+  std::string client_address;
 };
 
 struct AuditEntry {
@@ -40,6 +44,10 @@ struct AuditEntry {
 // AuditCanonicalBytes is the hashed form of an entry: a version tag, then seq (8 bytes big endian),
 // time (8 bytes BE, Unix seconds) and each text field as a 4-byte BE length plus its bytes, in
 // declaration order, ending with prev_hash. Unambiguous: no two entries share a byte string.
+// An entry without a client address keeps the form entries had before the address was recorded
+// ("attest-audit-v1", no address field), so older chains verify unchanged; one with an address
+// is tagged "attest-audit-v2" and carries it after detail. Blanking a recorded address changes
+// the entry's hash, which the next entry's prev_hash (or the head) catches.
 Bytes AuditCanonicalBytes(const AuditEntry& entry);
 
 // AuditEntryHash returns the hex SHA-256 of AuditCanonicalBytes(entry).

@@ -7,7 +7,7 @@ namespace {
 
 constexpr ColumnList kAudit(
     "seq, tenant_id, at, actor, action, subject, evidence_digest, policy_version, outcome, detail, "
-    "prev_hash");
+    "prev_hash, client_address");
 constexpr ColumnList kHead("seq, hash");
 
 Result<AuditEntry> ToAudit(const Row& r) {
@@ -23,6 +23,7 @@ Result<AuditEntry> ToAudit(const Row& r) {
   e.record.outcome = r.Text(kAudit["outcome"]);
   e.record.detail = r.Text(kAudit["detail"]);
   e.prev_hash = r.Text(kAudit["prev_hash"]);
+  e.record.client_address = r.Text(kAudit["client_address"]);
   return e;
 }
 
@@ -66,10 +67,10 @@ Result<AuditEntry> AppendAuditInTransaction(SqlConnection* db, const AuditRecord
   e.prev_hash = head[0].Text(kHead["hash"]);
   ATTEST_RETURN_IF_ERROR(
       db->Exec(std::string("INSERT INTO audit_log (") + kAudit.sql() +
-                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                {e.seq, record.tenant_id, Unix(record.at), record.actor, record.action,
                 record.subject, record.evidence_digest, record.policy_version, record.outcome,
-                record.detail, e.prev_hash})
+                record.detail, e.prev_hash, record.client_address})
           .status());
   ATTEST_RETURN_IF_ERROR(
       db->Exec("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", {e.seq, AuditEntryHash(e)})

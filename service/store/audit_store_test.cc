@@ -50,6 +50,34 @@ TEST_P(StoreTest, AuditLogIsAHashChain) {
   EXPECT_EQ((*verdict)->seq, 5);  // the newest entry is checked against the recorded head
 }
 
+TEST_P(StoreTest, AuditKeepsTheClientAddressInTheChain) {
+  AuditRecord with = Record(a_, 1);
+  with.client_address = "198.51.100.9";
+  ASSERT_TRUE(store_->AppendAudit(with).ok());
+  ASSERT_TRUE(store_->AppendAudit(Record(a_, 2)).ok());  // written by attestd itself: no address
+  auto listed = store_->ListAudit(a_, 0, 10);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].record.client_address, "198.51.100.9");
+  EXPECT_EQ((*listed)[1].record.client_address, "");
+  EXPECT_FALSE(store_->VerifyAudit()->has_value());
+
+  auto raw = Raw();
+  ASSERT_TRUE(raw->ExecScript(GetParam() == Dialect::kSqlite
+                                  ? "DROP TRIGGER audit_log_no_update"
+                                  : "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
+                  .ok());
+  for (const char* address : {"", "203.0.113.1"}) {
+    SCOPED_TRACE(address);
+    ASSERT_TRUE(
+        raw->Exec("UPDATE audit_log SET client_address = $1 WHERE seq = 1", {std::string(address)})
+            .ok());
+    auto verdict = store_->VerifyAudit();
+    ASSERT_TRUE(verdict.ok() && verdict->has_value());
+    EXPECT_EQ((*verdict)->seq, 2);
+  }
+}
+
 TEST_P(StoreTest, ConcurrentAppendersKeepOneChain) {
   auto one = Open(Sealer());
   auto two = Open(Sealer());

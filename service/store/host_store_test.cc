@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <barrier>
 #include <string>
 #include <thread>
 
@@ -235,21 +234,8 @@ TEST_P(StoreTest, RacingQuoteSubmissionsHaveOneWinnerAndOneChain) {
   for (int i = 0; i < kRounds; ++i) {
     nonces.push_back(store_->IssueNonce(a_, host, seconds(60), T0()).value().value);
   }
-  std::atomic<int> wins[kRounds] = {};
-  std::atomic<int> errors{0};
-  std::barrier sync(2);
-  auto race = [&](Store* s, const std::string& state) {
-    for (int i = 0; i < kRounds; ++i) {
-      sync.arrive_and_wait();
-      auto r = s->RecordHostQuote(a_, host, QuoteWrite(a_, host, nonces[i], state), T0());
-      if (r.ok()) {
-        ++wins[i];
-      } else if (r.status().reason_id() != "store.nonce_rejected") {
-        ++errors;
-      }
-    }
-  };
   // A third connection appends other entries meanwhile: the chain must stay one chain.
+  std::atomic<int> errors{0};
   std::atomic<bool> done{false};
   std::thread other([&] {
     for (int i = 0; !done; ++i) {
@@ -258,15 +244,19 @@ TEST_P(StoreTest, RacingQuoteSubmissionsHaveOneWinnerAndOneChain) {
       }
     }
   });
-  std::thread t1(race, one->get(), "trusted");
-  std::thread t2(race, two->get(), "untrusted");
-  t1.join();
-  t2.join();
+  Store* racers[2] = {one->get(), two->get()};
+  const char* states[2] = {"trusted", "untrusted"};
+  const RaceOutcome race =
+      RaceTwoConnections(kRounds, "store.nonce_rejected", [&](int racer, int round) {
+        return racers[racer]
+            ->RecordHostQuote(a_, host, QuoteWrite(a_, host, nonces[round], states[racer]), T0())
+            .status();
+      });
   done = true;
   other.join();
-  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(errors.load() + race.errors, 0);
   for (int i = 0; i < kRounds; ++i) {
-    EXPECT_EQ(wins[i].load(), 1) << "round " << i;
+    EXPECT_EQ(race.wins[i], 1) << "round " << i;
   }
   // Exactly one entry per nonce, and the log verifies.
   EXPECT_EQ(store_->ListAudit(a_, 0, 1000)->size(), static_cast<size_t>(kRounds));

@@ -281,6 +281,22 @@ ALTER TABLE hosts ADD COLUMN platform TEXT NOT NULL DEFAULT '';
 ALTER TABLE hosts ADD COLUMN platform_changed_at BIGINT;
 )sql";
 
+// Version 11 (issue 16): the client address of each audit entry (service/store/audit.h). Entries
+// from before keep '' and their hash. Adding a column fires no UPDATE trigger.
+constexpr char kAuditAddressV11[] = R"sql(
+ALTER TABLE audit_log ADD COLUMN client_address TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Version 12 (issue 17): signatures of accepted signed requests that change something, kept
+// until their SigV4 time window ends (service/store/replay_store.h).
+constexpr char kReplayV12[] = R"sql(
+CREATE TABLE request_signatures (
+  signature TEXT PRIMARY KEY,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX request_signatures_expiry ON request_signatures (expires_at);
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -311,6 +327,8 @@ const std::vector<Migration>& Migrations() {
        WithBlob(kWebhooksV9, "BYTEA")},
       {10, "hosts: platform identity document, platform_changed_at", kHostPlatformV10,
        kHostPlatformV10},
+      {11, "audit log: client address", kAuditAddressV11, kAuditAddressV11},
+      {12, "signatures of accepted signed requests (replay protection)", kReplayV12, kReplayV12},
   };
   return *migrations;
 }

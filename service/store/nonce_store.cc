@@ -46,6 +46,33 @@ Status ConsumeNonceIn(SqlConnection* db, const std::string& caller_tenant,
   return Status::Ok();
 }
 
+Result<std::optional<int64_t>> NonceStore::PurgeExpired(TimePoint now, int64_t batch) {
+  Transaction tx(db_);
+  ATTEST_RETURN_IF_ERROR(tx.Begin());
+  if (db_->dialect() == Dialect::kPostgres) {
+    // Advisory locks belong to the database; the schema's name in the key makes it one purge per
+    // schema (replicas share one; tests each have their own). 1886745191 is "purg".
+    ATTEST_ASSIGN_OR_RETURN(
+        auto locked,
+        db_->Exec("SELECT pg_try_advisory_xact_lock(1886745191, hashtext(current_schema()))"));
+    if (locked.empty() || !locked[0][0] || (*locked[0][0] != "t" && *locked[0][0] != "true")) {
+      return std::optional<int64_t>();
+    }
+  }
+  int64_t deleted = 0;
+  // DELETE has no LIMIT in PostgreSQL: the batch is chosen by a subquery, in both dialects.
+  for (const char* sql :
+       {"DELETE FROM nonces WHERE value IN (SELECT value FROM nonces WHERE expires_at <= $1 "
+        "LIMIT $2) RETURNING value",
+        "DELETE FROM request_signatures WHERE signature IN (SELECT signature FROM "
+        "request_signatures WHERE expires_at <= $1 LIMIT $2) RETURNING signature"}) {
+    ATTEST_ASSIGN_OR_RETURN(auto rows, db_->Exec(sql, {Unix(now), batch}));
+    deleted += static_cast<int64_t>(rows.size());
+  }
+  ATTEST_RETURN_IF_ERROR(tx.Commit());
+  return std::optional<int64_t>(deleted);
+}
+
 Status NonceStore::CheckNonce(const std::string& caller_tenant, const std::string& subject,
                               const std::string& value, TimePoint now) {
   ATTEST_ASSIGN_OR_RETURN(

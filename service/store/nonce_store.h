@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "attest/core/status.h"
@@ -34,6 +35,12 @@ class NonceStore {
   // the nonce in between).
   Status CheckNonce(const std::string& caller_tenant, const std::string& subject,
                     const std::string& value, TimePoint now);
+  // PurgeExpired deletes nonces and recorded request signatures (ReplayStore) that expired by
+  // now, at most batch rows of each (a purge keeps no lock for long), and returns how many it
+  // deleted. Expired rows refuse nothing a missing row would not: every check also compares the
+  // expiry. One replica at a time (PostgreSQL: a transaction-scoped advisory lock taken without
+  // waiting): nullopt when another is purging.
+  Result<std::optional<int64_t>> PurgeExpired(TimePoint now, int64_t batch = 10000);
 
  private:
   SqlConnection* db_;

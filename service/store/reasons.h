@@ -28,6 +28,8 @@ inline constexpr Reason kStoreEnrollmentTokenUsed{"store.enrollment_token_used",
                                                   ErrorCode::kPolicyDenied};
 inline constexpr Reason kStoreEnrollmentTokenExpired{"store.enrollment_token_expired",
                                                      ErrorCode::kPolicyDenied};
+// A signed request that changes something, sent again with the same signature (a replay).
+inline constexpr Reason kStoreRequestReplayed{"store.request_replayed", ErrorCode::kPolicyDenied};
 
 // kStoreTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kStoreTable[] = {
@@ -44,6 +46,7 @@ inline constexpr Reason kStoreTable[] = {
     kStoreEnrollmentTokenInvalid,
     kStoreEnrollmentTokenUsed,
     kStoreEnrollmentTokenExpired,
+    kStoreRequestReplayed,
 };
 
 }  // namespace attest::reasons

@@ -23,6 +23,7 @@
 #include "service/store/nonce_store.h"
 #include "service/store/policy_store.h"
 #include "service/store/reasons.h"
+#include "service/store/replay_store.h"
 #include "service/store/secret_sealer.h"
 #include "service/store/sql.h"
 #include "service/store/tenant_store.h"
@@ -46,7 +47,8 @@ class Store final : public TenantStore,
                     public NetworkStore,
                     public CollateralStore,
                     public AuditStore,
-                    public WebhookStore {
+                    public WebhookStore,
+                    public ReplayStore {
  public:
   // Open migrates the database behind db (ApplyMigrations) and returns the store owning it.
   // kStoreInvalidArgument without a sealer.

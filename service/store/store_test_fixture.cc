@@ -1,7 +1,10 @@
 #include "service/store/store_test_fixture.h"
 
+#include <atomic>
+#include <barrier>
 #include <cstdlib>
 #include <string_view>
+#include <thread>
 
 #include "attest/core/encoding.h"
 
@@ -107,6 +110,34 @@ AuditRecord Record(const std::string& tenant, int i) {
                      "prod@" + std::to_string(i),
                      "ok",
                      "detail " + std::to_string(i)};
+}
+
+RaceOutcome RaceTwoConnections(int rounds, std::string_view loser_reason,
+                               const std::function<Status(int racer, int round)>& attempt) {
+  std::vector<std::atomic<int>> wins(static_cast<size_t>(rounds));
+  std::atomic<int> errors{0};
+  std::barrier sync(2);
+  auto race = [&](int racer) {
+    for (int i = 0; i < rounds; ++i) {
+      sync.arrive_and_wait();
+      const Status st = attempt(racer, i);
+      if (st.ok()) {
+        ++wins[static_cast<size_t>(i)];
+      } else if (st.reason_id() != loser_reason) {
+        ++errors;
+      }
+    }
+  };
+  std::thread t0(race, 0);
+  std::thread t1(race, 1);
+  t0.join();
+  t1.join();
+  RaceOutcome out;
+  out.errors = errors.load();
+  for (const std::atomic<int>& w : wins) {
+    out.wins.push_back(w.load());
+  }
+  return out;
 }
 
 int64_t AuditHeadSeq(SqlConnection* raw) {

@@ -8,8 +8,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "service/store/sql.h"
@@ -50,6 +52,18 @@ Vm MakeVm(const std::string& id, std::vector<std::string> volume_ids);
 
 // Record returns the i-th audit record of tenant.
 AuditRecord Record(const std::string& tenant, int i);
+
+// RaceOutcome is what RaceTwoConnections saw: per round, how many of the two attempts succeeded,
+// and how many failed for a reason other than losing.
+struct RaceOutcome {
+  std::vector<int> wins;
+  int errors = 0;
+};
+
+// RaceTwoConnections runs attempt(racer, round) from two threads (racer 0 and 1) in lockstep, round
+// after round: both threads start each round together. A failure with loser_reason is a lost race.
+RaceOutcome RaceTwoConnections(int rounds, std::string_view loser_reason,
+                               const std::function<Status(int racer, int round)>& attempt);
 
 // AuditHeadSeq reads how many entries the log has (the head's seq).
 int64_t AuditHeadSeq(SqlConnection* raw);

@@ -2,8 +2,8 @@
 # attestd_api_test.sh ATTESTD ATTESTCTL sqlite|postgres: the real attestd process over HTTPS,
 # driven by Debian's `curl --aws-sigv4` and by `attestctl`'s client commands. Checks init (0600
 # files, credentials printed once, no overwrite), TLS 1.2+ AEAD only, certificate reload on
-# SIGHUP, SigV4 refusals with AWS codes, tenant isolation (another tenant's policy answers
-# exactly like a missing one), hostile bodies
+# SIGHUP and when its files change, SigV4 refusals with AWS codes, replayed signed changes,
+# tenant isolation (another tenant's policy answers exactly like a missing one), hostile bodies
 # (4xx JSON, never 5xx), metrics and readiness, and a restart that still opens the sealed
 # credentials. postgres needs the PG* environment scripts/services.sh writes (never skipped).
 set -u
@@ -68,11 +68,14 @@ url=https://127.0.0.1:$port
 op_id=$(awk -F' = ' '/aws_access_key_id/{print $2}' "$data/operator-credentials")
 op_secret=$(awk -F' = ' '/aws_secret_access_key/{print $2}' "$data/operator-credentials")
 sig=(--aws-sigv4 "aws:amz:local:attestd")
+# Each call signs a fresh X-Request-Id (curl signs the headers it is given), as a client must:
+# attestd accepts one signature of a change only once. REQUEST_ID=... fixes it for a replay.
 call() {  # call USER:SECRET METHOD PATH [curl args...] -> "STATUS BODY"
   local user=$1 method=$2 path=$3
   shift 3
+  local rid=${REQUEST_ID:-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')}
   curl -s --cacert "$data/tls-cert.pem" "${sig[@]}" --user "$user" -X "$method" \
-    -w ' %{http_code}' "$@" "$url$path"
+    -H "X-Request-Id: $rid" -w ' %{http_code}' "$@" "$url$path"
 }
 json=(-H 'Content-Type: application/json')
 
@@ -102,6 +105,19 @@ contains sighup-broken-logged "TLS certificate not reloaded, still serving the o
 check sighup-still-serving 0 "$(kill -0 "$pid"; echo $?)"
 cp "$tmp/new-cert.pem" "$data/tls-cert.pem"
 
+# --- a renewal that only rewrites the files is picked up without a signal ---
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=watched \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$tmp/watched-key.pem" -out "$tmp/watched-cert.pem" 2>/dev/null
+cp "$tmp/watched-cert.pem" "$data/tls-cert.pem"
+cp "$tmp/watched-key.pem" "$data/tls-key.pem"
+watched=1
+for _ in $(seq 1 40); do  # attestd polls every 2 s and waits for one quiet poll
+  if curl -s -o /dev/null --cacert "$tmp/watched-cert.pem" "$url/healthz"; then watched=0; break; fi
+  sleep 0.25
+done
+check file-change-new-cert 0 "$watched"
+contains file-change-logged 'TLS certificate reloaded on="file change"' "$(cat "$tmp/serve.log")"
+
 # --- operator creates two tenants with curl --aws-sigv4 ---
 out=$(call "$op_id:$op_secret" POST /v1/tenants "${json[@]}" -d '{"name":"acme"}')
 check tenant-create 201 "${out##* }"
@@ -111,6 +127,18 @@ out=$(call "$op_id:$op_secret" POST /v1/tenants "${json[@]}" -d '{"name":"evil"}
 evil_id=$(echo "${out% *}" | sed -n 's/.*"access_key_id":"\([^"]*\)".*/\1/p')
 evil_secret=$(echo "${out% *}" | sed -n 's/.*"secret_access_key":"\([^"]*\)".*/\1/p')
 check tenant-duplicate 409 "$(call "$op_id:$op_secret" POST /v1/tenants "${json[@]}" -d '{"name":"acme"}' | awk '{print $NF}')"
+
+# --- a signed change is accepted once: the same signed bytes again are a replay ---
+out=$(REQUEST_ID=once call "$op_id:$op_secret" POST /v1/tenants "${json[@]}" -d '{"name":"once"}' \
+  -v 2>"$tmp/signed.trace")
+check replay-first 201 "${out##* }"
+auth=$(sed -n 's/^> Authorization: //p' "$tmp/signed.trace" | tr -d '\r')
+stamp=$(sed -n 's/^> X-Amz-Date: //p' "$tmp/signed.trace" | tr -d '\r')
+out=$(curl -s --cacert "$data/tls-cert.pem" -X POST -w ' %{http_code}' "${json[@]}" \
+  -H "Authorization: $auth" -H "X-Amz-Date: $stamp" -H "X-Request-Id: once" \
+  -d '{"name":"once"}' "$url/v1/tenants")
+check replay-refused 403 "${out##* }"
+contains replay-code store.request_replayed "$out"
 
 # --- tenant policies with curl ---
 cat >"$tmp/p.json" <<'JSON'

@@ -216,7 +216,10 @@ Output Attestd::Curl(const std::string& user, const std::string& method, const s
                      const std::string& body) const {
   std::string cmd = "curl -sS --cacert " + CaCert() + " -X " + method + " -w ' %{http_code}' ";
   if (!user.empty()) {
-    cmd += "--aws-sigv4 aws:amz:local:attestd --user " + Quoted(user) + " ";
+    // A fresh signed X-Request-Id per call: attestd accepts each signature of a change once, and
+    // two identical calls within one second would otherwise sign alike.
+    cmd += "--aws-sigv4 aws:amz:local:attestd --user " + Quoted(user) +
+           " -H \"X-Request-Id: $(od -An -tx1 -N12 /dev/urandom | tr -d ' \\n')\" ";
   }
   if (!body.empty()) {
     cmd += "-H 'Content-Type: application/json' --data-binary " + Quoted(body) + " ";

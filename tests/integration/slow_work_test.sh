@@ -60,7 +60,9 @@ op_secret=$(awk -F' = ' '/aws_secret_access_key/{print $2}' "$data/operator-cred
 call() {  # call USER:SECRET METHOD PATH [curl args...] -> "BODY STATUS"
   local user=$1 method=$2 path=$3
   shift 3
+  # a fresh signed X-Request-Id: attestd accepts each signature of a change once
   curl -s --cacert "$data/tls-cert.pem" --aws-sigv4 "aws:amz:local:attestd" --user "$user" \
+    -H "X-Request-Id: $(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')" \
     -X "$method" -w ' %{http_code}' "$@" "$url$path"
 }
 json=(-H 'Content-Type: application/json')

@@ -117,6 +117,9 @@ ApiHarness::Reply ApiHarness::Call(const std::string& method, const std::string&
   }
   req.body.assign(body.begin(), body.end());
   if (credentials != nullptr) {
+    // Signed too, so no two calls share a signature: attestd accepts a signed request that
+    // changes something once (as an AWS SDK's amz-sdk-invocation-id does for its requests).
+    req.headers.push_back({"X-Request-Id", "harness-" + std::to_string(++calls_)});
     sigv4::SignOptions options;
     options.region = api_->service().config.region;
     options.service = api_->service().config.service;
@@ -127,6 +130,11 @@ ApiHarness::Reply ApiHarness::Call(const std::string& method, const std::string&
       req = signed_req->signed_request;
     }
   }
+  last_request_ = req;
+  return Send(req);
+}
+
+ApiHarness::Reply ApiHarness::Send(const HttpRequest& req) {
   http::HttpResponse r = api_->Handle(req);
   Reply reply;
   reply.status = r.status;

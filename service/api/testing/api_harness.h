@@ -38,6 +38,10 @@ class ApiHarness {
              const std::string& content_type = "application/json");
   Reply CallJson(const std::string& method, const std::string& path_and_query,
                  const nlohmann::json& body, const sigv4::Credentials* credentials);
+  // Send hands req to the API as it is; last_request is the request the last Call sent (signed
+  // when it had credentials), for replaying it.
+  Reply Send(const HttpRequest& req);
+  const HttpRequest& last_request() const { return last_request_; }
 
   // CreateTenant makes a tenant through the API with the operator's credentials.
   sigv4::Credentials CreateTenant(const std::string& name);
@@ -78,6 +82,8 @@ class ApiHarness {
   std::string peer_;
   std::vector<HttpHeader> peer_headers_;
   TimePoint now_;
+  int64_t calls_ = 0;
+  HttpRequest last_request_;
   metrics::Registry metrics_;
   std::shared_ptr<const keys::KeyEncryptionKey> kek_;
   std::unique_ptr<release::TrustAnchors> anchors_;
