@@ -384,13 +384,18 @@ Result<std::vector<ReleasedVolumeKey>> ParseAttestResponse(const client::ClientR
           break;
         }
         text += "\n  " + Printable(StringMember(f, "check"), 32) + ": " +
-                Printable(StringMember(f, "code"), 64) + " (" +
-                Printable(StringMember(f, "detail")) + ")";
+                Printable(StringMember(f, "code"), 64);
+        // attestd sends no detail to an unauthenticated guest (issue 17); an older one did.
+        const std::string detail = StringMember(f, "detail");
+        if (!detail.empty()) {
+          text += " (" + Printable(detail) + ")";
+        }
       }
     }
     if (shown == 0) {
       text += " (no failure list)";
     }
+    text += "\n  each check's detail: the VM owner's audit log (GET /v1/audit, action vm.release)";
     return Status(reasons::kReleaseDenied, text);
   }
   if (r.status != 200) {

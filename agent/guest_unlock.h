@@ -80,8 +80,9 @@ struct ReleasedVolumeKey {
 // "keys": [{"volume_id", "jwe"}]}: each JWE's protected kid must be its volume id, it must open
 // with private_jwk to exactly 32 bytes, no volume twice, at most 64 keys; else
 // guest.response_invalid (or release.jwe_invalid when a JWE does not open). 403: release.denied
-// with every listed failure "check: code (detail)" on its own line, printable ASCII only. Any
-// other status: client.http_error with the service's code.
+// with every listed failure "check: code" on its own line (with " (detail)" when the service sent
+// one: attestd does not to unauthenticated callers), printable ASCII only, and where the details
+// are (the VM owner's audit log). Any other status: client.http_error with the service's code.
 Result<std::vector<ReleasedVolumeKey>> ParseAttestResponse(const client::ClientResponse& response,
                                                            const std::string& vm_id,
                                                            const std::string& private_jwk);

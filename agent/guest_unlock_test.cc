@@ -291,6 +291,22 @@ TEST_F(GuestUnlockAttest, HostileAnswers) {
   EXPECT_EQ((*keys)[0].key, Bytes(32, 1));
   EXPECT_EQ((*keys)[1].key, Bytes(32, 2));
 
+  // Today's attestd sends checks and codes only: one line each, no empty "()", and the pointer
+  // to where the details are.
+  const std::string codes_only =
+      ParseAttestResponse(Json(403, {{"code", "release.denied"},
+                                     {"failures",
+                                      {{{"check", "host"}, {"code", "release.host_untrusted"}},
+                                       {{"check", "nonce"}, {"code", "release.nonce_rejected"}}}}}),
+                          "vm-1", priv_)
+          .status()
+          .message();
+  EXPECT_NE(codes_only.find("\n  host: release.host_untrusted\n  nonce: release.nonce_rejected\n"),
+            std::string::npos)
+      << codes_only;
+  EXPECT_EQ(codes_only.find("()"), std::string::npos) << codes_only;
+  EXPECT_NE(codes_only.find("audit log"), std::string::npos) << codes_only;
+
   // The failure list reaches the terminal bounded and without control characters.
   const std::string message = ParseAttestResponse(cases[15].r, "vm-1", priv_).status().message();
   EXPECT_LT(message.size(), 16000u);

@@ -4,14 +4,23 @@
 //   POST /v1/attest/challenge {"vm_id"}                    -> 201 {"nonce", "expires_at"}
 //   POST /v1/attest {"vm_id", "nonce", "guest_key", "evidence"}
 //        -> 200 {"vm_id", "policy", "token", "keys": [{"volume_id", "jwe"}]}
-//        -> 403 {"code": "release.denied", "message", "failures": [{"check", "code", "detail"}]}
+//        -> 403 {"code": "release.denied", "message", "failures": [{"check", "code"}]}
+//        -> 404 api.not_found for a VM that does not exist or was deleted (alike: issue 17)
+//        -> 503 api.verifications_busy (Retry-After: 1), the nonce untouched
 //   GET  /v1/attest/keys                                    -> the JWKS of the result-token key
 //
-// The release route does the I/O around release::DecideRelease: it consumes the nonce under the
-// VM's tenant (the result goes into the decision; nothing short-circuits it), reads the VM, its
-// host and the policy version the ticket pins, and then runs every check at once. Only a
-// decision without failures unwraps the volume keys (in memory) and encrypts them to the guest
-// key. Every decision is an audit entry `vm.release` under the VM's tenant.
+// The release route does the I/O around release::DecideRelease, cheapest checks first: the body,
+// the VM, then the nonce with a read-only Store::CheckNonce, so an unknown, spent or expired nonce
+// is refused before any signature work (issue 17). Then a place among max_concurrent_verifications
+// (none: 503 at once, the nonce still usable), then the nonce is consumed under the VM's tenant
+// (one atomic UPDATE: of two requests with one nonce, one wins and the other is refused like a
+// spent nonce), the VM's host and the policy version the ticket pins are read, and every check runs
+// at once. Only a decision without failures unwraps the volume keys (in memory) and encrypts them
+// to the guest key. Every decision is an audit entry `vm.release` under the VM's tenant.
+//
+// The caller is nobody in particular, so a refusal names the failed checks and their codes only;
+// each check's detail (digests, host ids and states, times, the policy's wanted values) goes to
+// the audit entry, which only the VM's tenant reads.
 //
 // Both POST routes are rate-limited per source address and per VM id (http/rate_limit.h), in
 // memory and per replica; over a limit: 429 api.rate_limited with Retry-After.
@@ -248,10 +257,45 @@ Status AuditRelease(store::Store& db, RequestContext& ctx, const store::Vm& vm,
   return db.AppendAudit(ReleaseRecord(ctx, vm, outcome, detail, evidence_digest)).status();
 }
 
+// Bounds on the failure details an audit entry keeps: one check's detail, and the whole text.
+constexpr size_t kMaxAuditFailureDetailBytes = 512;
+constexpr size_t kMaxAuditDetailBytes = size_t{8} * 1024;
+
+// Clip cuts text to at most max bytes, never inside a UTF-8 sequence, marking the cut.
+std::string Clip(const std::string& text, size_t max) {
+  if (text.size() <= max) {
+    return text;
+  }
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  return text.substr(0, cut) + "...";
+}
+
+// DenialDetail is the audit detail of a refusal: "check:code (detail)" per failure, "; " between
+// them, bounded (kMaxAudit*); what the public answer leaves out is kept here for the VM's tenant.
+std::string DenialDetail(const std::vector<release::CheckFailure>& failures) {
+  std::string out;
+  for (size_t i = 0; i < failures.size(); ++i) {
+    const release::CheckFailure& f = failures[i];
+    std::string item = f.check + ":" + std::string(f.reason.id);
+    if (!f.detail.empty()) {
+      item += " (" + Clip(f.detail, kMaxAuditFailureDetailBytes) + ")";
+    }
+    if (out.size() + item.size() + 2 > kMaxAuditDetailBytes) {
+      out += "; ... " + std::to_string(failures.size() - i) + " more";
+      break;
+    }
+    out += (out.empty() ? "" : "; ") + item;
+  }
+  return out;
+}
+
 // AuditDenial appends the denial and raises release.denied to the VM's owner in one transaction
 // (issue 15): the event carries the failed checks' codes, not their details.
 Status AuditDenial(store::Store& db, RequestContext& ctx, const store::Vm& vm,
-                   const std::vector<release::CheckFailure>& failures, const std::string& detail,
+                   const std::vector<release::CheckFailure>& failures,
                    const std::string& evidence_digest) {
   nlohmann::json codes = nlohmann::json::array();
   for (const release::CheckFailure& f : failures) {
@@ -260,7 +304,7 @@ Status AuditDenial(store::Store& db, RequestContext& ctx, const store::Vm& vm,
   const nlohmann::json data = {{"vm_id", vm.id}, {"host_id", vm.host_id}, {"failures", codes}};
   return db
       .AppendAuditAndRaise(
-          ReleaseRecord(ctx, vm, "denied", detail, evidence_digest),
+          ReleaseRecord(ctx, vm, "denied", DenialDetail(failures), evidence_digest),
           {std::string(store::kEventReleaseDenied), vm.tenant_id, vm.id, data.dump()}, ctx.now)
       .status();
 }
@@ -270,6 +314,50 @@ void CountDecision(RequestContext& ctx, const std::string& outcome) {
     ctx.service.metrics->Add("attestd_decisions_total",
                              {{"kind", "release"}, {"outcome", outcome}});
   }
+}
+
+// Deny records a refusal (audit entry, release.denied event, metric) and answers 403 with the
+// failed checks' names and codes only: the caller is unauthenticated.
+Result<HttpResponse> Deny(store::Store& db, RequestContext& ctx, const store::Vm& vm,
+                          const std::vector<release::CheckFailure>& failures,
+                          const std::string& evidence_digest) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const release::CheckFailure& f : failures) {
+    list.push_back({{"check", f.check}, {"code", f.reason.id}});
+  }
+  ATTEST_RETURN_IF_ERROR(AuditDenial(db, ctx, vm, failures, evidence_digest));
+  CountDecision(ctx, "denied");
+  return http::JsonResponse(
+      403, {{"code", reasons::kReleaseDenied.id},
+            {"message", "key release refused: " + std::to_string(failures.size()) +
+                            " check(s) failed; the VM's owner finds each check's detail in its "
+                            "audit log"},
+            {"failures", list}});
+}
+
+// DenyNonce refuses an attempt whose nonce the store rejected, before any verification; a
+// database failure is returned as it is (the guest did nothing wrong).
+Result<HttpResponse> DenyNonce(store::Store& db, RequestContext& ctx, const store::Vm& vm,
+                               const Status& nonce_status, const std::string& evidence_digest) {
+  if (nonce_status.reason_id() != reasons::kStoreNonceRejected.id) {
+    return nonce_status;
+  }
+  return Deny(db, ctx, vm, {{"nonce", reasons::kReleaseNonceRejected, nonce_status.message()}},
+              evidence_digest);
+}
+
+// Busy is the 503 of a full verification gate: nothing was done, the nonce is still good.
+HttpResponse Busy(RequestContext& ctx) {
+  if (ctx.service.metrics != nullptr) {
+    ctx.service.metrics->Add("attestd_verifications_busy_total", {});
+  }
+  HttpResponse r = http::ErrorResponse(
+      503, reasons::kApiVerificationsBusy.id,
+      "every evidence verification place is taken (max_concurrent_verifications " +
+          std::to_string(ctx.service.release_limits->verifications.max()) +
+          "); retry with the same nonce after 1 s");
+  r.headers.push_back({"Retry-After", "1"});
+  return r;
 }
 
 Result<HttpResponse> Attest(RequestContext& ctx) {
@@ -294,16 +382,36 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
     }
     return vm.status();
   }
+  // A deleted VM answers exactly like one that never existed (as the challenge route does), and
+  // before any other database work: a stranger cannot tell which VM ids existed. Its nonces are
+  // spent and no new ones are issued, so nothing could be released to it anyway.
+  if (vm->deleted_at) {
+    return VmNotFound();
+  }
+  const std::string evidence_digest =
+      "sha256:" + HexEncode(Sha256(release::EvidenceBytes(body.evidence)));
+
+  // The cheap check first: an unknown, spent, expired or foreign nonce costs one SELECT, no
+  // signature. Only the consume below decides (another request may take the nonce in between).
+  if (Status nonce = db->CheckNonce(vm->tenant_id, vm->id, body.nonce_hex, ctx.now); !nonce.ok()) {
+    return DenyNonce(*db, ctx, *vm, nonce, evidence_digest);
+  }
+  // A place among the verifications, taken before the nonce is consumed: a refused request has
+  // spent nothing and may be sent again as it is.
+  http::ConcurrencyGate::Pass pass(ctx.service.release_limits->verifications);
+  if (!pass.held()) {
+    return Busy(ctx);
+  }
 
   release::ReleaseInput in;
   in.now = ctx.now;
   in.nonce = body.nonce;
   in.guest_key = body.guest_key;
   in.vm = &*vm;
-  // Consumed whatever else is wrong: a nonce is spent by its first attempt.
+  // One atomic UPDATE: of requests racing with one nonce exactly one gets past here.
   in.nonce_status = db->ConsumeNonce(vm->tenant_id, vm->id, body.nonce_hex, ctx.now);
-  if (!in.nonce_status.ok() && in.nonce_status.reason_id() != reasons::kStoreNonceRejected.id) {
-    return in.nonce_status;  // the database failed, not the guest
+  if (!in.nonce_status.ok()) {
+    return DenyNonce(*db, ctx, *vm, in.nonce_status, evidence_digest);
   }
 
   Result<store::Host> host = db->LookupHost(vm->host_id);
@@ -333,8 +441,6 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
     service::collateral::StoreCollateralSource cache(*db, host->tenant_id);
     ATTEST_ASSIGN_OR_RETURN(tdx_evidence->collateral, cache.TdxCollateral(*tdx_evidence->quote));
   }
-  const std::string evidence_digest =
-      "sha256:" + HexEncode(Sha256(release::EvidenceBytes(in.evidence)));
 
   const auto start = std::chrono::steady_clock::now();
   release::ReleaseDecision decision = release::DecideRelease(in, *ctx.service.anchors);
@@ -362,19 +468,7 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
   }
 
   if (!decision.released()) {
-    nlohmann::json failures = nlohmann::json::array();
-    std::string detail;
-    for (const release::CheckFailure& f : decision.failures) {
-      failures.push_back({{"check", f.check}, {"code", f.reason.id}, {"detail", f.detail}});
-      detail += (detail.empty() ? "" : " ") + f.check + ":" + std::string(f.reason.id);
-    }
-    ATTEST_RETURN_IF_ERROR(AuditDenial(*db, ctx, *vm, decision.failures, detail, evidence_digest));
-    CountDecision(ctx, "denied");
-    return http::JsonResponse(
-        403, {{"code", reasons::kReleaseDenied.id},
-              {"message", "key release refused: " + std::to_string(decision.failures.size()) +
-                              " check(s) failed"},
-              {"failures", failures}});
+    return Deny(*db, ctx, *vm, decision.failures, evidence_digest);
   }
 
   Result<std::vector<release::ReleasedKey>> keys =

@@ -15,6 +15,7 @@
 #include "attest/core/ossl.h"
 #include "attest/core/time.h"
 #include "service/api/reasons.h"
+#include "service/http/concurrency_gate.h"
 #include "service/http/ip_address.h"
 #include "service/http/rate_limit.h"
 #include "service/http/response.h"
@@ -66,6 +67,10 @@ struct ServiceConfig {
   // and per source address on each of /v1/attest/challenge and /v1/attest (burst = the rate).
   int64_t release_rate_per_vm_per_minute = 30;
   int64_t release_rate_per_address_per_minute = 600;
+  // max_concurrent_verifications: evidence verifications POST /v1/attest runs at once on this
+  // replica; one more answers 503 api.verifications_busy (Retry-After: 1) without touching its
+  // nonce. attestd sets it below server_threads (default half of them).
+  size_t max_concurrent_verifications = 4;
   // trusted_proxies: peers whose Forwarded / X-Forwarded-For headers name the client
   // (service/http/client_address.h); empty = every peer is the client.
   std::vector<http::IpNetwork> trusted_proxies;
@@ -84,13 +89,16 @@ struct ServiceConfig {
   size_t slow_work_queue = 2;
 };
 
-// ReleaseLimits: the rate limiters of the key release routes (in memory, per replica).
+// ReleaseLimits: the rate limiters and the verification gate of the key release routes (in
+// memory, per replica).
 struct ReleaseLimits {
   explicit ReleaseLimits(const ServiceConfig& c)
       : per_vm(c.release_rate_per_vm_per_minute),
-        per_address(c.release_rate_per_address_per_minute) {}
+        per_address(c.release_rate_per_address_per_minute),
+        verifications(c.max_concurrent_verifications) {}
   http::RateLimiter per_vm;
   http::RateLimiter per_address;
+  http::ConcurrencyGate verifications;
 };
 
 struct ServiceContext {

@@ -131,6 +131,11 @@ void DefineApiMetrics(metrics::Registry& registry) {
   registry.DefineGauge("attestd_slow_work_queued", "Slow jobs waiting for a slow-work thread.");
   registry.DefineGauge("attestd_rate_limit_tracked_keys",
                        "Rate limit buckets held in memory (this replica), by scope.");
+  registry.DefineCounter("attestd_verifications_busy_total",
+                         "Key release requests refused with api.verifications_busy (every "
+                         "verification place taken).");
+  registry.DefineGauge("attestd_max_concurrent_verifications",
+                       "Configured bound on concurrent key release verifications (this replica).");
 }
 
 Api::Api(ServiceContext service) : service_(std::move(service)) {
@@ -170,6 +175,8 @@ Api::Api(ServiceContext service) : service_(std::move(service)) {
                           static_cast<double>(service_.release_limits->per_vm.per_minute()));
     service_.metrics->Set("attestd_rate_limit_per_minute", {{"scope", "address"}},
                           static_cast<double>(service_.release_limits->per_address.per_minute()));
+    service_.metrics->Set("attestd_max_concurrent_verifications", {},
+                          static_cast<double>(service_.release_limits->verifications.max()));
   }
 }
 

@@ -26,12 +26,15 @@ inline constexpr Reason kApiCidrOverlap{"api.cidr_overlap", ErrorCode::kConflict
 inline constexpr Reason kApiResourceInUse{"api.resource_in_use", ErrorCode::kConflict};
 // Key release routes: a caller over its per-VM or per-address rate (429, Retry-After).
 inline constexpr Reason kApiRateLimited{"api.rate_limited", ErrorCode::kResourceExhausted};
+// POST /v1/attest while max_concurrent_verifications evidence verifications already run on this
+// replica (503, Retry-After: 1); the nonce was not touched, so the same request may be sent again.
+inline constexpr Reason kApiVerificationsBusy{"api.verifications_busy", ErrorCode::kUnavailable};
 
 // kApiTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kApiTable[] = {
-    kApiRouteNotFound,     kApiMethodNotAllowed, kApiAccessDenied,  kApiHostNotActivated,
-    kApiHostPolicyMissing, kApiCidrOverlap,      kApiResourceInUse, kApiRateLimited,
-    kApiActivationInvalid, kHostPlatformChanged,
+    kApiRouteNotFound,     kApiMethodNotAllowed, kApiAccessDenied,      kApiHostNotActivated,
+    kApiHostPolicyMissing, kApiCidrOverlap,      kApiResourceInUse,     kApiRateLimited,
+    kApiActivationInvalid, kHostPlatformChanged, kApiVerificationsBusy,
 };
 
 }  // namespace attest::reasons

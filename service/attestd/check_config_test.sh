@@ -39,6 +39,8 @@ expect() {
 }
 
 expect "init's configuration" 0 "is valid" "$conf"
+# The load bounds as resolved: init's file pins half of its 8 server threads.
+expect "reports the verification bound" 0 "max_concurrent_verifications 4" "$conf"
 expect "missing file" 1 "attestd.json" "$tmp/none/attestd.json"
 echo '{"listen_port": 8443,' >"$tmp/broken.json"
 expect "not JSON" 1 "api.config_invalid" "$tmp/broken.json"
@@ -58,6 +60,8 @@ cases=(
   "ek_ca_bundle not certificates|c['ek_ca_bundle'] = '$tmp/garbage.pem'|ek_ca_bundle"
   "trusted_proxies not CIDRs|c['trusted_proxies'] = ['10.0.0.1/33']|trusted_proxies"
   "slow work holds every request thread|c['server_threads'] = 4; c['slow_work_threads'] = 3; c['slow_work_queue'] = 1|slow_work_threads"
+  "verifications hold every request thread|c['max_concurrent_verifications'] = c['server_threads']|max_concurrent_verifications"
+  "verification bound zero|c['max_concurrent_verifications'] = 0|max_concurrent_verifications"
 )
 for row in "${cases[@]}"; do
   IFS='|' read -r name edit needle <<<"$row"

@@ -79,6 +79,26 @@ Status SizeSlowWork(const std::string& path, std::optional<size_t> threads,
   return Status::Ok();
 }
 
+// SizeVerifications sets how many key release verifications run at once. Request handlers are
+// synchronous, so a bound of server_threads or more never binds; below it, a flood of attest
+// requests (each milliseconds of signature checks) leaves threads for challenges, the tenant and
+// operator API and health checks. Unset: half the server threads.
+size_t DefaultVerifications(int server_threads) {
+  return std::max<size_t>(static_cast<size_t>(server_threads) / 2, 1);
+}
+
+Status SizeVerifications(const std::string& path, std::optional<size_t> max, Config& c) {
+  const size_t server = static_cast<size_t>(c.server_threads);
+  c.api.max_concurrent_verifications = max.value_or(DefaultVerifications(c.server_threads));
+  if (c.api.max_concurrent_verifications >= server) {
+    return ConfigError(path, "\"max_concurrent_verifications\" (" +
+                                 std::to_string(c.api.max_concurrent_verifications) +
+                                 ") must be below \"server_threads\" (" + std::to_string(server) +
+                                 "), so other requests always find a thread");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(const std::string& path) {
@@ -89,7 +109,7 @@ Result<Config> LoadConfig(const std::string& path) {
   ATTEST_ASSIGN_OR_RETURN(const nlohmann::json doc, ReadConfigObject(path, *bytes));
 
   Config c;
-  std::optional<size_t> slow_work_threads, slow_work_queue;
+  std::optional<size_t> slow_work_threads, slow_work_queue, max_concurrent_verifications;
   keys::Pkcs11Config pkcs11;
   std::string pin_file, pin_env;
   const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
@@ -170,6 +190,9 @@ Result<Config> LoadConfig(const std::string& path) {
     } else if (key == "release_rate_per_address_per_minute") {
       ATTEST_RETURN_IF_ERROR(number(1, 1000000, &n));
       c.api.release_rate_per_address_per_minute = n;
+    } else if (key == "max_concurrent_verifications") {
+      ATTEST_RETURN_IF_ERROR(number(1, 255, &n));
+      max_concurrent_verifications = static_cast<size_t>(n);
     } else if (key == "token_ttl_seconds") {
       ATTEST_RETURN_IF_ERROR(number(10, 86400, &n));
       c.api.token_ttl = std::chrono::seconds(n);
@@ -248,6 +271,7 @@ Result<Config> LoadConfig(const std::string& path) {
     return ConfigError(path, s.message());
   }
   ATTEST_RETURN_IF_ERROR(SizeSlowWork(path, slow_work_threads, slow_work_queue, c));
+  ATTEST_RETURN_IF_ERROR(SizeVerifications(path, max_concurrent_verifications, c));
   {
     events::WorkerConfig check = c.webhooks;
     check.owner = "config-check";  // the real owner is named at serve
@@ -347,6 +371,11 @@ std::string ConfigJson(const Config& c) {
   doc["max_volume_bytes"] = c.api.max_volume_bytes;
   doc["release_rate_per_vm_per_minute"] = c.api.release_rate_per_vm_per_minute;
   doc["release_rate_per_address_per_minute"] = c.api.release_rate_per_address_per_minute;
+  // Written only when it is not the default, which follows server_threads: an operator who
+  // lowers server_threads later does not trip over a bound init derived from the old value.
+  if (c.api.max_concurrent_verifications != DefaultVerifications(c.server_threads)) {
+    doc["max_concurrent_verifications"] = c.api.max_concurrent_verifications;
+  }
   doc["token_ttl_seconds"] = c.api.token_ttl.count();
   doc["max_presign_seconds"] = c.api.max_presign.count();
   doc["launch_domain_type"] = c.launch.domain_type;

@@ -143,6 +143,57 @@ TEST_F(ConfigTest, SlowWorkSizes) {
   }
 }
 
+// max_concurrent_verifications: half the server threads unless set; an explicit value must be
+// an integer below server_threads (a bound at or above it never binds), refused naming the key.
+TEST_F(ConfigTest, VerificationBound) {
+  struct Case {
+    std::string name;
+    std::optional<int> server_threads;
+    nlohmann::json max;  // null: unset
+    size_t want;         // 0: refused
+  };
+  const Case cases[] = {
+      {"default", std::nullopt, nullptr, 4},
+      {"default, two server threads", 2, nullptr, 1},
+      {"default, three server threads", 3, nullptr, 1},
+      {"default, 64 server threads", 64, nullptr, 32},
+      {"explicit", 16, 12, 12},
+      {"one", std::nullopt, 1, 1},
+      {"one below the server threads", 8, 7, 7},
+      {"zero", std::nullopt, 0, 0},
+      {"negative", std::nullopt, -1, 0},
+      {"equal to the server threads", 8, 8, 0},
+      {"above the server threads", 8, 16, 0},
+      {"above the range", 256, 256, 0},
+      {"a string", std::nullopt, "4", 0},
+      {"a fraction", std::nullopt, 2.5, 0},
+      {"a boolean", std::nullopt, true, 0},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    nlohmann::json doc = Base();
+    if (c.server_threads) {
+      doc["server_threads"] = *c.server_threads;
+    }
+    if (!c.max.is_null()) {
+      doc["max_concurrent_verifications"] = c.max;
+    }
+    auto loaded = Load(doc);
+    if (c.want == 0) {
+      EXPECT_EQ(loaded.status().reason_id(), "api.config_invalid");
+      EXPECT_NE(loaded.status().message().find("max_concurrent_verifications"), std::string::npos)
+          << loaded.status().ToString();
+      continue;
+    }
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    EXPECT_EQ(loaded->api.max_concurrent_verifications, c.want);
+    // Written back explicitly, and read back the same.
+    auto again = LoadConfig(Write("again.json", ConfigJson(*loaded)));
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    EXPECT_EQ(again->api.max_concurrent_verifications, c.want);
+  }
+}
+
 TEST_F(ConfigTest, LaunchSettings) {
   nlohmann::json doc = Base();
   doc["launch_domain_type"] = "qemu";

@@ -116,6 +116,11 @@ int CheckConfig(const std::string& config_path) {
   for (const std::string& warning : attestd::ServeWarnings(*config, *inputs)) {
     std::cerr << "attestd: " << warning << "\n";
   }
+  // The bounds that decide how attestd behaves under load, as they were resolved from defaults.
+  std::cout << "attestd: server_threads " << config->server_threads
+            << ", max_concurrent_verifications " << config->api.max_concurrent_verifications
+            << ", slow_work_threads " << config->api.slow_work_threads << ", slow_work_queue "
+            << config->api.slow_work_queue << "\n";
   std::cout << "attestd: " << config_path << " is valid\n";
   return 0;
 }

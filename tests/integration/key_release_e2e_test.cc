@@ -487,7 +487,11 @@ TEST_P(KeyReleaseEndToEnd, GuestGetsKeyOnlyWhenEveryCheckHolds) {
     const std::string nonce = Challenge(doomed.id);
     out = Curl(acme.user, "DELETE", "/v1/vms/" + doomed.id);
     EXPECT_EQ(HttpStatus(out), "204") << out.text;
-    ExpectRefused(Attest({doomed.id, nonce, doomed.host_data_b64}), "release.vm_deleted");
+    // Issue 17: a deleted VM answers like one that never existed (no decision to a stranger).
+    out = Attest({doomed.id, nonce, doomed.host_data_b64});
+    EXPECT_EQ(HttpStatus(out), "404") << out.text;
+    EXPECT_EQ(JsonBody(out).value("code", ""), "api.not_found") << out.text;
+    EXPECT_EQ(out.text.find(doomed.id), std::string::npos) << out.text;
     out = Curl("", "POST", "/v1/attest/challenge", {{"vm_id", doomed.id}});
     EXPECT_EQ(HttpStatus(out), "404") << out.text;
   }
