@@ -1,6 +1,7 @@
 // Hex and base64 codecs for untrusted text.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -8,6 +9,13 @@
 #include "attest/core/status.h"
 
 namespace attest {
+
+// HexDigitValue returns 0..15 for a hex digit of either case, else -1.
+int HexDigitValue(char c);
+
+// PercentDecode decodes %XX escapes of either case (RFC 3986, section 2.1) and keeps every other
+// byte, '+' included; nullopt for a truncated or non-hex escape.
+std::optional<std::string> PercentDecode(std::string_view text);
 
 // HexEncode returns lower-case hex.
 std::string HexEncode(ByteSpan data);

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <optional>
+#include <string>
+
 namespace attest {
 namespace {
 
@@ -98,6 +102,35 @@ TEST(Base64Test, EveryLengthAndEveryPosition) {
         EXPECT_EQ(Base64Decode(bad).status().reason_id(), "core.bad_base64");
       }
     }
+  }
+}
+
+TEST(PercentDecodeTest, DecodesEscapesAndRefusesBrokenOnes) {
+  const struct {
+    std::string in;
+    std::optional<std::string> want;
+  } cases[] = {
+      {"", ""},
+      {"plain+text", "plain+text"},
+      {"a%20b", "a b"},
+      {"%2f%2F", "//"},
+      {"%00", std::string(1, '\0')},
+      {"%ff", "\xff"},
+      {"end%41", "endA"},
+      {"%", std::nullopt},
+      {"%4", std::nullopt},
+      {"x%4", std::nullopt},
+      {"%g0", std::nullopt},
+      {"%0g", std::nullopt},
+      {"%%41", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(PercentDecode(c.in), c.want) << c.in;
+  }
+  for (int c = 0; c < 256; ++c) {
+    const char ch = static_cast<char>(c);
+    const int want = std::isxdigit(c) ? std::stoi(std::string(1, ch), nullptr, 16) : -1;
+    EXPECT_EQ(HexDigitValue(ch), want) << c;
   }
 }
 

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "attest/core/byte_reader.h"
+#include "attest/core/encoding.h"
 
 namespace attest::snp {
 namespace {
@@ -12,19 +13,6 @@ constexpr size_t kEntryBytes = 24;
 
 Status TableError(const std::string& what) {
   return Status(reasons::kSnpMalformed, "snp certificate table: " + what);
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
 }
 
 const Guid& KnownGuid(int index) {
@@ -52,7 +40,8 @@ Result<Guid> ParseGuid(std::string_view text) {
       }
       continue;
     }
-    const int hi = HexValue(text[i]), lo = i + 1 < text.size() ? HexValue(text[i + 1]) : -1;
+    const int hi = HexDigitValue(text[i]),
+              lo = i + 1 < text.size() ? HexDigitValue(text[i + 1]) : -1;
     if (hi < 0 || lo < 0) {
       return TableError("guid text: hex digit expected");
     }

@@ -38,6 +38,9 @@ class EkTrust;  // service/hosts/ek_trust.h
 
 namespace attest::service::api {
 
+// DefaultTenantNetPools: the RFC 1918 ranges 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16.
+std::vector<http::IpNetwork> DefaultTenantNetPools();
+
 // ServiceConfig: the API's tunables (attestd's config file fills it).
 struct ServiceConfig {
   std::string region = "local";     // SigV4 credential scope
@@ -80,6 +83,13 @@ struct ServiceConfig {
   // webhooks_allow_loopback_http: webhooks may use http:// to a loopback host (tests only);
   // otherwise https only (service/events/webhook_url.h).
   bool webhooks_allow_loopback_http = false;
+  // allow_test_libvirt_uris: hosts may be enrolled with libvirt's test driver (test:///default,
+  // test:///FILE); tests only. Other libvirt URIs: service/api/libvirt_uri.h.
+  bool allow_test_libvirt_uris = false;
+  // tenant_net_pools: the IPv4 ranges tenant nets are drawn from (a net lies inside one of them);
+  // reserved_cidrs: ranges no tenant net may overlap (the operator's own infrastructure).
+  std::vector<http::IpNetwork> tenant_net_pools = DefaultTenantNetPools();
+  std::vector<http::IpNetwork> reserved_cidrs;
   // access_log: one log line per request (service/log/log.h).
   bool access_log = true;
   // The slow-work pool (service/work/slow_work.h): luksFormat and libvirt calls run on

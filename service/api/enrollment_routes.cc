@@ -13,7 +13,6 @@
 //     attestd checks it and only then makes the key the host's credential; the answer names the
 //     access key id. Neither the secret nor the key ever travels outside MakeCredential's blob.
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +26,7 @@
 #include "attest/tpm/verify.h"
 #include "attest/tpm/wire.h"
 #include "protocol/host_credential.h"
+#include "service/api/libvirt_uri.h"
 #include "service/api/routes.h"
 #include "service/hosts/ek_trust.h"
 #include "service/hosts/platform.h"
@@ -81,31 +81,6 @@ Result<std::vector<std::string>> ReadTees(const nlohmann::json& value) {
   return tees;
 }
 
-// IsPlausibleLibvirtUri accepts the shape of a libvirt connection URI ("qemu:///system",
-// "qemu+tls://host.example/system", "test:///default"): libvirt itself validates the rest when
-// attestd connects.
-bool IsPlausibleLibvirtUri(const std::string& uri) {
-  if (uri.size() > 256) {
-    return false;
-  }
-  const size_t sep = uri.find("://");
-  if (sep == std::string::npos || sep == 0) {
-    return false;
-  }
-  for (size_t i = 0; i < sep; ++i) {
-    const char c = uri[i];
-    if (!(std::islower(static_cast<unsigned char>(c)) || c == '+')) {
-      return false;
-    }
-  }
-  for (char c : uri) {
-    if (c <= 0x20 || c >= 0x7f) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // --- POST /v1/host-enrollments (operator) ------------------------------------------------------
 
 Result<HttpResponse> CreateEnrollment(RequestContext& ctx) {
@@ -118,10 +93,11 @@ Result<HttpResponse> CreateEnrollment(RequestContext& ctx) {
                           reader.TakeJson("expires_in_seconds", false));
   ATTEST_RETURN_IF_ERROR(reader.Finish());
   ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> tees, ReadTees(tees_json));
-  if (!libvirt_uri.empty() && !IsPlausibleLibvirtUri(libvirt_uri)) {
-    return Status(reasons::kApiInvalidField,
-                  "field \"libvirt_uri\": want DRIVER[+TRANSPORT]://[HOST]/PATH, at most 256 "
-                  "printable characters");
+  // Empty: attestd launches nothing on the host. Otherwise one of the allowed forms: the URI is
+  // what attestd, holding the KEK, later hands to libvirt.
+  if (!libvirt_uri.empty()) {
+    ATTEST_RETURN_IF_ERROR(
+        CheckLibvirtUri(libvirt_uri, ctx.service.config.allow_test_libvirt_uris));
   }
   if (!http::IsValidName(host_policy)) {
     return Status(reasons::kApiInvalidField,

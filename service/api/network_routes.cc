@@ -16,6 +16,7 @@
 #include "launcher/network.h"
 #include "launcher/nwfilter.h"
 #include "service/api/routes.h"
+#include "service/http/ip_address.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
 
@@ -252,6 +253,45 @@ bool Overlaps(const launcher::Cidr& a, const launcher::Cidr& b) {
   return true;
 }
 
+// Covers reports whether inner lies entirely inside outer.
+bool Covers(const http::IpNetwork& outer, const http::IpNetwork& inner) {
+  return outer.prefix_bits <= inner.prefix_bits && outer.Contains(inner.base);
+}
+
+std::string NetworkList(const std::vector<http::IpNetwork>& networks) {
+  std::string out;
+  for (const http::IpNetwork& n : networks) {
+    out += (out.empty() ? "" : ", ") + n.ToString();
+  }
+  return out.empty() ? "none" : out;
+}
+
+// CheckNetAllowed: a tenant net lies inside one of the operator's pools and overlaps no reserved
+// range, so that no tenant can route loopback, link-local, multicast or the operator's own
+// networks onto a bridge on the hosts.
+Status CheckNetAllowed(const ServiceConfig& config, const launcher::Cidr& net) {
+  Result<http::IpNetwork> mine = http::ParseCidr(net.ToString());
+  if (!mine.ok()) {
+    return Status(reasons::kApiInternal, "cidr " + net.ToString() + ": " + mine.status().message());
+  }
+  const auto& pools = config.tenant_net_pools;
+  if (std::none_of(pools.begin(), pools.end(),
+                   [&](const http::IpNetwork& pool) { return Covers(pool, *mine); })) {
+    return Status(reasons::kApiCidrNotAllowed, "cidr " + net.ToString() +
+                                                   " is not inside one of the tenant net pools (" +
+                                                   NetworkList(pools) + ")");
+  }
+  for (const http::IpNetwork& reserved : config.reserved_cidrs) {
+    if (Covers(reserved, *mine) || Covers(*mine, reserved)) {
+      return Status(reasons::kApiCidrNotAllowed,
+                    "cidr " + net.ToString() + " overlaps the reserved range " +
+                        reserved.ToString() + " (tenant net pools: " + NetworkList(pools) +
+                        "; reserved: " + NetworkList(config.reserved_cidrs) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
 Result<HttpResponse> PutNet(RequestContext& ctx) {
   const std::string& name = ctx.Param("name");
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
@@ -267,6 +307,7 @@ Result<HttpResponse> PutNet(RequestContext& ctx) {
   // The launcher's own renderer is the validator: prefix 8..29, strict IPv4 CIDR.
   ATTEST_RETURN_IF_ERROR(launcher::BuildNetworkXml(net).status());
   ATTEST_ASSIGN_OR_RETURN(launcher::Cidr mine, launcher::ParseCidr(cidr));
+  ATTEST_RETURN_IF_ERROR(CheckNetAllowed(ctx.service.config, mine));
 
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_ASSIGN_OR_RETURN(auto nets, db->ListNets(ctx.caller.tenant_id));
@@ -318,6 +359,14 @@ Result<HttpResponse> DeleteNet(RequestContext& ctx) {
 }
 
 }  // namespace
+
+std::vector<http::IpNetwork> DefaultTenantNetPools() {
+  std::vector<http::IpNetwork> pools;
+  for (const char* cidr : {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}) {
+    pools.push_back(http::ParseCidr(cidr).value());
+  }
+  return pools;
+}
 
 void AddNetworkRoutes(ApiRouter& router) {
   router.Add("GET", "/v1/security-groups", http::Access::kTenant, ListSecurityGroups);

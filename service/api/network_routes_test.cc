@@ -4,6 +4,7 @@
 #include "launcher/network.h"
 #include "launcher/nwfilter.h"
 #include "service/api/testing/api_harness.h"
+#include "service/http/ip_address.h"
 
 namespace attest::service::api {
 namespace {
@@ -266,6 +267,80 @@ TEST(ApiNetTest, RefusesInvalidNetsWithoutWriting) {
   // Adjacent prefixes do not overlap; replacing a net never conflicts with itself.
   EXPECT_EQ(h.Call("PUT", "/v1/nets/other", R"({"cidr": "10.0.1.0/24"})", &acme).status, 201);
   EXPECT_EQ(h.Call("PUT", "/v1/nets/lan", R"({"cidr": "10.0.0.0/25"})", &acme).status, 200);
+}
+
+std::vector<http::IpNetwork> Networks(std::initializer_list<const char*> cidrs) {
+  std::vector<http::IpNetwork> out;
+  for (const char* c : cidrs) {
+    out.push_back(http::ParseCidr(c).value());
+  }
+  return out;
+}
+
+// Tenant nets come from the operator's pools (default: RFC 1918) minus the reserved ranges.
+TEST(ApiNetTest, NetsLieInsideAPoolAndOutsideTheReservedRanges) {
+  ApiHarness h;
+  h.api().service().config.reserved_cidrs = Networks({"10.10.0.0/16", "192.168.100.0/24"});
+  const sigv4::Credentials acme = h.CreateTenant("acme");
+  struct Case {
+    std::string name, cidr;
+    int status;
+    std::string code;
+  };
+  const Case cases[] = {
+      {"loopback", "127.0.0.0/8", 400, "api.cidr_not_allowed"},
+      {"loopback part", "127.0.0.0/24", 400, "api.cidr_not_allowed"},
+      {"link-local", "169.254.0.0/16", 400, "api.cidr_not_allowed"},
+      {"this network", "0.0.0.0/8", 400, "api.cidr_not_allowed"},
+      {"multicast", "224.0.0.0/8", 400, "api.cidr_not_allowed"},
+      {"multicast block", "224.0.0.0/4", 400, "launcher.invalid_cidr"},  // prefix below 8
+      {"shared address space", "100.64.0.0/10", 400, "api.cidr_not_allowed"},
+      {"public", "8.8.8.0/24", 400, "api.cidr_not_allowed"},
+      {"next to 10/8", "11.0.0.0/8", 400, "api.cidr_not_allowed"},
+      {"next to 172.16/12", "172.32.0.0/16", 400, "api.cidr_not_allowed"},
+      {"straddles 172.16/12", "172.0.0.0/11", 400, "api.cidr_not_allowed"},
+      {"straddles 192.168/16", "192.168.0.0/15", 400, "api.cidr_not_allowed"},
+      {"inside reserved", "10.10.5.0/24", 400, "api.cidr_not_allowed"},
+      {"is reserved", "192.168.100.0/24", 400, "api.cidr_not_allowed"},
+      {"contains reserved", "10.0.0.0/8", 400, "api.cidr_not_allowed"},
+      {"10/8", "10.11.0.0/16", 201, ""},
+      {"172.16/12 whole", "172.16.0.0/12", 201, ""},
+      {"192.168/16 smallest", "192.168.255.248/29", 201, ""},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string name = "net" + std::to_string(n++);
+    auto r = h.CallJson("PUT", "/v1/nets/" + name, {{"cidr", c.cidr}}, &acme);
+    EXPECT_EQ(r.status, c.status) << r.body;
+    if (c.status != 201) {
+      EXPECT_EQ(r.json["code"], c.code) << r.body;
+      EXPECT_EQ(h.Call("GET", "/v1/nets/" + name, "", &acme).status, 404);
+    }
+    if (c.code == "api.cidr_not_allowed") {
+      EXPECT_NE(
+          r.json["message"].get<std::string>().find("10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16"),
+          std::string::npos)
+          << r.body;
+    }
+  }
+  EXPECT_EQ(h.Call("GET", "/v1/nets", "", &acme).json["nets"].size(), 3u);
+}
+
+TEST(ApiNetTest, TheOperatorChoosesThePools) {
+  ApiHarness h;
+  h.api().service().config.tenant_net_pools = Networks({"100.64.0.0/10"});
+  const sigv4::Credentials acme = h.CreateTenant("acme");
+  auto r = h.CallJson("PUT", "/v1/nets/cgnat", {{"cidr", "100.64.8.0/24"}}, &acme);
+  EXPECT_EQ(r.status, 201) << r.body;
+  r = h.CallJson("PUT", "/v1/nets/lan", {{"cidr", "10.0.0.0/24"}}, &acme);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.json["code"], "api.cidr_not_allowed");
+  // No pools: no tenant nets at all.
+  h.api().service().config.tenant_net_pools.clear();
+  r = h.CallJson("PUT", "/v1/nets/other", {{"cidr", "100.65.0.0/24"}}, &acme);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.json["code"], "api.cidr_not_allowed");
 }
 
 TEST(ApiNetTest, TenantsMayReuseCidrsAndNeverSeeEachOther) {

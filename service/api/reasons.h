@@ -24,6 +24,11 @@ inline constexpr Reason kHostPlatformChanged{"host.platform_changed", ErrorCode:
 // Tenant network resources (service/api/network_routes.cc).
 inline constexpr Reason kApiCidrOverlap{"api.cidr_overlap", ErrorCode::kConflict};
 inline constexpr Reason kApiResourceInUse{"api.resource_in_use", ErrorCode::kConflict};
+// A tenant net outside the operator's tenant_net_pools, or overlapping a reserved_cidrs entry.
+inline constexpr Reason kApiCidrNotAllowed{"api.cidr_not_allowed", ErrorCode::kInvalidArgument};
+// A host enrollment's libvirt_uri outside the allowlist (service/api/libvirt_uri.h).
+inline constexpr Reason kApiLibvirtUriRefused{"api.libvirt_uri_refused",
+                                              ErrorCode::kInvalidArgument};
 // Key release routes: a caller over its per-VM or per-address rate (429, Retry-After).
 inline constexpr Reason kApiRateLimited{"api.rate_limited", ErrorCode::kResourceExhausted};
 // POST /v1/attest while max_concurrent_verifications evidence verifications already run on this
@@ -34,7 +39,8 @@ inline constexpr Reason kApiVerificationsBusy{"api.verifications_busy", ErrorCod
 inline constexpr Reason kApiTable[] = {
     kApiRouteNotFound,     kApiMethodNotAllowed, kApiAccessDenied,      kApiHostNotActivated,
     kApiHostPolicyMissing, kApiCidrOverlap,      kApiResourceInUse,     kApiRateLimited,
-    kApiActivationInvalid, kHostPlatformChanged, kApiVerificationsBusy,
+    kApiActivationInvalid, kHostPlatformChanged, kApiVerificationsBusy, kApiCidrNotAllowed,
+    kApiLibvirtUriRefused,
 };
 
 }  // namespace attest::reasons

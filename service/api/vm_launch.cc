@@ -4,6 +4,7 @@
 
 #include "attest/core/time.h"
 #include "launcher/launch.h"
+#include "service/api/libvirt_uri.h"
 #include "service/http/json_body.h"
 #include "service/http/router.h"
 
@@ -11,6 +12,20 @@ namespace attest::service::api {
 namespace {
 
 constexpr int kAddressAttempts = 5;
+
+// ConnectToHost opens the host's libvirtd, but only through a URI that passes today's check: a
+// URI stored before the check existed (or before allow_test_libvirt_uris was turned off) is
+// refused as a hypervisor error, like a host that cannot be reached.
+Result<std::shared_ptr<launcher::Hypervisor>> ConnectToHost(const ServiceContext& service,
+                                                            const store::Host& host) {
+  if (Status s = CheckLibvirtUri(host.libvirt_uri, service.config.allow_test_libvirt_uris);
+      !s.ok()) {
+    return Status(reasons::kLauncherHypervisor, "host " + host.id + ": not connecting (" +
+                                                    std::string(s.reason_id()) +
+                                                    "): " + s.message() + "; re-enroll the host");
+  }
+  return service.connect_hypervisor(host.libvirt_uri);
+}
 
 }  // namespace
 
@@ -111,8 +126,7 @@ Result<nlohmann::json> StartOnHost(RequestContext& ctx, store::Store& db, const 
   bool ran = false;
   auto start = [&]() -> Result<nlohmann::json> {
     ran = true;
-    Result<std::shared_ptr<launcher::Hypervisor>> hv =
-        ctx.service.connect_hypervisor(host.libvirt_uri);
+    Result<std::shared_ptr<launcher::Hypervisor>> hv = ConnectToHost(ctx.service, host);
     if (!hv.ok()) {
       return fail(hv.status());
     }
@@ -185,8 +199,7 @@ Status StopOnHost(RequestContext& ctx, store::Store& db, const store::Vm& vm) {
   ATTEST_ASSIGN_OR_RETURN(std::string uuid, launch::DomainUuid(vm.id));
   Status stopped = Status::Ok();
   ATTEST_RETURN_IF_ERROR(ctx.service.slow_work->Run([&] {
-    Result<std::shared_ptr<launcher::Hypervisor>> hv =
-        ctx.service.connect_hypervisor(host.libvirt_uri);
+    Result<std::shared_ptr<launcher::Hypervisor>> hv = ConnectToHost(ctx.service, host);
     stopped = hv.ok() ? launcher::StopVm(**hv, vm.domain, uuid) : hv.status();
   }));
   return stopped;

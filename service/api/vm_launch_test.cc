@@ -218,6 +218,30 @@ TEST(VmLaunchTest, AFailedLaunchLeavesNoRecordAndNothingOnTheHost) {
   EXPECT_EQ(ok.json["launch"]["interfaces"][0]["address"], "10.20.0.2");
 }
 
+// A libvirt URI stored before attestd checked them (here written straight into the database) is
+// checked again before every connection: the launch fails like an unreachable host, is audited,
+// and the connector never sees the URI.
+TEST(VmLaunchTest, AStoredLibvirtUriThatFailsTheCheckIsNeverUsed) {
+  for (const std::string uri :
+       {"qemu+ext:///system?command=/bin/sh", "qemu+tls://host-2.example/system?no_verify=1",
+        "test:///default"}) {
+    SCOPED_TRACE(uri);
+    LaunchWorld t;
+    t.w_.SetHostState(t.host_, "untrusted");
+    t.AddLaunchableHost(uri);
+    auto r = t.Launch(t.Standard(), {t.image_});
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_EQ(r.json["code"], "launcher.hypervisor_error") << r.body;
+    EXPECT_EQ(t.connections_.count(uri), 0u);
+    EXPECT_EQ(t.w_.h.Call("GET", "/v1/vms", "", &t.w_.acme).json["vms"].size(), 0u);
+    const json audit = t.w_.h.Call("GET", "/v1/audit", "", &t.w_.acme).json["entries"];
+    ASSERT_FALSE(audit.empty());
+    EXPECT_EQ(audit.back()["action"], "vm.launch");
+    EXPECT_EQ(audit.back()["outcome"], "failed");
+    t.ExpectNothingOnTheHost();
+  }
+}
+
 TEST(VmLaunchTest, PlacementForALaunchSkipsHostsAttestdCannotReach) {
   LaunchWorld t;
   auto& w_ = t.w_;

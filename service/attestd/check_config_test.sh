@@ -59,6 +59,10 @@ cases=(
   "token_key not a key|c['token_key'] = '$tmp/garbage.pem'|garbage.pem"
   "ek_ca_bundle not certificates|c['ek_ca_bundle'] = '$tmp/garbage.pem'|ek_ca_bundle"
   "trusted_proxies not CIDRs|c['trusted_proxies'] = ['10.0.0.1/33']|trusted_proxies"
+  "tenant_net_pools not a CIDR|c['tenant_net_pools'] = ['10.0.0.0/8', '172.16.0.0/33']|tenant_net_pools"
+  "tenant_net_pools IPv6|c['tenant_net_pools'] = ['fd00::/8']|tenant_net_pools"
+  "reserved_cidrs host bits|c['reserved_cidrs'] = ['10.1.2.3/16']|reserved_cidrs"
+  "allow_test_libvirt_uris not a bool|c['allow_test_libvirt_uris'] = 'yes'|allow_test_libvirt_uris"
   "slow work holds every request thread|c['server_threads'] = 4; c['slow_work_threads'] = 3; c['slow_work_queue'] = 1|slow_work_threads"
   "verifications hold every request thread|c['max_concurrent_verifications'] = c['server_threads']|max_concurrent_verifications"
   "verification bound zero|c['max_concurrent_verifications'] = 0|max_concurrent_verifications"
@@ -68,6 +72,12 @@ for row in "${cases[@]}"; do
   variant "$name" "$edit"
   expect "$name" 1 "$needle" "$tmp/c.json"
 done
+
+# init writes the default pools; an operator's own ranges check.
+variant "own ranges" "c['tenant_net_pools'] = ['100.64.0.0/10']; c['reserved_cidrs'] = ['100.64.0.0/16']"
+expect "own tenant net ranges" 0 "is valid" "$tmp/c.json"
+grep -q '"tenant_net_pools"' "$conf" && echo "ok   init writes tenant_net_pools" ||
+  { echo "FAIL init did not write tenant_net_pools"; fail=1; }
 
 # Nothing is opened: a database that does not exist is not created.
 variant "new database" "c['database'] = 'sqlite:$tmp/new.db'"

@@ -58,6 +58,37 @@ Status ReadTrustedProxies(const std::string& path, const nlohmann::json& value,
   return Status::Ok();
 }
 
+// ReadTenantNetRanges reads tenant_net_pools or reserved_cidrs: IPv4 CIDRs (tenant nets are
+// IPv4). A pool must have room for a net (the smallest is a /29).
+Status ReadTenantNetRanges(const std::string& path, const std::string& key,
+                           const nlohmann::json& value, std::vector<http::IpNetwork>& out) {
+  constexpr size_t kMaxRanges = 256;
+  if (!value.is_array() || value.size() > kMaxRanges) {
+    return ConfigError(path, "\"" + key + "\" must be a list of at most " +
+                                 std::to_string(kMaxRanges) + " IPv4 CIDRs");
+  }
+  out.clear();
+  for (const nlohmann::json& item : value) {
+    if (!item.is_string()) {
+      return ConfigError(path, "\"" + key + "\" entries must be strings");
+    }
+    Result<http::IpNetwork> network = http::ParseCidr(item.get<std::string>());
+    if (!network.ok()) {
+      return ConfigError(path, "\"" + key + "\": " + network.status().message());
+    }
+    if (!network->base.v4) {
+      return ConfigError(path, "\"" + key + "\": " + network->ToString() +
+                                   ": tenant nets are IPv4; want an IPv4 CIDR");
+    }
+    if (key == "tenant_net_pools" && network->prefix_bits > 29) {
+      return ConfigError(path, "\"" + key + "\": " + network->ToString() +
+                                   " is smaller than the smallest tenant net (/29)");
+    }
+    out.push_back(*network);
+  }
+  return Status::Ok();
+}
+
 // SizeSlowWork sets the slow-work pool's size: each admitted job holds a request thread while it
 // waits, so threads + queue must stay below server_threads, or a burst of volume creations could
 // hold every request thread again. Unset sizes default to 2 and 2, less when server_threads is
@@ -149,6 +180,15 @@ Result<Config> LoadConfig(const std::string& path) {
       }
     } else if (key == "trusted_proxies") {
       ATTEST_RETURN_IF_ERROR(ReadTrustedProxies(path, value, c.api.trusted_proxies));
+    } else if (key == "tenant_net_pools") {
+      ATTEST_RETURN_IF_ERROR(ReadTenantNetRanges(path, key, value, c.api.tenant_net_pools));
+    } else if (key == "reserved_cidrs") {
+      ATTEST_RETURN_IF_ERROR(ReadTenantNetRanges(path, key, value, c.api.reserved_cidrs));
+    } else if (key == "allow_test_libvirt_uris") {
+      if (!value.is_boolean()) {
+        return ConfigError(path, "\"" + key + "\" must be true or false");
+      }
+      c.api.allow_test_libvirt_uris = value.get<bool>();
     } else if (key == "tls_min_version") {
       ATTEST_RETURN_IF_ERROR(text(&c.server.tls_settings.min_version));
     } else if (key == "tls_ciphers") {
@@ -344,11 +384,20 @@ std::string ConfigJson(const Config& c) {
   for (const http::IpNetwork& n : c.api.trusted_proxies) {
     doc["trusted_proxies"].push_back(n.ToString());
   }
+  // Written even when they are the defaults: the operator sees which ranges tenants get.
+  for (const auto& [name, list] : {std::pair{"tenant_net_pools", &c.api.tenant_net_pools},
+                                   std::pair{"reserved_cidrs", &c.api.reserved_cidrs}}) {
+    doc[name] = nlohmann::json::array();
+    for (const http::IpNetwork& n : *list) {
+      doc[name].push_back(n.ToString());
+    }
+  }
   if (!c.api.ek_ca_bundle.empty()) {
     doc["ek_ca_bundle"] = c.api.ek_ca_bundle;
   }
   // Written even when false, so that an operator reading the file sees the switch and its default.
   doc["allow_hosts_without_ek_cert"] = c.api.allow_hosts_without_ek_cert;
+  doc["allow_test_libvirt_uris"] = c.api.allow_test_libvirt_uris;
   if (c.kek_pkcs11) {
     doc["kek_pkcs11_module"] = c.kek_pkcs11->module_path;
     doc["kek_pkcs11_token_label"] = c.kek_pkcs11->token_label;

@@ -433,6 +433,79 @@ TEST_F(ConfigTest, OperationsSettings) {
   }
 }
 
+std::vector<std::string> Texts(const std::vector<http::IpNetwork>& networks) {
+  std::vector<std::string> out;
+  for (const http::IpNetwork& n : networks) {
+    out.push_back(n.ToString());
+  }
+  return out;
+}
+
+TEST_F(ConfigTest, TenantNetRangesAndTestLibvirtUris) {
+  nlohmann::json doc = Base();
+  doc["tenant_net_pools"] = {"10.64.0.0/10", "100.64.0.0/10"};
+  doc["reserved_cidrs"] = {"10.64.0.0/16", "10.65.1.7"};
+  doc["allow_test_libvirt_uris"] = true;
+  auto c = Load(doc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(Texts(c->api.tenant_net_pools),
+            (std::vector<std::string>{"10.64.0.0/10", "100.64.0.0/10"}));
+  EXPECT_EQ(Texts(c->api.reserved_cidrs),
+            (std::vector<std::string>{"10.64.0.0/16", "10.65.1.7/32"}));
+  EXPECT_TRUE(c->api.allow_test_libvirt_uris);
+  auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(ConfigJson(*again), ConfigJson(*c));
+  // An empty pool list is allowed: tenants then make no nets.
+  doc["tenant_net_pools"] = nlohmann::json::array();
+  auto none = Load(doc);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->api.tenant_net_pools.empty());
+  // Defaults: the RFC 1918 ranges, nothing reserved, no test driver; all written out.
+  auto plain = Load(Base());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(Texts(plain->api.tenant_net_pools),
+            (std::vector<std::string>{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}));
+  EXPECT_TRUE(plain->api.reserved_cidrs.empty());
+  EXPECT_FALSE(plain->api.allow_test_libvirt_uris);
+  const nlohmann::json written = nlohmann::json::parse(ConfigJson(*plain));
+  EXPECT_EQ(written["tenant_net_pools"].size(), 3u);
+  EXPECT_TRUE(written["reserved_cidrs"].empty());
+  EXPECT_EQ(written["allow_test_libvirt_uris"], false);
+
+  struct Case {
+    const char* name;
+    const char* key;
+    nlohmann::json value;
+  } bad[] = {
+      {"pools a string", "tenant_net_pools", "10.0.0.0/8"},
+      {"pools a name", "tenant_net_pools", {"10.0.0.0/8", "lan.example"}},
+      {"pools host bits", "tenant_net_pools", {"10.0.0.1/8"}},
+      {"pools prefix too long", "tenant_net_pools", {"10.0.0.0/33"}},
+      {"pools smaller than a net", "tenant_net_pools", {"10.0.0.0/30"}},
+      {"pools a host", "tenant_net_pools", {"10.0.0.1"}},
+      {"pools ipv6", "tenant_net_pools", {"fd00::/8"}},
+      {"pools empty entry", "tenant_net_pools", {""}},
+      {"pools a number", "tenant_net_pools", {10}},
+      {"pools too many", "tenant_net_pools", std::vector<std::string>(257, "10.0.0.0/8")},
+      {"reserved an object", "reserved_cidrs", {{"cidr", "10.0.0.0/8"}}},
+      {"reserved host bits", "reserved_cidrs", {"192.168.1.1/24"}},
+      {"reserved ipv6", "reserved_cidrs", {"2001:db8::/32"}},
+      {"reserved a number", "reserved_cidrs", {1}},
+      {"reserved a string", "reserved_cidrs", "10.0.0.0/8"},
+      {"test uris a string", "allow_test_libvirt_uris", "true"},
+      {"test uris a number", "allow_test_libvirt_uris", 1},
+  };
+  for (const Case& b : bad) {
+    SCOPED_TRACE(b.name);
+    nlohmann::json d = Base();
+    d[b.key] = b.value;
+    const Status s = Load(d).status();
+    EXPECT_EQ(s.reason_id(), "api.config_invalid");
+    EXPECT_NE(s.message().find(b.key), std::string::npos) << s.message();
+  }
+}
+
 TEST_F(ConfigTest, RefusesBadNetworkFrontSettings) {
   struct Case {
     const char* name;

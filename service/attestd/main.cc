@@ -16,6 +16,7 @@
 #include "flags/args.h"
 #include "launcher/libvirt_hypervisor.h"
 #include "service/api/dispatch.h"
+#include "service/api/libvirt_uri.h"
 #include "service/attestd/config.h"
 #include "service/attestd/file_watch.h"
 #include "service/attestd/sd_notify.h"
@@ -168,8 +169,14 @@ int Serve(const std::string& config_path) {
   service.ek_trust = inputs->ek_trust;
   // VMs are launched on hosts registered with a libvirt_uri, one connection per launch or stop.
   service.launch = config->launch;
+  // The URI is checked here too, the last step before libvirt sees it (the launch path checks the
+  // stored URI first): no caller can hand libvirt a URI outside the allowlist.
   service.connect_hypervisor =
-      [](const std::string& uri) -> attest::Result<std::shared_ptr<attest::launcher::Hypervisor>> {
+      [allow_test = config->api.allow_test_libvirt_uris](
+          const std::string& uri) -> attest::Result<std::shared_ptr<attest::launcher::Hypervisor>> {
+    if (attest::Status s = api::CheckLibvirtUri(uri, allow_test); !s.ok()) {
+      return attest::Status(attest::reasons::kLauncherHypervisor, "not connecting: " + s.message());
+    }
     ATTEST_ASSIGN_OR_RETURN(std::unique_ptr<attest::launcher::LibvirtHypervisor> hv,
                             attest::launcher::LibvirtHypervisor::Open(uri));
     return std::shared_ptr<attest::launcher::Hypervisor>(std::move(hv));

@@ -48,6 +48,11 @@ std::vector<std::string> ServeWarnings(const Config& config, const ServeInputs& 
         "certificate, and nothing then proves that their EK is a real TPM's. Never use this "
         "configuration in production.");
   }
+  if (config.api.allow_test_libvirt_uris) {
+    out.push_back(
+        "WARNING: allow_test_libvirt_uris is set: hosts may be enrolled with libvirt's test "
+        "driver (test:///...), which reads files on this machine. For tests only.");
+  }
   if (inputs.token_key == nullptr) {
     out.push_back("no token_key configured: key release (POST /v1/attest) is off");
   }

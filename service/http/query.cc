@@ -3,40 +3,17 @@
 #include <algorithm>
 #include <charconv>
 
+#include "attest/core/encoding.h"
+
 namespace attest::service::http {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
+Result<std::string> DecodeEscapes(std::string_view s) {
+  std::optional<std::string> out = PercentDecode(s);
+  if (!out) {
+    return Status(reasons::kApiInvalidQuery, "bad or truncated percent escape");
   }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
-}
-
-Result<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-    } else {
-      if (i + 2 >= s.size()) {
-        return Status(reasons::kApiInvalidQuery, "truncated percent escape");
-      }
-      int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
-      if (hi < 0 || lo < 0) {
-        return Status(reasons::kApiInvalidQuery, "bad percent escape");
-      }
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    }
-  }
-  return out;
+  return *std::move(out);
 }
 
 }  // namespace
@@ -52,10 +29,10 @@ Result<std::map<std::string, std::string>> ParseQuery(std::string_view raw,
       continue;
     }
     size_t eq = pair.find('=');
-    ATTEST_ASSIGN_OR_RETURN(std::string key, PercentDecode(pair.substr(0, eq)));
+    ATTEST_ASSIGN_OR_RETURN(std::string key, DecodeEscapes(pair.substr(0, eq)));
     ATTEST_ASSIGN_OR_RETURN(
         std::string value,
-        PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1)));
+        DecodeEscapes(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1)));
     if (key.rfind("X-Amz-", 0) == 0) {
       continue;
     }
