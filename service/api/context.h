@@ -40,6 +40,7 @@ namespace attest::service::api {
 
 // DefaultTenantNetPools: the RFC 1918 ranges 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16.
 std::vector<http::IpNetwork> DefaultTenantNetPools();
+struct HealthSnapshots;  // service/api/health_snapshot.h
 
 // ServiceConfig: the API's tunables (attestd's config file fills it).
 struct ServiceConfig {
@@ -77,6 +78,10 @@ struct ServiceConfig {
   // trusted_proxies: peers whose Forwarded / X-Forwarded-For headers name the client
   // (service/http/client_address.h); empty = every peer is the client.
   std::vector<http::IpNetwork> trusted_proxies;
+  // metrics_allowed_cidrs: clients (RequestContext::client_address, so behind trusted_proxies
+  // the address they report) that may read GET /metrics; others get 403
+  // api.metrics_not_allowed. Empty = every client.
+  std::vector<http::IpNetwork> metrics_allowed_cidrs;
   // Result tokens (EAR JWT): issuer and lifetime.
   std::string token_issuer = "attestd";
   std::chrono::seconds token_ttl{300};
@@ -137,6 +142,9 @@ struct ServiceContext {
   launch::HypervisorConnector connect_hypervisor;
   // slow_work: where handlers run luksFormat and libvirt calls; made by Api from config when null.
   std::shared_ptr<work::SlowWork> slow_work;
+  // health: the /readyz and /metrics snapshots shared by every request (at most one database
+  // check per second however many callers); made by Api when null.
+  std::shared_ptr<HealthSnapshots> health;
 };
 
 // Caller: who signed the request (unset for public routes).

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "service/api/auth.h"
+#include "service/api/health_snapshot.h"
 #include "service/api/routes.h"
 #include "service/hosts/ek_trust.h"
 #include "service/log/log.h"
@@ -154,6 +155,16 @@ Api::Api(ServiceContext service) : service_(std::move(service)) {
   AddWebhookRoutes(router_);
   if (!service_.release_limits) {
     service_.release_limits = std::make_shared<ReleaseLimits>(service_.config);
+  }
+  if (!service_.health) {
+    service_.health = std::make_shared<HealthSnapshots>();
+  }
+  if (service_.config.luks.cryptsetup.empty()) {
+    // Resolved once here (attestd resolves it at start already); never searched on PATH.
+    Result<std::string> cryptsetup = keys::ResolveCryptsetup("");
+    if (cryptsetup.ok()) {
+      service_.config.luks.cryptsetup = *cryptsetup;
+    }
   }
   if (!service_.slow_work) {
     service_.slow_work = std::make_shared<work::SlowWork>(service_.config.slow_work_threads,

@@ -34,13 +34,15 @@ inline constexpr Reason kApiRateLimited{"api.rate_limited", ErrorCode::kResource
 // POST /v1/attest while max_concurrent_verifications evidence verifications already run on this
 // replica (503, Retry-After: 1); the nonce was not touched, so the same request may be sent again.
 inline constexpr Reason kApiVerificationsBusy{"api.verifications_busy", ErrorCode::kUnavailable};
+// GET /metrics from a client address outside metrics_allowed_cidrs (403).
+inline constexpr Reason kApiMetricsNotAllowed{"api.metrics_not_allowed", ErrorCode::kPolicyDenied};
 
 // kApiTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kApiTable[] = {
-    kApiRouteNotFound,     kApiMethodNotAllowed, kApiAccessDenied,      kApiHostNotActivated,
-    kApiHostPolicyMissing, kApiCidrOverlap,      kApiResourceInUse,     kApiRateLimited,
-    kApiActivationInvalid, kHostPlatformChanged, kApiVerificationsBusy, kApiCidrNotAllowed,
-    kApiLibvirtUriRefused,
+    kApiRouteNotFound,     kApiMethodNotAllowed,  kApiAccessDenied,      kApiHostNotActivated,
+    kApiHostPolicyMissing, kApiCidrOverlap,       kApiResourceInUse,     kApiRateLimited,
+    kApiActivationInvalid, kHostPlatformChanged,  kApiVerificationsBusy, kApiCidrNotAllowed,
+    kApiLibvirtUriRefused, kApiMetricsNotAllowed,
 };
 
 }  // namespace attest::reasons

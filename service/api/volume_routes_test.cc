@@ -134,6 +134,40 @@ TEST(ApiVolumeTest, LuksImageOpensWithTheKeyAndIsShreddedOnDelete) {
   EXPECT_EQ((*db)->GetVolume(TenantOf(h, acme), id).status().reason_id(), "store.not_found");
 }
 
+// A cryptsetup planted first on PATH is never run: the service resolves cryptsetup once to an
+// absolute path from a fixed list (or attestd's cryptsetup_path) and runs it by that path.
+TEST(ApiVolumeTest, ImagesAreNeverFormattedByACryptsetupOnPath) {
+  Result<std::string> real = keys::ResolveCryptsetup("");
+  if (!real.ok()) {
+    GTEST_SKIP() << "cryptsetup not installed";
+  }
+  const fs::path fake_dir =
+      fs::temp_directory_path() / ("attest-fake-bin-" + HexEncode(keys::RandomBytes(6)));
+  fs::create_directories(fake_dir);
+  const fs::path marker = fake_dir / "fake-ran";
+  std::ofstream(fake_dir / "cryptsetup")
+      << "#!/bin/sh\ncat > /dev/null; touch " << marker.string() << "; exit 0\n";
+  ASSERT_EQ(chmod((fake_dir / "cryptsetup").c_str(), 0755), 0);
+  const char* old = std::getenv("PATH");
+  const std::string old_path = old != nullptr ? old : "";
+  setenv("PATH", (fake_dir.string() + ":" + old_path).c_str(), 1);
+  {
+    ApiHarness h;  // made with the fake first on PATH
+    EXPECT_EQ(h.api().service().config.luks.cryptsetup, *real);
+    const sigv4::Credentials acme = h.CreateTenant("acme");
+    auto r = h.Call(
+        "POST", "/v1/volumes",
+        R"({"name": "root", "size_bytes": )" + std::to_string(keys::kMinLuksImageBytes) + "}",
+        &acme);
+    EXPECT_EQ(r.status, 201) << r.body;
+    EXPECT_FALSE(fs::exists(marker));
+    const std::string image = r.json.value("image_path", "");
+    EXPECT_EQ(std::system((*real + " isLuks --type luks2 " + image).c_str()), 0);
+  }
+  setenv("PATH", old_path.c_str(), 1);
+  fs::remove_all(fake_dir);
+}
+
 TEST(ApiVolumeTest, OtherTenantsVolumesDoNotExist) {
   ApiHarness h;
   const sigv4::Credentials acme = h.CreateTenant("acme");

@@ -13,6 +13,14 @@ fail=0
 conf=$tmp/d/attestd.json
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/other.key" 2>/dev/null
 echo "not a certificate" >"$tmp/garbage.pem"
+# Key material others can read, and programs: what serve would refuse, check-config reports.
+cp "$tmp/d/kek.bin" "$tmp/kek-open.bin" && chmod 644 "$tmp/kek-open.bin"
+printf '1234\n' >"$tmp/pin" && chmod 600 "$tmp/pin"
+printf '1234\n' >"$tmp/pin-open" && chmod 644 "$tmp/pin-open"
+ln -s "$tmp/pin-open" "$tmp/pin-link"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/cryptsetup" && chmod 755 "$tmp/cryptsetup"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/cryptsetup-noexec" && chmod 644 "$tmp/cryptsetup-noexec"
+pkcs11="del c['kek_file']; c['kek_pkcs11_module'] = '/usr/lib/softhsm/libsofthsm2.so'; c['kek_pkcs11_token_label'] = 't'; c['kek_pkcs11_key_label'] = 'k'"
 
 # variant NAME PYTHON: writes $tmp/c.json, attestd.json with PYTHON applied to the dict `c`.
 variant() {
@@ -66,6 +74,15 @@ cases=(
   "slow work holds every request thread|c['server_threads'] = 4; c['slow_work_threads'] = 3; c['slow_work_queue'] = 1|slow_work_threads"
   "verifications hold every request thread|c['max_concurrent_verifications'] = c['server_threads']|max_concurrent_verifications"
   "verification bound zero|c['max_concurrent_verifications'] = 0|max_concurrent_verifications"
+  "metrics_allowed_cidrs not CIDRs|c['metrics_allowed_cidrs'] = ['prometheus.example']|metrics_allowed_cidrs"
+  "kek_file readable by others|c['kek_file'] = '$tmp/kek-open.bin'|keys.key_file_invalid: kek_file"
+  "kek_file missing|c['kek_file'] = '$tmp/none.bin'|keys.key_file_invalid: kek_file"
+  "pin file readable by others|$pkcs11; c['kek_pkcs11_pin_file'] = '$tmp/pin-open'|keys.pkcs11_pin_file_invalid: kek_pkcs11_pin_file"
+  "pin file a symlink to an open file|$pkcs11; c['kek_pkcs11_pin_file'] = '$tmp/pin-link'|keys.pkcs11_pin_file_invalid"
+  "pin file a directory|$pkcs11; c['kek_pkcs11_pin_file'] = '$tmp'|keys.pkcs11_pin_file_invalid"
+  "pin file missing|$pkcs11; c['kek_pkcs11_pin_file'] = '$tmp/none'|keys.pkcs11_pin_unavailable"
+  "cryptsetup_path relative|c['cryptsetup_path'] = 'cryptsetup'|cryptsetup_path"
+  "cryptsetup_path not executable|c['cryptsetup_path'] = '$tmp/cryptsetup-noexec'|keys.config_invalid: cryptsetup_path"
 )
 for row in "${cases[@]}"; do
   IFS='|' read -r name edit needle <<<"$row"
@@ -78,6 +95,12 @@ variant "own ranges" "c['tenant_net_pools'] = ['100.64.0.0/10']; c['reserved_cid
 expect "own tenant net ranges" 0 "is valid" "$tmp/c.json"
 grep -q '"tenant_net_pools"' "$conf" && echo "ok   init writes tenant_net_pools" ||
   { echo "FAIL init did not write tenant_net_pools"; fail=1; }
+# A PKCS#11 KEK whose PIN file is owner-only, and a configured cryptsetup, pass (the token is not
+# logged in to: check-config opens no KEK).
+variant "pkcs11 pin file" "$pkcs11; c['kek_pkcs11_pin_file'] = '$tmp/pin'"
+expect "owner-only pin file" 0 "is valid" "$tmp/c.json"
+variant "cryptsetup" "c['cryptsetup_path'] = '$tmp/cryptsetup'"
+expect "absolute cryptsetup_path" 0 "is valid" "$tmp/c.json"
 
 # Nothing is opened: a database that does not exist is not created.
 variant "new database" "c['database'] = 'sqlite:$tmp/new.db'"

@@ -36,36 +36,14 @@ std::string Resolve(const std::filesystem::path& dir, const std::string& file) {
   return (dir / file).lexically_normal().string();
 }
 
-// ReadTrustedProxies reads a list of CIDRs; any entry that is not one fails the whole file.
-Status ReadTrustedProxies(const std::string& path, const nlohmann::json& value,
-                          std::vector<http::IpNetwork>& out) {
-  constexpr size_t kMaxTrustedProxies = 256;
-  if (!value.is_array() || value.size() > kMaxTrustedProxies) {
-    return ConfigError(path, "\"trusted_proxies\" must be a list of at most " +
-                                 std::to_string(kMaxTrustedProxies) + " CIDRs");
-  }
-  out.clear();
-  for (const nlohmann::json& item : value) {
-    if (!item.is_string()) {
-      return ConfigError(path, "\"trusted_proxies\" entries must be strings");
-    }
-    Result<http::IpNetwork> network = http::ParseCidr(item.get<std::string>());
-    if (!network.ok()) {
-      return ConfigError(path, "\"trusted_proxies\": " + network.status().message());
-    }
-    out.push_back(*network);
-  }
-  return Status::Ok();
-}
-
-// ReadTenantNetRanges reads tenant_net_pools or reserved_cidrs: IPv4 CIDRs (tenant nets are
-// IPv4). A pool must have room for a net (the smallest is a /29).
-Status ReadTenantNetRanges(const std::string& path, const std::string& key,
-                           const nlohmann::json& value, std::vector<http::IpNetwork>& out) {
-  constexpr size_t kMaxRanges = 256;
-  if (!value.is_array() || value.size() > kMaxRanges) {
-    return ConfigError(path, "\"" + key + "\" must be a list of at most " +
-                                 std::to_string(kMaxRanges) + " IPv4 CIDRs");
+// ReadCidrList reads the list of CIDRs setting key; any entry that is not one fails the whole
+// file.
+Status ReadCidrList(const std::string& path, const std::string& key, const nlohmann::json& value,
+                    std::vector<http::IpNetwork>& out) {
+  constexpr size_t kMaxCidrs = 256;
+  if (!value.is_array() || value.size() > kMaxCidrs) {
+    return ConfigError(
+        path, "\"" + key + "\" must be a list of at most " + std::to_string(kMaxCidrs) + " CIDRs");
   }
   out.clear();
   for (const nlohmann::json& item : value) {
@@ -76,15 +54,25 @@ Status ReadTenantNetRanges(const std::string& path, const std::string& key,
     if (!network.ok()) {
       return ConfigError(path, "\"" + key + "\": " + network.status().message());
     }
-    if (!network->base.v4) {
-      return ConfigError(path, "\"" + key + "\": " + network->ToString() +
+    out.push_back(*network);
+  }
+  return Status::Ok();
+}
+
+// ReadTenantNetRanges reads tenant_net_pools or reserved_cidrs: IPv4 CIDRs (tenant nets are
+// IPv4). A pool must have room for a net (the smallest is a /29).
+Status ReadTenantNetRanges(const std::string& path, const std::string& key,
+                           const nlohmann::json& value, std::vector<http::IpNetwork>& out) {
+  ATTEST_RETURN_IF_ERROR(ReadCidrList(path, key, value, out));
+  for (const http::IpNetwork& network : out) {
+    if (!network.base.v4) {
+      return ConfigError(path, "\"" + key + "\": " + network.ToString() +
                                    ": tenant nets are IPv4; want an IPv4 CIDR");
     }
-    if (key == "tenant_net_pools" && network->prefix_bits > 29) {
-      return ConfigError(path, "\"" + key + "\": " + network->ToString() +
+    if (key == "tenant_net_pools" && network.prefix_bits > 29) {
+      return ConfigError(path, "\"" + key + "\": " + network.ToString() +
                                    " is smaller than the smallest tenant net (/29)");
     }
-    out.push_back(*network);
   }
   return Status::Ok();
 }
@@ -179,7 +167,9 @@ Result<Config> LoadConfig(const std::string& path) {
                                      "addresses; use an IPv4 address");
       }
     } else if (key == "trusted_proxies") {
-      ATTEST_RETURN_IF_ERROR(ReadTrustedProxies(path, value, c.api.trusted_proxies));
+      ATTEST_RETURN_IF_ERROR(ReadCidrList(path, key, value, c.api.trusted_proxies));
+    } else if (key == "metrics_allowed_cidrs") {
+      ATTEST_RETURN_IF_ERROR(ReadCidrList(path, key, value, c.api.metrics_allowed_cidrs));
     } else if (key == "tenant_net_pools") {
       ATTEST_RETURN_IF_ERROR(ReadTenantNetRanges(path, key, value, c.api.tenant_net_pools));
     } else if (key == "reserved_cidrs") {
@@ -218,6 +208,13 @@ Result<Config> LoadConfig(const std::string& path) {
       ATTEST_RETURN_IF_ERROR(text(&c.token_key));
     } else if (key == "test_roots") {
       ATTEST_RETURN_IF_ERROR(text(&c.test_roots));
+    } else if (key == "cryptsetup_path") {
+      ATTEST_RETURN_IF_ERROR(text(&c.api.luks.cryptsetup));
+      // The program receives volume keys: never one found through PATH or the working directory.
+      if (!std::filesystem::path(c.api.luks.cryptsetup).is_absolute()) {
+        return ConfigError(path, "\"cryptsetup_path\" must be an absolute path, got \"" +
+                                     c.api.luks.cryptsetup.substr(0, 64) + "\"");
+      }
     } else if (key == "volume_dir") {
       ATTEST_RETURN_IF_ERROR(text(&c.api.volume_dir));
     } else if (key == "max_volume_bytes") {
@@ -379,13 +376,12 @@ std::string ConfigJson(const Config& c) {
                         {"shutdown_grace_seconds", c.shutdown_grace.count()},
                         {"slow_work_threads", c.api.slow_work_threads},
                         {"slow_work_queue", c.api.slow_work_queue}};
-  // Written even when empty: an operator putting attestd behind a proxy finds the setting here.
-  doc["trusted_proxies"] = nlohmann::json::array();
-  for (const http::IpNetwork& n : c.api.trusted_proxies) {
-    doc["trusted_proxies"].push_back(n.ToString());
-  }
-  // Written even when they are the defaults: the operator sees which ranges tenants get.
-  for (const auto& [name, list] : {std::pair{"tenant_net_pools", &c.api.tenant_net_pools},
+  // The CIDR lists are written even when empty or default, so an operator reading the file finds
+  // each setting: trusted_proxies (for a reverse proxy), metrics_allowed_cidrs (empty: anyone may
+  // scrape), and the ranges tenant nets are drawn from.
+  for (const auto& [name, list] : {std::pair{"trusted_proxies", &c.api.trusted_proxies},
+                                   std::pair{"metrics_allowed_cidrs", &c.api.metrics_allowed_cidrs},
+                                   std::pair{"tenant_net_pools", &c.api.tenant_net_pools},
                                    std::pair{"reserved_cidrs", &c.api.reserved_cidrs}}) {
     doc[name] = nlohmann::json::array();
     for (const http::IpNetwork& n : *list) {
@@ -416,6 +412,9 @@ std::string ConfigJson(const Config& c) {
   }
   if (!c.api.volume_dir.empty()) {
     doc["volume_dir"] = c.api.volume_dir;
+  }
+  if (!c.api.luks.cryptsetup.empty()) {
+    doc["cryptsetup_path"] = c.api.luks.cryptsetup;
   }
   doc["max_volume_bytes"] = c.api.max_volume_bytes;
   doc["release_rate_per_vm_per_minute"] = c.api.release_rate_per_vm_per_minute;

@@ -15,7 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "attest/core/file_io.h"
+#include "service/attestd/serve_inputs.h"
 #include "service/attestd/setup.h"
+#include "service/keys/volume.h"
 
 namespace attest::service::attestd {
 namespace {
@@ -357,6 +359,10 @@ TEST_F(ConfigTest, RefusesBadSettings) {
        }},
       {"launch quote age too short",
        [](nlohmann::json& d) { d["launch_max_quote_age_seconds"] = 10; }},
+      {"cryptsetup a bare name", [](nlohmann::json& d) { d["cryptsetup_path"] = "cryptsetup"; }},
+      {"cryptsetup relative", [](nlohmann::json& d) { d["cryptsetup_path"] = "sbin/cryptsetup"; }},
+      {"cryptsetup empty", [](nlohmann::json& d) { d["cryptsetup_path"] = ""; }},
+      {"cryptsetup a number", [](nlohmann::json& d) { d["cryptsetup_path"] = 1; }},
   };
   for (const auto& [name, edit] : cases) {
     SCOPED_TRACE(name);
@@ -370,6 +376,7 @@ TEST_F(ConfigTest, NetworkFrontSettings) {
   nlohmann::json doc = Base();
   doc["listen_host"] = "0.0.0.0";
   doc["trusted_proxies"] = {"10.0.0.0/8", "2001:db8::/32", "192.0.2.7"};
+  doc["metrics_allowed_cidrs"] = {"192.0.2.0/24", "::1"};
   doc["tls_min_version"] = "1.3";
   doc["tls_ciphers"] = "ECDHE-ECDSA-AES256-GCM-SHA384";
   auto c = Load(doc);
@@ -378,6 +385,9 @@ TEST_F(ConfigTest, NetworkFrontSettings) {
   ASSERT_EQ(c->api.trusted_proxies.size(), 3u);
   EXPECT_EQ(c->api.trusted_proxies[1].ToString(), "2001:db8::/32");
   EXPECT_EQ(c->api.trusted_proxies[2].ToString(), "192.0.2.7/32");
+  ASSERT_EQ(c->api.metrics_allowed_cidrs.size(), 2u);
+  EXPECT_EQ(c->api.metrics_allowed_cidrs[0].ToString(), "192.0.2.0/24");
+  EXPECT_EQ(c->api.metrics_allowed_cidrs[1].ToString(), "::1/128");
   EXPECT_EQ(c->server.tls_settings.min_version, "1.3");
   EXPECT_EQ(c->server.tls_settings.ciphers, "ECDHE-ECDSA-AES256-GCM-SHA384");
   auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
@@ -387,6 +397,7 @@ TEST_F(ConfigTest, NetworkFrontSettings) {
   auto plain = Load(Base());
   ASSERT_TRUE(plain.ok());
   EXPECT_TRUE(plain->api.trusted_proxies.empty());
+  EXPECT_TRUE(plain->api.metrics_allowed_cidrs.empty());  // every client may scrape
   EXPECT_EQ(plain->server.tls_settings.min_version, "1.2");
   EXPECT_EQ(plain->server.tls_settings.ciphers, server::kDefaultTlsCiphers);
 }
@@ -529,6 +540,14 @@ TEST_F(ConfigTest, RefusesBadNetworkFrontSettings) {
       {"proxies empty entry", "trusted_proxies", {""}},
       {"proxies a number", "trusted_proxies", {10}},
       {"proxies too many", "trusted_proxies", std::vector<std::string>(257, "10.0.0.0/8")},
+      {"metrics cidrs a string", "metrics_allowed_cidrs", "10.0.0.0/8"},
+      {"metrics cidrs with a name", "metrics_allowed_cidrs", {"prometheus.example"}},
+      {"metrics cidrs host bits", "metrics_allowed_cidrs", {"10.0.0.1/8"}},
+      {"metrics cidrs prefix too long", "metrics_allowed_cidrs", {"10.0.0.0/33"}},
+      {"metrics cidrs empty entry", "metrics_allowed_cidrs", {""}},
+      {"metrics cidrs a number", "metrics_allowed_cidrs", {10}},
+      {"metrics cidrs too many", "metrics_allowed_cidrs",
+       std::vector<std::string>(257, "10.0.0.0/8")},
       {"tls 1.1", "tls_min_version", "1.1"},
       {"tls version number", "tls_min_version", 1.2},
       {"tls openssl spelling", "tls_min_version", "TLSv1.3"},
@@ -612,6 +631,84 @@ TEST_F(ConfigTest, InitMakesTheTokenKeyAndVolumeDirAndUndoesAFailure) {
     left.push_back(e.path().filename());
   }
   EXPECT_EQ(left, std::vector<std::string>{"volumes"});
+}
+
+// LoadServeInputs (serve and check-config) checks the KEK file and the PKCS#11 PIN file with the
+// rules that open them, and resolves cryptsetup once, never through PATH.
+TEST_F(ConfigTest, ServeInputsCheckKeyFilesAndCryptsetup) {
+  InitOptions options;
+  options.data_dir = (dir_ / "data").string();
+  auto r = InitDataDir(options, FromUnixSeconds(1764000000));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const Config good = LoadConfig(r->config_path).value();
+  auto in = LoadServeInputs(good);
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  if (keys::ResolveCryptsetup("").ok()) {
+    EXPECT_EQ(in->cryptsetup, keys::ResolveCryptsetup("").value());
+  } else {
+    EXPECT_EQ(in->cryptsetup, "");
+  }
+
+  Write("cryptsetup", "#!/bin/sh\nexit 0\n");
+  chmod((dir_ / "cryptsetup").c_str(), 0755);
+  Write("cryptsetup-open", "#!/bin/sh\nexit 0\n");
+  chmod((dir_ / "cryptsetup-open").c_str(), 0777);
+  Write("pin", "1234\n");
+  chmod((dir_ / "pin").c_str(), 0600);
+  Write("pin-open", "1234\n");
+  chmod((dir_ / "pin-open").c_str(), 0644);
+  fs::create_symlink(dir_ / "pin-open", dir_ / "pin-link");
+  auto pkcs11 = [&](const std::string& pin_file) {
+    return [this, pin_file](Config& c) {
+      c.kek_file.clear();
+      c.kek_pkcs11 = keys::Pkcs11Config{"/nonexistent/module.so", "t",
+                                        "file:" + (dir_ / pin_file).string(), "k", true};
+    };
+  };
+  struct Case {
+    std::string name;
+    std::function<void(Config&)> edit;
+    std::string want;  // reason, "ok"
+  };
+  const std::vector<Case> cases = {
+      {"as init made it", [](Config&) {}, "ok"},
+      {"kek file opened up", [](Config& c) { chmod(c.kek_file.c_str(), 0640); },
+       "keys.key_file_invalid"},
+      {"kek file missing", [](Config& c) { c.kek_file += ".gone"; }, "keys.key_file_invalid"},
+      {"kek file a directory", [this](Config& c) { c.kek_file = dir_.string(); },
+       "keys.key_file_invalid"},
+      {"pin file 0600 (token not logged in to)", pkcs11("pin"), "ok"},
+      {"pin file 0644", pkcs11("pin-open"), "keys.pkcs11_pin_file_invalid"},
+      {"pin file a symlink to a 0644 file", pkcs11("pin-link"), "keys.pkcs11_pin_file_invalid"},
+      {"pin file missing", pkcs11("none"), "keys.pkcs11_pin_unavailable"},
+      {"cryptsetup configured",
+       [this](Config& c) { c.api.luks.cryptsetup = (dir_ / "cryptsetup").string(); }, "ok"},
+      {"cryptsetup writable by others",
+       [this](Config& c) { c.api.luks.cryptsetup = (dir_ / "cryptsetup-open").string(); },
+       "keys.config_invalid"},
+      {"cryptsetup missing",
+       [this](Config& c) { c.api.luks.cryptsetup = (dir_ / "none").string(); },
+       "keys.config_invalid"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Config config = good;
+    c.edit(config);
+    auto got = LoadServeInputs(config);
+    EXPECT_EQ(got.ok() ? "ok" : std::string(got.status().reason_id()), c.want)
+        << got.status().ToString();
+    if (got.ok() && !config.api.luks.cryptsetup.empty()) {
+      EXPECT_EQ(got->cryptsetup, config.api.luks.cryptsetup);
+    }
+    chmod(good.kek_file.c_str(), 0600);
+  }
+
+  // cryptsetup_path round-trips through the file.
+  Config with_tool = good;
+  with_tool.api.luks.cryptsetup = (dir_ / "cryptsetup").string();
+  auto again = LoadConfig(Write("again.json", ConfigJson(with_tool)));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->api.luks.cryptsetup, with_tool.api.luks.cryptsetup);
 }
 
 // init --config: the state a packaged configuration names, the config file itself untouched;

@@ -103,8 +103,9 @@ void OnSignal(int) { g_stop = 1; }
 volatile std::sig_atomic_t g_reload = 0;
 void OnReload(int) { g_reload = 1; }
 
-// CheckConfig loads config_path and everything it names the way Serve does, without opening the
-// database or the KEK and without listening.
+// CheckConfig loads config_path and everything it names the way Serve does (the KEK file or PIN
+// file checked with the rules that open them), without opening the database, logging in to a
+// token or listening.
 int CheckConfig(const std::string& config_path) {
   attest::Result<attestd::Config> config = attestd::LoadConfig(config_path);
   if (!config.ok()) {
@@ -161,6 +162,7 @@ int Serve(const std::string& config_path) {
                         static_cast<size_t>(config->max_idle_connections));
   api::ServiceContext service;
   service.config = config->api;
+  service.config.luks.cryptsetup = inputs->cryptsetup;  // resolved once, never from PATH
   service.stores = &pool;
   service.metrics = &registry;
   service.now = Now;

@@ -4,6 +4,8 @@
 
 #include "service/api/reasons.h"
 #include "service/attestd/setup.h"
+#include "service/keys/local_kek.h"
+#include "service/keys/volume.h"
 #include "service/server/tls_context.h"
 
 namespace attest::service::attestd {
@@ -32,6 +34,23 @@ Result<ServeInputs> LoadServeInputs(const Config& config) {
         server::TlsIdentity::Load(config.server.cert_chain_file, config.server.private_key_file)
             .status());
   }
+  // The KEK's files with the rules that open them, so check-config reports what serve would
+  // refuse; the token itself is not logged in to.
+  if (config.kek_pkcs11) {
+    if (Status s = keys::CheckPinSource(config.kek_pkcs11->pin_source); !s.ok()) {
+      return s.WithContext("kek_pkcs11_pin_file");
+    }
+  } else if (!config.kek_file.empty()) {
+    if (auto kek = keys::LocalKeyFileKek::FromKeyFile(config.kek_file); !kek.ok()) {
+      return kek.status().WithContext("kek_file");
+    }
+  }
+  Result<std::string> cryptsetup = keys::ResolveCryptsetup(config.api.luks.cryptsetup);
+  if (cryptsetup.ok()) {
+    in.cryptsetup = *cryptsetup;
+  } else if (!config.api.luks.cryptsetup.empty()) {
+    return cryptsetup.status().WithContext("cryptsetup_path");
+  }
   return in;
 }
 
@@ -55,6 +74,11 @@ std::vector<std::string> ServeWarnings(const Config& config, const ServeInputs& 
   }
   if (inputs.token_key == nullptr) {
     out.push_back("no token_key configured: key release (POST /v1/attest) is off");
+  }
+  if (!config.api.volume_dir.empty() && inputs.cryptsetup.empty()) {
+    out.push_back(
+        "no cryptsetup found (cryptsetup_path unset, none at /usr/sbin, /sbin, /usr/bin, /bin): "
+        "volumes with an image (size_bytes > 0) will fail with keys.cryptsetup_not_found");
   }
   return out;
 }

@@ -1,13 +1,16 @@
 #include "service/keys/pkcs11_kek.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <p11-kit/pkcs11.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 
 namespace attest::service::keys {
@@ -132,19 +135,102 @@ Result<CK_SLOT_ID> FindSlot(CK_FUNCTION_LIST* fl, const std::string& label) {
                                                  "\" in " + std::to_string(n) + " slot(s)");
 }
 
+// CheckKeyStaysOnToken refuses a key whose value can leave the token (not sensitive, or
+// extractable) or once could have (not always sensitive, or not never extractable: its bits may
+// have been copied out before the flag was changed). Tokens that do not report the last two
+// (CKR_ATTRIBUTE_TYPE_INVALID for them) are judged on the first two, which every token has.
+Status CheckKeyStaysOnToken(CK_FUNCTION_LIST* fl, CK_SESSION_HANDLE session, CK_OBJECT_HANDLE key,
+                            const std::string& where) {
+  // Unreported values keep these starting values: "leaves the token" for the two required ones.
+  CK_BBOOL sensitive = CK_FALSE, extractable = CK_TRUE;
+  CK_BBOOL always_sensitive = CK_TRUE, never_extractable = CK_TRUE;
+  CK_ATTRIBUTE attrs[] = {{CKA_SENSITIVE, &sensitive, sizeof(sensitive)},
+                          {CKA_EXTRACTABLE, &extractable, sizeof(extractable)},
+                          {CKA_ALWAYS_SENSITIVE, &always_sensitive, sizeof(always_sensitive)},
+                          {CKA_NEVER_EXTRACTABLE, &never_extractable, sizeof(never_extractable)}};
+  const CK_RV rv = fl->C_GetAttributeValue(session, key, attrs, 4);
+  if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID && rv != CKR_ATTRIBUTE_SENSITIVE) {
+    return P11Error("reading the key's attributes (C_GetAttributeValue)", rv);
+  }
+  auto reported = [&](const CK_ATTRIBUTE& a) { return a.ulValueLen == sizeof(CK_BBOOL); };
+  std::string why;
+  if (!reported(attrs[0]) || sensitive != CK_TRUE) {
+    why = "is not sensitive (CKA_SENSITIVE false or not reported): its value can be read";
+  } else if (!reported(attrs[1]) || extractable != CK_FALSE) {
+    why = "is extractable (CKA_EXTRACTABLE true or not reported): it can be wrapped off the token";
+  } else if (reported(attrs[2]) && always_sensitive != CK_TRUE) {
+    why = "was not always sensitive (CKA_ALWAYS_SENSITIVE false): its value may have been read";
+  } else if (reported(attrs[3]) && never_extractable != CK_TRUE) {
+    why = "was extractable once (CKA_NEVER_EXTRACTABLE false): it may have been wrapped off";
+  }
+  if (why.empty()) {
+    return Status::Ok();
+  }
+  return Status(reasons::kKeysPkcs11KeyExtractable,
+                "pkcs11: key " + where + " " + why +
+                    "; attestd uses only a key that never leaves the token: delete it and let "
+                    "attestd create one, or create one sensitive and not extractable");
+}
+
+// ReadPinFile reads the first line of path. It follows a symbolic link (secret managers link PIN
+// files into place) and checks the file it opened, like ssh checks a private key: a regular file
+// that group and others can neither read nor write.
+Result<std::string> ReadPinFile(const std::string& path) {
+  constexpr off_t kMaxPinFileBytes = 4096;
+  // O_NONBLOCK: opening a FIFO must not hang start-up; fstat refuses it below.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    return Status(reasons::kKeysPinUnavailable,
+                  "pkcs11 PIN file " + path + " cannot be opened: " + std::strerror(errno));
+  }
+  struct stat st {};
+  Status bad = Status::Ok();
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    bad =
+        Status(reasons::kKeysPinFileInvalid, "pkcs11 PIN file " + path + " is not a regular file");
+  } else if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    bad = Status(reasons::kKeysPinFileInvalid,
+                 "pkcs11 PIN file " + path + " has mode " + mode +
+                     ": group or others may read or write it; chmod 600 it");
+  } else if (st.st_size > kMaxPinFileBytes) {
+    bad = Status(reasons::kKeysPinFileInvalid, "pkcs11 PIN file " + path + " is " +
+                                                   std::to_string(st.st_size) +
+                                                   " bytes; it holds one line, the PIN");
+  }
+  std::string text;
+  if (bad.ok()) {
+    text.resize(static_cast<size_t>(st.st_size));
+    size_t off = 0;
+    while (off < text.size()) {
+      const ssize_t n = read(fd, text.data() + off, text.size() - off);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        break;
+      }
+      off += static_cast<size_t>(n);
+    }
+    text.resize(off);
+  }
+  close(fd);
+  ATTEST_RETURN_IF_ERROR(bad);
+  std::string pin = text.substr(0, text.find('\n'));
+  OPENSSL_cleanse(text.data(), text.size());
+  if (!pin.empty() && pin.back() == '\r') {
+    pin.pop_back();
+  }
+  return pin;
+}
+
 }  // namespace
 
 Result<std::string> ReadPin(const std::string& pin_source) {
   std::string pin;
   if (pin_source.rfind("file:", 0) == 0) {
-    std::ifstream in(pin_source.substr(5));
-    if (!in || !std::getline(in, pin)) {
-      return Status(reasons::kKeysPinUnavailable,
-                    "pkcs11 PIN file " + pin_source.substr(5) + " cannot be read");
-    }
-    if (!pin.empty() && pin.back() == '\r') {
-      pin.pop_back();
-    }
+    ATTEST_ASSIGN_OR_RETURN(pin, ReadPinFile(pin_source.substr(5)));
   } else if (pin_source.rfind("env:", 0) == 0) {
     const char* value = std::getenv(pin_source.substr(4).c_str());
     if (value != nullptr) {
@@ -158,6 +244,15 @@ Result<std::string> ReadPin(const std::string& pin_source) {
     return Status(reasons::kKeysPinUnavailable, "pkcs11 PIN from " + pin_source + " is empty");
   }
   return pin;
+}
+
+Status CheckPinSource(const std::string& pin_source) {
+  if (pin_source.rfind("env:", 0) == 0) {
+    return Status::Ok();  // the variable is the service's environment, not the checker's
+  }
+  ATTEST_ASSIGN_OR_RETURN(std::string pin, ReadPin(pin_source));
+  OPENSSL_cleanse(pin.data(), pin.size());
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<Pkcs11Kek>> Pkcs11Kek::Open(const Pkcs11Config& config) {
@@ -217,7 +312,9 @@ Result<std::unique_ptr<Pkcs11Kek>> Pkcs11Kek::Open(const Pkcs11Config& config) {
     return Status(reasons::kKeysPkcs11Error,
                   "pkcs11: more than one AES key labelled \"" + label + "\"; refusing to guess");
   }
+  const std::string where = "\"" + label + "\" on token \"" + config.token_label + "\"";
   if (num_found == 1) {
+    ATTEST_RETURN_IF_ERROR(CheckKeyStaysOnToken(fl, session, found[0], where));
     kek->key_ = found[0];
     return kek;
   }
@@ -248,6 +345,8 @@ Result<std::unique_ptr<Pkcs11Kek>> Pkcs11Kek::Open(const Pkcs11Config& config) {
   if (rv != CKR_OK) {
     return P11Error("C_GenerateKey (AES-256)", rv);
   }
+  // A token that ignored part of the template is caught here, not trusted.
+  ATTEST_RETURN_IF_ERROR(CheckKeyStaysOnToken(fl, session, key, where));
   kek->key_ = key;
   return kek;
 }

@@ -14,8 +14,8 @@ namespace attest::service::keys {
 struct Pkcs11Config {
   std::string module_path;  // e.g. /usr/lib/softhsm/libsofthsm2.so
   std::string token_label;  // the token is found by label, never by slot number
-  // pin_source: "file:/path" (first line of the file; keep it mode 0600) or "env:NAME". The PIN
-  // itself never appears in configuration.
+  // pin_source: "file:/path" (first line of the file; no group/other permission bits, else
+  // refused) or "env:NAME". The PIN itself never appears in configuration.
   std::string pin_source;
   std::string key_label;  // CKA_LABEL of the AES key
   // create_key: when the token has no secret key with key_label, generate one: AES-256, token
@@ -26,9 +26,12 @@ struct Pkcs11Config {
 class Pkcs11Kek : public KeyEncryptionKey {
  public:
   // Open loads the module, finds the token, opens a session, logs in as user and finds (or
-  // creates) the key. Fails with keys.config_invalid, keys.pkcs11_module_load_failed,
-  // keys.pkcs11_token_not_found, keys.pkcs11_pin_unavailable, keys.pkcs11_pin_incorrect or
-  // keys.pkcs11_error (a missing key with create_key false is keys.pkcs11_error too).
+  // creates) the key. A key whose value can leave the token (not CKA_SENSITIVE, CKA_EXTRACTABLE,
+  // or, where the token reports them, not CKA_ALWAYS_SENSITIVE or not CKA_NEVER_EXTRACTABLE) is
+  // refused with keys.pkcs11_key_extractable. Fails also with keys.config_invalid,
+  // keys.pkcs11_module_load_failed, keys.pkcs11_token_not_found, keys.pkcs11_pin_unavailable,
+  // keys.pkcs11_pin_file_invalid, keys.pkcs11_pin_incorrect or keys.pkcs11_error (a missing key
+  // with create_key false is keys.pkcs11_error too).
   static Result<std::unique_ptr<Pkcs11Kek>> Open(const Pkcs11Config& config);
 
   ~Pkcs11Kek() override;
@@ -52,7 +55,14 @@ class Pkcs11Kek : public KeyEncryptionKey {
 };
 
 // ReadPin resolves a pin_source ("file:PATH" or "env:NAME"); keys.pkcs11_pin_unavailable when
-// the file or variable is missing or empty, keys.config_invalid for another form.
+// the file or variable is missing or empty, keys.config_invalid for another form. A PIN file is
+// read like ssh reads a private key: after following a symbolic link, it must be a regular file
+// (of at most 4 KiB) that group and others can neither read nor write (mode & 077 == 0), else
+// keys.pkcs11_pin_file_invalid. The PIN is its first line.
 Result<std::string> ReadPin(const std::string& pin_source);
+
+// CheckPinSource applies ReadPin's rules to a "file:" source and forgets the PIN (for attestd
+// check-config); an "env:" source is OK (the variable is set in the service's environment).
+Status CheckPinSource(const std::string& pin_source);
 
 }  // namespace attest::service::keys

@@ -2,12 +2,16 @@
 // library with a token directory; no daemon). Label: integration.
 #include "service/keys/pkcs11_kek.h"
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <p11-kit/pkcs11.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "attest/core/encoding.h"
 #include "service/keys/local_kek.h"
@@ -37,8 +41,13 @@ class Pkcs11KekTest : public ::testing::Test {
                               " --so-pin 12345678 --pin 1234 >/dev/null";
       ASSERT_EQ(std::system(cmd.c_str()), 0);
     }
+    // PIN files must be owner-only (ReadPin refuses group/other bits), whatever the umask.
     std::ofstream(*dir_ / "pin") << "1234\n";
     std::ofstream(*dir_ / "bad-pin") << "9999\n";
+    std::ofstream(*dir_ / "open-pin") << "1234\n";
+    chmod((*dir_ / "pin").c_str(), 0600);
+    chmod((*dir_ / "bad-pin").c_str(), 0600);
+    chmod((*dir_ / "open-pin").c_str(), 0644);
     setenv("ATTEST_TEST_HSM_PIN", "1234", 1);
   }
   static void TearDownTestSuite() {
@@ -156,6 +165,10 @@ TEST_F(Pkcs11KekTest, OpenFailures) {
   Pkcs11Config literal_pin = Config();
   literal_pin.pin_source = "1234";
   Pkcs11Config no_label = Config("att-a", "");
+  Pkcs11Config open_pin_file = Config();
+  open_pin_file.pin_source = "file:" + (*dir_ / "open-pin").string();
+  Pkcs11Config pin_directory = Config();
+  pin_directory.pin_source = "file:" + dir_->string();
   struct Case {
     std::string name;
     Pkcs11Config config;
@@ -170,6 +183,8 @@ TEST_F(Pkcs11KekTest, OpenFailures) {
       {"pin variable missing", missing_env, "keys.pkcs11_pin_unavailable"},
       {"pin given literally", literal_pin, "keys.config_invalid"},
       {"no key label", no_label, "keys.config_invalid"},
+      {"pin file readable by others", open_pin_file, "keys.pkcs11_pin_file_invalid"},
+      {"pin file is a directory", pin_directory, "keys.pkcs11_pin_file_invalid"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -200,6 +215,149 @@ TEST_F(Pkcs11KekTest, CheckAvailableNoticesALostToken) {
   EXPECT_TRUE((*kek)->CheckAvailable().ok());
   ASSERT_EQ(std::system("softhsm2-util --delete-token --token att-gone >/dev/null"), 0);
   EXPECT_EQ((*kek)->CheckAvailable().reason_id(), "keys.pkcs11_error");
+}
+
+// KeySpec: the protection attributes of a key made on the token by someone other than attestd,
+// and optionally tightened after creation (PKCS#11 allows sensitive false -> true and extractable
+// true -> false, and then leaves CKA_ALWAYS_SENSITIVE / CKA_NEVER_EXTRACTABLE false).
+struct KeySpec {
+  bool sensitive = true;
+  bool extractable = false;
+  std::optional<bool> sensitive_later;
+  std::optional<bool> extractable_later;
+};
+
+// MakeKeyOnToken generates an AES-256 key labelled label on token through the raw PKCS#11 API,
+// as an operator's tool would. It finalises the module when it initialised it, so call it while
+// no Pkcs11Kek is open.
+::testing::AssertionResult MakeKeyOnToken(const std::string& token, const std::string& label,
+                                          const KeySpec& spec) {
+  void* handle = dlopen(kModule, RTLD_NOW | RTLD_LOCAL);  // never closed, like Pkcs11Kek's
+  if (handle == nullptr) {
+    return ::testing::AssertionFailure() << "dlopen " << kModule;
+  }
+  auto get_list = reinterpret_cast<CK_C_GetFunctionList>(dlsym(handle, "C_GetFunctionList"));
+  CK_FUNCTION_LIST* fl = nullptr;
+  if (get_list == nullptr || get_list(&fl) != CKR_OK) {
+    return ::testing::AssertionFailure() << "C_GetFunctionList";
+  }
+  CK_C_INITIALIZE_ARGS args{};
+  args.flags = CKF_OS_LOCKING_OK;
+  const CK_RV init = fl->C_Initialize(&args);
+  if (init != CKR_OK && init != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+    return ::testing::AssertionFailure() << "C_Initialize " << init;
+  }
+  ::testing::AssertionResult result = ::testing::AssertionSuccess();
+  CK_ULONG n = 16;
+  CK_SLOT_ID slots[16];
+  std::optional<CK_SLOT_ID> slot;
+  if (fl->C_GetSlotList(CK_TRUE, slots, &n) == CKR_OK) {
+    for (CK_ULONG i = 0; i < n; ++i) {
+      CK_TOKEN_INFO info{};
+      if (fl->C_GetTokenInfo(slots[i], &info) != CKR_OK) {
+        continue;
+      }
+      std::string got(reinterpret_cast<const char*>(info.label), sizeof(info.label));
+      got.erase(got.find_last_not_of(' ') + 1);
+      if (got == token) {
+        slot = slots[i];
+      }
+    }
+  }
+  CK_SESSION_HANDLE session = 0;
+  if (!slot || fl->C_OpenSession(*slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr,
+                                 &session) != CKR_OK) {
+    result = ::testing::AssertionFailure() << "no session on token " << token;
+  } else {
+    std::string pin = "1234";
+    const CK_RV login =
+        fl->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin.data()), pin.size());
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE type = CKK_AES;
+    CK_ULONG value_len = 32;
+    CK_BBOOL yes = CK_TRUE;
+    CK_BBOOL sensitive = spec.sensitive ? CK_TRUE : CK_FALSE;
+    CK_BBOOL extractable = spec.extractable ? CK_TRUE : CK_FALSE;
+    std::string key_label = label;
+    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
+                           {CKA_KEY_TYPE, &type, sizeof(type)},
+                           {CKA_VALUE_LEN, &value_len, sizeof(value_len)},
+                           {CKA_LABEL, key_label.data(), key_label.size()},
+                           {CKA_TOKEN, &yes, sizeof(yes)},
+                           {CKA_PRIVATE, &yes, sizeof(yes)},
+                           {CKA_SENSITIVE, &sensitive, sizeof(sensitive)},
+                           {CKA_EXTRACTABLE, &extractable, sizeof(extractable)},
+                           {CKA_ENCRYPT, &yes, sizeof(yes)},
+                           {CKA_DECRYPT, &yes, sizeof(yes)}};
+    CK_MECHANISM gen{CKM_AES_KEY_GEN, nullptr, 0};
+    CK_OBJECT_HANDLE key = 0;
+    CK_RV rv = login == CKR_OK || login == CKR_USER_ALREADY_LOGGED_IN
+                   ? fl->C_GenerateKey(session, &gen, tmpl, sizeof(tmpl) / sizeof(tmpl[0]), &key)
+                   : login;
+    if (rv == CKR_OK && spec.sensitive_later) {
+      CK_BBOOL v = *spec.sensitive_later ? CK_TRUE : CK_FALSE;
+      CK_ATTRIBUTE set{CKA_SENSITIVE, &v, sizeof(v)};
+      rv = fl->C_SetAttributeValue(session, key, &set, 1);
+    }
+    if (rv == CKR_OK && spec.extractable_later) {
+      CK_BBOOL v = *spec.extractable_later ? CK_TRUE : CK_FALSE;
+      CK_ATTRIBUTE set{CKA_EXTRACTABLE, &v, sizeof(v)};
+      rv = fl->C_SetAttributeValue(session, key, &set, 1);
+    }
+    if (rv != CKR_OK) {
+      result = ::testing::AssertionFailure() << "making key " << label << ": CKR " << rv;
+    }
+    fl->C_CloseSession(session);
+  }
+  if (init == CKR_OK) {
+    fl->C_Finalize(nullptr);
+  }
+  return result;
+}
+
+// An existing key under the label is used only if its value can never have left the token: keys
+// made extractable or readable by someone else (or made so once and tightened later) are refused;
+// a key made right by someone else, and the one attestd makes, are used.
+TEST_F(Pkcs11KekTest, RefusesKeysThatCanLeaveTheToken) {
+  struct Case {
+    std::string label;
+    KeySpec spec;
+    std::string want;  // "" = opens
+  };
+  const std::vector<Case> cases = {
+      {"kek-extractable", {true, true, {}, {}}, "keys.pkcs11_key_extractable"},
+      {"kek-not-sensitive", {false, false, {}, {}}, "keys.pkcs11_key_extractable"},
+      {"kek-neither", {false, true, {}, {}}, "keys.pkcs11_key_extractable"},
+      {"kek-extractable-once", {true, true, {}, false}, "keys.pkcs11_key_extractable"},
+      {"kek-readable-once", {false, false, true, {}}, "keys.pkcs11_key_extractable"},
+      {"kek-made-right", {true, false, {}, {}}, ""},
+  };
+  for (const Case& c : cases) {
+    ASSERT_TRUE(MakeKeyOnToken("att-b", c.label, c.spec)) << c.label;
+  }
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.label);
+    for (const bool create : {true, false}) {  // found, so never made again either way
+      Pkcs11Config config = Config("att-b", c.label);
+      config.create_key = create;
+      auto kek = Pkcs11Kek::Open(config);
+      if (!c.want.empty()) {
+        EXPECT_EQ(kek.status().reason_id(), c.want) << kek.status().message();
+        continue;
+      }
+      ASSERT_TRUE(kek.ok()) << kek.status().ToString();
+      const Bytes wrapped = (*kek)->Wrap(AsBytes("secret"), "volume:v").value();
+      EXPECT_EQ((*kek)->Unwrap(wrapped, "volume:v").value(),
+                Bytes(AsBytes("secret").begin(), AsBytes("secret").end()));
+    }
+  }
+  // The key attestd creates passes its own check when it is opened again.
+  for (const bool create : {true, false}) {
+    Pkcs11Config config = Config("att-b", "kek-by-attestd");
+    config.create_key = create;
+    auto kek = Pkcs11Kek::Open(config);
+    EXPECT_TRUE(kek.ok()) << kek.status().ToString();
+  }
 }
 
 }  // namespace

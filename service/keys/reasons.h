@@ -22,12 +22,25 @@ inline constexpr Reason kKeysPinIncorrect{"keys.pkcs11_pin_incorrect", ErrorCode
 inline constexpr Reason kKeysPinUnavailable{"keys.pkcs11_pin_unavailable", ErrorCode::kUnavailable};
 inline constexpr Reason kKeysPkcs11Error{"keys.pkcs11_error", ErrorCode::kUnavailable};
 inline constexpr Reason kKeysLuksFormatFailed{"keys.luks_format_failed", ErrorCode::kUnavailable};
+// An existing PKCS#11 key whose value can leave the token, or once could: not CKA_SENSITIVE, or
+// CKA_EXTRACTABLE, or (where the token reports them) not CKA_ALWAYS_SENSITIVE or not
+// CKA_NEVER_EXTRACTABLE.
+inline constexpr Reason kKeysPkcs11KeyExtractable{"keys.pkcs11_key_extractable",
+                                                  ErrorCode::kPolicyDenied};
+// A PIN file that is not a regular file or that group or others may read or write.
+inline constexpr Reason kKeysPinFileInvalid{"keys.pkcs11_pin_file_invalid",
+                                            ErrorCode::kInvalidArgument};
+// No cryptsetup program at the fixed locations (kCryptsetupLocations) and none configured.
+inline constexpr Reason kKeysCryptsetupNotFound{"keys.cryptsetup_not_found",
+                                                ErrorCode::kUnavailable};
 
 // kKeysTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kKeysTable[] = {
-    kKeysKeyFileInvalid, kKeysConfigInvalid,  kKeysWrapFailed,       kKeysBlobMalformed,
-    kKeysWrongKey,       kKeysUnwrapFailed,   kKeysModuleLoadFailed, kKeysTokenNotFound,
-    kKeysPinIncorrect,   kKeysPinUnavailable, kKeysPkcs11Error,      kKeysLuksFormatFailed,
+    kKeysKeyFileInvalid,       kKeysConfigInvalid,  kKeysWrapFailed,
+    kKeysBlobMalformed,        kKeysWrongKey,       kKeysUnwrapFailed,
+    kKeysModuleLoadFailed,     kKeysTokenNotFound,  kKeysPinIncorrect,
+    kKeysPinUnavailable,       kKeysPkcs11Error,    kKeysLuksFormatFailed,
+    kKeysPkcs11KeyExtractable, kKeysPinFileInvalid, kKeysCryptsetupNotFound,
 };
 
 }  // namespace attest::reasons

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,8 +40,26 @@ Status LuksFailed(const std::string& why) {
   return Status(reasons::kKeysLuksFormatFailed, "luksFormat: " + why);
 }
 
-// RunWithStdin runs argv with data on its stdin and stdout/stderr discarded; returns the exit
-// status (or -1 when it could not run).
+// CheckProgram returns why path cannot serve as the cryptsetup program, or "" when it can.
+std::string CheckProgram(const std::string& path) {
+  if (path.empty() || path.front() != '/') {
+    return "is not an absolute path (attestd never searches PATH)";
+  }
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    return "does not exist";
+  }
+  if (!S_ISREG(st.st_mode) || access(path.c_str(), X_OK) != 0) {
+    return "is not an executable file";
+  }
+  if ((st.st_mode & 022) != 0) {
+    return "is writable by group or others";
+  }
+  return "";
+}
+
+// RunWithStdin runs argv (argv[0] an absolute path) with data on its stdin and stdout/stderr
+// discarded; returns the exit status (or -1 when it could not run).
 int RunWithStdin(const std::vector<std::string>& argv, ByteSpan data) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -66,7 +85,7 @@ int RunWithStdin(const std::vector<std::string>& argv, ByteSpan data) {
       dup2(devnull, STDOUT_FILENO);
       dup2(devnull, STDERR_FILENO);
     }
-    execvp(args[0], args.data());
+    execv(args[0], args.data());
     _exit(127);
   }
   close(pipe_fds[0]);
@@ -99,6 +118,27 @@ int RunWithStdin(const std::vector<std::string>& argv, ByteSpan data) {
 
 }  // namespace
 
+Result<std::string> ResolveCryptsetup(const std::string& configured) {
+  if (!configured.empty()) {
+    const std::string why = CheckProgram(configured);
+    if (!why.empty()) {
+      return Status(reasons::kKeysConfigInvalid, "cryptsetup " + configured + " " + why);
+    }
+    return configured;
+  }
+  for (const char* candidate : kCryptsetupLocations) {
+    if (CheckProgram(candidate).empty()) {
+      return std::string(candidate);
+    }
+  }
+  std::string looked;
+  for (const char* candidate : kCryptsetupLocations) {
+    looked += (looked.empty() ? "" : ", ") + std::string(candidate);
+  }
+  return Status(reasons::kKeysCryptsetupNotFound,
+                "no usable cryptsetup at " + looked + " (install cryptsetup-bin or configure one)");
+}
+
 std::vector<std::string> LuksFormatArgs(const std::string& path, const LuksOptions& options) {
   std::vector<std::string> argv = {options.cryptsetup, "luksFormat", "--type", "luks2",
                                    "--batch-mode",     "--key-file", "-"};
@@ -119,6 +159,14 @@ Status FormatLuksImage(const std::string& path, uint64_t size_bytes, ByteSpan ke
   if (key.size() != kVolumeKeyBytes) {
     return Status(reasons::kKeysConfigInvalid, "a volume key is 32 bytes");
   }
+  LuksOptions resolved = options;
+  if (resolved.cryptsetup.empty()) {
+    ATTEST_ASSIGN_OR_RETURN(resolved.cryptsetup, ResolveCryptsetup(""));
+  } else if (resolved.cryptsetup.front() != '/') {
+    return Status(reasons::kKeysConfigInvalid,
+                  "cryptsetup " + resolved.cryptsetup +
+                      " is not an absolute path (attestd never searches PATH)");
+  }
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     return Status(reasons::kKeysConfigInvalid,
@@ -130,11 +178,11 @@ Status FormatLuksImage(const std::string& path, uint64_t size_bytes, ByteSpan ke
     unlink(path.c_str());
     return LuksFailed("cannot size " + path);
   }
-  const std::vector<std::string> argv = LuksFormatArgs(path, options);
+  const std::vector<std::string> argv = LuksFormatArgs(path, resolved);
   const int rc = RunWithStdin(argv, key);
   if (rc != 0) {
     unlink(path.c_str());
-    return LuksFailed(options.cryptsetup + " exited with " + std::to_string(rc) +
+    return LuksFailed(resolved.cryptsetup + " exited with " + std::to_string(rc) +
                       (rc == 127 ? " (not installed?)" : ""));
   }
   return Status::Ok();

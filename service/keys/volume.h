@@ -3,6 +3,7 @@
 // its wrapped key (crypto-shredding: the image's data is then unreadable by anyone).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -44,18 +45,37 @@ enum class LuksPbkdf {
   kArgon2idDefault,
 };
 
+// kCryptsetupLocations: where ResolveCryptsetup looks for cryptsetup when none is configured, in
+// order. PATH is never searched: whoever sets attestd's environment must not choose the program
+// that receives volume keys.
+inline constexpr std::array<const char*, 4> kCryptsetupLocations = {
+    "/usr/sbin/cryptsetup", "/sbin/cryptsetup", "/usr/bin/cryptsetup", "/bin/cryptsetup"};
+
+// ResolveCryptsetup returns the cryptsetup program to run: configured when not empty, else the
+// first of kCryptsetupLocations that qualifies. The program must be an absolute path to a regular
+// file (after following symbolic links) that is executable and that group and others cannot
+// write. Fails with keys.config_invalid for a configured path that is relative or does not
+// qualify, keys.cryptsetup_not_found when none is configured and none of the locations
+// qualifies.
+Result<std::string> ResolveCryptsetup(const std::string& configured);
+
 struct LuksOptions {
-  std::string cryptsetup = "cryptsetup";  // program, found on PATH unless absolute
+  // cryptsetup: the program, an absolute path (attestd resolves it once at start with
+  // ResolveCryptsetup). "" = ResolveCryptsetup("") at each format; a relative path is refused.
+  std::string cryptsetup;
   LuksPbkdf pbkdf = LuksPbkdf::kPbkdf2Minimum;
 };
 
-// LuksFormatArgs is the luksFormat command line FormatLuksImage runs for path.
+// LuksFormatArgs is the luksFormat command line FormatLuksImage runs for path (argv[0] is
+// options.cryptsetup as given).
 std::vector<std::string> LuksFormatArgs(const std::string& path, const LuksOptions& options);
 
 // FormatLuksImage creates path (must not exist; mode 0600, sparse, size_bytes long) and runs
 // `cryptsetup luksFormat` (LuksFormatArgs) with key on its stdin, so the key never appears on a
-// command line or in a file. No device-mapper is needed. On failure the file is removed. Fails
-// with keys.config_invalid (size, existing file) or keys.luks_format_failed. Opening needs only
+// command line or in a file. No device-mapper is needed. On failure the file is removed. The
+// program is run by its absolute path (execv), never looked up on PATH. Fails with
+// keys.config_invalid (size, existing file, relative or unusable cryptsetup),
+// keys.cryptsetup_not_found or keys.luks_format_failed. Opening needs only
 // the key, whatever PBKDF a keyslot was made with (the header records it), so images formatted
 // with Argon2id before still open.
 Status FormatLuksImage(const std::string& path, uint64_t size_bytes, ByteSpan key,

@@ -261,11 +261,16 @@ TEST_F(TlsServerTest, RefusesOldProtocolsAndNonAeadCiphers) {
     SCOPED_TRACE(c.name);
     std::unique_ptr<HttpsServer> server = Start("127.0.0.1", c.server);
     ASSERT_NE(server, nullptr);
-    Client client("127.0.0.1", port_, c.client);
-    EXPECT_EQ(client.ok(), c.ok);
-    if (c.ok) {
-      EXPECT_NE(client.Get().find("200 OK"), std::string::npos);
+    {
+      Client client("127.0.0.1", port_, c.client);
+      EXPECT_EQ(client.ok(), c.ok);
+      if (c.ok) {
+        EXPECT_NE(client.Get().find("200 OK"), std::string::npos);
+      }
     }
+    // Stopped as attestd stops: cpprestsdk's listener may crash when it is closed while it is
+    // still tearing down a connection the client just dropped (SECURITY.md).
+    EXPECT_EQ(server->Drain(std::chrono::milliseconds(100)), 0);
   }
 }
 

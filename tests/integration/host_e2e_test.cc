@@ -13,7 +13,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -139,7 +141,17 @@ TEST_P(HostEndToEnd, AgentEnrollsQuotesAndIsTrustedThenRejected) {
   EXPECT_EQ(Json(out)["hosts"][0]["last_quote_result"]["verified"], true);
   EXPECT_EQ(Json(out)["hosts"][0]["last_attempt_result"]["verified"], false);
 
-  out = Curl("", "GET", "/metrics");
+  // The database gauges are a snapshot refreshed once a second: wait (bounded) for the one taken
+  // after the host lost its trust.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    out = Curl("", "GET", "/metrics");
+    if (out.text.find("attestd_trusted_hosts 0") != std::string::npos ||
+        std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   EXPECT_NE(out.text.find(R"(attestd_decisions_total{kind="host",outcome="accepted"} 1)"),
             std::string::npos)
       << out.text;

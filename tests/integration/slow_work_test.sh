@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # slow_work_test.sh ATTESTD: the real attestd with a small request pool (server_threads 4) and
-# slow-work pool (1 thread, 1 queued), and a `cryptsetup` on PATH that holds each luksFormat until
-# the test opens a gate, then runs the real one. While two volume creations are held (one
+# slow-work pool (1 thread, 1 queued), and a `cryptsetup` (its cryptsetup_path; attestd never
+# searches PATH) that holds each luksFormat until the test opens a gate, then runs the real one. While two volume creations are held (one
 # formatting, one queued), further creations answer 503 work.busy with Retry-After at once, and a
 # tenant's GET /v1/policies, a key-release challenge and /readyz still answer before the held
 # creations finish (ordering only, no timing bounds). Then the gate opens: both finish 201 with
@@ -45,9 +45,15 @@ check init-rc 0 $?
 sed -i -e 's/"server_threads": [0-9]*/"server_threads": 4/' \
   -e 's/"slow_work_threads": [0-9]*/"slow_work_threads": 1/' \
   -e 's/"slow_work_queue": [0-9]*/"slow_work_queue": 1/' "$data/attestd.json"
+python3 - "$data/attestd.json" "$tmp/bin/cryptsetup" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["cryptsetup_path"] = sys.argv[2]
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
 contains config-slow-work '"slow_work_queue": 1' "$(cat "$data/attestd.json")"
 
-PATH="$tmp/bin:$PATH" "$attestd" serve --config "$data/attestd.json" >"$tmp/serve.log" 2>&1 &
+"$attestd" serve --config "$data/attestd.json" >"$tmp/serve.log" 2>&1 &
 pid=$!
 url=https://127.0.0.1:$port
 for _ in $(seq 1 100); do
