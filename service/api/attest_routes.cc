@@ -316,17 +316,13 @@ void CountDecision(RequestContext& ctx, const std::string& outcome) {
   }
 }
 
-// Deny records a refusal (audit entry, release.denied event, metric) and answers 403 with the
-// failed checks' names and codes only: the caller is unauthenticated.
-Result<HttpResponse> Deny(store::Store& db, RequestContext& ctx, const store::Vm& vm,
-                          const std::vector<release::CheckFailure>& failures,
-                          const std::string& evidence_digest) {
+// DenialResponse is the 403 of a refusal: the failed checks' names and codes only, as the caller
+// is unauthenticated.
+HttpResponse DenialResponse(const std::vector<release::CheckFailure>& failures) {
   nlohmann::json list = nlohmann::json::array();
   for (const release::CheckFailure& f : failures) {
     list.push_back({{"check", f.check}, {"code", f.reason.id}});
   }
-  ATTEST_RETURN_IF_ERROR(AuditDenial(db, ctx, vm, failures, evidence_digest));
-  CountDecision(ctx, "denied");
   return http::JsonResponse(
       403, {{"code", reasons::kReleaseDenied.id},
             {"message", "key release refused: " + std::to_string(failures.size()) +
@@ -335,15 +331,25 @@ Result<HttpResponse> Deny(store::Store& db, RequestContext& ctx, const store::Vm
             {"failures", list}});
 }
 
-// DenyNonce refuses an attempt whose nonce the store rejected, before any verification; a
-// database failure is returned as it is (the guest did nothing wrong).
-Result<HttpResponse> DenyNonce(store::Store& db, RequestContext& ctx, const store::Vm& vm,
-                               const Status& nonce_status, const std::string& evidence_digest) {
+// Deny records a refusal (audit entry, release.denied event, metric) and answers it.
+Result<HttpResponse> Deny(store::Store& db, RequestContext& ctx, const store::Vm& vm,
+                          const std::vector<release::CheckFailure>& failures,
+                          const std::string& evidence_digest) {
+  ATTEST_RETURN_IF_ERROR(AuditDenial(db, ctx, vm, failures, evidence_digest));
+  CountDecision(ctx, "denied");
+  return DenialResponse(failures);
+}
+
+// DenyNonce refuses an attempt whose nonce the store rejected (unknown, spent, expired or another
+// VM's), before any verification. Anyone can send such requests in bulk, so they are counted
+// (outcome "nonce_refused") and rate-limited, not audited one by one: the audit log keeps every
+// decision made with a live nonce (issue 17). A database failure is returned as it is.
+Result<HttpResponse> DenyNonce(RequestContext& ctx, const Status& nonce_status) {
   if (nonce_status.reason_id() != reasons::kStoreNonceRejected.id) {
     return nonce_status;
   }
-  return Deny(db, ctx, vm, {{"nonce", reasons::kReleaseNonceRejected, nonce_status.message()}},
-              evidence_digest);
+  CountDecision(ctx, "nonce_refused");
+  return DenialResponse({{"nonce", reasons::kReleaseNonceRejected, nonce_status.message()}});
 }
 
 // Busy is the 503 of a full verification gate: nothing was done, the nonce is still good.
@@ -388,13 +394,10 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
   if (vm->deleted_at) {
     return VmNotFound();
   }
-  const std::string evidence_digest =
-      "sha256:" + HexEncode(Sha256(release::EvidenceBytes(body.evidence)));
-
   // The cheap check first: an unknown, spent, expired or foreign nonce costs one SELECT, no
   // signature. Only the consume below decides (another request may take the nonce in between).
   if (Status nonce = db->CheckNonce(vm->tenant_id, vm->id, body.nonce_hex, ctx.now); !nonce.ok()) {
-    return DenyNonce(*db, ctx, *vm, nonce, evidence_digest);
+    return DenyNonce(ctx, nonce);
   }
   // A place among the verifications, taken before the nonce is consumed: a refused request has
   // spent nothing and may be sent again as it is.
@@ -402,6 +405,8 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
   if (!pass.held()) {
     return Busy(ctx);
   }
+  const std::string evidence_digest =
+      "sha256:" + HexEncode(Sha256(release::EvidenceBytes(body.evidence)));
 
   release::ReleaseInput in;
   in.now = ctx.now;
@@ -411,7 +416,7 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
   // One atomic UPDATE: of requests racing with one nonce exactly one gets past here.
   in.nonce_status = db->ConsumeNonce(vm->tenant_id, vm->id, body.nonce_hex, ctx.now);
   if (!in.nonce_status.ok()) {
-    return DenyNonce(*db, ctx, *vm, in.nonce_status, evidence_digest);
+    return DenyNonce(ctx, in.nonce_status);
   }
 
   Result<store::Host> host = db->LookupHost(vm->host_id);

@@ -140,6 +140,7 @@ TEST(HealthSnapshotTest, ConcurrentReadinessCallsShareOneDatabaseCheck) {
   constexpr int kThreads = 10, kCallsEach = 10;
   std::atomic<int> ready{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < kCallsEach; ++i) {
@@ -243,6 +244,7 @@ TEST(HealthSnapshotTest, MetricsReadTheDatabaseOnceASecond) {
   const int one_refresh = db.counters().statements.load() - before;
   EXPECT_GT(one_refresh, 0);
   std::vector<std::thread> threads;
+  threads.reserve(10);
   for (int t = 0; t < 10; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {

@@ -169,7 +169,16 @@ TEST(ApiWebhookTest, ADeniedReleaseRaisesReleaseDeniedToTheVmsOwner) {
   ASSERT_EQ(none.status, 200) << none.body;
   EXPECT_TRUE(none.json["deliveries"].empty()) << none.body;
 
+  // A spent nonce is refused before any check and raises nothing (anyone can send those)...
   ASSERT_EQ(w.Attest(body).status, 403) << "the nonce is spent";
+  auto still_none = w.h.Call("GET", "/v1/webhooks/denials/deliveries", "", &w.acme);
+  EXPECT_TRUE(still_none.json["deliveries"].empty()) << still_none.body;
+  // ...a decision on a live nonce does: here a report bound to another key than the one sent.
+  const std::string fresh = w.Challenge(vm_id);
+  nlohmann::json wrong = ReleaseWorld::AttestBody(
+      vm_id, fresh, guest,
+      ReleaseWorld::Evidence("snp", ReleaseWorld::Launch(vm.json, fresh, Guest())));
+  ASSERT_EQ(w.Attest(wrong).status, 403) << "REPORT_DATA names another key";
   auto one = w.h.Call("GET", "/v1/webhooks/denials/deliveries", "", &w.acme);
   ASSERT_EQ(one.json["deliveries"].size(), 1u) << one.body;
   const auto& d = one.json["deliveries"][0];
@@ -182,7 +191,7 @@ TEST(ApiWebhookTest, ADeniedReleaseRaisesReleaseDeniedToTheVmsOwner) {
   const auto payload = nlohmann::json::parse(row->body);
   EXPECT_EQ(payload["subject"], vm_id);
   EXPECT_EQ(payload["data"]["vm_id"], vm_id);
-  EXPECT_EQ(payload["data"]["failures"][0]["code"], "release.nonce_rejected") << row->body;
+  EXPECT_EQ(payload["data"]["failures"][0]["code"], "release.report_data_mismatch") << row->body;
   // The operator's webhooks hear nothing of the tenant's VM.
   EXPECT_TRUE((*db)->ListWebhooks(w.h.operator_tenant())->empty());
 

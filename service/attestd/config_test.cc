@@ -446,6 +446,7 @@ TEST_F(ConfigTest, OperationsSettings) {
 
 std::vector<std::string> Texts(const std::vector<http::IpNetwork>& networks) {
   std::vector<std::string> out;
+  out.reserve(networks.size());
   for (const http::IpNetwork& n : networks) {
     out.push_back(n.ToString());
   }

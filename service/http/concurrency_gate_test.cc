@@ -40,6 +40,7 @@ TEST(ConcurrencyGateTest, NeverMoreThanMaxInsideUnderContention) {
   ConcurrencyGate gate(kMax);
   std::atomic<size_t> inside{0}, most{0}, admitted{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 2000; ++i) {
