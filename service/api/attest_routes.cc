@@ -257,6 +257,19 @@ Status AuditRelease(store::Store& db, RequestContext& ctx, const store::Vm& vm,
   return db.AppendAudit(ReleaseRecord(ctx, vm, outcome, detail, evidence_digest)).status();
 }
 
+// ChangeFailure is the check failure of something that changed while a release was decided.
+release::CheckFailure ChangeFailure(const store::ReleaseChange& change) {
+  switch (change.check) {
+    case store::ReleaseChange::Check::kVm:
+      return {"vm", reasons::kReleaseVmDeleted, change.detail};
+    case store::ReleaseChange::Check::kVolume:
+      return {"volume", reasons::kReleaseVolumeUnavailable, change.detail};
+    case store::ReleaseChange::Check::kHost:
+      break;
+  }
+  return {"host", reasons::kReleaseHostUntrusted, change.detail};
+}
+
 // Bounds on the failure details an audit entry keeps: one check's detail, and the whole text.
 constexpr size_t kMaxAuditFailureDetailBytes = 512;
 constexpr size_t kMaxAuditDetailBytes = size_t{8} * 1024;
@@ -499,9 +512,18 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
     key_list.push_back({{"volume_id", k.volume_id}, {"jwe", k.jwe}});
     released += (released.empty() ? "" : ",") + k.volume_id;
   }
-  ATTEST_RETURN_IF_ERROR(AuditRelease(*db, ctx, *vm, "released",
-                                      "volumes=" + (released.empty() ? "none" : released),
-                                      evidence_digest));
+  // Recorded only if the VM, its volumes and its host still hold now that the evidence is
+  // verified: a deletion or failed host quote that committed meanwhile wins (issue 17 #4), and
+  // the keys wrapped above are dropped unsent.
+  const store::ReleaseBasis basis{vm->tenant_id, vm->id, vm->host_id, vm->volume_ids, ctx.now};
+  ATTEST_ASSIGN_OR_RETURN(
+      const std::optional<store::ReleaseChange> change,
+      db->CommitRelease(basis, ReleaseRecord(ctx, *vm, "released",
+                                             "volumes=" + (released.empty() ? "none" : released),
+                                             evidence_digest)));
+  if (change) {
+    return Deny(*db, ctx, *vm, {ChangeFailure(*change)}, evidence_digest);
+  }
   CountDecision(ctx, "released");
   return http::JsonResponse(200,
                             {{"vm_id", vm->id},

@@ -5,10 +5,13 @@
 // verifications at once, deleted VMs answering like unknown ones.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <barrier>
 #include <cstdio>
 #include <functional>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "attest/snp/cert_table.h"
 #include "policy/token.h"
@@ -578,6 +581,80 @@ TEST(ApiAttestTest, DeletedAndUnknownVmsAnswerAlike) {
     EXPECT_EQ(limited.status, 429) << limited.body;
     EXPECT_EQ(limited.json["code"], "api.rate_limited");
   }
+}
+
+// Issue 17 #4: a release racing DELETE /v1/vms or DELETE /v1/volumes returns keys only if it was
+// recorded before the deletion: never after the deletion answered, and never behind its audit
+// entry in the chain. 100 rounds, the VM deleted on even rounds and its volume on odd ones, most
+// deletions landing while the release verifies evidence.
+TEST(ApiAttestTest, ReleaseRacingADeletionNeverReturnsKeysAfterIt) {
+  ReleaseWorld w;
+  w.AddHost();
+  constexpr int kRounds = 100;
+  int late = 0, released = 0, refused = 0;
+  int64_t cursor = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string volume = w.NewVolume(w.acme, "v" + std::to_string(round));
+    auto vm = w.NewVm(w.acme, "snp", {volume});
+    ASSERT_EQ(vm.status, 201) << vm.body;
+    const std::string vm_id = vm.json["vm_id"];
+    Guest guest;
+    const std::string nonce = w.Challenge(vm_id);
+    const nlohmann::json body = ReleaseWorld::AttestBody(
+        vm_id, nonce, guest,
+        ReleaseWorld::Evidence("snp", ReleaseWorld::Launch(vm.json, nonce, guest)));
+    std::atomic<bool> deleted{false};
+    std::barrier start(2);
+    const http::ConcurrencyGate& verifying = w.h.api().service().release_limits->verifications;
+    std::thread deleter([&] {
+      start.arrive_and_wait();
+      // Every other round, wait until the release is verifying evidence: the nonce is consumed
+      // and the VM and volumes read, so only the check where the release is recorded can see
+      // the deletion (the others land before the release starts, or after it).
+      if (round % 2 == 1 || round % 4 == 0) {
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        while (verifying.inside() == 0 && std::chrono::steady_clock::now() < give_up) {
+          std::this_thread::yield();
+        }
+      }
+      const std::string path = round % 2 == 0 ? "/v1/vms/" + vm_id : "/v1/volumes/" + volume;
+      const auto r = w.h.Call("DELETE", path, "", &w.acme);
+      EXPECT_EQ(r.status, 204) << r.body;
+      deleted = r.status == 204;
+    });
+    start.arrive_and_wait();
+    std::this_thread::sleep_for(std::chrono::microseconds(100 * (round % 10)));
+    const bool gone_before = deleted.load();
+    const auto r = w.Attest(body);
+    deleter.join();
+    // This round's audit entries: a release must come before the deletion in the one chain.
+    auto entries =
+        w.h.Call("GET", "/v1/audit?limit=1000&after=" + std::to_string(cursor), "", &w.acme)
+            .json["entries"];
+    ASSERT_FALSE(entries.empty());
+    cursor = entries.back()["seq"].get<int64_t>();
+    int64_t release_seq = -1, delete_seq = -1;
+    for (const auto& e : entries) {
+      if (e["action"] == "vm.release" && e["outcome"] == "released") {
+        release_seq = e["seq"].get<int64_t>();
+      }
+      if (e["action"] == "vm.delete" || e["action"] == "volume.delete") {
+        delete_seq = e["seq"].get<int64_t>();
+      }
+    }
+    ASSERT_GE(delete_seq, 0);
+    if (r.status == 200) {
+      ++released;
+      late += gone_before || release_seq < 0 || release_seq > delete_seq ? 1 : 0;
+    } else {
+      ++refused;
+      EXPECT_TRUE(r.status == 403 || r.status == 404) << r.body;
+      EXPECT_FALSE(r.json.contains("keys")) << r.body;
+    }
+  }
+  EXPECT_EQ(late, 0) << "keys returned after the deletion had answered";
+  EXPECT_GT(refused, 0) << "no round saw the deletion: the race was never run";
+  EXPECT_EQ(released + refused, kRounds);
 }
 
 // The audit entry keeps each check's detail, cut to a bound: a policy listing many values does

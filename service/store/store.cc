@@ -17,6 +17,7 @@ Store::Store(std::unique_ptr<SqlConnection> db, std::shared_ptr<const SecretSeal
       AuditStore(db.get()),
       WebhookStore(db.get(), std::move(sealer)),
       ReplayStore(db.get()),
+      ReleaseStore(db.get()),
       connection_(std::move(db)) {}
 
 Result<std::unique_ptr<Store>> Store::Open(std::unique_ptr<SqlConnection> db,

@@ -23,6 +23,7 @@
 #include "service/store/nonce_store.h"
 #include "service/store/policy_store.h"
 #include "service/store/reasons.h"
+#include "service/store/release_store.h"
 #include "service/store/replay_store.h"
 #include "service/store/secret_sealer.h"
 #include "service/store/sql.h"
@@ -48,7 +49,8 @@ class Store final : public TenantStore,
                     public CollateralStore,
                     public AuditStore,
                     public WebhookStore,
-                    public ReplayStore {
+                    public ReplayStore,
+                    public ReleaseStore {
  public:
   // Open migrates the database behind db (ApplyMigrations) and returns the store owning it.
   // kStoreInvalidArgument without a sealer.

@@ -130,7 +130,10 @@ ApiHarness::Reply ApiHarness::Call(const std::string& method, const std::string&
       req = signed_req->signed_request;
     }
   }
-  last_request_ = req;
+  {
+    std::lock_guard<std::mutex> lock(last_request_mu_);
+    last_request_ = req;
+  }
   return Send(req);
 }
 

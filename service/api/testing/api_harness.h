@@ -3,8 +3,10 @@
 // with SigV4 exactly as a client would.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -41,7 +43,11 @@ class ApiHarness {
   // Send hands req to the API as it is; last_request is the request the last Call sent (signed
   // when it had credentials), for replaying it.
   Reply Send(const HttpRequest& req);
-  const HttpRequest& last_request() const { return last_request_; }
+  // last_request is the newest request Call made (a copy: calls may run on several threads).
+  HttpRequest last_request() const {
+    std::lock_guard<std::mutex> lock(last_request_mu_);
+    return last_request_;
+  }
 
   // CreateTenant makes a tenant through the API with the operator's credentials.
   sigv4::Credentials CreateTenant(const std::string& name);
@@ -82,7 +88,8 @@ class ApiHarness {
   std::string peer_;
   std::vector<HttpHeader> peer_headers_;
   TimePoint now_;
-  int64_t calls_ = 0;
+  std::atomic<int64_t> calls_{0};
+  mutable std::mutex last_request_mu_;
   HttpRequest last_request_;
   metrics::Registry metrics_;
   std::shared_ptr<const keys::KeyEncryptionKey> kek_;
