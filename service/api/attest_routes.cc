@@ -264,6 +264,8 @@ release::CheckFailure ChangeFailure(const store::ReleaseChange& change) {
       return {"vm", reasons::kReleaseVmDeleted, change.detail};
     case store::ReleaseChange::Check::kVolume:
       return {"volume", reasons::kReleaseVolumeUnavailable, change.detail};
+    case store::ReleaseChange::Check::kPolicy:
+      return {"policy", reasons::kReleasePolicyRevoked, change.detail};
     case store::ReleaseChange::Check::kHost:
       break;
   }
@@ -515,7 +517,9 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
   // Recorded only if the VM, its volumes and its host still hold now that the evidence is
   // verified: a deletion or failed host quote that committed meanwhile wins (issue 17 #4), and
   // the keys wrapped above are dropped unsent.
-  const store::ReleaseBasis basis{vm->tenant_id, vm->id, vm->host_id, vm->volume_ids, ctx.now};
+  const store::ReleaseBasis basis{vm->tenant_id,  vm->id,          vm->host_id,
+                                  vm->volume_ids, vm->policy_name, vm->policy_version,
+                                  ctx.now};
   ATTEST_ASSIGN_OR_RETURN(
       const std::optional<store::ReleaseChange> change,
       db->CommitRelease(basis, ReleaseRecord(ctx, *vm, "released",

@@ -450,10 +450,7 @@ TEST(ApiAttestTest, BadNoncesAreRefusedBeforeAnyVerification) {
     ASSERT_EQ(vm.status, 201) << vm.body;
     const std::string vm_id = vm.json["vm_id"];
     Guest guest;
-    const std::string nonce = c.nonce(w, vm_id);
-    auto r = w.Attest(ReleaseWorld::AttestBody(
-        vm_id, nonce, guest,
-        ReleaseWorld::Evidence("snp", ReleaseWorld::Launch(vm.json, nonce, guest))));
+    auto r = w.AttestGood(vm.json, c.nonce(w, vm_id), guest);
     EXPECT_EQ(r.status, 403) << r.body;
     EXPECT_EQ(r.json["code"], "release.denied");
     // Only the nonce: no other check ran.
@@ -655,6 +652,66 @@ TEST(ApiAttestTest, ReleaseRacingADeletionNeverReturnsKeysAfterIt) {
   EXPECT_EQ(late, 0) << "keys returned after the deletion had answered";
   EXPECT_GT(refused, 0) << "no round saw the deletion: the race was never run";
   EXPECT_EQ(released + refused, kRounds);
+}
+
+// Issue 17 #6: revoking the policy version a VM's ticket pins, or deleting the policy, stops every
+// release to it; a later version does not bring it back (the ticket pins the version).
+TEST(ApiAttestTest, ARevokedOrDeletedPolicyVersionReleasesNothing) {
+  for (const std::string how : {"revoke", "delete"}) {
+    SCOPED_TRACE(how);
+    ReleaseWorld w;
+    w.AddHost();
+    auto vm = w.NewVm(w.acme, "snp", {w.NewVolume(w.acme)});
+    ASSERT_EQ(vm.status, 201) << vm.body;
+    const std::string vm_id = vm.json["vm_id"];
+    Guest guest;
+    auto attempt = [&] { return w.AttestGood(vm.json, w.Challenge(vm_id), guest); };
+    ASSERT_EQ(attempt().status, 200);
+    if (how == "revoke") {
+      auto r = w.h.Call("POST", "/v1/policies/snp-prod/versions/1/revoke", "", &w.acme);
+      ASSERT_EQ(r.status, 200) << r.body;
+      EXPECT_EQ(r.json["version"], 1);
+      EXPECT_TRUE(r.json.contains("revoked_at")) << r.body;
+      EXPECT_EQ(LastAudit(w)["action"], "policy.revoke");
+      EXPECT_EQ(LastAudit(w)["subject"], "snp-prod@1");
+    } else {
+      ASSERT_EQ(w.h.Call("DELETE", "/v1/policies/snp-prod", "", &w.acme).status, 204);
+    }
+    // A new version of the same name does not help a VM pinned to the old one.
+    ASSERT_EQ(w.h.Call("PUT", "/v1/policies/snp-prod", testing::kSnpPolicy, &w.acme).status, 200);
+    auto r = attempt();
+    EXPECT_EQ(r.status, 403) << r.body;
+    EXPECT_EQ(Failures(r.json), std::set<std::string>{"policy:release.policy_revoked"}) << r.body;
+    EXPECT_FALSE(r.json.contains("keys"));
+  }
+}
+
+TEST(ApiAttestTest, RevokeRefusesBadVersionsAndOtherTenants) {
+  ReleaseWorld w;
+  const struct {
+    std::string path;
+    bool other_tenant;
+    int want_status;
+    std::string want_code;
+  } cases[] = {
+      {"/v1/policies/snp-prod/versions/0/revoke", false, 400, "api.invalid_field"},
+      {"/v1/policies/snp-prod/versions/01/revoke", false, 400, "api.invalid_field"},
+      {"/v1/policies/snp-prod/versions/x/revoke", false, 400, "api.invalid_field"},
+      {"/v1/policies/snp-prod/versions/9999999999999999999/revoke", false, 400,
+       "api.invalid_field"},
+      {"/v1/policies/snp-prod/versions/7/revoke", false, 404, "store.not_found"},
+      {"/v1/policies/nope/versions/1/revoke", false, 404, "store.not_found"},
+      {"/v1/policies/snp-prod/versions/1/revoke", true, 404, "store.not_found"},
+  };
+  const sigv4::Credentials other = w.h.CreateTenant("other");
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.path);
+    auto r = w.h.Call("POST", c.path, "", c.other_tenant ? &other : &w.acme);
+    EXPECT_EQ(r.status, c.want_status) << r.body;
+    EXPECT_EQ(r.json["code"], c.want_code) << r.body;
+  }
+  auto got = w.h.Call("GET", "/v1/policies/snp-prod", "", &w.acme);
+  EXPECT_FALSE(got.json.contains("revoked_at")) << got.body;
 }
 
 // The audit entry keeps each check's detail, cut to a bound: a policy listing many values does

@@ -15,10 +15,14 @@ using http::HttpResponse;
 using store::PolicyKind;
 
 nlohmann::json VersionJson(const store::PolicyVersion& v) {
-  return {{"name", v.name},
-          {"version", v.version},
-          {"sha256", v.sha256},
-          {"created_at", FormatRfc3339(v.created_at)}};
+  nlohmann::json j = {{"name", v.name},
+                      {"version", v.version},
+                      {"sha256", v.sha256},
+                      {"created_at", FormatRfc3339(v.created_at)}};
+  if (v.revoked_at) {
+    j["revoked_at"] = FormatRfc3339(*v.revoked_at);
+  }
+  return j;
 }
 
 // ValidateDocument loads the document as its kind's policy and checks its name is the path's.
@@ -90,6 +94,25 @@ Result<HttpResponse> DeletePolicy(PolicyKind kind, RequestContext& ctx) {
   return http::NoContentResponse();
 }
 
+// RevokePolicyVersion: POST /v1/policies/{name}/versions/{version}/revoke (issue 17 #6). No key
+// is released again to a VM whose ticket pins the version; revoking twice keeps the first time.
+Result<HttpResponse> RevokePolicyVersion(RequestContext& ctx) {
+  const std::string& name = ctx.Param("name");
+  const std::string& text = ctx.Param("version");
+  int64_t version = 0;
+  const bool digits = !text.empty() && text.size() <= 18 && text.front() != '0' &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || (version = std::stoll(text)) < 1) {
+    return Status(reasons::kApiInvalidField, "version must be a positive decimal number");
+  }
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  ATTEST_ASSIGN_OR_RETURN(store::PolicyVersion v,
+                          db->RevokePolicyVersion(ctx.caller.tenant_id, name, version, ctx.now));
+  ATTEST_RETURN_IF_ERROR(ctx.Audit("policy.revoke", name + "@" + std::to_string(version), "ok",
+                                   "no further key release to VMs pinned to it"));
+  return http::JsonResponse(200, VersionJson(v));
+}
+
 void AddPolicyKindRoutes(ApiRouter& router, PolicyKind kind, const std::string& base,
                          http::Access access) {
   auto bind = [kind](Result<HttpResponse> (*f)(PolicyKind, RequestContext&)) {
@@ -105,6 +128,8 @@ void AddPolicyKindRoutes(ApiRouter& router, PolicyKind kind, const std::string& 
 
 void AddPolicyRoutes(ApiRouter& router) {
   AddPolicyKindRoutes(router, PolicyKind::kTenantPolicy, "/v1/policies", http::Access::kTenant);
+  router.Add("POST", "/v1/policies/{name}/versions/{version}/revoke", http::Access::kTenant,
+             RevokePolicyVersion);
 }
 
 void AddHostPolicyRoutes(ApiRouter& router) {

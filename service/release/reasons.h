@@ -25,6 +25,8 @@ inline constexpr Reason kReleaseHostQuoteTooOld{"release.host_quote_too_old",
 inline constexpr Reason kReleasePolicyMismatch{"release.policy_version_mismatch",
                                                ErrorCode::kMismatch};
 inline constexpr Reason kReleasePolicyDenied{"release.policy_denied", ErrorCode::kPolicyDenied};
+// The policy version the ticket pins was revoked, or its policy deleted (issue 17 #6).
+inline constexpr Reason kReleasePolicyRevoked{"release.policy_revoked", ErrorCode::kPolicyDenied};
 // A volume named in the ticket was deleted (crypto-shredded) after the VM was created.
 inline constexpr Reason kReleaseVolumeUnavailable{"release.volume_unavailable",
                                                   ErrorCode::kPolicyDenied};
@@ -46,7 +48,7 @@ inline constexpr Reason kReleaseTable[] = {
     kReleaseTicketMismatch, kReleaseVmDeleted,          kReleaseTeeMismatch,
     kReleaseHostUntrusted,  kReleaseHostQuoteTooOld,    kReleasePolicyMismatch,
     kReleasePolicyDenied,   kReleaseVolumeUnavailable,  kReleaseHostPlatformMismatch,
-    kReleaseHostChipMasked, kReleaseHostPolicyMismatch,
+    kReleaseHostChipMasked, kReleaseHostPolicyMismatch, kReleasePolicyRevoked,
 };
 
 }  // namespace attest::reasons

@@ -328,6 +328,11 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
              "policy " + pv.name + " version " + std::to_string(pv.version) +
                  " is not the version the launch ticket pins (" + vm.policy_name + " version " +
                  std::to_string(vm.policy_version) + ")");
+  } else if (pv.revoked_at || pv.deleted_at) {
+    fail.Add("policy", reasons::kReleasePolicyRevoked,
+             "policy " + pv.name + " version " + std::to_string(pv.version) +
+                 (pv.revoked_at ? " was revoked at " + FormatRfc3339(*pv.revoked_at)
+                                : " was deleted at " + FormatRfc3339(*pv.deleted_at)));
   } else if (auto loaded = anchors.policies().Load(pv.document); !loaded.ok()) {
     fail.Add("policy", reasons::kReleasePolicyDenied, loaded.status().message());
   } else {

@@ -297,6 +297,13 @@ CREATE TABLE request_signatures (
 CREATE INDEX request_signatures_expiry ON request_signatures (expires_at);
 )sql";
 
+// Issue 17 #6: a tenant policy version can be revoked; host policies get the column too, so both
+// tables keep one row shape (PolicyStore reads them alike).
+constexpr char kPolicyRevocationV13[] = R"sql(
+ALTER TABLE policies ADD COLUMN revoked_at BIGINT;
+ALTER TABLE host_policies ADD COLUMN revoked_at BIGINT;
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -329,6 +336,7 @@ const std::vector<Migration>& Migrations() {
        kHostPlatformV10},
       {11, "audit log: client address", kAuditAddressV11, kAuditAddressV11},
       {12, "signatures of accepted signed requests (replay protection)", kReplayV12, kReplayV12},
+      {13, "policy versions: revoked_at", kPolicyRevocationV13, kPolicyRevocationV13},
   };
   return *migrations;
 }

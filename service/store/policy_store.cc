@@ -7,7 +7,10 @@
 namespace attest::service::store {
 namespace {
 
+// kPolicy: the columns a version is written with; kPolicyRow: what is read back.
 constexpr ColumnList kPolicy("tenant_id, name, version, sha256, document, created_at");
+constexpr ColumnList kPolicyRow(
+    "tenant_id, name, version, sha256, document, created_at, deleted_at, revoked_at");
 
 const char* PolicyTable(PolicyKind kind) {
   return kind == PolicyKind::kHostPolicy ? "host_policies" : "policies";
@@ -18,12 +21,14 @@ const char* PolicyNoun(PolicyKind kind) {
 
 Result<PolicyVersion> ToPolicy(const Row& r) {
   PolicyVersion p;
-  p.tenant_id = r.Text(kPolicy["tenant_id"]);
-  p.name = r.Text(kPolicy["name"]);
-  ATTEST_ASSIGN_OR_RETURN(p.version, r.Int(kPolicy["version"]));
-  p.sha256 = r.Text(kPolicy["sha256"]);
-  p.document = r.Text(kPolicy["document"]);
-  ATTEST_ASSIGN_OR_RETURN(p.created_at, r.Time(kPolicy["created_at"]));
+  p.tenant_id = r.Text(kPolicyRow["tenant_id"]);
+  p.name = r.Text(kPolicyRow["name"]);
+  ATTEST_ASSIGN_OR_RETURN(p.version, r.Int(kPolicyRow["version"]));
+  p.sha256 = r.Text(kPolicyRow["sha256"]);
+  p.document = r.Text(kPolicyRow["document"]);
+  ATTEST_ASSIGN_OR_RETURN(p.created_at, r.Time(kPolicyRow["created_at"]));
+  ATTEST_ASSIGN_OR_RETURN(p.deleted_at, r.OptionalTime(kPolicyRow["deleted_at"]));
+  ATTEST_ASSIGN_OR_RETURN(p.revoked_at, r.OptionalTime(kPolicyRow["revoked_at"]));
   return p;
 }
 
@@ -66,7 +71,8 @@ Result<PolicyVersion> PolicyStore::PutPolicy(PolicyKind kind, const std::string&
 Result<PolicyVersion> PolicyStore::GetPolicy(PolicyKind kind, const std::string& caller_tenant,
                                              const std::string& name,
                                              std::optional<int64_t> version) {
-  const std::string select = std::string("SELECT ") + kPolicy.sql() + " FROM " + PolicyTable(kind);
+  const std::string select =
+      std::string("SELECT ") + kPolicyRow.sql() + " FROM " + PolicyTable(kind);
   auto result = version ? db_->Exec(select + " WHERE tenant_id = $1 AND name = $2 AND version = $3",
                                     {caller_tenant, name, *version})
                         : db_->Exec(select +
@@ -76,7 +82,7 @@ Result<PolicyVersion> PolicyStore::GetPolicy(PolicyKind kind, const std::string&
   if (!result.ok()) {
     return result.status();
   }
-  ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(*result, kPolicy));
+  ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(*result, kPolicyRow));
   if (rows.empty()) {
     return NotFound(PolicyNoun(kind), name);
   }
@@ -88,15 +94,28 @@ Result<std::vector<PolicyVersion>> PolicyStore::ListPolicies(PolicyKind kind,
   const std::string table = PolicyTable(kind);
   ATTEST_ASSIGN_OR_RETURN(
       auto result,
-      db_->Exec(std::string("SELECT ") + kPolicy.sql() + " FROM " + table +
+      db_->Exec(std::string("SELECT ") + kPolicyRow.sql() + " FROM " + table +
                     " p WHERE tenant_id = $1 AND deleted_at IS NULL AND version = (SELECT "
                     "MAX(version) FROM " +
                     table +
                     " q WHERE q.tenant_id = p.tenant_id AND q.name = p.name) ORDER BY "
                     "name",
                 {caller_tenant}));
-  ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(result, kPolicy));
+  ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(result, kPolicyRow));
   return rows.Map(ToPolicy);
+}
+
+Result<PolicyVersion> PolicyStore::RevokePolicyVersion(const std::string& caller_tenant,
+                                                       const std::string& name, int64_t version,
+                                                       TimePoint now) {
+  ATTEST_ASSIGN_OR_RETURN(
+      auto rows, db_->Exec("UPDATE policies SET revoked_at = COALESCE(revoked_at, $4) WHERE "
+                           "tenant_id = $1 AND name = $2 AND version = $3 RETURNING version",
+                           {caller_tenant, name, version, Unix(now)}));
+  if (rows.empty()) {
+    return NotFound("policy version", name + "@" + std::to_string(version));
+  }
+  return GetPolicy(PolicyKind::kTenantPolicy, caller_tenant, name, version);
 }
 
 Status PolicyStore::DeletePolicy(PolicyKind kind, const std::string& caller_tenant,

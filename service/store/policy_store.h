@@ -20,6 +20,8 @@ struct PolicyVersion {
   std::string sha256;   // hex SHA-256 of document
   std::string document;
   TimePoint created_at;
+  std::optional<TimePoint> deleted_at;  // the policy was deleted (every version)
+  std::optional<TimePoint> revoked_at;  // this version was revoked (tenant policies)
 };
 
 enum class PolicyKind { kTenantPolicy, kHostPolicy };
@@ -41,6 +43,12 @@ class PolicyStore {
   // ListPolicies returns the newest version of each live policy of the caller, by name.
   Result<std::vector<PolicyVersion>> ListPolicies(PolicyKind kind,
                                                   const std::string& caller_tenant);
+  // RevokePolicyVersion revokes one version of the caller's tenant policy: no key is released
+  // to a VM pinned to it again (issue 17 #6). Revoking twice keeps the first time; kStoreNotFound
+  // when the caller has no such version. Returns the version as now stored.
+  Result<PolicyVersion> RevokePolicyVersion(const std::string& caller_tenant,
+                                            const std::string& name, int64_t version,
+                                            TimePoint now);
   // DeletePolicy hides name (versions stay for the audit trail; a later put continues numbering).
   Status DeletePolicy(PolicyKind kind, const std::string& caller_tenant, const std::string& name,
                       TimePoint now);

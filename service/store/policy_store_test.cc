@@ -47,5 +47,38 @@ TEST_P(StoreTest, PoliciesAreImmutableVersions) {
   }
 }
 
+TEST_P(StoreTest, APolicyVersionIsRevokedOnceAndForItsTenantOnly) {
+  ASSERT_TRUE(store_->PutPolicy(PolicyKind::kTenantPolicy, a_, "prod", "{}", T0()).ok());
+  ASSERT_TRUE(store_->PutPolicy(PolicyKind::kTenantPolicy, a_, "prod", "{ }", T0()).ok());
+  auto revoked = store_->RevokePolicyVersion(a_, "prod", 1, T0() + seconds(5));
+  ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
+  EXPECT_EQ(revoked->version, 1);
+  EXPECT_EQ(revoked->revoked_at, T0() + seconds(5));
+  // Again: the first time stays.
+  EXPECT_EQ(store_->RevokePolicyVersion(a_, "prod", 1, T0() + seconds(9))->revoked_at,
+            T0() + seconds(5));
+  // Only that version.
+  EXPECT_FALSE(store_->GetPolicy(PolicyKind::kTenantPolicy, a_, "prod", 2)->revoked_at);
+  EXPECT_EQ(store_->GetPolicy(PolicyKind::kTenantPolicy, a_, "prod", 1)->revoked_at,
+            T0() + seconds(5));
+  const struct {
+    std::string name, tenant, policy;
+    int64_t version;
+  } refused[] = {
+      {"another tenant's", b_, "prod", 2},
+      {"unknown version", a_, "prod", 3},
+      {"unknown policy", a_, "other", 1},
+  };
+  for (const auto& c : refused) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(store_->RevokePolicyVersion(c.tenant, c.policy, c.version, T0()).status().reason_id(),
+              "store.not_found");
+  }
+  EXPECT_FALSE(store_->GetPolicy(PolicyKind::kTenantPolicy, a_, "prod", 2)->revoked_at);
+  // A deleted policy's versions read back with deleted_at.
+  ASSERT_TRUE(store_->DeletePolicy(PolicyKind::kTenantPolicy, a_, "prod", T0()).ok());
+  EXPECT_EQ(store_->GetPolicy(PolicyKind::kTenantPolicy, a_, "prod", 2)->deleted_at, T0());
+}
+
 }  // namespace
 }  // namespace attest::service::store

@@ -70,6 +70,17 @@ Result<std::optional<ReleaseChange>> ReleaseStore::Recheck(const ReleaseBasis& b
       return Changed(Check::kVolume, "volume " + id + " deleted during the release");
     }
   }
+  ATTEST_ASSIGN_OR_RETURN(
+      auto policy,
+      db_->Exec("SELECT deleted_at, revoked_at FROM policies WHERE tenant_id = $1 AND name = $2 "
+                "AND version = $3" +
+                    share,
+                {basis.tenant_id, basis.policy_name, basis.policy_version}));
+  if (policy.empty() || policy[0][0] || policy[0][1]) {
+    return Changed(Check::kPolicy, "policy " + basis.policy_name + " version " +
+                                       std::to_string(basis.policy_version) +
+                                       " revoked or deleted during the release");
+  }
   return std::optional<ReleaseChange>();
 }
 

@@ -21,6 +21,10 @@ class ReleaseWorld {
  public:
   ReleaseWorld(Store& store, const std::string& tenant) : store_(store), tenant_(tenant) {
     host_ = store_.RegisterHost(tenant_, {{1}, {}, {2}, "hp", ""}, T0()).value().id;
+    // MakeVm pins "prod" version 2.
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_TRUE(store_.PutPolicy(PolicyKind::kTenantPolicy, tenant_, "prod", "{}", T0()).ok());
+    }
     Trust();
   }
 
@@ -37,7 +41,7 @@ class ReleaseWorld {
     Vm vm = MakeVm("vm-" + id, {"vol-" + id});
     vm.host_id = host_;
     EXPECT_TRUE(store_.CreateVm(tenant_, vm, T0()).ok());
-    return {tenant_, vm.id, host_, vm.volume_ids, T0()};
+    return {tenant_, vm.id, host_, vm.volume_ids, vm.policy_name, vm.policy_version, T0()};
   }
 
   AuditRecord Released(const ReleaseBasis& b) const {
@@ -85,6 +89,16 @@ TEST_P(StoreTest, ReleaseIsRecordedOnlyWhileWhatItReliedOnHolds) {
       {"host trust expired", [](ReleaseBasis& b) { b.now = T0() + hours(1) + seconds(1); },
        Check::kHost},
       {"another tenant's vm", [&](ReleaseBasis& b) { b.tenant_id = b_; }, Check::kVm},
+      {"policy version revoked",
+       [&](ReleaseBasis& b) {
+         ASSERT_TRUE(store_->RevokePolicyVersion(a_, b.policy_name, b.policy_version, T0()).ok());
+       },
+       Check::kPolicy},
+      {"policy deleted",
+       [&](ReleaseBasis& b) {
+         ASSERT_TRUE(store_->DeletePolicy(PolicyKind::kTenantPolicy, a_, b.policy_name, T0()).ok());
+       },
+       Check::kPolicy},
   };
   int i = 0;
   for (const Case& c : cases) {

@@ -196,6 +196,11 @@ out=$(ctl --profile acme policy put web "$tmp/p.json" 2>&1)
 contains ctl-put '"version": 2' "$out"
 out=$(ctl --profile acme policy get web --version 1 2>&1)
 contains ctl-get-version '"version": 1' "$out"
+out=$(ctl --profile acme policy revoke web 1 2>&1)
+check ctl-revoke-rc 0 $?
+contains ctl-revoke '"revoked_at"' "$out"
+out=$(ctl --profile acme policy revoke web 99 2>&1)
+contains ctl-revoke-unknown 'store.not_found' "$out"
 out=$(HOME=$tmp/home AWS_ACCESS_KEY_ID=$evil_id AWS_SECRET_ACCESS_KEY=$evil_secret \
   "$attestctl" --endpoint "$url" --ca-cert "$data/tls-cert.pem" policy get web 2>&1)
 check ctl-env-isolated-rc 1 $?

@@ -171,6 +171,14 @@ class ReleaseWorld {
             {"evidence", std::move(evidence)}};
   }
 
+  // AttestGood sends what a genuine guest of vm (the POST /v1/vms answer) sends with nonce:
+  // evidence of the VM's TEE binding the nonce and the guest's key, launched with its ticket.
+  ApiHarness::Reply AttestGood(const nlohmann::json& vm, const std::string& nonce,
+                               const Guest& guest) {
+    return Attest(AttestBody(vm["vm_id"], nonce, guest,
+                             Evidence(vm["tee"].get<std::string>(), Launch(vm, nonce, guest))));
+  }
+
   ApiHarness::Reply Attest(const nlohmann::json& body) {
     return h.CallJson("POST", "/v1/attest", body, nullptr);
   }
