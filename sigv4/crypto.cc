@@ -9,6 +9,7 @@
 #include <string>
 
 #include "attest/core/ossl.h"
+#include "attest/core/wipe.h"
 
 namespace attest::sigv4 {
 namespace {
@@ -60,11 +61,14 @@ Sha256Digest HmacSha256(ByteSpan key, ByteSpan data) {
 
 Sha256Digest DeriveSigningKey(std::string_view secret, std::string_view date,
                               std::string_view region, std::string_view service) {
-  const std::string k_secret = "AWS4" + std::string(secret);
-  const Sha256Digest k_date = HmacSha256(AsBytes(k_secret), AsBytes(date));
-  const Sha256Digest k_region = HmacSha256(k_date, AsBytes(region));
-  const Sha256Digest k_service = HmacSha256(k_region, AsBytes(service));
-  return HmacSha256(k_service, AsBytes("aws4_request"));
+  // Every intermediate key is as good as the secret for its date: none outlives the call.
+  std::string k_secret = "AWS4";
+  k_secret += secret;
+  const Wiped<Sha256Digest> k_date(HmacSha256(AsBytes(k_secret), AsBytes(date)));
+  Wipe(k_secret);
+  const Wiped<Sha256Digest> k_region(HmacSha256(k_date.get(), AsBytes(region)));
+  const Wiped<Sha256Digest> k_service(HmacSha256(k_region.get(), AsBytes(service)));
+  return HmacSha256(k_service.get(), AsBytes("aws4_request"));
 }
 
 }  // namespace attest::sigv4

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "attest/core/encoding.h"
+#include "attest/core/wipe.h"
 #include "sigv4/canonical.h"
 #include "sigv4/crypto.h"
 
@@ -99,9 +100,9 @@ Result<SigningResult> SignRequest(const HttpRequest& req, const Credentials& cre
       out.method, CanonicalUri(out.path, options.normalize_path, options.double_encode_path),
       CanonicalQuery(params), canonical_headers, signed_headers, payload_hash);
   result.string_to_sign = StringToSign(amz_date, scope, result.canonical_request);
-  const Sha256Digest key =
-      DeriveSigningKey(credentials.secret_access_key, date, options.region, options.service);
-  result.signature = HexEncode(HmacSha256(key, AsBytes(result.string_to_sign)));
+  const Wiped<Sha256Digest> key(
+      DeriveSigningKey(credentials.secret_access_key, date, options.region, options.service));
+  result.signature = HexEncode(HmacSha256(key.get(), AsBytes(result.string_to_sign)));
 
   if (query_form) {
     added.push_back({"X-Amz-Signature", result.signature});

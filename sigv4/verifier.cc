@@ -5,6 +5,7 @@
 
 #include "attest/core/bytes.h"
 #include "attest/core/encoding.h"
+#include "attest/core/wipe.h"
 #include "sigv4/authorization.h"
 #include "sigv4/canonical.h"
 #include "sigv4/crypto.h"
@@ -237,11 +238,14 @@ Result<VerifiedRequest> VerifyRequest(const HttpRequest& req, const VerifierConf
     diagnostics->string_to_sign = string_to_sign;
   }
 
-  const std::optional<StoredCredential> credential = lookup(scope.access_key_id);
+  std::optional<StoredCredential> credential = lookup(scope.access_key_id);
   const std::string_view secret =
       credential ? std::string_view(credential->secret_access_key) : kDummySecret;
-  const Sha256Digest key = DeriveSigningKey(secret, scope.date, scope.region, scope.service);
-  const std::string expected = HexEncode(HmacSha256(key, AsBytes(string_to_sign)));
+  const Wiped<Sha256Digest> key(DeriveSigningKey(secret, scope.date, scope.region, scope.service));
+  if (credential) {
+    Wipe(credential->secret_access_key);  // not needed again (issue 17 #12)
+  }
+  const std::string expected = HexEncode(HmacSha256(key.get(), AsBytes(string_to_sign)));
   const bool signature_ok = ConstantTimeEquals(AsBytes(expected), AsBytes(p.auth.signature));
   if (!credential) {
     return Status(reasons::kSigv4InvalidAccessKeyId,

@@ -39,8 +39,12 @@ std::variant<Caller, http::HttpResponse> Authenticate(RequestContext& ctx) {
       }
       return std::nullopt;
     }
-    found = *cred;
-    return sigv4::StoredCredential{cred->secret_access_key, std::nullopt, cred->tenant_id};
+    // The secret moves into the verifier, which wipes it once the signing key is derived; the
+    // copy kept for after the check has none (issue 17 #12).
+    sigv4::StoredCredential stored{std::move(cred->secret_access_key), std::nullopt,
+                                   cred->tenant_id};
+    found = std::move(*cred);
+    return stored;
   };
 
   sigv4::VerifierConfig config;

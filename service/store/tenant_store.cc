@@ -2,6 +2,7 @@
 
 #include "attest/core/digest.h"
 #include "attest/core/encoding.h"
+#include "attest/core/wipe.h"
 #include "service/store/sql_row.h"
 
 namespace attest::service::store {
@@ -80,6 +81,7 @@ Result<Credential> TenantStore::LookupCredential(const std::string& access_key_i
   ATTEST_ASSIGN_OR_RETURN(Bytes secret,
                           sealer_->Unseal(r.Blob(kCredential["sealed_secret"]), c.access_key_id));
   c.secret_access_key.assign(secret.begin(), secret.end());
+  Wipe(secret);
   ATTEST_ASSIGN_OR_RETURN(c.created_at, r.Time(kCredential["created_at"]));
   c.host_id = r.Text(kCredential["host_id"]);
   return c;
