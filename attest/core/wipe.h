@@ -28,6 +28,7 @@ class Wiped {
   Wiped& operator=(const Wiped&) = delete;
 
   const Buffer& get() const { return value_; }
+  Buffer& get() { return value_; }
 
  private:
   Buffer value_;

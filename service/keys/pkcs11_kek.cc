@@ -12,6 +12,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <string>
+#include <utility>
+
+#include "attest/core/wipe.h"
 
 namespace attest::service::keys {
 namespace {
@@ -251,7 +255,7 @@ Status CheckPinSource(const std::string& pin_source) {
     return Status::Ok();  // the variable is the service's environment, not the checker's
   }
   ATTEST_ASSIGN_OR_RETURN(std::string pin, ReadPin(pin_source));
-  OPENSSL_cleanse(pin.data(), pin.size());
+  Wipe(pin);
   return Status::Ok();
 }
 
@@ -265,12 +269,13 @@ Result<std::unique_ptr<Pkcs11Kek>> Pkcs11Kek::Open(const Pkcs11Config& config) {
   if (kek->key_id_.size() > 255) {
     return Status(reasons::kKeysConfigInvalid, "pkcs11 token and key labels are too long");
   }
-  ATTEST_ASSIGN_OR_RETURN(std::string pin, ReadPin(config.pin_source));
+  ATTEST_ASSIGN_OR_RETURN(std::string pin_text, ReadPin(config.pin_source));
+  // Wiped however Open ends, early failures included (issue 17 #12).
+  Wiped<std::string> pin(std::move(pin_text));
   ATTEST_ASSIGN_OR_RETURN(kek->module_, LoadModule(config.module_path));
   CK_FUNCTION_LIST* fl = kek->module_->fl;
   auto slot = FindSlot(fl, config.token_label);
   if (!slot.ok()) {
-    OPENSSL_cleanse(pin.data(), pin.size());
     return slot.status();
   }
   CK_SESSION_HANDLE session = 0;
@@ -280,8 +285,9 @@ Result<std::unique_ptr<Pkcs11Kek>> Pkcs11Kek::Open(const Pkcs11Config& config) {
     return P11Error("C_OpenSession", rv);
   }
   kek->session_ = session;
-  rv = fl->C_Login(session, CKU_USER, reinterpret_cast<unsigned char*>(pin.data()), pin.size());
-  OPENSSL_cleanse(pin.data(), pin.size());
+  rv = fl->C_Login(session, CKU_USER, reinterpret_cast<unsigned char*>(pin.get().data()),
+                   pin.get().size());
+  Wipe(pin.get());
   if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_LOCKED) {
     return Status(reasons::kKeysPinIncorrect, "pkcs11: user PIN for token \"" + config.token_label +
                                                   "\" refused (CKR " + RvHex(rv) + ")");
