@@ -71,9 +71,7 @@ TEST(ApiAttestTest, ReleasesEachVolumeKeyToTheAttestedGuest) {
     Guest guest;
     const std::string nonce = w.Challenge(vm_id);
     ASSERT_EQ(nonce.size(), 64u);
-    auto r = w.Attest(ReleaseWorld::AttestBody(
-        vm_id, nonce, guest,
-        ReleaseWorld::Evidence(tee, ReleaseWorld::Launch(vm.json, nonce, guest))));
+    auto r = w.AttestGood(vm.json, nonce, guest);
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.json["vm_id"], vm_id);
     EXPECT_EQ(r.json["policy"], tee + "-prod@1");
@@ -476,9 +474,7 @@ TEST(ApiAttestTest, BadNoncesAreRefusedBeforeAnyVerification) {
 
     // The same world verifies a good attempt (the metric above could have moved).
     const std::string good = w.Challenge(vm_id);
-    r = w.Attest(ReleaseWorld::AttestBody(
-        vm_id, good, guest,
-        ReleaseWorld::Evidence("snp", ReleaseWorld::Launch(vm.json, good, guest))));
+    r = w.AttestGood(vm.json, good, guest);
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_TRUE(Verified(w));
   }
@@ -499,9 +495,7 @@ TEST(ApiAttestTest, FullVerificationGateAnswers503AndKeepsTheNonce) {
   const std::string vm_id = vm.json["vm_id"];
   Guest guest;
   const std::string nonce = w.Challenge(vm_id);
-  const nlohmann::json body = ReleaseWorld::AttestBody(
-      vm_id, nonce, guest,
-      ReleaseWorld::Evidence("snp", ReleaseWorld::Launch(vm.json, nonce, guest)));
+  const nlohmann::json body = ReleaseWorld::GoodBody(vm.json, nonce, guest);
 
   // Two verifications in flight (held here, as two request threads would).
   ASSERT_TRUE(gate.TryEnter());
@@ -608,9 +602,7 @@ TEST(ApiAttestTest, ReleaseRacingADeletionNeverReturnsKeysAfterIt) {
     const std::string vm_id = vm.json["vm_id"];
     Guest guest;
     const std::string nonce = w.Challenge(vm_id);
-    const nlohmann::json body = ReleaseWorld::AttestBody(
-        vm_id, nonce, guest,
-        ReleaseWorld::Evidence("snp", ReleaseWorld::Launch(vm.json, nonce, guest)));
+    const nlohmann::json body = ReleaseWorld::GoodBody(vm.json, nonce, guest);
     std::atomic<bool> deleted{false};
     std::barrier start(2);
     const http::ConcurrencyGate& verifying = w.h.api().service().release_limits->verifications;
@@ -744,9 +736,7 @@ TEST(ApiAttestTest, AuditDetailIsBounded) {
   ASSERT_EQ(vm.status, 201) << vm.body;
   Guest guest;
   const std::string nonce = w.Challenge(vm.json["vm_id"]);
-  auto r = w.Attest(ReleaseWorld::AttestBody(
-      vm.json["vm_id"], nonce, guest,
-      ReleaseWorld::Evidence("snp", ReleaseWorld::Launch(vm.json, nonce, guest))));
+  auto r = w.AttestGood(vm.json, nonce, guest);
   ASSERT_EQ(r.status, 403) << r.body;
   EXPECT_EQ(Failures(r.json), std::set<std::string>{"policy:snp.measurement_rejected"});
   const std::string detail = LastAudit(w)["detail"].get<std::string>();
@@ -765,9 +755,7 @@ TEST(ApiAttestTest, RefusesHostileBodies) {
   const std::string vm_id = vm.json["vm_id"];
   Guest guest;
   const std::string nonce = w.Challenge(vm_id);
-  const nlohmann::json good = ReleaseWorld::AttestBody(
-      vm_id, nonce, guest,
-      ReleaseWorld::Evidence("snp", ReleaseWorld::Launch(vm.json, nonce, guest)));
+  const nlohmann::json good = ReleaseWorld::GoodBody(vm.json, nonce, guest);
   using Edit = std::function<void(nlohmann::json&)>;
   struct Case {
     std::string name;
@@ -948,9 +936,7 @@ TEST(ApiAttestTest, FloodBehindATrustedProxySpendsOnlyItsOwnBucket) {
   w.h.set_peer("127.0.0.1", {{"Forwarded", "for=\"[2001:db8::7]:4711\";proto=https"}});
   Guest guest;
   const std::string nonce = w.Challenge(vm_id);
-  auto r = w.Attest(ReleaseWorld::AttestBody(
-      vm_id, nonce, guest,
-      ReleaseWorld::Evidence("snp", ReleaseWorld::Launch(vm.json, nonce, guest))));
+  auto r = w.AttestGood(vm.json, nonce, guest);
   EXPECT_EQ(r.status, 200) << r.body;
   // The release's audit entry names the client, not the proxy.
   const nlohmann::json audit = LastAudit(w);

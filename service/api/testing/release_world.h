@@ -171,12 +171,18 @@ class ReleaseWorld {
             {"evidence", std::move(evidence)}};
   }
 
-  // AttestGood sends what a genuine guest of vm (the POST /v1/vms answer) sends with nonce:
-  // evidence of the VM's TEE binding the nonce and the guest's key, launched with its ticket.
+  // GoodBody is what a genuine guest of vm (the POST /v1/vms answer) sends with nonce: evidence
+  // of the VM's TEE binding the nonce and the guest's key, launched with the VM's ticket.
+  static nlohmann::json GoodBody(const nlohmann::json& vm, const std::string& nonce,
+                                 const Guest& guest) {
+    return AttestBody(vm["vm_id"], nonce, guest,
+                      Evidence(vm["tee"].get<std::string>(), Launch(vm, nonce, guest)));
+  }
+
+  // AttestGood sends GoodBody.
   ApiHarness::Reply AttestGood(const nlohmann::json& vm, const std::string& nonce,
                                const Guest& guest) {
-    return Attest(AttestBody(vm["vm_id"], nonce, guest,
-                             Evidence(vm["tee"].get<std::string>(), Launch(vm, nonce, guest))));
+    return Attest(GoodBody(vm, nonce, guest));
   }
 
   ApiHarness::Reply Attest(const nlohmann::json& body) {
