@@ -98,14 +98,15 @@ Status SizeSlowWork(const std::string& path, std::optional<size_t> threads,
   return Status::Ok();
 }
 
-// SizeVerifications sets how many key release verifications run at once. Request handlers are
-// synchronous, so a bound of server_threads or more never binds; below it, a flood of attest
-// requests (each milliseconds of signature checks) leaves threads for challenges, the tenant and
-// operator API and health checks. Unset: half the server threads.
+// DefaultVerifications is max_concurrent_verifications when unset: half the server threads.
 size_t DefaultVerifications(int server_threads) {
   return std::max<size_t>(static_cast<size_t>(server_threads) / 2, 1);
 }
 
+// SizeVerifications sets how many key release verifications run at once. Request handlers are
+// synchronous, so a bound of server_threads or more never binds; below it, a flood of attest
+// requests (each milliseconds of signature checks) leaves threads for challenges, the tenant and
+// operator API and health checks.
 Status SizeVerifications(const std::string& path, std::optional<size_t> max, Config& c) {
   const size_t server = static_cast<size_t>(c.server_threads);
   c.api.max_concurrent_verifications = max.value_or(DefaultVerifications(c.server_threads));
@@ -151,6 +152,13 @@ Result<Config> LoadConfig(const std::string& path) {
       *out = value.get<int64_t>();
       return Status::Ok();
     };
+    auto flag = [&](bool* out) -> Status {
+      if (!value.is_boolean()) {
+        return ConfigError(path, "\"" + key + "\" must be true or false");
+      }
+      *out = value.get<bool>();
+      return Status::Ok();
+    };
     int64_t n = 0;
     if (key == "listen_host") {
       ATTEST_RETURN_IF_ERROR(text(&c.server.host));
@@ -175,10 +183,7 @@ Result<Config> LoadConfig(const std::string& path) {
     } else if (key == "reserved_cidrs") {
       ATTEST_RETURN_IF_ERROR(ReadTenantNetRanges(path, key, value, c.api.reserved_cidrs));
     } else if (key == "allow_test_libvirt_uris") {
-      if (!value.is_boolean()) {
-        return ConfigError(path, "\"" + key + "\" must be true or false");
-      }
-      c.api.allow_test_libvirt_uris = value.get<bool>();
+      ATTEST_RETURN_IF_ERROR(flag(&c.api.allow_test_libvirt_uris));
     } else if (key == "tls_min_version") {
       ATTEST_RETURN_IF_ERROR(text(&c.server.tls_settings.min_version));
     } else if (key == "tls_ciphers") {
@@ -250,18 +255,12 @@ Result<Config> LoadConfig(const std::string& path) {
       }
       c.log_format = format == "json" ? log::Format::kJson : log::Format::kText;
     } else if (key == "access_log") {
-      if (!value.is_boolean()) {
-        return ConfigError(path, "\"access_log\" must be true or false");
-      }
-      c.api.access_log = value.get<bool>();
+      ATTEST_RETURN_IF_ERROR(flag(&c.api.access_log));
     } else if (key == "shutdown_grace_seconds") {
       ATTEST_RETURN_IF_ERROR(number(0, 3600, &n));
       c.shutdown_grace = std::chrono::seconds(n);
     } else if (key == "allow_hosts_without_ek_cert") {
-      if (!value.is_boolean()) {
-        return ConfigError(path, "\"" + key + "\" must be true or false");
-      }
-      c.api.allow_hosts_without_ek_cert = value.get<bool>();
+      ATTEST_RETURN_IF_ERROR(flag(&c.api.allow_hosts_without_ek_cert));
     } else if (key == "nonce_ttl_seconds") {
       ATTEST_RETURN_IF_ERROR(number(10, 3600, &n));
       c.api.nonce_ttl = std::chrono::seconds(n);
@@ -290,10 +289,7 @@ Result<Config> LoadConfig(const std::string& path) {
     } else if (key == "launch_tdx_firmware") {
       ATTEST_RETURN_IF_ERROR(text(&c.launch.tdx_firmware));
     } else if (key == "launch_allow_dac_only") {
-      if (!value.is_boolean()) {
-        return ConfigError(path, "\"" + key + "\" must be true or false");
-      }
-      c.launch.allow_dac_only = value.get<bool>();
+      ATTEST_RETURN_IF_ERROR(flag(&c.launch.allow_dac_only));
     } else if (key == "launch_max_quote_age_seconds") {
       ATTEST_RETURN_IF_ERROR(number(60, int64_t{7} * 86400, &n));
       c.launch.max_quote_age = std::chrono::seconds(n);

@@ -16,7 +16,6 @@
 #include "flags/args.h"
 #include "launcher/libvirt_hypervisor.h"
 #include "service/api/dispatch.h"
-#include "service/api/libvirt_uri.h"
 #include "service/attestd/config.h"
 #include "service/attestd/file_watch.h"
 #include "service/attestd/sd_notify.h"
@@ -171,14 +170,10 @@ int Serve(const std::string& config_path) {
   service.ek_trust = inputs->ek_trust;
   // VMs are launched on hosts registered with a libvirt_uri, one connection per launch or stop.
   service.launch = config->launch;
-  // The URI is checked here too, the last step before libvirt sees it (the launch path checks the
-  // stored URI first): no caller can hand libvirt a URI outside the allowlist.
+  // The launch path checks each stored URI against the allowlist before it gets here
+  // (vm_launch.cc ConnectToHost, its only caller).
   service.connect_hypervisor =
-      [allow_test = config->api.allow_test_libvirt_uris](
-          const std::string& uri) -> attest::Result<std::shared_ptr<attest::launcher::Hypervisor>> {
-    if (attest::Status s = api::CheckLibvirtUri(uri, allow_test); !s.ok()) {
-      return attest::Status(attest::reasons::kLauncherHypervisor, "not connecting: " + s.message());
-    }
+      [](const std::string& uri) -> attest::Result<std::shared_ptr<attest::launcher::Hypervisor>> {
     ATTEST_ASSIGN_OR_RETURN(std::unique_ptr<attest::launcher::LibvirtHypervisor> hv,
                             attest::launcher::LibvirtHypervisor::Open(uri));
     return std::shared_ptr<attest::launcher::Hypervisor>(std::move(hv));
@@ -213,11 +208,19 @@ int Serve(const std::string& config_path) {
   // Under systemd (Type=notify): ready once the database is open and the listener is up.
   attestd::SdNotify("READY=1");
   const std::optional<std::chrono::microseconds> watchdog = attestd::WatchdogInterval();
-  auto last_ping = std::chrono::steady_clock::now();
+  // Due reports whether period has passed since last, and then starts the next period.
+  using Clock = std::chrono::steady_clock;
+  auto due = [](Clock::time_point& last, Clock::duration period) {
+    if (Clock::now() - last < period) {
+      return false;
+    }
+    last = Clock::now();
+    return true;
+  };
+  auto last_ping = Clock::now();
   auto keep_watchdog_fed = [&] {
-    if (watchdog && std::chrono::steady_clock::now() - last_ping >= *watchdog) {
+    if (watchdog && due(last_ping, *watchdog)) {
       attestd::SdNotify("WATCHDOG=1");
-      last_ping = std::chrono::steady_clock::now();
     }
   };
   auto reload_certificate = [&](const char* why) {
@@ -236,11 +239,11 @@ int Serve(const std::string& config_path) {
         std::vector<std::string>{config->server.cert_chain_file, config->server.private_key_file});
   }
   constexpr auto kTlsFilesPoll = std::chrono::seconds(2);
-  auto last_poll = std::chrono::steady_clock::now();
+  auto last_poll = Clock::now();
   // Expired nonces and request signatures are deleted once a minute (by one replica at a time),
   // so unauthenticated challenges do not grow the database without bound.
   constexpr auto kPurgeEvery = std::chrono::seconds(60);
-  auto last_purge = std::chrono::steady_clock::now();
+  auto last_purge = Clock::now();
   auto purge_expired = [&pool] {
     attest::Result<store::StorePool::Lease> lease = pool.Acquire();
     attest::Result<std::optional<int64_t>> purged =
@@ -261,15 +264,11 @@ int Serve(const std::string& config_path) {
       g_reload = 0;
       reload_certificate("SIGHUP");
     }
-    if (std::chrono::steady_clock::now() - last_purge >= kPurgeEvery) {
-      last_purge = std::chrono::steady_clock::now();
+    if (due(last_purge, kPurgeEvery)) {
       purge_expired();
     }
-    if (tls_files && std::chrono::steady_clock::now() - last_poll >= kTlsFilesPoll) {
-      last_poll = std::chrono::steady_clock::now();
-      if (tls_files->Poll()) {
-        reload_certificate("file change");
-      }
+    if (tls_files && due(last_poll, kTlsFilesPoll) && tls_files->Poll()) {
+      reload_certificate("file change");
     }
   }
   attestd::SdNotify("STOPPING=1");
