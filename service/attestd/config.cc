@@ -165,17 +165,17 @@ Result<Config> LoadConfig(const std::string& path) {
       const std::optional<http::IpAddress> host = http::ParseIpAddress(c.server.host);
       if (!host) {
         return ConfigError(path,
-                           "\"listen_host\" must be an IPv4 address (0.0.0.0 for every "
-                           "address), got \"" +
+                           "\"listen_host\" must be an IPv4 or IPv6 address (0.0.0.0 or :: for "
+                           "every address), got \"" +
                                c.server.host.substr(0, 64) + "\"");
-      }
-      if (!host->v4) {
-        return ConfigError(path, "\"listen_host\" " + host->ToString() +
-                                     ": attestd's HTTP library (cpprestsdk) cannot bind IPv6 "
-                                     "addresses; use an IPv4 address");
       }
     } else if (key == "trusted_proxies") {
       ATTEST_RETURN_IF_ERROR(ReadCidrList(path, key, value, c.api.trusted_proxies));
+    } else if (key == "proxy_protocol") {
+      ATTEST_RETURN_IF_ERROR(flag(&c.server.proxy_protocol));
+    } else if (key == "max_connections") {
+      ATTEST_RETURN_IF_ERROR(number(16, 1000000, &n));
+      c.server.max_connections = static_cast<size_t>(n);
     } else if (key == "metrics_allowed_cidrs") {
       ATTEST_RETURN_IF_ERROR(ReadCidrList(path, key, value, c.api.metrics_allowed_cidrs));
     } else if (key == "tenant_net_pools") {
@@ -300,6 +300,12 @@ Result<Config> LoadConfig(const std::string& path) {
     }
   }
   c.api.webhooks_allow_loopback_http = c.webhooks.allow_loopback_http;
+  c.server.threads = static_cast<size_t>(c.server_threads);
+  c.server.trusted_proxies = c.api.trusted_proxies;
+  if (c.server.proxy_protocol && c.server.trusted_proxies.empty()) {
+    return ConfigError(path,
+                       "\"proxy_protocol\" needs \"trusted_proxies\": the proxies it is read from");
+  }
   if (Status s = server::CheckTlsSettings(c.server.tls_settings); !s.ok()) {
     return ConfigError(path, s.message());
   }
@@ -367,6 +373,8 @@ std::string ConfigJson(const Config& c) {
                         {"host_trust_ttl_seconds", c.api.host_trust_ttl.count()},
                         {"max_idle_connections", c.max_idle_connections},
                         {"server_threads", c.server_threads},
+                        {"max_connections", c.server.max_connections},
+                        {"proxy_protocol", c.server.proxy_protocol},
                         {"log_format", c.log_format == log::Format::kJson ? "json" : "text"},
                         {"access_log", c.api.access_log},
                         {"shutdown_grace_seconds", c.shutdown_grace.count()},

@@ -33,7 +33,7 @@ struct Config {
   std::string test_roots;
   api::ServiceConfig api;  // volume_dir, max_volume_bytes, release rate limits live here
   int max_idle_connections = 8;
-  // server_threads: threads serving requests (cpprestsdk's pool; its own default is 40).
+  // server_threads: threads that read requests and run their handlers (server.threads).
   int server_threads = 8;
   // launch: VMs attestd starts on hosts registered with a libvirt_uri (`launch_domain_type`,
   // `launch_snp_firmware`, `launch_tdx_firmware`, `launch_allow_dac_only`,

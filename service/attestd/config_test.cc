@@ -379,9 +379,17 @@ TEST_F(ConfigTest, NetworkFrontSettings) {
   doc["metrics_allowed_cidrs"] = {"192.0.2.0/24", "::1"};
   doc["tls_min_version"] = "1.3";
   doc["tls_ciphers"] = "ECDHE-ECDSA-AES256-GCM-SHA384";
+  doc["proxy_protocol"] = true;
+  doc["max_connections"] = 5000;
   auto c = Load(doc);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->server.host, "0.0.0.0");
+  EXPECT_TRUE(c->server.proxy_protocol);
+  EXPECT_EQ(c->server.max_connections, 5000u);
+  // The server reads PROXY headers from the same proxies whose forwarding headers are trusted.
+  ASSERT_EQ(c->server.trusted_proxies.size(), 3u);
+  EXPECT_EQ(c->server.trusted_proxies[0].ToString(), "10.0.0.0/8");
+  EXPECT_EQ(c->server.threads, static_cast<size_t>(c->server_threads));
   ASSERT_EQ(c->api.trusted_proxies.size(), 3u);
   EXPECT_EQ(c->api.trusted_proxies[1].ToString(), "2001:db8::/32");
   EXPECT_EQ(c->api.trusted_proxies[2].ToString(), "192.0.2.7/32");
@@ -400,6 +408,15 @@ TEST_F(ConfigTest, NetworkFrontSettings) {
   EXPECT_TRUE(plain->api.metrics_allowed_cidrs.empty());  // every client may scrape
   EXPECT_EQ(plain->server.tls_settings.min_version, "1.2");
   EXPECT_EQ(plain->server.tls_settings.ciphers, server::kDefaultTlsCiphers);
+  EXPECT_FALSE(plain->server.proxy_protocol);
+  // Any address, IPv6 included.
+  for (const char* host : {"::", "::1", "2001:db8::7", "10.1.2.3"}) {
+    nlohmann::json v6 = Base();
+    v6["listen_host"] = host;
+    auto loaded = Load(v6);
+    ASSERT_TRUE(loaded.ok()) << host << ": " << loaded.status().ToString();
+    EXPECT_EQ(loaded->server.host, host);
+  }
 }
 
 TEST_F(ConfigTest, OperationsSettings) {
@@ -529,8 +546,7 @@ TEST_F(ConfigTest, RefusesBadNetworkFrontSettings) {
       {"listen host three parts", "listen_host", "127.0.1"},
       {"listen host empty", "listen_host", ""},
       {"listen host cidr", "listen_host", "0.0.0.0/0"},
-      {"listen host ipv6 any", "listen_host", "::"},  // cpprestsdk cannot bind IPv6
-      {"listen host ipv6", "listen_host", "::1"},
+      {"listen host ipv6 with zone", "listen_host", "fe80::1%eth0"},
       {"listen host bracketed", "listen_host", "[::1]"},
       {"listen host a number", "listen_host", 127},
       {"proxies a string", "trusted_proxies", "10.0.0.0/8"},
@@ -555,6 +571,10 @@ TEST_F(ConfigTest, RefusesBadNetworkFrontSettings) {
       {"ciphers unknown", "tls_ciphers", "NOPE"},
       {"ciphers empty", "tls_ciphers", ""},
       {"ciphers a list", "tls_ciphers", {"ECDHE-ECDSA-AES128-GCM-SHA256"}},
+      {"proxy protocol without trusted proxies", "proxy_protocol", true},
+      {"proxy protocol a string", "proxy_protocol", "yes"},
+      {"max connections too few", "max_connections", 1},
+      {"max connections a string", "max_connections", "100"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

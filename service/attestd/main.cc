@@ -185,10 +185,6 @@ int Serve(const std::string& config_path) {
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGHUP, OnReload);
-  if (attest::Status s = server::SetServerThreads(static_cast<size_t>(config->server_threads));
-      !s.ok()) {
-    return Fail(s);
-  }
   attest::Result<std::unique_ptr<server::HttpsServer>> server = server::HttpsServer::Start(
       config->server, [&api](const attest::HttpRequest& r) { return api.Handle(r); });
   if (!server.ok()) {

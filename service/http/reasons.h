@@ -22,12 +22,30 @@ inline constexpr Reason kApiConfig{"api.config_invalid", ErrorCode::kInvalidArgu
 inline constexpr Reason kApiListenFailed{"api.listen_failed", ErrorCode::kUnavailable};
 inline constexpr Reason kApiBadRequest{"api.bad_request", ErrorCode::kInvalidArgument};
 inline constexpr Reason kApiShuttingDown{"api.shutting_down", ErrorCode::kUnavailable};
+inline constexpr Reason kApiHeadersTooLarge{"api.headers_too_large", ErrorCode::kInvalidArgument};
+inline constexpr Reason kApiUriTooLong{"api.uri_too_long", ErrorCode::kInvalidArgument};
+inline constexpr Reason kApiHttpVersion{"api.http_version_unsupported",
+                                        ErrorCode::kInvalidArgument};
+inline constexpr Reason kApiUnsupportedTransferEncoding{"api.unsupported_transfer_encoding",
+                                                        ErrorCode::kInvalidArgument};
 
 // kHttpTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kHttpTable[] = {
-    kApiUnsupportedMediaType, kApiMalformedJson, kApiUnknownField, kApiInvalidField,
-    kApiBodyTooLarge,         kApiInvalidQuery,  kApiInternal,     kApiConfig,
-    kApiListenFailed,         kApiBadRequest,    kApiShuttingDown,
+    kApiUnsupportedMediaType,
+    kApiMalformedJson,
+    kApiUnknownField,
+    kApiInvalidField,
+    kApiBodyTooLarge,
+    kApiInvalidQuery,
+    kApiInternal,
+    kApiConfig,
+    kApiListenFailed,
+    kApiBadRequest,
+    kApiShuttingDown,
+    kApiHeadersTooLarge,
+    kApiUriTooLong,
+    kApiHttpVersion,
+    kApiUnsupportedTransferEncoding,
 };
 
 }  // namespace attest::reasons

@@ -1,27 +1,50 @@
-// HttpsServer: the only place that speaks HTTP on the wire (cpprestsdk over Boost.Asio and
-// OpenSSL). It turns each request into the plain HttpRequest value and writes back the
-// HttpResponse the dispatch function returns; cpprestsdk's slow headers stay in its .cc file.
+// HttpsServer: the only place that speaks HTTP on the wire (Boost.Asio sockets, OpenSSL TLS, our
+// own HTTP/1.1 parser in service/http). It turns each request into the plain HttpRequest value
+// and writes back the HttpResponse the dispatch function returns; Asio's heavy headers stay in
+// its .cc file.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "attest/core/status.h"
+#include "service/http/ip_address.h"
+#include "service/http/request_parser.h"
 #include "service/http/response.h"
 #include "service/server/tls_context.h"
 #include "sigv4/http_request.h"
 
 namespace attest::service::server {
 
+struct ServerTimeouts {
+  // From accept to a request's whole header section (PROXY header and TLS handshake included),
+  // and from a keep-alive request's first byte to its last header: a client that trickles its
+  // headers in (slowloris) is cut off here.
+  std::chrono::milliseconds header{std::chrono::seconds(10)};
+  std::chrono::milliseconds body{std::chrono::seconds(60)};  // from the headers to the body's end
+  std::chrono::milliseconds idle{std::chrono::seconds(30)};  // keep-alive wait for the next request
+  std::chrono::milliseconds write{std::chrono::seconds(30)};  // one response to be taken
+};
+
 struct ServerConfig {
-  std::string host = "127.0.0.1";  // an IPv4 literal; "0.0.0.0" for every address
-  int port = 8443;
-  bool tls = true;               // false only for tests and benchmarks of the plain HTTP path
-  std::string cert_chain_file;   // PEM: the leaf, then its intermediates
-  std::string private_key_file;  // PEM
-  TlsSettings tls_settings;      // minimum version, TLS 1.2 ciphers
+  std::string host = "127.0.0.1";  // an IPv4 or IPv6 literal; "0.0.0.0" or "::" for every address
+  int port = 8443;                 // 0: a free port the system picks (see HttpsServer::port)
+  bool tls = true;                 // false only for tests and benchmarks of the plain HTTP path
+  std::string cert_chain_file;     // PEM: the leaf, then its intermediates
+  std::string private_key_file;    // PEM
+  TlsSettings tls_settings;        // minimum version, TLS 1.2 ciphers
+  size_t threads = 8;              // threads that read, parse and run the handlers
+  size_t max_connections = 1024;   // beyond it a new connection is closed at once
+  http::ParserLimits limits;
+  ServerTimeouts timeouts;
+  // PROXY protocol v2: a connection from one of trusted_proxies must begin with the header, and
+  // the client it names is the request's remote_address. Other peers never get it read.
+  bool proxy_protocol = false;
+  std::vector<http::IpNetwork> trusted_proxies;
 };
 
 using DispatchFn = std::function<http::HttpResponse(const HttpRequest&)>;
@@ -29,14 +52,20 @@ using DispatchFn = std::function<http::HttpResponse(const HttpRequest&)>;
 class HttpsServer {
  public:
   // Start listens on config.host:port with TLS (config.tls_settings). Fails with
-  // reasons::kApiConfig when the address is not an IPv4 literal (cpprestsdk cannot bind IPv6
-  // ones), plain HTTP is asked for on a
-  // non-loopback address, or the TLS settings, certificate or key cannot be used;
-  // reasons::kApiListenFailed when the port cannot be bound.
+  // reasons::kApiConfig when the address is not an IP literal, plain HTTP is asked for on a
+  // non-loopback address, PROXY protocol without trusted proxies, or the TLS settings,
+  // certificate or key cannot be used; reasons::kApiListenFailed when the port cannot be bound.
   static Result<std::unique_ptr<HttpsServer>> Start(const ServerConfig& config,
                                                     const DispatchFn& dispatch);
   ~HttpsServer();
-  // Stop closes the listener and every connection at once, responses in flight included.
+  HttpsServer(const HttpsServer&) = delete;
+  HttpsServer& operator=(const HttpsServer&) = delete;
+
+  // port is the port listened on (the chosen one when config.port was 0).
+  int port() const;
+
+  // Stop closes the listener and every connection at once, responses in flight included; it
+  // returns when the handlers running now have returned.
   void Stop();
 
   // Drain is the graceful Stop: every request that arrives from now on is answered 503
@@ -55,11 +84,5 @@ class HttpsServer {
   explicit HttpsServer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// SetServerThreads sizes cpprestsdk's process-wide thread pool, which runs every request
-// (its default is 40 threads; on a small machine fewer cost less in hand-offs, and handlers no
-// longer wait for request bodies). Call once, in main, before any server or client exists.
-// Fails with reasons::kApiConfig when threads is 0 or the pool already exists.
-Status SetServerThreads(size_t threads);
 
 }  // namespace attest::service::server

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "service/attestd/self_signed.h"
+#include "service/http/ip_address.h"
 #include "service/http/reasons.h"
 #include "service/server/https_server.h"
 
@@ -57,6 +58,7 @@ struct ClientOptions {
   int min_version = TLS1_VERSION;
   int max_version = TLS1_3_VERSION;
   std::string ciphers = "ALL:@SECLEVEL=0";  // the client offers everything: the server decides
+  std::string preface;  // bytes sent in the clear before the handshake (a PROXY header)
 };
 
 // Client is one TLS connection; ok() when the handshake succeeded.
@@ -70,6 +72,10 @@ class Client {
     SSL_CTX_set_cipher_list(ctx_.get(), o.ciphers.c_str());
     fd_ = TcpConnect(ip, port);
     if (fd_ < 0) {
+      return;
+    }
+    if (!o.preface.empty() && send(fd_, o.preface.data(), o.preface.size(), MSG_NOSIGNAL) !=
+                                  static_cast<ssize_t>(o.preface.size())) {
       return;
     }
     ssl_.reset(SSL_new(ctx_.get()));
@@ -130,7 +136,8 @@ class TlsServerTest : public ::testing::Test {
     std::ofstream(dir_ / "key.pem", std::ios::trunc) << p.private_key_pem;
   }
   // Start starts a TLS server on host at a free port, answering "ok <peer address>".
-  std::unique_ptr<HttpsServer> Start(const std::string& host, const TlsSettings& settings = {}) {
+  std::unique_ptr<HttpsServer> Start(const std::string& host, const TlsSettings& settings = {},
+                                     const std::vector<std::string>& proxies = {}) {
     for (int p = 30000 + static_cast<int>(getpid() % 20000) + 5; p < 65000; p += 13) {
       ServerConfig config;
       config.host = host;
@@ -138,6 +145,10 @@ class TlsServerTest : public ::testing::Test {
       config.cert_chain_file = (dir_ / "cert.pem").string();
       config.private_key_file = (dir_ / "key.pem").string();
       config.tls_settings = settings;
+      for (const std::string& p : proxies) {
+        config.trusted_proxies.push_back(*http::ParseCidr(p));
+      }
+      config.proxy_protocol = !proxies.empty();
       auto server = HttpsServer::Start(config, [](const HttpRequest& r) {
         http::HttpResponse out;
         out.status = 200;
@@ -169,7 +180,7 @@ class TlsServerTest : public ::testing::Test {
   int port_ = 0;
 };
 
-TEST_F(TlsServerTest, ListensOnAnyIpv4Address) {
+TEST_F(TlsServerTest, ListensOnAnyAddress) {
   struct Case {
     const char* listen;
     const char* connect;
@@ -179,6 +190,9 @@ TEST_F(TlsServerTest, ListensOnAnyIpv4Address) {
       {"127.0.0.2", "127.0.0.2", "127.0.0."},  // the source address is the kernel's choice
       {"0.0.0.0", "127.0.0.1", "127.0.0.1"},
       {"0.0.0.0", "127.0.0.3", "127.0.0."},
+      {"::1", "::1", "::1"},
+      {"::", "::1", "::1"},
+      {"::", "127.0.0.1", "127.0.0.1"},  // dual stack: an IPv4 peer reads as IPv4, not ::ffff:
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.listen + std::string(" <- ") + c.connect);
@@ -193,10 +207,8 @@ TEST_F(TlsServerTest, ListensOnAnyIpv4Address) {
 }
 
 TEST_F(TlsServerTest, RefusesMalformedListenAddresses) {
-  // IPv6 is refused too: cpprestsdk's listener cannot bind it (service/README.md).
-  for (const char* host :
-       {"::1", "::", "2001:db8::1", "", "localhost", "127.0.0.1 ", "1.2.3", "256.0.0.1", "[::1]",
-        "::1%lo", "[::1]:8443", "10.0.0.0/8", "0x7f.0.0.1"}) {
+  for (const char* host : {"", "localhost", "127.0.0.1 ", "1.2.3", "256.0.0.1", "[::1]", "::1%lo",
+                           "[::1]:8443", "10.0.0.0/8", "0x7f.0.0.1", "::g"}) {
     SCOPED_TRACE(host);
     ServerConfig config;
     config.host = host;
@@ -268,8 +280,6 @@ TEST_F(TlsServerTest, RefusesOldProtocolsAndNonAeadCiphers) {
         EXPECT_NE(client.Get().find("200 OK"), std::string::npos);
       }
     }
-    // Stopped as attestd stops: cpprestsdk's listener may crash when it is closed while it is
-    // still tearing down a connection the client just dropped (SECURITY.md).
     EXPECT_EQ(server->Drain(std::chrono::milliseconds(100)), 0);
   }
 }
@@ -301,6 +311,25 @@ TEST_F(TlsServerTest, ReloadServesTheNewCertificateAndKeepsConnections) {
   ASSERT_TRUE(still.ok());
   EXPECT_TRUE(Is(still.peer(), b));
   EXPECT_NE(still.Get().find("200 OK"), std::string::npos);
+}
+
+// Behind HAProxy in TLS passthrough mode (send-proxy-v2), the PROXY header comes before the
+// handshake and names the client; the TLS connection is otherwise untouched.
+TEST_F(TlsServerTest, ProxyProtocolBeforeTheHandshake) {
+  std::unique_ptr<HttpsServer> server = Start("127.0.0.1", {}, {"127.0.0.1/32"});
+  ASSERT_NE(server, nullptr);
+  ClientOptions proxied;
+  // TCP over IPv6, client 2001:db8::42 port 4711 -> ::1 port 8443.
+  proxied.preface = std::string("\r\n\r\n\0\r\nQUIT\n\x21\x21\x00\x24", 16) +
+                    std::string("\x20\x01\x0d\xb8", 4) + std::string(11, '\0') + "\x42" +
+                    std::string(15, '\0') + "\x01" + "\x12\x67\x20\xfb";
+  Client client("127.0.0.1", port_, proxied);
+  ASSERT_TRUE(client.ok());
+  const std::string reply = client.Get();
+  EXPECT_NE(reply.find("\r\n\r\nok 2001:db8::42"), std::string::npos) << reply;
+  // The same proxy without the header is dropped before any handshake.
+  Client bare("127.0.0.1", port_);
+  EXPECT_FALSE(bare.ok());
 }
 
 }  // namespace

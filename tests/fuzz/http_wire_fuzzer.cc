@@ -1,0 +1,93 @@
+// Fuzzes attestd's whole request path from the bytes a client puts on the socket to the bytes it
+// gets back, in process: the server's HTTP/1.1 parser (fed in pieces, as reads deliver them, with
+// pipelined requests), Api::Handle over a real SQLite store, and the response framing. The first
+// input byte picks the piece size. Every request must end in a well-formed response, and a parse
+// error in a 4xx/5xx answer with a stable code, never a crash or a read out of bounds.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "service/http/request_parser.h"
+#include "service/http/response_wire.h"
+#include "tests/fuzz/api_fixture.h"
+
+namespace {
+
+using namespace attest::service;
+
+// CheckWire traps unless wire is one framed response: a status line, a header section, and exactly
+// Content-Length body bytes (none for HEAD).
+void CheckWire(const std::string& wire, bool head) {
+  if (wire.rfind("HTTP/1.1 ", 0) != 0) {
+    __builtin_trap();
+  }
+  const size_t end = wire.find("\r\n\r\n");
+  if (end == std::string::npos) {
+    __builtin_trap();
+  }
+  const size_t cl = wire.find("\r\nContent-Length: ");
+  if (cl == std::string::npos || cl > end) {
+    return;  // 204 and the like: nothing may follow the header section
+  }
+  const size_t length = std::stoul(wire.substr(cl + 18));
+  if (wire.size() != end + 4 + (head ? 0 : length)) {
+    __builtin_trap();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static auto* fixture = new attest_fuzz::ApiFixture("wire");
+  if (size == 0) {
+    return 0;
+  }
+  const size_t piece = 1 + data[0] % 64;
+  std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  http::ParserLimits limits;
+  limits.max_header_bytes = 4096;  // small limits so the fuzzer reaches them
+  limits.max_body_bytes = 8192;
+  http::RequestParser parser(limits);
+  std::string pending;
+  // Each response on the connection, as the server would send it; at most a few requests.
+  for (int requests = 0; requests < 8;) {
+    const size_t n = std::min(piece, input.size());
+    pending.append(input.substr(0, n));
+    input.remove_prefix(n);
+    size_t used = 0;
+    const http::RequestParser::State state = parser.Feed(pending, &used);
+    if (used > pending.size()) {
+      __builtin_trap();
+    }
+    pending.erase(0, used);
+    if (state == http::RequestParser::State::kError) {
+      const http::ParseError& e = parser.error();
+      if (e.status < 400 || e.status > 505 || e.reason.id.empty()) {
+        __builtin_trap();
+      }
+      CheckWire(http::SerializeResponse(http::ErrorResponse(e.status, e.reason.id, e.message),
+                                        {false, true}),
+                false);
+      return 0;
+    }
+    if (state == http::RequestParser::State::kComplete) {
+      ++requests;
+      const bool head = parser.is_head();
+      const bool keep_alive = parser.keep_alive();
+      attest::HttpRequest request = parser.Take();
+      request.remote_address = "192.0.2.1";
+      const http::HttpResponse response = fixture->handler->Handle(request);
+      attest_fuzz::CheckResponse(response);
+      CheckWire(http::SerializeResponse(response, {head, !keep_alive}), head);
+      if (!keep_alive) {
+        return 0;
+      }
+      continue;
+    }
+    if (input.empty()) {
+      return 0;  // the client stopped mid-request: the server would wait, then time out
+    }
+  }
+  return 0;
+}
