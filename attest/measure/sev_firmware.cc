@@ -83,9 +83,16 @@ Result<std::vector<SevMetadataSection>> ParseMetadata(ByteSpan image, uint32_t o
   }
   std::vector<SevMetadataSection> sections;
   sections.reserve(num_items);
+  uint64_t total_bytes = 0;
   for (uint32_t i = 0; i < num_items; ++i) {
     ATTEST_ASSIGN_OR_RETURN(SevMetadataSection s, ReadSection(r, i));
+    total_bytes += s.size;
     sections.push_back(s);
+  }
+  if (total_bytes > kMaxSevSectionBytes) {
+    return Status(reasons::kMeasureOvmfSevMetadataMalformed,
+                  "sev metadata: sections cover " + std::to_string(total_bytes) +
+                      " bytes, at most " + std::to_string(kMaxSevSectionBytes));
   }
   return sections;
 }

@@ -24,6 +24,9 @@ inline constexpr size_t kPageSize = 4096;
 // kMaxFirmwareBytes bounds an image: OVMF flash and SVSM images are a few MiB.
 inline constexpr size_t kMaxFirmwareBytes = 64u << 20;
 inline constexpr uint32_t kMaxSevSections = 64;
+// kMaxSevSectionBytes bounds the pages the sections make a launch measure (OVMF's add up to a few
+// hundred KiB), so that a hostile image cannot make a calculation hash for minutes.
+inline constexpr uint64_t kMaxSevSectionBytes = 64u << 20;
 
 // SevSectionType is a metadata section's type (OvmfSevMetadata.asm).
 enum class SevSectionType : uint32_t {
@@ -54,8 +57,8 @@ struct SevFirmware {
 // twice, a short reset or SVSM block), measure.ovmf_sev_metadata_malformed (metadata outside the
 // image, signature not "ASEV", version not 1, a header size other than 16 + 12 * num_items, no
 // items or more than 64, an unknown section type, a section not in whole pages below 4 GiB, a
-// SECRETS or CPUID section that is not one page). Which parts a launch needs is the caller's
-// check (sev_launch.h).
+// SECRETS or CPUID section that is not one page, sections over kMaxSevSectionBytes in all). Which
+// parts a launch needs is the caller's check (sev_launch.h).
 Result<SevFirmware> ParseSevFirmware(ByteSpan image);
 
 }  // namespace attest::measure

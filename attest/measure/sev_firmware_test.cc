@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "attest/sev/measurement.h"
+#include "attest/measure/test_images.h"
 #include "tests/testing/vectors.h"
 
 namespace attest::measure {
 namespace {
 
-using testing::ReadVector;
+using ::attest::testing::ReadVector;
 
 const std::string kSnp = "measure/snp/";
 
@@ -27,25 +27,6 @@ void PutU32(Bytes& image, size_t offset, uint32_t v) {
 // MetadataOffset is where the "ASEV" header of the AmdSev fixture starts (its footer entry holds
 // 0x554, the distance from the end of the 4 KiB image).
 constexpr size_t kAmdSevMetadata = 4096 - 0x554;
-
-// MetadataEntry is the offset of the u32 data of the footer entry naming the SEV metadata.
-size_t MetadataEntry(const Bytes& image) {
-  const sev::Guid guid = *sev::ParseGuid(kOvmfSevMetadataGuid);
-  const auto it = std::search(image.begin(), image.end(), guid.begin(), guid.end());
-  return static_cast<size_t>(it - image.begin()) - 2 - 4;
-}
-
-// WithoutMetadata hides the SEV metadata entry of a firmware by changing its GUID: the footer table
-// still parses, as in Debian's OVMF_CODE_4M.fd, but nothing names the SEV metadata.
-Bytes WithoutMetadata(Bytes image) {
-  const sev::Guid guid = *sev::ParseGuid(kOvmfSevMetadataGuid);
-  for (size_t i = 0; i + guid.size() <= image.size(); ++i) {
-    if (std::equal(guid.begin(), guid.end(), image.begin() + static_cast<std::ptrdiff_t>(i))) {
-      image[i] ^= 0xff;
-    }
-  }
-  return image;
-}
 
 TEST(SevFirmware, RealImages) {
   struct Case {
@@ -97,7 +78,7 @@ TEST(SevFirmware, NoMetadataIsReportedAbsent) {
   // No footer table at all, or a table without the metadata entry: the parse succeeds and says
   // so; SEV-SNP then refuses (sev_launch_test).
   const Bytes amd = ReadVector(kSnp + "fixtures/ovmf_AmdSev_suffix.bin");
-  for (const Bytes& image : {Bytes(8192, 0), WithoutMetadata(amd), Bytes{}}) {
+  for (const Bytes& image : {Bytes(8192, 0), testing::WithoutSevMetadata(amd), Bytes{}}) {
     auto fw = ParseSevFirmware(image);
     ASSERT_TRUE(fw.ok()) << fw.status().ToString();
     EXPECT_FALSE(fw->sections.has_value());
@@ -108,7 +89,7 @@ TEST(SevFirmware, MalformedImagesRejected) {
   const Bytes amd = ReadVector(kSnp + "fixtures/ovmf_AmdSev_suffix.bin");
   ASSERT_EQ(amd.size(), 4096u);
   const size_t m = kAmdSevMetadata;
-  const size_t first = m + 16;  // the first section descriptor
+  const size_t first = m + 16;  // the first section descriptor; each is 12 bytes, SECRETS the third
   struct Case {
     std::string name;
     std::function<void(Bytes&)> mutate;
@@ -133,11 +114,15 @@ TEST(SevFirmware, MalformedImagesRejected) {
        "measure.ovmf_sev_metadata_malformed"},
       {"past 4 GiB", [&](Bytes& b) { PutU32(b, first, 0xfffff000); },
        "measure.ovmf_sev_metadata_malformed"},
-      {"two-page SECRETS", [&](Bytes& b) { PutU32(b, first + 2 * 12 + 4, 0x2000); },
+      {"sections over 64 MiB", [&](Bytes& b) { PutU32(b, first + 4, 0x4001000); },
        "measure.ovmf_sev_metadata_malformed"},
-      {"metadata offset past the start", [&](Bytes& b) { PutU32(b, MetadataEntry(b), 0x2000); },
+      {"two-page SECRETS", [&](Bytes& b) { PutU32(b, first + 28, 0x2000); },
        "measure.ovmf_sev_metadata_malformed"},
-      {"metadata offset inside the header", [&](Bytes& b) { PutU32(b, MetadataEntry(b), 8); },
+      {"metadata offset past the start",
+       [&](Bytes& b) { PutU32(b, testing::SevMetadataEntryOffset(b), 0x2000); },
+       "measure.ovmf_sev_metadata_malformed"},
+      {"metadata offset inside the header",
+       [&](Bytes& b) { PutU32(b, testing::SevMetadataEntryOffset(b), 8); },
        "measure.ovmf_sev_metadata_malformed"},
       {"footer table size past the start",
        [&](Bytes& b) {

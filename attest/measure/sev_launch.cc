@@ -99,17 +99,31 @@ Result<Bytes> SvsmDigest(const SevLaunchInput& input) {
 }  // namespace
 
 Result<SevMode> ParseSevMode(std::string_view name) {
-  if (name == "sev") return SevMode::kSev;
-  if (name == "seves") return SevMode::kSevEs;
-  if (name == "snp") return SevMode::kSnp;
-  if (name == "snp:svsm") return SevMode::kSnpSvsm;
+  if (name == "sev") {
+    return SevMode::kSev;
+  }
+  if (name == "seves") {
+    return SevMode::kSevEs;
+  }
+  if (name == "snp") {
+    return SevMode::kSnp;
+  }
+  if (name == "snp:svsm") {
+    return SevMode::kSnpSvsm;
+  }
   return BadArgument("unknown SEV mode '" + std::string(name) + "'");
 }
 
 Result<sev::VmmType> ParseVmmType(std::string_view name) {
-  if (name == "QEMU") return sev::VmmType::kQemu;
-  if (name == "ec2") return sev::VmmType::kEc2;
-  if (name == "gce") return sev::VmmType::kGce;
+  if (name == "QEMU") {
+    return sev::VmmType::kQemu;
+  }
+  if (name == "ec2") {
+    return sev::VmmType::kEc2;
+  }
+  if (name == "gce") {
+    return sev::VmmType::kGce;
+  }
   return BadArgument("unknown VMM type '" + std::string(name) + "' (QEMU, ec2, gce)");
 }
 

@@ -6,14 +6,15 @@
 #include <string>
 
 #include "attest/core/encoding.h"
+#include "attest/measure/test_images.h"
 #include "attest/sev/vmsa.h"
 #include "tests/testing/vectors.h"
 
 namespace attest::measure {
 namespace {
 
-using testing::ReadVector;
-using testing::ReadVectorText;
+using ::attest::testing::ReadVector;
+using ::attest::testing::ReadVectorText;
 
 const std::string kSnp = "measure/snp/";
 
@@ -143,21 +144,11 @@ TEST(SevLaunch, SevAndSevEsAgreeWithAttestSev) {
   EXPECT_EQ(*got, Bytes(want->begin(), want->end()));
 }
 
-// WithoutMetadata hides the firmware's SEV metadata footer entry (changes its GUID), which makes
-// the image what Debian's OVMF_CODE_4M.fd is: a footer table with an SEV-ES reset block and no
-// SEV metadata.
-Bytes WithoutMetadata(Bytes image) {
-  const sev::Guid guid = *sev::ParseGuid(kOvmfSevMetadataGuid);
-  const auto it = std::search(image.begin(), image.end(), guid.begin(), guid.end());
-  EXPECT_NE(it, image.end());
-  *it ^= 0xff;
-  return image;
-}
-
 TEST(SevLaunch, FirmwareWithoutSevMetadataRefusedForSnp) {
   // Stricter than sev-snp-measure, which measures no sections and prints a digest no SNP launch
   // of this firmware produces. SEV and SEV-ES do not use the metadata and still measure.
-  const Bytes fw = WithoutMetadata(ReadVector(kSnp + "fixtures/ovmf_OvmfX64_suffix.bin"));
+  const Bytes fw =
+      testing::WithoutSevMetadata(ReadVector(kSnp + "fixtures/ovmf_OvmfX64_suffix.bin"));
   SevLaunchInput in;
   in.firmware = fw;
   in.cpu_signature = 0x800f12;

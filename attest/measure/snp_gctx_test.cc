@@ -30,7 +30,7 @@ TEST(SnpGctx, PrimitiveVectors) {
   ASSERT_EQ(want.size(), 4u);
 
   // gce-tcb-verifier TestUpdateData: three NORMAL pages, "LGTM" x4 at both ends of the data.
-  Bytes data(3 * 4096, 0);
+  Bytes data(size_t{3} * 4096, 0);
   const std::string lgtm = "LGTMLGTMLGTMLGTM";
   std::copy(lgtm.begin(), lgtm.end(), data.begin());
   std::copy(lgtm.begin(), lgtm.end(), data.end() - 16);
@@ -40,7 +40,7 @@ TEST(SnpGctx, PrimitiveVectors) {
 
   // gce-tcb-verifier TestZeroContentUpdateData: three ZERO pages from 0x9000.
   SnpLaunchDigest zero;
-  zero.UpdateContentlessPages(SnpPageType::kZero, 0x9000, 3 * 4096);
+  zero.UpdateContentlessPages(SnpPageType::kZero, 0x9000, uint64_t{3} * 4096);
   EXPECT_EQ(HexEncode(zero.digest()), want["gce_TestZeroContentUpdateData"]);
 
   // dstack: one NORMAL update at 0x1000 whose contents digest is SHA-384("page").

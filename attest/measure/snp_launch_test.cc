@@ -188,7 +188,9 @@ TEST(SnpLaunch, BadLayoutsAndParametersRejected) {
       {"two-page KERNEL_HASHES with a kernel",
        [](SnpLayout& l, SnpVcpus&) {
          for (auto& s : l.sections) {
-           if (s.type == SevSectionType::kSnpKernelHashes) s.size = 0x2000;
+           if (s.type == SevSectionType::kSnpKernelHashes) {
+             s.size = 0x2000;
+           }
          }
        },
        true, "measure.ovmf_no_kernel_hashes"},
