@@ -31,7 +31,7 @@ constexpr char kUsage[] =
 // Boot images larger than this are refused rather than read (a hostile path could be /dev/zero).
 constexpr size_t kMaxBootFileBytes = size_t{1} << 30;
 
-// A Step's status says which exit it takes: cli.usage is 2, anything else 1.
+// Request is one command line: the launch to measure and the bytes its spans point into.
 struct Request {
   std::string mode;
   measure::SevLaunchInput input;
@@ -40,10 +40,6 @@ struct Request {
 };
 
 Status Usage(const std::string& message) { return Status(reasons::kCliUsage, message); }
-
-Result<Bytes> ReadInput(const std::string& path, size_t max_bytes) {
-  return ReadFileBytes(path, max_bytes);
-}
 
 Result<std::optional<uint32_t>> VcpuSignature(const Args& args, const Request& req) {
   if (req.input.mode == measure::SevMode::kSev) {
@@ -148,24 +144,24 @@ Result<Request> ParseFlags(const Args& args) {
 // LoadInputs reads the files and the precomputed hash (exit 1 on failure, as the reference).
 Status LoadInputs(const Args& args, Request& req) {
   ATTEST_ASSIGN_OR_RETURN(req.firmware,
-                          ReadInput(*args.Get("ovmf"), measure::kMaxFirmwareBytes + 1));
+                          ReadFileBytes(*args.Get("ovmf"), measure::kMaxFirmwareBytes + 1));
   req.input.firmware = req.firmware;
   if (const auto kernel = args.Get("kernel")) {
-    ATTEST_ASSIGN_OR_RETURN(req.kernel, ReadInput(*kernel, kMaxBootFileBytes));
+    ATTEST_ASSIGN_OR_RETURN(req.kernel, ReadFileBytes(*kernel, kMaxBootFileBytes));
     std::optional<ByteSpan> initrd;
     if (const auto path = args.Get("initrd")) {
-      ATTEST_ASSIGN_OR_RETURN(req.initrd, ReadInput(*path, kMaxBootFileBytes));
+      ATTEST_ASSIGN_OR_RETURN(req.initrd, ReadFileBytes(*path, kMaxBootFileBytes));
       initrd = req.initrd;
     }
     ATTEST_ASSIGN_OR_RETURN(req.input.kernel,
                             measure::HashBootInputs(req.kernel, initrd, args.Get("append")));
   }
   if (const auto path = args.Get("svsm")) {
-    ATTEST_ASSIGN_OR_RETURN(req.svsm, ReadInput(*path, measure::kMaxFirmwareBytes + 1));
+    ATTEST_ASSIGN_OR_RETURN(req.svsm, ReadFileBytes(*path, measure::kMaxFirmwareBytes + 1));
     req.input.svsm = req.svsm;
   }
   if (const auto path = args.Get("vars-file")) {
-    ATTEST_ASSIGN_OR_RETURN(Bytes vars, ReadInput(*path, kMaxBootFileBytes));
+    ATTEST_ASSIGN_OR_RETURN(Bytes vars, ReadFileBytes(*path, kMaxBootFileBytes));
     req.input.ovmf_vars_bytes = vars.size();
   }
   if (const auto hash = args.Get("snp-ovmf-hash")) {
@@ -216,7 +212,7 @@ int RunMeasure(int argc, char** argv, int first) {
   }
   if (req->mode == "snp:ovmf-hash") {
     // Printed in hex whatever --output-format says, as sev-snp-measure does.
-    auto firmware = ReadInput(*args->Get("ovmf"), measure::kMaxFirmwareBytes + 1);
+    auto firmware = ReadFileBytes(*args->Get("ovmf"), measure::kMaxFirmwareBytes + 1);
     if (!firmware.ok()) {
       return Refused(firmware.status());
     }

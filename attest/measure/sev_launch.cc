@@ -50,6 +50,10 @@ Result<Bytes> SevDigest(const SevLaunchInput& input, const SevFirmware& fw) {
       return Status(reasons::kMeasureVcpuCountInvalid,
                     "vcpus: " + std::to_string(input.num_vcpus) + ", want 1..512");
     }
+    if (input.num_vcpus > 1 && *fw.sev_es_reset_eip == 0) {
+      return Status(reasons::kMeasureOvmfMalformed,
+                    "the SEV-ES reset block gives address 0 for the application processors");
+    }
     ATTEST_ASSIGN_OR_RETURN(uint32_t signature, RequireSignature(input));
     sev::VmsaParams params{.cpu_signature = signature, .vmm = input.vmm, .ec2_rdx = input.ec2_rdx};
     bsp = sev::BuildVmsa(params);

@@ -178,6 +178,11 @@ TEST(SevLaunch, BadParametersRejected) {
   const Bytes svsm = ReadVector(kSnp + "fixtures/svsm.bin");
   const Bytes dstack = ReadVector(kSnp + "inputs/dstack_synthetic_snp_ovmf.bin");
   const sev::KernelHashes kernel{};
+  // The AmdSev fixture's SEV-ES reset block (the footer entry nearest the footer) set to 0.
+  Bytes zero_reset = amd;
+  const size_t reset_block = amd.size() - 32 - 18 - 18 - 4;
+  ASSERT_EQ(zero_reset[reset_block + 4], 22);  // the entry's size: 4 data bytes + 18
+  std::fill_n(zero_reset.begin() + static_cast<std::ptrdiff_t>(reset_block), 4, 0);
   struct Case {
     std::string name;
     std::function<void(SevLaunchInput&)> mutate;
@@ -188,6 +193,19 @@ TEST(SevLaunch, BadParametersRejected) {
        [](SevLaunchInput& in) {
          in.firmware = {};
          in.mode = SevMode::kSev;
+       },
+       "measure.ovmf_malformed"},
+      {"SEV-ES APs with reset address 0",
+       [&](SevLaunchInput& in) {
+         in.firmware = zero_reset;
+         in.mode = SevMode::kSevEs;
+         in.num_vcpus = 2;
+       },
+       "measure.ovmf_malformed"},
+      {"SNP APs with reset address 0",
+       [&](SevLaunchInput& in) {
+         in.firmware = zero_reset;
+         in.num_vcpus = 2;
        },
        "measure.ovmf_malformed"},
       {"header size 0 (dstack)", [&](SevLaunchInput& in) { in.firmware = dstack; },
