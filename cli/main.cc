@@ -35,6 +35,8 @@ constexpr Command kCommands[] = {
      attest::cli::RunAuditVerify},
     {"reasons", "", "list every stable error reason with its code and module",
      attest::cli::RunReasons},
+    {"measure", "", "expected SEV / SEV-ES / SEV-SNP launch digest (sev-snp-measure's flags)",
+     attest::cli::RunMeasure},
 };
 
 int Usage() {
@@ -65,12 +67,16 @@ int main(int argc, char** argv) {
   const std::string_view group = argv[index];
   const std::string_view name = argc > index + 1 ? argv[index + 1] : "";
   if (index == 1) {
+    // A two-word command wins over a one-word command of the same group ("measure tdx" over
+    // "measure"), whatever their order in the table.
+    for (const Command& c : kCommands) {
+      if (c.group == group && !c.name.empty() && c.name == name) {
+        return c.run(argc, argv, 3);
+      }
+    }
     for (const Command& c : kCommands) {
       if (c.group == group && c.name.empty()) {
         return c.run(argc, argv, 2);
-      }
-      if (c.group == group && c.name == name) {
-        return c.run(argc, argv, 3);
       }
     }
   }

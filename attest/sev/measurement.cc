@@ -58,32 +58,42 @@ Result<Guid> ParseGuid(std::string_view text) {
   return g;
 }
 
-Bytes BuildKernelHashTable(const KernelBoot& boot) {
+KernelHashes HashKernelBoot(const KernelBoot& boot) {
   std::string cmdline = boot.cmdline.value_or("");
   cmdline.push_back('\0');
-  const Sha256Digest cmdline_hash = Sha256(AsBytes(cmdline));
-  const Sha256Digest initrd_hash = Sha256(boot.initrd.value_or(ByteSpan()));
-  const Sha256Digest kernel_hash = Sha256(boot.kernel);
+  return KernelHashes{Sha256(AsBytes(cmdline)), Sha256(boot.initrd.value_or(ByteSpan())),
+                      Sha256(boot.kernel)};
+}
 
+Bytes BuildKernelHashTable(const KernelHashes& hashes) {
   constexpr size_t kEntrySize = 16 + 2 + 32;
   constexpr size_t kTableSize = 16 + 2 + 3 * kEntrySize;  // 168
   Bytes table;
   const Guid header = MustGuid(kHashTableGuid);
   table.insert(table.end(), header.begin(), header.end());
   PutU16(table, static_cast<uint16_t>(kTableSize));
-  PutEntry(table, kCmdlineHashGuid, cmdline_hash);
-  PutEntry(table, kInitrdHashGuid, initrd_hash);
-  PutEntry(table, kKernelHashGuid, kernel_hash);
+  PutEntry(table, kCmdlineHashGuid, hashes.cmdline);
+  PutEntry(table, kInitrdHashGuid, hashes.initrd);
+  PutEntry(table, kKernelHashGuid, hashes.kernel);
   // QEMU measures the table rounded up to 16 bytes (PaddedSevHashTable); 168 -> 176.
-  table.resize((kTableSize + 15) / 16 * 16, 0);
+  table.resize(kKernelHashTableSize, 0);
   return table;
+}
+
+Bytes BuildKernelHashTable(const KernelBoot& boot) {
+  return BuildKernelHashTable(HashKernelBoot(boot));
 }
 
 Result<Sha256Digest> ComputeLaunchDigest(const LaunchDigestInput& input) {
   if (input.firmware.empty()) {
     return Status(reasons::kSevBadArgument, "launch digest: firmware image is empty");
   }
-  if (input.kernel && !OvmfSupportsKernelHashes(input.firmware)) {
+  if (input.kernel && input.kernel_hashes) {
+    return Status(reasons::kSevBadArgument,
+                  "launch digest: give the kernel files or their hashes, not both");
+  }
+  const bool kernel_hashes = input.kernel.has_value() || input.kernel_hashes.has_value();
+  if (kernel_hashes && !OvmfSupportsKernelHashes(input.firmware)) {
     // QEMU refuses kernel-hashes with such an image, and OVMF would not check the table anyway.
     return Status(
         reasons::kSevBadArgument,
@@ -107,8 +117,9 @@ Result<Sha256Digest> ComputeLaunchDigest(const LaunchDigestInput& input) {
   }
   Sha256Hasher ld;  // streaming, so that the firmware image is not copied
   ld.Update(input.firmware);
-  if (input.kernel) {
-    ld.Update(BuildKernelHashTable(*input.kernel));
+  if (kernel_hashes) {
+    ld.Update(
+        BuildKernelHashTable(input.kernel ? HashKernelBoot(*input.kernel) : *input.kernel_hashes));
   }
   if (es) {
     ld.Update(input.vmsa_bsp);

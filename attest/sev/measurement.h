@@ -54,15 +54,32 @@ struct KernelBoot {
   std::optional<std::string> cmdline;  // hashed with its terminating NUL; absent: "" + NUL
 };
 
+// KernelHashes are the three SHA-256 digests the kernel hash table carries, for callers that
+// hold digests rather than the files.
+struct KernelHashes {
+  Sha256Digest cmdline{};  // of the command line and its terminating NUL
+  Sha256Digest initrd{};
+  Sha256Digest kernel{};
+};
+
+// HashKernelBoot hashes the files and command line as QEMU does.
+KernelHashes HashKernelBoot(const KernelBoot& boot);
+
+// kKernelHashTableSize is the size of QEMU's padded table (168 bytes rounded up to 16).
+inline constexpr size_t kKernelHashTableSize = 176;
+
 // BuildKernelHashTable returns QEMU's padded SEV hash table: GUID, u16 length, then entries
 // (GUID, u16 length 50, SHA-256) for cmdline, initrd and kernel, zero-padded to a multiple of 16.
+Bytes BuildKernelHashTable(const KernelHashes& hashes);
 Bytes BuildKernelHashTable(const KernelBoot& boot);
 
 // LaunchDigestInput is what the firmware measured before LAUNCH_MEASURE.
 struct LaunchDigestInput {
   ByteSpan firmware;                 // the OVMF image (AmdSev build when kernel is set)
   std::optional<KernelBoot> kernel;  // kernelHashes='yes'
-  uint32_t policy = 0;               // bit 2 (ES) selects whether VMSAs are measured
+  // The same table from digests instead of files; at most one of kernel and kernel_hashes.
+  std::optional<KernelHashes> kernel_hashes;
+  uint32_t policy = 0;  // bit 2 (ES) selects whether VMSAs are measured
   // SEV-ES only: the encrypted VMSA page of the boot vCPU and of every other vCPU (QEMU gives all
   // application processors the same initial state), and the vCPU count.
   ByteSpan vmsa_bsp;
@@ -70,10 +87,10 @@ struct LaunchDigestInput {
   uint32_t num_vcpus = 0;
 };
 
-// ComputeLaunchDigest returns LD. Fails with sev.bad_argument when the firmware is empty, when a
-// kernel is given but the firmware's footer table has no SEV hash table entry (not AmdSev), when
-// the policy has ES but the VMSA pages are not 4096 bytes each or num_vcpus is not 1..512, or when
-// VMSAs are supplied for a policy without ES.
+// ComputeLaunchDigest returns LD. Fails with sev.bad_argument when the firmware is empty, when both
+// kernel and kernel_hashes are set, when a kernel is given but the firmware's footer table has no
+// SEV hash table entry (not AmdSev), when the policy has ES but the VMSA pages are not 4096 bytes
+// each or num_vcpus is not 1..512, or when VMSAs are supplied for a policy without ES.
 Result<Sha256Digest> ComputeLaunchDigest(const LaunchDigestInput& input);
 
 // LaunchMeasureInput holds every input of the MEASURE HMAC except the TIK.

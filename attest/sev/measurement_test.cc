@@ -196,6 +196,29 @@ Bytes AmdSevFirmware() {
   return fw.ok() ? *fw : Bytes();
 }
 
+TEST(SevMeasurement, KernelHashesGiveTheSameDigestAsFiles) {
+  // Callers holding digests (a tenant's boot-input hashes) get the digest the files give; giving
+  // both is ambiguous and refused.
+  const std::string kernel = "not really a bzImage";
+  KernelBoot boot;
+  boot.kernel = AsBytes(kernel);
+  boot.cmdline = "console=ttyS0";
+  const Bytes firmware = AmdSevFirmware();
+  LaunchDigestInput from_files;
+  from_files.firmware = firmware;
+  from_files.kernel = boot;
+  LaunchDigestInput from_hashes;
+  from_hashes.firmware = firmware;
+  from_hashes.kernel_hashes = HashKernelBoot(boot);
+  auto a = ComputeLaunchDigest(from_files);
+  auto b = ComputeLaunchDigest(from_hashes);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(BuildKernelHashTable(boot), BuildKernelHashTable(HashKernelBoot(boot)));
+  from_hashes.kernel = boot;
+  EXPECT_EQ(ComputeLaunchDigest(from_hashes).status().reason_id(), "sev.bad_argument");
+}
+
 TEST(SevMeasurement, LaunchDigestComposition) {
   const Bytes firmware = AmdSevFirmware();
   const std::string kernel = "kernel";

@@ -1,5 +1,6 @@
 #include "attest/sev/ovmf.h"
 
+#include <algorithm>
 #include <string>
 
 #include "attest/core/byte_reader.h"
@@ -55,6 +56,15 @@ Result<std::vector<OvmfTableEntry>> ParseOvmfFooterTable(ByteSpan firmware) {
     return Malformed(std::to_string(end) + " bytes before the first entry");
   }
   return entries;
+}
+
+bool HasOvmfFooterGuid(ByteSpan firmware) {
+  if (firmware.size() < kFooterDistanceFromEnd + kEntryHeaderSize) {
+    return false;
+  }
+  const ByteSpan guid = firmware.subspan(firmware.size() - kFooterDistanceFromEnd - 16, 16);
+  const Guid want = *ParseGuid(kOvmfFooterGuid);
+  return std::equal(guid.begin(), guid.end(), want.begin());
 }
 
 std::optional<ByteSpan> FindOvmfTableEntry(const std::vector<OvmfTableEntry>& table,

@@ -33,6 +33,10 @@ struct OvmfTableEntry {
 // the footer GUID is missing or a size runs outside the table.
 Result<std::vector<OvmfTableEntry>> ParseOvmfFooterTable(ByteSpan firmware);
 
+// HasOvmfFooterGuid is true when the footer GUID sits where ParseOvmfFooterTable looks for it: the
+// image has a table, whether or not it is well formed.
+bool HasOvmfFooterGuid(ByteSpan firmware);
+
 // FindOvmfTableEntry returns the data of the first entry with that GUID, or nullopt.
 std::optional<ByteSpan> FindOvmfTableEntry(const std::vector<OvmfTableEntry>& table,
                                            std::string_view guid);

@@ -46,7 +46,24 @@ constexpr CpuModel kModels[] = {
     {"epyc-rome", 23, 49, 0},    {"epyc-rome-v1", 23, 49, 0}, {"epyc-rome-v2", 23, 49, 0},
     {"epyc-rome-v3", 23, 49, 0}, {"epyc-milan", 25, 1, 1},    {"epyc-milan-v1", 25, 1, 1},
     {"epyc-milan-v2", 25, 1, 1}, {"epyc-genoa", 25, 17, 0},   {"epyc-genoa-v1", 25, 17, 0},
+    {"epyc-turin", 26, 0, 0},
 };
+
+constexpr uint64_t kSevFeatureSnpActive = 1;
+
+// PutCommonRegisters writes the registers every modelled VMM sets alike: EFER.SVME, CR4.MCE, the
+// debug registers' reset values, RFLAGS bit 1, XCR0 x87.
+void PutCommonRegisters(Bytes& page, uint64_t cr0, uint64_t rdx, uint64_t sev_features) {
+  Put<uint64_t>(page, kEfer, 0x1000);
+  Put<uint64_t>(page, kCr4, 0x40);
+  Put<uint64_t>(page, kCr0, cr0);
+  Put<uint64_t>(page, kDr7, 0x400);
+  Put<uint64_t>(page, kDr6, 0xffff0ff0);
+  Put<uint64_t>(page, kRflags, 0x2);
+  Put<uint64_t>(page, kRdx, rdx);
+  Put<uint64_t>(page, kSevFeatures, sev_features);
+  Put<uint64_t>(page, kXcr0, 0x1);
+}
 
 }  // namespace
 
@@ -69,29 +86,63 @@ Result<uint32_t> QemuCpuSignature(std::string_view model) {
   return Status(reasons::kSevBadArgument, "unknown QEMU CPU model '" + std::string(model) + "'");
 }
 
-Bytes BuildQemuVmsa(uint64_t reset_address, uint32_t cpu_signature) {
+Bytes BuildVmsa(const VmsaParams& params) {
+  // Per-VMM reset state: CS/SS/TR attributes, RDX, PAT, MXCSR and x87 FCW.
+  uint16_t cs_attrib = 0x9b, ss_attrib = 0x93, tr_attrib = 0x8b, x87_fcw = 0x37f;
+  uint32_t mxcsr = 0x1f80;
+  uint64_t rdx = params.cpu_signature, g_pat = 0x0007040600070406;
+  if (params.vmm == VmmType::kEc2) {
+    // EC2 marks the boot vCPU's CS as not yet accessed.
+    cs_attrib = params.reset_address == kBspResetAddress ? 0x9a : 0x9b;
+    ss_attrib = 0x92;
+    tr_attrib = 0x83;
+    rdx = params.ec2_rdx == Ec2Rdx::kCurrent ? 0x600 : 0;
+    mxcsr = 0;
+    x87_fcw = 0;
+  } else if (params.vmm == VmmType::kGce) {
+    rdx = 0x600;
+    g_pat = 0x00070106;
+    mxcsr = 0;
+    x87_fcw = 0;
+  }
   Bytes page(kVmsaSize, 0);
-  for (size_t data_segment : {kEs, kSs, kDs, kFs, kGs}) {
+  for (size_t data_segment : {kEs, kDs, kFs, kGs}) {
     PutSegment(page, data_segment, 0, 0x93, 0xffff, 0);
   }
-  PutSegment(page, kCs, 0xf000, 0x9b, 0xffff, reset_address & 0xffff0000);
+  PutSegment(page, kSs, 0, ss_attrib, 0xffff, 0);
+  PutSegment(page, kCs, 0xf000, cs_attrib, 0xffff, params.reset_address & 0xffff0000);
+  PutSegment(page, kGdtr, 0, 0, 0xffff, 0);
+  PutSegment(page, kIdtr, 0, 0, 0xffff, 0);
+  PutSegment(page, kLdtr, 0, 0x82, 0xffff, 0);
+  PutSegment(page, kTr, 0, tr_attrib, 0xffff, 0);
+  PutCommonRegisters(page, 0x10, rdx, params.sev_features);
+  Put<uint64_t>(page, kRip, params.reset_address & 0xffff);
+  Put<uint64_t>(page, kGPat, g_pat);
+  Put<uint32_t>(page, kMxcsr, mxcsr);
+  Put<uint16_t>(page, kX87Fcw, x87_fcw);
+  return page;
+}
+
+Bytes BuildQemuVmsa(uint64_t reset_address, uint32_t cpu_signature) {
+  return BuildVmsa({.reset_address = reset_address, .cpu_signature = cpu_signature});
+}
+
+Bytes BuildSvsmVmsa(uint64_t rip, uint32_t cpu_signature) {
+  // Flat 4 GiB code and data segments (selectors 8 and 16, 32-bit, granular), CR0.PE.
+  Bytes page(kVmsaSize, 0);
+  for (size_t data_segment : {kEs, kSs, kDs, kFs}) {
+    PutSegment(page, data_segment, 16, 0xc93, 0xffffffff, 0);
+  }
+  PutSegment(page, kCs, 8, 0xc9b, 0xffffffff, 0);
+  PutSegment(page, kGs, 0, 0x93, 0xffff, 0);
   PutSegment(page, kGdtr, 0, 0, 0xffff, 0);
   PutSegment(page, kIdtr, 0, 0, 0xffff, 0);
   PutSegment(page, kLdtr, 0, 0x82, 0xffff, 0);
   PutSegment(page, kTr, 0, 0x8b, 0xffff, 0);
-  Put<uint64_t>(page, kEfer, 0x1000);
-  Put<uint64_t>(page, kCr4, 0x40);
-  Put<uint64_t>(page, kCr0, 0x10);
-  Put<uint64_t>(page, kDr7, 0x400);
-  Put<uint64_t>(page, kDr6, 0xffff0ff0);
-  Put<uint64_t>(page, kRflags, 0x2);
-  Put<uint64_t>(page, kRip, reset_address & 0xffff);
+  PutCommonRegisters(page, 0x11, cpu_signature, kSevFeatureSnpActive);
+  Put<uint64_t>(page, kRip, rip);
   Put<uint64_t>(page, kGPat, 0x0007040600070406);
-  Put<uint64_t>(page, kRdx, cpu_signature);
-  Put<uint64_t>(page, kSevFeatures, 0);
-  Put<uint64_t>(page, kXcr0, 0x1);
   Put<uint32_t>(page, kMxcsr, 0x1f80);
-  Put<uint16_t>(page, kX87Fcw, 0x37f);
   return page;
 }
 

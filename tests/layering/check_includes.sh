@@ -18,6 +18,7 @@ declare -A allowed=(
   [attest/tdx/]="attest/core/"
   [attest/tpm/]="attest/core/"
   [attest/sev/]="attest/core/"
+  [attest/measure/]="attest/core/ attest/sev/"
   [policy/]="attest/"
   [flags/]="attest/core/"
   [protocol/]="attest/ policy/"
