@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "agent/reasons.h"
+#include "attest/measure/reasons.h"
 #include "attest/sev/reasons.h"
 #include "attest/snp/reasons.h"
 #include "attest/tdx/reasons.h"
@@ -37,7 +38,7 @@ constexpr ReasonTable kTables[] = {
     {"service/api", reasons::kApiTable},     {"service/release", reasons::kReleaseTable},
     {"client", reasons::kClientTable},       {"agent", reasons::kGuestTable},
     {"flags", reasons::kFlagsTable},         {"service/events", reasons::kWebhookTable},
-    {"service/work", reasons::kWorkTable},
+    {"service/work", reasons::kWorkTable},   {"attest/measure", reasons::kMeasureTdxTable},
 };
 
 }  // namespace
