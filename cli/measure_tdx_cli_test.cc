@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "cli/command_test_run.h"
 #include "cli/commands.h"
 #include "tests/testing/vectors.h"
 
@@ -16,25 +18,7 @@ using nlohmann::json;
 using testing::ReadVectorText;
 using testing::VectorPath;
 
-struct CliRun {
-  int code;
-  std::string out;
-};
-
-CliRun Measure(std::vector<std::string> args) {
-  args.insert(args.begin(), {"attestctl", "measure", "tdx"});
-  std::vector<char*> argv;
-  argv.reserve(args.size());
-  for (std::string& a : args) {
-    argv.push_back(a.data());
-  }
-  ::testing::internal::CaptureStdout();
-  ::testing::internal::CaptureStderr();
-  const int code = RunMeasureTdx(static_cast<int>(argv.size()), argv.data(), 3);
-  CliRun r{code, ::testing::internal::GetCapturedStdout()};
-  ::testing::internal::GetCapturedStderr();
-  return r;
-}
+CliRun Measure(std::vector<std::string> args) { return RunCommand(RunMeasureTdx, std::move(args)); }
 
 std::string Tdx(const std::string& file) { return VectorPath("measure/tdx/" + file); }
 
