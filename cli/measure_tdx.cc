@@ -99,7 +99,7 @@ Result<measure::TdxBootInputs> LoadInputs(const Args& args, Files& files) {
   in.acpi_tables = files.acpi;
   if (const auto initrd = args.Get("initrd")) {
     ATTEST_ASSIGN_OR_RETURN(files.initrd, ReadFileBytes(*initrd, kMaxInitrdBytes));
-    in.initrd = ByteSpan(files.initrd);
+    in.initrd = measure::DigestInitrd(files.initrd);
   }
   in.cmdline = args.Get("append").value_or("");
   ATTEST_ASSIGN_OR_RETURN(in.memory_bytes, MemoryBytes(args));

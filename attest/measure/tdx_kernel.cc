@@ -30,7 +30,7 @@ constexpr uint64_t kQemuAcpiDataBytes = 0x20000 + 0x8000;
 }  // namespace
 
 Result<Bytes> QemuPatchedKernel(ByteSpan kernel, const GuestMemory& memory, size_t cmdline_bytes,
-                                std::optional<size_t> initrd_bytes) {
+                                std::optional<uint64_t> initrd_bytes) {
   if (kernel.size() < kHeaderEnd || kernel[kHeaderMagic] != 'H' ||
       kernel[kHeaderMagic + 1] != 'd' || kernel[kHeaderMagic + 2] != 'r' ||
       kernel[kHeaderMagic + 3] != 'S') {

@@ -19,6 +19,6 @@ namespace attest::measure {
 // area). cmdline_bytes is the length of -append. Fails with measure.kernel_setup_invalid (no
 // "HdrS" setup header, boot protocol below 2.02) and measure.initrd_too_large.
 Result<Bytes> QemuPatchedKernel(ByteSpan kernel, const GuestMemory& memory, size_t cmdline_bytes,
-                                std::optional<size_t> initrd_bytes);
+                                std::optional<uint64_t> initrd_bytes);
 
 }  // namespace attest::measure

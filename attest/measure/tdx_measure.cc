@@ -132,9 +132,9 @@ Result<Sha384Digest> KernelDigest(const TdxBootInputs& in, const GuestMemory& me
                     "kernel is a unified kernel image (.linux section)");
     }
   }
-  std::optional<size_t> initrd_bytes;
+  std::optional<uint64_t> initrd_bytes;
   if (in.initrd) {
-    initrd_bytes = in.initrd->size();
+    initrd_bytes = in.initrd->size_bytes;
   }
   ATTEST_ASSIGN_OR_RETURN(Bytes patched,
                           QemuPatchedKernel(in.kernel, memory, in.cmdline.size(), initrd_bytes));
@@ -142,6 +142,8 @@ Result<Sha384Digest> KernelDigest(const TdxBootInputs& in, const GuestMemory& me
 }
 
 }  // namespace
+
+TdxInitrd DigestInitrd(ByteSpan initrd) { return {initrd.size(), Sha384(initrd)}; }
 
 Result<Sha384Digest> MeasureTdxMrtd(ByteSpan firmware, MrtdPageOrder order) {
   ATTEST_ASSIGN_OR_RETURN(TdvfMetadata metadata, ParseTdvfMetadata(firmware));
@@ -180,7 +182,7 @@ Result<TdxMeasurement> MeasureTdx(const TdxBootInputs& in, const TdxMeasureOptio
               Utf16WithNul(load_options));
     }
     if (in.initrd) {
-      log.Add(2, "Linux initial ramdisk", "EV_EVENT_TAG", *in.initrd);
+      log.AddDigest(2, "Linux initial ramdisk", "EV_EVENT_TAG", in.initrd->sha384);
     }
   }
   log.Add(1, kExitBootServices, "EV_EFI_ACTION", AsBytes(kExitBootServices));

@@ -35,13 +35,23 @@ enum class SeparatorLayout {
 inline constexpr uint32_t kMaxTdxVcpus = 4096;
 inline constexpr size_t kMaxCmdlineBytes = 65536;
 
+// What the measurements need of an initrd: QEMU places it by its size, the EFI stub measures its
+// SHA-384. A caller holding only these (an API client sending digests) needs no bytes.
+struct TdxInitrd {
+  uint64_t size_bytes = 0;
+  Sha384Digest sha384{};
+};
+
+// DigestInitrd returns the TdxInitrd of an initrd file.
+TdxInitrd DigestInitrd(ByteSpan initrd);
+
 struct TdxBootInputs {
-  ByteSpan firmware;               // the unified OVMF.fd (code and variable store)
-  uint64_t memory_bytes = 0;       // guest RAM (-m)
-  ByteSpan acpi_tables;            // etc/acpi/tables of that VM shape
-  ByteSpan kernel;                 // EFI-stub bzImage (-kernel)
-  std::optional<ByteSpan> initrd;  // -initrd (an empty file is still an initrd)
-  std::string cmdline;             // -append; empty = none
+  ByteSpan firmware;                // the unified OVMF.fd (code and variable store)
+  uint64_t memory_bytes = 0;        // guest RAM (-m)
+  ByteSpan acpi_tables;             // etc/acpi/tables of that VM shape
+  ByteSpan kernel;                  // EFI-stub bzImage (-kernel)
+  std::optional<TdxInitrd> initrd;  // -initrd (an empty file is still an initrd)
+  std::string cmdline;              // -append; empty = none
 };
 
 struct TdxMeasureOptions {

@@ -65,7 +65,7 @@ bool LoadCase(const json& v, CaseInputs& c) {
   c.boot.memory_bytes = in["memory_bytes"];
   if (!in["initrd"].is_null()) {
     c.initrd = ReadVector(kTdx + in["initrd"].get<std::string>());
-    c.boot.initrd = ByteSpan(c.initrd);
+    c.boot.initrd = DigestInitrd(c.initrd);
   }
   if (!in["cmdline"].is_null()) {
     c.boot.cmdline = in["cmdline"];
@@ -298,6 +298,11 @@ TEST(TdxRtmr, RefusesBadInputs) {
       {"vcpus differ from MADT", [](auto&, auto& o) { o.vcpus = 3; },
        reasons::kMeasureAcpiVcpusMismatch},
       {"kernel not PE", [&](auto& in, auto&) { in.kernel = no_pe; }, reasons::kMeasurePeNotPe},
+      {"initrd too large",
+       [](auto& in, auto&) {
+         in.initrd = TdxInitrd{1ull << 40, {}};
+       },
+       reasons::kMeasureInitrdTooLarge},
       {"kernel is an initrd", [&](auto& in, auto&) { in.kernel = base.initrd; },
        reasons::kMeasurePeNotPe},
       {"kernel empty", [](auto& in, auto&) { in.kernel = ByteSpan(); }, reasons::kMeasurePeNotPe},
