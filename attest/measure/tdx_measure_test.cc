@@ -8,10 +8,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
+#include "attest/measure/tdx_kernel.h"
+#include "attest/measure/tdx_pe.h"
 #include "tests/testing/vectors.h"
 
 namespace attest::measure {
@@ -211,6 +214,11 @@ TEST(TdxRtmr, SpecsAndRawAgreeWithVectors) {
     for (int r = 0; r < 4; ++r) {
       EXPECT_EQ(raw[i]["rtmr"][r], v["expected"]["rtmr" + std::to_string(r)]);
     }
+    ASSERT_EQ(raw[i]["events"].size(), v["events"].size());
+    for (size_t e = 0; e < v["events"].size(); ++e) {
+      EXPECT_EQ(raw[i]["events"][e]["digest"], v["events"][e]["digest"]) << e;
+      EXPECT_EQ(raw[i]["events"][e]["rtmr"], v["events"][e]["rtmr"]) << e;
+    }
     EXPECT_EQ(cross[i]["td_hob_dstack_port==quex"], true);
     EXPECT_EQ(cross[i]["efi_vars_dstack_port==quex"], true);
   }
@@ -231,6 +239,69 @@ TEST(TdxRtmr, RawSectionsMatchParser) {
     EXPECT_EQ(meta->sections[i].memory_data_size, sections[i]["memSize"]);
     EXPECT_EQ(meta->sections[i].extend_mr(), sections[i]["extendMr"]);
   }
+}
+
+// MANIFEST caveat on odd-sized kernels: dstack hashes the bytes after the sections only when a
+// certificate table exists, then feeds zeros up to a multiple of 8 bytes; edk2, quex and we hash
+// those bytes as they are. Ours over a file cut and padded that way must give dstack's digest.
+TEST(TdxRtmr, KernelDigestDiffersFromDstackOnlyByItsTailRule) {
+  const json vectors = LoadJson("rtmr_vectors.json");
+  const json cross = LoadJson("crosscheck_dstack_port.json");
+  for (size_t i = 0; i < vectors.size(); ++i) {
+    const json& v = vectors[i];
+    SCOPED_TRACE(v["id"].get<std::string>());
+    CaseInputs c;
+    if (!LoadCase(v, c)) {
+      continue;
+    }
+    std::optional<uint64_t> initrd;
+    if (c.boot.initrd) {
+      initrd = c.boot.initrd->size_bytes;
+    }
+    auto patched = QemuPatchedKernel(c.kernel, *Q35GuestMemory(c.boot.memory_bytes),
+                                     c.boot.cmdline.size(), initrd);
+    ASSERT_TRUE(patched.ok()) << patched.status().ToString();
+    auto ours = PeAuthenticodeSha384(*patched);
+    ASSERT_TRUE(ours.ok());
+    EXPECT_EQ(Hex(*ours), v["kernel_digest_quex"]);
+    auto pe = ParsePeImage(*patched);
+    ASSERT_TRUE(pe.ok());
+    Bytes dstack_view = *patched;
+    if (pe->cert_table_bytes == 0) {
+      size_t end = pe->size_of_headers;
+      for (const PeSection& s : pe->sections) {
+        end += s.size_of_raw_data;
+      }
+      dstack_view.resize(end);
+      dstack_view.resize(end + (8 - patched->size() % 8) % 8, 0);
+    }
+    EXPECT_EQ(Hex(*PeAuthenticodeSha384(dstack_view)),
+              cross[i]["kernel_authenticode_dstack_port_pad8"]);
+    EXPECT_EQ(Hex(*PeAuthenticodeSha384(dstack_view)) == v["kernel_digest_quex"],
+              cross[i]["kernel_authenticode_dstack_port_nopad==quex"]);
+  }
+}
+
+// dstack hard-codes the Boot0000 (UiApp) digest; ours is the same.
+TEST(TdxRtmr, Boot0000MatchesDstack) {
+  const json v = LoadJson("rtmr_vectors.json")[0];
+  CaseInputs c;
+  ASSERT_TRUE(LoadCase(v, c));
+  auto m = MeasureTdx(c.boot, {});
+  ASSERT_TRUE(m.ok());
+  std::string boot0000;
+  for (const TdxEvent& e : m->events) {
+    if (e.name == "Boot0000 boot variable") {
+      boot0000 = Hex(e.digest);
+    }
+  }
+  for (const json& e : LoadJson("upstream_expectations.json")) {
+    if (e["expected"].contains("boot0000_uiapp")) {
+      EXPECT_EQ(boot0000, e["expected"]["boot0000_uiapp"]);
+      return;
+    }
+  }
+  ADD_FAILURE() << "upstream_expectations.json has no boot0000_uiapp";
 }
 
 TEST(TdxRtmr, EfiStubOffLeavesRtmr2Zero) {
