@@ -18,6 +18,7 @@ int RunSigv4Sign(int argc, char** argv, int first);
 int RunAuditVerify(int argc, char** argv, int first);
 int RunVerifyTdx(int argc, char** argv, int first);
 int RunVerifySgx(int argc, char** argv, int first);
+int RunMeasureTdx(int argc, char** argv, int first);
 int RunReasons(int argc, char** argv, int first);
 int RunMeasure(int argc, char** argv, int first);
 

@@ -33,6 +33,8 @@ constexpr Command kCommands[] = {
      attest::cli::RunSigv4Sign},
     {"audit", "verify", "check the hash chain of an attestd SQLite audit log",
      attest::cli::RunAuditVerify},
+    {"measure", "tdx", "compute a TDX guest's MRTD and RTMRs from firmware and boot inputs",
+     attest::cli::RunMeasureTdx},
     {"reasons", "", "list every stable error reason with its code and module",
      attest::cli::RunReasons},
     {"measure", "", "expected SEV / SEV-ES / SEV-SNP launch digest (sev-snp-measure's flags)",

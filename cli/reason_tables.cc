@@ -39,6 +39,7 @@ constexpr ReasonTable kTables[] = {
     {"client", reasons::kClientTable},       {"agent", reasons::kGuestTable},
     {"flags", reasons::kFlagsTable},         {"service/events", reasons::kWebhookTable},
     {"service/work", reasons::kWorkTable},   {"attest/measure", reasons::kMeasureSevTable},
+    {"attest/measure", reasons::kMeasureTdxTable},
 };
 
 }  // namespace

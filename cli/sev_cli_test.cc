@@ -8,11 +8,13 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/sev/measurement.h"
+#include "cli/command_test_run.h"
 #include "cli/commands.h"
 #include "tests/sev/platform_model.h"
 #include "tests/testing/vectors.h"
@@ -22,24 +24,8 @@ namespace {
 
 using testing::VectorPath;
 
-struct CliRun {
-  int code;
-  std::string out;
-};
-
 CliRun Invoke(CommandFn fn, std::vector<std::string> args) {
-  args.insert(args.begin(), {"attestctl", "x", "y"});
-  std::vector<char*> argv;
-  argv.reserve(args.size());
-  for (std::string& a : args) {
-    argv.push_back(a.data());
-  }
-  ::testing::internal::CaptureStdout();
-  ::testing::internal::CaptureStderr();
-  const int code = fn(static_cast<int>(argv.size()), argv.data(), 3);
-  CliRun r{code, ::testing::internal::GetCapturedStdout()};
-  ::testing::internal::GetCapturedStderr();
-  return r;
+  return RunCommand(fn, std::move(args));
 }
 
 std::vector<std::string> NaplesChain() {

@@ -116,12 +116,16 @@ Result<CcelReplay> ReplayCcel(ByteSpan log) {
       continue;  // MRTD is built by the TDX module, not by extending RTMRs
     }
     Bytes48& rtmr = out.rtmr[index - 1];
-    uint8_t buf[96];
-    std::copy(rtmr.begin(), rtmr.end(), buf);
-    std::copy(digest->begin(), digest->end(), buf + 48);
-    rtmr = Sha384(ByteSpan(buf, sizeof(buf)));
+    rtmr = ExtendRtmr(rtmr, *digest);
   }
   return out;
+}
+
+Bytes48 ExtendRtmr(const Bytes48& rtmr, const Bytes48& digest) {
+  uint8_t buf[96];
+  std::copy(rtmr.begin(), rtmr.end(), buf);
+  std::copy(digest.begin(), digest.end(), buf + 48);
+  return Sha384(ByteSpan(buf, sizeof(buf)));
 }
 
 Status CheckRtmrs(const CcelReplay& replay, const TdReport& report) {

@@ -38,6 +38,10 @@ struct CcelReplay {
 // algorithm, an MR index above 4, too many events).
 Result<CcelReplay> ReplayCcel(ByteSpan log);
 
+// ExtendRtmr returns SHA-384(rtmr || digest), what TDG.MR.RTMR.EXTEND does: ReplayCcel uses it for
+// a guest's log and attest/measure for the events it predicts, so both replay the same way.
+Bytes48 ExtendRtmr(const Bytes48& rtmr, const Bytes48& digest);
+
 // CheckRtmrs fails with tdx.rtmr_mismatch naming the first RTMR whose replay differs from the
 // quote's TD report.
 Status CheckRtmrs(const CcelReplay& replay, const TdReport& report);

@@ -18,7 +18,8 @@ declare -A allowed=(
   [attest/tdx/]="attest/core/"
   [attest/tpm/]="attest/core/"
   [attest/sev/]="attest/core/"
-  [attest/measure/]="attest/core/ attest/sev/"
+  # The launch-measurement calculators reuse the OVMF footer table (sev) and RTMR extend (tdx).
+  [attest/measure/]="attest/core/ attest/sev/ attest/tdx/"
   [policy/]="attest/"
   [flags/]="attest/core/"
   [protocol/]="attest/ policy/"
