@@ -116,6 +116,13 @@ struct ReleaseLimits {
   http::ConcurrencyGate verifications;
 };
 
+// MeasurementFirmware: the operator's firmware images POST /v1/measurements measures with (read
+// and checked against their configured SHA-256 at start); null = that TEE is not offered.
+struct MeasurementFirmware {
+  std::shared_ptr<const Bytes> amd;  // OVMF for SEV, SEV-ES and SEV-SNP (snp_firmware_image)
+  std::shared_ptr<const Bytes> tdx;  // TDVF / OVMF with TDX metadata (tdx_firmware_image)
+};
+
 struct ServiceContext {
   ServiceConfig config;
   store::StorePool* stores = nullptr;
@@ -145,6 +152,7 @@ struct ServiceContext {
   // health: the /readyz and /metrics snapshots shared by every request (at most one database
   // check per second however many callers); made by Api when null.
   std::shared_ptr<HealthSnapshots> health;
+  MeasurementFirmware measurement_firmware;
 };
 
 // Caller: who signed the request (unset for public routes).

@@ -153,6 +153,7 @@ Api::Api(ServiceContext service) : service_(std::move(service)) {
   AddVmRoutes(router_);
   AddAttestRoutes(router_);
   AddWebhookRoutes(router_);
+  AddMeasurementRoutes(router_);
   if (!service_.release_limits) {
     service_.release_limits = std::make_shared<ReleaseLimits>(service_.config);
   }

@@ -36,13 +36,15 @@ inline constexpr Reason kApiRateLimited{"api.rate_limited", ErrorCode::kResource
 inline constexpr Reason kApiVerificationsBusy{"api.verifications_busy", ErrorCode::kUnavailable};
 // GET /metrics from a client address outside metrics_allowed_cidrs (403).
 inline constexpr Reason kApiMetricsNotAllowed{"api.metrics_not_allowed", ErrorCode::kPolicyDenied};
+// POST /v1/measurements for a TEE whose firmware the operator has not configured (422).
+inline constexpr Reason kApiTeeNotOffered{"api.tee_not_offered", ErrorCode::kUnsupported};
 
 // kApiTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kApiTable[] = {
     kApiRouteNotFound,     kApiMethodNotAllowed,  kApiAccessDenied,      kApiHostNotActivated,
     kApiHostPolicyMissing, kApiCidrOverlap,       kApiResourceInUse,     kApiRateLimited,
     kApiActivationInvalid, kHostPlatformChanged,  kApiVerificationsBusy, kApiCidrNotAllowed,
-    kApiLibvirtUriRefused, kApiMetricsNotAllowed,
+    kApiLibvirtUriRefused, kApiMetricsNotAllowed, kApiTeeNotOffered,
 };
 
 }  // namespace attest::reasons

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/core/json.h"
 #include "service/attestd/webhook_config.h"
@@ -293,6 +294,14 @@ Result<Config> LoadConfig(const std::string& path) {
     } else if (key == "launch_max_quote_age_seconds") {
       ATTEST_RETURN_IF_ERROR(number(60, int64_t{7} * 86400, &n));
       c.launch.max_quote_age = std::chrono::seconds(n);
+    } else if (key == "snp_firmware_image") {
+      ATTEST_RETURN_IF_ERROR(text(&c.snp_firmware_image.path));
+    } else if (key == "snp_firmware_sha256") {
+      ATTEST_RETURN_IF_ERROR(text(&c.snp_firmware_image.sha256));
+    } else if (key == "tdx_firmware_image") {
+      ATTEST_RETURN_IF_ERROR(text(&c.tdx_firmware_image.path));
+    } else if (key == "tdx_firmware_sha256") {
+      ATTEST_RETURN_IF_ERROR(text(&c.tdx_firmware_image.sha256));
     } else if (IsWebhookSetting(key)) {
       ATTEST_RETURN_IF_ERROR(ReadWebhookSetting(path, key, value, dir, c.webhooks));
     } else {
@@ -342,6 +351,20 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   c.kek_file = Resolve(dir, c.kek_file);
   c.token_key = Resolve(dir, c.token_key);
+  for (auto [name, image] : {std::pair{"snp_firmware", &c.snp_firmware_image},
+                             std::pair{"tdx_firmware", &c.tdx_firmware_image}}) {
+    const std::string setting = name;
+    if (image->path.empty() != image->sha256.empty()) {
+      return ConfigError(path,
+                         "\"" + setting + "_image\" and \"" + setting + "_sha256\" go together");
+    }
+    Result<Bytes> digest = HexDecode(image->sha256);
+    if (!image->sha256.empty() && (!digest.ok() || digest->size() != 32)) {
+      return ConfigError(path, "\"" + setting + "_sha256\" must be 64 hex digits");
+    }
+    image->sha256 = image->sha256.empty() ? "" : HexEncode(*digest);
+    image->path = Resolve(dir, image->path);
+  }
   c.test_roots = Resolve(dir, c.test_roots);
   c.api.volume_dir = Resolve(dir, c.api.volume_dir);
   c.server.cert_chain_file = Resolve(dir, c.server.cert_chain_file);
@@ -410,6 +433,13 @@ std::string ConfigJson(const Config& c) {
   }
   if (!c.token_key.empty()) {
     doc["token_key"] = c.token_key;
+  }
+  for (auto [name, image] : {std::pair{"snp_firmware", &c.snp_firmware_image},
+                             std::pair{"tdx_firmware", &c.tdx_firmware_image}}) {
+    if (!image->path.empty()) {
+      doc[std::string(name) + "_image"] = image->path;
+      doc[std::string(name) + "_sha256"] = image->sha256;
+    }
   }
   if (!c.test_roots.empty()) {
     doc["test_roots"] = c.test_roots;

@@ -42,6 +42,15 @@ struct Config {
   // webhooks: the delivery worker (`webhooks_*` settings, service/attestd/webhook_config.h);
   // webhooks_allow_loopback_http also goes to api.webhooks_allow_loopback_http.
   events::WorkerConfig webhooks;
+  // The operator's firmware POST /v1/measurements measures with (issue 18): a file attestd reads
+  // at start and the SHA-256 it must have (`snp_firmware_image` / `snp_firmware_sha256` for SEV,
+  // SEV-ES and SEV-SNP; `tdx_firmware_image` / `tdx_firmware_sha256`). Unset: not offered.
+  struct FirmwareImage {
+    std::string path;
+    std::string sha256;  // lower-case hex
+  };
+  FirmwareImage snp_firmware_image;
+  FirmwareImage tdx_firmware_image;
   // log_format: text (default) or JSON lines (service/log/log.h); access_log is in api.
   log::Format log_format = log::Format::kText;
   // shutdown_grace: on SIGTERM, how long requests in flight may take to finish after attestd

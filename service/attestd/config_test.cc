@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "attest/core/digest.h"
+#include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "service/attestd/serve_inputs.h"
 #include "service/attestd/setup.h"
@@ -730,6 +732,54 @@ TEST_F(ConfigTest, ServeInputsCheckKeyFilesAndCryptsetup) {
   auto again = LoadConfig(Write("again.json", ConfigJson(with_tool)));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->api.luks.cryptsetup, with_tool.api.luks.cryptsetup);
+}
+
+// The measurement firmware (issue 18): both settings or neither; the file is read at start and
+// must have the configured SHA-256, so POST /v1/measurements answers for exactly that image.
+TEST_F(ConfigTest, MeasurementFirmwareIsCheckedAgainstItsDigest) {
+  InitOptions options;
+  options.data_dir = (dir_ / "data").string();
+  auto r = InitDataDir(options, FromUnixSeconds(1764000000));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  Write("ovmf.fd", "firmware bytes");
+  const std::string digest = HexEncode(Sha256(AsBytes(std::string("firmware bytes"))));
+  nlohmann::json doc = nlohmann::json::parse(std::ifstream(r->config_path));
+  doc["snp_firmware_image"] = (dir_ / "ovmf.fd").string();
+  doc["snp_firmware_sha256"] = digest;
+  doc["tdx_firmware_image"] = "ovmf.fd";  // relative to the configuration's directory
+  doc["tdx_firmware_sha256"] = digest;
+  Write("data/fw.json", doc.dump());
+  auto config = LoadConfig((dir_ / "data/fw.json").string());
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->tdx_firmware_image.path, (dir_ / "data/ovmf.fd").string());
+  std::filesystem::copy_file(dir_ / "ovmf.fd", dir_ / "data/ovmf.fd");
+  auto in = LoadServeInputs(*config);
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  ASSERT_NE(in->measurement_firmware.amd, nullptr);
+  EXPECT_EQ(std::string(in->measurement_firmware.amd->begin(), in->measurement_firmware.amd->end()),
+            "firmware bytes");
+  auto again = LoadConfig(Write("data/again.json", ConfigJson(*config)));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->snp_firmware_image.sha256, digest);
+
+  // The image changed after it was pinned: attestd refuses to start.
+  Write("data/ovmf.fd", "other firmware");
+  auto changed = LoadServeInputs(*config);
+  ASSERT_FALSE(changed.ok());
+  EXPECT_EQ(changed.status().reason_id(), "api.config_invalid");
+  EXPECT_NE(changed.status().message().find(digest), std::string::npos);
+  // Missing file, and the settings' own shape.
+  std::filesystem::remove(dir_ / "data/ovmf.fd");
+  EXPECT_FALSE(LoadServeInputs(*config).ok());
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"snp_firmware_sha256", "abcd"}, {"snp_firmware_sha256", std::string(64, 'g')}}) {
+    nlohmann::json bad = doc;
+    bad[key] = value;
+    EXPECT_EQ(Load(bad).status().reason_id(), "api.config_invalid") << key << "=" << value;
+  }
+  nlohmann::json half = doc;
+  half.erase("tdx_firmware_sha256");
+  EXPECT_EQ(Load(half).status().reason_id(), "api.config_invalid");
 }
 
 // init --config: the state a packaged configuration names, the config file itself untouched;

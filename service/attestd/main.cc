@@ -179,6 +179,7 @@ int Serve(const std::string& config_path) {
     return std::shared_ptr<attest::launcher::Hypervisor>(std::move(hv));
   };
   service.token_key = inputs->token_key.get();
+  service.measurement_firmware = inputs->measurement_firmware;
   api::Api api(std::move(service));
 
   std::signal(SIGINT, OnSignal);

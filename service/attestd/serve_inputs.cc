@@ -1,6 +1,11 @@
 #include "service/attestd/serve_inputs.h"
 
 #include <filesystem>
+#include <tuple>
+
+#include "attest/core/digest.h"
+#include "attest/core/encoding.h"
+#include "attest/core/file_io.h"
 
 #include "service/api/reasons.h"
 #include "service/attestd/setup.h"
@@ -44,6 +49,24 @@ Result<ServeInputs> LoadServeInputs(const Config& config) {
     if (auto kek = keys::LocalKeyFileKek::FromKeyFile(config.kek_file); !kek.ok()) {
       return kek.status().WithContext("kek_file");
     }
+  }
+  for (auto [name, image, out] :
+       {std::tuple{"snp_firmware_image", &config.snp_firmware_image, &in.measurement_firmware.amd},
+        std::tuple{"tdx_firmware_image", &config.tdx_firmware_image,
+                   &in.measurement_firmware.tdx}}) {
+    if (image->path.empty()) {
+      continue;
+    }
+    Result<Bytes> bytes = ReadFileBytes(image->path);
+    if (!bytes.ok()) {
+      return bytes.status().WithContext(name);
+    }
+    const std::string digest = HexEncode(Sha256(*bytes));
+    if (digest != image->sha256) {
+      return Status(reasons::kApiConfig, std::string(name) + " " + image->path + ": SHA-256 " +
+                                             digest + ", configured " + image->sha256);
+    }
+    *out = std::make_shared<const Bytes>(*std::move(bytes));
   }
   Result<std::string> cryptsetup = keys::ResolveCryptsetup(config.api.luks.cryptsetup);
   if (cryptsetup.ok()) {

@@ -10,6 +10,7 @@
 
 #include "attest/core/ossl.h"
 #include "attest/core/status.h"
+#include "service/api/context.h"
 #include "service/attestd/config.h"
 #include "service/hosts/ek_trust.h"
 #include "service/release/release.h"
@@ -23,6 +24,9 @@ struct ServeInputs {
   // cryptsetup: the program volume images are formatted with, resolved once here (cryptsetup_path
   // or the first of keys::kCryptsetupLocations); "" when none is configured or found.
   std::string cryptsetup;
+  // measurement_firmware: the snp/tdx_firmware_image files, read and checked against their
+  // configured SHA-256 (POST /v1/measurements); null for those not configured.
+  api::MeasurementFirmware measurement_firmware;
 };
 
 // LoadServeInputs loads what config names. Fails with the first file that does not load
