@@ -20,18 +20,50 @@ Status WriteText(const std::string& path, const std::string& text, unsigned mode
 
 }  // namespace
 
-Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenKek(const Config& config) {
-  if (config.kek_pkcs11) {
+namespace {
+
+// OpenOneKek opens the KEK source names and checks it has the id the configuration gives it.
+Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenOneKek(const KekSource& source,
+                                                                 const std::string& setting) {
+  std::shared_ptr<const keys::KeyEncryptionKey> kek;
+  if (source.pkcs11) {
     ATTEST_ASSIGN_OR_RETURN(std::unique_ptr<keys::Pkcs11Kek> token,
-                            keys::Pkcs11Kek::Open(*config.kek_pkcs11));
-    return std::shared_ptr<const keys::KeyEncryptionKey>(std::move(token));
+                            keys::Pkcs11Kek::Open(*source.pkcs11));
+    kek = std::move(token);
+  } else {
+    Result<std::unique_ptr<keys::LocalKeyFileKek>> file =
+        keys::LocalKeyFileKek::FromKeyFile(source.file);
+    if (!file.ok()) {
+      return Status(reasons::kStoreKekInvalid, file.status().message());
+    }
+    kek = std::move(file).value();
   }
-  Result<std::unique_ptr<keys::LocalKeyFileKek>> kek =
-      keys::LocalKeyFileKek::FromKeyFile(config.kek_file);
-  if (!kek.ok()) {
-    return Status(reasons::kStoreKekInvalid, kek.status().message());
+  if (!source.id.empty() && kek->key_id() != source.id) {
+    return Status(reasons::kKeysWrongKey, setting + " names KEK \"" + source.id +
+                                              "\", but the key there is \"" + kek->key_id() + "\"");
   }
-  return std::shared_ptr<const keys::KeyEncryptionKey>(std::move(kek).value());
+  return kek;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const keys::KeyRing>> OpenKeyRing(const Config& config) {
+  ATTEST_ASSIGN_OR_RETURN(
+      std::shared_ptr<const keys::KeyEncryptionKey> current,
+      OpenOneKek(KekSource{config.kek_id, config.kek_file, config.kek_pkcs11}, "kek_id"));
+  std::vector<std::shared_ptr<const keys::KeyEncryptionKey>> previous;
+  for (size_t i = 0; i < config.previous_keks.size(); ++i) {
+    ATTEST_ASSIGN_OR_RETURN(
+        std::shared_ptr<const keys::KeyEncryptionKey> kek,
+        OpenOneKek(config.previous_keks[i], "previous_keks[" + std::to_string(i) + "]"));
+    previous.push_back(std::move(kek));
+  }
+  return keys::KeyRing::Make(std::move(current), std::move(previous));
+}
+
+Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenKek(const Config& config) {
+  ATTEST_ASSIGN_OR_RETURN(std::shared_ptr<const keys::KeyRing> ring, OpenKeyRing(config));
+  return std::shared_ptr<const keys::KeyEncryptionKey>(std::move(ring));
 }
 
 Result<std::unique_ptr<store::Store>> OpenStore(const Config& config,
