@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 
 #include "attest/core/file_io.h"
+#include "attest/core/wipe.h"
 #include "service/attestd/self_signed.h"
 #include "service/keys/local_kek.h"
 #include "service/store/secret_sealer.h"
@@ -81,18 +82,27 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
 }
 
 Result<EvpPkeyPtr> LoadTokenKey(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return Status(reasons::kApiConfig, "token_key " + path + ": not a regular file");
+  constexpr size_t kMaxTokenKeyBytes = 64 << 10;
+  // Opened once and checked on the descriptor (no stat-then-read window).
+  OwnerOnlyFile file = ReadOwnerOnlyFile(path, kMaxTokenKeyBytes);
+  const std::string name = "token_key " + path;
+  switch (file.check) {
+    case OwnerOnlyCheck::kOk:
+      break;
+    case OwnerOnlyCheck::kCannotOpen:
+    case OwnerOnlyCheck::kNotRegular:
+      return Status(reasons::kApiConfig, name + ": not a regular file");
+    case OwnerOnlyCheck::kNotOwner:
+      return Status(reasons::kApiConfig, name + ": belongs to another user than attestd's");
+    case OwnerOnlyCheck::kGroupOrOther:
+      return Status(reasons::kApiConfig, name + ": readable or writable by group or others");
+    case OwnerOnlyCheck::kTooLarge:
+    case OwnerOnlyCheck::kReadFailed:
+      return Status(reasons::kApiConfig, name + ": cannot be read (at most 64 KiB)");
   }
-  if ((st.st_mode & 077) != 0) {
-    return Status(reasons::kApiConfig,
-                  "token_key " + path + ": readable or writable by group or others");
-  }
-  ATTEST_ASSIGN_OR_RETURN(Bytes pem, ReadFileBytes(path));
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  Wiped<Bytes> pem(std::move(file.data));
+  BioPtr bio(BIO_new_mem_buf(pem.get().data(), static_cast<int>(pem.get().size())));
   EvpPkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  OPENSSL_cleanse(pem.data(), pem.size());
   char group[32] = {0};
   size_t len = 0;
   if (key == nullptr || EVP_PKEY_get_group_name(key.get(), group, sizeof(group), &len) != 1 ||
