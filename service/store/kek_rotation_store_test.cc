@@ -96,6 +96,9 @@ void Fill(Store& store, const keys::KeyEncryptionKey& kek, const std::string& te
   out->pending_host = r.host_id;
 }
 
+// kFixtureKek: the fill of the KEK the fixture's store_ seals with (Sealer()): the "old" KEK.
+constexpr uint8_t kFixtureKek = 7;
+
 constexpr int64_t kSealedRows = 3 + 3 + 2 + 1;  // credentials, live volumes, webhooks, pending
 
 // ExpectReadable checks every sealed row reads back through store with its KEK.
@@ -131,14 +134,12 @@ int64_t Count(Store& store, const std::string& kek_id) {
 }
 
 TEST_P(StoreTest, KekRotationRewrapsEveryKindInBatchesAndResumesAfterAStop) {
-  const auto old_kek = Kek(1);
-  auto writer = Open(SealerOf(old_kek));
-  ASSERT_TRUE(writer.ok());
+  const auto old_kek = Kek(kFixtureKek);
   Sealed s;
-  ASSERT_NO_FATAL_FAILURE(Fill(**writer, *old_kek, a_, &s));
-  EXPECT_EQ(Count(**writer, old_kek->key_id()), kSealedRows);
+  ASSERT_NO_FATAL_FAILURE(Fill(*store_, *old_kek, a_, &s));
+  EXPECT_EQ(Count(*store_, old_kek->key_id()), kSealedRows);
 
-  const auto ring = Ring(2, {1});
+  const auto ring = Ring(2, {kFixtureKek});
   auto rotator = Open(SealerOf(ring));
   ASSERT_TRUE(rotator.ok());
   auto raw = Raw();
@@ -188,16 +189,14 @@ TEST_P(StoreTest, KekRotationRewrapsEveryKindInBatchesAndResumesAfterAStop) {
 
 TEST_P(StoreTest, KekRotationAfterUpgradeTakesRowsThatRecordNoKek) {
   // Rows sealed before schema version 14 record kek_id ''; their blob still names the KEK.
-  const auto old_kek = Kek(1);
-  auto writer = Open(SealerOf(old_kek));
-  ASSERT_TRUE(writer.ok());
+  const auto old_kek = Kek(kFixtureKek);
   Sealed s;
-  ASSERT_NO_FATAL_FAILURE(Fill(**writer, *old_kek, a_, &s));
+  ASSERT_NO_FATAL_FAILURE(Fill(*store_, *old_kek, a_, &s));
   auto raw = Raw();
   ASSERT_TRUE(raw->ExecScript("UPDATE credentials SET kek_id = ''; UPDATE webhooks SET kek_id = "
                               "''; UPDATE hosts SET pending_secret_kek_id = ''")
                   .ok());
-  auto ring = Ring(2, {1});
+  auto ring = Ring(2, {kFixtureKek});
   auto rotator = Open(SealerOf(ring));
   ASSERT_TRUE(rotator.ok());
   EXPECT_EQ((*rotator)->RowsNeeding(old_kek->key_id()).value(), kSealedRows);
@@ -212,18 +211,16 @@ TEST_P(StoreTest, KekRotationAfterUpgradeTakesRowsThatRecordNoKek) {
 }
 
 TEST_P(StoreTest, KekRotationRowUnderAnUnknownKekStopsTheBatchAndWritesNothingOfIt) {
-  const auto old_kek = Kek(1);
-  auto writer = Open(SealerOf(old_kek));
-  ASSERT_TRUE(writer.ok());
+  const auto old_kek = Kek(kFixtureKek);
   Sealed s;
-  ASSERT_NO_FATAL_FAILURE(Fill(**writer, *old_kek, a_, &s));
+  ASSERT_NO_FATAL_FAILURE(Fill(*store_, *old_kek, a_, &s));
   // One credential sealed under a KEK the ring does not have (a third, forgotten KEK).
   auto stray_writer = Open(SealerOf(Kek(3)));
   ASSERT_TRUE(stray_writer.ok());
   auto stray = (*stray_writer)->CreateCredential(a_, T0());
   ASSERT_TRUE(stray.ok());
 
-  const auto ring = Ring(2, {1});
+  const auto ring = Ring(2, {kFixtureKek});
   auto rotator = Open(SealerOf(ring));
   ASSERT_TRUE(rotator.ok());
   auto raw = Raw();
@@ -239,19 +236,17 @@ TEST_P(StoreTest, KekRotationRowUnderAnUnknownKekStopsTheBatchAndWritesNothingOf
             "store.secret_unseal_failed");
   ASSERT_NO_FATAL_FAILURE(ExpectReadable(**rotator, *ring, a_, s));
   // With that KEK configured as a previous one too, the rotation goes through.
-  const auto full = Ring(2, {1, 3});
+  const auto full = Ring(2, {kFixtureKek, 3});
   auto finished = (*rotator)->RewrapBatch(*full, 100, Progress(a_));
   ASSERT_TRUE(finished.ok()) << finished.status().ToString();
   EXPECT_EQ(finished->rewrapped, kSealedRows + 1);
 }
 
 TEST_P(StoreTest, KekRotationRetireRefusesWhileRowsRemainAndTheCurrentKek) {
-  const auto old_kek = Kek(1);
-  auto writer = Open(SealerOf(old_kek));
-  ASSERT_TRUE(writer.ok());
+  const auto old_kek = Kek(kFixtureKek);
   Sealed s;
-  ASSERT_NO_FATAL_FAILURE(Fill(**writer, *old_kek, a_, &s));
-  const auto ring = Ring(2, {1});
+  ASSERT_NO_FATAL_FAILURE(Fill(*store_, *old_kek, a_, &s));
+  const auto ring = Ring(2, {kFixtureKek});
   auto rotator = Open(SealerOf(ring));
   ASSERT_TRUE(rotator.ok());
   ASSERT_TRUE((*rotator)->RewrapBatch(*ring, 3, Progress(a_)).ok());

@@ -17,25 +17,12 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail=0
-check() {  # check NAME WANT GOT
-  if [ "$2" != "$3" ]; then echo "FAIL $1: got [$3], want [$2]"; fail=1; else echo "ok   $1"; fi
-}
-contains() {  # contains NAME NEEDLE HAYSTACK
-  case "$3" in *"$2"*) echo "ok   $1" ;; *) echo "FAIL $1: [$3] lacks [$2]"; fail=1 ;; esac
-}
+. "$(dirname "$0")/checks.sh"
 . "$(dirname "$0")/../../scripts/lib/free_port.sh"
 
 database=""
 if [ "$db" = postgres ]; then
-  if [ -z "${PGHOST:-}" ]; then
-    echo "FAIL postgres: PG* environment not set (scripts/services.sh start DIR; . DIR/env)"
-    exit 1
-  fi
-  # A fresh database per run so init creates the operator.
-  name="attestd_api_$$"
-  psql -qtAc "CREATE DATABASE $name" >/dev/null || { echo "FAIL create database"; exit 1; }
-  database="postgres:host=$PGHOST port=$PGPORT user=$PGUSER dbname=$name"
+  fresh_postgres_database attestd_api  # a fresh database per run so init creates the operator
 fi
 
 port=$(free_port)
