@@ -23,7 +23,7 @@ class OwnerOnlyFileTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string Secret(const std::string& name, const std::string& text, unsigned mode) {
-    const std::string path = (dir_ / name).string();
+    std::string path = (dir_ / name).string();
     std::ofstream(path) << text;
     chmod(path.c_str(), mode);
     return path;
@@ -80,7 +80,7 @@ TEST_F(OwnerOnlyFileTest, ReadsOnlyAnOwnerOnlyRegularFile) {
        false, OwnerOnlyCheck::kNotRegular},
       {"another user's",
        [&] {
-         const std::string path = Secret("n", "secret", 0600);
+         std::string path = Secret("n", "secret", 0600);
          // Only root can give a file away; as another user, a root-owned file does the same.
          if (geteuid() == 0) {
            EXPECT_EQ(chown(path.c_str(), 65534, 65534), 0);

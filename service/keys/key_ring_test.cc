@@ -12,8 +12,9 @@ std::shared_ptr<const KeyEncryptionKey> Kek(uint8_t fill) {
   return LocalKeyFileKek::FromKey(Bytes(32, fill)).value();
 }
 
-std::shared_ptr<const KeyRing> Ring(uint8_t current, std::vector<uint8_t> previous) {
+std::shared_ptr<const KeyRing> Ring(uint8_t current, const std::vector<uint8_t>& previous) {
   std::vector<std::shared_ptr<const KeyEncryptionKey>> keks;
+  keks.reserve(previous.size());
   for (uint8_t fill : previous) {
     keks.push_back(Kek(fill));
   }

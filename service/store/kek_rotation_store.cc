@@ -197,6 +197,7 @@ Status KekRotationStore::RetireKek(const std::string& kek_id, const std::string&
   ATTEST_RETURN_IF_ERROR(db_->Exec("INSERT INTO retired_keks (kek_id, retired_at) VALUES ($1, $2)",
                                    {kek_id, Unix(audit.at)})
                              .status());
+  audit.subject = kek_id;  // the entry names the KEK it retired, whatever the caller put there
   ATTEST_RETURN_IF_ERROR(AppendAuditInTransaction(db_, audit).status());
   return tx.Commit();
 }

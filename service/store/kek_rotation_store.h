@@ -57,9 +57,9 @@ class KekRotationStore {
   // before schema version 14 whose blob header names it.
   Result<int64_t> RowsNeeding(const std::string& kek_id);
 
-  // RetireKek records kek_id as retired, with the audit entry, in one transaction. It fails with
-  // store.kek_in_use while RowsNeeding(kek_id) > 0 or when kek_id is current_kek_id. Retiring a
-  // retired KEK again is OK and changes nothing.
+  // RetireKek records kek_id as retired, with the audit entry (its subject set to kek_id), in one
+  // transaction. It fails with store.kek_in_use while RowsNeeding(kek_id) > 0 or when kek_id is
+  // current_kek_id. Retiring a retired KEK again is OK and changes nothing.
   Status RetireKek(const std::string& kek_id, const std::string& current_kek_id, AuditRecord audit);
 
   // IsKekRetired reports whether kek_id was retired.

@@ -22,8 +22,9 @@ std::shared_ptr<const keys::KeyEncryptionKey> Kek(uint8_t fill) {
 }
 
 // Ring: current KEK `current` (fills), with the previous ones.
-std::shared_ptr<const keys::KeyRing> Ring(uint8_t current, std::vector<uint8_t> previous) {
+std::shared_ptr<const keys::KeyRing> Ring(uint8_t current, const std::vector<uint8_t>& previous) {
   std::vector<std::shared_ptr<const keys::KeyEncryptionKey>> keks;
+  keks.reserve(previous.size());
   for (uint8_t fill : previous) {
     keks.push_back(Kek(fill));
   }

@@ -325,6 +325,6 @@ check restart-auth 200 "${out##* }"
 contains restart-version '"version":2' "$out"
 stop
 
-if [ "$db" = postgres ]; then psql -qtAc "DROP DATABASE $name" >/dev/null; fi
+if [ "$db" = postgres ]; then drop_postgres_database; fi
 [ "$fail" = 0 ] && echo "attestd_api_test ($db): all passed"
 exit "$fail"

@@ -59,8 +59,15 @@ start() {
 stop() { kill "$pid"; wait "$pid" 2>/dev/null; pid=""; }
 crash() { kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=""; }
 kek() { "$attestd" kek "$@" --config "$conf" 2>&1; }
-# edit JQ: rewrites the configuration with a jq filter.
-edit() { jq "$1" "$conf" >"$tmp/conf.new" && cat "$tmp/conf.new" >"$conf"; }
+# edit PYTHON: rewrites the configuration after running PYTHON on it as the dict c.
+edit() {
+  python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+open(sys.argv[1], "w").write(json.dumps(c, indent=2))' "$conf" "$1"
+}
+# field JSON EXPR: prints EXPR over the JSON document j.
+field() { python3 -c 'import json, sys; j = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 op=$(awk -F' = ' '/aws_access_key_id/{i=$2} /aws_secret_access_key/{s=$2} END{print i":"s}' \
   "$data/operator-credentials")
@@ -78,7 +85,7 @@ start
 users=("$op")
 for t in 1 2 3 4; do
   out=$(call "$op" POST /v1/tenants "${json[@]}" -d "{\"name\":\"t$t\"}")
-  user=$(echo "${out% *}" | jq -r '.access_key_id + ":" + .secret_access_key')
+  user=$(field "${out% *}" 'j["access_key_id"] + ":" + j["secret_access_key"]')
   users+=("$user")
   for v in a b; do
     check "volume-t$t$v" 201 "$(call "$user" POST /v1/volumes "${json[@]}" -d "{\"name\":\"$v\"}" | awk '{print $NF}')"
@@ -100,27 +107,31 @@ total_rows=13  # 5 credentials + 8 volumes
 # --- the new KEK, the old one as previous ---
 if [ "$db" = sqlite ]; then
   head -c 32 /dev/urandom >"$tmp/kek2.bin" && chmod 600 "$tmp/kek2.bin"
-  edit ".kek_file = \"$tmp/kek2.bin\" | .previous_keks = [{id: \"$old_id\", kek_file: \"$data/kek.bin\"}]"
+  edit "c['kek_file'] = '$tmp/kek2.bin'; c['previous_keks'] = [{'id': '$old_id', 'kek_file': '$data/kek.bin'}]"
 else
-  edit "del(.kek_file) | .kek_pkcs11_module = \"/usr/lib/softhsm/libsofthsm2.so\"
-        | .kek_pkcs11_token_label = \"kek-token\" | .kek_pkcs11_key_label = \"kek-1\"
-        | .kek_pkcs11_pin_file = \"$tmp/hsm/pin\"
-        | .previous_keks = [{id: \"$old_id\", kek_file: \"$data/kek.bin\"}]"
+  edit "del c['kek_file']
+c.update(kek_pkcs11_module='/usr/lib/softhsm/libsofthsm2.so', kek_pkcs11_token_label='kek-token',
+         kek_pkcs11_key_label='kek-1', kek_pkcs11_pin_file='$tmp/hsm/pin')
+c['previous_keks'] = [{'id': '$old_id', 'kek_file': '$data/kek.bin'}]"
 fi
 new_id=$(kek status | awk '/^current: /{print $2}')
 check new-kek-differs 1 "$([ -n "$new_id" ] && [ "$new_id" != "$old_id" ] && echo 1)"
 
 # --- refused: the same KEK twice, a KEK that is not the one its id names ---
 cp "$conf" "$tmp/good.json"
-edit ".previous_keks += [.previous_keks[0]]"
+edit "c['previous_keks'].append(c['previous_keks'][0])"
 contains same-kek-twice keys.config_invalid "$(kek rotate)"
 cp "$tmp/good.json" "$conf"
-edit ".kek_id = \"$old_id\""
+edit "c['kek_id'] = '$old_id'"
 contains wrong-new-kek keys.wrong_key "$(kek rotate)"
 cp "$tmp/good.json" "$conf"
-edit ".previous_keks[0].id = \"file:0000000000000000\""
+edit "c['previous_keks'][0]['id'] = 'file:0000000000000000'"
 contains wrong-previous-kek keys.wrong_key "$(kek status)"
 cp "$tmp/good.json" "$conf"
+chmod 640 "$data/kek.bin"
+contains check-config-previous-kek-file "previous_keks[0].kek_file" "$("$attestd" check-config "$conf" 2>&1)"
+chmod 600 "$data/kek.bin"
+check check-config-previous-keks-ok 0 "$("$attestd" check-config "$conf" >/dev/null 2>&1; echo $?)"
 
 # --- rotate online; SIGKILL the rotation and attestd mid-way; restart; resume ---
 stop
@@ -149,7 +160,7 @@ all_authenticate credentials-after-rotation
 contains retire-ok "is retired" "$(kek retire)"
 audit=$(call "$op" GET "/v1/audit?limit=1000")
 for want in '"outcome":"started"' '"outcome":"progress"' '"outcome":"done"' '"action":"kek.retire"'; do
-  contains "audit-$want" "$want" "$(echo "${audit% *}" | jq -c '.entries[] | {action, outcome}')"
+  contains "audit-$want" "$want" "$(field "${audit% *}" '"\n".join(json.dumps({"action": e["action"], "outcome": e["outcome"]}, separators=(",", ":")) for e in j["entries"])')"
 done
 
 # --- the old KEK leaves the configuration; everything reads under the new one alone ---
@@ -157,7 +168,7 @@ stop
 start
 contains retired-previous-warned "is retired" "$(cat "$tmp/serve.log")"
 stop
-edit "del(.previous_keks)"
+edit "del c['previous_keks']"
 if [ "$db" = sqlite ]; then cp -p "$data/kek.bin" "$tmp/old-kek.bin" && rm -f "$data/kek.bin"; fi
 start
 all_authenticate credentials-new-kek-only
@@ -169,24 +180,26 @@ stop
 # --- PKCS#11 -> PKCS#11 (postgres); then the retired KEK as the current one is refused ---
 cp "$conf" "$tmp/new.json"
 if [ "$db" = postgres ]; then
-  edit ".kek_pkcs11_key_label = \"kek-2\" | .previous_keks = [{id: \"$new_id\",
-        kek_pkcs11_module: .kek_pkcs11_module, kek_pkcs11_token_label: .kek_pkcs11_token_label,
-        kek_pkcs11_key_label: \"kek-1\", kek_pkcs11_pin_file: .kek_pkcs11_pin_file}]"
+  edit "c['previous_keks'] = [{'id': '$new_id', 'kek_pkcs11_module': c['kek_pkcs11_module'],
+  'kek_pkcs11_token_label': 'kek-token', 'kek_pkcs11_key_label': 'kek-1',
+  'kek_pkcs11_pin_file': c['kek_pkcs11_pin_file']}]
+c['kek_pkcs11_key_label'] = 'kek-2'"
   out=$(kek rotate --retire)
   check pkcs11-to-pkcs11-rc 0 $?
   contains pkcs11-to-pkcs11-retired "is retired" "$out"
   check pkcs11-second-key pkcs11:kek-token/kek-2 "$(kek status | awk '/^current: /{print $2}')"
-  edit "del(.previous_keks)"
+  edit "del c['previous_keks']"
   start
   all_authenticate credentials-second-pkcs11-key
   stop
   retired_conf=$tmp/new.json  # kek-1, retired by the rotation above
 else
-  edit ".kek_file = \"$tmp/old-kek.bin\""  # the first key file, from the operator's backup
+  edit "c['kek_file'] = '$tmp/old-kek.bin'"  # the first key file, from the operator's backup
   retired_conf=$conf
 fi
 out=$(timeout 20 "$attestd" serve --config "$retired_conf" 2>&1)
 check retired-kek-refused-rc 1 $?
 contains retired-kek-refused store.kek_retired "$out"
 
+[ "$db" = postgres ] && drop_postgres_database
 exit $fail
