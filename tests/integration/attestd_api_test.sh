@@ -39,31 +39,12 @@ done
 check init-no-overwrite 1 $?
 contains init-no-overwrite-msg "exists" "$(cat "$tmp/init2.out")"
 
-start() {
-  "$attestd" serve --config "$data/attestd.json" >>"$tmp/serve.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do
-    curl -sf --cacert "$data/tls-cert.pem" "https://127.0.0.1:$port/healthz" >/dev/null && return 0
-    sleep 0.1
-  done
-  echo "FAIL attestd did not start"; cat "$tmp/serve.log"; exit 1
-}
-stop() { kill "$pid"; wait "$pid" 2>/dev/null; pid=""; }
 start
 
 url=https://127.0.0.1:$port
 op_id=$(awk -F' = ' '/aws_access_key_id/{print $2}' "$data/operator-credentials")
 op_secret=$(awk -F' = ' '/aws_secret_access_key/{print $2}' "$data/operator-credentials")
 sig=(--aws-sigv4 "aws:amz:local:attestd")
-# Each call signs a fresh X-Request-Id (curl signs the headers it is given), as a client must:
-# attestd accepts one signature of a change only once. REQUEST_ID=... fixes it for a replay.
-call() {  # call USER:SECRET METHOD PATH [curl args...] -> "STATUS BODY"
-  local user=$1 method=$2 path=$3
-  shift 3
-  local rid=${REQUEST_ID:-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')}
-  curl -s --cacert "$data/tls-cert.pem" "${sig[@]}" --user "$user" -X "$method" \
-    -H "X-Request-Id: $rid" -w ' %{http_code}' "$@" "$url$path"
-}
 json=(-H 'Content-Type: application/json')
 
 # --- TLS: 1.2 and 1.3 only, the self-signed certificate verifies for 127.0.0.1 ---

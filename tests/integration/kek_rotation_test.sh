@@ -45,18 +45,7 @@ init_args=(init --data-dir "$data" --listen-port "$port")
 "$attestd" "${init_args[@]}" >"$tmp/init.out" 2>&1
 check init-rc 0 $?
 conf=$data/attestd.json
-url=https://127.0.0.1:$port
 
-start() {
-  "$attestd" serve --config "$conf" >>"$tmp/serve.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do
-    curl -sf --cacert "$data/tls-cert.pem" "$url/healthz" >/dev/null && return 0
-    sleep 0.1
-  done
-  echo "FAIL attestd did not start"; cat "$tmp/serve.log"; exit 1
-}
-stop() { kill "$pid"; wait "$pid" 2>/dev/null; pid=""; }
 crash() { kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=""; }
 kek() { "$attestd" kek "$@" --config "$conf" 2>&1; }
 # edit PYTHON: rewrites the configuration after running PYTHON on it as the dict c.
@@ -71,13 +60,6 @@ field() { python3 -c 'import json, sys; j = json.loads(sys.argv[1]); print(eval(
 
 op=$(awk -F' = ' '/aws_access_key_id/{i=$2} /aws_secret_access_key/{s=$2} END{print i":"s}' \
   "$data/operator-credentials")
-call() {  # call USER:SECRET METHOD PATH [curl args...] -> "BODY STATUS"
-  local user=$1 method=$2 path=$3
-  shift 3
-  curl -s --cacert "$data/tls-cert.pem" --aws-sigv4 "aws:amz:local:attestd" --user "$user" \
-    -X "$method" -H "X-Request-Id: $(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')" \
-    -w ' %{http_code}' "$@" "$url$path"
-}
 json=(-H 'Content-Type: application/json')
 
 start
