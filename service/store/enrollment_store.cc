@@ -1,6 +1,7 @@
 #include "service/store/enrollment_store.h"
 
 #include "attest/core/encoding.h"
+#include "attest/core/wipe.h"
 #include "service/keys/kek.h"
 #include "service/store/audit_store.h"
 #include "service/store/sql_row.h"
@@ -154,9 +155,10 @@ Result<std::string> EnrollmentStore::PendingSecretKey(const std::string& host_id
     return NotFound("pending host", host_id);
   }
   ATTEST_ASSIGN_OR_RETURN(
-      const Bytes key,
+      Bytes opened,
       sealer_->Unseal(read[0].Blob(kPendingSecret["pending_secret"]), PendingSecretLabel(host_id)));
-  return std::string(key.begin(), key.end());
+  const Wiped<Bytes> key(std::move(opened));  // the returned string is the caller's to wipe
+  return std::string(key.get().begin(), key.get().end());
 }
 
 Result<Credential> EnrollmentStore::ActivateHost(const std::string& host_id, AuditRecord audit,

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attest/core/encoding.h"
+#include "attest/core/wipe.h"
 #include "service/store/audit_store.h"
 #include "service/store/sql_row.h"
 
@@ -179,10 +180,11 @@ Result<Webhook> WebhookStore::LookupWebhookForDelivery(const std::string& tenant
     return NotFound("webhook", name);
   }
   ATTEST_ASSIGN_OR_RETURN(Webhook w, ToWebhook(rows[0]));
-  ATTEST_ASSIGN_OR_RETURN(const Bytes secret,
-                          sealer_->Unseal(rows[0].Blob(kWebhook["sealed_secret"]),
-                                          WebhookSecretLabel(tenant_id, name)));
-  w.secret.assign(secret.begin(), secret.end());
+  ATTEST_ASSIGN_OR_RETURN(Bytes opened, sealer_->Unseal(rows[0].Blob(kWebhook["sealed_secret"]),
+                                                        WebhookSecretLabel(tenant_id, name)));
+  // The record keeps the secret for the delivery; the unsealed bytes do not outlive this call.
+  const Wiped<Bytes> secret(std::move(opened));
+  w.secret.assign(secret.get().begin(), secret.get().end());
   return w;
 }
 
