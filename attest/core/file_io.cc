@@ -6,7 +6,10 @@
 #include <memory>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "attest/core/wipe.h"
 
 namespace attest {
 
@@ -33,6 +36,51 @@ Result<Bytes> ReadFileBytes(const std::string& path, size_t max_bytes) {
       break;
     }
   }
+  return out;
+}
+
+OwnerOnlyFile ReadOwnerOnlyFile(const std::string& path, size_t max_bytes, bool follow_symlink) {
+  OwnerOnlyFile out;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+                                        (follow_symlink ? 0 : O_NOFOLLOW));
+  if (fd < 0) {
+    out.open_errno = errno;
+    out.check = OwnerOnlyCheck::kCannotOpen;
+    return out;
+  }
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    out.check = OwnerOnlyCheck::kNotRegular;
+  } else if (st.st_uid != geteuid()) {
+    out.check = OwnerOnlyCheck::kNotOwner;
+  } else if ((st.st_mode & 077) != 0) {
+    out.check = OwnerOnlyCheck::kGroupOrOther;
+  } else if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    out.check = OwnerOnlyCheck::kTooLarge;
+  }
+  out.mode = static_cast<unsigned>(st.st_mode & 07777);
+  out.size = static_cast<uint64_t>(st.st_size);
+  if (out.check == OwnerOnlyCheck::kOk) {
+    // The size was checked on this descriptor; a file that grows meanwhile is read no further.
+    out.data.resize(static_cast<size_t>(st.st_size));
+    size_t done = 0;
+    while (done < out.data.size()) {
+      const ssize_t n = read(fd, out.data.data() + done, out.data.size() - done);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        break;
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (done != out.data.size()) {
+      Wipe(out.data);
+      out.data.clear();
+      out.check = OwnerOnlyCheck::kReadFailed;
+    }
+  }
+  close(fd);
   return out;
 }
 

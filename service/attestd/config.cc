@@ -108,6 +108,117 @@ size_t DefaultVerifications(int server_threads) {
 // synchronous, so a bound of server_threads or more never binds; below it, a flood of attest
 // requests (each milliseconds of signature checks) leaves threads for challenges, the tenant and
 // operator API and health checks.
+// KekSettings: the KEK settings of the top level or of a previous_keks entry, as read.
+struct KekSettings {
+  std::string file;
+  keys::Pkcs11Config pkcs11;
+  std::string pin_file, pin_env;
+};
+
+// ReadKekSetting reads key into settings when it is one of the KEK settings; false otherwise.
+Result<bool> ReadKekSetting(const std::string& path, const std::string& key,
+                            const nlohmann::json& value, KekSettings& s) {
+  std::string* out = key == "kek_file"                 ? &s.file
+                     : key == "kek_pkcs11_module"      ? &s.pkcs11.module_path
+                     : key == "kek_pkcs11_token_label" ? &s.pkcs11.token_label
+                     : key == "kek_pkcs11_key_label"   ? &s.pkcs11.key_label
+                     : key == "kek_pkcs11_pin_file"    ? &s.pin_file
+                     : key == "kek_pkcs11_pin_env"     ? &s.pin_env
+                                                       : nullptr;
+  if (out == nullptr) {
+    return false;
+  }
+  if (!value.is_string()) {
+    return ConfigError(path, "\"" + key + "\" must be a string");
+  }
+  *out = value.get<std::string>();
+  return true;
+}
+
+// ToKekSource checks that settings name exactly one KEK and resolves its files against dir.
+Result<KekSource> ToKekSource(const std::string& path, const std::string& where,
+                              const std::filesystem::path& dir, KekSettings s) {
+  const bool any_pkcs11 = !s.pkcs11.module_path.empty() || !s.pkcs11.token_label.empty() ||
+                          !s.pkcs11.key_label.empty() || !s.pin_file.empty() || !s.pin_env.empty();
+  if (s.file.empty() == !any_pkcs11) {
+    return ConfigError(path,
+                       where + "want exactly one KEK: \"kek_file\" or the kek_pkcs11_* settings");
+  }
+  KekSource out;
+  if (any_pkcs11) {
+    if (s.pkcs11.module_path.empty() || s.pkcs11.token_label.empty() ||
+        s.pkcs11.key_label.empty()) {
+      return ConfigError(path, where +
+                                   "\"kek_pkcs11_module\", \"kek_pkcs11_token_label\" and "
+                                   "\"kek_pkcs11_key_label\" are all required");
+    }
+    if (s.pin_file.empty() == s.pin_env.empty()) {
+      return ConfigError(path,
+                         where + "want one of \"kek_pkcs11_pin_file\" and \"kek_pkcs11_pin_env\"");
+    }
+    s.pkcs11.pin_source =
+        s.pin_file.empty() ? "env:" + s.pin_env : "file:" + Resolve(dir, s.pin_file);
+    out.pkcs11 = s.pkcs11;
+  }
+  out.file = Resolve(dir, s.file);
+  return out;
+}
+
+// ReadPreviousKeks reads previous_keks: a list of objects, each an "id" and one KEK's settings.
+Status ReadPreviousKeks(const std::string& path, const nlohmann::json& value,
+                        const std::filesystem::path& dir, std::vector<KekSource>& out) {
+  constexpr size_t kMaxPreviousKeks = 8;
+  if (!value.is_array() || value.size() > kMaxPreviousKeks) {
+    return ConfigError(path, "\"previous_keks\" must be a list of at most " +
+                                 std::to_string(kMaxPreviousKeks) + " objects");
+  }
+  for (const nlohmann::json& entry : value) {
+    const std::string where = "previous_keks[" + std::to_string(out.size()) + "]: ";
+    if (!entry.is_object()) {
+      return ConfigError(path, where + "must be an object");
+    }
+    KekSettings settings;
+    std::string id;
+    for (const auto& item : entry.items()) {
+      if (item.key() == "id") {
+        if (!item.value().is_string() || item.value().get<std::string>().empty()) {
+          return ConfigError(path,
+                             where + "\"id\" must be a KEK id (attestd kek status shows them)");
+        }
+        id = item.value().get<std::string>();
+        continue;
+      }
+      ATTEST_ASSIGN_OR_RETURN(const bool known,
+                              ReadKekSetting(path, item.key(), item.value(), settings));
+      if (!known) {
+        return ConfigError(path, where + "unknown setting \"" + item.key() + "\"");
+      }
+    }
+    if (id.empty()) {
+      return ConfigError(path, where + "\"id\" is required: the id of the KEK it names");
+    }
+    ATTEST_ASSIGN_OR_RETURN(KekSource source, ToKekSource(path, where, dir, std::move(settings)));
+    source.id = id;
+    out.push_back(std::move(source));
+  }
+  return Status::Ok();
+}
+
+// WriteKekSettings writes one KEK's settings into doc, as ReadKekSetting reads them.
+void WriteKekSettings(const std::string& file, const std::optional<keys::Pkcs11Config>& pkcs11,
+                      nlohmann::json& doc) {
+  if (!pkcs11) {
+    doc["kek_file"] = file;
+    return;
+  }
+  doc["kek_pkcs11_module"] = pkcs11->module_path;
+  doc["kek_pkcs11_token_label"] = pkcs11->token_label;
+  doc["kek_pkcs11_key_label"] = pkcs11->key_label;
+  const std::string& pin = pkcs11->pin_source;
+  doc[pin.rfind("env:", 0) == 0 ? "kek_pkcs11_pin_env" : "kek_pkcs11_pin_file"] =
+      pin.substr(pin.find(':') + 1);
+}
+
 Status SizeVerifications(const std::string& path, std::optional<size_t> max, Config& c) {
   const size_t server = static_cast<size_t>(c.server_threads);
   c.api.max_concurrent_verifications = max.value_or(DefaultVerifications(c.server_threads));
@@ -131,8 +242,7 @@ Result<Config> LoadConfig(const std::string& path) {
 
   Config c;
   std::optional<size_t> slow_work_threads, slow_work_queue, max_concurrent_verifications;
-  keys::Pkcs11Config pkcs11;
-  std::string pin_file, pin_env;
+  KekSettings kek;
   const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
   for (const auto& item : doc.items()) {
     // Named references, not a structured binding: lambdas may not capture bindings before C++20.
@@ -198,18 +308,15 @@ Result<Config> LoadConfig(const std::string& path) {
       ATTEST_RETURN_IF_ERROR(text(&c.server.private_key_file));
     } else if (key == "database") {
       ATTEST_RETURN_IF_ERROR(text(&c.database));
-    } else if (key == "kek_file") {
-      ATTEST_RETURN_IF_ERROR(text(&c.kek_file));
-    } else if (key == "kek_pkcs11_module") {
-      ATTEST_RETURN_IF_ERROR(text(&pkcs11.module_path));
-    } else if (key == "kek_pkcs11_token_label") {
-      ATTEST_RETURN_IF_ERROR(text(&pkcs11.token_label));
-    } else if (key == "kek_pkcs11_key_label") {
-      ATTEST_RETURN_IF_ERROR(text(&pkcs11.key_label));
-    } else if (key == "kek_pkcs11_pin_file") {
-      ATTEST_RETURN_IF_ERROR(text(&pin_file));
-    } else if (key == "kek_pkcs11_pin_env") {
-      ATTEST_RETURN_IF_ERROR(text(&pin_env));
+    } else if (key.rfind("kek_", 0) == 0 && key != "kek_id") {
+      ATTEST_ASSIGN_OR_RETURN(const bool known, ReadKekSetting(path, key, value, kek));
+      if (!known) {
+        return ConfigError(path, "unknown setting \"" + key + "\"");
+      }
+    } else if (key == "kek_id") {
+      ATTEST_RETURN_IF_ERROR(text(&c.kek_id));
+    } else if (key == "previous_keks") {
+      ATTEST_RETURN_IF_ERROR(ReadPreviousKeks(path, value, dir, c.previous_keks));
     } else if (key == "token_key") {
       ATTEST_RETURN_IF_ERROR(text(&c.token_key));
     } else if (key == "test_roots") {
@@ -332,24 +439,11 @@ Result<Config> LoadConfig(const std::string& path) {
   } else if (c.database.rfind("postgres:", 0) != 0) {
     return ConfigError(path, "\"database\" must start with sqlite: or postgres:");
   }
-  const bool any_pkcs11 = !pkcs11.module_path.empty() || !pkcs11.token_label.empty() ||
-                          !pkcs11.key_label.empty() || !pin_file.empty() || !pin_env.empty();
-  if (c.kek_file.empty() == !any_pkcs11) {
-    return ConfigError(path, "want exactly one KEK: \"kek_file\" or the kek_pkcs11_* settings");
+  {
+    ATTEST_ASSIGN_OR_RETURN(KekSource current, ToKekSource(path, "", dir, std::move(kek)));
+    c.kek_file = current.file;
+    c.kek_pkcs11 = current.pkcs11;
   }
-  if (any_pkcs11) {
-    if (pkcs11.module_path.empty() || pkcs11.token_label.empty() || pkcs11.key_label.empty()) {
-      return ConfigError(path,
-                         "\"kek_pkcs11_module\", \"kek_pkcs11_token_label\" and "
-                         "\"kek_pkcs11_key_label\" are all required");
-    }
-    if (pin_file.empty() == pin_env.empty()) {
-      return ConfigError(path, "want one of \"kek_pkcs11_pin_file\" and \"kek_pkcs11_pin_env\"");
-    }
-    pkcs11.pin_source = pin_file.empty() ? "env:" + pin_env : "file:" + Resolve(dir, pin_file);
-    c.kek_pkcs11 = pkcs11;
-  }
-  c.kek_file = Resolve(dir, c.kek_file);
   c.token_key = Resolve(dir, c.token_key);
   for (auto [name, image] : {std::pair{"snp_firmware", &c.snp_firmware_image},
                              std::pair{"tdx_firmware", &c.tdx_firmware_image}}) {
@@ -421,15 +515,17 @@ std::string ConfigJson(const Config& c) {
   // Written even when false, so that an operator reading the file sees the switch and its default.
   doc["allow_hosts_without_ek_cert"] = c.api.allow_hosts_without_ek_cert;
   doc["allow_test_libvirt_uris"] = c.api.allow_test_libvirt_uris;
-  if (c.kek_pkcs11) {
-    doc["kek_pkcs11_module"] = c.kek_pkcs11->module_path;
-    doc["kek_pkcs11_token_label"] = c.kek_pkcs11->token_label;
-    doc["kek_pkcs11_key_label"] = c.kek_pkcs11->key_label;
-    const std::string& pin = c.kek_pkcs11->pin_source;
-    doc[pin.rfind("env:", 0) == 0 ? "kek_pkcs11_pin_env" : "kek_pkcs11_pin_file"] =
-        pin.substr(pin.find(':') + 1);
-  } else {
-    doc["kek_file"] = c.kek_file;
+  WriteKekSettings(c.kek_file, c.kek_pkcs11, doc);
+  if (!c.kek_id.empty()) {
+    doc["kek_id"] = c.kek_id;
+  }
+  if (!c.previous_keks.empty()) {
+    doc["previous_keks"] = nlohmann::json::array();
+    for (const KekSource& k : c.previous_keks) {
+      nlohmann::json entry = {{"id", k.id}};
+      WriteKekSettings(k.file, k.pkcs11, entry);
+      doc["previous_keks"].push_back(entry);
+    }
   }
   if (!c.token_key.empty()) {
     doc["token_key"] = c.token_key;

@@ -15,6 +15,14 @@
 
 namespace attest::service::attestd {
 
+// KekSource: where one KEK lives, a local key file or a key on a PKCS#11 token, and the id it must
+// have (KeyEncryptionKey::key_id; "" = whatever it has, allowed for the current KEK only).
+struct KekSource {
+  std::string id;
+  std::string file;
+  std::optional<keys::Pkcs11Config> pkcs11;
+};
+
 struct Config {
   server::ServerConfig server;  // listen address, TLS files
   // database: "sqlite:PATH" (embedded default) or "postgres:CONNINFO" (libpq connection string;
@@ -25,6 +33,14 @@ struct Config {
   // the PIN from `kek_pkcs11_pin_file` or `kek_pkcs11_pin_env`).
   std::string kek_file;
   std::optional<keys::Pkcs11Config> kek_pkcs11;
+  // kek_id: when set, the id the current KEK must have (a key file or token key that turns out
+  // to be another key is refused with keys.wrong_key).
+  std::string kek_id;
+  // previous_keks: KEKs rows may still be wrapped by while `attestd kek rotate` moves them to the
+  // current one (issue 17 #14): a list of objects, each with "id" and the KEK's settings as
+  // above ("kek_file" or the "kek_pkcs11_*" ones). attestd reads rows under any of them and
+  // writes only under the current one.
+  std::vector<KekSource> previous_keks;
   // token_key: PEM EC P-256/P-384 private key (mode 0600) signing result tokens; "" = key release
   // answers 500 (configurations from before issue 9).
   std::string token_key;

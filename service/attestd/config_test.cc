@@ -19,6 +19,7 @@
 #include "attest/core/file_io.h"
 #include "service/attestd/serve_inputs.h"
 #include "service/attestd/setup.h"
+#include "service/keys/local_kek.h"
 #include "service/keys/volume.h"
 
 namespace attest::service::attestd {
@@ -298,6 +299,132 @@ TEST_F(ConfigTest, EkCertificatesAreRequiredUnlessExplicitlyAllowed) {
   auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(again->api.allow_hosts_without_ek_cert);
+}
+
+TEST_F(ConfigTest, PreviousKeks) {
+  nlohmann::json doc = Base();
+  doc["kek_id"] = "file:00112233aabbccdd";
+  doc["previous_keks"] = {{{"id", "file:0123456789abcdef"}, {"kek_file", "old.bin"}},
+                          {{"id", "pkcs11:t/k"},
+                           {"kek_pkcs11_module", "/m.so"},
+                           {"kek_pkcs11_token_label", "t"},
+                           {"kek_pkcs11_key_label", "k"},
+                           {"kek_pkcs11_pin_env", "PIN"}}};
+  auto c = Load(doc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->kek_id, "file:00112233aabbccdd");
+  ASSERT_EQ(c->previous_keks.size(), 2u);
+  EXPECT_EQ(c->previous_keks[0].id, "file:0123456789abcdef");
+  EXPECT_EQ(c->previous_keks[0].file, (dir_ / "old.bin").string());  // relative to the file
+  EXPECT_FALSE(c->previous_keks[0].pkcs11.has_value());
+  ASSERT_TRUE(c->previous_keks[1].pkcs11.has_value());
+  EXPECT_EQ(c->previous_keks[1].pkcs11->pin_source, "env:PIN");
+  auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(ConfigJson(*again), ConfigJson(*c));
+
+  using Edit = std::function<void(nlohmann::json&)>;
+  const std::vector<std::pair<std::string, Edit>> bad = {
+      {"not a list", [](nlohmann::json& d) { d["previous_keks"] = "old.bin"; }},
+      {"entry not an object", [](nlohmann::json& d) { d["previous_keks"] = {"old.bin"}; }},
+      {"no id",
+       [](nlohmann::json& d) {
+         d["previous_keks"] = {{{"kek_file", "old.bin"}}};
+       }},
+      {"empty id",
+       [](nlohmann::json& d) {
+         d["previous_keks"] = {{{"id", ""}, {"kek_file", "old.bin"}}};
+       }},
+      {"id a number",
+       [](nlohmann::json& d) {
+         d["previous_keks"] = {{{"id", 1}, {"kek_file", "old.bin"}}};
+       }},
+      {"no kek",
+       [](nlohmann::json& d) {
+         d["previous_keks"] = {{{"id", "file:1"}}};
+       }},
+      {"two keks",
+       [](nlohmann::json& d) {
+         d["previous_keks"] = {
+             {{"id", "file:1"}, {"kek_file", "old.bin"}, {"kek_pkcs11_module", "/m.so"}}};
+       }},
+      {"pkcs11 without a pin",
+       [](nlohmann::json& d) {
+         d["previous_keks"] = {{{"id", "pkcs11:t/k"},
+                                {"kek_pkcs11_module", "/m.so"},
+                                {"kek_pkcs11_token_label", "t"},
+                                {"kek_pkcs11_key_label", "k"}}};
+       }},
+      {"unknown setting in an entry",
+       [](nlohmann::json& d) {
+         d["previous_keks"] = {{{"id", "file:1"}, {"kek_file", "old.bin"}, {"database", "x"}}};
+       }},
+      {"kek_file a number",
+       [](nlohmann::json& d) {
+         d["previous_keks"] = {{{"id", "file:1"}, {"kek_file", 1}}};
+       }},
+      {"too many",
+       [](nlohmann::json& d) {
+         d["previous_keks"] = nlohmann::json::array();
+         for (int i = 0; i < 9; ++i) {
+           d["previous_keks"].push_back({{"id", "file:" + std::to_string(i)}, {"kek_file", "k"}});
+         }
+       }},
+      {"kek_id a number", [](nlohmann::json& d) { d["kek_id"] = 7; }},
+      {"unknown kek_ setting", [](nlohmann::json& d) { d["kek_files"] = "x"; }},
+  };
+  for (const auto& [name, edit] : bad) {
+    SCOPED_TRACE(name);
+    nlohmann::json d = Base();
+    edit(d);
+    EXPECT_EQ(Load(d).status().reason_id(), "api.config_invalid");
+  }
+}
+
+TEST_F(ConfigTest, OpenKeyRingChecksIdsAndRefusesTheSameKekTwice) {
+  InitOptions options;
+  options.data_dir = (dir_ / "data").string();
+  auto r = InitDataDir(options, FromUnixSeconds(1764000000));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto c = LoadConfig(r->config_path);
+  ASSERT_TRUE(c.ok());
+  const std::string first = OpenKeyRing(*c).value()->key_id();
+  const std::string second_file = (dir_ / "kek-2.bin").string();
+  ASSERT_TRUE(keys::LocalKeyFileKek::CreateKeyFile(second_file).ok());
+  Config rotated = *c;
+  rotated.kek_file = second_file;
+  rotated.previous_keks = {{first, c->kek_file, std::nullopt}};
+  auto ring = OpenKeyRing(rotated);
+  ASSERT_TRUE(ring.ok()) << ring.status().ToString();
+  EXPECT_NE((*ring)->key_id(), first);
+  EXPECT_EQ((*ring)->previous_ids(), std::vector<std::string>{first});
+
+  struct Case {
+    std::string name;
+    std::function<void(Config&)> edit;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {"same KEK as current and previous",
+       [&](Config& k) {
+         k.previous_keks = {{first, c->kek_file, std::nullopt}};
+       },
+       "keys.config_invalid"},
+      {"same previous twice", [&](Config& k) { k.previous_keks.push_back(k.previous_keks[0]); },
+       "keys.config_invalid"},
+      {"current is not its kek_id", [&](Config& k) { k.kek_id = first; }, "keys.wrong_key"},
+      {"previous is not its id",
+       [&](Config& k) { k.previous_keks[0].id = "file:0000000000000000"; }, "keys.wrong_key"},
+      {"previous file missing",
+       [&](Config& k) { k.previous_keks[0].file = (dir_ / "gone.bin").string(); },
+       "store.kek_invalid"},
+  };
+  for (const Case& t : cases) {
+    SCOPED_TRACE(t.name);
+    Config k = t.name == "same KEK as current and previous" ? *c : rotated;
+    t.edit(k);
+    EXPECT_EQ(OpenKeyRing(k).status().reason_id(), t.want);
+  }
 }
 
 TEST_F(ConfigTest, RefusesBadSettings) {

@@ -4,6 +4,7 @@
 //   attestd init  --data-dir DIR --config FILE       (the state an existing config names)
 //   attestd serve --config FILE
 //   attestd run   --data-dir DIR [--listen-port N]   (init when DIR is new, then serve)
+//   attestd kek rotate|retire|status --config FILE     (KEK rotation, kek_command.h)
 #include <sys/stat.h>
 
 #include <csignal>
@@ -18,6 +19,7 @@
 #include "service/api/dispatch.h"
 #include "service/attestd/config.h"
 #include "service/attestd/file_watch.h"
+#include "service/attestd/kek_command.h"
 #include "service/attestd/sd_notify.h"
 #include "service/attestd/serve_inputs.h"
 #include "service/attestd/setup.h"
@@ -39,7 +41,10 @@ constexpr const char* kUsage =
     "       attestd init  --data-dir DIR --config FILE\n"
     "       attestd serve --config FILE\n"
     "       attestd check-config FILE   (validates FILE and the files it names; starts nothing)\n"
-    "       attestd run   --data-dir DIR [--listen-port N] [--database ...]\n";
+    "       attestd run   --data-dir DIR [--listen-port N] [--database ...]\n"
+    "       attestd kek rotate --config FILE [--batch-size N] [--pause-ms MS] [--retire]\n"
+    "       attestd kek retire --config FILE [--kek-id ID]   (default: every previous KEK)\n"
+    "       attestd kek status --config FILE\n";
 
 attest::TimePoint Now() { return attest::WallClockNow(); }
 
@@ -126,22 +131,96 @@ int CheckConfig(const std::string& config_path) {
   return 0;
 }
 
+// ParseCount reads a flag's value as an integer in min..max.
+attest::Result<int64_t> ParseCount(const Args& args, const std::string& flag, int64_t fallback,
+                                   int64_t min, int64_t max) {
+  const std::optional<std::string> text = args.Get(flag);
+  if (!text) {
+    return fallback;
+  }
+  int64_t n = min - 1;
+  try {
+    size_t used = 0;
+    n = std::stoll(*text, &used);
+    n = used == text->size() ? n : min - 1;
+  } catch (const std::exception&) {
+  }
+  if (n < min || n > max) {
+    return attest::Status(
+        attest::reasons::kCliUsage,
+        "--" + flag + " must be " + std::to_string(min) + ".." + std::to_string(max));
+  }
+  return n;
+}
+
+// Kek runs `attestd kek VERB` on the configuration's database with its KEKs (the current one and
+// previous_keks), next to a serving attestd.
+int Kek(const std::string& verb, const Args& args) {
+  attest::Result<std::string> config_path = args.Require("config");
+  attest::Result<int64_t> batch = ParseCount(args, "batch-size", 100, 1, 10000);
+  attest::Result<int64_t> pause = ParseCount(args, "pause-ms", 0, 0, 60000);
+  for (const attest::Status& s : {config_path.status(), batch.status(), pause.status()}) {
+    if (!s.ok()) {
+      std::cerr << "attestd: " << s.message() << "\n" << kUsage;
+      return 2;
+    }
+  }
+  attest::Result<attestd::Config> config = attestd::LoadConfig(*config_path);
+  if (!config.ok()) {
+    return Fail(config.status());
+  }
+  attest::Result<std::shared_ptr<const keys::KeyRing>> ring = attestd::OpenKeyRing(*config);
+  if (!ring.ok()) {
+    return Fail(ring.status());
+  }
+  attest::Result<std::unique_ptr<store::Store>> db = attestd::OpenStore(*config, *ring);
+  if (!db.ok()) {
+    return Fail(db.status());
+  }
+  attest::Status done = attest::Status::Ok();
+  if (verb == "rotate") {
+    attestd::KekRotateOptions options;
+    options.batch_size = *batch;
+    options.pause = std::chrono::milliseconds(*pause);
+    options.retire = args.Has("retire");
+    done = attestd::RotateKek(**db, **ring, options, Now, std::cout);
+  } else if (verb == "retire") {
+    done = attestd::RetireKek(**db, **ring, args.Get("kek-id").value_or(""), Now, std::cout);
+  } else {
+    done = attestd::PrintKekStatus(**db, **ring, std::cout);
+  }
+  return done.ok() ? 0 : Fail(done);
+}
+
 int Serve(const std::string& config_path) {
   attest::Result<attestd::Config> config = attestd::LoadConfig(config_path);
   if (!config.ok()) {
     return Fail(config.status());
   }
   log::SetFormat(config->log_format);
-  // One KEK for the process (a PKCS#11 session is not opened per connection). Open the database
-  // once at start-up so a bad database or KEK fails here, not at the first request.
-  attest::Result<std::shared_ptr<const attest::service::keys::KeyEncryptionKey>> kek =
-      attestd::OpenKek(*config);
-  if (!kek.ok()) {
-    return Fail(kek.status());
+  // One KEK ring for the process (a PKCS#11 session is not opened per connection): it writes
+  // under the current KEK and reads under any configured one. Open the database once at start-up
+  // so a bad database or KEK fails here, not at the first request.
+  attest::Result<std::shared_ptr<const keys::KeyRing>> ring = attestd::OpenKeyRing(*config);
+  if (!ring.ok()) {
+    return Fail(ring.status());
   }
+  const attest::Result<std::shared_ptr<const keys::KeyEncryptionKey>> kek =
+      std::shared_ptr<const keys::KeyEncryptionKey>(*ring);
   attest::Result<std::unique_ptr<store::Store>> first = attestd::OpenStore(*config, *kek);
   if (!first.ok()) {
     return Fail(first.status());
+  }
+  {
+    // A KEK retired by `attestd kek retire` is not written with again.
+    attest::Result<std::vector<std::string>> kek_warnings =
+        attestd::CheckKeksAtStart(**first, **ring);
+    if (!kek_warnings.ok()) {
+      return Fail(kek_warnings.status());
+    }
+    for (const std::string& warning : *kek_warnings) {
+      log::Write(log::Level::kWarning, warning);
+    }
   }
   first->reset();
   attest::Result<attestd::ServeInputs> inputs = attestd::LoadServeInputs(*config);
@@ -311,6 +390,17 @@ int main(int argc, char** argv) {
     spec.with_value = {"config"};
   } else if (command == "check-config" && argc == 3) {
     return CheckConfig(argv[2]);
+  } else if (command == "kek" && argc >= 3 &&
+             (std::string(argv[2]) == "rotate" || std::string(argv[2]) == "retire" ||
+              std::string(argv[2]) == "status")) {
+    spec.with_value = {"config", "batch-size", "pause-ms", "kek-id"};
+    spec.boolean = {"retire"};
+    attest::Result<Args> kek_args = Args::Parse(argc, argv, 3, spec);
+    if (!kek_args.ok()) {
+      std::cerr << "attestd: " << kek_args.status().message() << "\n" << kUsage;
+      return 2;
+    }
+    return Kek(argv[2], *kek_args);
   } else {
     std::cerr << kUsage;
     return 2;

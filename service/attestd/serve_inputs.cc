@@ -15,6 +15,24 @@
 
 namespace attest::service::attestd {
 
+namespace {
+
+// CheckKekFiles checks one KEK's key file or PIN file; where prefixes the setting's name.
+Status CheckKekFiles(const KekSource& kek, const std::string& where) {
+  if (kek.pkcs11) {
+    if (Status s = keys::CheckPinSource(kek.pkcs11->pin_source); !s.ok()) {
+      return s.WithContext(where + "kek_pkcs11_pin_file");
+    }
+  } else if (!kek.file.empty()) {
+    if (auto file = keys::LocalKeyFileKek::FromKeyFile(kek.file); !file.ok()) {
+      return file.status().WithContext(where + "kek_file");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<ServeInputs> LoadServeInputs(const Config& config) {
   ServeInputs in;
   // Vendor roots, unless the configuration explicitly names test roots (which replace them).
@@ -39,16 +57,12 @@ Result<ServeInputs> LoadServeInputs(const Config& config) {
         server::TlsIdentity::Load(config.server.cert_chain_file, config.server.private_key_file)
             .status());
   }
-  // The KEK's files with the rules that open them, so check-config reports what serve would
-  // refuse; the token itself is not logged in to.
-  if (config.kek_pkcs11) {
-    if (Status s = keys::CheckPinSource(config.kek_pkcs11->pin_source); !s.ok()) {
-      return s.WithContext("kek_pkcs11_pin_file");
-    }
-  } else if (!config.kek_file.empty()) {
-    if (auto kek = keys::LocalKeyFileKek::FromKeyFile(config.kek_file); !kek.ok()) {
-      return kek.status().WithContext("kek_file");
-    }
+  // The KEKs' files (the current one and previous_keks) with the rules that open them, so
+  // check-config reports what serve would refuse; no token is logged in to.
+  ATTEST_RETURN_IF_ERROR(CheckKekFiles(KekSource{"", config.kek_file, config.kek_pkcs11}, ""));
+  for (size_t i = 0; i < config.previous_keks.size(); ++i) {
+    ATTEST_RETURN_IF_ERROR(
+        CheckKekFiles(config.previous_keks[i], "previous_keks[" + std::to_string(i) + "]."));
   }
   for (auto [name, image, out] :
        {std::tuple{"snp_firmware_image", &config.snp_firmware_image, &in.measurement_firmware.amd},

@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 
 #include "attest/core/file_io.h"
+#include "attest/core/wipe.h"
 #include "service/attestd/self_signed.h"
 #include "service/keys/local_kek.h"
 #include "service/store/secret_sealer.h"
@@ -20,18 +21,50 @@ Status WriteText(const std::string& path, const std::string& text, unsigned mode
 
 }  // namespace
 
-Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenKek(const Config& config) {
-  if (config.kek_pkcs11) {
+namespace {
+
+// OpenOneKek opens the KEK source names and checks it has the id the configuration gives it.
+Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenOneKek(const KekSource& source,
+                                                                 const std::string& setting) {
+  std::shared_ptr<const keys::KeyEncryptionKey> kek;
+  if (source.pkcs11) {
     ATTEST_ASSIGN_OR_RETURN(std::unique_ptr<keys::Pkcs11Kek> token,
-                            keys::Pkcs11Kek::Open(*config.kek_pkcs11));
-    return std::shared_ptr<const keys::KeyEncryptionKey>(std::move(token));
+                            keys::Pkcs11Kek::Open(*source.pkcs11));
+    kek = std::move(token);
+  } else {
+    Result<std::unique_ptr<keys::LocalKeyFileKek>> file =
+        keys::LocalKeyFileKek::FromKeyFile(source.file);
+    if (!file.ok()) {
+      return Status(reasons::kStoreKekInvalid, file.status().message());
+    }
+    kek = std::move(file).value();
   }
-  Result<std::unique_ptr<keys::LocalKeyFileKek>> kek =
-      keys::LocalKeyFileKek::FromKeyFile(config.kek_file);
-  if (!kek.ok()) {
-    return Status(reasons::kStoreKekInvalid, kek.status().message());
+  if (!source.id.empty() && kek->key_id() != source.id) {
+    return Status(reasons::kKeysWrongKey, setting + " names KEK \"" + source.id +
+                                              "\", but the key there is \"" + kek->key_id() + "\"");
   }
-  return std::shared_ptr<const keys::KeyEncryptionKey>(std::move(kek).value());
+  return kek;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const keys::KeyRing>> OpenKeyRing(const Config& config) {
+  ATTEST_ASSIGN_OR_RETURN(
+      std::shared_ptr<const keys::KeyEncryptionKey> current,
+      OpenOneKek(KekSource{config.kek_id, config.kek_file, config.kek_pkcs11}, "kek_id"));
+  std::vector<std::shared_ptr<const keys::KeyEncryptionKey>> previous;
+  for (size_t i = 0; i < config.previous_keks.size(); ++i) {
+    ATTEST_ASSIGN_OR_RETURN(
+        std::shared_ptr<const keys::KeyEncryptionKey> kek,
+        OpenOneKek(config.previous_keks[i], "previous_keks[" + std::to_string(i) + "]"));
+    previous.push_back(std::move(kek));
+  }
+  return keys::KeyRing::Make(std::move(current), std::move(previous));
+}
+
+Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenKek(const Config& config) {
+  ATTEST_ASSIGN_OR_RETURN(std::shared_ptr<const keys::KeyRing> ring, OpenKeyRing(config));
+  return std::shared_ptr<const keys::KeyEncryptionKey>(std::move(ring));
 }
 
 Result<std::unique_ptr<store::Store>> OpenStore(const Config& config,
@@ -49,18 +82,27 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
 }
 
 Result<EvpPkeyPtr> LoadTokenKey(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return Status(reasons::kApiConfig, "token_key " + path + ": not a regular file");
+  constexpr size_t kMaxTokenKeyBytes = 64 << 10;
+  // Opened once and checked on the descriptor (no stat-then-read window).
+  OwnerOnlyFile file = ReadOwnerOnlyFile(path, kMaxTokenKeyBytes);
+  const std::string name = "token_key " + path;
+  switch (file.check) {
+    case OwnerOnlyCheck::kOk:
+      break;
+    case OwnerOnlyCheck::kCannotOpen:
+    case OwnerOnlyCheck::kNotRegular:
+      return Status(reasons::kApiConfig, name + ": not a regular file");
+    case OwnerOnlyCheck::kNotOwner:
+      return Status(reasons::kApiConfig, name + ": belongs to another user than attestd's");
+    case OwnerOnlyCheck::kGroupOrOther:
+      return Status(reasons::kApiConfig, name + ": readable or writable by group or others");
+    case OwnerOnlyCheck::kTooLarge:
+    case OwnerOnlyCheck::kReadFailed:
+      return Status(reasons::kApiConfig, name + ": cannot be read (at most 64 KiB)");
   }
-  if ((st.st_mode & 077) != 0) {
-    return Status(reasons::kApiConfig,
-                  "token_key " + path + ": readable or writable by group or others");
-  }
-  ATTEST_ASSIGN_OR_RETURN(Bytes pem, ReadFileBytes(path));
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  Wiped<Bytes> pem(std::move(file.data));
+  BioPtr bio(BIO_new_mem_buf(pem.get().data(), static_cast<int>(pem.get().size())));
   EvpPkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  OPENSSL_cleanse(pem.data(), pem.size());
   char group[32] = {0};
   size_t len = 0;
   if (key == nullptr || EVP_PKEY_get_group_name(key.get(), group, sizeof(group), &len) != 1 ||

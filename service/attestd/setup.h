@@ -10,6 +10,7 @@
 #include "attest/core/time.h"
 #include "service/attestd/config.h"
 #include "service/keys/kek.h"
+#include "service/keys/key_ring.h"
 #include "service/keys/pkcs11_kek.h"
 #include "service/store/store.h"
 
@@ -48,9 +49,13 @@ Result<InitResult> InitDataDir(const InitOptions& options, TimePoint now);
 Result<InitResult> InitFromConfig(const std::string& config_path, const InitOptions& options,
                                   TimePoint now);
 
-// OpenKek opens the configured key-encryption key: the local key file (store.kek_invalid when
-// missing, of the wrong size or readable by others), or the PKCS#11 token (Pkcs11Kek::Open's
-// keys.* reasons).
+// OpenKeyRing opens the configured key-encryption keys, the current one and previous_keks: each a
+// local key file (store.kek_invalid when missing, of the wrong size or readable by others) or a
+// PKCS#11 key (Pkcs11Kek::Open's keys.* reasons). A KEK whose id is not the one configured for it
+// is keys.wrong_key; one KEK configured twice is keys.config_invalid.
+Result<std::shared_ptr<const keys::KeyRing>> OpenKeyRing(const Config& config);
+
+// OpenKek is OpenKeyRing as the KEK attestd wraps and unwraps with.
 Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenKek(const Config& config);
 
 // OpenStore opens the configured database (migrating the schema), sealing credentials with kek.

@@ -8,7 +8,9 @@
 
 #include "attest/core/digest.h"
 #include "attest/core/encoding.h"
+#include "attest/core/file_io.h"
 #include "attest/core/ossl.h"
+#include "attest/core/wipe.h"
 
 namespace attest::service::keys {
 namespace {
@@ -19,30 +21,29 @@ Status Invalid(const std::string& why) { return Status(reasons::kKeysKeyFileInva
 
 // ReadKeyFile reads path with FromKeyFile's rules.
 Result<Bytes> ReadKeyFile(const std::string& path) {
-  // Open once and check that very file (fstat), so a swap between check and read cannot pass.
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    return Invalid("key file " + path + " cannot be opened");
+  OwnerOnlyFile file = ReadOwnerOnlyFile(path, LocalKeyFileKek::kKeyBytes);
+  const std::string name = "key file " + path;
+  switch (file.check) {
+    case OwnerOnlyCheck::kOk:
+      break;
+    case OwnerOnlyCheck::kCannotOpen:
+      return Invalid(name + " cannot be opened");
+    case OwnerOnlyCheck::kNotRegular:
+      return Invalid(name + " is not a regular file");
+    case OwnerOnlyCheck::kNotOwner:
+      return Invalid(name + " belongs to another user than attestd's");
+    case OwnerOnlyCheck::kGroupOrOther:
+      return Invalid(name + " is accessible by group or others; chmod 600 it");
+    case OwnerOnlyCheck::kTooLarge:
+      return Invalid(name + " is " + std::to_string(file.size) + " bytes, want 32");
+    case OwnerOnlyCheck::kReadFailed:
+      return Invalid(name + " cannot be read");
   }
-  struct stat st {};
-  Status bad = Status::Ok();
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    bad = Invalid("key file " + path + " is not a regular file");
-  } else if ((st.st_mode & 077) != 0) {
-    bad = Invalid("key file " + path + " is accessible by group or others; chmod 600 it");
-  } else if (st.st_size != static_cast<off_t>(LocalKeyFileKek::kKeyBytes)) {
-    bad = Invalid("key file " + path + " is " + std::to_string(st.st_size) + " bytes, want 32");
+  if (file.data.size() != LocalKeyFileKek::kKeyBytes) {
+    Wipe(file.data);
+    return Invalid(name + " is " + std::to_string(file.data.size()) + " bytes, want 32");
   }
-  Bytes key(LocalKeyFileKek::kKeyBytes);
-  if (bad.ok() && read(fd, key.data(), key.size()) != static_cast<ssize_t>(key.size())) {
-    bad = Invalid("key file " + path + " cannot be read");
-  }
-  close(fd);
-  if (!bad.ok()) {
-    OPENSSL_cleanse(key.data(), key.size());
-    return bad;
-  }
-  return key;
+  return std::move(file.data);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include <string>
 #include <utility>
 
+#include "attest/core/file_io.h"
 #include "attest/core/wipe.h"
 
 namespace attest::service::keys {
@@ -178,51 +180,36 @@ Status CheckKeyStaysOnToken(CK_FUNCTION_LIST* fl, CK_SESSION_HANDLE session, CK_
 
 // ReadPinFile reads the first line of path. It follows a symbolic link (secret managers link PIN
 // files into place) and checks the file it opened, like ssh checks a private key: a regular file
-// that group and others can neither read nor write.
+// of the service's user that group and others can neither read nor write.
 Result<std::string> ReadPinFile(const std::string& path) {
-  constexpr off_t kMaxPinFileBytes = 4096;
-  // O_NONBLOCK: opening a FIFO must not hang start-up; fstat refuses it below.
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
-    return Status(reasons::kKeysPinUnavailable,
-                  "pkcs11 PIN file " + path + " cannot be opened: " + std::strerror(errno));
+  constexpr size_t kMaxPinFileBytes = 4096;
+  OwnerOnlyFile file = ReadOwnerOnlyFile(path, kMaxPinFileBytes, /*follow_symlink=*/true);
+  const std::string name = "pkcs11 PIN file " + path;
+  char mode[8];
+  std::snprintf(mode, sizeof(mode), "%04o", file.mode);
+  switch (file.check) {
+    case OwnerOnlyCheck::kOk:
+      break;
+    case OwnerOnlyCheck::kCannotOpen:
+      return Status(reasons::kKeysPinUnavailable,
+                    name + " cannot be opened: " + std::strerror(file.open_errno));
+    case OwnerOnlyCheck::kNotRegular:
+      return Status(reasons::kKeysPinFileInvalid, name + " is not a regular file");
+    case OwnerOnlyCheck::kNotOwner:
+      return Status(reasons::kKeysPinFileInvalid, name + " belongs to another user than attestd's");
+    case OwnerOnlyCheck::kGroupOrOther:
+      return Status(
+          reasons::kKeysPinFileInvalid,
+          name + " has mode " + mode + ": group or others may read or write it; chmod 600 it");
+    case OwnerOnlyCheck::kTooLarge:
+      return Status(reasons::kKeysPinFileInvalid, name + " is " + std::to_string(file.size) +
+                                                      " bytes; it holds one line, the PIN");
+    case OwnerOnlyCheck::kReadFailed:
+      return Status(reasons::kKeysPinUnavailable, name + " cannot be read");
   }
-  struct stat st {};
-  Status bad = Status::Ok();
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    bad =
-        Status(reasons::kKeysPinFileInvalid, "pkcs11 PIN file " + path + " is not a regular file");
-  } else if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    bad = Status(reasons::kKeysPinFileInvalid,
-                 "pkcs11 PIN file " + path + " has mode " + mode +
-                     ": group or others may read or write it; chmod 600 it");
-  } else if (st.st_size > kMaxPinFileBytes) {
-    bad = Status(reasons::kKeysPinFileInvalid, "pkcs11 PIN file " + path + " is " +
-                                                   std::to_string(st.st_size) +
-                                                   " bytes; it holds one line, the PIN");
-  }
-  std::string text;
-  if (bad.ok()) {
-    text.resize(static_cast<size_t>(st.st_size));
-    size_t off = 0;
-    while (off < text.size()) {
-      const ssize_t n = read(fd, text.data() + off, text.size() - off);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n <= 0) {
-        break;
-      }
-      off += static_cast<size_t>(n);
-    }
-    text.resize(off);
-  }
-  close(fd);
-  ATTEST_RETURN_IF_ERROR(bad);
-  std::string pin = text.substr(0, text.find('\n'));
-  OPENSSL_cleanse(text.data(), text.size());
+  Wiped<Bytes> text(std::move(file.data));
+  const auto line_end = std::find(text.get().begin(), text.get().end(), '\n');
+  std::string pin(text.get().begin(), line_end);
   if (!pin.empty() && pin.back() == '\r') {
     pin.pop_back();
   }

@@ -33,6 +33,9 @@ inline constexpr Reason kKeysPinFileInvalid{"keys.pkcs11_pin_file_invalid",
 // No cryptsetup program at the fixed locations (kCryptsetupLocations) and none configured.
 inline constexpr Reason kKeysCryptsetupNotFound{"keys.cryptsetup_not_found",
                                                 ErrorCode::kUnavailable};
+// A wrapped blob names a KEK that is neither the current one nor a previous one in the
+// configuration (a KEK ring, key_ring.h): add that KEK to previous_keks to read it.
+inline constexpr Reason kKeysKekUnknown{"keys.kek_unknown", ErrorCode::kUnavailable};
 
 // kKeysTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kKeysTable[] = {
@@ -41,6 +44,7 @@ inline constexpr Reason kKeysTable[] = {
     kKeysModuleLoadFailed,     kKeysTokenNotFound,  kKeysPinIncorrect,
     kKeysPinUnavailable,       kKeysPkcs11Error,    kKeysLuksFormatFailed,
     kKeysPkcs11KeyExtractable, kKeysPinFileInvalid, kKeysCryptsetupNotFound,
+    kKeysKekUnknown,
 };
 
 }  // namespace attest::reasons

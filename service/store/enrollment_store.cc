@@ -1,6 +1,7 @@
 #include "service/store/enrollment_store.h"
 
 #include "attest/core/encoding.h"
+#include "attest/core/wipe.h"
 #include "service/keys/kek.h"
 #include "service/store/audit_store.h"
 #include "service/store/sql_row.h"
@@ -14,9 +15,6 @@ constexpr ColumnList kPendingSecret("pending_secret");
 constexpr ColumnList kEnrollment(
     "id, tenant_id, token_sha256, host_policy, tees, libvirt_uri, expires_at, created_at, "
     "used_at, host_id");
-
-// The sealed pending key's associated data: it opens only as this host's pending key.
-std::string PendingLabel(const std::string& host_id) { return "host-pending:" + host_id; }
 
 Result<HostEnrollment> ToEnrollment(const Row& r) {
   HostEnrollment e;
@@ -37,6 +35,8 @@ Status TokenInvalid() {
 }
 
 }  // namespace
+
+std::string PendingSecretLabel(const std::string& host_id) { return "host-pending:" + host_id; }
 
 Status CheckEnrollmentUsable(const HostEnrollment& e, TimePoint now) {
   if (e.used_at) {
@@ -130,10 +130,11 @@ Result<Host> EnrollmentStore::RedeemEnrollment(const HostRedemption& r, AuditRec
   reg.activation_deadline = e.expires_at;
   reg.platform = r.platform;
   ATTEST_ASSIGN_OR_RETURN(Host host, InsertHost(db_, e.tenant_id, r.host_id, reg, now));
-  ATTEST_ASSIGN_OR_RETURN(const Bytes sealed,
-                          sealer_->Seal(AsBytes(r.secret_access_key), PendingLabel(r.host_id)));
+  ATTEST_ASSIGN_OR_RETURN(const Bytes sealed, sealer_->Seal(AsBytes(r.secret_access_key),
+                                                            PendingSecretLabel(r.host_id)));
   ATTEST_RETURN_IF_ERROR(
-      db_->Exec("UPDATE hosts SET pending_secret = $2 WHERE id = $1", {r.host_id, sealed})
+      db_->Exec("UPDATE hosts SET pending_secret = $2, pending_secret_kek_id = $3 WHERE id = $1",
+                {r.host_id, sealed, sealer_->kek().key_id()})
           .status());
   audit.tenant_id = e.tenant_id;
   audit.subject = r.host_id;
@@ -154,9 +155,10 @@ Result<std::string> EnrollmentStore::PendingSecretKey(const std::string& host_id
     return NotFound("pending host", host_id);
   }
   ATTEST_ASSIGN_OR_RETURN(
-      const Bytes key,
-      sealer_->Unseal(read[0].Blob(kPendingSecret["pending_secret"]), PendingLabel(host_id)));
-  return std::string(key.begin(), key.end());
+      Bytes opened,
+      sealer_->Unseal(read[0].Blob(kPendingSecret["pending_secret"]), PendingSecretLabel(host_id)));
+  const Wiped<Bytes> key(std::move(opened));  // the returned string is the caller's to wipe
+  return std::string(key.get().begin(), key.get().end());
 }
 
 Result<Credential> EnrollmentStore::ActivateHost(const std::string& host_id, AuditRecord audit,
@@ -177,9 +179,9 @@ Result<Credential> EnrollmentStore::ActivateHost(const std::string& host_id, Aud
   ATTEST_ASSIGN_OR_RETURN(const Bytes sealed,
                           sealer_->Seal(AsBytes(c.secret_access_key), c.access_key_id));
   ATTEST_RETURN_IF_ERROR(
-      db_->Exec("INSERT INTO credentials (access_key_id, tenant_id, "
-                "sealed_secret, created_at, host_id) VALUES ($1, $2, $3, $4, $5)",
-                {c.access_key_id, c.tenant_id, sealed, Unix(now), host_id})
+      db_->Exec("INSERT INTO credentials (access_key_id, tenant_id, sealed_secret, created_at, "
+                "host_id, kek_id) VALUES ($1, $2, $3, $4, $5, $6)",
+                {c.access_key_id, c.tenant_id, sealed, Unix(now), host_id, sealer_->kek().key_id()})
           .status());
   audit.tenant_id = c.tenant_id;
   audit.subject = host_id;

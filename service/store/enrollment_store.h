@@ -35,6 +35,10 @@ struct HostEnrollment {
   std::string host_id;  // the host that redeemed it, "" before
 };
 
+// PendingSecretLabel is the associated data a host's pending secret key is sealed with
+// ("host-pending:<host id>"): it opens only as that host's pending key.
+std::string PendingSecretLabel(const std::string& host_id);
+
 // CheckEnrollmentUsable fails with kStoreEnrollmentTokenUsed when e was redeemed, or
 // kStoreEnrollmentTokenExpired when it expired at or before now.
 Status CheckEnrollmentUsable(const HostEnrollment& e, TimePoint now);

@@ -304,6 +304,21 @@ ALTER TABLE policies ADD COLUMN revoked_at BIGINT;
 ALTER TABLE host_policies ADD COLUMN revoked_at BIGINT;
 )sql";
 
+// Version 14 (issue 17 #14, KEK rotation): each row holding a secret sealed by the KEK records
+// the KEK's id beside it, as volumes already do, so `attestd kek rotate` selects what it still
+// has to re-wrap and a restart resumes there. Rows from before keep '' (their blob's header still
+// names its KEK): the first rotation re-wraps them. retired_keks: KEKs retired once no row needed
+// them; attestd refuses to wrap with one again.
+constexpr char kKekRotationV14[] = R"sql(
+ALTER TABLE credentials ADD COLUMN kek_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE hosts ADD COLUMN pending_secret_kek_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhooks ADD COLUMN kek_id TEXT NOT NULL DEFAULT '';
+CREATE TABLE retired_keks (
+  kek_id TEXT PRIMARY KEY,
+  retired_at BIGINT NOT NULL
+);
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -337,6 +352,8 @@ const std::vector<Migration>& Migrations() {
       {11, "audit log: client address", kAuditAddressV11, kAuditAddressV11},
       {12, "signatures of accepted signed requests (replay protection)", kReplayV12, kReplayV12},
       {13, "policy versions: revoked_at", kPolicyRevocationV13, kPolicyRevocationV13},
+      // 15 is another branch's (issue 17); numbers may have gaps while branches merge.
+      {14, "kek_id of every sealed secret; retired KEKs", kKekRotationV14, kKekRotationV14},
   };
   return *migrations;
 }

@@ -30,6 +30,10 @@ inline constexpr Reason kStoreEnrollmentTokenExpired{"store.enrollment_token_exp
                                                      ErrorCode::kPolicyDenied};
 // A signed request that changes something, sent again with the same signature (a replay).
 inline constexpr Reason kStoreRequestReplayed{"store.request_replayed", ErrorCode::kPolicyDenied};
+// KEK rotation (kek_rotation_store.h): a KEK cannot be retired while a row is still wrapped by
+// it; a retired KEK is not used again as the current one.
+inline constexpr Reason kStoreKekInUse{"store.kek_in_use", ErrorCode::kConflict};
+inline constexpr Reason kStoreKekRetired{"store.kek_retired", ErrorCode::kPolicyDenied};
 
 // kStoreTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kStoreTable[] = {
@@ -47,6 +51,8 @@ inline constexpr Reason kStoreTable[] = {
     kStoreEnrollmentTokenUsed,
     kStoreEnrollmentTokenExpired,
     kStoreRequestReplayed,
+    kStoreKekInUse,
+    kStoreKekRetired,
 };
 
 }  // namespace attest::reasons

@@ -5,16 +5,16 @@
 namespace attest::service::store {
 namespace {
 
-std::string Purpose(std::string_view associated_data) {
-  return "credential:" + std::string(associated_data);
-}
-
 Status KekInvalid(const Status& s) { return Status(reasons::kStoreKekInvalid, s.message()); }
 
 }  // namespace
 
+std::string SealedSecretAad(std::string_view associated_data) {
+  return "credential:" + std::string(associated_data);
+}
+
 Result<Bytes> SecretSealer::Seal(ByteSpan plaintext, std::string_view associated_data) const {
-  auto sealed = kek_->Wrap(plaintext, Purpose(associated_data));
+  auto sealed = kek_->Wrap(plaintext, SealedSecretAad(associated_data));
   if (!sealed.ok()) {
     return Status(reasons::kStoreSealFailed, sealed.status().message());
   }
@@ -22,7 +22,7 @@ Result<Bytes> SecretSealer::Seal(ByteSpan plaintext, std::string_view associated
 }
 
 Result<Bytes> SecretSealer::Unseal(ByteSpan sealed, std::string_view associated_data) const {
-  auto plain = kek_->Unwrap(sealed, Purpose(associated_data));
+  auto plain = kek_->Unwrap(sealed, SealedSecretAad(associated_data));
   if (!plain.ok()) {
     return Status(reasons::kStoreUnsealFailed,
                   std::string(plain.status().reason_id()) + ": " + plain.status().message());

@@ -32,6 +32,9 @@ class SecretSealer {
   std::shared_ptr<const keys::KeyEncryptionKey> kek_;
 };
 
+// SealedSecretAad is the KEK associated data of a sealed secret: "credential:" + associated_data.
+std::string SealedSecretAad(std::string_view associated_data);
+
 // LocalKeySealer: a SecretSealer over a local key-file KEK (keys::LocalKeyFileKek), with the
 // store's reason (store.kek_invalid) for key problems.
 class LocalKeySealer : public SecretSealer {

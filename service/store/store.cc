@@ -18,6 +18,7 @@ Store::Store(std::unique_ptr<SqlConnection> db, std::shared_ptr<const SecretSeal
       WebhookStore(db.get(), std::move(sealer)),
       ReplayStore(db.get()),
       ReleaseStore(db.get()),
+      KekRotationStore(db.get()),
       connection_(std::move(db)) {}
 
 Result<std::unique_ptr<Store>> Store::Open(std::unique_ptr<SqlConnection> db,

@@ -19,6 +19,7 @@
 #include "service/store/enrollment_store.h"
 #include "service/store/host_state.h"
 #include "service/store/host_store.h"
+#include "service/store/kek_rotation_store.h"
 #include "service/store/network_store.h"
 #include "service/store/nonce_store.h"
 #include "service/store/policy_store.h"
@@ -50,7 +51,8 @@ class Store final : public TenantStore,
                     public AuditStore,
                     public WebhookStore,
                     public ReplayStore,
-                    public ReleaseStore {
+                    public ReleaseStore,
+                    public KekRotationStore {
  public:
   // Open migrates the database behind db (ApplyMigrations) and returns the store owning it.
   // kStoreInvalidArgument without a sealer.

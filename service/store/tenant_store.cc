@@ -59,10 +59,11 @@ Result<Credential> TenantStore::CreateCredential(const std::string& tenant_id, T
   Credential c{NewAccessKeyId(), tenant_id, Base64Encode(RandomBytes(30)), now};
   ATTEST_ASSIGN_OR_RETURN(const Bytes sealed,
                           sealer_->Seal(AsBytes(c.secret_access_key), c.access_key_id));
-  ATTEST_RETURN_IF_ERROR(db_->Exec(std::string("INSERT INTO credentials (") + kCredential.sql() +
-                                       ") VALUES ($1, $2, $3, $4, NULL)",
-                                   {c.access_key_id, tenant_id, sealed, Unix(now)})
-                             .status());
+  ATTEST_RETURN_IF_ERROR(
+      db_->Exec(std::string("INSERT INTO credentials (") + kCredential.sql() +
+                    ", kek_id) VALUES ($1, $2, $3, $4, NULL, $5)",
+                {c.access_key_id, tenant_id, sealed, Unix(now), sealer_->kek().key_id()})
+          .status());
   return c;
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attest/core/encoding.h"
+#include "attest/core/wipe.h"
 #include "service/store/audit_store.h"
 #include "service/store/sql_row.h"
 
@@ -19,12 +20,6 @@ constexpr ColumnList kOutbox(
 
 // The state filter of a row still to deliver; the partial index webhook_outbox_due has it too.
 constexpr char kUndelivered[] = "delivered_at IS NULL AND failed_at IS NULL";
-
-// SealAd binds a sealed secret to its webhook, so a sealed secret copied to another row (or
-// presented as an access key's) does not open.
-std::string SealAd(const std::string& tenant_id, const std::string& name) {
-  return "webhook:" + tenant_id + "/" + name;
-}
 
 Result<Webhook> ToWebhook(const Row& r) {
   Webhook w;
@@ -113,6 +108,10 @@ Result<int64_t> RaiseEventIn(SqlConnection* db, const WebhookEvent& event, TimeP
   return static_cast<int64_t>(names.size());
 }
 
+std::string WebhookSecretLabel(const std::string& tenant_id, const std::string& name) {
+  return "webhook:" + tenant_id + "/" + name;
+}
+
 Result<Webhook> WebhookStore::PutWebhook(const std::string& caller_tenant, const Webhook& w,
                                          TimePoint now) {
   if (w.name.empty() || w.url.empty() || w.secret.empty() || w.events.empty()) {
@@ -125,17 +124,20 @@ Result<Webhook> WebhookStore::PutWebhook(const std::string& caller_tenant, const
     }
     events += (events.empty() ? "" : ",") + e;
   }
-  ATTEST_ASSIGN_OR_RETURN(const Bytes sealed,
-                          sealer_->Seal(AsBytes(w.secret), SealAd(caller_tenant, w.name)));
+  ATTEST_ASSIGN_OR_RETURN(
+      const Bytes sealed,
+      sealer_->Seal(AsBytes(w.secret), WebhookSecretLabel(caller_tenant, w.name)));
   // Replacing keeps created_at; both backends have INSERT ... ON CONFLICT DO UPDATE.
   ATTEST_ASSIGN_OR_RETURN(
       auto result,
-      db_->Exec(std::string("INSERT INTO webhooks (") + kWebhook.sql() +
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (tenant_id, name) DO "
-                    "UPDATE SET url = excluded.url, events = excluded.events, sealed_secret = "
-                    "excluded.sealed_secret, updated_at = excluded.updated_at RETURNING " +
-                    kWebhook.sql(),
-                {caller_tenant, w.name, w.url, events, sealed, Unix(now)}));
+      db_->Exec(
+          std::string("INSERT INTO webhooks (") + kWebhook.sql() +
+              ", kek_id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (tenant_id, "
+              "name) DO UPDATE SET url = excluded.url, events = excluded.events, "
+              "sealed_secret = excluded.sealed_secret, kek_id = excluded.kek_id, "
+              "updated_at = excluded.updated_at RETURNING " +
+              kWebhook.sql(),
+          {caller_tenant, w.name, w.url, events, sealed, Unix(now), sealer_->kek().key_id()}));
   ATTEST_ASSIGN_OR_RETURN(const Rows rows, Rows::Of(result, kWebhook));
   if (rows.empty()) {
     return Status(reasons::kStoreDatabase, "webhook upsert returned no row");
@@ -178,10 +180,11 @@ Result<Webhook> WebhookStore::LookupWebhookForDelivery(const std::string& tenant
     return NotFound("webhook", name);
   }
   ATTEST_ASSIGN_OR_RETURN(Webhook w, ToWebhook(rows[0]));
-  ATTEST_ASSIGN_OR_RETURN(
-      const Bytes secret,
-      sealer_->Unseal(rows[0].Blob(kWebhook["sealed_secret"]), SealAd(tenant_id, name)));
-  w.secret.assign(secret.begin(), secret.end());
+  ATTEST_ASSIGN_OR_RETURN(Bytes opened, sealer_->Unseal(rows[0].Blob(kWebhook["sealed_secret"]),
+                                                        WebhookSecretLabel(tenant_id, name)));
+  // The record keeps the secret for the delivery; the unsealed bytes do not outlive this call.
+  const Wiped<Bytes> secret(std::move(opened));
+  w.secret.assign(secret.get().begin(), secret.get().end());
   return w;
 }
 

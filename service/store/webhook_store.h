@@ -90,6 +90,11 @@ struct OutboxCounts {
 // database error (and the caller's transaction must then roll back).
 Result<int64_t> RaiseEventIn(SqlConnection* db, const WebhookEvent& event, TimePoint now);
 
+// WebhookSecretLabel is the associated data a webhook's secret is sealed with
+// ("webhook:<tenant>/<name>"), so a sealed secret copied to another row (or presented as an
+// access key's) does not open.
+std::string WebhookSecretLabel(const std::string& tenant_id, const std::string& name);
+
 // WebhookStore reads and writes webhooks and webhook_outbox over one connection (a view: it does
 // not own db). Webhook secrets are sealed like credential secrets (SecretSealer).
 class WebhookStore {

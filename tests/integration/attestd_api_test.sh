@@ -17,25 +17,12 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail=0
-check() {  # check NAME WANT GOT
-  if [ "$2" != "$3" ]; then echo "FAIL $1: got [$3], want [$2]"; fail=1; else echo "ok   $1"; fi
-}
-contains() {  # contains NAME NEEDLE HAYSTACK
-  case "$3" in *"$2"*) echo "ok   $1" ;; *) echo "FAIL $1: [$3] lacks [$2]"; fail=1 ;; esac
-}
+. "$(dirname "$0")/checks.sh"
 . "$(dirname "$0")/../../scripts/lib/free_port.sh"
 
 database=""
 if [ "$db" = postgres ]; then
-  if [ -z "${PGHOST:-}" ]; then
-    echo "FAIL postgres: PG* environment not set (scripts/services.sh start DIR; . DIR/env)"
-    exit 1
-  fi
-  # A fresh database per run so init creates the operator.
-  name="attestd_api_$$"
-  psql -qtAc "CREATE DATABASE $name" >/dev/null || { echo "FAIL create database"; exit 1; }
-  database="postgres:host=$PGHOST port=$PGPORT user=$PGUSER dbname=$name"
+  fresh_postgres_database attestd_api  # a fresh database per run so init creates the operator
 fi
 
 port=$(free_port)
@@ -52,31 +39,12 @@ done
 check init-no-overwrite 1 $?
 contains init-no-overwrite-msg "exists" "$(cat "$tmp/init2.out")"
 
-start() {
-  "$attestd" serve --config "$data/attestd.json" >>"$tmp/serve.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do
-    curl -sf --cacert "$data/tls-cert.pem" "https://127.0.0.1:$port/healthz" >/dev/null && return 0
-    sleep 0.1
-  done
-  echo "FAIL attestd did not start"; cat "$tmp/serve.log"; exit 1
-}
-stop() { kill "$pid"; wait "$pid" 2>/dev/null; pid=""; }
 start
 
 url=https://127.0.0.1:$port
 op_id=$(awk -F' = ' '/aws_access_key_id/{print $2}' "$data/operator-credentials")
 op_secret=$(awk -F' = ' '/aws_secret_access_key/{print $2}' "$data/operator-credentials")
 sig=(--aws-sigv4 "aws:amz:local:attestd")
-# Each call signs a fresh X-Request-Id (curl signs the headers it is given), as a client must:
-# attestd accepts one signature of a change only once. REQUEST_ID=... fixes it for a replay.
-call() {  # call USER:SECRET METHOD PATH [curl args...] -> "STATUS BODY"
-  local user=$1 method=$2 path=$3
-  shift 3
-  local rid=${REQUEST_ID:-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')}
-  curl -s --cacert "$data/tls-cert.pem" "${sig[@]}" --user "$user" -X "$method" \
-    -H "X-Request-Id: $rid" -w ' %{http_code}' "$@" "$url$path"
-}
 json=(-H 'Content-Type: application/json')
 
 # --- TLS: 1.2 and 1.3 only, the self-signed certificate verifies for 127.0.0.1 ---
@@ -338,6 +306,6 @@ check restart-auth 200 "${out##* }"
 contains restart-version '"version":2' "$out"
 stop
 
-if [ "$db" = postgres ]; then psql -qtAc "DROP DATABASE $name" >/dev/null; fi
+if [ "$db" = postgres ]; then drop_postgres_database; fi
 [ "$fail" = 0 ] && echo "attestd_api_test ($db): all passed"
 exit "$fail"

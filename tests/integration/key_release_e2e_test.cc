@@ -1,6 +1,7 @@
 // Key release end to end on real components (issue 9; longer than 500 lines because its steps
 // share the processes it starts): the real attestd process over HTTPS on
-// SQLite, then on PostgreSQL with its KEK in a SoftHSM2 token this test creates; a tenant's
+// SQLite, then on PostgreSQL with its KEK in a SoftHSM2 token this test creates (both rotated to a
+// new KEK mid-test, issue 17 #14, after which the same key is released); a tenant's
 // policy, LUKS volume and VM made with Debian's curl --aws-sigv4; a host made trusted through a
 // swtpm quote by attest-agent; the guest side by `attest-agent guest unlock` with the software TEE
 // (the software-tee program, a test AMD hierarchy valid at the wall clock that attestd trusts only
@@ -142,6 +143,43 @@ class KeyReleaseEndToEnd : public ::testing::TestWithParam<std::string> {
     const std::string roots = dir_ + "/test-roots.json";
     std::ofstream(roots) << nlohmann::json{{"snp_root_chains", {dir_ + "/snp-test-roots.pem"}}};
     c["test_roots"] = roots;
+    ASSERT_NO_FATAL_FAILURE(attestd_->Start());
+  }
+
+  // RotateKek moves attestd to a new KEK while it serves (issue 17 #14): SQLite from its key file
+  // to a new one, PostgreSQL from the token's key to another key on the token. The configuration
+  // names the new KEK and the old one under previous_keks, `attestd kek rotate --retire` re-wraps
+  // beside the serving attestd, then attestd restarts without the old KEK.
+  void RotateKek() {
+    const std::string config = attestd_->Data() + "/attestd.json";
+    const std::string kek = std::string(ATTESTD_BIN) + " kek ";
+    Output status = e2e::ShOut(kek + "status --config " + config);
+    ASSERT_EQ(status.rc, 0) << status.text;
+    ASSERT_EQ(status.text.rfind("current: ", 0), 0u) << status.text;
+    const std::string old_id = status.text.substr(9, status.text.find('\n') - 9);
+    nlohmann::json& c = attestd_->config();
+    nlohmann::json previous = {{"id", old_id}};
+    for (const char* setting : {"kek_file", "kek_pkcs11_module", "kek_pkcs11_token_label",
+                                "kek_pkcs11_key_label", "kek_pkcs11_pin_file"}) {
+      if (c.contains(setting)) {
+        previous[setting] = c[setting];
+      }
+    }
+    if (Postgres()) {
+      c["kek_pkcs11_key_label"] = "attestd-kek-2";  // attestd creates it on the token
+    } else {
+      const std::string file = attestd_->Data() + "/kek-2.bin";
+      ASSERT_EQ(Sh("umask 077; head -c 32 /dev/urandom > " + file).rc, 0);
+      c["kek_file"] = file;
+    }
+    c["previous_keks"] = {previous};
+    attestd_->Stop();
+    ASSERT_NO_FATAL_FAILURE(attestd_->Start());
+    Output rotate = Sh(kek + "rotate --retire --batch-size 1 --config " + config);
+    ASSERT_EQ(rotate.rc, 0) << rotate.text;
+    EXPECT_NE(rotate.text.find(old_id + " is retired"), std::string::npos) << rotate.text;
+    c.erase("previous_keks");
+    attestd_->Stop();
     ASSERT_NO_FATAL_FAILURE(attestd_->Start());
   }
 
@@ -362,6 +400,15 @@ TEST_P(KeyReleaseEndToEnd, GuestGetsKeyOnlyWhenEveryCheckHolds) {
   out = Unlock(vm, volume, "-", "--auxblob");
   EXPECT_EQ(out.rc, 0) << out.text;
   EXPECT_EQ(out.text, std::string(key.begin(), key.end()));
+
+  // After a KEK rotation, with the old KEK retired and out of the configuration, the guest gets
+  // the same key, which cryptsetup still accepts.
+  ASSERT_NO_FATAL_FAILURE(RotateKek());
+  out = Unlock(vm, volume, dir_ + "/rotated.key");
+  ASSERT_EQ(out.rc, 0) << out.text << attestd_->Log();
+  EXPECT_EQ(ReadFileBytes(dir_ + "/rotated.key").value(), key);
+  out = Sh("cryptsetup open --test-passphrase --key-file " + dir_ + "/rotated.key " + image);
+  EXPECT_EQ(out.rc, 0) << out.text;
 
   // The Clevis pin (deploy/clevis): data bound to attestd's release opens in the same guest.
   if (Sh("command -v clevis && command -v jose").rc == 0) {

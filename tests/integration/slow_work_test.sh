@@ -16,13 +16,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail=0
-check() {  # check NAME WANT GOT
-  if [ "$2" != "$3" ]; then echo "FAIL $1: got [$3], want [$2]"; fail=1; else echo "ok   $1"; fi
-}
-contains() {  # contains NAME NEEDLE HAYSTACK
-  case "$3" in *"$2"*) echo "ok   $1" ;; *) echo "FAIL $1: [$3] lacks [$2]"; fail=1 ;; esac
-}
+. "$(dirname "$0")/checks.sh"
 real_cryptsetup=$(command -v cryptsetup || true)
 if [ -z "$real_cryptsetup" ]; then
   [ -n "${CI:-}" ] && { echo "FAIL cryptsetup not installed"; exit 1; }
