@@ -14,6 +14,7 @@
 #include "policy/reasons.h"
 #include "protocol/reasons.h"
 #include "service/api/reasons.h"
+#include "service/collateral/reasons.h"
 #include "service/events/reasons.h"
 #include "service/http/reasons.h"
 #include "service/keys/reasons.h"
@@ -37,7 +38,7 @@ constexpr ReasonTable kTables[] = {
     {"service/api", reasons::kApiTable},     {"service/release", reasons::kReleaseTable},
     {"client", reasons::kClientTable},       {"agent", reasons::kGuestTable},
     {"flags", reasons::kFlagsTable},         {"service/events", reasons::kWebhookTable},
-    {"service/work", reasons::kWorkTable},
+    {"service/work", reasons::kWorkTable},   {"service/collateral", reasons::kCollateralTable},
 };
 
 }  // namespace
