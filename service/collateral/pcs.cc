@@ -143,7 +143,7 @@ Result<FetchedDcap> VerifyDcap(tdx::QuoteVerifier& verifier, tdx::Collateral col
     return Status(reasons::kCollateralMismatch, "PCK CRL is issued by \"" + std::string(cn) +
                                                     "\", want \"" + std::string(want_ca) + "\"");
   }
-  return FetchedDcap{std::move(collateral), *dates};
+  return FetchedDcap{std::move(collateral), *dates, tcb.tcb_evaluation_data_number};
 }
 
 Result<FetchedDcap> PcsFetcher::Fetch(const DcapId& id, TimePoint now) {

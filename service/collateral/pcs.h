@@ -49,7 +49,10 @@ struct PcsEndpoints {
 // FetchedDcap: a platform's collateral that verified at the time it was fetched.
 struct FetchedDcap {
   tdx::Collateral collateral;
-  tdx::CollateralDates dates;  // tcb_evaluation_data_number is the verified one
+  tdx::CollateralDates dates;
+  // The verified TCB info's tcbEvaluationDataNumber: what the rollback rule compares (the one in
+  // dates is the lower of TCB info's and QE identity's).
+  int64_t tcb_evaluation_data_number = 0;
 };
 
 // VerifyDcap checks collateral for id at now: QuoteVerifier::VerifyCollateral, then that the TCB
