@@ -295,6 +295,8 @@ Result<Config> LoadConfig(const std::string& path) {
       c.launch.max_quote_age = std::chrono::seconds(n);
     } else if (IsWebhookSetting(key)) {
       ATTEST_RETURN_IF_ERROR(ReadWebhookSetting(path, key, value, dir, c.webhooks));
+    } else if (IsCollateralSetting(key)) {
+      ATTEST_RETURN_IF_ERROR(ReadCollateralSetting(path, key, value, dir, c.collateral));
     } else {
       return ConfigError(path, "unknown setting \"" + key + "\"");
     }
@@ -432,6 +434,7 @@ std::string ConfigJson(const Config& c) {
   doc["launch_allow_dac_only"] = c.launch.allow_dac_only;
   doc["launch_max_quote_age_seconds"] = c.launch.max_quote_age.count();
   WriteWebhookSettings(c.webhooks, doc);
+  WriteCollateralSettings(c.collateral, doc);
   return doc.dump(2) + "\n";
 }
 
