@@ -19,5 +19,6 @@ int RunAuditVerify(int argc, char** argv, int first);
 int RunVerifyTdx(int argc, char** argv, int first);
 int RunVerifySgx(int argc, char** argv, int first);
 int RunReasons(int argc, char** argv, int first);
+int RunCollateralFetch(int argc, char** argv, int first);
 
 }  // namespace attest::cli

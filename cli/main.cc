@@ -35,6 +35,8 @@ constexpr Command kCommands[] = {
      attest::cli::RunAuditVerify},
     {"reasons", "", "list every stable error reason with its code and module",
      attest::cli::RunReasons},
+    {"collateral", "fetch", "fetch and verify KDS / PCS collateral for evidence (air-gapped sites)",
+     attest::cli::RunCollateralFetch},
 };
 
 int Usage() {
