@@ -195,15 +195,7 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedPck>> QuoteVerifier::CheckPc
   if (!certs.ok()) {
     return Status(reasons::kTdxPckChainInvalid, "pck chain: " + certs.status().message());
   }
-  std::vector<X509*> rest;
-  for (size_t i = 1; i < certs->size(); ++i) {
-    rest.push_back((*certs)[i].get());
-  }
-  std::vector<X509*> anchors;
-  for (const X509Ptr& r : roots_) {
-    anchors.push_back(r.get());
-  }
-  auto chain = VerifyChain((*certs)[0].get(), rest, anchors, now);
+  auto chain = VerifyToRoots(*certs, roots_, now);
   if (!chain.ok()) {
     // Expiry keeps its x509 reason (distinct from a forged chain).
     if (chain.status().code() == ErrorCode::kExpired) {
@@ -257,15 +249,7 @@ Result<CollateralDates> QuoteVerifier::VerifyCollateral(const Collateral& collat
   if (!certs.ok()) {
     return certs.status().WithContext("PCK CRL issuer chain");
   }
-  std::vector<X509*> rest;
-  for (size_t i = 1; i < certs->size(); ++i) {
-    rest.push_back((*certs)[i].get());
-  }
-  std::vector<X509*> anchors;
-  for (const X509Ptr& r : roots_) {
-    anchors.push_back(r.get());
-  }
-  ATTEST_ASSIGN_OR_RETURN(auto chain, VerifyChain((*certs)[0].get(), rest, anchors, now));
+  ATTEST_ASSIGN_OR_RETURN(auto chain, VerifyToRoots(*certs, roots_, now));
   const std::string ca = SubjectCommonName(chain[0].get());
   if (chain.size() != 2 ||
       (ca != "Intel SGX PCK Platform CA" && ca != "Intel SGX PCK Processor CA")) {

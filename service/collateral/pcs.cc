@@ -47,7 +47,16 @@ std::string Text(const Bytes& body) { return std::string(body.begin(), body.end(
 }  // namespace
 
 Result<DcapId> DcapIdForQuote(const tdx::Quote& quote) {
-  Result<std::vector<X509Ptr>> chain = ParseCertificates(quote.pck_chain_pem);
+  // Only the leaf names the platform: decoding the whole chain (PEM decoding is most of this
+  // lookup's cost) would be done for nothing.
+  const std::string_view pem(reinterpret_cast<const char*>(quote.pck_chain_pem.data()),
+                             quote.pck_chain_pem.size());
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  const size_t end = pem.find(kEnd);
+  const ByteSpan leaf = end == std::string_view::npos
+                            ? ByteSpan(quote.pck_chain_pem)
+                            : ByteSpan(quote.pck_chain_pem).first(end + kEnd.size());
+  Result<std::vector<X509Ptr>> chain = ParseCertificates(leaf);
   if (!chain.ok() || chain->empty()) {
     return Status(reasons::kCollateralBadRequest, "quote carries no readable PCK certificate");
   }

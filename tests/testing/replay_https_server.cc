@@ -22,6 +22,7 @@
 #include "attest/core/reasons.h"
 #include "attest/core/time.h"
 #include "attest/core/x509.h"
+#include "tests/testing/loopback.h"
 #include "tests/testing/test_pki.h"
 #include "tests/testing/vectors.h"
 
@@ -160,19 +161,14 @@ std::unique_ptr<ReplayHttpsServer> ReplayHttpsServer::Start() {
     ADD_FAILURE() << "server certificate not accepted";
     return nullptr;
   }
-  server->listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (bind(server->listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      listen(server->listen_fd_, 64) != 0 ||
-      getsockname(server->listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ADD_FAILURE() << "cannot listen on 127.0.0.1";
+  uint16_t port = 0;
+  Result<int> fd = ListenOnLoopback(&port);
+  if (!fd.ok()) {
+    ADD_FAILURE() << fd.status().ToString();
     return nullptr;
   }
-  server->url_ = "https://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  server->listen_fd_ = *fd;
+  server->url_ = "https://127.0.0.1:" + std::to_string(port);
   server->acceptor_ = std::thread([s = server.get()] { s->Serve(); });
   return server;
 }
