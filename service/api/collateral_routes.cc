@@ -11,7 +11,9 @@
 #include "attest/core/digest.h"
 #include "attest/core/encoding.h"
 #include "attest/core/x509.h"
+#include "attest/snp/endorsement.h"
 #include "attest/tdx/collateral.h"
+#include "protocol/host_platform.h"
 #include "service/api/routes.h"
 #include "service/collateral/cache_items.h"
 #include "service/collateral/import.h"
@@ -69,6 +71,47 @@ Result<http::HttpResponse> ExportCollateral(RequestContext& ctx) {
 // BundleOrder puts chains and CRLs before VCEKs, which are verified with them.
 int BundleOrder(const std::string& kind) { return kind == service::collateral::kKindVcek ? 1 : 0; }
 
+struct Item {
+  std::string kind, key;
+  Bytes value;
+};
+
+struct Imported {
+  int stored = 0;
+  nlohmann::json refused = nlohmann::json::array();  // [{kind, key, code, message}]
+
+  std::string Summary() const {
+    return "stored=" + std::to_string(stored) + " refused=" + std::to_string(refused.size());
+  }
+  http::HttpResponse Response() const {
+    return http::JsonResponse(201, {{"stored", stored}, {"refused", refused}});
+  }
+};
+
+// ImportItems verifies and stores items in order (ImportCachedItem), collecting refusals; fails
+// only when the database does.
+Result<Imported> ImportItems(RequestContext& ctx, const std::vector<Item>& items,
+                             std::string_view origin) {
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  Imported out;
+  for (const Item& item : items) {
+    Status s = service::collateral::ImportCachedItem(*db, item.kind, item.key, item.value, origin,
+                                                     ctx.service.anchors->tdx(),
+                                                     ctx.service.anchors->snp(), ctx.now);
+    if (s.ok()) {
+      ++out.stored;
+    } else if (s.reason_id() == reasons::kStoreDatabase.id) {
+      return s;
+    } else {
+      out.refused.push_back({{"kind", item.kind},
+                             {"key", item.key},
+                             {"code", s.reason_id()},
+                             {"message", s.message()}});
+    }
+  }
+  return out;
+}
+
 Result<http::HttpResponse> ImportBundle(RequestContext& ctx, const nlohmann::json& doc) {
   const nlohmann::json& items = doc["items"];
   if (!items.is_array() || items.size() > kMaxBundleItems ||
@@ -77,10 +120,6 @@ Result<http::HttpResponse> ImportBundle(RequestContext& ctx, const nlohmann::jso
                   "a collateral bundle is {\"format\": 1, \"items\": [...]} with at most " +
                       std::to_string(kMaxBundleItems) + " items");
   }
-  struct Item {
-    std::string kind, key;
-    Bytes value;
-  };
   std::vector<Item> parsed;
   for (const nlohmann::json& item : items) {
     if (!item.is_object() || !item.contains("kind") || !item["kind"].is_string() ||
@@ -97,29 +136,10 @@ Result<http::HttpResponse> ImportBundle(RequestContext& ctx, const nlohmann::jso
   std::stable_sort(parsed.begin(), parsed.end(), [](const Item& a, const Item& b) {
     return BundleOrder(a.kind) < BundleOrder(b.kind);
   });
-  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
-  int stored = 0;
-  nlohmann::json refused = nlohmann::json::array();
-  for (const Item& item : parsed) {
-    Status s = service::collateral::ImportCachedItem(*db, item.kind, item.key, item.value, "import",
-                                                     ctx.service.anchors->tdx(),
-                                                     ctx.service.anchors->snp(), ctx.now);
-    if (s.ok()) {
-      ++stored;
-    } else if (s.reason_id() == reasons::kStoreDatabase.id) {
-      return s;
-    } else {
-      refused.push_back({{"kind", item.kind},
-                         {"key", item.key},
-                         {"code", s.reason_id()},
-                         {"message", s.message()}});
-    }
-  }
-  ATTEST_RETURN_IF_ERROR(
-      ctx.Audit("collateral.import", "bundle", "ok",
-                "stored=" + std::to_string(stored) + " refused=" + std::to_string(refused.size()),
-                HexEncode(Sha256(ctx.request.body))));
-  return http::JsonResponse(201, {{"stored", stored}, {"refused", std::move(refused)}});
+  ATTEST_ASSIGN_OR_RETURN(Imported imported, ImportItems(ctx, parsed, "import"));
+  ATTEST_RETURN_IF_ERROR(ctx.Audit("collateral.import", "bundle", "ok", imported.Summary(),
+                                   HexEncode(Sha256(ctx.request.body))));
+  return imported.Response();
 }
 
 Result<http::HttpResponse> ImportCollateral(RequestContext& ctx) {
@@ -169,11 +189,71 @@ Result<http::HttpResponse> ImportCollateral(RequestContext& ctx) {
             {"sha256", digest}});
 }
 
+// POST /v1/hosts/{id}/endorsements (the host itself): its platform's AMD endorsements, uploaded by
+// the host agent at enrollment (its VCEK for the chip and current TCB, with the product's chain
+// and CRL when it has them), so the first guest on a new host needs no KDS round trip. Each is
+// verified like a fetch; the VCEK must be for one of the host's own chips.
+constexpr size_t kMaxEndorsementBytes = size_t{64} * 1024;
+
+// OwnsChip reports whether hw_id (64 bytes, or Turin's first 8) names one of platform's chips.
+bool OwnsChip(const std::string& platform_text, const Bytes& hw_id) {
+  Result<protocol::HostPlatform> platform = protocol::ParseHostPlatform(platform_text);
+  if (!platform.ok() || hw_id.empty()) {
+    return false;
+  }
+  return std::any_of(platform->snp_chip_ids.begin(), platform->snp_chip_ids.end(),
+                     [&](const protocol::SnpChipId& chip) {
+                       return hw_id.size() <= chip.size() &&
+                              std::equal(hw_id.begin(), hw_id.end(), chip.begin());
+                     });
+}
+
+Result<http::HttpResponse> UploadHostEndorsements(RequestContext& ctx) {
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(ctx.request));
+  http::ObjectReader reader(body);
+  ATTEST_ASSIGN_OR_RETURN(Bytes vcek, reader.TakeBase64("vcek", true, kMaxEndorsementBytes));
+  ATTEST_ASSIGN_OR_RETURN(Bytes chain,
+                          reader.TakeBase64("cert_chain", false, kMaxEndorsementBytes));
+  ATTEST_ASSIGN_OR_RETURN(Bytes crl, reader.TakeBase64("crl", false, kMaxEndorsementBytes));
+  ATTEST_RETURN_IF_ERROR(reader.Finish());
+  ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
+  ATTEST_ASSIGN_OR_RETURN(store::Host host, db->GetHost(ctx.caller.tenant_id, ctx.Param("id")));
+
+  Result<std::vector<X509Ptr>> certs = ParseCertificates(vcek);
+  if (!certs.ok()) {
+    return service::collateral::AsRefusal(certs.status(), "VCEK");
+  }
+  Result<snp::EndorsementInfo> info = snp::ParseEndorsementCert((*certs)[0].get());
+  if (!info.ok() || info->kind != snp::EndorsementKind::kVcek) {
+    return Status(reasons::kCollateralMalformed, "\"vcek\" is not an AMD VCEK certificate");
+  }
+  if (!OwnsChip(host.platform, info->hw_id)) {
+    return Status(reasons::kCollateralMismatch,
+                  "the VCEK's hwID is not one of this host's SEV-SNP chips");
+  }
+  namespace col = service::collateral;
+  const std::string hierarchy = col::HierarchyKey(snp::EndorsementKind::kVcek, info->product);
+  std::vector<Item> items;
+  if (!chain.empty()) {
+    items.push_back({std::string(col::kKindCertChain), hierarchy, std::move(chain)});
+  }
+  if (!crl.empty()) {
+    items.push_back({std::string(col::kKindCrl), hierarchy, std::move(crl)});
+  }
+  const col::VcekId id{info->product, info->hw_id, snp::EncodeTcb(info->tcb, info->product)};
+  items.push_back({std::string(col::kKindVcek), col::VcekCacheKey(id), std::move(vcek)});
+  ATTEST_ASSIGN_OR_RETURN(Imported imported, ImportItems(ctx, items, "agent"));
+  ATTEST_RETURN_IF_ERROR(ctx.Audit("collateral.host_upload", host.id, "ok", imported.Summary(),
+                                   HexEncode(Sha256(ctx.request.body))));
+  return imported.Response();
+}
+
 }  // namespace
 
 void AddCollateralRoutes(ApiRouter& router) {
   router.Add("POST", "/v1/collateral", http::Access::kOperator, ImportCollateral);
   router.Add("GET", "/v1/collateral", http::Access::kOperator, ExportCollateral);
+  router.Add("POST", "/v1/hosts/{id}/endorsements", http::Access::kHost, UploadHostEndorsements);
 }
 
 }  // namespace attest::service::api
