@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <tuple>
 
 #include "agent/host_commands.h"
 #include "attest/core/encoding.h"
@@ -174,6 +175,27 @@ int NextDelaySeconds(bool succeeded, int consecutive_failures, int interval_seco
   }
   const int exponent = std::clamp(consecutive_failures - 1, 0, 16);
   return std::min(interval_seconds, 1 << exponent);
+}
+
+Result<nlohmann::json> EndorsementsBody(const std::string& dir) {
+  constexpr size_t kMaxBytes = size_t{64} * 1024;
+  nlohmann::json body;
+  for (const auto& [file, member, required] :
+       {std::tuple{"/vcek.der", "vcek", true}, std::tuple{"/cert_chain.pem", "cert_chain", false},
+        std::tuple{"/crl.der", "crl", false}}) {
+    if (!required && !std::filesystem::exists(dir + file)) {
+      continue;
+    }
+    ATTEST_ASSIGN_OR_RETURN(Bytes data, ReadFileBytes(dir + file, kMaxBytes));
+    body[member] = Base64Encode(data);
+  }
+  return body;
+}
+
+Result<nlohmann::json> UploadEndorsements(client::ApiClient& api, const std::string& host_id,
+                                          const std::string& dir) {
+  ATTEST_ASSIGN_OR_RETURN(nlohmann::json body, EndorsementsBody(dir));
+  return api.CallJson("POST", "/v1/hosts/" + host_id + "/endorsements", body);
 }
 
 }  // namespace attest::agent

@@ -52,6 +52,19 @@ inline constexpr char kHostProfile[] = "attest-host";
 Result<HostIdentity> Enroll(const HostAgentConfig& config, client::ApiClient& unsigned_api,
                             const std::string& token);
 
+// EndorsementsBody reads the host's AMD endorsements from dir, as `attestctl collateral fetch snp`
+// writes them (or the host's SEV tooling exports them): vcek.der (required), cert_chain.pem and
+// crl.der (each when present), and returns the body of POST /v1/hosts/{id}/endorsements
+// {"vcek", "cert_chain"?, "crl"?} (base64). attestd verifies them; nothing is checked here.
+// Fails with core.file_unreadable (a missing vcek.der, or a file over 64 KiB).
+Result<nlohmann::json> EndorsementsBody(const std::string& dir);
+
+// UploadEndorsements sends EndorsementsBody(dir) for host_id with the host's own credential and
+// returns attestd's answer ({"stored", "refused"}). Fails with EndorsementsBody's or the client's
+// reasons.
+Result<nlohmann::json> UploadEndorsements(client::ApiClient& api, const std::string& host_id,
+                                          const std::string& dir);
+
 // WriteHostCredentials writes identity to path, mode 0600, in the AWS credentials-file format
 // (profile attest-host, with the host id as host_id), replacing the file atomically. Fails with
 // core.file_unwritable.

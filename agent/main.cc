@@ -48,7 +48,7 @@ constexpr char kUsage[] =
     "  attest-agent host enroll --endpoint URL --token TOKEN --tcti CONF [--out FILE]\n"
     "                           [--ca-cert FILE] [--ak ecdsa|rsa] [--ek-alg "
     "rsa|ecc-p256|ecc-p384]\n"
-    "                           [PLATFORM]\n"
+    "                           [PLATFORM] [--endorsements DIR]\n"
     "  attest-agent host run --endpoint URL --tcti CONF [--credentials FILE] [--interval SECONDS]\n"
     "                        [--once] [--ca-cert FILE] [--region R] [--pcrs 0,1,...]\n"
     "                        [--eventlog PATH] [--drtm-log PATH] [--ak ecdsa|rsa] [PLATFORM]\n"
@@ -161,10 +161,10 @@ void PrintDecision(const attest::agent::Decision& d) {
 // when the host was found trusted, 1 when the service refused it, 3 when it could not attest
 // (transport, HTTP or TPM error); without --once it never exits on such errors, it backs off.
 int RunHostApi(int argc, char** argv, const std::string& verb) {
-  const FlagSpec spec{
-      {"endpoint", "ca-cert", "region", "tcti", "token", "out", "credentials", "ak", "ek-alg",
-       "interval", "pcrs", "eventlog", "drtm-log", "sev-device", "pck-cert", "platform-file"},
-      {"once", "snp"}};
+  const FlagSpec spec{{"endpoint", "ca-cert", "region", "tcti", "token", "out", "credentials", "ak",
+                       "ek-alg", "interval", "pcrs", "eventlog", "drtm-log", "sev-device",
+                       "pck-cert", "platform-file", "endorsements"},
+                      {"once", "snp"}};
   auto args = Args::Parse(argc, argv, 3, spec);
   if (!args.ok()) {
     return Fail(args.status());
@@ -234,6 +234,22 @@ int RunHostApi(int argc, char** argv, const std::string& verb) {
     }
     std::cout << "enrolled host " << identity->host_id << " (credential in " << out << ", profile "
               << attest::agent::kHostProfile << ")\n";
+    if (auto dir = args->Get("endorsements")) {
+      // The host's own AMD endorsements, so the first guest here needs no KDS round trip. The
+      // host is enrolled whatever becomes of them: a failure is reported, not undone.
+      client_config.sign = true;
+      client_config.credentials = identity->credentials;
+      auto signed_api = attest::client::ApiClient::Create(client_config);
+      auto answer = signed_api.ok()
+                        ? attest::agent::UploadEndorsements(**signed_api, identity->host_id, *dir)
+                        : attest::Result<nlohmann::json>(signed_api.status());
+      if (!answer.ok()) {
+        std::cerr << "attest-agent: endorsements not uploaded: " << answer.status().ToString()
+                  << "\n";
+        return 1;
+      }
+      std::cout << "endorsements: " << answer->dump() << "\n";
+    }
     return 0;
   }
 

@@ -21,5 +21,6 @@ int RunVerifySgx(int argc, char** argv, int first);
 int RunMeasureTdx(int argc, char** argv, int first);
 int RunReasons(int argc, char** argv, int first);
 int RunMeasure(int argc, char** argv, int first);
+int RunCollateralFetch(int argc, char** argv, int first);
 
 }  // namespace attest::cli

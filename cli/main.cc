@@ -39,6 +39,8 @@ constexpr Command kCommands[] = {
      attest::cli::RunReasons},
     {"measure", "", "expected SEV / SEV-ES / SEV-SNP launch digest (sev-snp-measure's flags)",
      attest::cli::RunMeasure},
+    {"collateral", "fetch", "fetch and verify KDS / PCS collateral for evidence (air-gapped sites)",
+     attest::cli::RunCollateralFetch},
 };
 
 int Usage() {

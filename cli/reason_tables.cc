@@ -15,6 +15,7 @@
 #include "policy/reasons.h"
 #include "protocol/reasons.h"
 #include "service/api/reasons.h"
+#include "service/collateral/reasons.h"
 #include "service/events/reasons.h"
 #include "service/http/reasons.h"
 #include "service/keys/reasons.h"
@@ -40,6 +41,7 @@ constexpr ReasonTable kTables[] = {
     {"flags", reasons::kFlagsTable},         {"service/events", reasons::kWebhookTable},
     {"service/work", reasons::kWorkTable},   {"attest/measure", reasons::kMeasureSevTable},
     {"attest/measure", reasons::kMeasureTdxTable},
+    {"service/collateral", reasons::kCollateralTable},
 };
 
 }  // namespace

@@ -1,4 +1,6 @@
 // attestctl verify snp: offline verification of an AMD SEV-SNP attestation report.
+#include <filesystem>
+
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/snp/claims.h"
@@ -21,7 +23,7 @@ namespace {
 
 constexpr char kUsage[] =
     "attestctl verify snp --report FILE [--vcek FILE] [--chain FILE] [--crl FILE] "
-    "[--at RFC3339] [--policy FILE [--token-key PEM]] [--json]";
+    "[--collateral-dir DIR] [--at RFC3339] [--policy FILE [--token-key PEM]] [--json]";
 
 // ReadOptional reads the file named by flag, if given, into out.
 Status ReadOptional(const Args& args, const char* flag, std::vector<Bytes>* out) {
@@ -34,11 +36,28 @@ Status ReadOptional(const Args& args, const char* flag, std::vector<Bytes>* out)
   return Status::Ok();
 }
 
+// ReadCollateralDir reads what `attestctl collateral fetch snp` wrote: DIR/vcek.der (required),
+// DIR/cert_chain.pem and DIR/crl.der (each when present), after anything given by flag.
+Status ReadCollateralDir(const std::string& dir, std::vector<Bytes>* vcek,
+                         snp::SnpCollateral* collateral) {
+  ATTEST_ASSIGN_OR_RETURN(Bytes cert, ReadFileBytes(dir + "/vcek.der"));
+  vcek->push_back(std::move(cert));
+  for (const auto& [name, out] : {std::pair{"/cert_chain.pem", &collateral->chain},
+                                  std::pair{"/crl.der", &collateral->crls}}) {
+    if (std::filesystem::exists(dir + name)) {
+      ATTEST_ASSIGN_OR_RETURN(Bytes data, ReadFileBytes(dir + name));
+      out->push_back(std::move(data));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunVerifySnp(int argc, char** argv, int first) {
-  const FlagSpec spec{{"report", "vcek", "chain", "crl", "at", kPolicyFlag, kTokenKeyFlag},
-                      {"json"}};
+  const FlagSpec spec{
+      {"report", "vcek", "chain", "crl", "collateral-dir", "at", kPolicyFlag, kTokenKeyFlag},
+      {"json"}};
   auto args = Args::Parse(argc, argv, first, spec);
   if (!args.ok()) {
     return PrintUsageError(args.status(), kUsage);
@@ -66,6 +85,11 @@ int RunVerifySnp(int argc, char** argv, int first) {
                                   std::pair{"crl", &collateral.crls}}) {
     Status status = ReadOptional(*args, flag, out);
     if (!status.ok()) {
+      return PrintUsageError(status, "");
+    }
+  }
+  if (auto dir = args->Get("collateral-dir")) {
+    if (Status status = ReadCollateralDir(*dir, &vcek, &collateral); !status.ok()) {
       return PrintUsageError(status, "");
     }
   }

@@ -198,4 +198,11 @@ Result<VerifiedSnpReport> VerifySnpReport(const SnpReport& report, const SnpColl
   return VerifiedSnpReport(report, chain->endorsement, now);
 }
 
+Result<EndorsementInfo> VerifyEndorsementChain(const SnpCollateral& collateral,
+                                               const SnpTrustRoots& roots, TimePoint now) {
+  ATTEST_ASSIGN_OR_RETURN(std::shared_ptr<const ValidatedChain> chain,
+                          ValidateChain(collateral, roots, now));
+  return chain->endorsement;
+}
+
 }  // namespace attest::snp

@@ -62,4 +62,11 @@ Result<VerifiedSnpReport> VerifySnpReport(const SnpReport& report, const SnpColl
                                           const SnpTrustRoots& roots, TimePoint now,
                                           SnpChainCache* cache = nullptr);
 
+// VerifyEndorsementChain runs step 1 of VerifySnpReport alone, with no report: the endorsement
+// certificate chains to the pinned ARK of its product at now and no supplied CRL revokes it. For
+// a VCEK fetched from AMD KDS or uploaded by a host agent before any report needs it. Returns the
+// certificate's AMD extensions (kind, product, hwID, TCB). Fails like VerifySnpReport's step 1.
+Result<EndorsementInfo> VerifyEndorsementChain(const SnpCollateral& collateral,
+                                               const SnpTrustRoots& roots, TimePoint now);
+
 }  // namespace attest::snp

@@ -311,6 +311,20 @@ Result<Collateral> CollateralFromJson(const json& doc) {
   return c;
 }
 
+std::string CollateralToJson(const Collateral& c) {
+  auto text = [](const Bytes& b) { return std::string(b.begin(), b.end()); };
+  const json doc = {{"pck_crl_issuer_chain", text(c.pck_crl_issuer_chain)},
+                    {"root_ca_crl", HexEncode(c.root_ca_crl)},
+                    {"pck_crl", HexEncode(c.pck_crl)},
+                    {"tcb_info_issuer_chain", text(c.tcb_info_issuer_chain)},
+                    {"tcb_info", c.tcb_info_body},
+                    {"tcb_info_signature", HexEncode(c.tcb_info_signature)},
+                    {"qe_identity_issuer_chain", text(c.qe_identity_issuer_chain)},
+                    {"qe_identity", c.qe_identity_body},
+                    {"qe_identity_signature", HexEncode(c.qe_identity_signature)}};
+  return doc.dump();
+}
+
 Result<Collateral> CollateralFromPcs(const PcsFiles& files) {
   auto need = [](bool present, const char* what) -> Status {
     if (present) {

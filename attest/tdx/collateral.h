@@ -120,6 +120,9 @@ struct Collateral {
 // ParseCollateralJson loads form (a). CRLs may be hex DER or PEM text; signatures are hex.
 // Fails with tdx.collateral_malformed.
 Result<Collateral> ParseCollateralJson(std::string_view text);
+// CollateralToJson writes c in form (a), each CRL as the hex of its bytes (DER or PEM), so that
+// ParseCollateralJson gives back the same bytes in every field (the signed bodies included).
+std::string CollateralToJson(const Collateral& c);
 // CollateralFromJson is ParseCollateralJson on a document already read (a request body member).
 Result<Collateral> CollateralFromJson(const nlohmann::json& doc);
 

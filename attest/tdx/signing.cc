@@ -135,6 +135,21 @@ Result<std::vector<X509Ptr>> ParseChain(const Bytes& pem, const std::vector<X509
   return out;
 }
 
+Result<std::vector<X509Ptr>> VerifyToRoots(const std::vector<X509Ptr>& certs,
+                                           const std::vector<X509Ptr>& roots, TimePoint now) {
+  std::vector<X509*> rest;
+  rest.reserve(certs.size());
+  for (size_t i = 1; i < certs.size(); ++i) {
+    rest.push_back(certs[i].get());
+  }
+  std::vector<X509*> anchors;
+  anchors.reserve(roots.size());
+  for (const X509Ptr& r : roots) {
+    anchors.push_back(r.get());
+  }
+  return VerifyChain(certs[0].get(), rest, anchors, now);
+}
+
 // CheckListed fails with kCertRevoked when crl (already verified) lists cert.
 Status CheckListed(X509_CRL* crl, X509* cert, std::string_view what) {
   X509_REVOKED* entry = nullptr;
@@ -155,17 +170,7 @@ Result<std::vector<X509Ptr>> VerifySigningChain(const Bytes& pem, const std::vec
   if (!certs.ok()) {
     return certs.status().WithContext(what);
   }
-  std::vector<X509*> rest;
-  rest.reserve(certs->size());
-  for (size_t i = 1; i < certs->size(); ++i) {
-    rest.push_back((*certs)[i].get());
-  }
-  std::vector<X509*> anchors;
-  anchors.reserve(roots.size());
-  for (const X509Ptr& r : roots) {
-    anchors.push_back(r.get());
-  }
-  auto chain = VerifyChain((*certs)[0].get(), rest, anchors, now);
+  auto chain = VerifyToRoots(*certs, roots, now);
   if (!chain.ok()) {
     return chain.status().WithContext(what);
   }

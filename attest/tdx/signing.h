@@ -38,6 +38,11 @@ Status VerifyBodySignature(X509* signer, const std::string& body, const Bytes& r
 Result<std::vector<X509Ptr>> ParseChain(const Bytes& pem, const std::vector<X509Ptr>& roots,
                                         const std::vector<Bytes>& roots_der);
 
+// VerifyToRoots validates certs[0] -> certs[1..] -> one of roots at now (VerifyChain); certs is
+// not empty. Returns the validated chain, leaf first.
+Result<std::vector<X509Ptr>> VerifyToRoots(const std::vector<X509Ptr>& certs,
+                                           const std::vector<X509Ptr>& roots, TimePoint now);
+
 // CheckListed fails with x509.cert_revoked when crl (already verified) lists cert.
 Status CheckListed(X509_CRL* crl, X509* cert, std::string_view what);
 

@@ -195,15 +195,7 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedPck>> QuoteVerifier::CheckPc
   if (!certs.ok()) {
     return Status(reasons::kTdxPckChainInvalid, "pck chain: " + certs.status().message());
   }
-  std::vector<X509*> rest;
-  for (size_t i = 1; i < certs->size(); ++i) {
-    rest.push_back((*certs)[i].get());
-  }
-  std::vector<X509*> anchors;
-  for (const X509Ptr& r : roots_) {
-    anchors.push_back(r.get());
-  }
-  auto chain = VerifyChain((*certs)[0].get(), rest, anchors, now);
+  auto chain = VerifyToRoots(*certs, roots_, now);
   if (!chain.ok()) {
     // Expiry keeps its x509 reason (distinct from a forged chain).
     if (chain.status().code() == ErrorCode::kExpired) {
@@ -244,6 +236,33 @@ Result<std::shared_ptr<const QuoteVerifier::VerifiedPck>> QuoteVerifier::CheckPc
   ATTEST_ASSIGN_OR_RETURN(v->ext, ParsePckExtensions((*chain)[0].get()));
   ATTEST_ASSIGN_OR_RETURN(v->key, CertP256Key((*chain)[0].get(), reasons::kTdxPckChainInvalid));
   return std::shared_ptr<const VerifiedPck>(std::move(v));
+}
+
+Result<CollateralDates> QuoteVerifier::VerifyCollateral(const Collateral& collateral,
+                                                        TimePoint now) {
+  ATTEST_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedCollateral> v,
+                          CheckCollateral(collateral, now));
+  if (collateral.pck_crl_issuer_chain.empty()) {
+    return Status(reasons::kTdxCollateralMissing, "PCK CRL issuer chain is absent");
+  }
+  auto certs = ParseChain(collateral.pck_crl_issuer_chain, roots_, roots_der_);
+  if (!certs.ok()) {
+    return certs.status().WithContext("PCK CRL issuer chain");
+  }
+  ATTEST_ASSIGN_OR_RETURN(auto chain, VerifyToRoots(*certs, roots_, now));
+  const std::string ca = SubjectCommonName(chain[0].get());
+  if (chain.size() != 2 ||
+      (ca != "Intel SGX PCK Platform CA" && ca != "Intel SGX PCK Processor CA")) {
+    return Status(reasons::kTdxCollateralChainInvalid,
+                  "PCK CRL issuer chain: signer is \"" + ca + "\", want a PCK CA under the root");
+  }
+  if (X509_NAME_cmp(X509_CRL_get_issuer(v->pck_crl.get()), X509_get_subject_name(chain[0].get())) !=
+      0) {
+    return Status(reasons::kCrlIssuerUnknown, "PCK CRL: not issued by " + ca);
+  }
+  ATTEST_RETURN_IF_ERROR(WithContext(CheckCrl(v->pck_crl.get(), chain[0].get(), now), "PCK CRL"));
+  ATTEST_RETURN_IF_ERROR(CheckListed(v->root_crl.get(), chain[0].get(), "PCK CRL issuer chain"));
+  return v->dates;
 }
 
 Verification QuoteVerifier::Verify(const Quote& q, const Collateral* collateral, TimePoint now) {

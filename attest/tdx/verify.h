@@ -75,6 +75,16 @@ class QuoteVerifier {
   // The built-in TCB policy is not applied here: see ApplyDefaultTcbPolicy.
   Verification Verify(const Quote& quote, const Collateral* collateral, TimePoint now);
 
+  // VerifyCollateral checks collateral on its own, with no quote, at now: what CheckCollateral
+  // checks for a quote (root CA CRL by a pinned root, TCB info and QE identity signatures over
+  // their exact bytes by a TCB Signing chain to a pinned root, windows), plus the PCK CRL against
+  // its own issuer chain (pck_crl_issuer_chain: a PCK Platform or Processor CA issued by a pinned
+  // root and not on the root CRL). For collateral fetched or imported before any quote needs it.
+  // Returns the verified dates and tcbEvaluationDataNumber (the lower of TCB info's and QE
+  // identity's). Fails with the reasons Verify reports, or tdx.collateral_missing when the PCK
+  // CRL issuer chain is absent. Nothing is cached.
+  Result<CollateralDates> VerifyCollateral(const Collateral& collateral, TimePoint now);
+
   // ClearCaches drops every cached collateral and chain (benchmarks measure cold this way).
   void ClearCaches();
 

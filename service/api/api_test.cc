@@ -3,7 +3,11 @@
 
 #include <filesystem>
 #include <functional>
+#include <set>
 
+#include <nlohmann/json.hpp>
+
+#include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "service/api/testing/api_harness.h"
 #include "service/keys/local_kek.h"
@@ -496,13 +500,95 @@ TEST(ApiCollateralTest, ImportsCurrentDcapCollateralWithoutRollback) {
   EXPECT_EQ(r.json["key"], "dcap/TDX/b0c06f000000");
   EXPECT_EQ(h.Call("POST", "/v1/collateral", bundle, &op).status, 201);  // same again: fine
 
+  // Verified before it is stored: past its window, or with a signature that does not verify
+  // over the exact bytes, it is refused (issue 19).
   h.set_now(*ParseRfc3339("2025-08-01T00:00:00Z"));
   r = h.Call("POST", "/v1/collateral", bundle, &op);
-  EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(r.json["code"], "api.invalid_field");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(r.json["code"], "collateral.expired");
+  h.set_now(*ParseRfc3339("2025-07-01T00:00:00Z"));
+  nlohmann::json tampered = nlohmann::json::parse(bundle);
+  std::string sig = tampered["tcb_info_signature"];
+  sig[0] = sig[0] == '0' ? '1' : '0';
+  tampered["tcb_info_signature"] = sig;
+  r = h.Call("POST", "/v1/collateral", tampered.dump(), &op);
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(r.json["code"], "collateral.signature_invalid");
+  tampered = nlohmann::json::parse(bundle);
+  tampered["root_ca_crl"] = attest::HexEncode(
+      attest::testing::ReadVector("tdx/gotdx-v4-spr/root_ca_crl.der"));  // expired 2024-04-02
+  r = h.Call("POST", "/v1/collateral", tampered.dump(), &op);
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(r.json["code"], "collateral.expired");
   r = h.Call("POST", "/v1/collateral", R"({"tcb_info":"x"})", &op);
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.json["code"], "tdx.collateral_malformed");
+}
+
+TEST(ApiCollateralTest, ExportedCacheImportsAtAnotherSiteItemByItemVerified) {
+  const std::string t = "2025-07-01T00:00:00Z";
+  ApiHarness site_a;
+  site_a.set_now(*ParseRfc3339(t));
+  const sigv4::Credentials& op_a = site_a.operator_credentials();
+  ASSERT_EQ(site_a
+                .Call("POST", "/v1/collateral",
+                      attest::testing::ReadVectorText("tdx/dcap-qvl-v4/collateral.json"), &op_a)
+                .status,
+            201);
+  auto exported = site_a.Call("GET", "/v1/collateral", "", &op_a);
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  ASSERT_EQ(exported.json["items"].size(), 1u) << exported.body;
+  EXPECT_EQ(exported.json["items"][0]["kind"], "dcap");
+  EXPECT_EQ(exported.json["items"][0]["key"], "TDX/B0C06F000000/platform");
+
+  // Site B also receives AMD items in the same bundle: the VCEK after its chain and CRL.
+  nlohmann::json bundle = exported.json;
+  auto add = [&](const char* kind, const std::string& key, const char* file) {
+    bundle["items"].push_back(
+        {{"kind", kind}, {"key", key}, {"value", Base64Encode(attest::testing::ReadVector(file))}});
+  };
+  add("snp.vcek",
+      "Milan/"
+      "3ac3fe21e13fb0990eb28a802e3fb6a29483a6b0753590c951bdd3b8e53786184ca39e359669a2b76a1936776b"
+      "564ea464cdce40c05f63c9b610c5068b006b5d/4405000000000002",
+      "snp/gsg-milan-v2/vcek.der");
+  add("snp.cert_chain", "vcek/Milan", "snp/certs/ask_ark_milan.pem");
+  add("snp.crl", "vcek/Milan", "collateral/kds/openpcc-2025/vcek-Milan-crl.body.der");
+  // Refused ones: a Genoa CRL under Milan's key, an unknown kind, a VCEK under another TCB.
+  add("snp.crl", "vcek/Genoa", "collateral/kds/openpcc-2025/vcek-Milan-crl.body.der");
+  add("sev.cek", "x", "snp/gsg-milan-v2/vcek.der");
+  add("snp.vcek",
+      "Milan/"
+      "3ac3fe21e13fb0990eb28a802e3fb6a29483a6b0753590c951bdd3b8e53786184ca39e359669a2b76a1936776b"
+      "564ea464cdce40c05f63c9b610c5068b006b5d/0000000000000000",
+      "snp/gsg-milan-v2/vcek.der");
+
+  ApiHarness site_b;
+  site_b.set_now(*ParseRfc3339(t));
+  const sigv4::Credentials& op_b = site_b.operator_credentials();
+  auto imported = site_b.Call("POST", "/v1/collateral", bundle.dump(), &op_b);
+  ASSERT_EQ(imported.status, 201) << imported.body;
+  EXPECT_EQ(imported.json["stored"], 4) << imported.body;
+  std::set<std::string> refused;
+  for (const auto& r : imported.json["refused"]) {
+    refused.insert(r["kind"].get<std::string>() + " " + r["code"].get<std::string>());
+  }
+  EXPECT_EQ(refused, (std::set<std::string>{"snp.crl collateral.chain_untrusted",
+                                            "sev.cek collateral.bad_request",
+                                            "snp.vcek collateral.mismatch"}))
+      << imported.body;
+  EXPECT_EQ(site_b.Call("GET", "/v1/collateral", "", &op_b).json["items"].size(), 4u);
+
+  // The same bundle again: nothing is older, so it is all kept; bodies that are no bundle fail.
+  EXPECT_EQ(site_b.Call("POST", "/v1/collateral", bundle.dump(), &op_b).json["stored"], 4);
+  for (const char* bad : {R"({"items":{}})", R"({"format":2,"items":[]})",
+                          R"({"format":1,"items":[{"kind":"dcap"}]})",
+                          R"({"format":1,"items":[{"kind":"dcap","key":"k","value":"!!"}]})"}) {
+    SCOPED_TRACE(bad);
+    auto r = site_b.Call("POST", "/v1/collateral", bad, &op_b);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.json["code"], "api.invalid_field");
+  }
 }
 
 }  // namespace

@@ -43,6 +43,7 @@
 #include "policy/token.h"
 #include "protocol/jwe.h"
 #include "service/api/routes.h"
+#include "service/collateral/cache_source.h"
 #include "service/collateral/store_source.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
@@ -153,8 +154,9 @@ Result<snp::SnpCollateral> ReadSnpCollateral(http::ObjectReader& reader) {
   ATTEST_ASSIGN_OR_RETURN(Bytes crl, reader.TakeBase64("crl", false, kMaxCrlBytes));
   ATTEST_ASSIGN_OR_RETURN(Bytes auxblob,
                           reader.TakeBase64("auxblob", false, snp::kMaxCertTableBytes));
-  if (vcek.empty() == auxblob.empty()) {
-    return InvalidField("evidence", "want exactly one of \"vcek\" and \"auxblob\"");
+  if (!vcek.empty() && !auxblob.empty()) {
+    // Neither: the operator's cached VCEK for the chip and TCB is used (AddOperatorCollateral).
+    return InvalidField("evidence", "want at most one of \"vcek\" and \"auxblob\"");
   }
   snp::SnpCollateral c;
   if (!auxblob.empty()) {
@@ -207,6 +209,70 @@ Status ReadEvidence(const nlohmann::json& value, AttestBody& out) {
     return InvalidField("evidence.tee", "\"snp\" or \"tdx\"");
   }
   return reader.Finish().WithContext("evidence");
+}
+
+// AddOperatorCollateral puts the operator's collateral beside the guest's (issue 19): verifiers
+// never fetch, so it comes from the shared cache the refresher fills (and, for TDX, the host
+// operator's imports). A guest may send collateral, but never in place of newer cached data nor
+// without the cached revocation list: an SNP report is always checked against the cached CRL of
+// its product, and a TDX quote's guest collateral is replaced by the cached one unless it claims
+// a newer evaluation (which the verifier then checks). Fails with collateral.stale when cached
+// revocation data or TCB info is past max_collateral_age_seconds, or with the store's reason.
+Status AddOperatorCollateral(RequestContext& ctx, store::Store& db, const Result<store::Host>& host,
+                             bool tdx_collateral_given, release::Evidence& evidence) {
+  service::collateral::CacheCollateralSource cache(db, ctx.now,
+                                                   ctx.service.config.max_collateral_age);
+  if (auto* snp_evidence = std::get_if<release::SnpEvidence>(&evidence)) {
+    if (!snp_evidence->report.ok()) {
+      return Status::Ok();
+    }
+    snp::SnpCollateral& c = snp_evidence->collateral;
+    // A version 2 report names no product; the guest's VCEK does (its chain is checked later).
+    std::optional<snp::Product> product;
+    if (!c.endorsement_cert.empty()) {
+      Result<std::vector<X509Ptr>> certs = ParseCertificates(c.endorsement_cert);
+      if (certs.ok()) {
+        Result<snp::EndorsementInfo> info = snp::ParseEndorsementCert((*certs)[0].get());
+        product = info.ok() ? std::optional<snp::Product>(info->product) : std::nullopt;
+      }
+    }
+    ATTEST_ASSIGN_OR_RETURN(service::collateral::CachedSnp cached,
+                            cache.SnpEndorsements(*snp_evidence->report, product));
+    if (c.endorsement_cert.empty() && !cached.vcek.empty()) {
+      c.endorsement_cert = std::move(cached.vcek);
+    }
+    if (!cached.cert_chain.empty()) {
+      c.chain.push_back(std::move(cached.cert_chain));
+    }
+    if (!cached.crl.empty()) {
+      c.crls.push_back(std::move(cached.crl));
+    }
+    return Status::Ok();
+  }
+  auto* tdx_evidence = std::get_if<release::TdxEvidence>(&evidence);
+  if (tdx_evidence == nullptr || !tdx_evidence->quote.ok()) {
+    return Status::Ok();  // a quote that does not parse gets none (the verifier reports why)
+  }
+  if (tdx_collateral_given) {
+    ATTEST_ASSIGN_OR_RETURN(auto cached_version, cache.CachedDcapEvaluation(*tdx_evidence->quote));
+    Result<tdx::TcbInfo> claimed = tdx::ParseTcbInfo(tdx_evidence->collateral->tcb_info_body);
+    const bool cache_is_newer =
+        cached_version &&
+        (!claimed.ok() || cached_version->first > claimed->tcb_evaluation_data_number ||
+         (cached_version->first == claimed->tcb_evaluation_data_number &&
+          cached_version->second >= claimed->issue_date));
+    if (cache_is_newer) {
+      ATTEST_ASSIGN_OR_RETURN(tdx_evidence->collateral, cache.TdxCollateral(*tdx_evidence->quote));
+    }
+    return Status::Ok();
+  }
+  ATTEST_ASSIGN_OR_RETURN(tdx_evidence->collateral, cache.TdxCollateral(*tdx_evidence->quote));
+  if (!tdx_evidence->collateral && host.ok()) {
+    // The host operator's imported collateral (POST /v1/collateral before the shared cache).
+    service::collateral::StoreCollateralSource imported(db, host->tenant_id);
+    ATTEST_ASSIGN_OR_RETURN(tdx_evidence->collateral, imported.TdxCollateral(*tdx_evidence->quote));
+  }
+  return Status::Ok();
 }
 
 Result<AttestBody> ReadAttestBody(const HttpRequest& request) {
@@ -453,14 +519,8 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
   in.policy = pv.ok() ? &*pv : &missing_policy;
 
   in.evidence = std::move(body.evidence);
-  auto* tdx_evidence = std::get_if<release::TdxEvidence>(&in.evidence);
-  if (tdx_evidence != nullptr && !body.tdx_collateral_given && host.ok() &&
-      tdx_evidence->quote.ok()) {
-    // The host operator's imported collateral, looked up by the quote parsed once above; a quote
-    // that does not parse gets none (the verifier reports why).
-    service::collateral::StoreCollateralSource cache(*db, host->tenant_id);
-    ATTEST_ASSIGN_OR_RETURN(tdx_evidence->collateral, cache.TdxCollateral(*tdx_evidence->quote));
-  }
+  ATTEST_RETURN_IF_ERROR(
+      AddOperatorCollateral(ctx, *db, host, body.tdx_collateral_given, in.evidence));
 
   const auto start = std::chrono::steady_clock::now();
   release::ReleaseDecision decision = release::DecideRelease(in, *ctx.service.anchors);

@@ -50,6 +50,9 @@ struct ServiceConfig {
   // only; every other signed request is accepted once).
   std::chrono::seconds max_presign{900};
   std::chrono::seconds nonce_ttl{300};
+  // Cached revocation data and TCB info fetched longer ago fail verification (collateral.stale):
+  // max_collateral_age_seconds (issue 19). Zero: no bound beyond the items' own windows.
+  std::chrono::seconds max_collateral_age{7 * 86400};
   // ek_ca_bundle: the operator's EK CAs (a PEM/DER file or a directory of *.pem / *.crt), trusted
   // besides the TPM vendors' bundle compiled into attestd (deploy/ek-ca/); swtpm's local CA in
   // tests. Every host needs an EK certificate that chains to one of them, unless

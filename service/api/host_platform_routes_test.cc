@@ -4,6 +4,8 @@
 // from FakeTpm over the binding digest (protocol::QuoteQualifyingData), as the agent makes them.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/tpm/alg.h"
@@ -13,6 +15,7 @@
 #include "service/api/testing/api_harness.h"
 #include "service/api/testing/host_enrollment.h"
 #include "tests/testing/fake_tpm.h"
+#include "tests/testing/vectors.h"
 
 namespace attest::service::api {
 namespace {
@@ -197,6 +200,65 @@ TEST_F(HostPlatformApiTest, NoDocumentMeansAHostWithoutTees) {
   const json empty = {{"v", 1}, {"snp_chip_ids", json::array()}, {"tdx", nullptr}};
   EXPECT_EQ(Quote(id, nullptr, empty).json["trusted"], true);
   EXPECT_EQ(Quote(id, empty, empty).json["trusted"], true);
+}
+
+TEST_F(HostPlatformApiTest, HostUploadsItsOwnChipsEndorsementsVerified) {
+  // The host whose chip signed shared snp/gsg-milan-v2 (CHIP_ID = the VCEK's hwID).
+  const std::string chip =
+      "3ac3fe21e13fb0990eb28a802e3fb6a29483a6b0753590c951bdd3b8e53786184ca39e359669a2b76a1936776b"
+      "564ea464cdce40c05f63c9b610c5068b006b5d";
+  const std::string id = Enroll({{"v", 1}, {"snp_chip_ids", {chip}}, {"tdx", nullptr}});
+  ASSERT_FALSE(id.empty());
+  h_.set_now(*ParseRfc3339("2025-07-01T00:00:00Z"));  // inside the recorded KDS items' windows
+  auto b64 = [](const char* file) { return Base64Encode(attest::testing::ReadVector(file)); };
+  const json good = {{"vcek", b64("snp/gsg-milan-v2/vcek.der")},
+                     {"cert_chain", b64("snp/certs/ask_ark_milan.pem")},
+                     {"crl", b64("collateral/kds/openpcc-2025/vcek-Milan-crl.body.der")}};
+  const std::string path = "/v1/hosts/" + id + "/endorsements";
+  auto r = h_.CallJson("POST", path, good, &host_);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json["stored"], 3) << r.body;
+  EXPECT_TRUE(r.json["refused"].empty());
+  auto exported = h_.Call("GET", "/v1/collateral", "", &op_);
+  ASSERT_EQ(exported.status, 200);
+  std::set<std::string> origins;
+  for (const auto& item : exported.json["items"]) {
+    origins.insert(item["kind"].get<std::string>() + ":" + item["origin"].get<std::string>());
+  }
+  EXPECT_EQ(origins,
+            (std::set<std::string>{"snp.cert_chain:agent", "snp.crl:agent", "snp.vcek:agent"}));
+
+  struct Case {
+    const char* name;
+    json body;
+    const sigv4::Credentials* who;
+    int want_status;
+    std::string_view want_code;
+  };
+  json other_chip = good;
+  other_chip["vcek"] = b64("snp/virtee-milan-v2/vcek.der");
+  json vlek = good;
+  vlek["vcek"] = b64("snp/trustee-milan-vlek-v3/vlek.der");
+  json garbage = good;
+  garbage["vcek"] = Base64Encode(Bytes(40, 0x30));
+  json extra = good;
+  extra["pck_cert"] = "AAAA";
+  const Case cases[] = {
+      {"another chip's VCEK", other_chip, &host_, 422, "collateral.mismatch"},
+      {"a VLEK", vlek, &host_, 400, "collateral.malformed"},
+      {"not a certificate", garbage, &host_, 400, "collateral.malformed"},
+      {"unknown member", extra, &host_, 400, "api.unknown_field"},
+      {"no vcek", json{{"crl", good["crl"]}}, &host_, 400, "api.invalid_field"},
+      {"the operator is not the host", good, &op_, 403, "AccessDenied"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto bad = h_.CallJson("POST", path, c.body, c.who);
+    EXPECT_EQ(bad.status, c.want_status) << bad.body;
+    if (!c.want_code.empty()) {
+      EXPECT_EQ(bad.json["code"], c.want_code) << bad.body;
+    }
+  }
 }
 
 }  // namespace

@@ -411,6 +411,8 @@ Result<Config> LoadConfig(const std::string& path) {
       ATTEST_RETURN_IF_ERROR(text(&c.tdx_firmware_image.sha256));
     } else if (IsWebhookSetting(key)) {
       ATTEST_RETURN_IF_ERROR(ReadWebhookSetting(path, key, value, dir, c.webhooks));
+    } else if (IsCollateralSetting(key)) {
+      ATTEST_RETURN_IF_ERROR(ReadCollateralSetting(path, key, value, dir, c.collateral));
     } else {
       return ConfigError(path, "unknown setting \"" + key + "\"");
     }
@@ -566,6 +568,7 @@ std::string ConfigJson(const Config& c) {
   doc["launch_allow_dac_only"] = c.launch.allow_dac_only;
   doc["launch_max_quote_age_seconds"] = c.launch.max_quote_age.count();
   WriteWebhookSettings(c.webhooks, doc);
+  WriteCollateralSettings(c.collateral, doc);
   return doc.dump(2) + "\n";
 }
 

@@ -6,6 +6,7 @@
 
 #include "attest/core/status.h"
 #include "service/api/context.h"
+#include "service/attestd/collateral_config.h"
 #include "service/events/delivery_worker.h"
 #include "service/keys/pkcs11_kek.h"
 #include "service/launch/settings.h"
@@ -72,6 +73,9 @@ struct Config {
   // shutdown_grace: on SIGTERM, how long requests in flight may take to finish after attestd
   // stops taking new ones.
   std::chrono::seconds shutdown_grace{30};
+
+  // --- collateral (issue 19): KDS / PCS fetching and the shared cache, collateral_config.h ---
+  CollateralConfig collateral;
 };
 
 // LoadConfig reads path strictly (unknown members are errors); relative file names are taken

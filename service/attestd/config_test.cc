@@ -285,6 +285,71 @@ TEST_F(ConfigTest, WebhookSettings) {
   }
 }
 
+TEST_F(ConfigTest, CollateralSettings) {
+  auto plain = Load(Base());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->collateral.fetch);
+  EXPECT_EQ(plain->collateral.kds_url, "https://kdsintf.amd.com");
+  EXPECT_EQ(plain->collateral.pcs.base_url, "https://api.trustedservices.intel.com");
+  EXPECT_EQ(plain->collateral.pcs.root_crl_url,
+            "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der");
+  EXPECT_EQ(plain->collateral.max_age.count(), 7 * 86400);
+
+  nlohmann::json doc = Base();
+  doc["kds_url"] = "https://kds.example/";
+  doc["pcs_url"] = "https://pccs.example:8081";
+  doc["pcs_root_crl_url"] = "https://pccs.example:8081/sgx/certification/v4/rootcacrl";
+  doc["pcs_update"] = "early";
+  doc["collateral_ca_bundle"] = "vendors.pem";
+  doc["collateral_proxy"] = "http://proxy.example:3128";
+  doc["collateral_timeout_seconds"] = 20;
+  doc["collateral_max_attempts"] = 3;
+  doc["collateral_refresh_interval_seconds"] = 600;
+  doc["collateral_refresh_ahead_seconds"] = 172800;
+  doc["max_collateral_age_seconds"] = 86400;
+  doc["collateral_fetch"] = false;
+  auto c = Load(doc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->collateral.fetch);
+  EXPECT_EQ(c->collateral.kds_url, "https://kds.example");
+  EXPECT_EQ(c->collateral.pcs.base_url, "https://pccs.example:8081");
+  EXPECT_EQ(c->collateral.pcs.update, "early");
+  EXPECT_EQ(c->collateral.http.ca_bundle, (dir_ / "vendors.pem").string());
+  EXPECT_EQ(c->collateral.http.proxy, "http://proxy.example:3128");
+  EXPECT_EQ(c->collateral.http.timeout.count(), 20000);
+  EXPECT_EQ(c->collateral.http.max_attempts, 3);
+  EXPECT_EQ(c->collateral.refresh_interval.count(), 600);
+  EXPECT_EQ(c->collateral.refresh_ahead.count(), 172800);
+  EXPECT_EQ(c->collateral.max_age.count(), 86400);
+  auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(ConfigJson(*again), ConfigJson(*c));
+
+  const struct {
+    std::string name;
+    std::string key;
+    nlohmann::json value;
+  } bad[] = {
+      {"KDS URL not http(s)", "kds_url", "ftp://kds.example"},
+      {"PCS URL not a string", "pcs_url", 1},
+      {"root CRL URL a file", "pcs_root_crl_url", "file:///etc/crl.der"},
+      {"unknown update", "pcs_update", "late"},
+      {"CA bundle not a string", "collateral_ca_bundle", true},
+      {"timeout zero", "collateral_timeout_seconds", 0},
+      {"attempts too many", "collateral_max_attempts", 100},
+      {"interval too short", "collateral_refresh_interval_seconds", 1},
+      {"age negative", "max_collateral_age_seconds", -1},
+      {"fetch not a bool", "collateral_fetch", "no"},
+      {"unknown collateral setting", "collateral_color", "blue"},
+  };
+  for (const auto& b : bad) {
+    SCOPED_TRACE(b.name);
+    nlohmann::json d = Base();
+    d[b.key] = b.value;
+    EXPECT_EQ(Load(d).status().reason_id(), "api.config_invalid");
+  }
+}
+
 TEST_F(ConfigTest, EkCertificatesAreRequiredUnlessExplicitlyAllowed) {
   auto plain = Load(Base());
   ASSERT_TRUE(plain.ok());

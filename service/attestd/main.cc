@@ -17,6 +17,7 @@
 #include "flags/args.h"
 #include "launcher/libvirt_hypervisor.h"
 #include "service/api/dispatch.h"
+#include "service/attestd/collateral_worker.h"
 #include "service/attestd/config.h"
 #include "service/attestd/file_watch.h"
 #include "service/attestd/kek_command.h"
@@ -241,6 +242,7 @@ int Serve(const std::string& config_path) {
   api::ServiceContext service;
   service.config = config->api;
   service.config.luks.cryptsetup = inputs->cryptsetup;  // resolved once, never from PATH
+  service.config.max_collateral_age = config->collateral.max_age;
   service.stores = &pool;
   service.metrics = &registry;
   service.now = Now;
@@ -277,6 +279,13 @@ int Serve(const std::string& config_path) {
   events::DeliveryWorker deliveries(
       webhooks, [c = *config, k = *kek] { return attestd::OpenStore(c, k); }, &registry, Now);
   deliveries.Start();
+  // Collateral from AMD KDS / Intel PCS into the shared cache (issue 19), on its own thread and
+  // connection; one replica at a time fetches (a lease in the database).
+  attestd::DefineCollateralMetrics(registry);
+  attestd::CollateralWorker collateral_worker(
+      config->collateral, events::NewWorkerOwner(),
+      [c = *config, k = *kek] { return attestd::OpenStore(c, k); }, &registry, Now);
+  collateral_worker.Start();
   log::Write(
       log::Level::kInfo, "serving",
       {{"url", "https://" + config->server.host + ":" + std::to_string(config->server.port) + "/"},
@@ -363,6 +372,7 @@ int Serve(const std::string& config_path) {
                {{"requests", std::to_string(cut_off)}});
   }
   deliveries.Stop();  // transfers in flight are cancelled; their rows are due again at once
+  collateral_worker.Stop();
   log::Write(log::Level::kInfo, "stopped");
   return 0;
 }

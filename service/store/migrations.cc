@@ -319,6 +319,31 @@ CREATE TABLE retired_keks (
 );
 )sql";
 
+// Version 15 (issue 19): the collateral cache replicas share
+// (service/store/collateral_cache_store.h) and the lease that lets one replica at a time refresh
+// it. value NULL: wanted, not fetched yet.
+constexpr char kCollateralCacheV15[] = R"sql(
+CREATE TABLE collateral_cache (
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value {BLOB},
+  origin TEXT NOT NULL,
+  fetched_at BIGINT NOT NULL,
+  issued_at BIGINT NOT NULL,
+  next_update BIGINT NOT NULL,
+  evaluation BIGINT NOT NULL,
+  last_error TEXT NOT NULL,
+  attempted_at BIGINT NOT NULL,
+  PRIMARY KEY (kind, key)
+);
+CREATE INDEX collateral_cache_next_update ON collateral_cache (next_update);
+CREATE TABLE collateral_leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -352,8 +377,9 @@ const std::vector<Migration>& Migrations() {
       {11, "audit log: client address", kAuditAddressV11, kAuditAddressV11},
       {12, "signatures of accepted signed requests (replay protection)", kReplayV12, kReplayV12},
       {13, "policy versions: revoked_at", kPolicyRevocationV13, kPolicyRevocationV13},
-      // 15 is another branch's (issue 17); numbers may have gaps while branches merge.
       {14, "kek_id of every sealed secret; retired KEKs", kKekRotationV14, kKekRotationV14},
+      {15, "shared collateral cache and its refresh lease", WithBlob(kCollateralCacheV15, "BLOB"),
+       WithBlob(kCollateralCacheV15, "BYTEA")},
   };
   return *migrations;
 }

@@ -14,6 +14,7 @@ Store::Store(std::unique_ptr<SqlConnection> db, std::shared_ptr<const SecretSeal
       VmStore(db.get()),
       NetworkStore(db.get()),
       CollateralStore(db.get()),
+      CollateralCacheStore(db.get()),
       AuditStore(db.get()),
       WebhookStore(db.get(), std::move(sealer)),
       ReplayStore(db.get()),

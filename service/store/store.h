@@ -15,6 +15,7 @@
 #include "attest/core/status.h"
 #include "service/store/audit.h"
 #include "service/store/audit_store.h"
+#include "service/store/collateral_cache_store.h"
 #include "service/store/collateral_store.h"
 #include "service/store/enrollment_store.h"
 #include "service/store/host_state.h"
@@ -48,6 +49,7 @@ class Store final : public TenantStore,
                     public VmStore,
                     public NetworkStore,
                     public CollateralStore,
+                    public CollateralCacheStore,
                     public AuditStore,
                     public WebhookStore,
                     public ReplayStore,

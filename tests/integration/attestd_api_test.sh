@@ -38,6 +38,9 @@ done
 "$attestd" "${init_args[@]}" >"$tmp/init2.out" 2>&1
 check init-no-overwrite 1 $?
 contains init-no-overwrite-msg "exists" "$(cat "$tmp/init2.out")"
+# No test ever reaches AMD's or Intel's servers: the collateral refresh task stays off.
+sed -i 's/"collateral_fetch": true/"collateral_fetch": false/' "$data/attestd.json"
+contains init-writes-collateral-fetch '"collateral_fetch": false' "$(cat "$data/attestd.json")"
 
 start
 

@@ -131,6 +131,7 @@ void Attestd::Init(const std::string& database, const std::string& extra) {
   auto text = ReadFileBytes(Data() + "/attestd.json");
   ASSERT_TRUE(text.ok());
   config_ = nlohmann::json::parse(text->begin(), text->end());
+  config_["collateral_fetch"] = false;  // no test ever reaches AMD's or Intel's servers
 }
 
 void Attestd::Start() {

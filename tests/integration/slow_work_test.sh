@@ -38,7 +38,8 @@ data=$tmp/data
 check init-rc 0 $?
 sed -i -e 's/"server_threads": [0-9]*/"server_threads": 4/' \
   -e 's/"slow_work_threads": [0-9]*/"slow_work_threads": 1/' \
-  -e 's/"slow_work_queue": [0-9]*/"slow_work_queue": 1/' "$data/attestd.json"
+  -e 's/"slow_work_queue": [0-9]*/"slow_work_queue": 1/' \
+  -e 's/"collateral_fetch": true/"collateral_fetch": false/' "$data/attestd.json"
 python3 - "$data/attestd.json" "$tmp/bin/cryptsetup" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))

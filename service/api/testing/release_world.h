@@ -34,16 +34,7 @@ inline std::string TdxPolicy() {
 // CollateralJson renders TDX collateral in the bundle layout `attestctl verify tdx
 // --collateral` reads (tdx::ParseCollateralJson).
 inline nlohmann::json CollateralJson(const tdx::Collateral& c) {
-  auto text = [](const Bytes& b) { return std::string(b.begin(), b.end()); };
-  return {{"pck_crl_issuer_chain", text(c.pck_crl_issuer_chain)},
-          {"root_ca_crl", HexEncode(c.root_ca_crl)},
-          {"pck_crl", HexEncode(c.pck_crl)},
-          {"tcb_info_issuer_chain", text(c.tcb_info_issuer_chain)},
-          {"tcb_info", c.tcb_info_body},
-          {"tcb_info_signature", HexEncode(c.tcb_info_signature)},
-          {"qe_identity_issuer_chain", text(c.qe_identity_issuer_chain)},
-          {"qe_identity", c.qe_identity_body},
-          {"qe_identity_signature", HexEncode(c.qe_identity_signature)}};
+  return nlohmann::json::parse(tdx::CollateralToJson(c));
 }
 
 // Guest: one ephemeral P-384 key pair, as the guest agent makes it.

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "tests/testing/loopback.h"
+
 namespace attest::service::events::testing {
 namespace {
 
@@ -85,21 +87,13 @@ bool ReadRequest(int fd, const std::atomic<bool>& stopping, ReceivedRequest& out
 
 Result<std::unique_ptr<LoopbackReceiver>> LoopbackReceiver::Start() {
   std::unique_ptr<LoopbackReceiver> r(new LoopbackReceiver());
-  r->listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (r->listen_fd_ < 0) {
-    return Status(reasons::kInternalError, "receiver: socket failed");
+  uint16_t port = 0;
+  Result<int> fd = attest::testing::ListenOnLoopback(&port);
+  if (!fd.ok()) {
+    return Status(reasons::kInternalError, "receiver: " + fd.status().message());
   }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (bind(r->listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      listen(r->listen_fd_, 64) != 0 ||
-      getsockname(r->listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    return Status(reasons::kInternalError, "receiver: bind/listen on 127.0.0.1 failed");
-  }
-  r->port_ = ntohs(addr.sin_port);
+  r->listen_fd_ = *fd;
+  r->port_ = port;
   r->server_ = std::thread([raw = r.get()] { raw->Serve(); });
   return r;
 }
