@@ -48,7 +48,9 @@ Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenOneKek(const KekSource
 
 }  // namespace
 
-Result<std::shared_ptr<const keys::KeyRing>> OpenKeyRing(const Config& config) {
+namespace {
+
+Result<std::shared_ptr<const keys::KeyRing>> OpenEveryKek(const Config& config) {
   ATTEST_ASSIGN_OR_RETURN(
       std::shared_ptr<const keys::KeyEncryptionKey> current,
       OpenOneKek(KekSource{config.kek_id, config.kek_file, config.kek_pkcs11}, "kek_id"));
@@ -60,6 +62,25 @@ Result<std::shared_ptr<const keys::KeyRing>> OpenKeyRing(const Config& config) {
     previous.push_back(std::move(kek));
   }
   return keys::KeyRing::Make(std::move(current), std::move(previous));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const keys::KeyRing>> OpenKeyRing(const Config& config) {
+  Result<std::shared_ptr<const keys::KeyRing>> ring = OpenEveryKek(config);
+  // Every token that needs a PIN has been logged in to (or failed): the PIN variables are of no
+  // further use, and in the environment they would outlive the sessions.
+  std::vector<std::string> pin_sources;
+  if (config.kek_pkcs11) {
+    pin_sources.push_back(config.kek_pkcs11->pin_source);
+  }
+  for (const KekSource& previous : config.previous_keks) {
+    if (previous.pkcs11) {
+      pin_sources.push_back(previous.pkcs11->pin_source);
+    }
+  }
+  keys::ForgetPinEnvironment(pin_sources);
+  return ring;
 }
 
 Result<std::shared_ptr<const keys::KeyEncryptionKey>> OpenKek(const Config& config) {

@@ -53,6 +53,8 @@ Result<InitResult> InitFromConfig(const std::string& config_path, const InitOpti
 // local key file (store.kek_invalid when missing, of the wrong size or readable by others) or a
 // PKCS#11 key (Pkcs11Kek::Open's keys.* reasons). A KEK whose id is not the one configured for it
 // is keys.wrong_key; one KEK configured twice is keys.config_invalid.
+// A PIN read from an environment variable ("kek_pkcs11_pin_env") is wiped from the environment
+// afterwards, whether the ring opened or not: open the ring once per process.
 Result<std::shared_ptr<const keys::KeyRing>> OpenKeyRing(const Config& config);
 
 // OpenKek is OpenKeyRing as the KEK attestd wraps and unwraps with.

@@ -130,5 +130,28 @@ TEST_F(PinFileTest, SourcesOtherThanFiles) {
   EXPECT_EQ(CheckPinSource("1234").reason_id(), "keys.config_invalid");
 }
 
+// Issue 17 #12: once the tokens are logged in to, a PIN taken from the environment is wiped where
+// it was (the environment block) and the variable is gone; other sources are left alone.
+TEST(ForgetPinEnvironmentTest, WipesAndUnsetsEnvPins) {
+  setenv("ATTEST_TEST_PIN_A", "123456", 1);
+  setenv("ATTEST_TEST_PIN_B", "secret-pin", 1);
+  setenv("ATTEST_TEST_NOT_A_PIN", "keep", 1);
+  const char* a = std::getenv("ATTEST_TEST_PIN_A");
+  const char* b = std::getenv("ATTEST_TEST_PIN_B");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  // A shared variable (two KEKs on one token), a missing one and a file source.
+  ForgetPinEnvironment({"env:ATTEST_TEST_PIN_A", "env:ATTEST_TEST_PIN_A", "env:ATTEST_TEST_PIN_B",
+                        "env:ATTEST_TEST_NO_SUCH_PIN", "file:/nonexistent"});
+  EXPECT_EQ(std::getenv("ATTEST_TEST_PIN_A"), nullptr);
+  EXPECT_EQ(std::getenv("ATTEST_TEST_PIN_B"), nullptr);
+  EXPECT_STREQ(std::getenv("ATTEST_TEST_NOT_A_PIN"), "keep");
+  // glibc keeps setenv's strings alive after unsetenv: the old value's bytes are zero now.
+  EXPECT_EQ(std::string(a, 6), std::string(6, '\0'));
+  EXPECT_EQ(std::string(b, 10), std::string(10, '\0'));
+  EXPECT_EQ(ReadPin("env:ATTEST_TEST_PIN_A").status().reason_id(), "keys.pkcs11_pin_unavailable");
+  unsetenv("ATTEST_TEST_NOT_A_PIN");
+}
+
 }  // namespace
 }  // namespace attest::service::keys

@@ -246,6 +246,21 @@ Status CheckPinSource(const std::string& pin_source) {
   return Status::Ok();
 }
 
+void ForgetPinEnvironment(const std::vector<std::string>& pin_sources) {
+  for (const std::string& source : pin_sources) {
+    if (source.rfind("env:", 0) != 0) {
+      continue;
+    }
+    const std::string name = source.substr(4);
+    // The value lives in the environment block itself (for variables inherited at exec, the
+    // memory /proc/PID/environ shows): overwrite it there, then drop the variable.
+    if (char* value = std::getenv(name.c_str()); value != nullptr) {
+      OPENSSL_cleanse(value, std::strlen(value));
+    }
+    unsetenv(name.c_str());
+  }
+}
+
 Result<std::unique_ptr<Pkcs11Kek>> Pkcs11Kek::Open(const Pkcs11Config& config) {
   if (config.module_path.empty() || config.token_label.empty() || config.key_label.empty()) {
     return Status(reasons::kKeysConfigInvalid,

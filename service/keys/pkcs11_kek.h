@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "service/keys/kek.h"
 
@@ -64,5 +65,11 @@ Result<std::string> ReadPin(const std::string& pin_source);
 // CheckPinSource applies ReadPin's rules to a "file:" source and forgets the PIN (for attestd
 // check-config); an "env:" source is OK (the variable is set in the service's environment).
 Status CheckPinSource(const std::string& pin_source);
+
+// ForgetPinEnvironment wipes and unsets every "env:NAME" PIN variable among pin_sources, so the
+// PIN is no longer in the process's environment (/proc/PID/environ, a core dump, a child's
+// environment) once the tokens are logged in to (issue 17 #12). Call it once, after every KEK
+// that reads one has been opened: two KEKs may share one variable. Other sources are ignored.
+void ForgetPinEnvironment(const std::vector<std::string>& pin_sources);
 
 }  // namespace attest::service::keys

@@ -9,6 +9,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "attest/core/wipe.h"
 #include "client/endpoint.h"
 #include "service/http/proxy_protocol.h"
 #include "service/http/response_wire.h"
@@ -245,6 +246,8 @@ class Connection : public std::enable_shared_from_this<Connection<kTls>> {
       response = http::ErrorResponse(500, reasons::kApiInternal.id, "internal error");
     }
     Respond(response, head, !keep_alive || shared_->draining.load());
+    // Answers carry secrets (a new credential, wrapped keys): no copy outlives its sending.
+    Wipe(response.body);
   }
 
   void Respond(const http::HttpResponse& response, bool head, bool close) {
@@ -253,6 +256,7 @@ class Connection : public std::enable_shared_from_this<Connection<kTls>> {
     asio::async_write(stream_, asio::buffer(out_),
                       [self = this->shared_from_this(), close](ErrorCode ec, size_t) {
                         self->Uncount();
+                        Wipe(self->out_);
                         if (ec) {
                           return self->Close();
                         }
