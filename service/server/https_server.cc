@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <type_traits>
@@ -27,7 +28,12 @@ struct Shared {
   ServerConfig config;
   DispatchFn dispatch;
   std::shared_ptr<TlsIdentity> identity;  // null for plain HTTP
-  std::atomic<int> in_flight{0};          // parsed requests whose response is not yet sent
+  // The SSL_CTX new connections start with, made again when identity's generation moves on;
+  // connections hold theirs, so a reload never pulls one from under an open connection.
+  std::mutex tls_mu;
+  std::shared_ptr<asio::ssl::context> tls;  // guarded by tls_mu
+  uint64_t tls_generation = 0;              // guarded by tls_mu
+  std::atomic<int> in_flight{0};            // parsed requests whose response is not yet sent
   std::atomic<bool> draining{false};
   std::atomic<size_t> connections{0};
 };
@@ -62,7 +68,7 @@ class Connection : public std::enable_shared_from_this<Connection<kTls>> {
   using Stream = std::conditional_t<kTls, asio::ssl::stream<tcp::socket>, tcp::socket>;
 
   Connection(std::shared_ptr<Shared> shared, tcp::socket socket,
-             std::unique_ptr<asio::ssl::context> tls)
+             std::shared_ptr<asio::ssl::context> tls)
       : shared_(std::move(shared)),
         tls_(std::move(tls)),
         stream_(MakeStream(std::move(socket), tls_.get())),
@@ -306,7 +312,7 @@ class Connection : public std::enable_shared_from_this<Connection<kTls>> {
   }
 
   std::shared_ptr<Shared> shared_;
-  std::unique_ptr<asio::ssl::context> tls_;  // before stream_, which refers to it
+  std::shared_ptr<asio::ssl::context> tls_;  // before stream_, which refers to it
   Stream stream_;
   asio::steady_timer timer_;
   uint64_t deadline_ = 0;
@@ -348,6 +354,21 @@ struct HttpsServer::Impl {
     });
   }
 
+  // CurrentTlsContext is the SSL_CTX for a new connection: the cached one, or a new one from the
+  // identity after a reload (one per certificate, not one per connection).
+  Result<std::shared_ptr<asio::ssl::context>> CurrentTlsContext() {
+    const uint64_t generation = shared->identity->generation();
+    std::lock_guard<std::mutex> lock(shared->tls_mu);
+    if (shared->tls == nullptr || shared->tls_generation != generation) {
+      auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+      ATTEST_RETURN_IF_ERROR(
+          shared->identity->Configure(tls->native_handle(), shared->config.tls_settings));
+      shared->tls = std::move(tls);
+      shared->tls_generation = generation;
+    }
+    return shared->tls;
+  }
+
   void OnAccepted(tcp::socket socket) {
     if (shared->connections.fetch_add(1) >= shared->config.max_connections) {
       shared->connections.fetch_sub(1);
@@ -361,17 +382,14 @@ struct HttpsServer::Impl {
       std::make_shared<Connection<false>>(shared, std::move(socket), nullptr)->Start();
       return;
     }
-    // One SSL_CTX per connection, made from the identity now: a reloaded certificate reaches
-    // every later handshake, open connections keep theirs.
-    auto tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-    if (Status s = shared->identity->Configure(tls->native_handle(), shared->config.tls_settings);
-        !s.ok()) {
-      log::Write(log::Level::kError, "TLS context", {{"error", s.ToString()}});
+    Result<std::shared_ptr<asio::ssl::context>> tls = CurrentTlsContext();
+    if (!tls.ok()) {
+      log::Write(log::Level::kError, "TLS context", {{"error", tls.status().ToString()}});
       shared->connections.fetch_sub(1);
       socket.close(ignored);
       return;
     }
-    std::make_shared<Connection<true>>(shared, std::move(socket), std::move(tls))->Start();
+    std::make_shared<Connection<true>>(shared, std::move(socket), *std::move(tls))->Start();
   }
 };
 

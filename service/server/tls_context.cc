@@ -103,6 +103,7 @@ Status TlsIdentity::Reload() {
   ATTEST_ASSIGN_OR_RETURN(std::shared_ptr<const Pair> pair, Read(cert_file_, key_file_));
   std::lock_guard<std::mutex> lock(mu_);
   pair_ = std::move(pair);
+  generation_.fetch_add(1);
   return Status::Ok();
 }
 

@@ -1,12 +1,13 @@
-// The server's TLS settings and its certificate: what each new connection's SSL_CTX gets.
-// cpprestsdk builds one SSL_CTX per accepted connection (http_server_asio.cpp,
-// asio_server_connection::start_connection calls the listener's ssl context callback), so a
-// certificate swapped here reaches every later handshake while open connections keep theirs.
+// The server's TLS settings and its certificate: what the server's SSL_CTX gets. The server makes
+// a new SSL_CTX when the identity's generation changes (a reload), so a certificate swapped here
+// reaches every later handshake while open connections keep the context they started with.
 // Plain OpenSSL, no Boost: testable without a socket.
 #pragma once
 
 #include <openssl/ssl.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -51,6 +52,10 @@ class TlsIdentity {
   // leaf is the certificate presented now (for logs and tests).
   X509Ptr leaf() const;
 
+  // generation changes with every successful Reload: a context Configure made for an older one
+  // presents an older certificate.
+  uint64_t generation() const { return generation_.load(); }
+
  private:
   struct Pair {
     X509Ptr leaf;
@@ -67,6 +72,7 @@ class TlsIdentity {
   const std::string key_file_;
   mutable std::mutex mu_;
   std::shared_ptr<const Pair> pair_;  // guarded by mu_
+  std::atomic<uint64_t> generation_{0};
 };
 
 }  // namespace attest::service::server
