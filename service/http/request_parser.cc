@@ -324,11 +324,15 @@ RequestParser::State RequestParser::Framing() {
   return State::kNeedMore;
 }
 
-RequestParser::State RequestParser::FeedBody(std::string_view data, size_t* used) {
+size_t RequestParser::TakeBody(std::string_view data) {
   const size_t take = std::min(data.size(), body_left_);
   request_.body.insert(request_.body.end(), data.begin(), data.begin() + take);
   body_left_ -= take;
-  *used = take;
+  return take;
+}
+
+RequestParser::State RequestParser::FeedBody(std::string_view data, size_t* used) {
+  *used = TakeBody(data);
   if (body_left_ == 0) {
     stage_ = Stage::kDone;
     return State::kComplete;
@@ -364,10 +368,7 @@ bool RequestParser::TakeLine(std::string_view data, size_t* used, size_t max, st
 // CRLF; then trailer fields and a blank line. Extensions and trailers are read and dropped.
 RequestParser::State RequestParser::FeedChunked(std::string_view data, size_t* used) {
   if (stage_ == Stage::kChunkData) {
-    const size_t take = std::min(data.size(), body_left_);
-    request_.body.insert(request_.body.end(), data.begin(), data.begin() + take);
-    body_left_ -= take;
-    *used = take;
+    *used = TakeBody(data);
     if (body_left_ == 0) {
       stage_ = Stage::kChunkDataEnd;
     }

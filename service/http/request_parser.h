@@ -81,6 +81,8 @@ class RequestParser {
   State FeedHead(std::string_view data, size_t* used);
   State FeedBody(std::string_view data, size_t* used);
   State FeedChunked(std::string_view data, size_t* used);
+  // TakeBody appends up to body_left_ bytes of data to the body; returns how many it took.
+  size_t TakeBody(std::string_view data);
   // TakeLine appends data to line_ up to and including its first LF; true with the line (without
   // CRLF) in *line once one is complete. *bad when the line passes max or does not end in CRLF.
   bool TakeLine(std::string_view data, size_t* used, size_t max, std::string* line, bool* bad);
