@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "attest/core/encoding.h"
+#include "attest/core/json.h"
 #include "flags/reasons.h"
 #include "protocol/jwe.h"
 #include "protocol/reasons.h"
@@ -61,14 +62,6 @@ std::string Printable(std::string_view s, size_t max = 200) {
     out += "...";
   }
   return out;
-}
-
-std::string StringMember(const nlohmann::json& j, const char* name) {
-  if (!j.is_object()) {
-    return "";
-  }
-  auto it = j.find(name);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 // HttpError is client.http_error "HTTP <status> <code>: <message>" from an error answer.

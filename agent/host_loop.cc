@@ -13,6 +13,7 @@
 #include "agent/host_commands.h"
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
+#include "attest/core/json.h"
 #include "attest/tpm/claims.h"
 #include "attest/tpm/pcr_json.h"
 #include "client/aws_credentials.h"
@@ -44,9 +45,9 @@ Result<HostIdentity> Enroll(const HostAgentConfig& config, client::ApiClient& un
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json enrolled,
                           unsigned_api.CallJson("POST", "/v1/enroll", body));
   HostIdentity identity;
-  identity.host_id = enrolled.value("host_id", "");
-  Result<Bytes> blob = Base64Decode(enrolled.value("credential_blob", ""));
-  Result<Bytes> wrapped = Base64Decode(enrolled.value("encrypted_secret", ""));
+  identity.host_id = StringMember(enrolled, "host_id");
+  Result<Bytes> blob = Base64Decode(StringMember(enrolled, "credential_blob"));
+  Result<Bytes> wrapped = Base64Decode(StringMember(enrolled, "encrypted_secret"));
   if (identity.host_id.empty() || !blob.ok() || !wrapped.ok()) {
     return Status(reasons::kClientHttpError, "POST /v1/enroll: answer lacks the credential");
   }
@@ -60,7 +61,7 @@ Result<HostIdentity> Enroll(const HostAgentConfig& config, client::ApiClient& un
       unsigned_api.CallJson("POST", "/v1/enroll/activate",
                             {{"host_id", identity.host_id},
                              {"proof", protocol::HostActivationProof(*key, identity.host_id)}}));
-  identity.credentials.access_key_id = activated.value("access_key_id", "");
+  identity.credentials.access_key_id = StringMember(activated, "access_key_id");
   identity.credentials.secret_access_key = *key;
   if (identity.credentials.access_key_id.empty()) {
     return Status(reasons::kClientHttpError,
@@ -121,7 +122,7 @@ Result<Decision> AttestOnce(const HostAgentConfig& config, client::ApiClient& ap
   const std::string base = "/v1/hosts/" + host_id;
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json challenge,
                           api.CallJson("POST", base + "/challenge", nlohmann::json::object()));
-  const std::string nonce_hex = challenge.value("nonce", "");
+  const std::string nonce_hex = StringMember(challenge, "nonce");
   Result<Bytes> nonce = HexDecode(nonce_hex);
   if (!nonce.ok() || nonce->empty()) {
     return Status(reasons::kClientHttpError, "challenge: answer lacks a nonce");
@@ -165,7 +166,7 @@ Result<Decision> AttestOnce(const HostAgentConfig& config, client::ApiClient& ap
   Decision d;
   d.http_status = r.status;
   d.body = r.json;
-  d.trusted = r.status == 200 && r.json.is_object() && r.json.value("trusted", false);
+  d.trusted = r.status == 200 && BoolMember(r.json, "trusted");
   return d;
 }
 

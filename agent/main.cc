@@ -17,6 +17,7 @@
 #include "agent/host_platform_source.h"
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
+#include "attest/core/json.h"
 #include "attest/tpm/alg.h"
 #include "client/api_client.h"
 #include "flags/args.h"
@@ -145,13 +146,14 @@ std::string Timestamp() {
 
 // PrintDecision writes one line per quote: what the service decided and why.
 void PrintDecision(const attest::agent::Decision& d) {
-  std::cout << Timestamp() << " host " << d.body.value("host_id", "?") << ": "
-            << (d.trusted ? "trusted until " + d.body.value("trusted_until", "?")
+  std::cout << Timestamp() << " host " << attest::StringMember(d.body, "host_id") << ": "
+            << (d.trusted ? "trusted until " + attest::StringMember(d.body, "trusted_until")
                           : "untrusted (HTTP " + std::to_string(d.http_status) + ")");
-  if (d.body.contains("reasons") && !d.body["reasons"].empty()) {
+  const auto reasons = d.body.is_object() ? d.body.find("reasons") : d.body.end();
+  if (reasons != d.body.end() && reasons->is_array() && !reasons->empty()) {
     std::cout << " reasons:";
-    for (const auto& r : d.body["reasons"]) {
-      std::cout << " " << r.value("code", "?");
+    for (const auto& r : *reasons) {
+      std::cout << " " << attest::StringMember(r, "code");
     }
   }
   std::cout << std::endl;

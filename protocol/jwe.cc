@@ -109,7 +109,7 @@ Result<GuestPublicKey> GuestJwkFromJson(const nlohmann::json& j) {
       return KeyInvalid("member \"" + name + "\" is not a string");
     }
   }
-  if (j.value("kty", "") != "EC" || j.value("crv", "") != "P-384") {
+  if (StringMember(j, "kty") != "EC" || StringMember(j, "crv") != "P-384") {
     return KeyInvalid("kty must be \"EC\" and crv \"P-384\"");
   }
   if (j.contains("use") && j["use"] != "enc") {
@@ -118,8 +118,8 @@ Result<GuestPublicKey> GuestJwkFromJson(const nlohmann::json& j) {
   if (j.contains("alg") && j["alg"] != "ECDH-ES+A256KW") {
     return KeyInvalid("alg must be \"ECDH-ES+A256KW\"");
   }
-  auto x = Base64UrlDecode(j.value("x", ""));
-  auto y = Base64UrlDecode(j.value("y", ""));
+  auto x = Base64UrlDecode(StringMember(j, "x"));
+  auto y = Base64UrlDecode(StringMember(j, "y"));
   if (!x.ok() || !y.ok() || x->size() != kCoordBytes || y->size() != kCoordBytes) {
     return KeyInvalid("x and y must be base64url of 48 bytes each");
   }
@@ -204,15 +204,15 @@ Result<Bytes> DecryptFromService(std::string_view compact, std::string_view priv
       std::string_view(reinterpret_cast<const char*>(header_bytes.data()), header_bytes.size()),
       reasons::kReleaseJweInvalid);
   const nlohmann::json header = parsed_header.ok() ? *parsed_header : nlohmann::json();
-  if (!header.is_object() || header.value("alg", "") != "ECDH-ES+A256KW" ||
-      header.value("enc", "") != "A256GCM") {
+  if (!header.is_object() || StringMember(header, "alg") != "ECDH-ES+A256KW" ||
+      StringMember(header, "enc") != "A256GCM") {
     return JweInvalid("protected header must say alg ECDH-ES+A256KW, enc A256GCM");
   }
   if (header.contains("zip") || header.contains("crit")) {
     return JweInvalid("zip and crit are not accepted");
   }
   if (!header.contains("epk") || !header["epk"].is_object() ||
-      header["epk"].value("crv", "") != "P-384" || header["epk"].value("kty", "") != "EC") {
+      StringMember(header["epk"], "crv") != "P-384" || StringMember(header["epk"], "kty") != "EC") {
     return JweInvalid("epk must be an EC P-384 key");
   }
   const std::string private_text(private_jwk_json);

@@ -201,6 +201,12 @@ TEST(Jwe, DecryptFailures) {
   zip["zip"] = "DEF";
   json epk_p256 = header;
   epk_p256["epk"]["crv"] = "P-256";
+  json alg_number = header;  // a member of another type refuses, never throws
+  alg_number["alg"] = 1;
+  json enc_object = header;
+  enc_object["enc"] = json::object();
+  json epk_crv_array = header;
+  epk_crv_array["epk"]["crv"] = json::array({"P-384"});
   auto flip = [&](size_t part) {
     auto p = parts;
     Bytes b = B64(p[part]);
@@ -220,6 +226,10 @@ TEST(Jwe, DecryptFailures) {
       {"kid changed", with_header(kid_changed), g.private_jwk},
       {"zip", with_header(zip), g.private_jwk},
       {"epk on P-256", with_header(epk_p256), g.private_jwk},
+      {"alg a number", with_header(alg_number), g.private_jwk},
+      {"enc an object", with_header(enc_object), g.private_jwk},
+      {"epk crv an array", with_header(epk_crv_array), g.private_jwk},
+      {"header an array", with_header(json::array({"ECDH-ES+A256KW"})), g.private_jwk},
       {"flipped encrypted key", flip(1), g.private_jwk},
       {"flipped iv", flip(2), g.private_jwk},
       {"flipped ciphertext", flip(3), g.private_jwk},

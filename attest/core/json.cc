@@ -489,4 +489,20 @@ Result<size_t> SkipJsonValue(std::string_view text, size_t pos, Reason reason, i
   return parser.pos();
 }
 
+std::string StringMember(const json& j, std::string_view name) {
+  if (!j.is_object()) {
+    return "";
+  }
+  auto it = j.find(name);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+bool BoolMember(const json& j, std::string_view name) {
+  if (!j.is_object()) {
+    return false;
+  }
+  auto it = j.find(name);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 }  // namespace attest

@@ -80,4 +80,12 @@ Result<nlohmann::json> ReadJson(std::string_view text, Reason reason,
 Result<size_t> SkipJsonValue(std::string_view text, size_t pos, Reason reason,
                              int max_depth = kMaxJsonDepth, JsonError* error = nullptr);
 
+// StringMember is j[name] when j is an object holding a string there, and "" otherwise: the
+// reading for documents from a peer, where nlohmann's value(name, "") throws on a member that
+// holds another type.
+std::string StringMember(const nlohmann::json& j, std::string_view name);
+
+// BoolMember is j[name] when j is an object holding a boolean there, and false otherwise.
+bool BoolMember(const nlohmann::json& j, std::string_view name);
+
 }  // namespace attest

@@ -167,5 +167,26 @@ TEST(SkipJsonValue, ChecksOneValueAndStopsAfterIt) {
   }
 }
 
+TEST(Members, ReadOnlyTheirOwnTypeAndNeverThrow) {
+  const nlohmann::json doc = {{"s", "text"}, {"n", 1},     {"b", true},
+                              {"f", false},  {"a", {"x"}}, {"o", {{"s", "inner"}}},
+                              {"z", nullptr}};
+  EXPECT_EQ(StringMember(doc, "s"), "text");
+  for (const char* other : {"n", "b", "a", "o", "z", "missing"}) {
+    SCOPED_TRACE(other);
+    EXPECT_EQ(StringMember(doc, other), "");
+  }
+  EXPECT_TRUE(BoolMember(doc, "b"));
+  for (const char* other : {"f", "s", "n", "a", "o", "z", "missing"}) {
+    SCOPED_TRACE(other);
+    EXPECT_FALSE(BoolMember(doc, other));
+  }
+  for (const nlohmann::json& not_object :
+       {nlohmann::json(), nlohmann::json("s"), nlohmann::json::array({"s"}), nlohmann::json(3)}) {
+    EXPECT_EQ(StringMember(not_object, "s"), "");
+    EXPECT_FALSE(BoolMember(not_object, "b"));
+  }
+}
+
 }  // namespace
 }  // namespace attest
