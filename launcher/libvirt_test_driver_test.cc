@@ -111,6 +111,21 @@ TEST(LibvirtSchema, EveryDocumentValidates) {
   EXPECT_NE(Validate(broken, "domain"), 0);
 }
 
+// DefineAndReadBack defines xml on hv and parses the definition libvirt dumps back; null (with a
+// test failure) when either step fails.
+XmlDocPtr DefineAndReadBack(Hypervisor& hv, const std::string& xml, const std::string& name) {
+  Status defined = hv.DefineDomain(xml);
+  EXPECT_TRUE(defined.ok()) << defined.ToString();
+  auto back = hv.GetDomainXml(name);
+  EXPECT_TRUE(back.ok()) << back.status().ToString();
+  if (!defined.ok() || !back.ok()) {
+    return nullptr;
+  }
+  auto doc = ParseXml(*back, reasons::kLauncherXml);
+  EXPECT_TRUE(doc.ok()) << doc.status().ToString();
+  return doc.ok() ? std::move(doc).value() : nullptr;
+}
+
 uint64_t InstalledLibvirt() {
   auto hv = LibvirtHypervisor::Open("test:///default");
   EXPECT_TRUE(hv.ok());
@@ -197,13 +212,9 @@ TEST(LibvirtTestDriver, SnpDirectBootDomainRoundTrips) {
   ASSERT_TRUE(version.ok());
   auto xml = BuildDomainXml(spec, *version);
   ASSERT_TRUE(xml.ok()) << xml.status().ToString();
-  Status defined = (*hv)->DefineDomain(*xml);
-  ASSERT_TRUE(defined.ok()) << defined.ToString();
-  auto back = (*hv)->GetDomainXml(spec.name);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
-  auto doc = ParseXml(*back, reasons::kLauncherXml);
-  ASSERT_TRUE(doc.ok());
-  xmlDoc* d = doc->get();
+  XmlDocPtr doc = DefineAndReadBack(**hv, *xml, spec.name);
+  ASSERT_NE(doc, nullptr);
+  xmlDoc* d = doc.get();
   EXPECT_EQ(XPathString(d, "/domain/launchSecurity/@type"), "sev-snp");
   EXPECT_EQ(XPathString(d, "/domain/launchSecurity/@kernelHashes"), "yes");
   EXPECT_EQ(XPathString(d, "/domain/launchSecurity/@authorKey"), "yes");
@@ -228,13 +239,9 @@ TEST(LibvirtTestDriver, SevDomainRoundTrips) {
   spec.seclabel = {SecLabelModel::kDac, SecLabelType::kStatic, "+0:+0"};
   auto xml = BuildDomainXml(spec, LibvirtVersion(9, 0, 0));
   ASSERT_TRUE(xml.ok());
-  ASSERT_TRUE((*hv)->DefineDomain(*xml).ok());
-
-  auto back = (*hv)->GetDomainXml(spec.name);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
-  auto doc = ParseXml(*back, reasons::kLauncherXml);
-  ASSERT_TRUE(doc.ok());
-  xmlDoc* d = doc->get();
+  XmlDocPtr doc = DefineAndReadBack(**hv, *xml, spec.name);
+  ASSERT_NE(doc, nullptr);
+  xmlDoc* d = doc.get();
   EXPECT_EQ(XPathString(d, "/domain/uuid"), spec.uuid);
   EXPECT_EQ(XPathString(d, "/domain/launchSecurity/@type"), "sev");
   EXPECT_EQ(XPathString(d, "/domain/launchSecurity/@kernelHashes"), "yes");

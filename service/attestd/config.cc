@@ -398,6 +398,8 @@ Result<Config> LoadConfig(const std::string& path) {
       ATTEST_RETURN_IF_ERROR(text(&c.launch.tdx_firmware));
     } else if (key == "launch_allow_dac_only") {
       ATTEST_RETURN_IF_ERROR(flag(&c.launch.allow_dac_only));
+    } else if (key == "launch_user_network") {
+      ATTEST_RETURN_IF_ERROR(flag(&c.launch.user_network));
     } else if (key == "launch_max_quote_age_seconds") {
       ATTEST_RETURN_IF_ERROR(number(60, int64_t{7} * 86400, &n));
       c.launch.max_quote_age = std::chrono::seconds(n);
@@ -566,6 +568,7 @@ std::string ConfigJson(const Config& c) {
     doc["launch_tdx_firmware"] = c.launch.tdx_firmware;
   }
   doc["launch_allow_dac_only"] = c.launch.allow_dac_only;
+  doc["launch_user_network"] = c.launch.user_network;
   doc["launch_max_quote_age_seconds"] = c.launch.max_quote_age.count();
   WriteWebhookSettings(c.webhooks, doc);
   WriteCollateralSettings(c.collateral, doc);

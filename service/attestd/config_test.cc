@@ -205,6 +205,7 @@ TEST_F(ConfigTest, LaunchSettings) {
   doc["launch_snp_firmware"] = "/usr/share/ovmf/OVMF.amdsev.fd";
   doc["launch_tdx_firmware"] = "/usr/share/ovmf/OVMF.tdx.fd";
   doc["launch_allow_dac_only"] = true;
+  doc["launch_user_network"] = true;
   doc["launch_max_quote_age_seconds"] = 900;
   doc["server_threads"] = 4;
   auto c = Load(doc);
@@ -213,6 +214,7 @@ TEST_F(ConfigTest, LaunchSettings) {
   EXPECT_EQ(c->launch.snp_firmware, "/usr/share/ovmf/OVMF.amdsev.fd");
   EXPECT_EQ(c->launch.tdx_firmware, "/usr/share/ovmf/OVMF.tdx.fd");
   EXPECT_TRUE(c->launch.allow_dac_only);
+  EXPECT_TRUE(c->launch.user_network);
   EXPECT_EQ(c->launch.max_quote_age.count(), 900);
   EXPECT_EQ(c->server_threads, 4);
   auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
@@ -224,6 +226,7 @@ TEST_F(ConfigTest, LaunchSettings) {
   EXPECT_EQ(plain->launch.domain_type, "kvm");
   EXPECT_TRUE(plain->launch.snp_firmware.empty());
   EXPECT_FALSE(plain->launch.allow_dac_only);
+  EXPECT_FALSE(plain->launch.user_network);
 }
 
 TEST_F(ConfigTest, WebhookSettings) {
@@ -530,6 +533,7 @@ TEST_F(ConfigTest, RefusesBadSettings) {
        [](nlohmann::json& d) { d["launch_snp_firmware"] = "OVMF.amdsev.fd"; }},
       {"launch firmware a number", [](nlohmann::json& d) { d["launch_tdx_firmware"] = 1; }},
       {"launch dac-only a string", [](nlohmann::json& d) { d["launch_allow_dac_only"] = "yes"; }},
+      {"launch user network a number", [](nlohmann::json& d) { d["launch_user_network"] = 1; }},
       {"allow hosts without ek cert a string",
        [](nlohmann::json& d) { d["allow_hosts_without_ek_cert"] = "true"; }},
       {"allow hosts without ek cert a number",
