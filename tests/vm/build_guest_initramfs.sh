@@ -7,7 +7,8 @@
 #   OUT_DIR/initrd.img   a gzip'd newc cpio: busybox-static, cryptsetup and the shared libraries
 #                        ldd lists, the kernel modules virtio and dm-crypt need (with their
 #                        dependencies, read from each module's modinfo), attest-agent and
-#                        software-tee (stripped) with their libraries, the initramfs hook's
+#                        software-tee (stripped) with their libraries and the two vectors
+#                        software-tee reads at start, the initramfs hook's
 #                        unlock script (agent/initramfs) and tests/vm/guest_init.sh as /init.
 # Per-run settings (/etc/attest: CA certificate, evidence command) are not in it: the test
 # appends a second cpio archive, which the kernel unpacks over the first.
@@ -61,8 +62,12 @@ fi
 version=$(basename "$(ls -d "$kdir"/lib/modules/*)")
 cp -p "$kdir/boot/vmlinuz-$version" "$out/vmlinuz"
 
+# software-tee builds its TDX side from two vectors at start (tests/testing/software_tee.cc):
+# the guest's /init points ATTEST_VECTORS at their copies.
+vectors=$root/../shared/vectors/tdx/dcap-qvl-v4
 inputs=("$agent" "$tee_bin" "$deb" "$0" "$root/tests/vm/guest_init.sh"
-  "$root/agent/initramfs/scripts/local-top/attest-unlock")
+  "$root/agent/initramfs/scripts/local-top/attest-unlock" "$vectors/quote.bin"
+  "$vectors/collateral.json")
 if [ -f "$out/initrd.img" ]; then
   fresh=1
   for f in "${inputs[@]}"; do
@@ -120,7 +125,8 @@ add_module() {
   done
   order+=("$name")
 }
-for m in virtio_pci virtio_blk virtio_net dm_crypt xts algif_skcipher; do
+# xts needs ecb(aes), a module here that no depends= names (the crypto API loads it by alias).
+for m in virtio_pci virtio_blk virtio_net dm_crypt xts ecb algif_skcipher; do
   add_module "$m"
 done
 : >"$stage/lib/modules/load-order"
@@ -129,6 +135,8 @@ for name in "${order[@]}"; do
   echo "$name" >>"$stage/lib/modules/load-order"
 done
 
+mkdir -p "$stage/usr/share/attest-vectors/tdx/dcap-qvl-v4"
+cp "$vectors/quote.bin" "$vectors/collateral.json" "$stage/usr/share/attest-vectors/tdx/dcap-qvl-v4/"
 mkdir -p "$stage/scripts/local-top"
 install -m 0755 "$root/agent/initramfs/scripts/local-top/attest-unlock" \
   "$stage/scripts/local-top/attest-unlock"

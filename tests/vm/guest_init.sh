@@ -9,6 +9,8 @@
 # A refused release prints ATTEST-REFUSED and whether a dm device exists (ATTEST-VOLUME-CLOSED
 # or ATTEST-VOLUME-OPEN). Always powers off.
 export PATH=/sbin:/bin
+# For software-tee, the evidence command's program (build_guest_initramfs.sh).
+export ATTEST_VECTORS=/usr/share/attest-vectors
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -25,7 +27,8 @@ ip route add default via 10.0.2.2
 echo "ATTEST-GUEST-UP"
 
 name=attest_root provision=""
-for arg in $(cat /proc/cmdline); do
+read -r cmdline </proc/cmdline
+for arg in $cmdline; do
   case "$arg" in
   attest.name=*) name=${arg#attest.name=} ;;
   attest_test.provision=*) provision=${arg#attest_test.provision=} ;;
@@ -33,12 +36,16 @@ for arg in $(cat /proc/cmdline); do
 done
 
 volume_state() {
-  if ls /sys/block | grep -q '^dm-'; then echo "ATTEST-VOLUME-OPEN"; else echo "ATTEST-VOLUME-CLOSED"; fi
+  for dm in /sys/block/dm-*; do
+    [ -e "$dm" ] && echo "ATTEST-VOLUME-OPEN" && return
+  done
+  echo "ATTEST-VOLUME-CLOSED"
 }
 
 if /scripts/local-top/attest-unlock; then
   if [ -n "$provision" ]; then
-    if mke2fs -q "/dev/mapper/$name" && mount "/dev/mapper/$name" /mnt &&
+    # 4 KiB blocks: cryptsetup gives the mapping 4 KiB sectors on an image file.
+    if mke2fs -q -b 4096 "/dev/mapper/$name" >/dev/null && mount "/dev/mapper/$name" /mnt &&
       echo "$provision" >/mnt/known.txt && umount /mnt; then
       echo "ATTEST-PROVISIONED"
     else
