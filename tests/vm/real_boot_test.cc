@@ -184,7 +184,7 @@ class RealBoot : public ::testing::Test {
     std::ofstream(etc + "/etc/attest/evidence-command")
         << "/sbin/software-tee snp --state /etc/attest/tee.state --host-data-b64 " << host_data_b64_
         << (boot.tee_flags.empty() ? "" : " " + boot.tee_flags) << "\n";
-    const std::string initrd = dir_ + "/initrd-" + boot.label + ".img";
+    std::string initrd = dir_ + "/initrd-" + boot.label + ".img";
     Output out = Sh("cp " + std::string(GUEST_DIR) + "/initrd.img " + initrd + " && cd " + etc +
                     " && find etc | cpio -o -H newc --quiet -R 0:0 >> " + initrd);
     EXPECT_EQ(out.rc, 0) << out.text;
