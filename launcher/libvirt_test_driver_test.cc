@@ -35,7 +35,6 @@ LaunchSpec SevSpec() {
   s.sev.policy = 0x37;
   s.sev.cbitpos = 51;
   s.sev.reduced_phys_bits = 1;
-  s.sev.kernel_hashes = true;
   s.sev.dh_cert.assign(2084, 0x42);
   s.sev.session.assign(128, 0x24);
   s.interfaces.push_back({"default",
