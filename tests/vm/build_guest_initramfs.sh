@@ -37,8 +37,15 @@ if ! "$busybox" --list | grep -qx mke2fs || ldd "$busybox" >/dev/null 2>&1; then
 fi
 
 # --- kernel: the version Debian's cloud metapackage currently depends on -------------------
-package=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-  sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -1)
+cloud_kernel() {
+  apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+    sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -1
+}
+package=$(cloud_kernel)
+if [ -z "$package" ] && ! ls "$out"/cache/linux-image-*-cloud-amd64_*.deb >/dev/null 2>&1; then
+  apt-get update -q >/dev/null  # a machine whose package lists were never fetched
+  package=$(cloud_kernel)
+fi
 deb=$(ls "$out"/cache/"${package:-none}"_*.deb 2>/dev/null | head -1 || true)
 if [ -z "$deb" ]; then
   deb=$(ls "$out"/cache/linux-image-*-cloud-amd64_*.deb 2>/dev/null | head -1 || true)

@@ -6,6 +6,9 @@
 // user-mode network (10.0.2.2), gets the key of the tenant's LUKS volume (attached as a virtio
 // disk) and opens it. What happens inside is read from the guest's serial console.
 //
+// The domain is rendered by the launcher (launcher::BuildDomainXml: direct boot, user_network)
+// and defined and started through its libvirt hypervisor, as attestd's launch does.
+//
 // Boots: the tenant's first boot puts a known file into the volume (the host has no
 // device-mapper here, so the file goes in through the API's own path: a released key); the next
 // boot prints that file; a boot whose firmware reports another MEASUREMENT than the policy pins,
@@ -25,6 +28,8 @@
 #include "attest/core/encoding.h"
 #include "attest/core/file_io.h"
 #include "attest/tpm/eventlog.h"
+#include "launcher/domain_xml.h"
+#include "launcher/libvirt_hypervisor.h"
 #include "tests/integration/e2e_support.h"
 
 namespace attest {
@@ -84,8 +89,9 @@ class RealBoot : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (!domain_.empty()) {
-      Sh("virsh -q -c " + uri_ + " destroy " + domain_ + " >/dev/null 2>&1");
+    if (!domain_.empty()) {  // a boot that failed half-way
+      Sh("virsh -q -c " + uri_ + " destroy " + domain_ + " >/dev/null 2>&1; virsh -q -c " + uri_ +
+         " undefine " + domain_ + " >/dev/null 2>&1");
     }
     attestd_.reset();
     host_.reset();
@@ -191,55 +197,74 @@ class RealBoot : public ::testing::Test {
     return initrd;
   }
 
-  // DomainXml: a TCG guest, direct boot, the volume's image as vda, a user-mode NIC, the serial
-  // console into a file. No firmware element: SeaBIOS boots the kernel in a fraction of OVMF's
-  // time under TCG, and nothing here measures the firmware (the software TEE stands in for it).
-  std::string DomainXml(const Boot& boot, const std::string& initrd, const std::string& console) {
-    std::string cmdline = "console=ttyS0 quiet panic=-1 attest.endpoint=https://10.0.2.2:" +
+  // Spec is what the launcher renders (launcher/domain_xml.h): a TCG guest without a TEE,
+  // direct boot, the volume's image as vda, the user-mode NIC (B's `user_network`), the serial
+  // console into a file, DAC labels (no SELinux or AppArmor here). No firmware: SeaBIOS boots
+  // the kernel in a fraction of OVMF's time under TCG, and nothing here measures the firmware
+  // (the software TEE stands in for it).
+  launcher::LaunchSpec Spec(const Boot& boot, const std::string& initrd,
+                            const std::string& console) {
+    const std::string hex = RandomHex(16);
+    launcher::LaunchSpec spec;
+    spec.uuid = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+                hex.substr(16, 4) + "-" + hex.substr(20);
+    spec.name = "attest-real-boot-" + hex.substr(0, 8);
+    spec.tenant = "acme";
+    spec.tee = launcher::TeeType::kNone;
+    spec.domain_type = "qemu";
+    spec.memory_mib = 512;
+    spec.vcpus = 1;
+    spec.seclabel = {launcher::SecLabelModel::kDac, launcher::SecLabelType::kDynamic, ""};
+    std::string cmdline = "console=ttyS0 quiet attest.endpoint=https://10.0.2.2:" +
                           attestd_->Url().substr(attestd_->Url().rfind(':') + 1) +
                           " attest.vm=" + vm_ + " attest.volume=" + volume_ +
                           " attest.device=/dev/vda";
     if (!boot.provision.empty()) {
       cmdline += " attest_test.provision=" + boot.provision;
     }
-    return "<domain type='qemu'><name>" + domain_ +
-           "</name><memory unit='MiB'>512</memory><vcpu>1</vcpu>"
-           "<os><type arch='x86_64' machine='q35'>hvm</type><kernel>" +
-           std::string(GUEST_DIR) + "/vmlinuz</kernel><initrd>" + initrd + "</initrd><cmdline>" +
-           cmdline +
-           "</cmdline></os><features><acpi/></features>"
-           "<on_poweroff>destroy</on_poweroff><on_reboot>destroy</on_reboot>"
-           "<on_crash>destroy</on_crash><devices>"
-           "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='" +
-           image_ +
-           "'/><target dev='vda' bus='virtio'/></disk>"
-           "<interface type='user'><model type='virtio'/></interface>"
-           "<serial type='file'><source path='" +
-           console + "'/><target port='0'/></serial></devices></domain>";
+    spec.direct_boot =
+        launcher::DirectKernelBoot{std::string(GUEST_DIR) + "/vmlinuz", initrd, cmdline};
+    spec.disks.push_back({image_, "acme", "vda", "raw", false});
+    spec.user_network = true;
+    spec.serial_log = console;
+    return spec;
   }
 
-  // RunGuest starts the boot as a transient domain, waits until the guest powered itself off,
-  // and returns its console.
+  // RunGuest defines and starts the boot through the launcher's libvirt hypervisor, waits until
+  // the guest powered itself off (on_poweroff: destroy), and returns its console.
   std::string RunGuest(const Boot& boot) {
-    domain_ = "attest-real-boot-" + RandomHex(4);
+    auto hv = launcher::LibvirtHypervisor::Open(uri_);
+    EXPECT_TRUE(hv.ok()) << hv.status().ToString();
+    if (!hv.ok()) {
+      return "";
+    }
     const std::string console = dir_ + "/console-" + boot.label + ".log";
-    const std::string xml = dir_ + "/domain-" + boot.label + ".xml";
-    std::ofstream(xml) << DomainXml(boot, GuestInitrd(boot), console);
+    const launcher::LaunchSpec spec = Spec(boot, GuestInitrd(boot), console);
+    auto version = (*hv)->LibVersion();
+    EXPECT_TRUE(version.ok());
+    auto xml = launcher::BuildDomainXml(spec, version.ok() ? *version : 0);
+    EXPECT_TRUE(xml.ok()) << xml.status().ToString();
+    if (!xml.ok()) {
+      return "";
+    }
     const auto start = std::chrono::steady_clock::now();
-    Output out = Sh("virsh -q -c " + uri_ + " create " + xml);
-    EXPECT_EQ(out.rc, 0) << out.text;
-    bool running = out.rc == 0;
+    Status defined = (*hv)->DefineDomain(*xml);
+    EXPECT_TRUE(defined.ok()) << defined.ToString();
+    domain_ = spec.name;
+    Status started = (*hv)->StartDomain(spec.name, /*paused=*/false);
+    EXPECT_TRUE(started.ok()) << started.ToString();
+    bool running = started.ok();
     while (running && std::chrono::steady_clock::now() - start < kBootLimit) {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      running =
-          Sh("virsh -q -c " + uri_ + " domstate " + domain_ + " 2>/dev/null | grep -q running")
-              .rc == 0;
+      auto state = (*hv)->GetDomainState(spec.name);
+      running = state.ok() && *state == launcher::DomainState::kRunning;
     }
     const auto seconds =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
             .count();
     EXPECT_FALSE(running) << boot.label << ": still running after " << kBootLimit.count() << " s";
-    Sh("virsh -q -c " + uri_ + " destroy " + domain_ + " >/dev/null 2>&1");
+    (void)(*hv)->DestroyDomain(spec.name);
+    EXPECT_TRUE((*hv)->UndefineDomain(spec.name).ok());
     domain_.clear();
     std::cout << "[ boot     ] " << boot.label << ": " << seconds << " s\n";
     auto text = ReadFileBytes(console, 1 << 20);
