@@ -58,7 +58,26 @@ struct Boot {
   std::string label;
   std::string tee_flags;  // e.g. --measurement HEX: the "firmware" of this launch
   std::string provision;  // attest_test.provision=TOKEN when not empty
+  // Debian's initramfs-tools initrd (build_initramfs_tools_initrd.sh) instead of the test's own:
+  // the volume is the root file system, opened by the hook's local-top script.
+  bool initramfs_tools = false;
 };
+
+// InitramfsToolsDir: where build_initramfs_tools_initrd.sh wrote its initrd ("" = not asked).
+std::string InitramfsToolsDir() {
+  const char* dir = getenv("ATTEST_INITRAMFS_TOOLS_DIR");
+  return dir != nullptr ? dir : "";
+}
+
+// The kernel and base initrd of a boot.
+std::string KernelOf(const Boot& boot) {
+  return boot.initramfs_tools ? InitramfsToolsDir() + "/initramfs-tools-vmlinuz"
+                              : std::string(GUEST_DIR) + "/vmlinuz";
+}
+std::string InitrdOf(const Boot& boot) {
+  return boot.initramfs_tools ? InitramfsToolsDir() + "/initramfs-tools.img"
+                              : std::string(GUEST_DIR) + "/initrd.img";
+}
 
 class RealBoot : public ::testing::Test {
  protected:
@@ -188,10 +207,11 @@ class RealBoot : public ::testing::Test {
     fs::copy_file(ca_cert_, etc + "/etc/attest/ca.pem");
     fs::copy_file(dir_ + "/tee.state", etc + "/etc/attest/tee.state");
     std::ofstream(etc + "/etc/attest/evidence-command")
-        << "/sbin/software-tee snp --state /etc/attest/tee.state --host-data-b64 " << host_data_b64_
+        << (boot.initramfs_tools ? "/usr/local/sbin" : "/sbin")
+        << "/software-tee snp --state /etc/attest/tee.state --host-data-b64 " << host_data_b64_
         << (boot.tee_flags.empty() ? "" : " " + boot.tee_flags) << "\n";
     std::string initrd = dir_ + "/initrd-" + boot.label + ".img";
-    Output out = Sh("cp " + std::string(GUEST_DIR) + "/initrd.img " + initrd + " && cd " + etc +
+    Output out = Sh("cp " + InitrdOf(boot) + " " + initrd + " && cd " + etc +
                     " && find etc | cpio -o -H newc --quiet -R 0:0 >> " + initrd);
     EXPECT_EQ(out.rc, 0) << out.text;
     return initrd;
@@ -222,8 +242,10 @@ class RealBoot : public ::testing::Test {
     if (!boot.provision.empty()) {
       cmdline += " attest_test.provision=" + boot.provision;
     }
-    spec.direct_boot =
-        launcher::DirectKernelBoot{std::string(GUEST_DIR) + "/vmlinuz", initrd, cmdline};
+    if (boot.initramfs_tools) {
+      cmdline += " root=/dev/mapper/attest_root ro ip=dhcp panic=0";
+    }
+    spec.direct_boot = launcher::DirectKernelBoot{KernelOf(boot), initrd, cmdline};
     spec.disks.push_back({image_, "acme", "vda", "raw", false});
     spec.user_network = true;
     spec.serial_log = console;
@@ -303,6 +325,13 @@ TEST_F(RealBoot, GuestOpensItsVolumeOnlyWhenReleased) {
   console = RunGuest({"read", "", ""});
   EXPECT_TRUE(Has(console, "ATTEST-FILE: " + token)) << console;
   EXPECT_TRUE(Has(console, "/dev/vda opened as /dev/mapper/attest_root")) << console;
+
+  // Debian's own mkinitramfs with the hook: the volume becomes the root file system.
+  if (!InitramfsToolsDir().empty()) {
+    console = RunGuest({"initramfs-tools", "", "", true});
+    EXPECT_TRUE(Has(console, "ATTEST-FILE: " + token)) << console;
+    EXPECT_TRUE(Has(console, "/dev/vda opened as /dev/mapper/attest_root")) << console;
+  }
 
   // The "firmware" reports the measurement of another launch than the one the policy pins.
   std::string other(96, '0');
