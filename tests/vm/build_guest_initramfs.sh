@@ -73,7 +73,8 @@ cp -p "$kdir/boot/vmlinuz-$version" "$out/vmlinuz"
 # the guest's /init points ATTEST_VECTORS at their copies.
 vectors=$root/../shared/vectors/tdx/dcap-qvl-v4
 inputs=("$agent" "$tee_bin" "$deb" "$0" "$root/tests/vm/guest_init.sh"
-  "$root/agent/initramfs/scripts/local-top/attest-unlock" "$vectors/quote.bin"
+  "$root/agent/initramfs/scripts/local-top/attest-unlock" "$root/tests/vm/install_with_libs.sh"
+  "$vectors/quote.bin"
   "$vectors/collateral.json")
 if [ -f "$out/initrd.img" ]; then
   fresh=1
@@ -94,21 +95,10 @@ for applet in $("$busybox" --list); do
   [ "$applet" = busybox ] || ln -sf busybox "$stage/bin/$applet"
 done
 
-# copy_with_libs FILE DEST: FILE at DEST in the image and every library ldd names, at its path.
-copy_with_libs() {
-  local file=$1 dest=$2 lib
-  mkdir -p "$stage/$(dirname "$dest")"
-  strip --strip-unneeded -o "$stage/$dest" "$file"
-  for lib in $(ldd "$file" | grep -oE '/[^ ]+'); do
-    if [ ! -e "$stage/$lib" ]; then
-      mkdir -p "$stage/$(dirname "$lib")"
-      cp -L "$lib" "$stage/$lib"
-    fi
-  done
-}
-copy_with_libs /usr/sbin/cryptsetup /sbin/cryptsetup
-copy_with_libs "$agent" /sbin/attest-agent
-copy_with_libs "$tee_bin" /sbin/software-tee
+. "$root/tests/vm/install_with_libs.sh"
+install_with_libs "$stage" /usr/sbin/cryptsetup /sbin/cryptsetup
+install_with_libs "$stage" "$agent" /sbin/attest-agent
+install_with_libs "$stage" "$tee_bin" /sbin/software-tee
 
 # --- kernel modules, in load order (each after what its modinfo "depends=" names) ----------
 moddir=$kdir/lib/modules/$version/kernel

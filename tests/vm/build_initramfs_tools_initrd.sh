@@ -28,21 +28,9 @@ if [ ! -f "$target/.attest-stamp" ]; then
 fi
 version=$(basename "$(ls -d "$target"/lib/modules/*)")
 
-# install_with_libs FILE DEST: FILE (stripped) at DEST in the root, with the libraries ldd lists
-# that the root lacks (same Debian release: the same library files).
-install_with_libs() {
-  local lib
-  mkdir -p "$target/$(dirname "$2")"
-  strip --strip-unneeded -o "$target/$2" "$1"
-  for lib in $(ldd "$1" | grep -oE '/[^ ]+'); do
-    if [ ! -e "$target/$lib" ]; then
-      mkdir -p "$target/$(dirname "$lib")"
-      cp -L "$lib" "$target/$lib"
-    fi
-  done
-}
-install_with_libs "$agent" /usr/bin/attest-agent
-install_with_libs "$tee_bin" /usr/local/sbin/software-tee
+. "$root/tests/vm/install_with_libs.sh"
+install_with_libs "$target" "$agent" /usr/bin/attest-agent
+install_with_libs "$target" "$tee_bin" /usr/local/sbin/software-tee
 etc=$target/etc/initramfs-tools
 install -m 0755 "$root/agent/initramfs/hooks/attest-agent" "$etc/hooks/attest-agent"
 install -m 0755 -D "$root/agent/initramfs/scripts/local-top/attest-unlock" \
