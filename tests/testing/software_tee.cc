@@ -84,6 +84,9 @@ Bytes SoftwareTee::SnpReport(const TeeLaunch& launch) const {
   if (launch.debug) {
     r.policy |= kSnpPolicyDebug;
   }
+  if (launch.measurement.size() == r.measurement.size()) {
+    std::copy(launch.measurement.begin(), launch.measurement.end(), r.measurement.begin());
+  }
   return snp_->SignReport(r);
 }
 

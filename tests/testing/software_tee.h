@@ -28,6 +28,9 @@ struct TeeLaunch {
   Bytes report_data;    // up to 64 bytes, zero-padded
   Bytes launch_digest;  // SNP HOST_DATA (32) or TDX MRCONFIGID (48)
   bool debug = false;   // SNP policy bit 19 / TDX TD_ATTRIBUTES.DEBUG (bit 0)
+  // SNP MEASUREMENT (48 bytes) the "firmware" reports instead of the platform's default one:
+  // what a launch of a given boot image implies (empty: the default).
+  Bytes measurement;
 };
 
 class SoftwareTee {

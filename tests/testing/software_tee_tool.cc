@@ -12,13 +12,16 @@
 //   software-tee platform --state FILE [--host N]
 //       prints simulated machine N's platform identity document (SoftwareTee::SimulatedPlatform;
 //       default 0): what `attest-agent host --platform-file` reports for that machine
-//   software-tee snp --state FILE [--host N] [--host-data-b64 B64] [--debug] [--expired-crl]
-//                    [--auxblob] REPORT_DATA_HEX
+//   software-tee snp --state FILE [--host N] [--host-data-b64 B64] [--measurement HEX] [--debug]
+//                    [--expired-crl] [--auxblob] REPORT_DATA_HEX
 //       prints the POST /v1/attest "evidence" object: report, vcek, cert_chain and an ARK CRL
 //       (valid now, or expired a day ago with --expired-crl); --debug sets guest policy DEBUG;
 //       --auxblob sends VCEK, ASK, ARK and CRL as an SNP certificate table instead, as the
 //       kernel's configfs-tsm auxblob carries them. --host N: the report comes from simulated
 //       machine N's chip (its CHIP_ID, signed by a VCEK of that chip; default 0).
+//       --measurement: the report's MEASUREMENT (96 hex digits) instead of the default one, as
+//       firmware would report for a launch of a given boot image (tests/vm: a launch that does
+//       not match what the tenant's policy pins).
 //
 // The hierarchy lives in a state file because attestd (trusting the roots) and each evidence
 // call are separate processes. This is the one place a test helper reads the wall clock: it
@@ -46,8 +49,8 @@ using attest::testing::SoftwareTee;
 constexpr char kUsage[] =
     "usage: software-tee init|roots|measurement --state FILE\n"
     "       software-tee platform --state FILE [--host N]\n"
-    "       software-tee snp --state FILE [--host N] [--host-data-b64 B64] [--debug] "
-    "[--expired-crl] [--auxblob] REPORT_DATA_HEX";
+    "       software-tee snp --state FILE [--host N] [--host-data-b64 B64] [--measurement HEX] "
+    "[--debug] [--expired-crl] [--auxblob] REPORT_DATA_HEX";
 
 int Fail(const std::string& why) {
   std::cerr << "software-tee: " << why << "\n";
@@ -74,7 +77,8 @@ int Main(int argc, char** argv) {
   }
   const std::string verb = argv[1];
   auto args = attest::flags::Args::Parse(
-      argc, argv, 2, {{"state", "host-data-b64", "host"}, {"debug", "expired-crl", "auxblob"}});
+      argc, argv, 2,
+      {{"state", "host-data-b64", "host", "measurement"}, {"debug", "expired-crl", "auxblob"}});
   if (!args.ok()) {
     return Fail(args.status().ToString());
   }
@@ -141,6 +145,13 @@ int Main(int argc, char** argv) {
       return Fail("--host-data-b64: 32 bytes");
     }
     launch.launch_digest = *host_data;
+  }
+  if (auto hex = args->Get("measurement")) {
+    auto measurement = attest::HexDecode(*hex);
+    if (!measurement.ok() || measurement->size() != 48) {
+      return Fail("--measurement: 96 hex digits");
+    }
+    launch.measurement = *measurement;
   }
   launch.debug = args->Has("debug");
   const auto day = std::chrono::hours(24);
