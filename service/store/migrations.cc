@@ -344,6 +344,39 @@ CREATE TABLE collateral_leases (
 );
 )sql";
 
+// Version 16 (boot images): a tenant's committed boot images, and the parts uploaded for one
+// not committed yet (one row per part; a new upload replaces the row). Same SQL in both dialects.
+constexpr char kBootImagesV16[] = R"sql(
+CREATE TABLE boot_images (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  kernel_path TEXT NOT NULL,
+  initrd_path TEXT NOT NULL,
+  cmdline TEXT NOT NULL,
+  kernel_sha256 TEXT NOT NULL,
+  kernel_sha384 TEXT NOT NULL,
+  kernel_size BIGINT NOT NULL,
+  initrd_sha256 TEXT NOT NULL,
+  initrd_sha384 TEXT NOT NULL,
+  initrd_size BIGINT NOT NULL,
+  published BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+CREATE TABLE boot_image_parts (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  part TEXT NOT NULL,
+  path TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  sha384 TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  uploaded_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, name, part)
+);
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -380,6 +413,7 @@ const std::vector<Migration>& Migrations() {
       {14, "kek_id of every sealed secret; retired KEKs", kKekRotationV14, kKekRotationV14},
       {15, "shared collateral cache and its refresh lease", WithBlob(kCollateralCacheV15, "BLOB"),
        WithBlob(kCollateralCacheV15, "BYTEA")},
+      {16, "boot images and their uploaded parts", kBootImagesV16, kBootImagesV16},
   };
   return *migrations;
 }
