@@ -45,6 +45,9 @@ class Hypervisor {
   // StartDomain starts it; paused leaves the vCPUs stopped (SEV pre-attestation).
   virtual Status StartDomain(std::string_view name, bool paused) = 0;
   virtual Status ResumeDomain(std::string_view name) = 0;
+  // ShutdownDomain asks the guest to power off (ACPI power button) and returns without waiting;
+  // the guest may ignore it. Fails when the domain is not running.
+  virtual Status ShutdownDomain(std::string_view name) = 0;
   // DestroyDomain stops a running or paused domain at once.
   virtual Status DestroyDomain(std::string_view name) = 0;
   // UndefineDomain removes the definition with its NVRAM and TPM state.

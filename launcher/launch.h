@@ -10,6 +10,7 @@
 // (defining them is idempotent); they stay.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,5 +69,40 @@ Result<LaunchResult> LaunchVm(Hypervisor& hv, const LaunchRequest& request,
 // pieces are not an error, so a retry after a partial failure completes the job. Ending key
 // releases for the VM is the caller's (the VM record's) part.
 Status StopVm(Hypervisor& hypervisor, std::string_view domain, std::string_view vm_uuid);
+
+// The lifecycle of a launched VM: its domain stays defined between a stop and the next start.
+// TEE guests are defined with on_reboot=destroy (a reset in place would need a new launch and a
+// new measurement), so every start is a full launch.
+
+// kDefaultShutdownGrace: how long ShutdownVm waits for the guest to power off before destroying.
+inline constexpr std::chrono::milliseconds kDefaultShutdownGrace{60000};
+
+// StartVm starts the defined, shut-off (or crashed) domain of request.spec again. The documents
+// are rebuilt from request as LaunchVm builds them, and the domain, its filters and missing nets
+// are defined again with them, so the host runs what the caller holds now. SNP/TDX start
+// running; SEV/SEV-ES start paused and go through the pre-attestation again with request.sev
+// (request.spec.sev carries a fresh owner session: a launch session is never reused). A domain
+// that is already running is left alone (state running, no measurement). Fails with
+// launcher.not_found (no such domain: LaunchVm creates one), launcher.wrong_state (paused or
+// in another state), or LaunchVm's reasons; when the start or the pre-attestation fails the
+// domain is destroyed again and stays defined, shut off.
+Result<LaunchResult> StartVm(Hypervisor& hv, const LaunchRequest& request,
+                             const LaunchOptions& options);
+
+// ShutdownVm asks the guest to power off and waits up to `grace` for its domain to be shut off,
+// then destroys it. The domain stays defined. An inactive domain is fine (nothing to do); a
+// paused one is destroyed at once (a paused guest cannot react). Fails with launcher.not_found or
+// the hypervisor's errors.
+Status ShutdownVm(Hypervisor& hv, std::string_view domain,
+                  std::chrono::milliseconds grace = kDefaultShutdownGrace);
+
+// RebootVm is ShutdownVm followed by StartVm (a fresh launch: new SEV pre-attestation, new SNP/TDX
+// launch with the request's binding).
+Result<LaunchResult> RebootVm(Hypervisor& hv, const LaunchRequest& request,
+                              const LaunchOptions& options,
+                              std::chrono::milliseconds grace = kDefaultShutdownGrace);
+
+// VmState is the state of the VM's domain; launcher.not_found when it is not defined.
+Result<DomainState> VmState(Hypervisor& hv, std::string_view domain);
 
 }  // namespace attest::launcher

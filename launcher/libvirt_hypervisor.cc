@@ -108,6 +108,15 @@ Status LibvirtHypervisor::ResumeDomain(std::string_view name) {
   return Status::Ok();
 }
 
+Status LibvirtHypervisor::ShutdownDomain(std::string_view name) {
+  ATTEST_ASSIGN_OR_RETURN(DomainPtr d, Lookup(conn_, name));
+  // The ACPI power button only: a guest agent is not part of a confidential guest's trust.
+  if (virDomainShutdownFlags(d.get(), VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0) {
+    return LastError("virDomainShutdown");
+  }
+  return Status::Ok();
+}
+
 Status LibvirtHypervisor::DestroyDomain(std::string_view name) {
   ATTEST_ASSIGN_OR_RETURN(DomainPtr d, Lookup(conn_, name));
   if (virDomainDestroy(d.get()) < 0) {

@@ -27,6 +27,7 @@ class LibvirtHypervisor final : public Hypervisor {
   Status DefineDomain(std::string_view xml) override;
   Status StartDomain(std::string_view name, bool paused) override;
   Status ResumeDomain(std::string_view name) override;
+  Status ShutdownDomain(std::string_view name) override;
   Status DestroyDomain(std::string_view name) override;
   Status UndefineDomain(std::string_view name) override;
   Result<DomainState> GetDomainState(std::string_view name) override;

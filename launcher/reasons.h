@@ -35,6 +35,7 @@ inline constexpr Reason kLauncherNotFound{"launcher.not_found", ErrorCode::kNotF
 inline constexpr Reason kLauncherXml{"launcher.xml_error", ErrorCode::kInternal};
 inline constexpr Reason kLauncherLaunchInfoMalformed{"launcher.launch_info_malformed",
                                                      ErrorCode::kMalformedEvidence};
+inline constexpr Reason kLauncherWrongState{"launcher.wrong_state", ErrorCode::kConflict};
 
 // kLauncherTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kLauncherTable[] = {
@@ -56,6 +57,7 @@ inline constexpr Reason kLauncherTable[] = {
     kLauncherNotFound,
     kLauncherXml,
     kLauncherLaunchInfoMalformed,
+    kLauncherWrongState,
 };
 
 }  // namespace attest::reasons

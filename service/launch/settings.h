@@ -24,6 +24,11 @@ struct LaunchSettings {
   // allow_dac_only: a host without SELinux or AppArmor may confine guests by DAC labels only.
   // For development hosts; off in production.
   bool allow_dac_only = false;
+  // user_network: also give each VM a user-mode (slirp) NIC, <interface type='user'>, through
+  // which the guest reaches the host's loopback as 10.0.2.2. Development and test hosts only (a
+  // TCG guest reaching attestd on 127.0.0.1): it bypasses the tenant nets and their security
+  // groups. Off by default.
+  bool user_network = false;
   // max_quote_age: how old the host's last good quote may be when the tenant policy sets no
   // maximum of its own.
   std::chrono::seconds max_quote_age{600};

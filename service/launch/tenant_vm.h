@@ -25,6 +25,15 @@
 
 namespace attest::service::launch {
 
+// BootFiles: what the VM direct-boots, as files on the host (a boot image's kernel, initrd and
+// command line). The SEV/SNP launch measures them through the kernel-hashes table, TDX's TDVF
+// into the RTMRs; the expected measurement is computed from the same files.
+struct BootFiles {
+  std::string kernel_path;  // absolute host path of the kernel (bzImage / PE)
+  std::string initrd_path;  // "" = no initrd
+  std::string cmdline;      // "" = no command line
+};
+
 // VmShape: the tenant's choices for a launch, with nets and groups already resolved to the
 // caller's records.
 struct VmShape {
@@ -32,6 +41,7 @@ struct VmShape {
   uint32_t vcpus = 2;
   std::vector<store::NetRecord> nets;              // one interface per net, in this order
   std::vector<store::SecurityGroupRecord> groups;  // applied to every interface
+  std::optional<BootFiles> boot;                   // none: the firmware boots the first disk
 };
 
 inline constexpr uint64_t kMinMemoryMib = 256;

@@ -139,6 +139,21 @@ Status FakeHypervisor::ResumeDomain(std::string_view name) {
   return Status::Ok();
 }
 
+Status FakeHypervisor::ShutdownDomain(std::string_view name) {
+  ATTEST_RETURN_IF_ERROR(Enter(Op::kShutdownDomain));
+  ATTEST_ASSIGN_OR_RETURN(Domain * d, Find(name));
+  if (d->state != DomainState::kRunning) {
+    return Error("domain is not running");
+  }
+  if (!guest_ignores_shutdown) {
+    d->state = DomainState::kShutoff;
+    if (sev_domain_ == name) {
+      sev_domain_.reset();
+    }
+  }
+  return Status::Ok();
+}
+
 Status FakeHypervisor::DestroyDomain(std::string_view name) {
   ATTEST_RETURN_IF_ERROR(Enter(Op::kDestroyDomain));
   ATTEST_ASSIGN_OR_RETURN(Domain * d, Find(name));

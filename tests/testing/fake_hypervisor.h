@@ -41,6 +41,7 @@ class FakeHypervisor final : public launcher::Hypervisor {
     kDefineDomain,
     kStartDomain,
     kResumeDomain,
+    kShutdownDomain,
     kDestroyDomain,
     kUndefineDomain,
     kGetDomainState,
@@ -72,6 +73,9 @@ class FakeHypervisor final : public launcher::Hypervisor {
   // Non-zero: GetSevLaunchInfo reports this policy instead of the domain's (a host that lies).
   uint32_t sev_reported_policy = 0;
 
+  // true: the guest ignores ShutdownDomain's power-button request (a hung or hostile guest).
+  bool guest_ignores_shutdown = false;
+
   // FailNext makes the next call of op fail with launcher.hypervisor_error.
   void FailNext(Op op) { fail_next_.insert(op); }
 
@@ -95,6 +99,7 @@ class FakeHypervisor final : public launcher::Hypervisor {
   Status DefineDomain(std::string_view xml) override;
   Status StartDomain(std::string_view name, bool paused) override;
   Status ResumeDomain(std::string_view name) override;
+  Status ShutdownDomain(std::string_view name) override;
   Status DestroyDomain(std::string_view name) override;
   Status UndefineDomain(std::string_view name) override;
   Result<launcher::DomainState> GetDomainState(std::string_view name) override;
