@@ -377,6 +377,18 @@ CREATE TABLE boot_image_parts (
 );
 )sql";
 
+// Version 17 (issue 20): the boot image a VM was created with and the launch measurement that
+// boot must show (hex; TDX RTMR0..2 comma-separated). '' for VMs created without a boot image:
+// their release is decided by the tenant policy alone. memory_mib and vcpus: the launched shape,
+// so a stopped VM starts again as it was measured (0: not launched by attestd).
+constexpr char kVmMeasurementV17[] = R"sql(
+ALTER TABLE vms ADD COLUMN boot_image TEXT NOT NULL DEFAULT '';
+ALTER TABLE vms ADD COLUMN memory_mib BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE vms ADD COLUMN vcpus BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE vms ADD COLUMN expected_measurement TEXT NOT NULL DEFAULT '';
+ALTER TABLE vms ADD COLUMN expected_rtmrs TEXT NOT NULL DEFAULT '';
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -414,6 +426,8 @@ const std::vector<Migration>& Migrations() {
       {15, "shared collateral cache and its refresh lease", WithBlob(kCollateralCacheV15, "BLOB"),
        WithBlob(kCollateralCacheV15, "BYTEA")},
       {16, "boot images and their uploaded parts", kBootImagesV16, kBootImagesV16},
+      {17, "vms: boot image, expected launch measurement, launched shape", kVmMeasurementV17,
+       kVmMeasurementV17},
   };
   return *migrations;
 }
