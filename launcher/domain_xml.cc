@@ -208,7 +208,7 @@ Status ValidateTee(const LaunchSpec& spec, uint64_t version) {
     case TeeType::kSevEs: {
       const SevLaunch& s = spec.sev;
       ATTEST_RETURN_IF_ERROR(RequireVersion(version, kLibvirtSev, "launchSecurity type='sev'"));
-      if (s.kernel_hashes) {
+      if (spec.direct_boot) {
         ATTEST_RETURN_IF_ERROR(
             RequireVersion(version, kLibvirtSevKernelHashes, "launchSecurity kernelHashes"));
       }
@@ -277,12 +277,6 @@ Status ValidateTee(const LaunchSpec& spec, uint64_t version) {
     case TeeType::kNone:
       break;
   }
-  bool hashes =
-      (spec.tee == TeeType::kSevSnp && spec.snp.kernel_hashes) ||
-      ((spec.tee == TeeType::kSev || spec.tee == TeeType::kSevEs) && spec.sev.kernel_hashes);
-  if (hashes && !spec.direct_boot) {
-    return Invalid("kernelHashes needs direct kernel boot");
-  }
   return Status::Ok();
 }
 
@@ -294,7 +288,7 @@ void AddLaunchSecurity(XmlBuilder& xml, const LaunchSpec& spec) {
     case TeeType::kSevEs: {
       const SevLaunch& s = spec.sev;
       XmlBuilder::Attr(ls, "type", "sev");
-      if (s.kernel_hashes) {
+      if (spec.direct_boot) {
         XmlBuilder::Attr(ls, "kernelHashes", "yes");
       }
       xml.Child(ls, "cbitpos", std::to_string(s.cbitpos));
@@ -307,7 +301,7 @@ void AddLaunchSecurity(XmlBuilder& xml, const LaunchSpec& spec) {
     case TeeType::kSevSnp: {
       const SnpLaunch& s = spec.snp;
       XmlBuilder::Attr(ls, "type", "sev-snp");
-      XmlBuilder::Attr(ls, "kernelHashes", yes_no(s.kernel_hashes));
+      XmlBuilder::Attr(ls, "kernelHashes", yes_no(spec.direct_boot.has_value()));
       XmlBuilder::Attr(ls, "authorKey", yes_no(s.author_key));
       XmlBuilder::Attr(ls, "vcek", yes_no(s.vcek));
       xml.Child(ls, "cbitpos", std::to_string(s.cbitpos));
@@ -493,6 +487,14 @@ Result<std::string> BuildDomainXml(const LaunchSpec& spec, uint64_t libvirt_vers
       xmlNode* p = xml.Child(ref, "parameter");
       XmlBuilder::Attr(p, "name", k);
       XmlBuilder::Attr(p, "value", v);
+    }
+  }
+  if (spec.user_network) {
+    xmlNode* iface = xml.Child(devices, "interface");
+    XmlBuilder::Attr(iface, "type", "user");
+    XmlBuilder::Attr(xml.Child(iface, "model"), "type", "virtio");
+    if (tee) {
+      XmlBuilder::Attr(xml.Child(iface, "driver"), "iommu", "on");
     }
   }
   if (spec.vtpm) {

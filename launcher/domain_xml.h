@@ -46,7 +46,6 @@ struct SevLaunch {
   uint32_t reduced_phys_bits = 0;
   Bytes dh_cert;  // 2084-byte SEV-format owner certificate (attest/sev/session.h)
   Bytes session;  // 128-byte session blob
-  bool kernel_hashes = false;
 };
 
 // SEV-SNP (type='sev-snp', libvirt 10.5). No dhCert/session: SNP has no pre-launch attestation.
@@ -55,9 +54,8 @@ struct SnpLaunch {
   uint32_t cbitpos = 0;
   uint32_t reduced_phys_bits = 0;
   std::optional<std::array<uint8_t, 32>> host_data;  // the launch ticket's SHA-256 -> HOST_DATA
-  bool kernel_hashes = false;
-  Bytes id_block;  // empty or 96 bytes
-  Bytes id_auth;   // empty or 4096 bytes; required with id_block
+  Bytes id_block;                                    // empty or 96 bytes
+  Bytes id_auth;                                     // empty or 4096 bytes; required with id_block
   bool author_key = false;
   bool vcek = true;  // false: the guest may use only the VLEK
 };
@@ -103,11 +101,15 @@ struct Firmware {
   std::string nvram_template;  // only with nvram
 };
 
-// DirectKernelBoot is set when the tenant policy pins kernel, initrd and command line.
+// DirectKernelBoot: the firmware loads this kernel, initrd and command line from the host instead
+// of booting a disk. On SEV, SEV-ES and SEV-SNP the domain then always gets kernelHashes='yes':
+// QEMU puts the three files' SHA-256 into the firmware's hashes table, which the launch
+// measurement covers and OVMF checks before it runs the kernel; without it the kernel would be
+// unmeasured. TDX needs no attribute: TDVF measures what it loads into the RTMRs.
 struct DirectKernelBoot {
-  std::string kernel;
-  std::string initrd;
-  std::string cmdline;
+  std::string kernel;   // host path
+  std::string initrd;   // host path; "" = none
+  std::string cmdline;  // "" = none
 };
 
 struct LaunchSpec {
@@ -127,6 +129,9 @@ struct LaunchSpec {
   std::vector<Interface> interfaces;
   std::vector<Disk> disks;
   bool vtpm = false;  // swtpm-backed TPM 2.0 (tpm-crb)
+  // A user-mode (slirp) NIC, <interface type='user'>, besides the tenant nets: the guest reaches
+  // the host's loopback as 10.0.2.2. Development and test hosts only (it has no filterref).
+  bool user_network = false;
   // Non-empty: <serial type='file'> writing the console to this path (tests read it).
   std::string serial_log;
 };

@@ -88,7 +88,6 @@ TEST(DomainXml, SevDocumentHasEveryElement) {
 
 TEST(DomainXml, SevEsKernelHashesAndDirectBoot) {
   LaunchSpec s = BaseSpec(TeeType::kSevEs);
-  s.sev.kernel_hashes = true;
   s.direct_boot = DirectKernelBoot{"/var/lib/attest/k/vmlinuz", "/var/lib/attest/k/initrd",
                                    "console=ttyS0 root=/dev/vda1"};
   s.vtpm = true;
@@ -165,6 +164,80 @@ TEST(DomainXml, PlainDacGuestHasNoTeeSettings) {
   EXPECT_EQ(XPathCount(d, "/domain/cpu"), 0u);
   EXPECT_EQ(Str(d, "/domain/seclabel[@type='static'][@model='dac']/label"), "+64055:+64055");
   EXPECT_EQ(Str(d, "/domain/devices/serial[@type='file']/source/@path"), "/tmp/console.log");
+}
+
+// Direct boot on each TEE: SEV, SEV-ES and SNP always measure the kernel through the hashes
+// table (kernelHashes='yes'); TDX has no such attribute (TDVF measures into the RTMRs); without
+// a kernel SNP says kernelHashes='no' and SEV leaves the attribute out.
+TEST(DomainXml, DirectBootMeasuresTheKernelOnEveryTee) {
+  struct Case {
+    TeeType tee;
+    bool boot;
+    std::string hashes;  // the attribute's value, "<none>" when absent
+  };
+  const std::vector<Case> cases = {
+      {TeeType::kSev, true, "yes"},     {TeeType::kSevEs, true, "yes"},
+      {TeeType::kSevSnp, true, "yes"},  {TeeType::kTdx, true, "<none>"},
+      {TeeType::kSev, false, "<none>"}, {TeeType::kSevEs, false, "<none>"},
+      {TeeType::kSevSnp, false, "no"},  {TeeType::kTdx, false, "<none>"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(TeeTypeName(c.tee)) + (c.boot ? " with kernel" : " without"));
+    LaunchSpec s = BaseSpec(c.tee);
+    if (c.boot) {
+      s.direct_boot = DirectKernelBoot{"/var/lib/attest/boot/img-1/kernel",
+                                       "/var/lib/attest/boot/img-1/initrd", "console=ttyS0 quiet"};
+    }
+    auto xml = BuildDomainXml(s, kNewest);
+    ASSERT_TRUE(xml.ok()) << xml.status().ToString();
+    auto doc = Parse(*xml);
+    xmlDoc* d = doc.get();
+    EXPECT_EQ(Str(d, "/domain/launchSecurity/@kernelHashes"), c.hashes);
+    EXPECT_EQ(XPathCount(d, "/domain/os/kernel"), c.boot ? 1u : 0u);
+    if (c.boot) {
+      EXPECT_EQ(Str(d, "/domain/os/kernel"), "/var/lib/attest/boot/img-1/kernel");
+      EXPECT_EQ(Str(d, "/domain/os/initrd"), "/var/lib/attest/boot/img-1/initrd");
+      EXPECT_EQ(Str(d, "/domain/os/cmdline"), "console=ttyS0 quiet");
+    }
+  }
+}
+
+TEST(DomainXml, DirectBootWithoutInitrdOrCmdlineWritesNeither) {
+  LaunchSpec s = BaseSpec(TeeType::kSevSnp);
+  s.direct_boot = DirectKernelBoot{"/b/kernel", "", ""};
+  auto xml = BuildDomainXml(s, kNewest);
+  ASSERT_TRUE(xml.ok()) << xml.status().ToString();
+  auto doc = Parse(*xml);
+  EXPECT_EQ(XPathCount(doc.get(), "/domain/os/kernel"), 1u);
+  EXPECT_EQ(XPathCount(doc.get(), "/domain/os/initrd"), 0u);
+  EXPECT_EQ(XPathCount(doc.get(), "/domain/os/cmdline"), 0u);
+}
+
+// The test hosts' user-mode NIC: virtio, no filterref (it is outside the tenant nets), and the
+// IOMMU path on a TEE guest like every other virtio device.
+TEST(DomainXml, UserNetworkIsOneUserModeNic) {
+  for (TeeType tee : {TeeType::kNone, TeeType::kSevSnp}) {
+    SCOPED_TRACE(TeeTypeName(tee));
+    LaunchSpec s = BaseSpec(tee);
+    if (tee == TeeType::kNone) {
+      s.domain_type = "qemu";
+      s.firmware.reset();
+    }
+    auto without = BuildDomainXml(s, kNewest);
+    ASSERT_TRUE(without.ok());
+    EXPECT_EQ(XPathCount(Parse(*without).get(), "//interface[@type='user']"), 0u);
+    s.user_network = true;
+    auto xml = BuildDomainXml(s, kNewest);
+    ASSERT_TRUE(xml.ok()) << xml.status().ToString();
+    auto doc = Parse(*xml);
+    xmlDoc* d = doc.get();
+    EXPECT_EQ(XPathCount(d, "/domain/devices/interface[@type='user']"), 1u);
+    EXPECT_EQ(XPathCount(d, "/domain/devices/interface[@type='network']"), 1u);
+    EXPECT_EQ(Str(d, "/domain/devices/interface[@type='user']/model/@type"), "virtio");
+    EXPECT_EQ(XPathCount(d, "/domain/devices/interface[@type='user']/filterref"), 0u);
+    EXPECT_EQ(XPathCount(d, "/domain/devices/interface[@type='user']/driver[@iommu='on']"),
+              tee == TeeType::kNone ? 0u : 1u);
+  }
 }
 
 TEST(DomainXml, HostileTextIsEscapedNotPasted) {
@@ -261,13 +334,40 @@ TEST(DomainXml, RejectsBadSpecs) {
        kNewest, "launcher.invalid_spec"},
       {"sev cbitpos zero", TeeType::kSev, [](LaunchSpec& s) { s.sev.cbitpos = 0; }, kNewest,
        "launcher.invalid_spec"},
-      {"sev kernel hashes without kernel", TeeType::kSev,
-       [](LaunchSpec& s) { s.sev.kernel_hashes = true; }, kNewest, "launcher.invalid_spec"},
+      {"kernel path relative", TeeType::kSevSnp,
+       [](LaunchSpec& s) {
+         s.direct_boot = DirectKernelBoot{"vmlinuz", "", ""};
+       },
+       kNewest, "launcher.invalid_spec"},
+      {"kernel path empty", TeeType::kTdx,
+       [](LaunchSpec& s) {
+         s.direct_boot = DirectKernelBoot{"", "/b/initrd", ""};
+       },
+       kNewest, "launcher.invalid_spec"},
+      {"kernel path with dotdot", TeeType::kSevSnp,
+       [](LaunchSpec& s) {
+         s.direct_boot = DirectKernelBoot{"/var/lib/../../etc/k", "", ""};
+       },
+       kNewest, "launcher.invalid_spec"},
+      {"initrd path relative", TeeType::kSev,
+       [](LaunchSpec& s) {
+         s.direct_boot = DirectKernelBoot{"/b/k", "initrd", ""};
+       },
+       kNewest, "launcher.invalid_spec"},
+      {"initrd path with newline", TeeType::kTdx,
+       [](LaunchSpec& s) {
+         s.direct_boot = DirectKernelBoot{"/b/k", "/b/in\nitrd", ""};
+       },
+       kNewest, "launcher.invalid_spec"},
+      {"cmdline too long", TeeType::kSevSnp,
+       [](LaunchSpec& s) {
+         s.direct_boot = DirectKernelBoot{"/b/k", "", std::string(kMaxCmdlineBytes + 1, 'a')};
+       },
+       kNewest, "launcher.invalid_spec"},
       {"sev on libvirt 4.3", TeeType::kSev, [](LaunchSpec&) {}, LibvirtVersion(4, 3, 0),
        "launcher.libvirt_too_old"},
-      {"sev kernel hashes on libvirt 7.10", TeeType::kSev,
+      {"sev direct boot (kernel hashes) on libvirt 7.10", TeeType::kSev,
        [](LaunchSpec& s) {
-         s.sev.kernel_hashes = true;
          s.direct_boot = DirectKernelBoot{"/k", "", ""};
        },
        LibvirtVersion(7, 10, 0), "launcher.libvirt_too_old"},

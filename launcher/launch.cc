@@ -1,6 +1,7 @@
 #include "launcher/launch.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "attest/sev/measurement.h"
 #include "attest/sev/secret.h"
@@ -10,6 +11,9 @@ namespace attest::launcher {
 namespace {
 
 bool IsSev(TeeType t) { return t == TeeType::kSev || t == TeeType::kSevEs; }
+
+// How often ShutdownVm looks whether the guest has powered off.
+constexpr std::chrono::milliseconds kShutdownPoll{100};
 
 // Created tracks what this call made on the host, to undo it on failure.
 struct Created {
@@ -170,83 +174,72 @@ Status CheckRequest(const LaunchRequest& req) {
   return CheckDiskOwnership(s);
 }
 
+// DefineAll creates the nets that do not exist yet, (re)defines the group filters, the VM filter
+// and the domain. `fresh`: the VM filter and the domain are new, so a rollback removes them.
+Status DefineAll(Hypervisor& hv, const Documents& docs, bool fresh, Created& created) {
+  for (const auto& [name, xml] : docs.networks) {
+    ATTEST_ASSIGN_OR_RETURN(bool exists, hv.NetworkExists(name));
+    if (exists) {
+      continue;
+    }
+    ATTEST_RETURN_IF_ERROR(hv.DefineNetwork(xml));
+    created.networks.push_back(name);
+  }
+  for (const std::string& xml : docs.group_filters) {
+    ATTEST_RETURN_IF_ERROR(hv.DefineNwFilter(xml));
+  }
+  ATTEST_RETURN_IF_ERROR(hv.DefineNwFilter(docs.vm_filter));
+  created.vm_filter = fresh;
+  ATTEST_RETURN_IF_ERROR(hv.DefineDomain(docs.domain));
+  created.domain_defined = fresh;
+  return Status::Ok();
+}
+
+// StartAndAttest starts the defined domain (paused for SEV, whose owner checks the measurement
+// and injects the secret before it runs) and checks that it runs.
+Result<LaunchResult> StartAndAttest(Hypervisor& hv, const LaunchSpec& spec,
+                                    const LaunchRequest& request, Created& created) {
+  const bool sev = IsSev(spec.tee);
+  ATTEST_RETURN_IF_ERROR(hv.StartDomain(spec.name, /*paused=*/sev));
+  created.domain_started = true;
+  LaunchResult result;
+  result.domain = spec.name;
+  if (sev) {
+    ATTEST_ASSIGN_OR_RETURN(result.sev_measurement, PreAttestSev(hv, spec, *request.sev));
+    ATTEST_RETURN_IF_ERROR(hv.ResumeDomain(spec.name));
+  }
+  ATTEST_ASSIGN_OR_RETURN(result.state, hv.GetDomainState(spec.name));
+  if (result.state != DomainState::kRunning) {
+    return Status(reasons::kLauncherHypervisor, "launch: domain is " +
+                                                    std::string(DomainStateName(result.state)) +
+                                                    " after start, not running");
+  }
+  return result;
+}
+
+// Launch builds every document, defines what is needed and starts the domain; on failure it
+// removes what it created (for a restart: the nets it had to create and the started domain).
+Result<LaunchResult> Launch(Hypervisor& hv, const LaunchRequest& request,
+                            const LaunchOptions& options, bool fresh) {
+  ATTEST_RETURN_IF_ERROR(CheckRequest(request));
+  ATTEST_ASSIGN_OR_RETURN(Documents docs, BuildDocuments(hv, request, options));
+  Created created;
+  Status defined = DefineAll(hv, docs, fresh, created);
+  if (!defined.ok()) {
+    return Rollback(hv, created, docs.spec, defined);
+  }
+  auto started = StartAndAttest(hv, docs.spec, request, created);
+  if (!started.ok()) {
+    return Rollback(hv, created, docs.spec, started.status());
+  }
+  return started;
+}
+
 }  // namespace
 
 Result<LaunchResult> LaunchVm(Hypervisor& hv, const LaunchRequest& request,
                               const LaunchOptions& options) {
-  ATTEST_RETURN_IF_ERROR(CheckRequest(request));
-  ATTEST_ASSIGN_OR_RETURN(Documents docs, BuildDocuments(hv, request, options));
-  const LaunchSpec& spec = docs.spec;
-
-  Created created;
-  auto fail = [&](Status s) { return Rollback(hv, created, spec, std::move(s)); };
-
-  for (const auto& [name, xml] : docs.networks) {
-    auto exists = hv.NetworkExists(name);
-    if (!exists.ok()) {
-      return fail(exists.status());
-    }
-    if (*exists) {
-      continue;
-    }
-    Status s = hv.DefineNetwork(xml);
-    if (!s.ok()) {
-      return fail(s);
-    }
-    created.networks.push_back(name);
-  }
-  for (const std::string& xml : docs.group_filters) {
-    Status s = hv.DefineNwFilter(xml);
-    if (!s.ok()) {
-      return fail(s);
-    }
-  }
-  {
-    Status s = hv.DefineNwFilter(docs.vm_filter);
-    if (!s.ok()) {
-      return fail(s);
-    }
-    created.vm_filter = true;
-  }
-  {
-    Status s = hv.DefineDomain(docs.domain);
-    if (!s.ok()) {
-      return fail(s);
-    }
-    created.domain_defined = true;
-  }
-  const bool sev = IsSev(spec.tee);
-  {
-    Status s = hv.StartDomain(spec.name, /*paused=*/sev);
-    if (!s.ok()) {
-      return fail(s);
-    }
-    created.domain_started = true;
-  }
-  LaunchResult result;
-  result.domain = spec.name;
-  if (sev) {
-    auto measurement = PreAttestSev(hv, spec, *request.sev);
-    if (!measurement.ok()) {
-      return fail(measurement.status());
-    }
-    result.sev_measurement = std::move(measurement).value();
-    Status s = hv.ResumeDomain(spec.name);
-    if (!s.ok()) {
-      return fail(s);
-    }
-  }
-  auto state = hv.GetDomainState(spec.name);
-  if (!state.ok()) {
-    return fail(state.status());
-  }
-  if (*state != DomainState::kRunning) {
-    return fail(Status(
-        reasons::kLauncherHypervisor,
-        "launch: domain is " + std::string(DomainStateName(*state)) + " after start, not running"));
-  }
-  result.state = *state;
-  return result;
+  return Launch(hv, request, options, /*fresh=*/true);
 }
 
 Status StopVm(Hypervisor& hv, std::string_view domain, std::string_view vm_uuid) {
@@ -267,6 +260,74 @@ Status StopVm(Hypervisor& hv, std::string_view domain, std::string_view vm_uuid)
     return s;
   }
   return Status::Ok();
+}
+
+Result<LaunchResult> StartVm(Hypervisor& hv, const LaunchRequest& request,
+                             const LaunchOptions& options) {
+  const std::string& name = request.spec.name;
+  ATTEST_ASSIGN_OR_RETURN(DomainState state, hv.GetDomainState(name));
+  switch (state) {
+    case DomainState::kRunning: {
+      LaunchResult running;
+      running.domain = name;
+      running.state = state;
+      return running;
+    }
+    case DomainState::kShutoff:
+    case DomainState::kCrashed:
+      break;
+    case DomainState::kPaused:
+    case DomainState::kOther:
+      return Status(reasons::kLauncherWrongState, "start: domain " + name + " is " +
+                                                      std::string(DomainStateName(state)) +
+                                                      ", not shut off; stop it first");
+  }
+  return Launch(hv, request, options, /*fresh=*/false);
+}
+
+Status ShutdownVm(Hypervisor& hv, std::string_view domain, std::chrono::milliseconds grace) {
+  ATTEST_ASSIGN_OR_RETURN(DomainState state, hv.GetDomainState(domain));
+  if (state == DomainState::kShutoff || state == DomainState::kCrashed) {
+    return Status::Ok();
+  }
+  if (state == DomainState::kRunning) {
+    // A guest that cannot be asked (no ACPI, an error on the way) is destroyed like one that
+    // does not answer; only a vanished domain ends here.
+    Status asked = hv.ShutdownDomain(domain);
+    if (!asked.ok() && asked.reason_id() == reasons::kLauncherNotFound.id) {
+      return asked;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (asked.ok()) {
+      ATTEST_ASSIGN_OR_RETURN(state, hv.GetDomainState(domain));
+      if (state == DomainState::kShutoff || state == DomainState::kCrashed) {
+        return Status::Ok();
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        break;
+      }
+      std::this_thread::sleep_for(
+          std::min<std::chrono::steady_clock::duration>(deadline - now, kShutdownPoll));
+    }
+  }
+  Status destroyed = hv.DestroyDomain(domain);
+  if (destroyed.ok()) {
+    return destroyed;
+  }
+  // The guest may have powered off between the last look and the destroy.
+  ATTEST_ASSIGN_OR_RETURN(state, hv.GetDomainState(domain));
+  return state == DomainState::kShutoff ? Status::Ok() : destroyed;
+}
+
+Result<LaunchResult> RebootVm(Hypervisor& hv, const LaunchRequest& request,
+                              const LaunchOptions& options, std::chrono::milliseconds grace) {
+  ATTEST_RETURN_IF_ERROR(ShutdownVm(hv, request.spec.name, grace));
+  return StartVm(hv, request, options);
+}
+
+Result<DomainState> VmState(Hypervisor& hv, std::string_view domain) {
+  return hv.GetDomainState(domain);
 }
 
 }  // namespace attest::launcher

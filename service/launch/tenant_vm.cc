@@ -126,6 +126,12 @@ Result<launcher::LaunchRequest> BuildTenantLaunch(
   }
   spec.memory_mib = shape.memory_mib;
   spec.vcpus = shape.vcpus;
+  // The launcher validates the paths and measures the kernel (kernelHashes / TDVF).
+  if (shape.boot) {
+    spec.direct_boot = launcher::DirectKernelBoot{shape.boot->kernel_path, shape.boot->initrd_path,
+                                                  shape.boot->cmdline};
+  }
+  spec.user_network = settings.user_network;
 
   // The TEE's binding: the ticket digests the VM record holds.
   if (vm.tee_type == "snp") {

@@ -213,5 +213,77 @@ TEST(TenantLaunchTest, LaunchesAnSnpVmBoundToItsTicket) {
   EXPECT_TRUE(fake.nwfilters().count("attest-sg-sg-web"));
 }
 
+// The boot image's files reach the domain: SNP measures them (kernelHashes), TDX boots them.
+TEST(TenantLaunchTest, BootFilesBecomeAMeasuredDirectBoot) {
+  for (const std::string tee : {"snp", "tdx"}) {
+    SCOPED_TRACE(tee);
+    FakeHypervisor fake;
+    fake.lib_version = launcher::kLibvirtTdx;
+    fake.host_capabilities_xml = kSelinuxHost;
+    fake.domain_capabilities_xml = kSnpTdxCaps;
+    store::Vm vm = SnpVm();
+    vm.tee_type = tee;
+    VmShape shape = Shape();
+    shape.boot = BootFiles{"/var/lib/attestd/boot/t-a/img/kernel",
+                           "/var/lib/attestd/boot/t-a/img/initrd", "console=ttyS0 ro"};
+    auto req =
+        BuildTenantLaunch(vm, {Image("vol-1")}, shape, shape.groups, {{"sg-web", {}}}, Settings());
+    ASSERT_TRUE(req.ok()) << req.status().ToString();
+    ASSERT_TRUE(req->spec.direct_boot.has_value());
+    EXPECT_EQ(req->spec.direct_boot->kernel, "/var/lib/attestd/boot/t-a/img/kernel");
+    EXPECT_EQ(req->spec.direct_boot->initrd, "/var/lib/attestd/boot/t-a/img/initrd");
+    EXPECT_EQ(req->spec.direct_boot->cmdline, "console=ttyS0 ro");
+    EXPECT_FALSE(req->spec.user_network);
+    auto launched = launcher::LaunchVm(fake, *req, launcher::LaunchOptions{});
+    ASSERT_TRUE(launched.ok()) << launched.status().ToString();
+    const std::string& xml = fake.domains().at(launched->domain).xml;
+    EXPECT_NE(xml.find("<kernel>/var/lib/attestd/boot/t-a/img/kernel</kernel>"), std::string::npos);
+    EXPECT_EQ(xml.find("kernelHashes=\"yes\"") != std::string::npos, tee == "snp");
+  }
+}
+
+// Boot files the launcher cannot accept stop the launch before anything exists on the host.
+TEST(TenantLaunchTest, HostileBootFilesCreateNothing) {
+  const std::vector<BootFiles> bad = {
+      {"", "", ""},
+      {"kernel", "", ""},
+      {"/var/lib/attestd/boot/../../../etc/shadow", "", ""},
+      {"/k", "relative/initrd", ""},
+      {"/k", "", "console=ttyS0\ninit=/bin/sh"},
+      {"/k", "", std::string(launcher::kMaxCmdlineBytes + 1, 'x')},
+  };
+  for (const BootFiles& b : bad) {
+    SCOPED_TRACE(b.kernel_path + "|" + b.initrd_path + "|" + b.cmdline.substr(0, 20));
+    FakeHypervisor fake;
+    fake.lib_version = launcher::kLibvirtSevSnp;
+    fake.host_capabilities_xml = kSelinuxHost;
+    fake.domain_capabilities_xml = kSnpTdxCaps;
+    VmShape shape = Shape();
+    shape.boot = b;
+    auto req = BuildTenantLaunch(SnpVm(), {Image("vol-1")}, shape, shape.groups, {{"sg-web", {}}},
+                                 Settings());
+    ASSERT_TRUE(req.ok()) << req.status().ToString();
+    auto launched = launcher::LaunchVm(fake, *req, launcher::LaunchOptions{});
+    ASSERT_FALSE(launched.ok());
+    EXPECT_EQ(launched.status().reason_id(), "launcher.invalid_spec");
+    EXPECT_TRUE(fake.domains().empty());
+    EXPECT_TRUE(fake.networks().empty());
+    EXPECT_EQ(fake.nwfilters().size(), 1u);  // the host's built-in clean-traffic only
+  }
+}
+
+TEST(TenantLaunchTest, UserNetworkIsTheOperatorsChoice) {
+  const VmShape shape = Shape();
+  LaunchSettings settings = Settings();
+  for (bool on : {false, true}) {
+    settings.user_network = on;
+    auto req = BuildTenantLaunch(SnpVm(), {Image("vol-1")}, shape, shape.groups, {{"sg-web", {}}},
+                                 settings);
+    ASSERT_TRUE(req.ok()) << req.status().ToString();
+    EXPECT_EQ(req->spec.user_network, on);
+    EXPECT_FALSE(req->spec.direct_boot.has_value());
+  }
+}
+
 }  // namespace
 }  // namespace attest::service::launch
