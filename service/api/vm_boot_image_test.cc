@@ -221,6 +221,14 @@ TEST(VmBootImageTest, ReleaseRefusesEvidenceOfAnotherLaunch) {
   // The VM without a boot image is released on the same evidence (the policy alone decides).
   auto released = t.w_.AttestGood(plain.json, t.w_.Challenge(plain.json["vm_id"]), guest);
   EXPECT_EQ(released.status, 200) << released.body;
+
+  // TDX: the software TEE's MRTD is the one the tenant policy pins, not the operator firmware's.
+  auto tdx = t.Create("tdx", BootImageWorld::Standard(), "tdx-kernel");
+  ASSERT_EQ(tdx.status, 201) << tdx.body;
+  auto tdx_refused = t.w_.AttestGood(tdx.json, t.w_.Challenge(tdx.json["vm_id"]), guest);
+  EXPECT_EQ(tdx_refused.status, 403) << tdx_refused.body;
+  EXPECT_EQ(tdx_refused.json["failures"],
+            json::array({{{"check", "measurement"}, {"code", "release.measurement_mismatch"}}}));
 }
 
 }  // namespace
