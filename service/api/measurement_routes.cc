@@ -9,6 +9,7 @@
 #include "attest/core/encoding.h"
 #include "attest/measure/sev_launch.h"
 #include "attest/measure/tdx_measure.h"
+#include "service/api/measurement_inputs.h"
 #include "service/api/routes.h"
 #include "service/http/json_body.h"
 
@@ -50,57 +51,15 @@ Result<std::optional<std::array<uint8_t, N>>> TakeDigest(http::ObjectReader& in,
   return std::optional<std::array<uint8_t, N>>(out);
 }
 
-// A measurement failure is the caller's input (or the operator's firmware) not the service: 400
-// with the calculator's own reason, whatever class it has.
-Status AsBadInput(const Status& s) {
-  if (s.ok() || s.code() == ErrorCode::kInternal) {
-    return s;
-  }
-  return Status(Reason{s.reason_id(), ErrorCode::kInvalidArgument}, s.message());
-}
-
-Result<std::shared_ptr<const Bytes>> Firmware(const std::shared_ptr<const Bytes>& image,
-                                              const char* setting) {
-  if (image == nullptr) {
-    return Status(reasons::kApiTeeNotOffered,
-                  std::string("this attestd has no firmware for that TEE (") + setting + ")");
-  }
-  return image;
-}
-
 Result<http::HttpResponse> MeasureAmd(RequestContext& ctx, http::ObjectReader& in,
                                       measure::SevMode mode, const std::string& tee) {
-  ATTEST_ASSIGN_OR_RETURN(std::shared_ptr<const Bytes> firmware,
-                          Firmware(ctx.service.measurement_firmware.amd, "snp_firmware_image"));
+  ATTEST_ASSIGN_OR_RETURN(
+      std::shared_ptr<const Bytes> firmware,
+      OperatorFirmware(ctx.service.measurement_firmware.amd, "snp_firmware_image"));
   measure::SevLaunchInput input;
   input.mode = mode;
   input.firmware = *firmware;
-  ATTEST_ASSIGN_OR_RETURN(int64_t vcpus, in.TakeInt("vcpus", false, 1, 512, 1));
-  input.num_vcpus = static_cast<uint32_t>(vcpus);
-  ATTEST_ASSIGN_OR_RETURN(std::string vcpu_type, in.TakeString("vcpu_type", false));
-  ATTEST_ASSIGN_OR_RETURN(int64_t vcpu_sig, in.TakeInt("vcpu_sig", false, 0, 0xffffffff, -1));
-  if (!vcpu_type.empty() && vcpu_sig >= 0) {
-    return Invalid("give one of \"vcpu_type\" and \"vcpu_sig\"");
-  }
-  if (!vcpu_type.empty()) {
-    Result<uint32_t> sig = measure::VcpuSignatureForType(vcpu_type);
-    if (!sig.ok()) {
-      return AsBadInput(sig.status());
-    }
-    input.cpu_signature = *sig;
-  } else if (vcpu_sig >= 0) {
-    input.cpu_signature = static_cast<uint32_t>(vcpu_sig);
-  }
-  ATTEST_ASSIGN_OR_RETURN(std::string vmm, in.TakeString("vmm_type", false));
-  if (!vmm.empty()) {
-    Result<sev::VmmType> parsed = measure::ParseVmmType(vmm);
-    if (!parsed.ok()) {
-      return AsBadInput(parsed.status());
-    }
-    input.vmm = *parsed;
-  }
-  ATTEST_ASSIGN_OR_RETURN(input.guest_features,
-                          in.TakeInt("guest_features", false, 0, int64_t{1} << 62, 1));
+  ATTEST_RETURN_IF_ERROR(ReadAmdLaunchOptions(in, input));
   // Direct boot: each input as bytes or (SEV's kernel hashes are SHA-256) as its digest.
   ATTEST_ASSIGN_OR_RETURN(Bytes kernel, in.TakeBase64("kernel", false, kMaxInputBytes));
   ATTEST_ASSIGN_OR_RETURN(Bytes initrd, in.TakeBase64("initrd", false, kMaxInputBytes));
@@ -156,8 +115,9 @@ Result<http::HttpResponse> MeasureAmd(RequestContext& ctx, http::ObjectReader& i
 }
 
 Result<http::HttpResponse> MeasureTdxGuest(RequestContext& ctx, http::ObjectReader& in) {
-  ATTEST_ASSIGN_OR_RETURN(std::shared_ptr<const Bytes> firmware,
-                          Firmware(ctx.service.measurement_firmware.tdx, "tdx_firmware_image"));
+  ATTEST_ASSIGN_OR_RETURN(
+      std::shared_ptr<const Bytes> firmware,
+      OperatorFirmware(ctx.service.measurement_firmware.tdx, "tdx_firmware_image"));
   measure::TdxBootInputs inputs;
   inputs.firmware = *firmware;
   measure::TdxMeasureOptions options;

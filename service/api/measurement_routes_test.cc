@@ -11,45 +11,28 @@
 #include "attest/core/encoding.h"
 #include "policy/loader.h"
 #include "service/api/testing/api_harness.h"
+#include "service/api/testing/measure_vectors.h"
 
 namespace attest::service::api {
 namespace {
 
-const std::string kSnp = "../shared/vectors/measure/snp/";
-const std::string kTdx = "../shared/vectors/measure/tdx/";
+using testing::ReferenceRun;
 
-std::shared_ptr<const Bytes> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << path;
-  return std::make_shared<const Bytes>(std::istreambuf_iterator<char>(in),
-                                       std::istreambuf_iterator<char>());
-}
+using testing::ReadVectorFile;
+using testing::ReadVectorJson;
 
-nlohmann::json ReadJson(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
+const std::string& kSnp = testing::kSnpVectors;
+const std::string& kTdx = testing::kTdxVectors;
 
-// ReferenceRun returns generated.json's run with that id.
-nlohmann::json ReferenceRun(int id) {
-  for (const nlohmann::json& r : ReadJson(kSnp + "generated.json")) {
-    if (r["id"] == id) {
-      return r;
-    }
-  }
-  ADD_FAILURE() << "no run " << id;
-  return {};
-}
-
-std::string B64(const std::string& path) { return Base64Encode(*ReadFile(path)); }
+std::string B64(const std::string& path) { return Base64Encode(*ReadVectorFile(path)); }
 
 class MeasurementRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     tenant_ = h_.CreateTenant("acme");
     h_.api().service().measurement_firmware.amd =
-        ReadFile(kSnp + "fixtures/ovmf_AmdSev_suffix.bin");
-    h_.api().service().measurement_firmware.tdx = ReadFile(kTdx + "inputs/debian12_OVMF.fd");
+        ReadVectorFile(kSnp + "fixtures/ovmf_AmdSev_suffix.bin");
+    h_.api().service().measurement_firmware.tdx = ReadVectorFile(kTdx + "inputs/debian12_OVMF.fd");
   }
   testing::ApiHarness::Reply Measure(const nlohmann::json& body) {
     return h_.CallJson("POST", "/v1/measurements", body, &tenant_);
@@ -91,8 +74,8 @@ TEST_F(MeasurementRoutesTest, SevSnpReproducesTheReferenceRuns) {
   nlohmann::json by_digest = with_kernel;
   by_digest.erase("kernel");
   by_digest.erase("initrd");
-  by_digest["kernel_sha256"] = HexEncode(Sha256(*ReadFile(kSnp + "inputs/kernel.bin")));
-  by_digest["initrd_sha256"] = HexEncode(Sha256(*ReadFile(kSnp + "inputs/initrd.bin")));
+  by_digest["kernel_sha256"] = HexEncode(Sha256(*ReadVectorFile(kSnp + "inputs/kernel.bin")));
+  by_digest["initrd_sha256"] = HexEncode(Sha256(*ReadVectorFile(kSnp + "inputs/initrd.bin")));
   r = Measure(by_digest);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json["measurement"], ReferenceRun(28)["expected"]);
@@ -109,7 +92,7 @@ TEST_F(MeasurementRoutesTest, SevSnpReproducesTheReferenceRuns) {
 }
 
 TEST_F(MeasurementRoutesTest, TdxReproducesTheReferenceRuns) {
-  const nlohmann::json vector = ReadJson(kTdx + "rtmr_vectors.json")[0];
+  const nlohmann::json vector = ReadVectorJson(kTdx + "rtmr_vectors.json")[0];
   const nlohmann::json& in = vector["inputs"];
   ASSERT_TRUE(in["initrd"].is_null());
   ASSERT_TRUE(in["cmdline"].is_null());
@@ -134,8 +117,9 @@ TEST_F(MeasurementRoutesTest, TdxReproducesTheReferenceRuns) {
                     {{"tdx", {{"any_mr_config_id", true}, {"mr_seam", nlohmann::json::array()}}}});
 
   // The firmware alone: MRTD in both page orders, as the synthetic TDVF's vectors say.
-  h_.api().service().measurement_firmware.tdx = ReadFile(kTdx + "inputs/synthetic_tdvf_64k.fd");
-  const nlohmann::json mrtd = ReadJson(kTdx + "mrtd_vectors.json")[0];
+  h_.api().service().measurement_firmware.tdx =
+      ReadVectorFile(kTdx + "inputs/synthetic_tdvf_64k.fd");
+  const nlohmann::json mrtd = ReadVectorJson(kTdx + "mrtd_vectors.json")[0];
   r = Measure({{"tee", "tdx"}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json["mrtd"], mrtd["mrtd_single_pass"]);
@@ -244,12 +228,13 @@ TEST_F(MeasurementRoutesTest, RefusesBadInputsWithStableReasons) {
 TEST_F(MeasurementRoutesTest, FirmwareTheOperatorDidNotConfigureOrThatIsBroken) {
   // Firmware without SEV metadata (Debian's OVMF_CODE-like image: TDX metadata only is not
   // enough for SNP) is refused, not measured into a value no launch produces.
-  h_.api().service().measurement_firmware.amd = ReadFile(kTdx + "inputs/synthetic_tdvf_64k.fd");
+  h_.api().service().measurement_firmware.amd =
+      ReadVectorFile(kTdx + "inputs/synthetic_tdvf_64k.fd");
   testing::ApiHarness::Reply r = Measure({{"tee", "snp"}, {"vcpu_type", "EPYC-v4"}});
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(r.json["code"].get<std::string>().rfind("measure.", 0), 0u) << r.body;
   // A TDVF whose sections run past the file (the SVSM fixture).
-  h_.api().service().measurement_firmware.tdx = ReadFile(kSnp + "fixtures/svsm_ovmf.fd");
+  h_.api().service().measurement_firmware.tdx = ReadVectorFile(kSnp + "fixtures/svsm_ovmf.fd");
   r = Measure({{"tee", "tdx"}});
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(r.json["code"], "measure.tdvf_section_outside_file");

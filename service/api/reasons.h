@@ -39,12 +39,15 @@ inline constexpr Reason kApiMetricsNotAllowed{"api.metrics_not_allowed", ErrorCo
 // POST /v1/measurements for a TEE whose firmware the operator has not configured (422).
 inline constexpr Reason kApiTeeNotOffered{"api.tee_not_offered", ErrorCode::kUnsupported};
 
+// POST /v1/vms/{id}/start|stop|reboot on a VM attestd did not launch (no domain on a host).
+inline constexpr Reason kApiVmNotLaunched{"api.vm_not_launched", ErrorCode::kConflict};
+
 // kApiTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kApiTable[] = {
     kApiRouteNotFound,     kApiMethodNotAllowed,  kApiAccessDenied,      kApiHostNotActivated,
     kApiHostPolicyMissing, kApiCidrOverlap,       kApiResourceInUse,     kApiRateLimited,
     kApiActivationInvalid, kHostPlatformChanged,  kApiVerificationsBusy, kApiCidrNotAllowed,
-    kApiLibvirtUriRefused, kApiMetricsNotAllowed, kApiTeeNotOffered,
+    kApiLibvirtUriRefused, kApiMetricsNotAllowed, kApiTeeNotOffered,     kApiVmNotLaunched,
 };
 
 }  // namespace attest::reasons

@@ -29,6 +29,35 @@ Result<std::shared_ptr<launcher::Hypervisor>> ConnectToHost(const ServiceContext
 
 }  // namespace
 
+Result<launcher::LaunchRequest> BuildLaunchRequest(RequestContext& ctx, store::Store& db,
+                                                   const store::Vm& vm,
+                                                   const launch::VmShape& shape) {
+  const std::string& tenant = vm.tenant_id;
+  std::vector<store::Volume> volumes;
+  for (const std::string& id : vm.volume_ids) {
+    ATTEST_ASSIGN_OR_RETURN(store::Volume v, db.GetVolume(tenant, id));
+    volumes.push_back(std::move(v));
+  }
+  ATTEST_ASSIGN_OR_RETURN(std::vector<store::SecurityGroupRecord> all_groups,
+                          db.ListSecurityGroups(tenant));
+  // Rules naming a group admit its members' addresses as they are now (this VM included).
+  launcher::GroupMembers members;
+  for (const store::SecurityGroupRecord& g : all_groups) {
+    ATTEST_ASSIGN_OR_RETURN(members[g.id], db.ListGroupMemberAddresses(tenant, g.id));
+  }
+  return launch::BuildTenantLaunch(vm, volumes, shape, all_groups, members, ctx.service.launch);
+}
+
+Result<std::shared_ptr<launcher::Hypervisor>> ConnectToVmHost(RequestContext& ctx, store::Store& db,
+                                                              const store::Vm& vm) {
+  ATTEST_ASSIGN_OR_RETURN(store::Host host, db.LookupHost(vm.host_id));
+  if (!CanLaunchOn(ctx.service, host)) {
+    return Status(reasons::kLauncherHypervisor,
+                  "host " + host.id + " has no libvirt URI attestd can use");
+  }
+  return ConnectToHost(ctx.service, host);
+}
+
 Result<std::optional<LaunchChoice>> ReadLaunchChoice(const nlohmann::json& value) {
   if (value.is_null()) {
     return std::optional<LaunchChoice>();
@@ -43,12 +72,21 @@ Result<std::optional<LaunchChoice>> ReadLaunchChoice(const nlohmann::json& value
   ATTEST_ASSIGN_OR_RETURN(int64_t vcpus, reader.TakeInt("vcpus", false, 1, launch::kMaxVcpus, 2));
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json nets, reader.TakeJson("nets", false));
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json groups, reader.TakeJson("security_groups", false));
+  for (const char* name : {"vcpu_type", "vcpu_sig", "vmm_type", "guest_features", "acpi_tables"}) {
+    c.measured_members = c.measured_members || value.contains(name);
+  }
+  Status measured = ReadMeasurementChoice(reader, c.measured);
+  if (!measured.ok()) {
+    return measured.WithContext("launch");
+  }
   Status finished = reader.Finish();
   if (!finished.ok()) {
     return finished.WithContext("launch");
   }
   c.memory_mib = static_cast<uint64_t>(memory);
   c.vcpus = static_cast<uint32_t>(vcpus);
+  c.measured.memory_mib = c.memory_mib;
+  c.measured.vcpus = c.vcpus;
   if (!nets.is_null()) {
     ATTEST_ASSIGN_OR_RETURN(c.nets,
                             http::ReadNameList(nets, "launch.nets", launcher::kMaxInterfaces));
@@ -71,6 +109,8 @@ Result<std::pair<store::Vm, launch::VmShape>> CreateLaunchableVm(RequestContext&
   launch::VmShape shape;
   shape.memory_mib = choice.memory_mib;
   shape.vcpus = choice.vcpus;
+  vm.memory_mib = choice.memory_mib;
+  vm.vcpus = choice.vcpus;
   for (const std::string& name : choice.nets) {
     ATTEST_ASSIGN_OR_RETURN(store::NetRecord net, db.GetNet(tenant, name));
     shape.nets.push_back(std::move(net));
@@ -131,29 +171,7 @@ Result<nlohmann::json> StartOnHost(RequestContext& ctx, store::Store& db, const 
       return fail(hv.status());
     }
 
-    std::vector<store::Volume> volumes;
-    for (const std::string& id : vm.volume_ids) {
-      Result<store::Volume> v = db.GetVolume(tenant, id);
-      if (!v.ok()) {
-        return fail(v.status());
-      }
-      volumes.push_back(std::move(v).value());
-    }
-    Result<std::vector<store::SecurityGroupRecord>> all_groups = db.ListSecurityGroups(tenant);
-    if (!all_groups.ok()) {
-      return fail(all_groups.status());
-    }
-    // Rules naming a group admit its members' addresses as they are now (this VM included).
-    launcher::GroupMembers members;
-    for (const store::SecurityGroupRecord& g : *all_groups) {
-      Result<std::vector<std::string>> addresses = db.ListGroupMemberAddresses(tenant, g.id);
-      if (!addresses.ok()) {
-        return fail(addresses.status());
-      }
-      members[g.id] = std::move(addresses).value();
-    }
-    Result<launcher::LaunchRequest> request =
-        launch::BuildTenantLaunch(vm, volumes, shape, *all_groups, members, ctx.service.launch);
+    Result<launcher::LaunchRequest> request = BuildLaunchRequest(ctx, db, vm, shape);
     if (!request.ok()) {
       return fail(request.status());
     }

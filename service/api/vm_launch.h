@@ -15,17 +15,22 @@
 #include <nlohmann/json.hpp>
 
 #include "service/api/context.h"
+#include "service/api/vm_measurement.h"
 #include "service/launch/tenant_vm.h"
 
 namespace attest::service::api {
 
 // LaunchChoice: the tenant's "launch" object: {"memory_mib"?, "vcpus"?, "nets"?: [names],
-// "security_groups"?: [names]}.
+// "security_groups"?: [names]} and, for a VM created from a boot image, the members that change
+// its measurement (vm_measurement.h: "vcpu_type" / "vcpu_sig", "vmm_type", "guest_features",
+// "acpi_tables"). measured_members: whether any of those was given.
 struct LaunchChoice {
   uint64_t memory_mib = 2048;
   uint32_t vcpus = 2;
   std::vector<std::string> nets;
   std::vector<std::string> security_groups;
+  MeasurementChoice measured;
+  bool measured_members = false;
 };
 
 // ReadLaunchChoice reads the member (null: no launch). api.invalid_field / api.unknown_field.
@@ -45,6 +50,18 @@ Result<std::pair<store::Vm, launch::VmShape>> CreateLaunchableVm(RequestContext&
 // "addresses"} for the answer. host was chosen by PlaceVmHost: the launcher does not place.
 Result<nlohmann::json> StartOnHost(RequestContext& ctx, store::Store& db, const store::Host& host,
                                    const store::Vm& vm, const launch::VmShape& shape);
+
+// BuildLaunchRequest maps the stored vm (its volumes, the tenant's groups and their members as
+// they are now) and shape to the launcher's request (launch::BuildTenantLaunch). store.* or
+// launcher.* reasons.
+Result<launcher::LaunchRequest> BuildLaunchRequest(RequestContext& ctx, store::Store& db,
+                                                   const store::Vm& vm,
+                                                   const launch::VmShape& shape);
+
+// ConnectToVmHost opens the libvirtd of vm's host (launcher.hypervisor_error when attestd has
+// no usable URI for it). Blocking: call it on the slow-work pool.
+Result<std::shared_ptr<launcher::Hypervisor>> ConnectToVmHost(RequestContext& ctx, store::Store& db,
+                                                              const store::Vm& vm);
 
 // CanLaunchOn reports whether attestd can reach host's libvirtd (a connector is configured and
 // the host has a libvirt URI): placement for a launch considers only such hosts.

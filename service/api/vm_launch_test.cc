@@ -12,106 +12,16 @@
 #include <mutex>
 #include <thread>
 
-#include "service/api/testing/release_world.h"
-#include "tests/testing/fake_hypervisor.h"
+#include "service/api/testing/launch_world.h"
 
 namespace attest::service::api {
 namespace {
 
 using attest::testing::FakeHypervisor;
 using nlohmann::json;
+using testing::kImageBytes;
+using testing::LaunchWorld;
 using testing::ReleaseWorld;
-
-constexpr const char* kSelinuxHost = attest::testing::kSelinuxHostCapabilities;
-constexpr const char* kSnpTdxCaps = attest::testing::kSnpTdxDomainCapabilities;
-constexpr uint64_t kImageBytes = 32ull << 20;
-
-// LaunchWorld: the key release world plus a launchable SNP/TDX host behind a fake hypervisor,
-// a tenant net "lan" and a security group "web", and one LUKS image volume.
-class LaunchWorld {
- public:
-  LaunchWorld() {
-    fake_ = std::make_shared<FakeHypervisor>();
-    fake_->lib_version = launcher::kLibvirtTdx;
-    fake_->host_capabilities_xml = kSelinuxHost;
-    fake_->domain_capabilities_xml = kSnpTdxCaps;
-    ServiceContext& service = w_.h.api().service();
-    service.launch.snp_firmware = "/usr/share/ovmf/OVMF.amdsev.fd";
-    service.launch.tdx_firmware = "/usr/share/ovmf/OVMF.tdx.fd";
-    service.connect_hypervisor =
-        [this](const std::string& uri) -> Result<std::shared_ptr<launcher::Hypervisor>> {
-      ++connections_[uri];
-      if (uri != kUri) {
-        return Status(reasons::kLauncherHypervisor, "no such host " + uri);
-      }
-      return std::shared_ptr<launcher::Hypervisor>(fake_);
-    };
-    host_ = AddLaunchableHost(kUri);
-    auto net = w_.h.CallJson("PUT", "/v1/nets/lan", {{"cidr", "10.20.0.0/24"}}, &w_.acme);
-    EXPECT_EQ(net.status, 201) << net.body;
-    net_id_ = net.json.value("id", "");
-    EXPECT_EQ(
-        w_.h.CallJson("PUT", "/v1/security-groups/web",
-                      {{"rules", json::array({{{"protocol", "tcp"},
-                                               {"from_port", 443},
-                                               {"to_port", 443},
-                                               {"source_cidr", "0.0.0.0/0"}},
-                                              {{"protocol", "all"}, {"source_group", "web"}}})}},
-                      &w_.acme)
-            .status,
-        201);
-    image_ = NewImage("disk");
-  }
-
-  std::string AddLaunchableHost(const std::string& uri) {
-    auto db = w_.h.pool().Acquire();
-    store::HostRegistration reg;
-    reg.ek_public = {1, 2, 3};
-    reg.ak_public = {4, 5, 6};
-    reg.host_policy = "hosts";
-    reg.tees = {"snp", "tdx"};
-    reg.libvirt_uri = uri;
-    auto host = (*db)->RegisterHost(w_.h.operator_tenant(), reg, w_.h.now());
-    EXPECT_TRUE(host.ok());
-    w_.SetHostState(host->id, "trusted");
-    return host->id;
-  }
-
-  std::string NewImage(const std::string& name) {
-    auto r = w_.h.CallJson("POST", "/v1/volumes", {{"name", name}, {"size_bytes", kImageBytes}},
-                           &w_.acme);
-    EXPECT_EQ(r.status, 201) << r.body;
-    return r.json.value("volume_id", "");
-  }
-
-  testing::ApiHarness::Reply Launch(const json& launch, const std::vector<std::string>& volumes,
-                                    const std::string& tee = "snp") {
-    return w_.h.CallJson(
-        "POST", "/v1/vms",
-        {{"tee", tee}, {"policy", tee + "-prod"}, {"volume_ids", volumes}, {"launch", launch}},
-        &w_.acme);
-  }
-
-  static json Standard() {
-    return {{"memory_mib", 1024}, {"vcpus", 1}, {"nets", {"lan"}}, {"security_groups", {"web"}}};
-  }
-
-  // ExpectNothingOnTheHost: no domain, no network, no VM filter (the group filter is a tenant
-  // resource replicated to hosts; it may stay).
-  void ExpectNothingOnTheHost() {
-    EXPECT_TRUE(fake_->domains().empty());
-    EXPECT_TRUE(fake_->networks().empty());
-    for (const auto& [name, xml] : fake_->nwfilters()) {
-      EXPECT_EQ(name.rfind("attest-vm-", 0), std::string::npos) << name;
-    }
-  }
-
-  static constexpr char kUri[] = "qemu+tls://host-1.example/system";
-  ReleaseWorld w_;  // declared first: the fake outlives nothing that uses it
-  std::shared_ptr<FakeHypervisor> fake_;
-  std::map<std::string, int> connections_;
-  std::string host_, image_, net_id_;
-};
 
 TEST(VmLaunchTest, LaunchesOnThePlacedHostBoundToTheTicketAndStopsOnDelete) {
   LaunchWorld t;

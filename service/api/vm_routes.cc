@@ -13,6 +13,8 @@
 #include "service/api/placement.h"
 #include "service/api/routes.h"
 #include "service/api/vm_launch.h"
+#include "service/api/vm_lifecycle.h"
+#include "service/api/vm_measurement.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
 #include "service/release/release.h"
@@ -46,11 +48,19 @@ nlohmann::json VmJson(const store::Vm& vm) {
       {"created_at", FormatRfc3339(vm.created_at)},
       {"domain", vm.domain},
       {"security_group_ids", vm.security_group_ids},
-      {"interfaces", InterfacesJson(vm)}};
+      {"interfaces", InterfacesJson(vm)},
+      {"boot_image",
+       vm.boot_image.empty() ? nlohmann::json(nullptr) : nlohmann::json(vm.boot_image)},
+      {"expected_measurement", ExpectedMeasurementJson(vm)}};
 }
 
 // WithState adds what GET shows beyond the creation answer: deleted_at, host_untrusted_at, and
 // whether the VM's host is trusted now (a release needs both unset and true).
+MeasuredBoot ToMeasuredBoot(const store::BootImage& image) {
+  return {image.kernel_path,   image.kernel_sha256, image.initrd_path, image.initrd_sha256,
+          image.initrd_sha384, image.initrd_size,   image.cmdline};
+}
+
 Result<nlohmann::json> WithState(store::Store& db, const store::Vm& vm, TimePoint now) {
   nlohmann::json j = VmJson(vm);
   j["deleted_at"] = vm.deleted_at ? nlohmann::json(FormatRfc3339(*vm.deleted_at)) : nullptr;
@@ -72,8 +82,22 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(std::string policy_name, reader.TakeString("policy"));
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json volumes_json, reader.TakeJson("volume_ids"));
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json launch_json, reader.TakeJson("launch", false));
+  ATTEST_ASSIGN_OR_RETURN(std::string boot_image_name, reader.TakeString("boot_image", false));
   ATTEST_RETURN_IF_ERROR(reader.Finish());
   ATTEST_ASSIGN_OR_RETURN(std::optional<LaunchChoice> launch, ReadLaunchChoice(launch_json));
+  if (!boot_image_name.empty() && !launch) {
+    // The boot image is what attestd's launch boots: without one, nothing would boot it.
+    return Status(reasons::kApiInvalidField, "field \"boot_image\" needs \"launch\"");
+  }
+  if (boot_image_name.empty() && launch && launch->measured_members) {
+    return Status(reasons::kApiInvalidField,
+                  "field \"launch\": vcpu_type, vcpu_sig, vmm_type, guest_features and "
+                  "acpi_tables measure a boot image: give \"boot_image\"");
+  }
+  if (!boot_image_name.empty() && !http::IsValidName(boot_image_name)) {
+    return Status(reasons::kApiInvalidField,
+                  "field \"boot_image\": 1..128 characters of A-Z a-z 0-9 . _ -");
+  }
   if (tee != "snp" && tee != "tdx") {
     return Status(reasons::kApiInvalidField, "field \"tee\": \"snp\" or \"tdx\"");
   }
@@ -103,6 +127,17 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
   // Another tenant's volume answers exactly like a missing one, before any placement.
   for (const std::string& id : volume_ids) {
     ATTEST_RETURN_IF_ERROR(db->GetVolume(ctx.caller.tenant_id, id).status());
+  }
+  // So does another tenant's boot image. Its measurement is computed before placement: a TEE
+  // this attestd has no firmware for, or an image that firmware cannot boot measured, is refused
+  // before anything is reserved.
+  std::optional<store::BootImage> boot_image;
+  store::ExpectedMeasurement expected;
+  if (!boot_image_name.empty()) {
+    ATTEST_ASSIGN_OR_RETURN(boot_image, db->GetBootImage(ctx.caller.tenant_id, boot_image_name));
+    ATTEST_ASSIGN_OR_RETURN(
+        expected, ComputeExpectedMeasurement(ctx.service.measurement_firmware, tee,
+                                             ToMeasuredBoot(*boot_image), launch->measured));
   }
 
   std::optional<std::chrono::seconds> max_age;
@@ -150,19 +185,28 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
   const Sha384Digest mr_config_id = protocol::TicketMrConfigId(canonical);
   vm.ticket_sha256 = HexEncode(ByteSpan(host_data.data(), host_data.size()));
   vm.ticket_sha384 = HexEncode(ByteSpan(mr_config_id.data(), mr_config_id.size()));
+  vm.boot_image = boot_image_name;
+  vm.expected = expected;
   // CreateVm checks the volumes again in its transaction (one may be deleted meanwhile).
   store::Vm stored;
   launch::VmShape shape;
   if (launch) {
     ATTEST_ASSIGN_OR_RETURN(std::tie(stored, shape), CreateLaunchableVm(ctx, *db, vm, *launch));
+    if (boot_image) {
+      shape.boot =
+          launch::BootFiles{boot_image->kernel_path, boot_image->initrd_path, boot_image->cmdline};
+    }
   } else {
     ATTEST_ASSIGN_OR_RETURN(stored, db->CreateVm(ctx.caller.tenant_id, vm, ctx.now));
   }
-  ATTEST_RETURN_IF_ERROR(ctx.Audit("vm.create", vm.id, "ok",
-                                   "tee=" + tee + " host=" + host->id +
-                                       " volumes=" + std::to_string(volume_ids.size()) +
-                                       " ticket_sha256=" + vm.ticket_sha256,
-                                   "", pv.name + "@" + std::to_string(pv.version)));
+  ATTEST_RETURN_IF_ERROR(ctx.Audit(
+      "vm.create", vm.id, "ok",
+      "tee=" + tee + " host=" + host->id + " volumes=" + std::to_string(volume_ids.size()) +
+          " ticket_sha256=" + vm.ticket_sha256 +
+          (boot_image
+               ? " boot_image=" + boot_image_name + " expected_measurement=" + expected.measurement
+               : ""),
+      "", pv.name + "@" + std::to_string(pv.version)));
   nlohmann::json answer = VmJson(stored);
   if (launch) {
     // A failed launch deletes the record again: the tenant gets the launcher's error only.
@@ -176,6 +220,8 @@ Result<HttpResponse> GetVm(RequestContext& ctx) {
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
   ATTEST_ASSIGN_OR_RETURN(store::Vm vm, db->GetVm(ctx.caller.tenant_id, ctx.Param("id")));
   ATTEST_ASSIGN_OR_RETURN(nlohmann::json j, WithState(*db, vm, ctx.now));
+  // One VM's domain state is read from its host (the list does not ask every host).
+  j["domain_state"] = DomainStateJson(ctx, *db, vm);
   return http::JsonResponse(200, j);
 }
 
@@ -219,6 +265,7 @@ void AddVmRoutes(ApiRouter& router) {
   router.Add("GET", "/v1/vms", http::Access::kTenant, ListVms);
   router.Add("GET", "/v1/vms/{id}", http::Access::kTenant, GetVm);
   router.Add("DELETE", "/v1/vms/{id}", http::Access::kTenant, DeleteVm);
+  AddVmLifecycleRoutes(router);
 }
 
 }  // namespace attest::service::api

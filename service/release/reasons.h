@@ -42,13 +42,19 @@ inline constexpr Reason kReleaseHostChipMasked{"release.host_chip_masked",
 inline constexpr Reason kReleaseHostPolicyMismatch{"release.host_policy_mismatch",
                                                    ErrorCode::kPolicyDenied};
 
+// The evidence's launch measurement (SNP MEASUREMENT, TDX MRTD and RTMR0..2) is not the one
+// attestd computed for the VM's boot image on the operator's firmware (issue 20).
+inline constexpr Reason kReleaseMeasurementMismatch{"release.measurement_mismatch",
+                                                    ErrorCode::kMismatch};
+
 // kReleaseTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kReleaseTable[] = {
-    kReleaseNonceRejected,  kReleaseReportDataMismatch, kReleaseEvidenceInvalid,
-    kReleaseTicketMismatch, kReleaseVmDeleted,          kReleaseTeeMismatch,
-    kReleaseHostUntrusted,  kReleaseHostQuoteTooOld,    kReleasePolicyMismatch,
-    kReleasePolicyDenied,   kReleaseVolumeUnavailable,  kReleaseHostPlatformMismatch,
-    kReleaseHostChipMasked, kReleaseHostPolicyMismatch, kReleasePolicyRevoked,
+    kReleaseNonceRejected,       kReleaseReportDataMismatch, kReleaseEvidenceInvalid,
+    kReleaseTicketMismatch,      kReleaseVmDeleted,          kReleaseTeeMismatch,
+    kReleaseHostUntrusted,       kReleaseHostQuoteTooOld,    kReleasePolicyMismatch,
+    kReleasePolicyDenied,        kReleaseVolumeUnavailable,  kReleaseHostPlatformMismatch,
+    kReleaseHostChipMasked,      kReleaseHostPolicyMismatch, kReleasePolicyRevoked,
+    kReleaseMeasurementMismatch,
 };
 
 }  // namespace attest::reasons

@@ -98,6 +98,8 @@ struct EvidenceFacts {
   EvidencePlatform platform;              // which chip the evidence says it ran on
   std::optional<ByteSpan> report_data;    // 64 bytes
   std::optional<ByteSpan> ticket_digest;  // HOST_DATA (32) or MRCONFIGID (48)
+  std::optional<ByteSpan> measurement;    // SNP MEASUREMENT or TDX MRTD (48)
+  std::vector<ByteSpan> rtmrs;            // TDX RTMR0..3
   std::optional<TeeClaims> claims;        // set when the evidence verified
 };
 
@@ -115,6 +117,7 @@ EvidenceFacts CheckEvidence(const SnpEvidence& e, const TrustAnchors& anchors, T
   f.platform.snp_signing_key = e.report->signing_key;
   f.report_data = ByteSpan(e.report->report_data);
   f.ticket_digest = ByteSpan(e.report->host_data);
+  f.measurement = ByteSpan(e.report->measurement);
   auto verified =
       snp::VerifySnpReport(*e.report, e.collateral, anchors.snp(), now, anchors.snp_cache());
   if (!verified.ok()) {
@@ -140,6 +143,10 @@ EvidenceFacts CheckEvidence(const TdxEvidence& e, const TrustAnchors& anchors, T
   const tdx::TdReport& td = *e.quote->td_report;
   f.report_data = ByteSpan(td.report_data);
   f.ticket_digest = ByteSpan(td.mr_config_id);
+  f.measurement = ByteSpan(td.mr_td);
+  for (const auto& r : td.rtmr) {
+    f.rtmrs.push_back(ByteSpan(r));
+  }
   tdx::Verification v =
       anchors.tdx().Verify(*e.quote, e.collateral ? &*e.collateral : nullptr, now);
   if (!v.status.ok()) {
@@ -238,6 +245,32 @@ std::optional<protocol::LaunchTicket> CheckTicket(const store::Vm& vm, const Tic
   return t.value();
 }
 
+// CheckMeasurement compares the evidence's launch measurement with the one attestd computed for
+// the VM's boot image (store::Vm::expected). A VM without one is left to the tenant policy.
+void CheckMeasurement(const store::ExpectedMeasurement& want, const EvidenceFacts& facts,
+                      Failures& fail) {
+  if (want.empty()) {
+    return;
+  }
+  if (!facts.measurement) {
+    fail.Add("measurement", reasons::kReleaseMeasurementMismatch,
+             "measurement unknown: the evidence did not parse; expected " + want.measurement);
+    return;
+  }
+  const std::string got = HexEncode(*facts.measurement);
+  if (got != want.measurement) {
+    fail.Add("measurement", reasons::kReleaseMeasurementMismatch,
+             "launch measurement: expected " + want.measurement + ", got " + got);
+  }
+  for (size_t i = 0; i < want.rtmrs.size(); ++i) {
+    const std::string got_rtmr = i < facts.rtmrs.size() ? HexEncode(facts.rtmrs[i]) : "none";
+    if (got_rtmr != want.rtmrs[i]) {
+      fail.Add("measurement", reasons::kReleaseMeasurementMismatch,
+               "RTMR" + std::to_string(i) + ": expected " + want.rtmrs[i] + ", got " + got_rtmr);
+    }
+  }
+}
+
 void AddAppraisal(const policy::Appraisal& a, Failures& fail) {
   for (const policy::RuleFailure& r : a.failures) {
     fail.Add("policy", r.reason, r.field + ": got " + r.got + ", want " + r.want);
@@ -294,6 +327,9 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
              std::string(digest_field) + " " + HexEncode(*facts.ticket_digest) +
                  " is not the VM's launch ticket digest " + HexEncode(want_digest));
   }
+
+  // measurement: the evidence shows the launch of the VM's boot image.
+  CheckMeasurement(vm.expected, facts, fail);
 
   // vm
   if (vm.deleted_at) {

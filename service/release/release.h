@@ -141,8 +141,9 @@ struct ReleaseInput {
 };
 
 // CheckFailure: one failed check. check is one of "nonce", "report_data", "evidence",
-// "launch_ticket", "vm", "host", "policy"; reason is release.* or, for evidence and policy, the
-// verifier's or appraisal's own reason (snp.signature_invalid, snp.measurement_rejected...).
+// "launch_ticket", "measurement", "vm", "host", "policy"; reason is release.* or, for evidence and
+// policy, the verifier's or appraisal's own reason (snp.signature_invalid,
+// snp.measurement_rejected...).
 struct CheckFailure {
   std::string check;
   Reason reason;
@@ -165,6 +166,9 @@ struct ReleaseDecision {
 //  launch_ticket release.ticket_invalid (stored ticket unreadable, or not this VM/tenant/host/
 //               policy), release.tee_type_mismatch, release.ticket_mismatch (HOST_DATA /
 //               MRCONFIGID != SHA-256 / SHA-384 of the ticket)
+//  measurement  release.measurement_mismatch (the VM has an expected measurement, store::Vm::
+//               expected, and the SNP MEASUREMENT / TDX MRTD or RTMR0..2 differ; no check when
+//               the VM was created without a boot image)
 //  vm           release.vm_deleted
 //  host         release.host_untrusted (not trusted, trusted_until passed, or the VM is marked:
 //               its host failed a quote while the VM was live),

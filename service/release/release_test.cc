@@ -603,6 +603,75 @@ TEST_F(ReleaseTest, EvidenceAlternatives) {
   }
 }
 
+// The launch measurement the evidence shows, as attestd reads it: SNP MEASUREMENT, or TDX MRTD
+// and RTMR0..2.
+store::ExpectedMeasurement EvidenceMeasurement(const Scenario& s) {
+  store::ExpectedMeasurement m;
+  if (s.evidence_tee == "snp") {
+    m.measurement = HexEncode(snp::ParseSnpReport(s.snp_report)->measurement);
+  } else {
+    const tdx::TdReport& td = *tdx::ParseQuote(s.tdx_quote)->td_report;
+    m.measurement = HexEncode(td.mr_td);
+    for (size_t i = 0; i < 3; ++i) {
+      m.rtmrs.push_back(HexEncode(td.rtmr[i]));
+    }
+  }
+  return m;
+}
+
+// A VM created from a boot image carries the measurement attestd computed for it: the evidence
+// must show exactly that one, beside everything the policy says.
+TEST_F(ReleaseTest, MeasurementMustBeTheVmsExpectedOne) {
+  using Edit = std::function<void(store::ExpectedMeasurement&)>;
+  auto flip = [](std::string& hex) { hex[0] = hex[0] == '0' ? '1' : '0'; };
+  const struct Case {
+    std::string name;
+    std::string tee;
+    Edit edit;
+    size_t want_failures;  // measurement failures; 0: released
+  } cases[] = {
+      {"SNP measurement as expected", "snp", [](auto&) {}, 0},
+      {"TDX MRTD and RTMR0..2 as expected", "tdx", [](auto&) {}, 0},
+      {"TDX MRTD alone expected", "tdx", [](auto& m) { m.rtmrs.clear(); }, 0},
+      {"SNP measurement differs", "snp", [&](auto& m) { flip(m.measurement); }, 1},
+      {"SNP: a TDX-sized expectation", "snp", [](auto& m) { m.measurement += "00000000"; }, 1},
+      {"TDX MRTD differs", "tdx", [&](auto& m) { flip(m.measurement); }, 1},
+      {"TDX RTMR1 differs", "tdx", [&](auto& m) { flip(m.rtmrs[1]); }, 1},
+      {"TDX RTMR0 and RTMR2 differ", "tdx", [&](auto& m) { flip(m.rtmrs[0]), flip(m.rtmrs[2]); },
+       2},
+      {"a fourth TDX RTMR the evidence does not show", "tdx",
+       [](auto& m) { m.rtmrs.push_back(std::string(96, 'e')); }, 1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Scenario s = Make(c.tee);
+    s.vm.expected = EvidenceMeasurement(s);
+    c.edit(s.vm.expected);
+    const ReleaseDecision d = Decide(s);
+    std::multiset<std::string> want;
+    for (size_t i = 0; i < c.want_failures; ++i) {
+      want.insert("measurement:release.measurement_mismatch");
+    }
+    EXPECT_EQ(Got(d), want);
+    EXPECT_EQ(d.released(), c.want_failures == 0);
+    for (const CheckFailure& f : d.failures) {
+      // The audit detail says both values.
+      EXPECT_NE(f.detail.find("expected "), std::string::npos) << f.detail;
+      EXPECT_NE(f.detail.find(", got "), std::string::npos) << f.detail;
+    }
+  }
+  // Evidence that does not parse has no measurement: listed beside the evidence failure.
+  Scenario garbage = Make("snp");
+  garbage.vm.expected = EvidenceMeasurement(garbage);
+  garbage.snp_report.resize(100);
+  EXPECT_EQ(Got(Decide(garbage)).count("measurement:release.measurement_mismatch"), 1u);
+  // SNP evidence for a TDX VM's expectation: MRTD and each RTMR fail.
+  Scenario tdx = Make("tdx");
+  Scenario snp = Make("snp");
+  snp.vm.expected = EvidenceMeasurement(tdx);
+  EXPECT_EQ(Got(Decide(snp)).count("measurement:release.measurement_mismatch"), 4u);
+}
+
 // A stored policy version is loaded once per process, however many releases read it.
 TEST_F(ReleaseTest, PolicyVersionLoadedOnce) {
   TrustAnchorConfig config;

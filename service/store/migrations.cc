@@ -344,6 +344,51 @@ CREATE TABLE collateral_leases (
 );
 )sql";
 
+// Version 16 (boot images): a tenant's committed boot images, and the parts uploaded for one
+// not committed yet (one row per part; a new upload replaces the row). Same SQL in both dialects.
+constexpr char kBootImagesV16[] = R"sql(
+CREATE TABLE boot_images (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  kernel_path TEXT NOT NULL,
+  initrd_path TEXT NOT NULL,
+  cmdline TEXT NOT NULL,
+  kernel_sha256 TEXT NOT NULL,
+  kernel_sha384 TEXT NOT NULL,
+  kernel_size BIGINT NOT NULL,
+  initrd_sha256 TEXT NOT NULL,
+  initrd_sha384 TEXT NOT NULL,
+  initrd_size BIGINT NOT NULL,
+  published BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+CREATE TABLE boot_image_parts (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  part TEXT NOT NULL,
+  path TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  sha384 TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  uploaded_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, name, part)
+);
+)sql";
+
+// Version 17 (issue 20): the boot image a VM was created with and the launch measurement that
+// boot must show (hex; TDX RTMR0..2 comma-separated). '' for VMs created without a boot image:
+// their release is decided by the tenant policy alone. memory_mib and vcpus: the launched shape,
+// so a stopped VM starts again as it was measured (0: not launched by attestd).
+constexpr char kVmMeasurementV17[] = R"sql(
+ALTER TABLE vms ADD COLUMN boot_image TEXT NOT NULL DEFAULT '';
+ALTER TABLE vms ADD COLUMN memory_mib BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE vms ADD COLUMN vcpus BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE vms ADD COLUMN expected_measurement TEXT NOT NULL DEFAULT '';
+ALTER TABLE vms ADD COLUMN expected_rtmrs TEXT NOT NULL DEFAULT '';
+)sql";
+
 std::string WithBlob(std::string sql, const char* blob) {
   for (size_t at = sql.find("{BLOB}"); at != std::string::npos; at = sql.find("{BLOB}", at)) {
     sql.replace(at, 6, blob);
@@ -380,6 +425,9 @@ const std::vector<Migration>& Migrations() {
       {14, "kek_id of every sealed secret; retired KEKs", kKekRotationV14, kKekRotationV14},
       {15, "shared collateral cache and its refresh lease", WithBlob(kCollateralCacheV15, "BLOB"),
        WithBlob(kCollateralCacheV15, "BYTEA")},
+      {16, "boot images and their uploaded parts", kBootImagesV16, kBootImagesV16},
+      {17, "vms: boot image, expected launch measurement, launched shape", kVmMeasurementV17,
+       kVmMeasurementV17},
   };
   return *migrations;
 }

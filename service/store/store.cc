@@ -20,6 +20,7 @@ Store::Store(std::unique_ptr<SqlConnection> db, std::shared_ptr<const SecretSeal
       ReplayStore(db.get()),
       ReleaseStore(db.get()),
       KekRotationStore(db.get()),
+      BootImageStore(db.get()),
       connection_(std::move(db)) {}
 
 Result<std::unique_ptr<Store>> Store::Open(std::unique_ptr<SqlConnection> db,

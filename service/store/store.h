@@ -15,6 +15,7 @@
 #include "attest/core/status.h"
 #include "service/store/audit.h"
 #include "service/store/audit_store.h"
+#include "service/store/boot_image_store.h"
 #include "service/store/collateral_cache_store.h"
 #include "service/store/collateral_store.h"
 #include "service/store/enrollment_store.h"
@@ -54,7 +55,8 @@ class Store final : public TenantStore,
                     public WebhookStore,
                     public ReplayStore,
                     public ReleaseStore,
-                    public KekRotationStore {
+                    public KekRotationStore,
+                    public BootImageStore {
  public:
   // Open migrates the database behind db (ApplyMigrations) and returns the store owning it.
   // kStoreInvalidArgument without a sealer.

@@ -12,8 +12,30 @@ namespace {
 
 constexpr ColumnList kVm(
     "id, tenant_id, tee_type, policy_name, policy_version, policy_sha256, host_id, ticket, "
-    "ticket_sha256, ticket_sha384, created_at, deleted_at, domain, host_untrusted_at");
+    "ticket_sha256, ticket_sha384, created_at, deleted_at, domain, host_untrusted_at, boot_image, "
+    "expected_measurement, expected_rtmrs, memory_mib, vcpus");
 constexpr ColumnList kInterface("net_id, address");
+
+std::vector<std::string> SplitRtmrs(const std::string& joined) {
+  std::vector<std::string> out;
+  for (size_t at = 0; at < joined.size();) {
+    size_t comma = joined.find(',', at);
+    if (comma == std::string::npos) {
+      comma = joined.size();
+    }
+    out.push_back(joined.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
+std::string JoinRtmrs(const std::vector<std::string>& rtmrs) {
+  std::string out;
+  for (const std::string& r : rtmrs) {
+    out += (out.empty() ? "" : ",") + r;
+  }
+  return out;
+}
 
 Result<Vm> ToVm(const Row& r) {
   Vm vm;
@@ -31,6 +53,13 @@ Result<Vm> ToVm(const Row& r) {
   ATTEST_ASSIGN_OR_RETURN(vm.deleted_at, r.OptionalTime(kVm["deleted_at"]));
   vm.domain = r.Text(kVm["domain"]);
   ATTEST_ASSIGN_OR_RETURN(vm.host_untrusted_at, r.OptionalTime(kVm["host_untrusted_at"]));
+  vm.boot_image = r.Text(kVm["boot_image"]);
+  vm.expected.measurement = r.Text(kVm["expected_measurement"]);
+  vm.expected.rtmrs = SplitRtmrs(r.Text(kVm["expected_rtmrs"]));
+  ATTEST_ASSIGN_OR_RETURN(int64_t memory_mib, r.Int(kVm["memory_mib"]));
+  ATTEST_ASSIGN_OR_RETURN(int64_t vcpus, r.Int(kVm["vcpus"]));
+  vm.memory_mib = static_cast<uint64_t>(memory_mib);
+  vm.vcpus = static_cast<uint32_t>(vcpus);
   return vm;
 }
 
@@ -41,6 +70,15 @@ Result<Vm> VmStore::CreateVm(const std::string& caller_tenant, const Vm& vm, Tim
       vm.ticket.empty() || vm.ticket_sha256.empty() || vm.ticket_sha384.empty()) {
     return Status(reasons::kStoreInvalidArgument,
                   "a VM needs an id, TEE type, policy, host and launch ticket");
+  }
+  // RTMRs only beside a measurement, and never a value the comma-joined column cannot round-trip.
+  if (vm.expected.empty() && !vm.expected.rtmrs.empty()) {
+    return Status(reasons::kStoreInvalidArgument, "expected RTMRs without a measurement");
+  }
+  for (const std::string& r : vm.expected.rtmrs) {
+    if (r.empty() || r.find(',') != std::string::npos) {
+      return Status(reasons::kStoreInvalidArgument, "an expected RTMR is empty or has a comma");
+    }
   }
   for (size_t i = 0; i < vm.volume_ids.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
@@ -61,9 +99,13 @@ Result<Vm> VmStore::CreateVm(const std::string& caller_tenant, const Vm& vm, Tim
   }
   ATTEST_RETURN_IF_ERROR(
       db_->Exec(std::string("INSERT INTO vms (") + kVm.sql() +
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, '', NULL)",
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, '', NULL, $12, "
+                    "$13, "
+                    "$14, $15, $16)",
                 {v.id, caller_tenant, v.tee_type, v.policy_name, v.policy_version, v.policy_sha256,
-                 v.host_id, v.ticket, v.ticket_sha256, v.ticket_sha384, Unix(now)})
+                 v.host_id, v.ticket, v.ticket_sha256, v.ticket_sha384, Unix(now), v.boot_image,
+                 v.expected.measurement, JoinRtmrs(v.expected.rtmrs),
+                 static_cast<int64_t>(v.memory_mib), static_cast<int64_t>(v.vcpus)})
           .status());
   for (size_t i = 0; i < v.volume_ids.size(); ++i) {
     ATTEST_RETURN_IF_ERROR(

@@ -21,6 +21,16 @@ struct VmInterface {
   bool operator==(const VmInterface&) const = default;
 };
 
+// ExpectedMeasurement: what a VM's launch evidence must show, lowercase hex. measurement is the
+// SNP MEASUREMENT, the SEV / SEV-ES launch digest or the TDX MRTD; rtmrs are TDX RTMR0..2 (empty
+// for the AMD TEEs). Empty measurement: no expectation.
+struct ExpectedMeasurement {
+  std::string measurement;
+  std::vector<std::string> rtmrs;
+  bool empty() const { return measurement.empty(); }
+  bool operator==(const ExpectedMeasurement&) const = default;
+};
+
 // Vm: a confidential VM record and its launch ticket (protocol/ticket.h).
 struct Vm {
   std::string id;  // chosen by the caller (the id is inside the ticket)
@@ -45,6 +55,14 @@ struct Vm {
   // on no key is released to this VM, even after the host is trusted again (what ran on the host
   // in between is unknown).
   std::optional<TimePoint> host_untrusted_at;
+  // Measured launch (issue 20): the caller's boot image the VM was created with and the launch
+  // measurement attestd computed for it ("" when created without a boot image). Key release
+  // requires the evidence to show exactly this measurement.
+  std::string boot_image;
+  ExpectedMeasurement expected;
+  // The launched shape (0: not launched by attestd), so start and reboot launch it as measured.
+  uint64_t memory_mib = 0;
+  uint32_t vcpus = 0;
 };
 
 // VmStore reads and writes the vms table and its vm_volumes, vm_interfaces and

@@ -69,6 +69,43 @@ TEST_P(StoreTest, VmsNeedTheCallersLiveVolumes) {
   EXPECT_TRUE(store_->ListVolumes(b_)->size() == 1u);
 }
 
+// A VM created from a boot image keeps the image's name and the measurement its launch must show.
+TEST_P(StoreTest, VmsKeepTheirExpectedMeasurement) {
+  Vm tdx = MakeVm("vm-tdx", {});
+  tdx.boot_image = "debian";
+  tdx.expected = {std::string(96, 'a'), {std::string(96, 'b'), std::string(96, 'c'), "d"}};
+  tdx.memory_mib = 4096;
+  tdx.vcpus = 3;
+  Vm snp = MakeVm("vm-snp", {});
+  snp.boot_image = "debian";
+  snp.expected.measurement = std::string(96, 'e');
+  Vm plain = MakeVm("vm-plain", {});
+  for (const Vm* vm : {&tdx, &snp, &plain}) {
+    SCOPED_TRACE(vm->id);
+    ASSERT_TRUE(store_->CreateVm(a_, *vm, T0()).ok());
+    auto got = store_->GetVm(a_, vm->id);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->boot_image, vm->boot_image);
+    EXPECT_EQ(got->expected, vm->expected);
+    EXPECT_EQ(got->memory_mib, vm->memory_mib);
+    EXPECT_EQ(got->vcpus, vm->vcpus);
+    EXPECT_EQ(store_->LookupVm(vm->id)->expected, vm->expected);  // the release path's read
+  }
+  EXPECT_TRUE(store_->GetVm(a_, "vm-plain")->expected.empty());
+
+  Vm rtmrs_alone = MakeVm("vm-1", {});
+  rtmrs_alone.expected.rtmrs = {std::string(96, 'b')};
+  Vm empty_rtmr = MakeVm("vm-2", {});
+  empty_rtmr.expected = {std::string(96, 'a'), {""}};
+  Vm comma = MakeVm("vm-3", {});
+  comma.expected = {std::string(96, 'a'), {"ab,cd"}};
+  for (const Vm* vm : {&rtmrs_alone, &empty_rtmr, &comma}) {
+    SCOPED_TRACE(vm->id);
+    EXPECT_EQ(store_->CreateVm(a_, *vm, T0()).status().reason_id(), "store.invalid_argument");
+    EXPECT_EQ(store_->LookupVm(vm->id).status().reason_id(), "store.not_found");
+  }
+}
+
 TEST_P(StoreTest, DeletedVmEndsReleases) {
   ASSERT_TRUE(store_->CreateVm(a_, MakeVm("vm-1", {}), T0()).ok());
   const Nonce n = store_->IssueNonce(a_, "vm-1", seconds(60), T0()).value();
