@@ -4,7 +4,7 @@
 
 #include <functional>
 
-#include "launcher/launch_test_fixture.h"
+#include "launcher/testing/launch_test_fixture.h"
 
 namespace attest::launcher {
 namespace {

@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "launcher/launch.h"
-#include "launcher/launch_test_fixture.h"
+#include "launcher/testing/launch_test_fixture.h"
 
 namespace attest::launcher {
 namespace {
