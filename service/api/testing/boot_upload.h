@@ -16,6 +16,7 @@ struct UploadOptions {
   size_t piece_bytes = size_t{16} * 1024;
   size_t cut_after = SIZE_MAX;  // stop sending after this many bytes (client gone)
   bool declare = true;          // false: no x-amz-content-sha256 at all
+  bool content_length = true;   // false: the head carries no Content-Length (chunked on the wire)
 };
 
 // StreamHead is the signed head of PUT path for body.
@@ -27,8 +28,10 @@ inline HttpRequest StreamHead(ApiHarness& h, const std::string& path, const Byte
   req.path = path;
   req.headers = {{"Host", "127.0.0.1:8443"},
                  {"Content-Type", options.content_type},
-                 {"Content-Length", std::to_string(body.size())},
                  {"X-Request-Id", "upload-" + std::to_string(serial)}};
+  if (options.content_length) {
+    req.headers.push_back({"Content-Length", std::to_string(body.size())});
+  }
   sigv4::SignOptions sign;
   sign.region = h.api().service().config.region;
   sign.service = h.api().service().config.service;
