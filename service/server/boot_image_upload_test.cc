@@ -1,11 +1,7 @@
 // Boot image uploads through the real server and the real API over loopback sockets (plain HTTP:
 // the streaming path is under test, TLS is tls_server_test's): attestctl's client streaming a
 // file, a chunked upload, and a client that goes away mid-body, which must leave no file.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -15,50 +11,17 @@
 #include "service/api/testing/boot_images.h"
 #include "service/api/testing/boot_upload.h"
 #include "service/server/https_server.h"
+#include "service/server/testing/loopback.h"
 
 namespace attest::service::server {
 namespace {
 
+using testing::Connect;
+using testing::JsonAnswer;
+using testing::SendAll;
+
 namespace fs = std::filesystem;
 using api::testing::ApiHarness;
-
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) {
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-std::string Answer(int fd) {
-  std::string answer;
-  char buf[4096];
-  for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;) {
-    answer.append(buf, static_cast<size_t>(n));
-    if (answer.find("\r\n\r\n") != std::string::npos && answer.find('}') != std::string::npos) {
-      break;
-    }
-  }
-  return answer;
-}
 
 // HeadWire is the signed head as the wire carries it, with framing replaced by `framing`.
 std::string HeadWire(const HttpRequest& head, const std::string& framing) {
@@ -152,7 +115,7 @@ TEST_F(BootImageUploadServerTest, ChunkedUploadsAndClientsGoneMidBody) {
     const int fd = Connect(port_);
     ASSERT_GE(fd, 0);
     ASSERT_TRUE(SendAll(fd, wire));
-    const std::string answer = Answer(fd);
+    const std::string answer = JsonAnswer(fd);
     close(fd);
     EXPECT_EQ(answer.rfind("HTTP/1.1 201", 0), 0u) << answer;
     EXPECT_NE(answer.find(sigv4::HexSha256(kernel)), std::string::npos);
@@ -175,7 +138,7 @@ TEST_F(BootImageUploadServerTest, ChunkedUploadsAndClientsGoneMidBody) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       EXPECT_EQ(Files(), 2u);  // the upload's temporary file, while it lasts
       if (stall) {
-        EXPECT_EQ(Answer(fd), "");  // the deadline closes the connection
+        EXPECT_EQ(JsonAnswer(fd), "");  // the deadline closes the connection
       }
       close(fd);
       bool cleaned = false;

@@ -2,11 +2,7 @@
 // under test): Content-Length and chunked bodies reach the sink whole and in order, past the
 // buffered-body limit; over the route's limit, refused heads, malformed framing and clients that
 // go away mid-body leave the sink destroyed without Finish.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,9 +12,14 @@
 #include <thread>
 
 #include "service/server/https_server.h"
+#include "service/server/testing/loopback.h"
 
 namespace attest::service::server {
 namespace {
+
+using testing::Connect;
+using testing::JsonAnswer;
+using testing::SendAll;
 
 constexpr uint64_t kStreamLimit = uint64_t{1} << 20;
 
@@ -62,45 +63,6 @@ class TestSink final : public http::BodySink {
   std::string got_;
   bool finished_ = false;
 };
-
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) {
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-// Answer reads until the peer closes or the status line and headers are in.
-std::string Answer(int fd) {
-  std::string answer;
-  char buf[4096];
-  for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;) {
-    answer.append(buf, static_cast<size_t>(n));
-    if (answer.find("\r\n\r\n") != std::string::npos && answer.find('}') != std::string::npos) {
-      break;
-    }
-  }
-  return answer;
-}
 
 std::string Body(size_t n) {
   std::string body(n, '\0');
@@ -180,7 +142,7 @@ TEST_F(StreamUploadTest, ContentLengthAndChunkedBodiesReachTheSinkWhole) {
     for (size_t at = 0; at < body.size(); at += 50000) {
       ASSERT_TRUE(SendAll(fd, std::string_view(body).substr(at, 50000)));
     }
-    const std::string answer = Answer(fd);
+    const std::string answer = JsonAnswer(fd);
     close(fd);
     EXPECT_EQ(answer.rfind("HTTP/1.1 201", 0), 0u) << answer;
     EXPECT_NE(answer.find(std::to_string(body.size())), std::string::npos) << answer;
@@ -208,7 +170,7 @@ TEST_F(StreamUploadTest, ContentLengthAndChunkedBodiesReachTheSinkWhole) {
   }
   wire += "0\r\nX-Trailer: t\r\n\r\n";
   ASSERT_TRUE(SendAll(fd, wire));
-  const std::string answer = Answer(fd);
+  const std::string answer = JsonAnswer(fd);
   close(fd);
   EXPECT_EQ(answer.rfind("HTTP/1.1 201", 0), 0u) << answer;
   std::lock_guard<std::mutex> lock(seen_.mu);
@@ -222,7 +184,7 @@ TEST_F(StreamUploadTest, BuffersOtherRequestsUnderTheirOwnLimit) {
   ASSERT_GE(fd, 0);
   // The same size to a route that is not streamed: refused at its header, nothing streamed.
   ASSERT_TRUE(SendAll(fd, "PUT /other HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\n\r\n"));
-  const std::string answer = Answer(fd);
+  const std::string answer = JsonAnswer(fd);
   close(fd);
   EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
   EXPECT_NE(answer.find("api.body_too_large"), std::string::npos);
@@ -265,7 +227,7 @@ TEST_F(StreamUploadTest, FailedUploadsLeaveTheSinkAbandoned) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       close(fd);
     } else {
-      const std::string answer = Answer(fd);
+      const std::string answer = JsonAnswer(fd);
       close(fd);
       if (c.want.empty()) {
         EXPECT_EQ(answer, "");  // the deadline closes the connection without an answer
