@@ -75,6 +75,15 @@ Status CheckCmdline(const std::string& cmdline, size_t max_bytes) {
   return Status::Ok();
 }
 
+// SetPart fills the image's kernel (part "kernel") or initrd fields.
+void SetPart(store::BootImage& b, std::string_view part, std::string path, FileDigests digests) {
+  const bool kernel = part == "kernel";
+  (kernel ? b.kernel_path : b.initrd_path) = std::move(path);
+  (kernel ? b.kernel_sha256 : b.initrd_sha256) = std::move(digests.sha256);
+  (kernel ? b.kernel_sha384 : b.initrd_sha384) = std::move(digests.sha384);
+  (kernel ? b.kernel_size : b.initrd_size) = digests.size;
+}
+
 uint64_t MaxBootImageBytes(const ServiceConfig& config) { return config.max_boot_image_bytes; }
 
 // PartSink receives one uploaded kernel or initrd. It checks what only the whole body can tell
@@ -224,19 +233,13 @@ Result<store::BootImage> PublishedImage(RequestContext& ctx, const std::string& 
   ATTEST_ASSIGN_OR_RETURN(const auto sums, ReadSums(dir));
   store::BootImage b;
   b.published = true;
-  b.kernel_path = (dir / "kernel").string();
-  ATTEST_ASSIGN_OR_RETURN(FileDigests kernel,
-                          PublishedPart(dir, "kernel", sums, config.max_boot_image_bytes));
-  b.kernel_sha256 = kernel.sha256;
-  b.kernel_sha384 = kernel.sha384;
-  b.kernel_size = kernel.size;
-  if (fs::exists(dir / "initrd")) {
-    ATTEST_ASSIGN_OR_RETURN(FileDigests initrd,
-                            PublishedPart(dir, "initrd", sums, config.max_boot_image_bytes));
-    b.initrd_path = (dir / "initrd").string();
-    b.initrd_sha256 = initrd.sha256;
-    b.initrd_sha384 = initrd.sha384;
-    b.initrd_size = initrd.size;
+  for (const char* part : {"kernel", "initrd"}) {
+    if (std::string_view(part) == "initrd" && !fs::exists(dir / part)) {
+      continue;  // an image without an initrd
+    }
+    ATTEST_ASSIGN_OR_RETURN(FileDigests digests,
+                            PublishedPart(dir, part, sums, config.max_boot_image_bytes));
+    SetPart(b, part, (dir / part).string(), std::move(digests));
   }
   if (!cmdline && fs::exists(dir / "cmdline")) {
     ATTEST_ASSIGN_OR_RETURN(Bytes text,
@@ -275,19 +278,14 @@ Result<store::BootImage> UploadedImage(store::Store* db, RequestContext& ctx,
   ATTEST_ASSIGN_OR_RETURN(std::vector<store::BootImagePart> parts,
                           db->GetBootImageParts(ctx.caller.tenant_id, name));
   store::BootImage b;
-  ATTEST_ASSIGN_OR_RETURN(store::BootImagePart kernel,
-                          StagedPart(parts, name, "kernel", kernel_sha256));
-  b.kernel_path = kernel.path;
-  b.kernel_sha256 = kernel.sha256;
-  b.kernel_sha384 = kernel.sha384;
-  b.kernel_size = kernel.size;
-  if (!initrd_sha256.empty()) {
-    ATTEST_ASSIGN_OR_RETURN(store::BootImagePart initrd,
-                            StagedPart(parts, name, "initrd", initrd_sha256));
-    b.initrd_path = initrd.path;
-    b.initrd_sha256 = initrd.sha256;
-    b.initrd_sha384 = initrd.sha384;
-    b.initrd_size = initrd.size;
+  for (const auto& [part, sha256] :
+       {std::pair<std::string, const std::string&>{"kernel", kernel_sha256},
+        {"initrd", initrd_sha256}}) {
+    if (sha256.empty()) {
+      continue;  // no initrd named: the image has none
+    }
+    ATTEST_ASSIGN_OR_RETURN(store::BootImagePart staged, StagedPart(parts, name, part, sha256));
+    SetPart(b, part, staged.path, FileDigests{staged.size, staged.sha256, staged.sha384});
   }
   return b;
 }
