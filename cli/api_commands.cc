@@ -26,6 +26,9 @@ enum class Body {
   kVm,          // {"tee": --tee, "policy": --policy, "volume_ids": --volume split at commas}
   kEnrollment,  // {"host_policy": --host-policy, "tees"?, "libvirt_uri"?, "expires_in_seconds"?}
   kWebhook,  // {"url": --url, "events": --events split at commas, "secret": --secret-file's text}
+  // boot-image put: --kernel and --initrd files streamed to .../kernel and .../initrd, then the
+  // commit {"cmdline"?: --cmdline, "kernel_sha256", "initrd_sha256"?} with the uploads' digests
+  kBootImage,
 };
 
 struct ApiCommand {
@@ -176,6 +179,28 @@ const std::vector<ApiCommand>& Commands() {
        Body::kVolume,
        {},
        {"size"}},
+      {"boot-image",
+       "put",
+       "upload and commit a boot image: --kernel FILE [--initrd FILE] [--cmdline TEXT]",
+       "PUT",
+       "/v1/boot-images/{0}",
+       {"NAME"},
+       Body::kBootImage,
+       {},
+       {"kernel", "initrd", "cmdline"}},
+      {"boot-image",
+       "get",
+       "show a boot image's digests, sizes and cmdline",
+       "GET",
+       "/v1/boot-images/{0}",
+       {"NAME"}},
+      {"boot-image", "list", "list the tenant's boot images", "GET", "/v1/boot-images", {}},
+      {"boot-image",
+       "delete",
+       "delete a boot image and its files",
+       "DELETE",
+       "/v1/boot-images/{0}",
+       {"NAME"}},
       {"volume", "get", "show a volume (never its key)", "GET", "/v1/volumes/{0}", {"VOLUME_ID"}},
       {"volume", "list", "list the tenant's volumes", "GET", "/v1/volumes", {}},
       {"volume",
@@ -335,6 +360,30 @@ Result<std::string> WebhookBody(const Args& args) {
   return nlohmann::json{{"url", url}, {"events", events}, {"secret", text}}.dump();
 }
 
+// PutBootImage streams the kernel (and initrd) to the image's upload routes, then commits them
+// by the digests attestd answered with. Every step's answer is printed as it comes; the first
+// refusal stops (staged uploads stay until a commit or a delete of the name).
+Result<client::ClientResponse> PutBootImage(client::ApiClient& api, const std::string& path,
+                                            const Args& args) {
+  nlohmann::json commit = nlohmann::json::object();
+  for (const char* part : {"kernel", "initrd"}) {
+    const std::optional<std::string> file = args.Get(part);
+    if (!file) {
+      continue;
+    }
+    ATTEST_ASSIGN_OR_RETURN(client::ClientResponse r,
+                            api.SendFile("PUT", path + "/" + part, *file));
+    if (r.status != 201 || !r.json.is_object() || !r.json.contains("sha256")) {
+      return r;
+    }
+    commit[std::string(part) + "_sha256"] = r.json["sha256"];
+  }
+  if (const std::optional<std::string> cmdline = args.Get("cmdline")) {
+    commit["cmdline"] = *cmdline;
+  }
+  return api.Send("PUT", path, commit.dump());
+}
+
 int Usage(const ApiCommand& c, const std::string& why) {
   std::cerr << "attestctl: " << why << "\nusage: attestctl [--endpoint URL] [--profile NAME] "
             << "[--ca-cert FILE] " << c.group << " " << c.name;
@@ -403,6 +452,10 @@ int Run(const ClientFlags& flags, const ApiCommand& c, int argc, char** argv, in
     body = *built;
   }
 
+  if (c.body == Body::kBootImage && !args->Get("kernel")) {
+    return Usage(c, "--kernel FILE is required");
+  }
+
   client::ClientConfig config;
   config.endpoint = !flags.endpoint.empty()            ? flags.endpoint
                     : !Env("ATTESTD_ENDPOINT").empty() ? Env("ATTESTD_ENDPOINT")
@@ -419,7 +472,9 @@ int Run(const ClientFlags& flags, const ApiCommand& c, int argc, char** argv, in
     std::cerr << "attestctl: " << client.status().message() << "\n";
     return kExitUsage;
   }
-  Result<client::ClientResponse> r = (*client)->Send(std::string(c.method), path + query, body);
+  Result<client::ClientResponse> r =
+      c.body == Body::kBootImage ? PutBootImage(**client, path, *args)
+                                 : (*client)->Send(std::string(c.method), path + query, body);
   if (!r.ok()) {
     std::cerr << "attestctl: " << r.status().message() << "\n";
     return kExitUsage;

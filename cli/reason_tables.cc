@@ -52,6 +52,7 @@ constexpr ReasonTable kTables[] = {
     {"attest/measure", reasons::kMeasureSevTable},
     {"attest/measure", reasons::kMeasureTdxTable},
     {"service/collateral", reasons::kCollateralTable},
+    {"service/api", reasons::kBootTable},
 };
 
 }  // namespace

@@ -1,14 +1,19 @@
 #include "client/api_client.h"
 
+#include <cpprest/filestream.h>
 #include <cpprest/http_client.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 #include <filesystem>
+#include <fstream>
+#include <vector>
 
+#include "attest/core/digest.h"
 #include "attest/core/encoding.h"
 #include "client/endpoint.h"
+#include "sigv4/canonical.h"
 
 namespace attest::client {
 namespace {
@@ -107,8 +112,9 @@ Result<std::unique_ptr<ApiClient>> ApiClient::Create(const ClientConfig& config)
   return std::unique_ptr<ApiClient>(new ApiClient(std::move(impl)));
 }
 
-Result<ClientResponse> ApiClient::Send(const std::string& method, const std::string& path_and_query,
-                                       const std::string& body, const std::string& content_type) {
+Result<HttpRequest> ApiClient::Head(const std::string& method, const std::string& path_and_query,
+                                    const std::string& content_type,
+                                    const std::string& payload_sha256) {
   const ClientConfig& config = impl_->config;
   HttpRequest req;
   req.method = method;
@@ -122,34 +128,41 @@ Result<ClientResponse> ApiClient::Send(const std::string& method, const std::str
   // made within one second are not taken for a replay (attestd accepts a signed change once).
   // attestd echoes it and logs it with the request.
   req.headers.push_back({"X-Request-Id", NewRequestId()});
-  if (!body.empty()) {
+  if (!content_type.empty()) {
     req.headers.push_back({"Content-Type", content_type});
   }
-  req.body.assign(body.begin(), body.end());
   if (config.sign) {
     sigv4::SignOptions options;
     options.region = config.region;
     options.service = config.service;
     options.time = WallClockNow();
     options.sign_body = true;
+    options.payload_sha256 = payload_sha256;
     ATTEST_ASSIGN_OR_RETURN(sigv4::SigningResult signed_req,
                             sigv4::SignRequest(req, config.credentials, options));
     req = std::move(signed_req.signed_request);
   }
+  return req;
+}
 
-  ws::http_request out{ws::method(method)};
+namespace {
+
+// ToWire copies a signed head into a cpprestsdk request (Content-Type goes with the body).
+ws::http_request ToWire(const HttpRequest& req, const std::string& path_and_query) {
+  ws::http_request out{ws::method(req.method)};
   out.set_request_uri(path_and_query);
   for (const HttpHeader& h : req.headers) {
-    if (h.name == "Content-Type") {
-      continue;  // set with the body below
+    if (h.name != "Content-Type") {
+      out.headers().add(h.name, h.value);
     }
-    out.headers().add(h.name, h.value);
   }
-  if (!body.empty()) {
-    out.set_body(body, content_type);
-  }
+  return out;
+}
+
+Result<ClientResponse> Exchange(ws::client::http_client& http, ws::http_request& out,
+                                const std::string& endpoint) {
   try {
-    ws::http_response in = impl_->http->request(out).get();
+    ws::http_response in = http.request(out).get();
     ClientResponse r;
     r.status = in.status_code();
     r.content_type = in.headers().content_type();
@@ -160,8 +173,54 @@ Result<ClientResponse> ApiClient::Send(const std::string& method, const std::str
     }
     return r;
   } catch (const std::exception& e) {
-    return Status(reasons::kClientTransport, config.endpoint + ": " + e.what());
+    return Status(reasons::kClientTransport, endpoint + ": " + e.what());
   }
+}
+
+}  // namespace
+
+Result<ClientResponse> ApiClient::Send(const std::string& method, const std::string& path_and_query,
+                                       const std::string& body, const std::string& content_type) {
+  const std::string sha256 = sigv4::HexSha256(AsBytes(body));
+  ATTEST_ASSIGN_OR_RETURN(HttpRequest req,
+                          Head(method, path_and_query, body.empty() ? "" : content_type, sha256));
+  ws::http_request out = ToWire(req, path_and_query);
+  if (!body.empty()) {
+    out.set_body(body, content_type);
+  }
+  return Exchange(*impl_->http, out, impl_->config.endpoint);
+}
+
+Result<ClientResponse> ApiClient::SendFile(const std::string& method,
+                                           const std::string& path_and_query,
+                                           const std::string& file_path,
+                                           const std::string& content_type) {
+  std::ifstream file(file_path, std::ios::binary);
+  if (!file) {
+    return Status(reasons::kClientConfig, "cannot read " + file_path);
+  }
+  Sha256Hasher hasher;
+  uint64_t size = 0;
+  std::vector<char> buffer(size_t{1} << 20);
+  while (file.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) ||
+         file.gcount() > 0) {
+    const auto n = static_cast<size_t>(file.gcount());
+    hasher.Update(ByteSpan(reinterpret_cast<const uint8_t*>(buffer.data()), n));
+    size += n;
+  }
+  if (file.bad()) {
+    return Status(reasons::kClientConfig, "cannot read " + file_path);
+  }
+  ATTEST_ASSIGN_OR_RETURN(HttpRequest req,
+                          Head(method, path_and_query, content_type, HexEncode(hasher.Finish())));
+  ws::http_request out = ToWire(req, path_and_query);
+  try {
+    auto stream = concurrency::streams::file_stream<uint8_t>::open_istream(file_path).get();
+    out.set_body(stream, size, content_type);
+  } catch (const std::exception& e) {
+    return Status(reasons::kClientConfig, "cannot read " + file_path + ": " + e.what());
+  }
+  return Exchange(*impl_->http, out, impl_->config.endpoint);
 }
 
 Result<nlohmann::json> ApiClient::CallJson(const std::string& method,

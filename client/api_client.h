@@ -45,6 +45,14 @@ class ApiClient {
                               const std::string& body = "",
                               const std::string& content_type = "application/json");
 
+  // SendFile streams the file at file_path as the body (never read whole into memory; a boot
+  // image may be hundreds of MiB), signed with its SHA-256 declared in x-amz-content-sha256
+  // (hashed here first). Fails as Send, and with reasons::kClientConfig when the file cannot be
+  // read.
+  Result<ClientResponse> SendFile(const std::string& method, const std::string& path_and_query,
+                                  const std::string& file_path,
+                                  const std::string& content_type = "application/octet-stream");
+
   // CallJson is Send for JSON APIs: a 2xx answer returns the parsed body; an error answer fails
   // with reasons::kClientHttpError and the server's "code: message" (status in the message).
   Result<nlohmann::json> CallJson(const std::string& method, const std::string& path_and_query,
@@ -53,6 +61,9 @@ class ApiClient {
  private:
   struct Impl;
   explicit ApiClient(std::unique_ptr<Impl> impl);
+  // Head is the signed request without its body: payload_sha256 is the body's hex SHA-256.
+  Result<HttpRequest> Head(const std::string& method, const std::string& path_and_query,
+                           const std::string& content_type, const std::string& payload_sha256);
   std::unique_ptr<Impl> impl_;
 };
 

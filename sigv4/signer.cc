@@ -52,8 +52,9 @@ Result<SigningResult> SignRequest(const HttpRequest& req, const Credentials& cre
   const std::string amz_date = FormatAmzDate(options.time);
   const std::string date = amz_date.substr(0, 8);
   const std::string scope = CredentialScope(date, options.region, options.service);
-  const std::string payload_hash =
-      options.unsigned_payload ? std::string(kUnsignedPayload) : HexSha256(req.body);
+  const std::string payload_hash = options.unsigned_payload          ? std::string(kUnsignedPayload)
+                                   : !options.payload_sha256.empty() ? options.payload_sha256
+                                                                     : HexSha256(req.body);
   const bool sign_token = !credentials.session_token.empty() && !options.omit_session_token;
 
   SigningResult result;

@@ -36,6 +36,9 @@ struct SignOptions {
   bool sign_body = false;
   // unsigned_payload uses "UNSIGNED-PAYLOAD" as the payload hash: the body is not covered.
   bool unsigned_payload = false;
+  // payload_sha256: the body's hex SHA-256 when the body is not in the request (a streamed
+  // upload, hashed beforehand); empty: req.body is hashed.
+  std::string payload_sha256;
   // omit_session_token adds X-Amz-Security-Token after signing, outside the signature (the
   // classic suite's post-sts-header-after); some services want it so.
   bool omit_session_token = false;

@@ -210,6 +210,9 @@ Result<VerifiedRequest> VerifyRequest(const HttpRequest& req, const VerifierConf
   if (declared.size() > 1) {
     return Status(malformed, "repeated x-amz-content-sha256 header");
   }
+  if (config.body_streamed && declared.empty()) {
+    return Status(malformed, "a streamed body needs its x-amz-content-sha256 declared");
+  }
   if (declared.size() == 1) {
     payload_hash = TrimAll(declared[0]);
     if (payload_hash == kUnsignedPayload) {
@@ -220,7 +223,7 @@ Result<VerifiedRequest> VerifyRequest(const HttpRequest& req, const VerifierConf
       payload_signed = false;
     } else {
       ATTEST_RETURN_IF_ERROR(CheckSignatureHex(payload_hash, malformed));
-      body_mismatch = payload_hash != body_hash;
+      body_mismatch = !config.body_streamed && payload_hash != body_hash;
     }
   }
 
@@ -275,6 +278,7 @@ Result<VerifiedRequest> VerifyRequest(const HttpRequest& req, const VerifierConf
   out.presigned = p.presigned;
   out.payload_signed = payload_signed;
   out.body_sha256 = body_hash;
+  out.declared_sha256 = payload_signed && !declared.empty() ? payload_hash : "";
   out.signed_headers = p.auth.signed_headers;
   out.signature = p.auth.signature;
   out.signed_at = request_time;

@@ -35,6 +35,11 @@ struct VerifierConfig {
   std::chrono::seconds max_skew{300};
   // allow_unsigned_payload accepts "x-amz-content-sha256: UNSIGNED-PAYLOAD" (body not covered).
   bool allow_unsigned_payload = false;
+  // body_streamed verifies a request whose body has not arrived yet (a streamed upload): the
+  // request must declare x-amz-content-sha256 (64 hex digits; UNSIGNED-PAYLOAD only with
+  // allow_unsigned_payload), the signature covers that declaration, and the caller compares it
+  // with the body's hash once the last byte is in (VerifiedRequest::declared_sha256).
+  bool body_streamed = false;
   // Presigned (query) signatures: the longest X-Amz-Expires accepted, and the methods they may
   // sign (empty: any). A presigned URL can be used again until it expires, so a server that
   // cannot afford a replay restricts it to methods that change nothing.
@@ -48,6 +53,8 @@ struct VerifiedRequest {
   bool presigned = false;       // query form
   bool payload_signed = false;  // the body is covered by the signature
   std::string body_sha256;      // hex SHA-256 of the body as received, computed for the check
+  // declared_sha256: the signed x-amz-content-sha256 ("" when absent or UNSIGNED-PAYLOAD).
+  std::string declared_sha256;
   std::vector<std::string> signed_headers;
   std::string signature;  // the request's signature (64 hex digits): what a replay repeats
   TimePoint signed_at;    // X-Amz-Date

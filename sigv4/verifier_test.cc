@@ -526,5 +526,46 @@ TEST(DeriveSigningKey, AwsDocumentationExample) {
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
 }
 
+// A streamed body is not in the request yet: the signed declaration is what the caller checks it
+// against later, and a request that declares nothing (or UNSIGNED-PAYLOAD) is refused.
+TEST(VerifyRequest, StreamedBodiesNeedASignedDeclaration) {
+  const std::string declared = HexSha256(AsBytes("the body still to come"));
+  HttpRequest head = BasePost();
+  head.body.clear();
+  SignOptions with_digest = Opts();
+  with_digest.sign_body = true;
+  with_digest.payload_sha256 = declared;
+  VerifierConfig streamed = Config();
+  streamed.body_streamed = true;
+  auto got = VerifyRequest(Signed(head, with_digest), streamed, Known(), T0());
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->declared_sha256, declared);
+  EXPECT_TRUE(got->payload_signed);
+  // The same head, read as a complete request: its (empty) body is not what it declared.
+  EXPECT_EQ(VerifyRequest(Signed(head, with_digest), Config(), Known(), T0()).status().reason_id(),
+            "sigv4.content_sha256_mismatch");
+
+  SignOptions undeclared = Opts();
+  undeclared.sign_body = false;
+  SignOptions unsigned_payload = Opts();
+  unsigned_payload.sign_body = true;
+  unsigned_payload.unsigned_payload = true;
+  HttpRequest altered = Signed(head, with_digest);
+  SetHeader(&altered, "x-amz-content-sha256", HexSha256(AsBytes("other bytes")));
+  const struct {
+    std::string name;
+    HttpRequest req;
+    std::string want;
+  } bad[] = {
+      {"no declaration", Signed(head, undeclared), "sigv4.authorization_malformed"},
+      {"UNSIGNED-PAYLOAD", Signed(head, unsigned_payload), "sigv4.unsigned_payload_refused"},
+      {"declaration changed after signing", altered, "sigv4.signature_does_not_match"},
+  };
+  for (const auto& c : bad) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(VerifyRequest(c.req, streamed, Known(), T0()).status().reason_id(), c.want);
+  }
+}
+
 }  // namespace
 }  // namespace attest::sigv4

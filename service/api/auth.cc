@@ -20,7 +20,7 @@ int AuthHttpStatus(const Status& status) {
 
 }  // namespace
 
-std::variant<Caller, http::HttpResponse> Authenticate(RequestContext& ctx) {
+std::variant<Caller, http::HttpResponse> Authenticate(RequestContext& ctx, bool body_streamed) {
   Result<store::Store*> db = ctx.Db();
   if (!db.ok()) {
     return http::ErrorFromStatus(db.status());
@@ -53,6 +53,7 @@ std::variant<Caller, http::HttpResponse> Authenticate(RequestContext& ctx) {
   // A presigned URL works until it expires, as often as anyone sends it: only for reads.
   config.presigned_methods = {"GET", "HEAD"};
   config.max_presign_expires = ctx.service.config.max_presign;
+  config.body_streamed = body_streamed;
   sigv4::VerifyDiagnostics diagnostics;
   Result<sigv4::VerifiedRequest> verified =
       sigv4::VerifyRequest(ctx.request, config, lookup, ctx.now, &diagnostics);
@@ -71,6 +72,7 @@ std::variant<Caller, http::HttpResponse> Authenticate(RequestContext& ctx) {
   }
 
   ctx.body_sha256 = verified->body_sha256;
+  ctx.declared_sha256 = verified->declared_sha256;
 
   // A request that may change something is accepted once: its signature is remembered (by every
   // replica: in the database) until SigV4's time window refuses it anyway (a skew of exactly

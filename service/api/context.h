@@ -15,6 +15,7 @@
 #include "attest/core/ossl.h"
 #include "attest/core/time.h"
 #include "service/api/reasons.h"
+#include "service/http/body_sink.h"
 #include "service/http/concurrency_gate.h"
 #include "service/http/ip_address.h"
 #include "service/http/rate_limit.h"
@@ -105,6 +106,15 @@ struct ServiceConfig {
   // work.busy. attestd keeps threads + queue below server_threads.
   size_t slow_work_threads = 2;
   size_t slow_work_queue = 2;
+
+  // --- boot images (issue 20) ---
+  // Uploaded kernels and initrds are stored in volume_dir (0600, beside the volumes); none
+  // without one. max_boot_image_bytes bounds each uploaded file; max_cmdline_bytes the cmdline.
+  uint64_t max_boot_image_bytes = uint64_t{256} << 20;
+  size_t max_cmdline_bytes = 4096;
+  // published_boot_image_dir: the operator's images tenants may reference by name, read-only
+  // ("" = none); boot_image_routes.cc documents its layout.
+  std::string published_boot_image_dir;
 };
 
 // ReleaseLimits: the rate limiters and the verification gate of the key release routes (in
@@ -184,6 +194,8 @@ class RequestContext {
   // body_sha256: hex SHA-256 of request.body, computed once by authentication (SigV4 hashes the
   // body anyway); empty on public routes.
   std::string body_sha256;
+  // declared_sha256: a streamed request's signed x-amz-content-sha256 (its body is not here yet).
+  std::string declared_sha256;
 
   // Param returns the path capture name (the router guarantees it exists and is a valid name).
   const std::string& Param(const std::string& name) const { return params.at(name); }
@@ -213,5 +225,13 @@ class RequestContext {
 // (http::ErrorFromStatus): a 4xx for anything the caller sent.
 using Handler = std::function<Result<http::HttpResponse>(RequestContext&)>;
 using ApiRouter = http::Router<Handler>;
+
+// StreamEndpoint: a route whose body is streamed (service/http/body_sink.h): its body limit from
+// the configuration, and what opens its sink once the head is authenticated and allowed.
+struct StreamEndpoint {
+  uint64_t (*max_body_bytes)(const ServiceConfig& config) = nullptr;
+  std::function<Result<std::unique_ptr<http::BodySink>>(RequestContext&)> open;
+};
+using StreamRouter = http::Router<StreamEndpoint>;
 
 }  // namespace attest::service::api

@@ -19,11 +19,9 @@ constexpr const char* kRequestSeconds = "attestd_http_request_duration_seconds";
 
 // CheckAccess applies the route's access rule to the authenticated caller. A host's credential
 // opens only the host routes, and only for its own id: another host's answers as a missing one.
-std::optional<http::HttpResponse> CheckAccess(const ApiRouter::Route& route,
-                                              const RequestContext& ctx) {
+std::optional<http::HttpResponse> CheckAccess(http::Access access, const RequestContext& ctx) {
   const store::Role role = ctx.caller.role;
-  const bool host_route =
-      route.access == http::Access::kHost || route.access == http::Access::kOperatorOrHost;
+  const bool host_route = access == http::Access::kHost || access == http::Access::kOperatorOrHost;
   if (role == store::Role::kHost) {
     if (!host_route) {
       return http::ErrorResponse(403, "AccessDenied",
@@ -36,11 +34,11 @@ std::optional<http::HttpResponse> CheckAccess(const ApiRouter::Route& route,
     }
     return std::nullopt;
   }
-  if (route.access == http::Access::kHost) {
+  if (access == http::Access::kHost) {
     return http::ErrorResponse(403, "AccessDenied",
                                "this operation needs the host's own credential");
   }
-  if ((route.access == http::Access::kOperator || route.access == http::Access::kOperatorOrHost) &&
+  if ((access == http::Access::kOperator || access == http::Access::kOperatorOrHost) &&
       role != store::Role::kOperator) {
     return http::ErrorResponse(403, "AccessDenied", "this operation needs the operator role");
   }
@@ -52,7 +50,7 @@ http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label
   ApiRouter::Match match = api.router().Find(req.method, req.path);
   if (match.route == nullptr) {
     *route_label = "unmatched";
-    if (match.path_known) {
+    if (match.path_known || api.stream_router().Find(req.method, req.path).path_known) {
       return http::ErrorResponse(405, reasons::kApiMethodNotAllowed.id,
                                  "method " + req.method + " not allowed on this path");
     }
@@ -67,7 +65,7 @@ http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label
       return std::move(*refused);
     }
     ctx.caller = std::get<Caller>(std::move(auth));
-    if (std::optional<http::HttpResponse> refused = CheckAccess(*match.route, ctx)) {
+    if (std::optional<http::HttpResponse> refused = CheckAccess(match.route->access, ctx)) {
       return std::move(*refused);
     }
   }
@@ -154,6 +152,7 @@ Api::Api(ServiceContext service) : service_(std::move(service)) {
   AddAttestRoutes(router_);
   AddWebhookRoutes(router_);
   AddMeasurementRoutes(router_);
+  AddBootImageRoutes(router_, stream_router_);
   if (!service_.release_limits) {
     service_.release_limits = std::make_shared<ReleaseLimits>(service_.config);
   }
@@ -209,31 +208,146 @@ http::HttpResponse Api::Handle(const HttpRequest& request) {
     response = http::ErrorResponse(500, reasons::kApiInternal.id, "internal error");
   }
   response.headers.push_back({"X-Request-Id", ctx.request_id});
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  Record(LogFor(ctx, route_label, start), response.status);
+  return response;
+}
+
+RequestLog Api::LogFor(const RequestContext& ctx, std::string route_label,
+                       std::chrono::steady_clock::time_point start) const {
   // The method comes from the route table, never from an unmatched request: a client must not be
   // able to mint metric label values or fill the log with its own words.
-  const std::string method = route_label == "unmatched" ? "other" : request.method;
+  std::string method = route_label == "unmatched" ? "other" : ctx.request.method;
+  return RequestLog{ctx.request_id,
+                    std::move(route_label),
+                    std::move(method),
+                    ctx.client_address,
+                    ctx.caller.tenant_id,
+                    ctx.caller.access_key_id,
+                    start};
+}
+
+void Api::Record(const RequestLog& entry, int status) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - entry.start).count();
   if (service_.config.access_log) {
     char latency[32];
     std::snprintf(latency, sizeof(latency), "%.3f", seconds * 1000);
     log::Write(log::Level::kInfo, "request",
-               {{"request_id", ctx.request_id},
-                {"method", method},
-                {"route", route_label},
-                {"status", std::to_string(response.status)},
+               {{"request_id", entry.request_id},
+                {"method", entry.method},
+                {"route", entry.route_label},
+                {"status", std::to_string(status)},
                 {"latency_ms", latency},
-                {"client", ctx.client_address},
-                {"tenant", ctx.caller.tenant_id},
-                {"access_key_id", ctx.caller.access_key_id}});
+                {"client", entry.client_address},
+                {"tenant", entry.tenant_id},
+                {"access_key_id", entry.access_key_id}});
   }
   if (service_.metrics != nullptr) {
-    service_.metrics->Add(
-        kRequests,
-        {{"method", method}, {"route", route_label}, {"status", std::to_string(response.status)}});
-    service_.metrics->Observe(kRequestSeconds, {{"route", route_label}}, seconds);
+    service_.metrics->Add(kRequests, {{"method", entry.method},
+                                      {"route", entry.route_label},
+                                      {"status", std::to_string(status)}});
+    service_.metrics->Observe(kRequestSeconds, {{"route", entry.route_label}}, seconds);
   }
-  return response;
+}
+
+uint64_t Api::StreamLimit(const HttpRequest& head) const {
+  const StreamRouter::Match match = stream_router_.Find(head.method, head.path);
+  return match.route == nullptr ? 0 : match.route->handler.max_body_bytes(service_.config);
+}
+
+namespace {
+
+// RecordedSink logs and counts a streamed request when its answer is known, as Api::Handle does
+// for a buffered one; an upload cut off before its end is logged with status 0 (no answer).
+class RecordedSink final : public http::BodySink {
+ public:
+  RecordedSink(std::unique_ptr<http::BodySink> inner, std::string request_id,
+               std::function<void(int status)> record)
+      : inner_(std::move(inner)), request_id_(std::move(request_id)), record_(std::move(record)) {}
+  ~RecordedSink() override {
+    if (record_) {
+      inner_.reset();
+      record_(0);
+    }
+  }
+  RecordedSink(const RecordedSink&) = delete;
+  RecordedSink& operator=(const RecordedSink&) = delete;
+
+  Status Write(std::string_view bytes) override {
+    Status s = inner_->Write(bytes);
+    if (!s.ok()) {
+      Answered(http::HttpStatusFor(s));
+    }
+    return s;
+  }
+  http::HttpResponse Finish() override {
+    http::HttpResponse response = inner_->Finish();
+    response.headers.push_back({"X-Request-Id", request_id_});
+    Answered(response.status);
+    return response;
+  }
+
+ private:
+  void Answered(int status) {
+    if (record_) {
+      std::exchange(record_, nullptr)(status);
+    }
+  }
+  std::unique_ptr<http::BodySink> inner_;
+  std::string request_id_;
+  std::function<void(int status)> record_;
+};
+
+}  // namespace
+
+http::StreamStart Api::BeginStream(const HttpRequest& head) {
+  const auto start = std::chrono::steady_clock::now();
+  RequestContext ctx(head, service_, service_.now());
+  const StreamRouter::Match match = stream_router_.Find(head.method, head.path);
+  std::string route_label = "unmatched";
+  std::optional<http::HttpResponse> refused;
+  Result<std::unique_ptr<http::BodySink>> sink =
+      Status(reasons::kApiRouteNotFound, "no such resource");
+  try {
+    if (match.route != nullptr) {
+      route_label = match.route->pattern;
+      ctx.params = match.params;
+      std::variant<Caller, http::HttpResponse> auth = Authenticate(ctx, /*body_streamed=*/true);
+      if (auto* denied = std::get_if<http::HttpResponse>(&auth)) {
+        refused = std::move(*denied);
+      } else {
+        ctx.caller = std::get<Caller>(std::move(auth));
+        refused = CheckAccess(match.route->access, ctx);
+        if (!refused) {
+          sink = match.route->handler.open(ctx);
+        }
+      }
+    }
+  } catch (const std::exception& e) {
+    log::Write(log::Level::kError, "request failed",
+               {{"request_id", ctx.request_id},
+                {"route", route_label},
+                {"error", std::string("exception: ") + e.what()}});
+    ctx.DiscardDb();
+    sink = Status(reasons::kApiInternal, "internal error");
+  }
+  http::StreamStart out;
+  if (!refused && sink.ok()) {
+    // The sink outlives this context: it records with a copy of what the log line needs.
+    out.sink = std::make_unique<RecordedSink>(
+        std::move(sink).value(), ctx.request_id,
+        [this, entry = LogFor(ctx, route_label, start)](int status) { Record(entry, status); });
+    return out;
+  }
+  out.refusal = refused ? std::move(*refused) : http::ErrorFromStatus(sink.status());
+  out.refusal.headers.push_back({"X-Request-Id", ctx.request_id});
+  Record(LogFor(ctx, route_label, start), out.refusal.status);
+  return out;
+}
+
+http::StreamRoutes Api::Streams() {
+  return {[this](const HttpRequest& head) { return StreamLimit(head); },
+          [this](const HttpRequest& head) { return BeginStream(head); }};
 }
 
 }  // namespace attest::service::api

@@ -50,4 +50,27 @@ inline constexpr Reason kApiTable[] = {
     kApiLibvirtUriRefused, kApiMetricsNotAllowed, kApiTeeNotOffered,     kApiVmNotLaunched,
 };
 
+// Boot images (issue 20, service/api/boot_image_routes.cc), in a table of their own.
+// An uploaded kernel is neither a bzImage (setup header "HdrS" at 0x202) nor a PE/COFF image
+// (an EFI-stub kernel): nothing attestd could direct-boot or measure.
+inline constexpr Reason kBootKernelInvalid{"boot.kernel_invalid", ErrorCode::kInvalidArgument};
+// A cmdline over max_cmdline_bytes, or holding NUL or another control character.
+inline constexpr Reason kBootCmdlineInvalid{"boot.cmdline_invalid", ErrorCode::kInvalidArgument};
+// A commit names a kernel_sha256 / initrd_sha256 that is not the uploaded part's; a published
+// image's file does not match the digest its operator listed.
+inline constexpr Reason kBootDigestMismatch{"boot.digest_mismatch", ErrorCode::kMismatch};
+// Uploads while attestd has no volume_dir to store them in.
+inline constexpr Reason kBootStorageNotConfigured{"boot.storage_not_configured",
+                                                  ErrorCode::kUnsupported};
+// An uploaded file could not be written (disk full, I/O error): nothing of it is kept.
+inline constexpr Reason kBootUploadFailed{"boot.upload_failed", ErrorCode::kUnavailable};
+// A commit that references an operator image this attestd does not publish.
+inline constexpr Reason kBootPublishedNotFound{"boot.published_not_found", ErrorCode::kNotFound};
+
+// kBootTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
+inline constexpr Reason kBootTable[] = {
+    kBootKernelInvalid,        kBootCmdlineInvalid, kBootDigestMismatch,
+    kBootStorageNotConfigured, kBootUploadFailed,   kBootPublishedNotFound,
+};
+
 }  // namespace attest::reasons

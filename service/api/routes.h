@@ -19,5 +19,7 @@ void AddVmRoutes(ApiRouter& router);           // tenant: VM records and launch 
 void AddAttestRoutes(ApiRouter& router);       // public: guest key release (issue 9)
 void AddWebhookRoutes(ApiRouter& router);      // any caller: its webhooks (issue 15)
 void AddMeasurementRoutes(ApiRouter& router);  // tenant: expected launch measurements (issue 18)
+// tenant: boot images (issue 20); kernel and initrd uploads are streamed routes
+void AddBootImageRoutes(ApiRouter& router, StreamRouter& streams);
 
 }  // namespace attest::service::api

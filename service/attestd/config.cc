@@ -334,6 +334,11 @@ Result<Config> LoadConfig(const std::string& path) {
       ATTEST_RETURN_IF_ERROR(number(static_cast<int64_t>(keys::kMinLuksImageBytes),
                                     static_cast<int64_t>(keys::kMaxLuksImageBytes), &n));
       c.api.max_volume_bytes = static_cast<uint64_t>(n);
+    } else if (key == "max_boot_image_bytes") {
+      ATTEST_RETURN_IF_ERROR(number(4096, int64_t{4} << 30, &n));
+      c.api.max_boot_image_bytes = static_cast<uint64_t>(n);
+    } else if (key == "published_boot_image_dir") {
+      ATTEST_RETURN_IF_ERROR(text(&c.api.published_boot_image_dir));
     } else if (key == "release_rate_per_vm_per_minute") {
       ATTEST_RETURN_IF_ERROR(number(1, 100000, &n));
       c.api.release_rate_per_vm_per_minute = n;
@@ -465,6 +470,7 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   c.test_roots = Resolve(dir, c.test_roots);
   c.api.volume_dir = Resolve(dir, c.api.volume_dir);
+  c.api.published_boot_image_dir = Resolve(dir, c.api.published_boot_image_dir);
   c.server.cert_chain_file = Resolve(dir, c.server.cert_chain_file);
   c.server.private_key_file = Resolve(dir, c.server.private_key_file);
   c.api.ek_ca_bundle = Resolve(dir, c.api.ek_ca_bundle);
@@ -551,6 +557,10 @@ std::string ConfigJson(const Config& c) {
     doc["cryptsetup_path"] = c.api.luks.cryptsetup;
   }
   doc["max_volume_bytes"] = c.api.max_volume_bytes;
+  doc["max_boot_image_bytes"] = c.api.max_boot_image_bytes;
+  if (!c.api.published_boot_image_dir.empty()) {
+    doc["published_boot_image_dir"] = c.api.published_boot_image_dir;
+  }
   doc["release_rate_per_vm_per_minute"] = c.api.release_rate_per_vm_per_minute;
   doc["release_rate_per_address_per_minute"] = c.api.release_rate_per_address_per_minute;
   // Written only when it is not the default, which follows server_threads: an operator who

@@ -268,7 +268,8 @@ int Serve(const std::string& config_path) {
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGHUP, OnReload);
   attest::Result<std::unique_ptr<server::HttpsServer>> server = server::HttpsServer::Start(
-      config->server, [&api](const attest::HttpRequest& r) { return api.Handle(r); });
+      config->server, [&api](const attest::HttpRequest& r) { return api.Handle(r); },
+      api.Streams());
   if (!server.ok()) {
     return Fail(server.status());
   }

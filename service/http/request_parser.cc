@@ -81,7 +81,7 @@ RequestParser::State RequestParser::Feed(std::string_view data, size_t* consumed
   }
   if (stage_ == Stage::kDone) {
     // The previous request was taken: this data starts the next one.
-    *this = RequestParser(limits_);
+    *this = RequestParser(limits_, std::move(planner_));
   }
   while (true) {
     size_t used = 0;
@@ -276,6 +276,13 @@ RequestParser::State RequestParser::Framing() {
   if (hosts > 1 || (hosts == 0 && !http10_)) {
     return Fail(400, reasons::kApiBadRequest, "a request needs exactly one Host header field");
   }
+  body_max_ = limits_.max_body_bytes;
+  if (planner_) {
+    if (const uint64_t streamed_max = planner_(request_); streamed_max > 0) {
+      streamed_ = true;
+      body_max_ = streamed_max;
+    }
+  }
   if (has_transfer_encoding) {
     // RFC 9112 6.1 and 6.3: both framings at once, or one an HTTP/1.0 client cannot mean, is how
     // requests are smuggled past a proxy that reads them differently.
@@ -292,7 +299,9 @@ RequestParser::State RequestParser::Framing() {
     }
     chunked_ = true;
     stage_ = Stage::kChunkSize;
-    request_.body.reserve(4096);
+    if (!streamed_) {
+      request_.body.reserve(4096);
+    }
     return State::kNeedMore;
   }
   if (lengths.size() > 1) {
@@ -311,12 +320,14 @@ RequestParser::State RequestParser::Framing() {
       return Fail(400, reasons::kApiBadRequest, "malformed Content-Length");
     }
   }
-  if (length > limits_.max_body_bytes) {
+  if (length > body_max_) {
     return Fail(413, reasons::kApiBodyTooLarge,
-                "request body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
+                "request body exceeds " + std::to_string(body_max_) + " bytes");
   }
   body_left_ = static_cast<size_t>(length);
-  request_.body.reserve(std::min<size_t>(body_left_, size_t{64} * 1024));
+  if (!streamed_) {
+    request_.body.reserve(std::min<size_t>(body_left_, size_t{64} * 1024));
+  }
   stage_ = body_left_ == 0 ? Stage::kDone : Stage::kBody;
   if (stage_ == Stage::kDone) {
     expect_continue_ = false;
@@ -326,8 +337,13 @@ RequestParser::State RequestParser::Framing() {
 
 size_t RequestParser::TakeBody(std::string_view data) {
   const size_t take = std::min(data.size(), body_left_);
-  request_.body.insert(request_.body.end(), data.begin(), data.begin() + take);
+  if (streamed_) {
+    streamed_bytes_.append(data.substr(0, take));
+  } else {
+    request_.body.insert(request_.body.end(), data.begin(), data.begin() + take);
+  }
   body_left_ -= take;
+  body_received_ += take;
   return take;
 }
 
@@ -416,9 +432,9 @@ RequestParser::State RequestParser::FeedChunked(std::string_view data, size_t* u
       digits.size() > 16 || !IsFieldValue(text)) {
     return Fail(400, reasons::kApiBadRequest, "malformed chunk size");
   }
-  if (size > limits_.max_body_bytes - request_.body.size()) {
+  if (size > body_max_ - body_received_) {
     return Fail(413, reasons::kApiBodyTooLarge,
-                "request body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
+                "request body exceeds " + std::to_string(body_max_) + " bytes");
   }
   if (size == 0) {
     stage_ = Stage::kTrailers;

@@ -8,8 +8,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "attest/core/reasons.h"
 #include "service/http/json_body.h"
@@ -26,6 +29,12 @@ struct ParserLimits {
   size_t max_body_bytes = kMaxBodyBytes;  // decoded bytes for chunked bodies
 };
 
+// StreamPlanner looks at a request's parsed head (method, path, query, headers; no body yet) and
+// returns the body limit of a route that takes its body as a stream, or 0 for an ordinary request
+// (whole body buffered, ParserLimits::max_body_bytes). It runs before any body byte is read, so
+// a Content-Length over the route's limit is refused (413) without reading it.
+using StreamPlanner = std::function<uint64_t(const HttpRequest& head)>;
+
 // ParseError: what the server answers before it closes the connection.
 struct ParseError {
   int status = 400;  // 400, 413, 414, 431, 501 or 505
@@ -37,7 +46,8 @@ class RequestParser {
  public:
   enum class State { kNeedMore, kComplete, kError };
 
-  explicit RequestParser(const ParserLimits& limits = {}) : limits_(limits) {}
+  explicit RequestParser(const ParserLimits& limits = {}, StreamPlanner planner = nullptr)
+      : limits_(limits), planner_(std::move(planner)) {}
 
   // Feed consumes a prefix of data and reports where the request stands. Bytes after a complete
   // request are not consumed (they start the next, pipelined one): *consumed says how many were
@@ -54,6 +64,17 @@ class RequestParser {
   bool keep_alive() const { return keep_alive_; }
   // is_head is true for HEAD requests, whose response carries no body.
   bool is_head() const { return is_head_; }
+
+  // streamed is true once the head is parsed and the planner made this a streamed request: body
+  // bytes then go to TakeStreamedBytes, never into the request's body, and the request Take
+  // returns has an empty body.
+  bool streamed() const { return streamed_; }
+  // TakeStreamedBytes hands out the (decoded) body bytes parsed since the last call.
+  std::string TakeStreamedBytes() { return std::exchange(streamed_bytes_, std::string()); }
+  // streamed_body_bytes counts the body bytes of a streamed request so far.
+  uint64_t streamed_body_bytes() const { return body_received_; }
+  // Head returns the request parsed so far (after headers_done: all but its body).
+  const HttpRequest& Head() const { return request_; }
 
   const ParseError& error() const { return error_; }
 
@@ -88,6 +109,11 @@ class RequestParser {
   bool TakeLine(std::string_view data, size_t* used, size_t max, std::string* line, bool* bad);
 
   ParserLimits limits_;
+  StreamPlanner planner_;
+  uint64_t body_max_ = 0;       // this request's body limit (max_body_bytes, or the planner's)
+  uint64_t body_received_ = 0;  // decoded body bytes so far
+  bool streamed_ = false;
+  std::string streamed_bytes_;  // streamed body bytes not yet taken
   Stage stage_ = Stage::kHead;
   std::string head_;  // the header section so far
   size_t head_scanned_ = 0;

@@ -329,3 +329,117 @@ TEST(RequestParserTest, AnErrorIsFinal) {
 
 }  // namespace
 }  // namespace attest::service::http
+
+namespace attest::service::http {
+namespace {
+
+// StreamAll feeds wire to a parser whose planner streams PUT /up (limit 64 KiB) in pieces of
+// step bytes, collecting what it hands out.
+struct Streamed {
+  RequestParser::State state = RequestParser::State::kNeedMore;
+  bool streamed = false;
+  std::string bytes;
+  HttpRequest request;
+  ParseError error;
+};
+
+Streamed StreamAll(const std::string& wire, size_t step) {
+  ParserLimits limits;
+  limits.max_body_bytes = 1024;  // ordinary bodies: far less than a streamed one may carry
+  RequestParser parser(limits, [](const HttpRequest& head) -> uint64_t {
+    return head.method == "PUT" && head.path == "/up" ? 64 * 1024 : 0;
+  });
+  Streamed out;
+  std::string pending;
+  for (size_t at = 0; at < wire.size();) {
+    const size_t n = std::min(step, wire.size() - at);
+    pending.append(wire, at, n);
+    at += n;
+    size_t used = 0;
+    out.state = parser.Feed(pending, &used);
+    pending.erase(0, used);
+    out.streamed = out.streamed || parser.streamed();
+    out.bytes += parser.TakeStreamedBytes();
+    if (out.state != RequestParser::State::kNeedMore) {
+      break;
+    }
+  }
+  if (out.state == RequestParser::State::kComplete) {
+    out.request = parser.Take();
+  } else if (out.state == RequestParser::State::kError) {
+    out.error = parser.error();
+  }
+  return out;
+}
+
+TEST(RequestParserTest, StreamedBodiesAreHandedOutNotBuffered) {
+  std::string body(size_t{40} * 1024, 'b');
+  for (size_t i = 0; i < body.size(); i += 97) {
+    body[i] = static_cast<char>('a' + i % 26);
+  }
+  std::string chunked;
+  for (size_t at = 0; at < body.size(); at += 5000) {
+    const std::string piece = body.substr(at, 5000);
+    char size[16];
+    std::snprintf(size, sizeof(size), "%zx", piece.size());
+    chunked += std::string(size) + "\r\n" + piece + "\r\n";
+  }
+  chunked += "0\r\n\r\n";
+  const std::string head = "PUT /up HTTP/1.1\r\nHost: h\r\n";
+  for (size_t step : {size_t{1}, size_t{7}, size_t{4096}, SIZE_MAX}) {
+    SCOPED_TRACE(step);
+    for (const std::string& wire :
+         {head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body,
+          head + "Transfer-Encoding: chunked\r\n\r\n" + chunked}) {
+      const Streamed s = StreamAll(wire, step == SIZE_MAX ? wire.size() : step);
+      ASSERT_EQ(s.state, RequestParser::State::kComplete) << s.error.message;
+      EXPECT_TRUE(s.streamed);
+      EXPECT_EQ(s.bytes, body);
+      EXPECT_TRUE(s.request.body.empty());
+      EXPECT_EQ(s.request.path, "/up");
+    }
+  }
+}
+
+TEST(RequestParserTest, StreamedBodiesHaveTheirRoutesLimit) {
+  const std::string over = std::to_string(64 * 1024 + 1);
+  const struct {
+    std::string name;
+    std::string wire;
+    int status;  // 0: completes
+    bool streamed;
+  } cases[] = {
+      {"at the streamed limit",
+       "PUT /up HTTP/1.1\r\nHost: h\r\nContent-Length: 65536\r\n\r\n" + std::string(65536, 'x'), 0,
+       true},
+      {"content-length past it",
+       "PUT /up HTTP/1.1\r\nHost: h\r\nContent-Length: " + over + "\r\n\r\n", 413, true},
+      {"chunks past it",
+       "PUT /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n8000\r\n" +
+           std::string(0x8000, 'x') + "\r\n8001\r\n",
+       413, true},
+      {"another route keeps the buffered limit",
+       "PUT /other HTTP/1.1\r\nHost: h\r\nContent-Length: 1025\r\n\r\n", 413, false},
+      {"another method keeps the buffered limit",
+       "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 1025\r\n\r\n", 413, false},
+      {"framing is as strict when streamed",
+       "PUT /up HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+       400, true},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Streamed s = StreamAll(c.wire, 1000);
+    if (c.status == 0) {
+      EXPECT_EQ(s.state, RequestParser::State::kComplete);
+    } else {
+      EXPECT_EQ(s.state, RequestParser::State::kError);
+      EXPECT_EQ(s.error.status, c.status) << s.error.message;
+    }
+    if (c.status != 400) {
+      EXPECT_EQ(s.streamed, c.streamed);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace attest::service::http

@@ -27,6 +27,7 @@ using ErrorCode = boost::system::error_code;
 struct Shared {
   ServerConfig config;
   DispatchFn dispatch;
+  http::StreamRoutes stream;
   std::shared_ptr<TlsIdentity> identity;  // null for plain HTTP
   // The SSL_CTX new connections start with, made again when identity's generation moves on;
   // connections hold theirs, so a reload never pulls one from under an open connection.
@@ -73,7 +74,7 @@ class Connection : public std::enable_shared_from_this<Connection<kTls>> {
         tls_(std::move(tls)),
         stream_(MakeStream(std::move(socket), tls_.get())),
         timer_(stream_.get_executor()),
-        parser_(shared_->config.limits) {}
+        parser_(shared_->config.limits, shared_->stream.plan) {}
   ~Connection() { shared_->connections.fetch_sub(1); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -201,15 +202,22 @@ class Connection : public std::enable_shared_from_this<Connection<kTls>> {
       phase_ = Phase::kHead;  // the next request has begun: its headers have their own deadline
       Arm(shared_->config.timeouts.header);
     }
-    switch (state) {
-      case http::RequestParser::State::kError: {
-        const http::ParseError& e = parser_.error();
-        return Respond(http::ErrorResponse(e.status, e.reason.id, e.message), false, true);
+    if (state == http::RequestParser::State::kError) {
+      sink_.reset();  // a malformed or oversized streamed body: nothing of it is kept
+      const http::ParseError& e = parser_.error();
+      return Respond(http::ErrorResponse(e.status, e.reason.id, e.message), false, true);
+    }
+    if (parser_.streamed() && !stream_begun_) {
+      stream_begun_ = true;
+      if (!BeginStream()) {
+        return;
       }
-      case http::RequestParser::State::kComplete:
-        return Handle();
-      case http::RequestParser::State::kNeedMore:
-        break;
+    }
+    if (sink_ != nullptr && !FeedSink(used)) {
+      return;
+    }
+    if (state == http::RequestParser::State::kComplete) {
+      return sink_ != nullptr ? HandleStreamed() : Handle();
     }
     if (phase_ == Phase::kHead && parser_.headers_done()) {
       phase_ = Phase::kBody;
@@ -228,6 +236,72 @@ class Connection : public std::enable_shared_from_this<Connection<kTls>> {
       return;
     }
     Read();
+  }
+
+  // BeginStream hands a streamed request's head to the API; false when it was refused (the
+  // refusal is being sent, the body is never read).
+  bool BeginStream() {
+    HttpRequest head = parser_.Head();
+    head.remote_address = client_;
+    shared_->in_flight.fetch_add(1);
+    counted_ = true;
+    if (shared_->draining.load()) {
+      Respond(http::ErrorResponse(503, reasons::kApiShuttingDown.id, "attestd is shutting down"),
+              false, true);
+      return false;
+    }
+    http::StreamStart start;
+    try {
+      start = shared_->stream.begin(head);
+    } catch (const std::exception& e) {
+      log::Write(log::Level::kError, "handler failed", {{"error", e.what()}});
+      start.refusal = http::ErrorResponse(500, reasons::kApiInternal.id, "internal error");
+    }
+    if (start.sink == nullptr) {
+      Respond(start.refusal, parser_.is_head(), true);
+      return false;
+    }
+    sink_ = std::move(start.sink);
+    return true;
+  }
+
+  // FeedSink gives the sink what the parser decoded; false when the sink refused it (answered).
+  // Progress restarts the body deadline: a large upload is bounded by its pace, not its size.
+  bool FeedSink(size_t used) {
+    const std::string bytes = parser_.TakeStreamedBytes();
+    if (used > 0 && parser_.headers_done()) {
+      Arm(shared_->config.timeouts.body);
+    }
+    if (bytes.empty()) {
+      return true;
+    }
+    Status written = Status::Ok();
+    try {
+      written = sink_->Write(bytes);
+    } catch (const std::exception& e) {
+      log::Write(log::Level::kError, "handler failed", {{"error", e.what()}});
+      written = Status(reasons::kApiInternal, "internal error");
+    }
+    if (!written.ok()) {
+      sink_.reset();
+      Respond(http::ErrorFromStatus(written), false, true);
+      return false;
+    }
+    return true;
+  }
+
+  void HandleStreamed() {
+    const bool keep_alive = parser_.keep_alive();
+    (void)parser_.Take();  // the head; the body went to the sink
+    http::HttpResponse response;
+    try {
+      response = sink_->Finish();
+    } catch (const std::exception& e) {
+      log::Write(log::Level::kError, "handler failed", {{"error", e.what()}});
+      response = http::ErrorResponse(500, reasons::kApiInternal.id, "internal error");
+    }
+    sink_.reset();
+    Respond(response, false, !keep_alive || shared_->draining.load());
   }
 
   void Handle() {
@@ -271,6 +345,7 @@ class Connection : public std::enable_shared_from_this<Connection<kTls>> {
                         }
                         self->out_.clear();
                         self->continue_sent_ = false;
+                        self->stream_begun_ = false;
                         self->phase_ = Phase::kIdle;
                         self->Arm(self->shared_->config.timeouts.idle);
                         self->Parse();  // a pipelined request may already be here
@@ -304,6 +379,7 @@ class Connection : public std::enable_shared_from_this<Connection<kTls>> {
   }
 
   void Close() {
+    sink_.reset();  // an upload cut off mid-body (client gone, deadline): nothing of it is kept
     Uncount();
     ++deadline_;
     timer_.cancel();
@@ -325,6 +401,8 @@ class Connection : public std::enable_shared_from_this<Connection<kTls>> {
   std::string out_;
   bool continue_sent_ = false;
   bool counted_ = false;
+  bool stream_begun_ = false;
+  std::unique_ptr<http::BodySink> sink_;  // the streamed request's body goes here
 };
 
 }  // namespace
@@ -416,7 +494,8 @@ void HttpsServer::Stop() {
 }
 
 Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(const ServerConfig& config,
-                                                        const DispatchFn& dispatch) {
+                                                        const DispatchFn& dispatch,
+                                                        const http::StreamRoutes& stream) {
   const std::optional<http::IpAddress> address = http::ParseIpAddress(config.host);
   if (!address) {
     return Status(reasons::kApiConfig, "listen address \"" + config.host.substr(0, 64) +
@@ -438,6 +517,10 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(const ServerConfig& conf
   auto impl = std::make_unique<Impl>();
   impl->shared->config = config;
   impl->shared->dispatch = dispatch;
+  impl->shared->stream = stream;
+  if (!stream.plan || !stream.begin) {
+    impl->shared->stream = {};  // both or neither: no route is streamed
+  }
   if (config.tls) {
     ATTEST_RETURN_IF_ERROR(CheckTlsSettings(config.tls_settings));
     ATTEST_ASSIGN_OR_RETURN(impl->shared->identity,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "attest/core/status.h"
+#include "service/http/body_sink.h"
 #include "service/http/ip_address.h"
 #include "service/http/request_parser.h"
 #include "service/http/response.h"
@@ -25,7 +26,8 @@ struct ServerTimeouts {
   // and from a keep-alive request's first byte to its last header: a client that trickles its
   // headers in (slowloris) is cut off here.
   std::chrono::milliseconds header{std::chrono::seconds(10)};
-  std::chrono::milliseconds body{std::chrono::seconds(60)};  // from the headers to the body's end
+  // From the headers to the body's end; for a streamed body, from one read to the next.
+  std::chrono::milliseconds body{std::chrono::seconds(60)};
   std::chrono::milliseconds idle{std::chrono::seconds(30)};  // keep-alive wait for the next request
   std::chrono::milliseconds write{std::chrono::seconds(30)};  // one response to be taken
 };
@@ -55,8 +57,13 @@ class HttpsServer {
   // reasons::kApiConfig when the address is not an IP literal, plain HTTP is asked for on a
   // non-loopback address, PROXY protocol without trusted proxies, or the TLS settings,
   // certificate or key cannot be used; reasons::kApiListenFailed when the port cannot be bound.
+  // Requests stream.plan claims (upload routes) are not buffered: stream.begin accepts or
+  // refuses their head, then their body goes to its sink as it arrives, under the route's own
+  // size limit; the body deadline restarts with every read, so a long upload that keeps moving
+  // is not cut off. Every other request is read whole (config.limits) and given to dispatch.
   static Result<std::unique_ptr<HttpsServer>> Start(const ServerConfig& config,
-                                                    const DispatchFn& dispatch);
+                                                    const DispatchFn& dispatch,
+                                                    const http::StreamRoutes& stream = {});
   ~HttpsServer();
   HttpsServer(const HttpsServer&) = delete;
   HttpsServer& operator=(const HttpsServer&) = delete;

@@ -16,32 +16,13 @@
 #include <vector>
 
 #include "service/http/ip_address.h"
+#include "service/server/testing/loopback.h"
 
 namespace attest::service::server {
 namespace {
 
-// Connect opens a TCP connection to 127.0.0.1:port with a receive timeout; -1 on failure.
-int Connect(int port, int timeout_seconds) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) {
-    return -1;
-  }
-  timeval tv{timeout_seconds, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool SendAll(int fd, const std::string& data) {
-  return send(fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
-}
+using testing::Connect;
+using testing::SendAll;
 
 http::HttpResponse Ok(const std::string& body) {
   http::HttpResponse out;

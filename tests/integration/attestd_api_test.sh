@@ -233,6 +233,24 @@ out=$(ctl --profile acme audit list --limit 100 2>&1)
 contains ctl-audit-sg '"action": "security_group.delete"' "$out"
 contains ctl-audit-net '"action": "net.put"' "$out"
 
+# --- boot images through attestctl: files streamed over HTTPS with their SHA-256 signed (issue 20) ---
+python3 -c 'import sys; b=bytearray(3<<20); b[0:2]=b"MZ"; b[0x3c]=0x80; b[0x80:0x84]=b"PE\0\0"; sys.stdout.buffer.write(b)' >"$tmp/vmlinuz"
+head -c 1048577 /dev/urandom >"$tmp/initrd"
+out=$(ctl --profile acme boot-image put deb --kernel "$tmp/vmlinuz" --initrd "$tmp/initrd" --cmdline "console=ttyS0" 2>&1)
+check ctl-boot-image-put-rc 0 $?
+contains ctl-boot-image-put-sha384 "\"sha384\": \"$(sha384sum "$tmp/vmlinuz" | cut -d' ' -f1)\"" "$out"
+out=$(ctl --profile acme boot-image get deb 2>&1)
+contains ctl-boot-image-get "\"sha256\": \"$(sha256sum "$tmp/initrd" | cut -d' ' -f1)\"" "$out"
+out=$(ctl --profile acme boot-image put bad --kernel "$tmp/initrd" 2>&1)
+check ctl-boot-image-not-kernel-rc 1 $?
+contains ctl-boot-image-not-kernel '"code": "boot.kernel_invalid"' "$out"
+check ctl-boot-image-files 2 "$(find "$data/volumes" -name 'boot-*' | wc -l)"
+check ctl-boot-image-no-temp 0 "$(find "$data/volumes" -name '.upload-*' | wc -l)"
+out=$(ctl --profile acme boot-image list 2>&1)
+contains ctl-boot-image-list '"name": "deb"' "$out"
+check ctl-boot-image-delete-rc 0 "$(ctl --profile acme boot-image delete deb >/dev/null 2>&1; echo $?)"
+check ctl-boot-image-deleted-files 0 "$(find "$data/volumes" -name 'boot-*' | wc -l)"
+
 # --- volumes and VM records through attestctl (issues 9, 10) ---
 out=$(ctl --profile acme volume create data 2>&1)
 check ctl-volume-create-rc 0 $?
