@@ -364,13 +364,15 @@ Result<HttpResponse> ListBootImages(RequestContext& ctx) {
 }
 
 // DeleteBootImage forgets the image (or the parts staged under its name) and removes its files;
-// an operator's published files stay. Refusing while a live VM boots it is the VM records' job
-// (the VM routes reference images; see README.md).
+// an operator's published files stay. Refused (409 api.resource_in_use) while a live VM boots it.
 Result<HttpResponse> DeleteBootImage(RequestContext& ctx) {
   const std::string& name = ctx.Param("name");
   ATTEST_ASSIGN_OR_RETURN(store::Store * db, ctx.Db());
-  ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> paths,
-                          db->DeleteBootImage(ctx.caller.tenant_id, name));
+  Result<std::vector<std::string>> deleted = db->DeleteBootImage(ctx.caller.tenant_id, name);
+  if (deleted.status().reason_id() == reasons::kStoreInUse.id) {
+    return Status(reasons::kApiResourceInUse, deleted.status().message());
+  }
+  ATTEST_ASSIGN_OR_RETURN(std::vector<std::string> paths, std::move(deleted));
   RemoveFiles(paths);
   ATTEST_RETURN_IF_ERROR(
       ctx.Audit("boot_image.delete", name, "ok", "files removed=" + std::to_string(paths.size())));

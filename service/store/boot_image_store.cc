@@ -190,6 +190,14 @@ Result<std::vector<std::string>> BootImageStore::DeleteBootImage(const std::stri
                                                                  const std::string& name) {
   Transaction tx(db_);
   ATTEST_RETURN_IF_ERROR(tx.Begin());
+  ATTEST_ASSIGN_OR_RETURN(auto users,
+                          db_->Exec("SELECT id FROM vms WHERE tenant_id = $1 AND boot_image = $2 "
+                                    "AND deleted_at IS NULL ORDER BY id LIMIT 1",
+                                    {caller_tenant, name}));
+  if (!users.empty()) {
+    return Status(reasons::kStoreInUse,
+                  "boot image \"" + name + "\" is booted by live VM " + FirstColumn(users)[0]);
+  }
   ATTEST_ASSIGN_OR_RETURN(auto images,
                           db_->Exec("DELETE FROM boot_images WHERE tenant_id = $1 AND name = $2 "
                                     "RETURNING published, kernel_path, initrd_path",

@@ -75,7 +75,9 @@ class BootImageStore {
   Result<std::vector<BootImage>> ListBootImages(const std::string& caller_tenant);
   // DeleteBootImage forgets the caller's image name and its staged parts, and returns the paths
   // of the files the caller must unlink (an operator's published files are never among them).
-  // kStoreNotFound when the caller has neither an image nor a staged part of that name.
+  // kStoreNotFound when the caller has neither an image nor a staged part of that name;
+  // kStoreInUse while a live VM of the caller boots it (vms.boot_image), checked in the same
+  // transaction, so a VM created concurrently either sees the image or keeps it.
   Result<std::vector<std::string>> DeleteBootImage(const std::string& caller_tenant,
                                                    const std::string& name);
 

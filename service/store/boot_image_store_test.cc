@@ -161,5 +161,26 @@ TEST_P(StoreTest, PublishedBootImagesNeverHandBackOperatorFiles) {
   EXPECT_EQ(*store_->DeleteBootImage(a_, "pub"), std::vector<std::string>{"/v/a/k"});
 }
 
+TEST_P(StoreTest, BootImagesBootedByLiveVmsAreNotDeleted) {
+  const BootImagePart kernel = Part("deb", "kernel", "/v/a/k");
+  ASSERT_TRUE(store_->StageBootImagePart(a_, kernel, T0()).ok());
+  ASSERT_TRUE(store_->CreateBootImage(a_, FromParts("bi-1", kernel, nullptr), T0(), nullptr).ok());
+  Vm vm = MakeVm("vm-1", {});
+  vm.boot_image = "deb";
+  ASSERT_TRUE(store_->CreateVm(a_, vm, T0()).ok());
+  // b's VM booting an image of b's own under the same name holds nothing of a's, and b has none.
+  Vm other = MakeVm("vm-2", {});
+  other.boot_image = "deb";
+  ASSERT_TRUE(store_->CreateVm(b_, other, T0()).ok());
+  EXPECT_EQ(store_->DeleteBootImage(b_, "deb").status().reason_id(), "store.in_use");
+
+  EXPECT_EQ(store_->DeleteBootImage(a_, "deb").status().reason_id(), "store.in_use");
+  EXPECT_TRUE(store_->GetBootImage(a_, "deb").ok());
+  ASSERT_TRUE(store_->DeleteVm(a_, "vm-1", T0() + seconds(1)).ok());
+  auto paths = store_->DeleteBootImage(a_, "deb");
+  ASSERT_TRUE(paths.ok()) << paths.status().ToString();
+  EXPECT_EQ(*paths, std::vector<std::string>{"/v/a/k"});
+}
+
 }  // namespace
 }  // namespace attest::service::store

@@ -34,6 +34,8 @@ inline constexpr Reason kStoreRequestReplayed{"store.request_replayed", ErrorCod
 // it; a retired KEK is not used again as the current one.
 inline constexpr Reason kStoreKekInUse{"store.kek_in_use", ErrorCode::kConflict};
 inline constexpr Reason kStoreKekRetired{"store.kek_retired", ErrorCode::kPolicyDenied};
+// A resource that a live record still references (a boot image a live VM boots) is not deleted.
+inline constexpr Reason kStoreInUse{"store.in_use", ErrorCode::kConflict};
 
 // kStoreTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kStoreTable[] = {
@@ -53,6 +55,7 @@ inline constexpr Reason kStoreTable[] = {
     kStoreRequestReplayed,
     kStoreKekInUse,
     kStoreKekRetired,
+    kStoreInUse,
 };
 
 }  // namespace attest::reasons
