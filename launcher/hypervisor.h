@@ -30,6 +30,18 @@ struct SevLaunchInfo {
   uint32_t policy = 0;
 };
 
+// SevPlatformInfo is virNodeGetSEVInfo: the host's legacy SEV certificates, each the 2084-byte
+// SEV format (AMD SEV API spec 55766, appendix C). libvirt's cert-chain is PEK || OCA || CEK; the
+// implementation splits it. Nothing here is trusted: the guest owner verifies the chain
+// (attest/sev/verify.h) before it uses the PDH.
+inline constexpr size_t kSevCertBytes = 2084;
+struct SevPlatformInfo {
+  Bytes pdh;
+  Bytes pek;
+  Bytes oca;
+  Bytes cek;
+};
+
 class Hypervisor {
  public:
   virtual ~Hypervisor() = default;
@@ -55,6 +67,9 @@ class Hypervisor {
   virtual Result<DomainState> GetDomainState(std::string_view name) = 0;
   virtual Result<std::string> GetDomainXml(std::string_view name) = 0;
 
+  // GetSevPlatformInfo reads the host's PDH and certificate chain (launcher.launch_info_malformed
+  // when libvirt's answer is not base64 of whole certificates).
+  virtual Result<SevPlatformInfo> GetSevPlatformInfo() = 0;
   // GetSevLaunchInfo reads the SEV launch measurement of a paused SEV/SEV-ES domain.
   virtual Result<SevLaunchInfo> GetSevLaunchInfo(std::string_view name) = 0;
   // SetSevLaunchSecret injects a packaged LAUNCH_SECRET (attest/sev/secret.h): header (52 bytes)

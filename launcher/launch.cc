@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include <openssl/crypto.h>
+
 #include "attest/sev/measurement.h"
 #include "attest/sev/secret.h"
 #include "launcher/capabilities.h"
@@ -136,9 +138,16 @@ Result<Bytes> PreAttestSev(Hypervisor& hv, const LaunchSpec& spec, const SevPreA
   if (!verified.ok()) {
     return verified.WithContext("launch: SEV launch measurement");
   }
-  ATTEST_ASSIGN_OR_RETURN(sev::LaunchSecret secret,
-                          sev::PackageLaunchSecret(owner.keys, m.measure, owner.secret_table));
-  ATTEST_RETURN_IF_ERROR(hv.SetSevLaunchSecret(spec.name, secret.header, secret.ciphertext));
+  Bytes released;
+  if (owner.release_secret) {
+    // The owner's last word: only now, with the measurement proven, is the table built.
+    ATTEST_ASSIGN_OR_RETURN(released, owner.release_secret(info));
+  }
+  const Bytes& table = owner.release_secret ? released : owner.secret_table;
+  Result<sev::LaunchSecret> secret = sev::PackageLaunchSecret(owner.keys, m.measure, table);
+  OPENSSL_cleanse(released.data(), released.size());
+  ATTEST_RETURN_IF_ERROR(secret.status());
+  ATTEST_RETURN_IF_ERROR(hv.SetSevLaunchSecret(spec.name, secret->header, secret->ciphertext));
   return info.measurement;
 }
 
@@ -153,7 +162,7 @@ Status CheckRequest(const LaunchRequest& req) {
         return Status(reasons::kLauncherInvalidSpec,
                       "launch: SEV without pre-attestation (owner keys, expected digest, secret)");
       }
-      if (req.sev->secret_table.empty()) {
+      if (req.sev->secret_table.empty() && !req.sev->release_secret) {
         return Status(reasons::kLauncherInvalidSpec, "launch: SEV without a secret to inject");
       }
       break;

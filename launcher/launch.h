@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,10 +37,17 @@ struct LaunchOptions {
 // session whose dhCert/session blob are in spec.sev, the launch digest the tenant policy expects
 // (attest/sev/measurement.h ComputeLaunchDigest), and the secret table to inject (the volume key,
 // attest/sev/secret.h BuildSecretTable).
+//
+// release_secret, when set, replaces secret_table: it is called once the reported MEASURE has
+// been verified against expected_launch_digest under the TIK, with the launch info verified, and
+// returns the table to inject (wiped here after packaging). An error aborts the launch (the domain
+// is destroyed like on a measurement mismatch), so the owner can refuse at the last moment (its
+// key release checks) and never builds the secret for a launch it did not verify.
 struct SevPreAttestation {
   sev::TransportKeys keys;
   Sha256Digest expected_launch_digest{};
   Bytes secret_table;
+  std::function<Result<Bytes>(const SevLaunchInfo& verified)> release_secret;
 };
 
 struct LaunchRequest {

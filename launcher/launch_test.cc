@@ -57,6 +57,73 @@ TEST_F(LaunchTest, WrongMeasurementDestroysEverything) {
   ExpectNothingLeft();
 }
 
+// The owner's release step runs once, after MEASURE verified, and what it returns is injected.
+TEST_F(LaunchTest, ReleaseStepBuildsTheSecretAfterTheMeasurement) {
+  LaunchRequest req = SevRequest();
+  const Bytes table = req.sev->secret_table;
+  req.sev->secret_table.clear();
+  int calls = 0;
+  size_t calls_before = 0;
+  req.sev->release_secret = [&](const SevLaunchInfo& info) -> Result<Bytes> {
+    ++calls;
+    calls_before = fake_.calls().size();
+    EXPECT_EQ(info.measurement.size(), 48u);
+    EXPECT_EQ(info.policy, 0x33u);
+    return table;
+  };
+  auto r = LaunchVm(fake_, req, options_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(fake_.injected_secret("vm-3f1c9a52"), table);
+  // Called after the launch info was read and before the secret went to the host.
+  ASSERT_GT(calls_before, 0u);
+  EXPECT_EQ(fake_.calls()[calls_before - 1], Op::kGetSevLaunchInfo);
+  EXPECT_EQ(fake_.calls()[calls_before], Op::kSetSevLaunchSecret);
+}
+
+TEST_F(LaunchTest, ReleaseStepRefusalOrMismatchLeavesNothingAndInjectsNothing) {
+  const struct {
+    std::string name;
+    bool mismatch;  // the host measured other firmware: the step must not even run
+    Status refusal;
+    std::string want;
+  } cases[] = {
+      {"owner refuses", false, Status(reasons::kLauncherInvalidSpec, "host untrusted now"),
+       "launcher.invalid_spec"},
+      {"wrong measurement", true, Status::Ok(), "sev.measurement_mismatch"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    FakeHypervisor fake;
+    MakeSevHost(fake);
+    if (c.mismatch) {
+      fake.sev_launch_digest = Digest(0x22);
+    }
+    LaunchRequest req = SevRequest();
+    req.sev->secret_table.clear();
+    int calls = 0;
+    req.sev->release_secret = [&](const SevLaunchInfo&) -> Result<Bytes> {
+      ++calls;
+      if (!c.refusal.ok()) {
+        return c.refusal;
+      }
+      return Bytes(64, 1);
+    };
+    auto r = LaunchVm(fake, req, options_);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().reason_id(), c.want);
+    EXPECT_EQ(calls, c.mismatch ? 0 : 1);
+    EXPECT_FALSE(fake.injected_secret("vm-3f1c9a52").has_value());
+    EXPECT_TRUE(fake.domains().empty());
+  }
+  // Neither a table nor a release step: refused before anything is created.
+  LaunchRequest none = SevRequest();
+  none.sev->secret_table.clear();
+  auto r = LaunchVm(fake_, none, options_);
+  EXPECT_EQ(r.status().reason_id(), "launcher.invalid_spec");
+  EXPECT_TRUE(fake_.calls().empty());
+}
+
 TEST_F(LaunchTest, FirmwareReportingAnotherPolicyIsRefused) {
   fake_.sev_reported_policy = 0x32;
   auto r = LaunchVm(fake_, SevRequest(), options_);
@@ -83,10 +150,7 @@ TEST_F(LaunchTest, EveryHypervisorFailureLeavesNothingBehind) {
   for (const auto& [name, op] : cases) {
     SCOPED_TRACE(name);
     FakeHypervisor fake;
-    fake.host_capabilities_xml = kSelinuxHost;
-    fake.domain_capabilities_xml = kSevCaps;
-    fake.sev_platform = &platform_;
-    fake.sev_launch_digest = Digest(0x11);
+    MakeSevHost(fake);
     fake.FailNext(op);
     auto r = LaunchVm(fake, SevRequest(), options_);
     ASSERT_FALSE(r.ok());
@@ -214,9 +278,7 @@ TEST_F(LaunchTest, RefusedBeforeAnythingIsCreated) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     FakeHypervisor fake;
-    fake.host_capabilities_xml = kSelinuxHost;
-    fake.domain_capabilities_xml = kSevCaps;
-    fake.sev_platform = &platform_;
+    MakeSevHost(fake);
     LaunchRequest req = SevRequest();
     c.mutate(req, fake);
     auto r = LaunchVm(fake, req, options_);

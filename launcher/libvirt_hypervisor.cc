@@ -167,6 +167,45 @@ Result<std::string> LibvirtHypervisor::GetDomainXml(std::string_view name) {
   return TakeString(virDomainGetXMLDesc(d.get(), 0), "virDomainGetXMLDesc");
 }
 
+Result<SevPlatformInfo> LibvirtHypervisor::GetSevPlatformInfo() {
+  virTypedParameterPtr params = nullptr;
+  int n = 0;
+  if (virNodeGetSEVInfo(conn_, &params, &n, 0) < 0) {
+    return LastError("virNodeGetSEVInfo");
+  }
+  struct ParamsDeleter {
+    int n;
+    void operator()(virTypedParameterPtr p) const { virTypedParamsFree(p, n); }
+  };
+  std::unique_ptr<virTypedParameter, ParamsDeleter> owned(params, ParamsDeleter{n});
+  // Each parameter is base64 of whole 2084-byte SEV certificates (LIBVIRT-SEV.md section 2).
+  auto certs = [&](const char* key, size_t count) -> Result<Bytes> {
+    const char* text = nullptr;
+    if (virTypedParamsGetString(params, n, key, &text) != 1 || text == nullptr) {
+      return Status(reasons::kLauncherLaunchInfoMalformed,
+                    std::string("SEV platform info: no ") + key);
+    }
+    auto decoded = Base64Decode(text);
+    if (!decoded.ok() || decoded->size() != count * kSevCertBytes) {
+      return Status(reasons::kLauncherLaunchInfoMalformed,
+                    std::string("SEV platform info: ") + key + " is not base64 of " +
+                        std::to_string(count) + " SEV certificate(s)");
+    }
+    return std::move(decoded).value();
+  };
+  SevPlatformInfo info;
+  ATTEST_ASSIGN_OR_RETURN(info.pdh, certs(VIR_NODE_SEV_PDH, 1));
+  ATTEST_ASSIGN_OR_RETURN(Bytes chain, certs(VIR_NODE_SEV_CERT_CHAIN, 3));
+  auto part = [&](size_t i) {
+    return Bytes(chain.begin() + static_cast<std::ptrdiff_t>(i * kSevCertBytes),
+                 chain.begin() + static_cast<std::ptrdiff_t>((i + 1) * kSevCertBytes));
+  };
+  info.pek = part(0);
+  info.oca = part(1);
+  info.cek = part(2);
+  return info;
+}
+
 Result<SevLaunchInfo> LibvirtHypervisor::GetSevLaunchInfo(std::string_view name) {
   ATTEST_ASSIGN_OR_RETURN(DomainPtr d, Lookup(conn_, name));
   virTypedParameterPtr params = nullptr;

@@ -32,6 +32,7 @@ class LibvirtHypervisor final : public Hypervisor {
   Status UndefineDomain(std::string_view name) override;
   Result<DomainState> GetDomainState(std::string_view name) override;
   Result<std::string> GetDomainXml(std::string_view name) override;
+  Result<SevPlatformInfo> GetSevPlatformInfo() override;
   Result<SevLaunchInfo> GetSevLaunchInfo(std::string_view name) override;
   Status SetSevLaunchSecret(std::string_view name, ByteSpan header, ByteSpan ciphertext) override;
   Status DefineNwFilter(std::string_view xml) override;

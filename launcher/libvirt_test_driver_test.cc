@@ -288,6 +288,8 @@ TEST(LibvirtTestDriver, SevDomainRoundTrips) {
   ASSERT_TRUE(started.ok()) << started.ToString();
   EXPECT_EQ((*hv)->GetDomainState(spec.name).value(), DomainState::kRunning);
   EXPECT_EQ((*hv)->GetSevLaunchInfo(spec.name).status().reason_id(), "launcher.hypervisor_error");
+  // Nor the host's SEV certificates (virNodeGetSEVInfo): an error, never an empty chain.
+  EXPECT_EQ((*hv)->GetSevPlatformInfo().status().reason_id(), "launcher.hypervisor_error");
   ASSERT_TRUE((*hv)->DestroyDomain(spec.name).ok());
   ASSERT_TRUE((*hv)->UndefineDomain(spec.name).ok());
   EXPECT_EQ((*hv)->GetDomainState(spec.name).status().reason_id(), "launcher.not_found");

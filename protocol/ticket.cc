@@ -38,8 +38,8 @@ Status Check(const LaunchTicket& t) {
   ATTEST_RETURN_IF_ERROR(CheckString("tenant_id", t.tenant_id));
   ATTEST_RETURN_IF_ERROR(CheckString("policy.name", t.policy_name));
   ATTEST_RETURN_IF_ERROR(CheckString("host_id", t.host_id));
-  if (t.tee != "snp" && t.tee != "tdx") {
-    return Invalid("tee must be \"snp\" or \"tdx\"");
+  if (t.tee != "snp" && t.tee != "tdx" && t.tee != "sev" && t.tee != "sev-es") {
+    return Invalid("tee must be \"snp\", \"tdx\", \"sev\" or \"sev-es\"");
   }
   if (t.policy_version < 1) {
     return Invalid("policy.version must be >= 1");

@@ -26,7 +26,7 @@ namespace attest::protocol {
 struct LaunchTicket {
   std::string vm_id;
   std::string tenant_id;
-  std::string tee;  // "snp" or "tdx"
+  std::string tee;  // "snp", "tdx", or "sev" / "sev-es" (no hardware field: attestd is the owner)
   std::string policy_name;
   int64_t policy_version = 0;  // >= 1
   std::string policy_sha256;   // 64 lower-case hex digits (the stored version's digest)
@@ -42,8 +42,9 @@ inline constexpr size_t kMaxTicketStringBytes = 128;
 inline constexpr size_t kMaxTicketBytes = size_t{16} * 1024;
 
 // SerializeTicket returns the canonical bytes; release.ticket_invalid when a field is empty, too
-// long (128 bytes), outside the character set, the TEE is not snp/tdx, the version is < 1, the
-// digest is not 64 lower-case hex digits, or there are more than 64 volumes or a repeated one.
+// long (128 bytes), outside the character set, the TEE is not snp/tdx/sev/sev-es, the version is <
+// 1, the digest is not 64 lower-case hex digits, or there are more than 64 volumes or a repeated
+// one.
 Result<Bytes> SerializeTicket(const LaunchTicket& ticket);
 
 // ParseTicket reads canonical bytes back; anything that is not exactly the canonical form of a

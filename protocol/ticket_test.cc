@@ -43,6 +43,12 @@ TEST(Ticket, CanonicalBytesAndDigests) {
   tdx.tee = "tdx";
   tdx.volume_ids.clear();
   EXPECT_EQ(ParseTicket(SerializeTicket(tdx).value()).value(), tdx);
+  // SEV / SEV-ES VMs (attestd as guest owner) have tickets too, with no hardware field.
+  for (const char *tee : {"sev", "sev-es"}) {
+    LaunchTicket sev = Good();
+    sev.tee = tee;
+    EXPECT_EQ(ParseTicket(SerializeTicket(sev).value()).value(), sev) << tee;
+  }
 }
 
 TEST(Ticket, SerializeRefusesBadFields) {
@@ -56,7 +62,9 @@ TEST(Ticket, SerializeRefusesBadFields) {
       {"space in host", [](LaunchTicket &t) { t.host_id = "h 1"; }},
       {"non-ascii policy name", [](LaunchTicket &t) { t.policy_name = "pr\xc3\xb6"; }},
       {"129-byte vm id", [](LaunchTicket &t) { t.vm_id = std::string(129, 'v'); }},
-      {"tee sev", [](LaunchTicket &t) { t.tee = "sev"; }},
+      {"tee sev-snp", [](LaunchTicket &t) { t.tee = "sev-snp"; }},
+      {"tee SEV", [](LaunchTicket &t) { t.tee = "SEV"; }},
+      {"empty tee", [](LaunchTicket &t) { t.tee.clear(); }},
       {"version 0", [](LaunchTicket &t) { t.policy_version = 0; }},
       {"upper-case digest", [](LaunchTicket &t) { t.policy_sha256 = std::string(64, 'A'); }},
       {"short digest", [](LaunchTicket &t) { t.policy_sha256 = std::string(63, 'a'); }},

@@ -36,11 +36,14 @@ inline Sha256Digest Digest(uint8_t fill) {
 
 class LaunchTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    fake_.host_capabilities_xml = kSelinuxHost;
-    fake_.domain_capabilities_xml = kSevCaps;
-    fake_.sev_platform = &platform_;
-    fake_.sev_launch_digest = Digest(0x11);
+  void SetUp() override { MakeSevHost(fake_); }
+
+  // MakeSevHost makes fake a SELinux host offering SEV through platform_, measuring Digest(0x11).
+  void MakeSevHost(FakeHypervisor& fake) {
+    fake.host_capabilities_xml = kSelinuxHost;
+    fake.domain_capabilities_xml = kSevCaps;
+    fake.sev_platform = &platform_;
+    fake.sev_launch_digest = Digest(0x11);
   }
 
   LaunchRequest SevRequest(TeeType tee = TeeType::kSev) {

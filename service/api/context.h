@@ -14,6 +14,7 @@
 
 #include "attest/core/ossl.h"
 #include "attest/core/time.h"
+#include "attest/sev/verify.h"
 #include "service/api/reasons.h"
 #include "service/http/body_sink.h"
 #include "service/http/concurrency_gate.h"
@@ -166,6 +167,10 @@ struct ServiceContext {
   // check per second however many callers); made by Api when null.
   std::shared_ptr<HealthSnapshots> health;
   MeasurementFirmware measurement_firmware;
+  // sev_roots: the AMD ARK/ASK pairs a host's SEV PDH chain must lead to before attestd, as the
+  // guest owner of a SEV / SEV-ES VM, opens a launch session with it; null = the built-in roots
+  // (attest/sev/data). Tests set their firmware model's roots.
+  std::shared_ptr<const std::vector<sev::AmdRoot>> sev_roots;
 };
 
 // Caller: who signed the request (unset for public routes).

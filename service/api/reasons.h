@@ -41,13 +41,18 @@ inline constexpr Reason kApiTeeNotOffered{"api.tee_not_offered", ErrorCode::kUns
 
 // POST /v1/vms/{id}/start|stop|reboot on a VM attestd did not launch (no domain on a host).
 inline constexpr Reason kApiVmNotLaunched{"api.vm_not_launched", ErrorCode::kConflict};
+// A SEV / SEV-ES launch on a host whose PDH certificate chain (PDH <- PEK <- OCA, CEK <- AMD
+// ASK/ARK) does not verify, or cannot be read: attestd does not act as the guest owner there.
+inline constexpr Reason kApiSevPlatformUntrusted{"api.sev_platform_untrusted",
+                                                 ErrorCode::kChainUntrusted};
 
 // kApiTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kApiTable[] = {
-    kApiRouteNotFound,     kApiMethodNotAllowed,  kApiAccessDenied,      kApiHostNotActivated,
-    kApiHostPolicyMissing, kApiCidrOverlap,       kApiResourceInUse,     kApiRateLimited,
-    kApiActivationInvalid, kHostPlatformChanged,  kApiVerificationsBusy, kApiCidrNotAllowed,
-    kApiLibvirtUriRefused, kApiMetricsNotAllowed, kApiTeeNotOffered,     kApiVmNotLaunched,
+    kApiRouteNotFound,        kApiMethodNotAllowed,  kApiAccessDenied,      kApiHostNotActivated,
+    kApiHostPolicyMissing,    kApiCidrOverlap,       kApiResourceInUse,     kApiRateLimited,
+    kApiActivationInvalid,    kHostPlatformChanged,  kApiVerificationsBusy, kApiCidrNotAllowed,
+    kApiLibvirtUriRefused,    kApiMetricsNotAllowed, kApiTeeNotOffered,     kApiVmNotLaunched,
+    kApiSevPlatformUntrusted,
 };
 
 // Boot images (issue 20, service/api/boot_image_routes.cc), in a table of their own.

@@ -5,14 +5,13 @@
 
 #include <filesystem>
 
-#include "service/api/testing/launch_world.h"
+#include "service/api/testing/boot_image_world.h"
 #include "service/api/testing/measure_vectors.h"
 
 namespace attest::service::api {
 namespace {
 
 using nlohmann::json;
-using testing::LaunchWorld;
 
 using testing::ReadVectorFile;
 using testing::ReadVectorJson;
@@ -22,67 +21,7 @@ const std::string& kTdx = testing::kTdxVectors;
 
 std::string RunExpected(int id) { return testing::ReferenceRun(id)["expected"]; }
 
-class BootImageWorld : public LaunchWorld {
- public:
-  BootImageWorld() {
-    ServiceContext& service = w_.h.api().service();
-    service.measurement_firmware.amd = ReadVectorFile(kSnp + "fixtures/ovmf_AmdSev_suffix.bin");
-    service.measurement_firmware.tdx = ReadVectorFile(kTdx + "inputs/debian12_OVMF.fd");
-    other_ = w_.h.CreateTenant("globex");
-    AddImage(w_.acme_tenant, "debian", kSnp + "inputs/kernel.bin", kSnp + "inputs/initrd.bin",
-             "console=ttyS0 root=/dev/vda1");
-    AddImage(w_.acme_tenant, "tdx-kernel", kTdx + "inputs/synthetic_bzimage.efi", "", "");
-    AddImage(w_.TenantOf(other_), "theirs", kSnp + "inputs/kernel.bin", "", "");
-  }
-
-  // AddImage stores a committed (operator-published) boot image of the files for tenant.
-  void AddImage(const std::string& tenant, const std::string& name, const std::string& kernel,
-                const std::string& initrd, const std::string& cmdline) {
-    store::BootImage image;
-    image.id = "bi-" + name;
-    image.name = name;
-    image.kernel_path = std::filesystem::absolute(kernel).lexically_normal();
-    const Bytes k = *ReadVectorFile(kernel);
-    image.kernel_sha256 = HexEncode(Sha256(k));
-    image.kernel_sha384 = HexEncode(Sha384(k));
-    image.kernel_size = k.size();
-    if (!initrd.empty()) {
-      const Bytes i = *ReadVectorFile(initrd);
-      image.initrd_path = std::filesystem::absolute(initrd).lexically_normal();
-      image.initrd_sha256 = HexEncode(Sha256(i));
-      image.initrd_sha384 = HexEncode(Sha384(i));
-      image.initrd_size = i.size();
-    }
-    image.cmdline = cmdline;
-    image.published = true;
-    auto db = w_.h.pool().Acquire();
-    std::vector<std::string> discarded;
-    auto stored = (*db)->CreateBootImage(tenant, image, w_.h.now(), &discarded);
-    EXPECT_TRUE(stored.ok()) << stored.status().ToString();
-  }
-
-  testing::ApiHarness::Reply Create(const std::string& tee, const json& launch,
-                                    const std::string& boot_image) {
-    json body = {{"tee", tee}, {"policy", tee + "-prod"}, {"volume_ids", {image_}}};
-    if (!launch.is_null()) {
-      body["launch"] = launch;
-    }
-    if (!boot_image.empty()) {
-      body["boot_image"] = boot_image;
-    }
-    return w_.h.CallJson("POST", "/v1/vms", body, &w_.acme);
-  }
-
-  static json SnpLaunch() {
-    json l = Standard();
-    l["vcpu_type"] = "EPYC-v4";
-    return l;
-  }
-
-  size_t LiveVms() { return w_.h.Call("GET", "/v1/vms", "", &w_.acme).json["vms"].size(); }
-
-  sigv4::Credentials other_;
-};
+using testing::BootImageWorld;
 
 TEST(VmBootImageTest, SnpVmCarriesTheMeasurementOfItsImage) {
   BootImageWorld t;

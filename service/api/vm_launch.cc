@@ -5,6 +5,7 @@
 #include "attest/core/time.h"
 #include "launcher/launch.h"
 #include "service/api/libvirt_uri.h"
+#include "service/api/vm_sev_owner.h"
 #include "service/http/json_body.h"
 #include "service/http/router.h"
 
@@ -175,10 +176,18 @@ Result<nlohmann::json> StartOnHost(RequestContext& ctx, store::Store& db, const 
     if (!request.ok()) {
       return fail(request.status());
     }
+    if (IsLegacySev(vm.tee_type)) {
+      // attestd is the guest owner: the session is opened with this host's verified PDH.
+      Status owner = BecomeSevOwner(ctx, db, **hv, vm, *request);
+      if (!owner.ok()) {
+        return fail(owner);
+      }
+    }
 
     launcher::LaunchOptions options;
     options.allow_dac_only = ctx.service.launch.allow_dac_only;
     Result<launcher::LaunchResult> launched = launcher::LaunchVm(**hv, *request, options);
+    ForgetSevOwner(*request);
     if (!launched.ok()) {
       return fail(launched.status());
     }

@@ -5,6 +5,7 @@
 #include "launcher/launch.h"
 #include "service/api/reasons.h"
 #include "service/api/vm_launch.h"
+#include "service/api/vm_sev_owner.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
 
@@ -59,15 +60,22 @@ Result<launcher::DomainState> Act(RequestContext& ctx, store::Store& db, const s
   options.allow_dac_only = ctx.service.launch.allow_dac_only;
   return ctx.service.slow_work->Call<launcher::DomainState>([&]() -> Result<launcher::DomainState> {
     ATTEST_ASSIGN_OR_RETURN(std::shared_ptr<launcher::Hypervisor> hv, ConnectToVmHost(ctx, db, vm));
+    if (action != Action::kStop && IsLegacySev(vm.tee_type)) {
+      // Every SEV start is a new launch: a fresh owner session, the release checked again.
+      ATTEST_RETURN_IF_ERROR(BecomeSevOwner(ctx, db, *hv, vm, request));
+    }
     switch (action) {
       case Action::kStart: {
-        ATTEST_ASSIGN_OR_RETURN(launcher::LaunchResult r, launcher::StartVm(*hv, request, options));
-        return r.state;
+        Result<launcher::LaunchResult> r = launcher::StartVm(*hv, request, options);
+        ForgetSevOwner(request);
+        ATTEST_RETURN_IF_ERROR(r.status());
+        return r->state;
       }
       case Action::kReboot: {
-        ATTEST_ASSIGN_OR_RETURN(launcher::LaunchResult r,
-                                launcher::RebootVm(*hv, request, options));
-        return r.state;
+        Result<launcher::LaunchResult> r = launcher::RebootVm(*hv, request, options);
+        ForgetSevOwner(request);
+        ATTEST_RETURN_IF_ERROR(r.status());
+        return r->state;
       }
       case Action::kStop:
         ATTEST_RETURN_IF_ERROR(launcher::ShutdownVm(*hv, vm.domain));

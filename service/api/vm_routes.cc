@@ -15,6 +15,7 @@
 #include "service/api/vm_launch.h"
 #include "service/api/vm_lifecycle.h"
 #include "service/api/vm_measurement.h"
+#include "service/api/vm_sev_owner.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
 #include "service/release/release.h"
@@ -98,8 +99,15 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
     return Status(reasons::kApiInvalidField,
                   "field \"boot_image\": 1..128 characters of A-Z a-z 0-9 . _ -");
   }
-  if (tee != "snp" && tee != "tdx") {
-    return Status(reasons::kApiInvalidField, "field \"tee\": \"snp\" or \"tdx\"");
+  if (tee != "snp" && tee != "tdx" && !IsLegacySev(tee)) {
+    return Status(reasons::kApiInvalidField,
+                  "field \"tee\": \"snp\", \"tdx\", \"sev\" or \"sev-es\"");
+  }
+  if (IsLegacySev(tee) && (!launch || boot_image_name.empty())) {
+    // attestd is the guest owner of a SEV VM: it launches it, and MEASURE is checked against
+    // the digest computed from the boot image before the keys are injected.
+    return Status(reasons::kApiInvalidField,
+                  "field \"tee\": a " + tee + " VM needs \"launch\" and \"boot_image\"");
   }
   if (!http::IsValidName(policy_name)) {
     return Status(reasons::kApiInvalidField,
@@ -120,7 +128,10 @@ Result<HttpResponse> CreateVm(RequestContext& ctx) {
       ctx.service.anchors != nullptr ? ctx.service.anchors->policies() : uncached;
   Result<std::shared_ptr<const policy::TenantPolicy>> loaded_policy = cache.Load(pv.document);
   const policy::TenantPolicy* loaded = loaded_policy.ok() ? loaded_policy->get() : nullptr;
-  if (loaded == nullptr || (tee == "snp" ? !loaded->has_snp() : !loaded->has_tdx())) {
+  const bool has_rules = tee == "snp"   ? loaded != nullptr && loaded->has_snp()
+                         : tee == "tdx" ? loaded != nullptr && loaded->has_tdx()
+                                        : loaded != nullptr && loaded->has_sev();
+  if (!has_rules) {
     return Status(reasons::kApiInvalidField,
                   "field \"policy\": policy \"" + policy_name + "\" has no " + tee + " rules");
   }

@@ -160,8 +160,17 @@ Result<launcher::LaunchRequest> BuildTenantLaunch(
       return Invalid("no TDX firmware is configured");
     }
     spec.firmware = launcher::Firmware{settings.tdx_firmware, "", ""};
+  } else if (vm.tee_type == "sev" || vm.tee_type == "sev-es") {
+    // No ticket field in legacy SEV: the binding is the owner's launch secret, which the caller
+    // adds with the session (service/api/vm_sev_owner.h). The AmdSev OVMF serves SEV too.
+    spec.tee = vm.tee_type == "sev" ? launcher::TeeType::kSev : launcher::TeeType::kSevEs;
+    if (settings.snp_firmware.empty()) {
+      return Invalid("no AMD SEV firmware is configured (launch_snp_firmware)");
+    }
+    spec.firmware = launcher::Firmware{settings.snp_firmware, "", ""};
   } else {
-    return Invalid("the API launches SNP and TDX VMs only, not \"" + vm.tee_type + "\"");
+    return Invalid("the API launches SNP, TDX, SEV and SEV-ES VMs only, not \"" + vm.tee_type +
+                   "\"");
   }
 
   // Disks: the VM's volumes in ticket order, each an image of the VM's own tenant.

@@ -3,10 +3,10 @@
 // to launcher::LaunchRequest, the choice of each interface's address, and the launch and stop
 // calls on the host's hypervisor. No HTTP here; service/api/vm_routes.cc calls it.
 //
-// Only SEV-SNP and TDX VMs are launched through the API: their binding to the tenant is the
-// launch ticket in HOST_DATA / MRCONFIGID, checked at key release. A SEV / SEV-ES launch needs
-// the guest owner's session and the secret injected before the guest runs (launcher/launch.h
-// SevPreAttestation), which the API does not take from tenants.
+// SEV-SNP and TDX VMs are bound to the tenant by the launch ticket in HOST_DATA / MRCONFIGID,
+// checked at key release. A SEV / SEV-ES VM is bound by its launch secret: attestd, the guest
+// owner, adds the session and the secret (launcher/launch.h SevPreAttestation) to the request
+// BuildTenantLaunch returns (service/api/vm_sev_owner.h).
 #pragma once
 
 #include <chrono>

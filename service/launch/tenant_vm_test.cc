@@ -143,6 +143,21 @@ TEST(TenantLaunchTest, SnpVmBecomesARequestBoundToItsTicket) {
   ASSERT_TRUE(tdx_req.ok()) << tdx_req.status().ToString();
   ASSERT_TRUE(tdx_req->spec.tdx.mr_config_id.has_value());
   EXPECT_EQ((*tdx_req->spec.tdx.mr_config_id)[47], 0xbb);
+
+  // SEV / SEV-ES: the TEE and the AMD firmware, no ticket field (the owner adds the session).
+  for (const auto& [name, tee] : {std::pair{"sev", launcher::TeeType::kSev},
+                                  std::pair{"sev-es", launcher::TeeType::kSevEs}}) {
+    store::Vm sev = SnpVm();
+    sev.tee_type = name;
+    auto sev_req =
+        BuildTenantLaunch(sev, {Image("vol-1")}, shape, shape.groups, {{"sg-web", {}}}, Settings());
+    ASSERT_TRUE(sev_req.ok()) << sev_req.status().ToString();
+    EXPECT_EQ(sev_req->spec.tee, tee);
+    EXPECT_FALSE(sev_req->spec.snp.host_data.has_value());
+    ASSERT_TRUE(sev_req->spec.firmware.has_value());
+    EXPECT_EQ(sev_req->spec.firmware->loader, Settings().snp_firmware);
+    EXPECT_FALSE(sev_req->sev.has_value());
+  }
 }
 
 TEST(TenantLaunchTest, RefusesWhatCannotBeLaunched) {
@@ -151,7 +166,19 @@ TEST(TenantLaunchTest, RefusesWhatCannotBeLaunched) {
     std::function<void(store::Vm&, std::vector<store::Volume>&, VmShape&, LaunchSettings&)> edit;
     std::string want;
   } cases[] = {
-      {"SEV through the API", [](auto& vm, auto&, auto&, auto&) { vm.tee_type = "sev"; },
+      {"unknown TEE", [](auto& vm, auto&, auto&, auto&) { vm.tee_type = "sev-snp"; },
+       "launcher.invalid_spec"},
+      {"SEV without AMD firmware",
+       [](auto& vm, auto&, auto&, auto& s) {
+         vm.tee_type = "sev";
+         s.snp_firmware.clear();
+       },
+       "launcher.invalid_spec"},
+      {"SEV-ES without AMD firmware",
+       [](auto& vm, auto&, auto&, auto& s) {
+         vm.tee_type = "sev-es";
+         s.snp_firmware.clear();
+       },
        "launcher.invalid_spec"},
       {"no SNP firmware", [](auto&, auto&, auto&, auto& s) { s.snp_firmware.clear(); },
        "launcher.invalid_spec"},

@@ -191,6 +191,18 @@ Result<std::string> FakeHypervisor::GetDomainXml(std::string_view name) {
   return d->xml;
 }
 
+Result<launcher::SevPlatformInfo> FakeHypervisor::GetSevPlatformInfo() {
+  ATTEST_RETURN_IF_ERROR(Enter(Op::kGetSevPlatformInfo));
+  if (sev_platform_info) {
+    return *sev_platform_info;
+  }
+  if (sev_platform == nullptr) {
+    return Error("this host has no SEV platform");
+  }
+  return launcher::SevPlatformInfo{sev_platform->pdh(), sev_platform->pek(), sev_platform->oca(),
+                                   sev_platform->cek()};
+}
+
 Result<launcher::SevLaunchInfo> FakeHypervisor::GetSevLaunchInfo(std::string_view name) {
   ATTEST_RETURN_IF_ERROR(Enter(Op::kGetSevLaunchInfo));
   ATTEST_ASSIGN_OR_RETURN(Domain * d, Find(name));

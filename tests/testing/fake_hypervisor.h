@@ -46,6 +46,7 @@ class FakeHypervisor final : public launcher::Hypervisor {
     kUndefineDomain,
     kGetDomainState,
     kGetDomainXml,
+    kGetSevPlatformInfo,
     kGetSevLaunchInfo,
     kSetSevLaunchSecret,
     kDefineNwFilter,
@@ -70,6 +71,9 @@ class FakeHypervisor final : public launcher::Hypervisor {
   uint8_t sev_api_major = 0;
   uint8_t sev_api_minor = 24;
   uint8_t sev_build_id = 15;
+  // Set: GetSevPlatformInfo returns this instead of sev_platform's certificates (a host that
+  // presents another chip's or a forged chain).
+  std::optional<launcher::SevPlatformInfo> sev_platform_info;
   // Non-zero: GetSevLaunchInfo reports this policy instead of the domain's (a host that lies).
   uint32_t sev_reported_policy = 0;
 
@@ -104,6 +108,7 @@ class FakeHypervisor final : public launcher::Hypervisor {
   Status UndefineDomain(std::string_view name) override;
   Result<launcher::DomainState> GetDomainState(std::string_view name) override;
   Result<std::string> GetDomainXml(std::string_view name) override;
+  Result<launcher::SevPlatformInfo> GetSevPlatformInfo() override;
   Result<launcher::SevLaunchInfo> GetSevLaunchInfo(std::string_view name) override;
   Status SetSevLaunchSecret(std::string_view name, ByteSpan header, ByteSpan ciphertext) override;
   Status DefineNwFilter(std::string_view xml) override;

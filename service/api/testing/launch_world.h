@@ -1,4 +1,4 @@
-// LaunchWorld: the key release world (release_world.h) plus a launchable SNP/TDX host behind a
+// LaunchWorld: the key release world (release_world.h) plus a launchable AMD/TDX host behind a
 // fake hypervisor, for the tests of launching VMs through POST /v1/vms.
 #pragma once
 
@@ -62,7 +62,7 @@ class LaunchWorld {
     reg.ek_public = {1, 2, 3};
     reg.ak_public = {4, 5, 6};
     reg.host_policy = "hosts";
-    reg.tees = {"snp", "tdx"};
+    reg.tees = {"snp", "tdx", "sev", "sev-es"};
     reg.libvirt_uri = uri;
     // The software TEE's machine 0, so evidence from launched VMs matches the placed host.
     reg.platform =
