@@ -21,7 +21,6 @@ using attest::testing::FakeHypervisor;
 using nlohmann::json;
 using testing::kImageBytes;
 using testing::LaunchWorld;
-using testing::ReleaseWorld;
 
 TEST(VmLaunchTest, LaunchesOnThePlacedHostBoundToTheTicketAndStopsOnDelete) {
   LaunchWorld t;

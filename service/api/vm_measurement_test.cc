@@ -55,10 +55,10 @@ TEST(VmMeasurementTest, AmdLaunchesMatchTheReferenceRuns) {
   two_milan.vcpus = 2;
   two_milan.cpu_signature = measure::VcpuSignatureForType("EPYC-Milan").value();
   const struct {
-    const char* tee;
+    const char* tee = nullptr;
     MeasuredBoot boot;
     MeasurementChoice choice;
-    int run;
+    int run = 0;
   } cases[] = {
       {"snp", full, one_v4, 28},
       {"sev-es", full, one_v4, 242},
