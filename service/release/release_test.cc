@@ -610,7 +610,8 @@ store::ExpectedMeasurement EvidenceMeasurement(const Scenario& s) {
   if (s.evidence_tee == "snp") {
     m.measurement = HexEncode(snp::ParseSnpReport(s.snp_report)->measurement);
   } else {
-    const tdx::TdReport& td = *tdx::ParseQuote(s.tdx_quote)->td_report;
+    const auto quote = tdx::ParseQuote(s.tdx_quote);  // td_report points into it: keep it alive
+    const tdx::TdReport& td = *quote->td_report;
     m.measurement = HexEncode(td.mr_td);
     for (size_t i = 0; i < 3; ++i) {
       m.rtmrs.push_back(HexEncode(td.rtmr[i]));
