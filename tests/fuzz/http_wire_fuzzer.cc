@@ -70,7 +70,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       __builtin_trap();
     }
     pending.erase(0, used);
-    if (parser.streamed() && !begun && state != http::RequestParser::State::kError) {
+    // As the server does: a parse error is answered first, and whatever part of a streamed body
+    // the parser decoded before it (even a stream that never began) is dropped with the sink.
+    if (state == http::RequestParser::State::kError) {
+      const http::ParseError& e = parser.error();
+      if (e.status < 400 || e.status > 505 || e.reason.id.empty()) {
+        __builtin_trap();
+      }
+      CheckWire(http::SerializeResponse(http::ErrorResponse(e.status, e.reason.id, e.message),
+                                        {false, true}),
+                false);
+      return 0;
+    }
+    if (parser.streamed() && !begun) {
       begun = true;
       attest::HttpRequest head = parser.Head();
       head.remote_address = "192.0.2.1";
@@ -89,16 +101,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     } else if (!parser.TakeStreamedBytes().empty()) {
       __builtin_trap();  // streamed bytes without a stream
-    }
-    if (state == http::RequestParser::State::kError) {
-      const http::ParseError& e = parser.error();
-      if (e.status < 400 || e.status > 505 || e.reason.id.empty()) {
-        __builtin_trap();
-      }
-      CheckWire(http::SerializeResponse(http::ErrorResponse(e.status, e.reason.id, e.message),
-                                        {false, true}),
-                false);
-      return 0;
     }
     if (state == http::RequestParser::State::kComplete) {
       ++requests;
