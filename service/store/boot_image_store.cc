@@ -190,14 +190,8 @@ Result<std::vector<std::string>> BootImageStore::DeleteBootImage(const std::stri
                                                                  const std::string& name) {
   Transaction tx(db_);
   ATTEST_RETURN_IF_ERROR(tx.Begin());
-  ATTEST_ASSIGN_OR_RETURN(auto users,
-                          db_->Exec("SELECT id FROM vms WHERE tenant_id = $1 AND boot_image = $2 "
-                                    "AND deleted_at IS NULL ORDER BY id LIMIT 1",
-                                    {caller_tenant, name}));
-  if (!users.empty()) {
-    return Status(reasons::kStoreInUse,
-                  "boot image \"" + name + "\" is booted by live VM " + FirstColumn(users)[0]);
-  }
+  // The image row goes first: its row lock waits for a VM creation that holds it (CreateVm reads
+  // it FOR SHARE), and the search for live VMs below, a later statement, then sees that VM.
   ATTEST_ASSIGN_OR_RETURN(auto images,
                           db_->Exec("DELETE FROM boot_images WHERE tenant_id = $1 AND name = $2 "
                                     "RETURNING published, kernel_path, initrd_path",
@@ -208,6 +202,14 @@ Result<std::vector<std::string>> BootImageStore::DeleteBootImage(const std::stri
                                     {caller_tenant, name}));
   if (images.empty() && parts.empty()) {
     return NotFound("boot image", name);
+  }
+  ATTEST_ASSIGN_OR_RETURN(auto users,
+                          db_->Exec("SELECT id FROM vms WHERE tenant_id = $1 AND boot_image = $2 "
+                                    "AND deleted_at IS NULL ORDER BY id LIMIT 1",
+                                    {caller_tenant, name}));
+  if (!users.empty()) {
+    return Status(reasons::kStoreInUse,
+                  "boot image \"" + name + "\" is booted by live VM " + FirstColumn(users)[0]);
   }
   ATTEST_RETURN_IF_ERROR(tx.Commit());
   std::vector<std::string> paths = FirstColumn(parts);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "service/store/store_test_fixture.h"
@@ -168,11 +169,11 @@ TEST_P(StoreTest, BootImagesBootedByLiveVmsAreNotDeleted) {
   Vm vm = MakeVm("vm-1", {});
   vm.boot_image = "deb";
   ASSERT_TRUE(store_->CreateVm(a_, vm, T0()).ok());
-  // b's VM booting an image of b's own under the same name holds nothing of a's, and b has none.
+  // b has no image of that name: b's VM cannot boot it, and b cannot delete a's.
   Vm other = MakeVm("vm-2", {});
   other.boot_image = "deb";
-  ASSERT_TRUE(store_->CreateVm(b_, other, T0()).ok());
-  EXPECT_EQ(store_->DeleteBootImage(b_, "deb").status().reason_id(), "store.in_use");
+  EXPECT_EQ(store_->CreateVm(b_, other, T0()).status().reason_id(), "store.not_found");
+  EXPECT_EQ(store_->DeleteBootImage(b_, "deb").status().reason_id(), "store.not_found");
 
   EXPECT_EQ(store_->DeleteBootImage(a_, "deb").status().reason_id(), "store.in_use");
   EXPECT_TRUE(store_->GetBootImage(a_, "deb").ok());
@@ -180,6 +181,41 @@ TEST_P(StoreTest, BootImagesBootedByLiveVmsAreNotDeleted) {
   auto paths = store_->DeleteBootImage(a_, "deb");
   ASSERT_TRUE(paths.ok()) << paths.status().ToString();
   EXPECT_EQ(*paths, std::vector<std::string>{"/v/a/k"});
+}
+
+// A VM created while its image is deleted, on two connections: either the VM exists and the image
+// stayed, or the image is gone and the VM was refused; never a live VM whose image is gone.
+TEST_P(StoreTest, BootImageDeletionRacingVmCreationNeverOrphansAVm) {
+  if (GetParam() != Dialect::kPostgres) {
+    GTEST_SKIP() << "one SQLite connection per test: the race needs two connections";
+  }
+  auto second = Open(Sealer());
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  int created = 0, deleted = 0;
+  for (int i = 0; i < 50; ++i) {
+    SCOPED_TRACE(i);
+    const std::string name = "img-" + std::to_string(i);
+    const BootImagePart kernel = Part(name, "kernel", "/v/a/k" + std::to_string(i));
+    ASSERT_TRUE(store_->StageBootImagePart(a_, kernel, T0()).ok());
+    ASSERT_TRUE(
+        store_->CreateBootImage(a_, FromParts("bi-" + name, kernel, nullptr), T0(), nullptr).ok());
+    Vm vm = MakeVm("vm-" + name, {});
+    vm.boot_image = name;
+    Result<Vm> made = Vm{};
+    std::thread creator([&] { made = (*second)->CreateVm(a_, vm, T0()); });
+    const auto gone = store_->DeleteBootImage(a_, name);
+    creator.join();
+    ASSERT_TRUE(made.ok() || made.status().reason_id() == "store.not_found")
+        << made.status().ToString();
+    ASSERT_TRUE(gone.ok() || gone.status().reason_id() == "store.in_use")
+        << gone.status().ToString();
+    EXPECT_NE(made.ok(), gone.ok());  // exactly one of them won
+    EXPECT_EQ(store_->GetBootImage(a_, name).ok(), made.ok());
+    created += made.ok() ? 1 : 0;
+    deleted += gone.ok() ? 1 : 0;
+  }
+  RecordProperty("created", created);
+  RecordProperty("deleted", deleted);
 }
 
 }  // namespace

@@ -97,6 +97,20 @@ Result<Vm> VmStore::CreateVm(const std::string& caller_tenant, const Vm& vm, Tim
   for (const std::string& volume_id : v.volume_ids) {
     ATTEST_RETURN_IF_ERROR(GetVolumeIn(db_, caller_tenant, volume_id).status());
   }
+  if (!v.boot_image.empty()) {
+    // The image is read under a share lock before the VM row exists: DeleteBootImage deletes
+    // the image row first and then looks for live VMs, so one of the two always sees the other
+    // (PostgreSQL; SQLite has one writer at a time).
+    const std::string share = db_->dialect() == Dialect::kPostgres ? " FOR SHARE" : "";
+    ATTEST_ASSIGN_OR_RETURN(auto image,
+                            db_->Exec("SELECT id FROM boot_images WHERE tenant_id = $1 AND name = "
+                                      "$2" +
+                                          share,
+                                      {caller_tenant, v.boot_image}));
+    if (image.empty()) {
+      return NotFound("boot image", v.boot_image);
+    }
+  }
   ATTEST_RETURN_IF_ERROR(
       db_->Exec(std::string("INSERT INTO vms (") + kVm.sql() +
                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, '', NULL, $12, "

@@ -75,7 +75,9 @@ class VmStore {
   // is a live volume of the caller (kStoreNotFound naming the first that is not) and that no
   // volume is listed twice (kStoreInvalidArgument). Its interfaces and security groups must be
   // the caller's nets and groups (kStoreNotFound), no group listed twice, and each interface
-  // address free on its net among live VMs (kStoreAlreadyExists: pick another and retry).
+  // address free on its net among live VMs (kStoreAlreadyExists: pick another and retry). A VM
+  // with a boot_image needs that committed image of the caller (kStoreNotFound), which a
+  // concurrent BootImageStore::DeleteBootImage then cannot remove.
   Result<Vm> CreateVm(const std::string& caller_tenant, const Vm& vm, TimePoint now);
   // SetVmDomain records the libvirt domain the caller's live VM runs as.
   Status SetVmDomain(const std::string& caller_tenant, const std::string& vm_id,

@@ -71,6 +71,15 @@ TEST_P(StoreTest, VmsNeedTheCallersLiveVolumes) {
 
 // A VM created from a boot image keeps the image's name and the measurement its launch must show.
 TEST_P(StoreTest, VmsKeepTheirExpectedMeasurement) {
+  BootImage debian;
+  debian.id = "bi-debian";
+  debian.name = "debian";
+  debian.kernel_path = "/srv/images/vmlinuz";
+  debian.kernel_sha256 = std::string(64, 'a');
+  debian.kernel_sha384 = std::string(96, 'a');
+  debian.kernel_size = 4096;
+  debian.published = true;
+  ASSERT_TRUE(store_->CreateBootImage(a_, debian, T0(), nullptr).ok());
   Vm tdx = MakeVm("vm-tdx", {});
   tdx.boot_image = "debian";
   tdx.expected = {std::string(96, 'a'), {std::string(96, 'b'), std::string(96, 'c'), "d"}};
