@@ -29,7 +29,8 @@ PhaseResult RunBootStorm(FleetSession& s, int concurrency, const FleetTarget& ta
 // RunSteady runs the options' mode for their duration.
 Result<PhaseResult> RunSteady(FleetSession& s, const FleetOptions& o, const FleetTarget& target);
 
-// PhaseJson: {"seconds", "attestd_cpu_ms_per_op", "ops": SummaryJson}.
+// PhaseJson: {"seconds", "errors", "attestd_cpu_ms", "attestd_cpu_ms_per_op" (per recorded
+// outcome), "ops": SummaryJson}.
 nlohmann::json PhaseJson(const PhaseResult& p);
 // PrintPhase writes the phase as a readable table to stdout.
 void PrintPhase(const PhaseResult& p);
