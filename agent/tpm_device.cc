@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "attest/tpm/alg.h"
+#include "attest/tpm/ek_policy.h"
 #include "flags/reasons.h"
 
 namespace attest::agent {
@@ -64,15 +65,6 @@ TPML_PCR_SELECTION ToSelection(const std::map<uint16_t, std::vector<uint32_t>>& 
 // userWithAuth, and leaves unique empty. A template that differs in any bit makes another key than
 // the one the manufacturer certified (tests/tpm checks H-4 against swtpm's certificate).
 TPM2B_PUBLIC EkTemplate(EkAlgorithm alg) {
-  static const uint8_t kPolicySha256[32] = {0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xB3, 0xF8,
-                                            0x1A, 0x90, 0xCC, 0x8D, 0x46, 0xA5, 0xD7, 0x24,
-                                            0xFD, 0x52, 0xD7, 0x6E, 0x06, 0x52, 0x0B, 0x64,
-                                            0xF2, 0xA1, 0xDA, 0x1B, 0x33, 0x14, 0x69, 0xAA};
-  static const uint8_t kPolicyOrSha384[48] = {
-      0xB2, 0x6E, 0x7D, 0x28, 0xD1, 0x1A, 0x50, 0xBC, 0x53, 0xD8, 0x82, 0xBC,
-      0xF5, 0xFD, 0x3A, 0x1A, 0x07, 0x41, 0x48, 0xBB, 0x35, 0xD3, 0xB4, 0xE4,
-      0xCB, 0x1C, 0x0A, 0xD9, 0xBD, 0xE4, 0x19, 0xCA, 0xCB, 0x47, 0xBA, 0x09,
-      0x69, 0x96, 0x46, 0x15, 0x0F, 0x9F, 0xC0, 0x00, 0xF3, 0xF8, 0x0E, 0x12};
   TPM2B_PUBLIC t{};
   TPMT_PUBLIC& p = t.publicArea;
   p.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
@@ -81,12 +73,13 @@ TPM2B_PUBLIC EkTemplate(EkAlgorithm alg) {
   if (alg == EkAlgorithm::kEccP384) {
     p.nameAlg = TPM2_ALG_SHA384;
     p.objectAttributes |= TPMA_OBJECT_USERWITHAUTH;
-    p.authPolicy.size = sizeof(kPolicyOrSha384);
-    std::memcpy(p.authPolicy.buffer, kPolicyOrSha384, sizeof(kPolicyOrSha384));
+    p.authPolicy.size = tpm::kEkPolicyOrSha384.size();
+    std::memcpy(p.authPolicy.buffer, tpm::kEkPolicyOrSha384.data(), tpm::kEkPolicyOrSha384.size());
   } else {
     p.nameAlg = TPM2_ALG_SHA256;
-    p.authPolicy.size = sizeof(kPolicySha256);
-    std::memcpy(p.authPolicy.buffer, kPolicySha256, sizeof(kPolicySha256));
+    p.authPolicy.size = tpm::kEkPolicySecretSha256.size();
+    std::memcpy(p.authPolicy.buffer, tpm::kEkPolicySecretSha256.data(),
+                tpm::kEkPolicySecretSha256.size());
   }
   if (alg == EkAlgorithm::kRsa2048) {
     p.type = TPM2_ALG_RSA;

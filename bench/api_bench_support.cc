@@ -92,7 +92,7 @@ service::store::StorePool::Factory BenchDatabase::Factory(
 }
 
 BenchServer ServeOverHttps(service::api::Api& api, const std::filesystem::path& dir, TimePoint now,
-                           int port_base) {
+                           int port_base, size_t handler_threads) {
   auto tls = Must(service::attestd::GenerateSelfSignedTls(now), "tls");
   std::ofstream(dir / "cert.pem") << tls.certificate_pem;
   std::ofstream(dir / "key.pem") << tls.private_key_pem;
@@ -100,6 +100,9 @@ BenchServer ServeOverHttps(service::api::Api& api, const std::filesystem::path& 
   config.port = FreePort(port_base);
   config.cert_chain_file = (dir / "cert.pem").string();
   config.private_key_file = (dir / "key.pem").string();
+  if (handler_threads > 0) {
+    config.threads = handler_threads;
+  }
   BenchServer out;
   out.server = Must(service::server::HttpsServer::Start(
                         config, [&api](const HttpRequest& r) { return api.Handle(r); }),

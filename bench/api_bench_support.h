@@ -76,7 +76,8 @@ struct BenchServer {
   std::unique_ptr<service::server::HttpsServer> server;
   client::ClientConfig client;
 };
+// handler_threads: the server's threads (ServerConfig::threads; 0 keeps its default).
 BenchServer ServeOverHttps(service::api::Api& api, const std::filesystem::path& dir, TimePoint now,
-                           int port_base);
+                           int port_base, size_t handler_threads = 0);
 
 }  // namespace attest::bench

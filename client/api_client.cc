@@ -114,7 +114,8 @@ Result<std::unique_ptr<ApiClient>> ApiClient::Create(const ClientConfig& config)
 
 Result<HttpRequest> ApiClient::Head(const std::string& method, const std::string& path_and_query,
                                     const std::string& content_type,
-                                    const std::string& payload_sha256) {
+                                    const std::string& payload_sha256,
+                                    const sigv4::Credentials* credentials) {
   const ClientConfig& config = impl_->config;
   HttpRequest req;
   req.method = method;
@@ -131,15 +132,17 @@ Result<HttpRequest> ApiClient::Head(const std::string& method, const std::string
   if (!content_type.empty()) {
     req.headers.push_back({"Content-Type", content_type});
   }
-  if (config.sign) {
+  if (config.sign || credentials != nullptr) {
     sigv4::SignOptions options;
     options.region = config.region;
     options.service = config.service;
     options.time = WallClockNow();
     options.sign_body = true;
     options.payload_sha256 = payload_sha256;
-    ATTEST_ASSIGN_OR_RETURN(sigv4::SigningResult signed_req,
-                            sigv4::SignRequest(req, config.credentials, options));
+    ATTEST_ASSIGN_OR_RETURN(
+        sigv4::SigningResult signed_req,
+        sigv4::SignRequest(req, credentials != nullptr ? *credentials : config.credentials,
+                           options));
     req = std::move(signed_req.signed_request);
   }
   return req;
@@ -181,9 +184,25 @@ Result<ClientResponse> Exchange(ws::client::http_client& http, ws::http_request&
 
 Result<ClientResponse> ApiClient::Send(const std::string& method, const std::string& path_and_query,
                                        const std::string& body, const std::string& content_type) {
+  return SendSigned(nullptr, method, path_and_query, body, content_type);
+}
+
+Result<ClientResponse> ApiClient::SendAs(const sigv4::Credentials& credentials,
+                                         const std::string& method,
+                                         const std::string& path_and_query,
+                                         const std::string& body) {
+  return SendSigned(&credentials, method, path_and_query, body, "application/json");
+}
+
+Result<ClientResponse> ApiClient::SendSigned(const sigv4::Credentials* credentials,
+                                             const std::string& method,
+                                             const std::string& path_and_query,
+                                             const std::string& body,
+                                             const std::string& content_type) {
   const std::string sha256 = sigv4::HexSha256(AsBytes(body));
-  ATTEST_ASSIGN_OR_RETURN(HttpRequest req,
-                          Head(method, path_and_query, body.empty() ? "" : content_type, sha256));
+  ATTEST_ASSIGN_OR_RETURN(
+      HttpRequest req,
+      Head(method, path_and_query, body.empty() ? "" : content_type, sha256, credentials));
   ws::http_request out = ToWire(req, path_and_query);
   if (!body.empty()) {
     out.set_body(body, content_type);

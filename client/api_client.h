@@ -45,6 +45,11 @@ class ApiClient {
                               const std::string& body = "",
                               const std::string& content_type = "application/json");
 
+  // SendAs is Send signed with other credentials over this client's connections: one client (one
+  // pool of keep-alive connections) serves many principals, e.g. a fleet simulator's hosts.
+  Result<ClientResponse> SendAs(const sigv4::Credentials& credentials, const std::string& method,
+                                const std::string& path_and_query, const std::string& body = "");
+
   // SendFile streams the file at file_path as the body (never read whole into memory; a boot
   // image may be hundreds of MiB), signed with its SHA-256 declared in x-amz-content-sha256
   // (hashed here first). Fails as Send, and with reasons::kClientConfig when the file cannot be
@@ -62,8 +67,13 @@ class ApiClient {
   struct Impl;
   explicit ApiClient(std::unique_ptr<Impl> impl);
   // Head is the signed request without its body: payload_sha256 is the body's hex SHA-256.
+  // credentials: nullptr signs with the config's.
   Result<HttpRequest> Head(const std::string& method, const std::string& path_and_query,
-                           const std::string& content_type, const std::string& payload_sha256);
+                           const std::string& content_type, const std::string& payload_sha256,
+                           const sigv4::Credentials* credentials = nullptr);
+  Result<ClientResponse> SendSigned(const sigv4::Credentials* credentials,
+                                    const std::string& method, const std::string& path_and_query,
+                                    const std::string& body, const std::string& content_type);
   std::unique_ptr<Impl> impl_;
 };
 

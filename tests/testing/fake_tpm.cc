@@ -14,6 +14,7 @@
 
 #include "attest/core/digest.h"
 #include "attest/tpm/credential.h"
+#include "attest/tpm/ek_policy.h"
 
 namespace attest::testing {
 namespace {
@@ -81,6 +82,15 @@ FakeTpm FakeTpm::Create(uint32_t ak_attributes, FakeEk ek_kind) {
   // fixedTPM, fixedParent, sensitiveDataOrigin, adminWithPolicy, restricted, decrypt (templates
   // L-1, L-2; H-4 also sets userWithAuth).
   ek.objectAttributes = ek_kind == FakeEk::kEccP384 ? 0x000300f2 : 0x000300b2;
+  // The templates' authPolicy too: the EK's name, and so its public area, is the real one's.
+  if (ek_kind == FakeEk::kEccP384) {
+    ek.authPolicy.size = tpm::kEkPolicyOrSha384.size();
+    std::memcpy(ek.authPolicy.buffer, tpm::kEkPolicyOrSha384.data(), tpm::kEkPolicyOrSha384.size());
+  } else {
+    ek.authPolicy.size = tpm::kEkPolicySecretSha256.size();
+    std::memcpy(ek.authPolicy.buffer, tpm::kEkPolicySecretSha256.data(),
+                tpm::kEkPolicySecretSha256.size());
+  }
   if (ek_kind == FakeEk::kRsa2048) {
     ek.type = TPM2_ALG_RSA;
     ek.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_AES;
