@@ -85,7 +85,7 @@ bool WrapCek(const Bytes& kek, const Bytes& cek, Bytes* wrapped) {
          EVP_EncryptUpdate(c.get(), wrapped->data(), &len, cek.data(),
                            static_cast<int>(cek.size())) == 1 &&
          EVP_EncryptFinal_ex(c.get(), wrapped->data() + len, &final_len) == 1 &&
-         static_cast<size_t>(len + final_len) == wrapped->size();
+         static_cast<size_t>(len) + static_cast<size_t>(final_len) == wrapped->size();
 }
 
 // SealGcm is A256GCM of plaintext under cek and iv, the protected header's text as AAD

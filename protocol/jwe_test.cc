@@ -185,8 +185,7 @@ TEST(Jwe, RoundTripThroughLibjoseAndAnIndependentDecryptor) {
 // key-wrapping key (apv = its volume id), CEK and IV.
 TEST(Jwe, OneEphemeralKeyPerReleaseKeepsVolumesApart) {
   const Guest g = NewGuest();
-  JweSealer sealer =
-      JweSealer::Make(EphemeralKey::Generate().value(), g.key).value();
+  JweSealer sealer = JweSealer::Make(EphemeralKey::Generate().value(), g.key).value();
   const std::vector<std::pair<std::string, Bytes>> volumes = {
       {"vol-1", Bytes(32, 0x11)}, {"vol-2", Bytes(32, 0x11)}, {"vol-3", Bytes(64, 0x33)}};
   std::vector<std::vector<std::string>> sealed;
@@ -214,8 +213,7 @@ TEST(Jwe, OneEphemeralKeyPerReleaseKeepsVolumesApart) {
 TEST(Jwe, OneEphemeralKeyPerReleaseRefusesMixedPieces) {
   const Guest g = NewGuest();
   const Guest other = NewGuest();
-  JweSealer sealer =
-      JweSealer::Make(EphemeralKey::Generate().value(), g.key).value();
+  JweSealer sealer = JweSealer::Make(EphemeralKey::Generate().value(), g.key).value();
   const auto a = Split(sealer.Seal(Bytes(32, 0xaa), "vol-a").value());
   const auto b = Split(sealer.Seal(Bytes(32, 0xbb), "vol-b").value());
   auto join = [](const std::vector<std::string>& p) {

@@ -14,6 +14,7 @@
 #include "policy/appraise_tdx.h"
 #include "policy/loader.h"
 #include "service/keys/volume.h"
+#include "service/release/wrap_keys.h"
 
 namespace attest::service::release {
 

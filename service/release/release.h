@@ -31,7 +31,6 @@
 #include "attest/tdx/wire.h"
 #include "policy/appraisal.h"
 #include "policy/policy_cache.h"
-#include "protocol/ecdh_es.h"
 #include "protocol/jwe.h"
 #include "protocol/ticket.h"
 #include "service/keys/kek.h"
@@ -188,16 +187,9 @@ struct ReleasedKey {
 };
 
 // WrapKeysForGuest unwraps each volume's key with kek (only in memory, wiped after use) and
-// encrypts it to the guest key, all volumes under the one ephemeral key (one ECDH per release;
-// each volume still has its own key-wrapping key, CEK and IV: protocol/ecdh_es.h). Call only
-// after a decision with released(), with a key no other release has used
-// (EphemeralKeyPool::Take). volumes must be the VM's volumes in ticket order. Fails with the
-// KEK's reasons or release.jwe_failed; on failure no key is returned.
-Result<std::vector<ReleasedKey>> WrapKeysForGuest(const keys::KeyEncryptionKey& kek,
-                                                  const std::vector<store::Volume>& volumes,
-                                                  const protocol::GuestPublicKey& guest_key,
-                                                  protocol::EphemeralKey ephemeral);
-// WrapKeysForGuest without an ephemeral key generates a fresh one.
+// encrypts it to the guest key. Call only after a decision with released(). volumes must be the
+// VM's volumes in ticket order. Fails with the KEK's reasons or release.jwe_failed; on failure no
+// key is returned.
 Result<std::vector<ReleasedKey>> WrapKeysForGuest(const keys::KeyEncryptionKey& kek,
                                                   const std::vector<store::Volume>& volumes,
                                                   const protocol::GuestPublicKey& guest_key);
