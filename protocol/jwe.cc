@@ -14,6 +14,7 @@ extern "C" {
 
 #include "attest/core/encoding.h"
 #include "attest/core/json.h"
+#include "protocol/ecdh_es.h"
 
 namespace attest::protocol {
 namespace {
@@ -144,35 +145,9 @@ std::string JwkThumbprint(const GuestPublicKey& key) {
 
 Result<std::string> EncryptToGuest(ByteSpan plaintext, const GuestPublicKey& key,
                                    std::string_view kid) {
-  JsonPtr jwk(json_loads(key.jwk_json.c_str(), 0, nullptr));
-  const std::string kid_text(kid);
-  JsonPtr jwe(json_pack("{s:{s:s,s:s,s:s}}", "protected", "alg", "ECDH-ES+A256KW", "enc", "A256GCM",
-                        "kid", kid_text.c_str()));
-  JsonPtr cek(json_object());
-  if (!jwk || !jwe || !cek) {
-    return Status(reasons::kReleaseJweFailed, "jwe: out of memory");
-  }
-  // Wrap first (ECDH-ES key agreement + A256KW of a fresh CEK): libjose leaves "epk" in the
-  // per-recipient header. Compact JWE has only the protected header, and content encryption
-  // authenticates the protected header, so move epk there before encrypting.
-  if (!jose_jwe_enc_jwk(nullptr, jwe.get(), nullptr, jwk.get(), cek.get())) {
-    return Status(reasons::kReleaseJweFailed, "jwe: ECDH-ES+A256KW key wrap failed");
-  }
-  json_t* header = json_object_get(jwe.get(), "header");
-  json_t* protected_header = json_object_get(jwe.get(), "protected");
-  if (header != nullptr) {
-    if (!json_is_object(protected_header) || json_object_update(protected_header, header) != 0) {
-      return Status(reasons::kReleaseJweFailed, "jwe: header merge failed");
-    }
-    json_object_del(jwe.get(), "header");
-  }
-  if (!jose_jwe_enc_cek(nullptr, jwe.get(), cek.get(), plaintext.data(), plaintext.size())) {
-    return Status(reasons::kReleaseJweFailed, "jwe: A256GCM encryption failed");
-  }
-  const std::string out = Str(jwe.get(), "protected") + "." + Str(jwe.get(), "encrypted_key") +
-                          "." + Str(jwe.get(), "iv") + "." + Str(jwe.get(), "ciphertext") + "." +
-                          Str(jwe.get(), "tag");
-  return out;
+  ATTEST_ASSIGN_OR_RETURN(EphemeralKey ephemeral, EphemeralKey::Generate());
+  ATTEST_ASSIGN_OR_RETURN(JweSealer sealer, JweSealer::Make(std::move(ephemeral), key));
+  return sealer.Seal(plaintext, kid);
 }
 
 Result<Bytes> DecryptFromService(std::string_view compact, std::string_view private_jwk_json) {

@@ -1,10 +1,11 @@
 // Volume keys delivered to an attested guest as compact JWE (RFC 7516) with alg ECDH-ES+A256KW
 // and enc A256GCM (RFC 7518 sections 4.6 and 5.3) to the guest's ephemeral P-384 key, made with
-// libjose. Only the guest, holding the private half inside its TEE, can open it.
+// OpenSSL (ecdh_es.h) and opened with libjose. Only the guest, holding the private half inside its
+// TEE, can open it.
 //
 // All header parameters are in the protected header (compact serialisation has no other), so
-// they are covered by the GCM tag: {"alg":"ECDH-ES+A256KW","enc":"A256GCM","epk":{...},
-// "kid":"<volume id>"}.
+// they are covered by the GCM tag: {"alg":"ECDH-ES+A256KW","apv":"<base64url volume id>",
+// "enc":"A256GCM","epk":{...},"kid":"<volume id>"}.
 #pragma once
 
 #include <string>
@@ -40,8 +41,9 @@ Result<GuestPublicKey> GuestJwkFromJson(const nlohmann::json& jwk);
 // {"crv":"P-384","kty":"EC","x":...,"y":...} with no whitespace, which is key.jwk_json.
 std::string JwkThumbprint(const GuestPublicKey& key);
 
-// EncryptToGuest returns plaintext as compact JWE to key, with kid in the protected header.
-// Fails with release.jwe_failed (libjose refused; not expected for a parsed key).
+// EncryptToGuest returns plaintext as compact JWE to key, with kid (and apv = base64url(kid)) in
+// the protected header, under a fresh ephemeral key (JweSealer in ecdh_es.h seals several under
+// one). Fails with release.jwe_failed (not expected for a parsed key).
 Result<std::string> EncryptToGuest(ByteSpan plaintext, const GuestPublicKey& key,
                                    std::string_view kid);
 

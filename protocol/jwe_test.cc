@@ -10,6 +10,7 @@
 #include "attest/core/digest.h"
 #include "attest/core/encoding.h"
 #include "attest/core/ossl.h"
+#include "protocol/ecdh_es.h"
 
 namespace attest::protocol {
 namespace {
@@ -89,8 +90,12 @@ std::optional<Bytes> IndependentDecrypt(const std::string& compact, const json& 
   const std::string alg_id = header["alg"].get<std::string>();
   u32(kdf_in, static_cast<uint32_t>(alg_id.size()));
   kdf_in.insert(kdf_in.end(), alg_id.begin(), alg_id.end());
-  u32(kdf_in, 0);    // PartyUInfo (no apu)
-  u32(kdf_in, 0);    // PartyVInfo (no apv)
+  u32(kdf_in, 0);  // PartyUInfo (no apu)
+  // PartyVInfo: the decoded apv, empty when there is none (RFC 7518 4.6.2).
+  const Bytes apv =
+      header.contains("apv") ? Base64UrlDecode(header["apv"].get<std::string>()).value() : Bytes();
+  u32(kdf_in, static_cast<uint32_t>(apv.size()));
+  kdf_in.insert(kdf_in.end(), apv.begin(), apv.end());
   u32(kdf_in, 256);  // SuppPubInfo: key length in bits
   const Sha256Digest kek = Sha256(kdf_in);
 
@@ -157,10 +162,11 @@ TEST(Jwe, RoundTripThroughLibjoseAndAnIndependentDecryptor) {
   EXPECT_EQ(header["alg"], "ECDH-ES+A256KW");
   EXPECT_EQ(header["enc"], "A256GCM");
   EXPECT_EQ(header["kid"], "vol-1");
+  EXPECT_EQ(header["apv"], Base64UrlEncode(AsBytes("vol-1")));
   EXPECT_EQ(header["epk"]["kty"], "EC");
   EXPECT_EQ(header["epk"]["crv"], "P-384");
   EXPECT_FALSE(header["epk"].contains("d"));
-  EXPECT_EQ(header.size(), 4u);
+  EXPECT_EQ(header.size(), 5u);
   EXPECT_EQ(B64(parts[1]).size(), 40u);  // A256KW of a 32-byte CEK
   EXPECT_EQ(B64(parts[2]).size(), 12u);
   EXPECT_EQ(B64(parts[3]).size(), 32u);
@@ -173,6 +179,75 @@ TEST(Jwe, RoundTripThroughLibjoseAndAnIndependentDecryptor) {
   EXPECT_EQ(*independent, volume_key);
   // Fresh ephemeral key and CEK each time.
   EXPECT_NE(EncryptToGuest(volume_key, g.key, "vol-1").value(), jwe);
+}
+
+// One ephemeral key for several volumes (JweSealer): every JWE opens, and each still has its own
+// key-wrapping key (apv = its volume id), CEK and IV.
+TEST(Jwe, OneEphemeralKeyPerReleaseKeepsVolumesApart) {
+  const Guest g = NewGuest();
+  JweSealer sealer = JweSealer::Make(EphemeralKey::Generate().value(), g.key).value();
+  const std::vector<std::pair<std::string, Bytes>> volumes = {
+      {"vol-1", Bytes(32, 0x11)}, {"vol-2", Bytes(32, 0x11)}, {"vol-3", Bytes(64, 0x33)}};
+  std::vector<std::vector<std::string>> sealed;
+  for (const auto& [id, key] : volumes) {
+    SCOPED_TRACE(id);
+    const std::string jwe = sealer.Seal(key, id).value();
+    EXPECT_EQ(DecryptFromService(jwe, g.private_jwk).value(), key);
+    EXPECT_EQ(IndependentDecrypt(jwe, json::parse(g.private_jwk)), key);
+    sealed.push_back(Split(jwe));
+  }
+  const json h0 = json::parse(Base64UrlDecode(sealed[0][0]).value());
+  for (size_t i = 1; i < sealed.size(); ++i) {
+    const json h = json::parse(Base64UrlDecode(sealed[i][0]).value());
+    EXPECT_EQ(h["epk"], h0["epk"]);  // one ephemeral key
+    EXPECT_NE(h["apv"], h0["apv"]);
+    EXPECT_NE(sealed[i][1], sealed[0][1]);  // wrapped CEK
+    EXPECT_NE(sealed[i][2], sealed[0][2]);  // IV
+  }
+  // Equal volume keys do not give equal ciphertexts.
+  EXPECT_NE(sealed[1][3], sealed[0][3]);
+}
+
+// Pieces of one volume's JWE do not open under another's header: each volume's key-wrapping key
+// is bound to its id, and the header is the GCM AAD.
+TEST(Jwe, OneEphemeralKeyPerReleaseRefusesMixedPieces) {
+  const Guest g = NewGuest();
+  const Guest other = NewGuest();
+  JweSealer sealer = JweSealer::Make(EphemeralKey::Generate().value(), g.key).value();
+  const auto a = Split(sealer.Seal(Bytes(32, 0xaa), "vol-a").value());
+  const auto b = Split(sealer.Seal(Bytes(32, 0xbb), "vol-b").value());
+  auto join = [](const std::vector<std::string>& p) {
+    return p[0] + "." + p[1] + "." + p[2] + "." + p[3] + "." + p[4];
+  };
+  json header_b = json::parse(Base64UrlDecode(b[0]).value());
+  json apv_of_a = header_b;
+  apv_of_a["apv"] = Base64UrlEncode(AsBytes("vol-a"));
+  json no_apv = header_b;
+  no_apv.erase("apv");
+  const std::string b_with_apv_of_a = Base64UrlEncode(AsBytes(apv_of_a.dump()));
+  const std::string b_without_apv = Base64UrlEncode(AsBytes(no_apv.dump()));
+  struct Case {
+    std::string name;
+    std::string jwe;
+    std::string private_jwk;
+  };
+  const std::vector<Case> cases = {
+      {"a's wrapped CEK under b's header", join({b[0], a[1], b[2], b[3], b[4]}), g.private_jwk},
+      {"a's body under b's header", join({b[0], a[1], a[2], a[3], a[4]}), g.private_jwk},
+      {"b's header with a's apv", join({b_with_apv_of_a, b[1], b[2], b[3], b[4]}), g.private_jwk},
+      {"b's header without apv", join({b_without_apv, b[1], b[2], b[3], b[4]}), g.private_jwk},
+      {"a's IV in b", join({b[0], b[1], a[2], b[3], b[4]}), g.private_jwk},
+      {"another guest's key", join(b), other.private_jwk},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto opened = DecryptFromService(c.jwe, c.private_jwk);
+    ASSERT_FALSE(opened.ok());
+    EXPECT_EQ(opened.status().reason_id(), reasons::kReleaseJweInvalid.id);
+    EXPECT_FALSE(IndependentDecrypt(c.jwe, json::parse(c.private_jwk)).has_value());
+  }
+  EXPECT_EQ(DecryptFromService(join(a), g.private_jwk).value(), Bytes(32, 0xaa));
+  EXPECT_EQ(DecryptFromService(join(b), g.private_jwk).value(), Bytes(32, 0xbb));
 }
 
 TEST(Jwe, DecryptFailures) {

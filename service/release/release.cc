@@ -14,6 +14,7 @@
 #include "policy/appraise_tdx.h"
 #include "policy/loader.h"
 #include "service/keys/volume.h"
+#include "service/release/wrap_keys.h"
 
 namespace attest::service::release {
 
@@ -425,11 +426,14 @@ ReleaseDecision DecideRelease(const ReleaseInput& in, const TrustAnchors& anchor
 
 Result<std::vector<ReleasedKey>> WrapKeysForGuest(const keys::KeyEncryptionKey& kek,
                                                   const std::vector<store::Volume>& volumes,
-                                                  const protocol::GuestPublicKey& guest_key) {
+                                                  const protocol::GuestPublicKey& guest_key,
+                                                  protocol::EphemeralKey ephemeral) {
+  ATTEST_ASSIGN_OR_RETURN(protocol::JweSealer sealer,
+                          protocol::JweSealer::Make(std::move(ephemeral), guest_key));
   std::vector<ReleasedKey> out;
   for (const store::Volume& v : volumes) {
     ATTEST_ASSIGN_OR_RETURN(Bytes key, keys::UnwrapVolumeKey(kek, v.id, v.wrapped_key));
-    auto jwe = protocol::EncryptToGuest(key, guest_key, v.id);
+    auto jwe = sealer.Seal(key, v.id);
     OPENSSL_cleanse(key.data(), key.size());
     if (!jwe.ok()) {
       return jwe.status();
@@ -437,6 +441,13 @@ Result<std::vector<ReleasedKey>> WrapKeysForGuest(const keys::KeyEncryptionKey& 
     out.push_back({v.id, std::move(jwe).value()});
   }
   return out;
+}
+
+Result<std::vector<ReleasedKey>> WrapKeysForGuest(const keys::KeyEncryptionKey& kek,
+                                                  const std::vector<store::Volume>& volumes,
+                                                  const protocol::GuestPublicKey& guest_key) {
+  ATTEST_ASSIGN_OR_RETURN(protocol::EphemeralKey ephemeral, protocol::EphemeralKey::Generate());
+  return WrapKeysForGuest(kek, volumes, guest_key, std::move(ephemeral));
 }
 
 }  // namespace attest::service::release
