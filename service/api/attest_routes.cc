@@ -47,7 +47,9 @@
 #include "service/collateral/store_source.h"
 #include "service/http/json_body.h"
 #include "service/http/query.h"
+#include "service/release/ephemeral_key_pool.h"
 #include "service/release/release.h"
+#include "service/release/wrap_keys.h"
 
 namespace attest::service::api {
 namespace {
@@ -447,6 +449,18 @@ HttpResponse Busy(RequestContext& ctx) {
   return r;
 }
 
+// WrapForGuest seals the released volume keys to the guest under one ephemeral key, made ahead by
+// attestd's pool when it has one (EphemeralKeyPool::Take makes a fresh one when the pool is empty).
+Result<std::vector<release::ReleasedKey>> WrapForGuest(RequestContext& ctx,
+                                                       const std::vector<store::Volume>& volumes,
+                                                       const protocol::GuestPublicKey& guest_key) {
+  if (ctx.service.ephemeral_keys == nullptr) {
+    return release::WrapKeysForGuest(*ctx.service.kek, volumes, guest_key);
+  }
+  ATTEST_ASSIGN_OR_RETURN(protocol::EphemeralKey ephemeral, ctx.service.ephemeral_keys->Take());
+  return release::WrapKeysForGuest(*ctx.service.kek, volumes, guest_key, std::move(ephemeral));
+}
+
 Result<HttpResponse> Attest(RequestContext& ctx) {
   const std::string route = "/v1/attest";
   if (ctx.service.kek == nullptr || ctx.service.anchors == nullptr ||
@@ -551,8 +565,7 @@ Result<HttpResponse> Attest(RequestContext& ctx) {
     return Deny(*db, ctx, *vm, decision.failures, evidence_digest);
   }
 
-  Result<std::vector<release::ReleasedKey>> keys =
-      release::WrapKeysForGuest(*ctx.service.kek, volumes, in.guest_key);
+  Result<std::vector<release::ReleasedKey>> keys = WrapForGuest(ctx, volumes, in.guest_key);
   policy::TokenFields fields{ctx.service.config.token_issuer,
                              vm->id,
                              body.nonce_hex,

@@ -67,6 +67,7 @@ TEST(ApiAttestTest, ReleasesEachVolumeKeyToTheAttestedGuest) {
     SCOPED_TRACE(tee);
     ReleaseWorld w;
     w.AddHost();
+    w.h.ephemeral_keys().WaitFull();  // so this release's one key comes from the pool
     const std::string v1 = w.NewVolume(w.acme, "root"), v2 = w.NewVolume(w.acme, "data");
     auto vm = w.NewVm(w.acme, tee, {v1, v2});
     ASSERT_EQ(vm.status, 201) << vm.body;
@@ -79,6 +80,8 @@ TEST(ApiAttestTest, ReleasesEachVolumeKeyToTheAttestedGuest) {
     EXPECT_EQ(r.json["vm_id"], vm_id);
     EXPECT_EQ(r.json["policy"], tee + "-prod@1");
     ASSERT_EQ(r.json["keys"].size(), 2u);
+    EXPECT_EQ(w.h.ephemeral_keys().served_from_pool(), 1u);  // one ephemeral key for both volumes
+    EXPECT_EQ(w.h.ephemeral_keys().generated_on_demand(), 0u);
     for (size_t i = 0; i < 2; ++i) {
       const std::string id = i == 0 ? v1 : v2;
       EXPECT_EQ(r.json["keys"][i]["volume_id"], id);

@@ -32,7 +32,8 @@
 #include "sigv4/http_request.h"
 
 namespace attest::service::release {
-class TrustAnchors;  // service/release/release.h
+class TrustAnchors;      // service/release/release.h
+class EphemeralKeyPool;  // service/release/ephemeral_key_pool.h
 }  // namespace attest::service::release
 namespace attest::service::hosts {
 class EkTrust;  // service/hosts/ek_trust.h
@@ -171,6 +172,9 @@ struct ServiceContext {
   // guest owner of a SEV / SEV-ES VM, opens a launch session with it; null = the built-in roots
   // (attest/sev/data). Tests set their firmware model's roots.
   std::shared_ptr<const std::vector<sev::AmdRoot>> sev_roots;
+  // ephemeral_keys: P-384 keys made ahead by a background thread, one per key release (owned by
+  // the caller; attestd's `ephemeral_key_pool` setting sizes it). Null: each release makes its own.
+  release::EphemeralKeyPool* ephemeral_keys = nullptr;
 };
 
 // Caller: who signed the request (unset for public routes).

@@ -345,6 +345,9 @@ Result<Config> LoadConfig(const std::string& path) {
     } else if (key == "release_rate_per_address_per_minute") {
       ATTEST_RETURN_IF_ERROR(number(1, 1000000, &n));
       c.api.release_rate_per_address_per_minute = n;
+    } else if (key == "ephemeral_key_pool") {
+      ATTEST_RETURN_IF_ERROR(number(0, 1024, &n));
+      c.ephemeral_key_pool = static_cast<int>(n);
     } else if (key == "max_concurrent_verifications") {
       ATTEST_RETURN_IF_ERROR(number(1, 255, &n));
       max_concurrent_verifications = static_cast<size_t>(n);
@@ -500,6 +503,7 @@ std::string ConfigJson(const Config& c) {
                         {"host_trust_ttl_seconds", c.api.host_trust_ttl.count()},
                         {"max_idle_connections", c.max_idle_connections},
                         {"server_threads", c.server_threads},
+                        {"ephemeral_key_pool", c.ephemeral_key_pool},
                         {"max_connections", c.server.max_connections},
                         {"proxy_protocol", c.server.proxy_protocol},
                         {"log_format", c.log_format == log::Format::kJson ? "json" : "text"},

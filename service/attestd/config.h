@@ -52,6 +52,9 @@ struct Config {
   int max_idle_connections = 8;
   // server_threads: threads that read requests and run their handlers (server.threads).
   int server_threads = 8;
+  // ephemeral_key_pool: P-384 keys key release takes, made ahead by one background thread
+  // (0: every release makes its own).
+  int ephemeral_key_pool = 16;
   // launch: VMs attestd starts on hosts registered with a libvirt_uri (`launch_domain_type`,
   // `launch_snp_firmware`, `launch_tdx_firmware`, `launch_allow_dac_only`,
   // `launch_max_quote_age_seconds`).

@@ -61,6 +61,7 @@ TEST_F(ConfigTest, KeyReleaseSettings) {
   doc["release_rate_per_address_per_minute"] = 100;
   doc["token_ttl_seconds"] = 60;
   doc["max_presign_seconds"] = 120;
+  doc["ephemeral_key_pool"] = 0;
   auto c = Load(doc);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->token_key, (dir_ / "token-key.pem").string());
@@ -71,6 +72,8 @@ TEST_F(ConfigTest, KeyReleaseSettings) {
   EXPECT_EQ(c->api.release_rate_per_address_per_minute, 100);
   EXPECT_EQ(c->api.token_ttl.count(), 60);
   EXPECT_EQ(c->api.max_presign.count(), 120);
+  EXPECT_EQ(c->ephemeral_key_pool, 0);
+  EXPECT_EQ(Load(Base())->ephemeral_key_pool, 16);
   EXPECT_FALSE(c->kek_pkcs11.has_value());
   // ConfigJson writes what LoadConfig reads back.
   auto again = LoadConfig(Write("again.json", ConfigJson(*c)));
@@ -539,6 +542,9 @@ TEST_F(ConfigTest, RefusesBadSettings) {
       {"allow hosts without ek cert a number",
        [](nlohmann::json& d) { d["allow_hosts_without_ek_cert"] = 1; }},
       {"no server thread", [](nlohmann::json& d) { d["server_threads"] = 0; }},
+      {"ephemeral key pool negative", [](nlohmann::json& d) { d["ephemeral_key_pool"] = -1; }},
+      {"ephemeral key pool huge", [](nlohmann::json& d) { d["ephemeral_key_pool"] = 1025; }},
+      {"ephemeral key pool a string", [](nlohmann::json& d) { d["ephemeral_key_pool"] = "16"; }},
       {"one server thread", [](nlohmann::json& d) { d["server_threads"] = 1; }},
       {"no slow work thread", [](nlohmann::json& d) { d["slow_work_threads"] = 0; }},
       {"slow work threads a string", [](nlohmann::json& d) { d["slow_work_threads"] = "2"; }},

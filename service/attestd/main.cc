@@ -27,6 +27,7 @@
 #include "service/events/delivery_worker.h"
 #include "service/hosts/ek_trust.h"
 #include "service/log/log.h"
+#include "service/release/ephemeral_key_pool.h"
 #include "service/release/release.h"
 #include "service/server/https_server.h"
 
@@ -261,6 +262,8 @@ int Serve(const std::string& config_path) {
   };
   service.token_key = inputs->token_key.get();
   service.measurement_firmware = inputs->measurement_firmware;
+  release::EphemeralKeyPool ephemeral_keys(static_cast<size_t>(config->ephemeral_key_pool));
+  service.ephemeral_keys = &ephemeral_keys;
   api::Api api(std::move(service));
 
   std::signal(SIGINT, OnSignal);

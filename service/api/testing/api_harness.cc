@@ -39,6 +39,8 @@ ApiHarness::ApiHarness(store::StorePool::Factory store_factory) {
   token_key_.reset(EVP_EC_gen("P-384"));
   EXPECT_NE(token_key_, nullptr);
   service.token_key = token_key_.get();
+  ephemeral_keys_ = std::make_unique<release::EphemeralKeyPool>(2);
+  service.ephemeral_keys = ephemeral_keys_.get();
   service.config.volume_dir = (dir_ / "volumes").string();
   std::filesystem::create_directories(service.config.volume_dir);
   api_ = std::make_unique<Api>(std::move(service));

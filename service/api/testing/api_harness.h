@@ -13,6 +13,7 @@
 
 #include "attest/core/ossl.h"
 #include "service/api/dispatch.h"
+#include "service/release/ephemeral_key_pool.h"
 #include "service/release/release.h"
 #include "sigv4/signer.h"
 
@@ -74,6 +75,8 @@ class ApiHarness {
   // token_key: a fresh P-384 key signing result tokens. The service also gets volume_dir (under
   // dir()).
   EVP_PKEY* token_key() const { return token_key_.get(); }
+  // ephemeral_keys: the pool (two keys) key release takes its ephemeral keys from, as in attestd.
+  release::EphemeralKeyPool& ephemeral_keys() { return *ephemeral_keys_; }
   // The service trusts one test TPM vendor's EK CA (besides the built-in bundle) and requires EK
   // certificates, the default. IssueEkCertificate is that vendor's certificate (DER) for ek_key;
   // ek_ca() / ek_ca_key() issue others (intermediates).
@@ -95,6 +98,7 @@ class ApiHarness {
   std::shared_ptr<const keys::KeyEncryptionKey> kek_;
   std::unique_ptr<release::TrustAnchors> anchors_;
   EvpPkeyPtr token_key_;
+  std::unique_ptr<release::EphemeralKeyPool> ephemeral_keys_;
   EvpPkeyPtr ek_ca_key_;
   X509Ptr ek_ca_;
   std::unique_ptr<store::StorePool> pool_;
