@@ -2,7 +2,8 @@
 # shellcheck disable=SC2154  # pg_port, front_port and replica_port_N are read from DIR/ports
 # ha.sh: attestd replicas on one PostgreSQL behind HAProxy, all on loopback, state under DIR.
 #
-#   ha.sh start DIR [--replicas 2|3] [--db postgres]   everything below; writes DIR/env
+#   ha.sh start DIR [--replicas 2|3] [--db postgres] [--settings FILE]
+#                                                      everything below; writes DIR/env
 #   ha.sh stop DIR                                     SIGTERM, KILL after a grace; idempotent
 #   ha.sh status DIR                                   one line per component
 #   ha.sh replica DIR N start|stop|kill                one replica (kill: SIGKILL, no grace)
@@ -30,7 +31,7 @@ attestd_bin=${ATTESTD_BIN:-$root/build/service/attestd}
 grace=${HA_GRACE:-10}
 
 usage() {
-  sed -n '5,8p' "$0" | sed 's/^# *//' >&2
+  sed -n '5,9p' "$0" | sed 's/^# *//' >&2
   exit 2
 }
 die() {
@@ -66,17 +67,22 @@ wait_ready() {
 
 # --- attestd --------------------------------------------------------------------------------
 
-# write_replica_config N PORT: the shared init configuration with this replica's port, the proxy
-# as its only trusted peer, the PROXY v2 header required from it, and no collateral fetching
-# (loopback only; an operator turns it back on: one replica at a time fetches, by lease).
+# write_replica_config N PORT: the shared init configuration with DIR/settings.json (start's
+# --settings: the operator's own attestd.json settings) over it, then this replica's port, the
+# proxy as its only trusted peer, the PROXY v2 header required from it, and no collateral
+# fetching unless the settings turn it on (loopback only; one replica at a time fetches).
 write_replica_config() {
-  python3 - "$dir/attestd/attestd.json" "$dir/attestd/replica-$1.json" "$2" "$proxy_source" <<'PY'
+  python3 - "$dir/attestd/attestd.json" "$dir/attestd/replica-$1.json" "$2" "$proxy_source" \
+    "$dir/settings.json" <<'PY'
 import json, os, sys
-src, dst, port, proxy = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+src, dst, port, proxy, settings = sys.argv[1:6]
 with open(src) as f:
     config = json.load(f)
-config.update({"listen_port": port, "trusted_proxies": [proxy], "proxy_protocol": True,
-               "collateral_fetch": False})
+config["collateral_fetch"] = False
+if os.path.exists(settings):
+    with open(settings) as f:
+        config.update(json.load(f))
+config.update({"listen_port": int(port), "trusted_proxies": [proxy], "proxy_protocol": True})
 fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 with os.fdopen(fd, "w") as f:
     json.dump(config, f, indent=2)
@@ -182,11 +188,12 @@ write_env() {
 
 cmd_start() {
   replicas=2
-  local db=postgres n
+  local db=postgres settings="" n
   while [ $# -gt 0 ]; do
     case $1 in
       --replicas) replicas=${2:-}; shift 2 ;;
       --db) db=${2:-}; shift 2 ;;
+      --settings) settings=${2:-}; shift 2 ;;
       *) usage ;;
     esac
   done
@@ -197,6 +204,10 @@ cmd_start() {
   [ -x "$attestd_bin" ] || die "attestd not found at $attestd_bin (set ATTESTD_BIN)"
   command -v haproxy >/dev/null || die "haproxy not installed (scripts/deps.sh test installs it)"
   [ -n "$(pg_bin_dir)" ] || die "PostgreSQL server not installed (scripts/deps.sh test installs it)"
+  if [ -n "$settings" ]; then
+    python3 -c 'import json, sys; v = json.load(open(sys.argv[1])); sys.exit(not isinstance(v, dict))' \
+      "$settings" 2>/dev/null || die "--settings: $settings is not a JSON object"
+  fi
   [ -e "$dir/run" ] && die "$dir runs a setup already (ha.sh stop $dir first)"
   mkdir -p "$dir/run" "$dir/log" "$dir/haproxy"
   chmod 755 "$dir"  # the postgres user must reach DIR/pg
@@ -214,6 +225,7 @@ cmd_start() {
   # shellcheck disable=SC1091
   . "$dir/ports"
   echo "$attestd_bin" >"$dir/run/attestd_bin"  # what `replica N start` runs again
+  [ -z "$settings" ] || cp "$settings" "$dir/settings.json"
 
   local fresh_db=false
   [ -d "$dir/pg/data" ] || fresh_db=true
