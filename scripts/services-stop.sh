@@ -2,14 +2,8 @@
 # services-stop.sh DIR: stops what scripts/services.sh started under DIR and removes DIR.
 set -uo pipefail
 dir=${1:?usage: services-stop.sh DIR}
-if [ -d "$dir/pg/data" ]; then
-  pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-  if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1
-  else
-    "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1
-  fi
-fi
+. "$(dirname "$0")/lib/postgres.sh"
+pg_stop "$dir/pg"
 # Only daemons this checkout's services.sh started (their pid files are in DIR; libvirtd removes
 # its own pid file when it exits, so remember first whether it was ours).
 started_libvirtd=false

@@ -18,21 +18,11 @@ chmod 755 "$dir"
 dir=$(cd "$dir" && pwd)
 
 # --- PostgreSQL -----------------------------------------------------------------------------
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-if [ -z "$pgbin" ]; then
-  echo "services: PostgreSQL server not installed (scripts/deps.sh test installs it)" >&2
-  exit 1
-fi
-# The server refuses to run as root: run it as the postgres user the package creates.
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+. "$(dirname "$0")/lib/postgres.sh"
 . "$(dirname "$0")/lib/free_port.sh"
+pgbin=$(pg_bin_dir)
 port=${PG_PORT:-$(free_port)}
-mkdir -p "$dir/pg/sock"
-[ "$(id -u)" = 0 ] && chown -R postgres:postgres "$dir/pg"
-as_pg "$pgbin/initdb" -D "$dir/pg/data" -U postgres -A trust --no-sync -E UTF8 >"$dir/pg/initdb.log"
-as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log" -w -t 30 \
-  -o "-k $dir/pg/sock -h 127.0.0.1 -p $port -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
-  start >/dev/null
+pg_start "$dir/pg" 127.0.0.1 "$port" fast
 psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtAc 'CREATE DATABASE attest_test' >/dev/null
 cat >"$dir/env" <<ENV
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=attest_test

@@ -51,7 +51,15 @@ Result<http::HttpResponse> Readyz(RequestContext& ctx) {
   if (ctx.service.health == nullptr) {
     return CheckReadiness(ctx);
   }
-  return ctx.service.health->readyz.Get(ctx.now, [&ctx] { return CheckReadiness(ctx); });
+  return ctx.service.health->readyz.Get(
+      ctx.now, [&ctx] { return CheckReadiness(ctx); },
+      [] {
+        return http::JsonResponse(
+            503, {{"code", std::string(reasons::kApiReadinessCheckHung.id)},
+                  {"message", "not ready: the readiness check in progress has not finished for " +
+                                  std::to_string(HealthSnapshots::kReadyzMaxStale.count()) + " s"},
+                  {"checks", nlohmann::json::object()}});
+      });
 }
 
 // RefreshDatabaseGauges reads the gauges every replica reports alike from the database; false

@@ -214,6 +214,42 @@ TEST(HealthSnapshotTest, CallersDuringARefreshGetTheLastSnapshot) {
   EXPECT_EQ(db.counters().pings.load(), 2);
 }
 
+// A readiness check that hangs (a database the network lost: no answer, no reset) keeps serving
+// the last snapshot for kReadyzMaxStale only; then every other caller gets 503 until it ends.
+TEST(HealthSnapshotTest, AHungCheckMakesReadinessFailAfterItsBound) {
+  CountedDb db;
+  ApiHarness h(db.Factory());
+  ASSERT_EQ(h.Call("GET", "/readyz").status, 200);
+  const TimePoint ready_at = h.now();
+  h.set_now(ready_at + std::chrono::seconds(1));
+  db.counters().HoldNextPing();
+  std::thread refresher([&] { (void)h.api().Handle(Get("/readyz")); });
+  const bool held = db.counters().WaitUntilHeld();
+  ASSERT_TRUE(held);
+  const struct {
+    int seconds_after_ready;
+    int want_status;
+    std::string want_code;
+  } cases[] = {
+      {1, 200, ""},
+      {4, 200, ""},  // the last snapshot, still within the bound
+      {5, 503, "api.readiness_check_hung"},
+      {60, 503, "api.readiness_check_hung"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.seconds_after_ready);
+    h.set_now(ready_at + std::chrono::seconds(c.seconds_after_ready));
+    auto r = h.Call("GET", "/readyz");
+    EXPECT_EQ(r.status, c.want_status);
+    EXPECT_EQ(r.json.value("code", ""), c.want_code);
+  }
+  EXPECT_EQ(db.counters().pings.load(), 2);  // no caller piled another check on the hung one
+  db.counters().Release();
+  refresher.join();
+  h.set_now(ready_at + std::chrono::seconds(61));
+  EXPECT_EQ(h.Call("GET", "/readyz").status, 200);  // the check ended: computed afresh
+}
+
 // A database that stops answering shows in /readyz one second (of the service clock) later at
 // the latest, and so does its recovery.
 TEST(HealthSnapshotTest, DatabaseFailureShowsWithinASecond) {

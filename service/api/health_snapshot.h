@@ -21,16 +21,21 @@ namespace attest::service::api {
 template <typename T>
 class Snapshot {
  public:
-  explicit Snapshot(std::chrono::seconds max_age) : max_age_(max_age) {}
+  explicit Snapshot(std::chrono::seconds max_age,
+                    std::chrono::seconds max_stale = std::chrono::seconds::max())
+      : max_age_(max_age), max_stale_(max_stale) {}
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
 
   // Get returns the value, first computing it with compute when there is none yet or when it was
   // taken max_age or more before now (or more than max_age after now: a clock stepped back).
   // One computation at a time, without the lock held: while one runs, other callers get the
-  // previous value at once or, before there is a first value, wait for it. A compute that throws
-  // leaves the previous value; the exception reaches its caller, and a waiting caller computes.
-  T Get(TimePoint now, const std::function<T()>& compute) {
+  // previous value at once while it is less than max_stale old, overdue() after that (when given:
+  // a computation that hangs, on a database the network lost, must not keep serving the last
+  // answer), or, before there is a first value, wait for it. A compute that throws leaves the
+  // previous value; the exception reaches its caller, and a waiting caller computes.
+  T Get(TimePoint now, const std::function<T()>& compute,
+        const std::function<T()>& overdue = nullptr) {
     std::unique_lock<std::mutex> lock(mu_);
     while (!Fresh(now)) {
       if (!computing_) {
@@ -39,6 +44,10 @@ class Snapshot {
         return Compute(now, compute);
       }
       if (value_.has_value()) {
+        if (overdue && now >= taken_ && now - taken_ >= max_stale_) {
+          lock.unlock();
+          return overdue();
+        }
         return *value_;  // stale, being refreshed by another caller
       }
       done_.wait(lock);
@@ -79,6 +88,7 @@ class Snapshot {
   }
 
   const std::chrono::seconds max_age_;
+  const std::chrono::seconds max_stale_;
   mutable std::mutex mu_;
   std::condition_variable done_;
   bool computing_ = false;
@@ -89,10 +99,13 @@ class Snapshot {
 
 // HealthSnapshots: what the health routes share across requests (ServiceContext::health).
 // Readiness and the database-derived metric gauges are recomputed at most once per second of
-// ServiceContext::now (TimePoint counts whole seconds).
+// ServiceContext::now (TimePoint counts whole seconds); a readiness check still running after
+// kReadyzMaxStale makes /readyz answer 503 until it ends, so a load balancer moves away.
 struct HealthSnapshots {
   static constexpr std::chrono::seconds kMaxAge{1};
-  Snapshot<http::HttpResponse> readyz{kMaxAge};
+  // kReadyzMaxStale: how long a readiness check may hang before /readyz answers 503 meanwhile.
+  static constexpr std::chrono::seconds kReadyzMaxStale{5};
+  Snapshot<http::HttpResponse> readyz{kMaxAge, kReadyzMaxStale};
   // metrics_db: true when the last refresh of the database gauges read the database.
   Snapshot<bool> metrics_db{kMaxAge};
 };

@@ -45,14 +45,17 @@ inline constexpr Reason kApiVmNotLaunched{"api.vm_not_launched", ErrorCode::kCon
 // ASK/ARK) does not verify, or cannot be read: attestd does not act as the guest owner there.
 inline constexpr Reason kApiSevPlatformUntrusted{"api.sev_platform_untrusted",
                                                  ErrorCode::kChainUntrusted};
+// GET /readyz while the readiness check in progress (database ping, KEK) has hung for
+// HealthSnapshots::kReadyzMaxStale: 503 until it ends (a database the network lost).
+inline constexpr Reason kApiReadinessCheckHung{"api.readiness_check_hung", ErrorCode::kUnavailable};
 
 // kApiTable lists every reason above, for `attestctl reasons` and cli/reason_tables_test.
 inline constexpr Reason kApiTable[] = {
-    kApiRouteNotFound,        kApiMethodNotAllowed,  kApiAccessDenied,      kApiHostNotActivated,
-    kApiHostPolicyMissing,    kApiCidrOverlap,       kApiResourceInUse,     kApiRateLimited,
-    kApiActivationInvalid,    kHostPlatformChanged,  kApiVerificationsBusy, kApiCidrNotAllowed,
-    kApiLibvirtUriRefused,    kApiMetricsNotAllowed, kApiTeeNotOffered,     kApiVmNotLaunched,
-    kApiSevPlatformUntrusted,
+    kApiRouteNotFound,        kApiMethodNotAllowed,   kApiAccessDenied,      kApiHostNotActivated,
+    kApiHostPolicyMissing,    kApiCidrOverlap,        kApiResourceInUse,     kApiRateLimited,
+    kApiActivationInvalid,    kHostPlatformChanged,   kApiVerificationsBusy, kApiCidrNotAllowed,
+    kApiLibvirtUriRefused,    kApiMetricsNotAllowed,  kApiTeeNotOffered,     kApiVmNotLaunched,
+    kApiSevPlatformUntrusted, kApiReadinessCheckHung,
 };
 
 // Boot images (issue 20, service/api/boot_image_routes.cc), in a table of their own.

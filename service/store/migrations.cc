@@ -441,15 +441,18 @@ Result<int> SchemaVersion(SqlConnection* db) {
 }
 
 Status ApplyMigrations(SqlConnection* db) {
-  ATTEST_RETURN_IF_ERROR(
-      db->ExecScript("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, "
-                     "description TEXT NOT NULL, applied_at BIGINT NOT NULL)"));
   Transaction tx(db);
   ATTEST_RETURN_IF_ERROR(tx.Begin());
+  // The lock comes before the version table is created too: replicas starting together on an
+  // empty PostgreSQL database would otherwise race on CREATE TABLE IF NOT EXISTS, which is not
+  // atomic there (the loser fails on pg_type's unique index) and fails that replica's start.
   if (db->dialect() == Dialect::kPostgres) {
     ATTEST_RETURN_IF_ERROR(
         db->Exec("SELECT pg_advisory_xact_lock($1)", {kMigrationLockId}).status());
   }
+  ATTEST_RETURN_IF_ERROR(
+      db->ExecScript("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, "
+                     "description TEXT NOT NULL, applied_at BIGINT NOT NULL)"));
   ATTEST_ASSIGN_OR_RETURN(const int current, SchemaVersion(db));
   const auto& all = Migrations();
   // Compare with the newest version, not the count: numbers may have gaps while branches merge.

@@ -145,7 +145,14 @@ class PostgresConnection : public SqlConnection {
 }  // namespace
 
 Result<std::unique_ptr<SqlConnection>> OpenPostgres(const std::string& conninfo) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
+  // Bounds on a database the network lost (packets dropped, no reset): without them a connect
+  // or a statement waits for the kernel's TCP retransmissions, minutes, and /readyz with them.
+  // conninfo comes last and is expanded (expand_dbname), so the operator's values win.
+  const char* const keywords[] = {
+      "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
+  const char* const values[] = {"5", "1", "10", "5", "2", "10000", conninfo.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     std::string msg = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
     PQfinish(conn);

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "attest/core/digest.h"
 #include "service/store/migrations.h"
@@ -34,6 +35,31 @@ TEST_P(StoreTest, MigrationsAreNumberedAndIdempotent) {
                         "(99, 'future', 0)")
                   .ok());
   EXPECT_EQ(Open(Sealer()).status().reason_id(), "store.migration_failed");
+}
+
+// Replicas started together on an empty database all migrate it at once: every one must open,
+// and the schema must hold each migration exactly once (deploy/ha starts its replicas so).
+TEST_P(StoreTest, ReplicasStartingTogetherOnAnEmptyDatabaseAllOpen) {
+  constexpr int kRounds = 8;
+  std::vector<std::string> targets;
+  targets.reserve(kRounds);
+  for (int i = 0; i < kRounds; ++i) {
+    targets.push_back(EmptyDatabase());
+  }
+  const RaceOutcome out = RaceTwoConnections(kRounds, "", [&](int, int round) {
+    return OpenAt(targets[static_cast<size_t>(round)], Sealer()).status();
+  });
+  EXPECT_EQ(out.errors, 0);
+  for (int round = 0; round < kRounds; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    EXPECT_EQ(out.wins[static_cast<size_t>(round)], 2);
+    auto raw = RawAt(targets[static_cast<size_t>(round)]);
+    ASSERT_TRUE(raw);
+    auto rows = raw->Exec("SELECT COUNT(*), MAX(version) FROM schema_version");
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_EQ((*rows)[0][0], std::to_string(Migrations().size()));
+    EXPECT_EQ((*rows)[0][1], std::to_string(Migrations().back().version));
+  }
 }
 
 TEST_P(StoreTest, AnotherTenantsResourceLooksMissing) {

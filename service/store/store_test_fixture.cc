@@ -56,20 +56,43 @@ void StoreTest::TearDown() {
     fs::remove_all(dir_);
   }
   if (!schema_.empty()) {
+    empty_schemas_.push_back(schema_);
+  }
+  if (!empty_schemas_.empty()) {
     auto admin = OpenPostgres("");
-    if (admin.ok()) {
-      (void)(*admin)->ExecScript("DROP SCHEMA " + schema_ + " CASCADE");
+    for (const std::string& schema : empty_schemas_) {
+      if (admin.ok()) {
+        (void)(*admin)->ExecScript("DROP SCHEMA " + schema + " CASCADE");
+      }
     }
   }
 }
 
 Result<std::unique_ptr<Store>> StoreTest::Open(std::shared_ptr<const SecretSealer> sealer) {
-  return GetParam() == Dialect::kSqlite ? OpenSqliteStore(target_, std::move(sealer))
-                                        : OpenPostgresStore(target_, std::move(sealer));
+  return OpenAt(target_, std::move(sealer));
 }
 
-std::unique_ptr<SqlConnection> StoreTest::Raw() {
-  auto db = GetParam() == Dialect::kSqlite ? OpenSqlite(target_) : OpenPostgres(target_);
+std::unique_ptr<SqlConnection> StoreTest::Raw() { return RawAt(target_); }
+
+std::string StoreTest::EmptyDatabase() {
+  const std::string name = "e_" + HexEncode(RandomBytes(6));
+  if (GetParam() == Dialect::kSqlite) {
+    return (dir_ / (name + ".db")).string();
+  }
+  auto admin = OpenPostgres("");
+  EXPECT_TRUE(admin.ok() && (*admin)->ExecScript("CREATE SCHEMA " + name).ok());
+  empty_schemas_.push_back(name);
+  return "options='-c search_path=" + name + "'";
+}
+
+Result<std::unique_ptr<Store>> StoreTest::OpenAt(const std::string& target,
+                                                 std::shared_ptr<const SecretSealer> sealer) {
+  return GetParam() == Dialect::kSqlite ? OpenSqliteStore(target, std::move(sealer))
+                                        : OpenPostgresStore(target, std::move(sealer));
+}
+
+std::unique_ptr<SqlConnection> StoreTest::RawAt(const std::string& target) {
+  auto db = GetParam() == Dialect::kSqlite ? OpenSqlite(target) : OpenPostgres(target);
   EXPECT_TRUE(db.ok()) << db.status().ToString();
   return db.ok() ? std::move(db).value() : nullptr;
 }

@@ -36,9 +36,17 @@ class StoreTest : public ::testing::TestWithParam<Dialect> {
   Result<std::unique_ptr<Store>> Open(std::shared_ptr<const SecretSealer> sealer);
   // Raw opens a plain connection on the test's database, to look behind the store.
   std::unique_ptr<SqlConnection> Raw();
+  // EmptyDatabase returns the target of another database, empty and unmigrated: a new SQLite file
+  // beside the test's, or a new PostgreSQL schema (dropped at TearDown). OpenAt and RawAt open a
+  // Store or a plain connection on such a target.
+  std::string EmptyDatabase();
+  Result<std::unique_ptr<Store>> OpenAt(const std::string& target,
+                                        std::shared_ptr<const SecretSealer> sealer);
+  std::unique_ptr<SqlConnection> RawAt(const std::string& target);
 
   std::filesystem::path dir_;
   std::string schema_;
+  std::vector<std::string> empty_schemas_;
   std::string target_;
   std::unique_ptr<Store> store_;
   std::string a_, b_;
