@@ -80,8 +80,12 @@ http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label
       api.service().metrics->Add("attestd_slow_work_refused_total", {{"route", *route_label}});
     }
     http::HttpResponse busy = http::ErrorFromStatus(response.status());
-    busy.headers.push_back(
-        {"Retry-After", std::to_string(api.service().slow_work->RetryAfterSeconds())});
+    // ErrorFromStatus's Retry-After is a guess; the pool knows better.
+    for (HttpHeader& h : busy.headers) {
+      if (h.name == "Retry-After") {
+        h.value = std::to_string(api.service().slow_work->RetryAfterSeconds());
+      }
+    }
     return busy;
   }
   if (response.status().code() == ErrorCode::kUnavailable) {
