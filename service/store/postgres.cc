@@ -145,7 +145,19 @@ class PostgresConnection : public SqlConnection {
 }  // namespace
 
 Result<std::unique_ptr<SqlConnection>> OpenPostgres(const std::string& conninfo) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
+  // Bounded waits unless the connection string sets its own: a database that vanishes from the
+  // network (packets dropped, not refused) otherwise holds a connect or a query for as long as
+  // TCP retransmits, ~15 minutes, and every request thread with it (issue 21, PostgreSQL
+  // unreachable). Entries before "dbname" are defaults the expanded connection string overrides.
+  const char* const keywords[] = {"connect_timeout",
+                                  "tcp_user_timeout",
+                                  "keepalives_idle",
+                                  "keepalives_interval",
+                                  "keepalives_count",
+                                  "dbname",
+                                  nullptr};
+  const char* const values[] = {"5", "10000", "10", "2", "3", conninfo.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     std::string msg = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
     PQfinish(conn);
