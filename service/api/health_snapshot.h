@@ -90,6 +90,13 @@ class Snapshot {
 // HealthSnapshots: what the health routes share across requests (ServiceContext::health).
 // Readiness and the database-derived metric gauges are recomputed at most once per second of
 // ServiceContext::now (TimePoint counts whole seconds).
+class RequestContext;  // service/api/context.h
+
+// CheckReadiness computes /readyz's answer (health_routes.cc): 200 when the database answers (on
+// PostgreSQL: with a clock within 30 s of this server's) and the KEK works, else 503 naming each
+// failed check by reason under "checks".
+http::HttpResponse CheckReadiness(RequestContext& ctx);
+
 struct HealthSnapshots {
   static constexpr std::chrono::seconds kMaxAge{1};
   Snapshot<http::HttpResponse> readyz{kMaxAge};
