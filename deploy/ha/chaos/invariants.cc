@@ -18,6 +18,10 @@ Answer Classify(const Result<client::ClientResponse>& answer, const std::set<int
   if ((answer->status == 503 || answer->status == 429) && !answer->retry_after.empty()) {
     return Answer::kDocumented;
   }
+  if (answer->status == 403 && answer->json.is_object() &&
+      answer->json.value("code", "") == "store.request_replayed") {
+    return Answer::kResent;
+  }
   return Answer::kUnexpected;
 }
 
@@ -33,6 +37,9 @@ Answer Counters::Count(const std::string& what, const Result<client::ClientRespo
       break;
     case Answer::kTransport:
       ++transport_errors;
+      break;
+    case Answer::kResent:
+      ++resent_refused;
       break;
     case Answer::kUnexpected: {
       ++unexpected_errors;
@@ -71,6 +78,7 @@ nlohmann::json Counters::ToJson() const {
           {"wrong_release", wrong_release.load()},
           {"documented_errors", documented_errors.load()},
           {"transport_errors", transport_errors.load()},
+          {"resent_refused", resent_refused.load()},
           {"unexpected_errors", unexpected_errors.load()},
           {"unexpected_samples", Samples()}};
 }

@@ -23,6 +23,11 @@ enum class Answer {
   kExpected,    // one of the statuses the operation may answer
   kDocumented,  // 503 or 429 with Retry-After: the service said "later"
   kTransport,   // no HTTP answer: connection refused or reset, TLS cut, client timeout
+  // 403 store.request_replayed: cpprestsdk re-sent the same signed request by itself after the
+  // connection it went out on was cut (a replica killed or stopped, HAProxy shutting its
+  // sessions), and the replay guard refused the copy. The write's fate is unknown to the caller,
+  // as with a transport failure; the read-back at the end decides nothing was lost.
+  kResent,
   kUnexpected,  // anything else: a 500, a 503 without Retry-After, a status nobody documented
 };
 
@@ -44,6 +49,7 @@ struct Counters {
   std::atomic<int64_t> wrong_release{0};
   std::atomic<int64_t> documented_errors{0};
   std::atomic<int64_t> transport_errors{0};
+  std::atomic<int64_t> resent_refused{0};
   std::atomic<int64_t> unexpected_errors{0};
 
   // Count adds one classified answer of `what` to the error counters and keeps the first few

@@ -8,11 +8,13 @@
 namespace attest::chaos {
 namespace {
 
-Result<client::ClientResponse> Reply(int status, const std::string& retry_after = "") {
+Result<client::ClientResponse> Reply(int status, const std::string& retry_after = "",
+                                     const std::string& code = "x") {
   client::ClientResponse r;
   r.status = status;
   r.retry_after = retry_after;
-  r.body = R"({"code": "x"})";
+  r.json = {{"code", code}};
+  r.body = r.json.dump();
   return r;
 }
 
@@ -27,6 +29,8 @@ TEST(ChaosClassify, EachAnswerItsKind) {
       {"503 with Retry-After", Reply(503, "1"), Answer::kDocumented},
       {"429 with Retry-After", Reply(429, "12"), Answer::kDocumented},
       {"connection refused", Status(reasons::kClientTransport, "refused"), Answer::kTransport},
+      {"a resent copy refused", Reply(403, "", "store.request_replayed"), Answer::kResent},
+      {"another 403", Reply(403, "", "AccessDenied"), Answer::kUnexpected},
       {"503 without Retry-After", Reply(503), Answer::kUnexpected},
       {"429 without Retry-After", Reply(429), Answer::kUnexpected},
       {"500 even with Retry-After", Reply(500, "1"), Answer::kUnexpected},
