@@ -1,9 +1,10 @@
-// attestctl audit verify --db FILE: checks the hash chain of an attestd SQLite database's audit
-// log, read-only. Exit 0 intact, 1 broken (the first broken entry is printed), 2 usage or file
-// error.
+// attestctl audit verify --db FILE | --postgres CONNINFO: checks the hash chain of an attestd
+// database's audit log (SQLite file or PostgreSQL), read-only. Exit 0 intact, 1 broken (the first
+// broken entry is printed), 2 usage, file or connection error.
 #include <sys/stat.h>
 
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -19,25 +20,41 @@ using flags::FlagSpec;
 
 namespace {
 
-constexpr char kUsage[] = "attestctl audit verify --db FILE [--json]";
+constexpr char kUsage[] = "attestctl audit verify (--db FILE | --postgres CONNINFO) [--json]";
+
+// OpenSqliteReadOnly opens an existing database file without write access (never creates one).
+Result<std::unique_ptr<service::store::SqlConnection>> OpenSqliteReadOnly(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Status(reasons::kFileUnreadable, "no database file " + path);
+  }
+  return service::store::OpenSqlite(path, /*read_only=*/true);
+}
+
+// OpenPostgresReadOnly connects ("" = the PG* environment) with a session that cannot write, so
+// verifying a live replica set's database never changes it.
+Result<std::unique_ptr<service::store::SqlConnection>> OpenPostgresReadOnly(
+    const std::string& conninfo) {
+  ATTEST_ASSIGN_OR_RETURN(auto db, service::store::OpenPostgres(conninfo));
+  ATTEST_RETURN_IF_ERROR(db->ExecScript("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"));
+  return db;
+}
 
 }  // namespace
 
 int RunAuditVerify(int argc, char** argv, int first) {
-  const FlagSpec spec{{"db"}, {"json"}};
+  const FlagSpec spec{{"db", "postgres"}, {"json"}};
   auto args = Args::Parse(argc, argv, first, spec);
   if (!args.ok()) {
     return PrintUsageError(args.status(), kUsage);
   }
-  auto path = args->Require("db");
-  if (!path.ok()) {
-    return PrintUsageError(path.status(), kUsage);
+  const auto path = args->Get("db");
+  const auto conninfo = args->Get("postgres");
+  if (path.has_value() == conninfo.has_value()) {
+    return PrintUsageError(Status(reasons::kCliUsage, "give exactly one of --db and --postgres"),
+                           kUsage);
   }
-  struct stat st {};
-  if (stat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return PrintUsageError(Status(reasons::kFileUnreadable, "no database file " + *path), "");
-  }
-  auto db = service::store::OpenSqlite(*path, /*read_only=*/true);
+  auto db = path.has_value() ? OpenSqliteReadOnly(*path) : OpenPostgresReadOnly(*conninfo);
   if (!db.ok()) {
     return PrintUsageError(db.status(), "");
   }

@@ -169,6 +169,9 @@ Result<ClientResponse> Exchange(ws::client::http_client& http, ws::http_request&
     ClientResponse r;
     r.status = in.status_code();
     r.content_type = in.headers().content_type();
+    if (auto it = in.headers().find("Retry-After"); it != in.headers().end()) {
+      r.retry_after = it->second;
+    }
     std::vector<unsigned char> bytes = in.extract_vector().get();
     r.body.assign(bytes.begin(), bytes.end());
     if (r.content_type.rfind("application/json", 0) == 0) {

@@ -28,6 +28,7 @@ struct ClientConfig {
 struct ClientResponse {
   int status = 0;
   std::string content_type;
+  std::string retry_after;  // the Retry-After header ("" when absent): 503 and 429 carry it
   std::string body;
   nlohmann::json json;  // parsed body when it is JSON, else null
 };

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "service/api/auth.h"
 #include "service/api/health_snapshot.h"
 #include "service/api/routes.h"
@@ -45,6 +47,30 @@ std::optional<http::HttpResponse> CheckAccess(http::Access access, const Request
   return std::nullopt;
 }
 
+// RefuseWhileDatabaseUnready: while the readiness snapshot's database check fails (the database
+// unreachable, or this replica's clock off the database server's: store.cc Ping), every route
+// but the health ones answers at once 503 with Retry-After. Requests then neither open a
+// connection each to a database coming back (a storm) nor decide anything on a wrong clock; the
+// snapshot is refreshed at most once a second, by whoever asks first (issue 21).
+std::optional<http::HttpResponse> RefuseWhileDatabaseUnready(Api& api, RequestContext& ctx,
+                                                             const std::string& route) {
+  HealthSnapshots* health = api.service().health.get();
+  if (health == nullptr || route == "/healthz" || route == "/readyz" || route == "/metrics") {
+    return std::nullopt;
+  }
+  const http::HttpResponse ready =
+      health->readyz.Get(ctx.now, [&ctx] { return CheckReadiness(ctx); });
+  if (ready.status == 200) {
+    return std::nullopt;
+  }
+  const nlohmann::json body = nlohmann::json::parse(ready.body, nullptr, false);
+  if (!body.is_object() || !body.contains("checks") || !body["checks"].is_object() ||
+      body["checks"].value("database", "ok") == "ok") {
+    return std::nullopt;
+  }
+  return http::ErrorFromStatus(Status(reasons::kStoreDatabase, "database check failed"));
+}
+
 http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label) {
   const HttpRequest& req = ctx.request;
   ApiRouter::Match match = api.router().Find(req.method, req.path);
@@ -58,6 +84,10 @@ http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label
   }
   *route_label = match.route->pattern;
   ctx.params = std::move(match.params);
+  if (std::optional<http::HttpResponse> refused =
+          RefuseWhileDatabaseUnready(api, ctx, *route_label)) {
+    return std::move(*refused);
+  }
 
   if (match.route->access != http::Access::kPublic) {
     std::variant<Caller, http::HttpResponse> auth = Authenticate(ctx);
@@ -80,8 +110,12 @@ http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label
       api.service().metrics->Add("attestd_slow_work_refused_total", {{"route", *route_label}});
     }
     http::HttpResponse busy = http::ErrorFromStatus(response.status());
-    busy.headers.push_back(
-        {"Retry-After", std::to_string(api.service().slow_work->RetryAfterSeconds())});
+    // ErrorFromStatus's Retry-After is a guess; the pool knows better.
+    for (HttpHeader& h : busy.headers) {
+      if (h.name == "Retry-After") {
+        h.value = std::to_string(api.service().slow_work->RetryAfterSeconds());
+      }
+    }
     return busy;
   }
   if (response.status().code() == ErrorCode::kUnavailable) {

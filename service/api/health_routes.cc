@@ -9,11 +9,6 @@
 #include "service/api/routes.h"
 
 namespace attest::service::api {
-namespace {
-
-Result<http::HttpResponse> Healthz(RequestContext&) {
-  return http::JsonResponse(200, {{"status", "ok"}});
-}
 
 // CheckReadiness checks what every request needs: the database answers and the KEK still works
 // (key file readable and unchanged, PKCS#11 session alive). The body names each check's outcome
@@ -45,6 +40,12 @@ http::HttpResponse CheckReadiness(RequestContext& ctx) {
   return http::JsonResponse(503, {{"code", checks[first_failed]},
                                   {"message", "not ready: " + first_failed + " check failed"},
                                   {"checks", checks}});
+}
+
+namespace {
+
+Result<http::HttpResponse> Healthz(RequestContext&) {
+  return http::JsonResponse(200, {{"status", "ok"}});
 }
 
 Result<http::HttpResponse> Readyz(RequestContext& ctx) {

@@ -268,6 +268,47 @@ TEST(HealthSnapshotTest, DatabaseFailureShowsWithinASecond) {
   EXPECT_EQ(h.Call("GET", "/readyz").status, 200);
 }
 
+// While the readiness snapshot's database check fails, every route but the health ones answers
+// at once 503 store.database_error with Retry-After (issue 21: no connection per request to a
+// database coming back, no decision on a clock the database disagrees with), all of them on the
+// one check of that second; once the check passes again, requests go through.
+TEST(HealthSnapshotTest, RequestsWaitWhileTheDatabaseCheckFails) {
+  CountedDb db;
+  ApiHarness h(db.Factory());
+  const std::string challenge = R"({"vm_id": "vm-00000000000000000000000000000000"})";
+  ASSERT_EQ(h.Call("POST", "/v1/attest/challenge", challenge).status, 404);
+  db.counters().fail_pings = true;
+  h.set_now(h.now() + std::chrono::seconds(1));
+  const int pings_before = db.counters().pings.load();
+  const struct {
+    std::string method, path, body;
+    bool signed_request;
+  } refused[] = {
+      {"POST", "/v1/attest/challenge", challenge, false},
+      {"GET", "/v1/hosts", "", true},
+      {"POST", "/v1/attest/challenge", challenge, false},
+  };
+  for (const auto& c : refused) {
+    SCOPED_TRACE(c.method + " " + c.path);
+    auto r =
+        h.Call(c.method, c.path, c.body, c.signed_request ? &h.operator_credentials() : nullptr);
+    EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(r.json["code"], "store.database_error");
+    ASSERT_FALSE(r.headers.empty());
+    bool retry_after = false;
+    for (const auto& header : r.headers) {
+      retry_after = retry_after || (header.name == "Retry-After" && header.value == "1");
+    }
+    EXPECT_TRUE(retry_after);
+  }
+  EXPECT_EQ(db.counters().pings.load(), pings_before + 1);  // one check for all of them
+  EXPECT_EQ(h.Call("GET", "/healthz").status, 200);         // liveness never waits
+  db.counters().fail_pings = false;
+  h.set_now(h.now() + std::chrono::seconds(1));
+  EXPECT_EQ(h.Call("POST", "/v1/attest/challenge", challenge).status, 404);
+  EXPECT_EQ(h.Call("GET", "/v1/hosts", "", &h.operator_credentials()).status, 200);
+}
+
 // /metrics reads its database gauges once a second too, whoever asks; the rest (counters kept in
 // memory) is current on every call.
 TEST(HealthSnapshotTest, MetricsReadTheDatabaseOnceASecond) {

@@ -97,6 +97,13 @@ class Snapshot {
   uint64_t computations_ = 0;
 };
 
+class RequestContext;  // service/api/context.h
+
+// CheckReadiness computes /readyz's answer (health_routes.cc): 200 when the database answers (on
+// PostgreSQL: with a clock within 30 s of this server's) and the KEK works, else 503 naming each
+// failed check by reason under "checks".
+http::HttpResponse CheckReadiness(RequestContext& ctx);
+
 // HealthSnapshots: what the health routes share across requests (ServiceContext::health).
 // Readiness and the database-derived metric gauges are recomputed at most once per second of
 // ServiceContext::now (TimePoint counts whole seconds); a readiness check still running after

@@ -55,10 +55,17 @@ int HttpStatusFor(const Status& status) {
 
 HttpResponse ErrorFromStatus(const Status& status) {
   int code = HttpStatusFor(status);
+  if (code == 503) {
+    // Nothing was committed (a database down, restarting or out of space; a host unreachable):
+    // the client may retry, and every 503 says when, so clients back off together rather than
+    // storm a database that is coming back (issue 21).
+    HttpResponse r =
+        ErrorResponse(code, status.reason_id(), "a backing service is unavailable; retry later");
+    r.headers.push_back({"Retry-After", "1"});
+    return r;
+  }
   if (code >= 500) {
-    return ErrorResponse(
-        code, status.reason_id(),
-        code == 503 ? "a backing service is unavailable; retry later" : "internal error");
+    return ErrorResponse(code, status.reason_id(), "internal error");
   }
   return ErrorResponse(code, status.reason_id(), status.message());
 }

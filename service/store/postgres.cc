@@ -145,13 +145,18 @@ class PostgresConnection : public SqlConnection {
 }  // namespace
 
 Result<std::unique_ptr<SqlConnection>> OpenPostgres(const std::string& conninfo) {
-  // Bounds on a database the network lost (packets dropped, no reset): without them a connect
-  // or a statement waits for the kernel's TCP retransmissions, minutes, and /readyz with them.
-  // conninfo comes last and is expanded (expand_dbname), so the operator's values win.
-  const char* const keywords[] = {
-      "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
-      "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
-  const char* const values[] = {"5", "1", "10", "5", "2", "10000", conninfo.c_str(), nullptr};
+  // Bounded waits unless the connection string sets its own: a database that vanishes from the
+  // network (packets dropped, not refused) otherwise holds a connect or a query for as long as
+  // TCP retransmits, ~15 minutes, and every request thread with it (issue 21, PostgreSQL
+  // unreachable). Entries before "dbname" are defaults the expanded connection string overrides.
+  const char* const keywords[] = {"connect_timeout",
+                                  "tcp_user_timeout",
+                                  "keepalives_idle",
+                                  "keepalives_interval",
+                                  "keepalives_count",
+                                  "dbname",
+                                  nullptr};
+  const char* const values[] = {"5", "10000", "10", "2", "3", conninfo.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     std::string msg = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
