@@ -1,8 +1,10 @@
 // SqlConnection over SQLite 3 (embedded default: one file, WAL mode).
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "service/store/sql.h"
@@ -163,8 +165,19 @@ Result<std::unique_ptr<SqlConnection>> OpenSqlite(const std::string& path, bool 
   if (read_only) {
     return std::unique_ptr<SqlConnection>(std::move(conn));
   }
-  ATTEST_RETURN_IF_ERROR(conn->ExecScript(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
+  // Turning a new file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once,
+  // without the busy handler, when another connection is opening the same new file (two
+  // processes started together on one fresh database): retry for as long as the busy timeout.
+  Status pragmas = Status::Ok();
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    pragmas = conn->ExecScript(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    if (pragmas.ok() || (sqlite3_errcode(db) & 0xff) != SQLITE_BUSY) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ATTEST_RETURN_IF_ERROR(pragmas);
   return std::unique_ptr<SqlConnection>(std::move(conn));
 }
 
