@@ -8,15 +8,17 @@ if(ATTEST_TESTS)
   include(GoogleTest)
 endif()
 
-# attest_unit_test(NAME name SOURCES ... LIBS ... [ENV VAR=value])
+# attest_unit_test(NAME name SOURCES ... LIBS ... [ENV VAR=value] [INTEGRATION_FILTER pattern])
 # One gtest binary per module; tests run from the repository root so that vectors resolve as
 # ../shared/vectors/... like everywhere else in the project. ENV is one variable set for each of
-# its tests.
+# its tests. Tests matching INTEGRATION_FILTER (a gtest filter, e.g. "*/Postgres") need a service
+# scripts/services.sh starts: they are labelled integration, so the sanitizer tree, which runs
+# only `unit` after the services are stopped, leaves them out.
 function(attest_unit_test)
   if(NOT ATTEST_TESTS)
     return()
   endif()
-  cmake_parse_arguments(T "" "NAME;ENV" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(T "" "NAME;ENV;INTEGRATION_FILTER" "SOURCES;LIBS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} attest_testing GTest::gtest_main GTest::gmock)
   target_compile_options(${T_NAME} PRIVATE ${ATTEST_TEST_COMPILE_OPTIONS})
@@ -24,8 +26,17 @@ function(attest_unit_test)
   if(DEFINED T_ENV)
     set(env_property ENVIRONMENT "${T_ENV}")
   endif()
-  gtest_discover_tests(${T_NAME} WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-                       DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit ${env_property})
+  if(DEFINED T_INTEGRATION_FILTER)
+    gtest_discover_tests(${T_NAME} WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+                         TEST_FILTER "-${T_INTEGRATION_FILTER}"
+                         DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit ${env_property})
+    gtest_discover_tests(${T_NAME} WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+                         TEST_FILTER "${T_INTEGRATION_FILTER}"
+                         DISCOVERY_TIMEOUT 60 PROPERTIES LABELS integration ${env_property})
+  else()
+    gtest_discover_tests(${T_NAME} WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+                         DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit ${env_property})
+  endif()
   attest_unit_target(${T_NAME})
 endfunction()
 
