@@ -301,7 +301,7 @@ for key in ("acked_lost", "nonce_reuse", "wrong_release", "unexpected_errors", "
 out["audit_ok"] = sys.argv[4] == "true"
 out["recovery_s"] = recovery
 for key in ("acked", "nonce_races", "good_released", "good_refused", "wrong_attempts",
-            "documented_errors", "transport_errors", "resent_refused", "requests"):
+            "documented_errors", "transport_errors", "resent_refused", "skew_refused", "requests"):
     out[key] = total(key)
 out["drivers_ok"] = all(r is not None for r in runs)
 print(json.dumps(out))

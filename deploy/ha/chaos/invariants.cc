@@ -22,6 +22,10 @@ Answer Classify(const Result<client::ClientResponse>& answer, const std::set<int
       answer->json.value("code", "") == "store.request_replayed") {
     return Answer::kResent;
   }
+  if (answer->status == 403 && answer->json.is_object() &&
+      answer->json.value("code", "") == "RequestTimeTooSkewed") {
+    return Answer::kSkewed;
+  }
   return Answer::kUnexpected;
 }
 
@@ -40,6 +44,9 @@ Answer Counters::Count(const std::string& what, const Result<client::ClientRespo
       break;
     case Answer::kResent:
       ++resent_refused;
+      break;
+    case Answer::kSkewed:
+      ++skew_refused;
       break;
     case Answer::kUnexpected: {
       ++unexpected_errors;
@@ -79,6 +86,7 @@ nlohmann::json Counters::ToJson() const {
           {"documented_errors", documented_errors.load()},
           {"transport_errors", transport_errors.load()},
           {"resent_refused", resent_refused.load()},
+          {"skew_refused", skew_refused.load()},
           {"unexpected_errors", unexpected_errors.load()},
           {"unexpected_samples", Samples()}};
 }

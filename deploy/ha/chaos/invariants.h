@@ -28,6 +28,10 @@ enum class Answer {
   // sessions), and the replay guard refused the copy. The write's fate is unknown to the caller,
   // as with a transport failure; the read-back at the end decides nothing was lost.
   kResent,
+  // 403 RequestTimeTooSkewed: a replica whose wall clock just stepped refuses signed requests as
+  // skewed until its readiness check (once a second, clock against PostgreSQL's) turns it unready
+  // and it answers 503 instead: a refusal, never a wrong acceptance, for about a second per step.
+  kSkewed,
   kUnexpected,  // anything else: a 500, a 503 without Retry-After, a status nobody documented
 };
 
@@ -50,6 +54,7 @@ struct Counters {
   std::atomic<int64_t> documented_errors{0};
   std::atomic<int64_t> transport_errors{0};
   std::atomic<int64_t> resent_refused{0};
+  std::atomic<int64_t> skew_refused{0};
   std::atomic<int64_t> unexpected_errors{0};
 
   // Count adds one classified answer of `what` to the error counters and keeps the first few
