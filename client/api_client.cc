@@ -2,12 +2,15 @@
 
 #include <cpprest/filestream.h>
 #include <cpprest/http_client.h>
+#include <cpprest/producerconsumerstream.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <vector>
 
 #include "attest/core/digest.h"
@@ -49,11 +52,67 @@ int VerifyServerCertificate(X509_STORE_CTX* store_ctx, void* arg) {
 
 }  // namespace
 
+namespace {
+
+// ConnectionSlots: the cpprestsdk clients requests go out on, each used by one request at a time
+// (so each holds at most one connection), the most recently used first.
+//
+// Why not one shared client: cpprestsdk keeps an idle connection up to about 60 s (its pool drops
+// one a whole 30 s epoch after it was last used) and, when a reused connection turns out to be
+// closed, sends the request again on a new one by itself. attestd closes a connection idle for
+// 30 s, so a request could leave on a connection attestd was closing; and when a connection is
+// cut after the request went out (a replica killed, a load balancer shutting sessions), the copy
+// cpprestsdk sends is a second request: a signed write the replay guard refuses, a key release
+// whose nonce is spent. Here a connection idle for ClientConfig::max_idle or more is dropped
+// instead of reused, and a request that may change something is never re-sent (its body cannot be
+// rewound, which is what cpprestsdk checks): its caller learns its answer was lost (issue 21).
+class ConnectionSlots {
+ public:
+  ConnectionSlots(web::uri uri, ws::client::http_client_config config,
+                  std::chrono::milliseconds max_idle)
+      : uri_(std::move(uri)), config_(std::move(config)), max_idle_(max_idle) {}
+
+  std::unique_ptr<ws::client::http_client> Take() {
+    std::vector<std::unique_ptr<ws::client::http_client>> stale;  // closed outside the lock
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const auto now = std::chrono::steady_clock::now();
+      while (!idle_.empty()) {
+        Slot slot = std::move(idle_.back());
+        idle_.pop_back();
+        if (now - slot.released < max_idle_) {
+          return std::move(slot.client);
+        }
+        stale.push_back(std::move(slot.client));
+      }
+    }
+    return std::make_unique<ws::client::http_client>(uri_, config_);
+  }
+
+  void Return(std::unique_ptr<ws::client::http_client> client) {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.push_back(Slot{std::move(client), std::chrono::steady_clock::now()});
+  }
+
+ private:
+  struct Slot {
+    std::unique_ptr<ws::client::http_client> client;
+    std::chrono::steady_clock::time_point released;
+  };
+  const web::uri uri_;
+  const ws::client::http_client_config config_;
+  const std::chrono::milliseconds max_idle_;
+  std::mutex mu_;
+  std::vector<Slot> idle_;
+};
+
+}  // namespace
+
 struct ApiClient::Impl {
   ClientConfig config;
   std::string tls_host;     // the name or address the server certificate must carry
   std::string host_header;  // "host:port" exactly as sent, so it can be signed
-  std::unique_ptr<ws::client::http_client> http;
+  std::unique_ptr<ConnectionSlots> slots;
 };
 
 ApiClient::ApiClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -105,7 +164,9 @@ Result<std::unique_ptr<ApiClient>> ApiClient::Create(const ClientConfig& config)
                                      const_cast<std::string*>(expected_host));
   });
   try {
-    impl->http = std::make_unique<ws::client::http_client>(uri, cc);
+    // The first client is made here, so a bad configuration fails now rather than per request.
+    impl->slots = std::make_unique<ConnectionSlots>(uri, cc, config.max_idle);
+    impl->slots->Return(impl->slots->Take());
   } catch (const std::exception& e) {
     return Status(reasons::kClientConfig, std::string("HTTP client: ") + e.what());
   }
@@ -162,8 +223,28 @@ ws::http_request ToWire(const HttpRequest& req, const std::string& path_and_quer
   return out;
 }
 
-Result<ClientResponse> Exchange(ws::client::http_client& http, ws::http_request& out,
-                                const std::string& endpoint) {
+// MayChange: every method but GET and HEAD may change something on the server, so must not be
+// sent twice without the caller knowing.
+bool MayChange(const std::string& method) { return method != "GET" && method != "HEAD"; }
+
+// SetOnceOnlyBody gives out a body cpprestsdk cannot rewind, so it reports a connection cut after
+// the request went out instead of sending the request again by itself (ConnectionSlots).
+void SetOnceOnlyBody(ws::http_request& out, const std::string& body,
+                     const std::string& content_type) {
+  concurrency::streams::producer_consumer_buffer<uint8_t> buffer;
+  if (!body.empty()) {
+    buffer.putn_nocopy(reinterpret_cast<const uint8_t*>(body.data()), body.size()).wait();
+  }
+  buffer.close(std::ios_base::out).wait();
+  out.set_body(buffer.create_istream(), body.size(), content_type);
+  if (body.empty()) {
+    out.headers().remove(ws::header_names::content_type);
+  }
+}
+
+// ExchangeOn sends out on http and reads the whole answer.
+Result<ClientResponse> ExchangeOn(ws::client::http_client& http, ws::http_request& out,
+                                  const std::string& endpoint) {
   try {
     ws::http_response in = http.request(out).get();
     ClientResponse r;
@@ -179,8 +260,23 @@ Result<ClientResponse> Exchange(ws::client::http_client& http, ws::http_request&
     }
     return r;
   } catch (const std::exception& e) {
-    return Status(reasons::kClientTransport, endpoint + ": " + e.what());
+    const bool may_change = MayChange(std::string(out.method()));
+    return Status(reasons::kClientTransport,
+                  endpoint + ": " + e.what() +
+                      (may_change ? " (no answer came: the request may or may not have been "
+                                    "applied; look before sending it again)"
+                                  : ""));
   }
+}
+
+Result<ClientResponse> Exchange(ConnectionSlots& slots, ws::http_request& out,
+                                const std::string& endpoint) {
+  std::unique_ptr<ws::client::http_client> http = slots.Take();
+  Result<ClientResponse> answer = ExchangeOn(*http, out, endpoint);
+  if (answer.ok()) {
+    slots.Return(std::move(http));  // a failed client's connection is not worth keeping
+  }
+  return answer;
 }
 
 }  // namespace
@@ -207,10 +303,12 @@ Result<ClientResponse> ApiClient::SendSigned(const sigv4::Credentials* credentia
       HttpRequest req,
       Head(method, path_and_query, body.empty() ? "" : content_type, sha256, credentials));
   ws::http_request out = ToWire(req, path_and_query);
-  if (!body.empty()) {
+  if (MayChange(method)) {
+    SetOnceOnlyBody(out, body, content_type);
+  } else if (!body.empty()) {
     out.set_body(body, content_type);
   }
-  return Exchange(*impl_->http, out, impl_->config.endpoint);
+  return Exchange(*impl_->slots, out, impl_->config.endpoint);
 }
 
 Result<ClientResponse> ApiClient::SendFile(const std::string& method,
@@ -242,7 +340,7 @@ Result<ClientResponse> ApiClient::SendFile(const std::string& method,
   } catch (const std::exception& e) {
     return Status(reasons::kClientConfig, "cannot read " + file_path + ": " + e.what());
   }
-  return Exchange(*impl_->http, out, impl_->config.endpoint);
+  return Exchange(*impl_->slots, out, impl_->config.endpoint);
 }
 
 Result<nlohmann::json> ApiClient::CallJson(const std::string& method,

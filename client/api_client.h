@@ -3,6 +3,7 @@
 // cpprestsdk stays inside api_client.cc.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,9 @@ struct ClientConfig {
   std::string region = "local";
   std::string service = "attestd";
   int timeout_seconds = 30;
+  // A connection idle this long is closed rather than reused: below the server's idle timeout
+  // (attestd's is 30 s), so a request never leaves on a connection the server is closing.
+  std::chrono::milliseconds max_idle{20000};
 };
 
 // NOLINTNEXTLINE(bugprone-exception-escape): clang-tidy 14 misreads json's noexcept moves
@@ -41,7 +45,10 @@ class ApiClient {
   ~ApiClient();
 
   // Send signs and sends one request; any HTTP status is a response, only transport failures
-  // (connect, TLS, timeout) fail, with reasons::kClientTransport.
+  // (connect, TLS, timeout) fail, with reasons::kClientTransport. A request other than GET or
+  // HEAD is sent once: when its connection is cut before the answer, it fails so (the server may
+  // or may not have applied it) instead of going out again unseen; GET and HEAD are re-sent once
+  // on a new connection when a reused one turns out closed.
   Result<ClientResponse> Send(const std::string& method, const std::string& path_and_query,
                               const std::string& body = "",
                               const std::string& content_type = "application/json");

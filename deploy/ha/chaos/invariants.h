@@ -23,10 +23,12 @@ enum class Answer {
   kExpected,    // one of the statuses the operation may answer
   kDocumented,  // 503 or 429 with Retry-After: the service said "later"
   kTransport,   // no HTTP answer: connection refused or reset, TLS cut, client timeout
-  // 403 store.request_replayed: cpprestsdk re-sent the same signed request by itself after the
-  // connection it went out on was cut (a replica killed or stopped, HAProxy shutting its
-  // sessions), and the replay guard refused the copy. The write's fate is unknown to the caller,
-  // as with a transport failure; the read-back at the end decides nothing was lost.
+  // 403 store.request_replayed: the same signed request arrived twice and the replay guard
+  // refused the copy. cpprestsdk used to re-send a request by itself after the connection it went
+  // out on was cut (a replica killed or stopped, HAProxy shutting its sessions); ApiClient no
+  // longer lets it for anything but GET and HEAD (client/README.md), so this should stay 0. The
+  // write's fate is unknown to the caller, as with a transport failure; the read-back at the end
+  // decides nothing was lost.
   kResent,
   // 403 RequestTimeTooSkewed: a replica whose wall clock just stepped refuses signed requests as
   // skewed until its readiness check (once a second, clock against PostgreSQL's) turns it unready
