@@ -1,7 +1,10 @@
 #include "service/api/auth.h"
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
+#include "service/log/log.h"
 #include "sigv4/verifier.h"
 
 namespace attest::service::api {
@@ -16,6 +19,23 @@ int AuthHttpStatus(const Status& status) {
     return 400;
   }
   return 403;
+}
+
+// RefuseOnOwnClockSkew: a request refused as too skewed may be right and this replica wrong (its
+// clock stepped, and its once-a-second readiness check has not caught it yet). When this replica's
+// clock is off the database server's too, the answer is 503 with Retry-After, so the client tries
+// again (through the load balancer: another replica), not 403, which tells it its request was
+// bad. One query, only on a skew refusal. The detail goes to the log, not to the caller.
+std::optional<http::HttpResponse> RefuseOnOwnClockSkew(RequestContext& ctx, store::Store& db) {
+  const Status ping = db.Ping(ctx.now);
+  if (ping.ok()) {
+    return std::nullopt;
+  }
+  log::Write(log::Level::kWarning, "own clock off the database's",
+             {{"request_id", ctx.request_id}, {"error", ping.ToString()}});
+  ctx.DiscardDb();
+  return http::ErrorFromStatus(
+      Status(reasons::kStoreDatabase, "this server's clock disagrees with the database's"));
 }
 
 }  // namespace
@@ -63,6 +83,11 @@ std::variant<Caller, http::HttpResponse> Authenticate(RequestContext& ctx, bool 
   }
   if (!verified.ok()) {
     const Status& s = verified.status();
+    if (s.reason_id() == reasons::kSigv4TimeTooSkewed.id) {
+      if (std::optional<http::HttpResponse> own_clock = RefuseOnOwnClockSkew(ctx, **db)) {
+        return std::move(*own_clock);
+      }
+    }
     nlohmann::json body = {{"code", sigv4::AwsErrorCode(s)}, {"message", s.message()}};
     if (s.reason_id() == reasons::kSigv4SignatureDoesNotMatch.id) {
       body["canonical_request"] = diagnostics.canonical_request;

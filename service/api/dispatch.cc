@@ -109,14 +109,7 @@ http::HttpResponse Route(Api& api, RequestContext& ctx, std::string* route_label
     if (api.service().metrics != nullptr) {
       api.service().metrics->Add("attestd_slow_work_refused_total", {{"route", *route_label}});
     }
-    http::HttpResponse busy = http::ErrorFromStatus(response.status());
-    // ErrorFromStatus's Retry-After is a guess; the pool knows better.
-    for (HttpHeader& h : busy.headers) {
-      if (h.name == "Retry-After") {
-        h.value = std::to_string(api.service().slow_work->RetryAfterSeconds());
-      }
-    }
-    return busy;
+    return http::ErrorFromStatus(response.status(), api.service().slow_work->RetryAfterSeconds());
   }
   if (response.status().code() == ErrorCode::kUnavailable) {
     ctx.DiscardDb();

@@ -26,7 +26,7 @@ http::HttpResponse CheckReadiness(RequestContext& ctx) {
     }
   };
   Result<store::Store*> db = ctx.Db();
-  const Status ping = db.ok() ? (*db)->Ping() : db.status();
+  const Status ping = db.ok() ? (*db)->Ping(ctx.now) : db.status();
   if (!ping.ok()) {
     ctx.DiscardDb();
   }

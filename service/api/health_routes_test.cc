@@ -309,6 +309,47 @@ TEST(HealthSnapshotTest, RequestsWaitWhileTheDatabaseCheckFails) {
   EXPECT_EQ(h.Call("GET", "/v1/hosts", "", &h.operator_credentials()).status, 200);
 }
 
+// A signed request refused as too skewed may be this replica's fault: its clock stepped inside
+// the second its readiness snapshot still says ready. The refusal then checks the database (its
+// clock, on PostgreSQL) at once and answers 503 with Retry-After instead of a 403 that tells the
+// client its request was bad (issue 21, clock step). A request really signed at a wrong time,
+// with the database agreeing with this replica, still gets 403.
+TEST(HealthSnapshotTest, ASkewRefusalChecksTheDatabaseFirst) {
+  CountedDb db;
+  ApiHarness h(db.Factory());
+  ASSERT_EQ(h.Call("GET", "/readyz").status, 200);
+  HttpRequest req = Get("/v1/hosts");
+  sigv4::SignOptions options{"local", "attestd", h.now() - std::chrono::minutes(6)};
+  auto skewed = sigv4::SignRequest(req, h.operator_credentials(), options);
+  ASSERT_TRUE(skewed.ok());
+  const struct {
+    std::string name;
+    bool database_check_fails;
+    int want_status;
+    std::string want_code;
+  } cases[] = {
+      {"the database agrees with this replica", false, 403, "RequestTimeTooSkewed"},
+      {"this replica's own check fails", true, 503, "store.database_error"},
+      {"agrees again", false, 403, "RequestTimeTooSkewed"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    db.counters().fail_pings = c.database_check_fails;
+    const int pings_before = db.counters().pings.load();
+    const http::HttpResponse r = h.api().Handle(skewed->signed_request);
+    EXPECT_EQ(r.status, c.want_status);
+    EXPECT_NE(r.body.find(c.want_code), std::string::npos) << r.body;
+    bool retry_after = false;
+    for (const auto& header : r.headers) {
+      retry_after = retry_after || header.name == "Retry-After";
+    }
+    EXPECT_EQ(retry_after, c.want_status == 503);
+    EXPECT_EQ(db.counters().pings.load(), pings_before + 1);  // the skew refusal's own check
+  }
+  EXPECT_EQ(h.api().service().health->readyz.computations(), 1u);  // the snapshot was fresh
+  EXPECT_EQ(h.Call("GET", "/v1/hosts", "", &h.operator_credentials()).status, 200);
+}
+
 // /metrics reads its database gauges once a second too, whoever asks; the rest (counters kept in
 // memory) is current on every call.
 TEST(HealthSnapshotTest, MetricsReadTheDatabaseOnceASecond) {

@@ -1,5 +1,8 @@
 #include "service/http/response.h"
 
+#include <algorithm>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 namespace attest::service::http {
@@ -53,7 +56,7 @@ int HttpStatusFor(const Status& status) {
   return 500;
 }
 
-HttpResponse ErrorFromStatus(const Status& status) {
+HttpResponse ErrorFromStatus(const Status& status, int retry_after_seconds) {
   int code = HttpStatusFor(status);
   if (code == 503) {
     // Nothing was committed (a database down, restarting or out of space; a host unreachable):
@@ -61,7 +64,7 @@ HttpResponse ErrorFromStatus(const Status& status) {
     // storm a database that is coming back (issue 21).
     HttpResponse r =
         ErrorResponse(code, status.reason_id(), "a backing service is unavailable; retry later");
-    r.headers.push_back({"Retry-After", "1"});
+    r.headers.push_back({"Retry-After", std::to_string(std::max(1, retry_after_seconds))});
     return r;
   }
   if (code >= 500) {

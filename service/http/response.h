@@ -40,7 +40,8 @@ HttpResponse ErrorResponse(int status, std::string_view code, std::string_view m
 int HttpStatusFor(const Status& status);
 
 // ErrorFromStatus is ErrorResponse(HttpStatusFor(status), status.reason_id(), status.message()).
-// Internal errors keep their reason but not their message, which may name files or SQL.
-HttpResponse ErrorFromStatus(const Status& status);
+// Internal errors keep their reason but not their message, which may name files or SQL. A 503
+// says when to retry (Retry-After: retry_after_seconds; nothing was committed).
+HttpResponse ErrorFromStatus(const Status& status, int retry_after_seconds = 1);
 
 }  // namespace attest::service::http

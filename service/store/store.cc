@@ -7,14 +7,6 @@
 
 namespace attest::service::store {
 
-namespace {
-
-// kMaxClockSkew: how far a replica's clock may be from the database server's before it stops
-// serving; well inside SigV4's 5 minutes and the nonce lifetime.
-constexpr std::chrono::seconds kMaxClockSkew{30};
-
-}  // namespace
-
 Store::Store(std::unique_ptr<SqlConnection> db, std::shared_ptr<const SecretSealer> sealer)
     : TenantStore(db.get(), sealer),
       EnrollmentStore(db.get(), sealer),
@@ -43,7 +35,7 @@ Result<std::unique_ptr<Store>> Store::Open(std::unique_ptr<SqlConnection> db,
   return std::unique_ptr<Store>(new Store(std::move(db), std::move(sealer)));
 }
 
-Status Store::Ping() {
+Status Store::Ping(TimePoint now) {
   if (connection_->dialect() != Dialect::kPostgres) {
     return connection_->Exec("SELECT 1").status();
   }
@@ -57,7 +49,7 @@ Status Store::Ping() {
     return Status(reasons::kStoreDatabase, "postgres: no clock_timestamp()");
   }
   const double database_now = std::strtod(rows[0][0]->c_str(), nullptr);
-  const double skew = static_cast<double>(ToUnixSeconds(WallClockNow())) - database_now;
+  const double skew = static_cast<double>(ToUnixSeconds(now)) - database_now;
   if (std::fabs(skew) > static_cast<double>(kMaxClockSkew.count())) {
     return Status(reasons::kStoreDatabase, "this server's clock is " +
                                                std::to_string(static_cast<int64_t>(skew)) +

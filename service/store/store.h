@@ -9,10 +9,12 @@
 // thread at a time; replicas and threads open their own.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
 #include "attest/core/status.h"
+#include "attest/core/time.h"
 #include "service/store/audit.h"
 #include "service/store/audit_store.h"
 #include "service/store/boot_image_store.h"
@@ -66,8 +68,13 @@ class Store final : public TenantStore,
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Ping runs a trivial query: the database is reachable (readiness).
-  Status Ping();
+  // kMaxClockSkew: how far a replica's clock may be from the database server's before it stops
+  // serving; well inside SigV4's 5 minutes and the nonce lifetime.
+  static constexpr std::chrono::seconds kMaxClockSkew{30};
+
+  // Ping runs a trivial query: the database is reachable (readiness). On PostgreSQL it also
+  // fails when `now` (this replica's clock) is more than kMaxClockSkew off the database server's.
+  Status Ping(TimePoint now);
 
  private:
   Store(std::unique_ptr<SqlConnection> db, std::shared_ptr<const SecretSealer> sealer);

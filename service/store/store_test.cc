@@ -62,6 +62,33 @@ TEST_P(StoreTest, ReplicasStartingTogetherOnAnEmptyDatabaseAllOpen) {
   }
 }
 
+// Ping is the readiness check: on PostgreSQL it also compares the replica's clock with the
+// database server's, since nonce expiry, host trust windows and SigV4 skew are decided by the
+// replica's clock. SQLite lives in the replica's own clock: nothing to compare with.
+TEST_P(StoreTest, PingRefusesAClockOffTheDatabaseServers) {
+  const bool compares = GetParam() == Dialect::kPostgres;
+  const struct {
+    std::string name;
+    std::chrono::seconds offset;
+    bool want_ok;
+  } cases[] = {
+      {"in step", seconds(0), true},
+      {"a few seconds off", seconds(5), true},
+      {"just inside the bound", Store::kMaxClockSkew - seconds(2), true},
+      {"ten minutes ahead", seconds(600), !compares},
+      {"ten minutes behind", seconds(-600), !compares},
+      {"a day ahead", seconds(86400), !compares},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Status s = store_->Ping(WallClockNow() + c.offset);
+    EXPECT_EQ(s.ok(), c.want_ok) << s.ToString();
+    if (!s.ok()) {
+      EXPECT_EQ(s.reason_id(), reasons::kStoreDatabase.id);
+    }
+  }
+}
+
 TEST_P(StoreTest, AnotherTenantsResourceLooksMissing) {
   ASSERT_TRUE(store_->PutPolicy(PolicyKind::kTenantPolicy, a_, "prod", "{}", T0()).ok());
   ASSERT_TRUE(store_->PutPolicy(PolicyKind::kHostPolicy, a_, "hp", "{}", T0()).ok());
