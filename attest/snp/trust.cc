@@ -1,5 +1,6 @@
 #include "attest/snp/trust.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -30,15 +31,18 @@ Result<SnpTrustRoots> SnpTrustRoots::FromChains(std::span<const Bytes> pem_chain
       }
     }
     if (entry == nullptr) {
-      roots.products_.push_back(ProductRoots{*product, std::move(ark), {}});
+      roots.products_.push_back(ProductRoots{*product, std::move(ark), {}, {}});
       entry = &roots.products_.back();
+      entry->known_encodings.push_back(CertificateDer(entry->ark.get()));
       const auto fp = CertificateFingerprint(entry->ark.get());
       ark_fingerprints.insert(ark_fingerprints.end(), fp.begin(), fp.end());
     } else if (X509_cmp(entry->ark.get(), ark.get()) != 0) {
       return Status(reasons::kChainUntrusted,
                     "trust roots: two different ARKs for " + std::string(ProductName(*product)));
     }
+    entry->known_encodings.push_back(pem);
     for (X509Ptr& cert : certs) {
+      entry->known_encodings.push_back(CertificateDer(cert.get()));
       entry->intermediates.push_back(std::move(cert));
     }
   }
@@ -61,6 +65,15 @@ const SnpTrustRoots& SnpTrustRoots::BuiltIn() {
     return new SnpTrustRoots(std::move(parsed).value());
   }();
   return *roots;
+}
+
+bool ProductRoots::IsKnownEncoding(ByteSpan data) const {
+  for (const Bytes& known : known_encodings) {
+    if (known.size() == data.size() && std::equal(known.begin(), known.end(), data.begin())) {
+      return true;
+    }
+  }
+  return false;
 }
 
 const ProductRoots* SnpTrustRoots::Find(Product product) const {

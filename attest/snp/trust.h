@@ -19,6 +19,12 @@ struct ProductRoots {
   Product product;
   X509Ptr ark;                         // pinned, self-signed
   std::vector<X509Ptr> intermediates;  // ASK and ASVK known for the product
+  // The exact bytes these certificates were read from (each PEM chain as given, and each
+  // certificate's DER): collateral that repeats one of them byte for byte adds nothing to verify
+  // and need not be decoded again (an extended report's certificate table carries ASK and ARK).
+  std::vector<Bytes> known_encodings;
+
+  bool IsKnownEncoding(ByteSpan data) const;
 };
 
 class SnpTrustRoots {

@@ -51,18 +51,21 @@ Result<std::shared_ptr<const ValidatedChain>> ValidateChain(const SnpCollateral&
                   "no VCEK/VLEK given: fetch it from AMD KDS for this chip and TCB and supply it");
   }
   ATTEST_ASSIGN_OR_RETURN(auto supplied, ParseCertificates(collateral.endorsement_cert));
-  for (const Bytes& bundle : collateral.chain) {
-    ATTEST_ASSIGN_OR_RETURN(auto certs, ParseCertificates(bundle));
-    for (X509Ptr& cert : certs) {
-      supplied.push_back(std::move(cert));
-    }
-  }
   X509* leaf = supplied.front().get();
   ATTEST_ASSIGN_OR_RETURN(EndorsementInfo info, ParseEndorsementCert(leaf));
   const ProductRoots* product = roots.Find(info.product);
   if (product == nullptr) {
     return Status(reasons::kSnpChainUntrusted,
                   "no pinned ARK for product " + std::string(ProductName(info.product)));
+  }
+  for (const Bytes& bundle : collateral.chain) {
+    if (product->IsKnownEncoding(bundle)) {
+      continue;  // the pinned ASK/ASVK or ARK, byte for byte: already among the chain's inputs
+    }
+    ATTEST_ASSIGN_OR_RETURN(auto certs, ParseCertificates(bundle));
+    for (X509Ptr& cert : certs) {
+      supplied.push_back(std::move(cert));
+    }
   }
   std::vector<X509*> intermediates;
   for (size_t i = 1; i < supplied.size(); ++i) {

@@ -178,6 +178,46 @@ TEST_F(SnpVerifyTest, SuppliedRootMustBeThePinnedArk) {
   EXPECT_TRUE(VerifyBytes(signed_report, SnpCollateral{ToBytes(bundle), {}, {}}).ok());
 }
 
+// Collateral that repeats a pinned certificate byte for byte (an extended report's certificate
+// table carries ASK and ARK as DER; KDS's cert_chain as PEM) is recognised without decoding it
+// again; anything else, however close, is decoded and checked as before.
+TEST_F(SnpVerifyTest, PinnedCertificatesInTheCollateralAreRecognisedByTheirBytes) {
+  const ProductRoots* milan = roots_.Find(Product::kMilan);
+  ASSERT_NE(milan, nullptr);
+  const Bytes ask = DerOf(platform_.ask()), ark = DerOf(platform_.ark());
+  Bytes ask_flipped = ask;
+  ask_flipped[3] ^= 0x01;  // the low byte of the outer SEQUENCE's length: no longer one certificate
+  Bytes ask_longer = ask;
+  ask_longer.push_back(0);
+  EXPECT_TRUE(milan->IsKnownEncoding(ask));
+  EXPECT_TRUE(milan->IsKnownEncoding(ark));
+  EXPECT_TRUE(milan->IsKnownEncoding(ToBytes(platform_.ChainPem())));
+  EXPECT_FALSE(milan->IsKnownEncoding(ask_flipped));
+  EXPECT_FALSE(milan->IsKnownEncoding(ask_longer));
+  EXPECT_FALSE(milan->IsKnownEncoding(platform_.EndorsementDer()));
+  EXPECT_FALSE(milan->IsKnownEncoding(Bytes{}));
+
+  FakeSnpPlatform impostor(Product::kMilan, kNow);
+  const Bytes signed_report = platform_.SignReport(platform_.DefaultReport());
+  const struct {
+    std::string name;
+    std::vector<Bytes> chain;
+    std::string want;  // "" = verifies
+  } cases[] = {
+      {"ASK and ARK as DER, as a certificate table gives them", {ask, ark}, ""},
+      {"the KDS chain as PEM", {ToBytes(platform_.ChainPem())}, ""},
+      {"the ARK alone", {ark}, ""},
+      {"a corrupted ASK", {ask_flipped, ark}, "x509.cert_malformed"},
+      {"another hierarchy's ARK after ours", {ask, DerOf(impostor.ark())}, "snp.chain_untrusted"},
+      {"another hierarchy's chain", {ToBytes(impostor.ChainPem())}, "snp.chain_untrusted"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Status s = VerifyBytes(signed_report, {platform_.EndorsementDer(), c.chain, {}});
+    EXPECT_EQ(s.ok() ? "" : std::string(s.reason_id()), c.want) << s.ToString();
+  }
+}
+
 TEST_F(SnpVerifyTest, EndorsementKeyKinds) {
   FakeEndorsementSpec vlek = platform_.spec();
   vlek.vlek = true;
