@@ -9,7 +9,7 @@
 namespace attest::bench::fleet {
 
 const char kFleetUsage[] =
-    "fleet_sim (--self | --url URL --ca CERT --operator-credentials FILE)\n"
+    "fleet_sim (--self | --url URL --ca CERT --operator-credentials FILE [--operator-profile P])\n"
     "          [--software-tee-state FILE] [--hosts N] [--guests-per-host M]\n"
     "          [--quote-interval S] [--duration S] [--mode open|closed] [--rate R]\n"
     "          [--concurrency C] [--tenant-ops-per-second T] [--attestd-pid PID[,PID...]]\n"
@@ -71,6 +71,7 @@ Result<FleetOptions> ParseFleetOptions(int argc, char** argv) {
   spec.with_value = {"url",
                      "ca",
                      "operator-credentials",
+                     "operator-profile",
                      "software-tee-state",
                      "hosts",
                      "guests-per-host",
@@ -94,6 +95,10 @@ Result<FleetOptions> ParseFleetOptions(int argc, char** argv) {
   o.ca_file = args.Get("ca").value_or("");
   o.operator_credentials_file = args.Get("operator-credentials").value_or("");
   o.software_tee_state_file = args.Get("software-tee-state").value_or("");
+  o.operator_profile = args.Get("operator-profile").value_or("default");
+  if (o.self && args.Get("operator-profile").has_value()) {
+    return Usage("--self starts its own attestd: no --operator-profile");
+  }
   if (o.self && (!o.url.empty() || !o.ca_file.empty() || !o.operator_credentials_file.empty())) {
     return Usage("--self starts its own attestd: no --url, --ca or --operator-credentials");
   }

@@ -15,7 +15,8 @@ struct FleetOptions {
   bool self = false;
   std::string url;
   std::string ca_file;
-  std::string operator_credentials_file;  // AWS-style INI, profile "default"
+  std::string operator_credentials_file;     // AWS-style INI
+  std::string operator_profile = "default";  // its profile (deploy/ha: attestd-operator)
   // The software-TEE hierarchy (FakeSnpPlatform::Save, the software-tee tool's state) that the
   // target attestd trusts as an SNP test root: guests sign their reports with it.
   std::string software_tee_state_file;

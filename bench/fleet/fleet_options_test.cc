@@ -65,6 +65,20 @@ TEST(FleetOptions, AcceptsEachFormOfTheCommandLine) {
   }
 }
 
+TEST(FleetOptions, OperatorProfileDefaultsToDefault) {
+  const std::vector<std::string> external = {
+      "--url", "https://127.0.0.1:8443", "--ca", "c.pem", "--operator-credentials",
+      "op",    "--guests-per-host",      "0"};
+  auto plain = Parse(external);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->operator_profile, "default");
+  std::vector<std::string> named = external;
+  named.insert(named.end(), {"--operator-profile", "attestd-operator"});
+  auto profiled = Parse(named);
+  ASSERT_TRUE(profiled.ok()) << profiled.status().ToString();
+  EXPECT_EQ(profiled->operator_profile, "attestd-operator");
+}
+
 TEST(FleetOptions, RefusesBadCommandLinesWithUsage) {
   struct Case {
     const char* name;
@@ -76,6 +90,7 @@ TEST(FleetOptions, RefusesBadCommandLinesWithUsage) {
       {"external guests without tee state",
        {"--url", "https://127.0.0.1:1", "--ca", "c", "--operator-credentials", "op"}},
       {"unknown flag", {"--self", "--hostz", "3"}},
+      {"self with a profile", {"--self", "--operator-profile", "p"}},
       {"positional", {"--self", "extra"}},
       {"zero hosts", {"--self", "--hosts", "0"}},
       {"too many hosts", {"--self", "--hosts", "100001"}},

@@ -26,7 +26,7 @@ Result<FleetTarget> ExternalTarget(const FleetOptions& o) {
   ATTEST_ASSIGN_OR_RETURN(Bytes creds, ReadFileBytes(o.operator_credentials_file));
   ATTEST_ASSIGN_OR_RETURN(
       t.operator_credentials,
-      client::ParseCredentialsFile(std::string(creds.begin(), creds.end()), "default"));
+      client::ParseCredentialsFile(std::string(creds.begin(), creds.end()), o.operator_profile));
   if (!o.software_tee_state_file.empty()) {
     ATTEST_ASSIGN_OR_RETURN(Bytes saved, ReadFileBytes(o.software_tee_state_file));
     t.snp_platform_saved.assign(saved.begin(), saved.end());
