@@ -153,6 +153,9 @@ void PrintPhase(const PhaseResult& p) {
     for (const auto& [code, n] : s.errors_by_code) {
       std::printf("      %s: %zu\n", code.c_str(), n);
     }
+    for (const std::string& sample : s.error_samples) {
+      std::printf("      e.g. %s\n", sample.c_str());
+    }
   }
 }
 

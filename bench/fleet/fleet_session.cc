@@ -26,7 +26,7 @@ double MsSince(Clock::time_point t0) {
 bool Answered(OpRecorder& rec, const std::string& op, const Result<client::ClientResponse>& r,
               int want) {
   if (!r.ok()) {
-    rec.Failed(op, 0, r.status().reason_id());
+    rec.Failed(op, 0, r.status().reason_id(), r.status().message());
     return false;
   }
   const bool ok = want == 0 ? r->status >= 200 && r->status < 300 : r->status == want;

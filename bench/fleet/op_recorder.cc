@@ -19,11 +19,16 @@ void OpRecorder::Ok(const std::string& op, double latency_ms) {
   ops_[op].latencies_ms.push_back(latency_ms);
 }
 
-void OpRecorder::Failed(const std::string& op, int http_status, std::string_view reason) {
+void OpRecorder::Failed(const std::string& op, int http_status, std::string_view reason,
+                        std::string_view detail) {
   const std::string key =
       std::to_string(http_status) + " " + (reason.empty() ? std::string("-") : std::string(reason));
   std::lock_guard<std::mutex> lock(mu_);
-  ++ops_[op].errors[key];
+  Samples& samples = ops_[op];
+  ++samples.errors[key];
+  if (!detail.empty() && samples.error_samples.size() < kMaxErrorSamples) {
+    samples.error_samples.push_back(key + ": " + std::string(detail.substr(0, 300)));
+  }
 }
 
 std::map<std::string, OpSummary> OpRecorder::Summarise(double wall_seconds) const {
@@ -37,6 +42,7 @@ std::map<std::string, OpSummary> OpRecorder::Summarise(double wall_seconds) cons
       s.errors += n;
     }
     s.errors_by_code = samples.errors;
+    s.error_samples = samples.error_samples;
     s.count = sorted.size() + s.errors;
     s.per_second = wall_seconds > 0 ? static_cast<double>(sorted.size()) / wall_seconds : 0;
     s.p50_ms = Percentile(sorted, 0.50);
@@ -81,6 +87,9 @@ nlohmann::json SummaryJson(const std::map<std::string, OpSummary>& ops) {
                {"p99_ms", round2(s.p99_ms)},
                {"max_ms", round2(s.max_ms)},
                {"errors_by_code", s.errors_by_code}};
+    if (!s.error_samples.empty()) {
+      out[op]["error_samples"] = s.error_samples;
+    }
   }
   return out;
 }

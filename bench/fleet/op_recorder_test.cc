@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -62,6 +63,28 @@ TEST(OpRecorder, SummarisesSuccessesAndCountsFailuresByStatusAndCode) {
   const nlohmann::json j = SummaryJson(s);
   EXPECT_EQ(j["host_quote"]["errors_by_code"]["503 api.verifications_busy"], 2);
   EXPECT_EQ(j["guest_attest"]["count"], 2);
+}
+
+// The first few failures of an operation keep their messages (a transport error says which
+// connection step failed); later ones are only counted.
+TEST(OpRecorder, KeepsTheFirstFewFailureMessages) {
+  OpRecorder rec;
+  rec.Failed("host_quote", 0, "client.transport_error", "");  // no detail: nothing kept
+  for (size_t i = 0; i < OpRecorder::kMaxErrorSamples + 2; ++i) {
+    rec.Failed("host_quote", 0, "client.transport_error", "cut " + std::to_string(i));
+  }
+  rec.Failed("guest_attest", 503, "store.database_error", std::string(1000, 'x'));
+  const auto s = rec.Summarise(1.0);
+  const OpSummary& q = s.at("host_quote");
+  EXPECT_EQ(q.errors, OpRecorder::kMaxErrorSamples + 3);
+  ASSERT_EQ(q.error_samples.size(), OpRecorder::kMaxErrorSamples);
+  EXPECT_EQ(q.error_samples[0], "0 client.transport_error: cut 0");
+  EXPECT_EQ(s.at("guest_attest").error_samples.at(0).size(),
+            std::string("503 store.database_error: ").size() + 300);  // cut to 300 characters
+  const nlohmann::json j = SummaryJson(s);
+  EXPECT_EQ(j["host_quote"]["error_samples"].size(), OpRecorder::kMaxErrorSamples);
+  rec.Ok("tenant_vm_get", 1);
+  EXPECT_FALSE(SummaryJson(rec.Summarise(1.0))["tenant_vm_get"].contains("error_samples"));
 }
 
 TEST(OpRecorder, CountsEveryRecordFromManyThreads) {

@@ -19,8 +19,8 @@ class ReplayStore {
 
   // RecordSignature records signature until expires_at, for exactly one caller, also across
   // replicas (the primary key decides): every other caller with the same signature before
-  // expires_at fails with reasons::kStoreRequestReplayed. Records that expired by now are
-  // removed on the way, so the table holds only the last few minutes of writes.
+  // expires_at fails with reasons::kStoreRequestReplayed. A record that expired by now no longer
+  // counts; NonceStore::PurgeExpired deletes expired records in batches.
   Status RecordSignature(const std::string& signature, TimePoint expires_at, TimePoint now);
 
  private:
