@@ -8,6 +8,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -55,7 +56,8 @@ int VerifyServerCertificate(X509_STORE_CTX* store_ctx, void* arg) {
 namespace {
 
 // ConnectionSlots: the cpprestsdk clients requests go out on, each used by one request at a time
-// (so each holds at most one connection), the most recently used first.
+// (so each holds at most one connection), the most recently used first; every slot idle for
+// max_idle is closed at the next request.
 //
 // Why not one shared client: cpprestsdk keeps an idle connection up to about 60 s (its pool drops
 // one a whole 30 s epoch after it was last used) and, when a reused connection turns out to be
@@ -74,19 +76,22 @@ class ConnectionSlots {
 
   std::unique_ptr<ws::client::http_client> Take() {
     std::vector<std::unique_ptr<ws::client::http_client>> stale;  // closed outside the lock
+    std::unique_ptr<ws::client::http_client> warm;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      // idle_ is in the order the slots came back: the stale ones are at the front.
       const auto now = std::chrono::steady_clock::now();
-      while (!idle_.empty()) {
-        Slot slot = std::move(idle_.back());
+      while (!idle_.empty() && now - idle_.front().released >= max_idle_) {
+        stale.push_back(std::move(idle_.front().client));
+        idle_.pop_front();
+      }
+      if (!idle_.empty()) {
+        warm = std::move(idle_.back().client);
         idle_.pop_back();
-        if (now - slot.released < max_idle_) {
-          return std::move(slot.client);
-        }
-        stale.push_back(std::move(slot.client));
       }
     }
-    return std::make_unique<ws::client::http_client>(uri_, config_);
+    return warm != nullptr ? std::move(warm)
+                           : std::make_unique<ws::client::http_client>(uri_, config_);
   }
 
   void Return(std::unique_ptr<ws::client::http_client> client) {
@@ -103,7 +108,7 @@ class ConnectionSlots {
   const ws::client::http_client_config config_;
   const std::chrono::milliseconds max_idle_;
   std::mutex mu_;
-  std::vector<Slot> idle_;
+  std::deque<Slot> idle_;  // oldest first
 };
 
 }  // namespace
